@@ -1,0 +1,81 @@
+/** `bulwark serve`: run the Bulwark server (embedded SQLite by default). */
+import { resolve } from 'node:path';
+import { BulwarkError } from '@bulwark/core';
+import { startServer } from '@bulwark/server';
+import { type Command, InvalidArgumentError } from 'commander';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new InvalidArgumentError('a port is an integer from 0 to 65535.');
+  }
+  return port;
+}
+
+interface ServeFlags {
+  host: string;
+  port: number;
+  dataDir: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  trustProxy?: boolean;
+  logLevel: string;
+}
+
+/** Registers `serve` on the program. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the Bulwark server on embedded SQLite (created on first run).')
+    .option('--host <address>', 'address to listen on; plain HTTP only on loopback', '127.0.0.1')
+    .option('-p, --port <number>', 'port to listen on (0 picks a free one)', parsePort, 8080)
+    .option('-d, --data-dir <path>', 'folder of the embedded database', '.bulwark')
+    .option('--tls-cert <file>', 'PEM certificate chain to serve HTTPS')
+    .option('--tls-key <file>', 'PEM private key to serve HTTPS')
+    .option('--trust-proxy', 'behind a TLS-terminating proxy: trust X-Forwarded-* headers')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', 'info')
+    .action(async (flags: ServeFlags) => {
+      const dataDir = resolve(flags.dataDir);
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        server = await startServer({
+          host: flags.host,
+          port: flags.port,
+          dataDir,
+          ...(flags.tlsCert === undefined ? {} : { tlsCertFile: flags.tlsCert }),
+          ...(flags.tlsKey === undefined ? {} : { tlsKeyFile: flags.tlsKey }),
+          trustProxy: flags.trustProxy === true,
+          logger: flags.logLevel === 'silent' ? false : { level: flags.logLevel },
+        });
+      } catch (err) {
+        const message =
+          err instanceof BulwarkError
+            ? err.message
+            : err instanceof Error && 'code' in err && err.code === 'EADDRINUSE'
+              ? `port ${flags.port} is already in use; pick another with --port.`
+              : err instanceof Error
+                ? err.message
+                : String(err);
+        process.stderr.write(`bulwark serve: ${message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(`Bulwark listening on ${server.url}\n`);
+      process.stdout.write(`  health:   ${server.url}/healthz\n`);
+      process.stdout.write(`  API docs: ${server.url}/openapi.json\n`);
+      process.stdout.write(`  database: ${server.databaseLocation}\n`);
+      await new Promise<void>((done) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          server.close().then(done, (err: unknown) => {
+            process.stderr.write(`bulwark serve: shutdown failed: ${String(err)}\n`);
+            process.exitCode = 1;
+            done();
+          });
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}

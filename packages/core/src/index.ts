@@ -1,0 +1,5 @@
+/**
+ * @bulwark/core: the schema DSL with data classification, the crypto envelope and the error
+ * base class shared by the client SDK and the server. Uses Web APIs only (no Node imports).
+ */
+export { BulwarkError } from './errors.js';

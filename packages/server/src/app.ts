@@ -1,0 +1,120 @@
+/**
+ * The Bulwark HTTP application. `bulwarkPlugin` mounts every route into any Fastify server;
+ * `buildApp` is the standalone server that `bulwark serve` runs (plugin, security headers,
+ * OpenAPI document, problem+json errors).
+ */
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { ServerContext } from './context.js';
+import type { Database } from './db/schema.js';
+import { installProblemHandlers } from './http/problem.js';
+import { healthRoutes } from './routes/health.js';
+
+/** Options of the Bulwark routes. */
+export interface BulwarkPluginOptions {
+  readonly db: Kysely<Database>;
+  /** Clock; defaults to the system clock. */
+  readonly now?: () => Date;
+}
+
+/**
+ * Fastify plugin with every Bulwark route. Errors inside it are answered as problem+json.
+ *
+ * @example
+ * ```ts
+ * const app = Fastify();
+ * await app.register(bulwarkPlugin, { prefix: '/bulwark', db });
+ * ```
+ */
+export async function bulwarkPlugin(app: FastifyInstance, options: BulwarkPluginOptions): Promise<void> {
+  const ctx: ServerContext = { db: options.db, now: options.now ?? (() => new Date()) };
+  installProblemHandlers(app, { notFound: false });
+  healthRoutes(app, ctx);
+}
+
+/** Options of the standalone application. */
+export interface AppOptions extends BulwarkPluginOptions {
+  /** Fastify logger option; `false` silences it. Secrets are redacted either way. */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  readonly bodyLimit?: number;
+  /** Trust X-Forwarded-* from a TLS-terminating proxy (see docs/operations.md). */
+  readonly trustProxy?: boolean;
+  /** Node HTTPS options; when set the app serves TLS itself. */
+  readonly https?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+}
+
+/** Header and body paths that are never logged. */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.dpop',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+];
+
+/**
+ * Builds the standalone Bulwark server (not yet listening).
+ *
+ * @example
+ * ```ts
+ * const { db } = await openDatabase({ dataDir: './.bulwark' });
+ * const app = await buildApp({ db, logger: false });
+ * const res = await app.inject({ method: 'GET', url: '/healthz' });
+ * ```
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const logger = options.logger ?? false;
+  const app = Fastify({
+    logger:
+      logger === false
+        ? false
+        : typeof logger === 'object'
+          ? { ...logger, redact: REDACTED_LOG_PATHS }
+          : { redact: REDACTED_LOG_PATHS },
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    // Reject `__proto__` and `constructor.prototype` keys in JSON bodies outright.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    ...(options.https === undefined ? {} : { https: options.https }),
+  } as FastifyServerOptions);
+
+  installProblemHandlers(app);
+  await app.register(helmet, {
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('cache-control', 'no-store');
+    return payload;
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Bulwark API',
+        version: '0.1.0',
+        description:
+          'Identity, devices, data and sync for mobile apps. Every error is application/problem+json.',
+      },
+    },
+  });
+  await app.register(bulwarkPlugin, {
+    db: options.db,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

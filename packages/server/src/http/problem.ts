@@ -1,0 +1,157 @@
+/**
+ * RFC 9457 problem details: the one shape of every HTTP error Bulwark sends. Each problem has a
+ * stable `code` (the same string as the thrown error's `code`), never a stack trace, SQL text or
+ * secret.
+ */
+import { BulwarkError } from '@bulwark/core';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** Media type of every error response. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** One per-field reason inside a problem (for rejected input). */
+export interface ProblemIssue {
+  readonly path: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The JSON body of an error response. */
+export interface ProblemBody {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly code: string;
+  readonly detail?: string;
+  readonly issues?: readonly ProblemIssue[];
+}
+
+/**
+ * An error that maps to one HTTP status and a stable problem `code`.
+ *
+ * @example
+ * ```ts
+ * throw new HttpProblem(404, 'not_found', 'No such record.');
+ * ```
+ */
+export class HttpProblem extends BulwarkError {
+  readonly status: number;
+  readonly issues: readonly ProblemIssue[] | undefined;
+
+  constructor(
+    status: number,
+    code: string,
+    detail: string,
+    options?: { cause?: unknown; issues?: readonly ProblemIssue[] },
+  ) {
+    super(code, detail, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.status = status;
+    this.issues = options?.issues;
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/**
+ * Builds a problem body; `type` is `urn:bulwark:problem:<code>`, documented in docs/errors.md.
+ *
+ * @example
+ * ```ts
+ * problem(404, 'not_found', 'No such route.');
+ * ```
+ */
+export function problem(
+  status: number,
+  code: string,
+  detail?: string,
+  issues?: readonly ProblemIssue[],
+): ProblemBody {
+  return {
+    type: `urn:bulwark:problem:${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    ...(detail === undefined ? {} : { detail }),
+    ...(issues === undefined ? {} : { issues }),
+  };
+}
+
+/** Sends `body` as application/problem+json. */
+export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyReply {
+  return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+/** Maps Fastify's own error codes to stable Bulwark codes. */
+function fromFastifyError(err: FastifyError): ProblemBody | undefined {
+  if (err.validation) {
+    const issues: ProblemIssue[] = err.validation.map((v) => ({
+      path: v.instancePath === '' ? '/' : v.instancePath,
+      code: v.keyword,
+      message: v.message ?? 'invalid',
+    }));
+    return problem(400, 'invalid_request', 'The request does not match the route schema.', issues);
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem(400, 'invalid_json', 'The request body is not valid JSON.');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem(413, 'payload_too_large', 'The request body is larger than allowed.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem(415, 'unsupported_media_type', 'Send application/json.');
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return problem(415, 'unsupported_media_type', 'Send application/json.');
+    default:
+      break;
+  }
+  // JSON.parse prototype-poisoning rejections from secure-json-parse.
+  if (err instanceof SyntaxError || err.message === 'Object contains forbidden prototype property') {
+    return problem(400, 'invalid_json', 'The request body is not valid JSON.');
+  }
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return problem(err.statusCode, 'bad_request', 'The request was refused.');
+  }
+  return undefined;
+}
+
+/**
+ * Installs the error and (unless `notFound: false`) not-found handlers that turn every failure
+ * into problem+json.
+ * Unexpected errors are logged (message and code only) and answered with a generic 500.
+ *
+ * @example
+ * ```ts
+ * const app = Fastify();
+ * installProblemHandlers(app);
+ * ```
+ */
+export function installProblemHandlers(app: FastifyInstance, options: { notFound?: boolean } = {}): void {
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof HttpProblem) {
+      return sendProblem(reply, problem(err.status, err.code, err.message, err.issues));
+    }
+    const mapped = fromFastifyError(err);
+    if (mapped !== undefined) return sendProblem(reply, mapped);
+    request.log.error({ errName: err.name, errCode: err.code }, 'unexpected error');
+    return sendProblem(reply, problem(500, 'internal_error', 'An unexpected error occurred.'));
+  });
+  if (options.notFound === false) return;
+  app.setNotFoundHandler((_request: FastifyRequest, reply: FastifyReply) =>
+    sendProblem(reply, problem(404, 'not_found', 'No such route.')),
+  );
+}

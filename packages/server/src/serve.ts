@@ -1,0 +1,101 @@
+/**
+ * Starts the standalone server: opens the database, builds the app and listens. Plain HTTP is
+ * served only on a loopback address (development) or behind a TLS-terminating proxy
+ * (`trustProxy`); anything else needs a certificate and key.
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { BulwarkError } from '@bulwark/core';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { buildApp } from './app.js';
+import { openDatabase } from './db/database.js';
+
+/** Options of `startServer` (and of `bulwark serve`). */
+export interface ServeOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+  readonly trustProxy?: boolean;
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+/** A listening server. */
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly databaseLocation: string;
+  /** Stops accepting requests, lets in-flight ones finish, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Thrown at start when the configuration is unsafe or incomplete. */
+export class ServeConfigError extends BulwarkError {
+  constructor(message: string) {
+    super('serve_config', message);
+  }
+}
+
+/** True for 127.0.0.0/8, ::1 and `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  const bare = host.replace(/^\[|\]$/g, '');
+  return bare === '::1' || bare === '0:0:0:0:0:0:0:1';
+}
+
+/**
+ * Opens the database in `dataDir`, builds the app and listens.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer({ host: '127.0.0.1', port: 8080, dataDir: './.bulwark' });
+ * console.log(server.url);
+ * await server.close();
+ * ```
+ */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const hasCert = options.tlsCertFile !== undefined;
+  const hasKey = options.tlsKeyFile !== undefined;
+  if (hasCert !== hasKey) throw new ServeConfigError('--tls-cert and --tls-key must be given together.');
+  const tls = hasCert && hasKey;
+  if (!tls && !options.trustProxy && !isLoopbackHost(options.host)) {
+    throw new ServeConfigError(
+      `Refusing to serve plain HTTP on ${options.host}: give --tls-cert and --tls-key, ` +
+        'or run behind a TLS-terminating proxy with --trust-proxy, or listen on 127.0.0.1 for development.',
+    );
+  }
+  const https =
+    tls && options.tlsCertFile !== undefined && options.tlsKeyFile !== undefined
+      ? { cert: readFileSync(options.tlsCertFile), key: readFileSync(options.tlsKeyFile) }
+      : undefined;
+
+  const database = await openDatabase({ dataDir: options.dataDir });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({
+      db: database.db,
+      trustProxy: options.trustProxy ?? false,
+      logger: options.logger ?? false,
+      ...(https === undefined ? {} : { https }),
+    });
+    await app.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const hostForUrl = isIP(options.host) === 6 ? `[${options.host}]` : options.host;
+  return {
+    app,
+    url: `${tls ? 'https' : 'http'}://${hostForUrl}:${port}`,
+    databaseLocation: database.location,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need, builds, lints and runs every suite.
+# Fails loudly when anything it needs cannot be installed; it never skips a suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+# System services the suites need are installed and started by scripts/services.sh.
+if [ -x scripts/services.sh ]; then
+  log "system services"
+  # shellcheck source=/dev/null
+  source scripts/services.sh
+fi
+
+log "build (tsc -b, type-checks every package)"
+npx tsc -b
+
+log "lint and format check (biome)"
+npx biome ci .
+
+log "tests (vitest)"
+npx vitest run "$@"
