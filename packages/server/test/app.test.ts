@@ -1,0 +1,187 @@
+/**
+ * The standalone app's envelope: health probes, the generated OpenAPI document, problem+json for
+ * every error, hardening headers, body limits and the plain-HTTP rule of `startServer`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, isLoopbackHost, type OpenDatabase, openDatabase, startServer } from '../src/index.js';
+
+let dir: string;
+let database: OpenDatabase;
+let app: Awaited<ReturnType<typeof buildApp>>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'bulwark-app-'));
+  database = await openDatabase({ dataDir: join(dir, 'data') });
+  app = await buildApp({ db: database.db, logger: false, bodyLimit: 1024 });
+  app.post('/echo', async (request) => request.body);
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app.close();
+  await database.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('health', () => {
+  it('answers /healthz and /readyz', async () => {
+    for (const url of ['/healthz', '/readyz']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ status: 'ok' });
+    }
+  });
+
+  it('reports not ready when the database is gone', async () => {
+    const other = await openDatabase({ dataDir: join(dir, 'closing') });
+    const probe = await buildApp({ db: other.db, logger: false });
+    await other.close();
+    const res = await probe.inject({ method: 'GET', url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ status: 503, code: 'not_ready' });
+    await probe.close();
+  });
+});
+
+describe('OpenAPI', () => {
+  it('is generated from the route schemas', async () => {
+    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
+    expect(doc.paths['/healthz'].get.responses['200'].content['application/json'].schema.properties.status).toEqual({
+      type: 'string',
+      enum: ['ok'],
+    });
+  });
+});
+
+describe('errors are problem+json with a stable code', () => {
+  const cases: Array<[string, Parameters<typeof app.inject>[0], number, string]> = [
+    ['unknown route', { method: 'GET', url: '/no/such/route' }, 404, 'not_found'],
+    [
+      'malformed JSON',
+      { method: 'POST', url: '/echo', payload: '{"a":', headers: { 'content-type': 'application/json' } },
+      400,
+      'invalid_json',
+    ],
+    [
+      '__proto__ key',
+      {
+        method: 'POST',
+        url: '/echo',
+        payload: '{"__proto__":{"admin":true}}',
+        headers: { 'content-type': 'application/json' },
+      },
+      400,
+      'invalid_json',
+    ],
+    [
+      'constructor.prototype key',
+      {
+        method: 'POST',
+        url: '/echo',
+        payload: '{"constructor":{"prototype":{"admin":true}}}',
+        headers: { 'content-type': 'application/json' },
+      },
+      400,
+      'invalid_json',
+    ],
+    [
+      'body over the limit',
+      {
+        method: 'POST',
+        url: '/echo',
+        payload: JSON.stringify({ a: 'x'.repeat(2048) }),
+        headers: { 'content-type': 'application/json' },
+      },
+      413,
+      'payload_too_large',
+    ],
+    [
+      'unsupported media type',
+      { method: 'POST', url: '/echo', payload: '<a/>', headers: { 'content-type': 'application/xml' } },
+      415,
+      'unsupported_media_type',
+    ],
+  ];
+
+  it.each(cases)('%s', async (_name, request, status, code) => {
+    const res = await app.inject(request);
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const body = res.json();
+    expect(body).toMatchObject({ status, code, type: `urn:bulwark:problem:${code}` });
+    expect(JSON.stringify(body)).not.toMatch(/\bat .*\(.*:\d+:\d+\)|node_modules|SyntaxError/);
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it('hides the details of unexpected errors', async () => {
+    const probe = await buildApp({ db: database.db, logger: false });
+    probe.get('/boom', async () => {
+      throw new Error('secret=hunter2 at /srv/app.js:1:1');
+    });
+    const res = await probe.inject({ method: 'GET', url: '/boom' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({
+      type: 'urn:bulwark:problem:internal_error',
+      title: 'Internal Server Error',
+      status: 500,
+      code: 'internal_error',
+      detail: 'An unexpected error occurred.',
+    });
+    await probe.close();
+  });
+});
+
+describe('hardening headers', () => {
+  it('sets HSTS, nosniff, a closed CSP, no-referrer and no-store', async () => {
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=31536000/);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toMatch(/default-src 'none'/);
+    expect(res.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('sets them on errors too', async () => {
+    const res = await app.inject({ method: 'GET', url: '/nope' });
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('startServer', () => {
+  it('recognises loopback hosts', () => {
+    for (const host of ['127.0.0.1', '127.8.9.1', '::1', '[::1]', 'localhost']) expect(isLoopbackHost(host)).toBe(true);
+    for (const host of ['0.0.0.0', '10.0.0.1', '::', 'example.com', '128.0.0.1']) expect(isLoopbackHost(host)).toBe(false);
+  });
+
+  it('refuses plain HTTP off loopback, and half a TLS configuration', async () => {
+    await expect(startServer({ host: '0.0.0.0', port: 0, dataDir: join(dir, 'x') })).rejects.toMatchObject({
+      code: 'serve_config',
+    });
+    await expect(
+      startServer({ host: '127.0.0.1', port: 0, dataDir: join(dir, 'x'), tlsCertFile: 'cert.pem' }),
+    ).rejects.toMatchObject({ code: 'serve_config' });
+  });
+
+  it('serves on loopback over a real socket', async () => {
+    const server = await startServer({ host: '127.0.0.1', port: 0, dataDir: join(dir, 'served') });
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const res = await fetch(`${server.url}/healthz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ok' });
+    } finally {
+      await server.close();
+    }
+  });
+});
