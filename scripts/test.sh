@@ -22,7 +22,7 @@ log "build (tsc -b, type-checks every package)"
 npx tsc -b
 
 log "lint and format check (biome)"
-npx biome ci .
+npx biome ci --colors=off .
 
 log "tests (vitest)"
 npx vitest run "$@"

@@ -45,9 +45,21 @@ describe('bulwark serve', () => {
 
   it('creates the data folder, serves health and OpenAPI, and stops cleanly on SIGTERM', async () => {
     const dataDir = join(dir, 'fresh', 'data');
-    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent']);
+    const child = spawn(process.execPath, [
+      bin,
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'silent',
+    ]);
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-    const [, url] = (await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/)) as [string, string];
+    const [, url] = (await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/)) as [
+      string,
+      string,
+    ];
     expect(existsSync(join(dataDir, 'bulwark.sqlite'))).toBe(true);
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
@@ -61,9 +73,13 @@ describe('bulwark serve', () => {
   });
 
   it('refuses plain HTTP off loopback with a clear message and no stack trace', () => {
-    const res = spawnSync(process.execPath, [bin, 'serve', '--host', '0.0.0.0', '--data-dir', join(dir, 'x')], {
-      encoding: 'utf8',
-    });
+    const res = spawnSync(
+      process.execPath,
+      [bin, 'serve', '--host', '0.0.0.0', '--data-dir', join(dir, 'x')],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/Refusing to serve plain HTTP on 0\.0\.0\.0/);
     expect(res.stderr).not.toMatch(/\n\s+at /);

@@ -54,7 +54,9 @@ describe('OpenAPI', () => {
     const doc = res.json();
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
-    expect(doc.paths['/healthz'].get.responses['200'].content['application/json'].schema.properties.status).toEqual({
+    expect(
+      doc.paths['/healthz'].get.responses['200'].content['application/json'].schema.properties.status,
+    ).toEqual({
       type: 'string',
       enum: ['ok'],
     });
@@ -160,8 +162,10 @@ describe('hardening headers', () => {
 
 describe('startServer', () => {
   it('recognises loopback hosts', () => {
-    for (const host of ['127.0.0.1', '127.8.9.1', '::1', '[::1]', 'localhost']) expect(isLoopbackHost(host)).toBe(true);
-    for (const host of ['0.0.0.0', '10.0.0.1', '::', 'example.com', '128.0.0.1']) expect(isLoopbackHost(host)).toBe(false);
+    for (const host of ['127.0.0.1', '127.8.9.1', '::1', '[::1]', 'localhost'])
+      expect(isLoopbackHost(host)).toBe(true);
+    for (const host of ['0.0.0.0', '10.0.0.1', '::', 'example.com', '128.0.0.1'])
+      expect(isLoopbackHost(host)).toBe(false);
   });
 
   it('refuses plain HTTP off loopback, and half a TLS configuration', async () => {
