@@ -2,4 +2,6 @@
  * @bulwark/core: the schema DSL with data classification, the crypto envelope and the error
  * base class shared by the client SDK and the server. Uses Web APIs only (no Node imports).
  */
+
+export * from './crypto/index.js';
 export { BulwarkError } from './errors.js';
