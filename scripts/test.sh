@@ -21,6 +21,9 @@ fi
 log "build (tsc -b, type-checks every package)"
 npx tsc -b
 
+log "type-check tests and benchmarks"
+npx tsc -p tsconfig.test.json
+
 log "lint and format check (biome)"
 npx biome ci --colors=off .
 

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, isLoopbackHost, type OpenDatabase, openDatabase, startServer } from '../src/index.js';
 
@@ -64,7 +65,7 @@ describe('OpenAPI', () => {
 });
 
 describe('errors are problem+json with a stable code', () => {
-  const cases: Array<[string, Parameters<typeof app.inject>[0], number, string]> = [
+  const cases: Array<[string, InjectOptions, number, string]> = [
     ['unknown route', { method: 'GET', url: '/no/such/route' }, 404, 'not_found'],
     [
       'malformed JSON',
