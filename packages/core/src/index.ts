@@ -5,3 +5,4 @@
 
 export * from './crypto/index.js';
 export { BulwarkError } from './errors.js';
+export * from './schema/index.js';
