@@ -2,6 +2,9 @@
  * The `bulwark` command line: one sub-command a file under `commands/`, registered here.
  */
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './commands/audit.js';
+import { registerEvents } from './commands/events.js';
+import { registerPins } from './commands/pins.js';
 import { registerServe } from './commands/serve.js';
 
 /**
@@ -20,6 +23,9 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerServe(program);
+  registerEvents(program);
+  registerAudit(program);
+  registerPins(program);
   return program;
 }
 

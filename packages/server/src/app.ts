@@ -7,16 +7,26 @@ import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { ServerContext } from './context.js';
-import type { Database } from './db/schema.js';
+import type { AuthOptions } from './config.js';
+import { createServerContext, type ServerContext } from './context.js';
+import type { CacheDatabase, Database } from './db/schema.js';
 import { installProblemHandlers } from './http/problem.js';
+import { adminRoutes } from './routes/admin.js';
+import { authRoutes } from './routes/auth.js';
+import { deviceRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
 
 /** Options of the Bulwark routes. */
 export interface BulwarkPluginOptions {
   readonly db: Kysely<Database>;
+  /** Cache database (replay cache, throttling); defaults to `db`. `openDatabase` returns one. */
+  readonly cache?: Kysely<CacheDatabase>;
   /** Clock; defaults to the system clock. */
   readonly now?: () => Date;
+  /** Identity settings (token lifetimes, throttling, DPoP, device policy). */
+  readonly auth?: AuthOptions;
+  /** A context built beforehand with `createServerContext`; the fields above are then ignored. */
+  readonly context?: ServerContext;
 }
 
 /**
@@ -29,9 +39,20 @@ export interface BulwarkPluginOptions {
  * ```
  */
 export async function bulwarkPlugin(app: FastifyInstance, options: BulwarkPluginOptions): Promise<void> {
-  const ctx: ServerContext = { db: options.db, now: options.now ?? (() => new Date()) };
+  const ctx =
+    options.context ??
+    (await createServerContext({
+      db: options.db,
+      ...(options.cache === undefined ? {} : { cache: options.cache }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+      ...(options.auth === undefined ? {} : { auth: options.auth }),
+    }));
   installProblemHandlers(app, { notFound: false });
+  app.decorateRequest('bulwarkAuth', null);
   healthRoutes(app, ctx);
+  authRoutes(app, ctx);
+  deviceRoutes(app, ctx);
+  adminRoutes(app, ctx);
 }
 
 /** Options of the standalone application. */
@@ -109,11 +130,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         description:
           'Identity, devices, data and sync for mobile apps. Every error is application/problem+json.',
       },
+      components: {
+        securitySchemes: {
+          dpop: {
+            type: 'http',
+            scheme: 'DPoP',
+            description: 'Authorization: DPoP <access token>, plus a DPoP proof header (RFC 9449).',
+          },
+        },
+      },
     },
   });
   await app.register(bulwarkPlugin, {
     db: options.db,
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.auth === undefined ? {} : { auth: options.auth }),
+    ...(options.context === undefined ? {} : { context: options.context }),
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -1,17 +1,54 @@
 /**
  * @bulwark/server: the Bulwark backend as a standalone Fastify app (`buildApp`, `startServer`)
- * or as a plugin for an existing Fastify server (`bulwarkPlugin`).
+ * or as a plugin for an existing Fastify server (`bulwarkPlugin`), with the identity layer
+ * (accounts, devices, DPoP-bound sessions, throttling, audit log) it is built on.
  */
 export { type AppOptions, type BulwarkPluginOptions, buildApp, bulwarkPlugin } from './app.js';
-export type { ServerContext } from './context.js';
+export { type AuditEntry, type AuditEvent, type AuditEventType, AuditLog } from './audit/log.js';
+export { type ChainProblem, type ChainReport, verifyAuditChain } from './audit/verify.js';
+export {
+  ARGON2_MINIMUM,
+  type Argon2Params,
+  type AuthConfig,
+  type AuthOptions,
+  type DpopOptions,
+  type PasswordOptions,
+  resolveAuthConfig,
+  type ThrottleOptions,
+} from './config.js';
+export { createServerContext, type ServerContext, type ServerContextOptions } from './context.js';
 export {
   type DatabaseOptions,
   migrate,
   type OpenDatabase,
   openDatabase,
+  redactUrl,
+  SQLITE_CACHE_FILE,
   SQLITE_FILE,
 } from './db/database.js';
-export type { Database } from './db/schema.js';
+export type { CacheDatabase, Database, DeviceStatus, RevocationReason, Role } from './db/schema.js';
+export {
+  type DeviceFacts,
+  type DevicePolicyOptions,
+  type DeviceSettings,
+  evaluatePolicy,
+  type PolicyAction,
+  type PolicyDecision,
+  type PolicyFinding,
+  type Posture,
+} from './devices/policy.js';
+export { DeviceRevokedError } from './devices/registry.js';
+export { POLICY_TYP } from './devices/signed-policy.js';
+export { WIPE_RECEIPT_TYP } from './devices/wipe-receipt.js';
+export { normalizeHtu } from './dpop/htu.js';
+export { DpopProofError, UseDpopNonceError } from './dpop/verify.js';
+export {
+  type AuthInfo,
+  authenticate,
+  authOf,
+  type RequireAuthOptions,
+  requireAuth,
+} from './http/authenticate.js';
 export {
   HttpProblem,
   installProblemHandlers,
@@ -20,6 +57,10 @@ export {
   type ProblemIssue,
   problem,
 } from './http/problem.js';
+export { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
+export { checkPasswordRules } from './identity/passwords/rules.js';
+export { createUser, type NewUser } from './identity/users.js';
+export { SaturatedError } from './lib/semaphore.js';
 export {
   isLoopbackHost,
   type RunningServer,
@@ -27,3 +68,5 @@ export {
   type ServeOptions,
   startServer,
 } from './serve.js';
+export { InvalidTokenError } from './tokens/access-token.js';
+export { RefreshTokenError } from './tokens/sessions.js';

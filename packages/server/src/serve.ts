@@ -8,13 +8,21 @@ import { isIP } from 'node:net';
 import { BulwarkError } from '@bulwark/core';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
+import type { AuthOptions } from './config.js';
+import { createServerContext } from './context.js';
 import { openDatabase } from './db/database.js';
+import { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
 
 /** Options of `startServer` (and of `bulwark serve`). */
 export interface ServeOptions {
   readonly host: string;
   readonly port: number;
+  /** Folder of the embedded SQLite database (unused with `databaseUrl`). */
   readonly dataDir: string;
+  /** PostgreSQL URL; SQLite in `dataDir` when absent. */
+  readonly databaseUrl?: string;
+  /** Identity settings (token lifetimes, throttling, DPoP, device policy). */
+  readonly auth?: AuthOptions;
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;
   readonly trustProxy?: boolean;
@@ -27,6 +35,8 @@ export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
   readonly databaseLocation: string;
+  /** Set on the very first start only: the admin account and its one-time password. */
+  readonly initialAdmin: InitialAdmin | undefined;
   /** Stops accepting requests, lets in-flight ones finish, closes the database. */
   close(): Promise<void>;
 }
@@ -47,7 +57,8 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
- * Opens the database in `dataDir`, builds the app and listens.
+ * Opens the database (SQLite in `dataDir`, or PostgreSQL at `databaseUrl`), creates the first
+ * admin on first start, builds the app and listens.
  *
  * @example
  * ```ts
@@ -72,11 +83,25 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ? { cert: readFileSync(options.tlsCertFile), key: readFileSync(options.tlsKeyFile) }
       : undefined;
 
-  const database = await openDatabase({ dataDir: options.dataDir });
+  const database = await openDatabase(
+    options.databaseUrl === undefined ? { dataDir: options.dataDir } : { databaseUrl: options.databaseUrl },
+  );
   let app: FastifyInstance;
+  let initialAdmin: InitialAdmin | undefined;
   try {
+    const context = await createServerContext({
+      db: database.db,
+      cache: database.cache,
+      ...(options.auth === undefined ? {} : { auth: options.auth }),
+    });
+    initialAdmin = await ensureInitialAdmin(
+      { db: database.db, passwords: context.passwords, rules: context.config.passwords, now: context.now },
+      context.audit,
+      context.config.initialAdminUsername,
+    );
     app = await buildApp({
       db: database.db,
+      context,
       trustProxy: options.trustProxy ?? false,
       logger: options.logger ?? false,
       ...(https === undefined ? {} : { https }),
@@ -93,6 +118,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     app,
     url: `${tls ? 'https' : 'http'}://${hostForUrl}:${port}`,
     databaseLocation: database.location,
+    initialAdmin,
     async close() {
       await app.close();
       await database.close();

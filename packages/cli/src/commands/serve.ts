@@ -16,6 +16,7 @@ interface ServeFlags {
   host: string;
   port: number;
   dataDir: string;
+  databaseUrl?: string;
   tlsCert?: string;
   tlsKey?: string;
   trustProxy?: boolean;
@@ -30,18 +31,29 @@ export function registerServe(program: Command): void {
     .option('--host <address>', 'address to listen on; plain HTTP only on loopback', '127.0.0.1')
     .option('-p, --port <number>', 'port to listen on (0 picks a free one)', parsePort, 8080)
     .option('-d, --data-dir <path>', 'folder of the embedded database', '.bulwark')
+    .option(
+      '--database-url <url>',
+      'PostgreSQL instead of embedded SQLite (postgres://user:password@host:port/db); default $BULWARK_DATABASE_URL',
+    )
     .option('--tls-cert <file>', 'PEM certificate chain to serve HTTPS')
     .option('--tls-key <file>', 'PEM private key to serve HTTPS')
     .option('--trust-proxy', 'behind a TLS-terminating proxy: trust X-Forwarded-* headers')
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', 'info')
     .action(async (flags: ServeFlags) => {
       const dataDir = resolve(flags.dataDir);
+      const databaseUrl = flags.databaseUrl ?? process.env.BULWARK_DATABASE_URL;
+      if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+        process.stderr.write('bulwark serve: --database-url must be a postgres:// URL.\n');
+        process.exitCode = 2;
+        return;
+      }
       let server: Awaited<ReturnType<typeof startServer>>;
       try {
         server = await startServer({
           host: flags.host,
           port: flags.port,
           dataDir,
+          ...(databaseUrl === undefined ? {} : { databaseUrl }),
           ...(flags.tlsCert === undefined ? {} : { tlsCertFile: flags.tlsCert }),
           ...(flags.tlsKey === undefined ? {} : { tlsKeyFile: flags.tlsKey }),
           trustProxy: flags.trustProxy === true,
@@ -64,6 +76,15 @@ export function registerServe(program: Command): void {
       process.stdout.write(`  health:   ${server.url}/healthz\n`);
       process.stdout.write(`  API docs: ${server.url}/openapi.json\n`);
       process.stdout.write(`  database: ${server.databaseLocation}\n`);
+      if (server.initialAdmin !== undefined) {
+        // Printed once, on the first start only; it is stored nowhere in clear.
+        process.stdout.write(
+          '\nFirst start: an admin account was created. Its one-time password is shown only now:\n' +
+            `  username: ${server.initialAdmin.username}\n` +
+            `  password: ${server.initialAdmin.password}\n` +
+            'Sign in and change it (POST /auth/password) before anything else.\n\n',
+        );
+      }
       await new Promise<void>((done) => {
         const stop = () => {
           process.off('SIGINT', stop);

@@ -1,6 +1,7 @@
 /**
  * Schema migrations, kept in code so the server has no files to find at run time. Each one is
- * written once and never edited after release; a change is a new migration.
+ * written once and never edited after release; a change is a new migration. Only types and
+ * statements that SQLite and PostgreSQL both accept are used (bigint, integer, varchar, text).
  */
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 
@@ -12,6 +13,100 @@ const migrations: Record<string, Migration> = {
         .addColumn('key', 'varchar(100)', (c) => c.primaryKey())
         .addColumn('value', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'varchar(40)', (c) => c.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+        .execute();
+    },
+  },
+  '0002_identity': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('username', 'varchar(200)', (c) => c.notNull())
+        .addColumn('username_key', 'varchar(200)', (c) => c.notNull().unique())
+        .addColumn('password_hash', 'varchar(200)', (c) => c.notNull())
+        .addColumn('role', 'varchar(20)', (c) => c.notNull())
+        .addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('disabled_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('password_changed_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('devices')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('user_id', 'varchar(36)', (c) => c.notNull().references('users.id'))
+        .addColumn('jkt', 'varchar(64)', (c) => c.notNull())
+        .addColumn('public_jwk', 'text', (c) => c.notNull())
+        .addColumn('platform', 'varchar(40)', (c) => c.notNull())
+        .addColumn('os_version', 'varchar(40)', (c) => c.notNull())
+        .addColumn('app_version', 'varchar(40)', (c) => c.notNull())
+        .addColumn('posture', 'text', (c) => c.notNull())
+        .addColumn('policy_findings', 'text', (c) => c.notNull())
+        .addColumn('status', 'varchar(20)', (c) => c.notNull())
+        .addColumn('revoked_reason', 'varchar(40)')
+        .addColumn('enrolled_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .addColumn('wiped_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('devices_user').on('devices').column('user_id').execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('user_id', 'varchar(36)', (c) => c.notNull().references('users.id'))
+        .addColumn('device_id', 'varchar(36)', (c) => c.notNull().references('devices.id'))
+        .addColumn('jkt', 'varchar(64)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_refresh_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .addColumn('revoked_reason', 'varchar(40)')
+        .execute();
+      await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+      await db.schema.createIndex('sessions_device').on('sessions').column('device_id').execute();
+      await db.schema
+        .createTable('refresh_tokens')
+        .addColumn('token_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('session_id', 'varchar(36)', (c) => c.notNull().references('sessions.id'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+      await db.schema
+        .createIndex('refresh_tokens_session')
+        .on('refresh_tokens')
+        .column('session_id')
+        .execute();
+      await db.schema
+        .createTable('server_keys')
+        .addColumn('kid', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('alg', 'varchar(10)', (c) => c.notNull())
+        .addColumn('public_jwk', 'text', (c) => c.notNull())
+        .addColumn('private_jwk', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('retired_at', 'bigint')
+        .execute();
+      await db.schema
+        .createTable('audit_events')
+        .addColumn('seq', 'bigint', (c) => c.primaryKey())
+        .addColumn('at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('type', 'varchar(60)', (c) => c.notNull())
+        .addColumn('actor_user_id', 'varchar(36)')
+        .addColumn('actor_device_id', 'varchar(36)')
+        .addColumn('subject', 'varchar(200)')
+        .addColumn('ip', 'varchar(64)')
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('prev_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('hash', 'varchar(64)', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_events_type').on('audit_events').column('type').execute();
+      await db.schema
+        .createTable('audit_head')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('hash', 'varchar(64)', (c) => c.notNull())
+        .execute();
+      await db
+        .insertInto('audit_head' as never)
+        .values({ id: 1, seq: 0, hash: '0'.repeat(64) } as never)
         .execute();
     },
   },

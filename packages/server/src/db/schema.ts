@@ -1,4 +1,8 @@
-/** Table types of the server database, for Kysely. */
+/**
+ * Table types of the server database, for Kysely. Times are epoch milliseconds (UTC) in
+ * `bigint` columns, flags are 0/1 integers, structured values are JSON text: one layout that
+ * SQLite and PostgreSQL store alike.
+ */
 import type { Generated } from 'kysely';
 
 /** Key/value facts about this installation (instance id, creation time). */
@@ -8,7 +12,132 @@ export interface MetaTable {
   updated_at: Generated<string>;
 }
 
+/** Roles a user can hold. */
+export type Role = 'admin' | 'user';
+
+/** Local accounts. */
+export interface UsersTable {
+  id: string;
+  /** As typed at creation, for display. */
+  username: string;
+  /** NFKC + lower case: the unique login name. */
+  username_key: string;
+  /** Argon2id PHC string. */
+  password_hash: string;
+  role: Role;
+  /** 1 while the password is a one-time password that must be changed before anything else. */
+  must_change_password: number;
+  disabled_at: number | null;
+  created_at: number;
+  password_changed_at: number;
+}
+
+/** Lifecycle of a device (docs/identity.md). */
+export type DeviceStatus = 'active' | 'blocked' | 'revoked' | 'wipe_confirmed';
+
+/** Why a device was revoked. */
+export type RevocationReason = 'lost' | 'stolen' | 'left_organisation' | 'admin';
+
+/** The device registry. */
+export interface DevicesTable {
+  /** UUID chosen by the device at install, lower case. */
+  id: string;
+  user_id: string;
+  /** RFC 7638 SHA-256 thumbprint of the device key. */
+  jkt: string;
+  /** The device's ECDSA P-256 public key (JWK, JSON). */
+  public_jwk: string;
+  platform: string;
+  os_version: string;
+  app_version: string;
+  /** Last posture report (JSON). */
+  posture: string;
+  /** Findings of the last policy decision (JSON). */
+  policy_findings: string;
+  status: DeviceStatus;
+  revoked_reason: RevocationReason | null;
+  enrolled_at: number;
+  last_seen_at: number;
+  revoked_at: number | null;
+  wiped_at: number | null;
+}
+
+/** A login session: one refresh-token family bound to one device key. */
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  device_id: string;
+  jkt: string;
+  created_at: number;
+  /** Absolute end of the family, whatever the refreshes. */
+  expires_at: number;
+  last_refresh_at: number;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
+/** Refresh tokens, stored as SHA-256 hashes only. */
+export interface RefreshTokensTable {
+  token_hash: string;
+  session_id: string;
+  created_at: number;
+  /** Set once, when the token is exchanged; a second use is reuse. */
+  used_at: number | null;
+}
+
+/** Server signing keys (ES256). Private keys are stored as JWK: see docs/operations.md. */
+export interface ServerKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_jwk: string;
+  created_at: number;
+  /** Set when a newer key takes over signing; kept for verification until tokens expire. */
+  retired_at: number | null;
+}
+
+/** Append-only, hash-chained security events. */
+export interface AuditEventsTable {
+  seq: number;
+  /** ISO 8601 UTC. */
+  at: string;
+  type: string;
+  actor_user_id: string | null;
+  actor_device_id: string | null;
+  subject: string | null;
+  ip: string | null;
+  /** Event details (JSON); never a secret. */
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The head of the audit chain: the last sequence number and hash (one row, id 1). */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
 /** Every table of the server database. */
 export interface Database {
   bulwark_meta: MetaTable;
+  users: UsersTable;
+  devices: DevicesTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  server_keys: ServerKeysTable;
+  audit_events: AuditEventsTable;
+  audit_head: AuditHeadTable;
+}
+
+/** DPoP proofs already seen, keyed by SHA-256(key thumbprint, jti). */
+export interface DpopJtiTable {
+  key: string;
+  expires_at: number;
+}
+
+/** Tables of the cache database (short-lived shared state, see database.ts). */
+export interface CacheDatabase {
+  dpop_jti: DpopJtiTable;
 }

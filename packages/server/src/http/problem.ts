@@ -37,16 +37,23 @@ export interface ProblemBody {
 export class HttpProblem extends BulwarkError {
   readonly status: number;
   readonly issues: readonly ProblemIssue[] | undefined;
+  /** Response headers that go with the problem (WWW-Authenticate, Retry-After, DPoP-Nonce). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
 
   constructor(
     status: number,
     code: string,
     detail: string,
-    options?: { cause?: unknown; issues?: readonly ProblemIssue[] },
+    options?: {
+      cause?: unknown;
+      issues?: readonly ProblemIssue[];
+      headers?: Readonly<Record<string, string>>;
+    },
   ) {
     super(code, detail, options?.cause === undefined ? undefined : { cause: options.cause });
     this.status = status;
     this.issues = options?.issues;
+    this.headers = options?.headers;
   }
 }
 
@@ -143,6 +150,7 @@ function fromFastifyError(err: FastifyError): ProblemBody | undefined {
 export function installProblemHandlers(app: FastifyInstance, options: { notFound?: boolean } = {}): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof HttpProblem) {
+      if (err.headers !== undefined) reply.headers(err.headers);
       return sendProblem(reply, problem(err.status, err.code, err.message, err.issues));
     }
     const mapped = fromFastifyError(err);

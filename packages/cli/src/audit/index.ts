@@ -1,0 +1,24 @@
+/** `bulwark audit` as a library: scan, formats, baseline, rules and errors. */
+export {
+  type Baseline,
+  type BaselineEntry,
+  createBaseline,
+  loadBaseline,
+  partitionByBaseline,
+  writeBaseline,
+} from './baseline.js';
+export {
+  AUDIT_EXIT,
+  AuditArchiveError,
+  AuditBaselineError,
+  AuditOutputError,
+  AuditPathNotFoundError,
+  AuditUnreadableError,
+} from './errors.js';
+export { formatJson } from './format/json.js';
+export { formatSarif } from './format/sarif.js';
+export { formatTable } from './format/table.js';
+export { ALL_RULES, RULES, type RuleMeta } from './rules/catalog.js';
+export { type AuditOptions, auditPath } from './scan.js';
+export { atOrAbove, compareSeverity, isSeverity } from './severity.js';
+export { type AuditReport, type AuditStats, type Finding, SEVERITIES, type Severity } from './types.js';

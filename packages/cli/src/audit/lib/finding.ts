@@ -1,0 +1,77 @@
+/**
+ * Turns a detector's raw result into a {@link Finding}: rule metadata, severity and a stable
+ * fingerprint. The fingerprint hashes the rule, the file (with build hashes such as
+ * `main.3f9a1c2b.js` normalised, so a rebuild keeps it) and the detector's key. The key of a secret
+ * is the secret; only 128 bits of its SHA-256 leave the scanner, in the baseline and in SARIF.
+ */
+import { createHash } from 'node:crypto';
+import { ruleMeta } from '../rules/catalog.js';
+import type { Finding, Severity } from '../types.js';
+
+/** What a detector reports before metadata is attached. */
+export interface RawFinding {
+  ruleId: string;
+  file: string;
+  line?: number;
+  message: string;
+  evidence?: string;
+  /** Identity of the problem within the file; hashed into the fingerprint. */
+  key: string;
+  /** Overrides the rule's default severity. */
+  severity?: Severity;
+}
+
+/**
+ * Replaces content hashes in bundler output names with `*`.
+ *
+ * @example
+ * ```ts
+ * normaliseBuildPath('assets/index-4f3a9c1b.js'); // 'assets/index-*.js'
+ * ```
+ */
+export function normaliseBuildPath(path: string): string {
+  return path.replace(
+    /([.-])([A-Za-z0-9_]{8,20})(?=\.[A-Za-z0-9.]+$)/g,
+    (whole, sep: string, hash: string) => (/[0-9]/.test(hash) && /[A-Za-z]/.test(hash) ? `${sep}*` : whole),
+  );
+}
+
+/**
+ * Computes the fingerprint of a finding.
+ *
+ * @example
+ * ```ts
+ * fingerprint('secret-jwt', 'main.js', token);
+ * ```
+ */
+export function fingerprint(ruleId: string, file: string, key: string): string {
+  return createHash('sha256')
+    .update(`${ruleId}\u0000${normaliseBuildPath(file)}\u0000${key}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/**
+ * Completes a raw finding with its rule's metadata.
+ *
+ * @example
+ * ```ts
+ * const finding = toFinding({ ruleId: 'android-debuggable', file: 'AndroidManifest.xml', message: '…', key: 'app' });
+ * ```
+ */
+export function toFinding(raw: RawFinding): Finding {
+  const meta = ruleMeta(raw.ruleId);
+  const finding: Finding = {
+    ruleId: raw.ruleId,
+    severity: raw.severity ?? meta.severity,
+    file: raw.file,
+    message: raw.message,
+    masvs: meta.masvs,
+    fix: meta.fix,
+    fingerprint: fingerprint(raw.ruleId, raw.file, raw.key),
+  };
+  if (raw.line !== undefined) finding.line = raw.line;
+  if (meta.mastg !== undefined) finding.mastg = meta.mastg;
+  if (raw.evidence !== undefined) finding.evidence = raw.evidence;
+  return finding;
+}

@@ -1,0 +1,259 @@
+/**
+ * Android checks on a decoded AndroidManifest.xml and network security config (text or AXML).
+ * Loopback-only cleartext exceptions and everything inside <debug-overrides> (which applies only
+ * to debuggable builds) are not flagged.
+ */
+import type { RawFinding } from '../lib/finding.js';
+import { childrenNamed, descendantsNamed, isTrue, type XmlElement } from '../lib/xml-tree.js';
+import { isLoopbackHost } from './cleartext.js';
+
+const COMPONENTS = ['activity', 'activity-alias', 'service', 'receiver', 'provider'] as const;
+
+function at(element: XmlElement): { line?: number } {
+  return element.line === undefined ? {} : { line: element.line };
+}
+
+function isLauncher(component: XmlElement): boolean {
+  return childrenNamed(component, 'intent-filter').some(
+    (f) =>
+      childrenNamed(f, 'action').some((a) => a.attributes.name === 'android.intent.action.MAIN') &&
+      childrenNamed(f, 'category').some((c) => c.attributes.name === 'android.intent.category.LAUNCHER'),
+  );
+}
+
+/**
+ * Checks a manifest: debuggable, allowBackup without rules, usesCleartextTraffic, testOnly and
+ * components exported without a permission.
+ *
+ * @example
+ * ```ts
+ * const raws = checkManifest(decodeAxml(bytes), 'AndroidManifest.xml');
+ * ```
+ */
+export function checkManifest(manifest: XmlElement, file: string): RawFinding[] {
+  const out: RawFinding[] = [];
+  const app = childrenNamed(manifest, 'application')[0];
+  if (app === undefined) return out;
+  const where = { file, ...at(app) };
+  if (isTrue(app, 'debuggable')) {
+    out.push({
+      ruleId: 'android-debuggable',
+      ...where,
+      message: 'android:debuggable="true" on <application>',
+      key: 'app',
+    });
+  }
+  if (isTrue(app, 'testOnly')) {
+    out.push({
+      ruleId: 'android-test-only',
+      ...where,
+      message: 'android:testOnly="true": a test build',
+      key: 'app',
+    });
+  }
+  if (isTrue(app, 'usesCleartextTraffic')) {
+    out.push({
+      ruleId: 'android-cleartext-traffic',
+      ...where,
+      message: 'android:usesCleartextTraffic="true" allows http:// to every host',
+      key: 'app',
+    });
+  }
+  const backup = app.attributes.allowBackup?.toLowerCase();
+  const hasRules =
+    app.attributes.fullBackupContent !== undefined || app.attributes.dataExtractionRules !== undefined;
+  if (backup !== 'false' && !hasRules) {
+    out.push({
+      ruleId: 'android-allow-backup',
+      ...where,
+      message:
+        backup === 'true'
+          ? 'android:allowBackup="true" without fullBackupContent or dataExtractionRules'
+          : 'allowBackup defaults to true and no backup rules exclude sensitive files',
+      key: 'app',
+    });
+  }
+  for (const tag of COMPONENTS) {
+    for (const component of childrenNamed(app, tag)) {
+      const exported = component.attributes.exported?.toLowerCase();
+      const implicit = exported === undefined && childrenNamed(component, 'intent-filter').length > 0;
+      if (exported !== 'true' && !implicit) continue;
+      const a = component.attributes;
+      const guarded =
+        a.permission !== undefined ||
+        (tag === 'provider' && a.readPermission !== undefined && a.writePermission !== undefined);
+      if (guarded || ((tag === 'activity' || tag === 'activity-alias') && isLauncher(component))) continue;
+      const name = a.name ?? '(unnamed)';
+      out.push({
+        ruleId: 'android-exported-component',
+        file,
+        ...at(component),
+        message: `<${tag} ${name}> is exported${implicit ? ' (implicitly, by its intent-filter)' : ''} without a permission`,
+        evidence: name,
+        key: `${tag}:${name}`,
+      });
+    }
+  }
+  return out;
+}
+
+/** True when the manifest points at a network security config. */
+export function manifestHasNetworkSecurityConfig(manifest: XmlElement): boolean {
+  const app = childrenNamed(manifest, 'application')[0];
+  return app?.attributes.networkSecurityConfig !== undefined;
+}
+
+function domainsOf(config: XmlElement): { name: string; includeSubdomains: boolean }[] {
+  return childrenNamed(config, 'domain').map((d) => ({
+    name: d.text.trim().toLowerCase(),
+    includeSubdomains: isTrue(d, 'includeSubdomains'),
+  }));
+}
+
+function parseExpiration(value: string | undefined): Date | undefined {
+  if (value === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
+  const date = new Date(`${value}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** The domain-configs of a config, nested ones included, outside <debug-overrides>. */
+function domainConfigs(root: XmlElement): XmlElement[] {
+  return descendantsNamed(root, 'domain-config');
+}
+
+/**
+ * Checks a network security config: cleartext permitted, user CAs trusted, expired pin-sets.
+ *
+ * @example
+ * ```ts
+ * const raws = checkNetworkSecurityConfig(tree, 'res/xml/network_security_config.xml', new Date());
+ * ```
+ */
+export function checkNetworkSecurityConfig(root: XmlElement, file: string, now: Date): RawFinding[] {
+  const out: RawFinding[] = [];
+  const configs = [...childrenNamed(root, 'base-config'), ...domainConfigs(root)];
+  for (const config of configs) {
+    const domains = domainsOf(config);
+    const label =
+      config.name === 'base-config'
+        ? 'base-config'
+        : `domain-config ${domains.map((d) => d.name).join(', ')}`;
+    if (isTrue(config, 'cleartextTrafficPermitted')) {
+      const loopbackOnly = domains.length > 0 && domains.every((d) => isLoopbackHost(d.name));
+      if (!loopbackOnly) {
+        out.push({
+          ruleId: 'android-nsc-cleartext',
+          file,
+          ...at(config),
+          message: `${label} permits cleartext traffic`,
+          key: `cleartext:${label}`,
+        });
+      }
+    }
+    for (const anchors of childrenNamed(config, 'trust-anchors')) {
+      for (const cert of childrenNamed(anchors, 'certificates')) {
+        if (cert.attributes.src?.toLowerCase() === 'user') {
+          out.push({
+            ruleId: 'android-nsc-user-certs',
+            file,
+            ...at(cert),
+            message: `${label} trusts user-installed CAs: any CA the user (or malware) installs can intercept TLS`,
+            key: `user:${label}`,
+          });
+        }
+      }
+    }
+    for (const pinSet of childrenNamed(config, 'pin-set')) {
+      const expiration = parseExpiration(pinSet.attributes.expiration);
+      if (expiration !== undefined && expiration.getTime() <= now.getTime()) {
+        out.push({
+          ruleId: 'android-nsc-expired-pins',
+          file,
+          ...at(pinSet),
+          message: `pin-set of ${label} expired on ${pinSet.attributes.expiration}: pinning is off for it`,
+          key: `expired:${label}`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** A network security config seen during the scan. */
+export interface SeenNsc {
+  file: string;
+  root: XmlElement;
+}
+
+function coversDomain(domain: { name: string; includeSubdomains: boolean }, host: string): number {
+  if (domain.name === host) return 2;
+  if (domain.includeSubdomains && host.endsWith(`.${domain.name}`)) return 1;
+  return 0;
+}
+
+/**
+ * Whether the API domains have pins. With no API domain given, whether any pin-set exists.
+ * Returns findings to attach to `fallbackFile` (the manifest) when no config exists at all.
+ *
+ * @example
+ * ```ts
+ * checkPinCoverage(nscs, ['api.example.com'], 'AndroidManifest.xml');
+ * ```
+ */
+export function checkPinCoverage(
+  nscs: readonly SeenNsc[],
+  apiDomains: readonly string[],
+  fallbackFile: string,
+): RawFinding[] {
+  const file = nscs[0]?.file ?? fallbackFile;
+  const pinned = (config: XmlElement, parents: Map<XmlElement, XmlElement>): boolean => {
+    for (let c: XmlElement | undefined = config; c !== undefined; c = parents.get(c)) {
+      if (childrenNamed(c, 'pin-set').some((p) => childrenNamed(p, 'pin').length > 0)) return true;
+    }
+    return false;
+  };
+  if (apiDomains.length === 0) {
+    const any = nscs.some((n) => descendantsNamed(n.root, 'pin').length > 0);
+    return any
+      ? []
+      : [
+          {
+            ruleId: 'android-nsc-no-pins',
+            file,
+            message: `no certificate pins at all${nscs.length === 0 ? ' (no network security config)' : ''}; pass --api-domain to check your API host`,
+            key: 'none',
+          },
+        ];
+  }
+  const out: RawFinding[] = [];
+  for (const host of apiDomains.map((d) => d.toLowerCase())) {
+    let best: { config: XmlElement; score: number; parents: Map<XmlElement, XmlElement> } | undefined;
+    for (const n of nscs) {
+      const parents = new Map<XmlElement, XmlElement>();
+      const walk = (el: XmlElement) => {
+        for (const child of childrenNamed(el, 'domain-config')) {
+          if (el.name === 'domain-config') parents.set(child, el);
+          walk(child);
+        }
+      };
+      walk(n.root);
+      for (const config of domainConfigs(n.root)) {
+        for (const d of domainsOf(config)) {
+          const score = coversDomain(d, host);
+          if (score > 0 && (best === undefined || score > best.score)) best = { config, score, parents };
+        }
+      }
+    }
+    if (best === undefined || !pinned(best.config, best.parents)) {
+      out.push({
+        ruleId: 'android-nsc-no-pins',
+        file,
+        ...(best === undefined ? {} : at(best.config)),
+        message: `no pin-set covers the API domain ${host}`,
+        evidence: host,
+        key: host,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,355 @@
+/**
+ * Every rule of `bulwark audit` in one table: id, default severity, MASVS v2 control, MASTG test
+ * and fix hint. The detectors refer to rules by id; SARIF lists this table as `tool.driver.rules`.
+ * Why each rule exists and how it decides is in `docs/audit.md`.
+ */
+import type { Severity } from '../types.js';
+
+/**
+ * Static description of a rule.
+ *
+ * @example
+ * ```ts
+ * const rule = RULES['android-debuggable'];
+ * console.log(rule.title, rule.masvs);
+ * ```
+ */
+export interface RuleMeta {
+  id: string;
+  /** Default severity; a detector may lower it (e.g. an encrypted private key). */
+  severity: Severity;
+  title: string;
+  masvs: string;
+  mastg?: string;
+  fix: string;
+}
+
+function rule(
+  id: string,
+  severity: Severity,
+  masvs: string,
+  mastg: string | undefined,
+  title: string,
+  fix: string,
+): RuleMeta {
+  return mastg === undefined
+    ? { id, severity, title, masvs, fix }
+    : { id, severity, title, masvs, mastg, fix };
+}
+
+const SECRET_FIX =
+  'Remove it from the app, revoke and rotate it at the provider, and have the server call the API on the app’s behalf.';
+
+const LIST: readonly RuleMeta[] = [
+  // Secrets shipped in the bundle (MASWE-0005 / MASWE-0014).
+  rule('secret-aws-access-key-id', 'high', 'MASVS-STORAGE-1', undefined, 'AWS access key id', SECRET_FIX),
+  rule(
+    'secret-aws-secret-access-key',
+    'critical',
+    'MASVS-STORAGE-1',
+    undefined,
+    'AWS secret access key',
+    SECRET_FIX,
+  ),
+  rule('secret-github-token', 'critical', 'MASVS-STORAGE-1', undefined, 'GitHub token', SECRET_FIX),
+  rule('secret-gitlab-token', 'critical', 'MASVS-STORAGE-1', undefined, 'GitLab token', SECRET_FIX),
+  rule('secret-slack-token', 'high', 'MASVS-STORAGE-1', undefined, 'Slack token', SECRET_FIX),
+  rule(
+    'secret-slack-webhook',
+    'high',
+    'MASVS-STORAGE-1',
+    undefined,
+    'Slack incoming webhook URL',
+    SECRET_FIX,
+  ),
+  rule(
+    'secret-stripe-live-key',
+    'critical',
+    'MASVS-STORAGE-1',
+    undefined,
+    'Stripe live secret or restricted key',
+    SECRET_FIX,
+  ),
+  rule(
+    'secret-stripe-test-key',
+    'medium',
+    'MASVS-STORAGE-1',
+    undefined,
+    'Stripe test-mode secret key',
+    SECRET_FIX,
+  ),
+  rule(
+    'secret-google-api-key',
+    'medium',
+    'MASVS-STORAGE-1',
+    undefined,
+    'Google API key',
+    'Google API keys shipped in apps must be restricted (app signature / bundle id and API list) in the Cloud console; move privileged calls to the server.',
+  ),
+  rule(
+    'secret-google-oauth-client-secret',
+    'high',
+    'MASVS-STORAGE-1',
+    undefined,
+    'Google OAuth client secret',
+    SECRET_FIX,
+  ),
+  rule(
+    'secret-azure-storage-key',
+    'critical',
+    'MASVS-STORAGE-1',
+    undefined,
+    'Azure storage account key',
+    SECRET_FIX,
+  ),
+  rule(
+    'secret-azure-ad-client-secret',
+    'critical',
+    'MASVS-STORAGE-1',
+    undefined,
+    'Microsoft Entra ID (Azure AD) client secret',
+    SECRET_FIX,
+  ),
+  rule(
+    'secret-private-key',
+    'critical',
+    'MASVS-CRYPTO-2',
+    'MASTG-TEST-0214',
+    'Private key (PEM)',
+    'Never ship private keys: keep them on the server, or generate device keys in the platform keystore at run time.',
+  ),
+  rule(
+    'secret-jwt',
+    'high',
+    'MASVS-STORAGE-1',
+    undefined,
+    'JSON Web Token',
+    'Do not embed tokens in the app: obtain short-lived tokens at run time from the server.',
+  ),
+  rule(
+    'secret-dotenv-file',
+    'high',
+    'MASVS-STORAGE-1',
+    undefined,
+    '.env file shipped',
+    'Keep .env files out of the build output (bundler config, .gitignore is not enough); inline only public values.',
+  ),
+  rule(
+    'secret-generic-assignment',
+    'high',
+    'MASVS-STORAGE-1',
+    undefined,
+    'High-entropy secret assigned to a secret-like name',
+    SECRET_FIX,
+  ),
+  // Network.
+  rule(
+    'cleartext-http-url',
+    'medium',
+    'MASVS-NETWORK-1',
+    'MASTG-TEST-0233',
+    'Cleartext http:// endpoint',
+    'Use https:// for every endpoint; loopback addresses, XML namespaces and schema identifiers are not flagged.',
+  ),
+  // Storage.
+  rule(
+    'storage-token-in-web-storage',
+    'high',
+    'MASVS-STORAGE-1',
+    'MASTG-TEST-0052',
+    'Token or credential written to localStorage / AsyncStorage',
+    'Keep tokens in the platform keystore (Keychain / Android Keystore) or the Bulwark vault, never in localStorage or AsyncStorage, which are plaintext files on the device.',
+  ),
+  rule(
+    'sourcemap-shipped',
+    'medium',
+    'MASVS-RESILIENCE-3',
+    undefined,
+    'Source map shipped',
+    'Do not ship source maps (or inline ones) in the release bundle; upload them to your crash reporter instead.',
+  ),
+  // Android manifest.
+  rule(
+    'android-debuggable',
+    'high',
+    'MASVS-RESILIENCE-4',
+    'MASTG-TEST-0226',
+    'Debuggable app',
+    'Remove android:debuggable from the manifest; release builds set it to false.',
+  ),
+  rule(
+    'android-allow-backup',
+    'medium',
+    'MASVS-STORAGE-2',
+    'MASTG-TEST-0262',
+    'Backup allowed without exclusion rules',
+    'Set android:allowBackup="false", or add android:fullBackupContent / android:dataExtractionRules that exclude secrets and databases.',
+  ),
+  rule(
+    'android-cleartext-traffic',
+    'high',
+    'MASVS-NETWORK-1',
+    'MASTG-TEST-0235',
+    'usesCleartextTraffic enabled',
+    'Remove android:usesCleartextTraffic="true"; allow cleartext only for loopback in a debug-only network security config.',
+  ),
+  rule(
+    'android-test-only',
+    'high',
+    'MASVS-RESILIENCE-4',
+    undefined,
+    'testOnly build',
+    'Ship a release build: remove android:testOnly.',
+  ),
+  rule(
+    'android-exported-component',
+    'medium',
+    'MASVS-PLATFORM-1',
+    'MASTG-TEST-0029',
+    'Component exported without a permission',
+    'Set android:exported="false" or protect the component with android:permission (signature level).',
+  ),
+  rule(
+    'android-nsc-cleartext',
+    'high',
+    'MASVS-NETWORK-1',
+    'MASTG-TEST-0235',
+    'Network security config permits cleartext',
+    'Set cleartextTrafficPermitted="false" (the default since API 28) outside a debug-overrides block.',
+  ),
+  rule(
+    'android-nsc-user-certs',
+    'high',
+    'MASVS-NETWORK-1',
+    'MASTG-TEST-0286',
+    'Network security config trusts user-installed CAs',
+    'Trust only system CAs in release builds; put <certificates src="user"/> in <debug-overrides> only.',
+  ),
+  rule(
+    'android-nsc-no-pins',
+    'medium',
+    'MASVS-NETWORK-2',
+    'MASTG-TEST-0242',
+    'No certificate pins for the API domain',
+    'Add a <pin-set> with a backup pin for the API domain; `bulwark pins <host> --emit android` writes one.',
+  ),
+  rule(
+    'android-nsc-expired-pins',
+    'high',
+    'MASVS-NETWORK-2',
+    'MASTG-TEST-0243',
+    'Expired pin-set (pinning is off)',
+    'Renew the pin-set and its expiration date; `bulwark pins <host> --emit android` writes a current one.',
+  ),
+  // iOS.
+  rule(
+    'ios-ats-arbitrary-loads',
+    'high',
+    'MASVS-NETWORK-1',
+    'MASTG-TEST-0065',
+    'App Transport Security disabled',
+    'Remove NSAllowsArbitraryLoads (and its InWebContent / ForMedia variants) from Info.plist.',
+  ),
+  rule(
+    'ios-ats-exception',
+    'medium',
+    'MASVS-NETWORK-1',
+    'MASTG-TEST-0065',
+    'App Transport Security exception for a domain',
+    'Remove the NSExceptionDomains entry, or limit it to a domain you do not control and require TLS 1.2+.',
+  ),
+  rule(
+    'ios-debug-entitlement',
+    'high',
+    'MASVS-RESILIENCE-4',
+    'MASTG-TEST-0261',
+    'get-task-allow entitlement (debuggable)',
+    'Sign the release with a distribution profile: get-task-allow must be false.',
+  ),
+  // Capacitor / Cordova.
+  rule(
+    'hybrid-dev-server-url',
+    'high',
+    'MASVS-PLATFORM-2',
+    undefined,
+    'WebView loads the app from a development server',
+    'Remove server.url from capacitor.config.json before building a release (it is for live reload).',
+  ),
+  rule(
+    'hybrid-cleartext',
+    'high',
+    'MASVS-NETWORK-1',
+    'MASTG-TEST-0237',
+    'Capacitor server.cleartext enabled',
+    'Remove server.cleartext from the release configuration.',
+  ),
+  rule(
+    'hybrid-mixed-content',
+    'medium',
+    'MASVS-NETWORK-1',
+    'MASTG-TEST-0237',
+    'WebView allows mixed content',
+    'Remove android.allowMixedContent; load every resource over https://.',
+  ),
+  rule(
+    'hybrid-webview-debugging',
+    'high',
+    'MASVS-RESILIENCE-4',
+    'MASTG-TEST-0227',
+    'WebView debugging enabled',
+    'Remove webContentsDebuggingEnabled (or set it to false) for release builds.',
+  ),
+  rule(
+    'hybrid-access-any-origin',
+    'medium',
+    'MASVS-PLATFORM-2',
+    undefined,
+    'Cordova allows any origin',
+    'List the exact origins in <access origin> / <allow-navigation href> instead of "*".',
+  ),
+  // The scanner itself.
+  rule(
+    'audit-unparsed-file',
+    'medium',
+    'MASVS-CODE-4',
+    undefined,
+    'Configuration file could not be parsed',
+    'The checks for this file did not run: make sure it is a valid manifest, plist, XML or JSON file.',
+  ),
+];
+
+/**
+ * Rules by id.
+ *
+ * @example
+ * ```ts
+ * RULES['secret-private-key']?.severity; // 'critical'
+ * ```
+ */
+export const RULES: Readonly<Record<string, RuleMeta>> = Object.freeze(
+  Object.fromEntries(LIST.map((r) => [r.id, r])),
+);
+
+/**
+ * Every rule, in catalogue order.
+ *
+ * @example
+ * ```ts
+ * for (const r of ALL_RULES) console.log(r.id);
+ * ```
+ */
+export const ALL_RULES: readonly RuleMeta[] = LIST;
+
+/**
+ * Looks up a rule; throws on an unknown id (a programming error, not bad input).
+ *
+ * @example
+ * ```ts
+ * const meta = ruleMeta('android-debuggable');
+ * ```
+ */
+export function ruleMeta(id: string): RuleMeta {
+  const meta = RULES[id];
+  if (meta === undefined) throw new Error(`unknown rule ${id}`);
+  return meta;
+}

@@ -1,0 +1,129 @@
+/**
+ * iOS checks on a parsed Info.plist (App Transport Security) and on entitlements (from a
+ * .entitlements file or the plist embedded in embedded.mobileprovision).
+ */
+import type { RawFinding } from '../lib/finding.js';
+import { isLoopbackHost } from './cleartext.js';
+
+type Dict = Record<string, unknown>;
+
+function dict(value: unknown): Dict | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
+    ? (value as Dict)
+    : undefined;
+}
+
+/**
+ * Checks NSAppTransportSecurity: arbitrary loads and per-domain exceptions.
+ *
+ * @example
+ * ```ts
+ * const raws = checkInfoPlist(parsedPlist, 'Payload/App.app/Info.plist', lineOf);
+ * ```
+ */
+export function checkInfoPlist(
+  plist: unknown,
+  file: string,
+  lineOf: (key: string) => number | undefined,
+): RawFinding[] {
+  const out: RawFinding[] = [];
+  const ats = dict(dict(plist)?.NSAppTransportSecurity);
+  if (ats === undefined) return out;
+  const line = (key: string) => {
+    const l = lineOf(key);
+    return l === undefined ? {} : { line: l };
+  };
+  for (const [key, severity] of [
+    ['NSAllowsArbitraryLoads', 'high'],
+    ['NSAllowsArbitraryLoadsInWebContent', 'high'],
+    ['NSAllowsArbitraryLoadsForMedia', 'medium'],
+  ] as const) {
+    if (ats[key] === true) {
+      out.push({
+        ruleId: 'ios-ats-arbitrary-loads',
+        file,
+        ...line(key),
+        message: `${key} is true: ATS is off${key === 'NSAllowsArbitraryLoads' ? '' : ` for ${key.slice(22) || 'content'}`}`,
+        key,
+        severity,
+      });
+    }
+  }
+  const exceptions = dict(ats.NSExceptionDomains) ?? {};
+  for (const [domain, raw] of Object.entries(exceptions)) {
+    const d = dict(raw);
+    if (d === undefined || isLoopbackHost(domain)) continue;
+    const insecure =
+      d.NSExceptionAllowsInsecureHTTPLoads === true ||
+      d.NSTemporaryExceptionAllowsInsecureHTTPLoads === true ||
+      d.NSThirdPartyExceptionAllowsInsecureHTTPLoads === true;
+    const tls = [
+      d.NSExceptionMinimumTLSVersion,
+      d.NSTemporaryExceptionMinimumTLSVersion,
+      d.NSThirdPartyExceptionMinimumTLSVersion,
+    ].find((v) => typeof v === 'string' && /TLSv1\.[01]$/.test(v));
+    const noForwardSecrecy =
+      d.NSExceptionRequiresForwardSecrecy === false ||
+      d.NSThirdPartyExceptionRequiresForwardSecrecy === false;
+    if (insecure) {
+      out.push({
+        ruleId: 'ios-ats-exception',
+        file,
+        ...line(domain),
+        message: `${domain}: cleartext HTTP allowed`,
+        evidence: domain,
+        key: `http:${domain}`,
+      });
+    }
+    if (tls !== undefined) {
+      out.push({
+        ruleId: 'ios-ats-exception',
+        file,
+        ...line(domain),
+        message: `${domain}: accepts ${String(tls)}`,
+        evidence: domain,
+        key: `tls:${domain}`,
+      });
+    }
+    if (noForwardSecrecy) {
+      out.push({
+        ruleId: 'ios-ats-exception',
+        file,
+        ...line(domain),
+        message: `${domain}: forward secrecy not required`,
+        evidence: domain,
+        key: `pfs:${domain}`,
+        severity: 'low',
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks entitlements for get-task-allow (a development signature: debuggers may attach).
+ *
+ * @example
+ * ```ts
+ * checkEntitlements({ 'get-task-allow': true }, 'App.entitlements', () => 3);
+ * ```
+ */
+export function checkEntitlements(
+  entitlements: unknown,
+  file: string,
+  lineOf: (key: string) => number | undefined,
+): RawFinding[] {
+  const d = dict(entitlements);
+  const inner = dict(d?.Entitlements) ?? d;
+  if (inner?.['get-task-allow'] !== true) return [];
+  const l = lineOf('get-task-allow');
+  return [
+    {
+      ruleId: 'ios-debug-entitlement',
+      file,
+      ...(l === undefined ? {} : { line: l }),
+      message: 'get-task-allow is true: the app is signed for development and debuggers can attach',
+      key: 'get-task-allow',
+    },
+  ];
+}

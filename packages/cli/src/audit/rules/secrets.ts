@@ -1,0 +1,311 @@
+/**
+ * Secret detectors, each written from the provider's documented token format: fixed prefixes,
+ * alphabets and lengths, and the CRC32 checksum of GitHub's current tokens. A match that fails
+ * the format (wrong length, bad checksum, AWS's documented example key) is not reported. Evidence
+ * keeps only the public prefix. See `docs/audit.md` for each rule's source and limits.
+ */
+import { crc32 } from 'node:zlib';
+import { characterClasses, shannonEntropy } from '../lib/entropy.js';
+import { redact } from '../lib/redact.js';
+import type { TextDetector, TextVerdict } from '../lib/text-engine.js';
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * Checks the checksum of a GitHub token of the 2021 format (`ghp_`, `gho_`, `ghu_`, `ghs_`,
+ * `ghr_` + 30 random base62 characters + 6 characters of base62 CRC32 of the random part).
+ *
+ * @example
+ * ```ts
+ * githubChecksumOk('ghp_' + random30 + checksum6); // true
+ * ```
+ */
+export function githubChecksumOk(token: string): boolean {
+  const body = token.slice(4);
+  if (body.length !== 36) return false;
+  const random = body.slice(0, 30);
+  let n = crc32(Buffer.from(random, 'latin1'));
+  let encoded = '';
+  do {
+    encoded = BASE62[n % 62] + encoded;
+    n = Math.floor(n / 62);
+  } while (n > 0);
+  return encoded.padStart(6, '0') === body.slice(30);
+}
+
+/** Walks back from a keyword to the start of the identifier that contains it (and its quote). */
+function identifierStart(text: string, at: number): number {
+  let i = at;
+  while (i > 0) {
+    const c = text.charCodeAt(i - 1);
+    // [A-Za-z0-9_$.-]
+    if (
+      (c >= 97 && c <= 122) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 48 && c <= 57) ||
+      c === 95 ||
+      c === 36 ||
+      c === 46 ||
+      c === 45
+    )
+      i--;
+    else break;
+  }
+  if (i > 0 && (text[i - 1] === '"' || text[i - 1] === "'")) i--;
+  return i;
+}
+
+function verdict(
+  ruleId: string,
+  secret: string,
+  keep: number,
+  message: string,
+  extra: Partial<TextVerdict> = {},
+): TextVerdict {
+  return { ruleId, message, evidence: redact(secret, keep), key: secret, ...extra };
+}
+
+const PLACEHOLDER =
+  /^(?:x{4,}|\*{3,}|\.{3,}|<.*>|\$\{.*\}|\{\{.*\}\}|%[A-Z_]+%|your[-_ ]|change[-_]?me|replace[-_]?me|example|sample|dummy|placeholder|test[-_]?(?:key|token|secret)|undefined|null|true|false|none|redacted)/i;
+// Names that hold metadata about a secret, not the secret itself.
+const NOT_A_SECRET_NAME =
+  /(?:url|uri|endpoint|path|type|name|label|field|header|prefix|length|len|expiry|expires|expiresin|expiration|ttl|placeholder|hint|title|text|message|msg|error|regex|pattern|format|input|class|id|mode|policy|strategy|storage|cookie|param|version|enabled|required|visible|count|timeout|method|scheme|location|provider|service|file|dir|route|event|action|icon|style|min|max)s?$/i;
+const PASSWORD_NAME = /passw|pwd|passphrase/i;
+
+/** Judges the value of a `name = "value"` assignment whose name looks secret. */
+function genericSecret(name: string, value: string): boolean {
+  // Words that merely contain a keyword (tokenize, tokenizer, secretary) name no secret.
+  if (NOT_A_SECRET_NAME.test(name) || /tokeni[sz]|secretar/i.test(name)) return false;
+  if (PLACEHOLDER.test(value) || value.includes('://') || /^[./~]/.test(value)) return false;
+  if (/^(.)\1+$/.test(value)) return false;
+  // Dotted or dashed words (i18n keys, property paths, CSS classes) are not secrets.
+  if (/^[A-Za-z]+(?:[._:-][A-Za-z]+)+$/.test(value)) return false;
+  if (PASSWORD_NAME.test(name)) {
+    return value.length >= 8 && characterClasses(value) >= 2 && shannonEntropy(value) >= 2.5;
+  }
+  return (
+    value.length >= 16 && characterClasses(value) >= 2 && /[0-9]/.test(value) && shannonEntropy(value) >= 3.5
+  );
+}
+
+const GENERIC_TRIGGERS = [
+  'secret',
+  'passw',
+  'pwd',
+  'passphrase',
+  'token',
+  'apikey',
+  'api_key',
+  'api-key',
+  'accesskey',
+  'access_key',
+  'privatekey',
+  'private_key',
+  'credential',
+  'authkey',
+  'auth_key',
+] as const;
+
+/** Every secret detector, in rule-catalogue order. */
+export const SECRET_DETECTORS: readonly TextDetector[] = [
+  {
+    // AWS: access key ids are 20 characters, AKIA (long-term) or ASIA (temporary) + 16 of [A-Z0-9].
+    triggers: ['AKIA', 'ASIA'],
+    pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/y,
+    check: (m) =>
+      // AKIAIOSFODNN7EXAMPLE is the key AWS uses in its own documentation.
+      m[0].endsWith('EXAMPLE')
+        ? undefined
+        : verdict(
+            'secret-aws-access-key-id',
+            m[0],
+            4,
+            `AWS access key id ${m[0].slice(0, 4)}… shipped in the app`,
+          ),
+  },
+  {
+    // AWS secret access keys: 40 characters of base64 assigned to an aws secret name.
+    triggers: ['secret'],
+    start: identifierStart,
+    pattern:
+      /(["']?)([A-Za-z0-9_$.-]*(?:aws.?secret|secret.?access.?key)[A-Za-z0-9_$.-]*)\1\s{0,4}(?::=|[:=])\s{0,4}(["'`]?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])\3/iy,
+    check: (m) => {
+      const value = m[4] as string;
+      if (PLACEHOLDER.test(value) || value.endsWith('EXAMPLEKEY')) return undefined;
+      return verdict('secret-aws-secret-access-key', value, 0, `AWS secret access key assigned to ${m[2]}`, {
+        valueStart: (m.index as number) + m[0].indexOf(value),
+        valueEnd: (m.index as number) + m[0].indexOf(value) + value.length,
+      });
+    },
+  },
+  {
+    // GitHub tokens since 2021: prefix + 30 random base62 + 6 base62 CRC32 checksum.
+    triggers: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
+    pattern: /(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36}(?![A-Za-z0-9])/y,
+    check: (m) =>
+      githubChecksumOk(m[0])
+        ? verdict('secret-github-token', m[0], 4, `GitHub ${m[0].slice(0, 4)} token with a valid checksum`)
+        : undefined,
+  },
+  {
+    // GitHub fine-grained personal access tokens: github_pat_ + 22 + _ + 59.
+    triggers: ['github_pat_'],
+    pattern: /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}(?![A-Za-z0-9])/y,
+    check: (m) => verdict('secret-github-token', m[0], 11, 'GitHub fine-grained personal access token'),
+  },
+  {
+    // GitLab tokens: documented prefixes (glpat- personal, gldt- deploy, glrt- runner, glptt- pipeline
+    // trigger, gloas- OAuth secret, glsoat- service account, glcbt- CI build) + at least 20 characters.
+    triggers: ['glpat-', 'gldt-', 'glrt-', 'glptt-', 'gloas-', 'glsoat-', 'glcbt-'],
+    pattern:
+      /(?<![A-Za-z0-9_-])gl(?:pat|dt|rt|ptt|oas|soat|cbt)-[A-Za-z0-9_-]{20,80}(?:\.[0-9a-z]{2}[0-9a-z]{7})?(?![A-Za-z0-9_-])/y,
+    check: (m) => {
+      const prefix = m[0].slice(0, m[0].indexOf('-') + 1);
+      return verdict('secret-gitlab-token', m[0], prefix.length, `GitLab ${prefix} token`);
+    },
+  },
+  {
+    // Slack tokens: xoxb- (bot), xoxp- (user), xoxa-/xoxr-/xoxs-/xoxo- (legacy), xoxe- (refresh),
+    // numeric workspace/user ids separated by dashes, then the secret part.
+    triggers: ['xoxb-', 'xoxp-', 'xoxa-', 'xoxr-', 'xoxs-', 'xoxo-', 'xoxe-'],
+    pattern: /(?<![A-Za-z0-9])xox[bparsoe]-(?:[0-9]{6,}-){1,3}[A-Za-z0-9]{16,64}(?![A-Za-z0-9-])/y,
+    check: (m) => verdict('secret-slack-token', m[0], 5, `Slack ${m[0].slice(0, 4)} token`),
+  },
+  {
+    // Slack app-level tokens: xapp-<n>-<app id>-<digits>-<hex>.
+    triggers: ['xapp-'],
+    pattern: /(?<![A-Za-z0-9])xapp-[0-9]-[A-Z0-9]{8,}-[0-9]{6,}-[a-f0-9]{32,80}(?![A-Za-z0-9])/y,
+    check: (m) => verdict('secret-slack-token', m[0], 5, 'Slack app-level token'),
+  },
+  {
+    // Slack incoming webhooks: https://hooks.slack.com/services/T…/B…/<24 characters>.
+    triggers: ['hooks.slack.com/'],
+    pattern:
+      /hooks\.slack\.com\/(?:services|workflows|triggers)\/T[A-Z0-9]{8,12}\/[AB][A-Z0-9]{8,12}\/[A-Za-z0-9]{24,32}(?![A-Za-z0-9])/y,
+    check: (m) => verdict('secret-slack-webhook', m[0], 25, 'Slack incoming webhook URL'),
+  },
+  {
+    // Stripe secret (sk_) and restricted (rk_) keys, live or test mode. Publishable keys (pk_)
+    // are meant to ship and are not matched.
+    triggers: ['sk_live_', 'rk_live_', 'sk_test_', 'rk_test_'],
+    pattern: /(?<![A-Za-z0-9_])[sr]k_(?:live|test)_[A-Za-z0-9]{24,247}(?![A-Za-z0-9])/y,
+    check: (m) => {
+      const live = m[0].includes('_live_');
+      return verdict(
+        live ? 'secret-stripe-live-key' : 'secret-stripe-test-key',
+        m[0],
+        8,
+        `Stripe ${live ? 'live' : 'test-mode'} ${m[0].startsWith('rk') ? 'restricted' : 'secret'} key`,
+      );
+    },
+  },
+  {
+    // Google API keys: AIza + 35 characters of [A-Za-z0-9_-].
+    triggers: ['AIza'],
+    pattern: /(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/y,
+    check: (m) => verdict('secret-google-api-key', m[0], 4, 'Google API key (check it is restricted)'),
+  },
+  {
+    // Google OAuth client secrets: GOCSPX- + 28 characters.
+    triggers: ['GOCSPX-'],
+    pattern: /(?<![A-Za-z0-9_-])GOCSPX-[A-Za-z0-9_-]{28}(?![A-Za-z0-9_-])/y,
+    check: (m) => verdict('secret-google-oauth-client-secret', m[0], 7, 'Google OAuth client secret'),
+  },
+  {
+    // Azure storage account keys: 64 random bytes, base64 (88 characters), in a connection string.
+    triggers: ['AccountKey='],
+    pattern: /AccountKey=([A-Za-z0-9+/]{86}==)/y,
+    check: (m) =>
+      verdict(
+        'secret-azure-storage-key',
+        m[1] as string,
+        0,
+        'Azure storage account key in a connection string',
+      ),
+  },
+  {
+    // Microsoft Entra ID client secrets: 3 characters, a digit, "Q~", then 31 to 34 characters.
+    triggers: ['Q~'],
+    start: (_text, at) => at - 4,
+    pattern: /(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])/y,
+    check: (m) =>
+      verdict('secret-azure-ad-client-secret', m[0], 0, 'Microsoft Entra ID (Azure AD) client secret'),
+  },
+  {
+    // PEM private keys: the BEGIN line followed by base64 body (also inside JS strings with \n).
+    triggers: ['-----BEGIN '],
+    pattern:
+      /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----(?:\\[rn]|[\s"'`+,])*(Proc-Type:[^\n\\]*(?:\\n|\n))?(?:DEK-Info:[^\n\\]*(?:\\n|\n)(?:\\n|\n)?)?(?:\\[rn]|[\s"'`+,])*[A-Za-z0-9+/=]{40}/y,
+    check: (m) => {
+      const kind = m[1] as string;
+      const encrypted = kind.startsWith('ENCRYPTED') || m[2] !== undefined;
+      return {
+        ruleId: 'secret-private-key',
+        message: `${encrypted ? 'Encrypted private key' : 'Private key'} (${kind}) shipped in the app`,
+        evidence: `-----BEGIN ${kind}----- ••••••`,
+        key: m[0],
+        ...(encrypted ? { severity: 'medium' as const } : {}),
+      };
+    },
+  },
+  {
+    // JWTs: base64url header and payload that are JSON objects (the header names an alg).
+    triggers: ['eyJ'],
+    pattern:
+      /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}(?![A-Za-z0-9_-])/y,
+    check: (m) => {
+      const [head, body] = m[0].split('.');
+      const header = decodeJsonPart(head as string);
+      const payload = decodeJsonPart(body as string);
+      if (header === undefined || payload === undefined || typeof header.alg !== 'string') return undefined;
+      const claims = Object.keys(payload).slice(0, 6).join(', ');
+      return {
+        ruleId: 'secret-jwt',
+        message: `JSON Web Token (alg ${String(header.alg).slice(0, 10)}, claims: ${claims || 'none'})`,
+        evidence: redact(m[0], 3),
+        key: m[0],
+      };
+    },
+  },
+  {
+    // Generic: a secret-like name assigned a quoted high-entropy value.
+    triggers: GENERIC_TRIGGERS,
+    start: identifierStart,
+    pattern: /(["']?)([A-Za-z0-9_$.-]{1,80})\1\s{0,4}(?::=|[:=])\s{0,4}(["'`])([^"'`\s\\]{8,300})\3/y,
+    check: (m) => genericVerdict(m, m[2] as string, m[4] as string),
+  },
+  {
+    // Generic, config files (.env, .properties, .yaml…): unquoted values too.
+    triggers: GENERIC_TRIGGERS,
+    start: identifierStart,
+    configOnly: true,
+    pattern: /([A-Za-z0-9_.-]{1,80})[ \t]{0,4}[:=][ \t]{0,4}([^\s"'`#;,]{8,300})/y,
+    check: (m) => genericVerdict(m, m[1] as string, m[2] as string),
+  },
+];
+
+function genericVerdict(m: RegExpExecArray, name: string, value: string): TextVerdict | undefined {
+  if (!GENERIC_TRIGGERS.some((t) => name.toLowerCase().includes(t))) return undefined;
+  if (!genericSecret(name, value)) return undefined;
+  const valueStart = (m.index as number) + m[0].lastIndexOf(value);
+  return {
+    ruleId: 'secret-generic-assignment',
+    message: `high-entropy value assigned to ${name.slice(0, 60)}`,
+    evidence: `${name.slice(0, 60)} = ${redact(value, 0)}`,
+    key: `${name}\u0000${value}`,
+    generic: true,
+    valueStart,
+    valueEnd: valueStart + value.length,
+  };
+}
+
+function decodeJsonPart(part: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,496 @@
+/**
+ * `auditPath`: scans a directory, a single file or a zip archive (APK, AAB, IPA) and returns the
+ * findings. Each file is read once: configuration files (manifests, network security configs,
+ * plists, Capacitor/Cordova configs) go to their checks, and every file that is not media goes
+ * through the one-pass text scan; files above 32 MiB are streamed in chunks with an overlap so a
+ * secret on a chunk boundary is still seen whole.
+ */
+import { createReadStream } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { basename, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { BulwarkError } from '@bulwark/core/errors';
+import { type Baseline, partitionByBaseline } from './baseline.js';
+import { AuditPathNotFoundError, AuditUnreadableError } from './errors.js';
+import { type RawFinding, toFinding } from './lib/finding.js';
+import type { TextFileInfo } from './lib/text-engine.js';
+import { createTextEngine, scanTextBytes, scanTextChunk } from './lib/text-file.js';
+import { defaultWorkerUrl, ScanPool } from './lib/worker-pool.js';
+import type { XmlElement } from './lib/xml-tree.js';
+import type { SeenNsc } from './rules/android.js';
+import { compareSeverity } from './severity.js';
+import { type FileReader, walkDirectory } from './sources/directory.js';
+import type { SourceEntry } from './sources/entry.js';
+import type { ZipLimits } from './sources/zip.js';
+import type { AuditReport, AuditStats, Finding } from './types.js';
+
+// The parsers (XML, plist, zip) load on first use: a web bundle needs none of them, and start-up
+// time counts when the audit runs on every CI build.
+const lazy = {
+  axml: () => import('./lib/axml.js'),
+  plist: () => import('./lib/plist.js'),
+  xml: () => import('./lib/xml-text.js'),
+  android: () => import('./rules/android.js'),
+  hybrid: () => import('./rules/hybrid.js'),
+  ios: () => import('./rules/ios.js'),
+  zip: () => import('./sources/zip.js'),
+};
+
+/** True when the first bytes are a zip local file header or an empty archive's end record. */
+function looksLikeZip(head: Uint8Array): boolean {
+  return (
+    head[0] === 0x50 &&
+    head[1] === 0x4b &&
+    (head[2] === 3 || head[2] === 5) &&
+    (head[3] === 4 || head[3] === 6)
+  );
+}
+
+/**
+ * Options of a scan; the clock and the file reader are injectable for tests.
+ *
+ * @example
+ * ```ts
+ * await auditPath('app.apk', { apiDomains: ['api.example.com'] });
+ * ```
+ */
+export interface AuditOptions {
+  /** API hosts that must have pins in the Android network security config. */
+  apiDomains?: readonly string[];
+  /** Accepted findings (see `bulwark audit --baseline`). */
+  baseline?: Baseline;
+  /** Clock for pin-set expiry. */
+  now?: () => Date;
+  /** Called after each file. */
+  onProgress?: (progress: { files: number; bytes: number; totalBytes: number }) => void;
+  /** Reads a whole file of a directory input. */
+  readFile?: FileReader;
+  /** Archive limits (zip bomb guard). */
+  zipLimits?: ZipLimits;
+  /** Worker threads for the text scan of a directory's large files (default: cores, max 4; 0 = none). */
+  workers?: number;
+  /** Worker script (default: the built scan-worker.js next to this module). */
+  workerUrl?: URL;
+}
+
+const STREAM_THRESHOLD = 32 * 1024 * 1024;
+const CHUNK = 8 * 1024 * 1024;
+const OVERLAP = 64 * 1024;
+
+const MEDIA =
+  /\.(?:png|jpe?g|gif|webp|bmp|ico|icns|tiff?|heic|heif|avif|ttf|otf|woff2?|eot|mp3|mp4|m4a|m4v|aac|wav|ogg|oga|opus|webm|mov|avi|flac|zip|jar|aar|apk|aab|ipa|gz|tgz|bz2|xz|7z|rar|car|pdf|psd)$/i;
+const KEYSTORE = /\.(?:p12|pfx|jks|keystore|bks)$/i;
+const CONFIG_TEXT = /(?:^|\/)\.env(?:\.[^/]*)?$|\.(?:properties|ya?ml|ini|cfg|conf|toml|env)$/i;
+const DOTENV = /(?:^|\/)\.env(?:\.[^/]*)?$/;
+const DOTENV_TEMPLATE = /\.(?:example|sample|template|dist|defaults?)$/i;
+
+// Files that may need a configuration check (the rest only get the text scan).
+const CONFIG_NAME =
+  /(?:^|\/)(?:AndroidManifest\.xml|config\.xml|network_security_config\.xml|Info\.plist|embedded\.mobileprovision|capacitor\.config\.json|resources\.arsc)$|\.(?:entitlements|map)$|(?:^|\/)res\/xml\/[^/]+\.xml$/;
+
+const engine = createTextEngine();
+// Files smaller than this are scanned on the main thread: a worker round trip costs more.
+const WORKER_MIN_BYTES = 256 * 1024;
+
+/** Mutable state of one scan. */
+interface ScanState {
+  raws: RawFinding[];
+  stats: AuditStats;
+  manifests: string[];
+  nscs: SeenNsc[];
+  now: Date;
+  totalBytes: number;
+  flags: { apk: boolean; aab: boolean; ipa: boolean };
+  options: AuditOptions;
+  pool?: ScanPool;
+  /** Worker jobs not awaited yet, oldest first. */
+  jobs: Promise<void>[];
+}
+
+/**
+ * Scans `path` and returns the report (findings sorted by severity, then file and line).
+ *
+ * @example
+ * ```ts
+ * const report = await auditPath('android/app/build/outputs/apk/release/app-release.apk');
+ * for (const f of report.findings) console.log(f.severity, f.ruleId, f.file);
+ * ```
+ */
+export async function auditPath(path: string, options: AuditOptions = {}): Promise<AuditReport> {
+  const abs = resolve(path);
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(abs);
+  } catch (err) {
+    const code = err instanceof Error && 'code' in err ? err.code : undefined;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AuditPathNotFoundError(path, { cause: err });
+    throw new AuditUnreadableError(path, typeof code === 'string' ? code : 'I/O error', { cause: err });
+  }
+  const state: ScanState = {
+    raws: [],
+    stats: { files: 0, bytes: 0, skipped: 0 },
+    manifests: [],
+    nscs: [],
+    now: (options.now ?? (() => new Date()))(),
+    totalBytes: info.isFile() ? info.size : 0,
+    flags: { apk: false, aab: false, ipa: false },
+    options,
+    jobs: [],
+  };
+  const visit = (entry: SourceEntry) => analyseEntry(entry, state);
+  let kind: AuditReport['kind'];
+  if (info.isDirectory()) {
+    try {
+      await walkDirectory(abs, visit, options.readFile);
+      await Promise.all(state.jobs);
+    } finally {
+      await state.pool?.close();
+    }
+    kind = 'directory';
+  } else if (info.isFile()) {
+    if (looksLikeZip(await readHead(abs, path))) {
+      const { walkZip } = await lazy.zip();
+      await walkZip(abs, path, visit, options.zipLimits);
+      kind = state.flags.aab ? 'aab' : state.flags.apk ? 'apk' : state.flags.ipa ? 'ipa' : 'zip';
+    } else {
+      const name = basename(abs);
+      const readFileImpl = options.readFile;
+      await visit({
+        path: name,
+        size: info.size,
+        read: async () => {
+          try {
+            return readFileImpl ? await readFileImpl(abs) : await readFile(abs);
+          } catch (err) {
+            throw new AuditUnreadableError(name, errCode(err), { cause: err });
+          }
+        },
+        stream: async () => createReadStream(abs),
+      });
+      kind = 'file';
+    }
+  } else {
+    throw new AuditUnreadableError(path, 'not a regular file or directory');
+  }
+  if (state.manifests.length > 0) {
+    const { checkPinCoverage } = await lazy.android();
+    state.raws.push(...checkPinCoverage(state.nscs, options.apiDomains ?? [], state.manifests[0] as string));
+  }
+  const all = dedupe(state.raws).map(toFinding).sort(order);
+  const { kept, suppressed } = options.baseline
+    ? partitionByBaseline(all, options.baseline)
+    : { kept: all, suppressed: 0 };
+  return { kind, findings: kept, suppressed, stats: state.stats };
+}
+
+function errCode(err: unknown): string {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : 'I/O error';
+}
+
+async function readHead(abs: string, display: string): Promise<Uint8Array> {
+  try {
+    const handle = await open(abs, 'r');
+    try {
+      const buf = Buffer.alloc(4);
+      await handle.read(buf, 0, 4, 0);
+      return buf;
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    throw new AuditUnreadableError(display, errCode(err), { cause: err });
+  }
+}
+
+function order(a: Finding, b: Finding): number {
+  return (
+    compareSeverity(a.severity, b.severity) ||
+    a.file.localeCompare(b.file) ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    a.ruleId.localeCompare(b.ruleId)
+  );
+}
+
+function dedupe(raws: RawFinding[]): RawFinding[] {
+  const seen = new Set<string>();
+  return raws.filter((r) => {
+    const id = `${r.ruleId}\u0000${r.file}\u0000${r.key}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+function unparsed(state: ScanState, file: string, what: string, err: unknown): void {
+  state.raws.push({
+    ruleId: 'audit-unparsed-file',
+    file,
+    message: `${what} could not be parsed (${err instanceof Error ? err.message.slice(0, 120) : 'invalid'}); its checks did not run`,
+    key: 'unparsed',
+  });
+}
+
+async function lineFinder(
+  text: string | undefined,
+  quote: (key: string) => string,
+): Promise<(key: string) => number | undefined> {
+  if (text === undefined) return () => undefined;
+  const { lineAt, lineStarts } = await lazy.xml();
+  let starts: number[] | undefined;
+  return (key) => {
+    const at = text.indexOf(quote(key));
+    if (at === -1) return undefined;
+    starts ??= lineStarts(text);
+    return lineAt(starts, at);
+  };
+}
+
+async function analyseEntry(entry: SourceEntry, state: ScanState): Promise<void> {
+  const path = entry.path;
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  state.stats.files++;
+  if (path === 'AndroidManifest.xml') state.flags.apk = true;
+  if (path === 'base/manifest/AndroidManifest.xml') state.flags.aab = true;
+  if (/^Payload\/[^/]+\.app\/Info\.plist$/.test(path)) state.flags.ipa = true;
+  if (MEDIA.test(name)) {
+    state.stats.skipped++;
+    progress(state, entry.size);
+    return;
+  }
+  if (KEYSTORE.test(name)) {
+    state.raws.push({
+      ruleId: 'secret-private-key',
+      file: path,
+      message: `key store ${name} shipped (PKCS#12 / Java key store: private keys, possibly the signing key)`,
+      key: 'keystore',
+      severity: 'high',
+    });
+    state.stats.skipped++;
+    progress(state, entry.size);
+    return;
+  }
+  const info: TextFileInfo = { path, config: CONFIG_TEXT.test(path) };
+  if (DOTENV.test(path) && !DOTENV_TEMPLATE.test(name)) {
+    state.raws.push({
+      ruleId: 'secret-dotenv-file',
+      file: path,
+      message: `${name} shipped: environment files hold build-time secrets`,
+      key: 'dotenv',
+    });
+  }
+  if (entry.size > STREAM_THRESHOLD) {
+    if (name.endsWith('.map')) sourceMapFinding(state, path);
+    await scanStream(await openStream(entry), info, state);
+    progress(state, entry.size);
+    return;
+  }
+  if (entry.absolutePath !== undefined && entry.size >= WORKER_MIN_BYTES && !CONFIG_NAME.test(path)) {
+    const pool = poolFor(state);
+    if (pool !== undefined) {
+      const job = pool.scan(entry.absolutePath, info).then(
+        (r) => {
+          state.raws.push(...r.raws);
+          state.stats.bytes += r.bytes;
+        },
+        (err: Error & { code?: string }) => {
+          throw new AuditUnreadableError(path, err.code ?? 'I/O error', { cause: err });
+        },
+      );
+      job.catch(() => undefined);
+      state.jobs.push(job);
+      // Bounded queue: a huge directory does not queue every file at once.
+      if (state.jobs.length > 16) await state.jobs.shift();
+      progress(state, entry.size);
+      return;
+    }
+  }
+  const bytes = await entry.read();
+  state.stats.bytes += bytes.length;
+  const text = CONFIG_NAME.test(path) ? await analyseConfig(bytes, path, name, state) : undefined;
+  if (text !== undefined) {
+    scanTextChunk(engine, text.text, text.text.length, info, text.lines, 1, state.raws);
+  } else {
+    state.raws.push(...scanTextBytes(engine, bytes, info));
+  }
+  progress(state, entry.size);
+}
+
+function poolFor(state: ScanState): ScanPool | undefined {
+  if (state.pool !== undefined) return state.pool;
+  const size = state.options.workers ?? Math.min(availableParallelism(), 4);
+  const url = state.options.workerUrl ?? defaultWorkerUrl();
+  // An injected reader must see every read, so it keeps the scan on this thread.
+  if (size <= 0 || url === undefined || state.options.readFile !== undefined) return undefined;
+  state.pool = new ScanPool(size, url);
+  return state.pool;
+}
+
+function progress(state: ScanState, size: number): void {
+  if (state.options.onProgress === undefined) return;
+  state.options.onProgress({
+    files: state.stats.files,
+    bytes: state.stats.bytes || size,
+    totalBytes: state.totalBytes,
+  });
+}
+
+async function openStream(entry: SourceEntry): Promise<Readable> {
+  try {
+    return await entry.stream();
+  } catch (err) {
+    if (err instanceof BulwarkError) throw err;
+    throw new AuditUnreadableError(entry.path, errCode(err), { cause: err });
+  }
+}
+
+function sourceMapFinding(state: ScanState, path: string): void {
+  state.raws.push({
+    ruleId: 'sourcemap-shipped',
+    file: path,
+    message: 'source map shipped: it maps the bundle back to the original sources',
+    key: 'file',
+  });
+}
+
+/**
+ * Runs the configuration checks a file calls for. Returns the text to scan instead of the raw
+ * bytes when the file is binary but holds strings (AXML, resources.arsc, binary plists).
+ */
+async function analyseConfig(
+  bytes: Buffer,
+  path: string,
+  name: string,
+  state: ScanState,
+): Promise<{ text: string; lines: boolean } | undefined> {
+  if (
+    name.endsWith('.map') &&
+    /^\s*\{/.test(bytes.subarray(0, 64).toString('latin1')) &&
+    bytes.includes('"mappings"')
+  ) {
+    sourceMapFinding(state, path);
+    return undefined;
+  }
+  if (name === 'resources.arsc') {
+    const { axmlStrings } = await lazy.axml();
+    try {
+      return { text: axmlStrings(bytes).join('\n'), lines: false };
+    } catch {
+      return undefined;
+    }
+  }
+  const xmlLike =
+    name === 'AndroidManifest.xml' ||
+    name === 'config.xml' ||
+    /(?:^|\/)res\/xml\/[^/]+\.xml$/.test(path) ||
+    name === 'network_security_config.xml';
+  if (xmlLike) {
+    const { AxmlError, axmlStrings, decodeAxml, isAxml } = await lazy.axml();
+    const { parseXmlText } = await lazy.xml();
+    const { checkManifest, checkNetworkSecurityConfig } = await lazy.android();
+    const { checkCordovaConfig } = await lazy.hybrid();
+    const axml = isAxml(bytes);
+    let root: XmlElement | undefined;
+    let text: string | undefined;
+    try {
+      if (axml) {
+        root = decodeAxml(bytes);
+      } else if (
+        name === 'AndroidManifest.xml' &&
+        path.endsWith('manifest/AndroidManifest.xml') &&
+        bytes[0] !== 0x3c &&
+        bytes[0] !== 0xef
+      ) {
+        // AAB manifests are protocol-buffer XML (aapt2's Resources.proto), not AXML or text.
+        state.raws.push({
+          ruleId: 'audit-unparsed-file',
+          file: path,
+          message:
+            'protocol-buffer manifest of an app bundle: manifest checks did not run; scan the APK built from it',
+          key: 'unparsed',
+          severity: 'low',
+        });
+        return undefined;
+      } else {
+        text = bytes.toString('utf8');
+        root = parseXmlText(text);
+      }
+    } catch (err) {
+      if (err instanceof AxmlError || err instanceof Error) unparsed(state, path, name, err);
+      return undefined;
+    }
+    if (root.name === 'manifest' && name === 'AndroidManifest.xml') {
+      state.manifests.push(path);
+      state.raws.push(...checkManifest(root, path));
+    } else if (root.name === 'network-security-config') {
+      state.nscs.push({ file: path, root });
+      state.raws.push(...checkNetworkSecurityConfig(root, path, state.now));
+    } else if (root.name === 'widget') {
+      state.raws.push(...checkCordovaConfig(root, path));
+    }
+    return axml ? { text: axmlStrings(bytes).join('\n'), lines: false } : undefined;
+  }
+  if (name === 'Info.plist' || name.endsWith('.entitlements') || name === 'embedded.mobileprovision') {
+    const { extractEmbeddedPlist, isBinaryPlist, parsePlist } = await lazy.plist();
+    const { checkEntitlements, checkInfoPlist } = await lazy.ios();
+    const binary = isBinaryPlist(bytes);
+    let text: string | undefined;
+    let value: unknown;
+    try {
+      if (name === 'embedded.mobileprovision') {
+        text = extractEmbeddedPlist(bytes);
+        if (text === undefined) throw new Error('no plist inside the profile');
+        value = parsePlist(Buffer.from(text, 'utf8'));
+      } else {
+        text = binary ? undefined : bytes.toString('utf8');
+        value = parsePlist(bytes);
+      }
+    } catch (err) {
+      unparsed(state, path, name, err);
+      return undefined;
+    }
+    const lineOf = await lineFinder(
+      name === 'embedded.mobileprovision' ? undefined : text,
+      (k) => `<key>${k}</key>`,
+    );
+    if (name === 'Info.plist') state.raws.push(...checkInfoPlist(value, path, lineOf));
+    else state.raws.push(...checkEntitlements(value, path, lineOf));
+    return binary ? { text: JSON.stringify(value, null, 1), lines: false } : undefined;
+  }
+  if (name === 'capacitor.config.json') {
+    const { checkCapacitorConfig } = await lazy.hybrid();
+    const text = bytes.toString('utf8');
+    try {
+      state.raws.push(
+        ...checkCapacitorConfig(JSON.parse(text), path, await lineFinder(text, (k) => `"${k}"`)),
+      );
+    } catch (err) {
+      unparsed(state, path, name, err);
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+async function scanStream(stream: Readable, info: TextFileInfo, state: ScanState): Promise<void> {
+  let pending = '';
+  let line = 1;
+  let binary: boolean | undefined;
+  try {
+    for await (const chunk of stream) {
+      const buf = chunk as Buffer;
+      binary ??= buf.subarray(0, 8000).includes(0);
+      state.stats.bytes += buf.length;
+      pending += buf.toString('latin1');
+      if (pending.length >= CHUNK + OVERLAP) {
+        const accept = pending.length - OVERLAP;
+        line = scanTextChunk(engine, pending, accept, info, !binary, line, state.raws);
+        pending = pending.slice(accept);
+      }
+    }
+  } catch (err) {
+    if (err instanceof BulwarkError) throw err;
+    throw new AuditUnreadableError(info.path, errCode(err), { cause: err });
+  }
+  scanTextChunk(engine, pending, pending.length, info, binary !== true, line, state.raws);
+}

@@ -1,0 +1,82 @@
+/**
+ * Walks a directory for the audit: sorted for stable output, symlinks not followed (no loops, no
+ * escaping the scanned root), and tool folders that never ship (.git, node_modules, .gradle,
+ * .idea, .vscode) skipped.
+ */
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AuditUnreadableError } from '../errors.js';
+import type { EntryVisitor } from './entry.js';
+
+/** Folders that hold tooling, not what ships. */
+export const SKIPPED_DIRECTORIES: ReadonlySet<string> = new Set([
+  '.git',
+  'node_modules',
+  '.gradle',
+  '.idea',
+  '.vscode',
+]);
+
+/** Reads a file; replaceable so tests can simulate I/O failures (the scan runs as any user). */
+export type FileReader = (absolutePath: string) => Promise<Buffer>;
+
+function reason(err: unknown): string {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : 'I/O error';
+}
+
+/**
+ * Visits every regular file under `root`.
+ *
+ * @example
+ * ```ts
+ * await walkDirectory('www', async (entry) => console.log(entry.path, entry.size));
+ * ```
+ */
+export async function walkDirectory(
+  root: string,
+  visit: EntryVisitor,
+  readFileImpl: FileReader = (p) => readFile(p),
+): Promise<void> {
+  const pending: string[] = [''];
+  while (pending.length > 0) {
+    const rel = pending.pop() as string;
+    const abs = rel === '' ? root : join(root, rel);
+    let names: string[];
+    try {
+      names = (await readdir(abs)).sort();
+    } catch (err) {
+      throw new AuditUnreadableError(rel === '' ? '.' : rel, reason(err), { cause: err });
+    }
+    const dirs: string[] = [];
+    for (const name of names) {
+      const childRel = rel === '' ? name : `${rel}/${name}`;
+      const childAbs = join(abs, name);
+      let st: Awaited<ReturnType<typeof lstat>>;
+      try {
+        st = await lstat(childAbs);
+      } catch (err) {
+        throw new AuditUnreadableError(childRel, reason(err), { cause: err });
+      }
+      if (st.isDirectory()) {
+        if (!SKIPPED_DIRECTORIES.has(name)) dirs.push(childRel);
+      } else if (st.isFile()) {
+        await visit({
+          path: childRel,
+          size: st.size,
+          absolutePath: childAbs,
+          read: async () => {
+            try {
+              return await readFileImpl(childAbs);
+            } catch (err) {
+              throw new AuditUnreadableError(childRel, reason(err), { cause: err });
+            }
+          },
+          stream: async () => createReadStream(childAbs),
+        });
+      }
+    }
+    // Depth first, in name order.
+    for (let i = dirs.length - 1; i >= 0; i--) pending.push(dirs[i] as string);
+  }
+}

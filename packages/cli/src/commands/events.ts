@@ -1,0 +1,61 @@
+/**
+ * `bulwark events verify`: checks the hash chain of the security event log (every entry's hash,
+ * the links, the numbering and the stored head) and exits 1 when anything was edited, inserted
+ * or deleted. It prints the head hash: record it elsewhere to detect a rewrite of the whole chain.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { openDatabase, SQLITE_FILE, verifyAuditChain } from '@bulwark/server';
+import type { Command } from 'commander';
+
+interface VerifyFlags {
+  dataDir: string;
+  databaseUrl?: string;
+  json?: boolean;
+}
+
+/** Registers `events` and its `verify` sub-command on the program. */
+export function registerEvents(program: Command): void {
+  const events = program.command('events').description('Security event log (audit).');
+  events
+    .command('verify')
+    .description('Verify the hash chain of the security event log; exit 1 if it was tampered with.')
+    .option('-d, --data-dir <path>', 'folder of the embedded database', '.bulwark')
+    .option('--database-url <url>', 'PostgreSQL database instead (default $BULWARK_DATABASE_URL)')
+    .option('--json', 'print the report as JSON')
+    .action(async (flags: VerifyFlags) => {
+      const databaseUrl = flags.databaseUrl ?? process.env.BULWARK_DATABASE_URL;
+      const dataDir = resolve(flags.dataDir);
+      if (databaseUrl === undefined && !existsSync(join(dataDir, SQLITE_FILE))) {
+        process.stderr.write(`bulwark events verify: no Bulwark database in ${dataDir}.\n`);
+        process.exitCode = 2;
+        return;
+      }
+      let database: Awaited<ReturnType<typeof openDatabase>>;
+      try {
+        database = await openDatabase(databaseUrl === undefined ? { dataDir } : { databaseUrl });
+      } catch (err) {
+        process.stderr.write(`bulwark events verify: cannot open the database: ${(err as Error).message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      try {
+        const report = await verifyAuditChain(database.db);
+        if (flags.json === true) {
+          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        } else if (report.ok) {
+          process.stdout.write(
+            `OK: ${report.entries} events, chain intact.\nhead: seq ${report.headSeq} hash ${report.headHash}\n`,
+          );
+        } else {
+          process.stdout.write(
+            `TAMPERED: ${report.problems.length} problem(s) in ${report.entries} events.\n`,
+          );
+          for (const p of report.problems.slice(0, 50)) process.stdout.write(`  seq ${p.seq}: ${p.reason}\n`);
+        }
+        process.exitCode = report.ok ? 0 : 1;
+      } finally {
+        await database.close();
+      }
+    });
+}

@@ -1,0 +1,196 @@
+/**
+ * `bulwark pins <host[:port]>`: print the server's chain with the SPKI pin of each certificate,
+ * recommend what to pin, and emit the Android, iOS or SDK configuration. Exit codes: 0 done,
+ * 2 usage error, 3 bad input (target, key file, date, no backup possible), 4 network or TLS
+ * failure (including a chain that does not verify), 70 internal error.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { BulwarkError } from '@bulwark/core/errors';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type FetchChainOptions, fetchChain } from '../pins/chain.js';
+import { emitAndroid } from '../pins/emit/android.js';
+import { emitIos } from '../pins/emit/ios.js';
+import { emitSdk } from '../pins/emit/sdk.js';
+import { PINS_EXIT, PinsConnectError, PinsInputError, PinsUntrustedError } from '../pins/errors.js';
+import { normalisePin, pinOfKeyFile } from '../pins/keys.js';
+import { isoDay, type PinRecommendation, recommendPins } from '../pins/recommend.js';
+import { parseTarget } from '../pins/target.js';
+
+interface PinsFlags {
+  emit?: 'android' | 'ios' | 'sdk';
+  out?: string;
+  format: 'table' | 'json';
+  ca: string[];
+  insecure?: boolean;
+  backupKey: string[];
+  backupPin: string[];
+  expires?: string;
+  timeout: number;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function parseTimeout(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 100 || n > 120_000)
+    throw new InvalidArgumentError('milliseconds from 100 to 120000.');
+  return n;
+}
+
+function parseDay(value: string): Date {
+  const date = new Date(`${value}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(date.getTime()) || isoDay(date) !== value) {
+    throw new PinsInputError(`--expires ${value}: expected a date as YYYY-MM-DD.`);
+  }
+  return date;
+}
+
+async function readCa(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of paths) {
+    try {
+      const pem = await readFile(path, 'utf8');
+      if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate');
+      out.push(pem);
+    } catch (err) {
+      throw new PinsInputError(`--ca ${path}: not a readable PEM certificate file.`, { cause: err });
+    }
+  }
+  return out;
+}
+
+/**
+ * Registers `pins` on the program.
+ *
+ * @example
+ * ```ts
+ * registerPins(program); // bulwark pins api.example.com --emit android -o network_security_config.xml
+ * ```
+ */
+export function registerPins(program: Command): void {
+  program
+    .command('pins')
+    .description(
+      'Show the SPKI pins of a TLS server and emit pinning configs for Android, iOS or the Bulwark SDK.',
+    )
+    .argument('<target>', 'host[:port] (port 443 by default; IPv6 as [::1]:8443)')
+    .addOption(new Option('--emit <platform>', 'write a pinning config').choices(['android', 'ios', 'sdk']))
+    .option('-o, --out <file>', 'write the emitted config to a file instead of stdout')
+    .addOption(
+      new Option('-f, --format <format>', 'chain listing format').choices(['table', 'json']).default('table'),
+    )
+    .option('--ca <file>', 'extra trusted CA certificates (PEM), e.g. a private CA (repeatable)', collect, [])
+    .option(
+      '--insecure',
+      'do not verify the chain (pins of whatever the server sends: never for production configs)',
+    )
+    .option(
+      '--backup-key <file>',
+      'spare key (certificate, public or private key, PEM or DER) to add as a backup pin (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--backup-pin <pin>',
+      'spare pin (base64 SPKI-SHA256, optional sha256/ prefix) (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--expires <date>',
+      'pin-set expiration YYYY-MM-DD (default: earliest expiry of the pinned certificates)',
+    )
+    .option('--timeout <ms>', 'connection and handshake timeout', parseTimeout, 10_000)
+    .action(async (target: string, flags: PinsFlags) => {
+      try {
+        const { host, port } = parseTarget(target);
+        const expires = flags.expires === undefined ? undefined : parseDay(flags.expires);
+        const spares = [
+          ...flags.backupPin.map(normalisePin),
+          ...(await Promise.all(flags.backupKey.map((k) => pinOfKeyFile(k)))),
+        ];
+        const options: FetchChainOptions = { host, port, timeoutMs: flags.timeout };
+        if (flags.ca.length > 0) options.ca = await readCa(flags.ca);
+        if (flags.insecure === true) options.insecure = true;
+        const chain = await fetchChain(options);
+        if (!chain.verified) {
+          process.stderr.write(
+            `bulwark pins: WARNING: the chain did not verify (${chain.verifyError ?? 'unknown'}); these pins may be an interceptor's.\n`,
+          );
+        }
+        let rec: PinRecommendation | undefined;
+        let noRecommendation: string | undefined;
+        try {
+          rec = recommendPins(host, chain.certificates, spares, new Date(), expires);
+        } catch (err) {
+          // Listing the chain is still useful without a recommendation; emitting a config is not.
+          if (!(err instanceof PinsInputError) || flags.emit !== undefined) throw err;
+          noRecommendation = err.message;
+        }
+        for (const w of rec?.warnings ?? []) process.stderr.write(`bulwark pins: warning: ${w}\n`);
+        if (flags.emit !== undefined && rec !== undefined) {
+          const text =
+            flags.emit === 'android' ? emitAndroid(rec) : flags.emit === 'ios' ? emitIos(rec) : emitSdk(rec);
+          if (flags.out === undefined) process.stdout.write(text);
+          else {
+            const out = flags.out;
+            await writeFile(out, text).catch((err: unknown) => {
+              throw new PinsInputError(`${out}: cannot be written.`, { cause: err });
+            });
+            process.stderr.write(`bulwark pins: wrote ${flags.emit} config to ${out}\n`);
+          }
+          process.exitCode = PINS_EXIT.ok;
+          return;
+        }
+        if (flags.format === 'json') {
+          const certificates = chain.certificates.map(({ pem: _pem, ...c }) => c);
+          process.stdout.write(
+            `${JSON.stringify(
+              {
+                host,
+                port,
+                verified: chain.verified,
+                certificates,
+                recommendation:
+                  rec === undefined
+                    ? { error: noRecommendation }
+                    : { primary: rec.primary, backup: rec.backup, expires: rec.expires.toISOString() },
+              },
+              null,
+              2,
+            )}\n`,
+          );
+        } else {
+          const lines = [`${host}:${port} (${chain.verified ? 'verified' : 'NOT verified'})`, ''];
+          chain.certificates.forEach((c, i) => {
+            lines.push(`#${i} ${c.subject}`);
+            lines.push(`   issuer:  ${c.issuer}`);
+            lines.push(`   expires: ${c.validTo.toISOString()}   key: ${c.keyType}${c.isCA ? '   CA' : ''}`);
+            lines.push(`   pin:     sha256/${c.pin}`);
+          });
+          if (rec === undefined) {
+            lines.push('', `No recommendation: ${noRecommendation ?? ''}`);
+          } else {
+            lines.push('', 'Recommended pin-set:');
+            for (const p of rec.primary) lines.push(`  primary  sha256/${p.pin}  (${p.role}: ${p.label})`);
+            for (const p of rec.backup) lines.push(`  backup   sha256/${p.pin}  (${p.role}: ${p.label})`);
+            lines.push(`  expires  ${isoDay(rec.expires)}`);
+          }
+          process.stdout.write(`${lines.join('\n')}\n`);
+        }
+        process.exitCode = PINS_EXIT.ok;
+      } catch (err) {
+        if (err instanceof PinsConnectError || err instanceof PinsUntrustedError) {
+          process.stderr.write(`bulwark pins: ${err.message} [${err.code}]\n`);
+          process.exitCode = PINS_EXIT.network;
+        } else if (err instanceof BulwarkError) {
+          process.stderr.write(`bulwark pins: ${err.message} [${err.code}]\n`);
+          process.exitCode = PINS_EXIT.badInput;
+        } else {
+          const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+          process.stderr.write(`bulwark pins: internal error (${what}); please report it.\n`);
+          process.exitCode = PINS_EXIT.internal;
+        }
+      }
+    });
+}

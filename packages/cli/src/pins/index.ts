@@ -1,0 +1,16 @@
+/** `bulwark pins` as a library: chain fetching, SPKI pins, recommendation and config emitters. */
+export {
+  type ChainCertificate,
+  describeCertificate,
+  type FetchChainOptions,
+  type FetchedChain,
+  fetchChain,
+} from './chain.js';
+export { emitAndroid } from './emit/android.js';
+export { emitIos } from './emit/ios.js';
+export { emitSdk, type SdkPinConfig, sdkPinConfig } from './emit/sdk.js';
+export { PINS_EXIT, PinsConnectError, PinsInputError, PinsUntrustedError } from './errors.js';
+export { normalisePin, pinOfKeyFile } from './keys.js';
+export { isoDay, type Pin, type PinRecommendation, recommendPins } from './recommend.js';
+export { isPin, spkiPin } from './spki.js';
+export { parseTarget } from './target.js';

@@ -1,0 +1,129 @@
+/**
+ * `bulwark events verify` on both dialects: exit 0 and the head hash on an intact log, exit 1
+ * and the broken entries after an edit or a deletion, exit 2 when there is no database.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditLog, type OpenDatabase, openDatabase } from '@bulwark/server';
+import pg from 'pg';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { run } from '../src/program.js';
+
+const postgresUrl = process.env.BULWARK_TEST_DATABASE_URL;
+const inCi = process.env.CI === 'true' || process.env.CI === '1';
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    err += String(chunk);
+    return true;
+  });
+  const before = process.exitCode;
+  try {
+    process.exitCode = undefined;
+    const code = await run(['node', 'bulwark', ...args]);
+    return { code, out, err };
+  } finally {
+    process.exitCode = before;
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+interface Target {
+  database: OpenDatabase;
+  args: string[];
+  dispose(): Promise<void>;
+}
+
+async function sqliteTarget(): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), 'bulwark-cli-'));
+  const database = await openDatabase({ dataDir: dir });
+  return {
+    database,
+    args: ['--data-dir', dir],
+    async dispose() {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function postgresTarget(): Promise<Target> {
+  if (postgresUrl === undefined)
+    throw new Error('BULWARK_TEST_DATABASE_URL is not set (source scripts/services.sh)');
+  const schema = `t_${randomBytes(8).toString('hex')}`;
+  const database = await openDatabase({ databaseUrl: postgresUrl, schema, poolSize: 2 });
+  const url = new URL(postgresUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    database,
+    args: ['--database-url', url.toString()],
+    async dispose() {
+      await database.close();
+      const client = new pg.Client({ connectionString: postgresUrl });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    },
+  };
+}
+
+describe.each(['sqlite', 'postgres'] as const)('bulwark events verify [%s]', (dialect) => {
+  if (dialect === 'postgres' && postgresUrl === undefined && !inCi) {
+    // Skipped only outside CI, where no PostgreSQL was provided: `npm test` starts one.
+    it.skip('needs BULWARK_TEST_DATABASE_URL (source scripts/services.sh)', () => undefined);
+    return;
+  }
+  let target: Target | undefined;
+  afterEach(async () => {
+    await target?.dispose();
+    target = undefined;
+  });
+
+  it('passes an intact log and fails an edited or shortened one', async () => {
+    target = dialect === 'sqlite' ? await sqliteTarget() : await postgresTarget();
+    const audit = new AuditLog(target.database.db, target.database.dialect, () => new Date());
+    for (let i = 0; i < 5; i += 1)
+      await audit.append({ type: 'login_failed', subject: `user${i}`, ip: '192.0.2.1' });
+
+    const ok = await cli(['events', 'verify', ...target.args]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^OK: 5 events, chain intact\.\nhead: seq 5 hash [0-9a-f]{64}\n$/);
+
+    await target.database.db
+      .updateTable('audit_events')
+      .set({ subject: 'edited' })
+      .where('seq', '=', 2)
+      .execute();
+    const edited = await cli(['events', 'verify', ...target.args]);
+    expect(edited.code).toBe(1);
+    expect(edited.out).toContain('seq 2: hash_mismatch');
+
+    const json = await cli(['events', 'verify', '--json', ...target.args]);
+    expect(JSON.parse(json.out)).toMatchObject({ ok: false, entries: 5 });
+
+    await target.database.db.deleteFrom('audit_events').where('seq', '=', 4).execute();
+    const deleted = await cli(['events', 'verify', ...target.args]);
+    expect(deleted.code).toBe(1);
+    expect(deleted.out).toContain('seq 5: sequence_gap');
+  });
+});
+
+it('exits 2 when the folder holds no Bulwark database', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bulwark-cli-empty-'));
+  try {
+    const res = await cli(['events', 'verify', '--data-dir', dir]);
+    expect(res.code).toBe(2);
+    expect(res.err).toContain('no Bulwark database');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

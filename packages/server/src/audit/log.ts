@@ -1,0 +1,149 @@
+/**
+ * The append-only security event log. Each entry is hash-chained to the one before it
+ * (audit/chain.ts), so that `bulwark events verify` detects an edited, inserted or deleted
+ * entry. Appends are serialised: in this process by a queue, across nodes by locking the chain
+ * head row inside the transaction (PostgreSQL `select … for update`; SQLite has one writer).
+ * Entries never hold a secret: callers pass identifiers and outcomes, not passwords or tokens.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { canonicalJson, entryHash } from './chain.js';
+
+/** Kinds of security events (docs/identity.md lists them). */
+export type AuditEventType =
+  | 'login_succeeded'
+  | 'login_failed'
+  | 'login_throttled'
+  | 'password_changed'
+  | 'device_enrolled'
+  | 'device_policy_refused'
+  | 'device_policy_warned'
+  | 'device_revoked'
+  | 'device_revoked_access'
+  | 'device_wipe_confirmed'
+  | 'session_refreshed'
+  | 'refresh_reuse_detected'
+  | 'sessions_revoked'
+  | 'dpop_replay'
+  | 'admin_created'
+  | 'user_created'
+  | 'user_disabled'
+  | 'user_enabled'
+  | 'signing_key_rotated';
+
+/** One event to record. */
+export interface AuditEvent {
+  readonly type: AuditEventType;
+  readonly actorUserId?: string | null;
+  readonly actorDeviceId?: string | null;
+  /** What the event is about (a user id, a device id, a username tried). */
+  readonly subject?: string | null;
+  readonly ip?: string | null;
+  readonly data?: Record<string, unknown>;
+}
+
+/** A stored event, as admins read it. */
+export interface AuditEntry {
+  readonly seq: number;
+  readonly at: string;
+  readonly type: string;
+  readonly actorUserId: string | null;
+  readonly actorDeviceId: string | null;
+  readonly subject: string | null;
+  readonly ip: string | null;
+  readonly data: Record<string, unknown>;
+  readonly hash: string;
+}
+
+/** Appends and reads security events. */
+export class AuditLog {
+  readonly #db: Kysely<Database>;
+  readonly #now: () => Date;
+  readonly #dialect: 'sqlite' | 'postgres';
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', now: () => Date) {
+    this.#db = db;
+    this.#dialect = dialect;
+    this.#now = now;
+  }
+
+  /**
+   * Appends one event; resolves with its sequence number once it is stored.
+   *
+   * @example
+   * ```ts
+   * await audit.append({ type: 'login_failed', subject: 'alice', ip: '203.0.113.7' });
+   * ```
+   */
+  append(event: AuditEvent): Promise<number> {
+    const run = this.#tail.then(
+      () => this.#write(event),
+      () => this.#write(event),
+    );
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #write(event: AuditEvent): Promise<number> {
+    return this.#db.transaction().execute(async (trx) => {
+      let headQuery = trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
+      if (this.#dialect === 'postgres') headQuery = headQuery.forUpdate();
+      const head = await headQuery.executeTakeFirstOrThrow();
+      const seq = Number(head.seq) + 1;
+      const fields = {
+        seq,
+        at: this.#now().toISOString(),
+        type: event.type,
+        actor_user_id: event.actorUserId ?? null,
+        actor_device_id: event.actorDeviceId ?? null,
+        subject: event.subject === undefined || event.subject === null ? null : event.subject.slice(0, 200),
+        ip: event.ip ?? null,
+        data: canonicalJson(event.data ?? {}),
+        prev_hash: head.hash,
+      };
+      const hash = entryHash(fields);
+      await trx
+        .insertInto('audit_events')
+        .values({ ...fields, hash })
+        .execute();
+      await trx.updateTable('audit_head').set({ seq, hash }).where('id', '=', 1).execute();
+      return seq;
+    });
+  }
+
+  /** Waits until every append started so far is stored (tests, shutdown). */
+  async flush(): Promise<void> {
+    await this.#tail;
+  }
+
+  /**
+   * Reads events after `afterSeq`, oldest first.
+   *
+   * @example
+   * ```ts
+   * const page = await audit.list({ afterSeq: 0, limit: 100 });
+   * ```
+   */
+  async list(options: { afterSeq?: number; limit?: number; type?: string } = {}): Promise<AuditEntry[]> {
+    let query = this.#db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('seq', '>', options.afterSeq ?? 0)
+      .orderBy('seq', 'asc')
+      .limit(Math.min(Math.max(options.limit ?? 100, 1), 1000));
+    if (options.type !== undefined) query = query.where('type', '=', options.type);
+    const rows = await query.execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      at: r.at,
+      type: r.type,
+      actorUserId: r.actor_user_id,
+      actorDeviceId: r.actor_device_id,
+      subject: r.subject,
+      ip: r.ip,
+      data: JSON.parse(r.data) as Record<string, unknown>,
+      hash: r.hash,
+    }));
+  }
+}

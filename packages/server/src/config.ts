@@ -1,0 +1,160 @@
+/**
+ * Settings of the identity layer, with the defaults a deployment gets when it sets nothing.
+ * Every number here is a security decision; docs/identity.md explains each default.
+ */
+import type { DevicePolicyOptions } from './devices/policy.js';
+
+/** Argon2id cost parameters (OWASP minimum: m=19456 KiB, t=2, p=1). */
+export interface Argon2Params {
+  readonly memoryCost: number;
+  readonly timeCost: number;
+  readonly parallelism: number;
+}
+
+/** Password rules and hashing. */
+export interface PasswordOptions {
+  /** Fewest characters (Unicode code points after NFKC); default 8. */
+  readonly minLength?: number;
+  /** Most characters accepted; default 1024 (well above the 64 that ASVS asks to accept). */
+  readonly maxLength?: number;
+  readonly argon2?: Partial<Argon2Params>;
+  /** Password hashes computed at once; default 2. */
+  readonly maxConcurrentHashes?: number;
+  /** Hashes waiting for a slot before new ones get 503 `server_busy`; default 16. */
+  readonly maxQueuedHashes?: number;
+}
+
+/** Login throttling (rate-limiter-flexible, counters in the database). */
+export interface ThrottleOptions {
+  /** Failed logins of one account from one IP before delays start; default 5. */
+  readonly freeFailuresPerAccountIp?: number;
+  /** First delay after the free failures, doubled at each further failure; default 1 s. */
+  readonly baseDelaySeconds?: number;
+  /** Longest delay; default 900 s (15 min). */
+  readonly maxDelaySeconds?: number;
+  /** How long an account+IP failure count is remembered; default 86,400 s (one day). */
+  readonly accountIpWindowSeconds?: number;
+  /** Failed logins from one IP (all accounts) per window; default 100. */
+  readonly failuresPerIp?: number;
+  /** Window of the per-IP count; default 3,600 s. */
+  readonly ipWindowSeconds?: number;
+  /** Failed logins of one account (all IPs) per window before unknown devices wait; default 50. */
+  readonly failuresPerAccount?: number;
+  /** Window of the per-account count; default 3,600 s. */
+  readonly accountWindowSeconds?: number;
+}
+
+/** DPoP (RFC 9449) checks. */
+export interface DpopOptions {
+  /** Oldest accepted proof `iat`, in seconds before now; default 60. */
+  readonly maxAgeSeconds?: number;
+  /** Clock skew accepted for proofs dated in the future; default 5 s. */
+  readonly futureSkewSeconds?: number;
+  /** Require a server nonce in every proof; default true. */
+  readonly requireNonce?: boolean;
+  /** Lifetime of a server nonce; default 300 s. A fresh one is sent when half of it has passed. */
+  readonly nonceLifetimeSeconds?: number;
+  /** Entries kept in the process cache of imported device keys; default 10,000. */
+  readonly keyCacheSize?: number;
+}
+
+/** Everything the identity layer can be told. */
+export interface AuthOptions {
+  /** `iss` of access tokens and signed policies; default `bulwark`. */
+  readonly issuer?: string;
+  /**
+   * Public base URL of the API (`https://api.example.com`). When set, DPoP `htu` is checked
+   * against it instead of the Host header of the request.
+   */
+  readonly publicUrl?: string;
+  /** Access token lifetime; default 300 s. */
+  readonly accessTokenTtlSeconds?: number;
+  /** Absolute lifetime of a session (refresh-token family); default 30 days. */
+  readonly sessionTtlSeconds?: number;
+  readonly passwords?: PasswordOptions;
+  readonly throttle?: ThrottleOptions;
+  readonly dpop?: DpopOptions;
+  readonly devicePolicy?: DevicePolicyOptions;
+  /** Username of the admin created on first start; default `admin`. */
+  readonly initialAdminUsername?: string;
+}
+
+/** {@link AuthOptions} with every default filled in. */
+export interface AuthConfig {
+  readonly issuer: string;
+  readonly publicUrl: string | undefined;
+  readonly accessTokenTtlSeconds: number;
+  readonly sessionTtlSeconds: number;
+  readonly passwords: Required<Omit<PasswordOptions, 'argon2'>> & { readonly argon2: Argon2Params };
+  readonly throttle: Required<ThrottleOptions>;
+  readonly dpop: Required<DpopOptions>;
+  readonly devicePolicy: DevicePolicyOptions;
+  readonly initialAdminUsername: string;
+}
+
+/** OWASP Password Storage Cheat Sheet minimum for Argon2id. */
+export const ARGON2_MINIMUM: Argon2Params = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+
+/**
+ * Fills in defaults and refuses settings below the security floor.
+ *
+ * @example
+ * ```ts
+ * const config = resolveAuthConfig({ accessTokenTtlSeconds: 120 });
+ * config.dpop.maxAgeSeconds; // 60
+ * ```
+ */
+export function resolveAuthConfig(options: AuthOptions = {}): AuthConfig {
+  const argon2: Argon2Params = { ...ARGON2_MINIMUM, ...options.passwords?.argon2 };
+  if (
+    argon2.memoryCost < ARGON2_MINIMUM.memoryCost ||
+    argon2.timeCost < ARGON2_MINIMUM.timeCost ||
+    argon2.parallelism < ARGON2_MINIMUM.parallelism
+  ) {
+    throw new RangeError('Argon2id parameters below the OWASP minimum (m=19456, t=2, p=1) are refused');
+  }
+  const minLength = options.passwords?.minLength ?? 8;
+  const maxLength = options.passwords?.maxLength ?? 1024;
+  if (minLength < 8) throw new RangeError('passwords.minLength below 8 is refused');
+  if (maxLength < 64) throw new RangeError('passwords.maxLength must accept at least 64 characters');
+  const publicUrl = options.publicUrl;
+  if (publicUrl !== undefined) {
+    const parsed = new URL(publicUrl);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+      throw new RangeError('publicUrl must be http(s)');
+  }
+  return {
+    issuer: options.issuer ?? 'bulwark',
+    publicUrl,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 300,
+    sessionTtlSeconds: options.sessionTtlSeconds ?? 30 * 24 * 3600,
+    passwords: {
+      minLength,
+      maxLength,
+      argon2,
+      maxConcurrentHashes: options.passwords?.maxConcurrentHashes ?? 2,
+      maxQueuedHashes: options.passwords?.maxQueuedHashes ?? 16,
+    },
+    throttle: {
+      freeFailuresPerAccountIp: 5,
+      baseDelaySeconds: 1,
+      maxDelaySeconds: 900,
+      accountIpWindowSeconds: 86_400,
+      failuresPerIp: 100,
+      ipWindowSeconds: 3_600,
+      failuresPerAccount: 50,
+      accountWindowSeconds: 3_600,
+      ...options.throttle,
+    },
+    dpop: {
+      maxAgeSeconds: 60,
+      futureSkewSeconds: 5,
+      requireNonce: true,
+      nonceLifetimeSeconds: 300,
+      keyCacheSize: 10_000,
+      ...options.dpop,
+    },
+    devicePolicy: options.devicePolicy ?? {},
+    initialAdminUsername: options.initialAdminUsername ?? 'admin',
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Wipe receipts: after a revoked device has destroyed its keys and data, it signs a short
+ * statement with its device key (JWS, ES256, `typ` bulwark-wipe+jwt, `sub` = device id, fresh
+ * `iat`) and posts it. The server checks it against the key registered at enrollment — not a
+ * key embedded in the receipt — and moves the device to `wipe_confirmed`.
+ */
+import { decodeJwt, decodeProtectedHeader, importJWK, type JWK, jwtVerify } from 'jose';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { HttpProblem } from '../http/problem.js';
+import { isStrictBase64url } from '../lib/encoding.js';
+
+/** JOSE `typ` of wipe receipts. */
+export const WIPE_RECEIPT_TYP = 'bulwark-wipe+jwt';
+/** Oldest accepted receipt, in seconds. */
+const MAX_AGE_SECONDS = 600;
+
+function invalid(cause?: unknown): HttpProblem {
+  return new HttpProblem(400, 'invalid_wipe_receipt', 'The wipe receipt is not valid.', { cause });
+}
+
+/**
+ * Verifies `receipt` and records the wipe; returns the device id.
+ *
+ * @example
+ * ```ts
+ * const deviceId = await acceptWipeReceipt(db, new Date(), jws);
+ * ```
+ */
+export async function acceptWipeReceipt(db: Kysely<Database>, now: Date, receipt: string): Promise<string> {
+  const parts = receipt.split('.');
+  if (parts.length !== 3 || !parts.every(isStrictBase64url)) throw invalid();
+  let sub: unknown;
+  try {
+    const header = decodeProtectedHeader(receipt);
+    if (header.typ !== WIPE_RECEIPT_TYP || header.alg !== 'ES256') throw invalid();
+    sub = decodeJwt(receipt).sub;
+  } catch (cause) {
+    throw cause instanceof HttpProblem ? cause : invalid(cause);
+  }
+  if (typeof sub !== 'string' || sub.length > 36) throw invalid();
+  const device = await db
+    .selectFrom('devices')
+    .selectAll()
+    .where('id', '=', sub.toLowerCase())
+    .executeTakeFirst();
+  if (device === undefined) throw new HttpProblem(404, 'device_not_found', 'No such device.');
+  try {
+    const key = await importJWK(JSON.parse(device.public_jwk) as JWK, 'ES256');
+    await jwtVerify(receipt, key, {
+      algorithms: ['ES256'],
+      typ: WIPE_RECEIPT_TYP,
+      subject: device.id,
+      currentDate: now,
+      maxTokenAge: MAX_AGE_SECONDS,
+      requiredClaims: ['iat', 'sub'],
+    });
+  } catch (cause) {
+    throw invalid(cause);
+  }
+  if (device.status === 'wipe_confirmed') return device.id;
+  if (device.status !== 'revoked') {
+    throw new HttpProblem(409, 'device_not_revoked', 'Only a revoked device confirms a wipe.');
+  }
+  await db
+    .updateTable('devices')
+    .set({ status: 'wipe_confirmed', wiped_at: now.getTime() })
+    .where('id', '=', device.id)
+    .where('status', '=', 'revoked')
+    .execute();
+  return device.id;
+}

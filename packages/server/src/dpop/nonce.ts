@@ -1,0 +1,89 @@
+/**
+ * DPoP server nonces (RFC 9449 §8) without per-request state: a nonce is a time step signed
+ * with HMAC-SHA256 under a secret kept in the database, so every node issues and accepts the
+ * same nonces. A nonce is valid for `lifetime` seconds; a new one is issued every half lifetime,
+ * so a client that always uses the latest `DPoP-Nonce` it received never sees an expired one.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { safeEqual } from '../lib/encoding.js';
+
+const SECRET_KEY = 'dpop_nonce_secret';
+
+/** Issues and checks server nonces. */
+export class NonceService {
+  readonly #secret: Buffer;
+  readonly #stepMs: number;
+  readonly #lifetimeMs: number;
+  readonly #now: () => Date;
+  /** Nonces of recent steps, so that checking a nonce costs no HMAC in steady state. */
+  readonly #signed = new Map<number, string>();
+
+  constructor(secret: Buffer, lifetimeSeconds: number, now: () => Date) {
+    this.#secret = secret;
+    this.#lifetimeMs = lifetimeSeconds * 1000;
+    this.#stepMs = Math.max(1000, Math.floor(this.#lifetimeMs / 2));
+    this.#now = now;
+  }
+
+  /**
+   * Loads the shared nonce secret, creating it on first start.
+   *
+   * @example
+   * ```ts
+   * const nonces = await NonceService.load(db, 300, () => new Date());
+   * reply.header('dpop-nonce', nonces.current());
+   * ```
+   */
+  static async load(db: Kysely<Database>, lifetimeSeconds: number, now: () => Date): Promise<NonceService> {
+    await db
+      .insertInto('bulwark_meta')
+      .values({ key: SECRET_KEY, value: randomBytes(32).toString('base64url') })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    const row = await db
+      .selectFrom('bulwark_meta')
+      .select('value')
+      .where('key', '=', SECRET_KEY)
+      .executeTakeFirstOrThrow();
+    return new NonceService(Buffer.from(row.value, 'base64url'), lifetimeSeconds, now);
+  }
+
+  #sign(step: number): string {
+    const known = this.#signed.get(step);
+    if (known !== undefined) return known;
+    const mac = createHmac('sha256', this.#secret)
+      .update(`dpop-nonce:${step}`)
+      .digest('base64url')
+      .slice(0, 22);
+    const nonce = `${step.toString(36)}.${mac}`;
+    if (this.#signed.size >= 8) this.#signed.clear();
+    this.#signed.set(step, nonce);
+    return nonce;
+  }
+
+  /** The nonce to hand out now. */
+  current(): string {
+    return this.#sign(Math.floor(this.#now().getTime() / this.#stepMs));
+  }
+
+  /** True when `nonce` was issued by a node of this deployment and has not expired. */
+  isValid(nonce: unknown): boolean {
+    if (typeof nonce !== 'string' || nonce.length > 64) return false;
+    const [stepText, mac, extra] = nonce.split('.');
+    if (
+      stepText === undefined ||
+      mac === undefined ||
+      extra !== undefined ||
+      !/^[0-9a-z]{1,12}$/.test(stepText)
+    ) {
+      return false;
+    }
+    const step = Number.parseInt(stepText, 36);
+    const issuedAt = step * this.#stepMs;
+    const now = this.#now().getTime();
+    if (issuedAt > now || now - issuedAt >= this.#lifetimeMs + this.#stepMs) return false;
+    return safeEqual(this.#sign(step), nonce);
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * DPoP proof verification (RFC 9449 §4.3, with the nonce of §8 and the replay check of §11.1).
+ * JOSE parsing and the signature check are jose's; this file adds the checks jose leaves to the
+ * application, each with its own problem code so that a client developer sees which one failed:
+ * one header, strict base64url, `typ`, `alg` (ES256 only), a public P-256 `jwk`, signature,
+ * `htm`, `htu`, `iat` window, `jti`, `ath`, server nonce, replay.
+ *
+ * Imported device keys are cached by thumbprint, so a steady client costs one ECDSA verify per
+ * request and no key import.
+ */
+import {
+  type CryptoKey,
+  calculateJwkThumbprint,
+  compactVerify,
+  decodeProtectedHeader,
+  errors,
+  importJWK,
+  type JWK,
+} from 'jose';
+import type { AuthConfig } from '../config.js';
+import { HttpProblem } from '../http/problem.js';
+import { isStrictBase64url, sha256Base64url } from '../lib/encoding.js';
+import { LruMap } from '../lib/lru.js';
+import { normalizeHtu } from './htu.js';
+import type { NonceService } from './nonce.js';
+import type { ReplayCache } from './replay-cache.js';
+
+/** A proof that failed a check: 401 with `WWW-Authenticate: DPoP error="invalid_dpop_proof"`. */
+export class DpopProofError extends HttpProblem {
+  constructor(code: string, detail: string, cause?: unknown) {
+    super(401, code, detail, {
+      cause,
+      headers: { 'www-authenticate': 'DPoP error="invalid_dpop_proof", algs="ES256"' },
+    });
+  }
+}
+
+/** The proof lacks a valid server nonce: 401 `use_dpop_nonce` with a fresh `DPoP-Nonce`. */
+export class UseDpopNonceError extends HttpProblem {
+  constructor(nonce: string) {
+    super(401, 'use_dpop_nonce', 'Repeat the request with a proof that carries the nonce in DPoP-Nonce.', {
+      headers: {
+        'www-authenticate': 'DPoP error="use_dpop_nonce", algs="ES256"',
+        'dpop-nonce': nonce,
+      },
+    });
+  }
+}
+
+/** What the request offers for checking. */
+export interface ProofInput {
+  /** Every `DPoP` header value received (raw, in order). */
+  readonly headers: readonly string[];
+  readonly method: string;
+  /** The request URI, normalised (dpop/htu.ts); undefined when it cannot be built. */
+  readonly htu: string | undefined;
+  /** The access token the proof must be bound to (`ath`), when one is presented. */
+  readonly accessToken?: string;
+}
+
+/** A proof that passed every check. */
+export interface VerifiedProof {
+  /** RFC 7638 thumbprint of the proof key. */
+  readonly jkt: string;
+  readonly jwk: JWK;
+  readonly jti: string;
+}
+
+const MAX_PROOF_LENGTH = 8192;
+const MAX_JTI_LENGTH = 256;
+/** Members of an EC JWK that only a private key has. */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/** Checks DPoP proofs. */
+export class DpopVerifier {
+  readonly #config: AuthConfig['dpop'];
+  readonly #replay: ReplayCache;
+  readonly #nonces: NonceService;
+  readonly #now: () => Date;
+  /** Imported keys and their thumbprints, by `x.y` of the JWK. */
+  readonly #keys: LruMap<string, { jkt: string; key: CryptoKey }>;
+
+  constructor(config: AuthConfig['dpop'], replay: ReplayCache, nonces: NonceService, now: () => Date) {
+    this.#config = config;
+    this.#replay = replay;
+    this.#nonces = nonces;
+    this.#now = now;
+    this.#keys = new LruMap(config.keyCacheSize);
+  }
+
+  /** The nonce service (for the `DPoP-Nonce` response header). */
+  get nonces(): NonceService {
+    return this.#nonces;
+  }
+
+  /**
+   * Runs every check; throws {@link DpopProofError} or {@link UseDpopNonceError} on failure.
+   *
+   * @example
+   * ```ts
+   * const proof = await verifier.verify({ headers: ['eyJ…'], method: 'GET', htu: 'https://api.example.com/me', accessToken });
+   * if (proof.jkt !== token.cnf.jkt) throw new DpopProofError('dpop_key_mismatch', '…');
+   * ```
+   */
+  async verify(input: ProofInput): Promise<VerifiedProof> {
+    if (input.headers.length === 0)
+      throw new DpopProofError('dpop_proof_missing', 'Send a DPoP proof header.');
+    const [proof] = input.headers;
+    if (input.headers.length > 1 || proof === undefined || proof.includes(',')) {
+      throw new DpopProofError('dpop_proof_multiple', 'Send exactly one DPoP proof header.');
+    }
+    const parts = proof.split('.');
+    const [h, p, sig] = parts;
+    // An empty signature (alg "none") passes this step so that the alg check names the problem.
+    if (
+      proof.length > MAX_PROOF_LENGTH ||
+      parts.length !== 3 ||
+      h === undefined ||
+      p === undefined ||
+      sig === undefined ||
+      !isStrictBase64url(h) ||
+      !isStrictBase64url(p) ||
+      (sig !== '' && !isStrictBase64url(sig))
+    ) {
+      throw new DpopProofError(
+        'dpop_proof_malformed',
+        'The DPoP proof is not a compact JWS in strict base64url.',
+      );
+    }
+
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(proof);
+    } catch (cause) {
+      throw new DpopProofError('dpop_proof_malformed', 'The DPoP proof header is not valid JSON.', cause);
+    }
+    if (header.typ !== 'dpop+jwt')
+      throw new DpopProofError('dpop_proof_typ', 'The proof typ must be dpop+jwt.');
+    if (header.alg !== 'ES256') throw new DpopProofError('dpop_proof_alg', 'The proof alg must be ES256.');
+    const jwk = header.jwk;
+    if (
+      jwk === undefined ||
+      typeof jwk !== 'object' ||
+      jwk.kty !== 'EC' ||
+      jwk.crv !== 'P-256' ||
+      typeof jwk.x !== 'string' ||
+      typeof jwk.y !== 'string' ||
+      !isStrictBase64url(jwk.x) ||
+      !isStrictBase64url(jwk.y) ||
+      PRIVATE_MEMBERS.some((m) => m in jwk)
+    ) {
+      throw new DpopProofError('dpop_proof_jwk', 'The proof jwk must be a public EC P-256 key.');
+    }
+    const publicJwk: JWK = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
+    const cacheKey = `${jwk.x}.${jwk.y}`;
+    let known = this.#keys.get(cacheKey);
+    if (known === undefined) {
+      let key: CryptoKey;
+      try {
+        // WebCrypto refuses points that are not on the curve.
+        key = (await importJWK(publicJwk, 'ES256')) as CryptoKey;
+      } catch (cause) {
+        throw new DpopProofError('dpop_proof_jwk', 'The proof jwk is not a valid P-256 public key.', cause);
+      }
+      known = { jkt: await calculateJwkThumbprint(publicJwk), key };
+      this.#keys.set(cacheKey, known);
+    }
+    const { jkt, key } = known;
+
+    const now = this.#now();
+    let payload: Record<string, unknown>;
+    try {
+      // The JWS layer is jose's; the JWT claims of a proof are checked below, one code each.
+      const verified = await compactVerify(proof, key, { algorithms: ['ES256'] });
+      const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(verified.payload));
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+        throw new TypeError('not an object');
+      payload = parsed as Record<string, unknown>;
+    } catch (cause) {
+      if (cause instanceof errors.JWSSignatureVerificationFailed) {
+        throw new DpopProofError('dpop_proof_signature', 'The DPoP proof signature does not verify.', cause);
+      }
+      throw new DpopProofError('dpop_proof_malformed', 'The DPoP proof is not a valid JWT.', cause);
+    }
+
+    const { jti, htm, htu, iat, ath, nonce } = payload;
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) {
+      throw new DpopProofError('dpop_proof_jti', 'The proof needs a jti of 1 to 256 characters.');
+    }
+    if (typeof htm !== 'string' || htm !== input.method) {
+      throw new DpopProofError('dpop_proof_htm', 'The proof htm does not match the request method.');
+    }
+    if (typeof htu !== 'string' || input.htu === undefined || normalizeHtu(htu) !== input.htu) {
+      throw new DpopProofError('dpop_proof_htu', 'The proof htu does not match the request URI.');
+    }
+    const nowSeconds = now.getTime() / 1000;
+    if (
+      typeof iat !== 'number' ||
+      !Number.isFinite(iat) ||
+      nowSeconds - iat > this.#config.maxAgeSeconds ||
+      iat - nowSeconds > this.#config.futureSkewSeconds
+    ) {
+      throw new DpopProofError('dpop_proof_iat', 'The proof iat is outside the accepted window.');
+    }
+    if (input.accessToken !== undefined && ath !== sha256Base64url(input.accessToken)) {
+      throw new DpopProofError('dpop_proof_ath', 'The proof ath does not match the access token.');
+    }
+    if (this.#config.requireNonce && !this.#nonces.isValid(nonce)) {
+      throw new UseDpopNonceError(this.#nonces.current());
+    }
+    // Kept until no proof with this iat can be accepted any more.
+    const expiresAt = (iat + this.#config.maxAgeSeconds + this.#config.futureSkewSeconds) * 1000 + 1000;
+    if (!(await this.#replay.remember(jkt, jti, Math.ceil(expiresAt)))) {
+      throw new DpopProofError('dpop_proof_replayed', 'This DPoP proof was already used.');
+    }
+    return { jkt, jwk: publicJwk, jti };
+  }
+}

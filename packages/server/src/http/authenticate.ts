@@ -1,0 +1,214 @@
+/**
+ * Authentication of API requests: `Authorization: DPoP <access token>` plus a `DPoP` proof made
+ * with the device key the token is bound to. After the token and proof checks, the session,
+ * device and user are read from the database on every request, so revoking a device, ending a
+ * session or disabling a user takes effect on the very next request. Order of the refusals:
+ * device revoked (the SDK must wipe) before account disabled before session ended.
+ */
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { ServerContext } from '../context.js';
+import type { Role } from '../db/schema.js';
+import { DeviceRevokedError } from '../devices/registry.js';
+import { DpopProofError } from '../dpop/verify.js';
+import { InvalidTokenError } from '../tokens/access-token.js';
+import { HttpProblem } from './problem.js';
+import { clientIp, dpopHeaders, htuOf } from './request.js';
+
+/** Who is calling, once authenticated. */
+export interface AuthInfo {
+  readonly userId: string;
+  readonly username: string;
+  readonly role: Role;
+  readonly deviceId: string;
+  readonly sessionId: string;
+  readonly jkt: string;
+  readonly mustChangePassword: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by {@link requireAuth} on authenticated routes. */
+    bulwarkAuth: AuthInfo | null;
+  }
+}
+
+/** How often `last_seen_at` is written for an active device. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+/** Options of {@link requireAuth}. */
+export interface RequireAuthOptions {
+  /** Only this role may call the route (403 `forbidden` otherwise). */
+  readonly role?: Role;
+  /** The route stays open to an account that must change its one-time password. */
+  readonly allowPasswordChangeRequired?: boolean;
+}
+
+/**
+ * Checks the access token and DPoP proof of `request` and the state of its session, device and
+ * user; throws an {@link HttpProblem} with a stable code on any failure.
+ */
+export async function authenticate(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<AuthInfo> {
+  const header = request.headers.authorization;
+  if (header === undefined || header.length === 0) {
+    throw new InvalidTokenError('token_missing', 'Send Authorization: DPoP <access token> and a DPoP proof.');
+  }
+  const space = header.indexOf(' ');
+  const scheme = space < 0 ? header : header.slice(0, space);
+  const token = space < 0 ? '' : header.slice(space + 1);
+  if (scheme.toLowerCase() === 'bearer') {
+    throw new InvalidTokenError(
+      'bearer_not_accepted',
+      'Access tokens are DPoP-bound: use the DPoP scheme and a proof.',
+    );
+  }
+  if (scheme.toLowerCase() !== 'dpop' || token.length === 0 || token.includes(' ')) {
+    throw new InvalidTokenError('invalid_token', 'Send Authorization: DPoP <access token>.');
+  }
+  const claims = await ctx.tokens.verify(token);
+  const proof = await verifyProof(ctx, request, token, claims.did);
+  if (proof.jkt !== claims.jkt) {
+    throw new DpopProofError(
+      'dpop_key_mismatch',
+      'The proof is signed with another key than the token is bound to.',
+    );
+  }
+  reply.header('dpop-nonce', ctx.dpop.nonces.current());
+
+  const row = await ctx.db
+    .selectFrom('sessions')
+    .innerJoin('devices', 'devices.id', 'sessions.device_id')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.user_id',
+      'sessions.device_id',
+      'sessions.jkt',
+      'sessions.expires_at',
+      'sessions.revoked_at as session_revoked_at',
+      'devices.status as device_status',
+      'devices.last_seen_at',
+      'users.username',
+      'users.role',
+      'users.disabled_at',
+      'users.must_change_password',
+    ])
+    .where('sessions.id', '=', claims.sid)
+    .executeTakeFirst();
+  if (
+    row === undefined ||
+    row.user_id !== claims.sub ||
+    row.device_id !== claims.did ||
+    row.jkt !== claims.jkt
+  ) {
+    throw new InvalidTokenError('invalid_token', 'The access token is not valid.');
+  }
+  const nowMs = ctx.now().getTime();
+  if (row.device_status === 'revoked' || row.device_status === 'wipe_confirmed') {
+    await ctx.audit.append({
+      type: 'device_revoked_access',
+      actorUserId: row.user_id,
+      actorDeviceId: row.device_id,
+      subject: row.device_id,
+      ip: clientIp(request),
+      data: { method: request.method, route: request.routeOptions.url ?? null },
+    });
+    throw new DeviceRevokedError();
+  }
+  if (row.device_status === 'blocked') {
+    throw new HttpProblem(
+      403,
+      'device_blocked',
+      'The device policy blocks this device; fix it and sign in again.',
+    );
+  }
+  if (row.disabled_at !== null) throw new InvalidTokenError('account_disabled', 'This account is disabled.');
+  if (row.session_revoked_at !== null)
+    throw new InvalidTokenError('session_revoked', 'This session has ended.');
+  if (Number(row.expires_at) <= nowMs)
+    throw new InvalidTokenError('session_expired', 'This session has expired.');
+  if (nowMs - Number(row.last_seen_at) >= LAST_SEEN_RESOLUTION_MS) {
+    await ctx.db
+      .updateTable('devices')
+      .set({ last_seen_at: nowMs })
+      .where('id', '=', row.device_id)
+      .execute();
+  }
+  return {
+    userId: row.user_id,
+    username: row.username,
+    role: row.role,
+    deviceId: row.device_id,
+    sessionId: claims.sid,
+    jkt: claims.jkt,
+    mustChangePassword: row.must_change_password === 1,
+  };
+}
+
+/**
+ * Verifies the DPoP proof of a request (no access token at login and refresh), recording
+ * replays in the audit log.
+ */
+export async function verifyProof(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  accessToken: string | undefined,
+  deviceId?: string,
+): Promise<{ jkt: string; jwk: import('jose').JWK }> {
+  try {
+    return await ctx.dpop.verify({
+      headers: dpopHeaders(request),
+      method: request.method,
+      htu: htuOf(ctx, request),
+      ...(accessToken === undefined ? {} : { accessToken }),
+    });
+  } catch (err) {
+    if (err instanceof DpopProofError && err.code === 'dpop_proof_replayed') {
+      await ctx.audit.append({
+        type: 'dpop_replay',
+        actorDeviceId: deviceId ?? null,
+        ip: clientIp(request),
+        data: { method: request.method, route: request.routeOptions.url ?? null },
+      });
+    }
+    throw err;
+  }
+}
+
+/**
+ * A preHandler that authenticates the request and sets `request.bulwarkAuth`.
+ *
+ * @example
+ * ```ts
+ * app.get('/records', { preHandler: requireAuth(ctx) }, async (request) => list(request.bulwarkAuth!));
+ * app.get('/admin/users', { preHandler: requireAuth(ctx, { role: 'admin' }) }, listUsers);
+ * ```
+ */
+export function requireAuth(
+  ctx: ServerContext,
+  options: RequireAuthOptions = {},
+): preHandlerAsyncHookHandler {
+  return async function bulwarkAuthenticate(request, reply) {
+    const auth = await authenticate(ctx, request, reply);
+    if (auth.mustChangePassword && options.allowPasswordChangeRequired !== true) {
+      throw new HttpProblem(
+        403,
+        'password_change_required',
+        'Change the one-time password first (POST /auth/password).',
+      );
+    }
+    if (options.role !== undefined && auth.role !== options.role) {
+      throw new HttpProblem(403, 'forbidden', 'This route needs another role.');
+    }
+    request.bulwarkAuth = auth;
+  };
+}
+
+/** The authenticated caller of a route protected by {@link requireAuth}. */
+export function authOf(request: FastifyRequest): AuthInfo {
+  const auth = request.bulwarkAuth;
+  if (auth === null) throw new HttpProblem(401, 'token_missing', 'Authentication required.');
+  return auth;
+}

@@ -1,0 +1,44 @@
+/**
+ * First start: when the database has no account yet, create an admin with a random one-time
+ * password. The password is returned once (for `bulwark serve` to print) and never stored in
+ * clear; the account must change it before it can do anything else.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AuditLog } from '../audit/log.js';
+import { createUser, type UserStoreDeps } from './users.js';
+
+/** The admin created on first start and its one-time password. */
+export interface InitialAdmin {
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * Creates the first admin when there is no user at all; undefined when accounts exist.
+ *
+ * @example
+ * ```ts
+ * const admin = await ensureInitialAdmin(deps, audit, 'admin');
+ * if (admin) console.log(`admin password: ${admin.password}`);
+ * ```
+ */
+export async function ensureInitialAdmin(
+  deps: UserStoreDeps,
+  audit: AuditLog,
+  username: string,
+  random: (n: number) => Uint8Array = (n) => randomBytes(n),
+): Promise<InitialAdmin | undefined> {
+  const any = await deps.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  if (any !== undefined) return undefined;
+  // 18 random bytes: 144 bits, 24 base64url characters; never a common password.
+  const password = Buffer.from(random(18)).toString('base64url');
+  try {
+    const user = await createUser(deps, { username, password, role: 'admin', mustChangePassword: true });
+    await audit.append({ type: 'admin_created', subject: user.id, data: { username, firstStart: true } });
+  } catch (err) {
+    // Another node created it first.
+    if (err instanceof Error && 'code' in err && err.code === 'user_exists') return undefined;
+    throw err;
+  }
+  return { username, password };
+}

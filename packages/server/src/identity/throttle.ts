@@ -1,0 +1,178 @@
+/**
+ * Login throttling with rate-limiter-flexible, counters in the shared database. Every attempt
+ * is counted *before* the password is hashed (a success gives its point back), so concurrent
+ * guesses cannot slip past a limit and a throttled guess costs no Argon2 work.
+ *
+ * Three limits (docs/identity.md):
+ * - account + IP: a few free failures, then a delay that doubles with every further failure up
+ *   to a cap. It never locks the account as a whole: it only slows that IP on that account.
+ * - IP: failed logins from one address over all accounts (slow spraying).
+ * - account: failed logins over all IPs (a botnet on one account). Once exceeded, only logins
+ *   from a device already enrolled to that account go on; so an attacker can make a new device
+ *   wait, never a known one.
+ * Unknown usernames are counted exactly like real ones, so throttling reveals nothing.
+ */
+import type { Kysely } from 'kysely';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import type { AuthConfig } from '../config.js';
+import { sha256Hex } from '../lib/encoding.js';
+import { KyselyRateLimiter } from './lib/kysely-rate-limiter.js';
+
+/** Outcome of {@link LoginThrottle.begin}. */
+export type ThrottleDecision =
+  | { readonly allowed: true; readonly ticket: ThrottleTicket }
+  | {
+      readonly allowed: false;
+      readonly retryAfterSeconds: number;
+      readonly limit: 'account_ip' | 'ip' | 'account';
+    };
+
+/** The points an allowed attempt took; settle it with the login's outcome. */
+export interface ThrottleTicket {
+  readonly accountIpKey: string;
+  readonly ipKey: string;
+  readonly accountKey: string;
+  /** The account-wide point was taken (false for a known device). */
+  readonly accountCharged: boolean;
+}
+
+const NEVER_REJECT = 1_000_000_000;
+/** Expired counters are deleted at most this often (they are ignored once expired anyway). */
+const PURGE_EVERY_MS = 5 * 60_000;
+
+/** Throttles password checks by account+IP, IP and account. */
+export class LoginThrottle {
+  readonly #failures: KyselyRateLimiter;
+  readonly #delayGate: KyselyRateLimiter;
+  readonly #perIp: KyselyRateLimiter;
+  readonly #perAccount: KyselyRateLimiter;
+  readonly #config: AuthConfig['throttle'];
+  readonly #nowMs: () => number;
+  #lastPurge = 0;
+
+  // biome-ignore lint/suspicious/noExplicitAny: the limiters use raw SQL on the cache tables.
+  constructor(cache: Kysely<any>, config: AuthConfig['throttle'], nowMs: () => number) {
+    this.#config = config;
+    this.#nowMs = nowMs;
+    this.#failures = new KyselyRateLimiter({
+      db: cache,
+      nowMs,
+      keyPrefix: 'login_fail_ai',
+      points: NEVER_REJECT,
+      duration: config.accountIpWindowSeconds,
+    });
+    // One attempt per delay period once the free failures are used up.
+    this.#delayGate = new KyselyRateLimiter({
+      db: cache,
+      nowMs,
+      keyPrefix: 'login_gate_ai',
+      points: 1,
+      duration: config.baseDelaySeconds,
+    });
+    this.#perIp = new KyselyRateLimiter({
+      db: cache,
+      nowMs,
+      keyPrefix: 'login_ip',
+      points: config.failuresPerIp,
+      duration: config.ipWindowSeconds,
+    });
+    this.#perAccount = new KyselyRateLimiter({
+      db: cache,
+      nowMs,
+      keyPrefix: 'login_acct',
+      points: config.failuresPerAccount,
+      duration: config.accountWindowSeconds,
+    });
+  }
+
+  /** Delay after the n-th failure of an account+IP (0 while failures are free). */
+  delayAfter(failures: number): number {
+    const extra = failures - this.#config.freeFailuresPerAccountIp;
+    if (extra <= 0) return 0;
+    return Math.min(this.#config.baseDelaySeconds * 2 ** (extra - 1), this.#config.maxDelaySeconds);
+  }
+
+  /**
+   * Counts one attempt against every limit; refuses it (without hashing) when a limit is
+   * reached. `knownDevice` exempts the attempt from the account-wide limit only.
+   *
+   * @example
+   * ```ts
+   * const d = await throttle.begin('alice', '203.0.113.7', false);
+   * if (!d.allowed) reply.header('retry-after', d.retryAfterSeconds);
+   * ```
+   */
+  async begin(usernameKey: string, ip: string, knownDevice: boolean): Promise<ThrottleDecision> {
+    const now = this.#nowMs();
+    if (now - this.#lastPurge >= PURGE_EVERY_MS) {
+      this.#lastPurge = now;
+      await this.purgeExpired(now);
+    }
+    // Hashed keys: rows hold no usernames or addresses, and have a fixed size.
+    const accountKey = sha256Hex(`acct\u0000${usernameKey}`);
+    const ipKey = sha256Hex(`ip\u0000${ip}`);
+    const accountIpKey = sha256Hex(`acct-ip\u0000${usernameKey}\u0000${ip}`);
+
+    const ipRes = await consume(this.#perIp, ipKey);
+    if (ipRes.rejected)
+      return { allowed: false, retryAfterSeconds: seconds(ipRes.res.msBeforeNext), limit: 'ip' };
+
+    // The previous delay must be over: one attempt may pass per delay period.
+    const pending = await this.#delayGate.get(accountIpKey);
+    if (pending !== null && pending.consumedPoints >= 1 && pending.msBeforeNext > 0) {
+      await this.#perIp.reward(ipKey, 1);
+      return { allowed: false, retryAfterSeconds: seconds(pending.msBeforeNext), limit: 'account_ip' };
+    }
+    const failures = (await this.#failures.consume(accountIpKey, 1)).consumedPoints;
+    const delay = this.delayAfter(failures);
+    if (delay > 0) {
+      const gate = await consume(this.#delayGate, accountIpKey, { customDuration: delay });
+      if (gate.rejected) {
+        await this.#perIp.reward(ipKey, 1);
+        return { allowed: false, retryAfterSeconds: seconds(gate.res.msBeforeNext), limit: 'account_ip' };
+      }
+    }
+
+    let accountCharged = false;
+    if (!knownDevice) {
+      const acct = await consume(this.#perAccount, accountKey);
+      if (acct.rejected) {
+        await this.#perIp.reward(ipKey, 1);
+        return { allowed: false, retryAfterSeconds: seconds(acct.res.msBeforeNext), limit: 'account' };
+      }
+      accountCharged = true;
+    }
+    return { allowed: true, ticket: { accountIpKey, ipKey, accountKey, accountCharged } };
+  }
+
+  /** A correct password: the attempt's points are given back and the account+IP count cleared. */
+  async succeeded(ticket: ThrottleTicket): Promise<void> {
+    await this.#failures.delete(ticket.accountIpKey);
+    await this.#delayGate.delete(ticket.accountIpKey);
+    await this.#perIp.reward(ticket.ipKey, 1);
+    if (ticket.accountCharged) await this.#perAccount.reward(ticket.accountKey, 1);
+  }
+
+  /** Deletes expired counters; returns how many rows went. */
+  purgeExpired(nowMs: number): Promise<number> {
+    return this.#failures.purgeExpired(nowMs);
+  }
+}
+
+async function consume(
+  limiter: KyselyRateLimiter,
+  key: string,
+  options?: { customDuration: number },
+): Promise<{ rejected: boolean; res: RateLimiterRes }> {
+  try {
+    return { rejected: false, res: await limiter.consume(key, 1, options) };
+  } catch (err) {
+    // The library rejects with a RateLimiterRes when the limit is reached, with an Error otherwise.
+    if (err instanceof RateLimiterRes) return { rejected: true, res: err };
+    throw err;
+  }
+}
+
+function seconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}

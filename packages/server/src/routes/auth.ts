@@ -1,0 +1,464 @@
+/**
+ * Sign-in and sessions: `POST /auth/login` (password + device enrollment, DPoP-bound tokens),
+ * `POST /auth/refresh` (rotation with reuse detection, policy re-check), `POST /auth/logout`
+ * and `POST /auth/password`. docs/api.md walks through the flows.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { JWK } from 'jose';
+import { calculateJwkThumbprint } from 'jose';
+import type { ServerContext } from '../context.js';
+import type { UsersTable } from '../db/schema.js';
+import { evaluatePolicy, type PolicyDecision, type Posture } from '../devices/policy.js';
+import {
+  type DeviceDeclaration,
+  DeviceRevokedError,
+  enrollDevice,
+  updateDeviceFacts,
+} from '../devices/registry.js';
+import { signPolicy } from '../devices/signed-policy.js';
+import { authOf, requireAuth, verifyProof } from '../http/authenticate.js';
+import { HttpProblem } from '../http/problem.js';
+import { clientIp } from '../http/request.js';
+import { checkPasswordRules } from '../identity/passwords/rules.js';
+import { findUserByUsername, usernameKey } from '../identity/users.js';
+import { RefreshTokenError } from '../tokens/sessions.js';
+import { DPOP_SECURITY, deviceDeclarationSchema, postureSchema, tokenResponseSchema } from './schemas.js';
+
+interface LoginBody {
+  username: string;
+  password: string;
+  device: DeviceDeclaration & { publicKey: JWK };
+}
+
+interface RefreshBody {
+  refreshToken: string;
+  device?: { osVersion: string; appVersion: string; posture: Posture };
+}
+
+interface PasswordBody {
+  currentPassword: string;
+  newPassword: string;
+}
+
+const errorResponses = { description: 'application/problem+json with a stable code (docs/errors.md)' };
+
+/** The problem for a policy refusal: the top code is stable, `issues` lists each finding. */
+function policyRefusal(decision: PolicyDecision): HttpProblem {
+  return new HttpProblem(403, 'device_policy_refused', 'The device policy refuses this device.', {
+    issues: decision.findings
+      .filter((f) => f.action === 'refuse')
+      .map((f) => ({ path: '/device', code: f.code, message: f.message })),
+  });
+}
+
+/** Registers the /auth routes. */
+export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  async function policyPayload(deviceId: string, decision: PolicyDecision) {
+    return {
+      decision: decision.decision,
+      findings: decision.findings,
+      settings: decision.settings,
+      signed: await signPolicy(ctx.keys, ctx.config.issuer, deviceId, decision, ctx.now()),
+    };
+  }
+
+  app.post<{ Body: LoginBody }>(
+    '/auth/login',
+    {
+      schema: {
+        tags: ['identity'],
+        summary:
+          'Sign in with username and password from a device; enrolls the device and returns DPoP-bound tokens.',
+        description:
+          'Needs a DPoP proof (no ath) signed with the key in device.publicKey, carrying the server nonce. ' +
+          'Throttled per account+IP, per IP and per account before any password hashing.',
+        body: {
+          type: 'object',
+          required: ['username', 'password', 'device'],
+          additionalProperties: false,
+          properties: {
+            username: { type: 'string', minLength: 1, maxLength: 200 },
+            password: { type: 'string', minLength: 1, maxLength: 4096 },
+            device: deviceDeclarationSchema,
+          },
+        },
+        response: { 200: tokenResponseSchema, '4xx': errorResponses, '5xx': errorResponses },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const ip = clientIp(request);
+      const proof = await verifyProof(ctx, request, undefined);
+      const declaredJkt = await calculateJwkThumbprint({
+        kty: 'EC',
+        crv: 'P-256',
+        x: String(body.device.publicKey.x),
+        y: String(body.device.publicKey.y),
+      });
+      if (declaredJkt !== proof.jkt) {
+        throw new HttpProblem(
+          400,
+          'device_key_mismatch',
+          'device.publicKey is not the key that signed the DPoP proof.',
+        );
+      }
+      const key = usernameKey(body.username);
+      const deviceId = body.device.id.toLowerCase();
+
+      const known = await ctx.db
+        .selectFrom('devices')
+        .innerJoin('users', 'users.id', 'devices.user_id')
+        .select('devices.id')
+        .where('devices.id', '=', deviceId)
+        .where('devices.jkt', '=', proof.jkt)
+        .where('devices.status', '=', 'active')
+        .where('users.username_key', '=', key)
+        .executeTakeFirst();
+      const decisionToTry = await ctx.throttle.begin(key, ip, known !== undefined);
+      if (!decisionToTry.allowed) {
+        await ctx.audit.append({
+          type: 'login_throttled',
+          subject: key,
+          ip,
+          data: { limit: decisionToTry.limit, retryAfterSeconds: decisionToTry.retryAfterSeconds },
+        });
+        throw new HttpProblem(
+          429,
+          'login_throttled',
+          'Too many sign-in attempts; wait before trying again.',
+          {
+            headers: { 'retry-after': String(decisionToTry.retryAfterSeconds) },
+          },
+        );
+      }
+
+      const user = await findUserByUsername(ctx.db, body.username);
+      const ok = await ctx.passwords.verify(user?.password_hash, body.password);
+      if (!ok || user === undefined) {
+        await ctx.audit.append({
+          type: 'login_failed',
+          actorUserId: user?.id ?? null,
+          subject: key,
+          ip,
+          data: { reason: 'invalid_credentials' },
+        });
+        throw new HttpProblem(401, 'invalid_credentials', 'The username or password is wrong.');
+      }
+      await ctx.throttle.succeeded(decisionToTry.ticket);
+      if (user.disabled_at !== null) {
+        await ctx.audit.append({
+          type: 'login_failed',
+          actorUserId: user.id,
+          subject: key,
+          ip,
+          data: { reason: 'account_disabled' },
+        });
+        throw new HttpProblem(401, 'account_disabled', 'This account is disabled.');
+      }
+      if (ctx.passwords.needsRehash(user.password_hash)) {
+        const rehashed = await ctx.passwords.hash(body.password);
+        await ctx.db
+          .updateTable('users')
+          .set({ password_hash: rehashed })
+          .where('id', '=', user.id)
+          .execute();
+      }
+
+      const declaration = { ...body.device, id: deviceId };
+      const decision = evaluatePolicy(ctx.config.devicePolicy, declaration);
+      const nowMs = ctx.now().getTime();
+      const { device, created } = await enrollDevice(ctx.db, nowMs, {
+        userId: user.id,
+        jkt: proof.jkt,
+        publicJwk: proof.jwk,
+        declaration,
+        decision,
+      });
+      if (created) {
+        await ctx.audit.append({
+          type: 'device_enrolled',
+          actorUserId: user.id,
+          actorDeviceId: device.id,
+          subject: device.id,
+          ip,
+          data: { platform: device.platform, appVersion: device.app_version, decision: decision.decision },
+        });
+      }
+      if (decision.decision === 'refuse') {
+        await ctx.audit.append({
+          type: 'device_policy_refused',
+          actorUserId: user.id,
+          actorDeviceId: device.id,
+          subject: device.id,
+          ip,
+          data: { findings: decision.findings.map((f) => f.code) },
+        });
+        throw policyRefusal(decision);
+      }
+      if (decision.decision === 'warn') {
+        await ctx.audit.append({
+          type: 'device_policy_warned',
+          actorUserId: user.id,
+          actorDeviceId: device.id,
+          subject: device.id,
+          ip,
+          data: { findings: decision.findings.map((f) => f.code) },
+        });
+      }
+      const { session, refreshToken } = await ctx.sessions.create({
+        userId: user.id,
+        deviceId: device.id,
+        jkt: proof.jkt,
+      });
+      const accessToken = await ctx.tokens.issue({
+        sub: user.id,
+        did: device.id,
+        sid: session.id,
+        jkt: proof.jkt,
+      });
+      await ctx.audit.append({
+        type: 'login_succeeded',
+        actorUserId: user.id,
+        actorDeviceId: device.id,
+        subject: user.id,
+        ip,
+        data: { sessionId: session.id },
+      });
+      return {
+        accessToken,
+        tokenType: 'DPoP' as const,
+        expiresIn: ctx.tokens.ttlSeconds,
+        refreshToken,
+        user: userView(user),
+        device: { id: device.id, status: 'active' },
+        policy: await policyPayload(device.id, decision),
+      };
+    },
+  );
+
+  app.post<{ Body: RefreshBody }>(
+    '/auth/refresh',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'Exchange a refresh token for new tokens (rotation); re-checks device, account and policy.',
+        description:
+          'Needs a DPoP proof (no ath) by the device key the session is bound to. A refresh token works once: ' +
+          'presenting it again revokes the whole session (code refresh_token_reused).',
+        body: {
+          type: 'object',
+          required: ['refreshToken'],
+          additionalProperties: false,
+          properties: {
+            refreshToken: { type: 'string', minLength: 1, maxLength: 200 },
+            device: {
+              type: 'object',
+              required: ['osVersion', 'appVersion', 'posture'],
+              additionalProperties: false,
+              properties: {
+                osVersion: { type: 'string', minLength: 1, maxLength: 40 },
+                appVersion: { type: 'string', minLength: 1, maxLength: 40 },
+                posture: postureSchema,
+              },
+            },
+          },
+        },
+        response: { 200: tokenResponseSchema, '4xx': errorResponses, '5xx': errorResponses },
+      },
+    },
+    async (request) => {
+      const ip = clientIp(request);
+      const proof = await verifyProof(ctx, request, undefined);
+      const candidate = await ctx.sessions.inspect(request.body.refreshToken, proof.jkt);
+      const { session } = candidate;
+      const reuse = async (): Promise<never> => {
+        await ctx.sessions.revoke({ sessionId: session.id }, 'refresh_reuse');
+        await ctx.audit.append({
+          type: 'refresh_reuse_detected',
+          actorUserId: session.user_id,
+          actorDeviceId: session.device_id,
+          subject: session.id,
+          ip,
+          data: { sessionId: session.id },
+        });
+        throw new RefreshTokenError(
+          'refresh_token_reused',
+          'This refresh token was already used; the session is revoked.',
+        );
+      };
+      if (candidate.reused) return reuse();
+
+      const row = await ctx.db
+        .selectFrom('devices')
+        .innerJoin('users', 'users.id', 'devices.user_id')
+        .selectAll('devices')
+        .select(['users.username', 'users.role', 'users.disabled_at', 'users.must_change_password'])
+        .where('devices.id', '=', session.device_id)
+        .executeTakeFirstOrThrow();
+      if (row.status === 'revoked' || row.status === 'wipe_confirmed') throw new DeviceRevokedError();
+      if (row.disabled_at !== null)
+        throw new RefreshTokenError('account_disabled', 'This account is disabled.');
+      if (session.revoked_at !== null)
+        throw new RefreshTokenError('session_revoked', 'This session has ended.');
+      if (Number(session.expires_at) <= ctx.now().getTime()) {
+        throw new RefreshTokenError('session_expired', 'This session has expired; sign in again.');
+      }
+
+      const declared = request.body.device;
+      const facts = {
+        platform: row.platform,
+        osVersion: declared?.osVersion ?? row.os_version,
+        appVersion: declared?.appVersion ?? row.app_version,
+        posture: declared?.posture ?? (JSON.parse(row.posture) as Posture),
+      };
+      const decision = evaluatePolicy(ctx.config.devicePolicy, facts);
+      await updateDeviceFacts(ctx.db, ctx.now().getTime(), row.id, facts, decision);
+      if (decision.decision === 'refuse') {
+        await ctx.audit.append({
+          type: 'device_policy_refused',
+          actorUserId: row.user_id,
+          actorDeviceId: row.id,
+          subject: row.id,
+          ip,
+          data: { findings: decision.findings.map((f) => f.code), at: 'refresh' },
+        });
+        // The refresh token is not spent: the device may retry once it complies.
+        throw policyRefusal(decision);
+      }
+      const refreshToken = await ctx.sessions.rotate(candidate);
+      if (refreshToken === undefined) return reuse();
+      const accessToken = await ctx.tokens.issue({
+        sub: row.user_id,
+        did: row.id,
+        sid: session.id,
+        jkt: proof.jkt,
+      });
+      return {
+        accessToken,
+        tokenType: 'DPoP' as const,
+        expiresIn: ctx.tokens.ttlSeconds,
+        refreshToken,
+        user: {
+          id: row.user_id,
+          username: row.username,
+          role: row.role,
+          mustChangePassword: row.must_change_password === 1,
+        },
+        device: { id: row.id, status: 'active' },
+        policy: await policyPayload(row.id, decision),
+      };
+    },
+  );
+
+  app.post(
+    '/auth/logout',
+    {
+      preHandler: requireAuth(ctx, { allowPasswordChangeRequired: true }),
+      schema: {
+        tags: ['identity'],
+        summary: 'End the current session (its refresh token and access tokens stop working).',
+        security: DPOP_SECURITY,
+        response: { 204: { type: 'null', description: 'Session ended.' }, '4xx': errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const auth = authOf(request);
+      await ctx.sessions.revoke({ sessionId: auth.sessionId }, 'logout');
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Body: PasswordBody }>(
+    '/auth/password',
+    {
+      preHandler: requireAuth(ctx, { allowPasswordChangeRequired: true }),
+      schema: {
+        tags: ['identity'],
+        summary: "Change the caller's password; ends every other session of the account.",
+        security: DPOP_SECURITY,
+        body: {
+          type: 'object',
+          required: ['currentPassword', 'newPassword'],
+          additionalProperties: false,
+          properties: {
+            currentPassword: { type: 'string', minLength: 1, maxLength: 4096 },
+            newPassword: { type: 'string', minLength: 1, maxLength: 4096 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['otherSessionsEnded'],
+            properties: { otherSessionsEnded: { type: 'integer' } },
+          },
+          '4xx': errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const auth = authOf(request);
+      const ip = clientIp(request);
+      const user = await ctx.db
+        .selectFrom('users')
+        .selectAll()
+        .where('id', '=', auth.userId)
+        .executeTakeFirstOrThrow();
+      const attempt = await ctx.throttle.begin(user.username_key, ip, true);
+      if (!attempt.allowed) {
+        throw new HttpProblem(429, 'login_throttled', 'Too many attempts; wait before trying again.', {
+          headers: { 'retry-after': String(attempt.retryAfterSeconds) },
+        });
+      }
+      if (!(await ctx.passwords.verify(user.password_hash, request.body.currentPassword))) {
+        await ctx.audit.append({
+          type: 'login_failed',
+          actorUserId: user.id,
+          actorDeviceId: auth.deviceId,
+          subject: user.username_key,
+          ip,
+          data: { reason: 'invalid_credentials', during: 'password_change' },
+        });
+        throw new HttpProblem(401, 'invalid_credentials', 'The current password is wrong.');
+      }
+      await ctx.throttle.succeeded(attempt.ticket);
+      const issues = checkPasswordRules(request.body.newPassword, user.username, ctx.config.passwords);
+      if (issues.length > 0) {
+        throw new HttpProblem(400, 'password_rejected', 'The new password does not meet the rules.', {
+          issues,
+        });
+      }
+      const hash = await ctx.passwords.hash(request.body.newPassword);
+      const nowMs = ctx.now().getTime();
+      const ended = await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('users')
+          .set({ password_hash: hash, must_change_password: 0, password_changed_at: nowMs })
+          .where('id', '=', user.id)
+          .execute();
+        return ctx.sessions.revoke({ userId: user.id }, 'password_changed', {
+          except: auth.sessionId,
+          db: trx,
+        });
+      });
+      await ctx.audit.append({
+        type: 'password_changed',
+        actorUserId: user.id,
+        actorDeviceId: auth.deviceId,
+        subject: user.id,
+        ip,
+        data: { otherSessionsEnded: ended },
+      });
+      return { otherSessionsEnded: ended };
+    },
+  );
+}
+
+/** The account as its owner sees it. */
+export function userView(user: Pick<UsersTable, 'id' | 'username' | 'role' | 'must_change_password'>) {
+  return {
+    id: user.id,
+    username: user.username,
+    role: user.role,
+    mustChangePassword: user.must_change_password === 1,
+  };
+}

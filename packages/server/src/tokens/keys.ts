@@ -1,0 +1,154 @@
+/**
+ * The server's signing keys (ES256, P-256), kept in the database so that every node signs and
+ * verifies with the same set. Each key has a `kid` (its RFC 7638 thumbprint); the newest active
+ * key signs, retired keys stay published in the JWKS for a while so that tokens and signed
+ * policies issued before a rotation still verify. Private keys are stored as JWK in the
+ * database: whoever can read the database can sign tokens (docs/operations.md).
+ */
+import {
+  type CryptoKey,
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+} from 'jose';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+
+/** A key ready to use. */
+export interface SigningKey {
+  readonly kid: string;
+  readonly privateKey: CryptoKey;
+}
+
+interface LoadedKey {
+  readonly kid: string;
+  readonly publicJwk: JWK;
+  readonly publicKey: CryptoKey;
+  readonly privateKey: CryptoKey;
+  readonly createdAt: number;
+  readonly retiredAt: number | null;
+}
+
+/** How long a retired key stays published and accepted: long enough for any token it signed. */
+const RETIRED_KEY_GRACE_MS = 31 * 24 * 3600 * 1000;
+/** Fewest milliseconds between two reloads caused by an unknown `kid`. */
+const RELOAD_INTERVAL_MS = 5_000;
+
+/** The set of server keys. */
+export class KeyRing {
+  readonly #db: Kysely<Database>;
+  readonly #now: () => Date;
+  #keys = new Map<string, LoadedKey>();
+  #signing: LoadedKey | undefined;
+  #lastReload = 0;
+
+  constructor(db: Kysely<Database>, now: () => Date) {
+    this.#db = db;
+    this.#now = now;
+  }
+
+  /**
+   * Loads the keys, creating the first one when there is none.
+   *
+   * @example
+   * ```ts
+   * const keys = new KeyRing(db, () => new Date());
+   * await keys.init();
+   * ```
+   */
+  async init(): Promise<void> {
+    await this.reload();
+    if (this.#signing === undefined) {
+      await this.#create();
+      await this.reload();
+    }
+  }
+
+  /** Re-reads the keys from the database (after another node rotated them). */
+  async reload(): Promise<void> {
+    const rows = await this.#db.selectFrom('server_keys').selectAll().orderBy('created_at', 'asc').execute();
+    const now = this.#now().getTime();
+    const keys = new Map<string, LoadedKey>();
+    let signing: LoadedKey | undefined;
+    for (const row of rows) {
+      const retiredAt = row.retired_at === null ? null : Number(row.retired_at);
+      if (retiredAt !== null && now - retiredAt > RETIRED_KEY_GRACE_MS) continue;
+      const publicJwk = JSON.parse(row.public_jwk) as JWK;
+      const loaded: LoadedKey = {
+        kid: row.kid,
+        publicJwk,
+        publicKey: (await importJWK(publicJwk, 'ES256')) as CryptoKey,
+        privateKey: (await importJWK(JSON.parse(row.private_jwk) as JWK, 'ES256')) as CryptoKey,
+        createdAt: Number(row.created_at),
+        retiredAt,
+      };
+      keys.set(row.kid, loaded);
+      if (retiredAt === null) signing = loaded;
+    }
+    this.#keys = keys;
+    this.#signing = signing;
+    this.#lastReload = now;
+  }
+
+  async #create(): Promise<string> {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const publicJwk = await exportJWK(publicKey);
+    const privateJwk = await exportJWK(privateKey);
+    const kid = await calculateJwkThumbprint(publicJwk);
+    await this.#db
+      .insertInto('server_keys')
+      .values({
+        kid,
+        alg: 'ES256',
+        public_jwk: JSON.stringify({ ...publicJwk, kid, alg: 'ES256', use: 'sig' }),
+        private_jwk: JSON.stringify(privateJwk),
+        created_at: this.#now().getTime(),
+        retired_at: null,
+      })
+      .execute();
+    return kid;
+  }
+
+  /** The key that signs now. */
+  signingKey(): SigningKey {
+    if (this.#signing === undefined) throw new Error('KeyRing.init() was not called');
+    return { kid: this.#signing.kid, privateKey: this.#signing.privateKey };
+  }
+
+  /** The public key with `kid`, reloading once when another node may have rotated. */
+  async verificationKey(kid: string | undefined): Promise<CryptoKey | undefined> {
+    if (kid === undefined) return undefined;
+    const known = this.#keys.get(kid);
+    if (known !== undefined) return known.publicKey;
+    if (this.#now().getTime() - this.#lastReload < RELOAD_INTERVAL_MS) return undefined;
+    await this.reload();
+    return this.#keys.get(kid)?.publicKey;
+  }
+
+  /** Public keys for `/.well-known/jwks.json`. */
+  jwks(): { keys: JWK[] } {
+    return { keys: [...this.#keys.values()].map((k) => k.publicJwk) };
+  }
+
+  /**
+   * Creates a new signing key and retires the others (they still verify for a month).
+   *
+   * @example
+   * ```ts
+   * const kid = await keys.rotate();
+   * ```
+   */
+  async rotate(): Promise<string> {
+    const now = this.#now().getTime();
+    await this.#db
+      .updateTable('server_keys')
+      .set({ retired_at: now })
+      .where('retired_at', 'is', null)
+      .execute();
+    const kid = await this.#create();
+    await this.reload();
+    return kid;
+  }
+}

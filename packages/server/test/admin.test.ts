@@ -1,0 +1,150 @@
+/**
+ * Admin routes on both dialects: every admin route (enumerated from the OpenAPI document, so a
+ * new one cannot be forgotten) refuses a non-admin with 403 and an anonymous caller with 401,
+ * changing nothing; the admin flows work and are audited.
+ */
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeEachDialect } from './lib/databases.js';
+import { PASSWORD, type Session, startTestServer, TestDevice, type TestServer } from './lib/harness.js';
+
+describeEachDialect('admin', (dialect) => {
+  let s: TestServer;
+  let admin: TestDevice;
+  let adminSession: Session;
+  let user: TestDevice;
+  let userSession: Session;
+
+  beforeEach(async () => {
+    s = await startTestServer(dialect);
+    await s.user('root', PASSWORD, 'admin');
+    await s.user('gina', PASSWORD);
+    admin = await TestDevice.create(s);
+    adminSession = await admin.login('root', PASSWORD);
+    user = await TestDevice.create(s);
+    userSession = await user.login('gina', PASSWORD);
+  });
+  afterEach(async () => {
+    await s.close();
+  });
+
+  async function adminRoutes(): Promise<Array<{ method: 'GET' | 'POST'; path: string }>> {
+    const spec = (await s.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const routes: Array<{ method: 'GET' | 'POST'; path: string }> = [];
+    for (const [path, ops] of Object.entries(spec.paths)) {
+      if (!path.startsWith('/admin')) continue;
+      for (const method of Object.keys(ops)) {
+        routes.push({
+          method: method.toUpperCase() as 'GET' | 'POST',
+          path: path.replace('{userId}', adminSession.userId).replace('{deviceId}', admin.id),
+        });
+      }
+    }
+    return routes;
+  }
+
+  const snapshot = async () =>
+    JSON.stringify({
+      users: await s.ctx.db.selectFrom('users').selectAll().orderBy('id').execute(),
+      devices: await s.ctx.db.selectFrom('devices').selectAll().orderBy('id').execute(),
+      sessions: await s.ctx.db.selectFrom('sessions').select(['id', 'revoked_at']).orderBy('id').execute(),
+      keys: await s.ctx.db.selectFrom('server_keys').select(['kid', 'retired_at']).orderBy('kid').execute(),
+    });
+
+  it('refuses every admin route to a non-admin (403) and to an anonymous caller (401), changing nothing', async () => {
+    const routes = await adminRoutes();
+    expect(routes.length).toBeGreaterThanOrEqual(8);
+    const before = await snapshot();
+    const bodies: Record<string, unknown> = {
+      'POST /admin/users': { username: 'mallory', password: 'mallory-password-1', role: 'admin' },
+      [`POST /admin/devices/${admin.id}/revoke`]: { reason: 'admin' },
+    };
+    for (const { method, path } of routes) {
+      const body = bodies[`${method} ${path}`];
+      const res = await user.call(userSession, method, path, body);
+      expect({ route: `${method} ${path}`, status: res.statusCode, code: res.json().code }).toEqual({
+        route: `${method} ${path}`,
+        status: 403,
+        code: 'forbidden',
+      });
+      const anon = await s.app.inject({
+        method,
+        url: path,
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
+      expect(anon.statusCode).toBe(401);
+    }
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('lets an admin create users (rules applied), list them, and read the audit log', async () => {
+    const weak = await admin.call(adminSession, 'POST', '/admin/users', {
+      username: 'hal',
+      password: 'letmein1',
+    });
+    expect(weak.statusCode).toBe(400);
+    expect(weak.json().code).toBe('password_rejected');
+    const created = await admin.call(adminSession, 'POST', '/admin/users', {
+      username: 'hal',
+      password: 'open-the-pod-bay-doors',
+    });
+    expect(created.statusCode).toBe(201);
+    const dup = await admin.call(adminSession, 'POST', '/admin/users', {
+      username: 'HAL',
+      password: 'x-another-one-9',
+    });
+    expect(dup.json().code).toBe('user_exists');
+    const list = await admin.call(adminSession, 'GET', '/admin/users');
+    expect(
+      list
+        .json()
+        .users.map((u: { username: string }) => u.username)
+        .sort(),
+    ).toEqual(['gina', 'hal', 'root']);
+    expect(list.body).not.toContain('password');
+
+    const events = await admin.call(adminSession, 'GET', '/admin/events?limit=1000');
+    const types = events.json().events.map((e: { type: string }) => e.type);
+    expect(types).toContain('user_created');
+    const page = await admin.call(adminSession, 'GET', '/admin/events?afterSeq=1&limit=2');
+    expect(page.json().events.map((e: { seq: number }) => e.seq)).toEqual([2, 3]);
+    expect(events.body).not.toContain('open-the-pod-bay-doors');
+  });
+
+  it('refuses unknown ids with 404 and bad input with 400, never 500', async () => {
+    const missing = '00000000-0000-4000-8000-000000000000';
+    expect((await admin.call(adminSession, 'POST', `/admin/users/${missing}/disable`)).json().code).toBe(
+      'user_not_found',
+    );
+    expect((await admin.call(adminSession, 'GET', `/admin/users/${missing}/devices`)).json().code).toBe(
+      'user_not_found',
+    );
+    const revoke = await admin.call(adminSession, 'POST', `/admin/devices/${missing}/revoke`, {
+      reason: 'lost',
+    });
+    expect(revoke.json().code).toBe('device_not_found');
+    const badReason = await admin.call(adminSession, 'POST', `/admin/devices/${user.id}/revoke`, {
+      reason: 'bored',
+    });
+    expect(badReason.statusCode).toBe(400);
+    expect(badReason.json().code).toBe('invalid_request');
+    const self = await admin.call(adminSession, 'POST', `/admin/users/${adminSession.userId}/disable`);
+    expect(self.json().code).toBe('cannot_disable_self');
+  });
+
+  it('rotates the signing key: old tokens keep verifying, new ones use the new kid', async () => {
+    const before = (await s.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.length;
+    const res = await admin.call(adminSession, 'POST', '/admin/keys/rotate');
+    const { kid } = res.json() as { kid: string };
+    const jwks = (await s.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json();
+    expect(jwks.keys.length).toBe(before + 1);
+    expect((await user.call(userSession, 'GET', '/me')).statusCode).toBe(200);
+    await user.refresh(userSession);
+    const header = JSON.parse(
+      Buffer.from(userSession.accessToken.split('.')[0] ?? '', 'base64url').toString(),
+    );
+    expect(header.kid).toBe(kid);
+    expect((await user.call(userSession, 'GET', '/me')).statusCode).toBe(200);
+  });
+});

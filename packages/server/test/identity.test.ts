@@ -1,0 +1,229 @@
+/**
+ * Accounts and sign-in on both dialects: login, identical failures for unknown user and wrong
+ * password, brute-force throttling (1,000 scripted guesses), the hashing cap, first-start admin,
+ * password change and account disable.
+ */
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ensureInitialAdmin } from '../src/identity/bootstrap.js';
+import { describeEachDialect } from './lib/databases.js';
+import { PASSWORD, startTestServer, TestDevice, type TestServer } from './lib/harness.js';
+
+describeEachDialect('identity', (dialect) => {
+  let s: TestServer;
+  beforeEach(async () => {
+    s = await startTestServer(dialect);
+  });
+  afterEach(async () => {
+    await s.close();
+  });
+
+  it('signs in with username and password and returns DPoP-bound tokens', async () => {
+    const userId = await s.user('Alice', PASSWORD);
+    const device = await TestDevice.create(s);
+    const session = await device.login('alice', PASSWORD);
+    expect(session.userId).toBe(userId);
+    expect(session.body.tokenType).toBe('DPoP');
+    const me = await device.call(session, 'GET', '/me');
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toMatchObject({ userId, username: 'Alice', deviceId: device.id, role: 'user' });
+    const events = await s.ctx.audit.list();
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['device_enrolled', 'login_succeeded']));
+    expect(JSON.stringify(events)).not.toContain(PASSWORD);
+  });
+
+  it('answers an unknown user and a wrong password identically, after the same hashing work', async () => {
+    await s.user('alice', PASSWORD);
+    const device = await TestDevice.create(s);
+    const verify = s.ctx.passwords.verify.bind(s.ctx.passwords);
+    let verifications = 0;
+    s.ctx.passwords.verify = async (phc, password) => {
+      verifications += 1;
+      return verify(phc, password);
+    };
+    const timings = { wrong: [] as number[], unknown: [] as number[] };
+    const bodies = new Set<string>();
+    for (let i = 0; i < 4; i += 1) {
+      for (const [kind, username] of [
+        ['wrong', 'alice'],
+        ['unknown', `nobody-${i}`],
+      ] as const) {
+        const t0 = performance.now();
+        const res = await device.loginRaw(username, 'not-the-password-0', { ip: `198.51.100.${i + 1}` });
+        timings[kind].push(performance.now() - t0);
+        expect(res.statusCode).toBe(401);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        bodies.add(res.body);
+      }
+    }
+    expect(bodies.size).toBe(1);
+    expect(JSON.parse([...bodies][0] ?? '{}').code).toBe('invalid_credentials');
+    expect(verifications).toBe(8);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    const ratio = median(timings.unknown) / median(timings.wrong);
+    expect(ratio).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(2);
+  });
+
+  it('keeps 1,000 scripted guesses from several IPs within the configured limit; the real user still signs in', async () => {
+    const userId = await s.user('victim', PASSWORD);
+    const owner = await TestDevice.create(s);
+    await owner.login('victim', PASSWORD, '203.0.113.10');
+
+    const t = s.ctx.config.throttle;
+    const attacker = await TestDevice.create(s);
+    const ips = ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.5'];
+    const verify = s.ctx.passwords.verify.bind(s.ctx.passwords);
+    let hashed = 0;
+    s.ctx.passwords.verify = async (phc, password) => {
+      hashed += 1;
+      return verify(phc, password);
+    };
+    const statuses: Record<number, number> = {};
+    const startMs = s.clock.ms;
+    for (let i = 0; i < 1000; i += 1) {
+      const res = await attacker.loginRaw('victim', `guess-${i}-x`, {
+        ip: ips[i % ips.length] ?? '198.51.100.1',
+      });
+      statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+      if (res.statusCode === 429) {
+        expect(res.json().code).toBe('login_throttled');
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      s.clock.advance(3.6); // 1,000 guesses over one hour
+    }
+    const elapsed = (s.clock.ms - startMs) / 1000;
+    // Account-wide budget: failuresPerAccount per window, over the windows the run touched.
+    const budget = t.failuresPerAccount * Math.ceil(elapsed / t.accountWindowSeconds + 1);
+    expect(statuses[401] ?? 0).toBeLessThanOrEqual(budget);
+    expect(hashed).toBe(statuses[401] ?? 0);
+    expect(statuses[429] ?? 0).toBeGreaterThanOrEqual(1000 - budget);
+    expect(statuses[200] ?? 0).toBe(0);
+    expect(Object.keys(statuses).sort()).toEqual(['401', '429']);
+
+    // The owner's enrolled device is never held back by other people's failures.
+    const again = await owner.login('victim', PASSWORD, '203.0.113.10');
+    expect(again.userId).toBe(userId);
+    const throttled = await s.ctx.audit.list({ type: 'login_throttled', limit: 1000 });
+    expect(throttled.length).toBe(statuses[429]);
+  });
+
+  it('delays one account+IP after the free failures, doubling each time, without locking the account', async () => {
+    await s.user('bob', PASSWORD);
+    const device = await TestDevice.create(s);
+    const ip = '192.0.2.50';
+    const free = s.ctx.config.throttle.freeFailuresPerAccountIp;
+    for (let i = 0; i < free; i += 1)
+      expect((await device.loginRaw('bob', 'wrong-pass-1', { ip })).statusCode).toBe(401);
+    // Failure free+1 is checked, then a 1 s delay starts; the next try within it is refused unhashed.
+    expect((await device.loginRaw('bob', 'wrong-pass-1', { ip })).statusCode).toBe(401);
+    const held = await device.loginRaw('bob', PASSWORD, { ip });
+    expect(held.statusCode).toBe(429);
+    expect(held.headers['retry-after']).toBe('1');
+    s.clock.advance(1);
+    expect((await device.loginRaw('bob', 'wrong-pass-1', { ip })).statusCode).toBe(401);
+    const longer = await device.loginRaw('bob', PASSWORD, { ip });
+    expect(longer.statusCode).toBe(429);
+    expect(longer.headers['retry-after']).toBe('2');
+    // Another IP is not affected, and the right password works there.
+    expect((await device.loginRaw('bob', PASSWORD, { ip: '192.0.2.51' })).statusCode).toBe(200);
+    // After the delay the right password works from the throttled IP too, and clears its count.
+    s.clock.advance(2);
+    expect((await device.loginRaw('bob', PASSWORD, { ip })).statusCode).toBe(200);
+    expect((await device.loginRaw('bob', 'wrong-pass-1', { ip })).statusCode).toBe(401);
+  });
+
+  it('stores throttling counters under hashed keys and purges them once expired', async () => {
+    const device = await TestDevice.create(s);
+    await device.loginRaw('someone', 'wrong-password-x', { ip: '192.0.2.9' });
+    const rows = await s.ctx.cache
+      .selectFrom('bulwark_rate_limits' as never)
+      .selectAll()
+      .execute();
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    expect(JSON.stringify(rows)).not.toContain('someone');
+    expect(JSON.stringify(rows)).not.toContain('192.0.2.9');
+    s.clock.advance(2 * 86_400);
+    await device.loginRaw('other', 'wrong-password-x', { ip: '192.0.2.10' });
+    const after = (await s.ctx.cache
+      .selectFrom('bulwark_rate_limits' as never)
+      .selectAll()
+      .execute()) as Array<{
+      key: string;
+    }>;
+    expect(after.some((r) => (rows as Array<{ key: string }>).some((old) => old.key === r.key))).toBe(false);
+  });
+
+  it('caps concurrent hashing and answers the overflow with 503 server_busy', async () => {
+    await s.close();
+    s = await startTestServer(dialect, { passwords: { maxConcurrentHashes: 1, maxQueuedHashes: 1 } });
+    const devices = await Promise.all(Array.from({ length: 8 }, () => TestDevice.create(s)));
+    for (const d of devices) d.nonce = s.ctx.dpop.nonces.current();
+    const results = await Promise.all(
+      devices.map((d, i) => d.loginRaw(`user${i}`, 'some-wrong-password', { ip: `192.0.2.${i + 1}` })),
+    );
+    const codes = results.map((r) => r.json().code as string).sort();
+    expect(codes).toContain('server_busy');
+    expect(codes).toContain('invalid_credentials');
+    expect(results.every((r) => r.statusCode === 401 || r.statusCode === 503)).toBe(true);
+    const busy = results.find((r) => r.statusCode === 503);
+    expect(busy?.headers['content-type']).toContain('application/problem+json');
+    expect(busy?.headers['retry-after']).toBe('1');
+  });
+
+  it('creates the first admin with a one-time password that must be changed before anything else', async () => {
+    const deps = { db: s.ctx.db, passwords: s.ctx.passwords, rules: s.ctx.config.passwords, now: s.ctx.now };
+    const admin = await ensureInitialAdmin(deps, s.ctx.audit, 'admin');
+    expect(admin?.username).toBe('admin');
+    expect(admin?.password.length).toBeGreaterThanOrEqual(24);
+    expect(await ensureInitialAdmin(deps, s.ctx.audit, 'admin')).toBeUndefined();
+    const row = await s.ctx.db.selectFrom('users').selectAll().executeTakeFirstOrThrow();
+    expect(row.password_hash).not.toContain(admin?.password ?? '');
+
+    const device = await TestDevice.create(s);
+    const session = await device.login('admin', admin?.password ?? '');
+    expect(session.body.user).toMatchObject({ role: 'admin', mustChangePassword: true });
+    const blocked = await device.call(session, 'GET', '/admin/users');
+    expect(blocked.statusCode).toBe(403);
+    expect(blocked.json().code).toBe('password_change_required');
+    const changed = await device.call(session, 'POST', '/auth/password', {
+      currentPassword: admin?.password,
+      newPassword: 'a-new-admin-passphrase-77',
+    });
+    expect(changed.statusCode).toBe(200);
+    expect((await device.call(session, 'GET', '/admin/users')).statusCode).toBe(200);
+  });
+
+  it('changes a password only with the current one, applies the rules, and ends the other sessions', async () => {
+    await s.user('carol', PASSWORD);
+    const phone = await TestDevice.create(s);
+    const tablet = await TestDevice.create(s);
+    const onPhone = await phone.login('carol', PASSWORD);
+    const onTablet = await tablet.login('carol', PASSWORD);
+
+    const wrong = await phone.call(onPhone, 'POST', '/auth/password', {
+      currentPassword: 'not-it-at-all',
+      newPassword: 'another-good-passphrase',
+    });
+    expect(wrong.json().code).toBe('invalid_credentials');
+    const weak = await phone.call(onPhone, 'POST', '/auth/password', {
+      currentPassword: PASSWORD,
+      newPassword: 'password123',
+    });
+    expect(weak.statusCode).toBe(400);
+    expect(weak.json().code).toBe('password_rejected');
+    expect(weak.json().issues.map((i: { code: string }) => i.code)).toContain('password_common');
+
+    const ok = await phone.call(onPhone, 'POST', '/auth/password', {
+      currentPassword: PASSWORD,
+      newPassword: 'another-good-passphrase',
+    });
+    expect(ok.json()).toEqual({ otherSessionsEnded: 1 });
+    expect((await phone.call(onPhone, 'GET', '/me')).statusCode).toBe(200);
+    const ended = await tablet.call(onTablet, 'GET', '/me');
+    expect(ended.statusCode).toBe(401);
+    expect(ended.json().code).toBe('session_revoked');
+    expect((await tablet.refresh(onTablet)).json().code).toBe('session_revoked');
+    expect((await tablet.loginRaw('carol', PASSWORD)).statusCode).toBe(401);
+    expect((await tablet.loginRaw('carol', 'another-good-passphrase')).statusCode).toBe(200);
+  });
+});
