@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { openDatabase, SQLITE_FILE, verifyAuditChain } from '@bulwark/server';
+import type { OpenDatabase } from '@bulwark/server';
 import type { Command } from 'commander';
 
 interface VerifyFlags {
@@ -26,12 +26,14 @@ export function registerEvents(program: Command): void {
     .action(async (flags: VerifyFlags) => {
       const databaseUrl = flags.databaseUrl ?? process.env.BULWARK_DATABASE_URL;
       const dataDir = resolve(flags.dataDir);
+      // Loaded here, not at the top, so other commands start without loading the server.
+      const { openDatabase, SQLITE_FILE, verifyAuditChain } = await import('@bulwark/server');
       if (databaseUrl === undefined && !existsSync(join(dataDir, SQLITE_FILE))) {
         process.stderr.write(`bulwark events verify: no Bulwark database in ${dataDir}.\n`);
         process.exitCode = 2;
         return;
       }
-      let database: Awaited<ReturnType<typeof openDatabase>>;
+      let database: OpenDatabase;
       try {
         database = await openDatabase(databaseUrl === undefined ? { dataDir } : { databaseUrl });
       } catch (err) {

@@ -1,7 +1,7 @@
 /** `bulwark serve`: run the Bulwark server (embedded SQLite by default). */
 import { resolve } from 'node:path';
-import { BulwarkError } from '@bulwark/core';
-import { startServer } from '@bulwark/server';
+import { BulwarkError } from '@bulwark/core/errors';
+import type { RunningServer } from '@bulwark/server';
 import { type Command, InvalidArgumentError } from 'commander';
 
 function parsePort(value: string): number {
@@ -47,7 +47,9 @@ export function registerServe(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      let server: Awaited<ReturnType<typeof startServer>>;
+      // Loaded here, not at the top, so other commands start without loading the server.
+      const { startServer } = await import('@bulwark/server');
+      let server: RunningServer;
       try {
         server = await startServer({
           host: flags.host,
