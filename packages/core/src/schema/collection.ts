@@ -15,6 +15,26 @@ import { MAX_DESCRIPTION_LENGTH } from './limits.js';
 const RECORD_ID = 'id';
 
 /**
+ * Names the server keeps beside the declared fields of every record (docs/storage.md): the record
+ * id, its owner, version and timestamps. They cannot be declared at the top level of a collection,
+ * so a client can never set them through a field of the same name and a rule that names `owner`
+ * always means the server's owner.
+ *
+ * @example
+ * ```ts
+ * if (SYSTEM_FIELDS.includes(key)) refuse(key);
+ * ```
+ */
+export const SYSTEM_FIELDS: readonly string[] = Object.freeze([
+  RECORD_ID,
+  'owner',
+  'version',
+  'createdAt',
+  'updatedAt',
+  'deletedAt',
+]);
+
+/**
  * Options of {@link collection}.
  *
  * @example
@@ -126,6 +146,14 @@ export function collection<const Name extends string, F extends Fields>(
       '"id" is the record id, assigned by Bulwark; it cannot be declared',
       `${name}.id`,
     );
+  }
+  for (const system of SYSTEM_FIELDS) {
+    if (node.fields.has(system)) {
+      throw new SchemaDefinitionError(
+        `"${system}" is a system field kept by the server; it cannot be declared`,
+        `${name}.${system}`,
+      );
+    }
   }
   checkDeclaration(node, name);
   const declared: Collection<Name, F> = Object.freeze({

@@ -9,6 +9,7 @@ export {
   type CollectionOptions,
   collection,
   isCollection,
+  SYSTEM_FIELDS,
 } from './collection.js';
 export { defineSchema, type Schema } from './define-schema.js';
 export { deviceView } from './device-view.js';

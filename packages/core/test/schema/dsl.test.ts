@@ -11,6 +11,7 @@ import {
   MAX_FIELDS_PER_OBJECT,
   MAX_PATTERN_INPUT_LENGTH,
   SchemaDefinitionError,
+  SYSTEM_FIELDS,
   t,
 } from '../../src/schema/index.js';
 import { inspections } from './lib/fixtures.js';
@@ -110,6 +111,15 @@ describe('field names', () => {
   it('reserves the record id at the top level only', () => {
     expect(definitionError(() => one({ id: t.string() })).path).toBe('things.id');
     expect(() => one({ parts: t.array(t.object({ id: t.string() })) })).not.toThrow();
+  });
+
+  it('reserves the system fields (owner, version, timestamps) at the top level only', () => {
+    for (const name of SYSTEM_FIELDS) {
+      const err = definitionError(() => one({ [name]: t.string() }));
+      expect(err.path).toBe(`things.${name}`);
+    }
+    expect(SYSTEM_FIELDS).toEqual(['id', 'owner', 'version', 'createdAt', 'updatedAt', 'deletedAt']);
+    expect(() => one({ meta: t.object({ owner: t.string(), version: t.integer() }) })).not.toThrow();
   });
 
   it('refuses two names that differ only by case (SQLite columns ignore case)', () => {

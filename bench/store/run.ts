@@ -1,0 +1,191 @@
+/**
+ * `npm run bench:store`: bulk write and read of 100k records with two sensitive fields on SQLite
+ * through the encrypted store — plaintext (the same fields declared plain), field-level and
+ * whole-record, with the node:crypto sealer and the WebCrypto one — and, in the same run on the
+ * same data, RxDB 16 on its free memory storage with and without its free crypto-js encryption
+ * plugin. Prints microseconds per record and the ratios the targets are stated in
+ * (docs/store.md, "Benchmark").
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BackendVaultStorage,
+  type CollectionSpec,
+  EncryptedStore,
+  MemoryKeystore,
+  type Sealer,
+  type StoreRecord,
+  Vault,
+  webCryptoSealer,
+} from '@bulwark/client';
+import { nodeSealer, SqliteBackend } from '@bulwark/client/node';
+import { createRxDatabase } from 'rxdb';
+import { wrappedKeyEncryptionCryptoJsStorage } from 'rxdb/plugins/encryption-crypto-js';
+import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
+
+const N = Number(process.env.BENCH_RECORDS ?? 100_000);
+const BATCH = 1000;
+
+function records(): StoreRecord[] {
+  return Array.from({ length: N }, (_, i) => ({
+    id: `rec-${String(i).padStart(7, '0')}`,
+    name: `Site ${i} on Harbour Road`,
+    status: i % 3 === 0 ? 'closed' : 'open',
+    visits: i % 17,
+    residentPhone: `+44 20 7946 ${String(i % 10_000).padStart(4, '0')}`,
+    notes: `gate code ${i % 9999}, dog in the yard, ask for Mrs ${i % 97}`,
+  }));
+}
+
+function spec(mode: 'plain' | 'field' | 'record'): CollectionSpec {
+  const sensitive = mode === 'plain' ? 'plain' : 'sensitive';
+  return {
+    name: 'sites',
+    schemaVersion: 1,
+    ...(mode === 'record' ? { wholeRecord: true } : {}),
+    fields: {
+      name: { class: 'plain' },
+      status: { class: 'plain' },
+      visits: { class: 'plain' },
+      residentPhone: { class: sensitive },
+      notes: { class: sensitive },
+    },
+  };
+}
+
+interface Row {
+  name: string;
+  writeUs: number;
+  readUs: number;
+}
+
+async function ours(
+  name: string,
+  mode: 'plain' | 'field' | 'record',
+  sealer: Sealer,
+  data: StoreRecord[],
+): Promise<Row> {
+  const folder = mkdtempSync(join(tmpdir(), 'bulwark-bench-'));
+  const backend = await SqliteBackend.open({ path: join(folder, 'store.db') });
+  const vault = await Vault.open({
+    keystore: new MemoryKeystore(),
+    storage: new BackendVaultStorage(backend),
+  });
+  await vault.initialize();
+  const store = await EncryptedStore.open({
+    backend,
+    vault,
+    collections: [spec(mode)],
+    sealer,
+    batchSize: BATCH,
+  });
+  let start = performance.now();
+  for (let i = 0; i < data.length; i += BATCH) await store.putMany('sites', data.slice(i, i + BATCH));
+  const write = performance.now() - start;
+  start = performance.now();
+  let count = 0;
+  for await (const _ of store.iterate('sites')) count += 1;
+  const read = performance.now() - start;
+  if (count !== data.length) throw new Error(`read ${count} of ${data.length}`);
+  vault.close();
+  await store.close();
+  rmSync(folder, { recursive: true, force: true });
+  return { name, writeUs: (write * 1000) / data.length, readUs: (read * 1000) / data.length };
+}
+
+async function rxdb(name: string, encrypted: boolean, data: StoreRecord[]): Promise<Row> {
+  const storage = encrypted
+    ? wrappedKeyEncryptionCryptoJsStorage({ storage: getRxStorageMemory() })
+    : getRxStorageMemory();
+  const db = await createRxDatabase({
+    name: `bench${encrypted ? 'enc' : 'plain'}${Date.now()}`,
+    storage,
+    ...(encrypted ? { password: 'bench-password-1234' } : {}),
+  });
+  await db.addCollections({
+    sites: {
+      schema: {
+        version: 0,
+        primaryKey: 'id',
+        type: 'object',
+        properties: {
+          id: { type: 'string', maxLength: 20 },
+          name: { type: 'string' },
+          status: { type: 'string' },
+          visits: { type: 'number' },
+          residentPhone: { type: 'string' },
+          notes: { type: 'string' },
+        },
+        required: ['id'],
+        ...(encrypted ? { encrypted: ['residentPhone', 'notes'] } : {}),
+      },
+    },
+  });
+  const collection = db.collections.sites;
+  if (collection === undefined) throw new Error('RxDB collection missing');
+  let start = performance.now();
+  for (let i = 0; i < data.length; i += BATCH) {
+    const result = await collection.bulkInsert(data.slice(i, i + BATCH) as never[]);
+    if (result.error.length > 0) throw new Error('RxDB insert failed');
+  }
+  const write = performance.now() - start;
+  start = performance.now();
+  const docs = await collection.find().exec();
+  let count = 0;
+  for (const doc of docs) if (typeof doc.get('notes') === 'string') count += 1;
+  const read = performance.now() - start;
+  if (count !== data.length) throw new Error(`RxDB read ${count} of ${data.length}`);
+  await db.remove();
+  return { name, writeUs: (write * 1000) / data.length, readUs: (read * 1000) / data.length };
+}
+
+const data = records();
+console.log(`bench:store — ${N} records, two sensitive fields, batches of ${BATCH}, Node ${process.version}`);
+const rows: Row[] = [];
+const run = async (row: Promise<Row>) => {
+  const r = await row;
+  rows.push(r);
+  console.log(
+    `  ${r.name.padEnd(44)} write ${r.writeUs.toFixed(2).padStart(8)} µs/rec   read ${r.readUs.toFixed(2).padStart(8)} µs/rec`,
+  );
+  return r;
+};
+// A short warm-up so that JIT and SQLite page cache effects do not fall on the first mode.
+await ours('warm-up', 'field', nodeSealer, data.slice(0, 5000));
+const plain = await run(ours('bulwark sqlite, plaintext', 'plain', nodeSealer, data));
+const field = await run(ours('bulwark sqlite, field-level (node:crypto)', 'field', nodeSealer, data));
+const record = await run(ours('bulwark sqlite, whole-record (node:crypto)', 'record', nodeSealer, data));
+const fieldWeb = await run(ours('bulwark sqlite, field-level (WebCrypto)', 'field', webCryptoSealer, data));
+const rxPlain = await run(rxdb('rxdb memory, plain', false, data));
+const rxEnc = await run(rxdb('rxdb memory, crypto-js encryption', true, data));
+
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+console.log('ratios');
+console.log(
+  `  field-level write / plaintext write (target <= 3):          ${ratio(field.writeUs, plain.writeUs)}`,
+);
+console.log(
+  `  whole-record write / plaintext write:                       ${ratio(record.writeUs, plain.writeUs)}`,
+);
+console.log(
+  `  field-level read / plaintext read:                          ${ratio(field.readUs, plain.readUs)}`,
+);
+console.log(
+  `  WebCrypto field-level write / plaintext write:              ${ratio(fieldWeb.writeUs, plain.writeUs)}`,
+);
+console.log(
+  `  rxdb encrypted write / bulwark field-level write (>= 10):   ${ratio(rxEnc.writeUs, field.writeUs)}`,
+);
+console.log(
+  `  rxdb encrypted write / rxdb plain write:                    ${ratio(rxEnc.writeUs, rxPlain.writeUs)}`,
+);
+console.log(
+  `  rxdb encrypted read / bulwark field-level read:             ${ratio(rxEnc.readUs, field.readUs)}`,
+);
+console.log(
+  `  bulwark encryption cost per record written (µs):            ${(field.writeUs - plain.writeUs).toFixed(2)}`,
+);
+console.log(
+  `  rxdb encryption cost per record written (µs):               ${(rxEnc.writeUs - rxPlain.writeUs).toFixed(2)}`,
+);

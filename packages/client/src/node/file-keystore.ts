@@ -1,0 +1,221 @@
+/**
+ * Node keystore: one JSON file, mode 0600 in a 0700 folder, for Electron apps and command-line
+ * tools. Written atomically (temporary file, fsync, rename, fsync of the folder), so a crash leaves
+ * either the old or the new file. It protects against other OS users, not against the same user
+ * or anyone who can read the disk: there is no OS keychain behind it (docs/platforms.md).
+ * One process at a time.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { KeystoreError } from '../errors.js';
+import type { Keystore, KeystoreProtection, KeystoreWriteOptions } from '../keystore/keystore.js';
+import { checkEntryName, importAesKey, refuseBiometrics } from '../keystore/lib/names.js';
+import { fromBase64, toBase64, zero } from '../lib/bytes.js';
+import { writeFileAtomic } from './lib/atomic-file.js';
+
+// Maps, not objects: an entry named `__proto__` must stay an entry, never a prototype.
+interface FileContents {
+  keys: Map<string, string>;
+  secrets: Map<string, string>;
+}
+
+/**
+ * Options of {@link FileKeystore.open}.
+ *
+ * @example
+ * ```ts
+ * const options: FileKeystoreOptions = { path: '/var/lib/my-app/keystore.json' };
+ * ```
+ */
+export interface FileKeystoreOptions {
+  /** Path of the keystore file; its folder is created with mode 0700. */
+  readonly path: string;
+}
+
+/**
+ * A keystore in a 0600 file.
+ *
+ * @example
+ * ```ts
+ * const keystore = await FileKeystore.open({ path: join(app.getPath('userData'), 'keystore.json') });
+ * ```
+ */
+export class FileKeystore implements Keystore {
+  readonly protection: KeystoreProtection = Object.freeze({
+    adapter: 'node-file',
+    hardwareBacked: false,
+    nonExtractable: false,
+    survivesAppCodeExecution: false,
+    persistent: true,
+    biometrics: false,
+    excludedFromBackup: false,
+  });
+  readonly #path: string;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(path: string) {
+    this.#path = path;
+  }
+
+  /**
+   * Opens the keystore file (created on first write). Refuses a file readable or writable by
+   * other users: it may already have leaked, so the app must decide, not the SDK.
+   *
+   * @example
+   * ```ts
+   * const keystore = await FileKeystore.open({ path: './data/keystore.json' });
+   * ```
+   */
+  static async open(options: FileKeystoreOptions): Promise<FileKeystore> {
+    const keystore = new FileKeystore(options.path);
+    await mkdir(dirname(options.path), { recursive: true, mode: 0o700 });
+    await keystore.#read();
+    return keystore;
+  }
+
+  /** Path of the file, for wipe and for the canary scan. */
+  get path(): string {
+    return this.#path;
+  }
+
+  async getSecret(name: string): Promise<Uint8Array<ArrayBuffer> | undefined> {
+    checkEntryName(name);
+    return this.#serial(async () => {
+      const text = (await this.#read()).secrets.get(name);
+      return text === undefined ? undefined : decode(text);
+    });
+  }
+
+  async setSecret(name: string, value: Uint8Array, options: KeystoreWriteOptions = {}): Promise<void> {
+    checkEntryName(name);
+    refuseBiometrics(options);
+    return this.#serial(() => this.#update((c) => c.secrets.set(name, toBase64(value))));
+  }
+
+  async deleteSecret(name: string): Promise<void> {
+    checkEntryName(name);
+    return this.#serial(() => this.#update((c) => c.secrets.delete(name)));
+  }
+
+  async getKey(name: string): Promise<CryptoKey | undefined> {
+    checkEntryName(name);
+    return this.#serial(async () => {
+      const text = (await this.#read()).keys.get(name);
+      if (text === undefined) return undefined;
+      const raw = decode(text);
+      if (raw.length !== 32) throw new KeystoreError('keystore key entry is not in the expected format');
+      try {
+        return await importAesKey(raw);
+      } finally {
+        zero(raw);
+      }
+    });
+  }
+
+  async createKey(name: string, options: KeystoreWriteOptions = {}): Promise<CryptoKey> {
+    checkEntryName(name);
+    refuseBiometrics(options);
+    return this.#serial(async () => {
+      const raw = new Uint8Array(randomBytes(32));
+      try {
+        await this.#update((c) => c.keys.set(name, toBase64(raw)));
+        return await importAesKey(raw);
+      } finally {
+        zero(raw);
+      }
+    });
+  }
+
+  async deleteKey(name: string): Promise<void> {
+    checkEntryName(name);
+    return this.#serial(() => this.#update((c) => c.keys.delete(name)));
+  }
+
+  async clear(): Promise<void> {
+    return this.#serial(async () => {
+      // Overwrite with an empty keystore first (atomic), then remove the file: the keys are gone
+      // from the live file even if the removal fails.
+      await this.#write(empty());
+      await rm(this.#path, { force: true });
+    });
+  }
+
+  async #read(): Promise<FileContents> {
+    let text: string;
+    try {
+      if (process.platform !== 'win32') {
+        const info = await stat(this.#path);
+        if ((info.mode & 0o077) !== 0) {
+          throw new KeystoreError('keystore file is accessible to other users (expected mode 0600)');
+        }
+      }
+      text = await readFile(this.#path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return empty();
+      if (err instanceof KeystoreError) throw err;
+      throw new KeystoreError('could not read the keystore file', { cause: err });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new KeystoreError('keystore file is not in the expected format');
+    }
+    if (
+      typeof parsed !== 'object' ||
+      parsed === null ||
+      (parsed as { version?: unknown }).version !== 1 ||
+      !isStringRecord((parsed as { keys?: unknown }).keys) ||
+      !isStringRecord((parsed as { secrets?: unknown }).secrets)
+    ) {
+      throw new KeystoreError('keystore file is not in the expected format');
+    }
+    const { keys, secrets } = parsed as { keys: Record<string, string>; secrets: Record<string, string> };
+    return { keys: new Map(Object.entries(keys)), secrets: new Map(Object.entries(secrets)) };
+  }
+
+  async #update(change: (contents: FileContents) => unknown): Promise<void> {
+    const contents = await this.#read();
+    change(contents);
+    await this.#write(contents);
+  }
+
+  async #write(contents: FileContents): Promise<void> {
+    const text = JSON.stringify({
+      version: 1,
+      keys: Object.fromEntries(contents.keys),
+      secrets: Object.fromEntries(contents.secrets),
+    });
+    try {
+      await writeFileAtomic(this.#path, new TextEncoder().encode(text));
+    } catch (cause) {
+      throw new KeystoreError('could not write the keystore file', { cause });
+    }
+  }
+
+  #serial<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(operation, operation);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function empty(): FileContents {
+  return { keys: new Map(), secrets: new Map() };
+}
+
+function decode(text: string): Uint8Array<ArrayBuffer> {
+  const bytes = fromBase64(text);
+  if (bytes === undefined) throw new KeystoreError('keystore entry is not in the expected format');
+  return bytes;
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'string')
+  );
+}

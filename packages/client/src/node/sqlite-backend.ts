@@ -1,0 +1,224 @@
+/**
+ * SQLite store backend for Node and Electron (better-sqlite3). WAL journal with
+ * `synchronous = FULL`, so a write acknowledged to the app survives a process kill and a power
+ * loss; `secure_delete = ON`, so deleted rows are overwritten in the file rather than left in
+ * free pages. A batch is one transaction. `destroy()` closes the database and deletes the file
+ * with its WAL and shared-memory files. Layout: docs/store.md.
+ */
+import { rm } from 'node:fs/promises';
+import Database from 'better-sqlite3';
+import type { StoreBackend, StoredRecord, WriteOp } from '../store/backend.js';
+
+interface Row {
+  collection: string;
+  id: string;
+  stored_at: number;
+  key_id: string | null;
+  plain: string | null;
+  sealed: Uint8Array | null;
+  terms: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS records (
+  collection TEXT NOT NULL,
+  id TEXT NOT NULL,
+  stored_at INTEGER NOT NULL,
+  key_id TEXT,
+  plain TEXT,
+  sealed BLOB,
+  terms TEXT,
+  PRIMARY KEY (collection, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_stored_at ON records (collection, stored_at);
+CREATE INDEX IF NOT EXISTS records_key_id ON records (key_id) WHERE key_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS terms (
+  collection TEXT NOT NULL,
+  term TEXT NOT NULL,
+  id TEXT NOT NULL,
+  PRIMARY KEY (collection, term, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS terms_by_record ON terms (collection, id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+`;
+
+/**
+ * Options of {@link SqliteBackend.open}.
+ *
+ * @example
+ * ```ts
+ * const options: SqliteBackendOptions = { path: 'data/app.db', synchronous: 'FULL' };
+ * ```
+ */
+export interface SqliteBackendOptions {
+  /** Database file; `:memory:` for a throwaway database. */
+  readonly path: string;
+  /** `FULL` (default) survives power loss; `NORMAL` only a process crash, and writes faster. */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+}
+
+/**
+ * A store backend in SQLite.
+ *
+ * @example
+ * ```ts
+ * const backend = await SqliteBackend.open({ path: join(dataDir, 'store.db') });
+ * ```
+ */
+export class SqliteBackend implements StoreBackend {
+  readonly kind = 'sqlite';
+  readonly #db: Database.Database;
+  readonly #path: string;
+  readonly #statements;
+
+  private constructor(db: Database.Database, path: string) {
+    this.#db = db;
+    this.#path = path;
+    this.#statements = {
+      get: db.prepare<[string, string], Row>('SELECT * FROM records WHERE collection = ? AND id = ?'),
+      listFirst: db.prepare<[string, number], Row>(
+        'SELECT * FROM records WHERE collection = ? ORDER BY id LIMIT ?',
+      ),
+      listAfter: db.prepare<[string, string, number], Row>(
+        'SELECT * FROM records WHERE collection = ? AND id > ? ORDER BY id LIMIT ?',
+      ),
+      byTerm: db.prepare<[string, string], Row>(
+        'SELECT r.* FROM terms t JOIN records r ON r.collection = t.collection AND r.id = t.id WHERE t.collection = ? AND t.term = ? ORDER BY r.id',
+      ),
+      expired: db.prepare<[string, number, number], { id: string }>(
+        'SELECT id FROM records WHERE collection = ? AND stored_at < ? LIMIT ?',
+      ),
+      stale: db.prepare<[string, number], Row>(
+        'SELECT * FROM records WHERE key_id IS NOT NULL AND key_id <> ? LIMIT ?',
+      ),
+      put: db.prepare(
+        'INSERT OR REPLACE INTO records (collection, id, stored_at, key_id, plain, sealed, terms) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      deleteRecord: db.prepare('DELETE FROM records WHERE collection = ? AND id = ?'),
+      deleteTerms: db.prepare('DELETE FROM terms WHERE collection = ? AND id = ?'),
+      insertTerm: db.prepare('INSERT OR IGNORE INTO terms (collection, term, id) VALUES (?, ?, ?)'),
+      getMeta: db.prepare<[string], { value: Uint8Array }>('SELECT value FROM meta WHERE key = ?'),
+      putMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      deleteMeta: db.prepare('DELETE FROM meta WHERE key = ?'),
+    };
+  }
+
+  /**
+   * Opens (creating on first use) the database file.
+   *
+   * @example
+   * ```ts
+   * const backend = await SqliteBackend.open({ path: 'data/store.db' });
+   * ```
+   */
+  static async open(options: SqliteBackendOptions): Promise<SqliteBackend> {
+    const db = new Database(options.path);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+      db.pragma('secure_delete = ON');
+      db.exec(SCHEMA);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new SqliteBackend(db, options.path);
+  }
+
+  /** The database file and its companions, for the canary scan and for wipe. */
+  get files(): string[] {
+    return this.#path === ':memory:'
+      ? []
+      : [this.#path, `${this.#path}-wal`, `${this.#path}-shm`, `${this.#path}-journal`];
+  }
+
+  /** Runs SQLite's integrity check; `ok` when the file is sound. */
+  integrityCheck(): string {
+    return String(this.#db.pragma('integrity_check', { simple: true }));
+  }
+
+  async get(collection: string, id: string): Promise<StoredRecord | undefined> {
+    const row = this.#statements.get.get(collection, id);
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  async list(collection: string, options: { after?: string; limit?: number } = {}): Promise<StoredRecord[]> {
+    const limit = options.limit ?? -1;
+    const rows =
+      options.after === undefined
+        ? this.#statements.listFirst.all(collection, limit)
+        : this.#statements.listAfter.all(collection, options.after, limit);
+    return rows.map(fromRow);
+  }
+
+  async findByTerm(collection: string, term: string): Promise<StoredRecord[]> {
+    return this.#statements.byTerm.all(collection, term).map(fromRow);
+  }
+
+  async expired(collection: string, before: number, limit: number): Promise<string[]> {
+    return this.#statements.expired.all(collection, before, limit).map((r) => r.id);
+  }
+
+  async staleKeys(keyId: string, limit: number): Promise<StoredRecord[]> {
+    return this.#statements.stale.all(keyId, limit).map(fromRow);
+  }
+
+  async write(ops: readonly WriteOp[]): Promise<void> {
+    const s = this.#statements;
+    this.#db.transaction(() => {
+      for (const op of ops) {
+        if (op.kind === 'put') {
+          const r = op.record;
+          s.put.run(
+            r.collection,
+            r.id,
+            r.storedAt,
+            r.keyId,
+            r.plain,
+            r.sealed,
+            r.terms.length === 0 ? null : r.terms.join('\n'),
+          );
+          s.deleteTerms.run(r.collection, r.id);
+          for (const term of r.terms) s.insertTerm.run(r.collection, term, r.id);
+        } else if (op.kind === 'delete') {
+          s.deleteRecord.run(op.collection, op.id);
+          s.deleteTerms.run(op.collection, op.id);
+        } else if (op.value === null) {
+          s.deleteMeta.run(op.key);
+        } else {
+          s.putMeta.run(op.key, op.value);
+        }
+      }
+    })();
+  }
+
+  async getMeta(key: string): Promise<Uint8Array | undefined> {
+    const row = this.#statements.getMeta.get(key);
+    return row === undefined ? undefined : new Uint8Array(row.value);
+  }
+
+  async destroy(): Promise<void> {
+    if (this.#db.open) {
+      this.#db.exec('DELETE FROM records; DELETE FROM terms; DELETE FROM meta;');
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+      this.#db.close();
+    }
+    for (const file of this.files) await rm(file, { force: true });
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+function fromRow(row: Row): StoredRecord {
+  return {
+    collection: row.collection,
+    id: row.id,
+    storedAt: row.stored_at,
+    keyId: row.key_id,
+    plain: row.plain,
+    sealed: row.sealed === null ? null : new Uint8Array(row.sealed),
+    terms: row.terms === null ? [] : row.terms.split('\n'),
+  };
+}

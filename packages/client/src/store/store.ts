@@ -1,0 +1,426 @@
+/**
+ * The encrypted offline store: records of the declared collections, validated on the way in,
+ * sealed with the vault's data keys, kept by a backend (SQLite, IndexedDB, memory) that never sees
+ * a sensitive value in clear. Bulk writes seal a batch concurrently and commit it in one
+ * transaction. Data older than a collection's maximum age is purged. After a data key rotation,
+ * `reencrypt()` moves records to the new key in batches, then the old key can be retired.
+ * Layout and guarantees: docs/store.md.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { type Clock, systemClock } from '../lib/clock.js';
+import type { Vault } from '../vault/vault.js';
+import type { StoreBackend, StoredRecord, WriteOp } from './backend.js';
+import { type CollectionSpec, checkCollectionSpec } from './collection.js';
+import { FieldNotQueryableError, UnknownCollectionError } from './errors.js';
+import {
+  type CodecKeys,
+  checkRecord,
+  decodeRecord,
+  decodeRecordSync,
+  encodeRecord,
+  encodeRecordSync,
+  fieldOf,
+  type StoreRecord,
+  termFor,
+} from './lib/codec.js';
+import { type Sealer, webCryptoSealer } from './sealer.js';
+
+/**
+ * Options of {@link EncryptedStore.open}.
+ *
+ * @example
+ * ```ts
+ * const options: StoreOptions = { backend, vault, collections: [sites, findings], batchSize: 500 };
+ * ```
+ */
+export interface StoreOptions {
+  readonly backend: StoreBackend;
+  readonly vault: Vault;
+  readonly collections: readonly CollectionSpec[];
+  /** Records sealed and committed together by the bulk paths. Default 500. */
+  readonly batchSize?: number;
+  /** Default: core's WebCrypto; the Node entry offers `nodeSealer`, same format, faster. */
+  readonly sealer?: Sealer;
+  readonly clock?: Clock;
+  /** Destroy the backend when the vault is wiped. Default true; internal views set false. */
+  readonly destroyOnWipe?: boolean;
+}
+
+/**
+ * The encrypted store.
+ *
+ * @example
+ * ```ts
+ * const store = await EncryptedStore.open({ backend: await SqliteBackend.open('data/app.db'), vault, collections });
+ * await store.put('sites', { id: 's1', name: 'Depot', residentPhone: '+44 20 7946 0958' });
+ * const [site] = await store.find('sites', { residentPhone: '+44 20 7946 0958' });
+ * ```
+ */
+export class EncryptedStore {
+  readonly #backend: StoreBackend;
+  readonly #vault: Vault;
+  readonly #collections = new Map<string, CollectionSpec>();
+  readonly #batchSize: number;
+  readonly #sealer: Sealer;
+  readonly #clock: Clock;
+
+  private constructor(options: StoreOptions) {
+    this.#backend = options.backend;
+    this.#vault = options.vault;
+    this.#batchSize = options.batchSize ?? 500;
+    if (!Number.isSafeInteger(this.#batchSize) || this.#batchSize < 1) {
+      throw new InvalidArgumentError('batchSize must be a positive integer');
+    }
+    this.#sealer = options.sealer ?? webCryptoSealer;
+    this.#clock = options.clock ?? systemClock;
+    for (const spec of options.collections) {
+      checkCollectionSpec(spec);
+      if (this.#collections.has(spec.name))
+        throw new InvalidArgumentError(`collection "${spec.name}" declared twice`);
+      this.#collections.set(spec.name, spec);
+    }
+  }
+
+  /**
+   * Opens the store over a backend; wiping the vault destroys the backend's data.
+   *
+   * @example
+   * ```ts
+   * const store = await EncryptedStore.open({ backend, vault, collections });
+   * ```
+   */
+  static async open(options: StoreOptions): Promise<EncryptedStore> {
+    const store = new EncryptedStore(options);
+    if (options.destroyOnWipe !== false) options.vault.onWipe(() => options.backend.destroy());
+    return store;
+  }
+
+  /** The backend, for the sync engine's atomic local-write-plus-outbox batches. */
+  get backend(): StoreBackend {
+    return this.#backend;
+  }
+
+  /**
+   * Validates, seals and stores one record (replacing one with the same id).
+   *
+   * @example
+   * ```ts
+   * await store.put('sites', { id: 's1', name: 'Depot', residentPhone: '+44 20 7946 0958' });
+   * ```
+   */
+  async put(collection: string, record: StoreRecord): Promise<void> {
+    await this.putMany(collection, [record]);
+  }
+
+  /**
+   * Validates every record first (nothing is stored if one is refused), then seals and commits
+   * them in batches, one transaction per batch.
+   *
+   * @example
+   * ```ts
+   * await store.putMany('sites', records);
+   * ```
+   */
+  async putMany(collection: string, records: readonly StoreRecord[]): Promise<void> {
+    const ops = await this.encodePuts(collection, records);
+    for (let i = 0; i < ops.length; i += this.#batchSize) {
+      await this.#backend.write(ops.slice(i, i + this.#batchSize));
+    }
+  }
+
+  /**
+   * The write ops for `records`, for callers that add their own ops to the same transaction
+   * (the sync engine's outbox). Validates all before sealing any.
+   *
+   * @example
+   * ```ts
+   * const ops = await store.encodePuts('sites', [record]);
+   * await store.backend.write([...ops, outboxOp]);
+   * ```
+   */
+  async encodePuts(collection: string, records: readonly StoreRecord[]): Promise<WriteOp[]> {
+    const spec = this.#spec(collection);
+    const ids = records.map((record) => checkRecord(spec, record));
+    const keys = this.#keys();
+    const storedAt = this.#clock.now();
+    const ops: WriteOp[] = [];
+    for (let i = 0; i < records.length; i += this.#batchSize) {
+      const batch = records.slice(i, i + this.#batchSize);
+      if (this.#sealer.sync !== undefined) {
+        // Synchronous crypto: no promise per record, the whole batch in one loop.
+        const fast = batch.map((record, j) =>
+          encodeRecordSync(this.#sealer, spec, ids[i + j] as string, record, keys, storedAt),
+        );
+        if (fast.every((r) => r !== undefined)) {
+          for (const record of fast) ops.push({ kind: 'put', record: record as StoredRecord });
+          continue;
+        }
+      }
+      const encoded = await Promise.all(
+        batch.map((record, j) =>
+          encodeRecord(this.#sealer, spec, ids[i + j] as string, record, keys, storedAt),
+        ),
+      );
+      for (const record of encoded) ops.push({ kind: 'put', record });
+    }
+    return ops;
+  }
+
+  /**
+   * One record by id, or `undefined` (also when older than the collection's maximum age).
+   *
+   * @example
+   * ```ts
+   * const site = await store.get('sites', 's1');
+   * ```
+   */
+  async get(collection: string, id: string): Promise<StoreRecord | undefined> {
+    const spec = this.#spec(collection);
+    const keys = this.#keys();
+    const stored = await this.#backend.get(collection, id);
+    if (stored === undefined || this.#isExpired(spec, stored)) return undefined;
+    return decodeRecord(this.#sealer, spec, stored, keys);
+  }
+
+  /**
+   * Every live record of a collection, in id order, read and decrypted page by page.
+   *
+   * @example
+   * ```ts
+   * for await (const site of store.iterate('sites')) render(site);
+   * ```
+   */
+  async *iterate(collection: string): AsyncGenerator<StoreRecord> {
+    const spec = this.#spec(collection);
+    let after: string | undefined;
+    for (;;) {
+      const keys = this.#keys();
+      const page = await this.#backend.list(
+        collection,
+        after === undefined ? { limit: this.#batchSize } : { after, limit: this.#batchSize },
+      );
+      if (page.length === 0) return;
+      const live = page.filter((r) => !this.#isExpired(spec, r));
+      const decoded = await this.#decodeAll(spec, live, keys);
+      yield* decoded;
+      after = (page.at(-1) as StoredRecord).id;
+    }
+  }
+
+  /**
+   * Every live record of a collection.
+   *
+   * @example
+   * ```ts
+   * const sites = await store.all('sites');
+   * ```
+   */
+  async all(collection: string): Promise<StoreRecord[]> {
+    const out: StoreRecord[] = [];
+    for await (const record of this.iterate(collection)) out.push(record);
+    return out;
+  }
+
+  /**
+   * Records whose fields equal the given values. A sensitive field needs a blind index (it is
+   * looked up by its HMAC, under every data key still in use); plain fields are compared after
+   * reading. Results are always checked against the decrypted values.
+   *
+   * @example
+   * ```ts
+   * const matches = await store.find('sites', { residentPhone: '+44 20 7946 0958', status: 'open' });
+   * ```
+   */
+  async find(collection: string, where: Readonly<Record<string, unknown>>): Promise<StoreRecord[]> {
+    const spec = this.#spec(collection);
+    const keys = this.#keys();
+    const entries = Object.entries(where);
+    const indexed = entries.find(([name]) => {
+      const field = fieldOf(spec, name);
+      return field?.class === 'sensitive' && field.blindIndex !== undefined && field.blindIndex !== false;
+    });
+    for (const [name] of entries) {
+      const field = fieldOf(spec, name);
+      if (field === undefined || field.class === 'serverOnly') {
+        throw new InvalidArgumentError(`${collection}.${name} is not a stored field`);
+      }
+      if (field.class === 'sensitive' && (field.blindIndex === undefined || field.blindIndex === false)) {
+        throw new FieldNotQueryableError(collection, name);
+      }
+    }
+    let candidates: StoredRecord[];
+    if (indexed !== undefined) {
+      const seen = new Map<string, StoredRecord>();
+      for (const blindKey of keys.blindIndexKeys.values()) {
+        const term = await termFor(this.#sealer, spec, indexed[0], blindKey, indexed[1]);
+        if (term === undefined) return [];
+        for (const record of await this.#backend.findByTerm(collection, term)) seen.set(record.id, record);
+      }
+      candidates = [...seen.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    } else {
+      candidates = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await this.#backend.list(
+          collection,
+          after === undefined ? { limit: this.#batchSize } : { after, limit: this.#batchSize },
+        );
+        if (page.length === 0) break;
+        candidates.push(...page);
+        after = (page.at(-1) as StoredRecord).id;
+      }
+    }
+    const live = candidates.filter((r) => !this.#isExpired(spec, r));
+    const decoded = await this.#decodeAll(spec, live, keys);
+    return decoded.filter((record) =>
+      entries.every(([name, value]) => matches(spec, name, record[name], value)),
+    );
+  }
+
+  /**
+   * Deletes records by id.
+   *
+   * @example
+   * ```ts
+   * await store.delete('sites', 's1');
+   * ```
+   */
+  async delete(collection: string, ...ids: string[]): Promise<void> {
+    this.#spec(collection);
+    this.#keys();
+    const ops: WriteOp[] = ids.map((id) => ({ kind: 'delete', collection, id }));
+    for (let i = 0; i < ops.length; i += this.#batchSize) {
+      await this.#backend.write(ops.slice(i, i + this.#batchSize));
+    }
+  }
+
+  /**
+   * Deletes every record older than its collection's maximum age; returns how many.
+   *
+   * @example
+   * ```ts
+   * setInterval(() => void store.purgeExpired(), 3600_000);
+   * ```
+   */
+  async purgeExpired(): Promise<number> {
+    let purged = 0;
+    const now = this.#clock.now();
+    for (const spec of this.#collections.values()) {
+      if (spec.maxAgeMs === undefined) continue;
+      for (;;) {
+        const ids = await this.#backend.expired(spec.name, now - spec.maxAgeMs, this.#batchSize);
+        if (ids.length === 0) break;
+        await this.#backend.write(ids.map((id) => ({ kind: 'delete', collection: spec.name, id })));
+        purged += ids.length;
+      }
+    }
+    return purged;
+  }
+
+  /**
+   * Re-seals records still under an older data key with the primary one (and recomputes their
+   * blind indexes), a batch per transaction. Safe to interrupt and run again. Returns how many.
+   *
+   * @example
+   * ```ts
+   * const [, old] = vault.dataKeyIds;
+   * await vault.rotateDataKey(); await store.reencrypt(); await vault.retireDataKey(old);
+   * ```
+   */
+  async reencrypt(): Promise<number> {
+    let moved = 0;
+    for (;;) {
+      const keys = this.#keys();
+      const stale = await this.#backend.staleKeys(keys.primaryKeyId, this.#batchSize);
+      if (stale.length === 0) return moved;
+      const ops = await Promise.all(
+        stale.map(async (stored): Promise<WriteOp> => {
+          const spec = this.#collections.get(stored.collection);
+          if (spec === undefined) return { kind: 'delete', collection: stored.collection, id: stored.id };
+          const record = await decodeRecord(this.#sealer, spec, stored, keys);
+          const { id, ...fields } = record;
+          return {
+            kind: 'put',
+            record: await encodeRecord(this.#sealer, spec, id, fields, keys, stored.storedAt),
+          };
+        }),
+      );
+      await this.#backend.write(ops);
+      moved += ops.length;
+    }
+  }
+
+  /**
+   * Closes the backend.
+   *
+   * @example
+   * ```ts
+   * await store.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    await this.#backend.close();
+  }
+
+  /**
+   * The declaration of a collection (refuses undeclared and `offline: false` ones).
+   *
+   * @example
+   * ```ts
+   * const spec = store.collection('sites');
+   * ```
+   */
+  collection(collection: string): CollectionSpec {
+    return this.#spec(collection);
+  }
+
+  #spec(collection: string): CollectionSpec {
+    const spec = this.#collections.get(collection);
+    if (spec === undefined) throw new UnknownCollectionError(collection);
+    if (spec.offline === false) throw new UnknownCollectionError(collection, 'is offline: false');
+    return spec;
+  }
+
+  #keys(): CodecKeys {
+    const keys = this.#vault.keys();
+    this.#vault.touch();
+    return keys;
+  }
+
+  /** Decodes a page: in one synchronous loop when the sealer allows, else concurrently. */
+  async #decodeAll(
+    spec: CollectionSpec,
+    rows: readonly StoredRecord[],
+    keys: CodecKeys,
+  ): Promise<StoreRecord[]> {
+    if (this.#sealer.sync !== undefined) {
+      const out: StoreRecord[] = [];
+      for (const row of rows) {
+        out.push(
+          decodeRecordSync(this.#sealer, spec, row, keys) ??
+            (await decodeRecord(this.#sealer, spec, row, keys)),
+        );
+      }
+      return out;
+    }
+    return Promise.all(rows.map((r) => decodeRecord(this.#sealer, spec, r, keys)));
+  }
+
+  #isExpired(spec: CollectionSpec, stored: StoredRecord): boolean {
+    return spec.maxAgeMs !== undefined && stored.storedAt < this.#clock.now() - spec.maxAgeMs;
+  }
+}
+
+function matches(spec: CollectionSpec, name: string, actual: unknown, expected: unknown): boolean {
+  if (typeof actual === 'string' && typeof expected === 'string') {
+    const option = fieldOf(spec, name)?.blindIndex;
+    if (typeof option === 'object' && option.caseInsensitive === true) {
+      const norm = (s: string) => s.normalize('NFKC').toLowerCase().normalize('NFKC');
+      return norm(actual) === norm(expected);
+    }
+    return fieldOf(spec, name)?.class === 'sensitive'
+      ? actual.normalize('NFKC') === expected.normalize('NFKC')
+      : actual === expected;
+  }
+  return JSON.stringify(actual) === JSON.stringify(expected);
+}

@@ -1,0 +1,152 @@
+/**
+ * Auto-lock policy: lock after a period without activity, and when the app goes to the
+ * background (at once, or after a grace period). Timers come from the injected clock. Mobile
+ * platforms suspend timers in the background, so the elapsed time is also checked when the app
+ * comes back to the foreground: a timer that never fired still locks.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+
+/** Foreground/background state as the platform reports it. */
+export type AppState = 'active' | 'background';
+
+/**
+ * A source of app-state changes (React Native `AppState`, Capacitor `App`, `visibilitychange`).
+ *
+ * @example
+ * ```ts
+ * const source: AppStateSource = {
+ *   subscribe: (listener) => {
+ *     const onChange = () => listener(document.visibilityState === 'hidden' ? 'background' : 'active');
+ *     document.addEventListener('visibilitychange', onChange);
+ *     return () => document.removeEventListener('visibilitychange', onChange);
+ *   },
+ * };
+ * ```
+ */
+export interface AppStateSource {
+  subscribe(listener: (state: AppState) => void): () => void;
+}
+
+/**
+ * When the vault locks by itself.
+ *
+ * @example
+ * ```ts
+ * const policy: AutoLockPolicy = { idleMs: 5 * 60_000, background: 'immediately' };
+ * ```
+ */
+export interface AutoLockPolicy {
+  /** Lock after this long without `touch()`. Default: never. */
+  readonly idleMs?: number;
+  /** Lock on going to the background: at once, after this many ms, or never. Default `immediately`. */
+  readonly background?: 'immediately' | 'never' | number;
+}
+
+/** Runs an {@link AutoLockPolicy} for one unlocked session. */
+export class AutoLock {
+  #policy: AutoLockPolicy;
+  readonly #clock: Clock;
+  readonly #lock: () => void;
+  #lastActivity = 0;
+  #backgroundedAt: number | undefined;
+  #idleTimer: unknown;
+  #backgroundTimer: unknown;
+  #armed = false;
+
+  constructor(policy: AutoLockPolicy, clock: Clock, lock: () => void) {
+    checkDurations(policy);
+    this.#policy = policy;
+    this.#clock = clock;
+    this.#lock = lock;
+  }
+
+  /** Replaces the policy (e.g. with the server's lock timeout); restarts the idle timer. */
+  setPolicy(policy: AutoLockPolicy): void {
+    checkDurations(policy);
+    this.#policy = policy;
+    if (this.#armed) this.#checkIdle();
+  }
+
+  /** Starts watching after an unlock. */
+  arm(): void {
+    this.#armed = true;
+    this.#backgroundedAt = undefined;
+    this.touch();
+  }
+
+  /** Stops all timers (after a lock). */
+  disarm(): void {
+    this.#armed = false;
+    this.#clock.clearTimeout(this.#idleTimer);
+    this.#clock.clearTimeout(this.#backgroundTimer);
+    this.#idleTimer = undefined;
+    this.#backgroundTimer = undefined;
+  }
+
+  /** The policy in force. */
+  get policy(): AutoLockPolicy {
+    return this.#policy;
+  }
+
+  /** Records user activity. */
+  touch(): void {
+    if (!this.#armed) return;
+    this.#lastActivity = this.#clock.now();
+    const idleMs = this.#policy.idleMs;
+    if (idleMs === undefined) return;
+    this.#clock.clearTimeout(this.#idleTimer);
+    this.#idleTimer = this.#clock.setTimeout(() => this.#checkIdle(), idleMs);
+  }
+
+  /** Reacts to a foreground/background change. */
+  appState(state: AppState): void {
+    if (!this.#armed) return;
+    const background = this.#policy.background ?? 'immediately';
+    if (state === 'background') {
+      if (background === 'never') return;
+      if (background === 'immediately') {
+        this.#fire();
+        return;
+      }
+      this.#backgroundedAt = this.#clock.now();
+      this.#clock.clearTimeout(this.#backgroundTimer);
+      this.#backgroundTimer = this.#clock.setTimeout(() => this.#fire(), background);
+      return;
+    }
+    this.#clock.clearTimeout(this.#backgroundTimer);
+    const since = this.#backgroundedAt;
+    this.#backgroundedAt = undefined;
+    if (typeof background === 'number' && since !== undefined && this.#clock.now() - since >= background) {
+      this.#fire();
+      return;
+    }
+    this.#checkIdle();
+  }
+
+  #checkIdle(): void {
+    const idleMs = this.#policy.idleMs;
+    if (!this.#armed || idleMs === undefined) return;
+    const idle = this.#clock.now() - this.#lastActivity;
+    if (idle >= idleMs) {
+      this.#fire();
+      return;
+    }
+    this.#clock.clearTimeout(this.#idleTimer);
+    this.#idleTimer = this.#clock.setTimeout(() => this.#checkIdle(), idleMs - idle);
+  }
+
+  #fire(): void {
+    if (!this.#armed) return;
+    this.disarm();
+    this.#lock();
+  }
+}
+
+function checkDurations(policy: AutoLockPolicy): void {
+  for (const value of [policy.idleMs, policy.background]) {
+    if (typeof value === 'number' && !(Number.isFinite(value) && value >= 0)) {
+      throw new InvalidArgumentError('auto-lock durations must be finite and non-negative');
+    }
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The vault's persistent state and its encoding: JSON with base64 blobs, validated field by field
+ * on read so that a damaged or foreign record is refused (`corrupt_data`) rather than half-used.
+ * The record holds only wrapped keys and counters, never a key in clear.
+ */
+import { CorruptDataError } from '../../errors.js';
+import { fromBase64, toBase64, utf8Decode, utf8Encode } from '../../lib/bytes.js';
+
+/** A data key wrapped under the vault root key. */
+export interface WrappedDataKey {
+  readonly id: string;
+  readonly wrapped: Uint8Array<ArrayBuffer>;
+}
+
+/** A live vault. `dataKeys[0]` is the primary (sealing) key. */
+export interface LiveState {
+  readonly kind: 'live';
+  readonly installId: string;
+  /** Keystore key name of the current KEK. */
+  readonly kek: string;
+  /** A KEK replaced by a rotation whose deletion is not yet confirmed. */
+  readonly retiredKek?: string;
+  readonly protection: 'keystore' | 'passcode';
+  /** keystore: a core wrapped-key blob of the root key; passcode: that blob sealed under the KEK. */
+  readonly root: Uint8Array<ArrayBuffer>;
+  readonly biometric?: { readonly key: string; readonly root: Uint8Array<ArrayBuffer> };
+  readonly dataKeys: readonly WrappedDataKey[];
+  readonly failedAttempts: number;
+}
+
+/** What remains after a wipe: a tombstone, so the app can tell "wiped" from "never set up". */
+export interface WipedState {
+  readonly kind: 'wiped';
+}
+
+export type VaultState = LiveState | WipedState;
+
+const ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Serialises a state record. */
+export function encodeState(state: VaultState): Uint8Array<ArrayBuffer> {
+  if (state.kind === 'wiped') return utf8Encode(JSON.stringify({ v: 1, wiped: true }));
+  return utf8Encode(
+    JSON.stringify({
+      v: 1,
+      installId: state.installId,
+      kek: state.kek,
+      ...(state.retiredKek === undefined ? {} : { retiredKek: state.retiredKek }),
+      protection: state.protection,
+      root: toBase64(state.root),
+      ...(state.biometric === undefined
+        ? {}
+        : { biometric: { key: state.biometric.key, root: toBase64(state.biometric.root) } }),
+      dataKeys: state.dataKeys.map((k) => ({ id: k.id, wrapped: toBase64(k.wrapped) })),
+      failedAttempts: state.failedAttempts,
+    }),
+  );
+}
+
+function fail(): never {
+  throw new CorruptDataError('vault state is not in the expected format');
+}
+
+function id(value: unknown): string {
+  return typeof value === 'string' && ID.test(value) ? value : fail();
+}
+
+function blob(value: unknown): Uint8Array<ArrayBuffer> {
+  const bytes = typeof value === 'string' ? fromBase64(value) : undefined;
+  return bytes === undefined || bytes.length === 0 ? fail() : bytes;
+}
+
+/** Parses and validates a state record. */
+export function decodeState(record: Uint8Array): VaultState {
+  let raw: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(utf8Decode(record));
+    raw =
+      typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as never) : fail();
+  } catch {
+    fail();
+  }
+  if (raw.v !== 1) fail();
+  if (raw.wiped === true) return { kind: 'wiped' };
+  const protection = raw.protection === 'keystore' || raw.protection === 'passcode' ? raw.protection : fail();
+  const failedAttempts =
+    typeof raw.failedAttempts === 'number' &&
+    Number.isSafeInteger(raw.failedAttempts) &&
+    raw.failedAttempts >= 0
+      ? raw.failedAttempts
+      : fail();
+  const dataKeys = Array.isArray(raw.dataKeys) && raw.dataKeys.length > 0 ? raw.dataKeys : fail();
+  let biometric: LiveState['biometric'];
+  if (raw.biometric !== undefined) {
+    const b = typeof raw.biometric === 'object' && raw.biometric !== null ? (raw.biometric as never) : fail();
+    biometric = { key: id((b as { key: unknown }).key), root: blob((b as { root: unknown }).root) };
+  }
+  return {
+    kind: 'live',
+    installId: id(raw.installId),
+    kek: id(raw.kek),
+    ...(raw.retiredKek === undefined ? {} : { retiredKek: id(raw.retiredKek) }),
+    protection,
+    root: blob(raw.root),
+    ...(biometric === undefined ? {} : { biometric }),
+    dataKeys: dataKeys.map((k: unknown) => {
+      const entry = typeof k === 'object' && k !== null ? (k as { id: unknown; wrapped: unknown }) : fail();
+      return { id: id(entry.id), wrapped: blob(entry.wrapped) };
+    }),
+    failedAttempts,
+  };
+}

@@ -1,0 +1,807 @@
+/**
+ * The vault: one random root key per install, from which the data keys (DEKs) that encrypt the
+ * store are unwrapped. The root key is wrapped by a keystore key and, when the app sets a
+ * passcode, by a passcode key as well (both are then needed: the passcode-wrapped blob is sealed
+ * under the keystore key, so a copied backup without the device's keystore is useless and the
+ * passcode still has to be guessed through Argon2id on a device whose keystore was compromised).
+ * An optional biometric-gated keystore key wraps the root key too, as an alternative to the
+ * passcode. Unlock = unwrap into non-extractable CryptoKeys in memory; lock = forget them.
+ *
+ * Every change of state is one atomic write of the state record (see `storage.ts`), so a passcode
+ * change or a rotation interrupted at any point leaves exactly one working passcode and every data
+ * key readable. Failed passcode attempts are counted before the passcode is tried.
+ * Design notes: docs/client.md, "Vault".
+ */
+import {
+  DecryptionError,
+  deriveDataKeys,
+  generateDataKeyBytes,
+  importDataKey,
+  type KdfFloors,
+  Keyring,
+  open,
+  rewrapDataKey,
+  SealingKey,
+  seal,
+  unwrapDataKey,
+  wrapDataKey,
+} from '@bulwark/core/crypto';
+import { InvalidArgumentError, KeystoreUnsupportedError } from '../errors.js';
+import type { Keystore } from '../keystore/keystore.js';
+import { utf8Encode } from '../lib/bytes.js';
+import { type Clock, systemClock } from '../lib/clock.js';
+import { defaultRandom, type RandomBytes } from '../lib/random.js';
+import { type AppStateSource, AutoLock, type AutoLockPolicy } from './auto-lock.js';
+import {
+  BiometricUnavailableError,
+  PasscodeRequiredError,
+  VaultExistsError,
+  VaultKeyMissingError,
+  VaultLockedError,
+  VaultNotInitializedError,
+  VaultWipedError,
+  WrongPasscodeError,
+} from './errors.js';
+import {
+  decodeState,
+  encodeState,
+  type LiveState,
+  type VaultState,
+  type WrappedDataKey,
+} from './lib/state.js';
+import type { VaultStorage } from './storage.js';
+
+/** Key id of the root key inside its wrapped-key blobs. */
+const ROOT_KEY_ID = 'vault-root';
+/** HKDF info of the key that wraps data keys, derived from the root key. */
+const DEK_WRAP_INFO = 'bulwark/client/v1/dek-wrap';
+const BIOMETRIC_KEY = 'vault.bio';
+
+/**
+ * Options of {@link Vault.open}.
+ *
+ * @example
+ * ```ts
+ * const options: VaultOptions = {
+ *   keystore, storage, maxFailedAttempts: 5, kdf: 'argon2id',
+ *   autoLock: { idleMs: 300_000, background: 'immediately' }, appState,
+ * };
+ * ```
+ */
+export interface VaultOptions {
+  readonly keystore: Keystore;
+  readonly storage: VaultStorage;
+  /** Wrong passcodes in a row that wipe the vault. Default 10 (the server policy may set it). */
+  readonly maxFailedAttempts?: number;
+  /** Passcode KDF for new passcodes. Default `argon2id`. */
+  readonly kdf?: 'argon2id' | 'pbkdf2';
+  /** KDF floors; wrapped keys weaker than these are refused (`kdf_too_weak`). */
+  readonly kdfFloors?: Partial<KdfFloors>;
+  readonly autoLock?: AutoLockPolicy;
+  readonly appState?: AppStateSource;
+  readonly clock?: Clock;
+  readonly random?: RandomBytes;
+}
+
+/**
+ * The keys of an unlocked vault, as the encrypted store uses them.
+ *
+ * @example
+ * ```ts
+ * const { keyring, blindIndexKeys, primaryKeyId } = vault.keys();
+ * ```
+ */
+export interface VaultKeys {
+  /** Seals with the primary data key's sealing subkey; opens with every data key's. */
+  readonly keyring: Keyring;
+  /** Blind-index subkey per data key id. */
+  readonly blindIndexKeys: ReadonlyMap<string, CryptoKey>;
+  readonly primaryKeyId: string;
+  /** Random id of this install, bound into the AAD of vault-level blobs. */
+  readonly installId: string;
+}
+
+/** Where the vault is. */
+export type VaultStatus = 'uninitialized' | 'locked' | 'unlocked' | 'wiped';
+
+/**
+ * The vault of one install.
+ *
+ * @example
+ * ```ts
+ * const vault = await Vault.open({ keystore, storage });
+ * if (vault.status === 'uninitialized') await vault.initialize({ passcode: '482916' });
+ * else await vault.unlock('482916');
+ * const keys = vault.keys();
+ * vault.lock();
+ * ```
+ */
+export class Vault {
+  readonly #keystore: Keystore;
+  readonly #storage: VaultStorage;
+  #maxFailedAttempts: number;
+  readonly #kdf: 'argon2id' | 'pbkdf2';
+  readonly #floors: Partial<KdfFloors>;
+  readonly #random: RandomBytes;
+  readonly #autoLock: AutoLock;
+  readonly #unsubscribe: (() => void) | undefined;
+  readonly #lockListeners = new Set<() => void>();
+  readonly #wipeListeners = new Set<() => Promise<void> | void>();
+  #state: VaultState | undefined;
+  #keys: (VaultKeys & { dekWrapKey: CryptoKey }) | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(options: VaultOptions, state: VaultState | undefined) {
+    this.#keystore = options.keystore;
+    this.#storage = options.storage;
+    const max = options.maxFailedAttempts ?? 10;
+    if (!Number.isSafeInteger(max) || max < 1)
+      throw new InvalidArgumentError('maxFailedAttempts must be >= 1');
+    this.#maxFailedAttempts = max;
+    this.#kdf = options.kdf ?? 'argon2id';
+    this.#floors = options.kdfFloors ?? {};
+    this.#random = options.random ?? defaultRandom;
+    this.#autoLock = new AutoLock(options.autoLock ?? {}, options.clock ?? systemClock, () => this.lock());
+    this.#unsubscribe = options.appState?.subscribe((s) => this.#autoLock.appState(s));
+    this.#state = state;
+  }
+
+  /**
+   * Opens the vault of this install (locked), finishing any key rotation a crash interrupted.
+   *
+   * @example
+   * ```ts
+   * const vault = await Vault.open({ keystore: await IndexedDbKeystore.open(), storage: await IndexedDbVaultStorage.open() });
+   * ```
+   */
+  static async open(options: VaultOptions): Promise<Vault> {
+    const record = await options.storage.read();
+    const vault = new Vault(options, record === undefined ? undefined : decodeState(record));
+    await vault.#serial(() => vault.#finishKekRetirement());
+    return vault;
+  }
+
+  /** Where the vault is. */
+  get status(): VaultStatus {
+    if (this.#state === undefined) return 'uninitialized';
+    if (this.#state.kind === 'wiped') return 'wiped';
+    return this.#keys === undefined ? 'locked' : 'unlocked';
+  }
+
+  /** Whether unlocking needs a passcode. */
+  get hasPasscode(): boolean {
+    return this.#state?.kind === 'live' && this.#state.protection === 'passcode';
+  }
+
+  /** Whether biometric unlock is set up (it may still fail if the enrolment changed). */
+  get hasBiometrics(): boolean {
+    return this.#state?.kind === 'live' && this.#state.biometric !== undefined;
+  }
+
+  /** Wrong passcodes left before the vault wipes itself. */
+  get attemptsLeft(): number {
+    const failed = this.#state?.kind === 'live' ? this.#state.failedAttempts : 0;
+    return Math.max(0, this.#maxFailedAttempts - failed);
+  }
+
+  /**
+   * Applies the settings of the server's verified device policy: the idle lock timeout and the
+   * wrong-passcode limit. Only ever as strict as the server says; `0` leaves a setting as it is.
+   * A lower limit takes effect at the next attempt (a vault already past it wipes then).
+   *
+   * @example
+   * ```ts
+   * const transport = new Transport({ ...options, onPolicy: (settings) => vault.applySettings(settings) });
+   * ```
+   */
+  applySettings(settings: { readonly lockTimeoutSeconds: number; readonly failedUnlockLimit: number }): void {
+    const { lockTimeoutSeconds, failedUnlockLimit } = settings;
+    for (const value of [lockTimeoutSeconds, failedUnlockLimit]) {
+      if (!Number.isSafeInteger(value) || value < 0) {
+        throw new InvalidArgumentError('policy settings must be non-negative integers');
+      }
+    }
+    if (failedUnlockLimit > 0) this.#maxFailedAttempts = failedUnlockLimit;
+    if (lockTimeoutSeconds > 0) {
+      this.#autoLock.setPolicy({ ...this.#autoLock.policy, idleMs: lockTimeoutSeconds * 1000 });
+    }
+  }
+
+  /**
+   * Creates the vault of a new install (or after a wipe) and leaves it unlocked.
+   *
+   * @example
+   * ```ts
+   * await vault.initialize({ passcode: '482916' }); // or initialize() for keystore-only protection
+   * ```
+   */
+  initialize(options: { readonly passcode?: string } = {}): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#state?.kind === 'live') throw new VaultExistsError();
+      const installId = `i-${hex(this.#random(12))}`;
+      const kek = 'vault.kek.1';
+      const kekKey = await this.#keystore.createKey(kek);
+      const rootRaw = generateDataKeyBytes({ random: this.#random });
+      const dekRaw = generateDataKeyBytes({ random: this.#random });
+      try {
+        let root: Uint8Array<ArrayBuffer>;
+        if (options.passcode === undefined) {
+          root = await wrapDataKey(rootRaw, ROOT_KEY_ID, { kind: 'keystore', kekId: kek, key: kekKey });
+        } else {
+          const inner = await wrapDataKey(rootRaw, ROOT_KEY_ID, this.#passcodeSpec(options.passcode), {
+            floors: this.#floors,
+          });
+          root = await sealRoot(kek, kekKey, inner, installId);
+        }
+        const dekWrapKey = await deriveDekWrapKey(await importDataKey(rootRaw));
+        const dekId = `dek-${hex(this.#random(8))}`;
+        const wrapped = await wrapDataKey(dekRaw, dekId, {
+          kind: 'keystore',
+          kekId: ROOT_KEY_ID,
+          key: dekWrapKey,
+        });
+        const state: LiveState = {
+          kind: 'live',
+          installId,
+          kek,
+          protection: options.passcode === undefined ? 'keystore' : 'passcode',
+          root,
+          dataKeys: [{ id: dekId, wrapped }],
+          failedAttempts: 0,
+        };
+        await this.#write(state);
+        await this.#becomeUnlocked(state, dekWrapKey);
+      } finally {
+        rootRaw.fill(0);
+        dekRaw.fill(0);
+      }
+    });
+  }
+
+  /**
+   * Unlocks with the passcode (or without one for a keystore-only vault). A wrong passcode
+   * counts before it is tried; the last allowed wrong passcode wipes the vault.
+   *
+   * @example
+   * ```ts
+   * try { await vault.unlock(passcode); } catch (err) {
+   *   if (err instanceof WrongPasscodeError) console.log(err.attemptsLeft);
+   * }
+   * ```
+   */
+  unlock(passcode?: string): Promise<void> {
+    return this.#serial(async () => {
+      const state = this.#live();
+      if (this.#keys !== undefined) return;
+      if (state.protection === 'keystore') {
+        if (passcode !== undefined) throw new PasscodeRequiredError('this vault has no passcode');
+        const kekKey = await this.#kekKey(state);
+        let rootKey: CryptoKey;
+        try {
+          rootKey = (await unwrapDataKey(state.root, { keystoreKey: kekKey })).dataKey;
+        } catch (err) {
+          if (err instanceof DecryptionError) throw new VaultKeyMissingError();
+          throw err;
+        }
+        await this.#becomeUnlocked(state, await deriveDekWrapKey(rootKey));
+        return;
+      }
+      if (passcode === undefined) throw new PasscodeRequiredError();
+      const inner = await this.#openRoot(state);
+      const rootKey = await this.#attempt(state, () =>
+        unwrapDataKey(inner, { passcode }, { floors: this.#floors }).then((r) => r.dataKey),
+      );
+      await this.#becomeUnlocked(this.#live(), await deriveDekWrapKey(rootKey));
+    });
+  }
+
+  /**
+   * Unlocks with the biometric-gated keystore entry; the platform shows its prompt.
+   *
+   * @example
+   * ```ts
+   * await vault.unlockWithBiometrics('Unlock your inspections').catch(() => askPasscode());
+   * ```
+   */
+  unlockWithBiometrics(prompt?: string): Promise<void> {
+    return this.#serial(async () => {
+      const state = this.#live();
+      if (this.#keys !== undefined) return;
+      const biometric = state.biometric;
+      if (biometric === undefined) throw new BiometricUnavailableError();
+      let bioKey: CryptoKey | undefined;
+      try {
+        bioKey = await this.#keystore.getKey(biometric.key, prompt === undefined ? {} : { prompt });
+      } catch (cause) {
+        throw new BiometricUnavailableError({ cause });
+      }
+      if (bioKey === undefined) {
+        const { biometric: _dropped, ...rest } = state;
+        await this.#write(rest);
+        throw new BiometricUnavailableError();
+      }
+      let rootKey: CryptoKey;
+      try {
+        rootKey = (await unwrapDataKey(biometric.root, { keystoreKey: bioKey })).dataKey;
+      } catch (cause) {
+        throw new BiometricUnavailableError({ cause });
+      }
+      if (state.failedAttempts !== 0) await this.#write({ ...state, failedAttempts: 0 });
+      await this.#becomeUnlocked(this.#live(), await deriveDekWrapKey(rootKey));
+    });
+  }
+
+  /**
+   * Forgets every key. Listeners registered with `onLock` run (the store drops its caches).
+   *
+   * @example
+   * ```ts
+   * onLogout(() => vault.lock());
+   * ```
+   */
+  lock(): void {
+    if (this.#keys === undefined) return;
+    this.#keys = undefined;
+    this.#autoLock.disarm();
+    for (const listener of this.#lockListeners) listener();
+  }
+
+  /**
+   * Reports user activity to the idle auto-lock.
+   *
+   * @example
+   * ```ts
+   * document.addEventListener('pointerdown', () => vault.touch());
+   * ```
+   */
+  touch(): void {
+    this.#autoLock.touch();
+  }
+
+  /**
+   * The keys of the unlocked vault.
+   *
+   * @example
+   * ```ts
+   * const { keyring } = vault.keys(); // throws VaultLockedError when locked
+   * ```
+   */
+  keys(): VaultKeys {
+    if (this.#state?.kind === 'wiped') throw new VaultWipedError();
+    const keys = this.#keys;
+    if (keys === undefined) throw new VaultLockedError();
+    return {
+      keyring: keys.keyring,
+      blindIndexKeys: keys.blindIndexKeys,
+      primaryKeyId: keys.primaryKeyId,
+      installId: keys.installId,
+    };
+  }
+
+  /**
+   * Calls `listener` whenever the vault locks. Returns a function that unsubscribes.
+   *
+   * @example
+   * ```ts
+   * const off = vault.onLock(() => router.go('/unlock'));
+   * ```
+   */
+  onLock(listener: () => void): () => void {
+    this.#lockListeners.add(listener);
+    return () => this.#lockListeners.delete(listener);
+  }
+
+  /**
+   * Registers data to destroy on wipe (after the keys). Returns a function that unsubscribes.
+   *
+   * @example
+   * ```ts
+   * vault.onWipe(() => store.destroy());
+   * ```
+   */
+  onWipe(listener: () => Promise<void> | void): () => void {
+    this.#wipeListeners.add(listener);
+    return () => this.#wipeListeners.delete(listener);
+  }
+
+  /**
+   * Replaces the passcode. The current passcode counts as an attempt. Crash-safe: one atomic
+   * write switches from the old passcode to the new one.
+   *
+   * @example
+   * ```ts
+   * await vault.changePasscode('482916', 'correct horse battery');
+   * ```
+   */
+  changePasscode(current: string, next: string): Promise<void> {
+    return this.#serial(async () => {
+      const state = this.#live();
+      if (state.protection !== 'passcode')
+        throw new PasscodeRequiredError('this vault has no passcode to change');
+      const inner = await this.#openRoot(state);
+      const nextInner = await this.#attempt(state, () =>
+        rewrapDataKey(inner, { passcode: current }, this.#passcodeSpec(next), { floors: this.#floors }),
+      );
+      const kekKey = await this.#kekKey(state);
+      const after = this.#live();
+      await this.#write({ ...after, root: await sealRoot(after.kek, kekKey, nextInner, after.installId) });
+    });
+  }
+
+  /**
+   * Adds a passcode to a keystore-only vault.
+   *
+   * @example
+   * ```ts
+   * await vault.setPasscode('482916');
+   * ```
+   */
+  setPasscode(passcode: string): Promise<void> {
+    return this.#serial(async () => {
+      const state = this.#live();
+      if (state.protection === 'passcode') throw new PasscodeRequiredError('use changePasscode');
+      const kekKey = await this.#kekKey(state);
+      const inner = await rewrapDataKey(state.root, { keystoreKey: kekKey }, this.#passcodeSpec(passcode), {
+        floors: this.#floors,
+      });
+      await this.#write({
+        ...state,
+        protection: 'passcode',
+        root: await sealRoot(state.kek, kekKey, inner, state.installId),
+      });
+    });
+  }
+
+  /**
+   * Removes the passcode (and biometric unlock, which only stands in for it).
+   *
+   * @example
+   * ```ts
+   * await vault.removePasscode('482916');
+   * ```
+   */
+  removePasscode(current: string): Promise<void> {
+    return this.#serial(async () => {
+      const state = this.#live();
+      if (state.protection !== 'passcode') throw new PasscodeRequiredError('this vault has no passcode');
+      const inner = await this.#openRoot(state);
+      const kekKey = await this.#kekKey(state);
+      const root = await this.#attempt(state, () =>
+        rewrapDataKey(
+          inner,
+          { passcode: current },
+          { kind: 'keystore', kekId: state.kek, key: kekKey },
+          {
+            floors: this.#floors,
+          },
+        ),
+      );
+      const { biometric, ...rest } = this.#live();
+      await this.#write({ ...rest, protection: 'keystore', root });
+      if (biometric !== undefined) await this.#keystore.deleteKey(biometric.key).catch(() => undefined);
+    });
+  }
+
+  /**
+   * Sets up biometric unlock (platforms whose keystore has biometric entries). Needs the
+   * passcode, which counts as an attempt.
+   *
+   * @example
+   * ```ts
+   * if (keystore.protection.biometrics) await vault.enableBiometrics(passcode);
+   * ```
+   */
+  enableBiometrics(passcode: string): Promise<void> {
+    return this.#serial(async () => {
+      const state = this.#live();
+      if (!this.#keystore.protection.biometrics) {
+        throw new KeystoreUnsupportedError('this keystore has no biometric entries');
+      }
+      if (state.protection !== 'passcode') throw new PasscodeRequiredError('set a passcode first');
+      const inner = await this.#openRoot(state);
+      const bioKey = await this.#keystore.createKey(BIOMETRIC_KEY, { requireBiometrics: true });
+      const root = await this.#attempt(state, () =>
+        rewrapDataKey(
+          inner,
+          { passcode },
+          { kind: 'keystore', kekId: BIOMETRIC_KEY, key: bioKey },
+          {
+            floors: this.#floors,
+          },
+        ),
+      );
+      await this.#write({ ...this.#live(), biometric: { key: BIOMETRIC_KEY, root } });
+    });
+  }
+
+  /**
+   * Turns biometric unlock off and destroys its keystore entry.
+   *
+   * @example
+   * ```ts
+   * await vault.disableBiometrics();
+   * ```
+   */
+  disableBiometrics(): Promise<void> {
+    return this.#serial(async () => {
+      const { biometric, ...rest } = this.#live();
+      if (biometric === undefined) return;
+      await this.#write(rest);
+      await this.#keystore.deleteKey(biometric.key);
+    });
+  }
+
+  /**
+   * Replaces the keystore key that wraps the root key. Crash-safe: the new key is created, one
+   * write switches to it, then the old key is destroyed (and a crash before that is finished on
+   * the next `open`).
+   *
+   * @example
+   * ```ts
+   * await vault.rotateKeystoreKey();
+   * ```
+   */
+  rotateKeystoreKey(): Promise<void> {
+    return this.#serial(async () => {
+      await this.#finishKekRetirement();
+      const state = this.#live();
+      const oldKey = await this.#kekKey(state);
+      const generation = Number(state.kek.slice('vault.kek.'.length));
+      const nextName = `vault.kek.${Number.isSafeInteger(generation) ? generation + 1 : 1}`;
+      const nextKey = await this.#keystore.createKey(nextName);
+      let root: Uint8Array<ArrayBuffer>;
+      if (state.protection === 'keystore') {
+        root = await rewrapDataKey(
+          state.root,
+          { keystoreKey: oldKey },
+          { kind: 'keystore', kekId: nextName, key: nextKey },
+        );
+      } else {
+        const inner = await this.#openRoot(state);
+        root = await sealRoot(nextName, nextKey, inner, state.installId);
+      }
+      await this.#write({ ...state, kek: nextName, retiredKek: state.kek, root });
+      await this.#finishKekRetirement();
+    });
+  }
+
+  /**
+   * Makes a fresh data key the primary one (new data is sealed under it). Older keys still open
+   * what they sealed until `retireDataKey` after the store has re-encrypted. Needs the vault
+   * unlocked; one atomic write.
+   *
+   * @example
+   * ```ts
+   * const id = await vault.rotateDataKey();
+   * await store.reencrypt(); // then vault.retireDataKey(oldId)
+   * ```
+   */
+  rotateDataKey(): Promise<string> {
+    return this.#serial(async () => {
+      const state = this.#live();
+      const keys = this.#unlockedKeys();
+      const raw = generateDataKeyBytes({ random: this.#random });
+      try {
+        const id = `dek-${hex(this.#random(8))}`;
+        const wrapped = await wrapDataKey(raw, id, {
+          kind: 'keystore',
+          kekId: ROOT_KEY_ID,
+          key: keys.dekWrapKey,
+        });
+        const next: LiveState = { ...state, dataKeys: [{ id, wrapped }, ...state.dataKeys] };
+        await this.#write(next);
+        await this.#becomeUnlocked(next, keys.dekWrapKey);
+        return id;
+      } finally {
+        raw.fill(0);
+      }
+    });
+  }
+
+  /**
+   * Forgets an old data key after nothing is sealed under it any more.
+   *
+   * @example
+   * ```ts
+   * await vault.retireDataKey(oldId);
+   * ```
+   */
+  retireDataKey(id: string): Promise<void> {
+    return this.#serial(async () => {
+      const state = this.#live();
+      const keys = this.#unlockedKeys();
+      if (state.dataKeys[0]?.id === id)
+        throw new InvalidArgumentError('the primary data key cannot be retired');
+      if (!state.dataKeys.some((k) => k.id === id)) return;
+      const next: LiveState = { ...state, dataKeys: state.dataKeys.filter((k) => k.id !== id) };
+      await this.#write(next);
+      await this.#becomeUnlocked(next, keys.dekWrapKey);
+    });
+  }
+
+  /** Ids of the data keys, primary first. */
+  get dataKeyIds(): string[] {
+    return this.#state?.kind === 'live' ? this.#state.dataKeys.map((k) => k.id) : [];
+  }
+
+  /**
+   * Crypto-shreds the vault: destroys the keystore keys first, then the wrapped keys (a tombstone
+   * replaces the state), then runs the `onWipe` listeners that delete the data.
+   *
+   * @example
+   * ```ts
+   * await vault.wipe();
+   * ```
+   */
+  wipe(): Promise<void> {
+    return this.#serial(() => this.#wipe());
+  }
+
+  /**
+   * Stops listening to app-state changes and locks.
+   *
+   * @example
+   * ```ts
+   * vault.close();
+   * ```
+   */
+  close(): void {
+    this.lock();
+    this.#unsubscribe?.();
+  }
+
+  async #wipe(): Promise<void> {
+    this.lock();
+    const state = this.#state;
+    if (state?.kind === 'live') {
+      const names = new Set([state.kek, state.retiredKek, state.biometric?.key, BIOMETRIC_KEY]);
+      for (const name of names) if (name !== undefined) await this.#keystore.deleteKey(name);
+    }
+    await this.#write({ kind: 'wiped' });
+    for (const listener of this.#wipeListeners) await listener();
+  }
+
+  /** Counts an attempt, persists the count, then runs `attempt`; wipes at the limit. */
+  async #attempt<T>(state: LiveState, attempt: () => Promise<T>): Promise<T> {
+    if (state.failedAttempts >= this.#maxFailedAttempts) {
+      await this.#wipe();
+      throw new VaultWipedError();
+    }
+    const counted: LiveState = { ...state, failedAttempts: state.failedAttempts + 1 };
+    await this.#write(counted);
+    let result: T;
+    try {
+      result = await attempt();
+    } catch (err) {
+      if (!(err instanceof DecryptionError)) throw err;
+      if (counted.failedAttempts >= this.#maxFailedAttempts) {
+        await this.#wipe();
+        throw new VaultWipedError();
+      }
+      throw new WrongPasscodeError(this.#maxFailedAttempts - counted.failedAttempts);
+    }
+    await this.#write({ ...counted, failedAttempts: 0 });
+    return result;
+  }
+
+  async #openRoot(state: LiveState): Promise<Uint8Array<ArrayBuffer>> {
+    const kekKey = await this.#kekKey(state);
+    try {
+      return await open(
+        new Map([[state.kek, new SealingKey(state.kek, kekKey)]]),
+        state.root,
+        rootContext(state.installId),
+      );
+    } catch (err) {
+      if (err instanceof DecryptionError) throw new VaultKeyMissingError();
+      throw err;
+    }
+  }
+
+  async #kekKey(state: LiveState): Promise<CryptoKey> {
+    const key = await this.#keystore.getKey(state.kek);
+    if (key === undefined) throw new VaultKeyMissingError();
+    return key;
+  }
+
+  async #becomeUnlocked(state: LiveState, dekWrapKey: CryptoKey): Promise<void> {
+    const sealingKeys: SealingKey[] = [];
+    const blindIndexKeys = new Map<string, CryptoKey>();
+    for (const entry of state.dataKeys) {
+      const { sealingKey, blindIndexKey } = await unwrapDek(entry, dekWrapKey);
+      sealingKeys.push(sealingKey);
+      blindIndexKeys.set(entry.id, blindIndexKey);
+    }
+    const [primary, ...others] = sealingKeys;
+    if (primary === undefined) throw new VaultKeyMissingError();
+    const wasLocked = this.#keys === undefined;
+    this.#keys = {
+      keyring: new Keyring(primary, others),
+      blindIndexKeys,
+      primaryKeyId: primary.id,
+      installId: state.installId,
+      dekWrapKey,
+    };
+    if (wasLocked) this.#autoLock.arm();
+  }
+
+  #unlockedKeys(): VaultKeys & { dekWrapKey: CryptoKey } {
+    if (this.#keys === undefined) throw new VaultLockedError();
+    return this.#keys;
+  }
+
+  async #finishKekRetirement(): Promise<void> {
+    const state = this.#state;
+    if (state?.kind !== 'live' || state.retiredKek === undefined) return;
+    await this.#keystore.deleteKey(state.retiredKek);
+    const { retiredKek: _done, ...rest } = state;
+    await this.#write(rest);
+  }
+
+  #live(): LiveState {
+    const state = this.#state;
+    if (state === undefined) throw new VaultNotInitializedError();
+    if (state.kind === 'wiped') throw new VaultWipedError();
+    return state;
+  }
+
+  async #write(state: VaultState): Promise<void> {
+    await this.#storage.write(encodeState(state));
+    this.#state = state;
+  }
+
+  #passcodeSpec(passcode: string): { kind: 'argon2id' | 'pbkdf2'; passcode: string } {
+    if (typeof passcode !== 'string' || passcode.length === 0) {
+      throw new InvalidArgumentError('the passcode must be a non-empty string');
+    }
+    return { kind: this.#kdf, passcode };
+  }
+
+  #serial<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(operation, operation);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function rootContext(installId: string): { purpose: string; install: string } {
+  return { purpose: 'bulwark.vault.root', install: installId };
+}
+
+async function sealRoot(
+  kek: string,
+  kekKey: CryptoKey,
+  inner: Uint8Array<ArrayBuffer>,
+  installId: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return seal(new SealingKey(kek, kekKey), inner, rootContext(installId));
+}
+
+async function deriveDekWrapKey(rootKey: CryptoKey): Promise<CryptoKey> {
+  return globalThis.crypto.subtle.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8Encode(DEK_WRAP_INFO) },
+    rootKey,
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['encrypt', 'decrypt', 'unwrapKey'],
+  );
+}
+
+async function unwrapDek(
+  entry: WrappedDataKey,
+  dekWrapKey: CryptoKey,
+): Promise<{ sealingKey: SealingKey; blindIndexKey: CryptoKey }> {
+  try {
+    const { keyId, dataKey } = await unwrapDataKey(entry.wrapped, { keystoreKey: dekWrapKey });
+    return deriveDataKeys(dataKey, keyId);
+  } catch (err) {
+    if (err instanceof DecryptionError) throw new VaultKeyMissingError();
+    throw err;
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
+}

@@ -1,0 +1,175 @@
+/**
+ * End to end against the real Bulwark server (packages/server, in-process on loopback): enroll
+ * with a posture report and DPoP, verify the signed device policy, call an authenticated route,
+ * get revoked by an admin, wipe (keys first, then data), have the signed wipe receipt accepted,
+ * and see the old tokens refused. The server's data and sync routes are not part of it yet; the
+ * sync engine is tested against a fake server speaking the same protocol (sync.test.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp, createServerContext, createUser, openDatabase } from '@bulwark/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BackendVaultStorage,
+  DeviceKey,
+  EncryptedStore,
+  KeystoreDeviceKeyStorage,
+  MemorySessionStore,
+  SecureItems,
+  SecureItemsSessionStore,
+  Transport,
+  Vault,
+  Wiper,
+} from '../src/index.js';
+import { FileKeystore, nodeSealer, SqliteBackend } from '../src/node/index.js';
+import { canary, scan } from './fakes/canary.js';
+import { sites } from './fakes/store-world.js';
+
+const posture = {
+  report: async () => ({
+    platform: 'electron',
+    osVersion: '30.0',
+    appVersion: '1.4.0',
+    posture: { rooted: false, screenLock: true, emulator: false },
+  }),
+};
+
+let server: { url: string; close: () => Promise<void>; db: Awaited<ReturnType<typeof openDatabase>> };
+
+beforeAll(async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'bulwark-e2e-server-'));
+  const db = await openDatabase({ dataDir });
+  const ctx = await createServerContext({
+    db: db.db,
+    cache: db.cache,
+    auth: { passwords: { maxConcurrentHashes: 2, maxQueuedHashes: 64 } },
+  });
+  const deps = { db: ctx.db, passwords: ctx.passwords, rules: ctx.config.passwords, now: ctx.now };
+  await createUser(deps, { username: 'ada', password: 'correct horse battery staple', role: 'user' });
+  await createUser(deps, { username: 'root', password: 'an admin passphrase of some length', role: 'admin' });
+  const app = await buildApp({ db: db.db, context: ctx, logger: false });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  server = {
+    url: address,
+    db,
+    close: async () => {
+      await app.close();
+      await ctx.audit.flush();
+      await db.close();
+    },
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await server.close();
+});
+
+describe('SDK against the real server', () => {
+  it('enrolls, works, gets revoked, wipes, and its receipt is accepted', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'bulwark-e2e-device-'));
+    const keystore = await FileKeystore.open({ path: join(folder, 'keystore.json') });
+    const backend = await SqliteBackend.open({ path: join(folder, 'store.db') });
+    const vault = await Vault.open({ keystore, storage: new BackendVaultStorage(backend) });
+    await vault.initialize({ passcode: '482916' });
+    const store = await EncryptedStore.open({ backend, vault, collections: [sites], sealer: nodeSealer });
+    const deviceKeys = new KeystoreDeviceKeyStorage(keystore);
+    const deviceKey = await deviceKeys.create();
+    const sessions = new SecureItemsSessionStore(new SecureItems(keystore));
+    const deviceId = randomUUID();
+    let wiper: Wiper | undefined;
+    const wipes: unknown[] = [];
+    const transport = new Transport({
+      baseUrl: server.url,
+      devMode: true,
+      deviceKey,
+      sessions,
+      posture,
+      onDeviceRevoked: async () => {
+        wipes.push(await wiper?.wipe('device_revoked'));
+      },
+    });
+    wiper = new Wiper({ vault, keystore, deviceKeys, deviceKey, deviceId, transport });
+
+    const { user, settings } = await transport.login({
+      username: 'ada',
+      password: 'correct horse battery staple',
+      deviceId,
+    });
+    expect(user.username).toBe('ada');
+    expect(settings.offlineGraceSeconds).toBeGreaterThan(0);
+    const me = await transport.request<{ deviceId: string }>('GET', '/me');
+    expect(me.deviceId).toBe(deviceId);
+    await transport.refresh();
+    const oldSession = await sessions.load();
+
+    const secrets = [canary(), canary()];
+    await store.put('sites', { id: 's1', name: 'Depot', residentPhone: secrets[0], notes: secrets[1] });
+
+    // An admin revokes the device from another device.
+    const admin = new Transport({
+      baseUrl: server.url,
+      devMode: true,
+      deviceKey: await DeviceKey.generate(),
+      sessions: new MemorySessionStore(),
+      posture,
+    });
+    await admin.login({
+      username: 'root',
+      password: 'an admin passphrase of some length',
+      deviceId: randomUUID(),
+    });
+    await admin.request('POST', `/admin/devices/${deviceId}/revoke`, { reason: 'stolen' });
+
+    await expect(transport.request('GET', '/me')).rejects.toMatchObject({
+      code: 'device_revoked',
+      status: 403,
+    });
+    expect(wipes).toEqual([{ reason: 'device_revoked', receiptSent: true }]);
+    const row = await server.db.db
+      .selectFrom('devices')
+      .select(['status'])
+      .where('id', '=', deviceId)
+      .executeTakeFirst();
+    expect(row?.status).toBe('wipe_confirmed');
+
+    // Nothing local opens, no canary is left, the old refresh token is refused by the server.
+    expect(await scan(folder, secrets)).toEqual([]);
+    const reopened = await Vault.open({
+      keystore: await FileKeystore.open({ path: join(folder, 'keystore.json') }),
+      storage: new BackendVaultStorage(await SqliteBackend.open({ path: join(folder, 'store.db') })),
+    });
+    await expect(reopened.unlock('482916')).rejects.toMatchObject({ code: 'vault_not_initialized' });
+    const replaySessions = new MemorySessionStore();
+    await replaySessions.save(oldSession as NonNullable<typeof oldSession>);
+    const stale = new Transport({
+      baseUrl: server.url,
+      devMode: true,
+      deviceKey,
+      sessions: replaySessions,
+      posture,
+    });
+    const error = await stale.refresh().catch((e: unknown) => e);
+    expect((error as { status?: number }).status).toBeGreaterThanOrEqual(400);
+    expect(['device_revoked', 'session_revoked', 'refresh_token_reused', 'invalid_refresh_token']).toContain(
+      (error as { code?: string }).code,
+    );
+  });
+
+  it('surfaces a refused login with the server code', async () => {
+    const transport = new Transport({
+      baseUrl: server.url,
+      devMode: true,
+      deviceKey: await DeviceKey.generate(),
+      sessions: new MemorySessionStore(),
+      posture,
+    });
+    await expect(
+      transport.login({ username: 'ada', password: 'wrong password here', deviceId: randomUUID() }),
+    ).rejects.toMatchObject({
+      code: 'invalid_credentials',
+      status: 401,
+    });
+  });
+});

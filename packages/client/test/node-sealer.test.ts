@@ -1,0 +1,148 @@
+/**
+ * The node:crypto sealer must be core's envelope and blind index byte for byte: each side opens
+ * what the other sealed, blind indexes are equal, and every failure raises core's error.
+ */
+import {
+  blindIndex,
+  deriveDataKeys,
+  generateDataKeyBytes,
+  importDataKey,
+  Keyring,
+  open,
+  seal,
+} from '@bulwark/core/crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { nodeSealer } from '../src/node/index.js';
+
+async function keys(id = 'dek-1') {
+  return deriveDataKeys(await importDataKey(generateDataKeyBytes()), id);
+}
+
+describe('node:crypto sealer is format-compatible with core', () => {
+  it('opens what core sealed and core opens what it sealed, for any plaintext and context', async () => {
+    const { sealingKey } = await keys();
+    const keyring = new Keyring(sealingKey);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.string({ maxLength: 40 }).filter((s) => s.isWellFormed()),
+        fc.integer({ min: 0, max: 1000 }),
+        async (bytes, recordId, schemaVersion) => {
+          const plaintext = new Uint8Array(bytes);
+          const context = { collection: 'c', recordId, field: '$sensitive', schemaVersion };
+          expect(await open(keyring, await nodeSealer.seal(sealingKey, plaintext, context), context)).toEqual(
+            plaintext,
+          );
+          expect(await nodeSealer.open(keyring, await seal(sealingKey, plaintext, context), context)).toEqual(
+            plaintext,
+          );
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('encodes any context exactly as core does (sealed by one side, opened by the other)', async () => {
+    const { sealingKey } = await keys();
+    const keyring = new Keyring(sealingKey);
+    const key = fc.oneof(
+      fc.constantFrom('collection', 'field', 'recordId', 'schemaVersion', 'index', 'a', 'ä'),
+      fc.string({ minLength: 1, maxLength: 8 }),
+    );
+    const value = fc.oneof(
+      fc.string({ maxLength: 80 }).filter((v) => v.isWellFormed()),
+      fc.integer(),
+      fc.constant(-0),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(
+          key.filter((k) => k.isWellFormed()),
+          value,
+          { minKeys: 1, maxKeys: 8 },
+        ),
+        async (context) => {
+          const plaintext = new Uint8Array([1, 2, 3]);
+          expect(await open(keyring, await nodeSealer.seal(sealingKey, plaintext, context), context)).toEqual(
+            plaintext,
+          );
+          expect(await nodeSealer.open(keyring, await seal(sealingKey, plaintext, context), context)).toEqual(
+            plaintext,
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses the contexts core refuses, with core errors', async () => {
+    const { sealingKey } = await keys();
+    for (const context of [
+      { recordId: 'a\uD800' },
+      { recordId: 'x'.repeat(4097) },
+      { schemaVersion: 1.5 },
+      { ['k'.repeat(129)]: 'v' },
+    ]) {
+      await expect(nodeSealer.seal(sealingKey, new Uint8Array(1), context)).rejects.toMatchObject({
+        code: 'crypto_parameters',
+      });
+      await expect(seal(sealingKey, new Uint8Array(1), context)).rejects.toMatchObject({
+        code: 'crypto_parameters',
+      });
+    }
+  });
+
+  it('counts seals against the key usage limit like core', async () => {
+    const { sealingKey } = await keys();
+    const before = sealingKey.sealCount;
+    await nodeSealer.seal(sealingKey, new Uint8Array(1), { a: 1 });
+    expect(sealingKey.sealCount).toBe(before + 1);
+  });
+
+  it('refuses any changed byte, another context, another key and another format with core errors', async () => {
+    const { sealingKey } = await keys();
+    const other = await keys('dek-1');
+    const context = { collection: 'c', recordId: 'r', field: 'f', schemaVersion: 1 };
+    const envelope = await nodeSealer.seal(sealingKey, new TextEncoder().encode('secret'), context);
+    const keyring = new Keyring(sealingKey);
+    for (let i = 0; i < envelope.length; i++) {
+      const bad = new Uint8Array(envelope);
+      bad[i] = (bad[i] as number) ^ 0x01;
+      const error = await nodeSealer.open(keyring, bad, context).catch((e: unknown) => e);
+      expect(['decryption_failed', 'crypto_parameters']).toContain((error as { code: string }).code);
+    }
+    await expect(nodeSealer.open(keyring, envelope, { ...context, recordId: 's' })).rejects.toMatchObject({
+      code: 'decryption_failed',
+    });
+    await expect(nodeSealer.open(new Keyring(other.sealingKey), envelope, context)).rejects.toMatchObject({
+      code: 'decryption_failed',
+    });
+    await expect(nodeSealer.open(keyring, envelope.subarray(0, 20), context)).rejects.toMatchObject({
+      code: 'decryption_failed',
+    });
+  });
+
+  it('computes the same blind index as core for any value', async () => {
+    const { blindIndexKey } = await keys();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 30 }).filter((s) => s.isWellFormed()),
+          fc.integer(),
+        ),
+        fc.boolean(),
+        async (value, caseInsensitive) => {
+          const scope = { collection: 'sites', field: 'email' };
+          expect(await nodeSealer.blindIndex(blindIndexKey, value, scope, { caseInsensitive })).toEqual(
+            await blindIndex(blindIndexKey, value, scope, { caseInsensitive }),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+    await expect(nodeSealer.blindIndex(blindIndexKey, 1.5, { a: 'b' })).rejects.toMatchObject({
+      code: 'crypto_parameters',
+    });
+  });
+});

@@ -1,0 +1,215 @@
+/**
+ * The sync engine against a fake server: an encrypted outbox written with the local edit, retries
+ * with exponential backoff and the same mutation id (a lost answer is applied once), pull by
+ * checkpoint with removals, records with queued edits left alone, rejections and conflicts
+ * reported with the server's reasons, and a revoked device not retried.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  BackendVaultStorage,
+  DeviceKey,
+  EncryptedStore,
+  MemoryKeystore,
+  MemorySessionStore,
+  SyncEngine,
+  Transport,
+  Vault,
+} from '../src/index.js';
+import { nodeSealer, SqliteBackend } from '../src/node/index.js';
+import { canary, scan } from './fakes/canary.js';
+import { ManualClock } from './fakes/clock.js';
+import { FakeServer } from './fakes/fake-server.js';
+import { FakeSyncData } from './fakes/fake-sync-server.js';
+import { sites } from './fakes/store-world.js';
+
+const DEVICE_ID = '2d8f7a61-0c4b-4f7e-9d1a-5b3c6e8f9a01';
+let server: FakeServer;
+let data: FakeSyncData;
+let mode: 'online' | 'offline' | 'drop-push-response';
+
+beforeEach(async () => {
+  data = new FakeSyncData();
+  server = new FakeServer({ handlers: data.handlers() });
+  await server.start();
+  mode = 'online';
+});
+afterEach(async () => {
+  await server.stop();
+});
+
+async function world() {
+  const folder = await mkdtemp(join(tmpdir(), 'bulwark-sync-'));
+  const backend = await SqliteBackend.open({ path: join(folder, 'store.db') });
+  const vault = await Vault.open({
+    keystore: new MemoryKeystore(),
+    storage: new BackendVaultStorage(backend),
+  });
+  await vault.initialize();
+  const store = await EncryptedStore.open({ backend, vault, collections: [sites], sealer: nodeSealer });
+  const flakyFetch: typeof fetch = async (input, init) => {
+    if (mode === 'offline') throw new TypeError('fetch failed');
+    const response = await fetch(input, init);
+    if (mode === 'drop-push-response' && String(input).endsWith('/sync/push'))
+      throw new TypeError('socket hang up');
+    return response;
+  };
+  const transport = new Transport({
+    baseUrl: server.url,
+    devMode: true,
+    deviceKey: await DeviceKey.generate(),
+    sessions: new MemorySessionStore(),
+    posture: {
+      report: async () => ({
+        platform: 'node',
+        osVersion: 'x',
+        appVersion: '1',
+        posture: { rooted: false, screenLock: true, emulator: false },
+      }),
+    },
+    fetch: flakyFetch,
+  });
+  await transport.login({ username: 'ada', password: 'correct horse battery', deviceId: DEVICE_ID });
+  const clock = new ManualClock();
+  const sync = await SyncEngine.open({ store, vault, transport, clock });
+  return { folder, backend, vault, store, sync, clock };
+}
+
+const pushes = () => server.seen.filter((r) => r.path === '/sync/push').length;
+
+describe('outbox and push', () => {
+  it('queues an edit in an encrypted outbox and pushes it once the server is reachable', async () => {
+    const { folder, store, sync, clock } = await world();
+    const secret = canary();
+    mode = 'offline';
+    await sync.put('sites', { id: 's1', name: 'Depot', status: 'open', residentPhone: secret });
+    expect(await store.get('sites', 's1')).toMatchObject({ residentPhone: secret });
+    expect(await sync.pending()).toBe(1);
+    expect(await scan(folder, [secret])).toEqual([]);
+    const first = await sync.push();
+    expect(first).toMatchObject({ applied: 0, pending: 1 });
+    expect((first.nextAttemptAt as number) - clock.now()).toBeGreaterThanOrEqual(500);
+    mode = 'online';
+    const before = pushes();
+    expect((await sync.push()).pending).toBe(1);
+    expect(pushes()).toBe(before);
+    clock.advance(1000);
+    expect(await sync.push()).toMatchObject({ applied: 1, pending: 0, rejected: [], conflicts: [] });
+    expect(data.rows.get('sites/s1')?.record).toMatchObject({ residentPhone: secret });
+  });
+
+  it('applies a mutation once when the answer was lost and the push is retried', async () => {
+    const { sync, clock } = await world();
+    await sync.put('sites', { id: 's1', name: 'Depot' });
+    mode = 'drop-push-response';
+    expect(await sync.push()).toMatchObject({ applied: 0, pending: 1 });
+    expect(data.applications).toBe(1);
+    mode = 'online';
+    clock.advance(5 * 60_000);
+    expect(await sync.push()).toMatchObject({ applied: 1, pending: 0 });
+    expect(data.applications).toBe(1);
+    await sync.put('sites', { id: 's1', name: 'Depot 2' });
+    expect(await sync.push()).toMatchObject({ applied: 1, conflicts: [] });
+    expect(data.rows.get('sites/s1')?.version).toBe(2);
+  });
+
+  it('backs off exponentially with jitter, up to the ceiling', async () => {
+    const { sync, clock } = await world();
+    await sync.put('sites', { id: 's1', name: 'Depot' });
+    mode = 'offline';
+    const delays: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const report = await sync.push();
+      delays.push((report.nextAttemptAt as number) - clock.now());
+      clock.advance((report.nextAttemptAt as number) - clock.now());
+    }
+    for (const [i, delay] of delays.entries()) {
+      const ceiling = Math.min(300_000, 1000 * 2 ** i);
+      expect(delay).toBeGreaterThanOrEqual(ceiling / 2);
+      expect(delay).toBeLessThanOrEqual(ceiling);
+    }
+    expect(delays.at(-1)).toBeLessThanOrEqual(300_000);
+  });
+
+  it('reports a rejection with the server reasons and drops the edit from the outbox', async () => {
+    const { sync } = await world();
+    await sync.put('sites', { id: 's1', name: 'Depot', status: 'pending' });
+    await sync.put('sites', { id: 's1', name: 'Depot', status: 'pending', visits: 2 });
+    const report = await sync.push();
+    expect(report.rejected).toEqual([
+      {
+        mutationId: expect.any(String),
+        collection: 'sites',
+        id: 's1',
+        code: 'validation_failed',
+        issues: [{ path: '/status', code: 'not_in_enum', message: 'status must be open or closed' }],
+        dropped: 1,
+      },
+    ]);
+    expect(report.pending).toBe(0);
+    expect(data.rows.has('sites/s1')).toBe(false);
+  });
+
+  it('resolves a conflict in favour of the server and reports the local attempt', async () => {
+    const { sync, store } = await world();
+    data.serverWrite('sites', 's1', { name: 'Server v1', status: 'open' });
+    await sync.pull();
+    data.serverWrite('sites', 's1', { name: 'Server v2', status: 'closed' });
+    await sync.put('sites', { id: 's1', name: 'Local edit', status: 'open' });
+    const report = await sync.push();
+    expect(report.conflicts).toEqual([
+      {
+        mutationId: expect.any(String),
+        collection: 'sites',
+        id: 's1',
+        serverVersion: 2,
+        serverRecord: { name: 'Server v2', status: 'closed' },
+        attempted: { name: 'Local edit', status: 'open' },
+        dropped: 0,
+      },
+    ]);
+    expect(await store.get('sites', 's1')).toEqual({ id: 's1', name: 'Server v2', status: 'closed' });
+  });
+
+  it('does not retry a revoked device', async () => {
+    const { sync } = await world();
+    await sync.put('sites', { id: 's1', name: 'Depot' });
+    server.revoked.add(DEVICE_ID);
+    await expect(sync.push()).rejects.toMatchObject({ code: 'device_revoked' });
+  });
+});
+
+describe('pull', () => {
+  it('pulls pages by checkpoint, applies removals, and asks only for what is new', async () => {
+    const { sync, store } = await world();
+    for (let i = 1; i <= 5; i++)
+      data.serverWrite('sites', `s${i}`, { name: `Site ${i}`, residentPhone: `+1 555 010${i}` });
+    data.serverWrite('sites', 's3', undefined);
+    const first = await sync.pull();
+    expect(first).toEqual({ upserted: 4, removed: 1, invalid: [] });
+    expect((await store.all('sites')).map((r) => r.id)).toEqual(['s1', 's2', 's4', 's5']);
+    expect((await store.find('sites', { residentPhone: '+1 555 0104' })).map((r) => r.id)).toEqual(['s4']);
+    expect(await sync.pull()).toEqual({ upserted: 0, removed: 0, invalid: [] });
+    data.serverWrite('sites', 's6', { name: 'Site 6' });
+    expect(await sync.pull()).toEqual({ upserted: 1, removed: 0, invalid: [] });
+  });
+
+  it('leaves records with queued edits alone and reports changes the store refuses', async () => {
+    const { sync, store } = await world();
+    mode = 'offline';
+    await sync.put('sites', { id: 's1', name: 'Local' });
+    mode = 'online';
+    data.serverWrite('sites', 's1', { name: 'Server' });
+    data.serverWrite('sites', 's2', { name: 'Bad', riskScore: 10 });
+    data.serverWrite('unknown', 'u1', { x: 1 });
+    const report = await sync.pull();
+    expect(report.invalid).toEqual([
+      { collection: 'sites', id: 's2', code: 'server_only_field' },
+      { collection: 'unknown', id: 'u1', code: 'unknown_collection' },
+    ]);
+    expect(await store.get('sites', 's1')).toEqual({ id: 's1', name: 'Local' });
+    expect(await store.get('sites', 's2')).toBeUndefined();
+  });
+});
