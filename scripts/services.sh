@@ -68,7 +68,8 @@ bulwark_services_main() {
       useradd --system --home-dir "$base" --shell /usr/sbin/nologin postgres ||
         { _bw_die "cannot create the postgres user"; return 1; }
     fi
-    runas=(runuser -u postgres --)
+    # Run from / so the postgres user never needs access to the caller's working folder.
+    runas=(env -C / runuser -u postgres --)
   fi
 
   mkdir -p "$base"
