@@ -2,8 +2,7 @@
  * End to end against the real Bulwark server (packages/server, in-process on loopback): enroll
  * with a posture report and DPoP, verify the signed device policy, call an authenticated route,
  * get revoked by an admin, wipe (keys first, then data), have the signed wipe receipt accepted,
- * and see the old tokens refused. The server's data and sync routes are not part of it yet; the
- * sync engine is tested against a fake server speaking the same protocol (sync.test.ts).
+ * and see the old tokens refused. Sync against the real server: e2e-sync.test.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceKey, MemorySessionStore, Transport } from '../src/index.js';
-import { createPinnedFetch, spkiPin } from '../src/node/index.js';
+import { createPinnedFetch, pinOptionsFromConfig, spkiPin } from '../src/node/index.js';
 import { makeTestCa, type ServerCert } from './fakes/test-ca.js';
 
 let ca: string;
@@ -74,6 +74,33 @@ describe('SPKI pinning in Node', () => {
   it('connects through a backup pin', async () => {
     const fetch = createPinnedFetch({ pins: [pin('other'), pin('ec')], ca });
     expect((await fetch(url('ec'))).status).toBe(200);
+  });
+
+  it('accepts a pin of a key higher in the verified chain (the issuing CA), as Android pin-sets do', async () => {
+    const fetch = createPinnedFetch({ pins: [spkiPin(ca), pin('ec')], ca });
+    expect((await fetch(url('other'))).status).toBe(200);
+  });
+
+  it('reads the configuration of `bulwark pins --emit sdk`: sha256/ pins, host and expiry', async () => {
+    const config = (host: string, expires: string) => ({
+      host,
+      pins: [`sha256/${pin('rsa')}`],
+      backupPins: [`sha256/${pin('ec')}`],
+      expires,
+    });
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const past = new Date(Date.now() - 1000).toISOString();
+    const enforced = createPinnedFetch({ ...pinOptionsFromConfig(config('localhost', future)), ca });
+    expect((await enforced(url('rsa'))).status).toBe(200);
+    expect(await failureCode(enforced(url('other')))).toBe('pin_mismatch');
+    // After the expiry, and for other hosts, only normal validation applies (docs/pins.md).
+    const expired = createPinnedFetch({ ...pinOptionsFromConfig(config('localhost', past)), ca });
+    expect((await expired(url('other'))).status).toBe(200);
+    const otherHost = createPinnedFetch({ ...pinOptionsFromConfig(config('api.example.com', future)), ca });
+    expect((await otherHost(url('other'))).status).toBe(200);
+    expect(() => pinOptionsFromConfig({ ...config('localhost', future), backupPins: [] })).toThrow(
+      expect.objectContaining({ code: 'invalid_argument' }),
+    );
   });
 
   it('refuses an untrusted chain even when the pin matches', async () => {

@@ -188,12 +188,32 @@ describe('pull', () => {
       data.serverWrite('sites', `s${i}`, { name: `Site ${i}`, residentPhone: `+1 555 010${i}` });
     data.serverWrite('sites', 's3', undefined);
     const first = await sync.pull();
-    expect(first).toEqual({ upserted: 4, removed: 1, invalid: [] });
+    expect(first).toEqual({ upserted: 4, removed: 1, invalid: [], reset: false });
     expect((await store.all('sites')).map((r) => r.id)).toEqual(['s1', 's2', 's4', 's5']);
     expect((await store.find('sites', { residentPhone: '+1 555 0104' })).map((r) => r.id)).toEqual(['s4']);
-    expect(await sync.pull()).toEqual({ upserted: 0, removed: 0, invalid: [] });
+    expect(await sync.pull()).toEqual({ upserted: 0, removed: 0, invalid: [], reset: false });
     data.serverWrite('sites', 's6', { name: 'Site 6' });
-    expect(await sync.pull()).toEqual({ upserted: 1, removed: 0, invalid: [] });
+    expect(await sync.pull()).toEqual({ upserted: 1, removed: 0, invalid: [], reset: false });
+  });
+
+  it('on reset, replaces every synced record with the server snapshot but keeps queued edits', async () => {
+    const { sync, store } = await world();
+    data.serverWrite('sites', 's1', { name: 'one' });
+    data.serverWrite('sites', 's2', { name: 'two' });
+    await sync.pull();
+    // The server stops sending s2 (e.g. a rule change it cannot express as a removal) and resets.
+    data.rows.delete('sites/s2');
+    data.log.splice(
+      data.log.findIndex((e) => e.id === 's2'),
+      1,
+    );
+    mode = 'offline';
+    await sync.put('sites', { id: 'local', name: 'queued' });
+    mode = 'online';
+    data.resetNext = true;
+    const report = await sync.pull();
+    expect(report.reset).toBe(true);
+    expect((await store.all('sites')).map((r) => r.id)).toEqual(['local', 's1']);
   });
 
   it('leaves records with queued edits alone and reports changes the store refuses', async () => {

@@ -215,6 +215,7 @@ describe('protection report', () => {
     expect(item(browser, 'survives_code_running_in_the_app')).toBe(false);
     expect(item(browser, 'plain_fields_encrypted_at_rest')).toBe(false);
     expect(item(browser, 'tls_pinning')).toBe(false);
+    expect(item(browser, 'copied_data_useless_without_device')).toBe(false);
     const mobile = protectionReport({
       platform: 'react-native',
       keystore: new ReactNativeKeychainKeystore(new FakeReactNativeKeychain()).protection,

@@ -2,7 +2,8 @@
  * Browser keystore: non-extractable WebCrypto keys kept in IndexedDB (structured clone keeps a
  * CryptoKey usable without ever exposing its bytes). Secrets are sealed with core's envelope under
  * one such key, so the profile directory holds no plaintext secret. What this does not protect:
- * script running in the same origin can use the keys (not read them); docs/platforms.md.
+ * script running in the same origin can use the keys (not read them), and the browser keeps the
+ * keys' bytes in the profile, so a copy of the whole profile carries them; docs/platforms.md.
  */
 import { open, SealingKey, seal } from '@bulwark/core/crypto';
 import { type IDBPDatabase, openDB } from 'idb';
@@ -45,7 +46,8 @@ export class IndexedDbKeystore implements Keystore {
     survivesAppCodeExecution: false,
     persistent: true,
     biometrics: false,
-    excludedFromBackup: 'device-dependent',
+    // A copy of the browser profile (a disk backup) carries the key's bytes with the data.
+    excludedFromBackup: false,
   });
   readonly #db: IDBPDatabase;
 

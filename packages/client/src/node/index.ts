@@ -7,5 +7,11 @@ export { DirectoryFileStorage } from './directory-file-storage.js';
 export { FileKeystore, type FileKeystoreOptions } from './file-keystore.js';
 export { FileVaultStorage } from './file-vault-storage.js';
 export { nodeSealer } from './node-sealer.js';
-export { createPinnedFetch, type PinnedFetchOptions, spkiPin } from './pinned-fetch.js';
+export {
+  createPinnedFetch,
+  type PinnedFetchOptions,
+  pinOptionsFromConfig,
+  type SdkPinConfig,
+  spkiPin,
+} from './pinned-fetch.js';
 export { SqliteBackend, type SqliteBackendOptions } from './sqlite-backend.js';

@@ -1,20 +1,22 @@
 /**
  * Certificate pinning for Node and Electron: a `fetch` whose TLS connections are accepted only
- * when the normal certificate checks pass AND the server certificate's public key (SHA-256 of
- * its DER SubjectPublicKeyInfo, base64, as in HPKP and Android's network security config) is one
- * of the pins. At least two pins are required (the current key and a backup), so a key
- * rotation never locks the app out. Built on undici's Agent (`connect.checkServerIdentity`).
+ * when the normal certificate checks pass AND a certificate of the verified chain has a public
+ * key (SHA-256 of its DER SubjectPublicKeyInfo, base64, as in Android's network security config)
+ * among the pins. At least two pins are required (the current key and a backup), so a key
+ * rotation never locks the app out. It reads the SDK pin configuration that `bulwark pins --emit
+ * sdk` writes (docs/pins.md): pins for one host, and an expiry after which they are no longer
+ * enforced. Built on undici's Agent (`connect.checkServerIdentity`).
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls';
 import type { Agent } from 'undici';
 import { InvalidArgumentError } from '../errors.js';
 import { PinMismatchError } from '../transport/errors.js';
 
-const PIN = /^[A-Za-z0-9+/]{43}=$/;
+const PIN = /^(?:sha256\/)?([A-Za-z0-9+/]{43}=)$/;
 
 /**
- * The SPKI SHA-256 pin of a certificate (PEM text or DER bytes).
+ * The SPKI SHA-256 pin of a certificate (PEM text or DER bytes), base64.
  *
  * @example
  * ```ts
@@ -28,22 +30,78 @@ export function spkiPin(certificate: string | Uint8Array): string {
 }
 
 /**
+ * The SDK pin configuration written by `bulwark pins --emit sdk`.
+ *
+ * @example
+ * ```ts
+ * const config: SdkPinConfig = JSON.parse(readFileSync('pins.json', 'utf8'));
+ * ```
+ */
+export interface SdkPinConfig {
+  readonly host: string;
+  readonly pins: readonly string[];
+  readonly backupPins: readonly string[];
+  readonly expires?: string;
+}
+
+/**
  * Options of {@link createPinnedFetch}.
  *
  * @example
  * ```ts
- * const options: PinnedFetchOptions = { pins: [currentPin, backupPin] };
+ * const options: PinnedFetchOptions = { pins: [currentPin, backupPin], host: 'api.example.com' };
  * ```
  */
 export interface PinnedFetchOptions {
-  /** Base64 SHA-256 SPKI pins; at least two (current and backup). */
+  /** SPKI SHA-256 pins, base64 with or without the `sha256/` prefix; at least two. */
   readonly pins: readonly string[];
+  /** The host the pins apply to (exact match); other hosts get normal validation only. Default: every host. */
+  readonly host?: string;
+  /** After this instant the pins are no longer enforced (normal validation continues). */
+  readonly expires?: string | Date;
   /** Extra trusted CA certificates (PEM), e.g. a private CA. Default: Node's bundle. */
   readonly ca?: string | readonly string[];
+  /** Milliseconds since the epoch, for the expiry. Default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /**
- * A `fetch` that refuses servers whose key is not pinned (`pin_mismatch`).
+ * Options for {@link createPinnedFetch} from the configuration `bulwark pins --emit sdk` wrote.
+ *
+ * @example
+ * ```ts
+ * const fetch = createPinnedFetch(pinOptionsFromConfig(JSON.parse(readFileSync('pins.json', 'utf8'))));
+ * ```
+ */
+export function pinOptionsFromConfig(config: SdkPinConfig): PinnedFetchOptions {
+  if (typeof config?.host !== 'string' || !Array.isArray(config.pins) || !Array.isArray(config.backupPins)) {
+    throw new InvalidArgumentError('not an SDK pin configuration');
+  }
+  if (config.backupPins.length === 0)
+    throw new InvalidArgumentError('the pin configuration has no backup pin');
+  return {
+    pins: [...config.pins, ...config.backupPins],
+    host: config.host.toLowerCase(),
+    ...(config.expires === undefined ? {} : { expires: config.expires }),
+  };
+}
+
+function chain(cert: PeerCertificate): Buffer[] {
+  const out: Buffer[] = [];
+  const seen = new Set<PeerCertificate>();
+  let current: PeerCertificate | undefined = cert;
+  while (current !== undefined && !seen.has(current)) {
+    seen.add(current);
+    if (current.raw !== undefined) out.push(current.raw);
+    const issuer: DetailedPeerCertificate | undefined = (current as DetailedPeerCertificate)
+      .issuerCertificate;
+    current = issuer === current ? undefined : issuer;
+  }
+  return out;
+}
+
+/**
+ * A `fetch` that refuses servers whose chain carries no pinned key (`pin_mismatch`).
  *
  * @example
  * ```ts
@@ -51,11 +109,17 @@ export interface PinnedFetchOptions {
  * ```
  */
 export function createPinnedFetch(options: PinnedFetchOptions): typeof globalThis.fetch {
-  const pins = new Set(options.pins);
-  if (pins.size < 2) throw new InvalidArgumentError('pin at least two keys: the current one and a backup');
-  for (const pin of pins) {
-    if (!PIN.test(pin)) throw new InvalidArgumentError('pins are base64 SHA-256 digests (44 characters)');
+  const pins = new Set<string>();
+  for (const pin of options.pins) {
+    const match = typeof pin === 'string' ? PIN.exec(pin) : null;
+    if (match === null) throw new InvalidArgumentError('pins are base64 SHA-256 digests (44 characters)');
+    pins.add(match[1] as string);
   }
+  if (pins.size < 2) throw new InvalidArgumentError('pin at least two keys: the current one and a backup');
+  const expires = options.expires === undefined ? undefined : new Date(options.expires).getTime();
+  if (expires !== undefined && Number.isNaN(expires)) throw new InvalidArgumentError('expires is not a date');
+  const host = options.host?.toLowerCase();
+  const now = options.now ?? Date.now;
   // undici is loaded on first use: processes that never pin do not pay for it at start-up.
   let ready: Promise<{ agent: Agent; fetch: typeof import('undici').fetch }> | undefined;
   const load = async () => {
@@ -68,8 +132,10 @@ export function createPinnedFetch(options: PinnedFetchOptions): typeof globalThi
         checkServerIdentity(hostname: string, cert: PeerCertificate): Error | undefined {
           const identity = checkServerIdentity(hostname, cert);
           if (identity !== undefined) return identity;
-          if (cert.raw === undefined || !pins.has(spkiPin(cert.raw))) return new PinMismatchError();
-          return undefined;
+          if (host !== undefined && hostname.toLowerCase() !== host) return undefined;
+          if (expires !== undefined && now() > expires) return undefined;
+          for (const raw of chain(cert)) if (pins.has(spkiPin(raw))) return undefined;
+          return new PinMismatchError();
         },
       },
     });

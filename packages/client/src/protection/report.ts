@@ -118,7 +118,9 @@ export function protectionReport(input: ProtectionInput): ProtectionReport {
       detail:
         k.excludedFromBackup === true
           ? 'keystore entries are device-only: a backup or copied database cannot be decrypted elsewhere'
-          : 'whether keystore entries travel with backups depends on the platform and its settings',
+          : k.excludedFromBackup === false
+            ? 'the keys travel with a backup or copy of the app data (browser profile, user folder); only a passcode then protects the copy'
+            : 'whether keystore entries travel with backups depends on the platform and its settings',
     },
     {
       id: 'tls_pinning',

@@ -374,6 +374,41 @@ export class EncryptedStore {
     return this.#spec(collection);
   }
 
+  /**
+   * Names of the collections this store keeps on the device (declared and not `offline: false`).
+   *
+   * @example
+   * ```ts
+   * for (const name of store.collectionNames()) console.log(name);
+   * ```
+   */
+  collectionNames(): string[] {
+    return [...this.#collections.values()].filter((spec) => spec.offline !== false).map((spec) => spec.name);
+  }
+
+  /**
+   * Ids of every record of a collection (expired ones included), in id order, without decrypting.
+   *
+   * @example
+   * ```ts
+   * const ids = await store.ids('sites');
+   * ```
+   */
+  async ids(collection: string): Promise<string[]> {
+    this.#spec(collection);
+    const out: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#backend.list(
+        collection,
+        after === undefined ? { limit: this.#batchSize } : { after, limit: this.#batchSize },
+      );
+      if (page.length === 0) return out;
+      for (const row of page) out.push(row.id);
+      after = (page.at(-1) as StoredRecord).id;
+    }
+  }
+
   #spec(collection: string): CollectionSpec {
     const spec = this.#collections.get(collection);
     if (spec === undefined) throw new UnknownCollectionError(collection);

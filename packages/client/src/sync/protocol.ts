@@ -20,6 +20,8 @@ export interface PullResponse {
   readonly changes: readonly PulledChange[];
   readonly checkpoint: string;
   readonly hasMore: boolean;
+  /** Drop every synced record before applying this page (the server's rules, schema or claims changed). */
+  readonly reset?: true;
 }
 
 /** One mutation in `POST /sync/push`. */

@@ -97,6 +97,8 @@ export interface PullReport {
   readonly removed: number;
   /** Changes the store refused (unknown collection, invalid record): skipped, reported. */
   readonly invalid: readonly { readonly collection: string; readonly id: string; readonly code: string }[];
+  /** The server asked for a reset and the local synced records were replaced. */
+  readonly reset: boolean;
 }
 
 /**
@@ -434,6 +436,7 @@ export class SyncEngine {
   async #pull(): Promise<PullReport> {
     let upserted = 0;
     let removed = 0;
+    let reset = false;
     const invalid: { collection: string; id: string; code: string }[] = [];
     for (;;) {
       const stored = await this.#store.backend.getMeta(CHECKPOINT_KEY);
@@ -447,6 +450,18 @@ export class SyncEngine {
       }
       const pending = new Set((await this.#entries()).map((e) => `${e.collection}\u0000${e.id}`));
       const ops: WriteOp[] = [];
+      if (page.reset === true) {
+        reset = true;
+        // The server can no longer say what changed: drop every synced record (edits still
+        // queued stay, their push decides), then apply the page, all in one transaction.
+        for (const name of this.#store.collectionNames()) {
+          for (const id of await this.#store.ids(name)) {
+            if (pending.has(`${name}\u0000${id}`)) continue;
+            ops.push({ kind: 'delete', collection: name, id });
+            ops.push({ kind: 'meta', key: versionKey(name, id), value: null });
+          }
+        }
+      }
       for (const change of page.changes) {
         if (pending.has(`${change.collection}\u0000${change.id}`)) continue;
         try {
@@ -475,7 +490,7 @@ export class SyncEngine {
       }
       ops.push({ kind: 'meta', key: CHECKPOINT_KEY, value: utf8Encode(page.checkpoint) });
       await this.#store.backend.write(ops);
-      if (page.hasMore !== true) return { upserted, removed, invalid };
+      if (page.hasMore !== true) return { upserted, removed, invalid, reset };
     }
   }
 

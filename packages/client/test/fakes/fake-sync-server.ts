@@ -13,6 +13,8 @@ export class FakeSyncData {
   readonly log: Array<{ seq: number; collection: string; id: string }> = [];
   readonly answered = new Map<string, unknown>();
   applications = 0;
+  /** Answer the next pull with `reset: true` and everything from the start. */
+  resetNext = false;
   #seq = 0;
 
   #key(collection: string, id: string) {
@@ -34,7 +36,9 @@ export class FakeSyncData {
     return {
       'POST /sync/pull': (body: unknown) => {
         const { checkpoint, limit } = body as { checkpoint: string | null; limit: number };
-        const after = checkpoint === null ? 0 : Number(checkpoint);
+        const reset = this.resetNext;
+        this.resetNext = false;
+        const after = checkpoint === null || reset ? 0 : Number(checkpoint);
         const entries = this.log.filter((e) => e.seq > after);
         const page = entries.slice(0, Math.min(limit, 2));
         const changes = page.map((e) => {
@@ -44,7 +48,12 @@ export class FakeSyncData {
             : { collection: e.collection, id: e.id, version: row.version, record: row.record };
         });
         const last = page.at(-1)?.seq ?? after;
-        return { changes, checkpoint: String(last), hasMore: entries.length > page.length };
+        return {
+          changes,
+          checkpoint: String(last),
+          hasMore: entries.length > page.length,
+          ...(reset ? { reset: true } : {}),
+        };
       },
       'POST /sync/push': (body: unknown) => {
         const { mutations } = body as {
