@@ -5,26 +5,35 @@
  *
  * Method (docs/operations.md, "Authentication cost"): requests go through Fastify's in-process
  * `inject` so that no client shares the CPU figures; every DPoP proof is signed before the clock
- * starts (a real client signs on its own device); process CPU time (user + system) is read
- * around each phase; auth CPU per request = CPU per authenticated request − CPU per
- * unauthenticated request. WebCrypto `verify` and `importKey` calls are counted to show the
+ * starts (a real client signs on its own device); process CPU time (user + system, all threads)
+ * is read around each phase; auth CPU per request = CPU per authenticated request − CPU per
+ * unauthenticated request. A third, bench-only route does nothing but one jose ES256 verify of
+ * the proof with an already imported key: it shows, in the same run and under the same load,
+ * what the signature alone costs inside a request, and so what the rest of authentication
+ * costs. Phases alternate within each round and the median of the rounds is reported, because
+ * the machine may be shared. WebCrypto `verify` and `importKey` calls are counted to show the
  * asymmetric work per request. SQLite by default; PostgreSQL with BULWARK_BENCH_DATABASE_URL.
  */
 import { createPublicKey, verify as nodeVerify, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { compactVerify, exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { buildApp } from '../../packages/server/src/app.js';
 import { createServerContext } from '../../packages/server/src/context.js';
 import { openDatabase } from '../../packages/server/src/db/database.js';
+import { dpopHeaders } from '../../packages/server/src/http/request.js';
 import { createUser } from '../../packages/server/src/identity/users.js';
 import { sha256Base64url } from '../../packages/server/src/lib/encoding.js';
 
 const N = Number(process.env.BENCH_N ?? 4000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Requests in flight in the concurrent phases (a busy node serves many at once). */
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const PASSWORD = 'bench-passphrase-not-common-91';
+/** The bench-only route: one jose ES256 verify of the DPoP proof, nothing else. */
+const SIGNATURE_ONLY = '/bench/signature-only';
 
 const counters = { verify: 0, importKey: 0 };
 const subtle = globalThis.crypto.subtle;
@@ -44,6 +53,27 @@ function cpuMicros(): number {
   return u.user + u.system;
 }
 
+/** CPU µs per request and req/s of `count` requests made by `concurrency` callers. */
+async function phase(
+  count: number,
+  concurrency: number,
+  send: (i: number) => Promise<{ statusCode: number; body: string }>,
+): Promise<{ cpu: number; perSecond: number }> {
+  let next = 0;
+  const caller = async () => {
+    while (next < count) {
+      const i = next;
+      next += 1;
+      const res = await send(i);
+      if (res.statusCode !== 200) throw new Error(`request ${i}: ${res.statusCode} ${res.body}`);
+    }
+  };
+  const cpu0 = cpuMicros();
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, caller));
+  return { cpu: (cpuMicros() - cpu0) / count, perSecond: (count * 1000) / (performance.now() - t0) };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-bench-'));
   const url = process.env.BULWARK_BENCH_DATABASE_URL;
@@ -51,15 +81,25 @@ async function main(): Promise<void> {
   const database = await openDatabase(url === undefined ? { dataDir: dir } : { databaseUrl: url, schema });
   const ctx = await createServerContext({ db: database.db, cache: database.cache });
   const app = await buildApp({ db: database.db, context: ctx, logger: false });
+
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const full = await exportJWK(publicKey);
+  const jwk = { kty: 'EC', crv: 'P-256', x: String(full.x), y: String(full.y) };
+  const benchKey = await importJWK(jwk, 'ES256');
+  app.get(SIGNATURE_ONLY, {
+    // The same response as GET /healthz, so that only the preHandler differs.
+    schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
+    preHandler: async (request) => {
+      await compactVerify(dpopHeaders(request)[0] ?? '', benchKey, { algorithms: ['ES256'] });
+    },
+    handler: async () => ({ status: 'ok' }),
+  });
   await app.ready();
   await createUser(
     { db: ctx.db, passwords: ctx.passwords, rules: ctx.config.passwords, now: ctx.now },
     { username: 'bench', password: PASSWORD, role: 'user' },
   );
 
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const full = await exportJWK(publicKey);
-  const jwk = { kty: 'EC', crv: 'P-256', x: String(full.x), y: String(full.y) };
   const deviceId = randomUUID();
   let nonce = ctx.dpop.nonces.current();
   const proof = (method: string, path: string, accessToken?: string) =>
@@ -94,78 +134,72 @@ async function main(): Promise<void> {
   if (login.statusCode !== 200) throw new Error(`login failed: ${login.body}`);
   const { accessToken } = login.json() as { accessToken: string };
   const authorization = `DPoP ${accessToken}`;
+  const proofsFor = async (path: string, count: number) => {
+    nonce = ctx.dpop.nonces.current();
+    const out: string[] = [];
+    for (let i = 0; i < count; i += 1) out.push(await proof('GET', path, accessToken));
+    return out;
+  };
+  const healthz = () => app.inject({ method: 'GET', url: '/healthz' });
+  const get = (path: string, proofs: readonly string[]) => (i: number) =>
+    app.inject({ method: 'GET', url: path, headers: { authorization, dpop: proofs[i] ?? '' } });
+
+  // Warm-up so that JIT and caches are in steady state (key cache, token cache, statements).
+  const warm = await proofsFor('/me', 300);
+  await phase(300, 1, healthz);
+  await phase(300, 1, get('/me', warm));
+  await phase(300, 1, get(SIGNATURE_ONLY, await proofsFor(SIGNATURE_ONLY, 300)));
 
   const results: Array<Record<string, number>> = [];
   for (let round = 0; round < ROUNDS; round += 1) {
-    nonce = ctx.dpop.nonces.current();
-    const proofs: string[] = [];
-    for (let i = 0; i < N; i += 1) proofs.push(await proof('GET', '/me', accessToken));
-    // Warm-up so that JIT and caches are in steady state (key cache, token cache).
-    for (let i = 0; i < 200; i += 1) await app.inject({ method: 'GET', url: '/healthz' });
-    for (let i = 0; i < 50; i += 1) {
-      await app.inject({
-        method: 'GET',
-        url: '/me',
-        headers: { authorization, dpop: await proof('GET', '/me', accessToken) },
-      });
-    }
-
-    let cpu0 = cpuMicros();
-    let t0 = performance.now();
-    for (let i = 0; i < N; i += 1) {
-      const res = await app.inject({ method: 'GET', url: '/healthz' });
-      if (res.statusCode !== 200) throw new Error(`healthz ${res.statusCode}`);
-    }
-    const unauthCpu = (cpuMicros() - cpu0) / N;
-    const unauthWall = (performance.now() - t0) / N;
-
+    const meProofs = await proofsFor('/me', N);
+    const sigProofs = await proofsFor(SIGNATURE_ONLY, N);
+    const meConcurrent = await proofsFor('/me', N);
+    const unauth = await phase(N, 1, healthz);
     counters.verify = 0;
     counters.importKey = 0;
-    cpu0 = cpuMicros();
-    t0 = performance.now();
-    for (let i = 0; i < N; i += 1) {
-      const res = await app.inject({
-        method: 'GET',
-        url: '/me',
-        headers: { authorization, dpop: proofs[i] ?? '' },
-      });
-      if (res.statusCode !== 200) throw new Error(`/me ${res.statusCode} ${res.body}`);
-    }
-    const authCpu = (cpuMicros() - cpu0) / N;
-    const authWall = (performance.now() - t0) / N;
+    const auth = await phase(N, 1, get('/me', meProofs));
+    const verifies = counters.verify / N;
+    const imports = counters.importKey / N;
+    const signature = await phase(N, 1, get(SIGNATURE_ONLY, sigProofs));
+    const unauthC = await phase(N, CONCURRENCY, healthz);
+    const authC = await phase(N, CONCURRENCY, get('/me', meConcurrent));
     results.push({
-      unauthCpuUs: unauthCpu,
-      authCpuUs: authCpu,
-      authOverheadCpuUs: authCpu - unauthCpu,
-      unauthReqPerSec: 1000 / unauthWall,
-      authReqPerSec: 1000 / authWall,
-      verifiesPerRequest: counters.verify / N,
-      keyImportsPerRequest: counters.importKey / N,
+      unauthCpu: unauth.cpu,
+      authCpu: auth.cpu,
+      authOverhead: auth.cpu - unauth.cpu,
+      signatureInRequest: signature.cpu - unauth.cpu,
+      restOfAuth: auth.cpu - signature.cpu,
+      unauthPerSecond: unauth.perSecond,
+      authPerSecond: auth.perSecond,
+      unauthCpuConcurrent: unauthC.cpu,
+      authCpuConcurrent: authC.cpu,
+      authOverheadConcurrent: authC.cpu - unauthC.cpu,
+      unauthPerSecondConcurrent: unauthC.perSecond,
+      authPerSecondConcurrent: authC.perSecond,
+      verifies,
+      imports,
     });
   }
 
-  // Isolated cost of the DPoP check alone (jose verify + replay-cache insert), same proofs shape.
-  nonce = ctx.dpop.nonces.current();
-  const proofs: string[] = [];
-  for (let i = 0; i < N; i += 1) proofs.push(await proof('GET', '/me', accessToken));
+  // Isolated, for scale: the DPoP check alone (parsing, checks, one jose verify, replay insert)
+  // and a cached access-token check, each in a tight loop outside any request.
+  const isolated = await proofsFor('/me', N);
   let cpu0 = cpuMicros();
-  for (const p of proofs) {
+  for (const p of isolated) {
     await ctx.dpop.verify({ headers: [p], method: 'GET', htu: 'http://localhost/me', accessToken });
   }
   const dpopOnlyCpu = (cpuMicros() - cpu0) / N;
   cpu0 = cpuMicros();
   for (let i = 0; i < N; i += 1) await ctx.tokens.verify(accessToken);
   const tokenCachedCpu = (cpuMicros() - cpu0) / N;
-  const thumb = await calculateJwkThumbprint(jwk);
 
   // The raw limits on this machine: one ES256 verify through WebCrypto (what jose uses) and
-  // through node:crypto's synchronous API, for scale.
-  const [h, p, sig] = (proofs[0] ?? '').split('.');
+  // through node:crypto's synchronous API, in a tight loop.
+  const [h, p, sig] = (isolated[0] ?? '').split('.');
   const signingInput = Buffer.from(`${h}.${p}`);
   const signature = Buffer.from(sig ?? '', 'base64url');
-  const webKey = await subtle.importKey('jwk', jwk, { name: 'ECDSA', namedCurve: 'P-256' }, false, [
-    'verify',
-  ]);
+  const webKey = await realImport('jwk', jwk, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
   cpu0 = cpuMicros();
   for (let i = 0; i < N; i += 1)
     await realVerify({ name: 'ECDSA', hash: 'SHA-256' }, webKey, signature, signingInput);
@@ -181,28 +215,36 @@ async function main(): Promise<void> {
     const xs = results.map((r) => r[key] ?? 0).sort((a, b) => a - b);
     return xs[Math.floor(xs.length / 2)] ?? 0;
   };
-  const fmt = (x: number) => x.toFixed(1);
+  const fmt = (x: number) => Number(x.toFixed(1));
   const report = {
     node: process.version,
     database: database.dialect,
     requestsPerPhase: N,
     rounds: ROUNDS,
-    medianOfRounds: {
-      unauthenticatedCpuMicrosPerRequest: fmt(median('unauthCpuUs')),
-      authenticatedCpuMicrosPerRequest: fmt(median('authCpuUs')),
-      authCpuMicrosPerRequest: fmt(median('authOverheadCpuUs')),
-      unauthenticatedRequestsPerSecond: Math.round(median('unauthReqPerSec')),
-      authenticatedRequestsPerSecond: Math.round(median('authReqPerSec')),
-      asymmetricVerifiesPerRequest: median('verifiesPerRequest'),
-      keyImportsPerRequest: median('keyImportsPerRequest'),
+    oneInFlight: {
+      unauthenticatedCpuMicrosPerRequest: fmt(median('unauthCpu')),
+      authenticatedCpuMicrosPerRequest: fmt(median('authCpu')),
+      authCpuMicrosPerRequest: fmt(median('authOverhead')),
+      ofWhichOneJoseEs256VerifyInARequest: fmt(median('signatureInRequest')),
+      ofWhichEverythingElse: fmt(median('restOfAuth')),
+      unauthenticatedRequestsPerSecond: Math.round(median('unauthPerSecond')),
+      authenticatedRequestsPerSecond: Math.round(median('authPerSecond')),
+      asymmetricVerifiesPerRequest: median('verifies'),
+      keyImportsPerRequest: median('imports'),
     },
-    isolated: {
+    [`${CONCURRENCY}InFlight`]: {
+      unauthenticatedCpuMicrosPerRequest: fmt(median('unauthCpuConcurrent')),
+      authenticatedCpuMicrosPerRequest: fmt(median('authCpuConcurrent')),
+      authCpuMicrosPerRequest: fmt(median('authOverheadConcurrent')),
+      unauthenticatedRequestsPerSecond: Math.round(median('unauthPerSecondConcurrent')),
+      authenticatedRequestsPerSecond: Math.round(median('authPerSecondConcurrent')),
+    },
+    isolatedTightLoops: {
       dpopProofCheckCpuMicros: fmt(dpopOnlyCpu),
       cachedAccessTokenCheckCpuMicros: fmt(tokenCachedCpu),
       rawWebCryptoEs256VerifyCpuMicros: fmt(rawWebCryptoVerify),
       rawNodeCryptoEs256VerifyCpuMicros: fmt(rawNodeVerify),
     },
-    deviceKeyThumbprint: thumb.slice(0, 8),
     target: 'auth CPU < 200 µs per request, at most one asymmetric verify per request',
   };
   console.log(JSON.stringify(report, null, 2));
@@ -210,10 +252,13 @@ async function main(): Promise<void> {
   if (url !== undefined) await sql`drop schema ${sql.id(schema)} cascade`.execute(database.db);
   await database.close();
   rmSync(dir, { recursive: true, force: true });
-  const ok =
-    Number(report.medianOfRounds.authCpuMicrosPerRequest) < 200 &&
-    report.medianOfRounds.asymmetricVerifiesPerRequest <= 1;
-  console.log(ok ? 'target met' : 'target NOT met');
+  const structural = report.oneInFlight.asymmetricVerifiesPerRequest <= 1;
+  const cpu = report.oneInFlight.authCpuMicrosPerRequest < 200;
+  console.log(
+    `one asymmetric verify per request: ${structural ? 'met' : 'NOT met'}; ` +
+      `auth CPU < 200 µs: ${cpu ? 'met' : 'NOT met'} ` +
+      `(${report.oneInFlight.ofWhichOneJoseEs256VerifyInARequest} µs of it is the one jose verify)`,
+  );
 }
 
 await main();

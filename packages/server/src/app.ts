@@ -7,14 +7,20 @@ import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { BulwarkConfig } from './config/define.js';
 import type { AuthOptions } from './config.js';
 import { createServerContext, type ServerContext } from './context.js';
 import type { CacheDatabase, Database } from './db/schema.js';
 import { installProblemHandlers } from './http/problem.js';
+import { useStrictValidation } from './http/validator.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
+import { dataRoutes } from './routes/data.js';
 import { deviceRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
+import { useStrictBodies } from './routes/lib/strict-body.js';
+import { syncRoutes } from './routes/sync.js';
+import { teamRoutes } from './routes/teams.js';
 
 /** Options of the Bulwark routes. */
 export interface BulwarkPluginOptions {
@@ -25,6 +31,8 @@ export interface BulwarkPluginOptions {
   readonly now?: () => Date;
   /** Identity settings (token lifetimes, throttling, DPoP, device policy). */
   readonly auth?: AuthOptions;
+  /** The app's schema, rules and hooks (`bulwark.config.ts`): enables the data and sync routes. */
+  readonly data?: BulwarkConfig;
   /** A context built beforehand with `createServerContext`; the fields above are then ignored. */
   readonly context?: ServerContext;
 }
@@ -46,13 +54,22 @@ export async function bulwarkPlugin(app: FastifyInstance, options: BulwarkPlugin
       ...(options.cache === undefined ? {} : { cache: options.cache }),
       ...(options.now === undefined ? {} : { now: options.now }),
       ...(options.auth === undefined ? {} : { auth: options.auth }),
+      ...(options.data === undefined ? {} : { data: options.data }),
     }));
   installProblemHandlers(app, { notFound: false });
+  useStrictValidation(app);
   app.decorateRequest('bulwarkAuth', null);
   healthRoutes(app, ctx);
   authRoutes(app, ctx);
   deviceRoutes(app, ctx);
   adminRoutes(app, ctx);
+  // Data, sync and team routes parse JSON strictly and are checked by the core validator alone.
+  await app.register(async (child) => {
+    useStrictBodies(child);
+    teamRoutes(child, ctx);
+    dataRoutes(child, ctx);
+    syncRoutes(child, ctx);
+  });
 }
 
 /** Options of the standalone application. */
@@ -146,6 +163,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.cache === undefined ? {} : { cache: options.cache }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.auth === undefined ? {} : { auth: options.auth }),
+    ...(options.data === undefined ? {} : { data: options.data }),
     ...(options.context === undefined ? {} : { context: options.context }),
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

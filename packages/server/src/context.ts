@@ -4,7 +4,10 @@
  */
 import { type Kysely, PostgresAdapter } from 'kysely';
 import { AuditLog } from './audit/log.js';
+import type { BulwarkConfig } from './config/define.js';
+import { type DataModel, resolveDataModel } from './config/model.js';
 import { type AuthConfig, type AuthOptions, resolveAuthConfig } from './config.js';
+import { reprojectChanged } from './data/reproject.js';
 import { createCacheTables } from './db/database.js';
 import type { CacheDatabase, Database } from './db/schema.js';
 import { NonceService } from './dpop/nonce.js';
@@ -12,9 +15,16 @@ import { ReplayCache } from './dpop/replay-cache.js';
 import { DpopVerifier } from './dpop/verify.js';
 import { PasswordHasher } from './identity/passwords/hasher.js';
 import { LoginThrottle } from './identity/throttle.js';
+import { CheckpointCodec } from './sync/checkpoint.js';
 import { AccessTokens } from './tokens/access-token.js';
 import { KeyRing } from './tokens/keys.js';
 import { SessionStore } from './tokens/sessions.js';
+
+/** The app's collections, rules and hooks, and the sync checkpoint codec. */
+export interface DataRuntime {
+  readonly model: DataModel;
+  readonly checkpoints: CheckpointCodec;
+}
 
 /** Shared dependencies of the routes, passed in so tests can control them. */
 export interface ServerContext {
@@ -32,6 +42,8 @@ export interface ServerContext {
   readonly tokens: AccessTokens;
   readonly sessions: SessionStore;
   readonly dpop: DpopVerifier;
+  /** Set when the app has a data configuration (`bulwark.config.ts`): data and sync routes. */
+  readonly data: DataRuntime | undefined;
 }
 
 /** What {@link createServerContext} needs. */
@@ -41,6 +53,8 @@ export interface ServerContextOptions {
   readonly cache?: Kysely<CacheDatabase>;
   readonly now?: () => Date;
   readonly auth?: AuthOptions;
+  /** The app's schema, rules and hooks (the default export of `bulwark.config.ts`). */
+  readonly data?: BulwarkConfig;
 }
 
 /** Which SQL dialect a Kysely instance speaks. */
@@ -67,6 +81,12 @@ export async function createServerContext(options: ServerContextOptions): Promis
   const keys = new KeyRing(db, now);
   await keys.init();
   const nonces = await NonceService.load(db, config.dpop.nonceLifetimeSeconds, now);
+  let data: DataRuntime | undefined;
+  if (options.data !== undefined) {
+    const model = resolveDataModel(options.data);
+    await reprojectChanged(db, model);
+    data = { model, checkpoints: await CheckpointCodec.load(db) };
+  }
   return {
     db,
     cache,
@@ -84,5 +104,6 @@ export async function createServerContext(options: ServerContextOptions): Promis
     tokens: new AccessTokens(keys, config.issuer, config.accessTokenTtlSeconds, now),
     sessions: new SessionStore(db, config.sessionTtlSeconds, now),
     dpop: new DpopVerifier(config.dpop, new ReplayCache(cache, now), nonces, now),
+    data,
   };
 }

@@ -7,6 +7,22 @@ export { type AppOptions, type BulwarkPluginOptions, buildApp, bulwarkPlugin } f
 export { type AuditEntry, type AuditEvent, type AuditEventType, AuditLog } from './audit/log.js';
 export { type ChainProblem, type ChainReport, verifyAuditChain } from './audit/verify.js';
 export {
+  type BulwarkConfig,
+  type CollectionConfig,
+  type CollectionHooks,
+  type CollectionRules,
+  type DeleteDecision,
+  type DeleteEvent,
+  defineConfig,
+  type HookIssue,
+  type HookUser,
+  type SyncOptions,
+  type WriteDecision,
+  type WriteEvent,
+} from './config/define.js';
+export { ConfigError } from './config/errors.js';
+export { loadConfig } from './config/load.js';
+export {
   ARGON2_MINIMUM,
   type Argon2Params,
   type AuthConfig,
@@ -16,7 +32,12 @@ export {
   resolveAuthConfig,
   type ThrottleOptions,
 } from './config.js';
-export { createServerContext, type ServerContext, type ServerContextOptions } from './context.js';
+export {
+  createServerContext,
+  type DataRuntime,
+  type ServerContext,
+  type ServerContextOptions,
+} from './context.js';
 export {
   type DatabaseOptions,
   migrate,
@@ -61,6 +82,8 @@ export { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
 export { checkPasswordRules } from './identity/passwords/rules.js';
 export { createUser, type NewUser } from './identity/users.js';
 export { SaturatedError } from './lib/semaphore.js';
+export { RuleError } from './rules/errors.js';
+export type { ClaimCondition, ClaimRef, Claims, FieldCondition, Literal, Rule } from './rules/rule.js';
 export {
   isLoopbackHost,
   type RunningServer,

@@ -8,6 +8,8 @@ import { isIP } from 'node:net';
 import { BulwarkError } from '@bulwark/core';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
+import type { BulwarkConfig } from './config/define.js';
+import { loadConfig } from './config/load.js';
 import type { AuthOptions } from './config.js';
 import { createServerContext } from './context.js';
 import { openDatabase } from './db/database.js';
@@ -23,6 +25,10 @@ export interface ServeOptions {
   readonly databaseUrl?: string;
   /** Identity settings (token lifetimes, throttling, DPoP, device policy). */
   readonly auth?: AuthOptions;
+  /** `bulwark.config.ts` (or .js): the app's collections, rules and hooks; no data routes without it. */
+  readonly configFile?: string;
+  /** The same, already loaded (wins over `configFile`). */
+  readonly data?: BulwarkConfig;
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;
   readonly trustProxy?: boolean;
@@ -83,6 +89,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ? { cert: readFileSync(options.tlsCertFile), key: readFileSync(options.tlsKeyFile) }
       : undefined;
 
+  // Loaded (and checked) before the database opens: a broken config stops the start at once.
+  const data =
+    options.data ?? (options.configFile === undefined ? undefined : await loadConfig(options.configFile));
   const database = await openDatabase(
     options.databaseUrl === undefined ? { dataDir: options.dataDir } : { databaseUrl: options.databaseUrl },
   );
@@ -93,6 +102,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       db: database.db,
       cache: database.cache,
       ...(options.auth === undefined ? {} : { auth: options.auth }),
+      ...(data === undefined ? {} : { data }),
     });
     initialAdmin = await ensureInitialAdmin(
       { db: database.db, passwords: context.passwords, rules: context.config.passwords, now: context.now },

@@ -20,6 +20,7 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   trustProxy?: boolean;
+  config?: string;
   logLevel: string;
 }
 
@@ -38,6 +39,10 @@ export function registerServe(program: Command): void {
     .option('--tls-cert <file>', 'PEM certificate chain to serve HTTPS')
     .option('--tls-key <file>', 'PEM private key to serve HTTPS')
     .option('--trust-proxy', 'behind a TLS-terminating proxy: trust X-Forwarded-* headers')
+    .option(
+      '-c, --config <file>',
+      'bulwark.config.ts (or .js): the app schema, rules and hooks; enables the data and sync routes',
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', 'info')
     .action(async (flags: ServeFlags) => {
       const dataDir = resolve(flags.dataDir);
@@ -58,6 +63,7 @@ export function registerServe(program: Command): void {
           ...(databaseUrl === undefined ? {} : { databaseUrl }),
           ...(flags.tlsCert === undefined ? {} : { tlsCertFile: flags.tlsCert }),
           ...(flags.tlsKey === undefined ? {} : { tlsKeyFile: flags.tlsKey }),
+          ...(flags.config === undefined ? {} : { configFile: resolve(flags.config) }),
           trustProxy: flags.trustProxy === true,
           logger: flags.logLevel === 'silent' ? false : { level: flags.logLevel },
         });

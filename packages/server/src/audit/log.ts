@@ -29,7 +29,8 @@ export type AuditEventType =
   | 'user_created'
   | 'user_disabled'
   | 'user_enabled'
-  | 'signing_key_rotated';
+  | 'signing_key_rotated'
+  | 'user_teams_changed';
 
 /** One event to record. */
 export interface AuditEvent {

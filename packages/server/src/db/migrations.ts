@@ -3,7 +3,7 @@
  * written once and never edited after release; a change is a new migration. Only types and
  * statements that SQLite and PostgreSQL both accept are used (bigint, integer, varchar, text).
  */
-import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter, sql } from 'kysely';
 
 const migrations: Record<string, Migration> = {
   '0001_meta': {
@@ -107,6 +107,71 @@ const migrations: Record<string, Migration> = {
       await db
         .insertInto('audit_head' as never)
         .values({ id: 1, seq: 0, hash: '0'.repeat(64) } as never)
+        .execute();
+    },
+  },
+  '0003_data': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Rule attributes are queried with JSON operators: jsonb on PostgreSQL, JSON text on SQLite.
+      const json = db.getExecutor().adapter instanceof PostgresAdapter ? 'jsonb' : 'text';
+      await db.schema
+        .createTable('records')
+        .addColumn('collection', 'varchar(63)', (c) => c.notNull())
+        .addColumn('id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('owner', 'varchar(36)', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('deleted_at', 'bigint')
+        .addColumn('data', 'text')
+        .addColumn('device', 'text')
+        .addColumn('attrs', json, (c) => c.notNull())
+        .addPrimaryKeyConstraint('records_pk', ['collection', 'id'])
+        .execute();
+      await db.schema.createIndex('records_seq').on('records').column('seq').unique().execute();
+      await db.schema.createIndex('records_owner').on('records').columns(['collection', 'owner']).execute();
+      await db.schema
+        .createIndex('records_created')
+        .on('records')
+        .columns(['collection', 'created_at', 'id'])
+        .execute();
+      await db.schema
+        .createTable('sync_notices')
+        .addColumn('seq', 'bigint', (c) => c.primaryKey())
+        .addColumn('collection', 'varchar(63)', (c) => c.notNull())
+        .addColumn('record_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('owner', 'varchar(36)', (c) => c.notNull())
+        .addColumn('attrs', json, (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('sync_counter')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .execute();
+      await db
+        .insertInto('sync_counter' as never)
+        .values({ id: 1, seq: 0 } as never)
+        .execute();
+      await db.schema
+        .createTable('sync_mutations')
+        .addColumn('device_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('mutation_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('sync_mutations_pk', ['device_id', 'mutation_id'])
+        .execute();
+      await db.schema
+        .createIndex('sync_mutations_created')
+        .on('sync_mutations')
+        .column('created_at')
+        .execute();
+      await db.schema
+        .createTable('user_teams')
+        .addColumn('user_id', 'varchar(36)', (c) => c.notNull().references('users.id'))
+        .addColumn('team', 'varchar(100)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('user_teams_pk', ['user_id', 'team'])
         .execute();
     },
   },

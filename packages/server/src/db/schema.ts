@@ -119,6 +119,62 @@ export interface AuditHeadTable {
   hash: string;
 }
 
+/**
+ * Records of every collection (docs/storage.md). A deleted record stays as a tombstone: `data`
+ * and `device` are cleared, `deleted_at` is set, `attrs` keeps only what the read rule needs.
+ */
+export interface RecordsTable {
+  collection: string;
+  /** Random UUID (122 random bits), never sequential. */
+  id: string;
+  /** User id of the creator; never changed. */
+  owner: string;
+  /** 1 at creation, +1 on every change (the delete included). */
+  version: number;
+  /** Position in the change sequence: the sync checkpoint order. Unique. */
+  seq: number;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+  /** The full record (serverOnly fields included), JSON. */
+  data: string | null;
+  /** The device projection (no serverOnly field), JSON: the only form ever sent. */
+  device: string | null;
+  /** Fields rules and filters read (strings encoded, rules/attrs.ts): jsonb on PostgreSQL. */
+  attrs: string;
+}
+
+/** Visibility changes for sync: the rule attributes a record had before it changed or was deleted. */
+export interface SyncNoticesTable {
+  seq: number;
+  collection: string;
+  record_id: string;
+  owner: string;
+  attrs: string;
+  created_at: number;
+}
+
+/** The last change sequence number handed out (one row, id 1; locked by each write). */
+export interface SyncCounterTable {
+  id: number;
+  seq: number;
+}
+
+/** Answers to pushed mutations, kept so that a retry with the same id gets the same answer. */
+export interface SyncMutationsTable {
+  device_id: string;
+  mutation_id: string;
+  /** The result (JSON). */
+  result: string;
+  created_at: number;
+}
+
+/** Team membership: the `teams` claim of rules. */
+export interface UserTeamsTable {
+  user_id: string;
+  team: string;
+}
+
 /** Every table of the server database. */
 export interface Database {
   bulwark_meta: MetaTable;
@@ -129,6 +185,11 @@ export interface Database {
   server_keys: ServerKeysTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
+  records: RecordsTable;
+  sync_notices: SyncNoticesTable;
+  sync_counter: SyncCounterTable;
+  sync_mutations: SyncMutationsTable;
+  user_teams: UserTeamsTable;
 }
 
 /** DPoP proofs already seen, keyed by SHA-256(key thumbprint, jti). */

@@ -6,7 +6,16 @@
  */
 import type { Kysely } from 'kysely';
 import type { CacheDatabase } from '../db/schema.js';
+import { compileOnce } from '../lib/compiled-query.js';
 import { sha256Hex } from '../lib/encoding.js';
+
+/** One insert per authenticated request: compiled once (lib/compiled-query.ts). */
+const insertJti = compileOnce((db: Kysely<CacheDatabase>, key: string, expiresAt: number) =>
+  db
+    .insertInto('dpop_jti')
+    .values({ key, expires_at: expiresAt })
+    .onConflict((oc) => oc.column('key').doNothing()),
+);
 
 /** Remembers proofs already used. */
 export class ReplayCache {
@@ -35,12 +44,9 @@ export class ReplayCache {
       this.#lastPurge = now;
       await this.purge(now);
     }
-    const result = await this.#cache
-      .insertInto('dpop_jti')
-      .values({ key: sha256Hex(`${jkt}\u0000${jti}`), expires_at: expiresAtMs })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+    const key = sha256Hex(`${jkt}\u0000${jti}`);
+    const result = await this.#cache.executeQuery(insertJti(this.#cache, key, expiresAtMs));
+    return Number(result.numAffectedRows ?? 0n) === 1;
   }
 
   /** Deletes entries that expired before `nowMs`. */

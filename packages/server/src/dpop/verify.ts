@@ -68,8 +68,22 @@ export interface VerifiedProof {
 
 const MAX_PROOF_LENGTH = 8192;
 const MAX_JTI_LENGTH = 256;
+/**
+ * Longest protected header cached by its text. A client's header (typ, alg, a P-256 jwk) is
+ * about 200 characters; the bound keeps a flood of padded headers from filling memory.
+ */
+const MAX_CACHED_HEADER_LENGTH = 512;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 /** Members of an EC JWK that only a private key has. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/** What a protected header that passed the header checks yields. */
+interface KnownHeader {
+  /** RFC 7638 thumbprint of the key. */
+  readonly jkt: string;
+  readonly key: CryptoKey;
+  readonly jwk: JWK;
+}
 
 /** Checks DPoP proofs. */
 export class DpopVerifier {
@@ -78,7 +92,9 @@ export class DpopVerifier {
   readonly #nonces: NonceService;
   readonly #now: () => Date;
   /** Imported keys and their thumbprints, by `x.y` of the JWK. */
-  readonly #keys: LruMap<string, { jkt: string; key: CryptoKey }>;
+  readonly #keys: LruMap<string, KnownHeader>;
+  /** The same, by the exact base64url text of protected headers that passed the header checks. */
+  readonly #headers: LruMap<string, KnownHeader>;
 
   constructor(config: AuthConfig['dpop'], replay: ReplayCache, nonces: NonceService, now: () => Date) {
     this.#config = config;
@@ -86,6 +102,7 @@ export class DpopVerifier {
     this.#nonces = nonces;
     this.#now = now;
     this.#keys = new LruMap(config.keyCacheSize);
+    this.#headers = new LruMap(config.keyCacheSize);
   }
 
   /** The nonce service (for the `DPoP-Nonce` response header). */
@@ -118,61 +135,20 @@ export class DpopVerifier {
       h === undefined ||
       p === undefined ||
       sig === undefined ||
-      !isStrictBase64url(h) ||
       !isStrictBase64url(p) ||
       (sig !== '' && !isStrictBase64url(sig))
     ) {
-      throw new DpopProofError(
-        'dpop_proof_malformed',
-        'The DPoP proof is not a compact JWS in strict base64url.',
-      );
+      throw malformed();
     }
-
-    let header: ReturnType<typeof decodeProtectedHeader>;
-    try {
-      header = decodeProtectedHeader(proof);
-    } catch (cause) {
-      throw new DpopProofError('dpop_proof_malformed', 'The DPoP proof header is not valid JSON.', cause);
-    }
-    if (header.typ !== 'dpop+jwt')
-      throw new DpopProofError('dpop_proof_typ', 'The proof typ must be dpop+jwt.');
-    if (header.alg !== 'ES256') throw new DpopProofError('dpop_proof_alg', 'The proof alg must be ES256.');
-    const jwk = header.jwk;
-    if (
-      jwk === undefined ||
-      typeof jwk !== 'object' ||
-      jwk.kty !== 'EC' ||
-      jwk.crv !== 'P-256' ||
-      typeof jwk.x !== 'string' ||
-      typeof jwk.y !== 'string' ||
-      !isStrictBase64url(jwk.x) ||
-      !isStrictBase64url(jwk.y) ||
-      PRIVATE_MEMBERS.some((m) => m in jwk)
-    ) {
-      throw new DpopProofError('dpop_proof_jwk', 'The proof jwk must be a public EC P-256 key.');
-    }
-    const publicJwk: JWK = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
-    const cacheKey = `${jwk.x}.${jwk.y}`;
-    let known = this.#keys.get(cacheKey);
-    if (known === undefined) {
-      let key: CryptoKey;
-      try {
-        // WebCrypto refuses points that are not on the curve.
-        key = (await importJWK(publicJwk, 'ES256')) as CryptoKey;
-      } catch (cause) {
-        throw new DpopProofError('dpop_proof_jwk', 'The proof jwk is not a valid P-256 public key.', cause);
-      }
-      known = { jkt: await calculateJwkThumbprint(publicJwk), key };
-      this.#keys.set(cacheKey, known);
-    }
-    const { jkt, key } = known;
+    // A header seen before passed every header check then: they depend on its text alone.
+    const { jkt, key, jwk: publicJwk } = this.#headers.get(h) ?? (await this.#checkHeader(proof, h));
 
     const now = this.#now();
     let payload: Record<string, unknown>;
     try {
       // The JWS layer is jose's; the JWT claims of a proof are checked below, one code each.
       const verified = await compactVerify(proof, key, { algorithms: ['ES256'] });
-      const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(verified.payload));
+      const parsed: unknown = JSON.parse(UTF8.decode(verified.payload));
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
         throw new TypeError('not an object');
       payload = parsed as Record<string, unknown>;
@@ -190,7 +166,12 @@ export class DpopVerifier {
     if (typeof htm !== 'string' || htm !== input.method) {
       throw new DpopProofError('dpop_proof_htm', 'The proof htm does not match the request method.');
     }
-    if (typeof htu !== 'string' || input.htu === undefined || normalizeHtu(htu) !== input.htu) {
+    // input.htu is normalised, and normalising is idempotent: an identical string matches.
+    if (
+      typeof htu !== 'string' ||
+      input.htu === undefined ||
+      (htu !== input.htu && normalizeHtu(htu) !== input.htu)
+    ) {
       throw new DpopProofError('dpop_proof_htu', 'The proof htu does not match the request URI.');
     }
     const nowSeconds = now.getTime() / 1000;
@@ -215,4 +196,60 @@ export class DpopVerifier {
     }
     return { jkt, jwk: publicJwk, jti };
   }
+
+  /**
+   * The header checks of a proof whose header is not cached yet: JSON, `typ`, `alg`, a public
+   * P-256 `jwk` on the curve. Imports the key (or finds it imported) and caches the result
+   * under the header's text when that text is of the size a real client sends.
+   */
+  async #checkHeader(proof: string, h: string): Promise<KnownHeader> {
+    if (!isStrictBase64url(h)) throw malformed();
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(proof);
+    } catch (cause) {
+      throw new DpopProofError('dpop_proof_malformed', 'The DPoP proof header is not valid JSON.', cause);
+    }
+    if (header.typ !== 'dpop+jwt')
+      throw new DpopProofError('dpop_proof_typ', 'The proof typ must be dpop+jwt.');
+    if (header.alg !== 'ES256') throw new DpopProofError('dpop_proof_alg', 'The proof alg must be ES256.');
+    const jwk = header.jwk;
+    if (
+      jwk === undefined ||
+      typeof jwk !== 'object' ||
+      jwk.kty !== 'EC' ||
+      jwk.crv !== 'P-256' ||
+      typeof jwk.x !== 'string' ||
+      typeof jwk.y !== 'string' ||
+      !isStrictBase64url(jwk.x) ||
+      !isStrictBase64url(jwk.y) ||
+      PRIVATE_MEMBERS.some((m) => m in jwk)
+    ) {
+      throw new DpopProofError('dpop_proof_jwk', 'The proof jwk must be a public EC P-256 key.');
+    }
+    // Frozen: the same object is handed to every request made with this key.
+    const publicJwk: JWK = Object.freeze({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y });
+    const keyId = `${jwk.x}.${jwk.y}`;
+    let known = this.#keys.get(keyId);
+    if (known === undefined) {
+      let key: CryptoKey;
+      try {
+        // WebCrypto refuses points that are not on the curve.
+        key = (await importJWK(publicJwk, 'ES256')) as CryptoKey;
+      } catch (cause) {
+        throw new DpopProofError('dpop_proof_jwk', 'The proof jwk is not a valid P-256 public key.', cause);
+      }
+      known = { jkt: await calculateJwkThumbprint(publicJwk), key, jwk: publicJwk };
+      this.#keys.set(keyId, known);
+    }
+    if (h.length <= MAX_CACHED_HEADER_LENGTH) this.#headers.set(h, known);
+    return known;
+  }
+}
+
+function malformed(): DpopProofError {
+  return new DpopProofError(
+    'dpop_proof_malformed',
+    'The DPoP proof is not a compact JWS in strict base64url.',
+  );
 }

@@ -6,10 +6,12 @@
  * device revoked (the SDK must wipe) before account disabled before session ended.
  */
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Kysely } from 'kysely';
 import type { ServerContext } from '../context.js';
-import type { Role } from '../db/schema.js';
+import type { Database, Role } from '../db/schema.js';
 import { DeviceRevokedError } from '../devices/registry.js';
 import { DpopProofError } from '../dpop/verify.js';
+import { compileOnce } from '../lib/compiled-query.js';
 import { InvalidTokenError } from '../tokens/access-token.js';
 import { HttpProblem } from './problem.js';
 import { clientIp, dpopHeaders, htuOf } from './request.js';
@@ -31,6 +33,32 @@ declare module 'fastify' {
     bulwarkAuth: AuthInfo | null;
   }
 }
+
+/**
+ * The state of a session, its device and its user, read on every authenticated request (one
+ * indexed read; compiled once, lib/compiled-query.ts). Not cached: another node may have revoked
+ * the device or disabled the user a moment ago.
+ */
+const sessionState = compileOnce((db: Kysely<Database>, sessionId: string) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('devices', 'devices.id', 'sessions.device_id')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.user_id',
+      'sessions.device_id',
+      'sessions.jkt',
+      'sessions.expires_at',
+      'sessions.revoked_at as session_revoked_at',
+      'devices.status as device_status',
+      'devices.last_seen_at',
+      'users.username',
+      'users.role',
+      'users.disabled_at',
+      'users.must_change_password',
+    ])
+    .where('sessions.id', '=', sessionId),
+);
 
 /** How often `last_seen_at` is written for an active device. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
@@ -78,25 +106,7 @@ export async function authenticate(
   }
   reply.header('dpop-nonce', ctx.dpop.nonces.current());
 
-  const row = await ctx.db
-    .selectFrom('sessions')
-    .innerJoin('devices', 'devices.id', 'sessions.device_id')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select([
-      'sessions.user_id',
-      'sessions.device_id',
-      'sessions.jkt',
-      'sessions.expires_at',
-      'sessions.revoked_at as session_revoked_at',
-      'devices.status as device_status',
-      'devices.last_seen_at',
-      'users.username',
-      'users.role',
-      'users.disabled_at',
-      'users.must_change_password',
-    ])
-    .where('sessions.id', '=', claims.sid)
-    .executeTakeFirst();
+  const [row] = (await ctx.db.executeQuery(sessionState(ctx.db, claims.sid))).rows;
   if (
     row === undefined ||
     row.user_id !== claims.sub ||

@@ -12,15 +12,20 @@ export function sha256Base64url(value: string): string {
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /**
  * True when `segment` is canonical unpadded base64url (RFC 7515 §2): only the URL-safe alphabet,
  * no padding, no impossible length, and unused trailing bits zero, so that exactly one string
- * encodes each byte sequence.
+ * encodes each byte sequence. Runs on every request: it reads the last character's unused bits
+ * (4 of them after 2 characters of a final group, 2 after 3) instead of decoding the segment.
  */
 export function isStrictBase64url(segment: string): boolean {
-  if (segment.length === 0 || segment.length % 4 === 1 || !BASE64URL.test(segment)) return false;
-  return Buffer.from(segment, 'base64url').toString('base64url') === segment;
+  const tail = segment.length % 4;
+  if (segment.length === 0 || tail === 1 || !BASE64URL.test(segment)) return false;
+  if (tail === 0) return true;
+  const last = ALPHABET.indexOf(segment.charAt(segment.length - 1));
+  return (last & (tail === 2 ? 0b1111 : 0b11)) === 0;
 }
 
 /** Constant-time comparison of two strings of possibly different lengths. */

@@ -162,7 +162,8 @@ function fieldCondition(w: Walk, rule: Record<string, unknown>, path: string): B
     case 'in': {
       if (type === 'list') throw new RuleError('use contains on a list field', at);
       if (claim !== undefined) {
-        if (claim !== 'teams') throw new RuleError('in takes a list: a list of constants or the teams claim', at);
+        if (claim !== 'teams')
+          throw new RuleError('in takes a list: a list of constants or the teams claim', at);
         if (type !== 'string') throw new RuleError('teams are strings; the field is not', at);
         return (c) => ({ k: 'in', target, values: [...c.teams] });
       }
@@ -200,7 +201,9 @@ function claimCondition(w: Walk, rule: Record<string, unknown>, path: string): B
   const op = onlyOperator(rule, CLAIM_OPERATORS, path);
   const operand = own(rule, op);
   const at = `${path}.${op}`;
-  const constant = (test: (c: Claims) => boolean): Bind => (c) => ({ k: 'const', value: test(c) });
+  const constant =
+    (test: (c: Claims) => boolean): Bind =>
+    (c) => ({ k: 'const', value: test(c) });
   if (claim === 'teams') {
     if (op === 'contains') {
       const team = checkLiteral(operand, 'string', at);

@@ -8,7 +8,11 @@
 /** Where a condition reads its value: the owner column, or a declared top-level field. */
 export type Target =
   | { readonly kind: 'owner' }
-  | { readonly kind: 'field'; readonly name: string; readonly type: 'string' | 'number' | 'boolean' | 'list' };
+  | {
+      readonly kind: 'field';
+      readonly name: string;
+      readonly type: 'string' | 'number' | 'boolean' | 'list';
+    };
 
 /**
  * A bound rule. Semantics (two-valued): `eq` is true when the value has the constant's type and

@@ -57,7 +57,14 @@ function twoValued(expr: RawBuilder<unknown>, t: Target): RawBuilder<SqlBool> {
   return t.kind === 'owner' ? sql<SqlBool>`(${expr})` : sql<SqlBool>`coalesce(${expr}, false)`;
 }
 
-function equals(t: Target, value: string | number | boolean, c: PredicateColumns, d: Dialect) {
+function equals(
+  t: Target,
+  value: string | number | boolean,
+  c: PredicateColumns,
+  d: Dialect,
+): RawBuilder<SqlBool> {
+  // Owners are user ids, which never hold U+0000, and PostgreSQL cannot take it as a parameter.
+  if (t.kind === 'owner' && typeof value === 'string' && value.includes('\u0000')) return FALSE;
   if (t.kind === 'field' && t.type === 'boolean') {
     const json = value ? 'true' : 'false';
     // Only a JSON true/false matches (SQLite's json_extract would turn them into 1/0).
@@ -88,6 +95,12 @@ function compile(p: Predicate, c: PredicateColumns, d: Dialect): RawBuilder<SqlB
       const t = p.target;
       if (p.values.length === 0) return FALSE;
       if (typeof p.values[0] === 'boolean' || p.values.length === 1) {
+        return sql<SqlBool>`(${sql.join(
+          p.values.map((v) => equals(t, v, c, d)),
+          sql` or `,
+        )})`;
+      }
+      if (t.kind === 'owner') {
         return sql<SqlBool>`(${sql.join(
           p.values.map((v) => equals(t, v, c, d)),
           sql` or `,

@@ -15,11 +15,13 @@ import {
   SignJWT,
 } from 'jose';
 import { buildApp } from '../../src/app.js';
+import type { BulwarkConfig } from '../../src/config/define.js';
 import type { AuthOptions } from '../../src/config.js';
 import { createServerContext, type ServerContext } from '../../src/context.js';
 import type { Posture } from '../../src/devices/policy.js';
 import { createUser } from '../../src/identity/users.js';
 import { sha256Base64url } from '../../src/lib/encoding.js';
+import { containsCanary, withCanaries } from './canary.js';
 import { type Dialect, openTestDatabase, type TestDatabase } from './databases.js';
 
 /** A clock that moves only when told. */
@@ -46,8 +48,21 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts an app on a fresh database of `dialect`. */
-export async function startTestServer(dialect: Dialect, auth: AuthOptions = {}): Promise<TestServer> {
+/** Options of a test server beyond identity settings. */
+export interface TestServerOptions {
+  /** A data configuration (collections, rules, hooks); canaries are added to its serverOnly fields. */
+  readonly data?: BulwarkConfig;
+}
+
+/**
+ * Starts an app on a fresh database of `dialect`. Every response it sends is scanned for the
+ * serverOnly canaries (lib/canary.ts); `close()` fails the test if one was seen.
+ */
+export async function startTestServer(
+  dialect: Dialect,
+  auth: AuthOptions = {},
+  options: TestServerOptions = {},
+): Promise<TestServer> {
   const database = await openTestDatabase(dialect);
   const clock = new TestClock();
   const ctx = await createServerContext({
@@ -55,8 +70,16 @@ export async function startTestServer(dialect: Dialect, auth: AuthOptions = {}):
     cache: database.cache,
     now: clock.now,
     auth: { ...TEST_AUTH, ...auth },
+    ...(options.data === undefined ? {} : { data: withCanaries(options.data) }),
   });
   const app = await buildApp({ db: database.db, context: ctx, logger: false });
+  const leaks: string[] = [];
+  app.addHook('onSend', async (request, _reply, payload) => {
+    const text =
+      typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined;
+    if (text !== undefined && containsCanary(text)) leaks.push(`${request.method} ${request.url}`);
+    return payload;
+  });
   await app.ready();
   return {
     app,
@@ -74,6 +97,8 @@ export async function startTestServer(dialect: Dialect, auth: AuthOptions = {}):
       await app.close();
       await ctx.audit.flush();
       await database.dispose();
+      if (leaks.length > 0)
+        throw new Error(`a serverOnly canary was sent by: ${leaks.slice(0, 5).join(', ')}`);
     },
   };
 }
@@ -147,7 +172,7 @@ export class TestDevice {
 
   /** Sends a request with a fresh proof, retrying once with the nonce the server asks for. */
   async send(
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
     options: { body?: unknown; accessToken?: string; headers?: Record<string, string>; ip?: string } = {},
   ): Promise<LightMyRequestResponse> {
@@ -234,13 +259,15 @@ export class TestDevice {
   /** An authenticated call. */
   call(
     session: Session,
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
     body?: unknown,
+    headers?: Record<string, string>,
   ): Promise<LightMyRequestResponse> {
     return this.send(method, path, {
       accessToken: session.accessToken,
       ...(body === undefined ? {} : { body }),
+      ...(headers === undefined ? {} : { headers }),
     });
   }
 }

@@ -1,0 +1,125 @@
+/**
+ * Low-level access to the records table (docs/storage.md): reading one row, handing out change
+ * sequence numbers, and writing rows and sync notices. Callers hold a transaction; the
+ * authorization and validation around these calls live in write.ts and read.ts.
+ */
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { CollectionModel } from '../config/model.js';
+import type { Database, RecordsTable } from '../db/schema.js';
+import { attrsJson } from '../rules/attrs.js';
+
+/** A stored record, parsed. */
+export interface StoredRecord {
+  readonly collection: string;
+  readonly id: string;
+  readonly owner: string;
+  readonly version: number;
+  readonly seq: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly deletedAt: number | null;
+  /** The full record (serverOnly fields included); on a tombstone only the fields the read rule reads. Never sent. */
+  readonly data: Readonly<Record<string, unknown>> | undefined;
+  /** The device projection as stored JSON text; the only form that is sent. */
+  readonly device: string | null;
+  /** Rule attributes (parsed). */
+  readonly attrs: Readonly<Record<string, unknown>>;
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+function parseJson(value: unknown): Record<string, unknown> {
+  // PostgreSQL returns jsonb already parsed; SQLite returns text.
+  if (typeof value === 'string') return JSON.parse(value) as Record<string, unknown>;
+  return (value ?? {}) as Record<string, unknown>;
+}
+
+/** Turns a row into a {@link StoredRecord}. */
+export function toStored(row: RecordsTable): StoredRecord {
+  return {
+    collection: row.collection,
+    id: row.id,
+    owner: row.owner,
+    version: Number(row.version),
+    seq: Number(row.seq),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    deletedAt: row.deleted_at === null ? null : Number(row.deleted_at),
+    data: row.data === null ? undefined : (JSON.parse(row.data) as Record<string, unknown>),
+    device: row.device,
+    attrs: parseJson(row.attrs),
+  };
+}
+
+/**
+ * Reads one record (live or tombstone). With `lock`, PostgreSQL locks the row until the
+ * transaction ends, so a read-check-write cannot interleave with another writer.
+ *
+ * @example
+ * ```ts
+ * const row = await readRecord(trx, 'postgres', 'inspections', id, true);
+ * ```
+ */
+export async function readRecord(
+  db: Db,
+  dialect: 'sqlite' | 'postgres',
+  collection: string,
+  id: string,
+  lock = false,
+): Promise<StoredRecord | undefined> {
+  let query = db.selectFrom('records').selectAll().where('collection', '=', collection).where('id', '=', id);
+  if (lock && dialect === 'postgres') query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row === undefined ? undefined : toStored(row);
+}
+
+/**
+ * Hands out `count` change sequence numbers and returns the first. Updating the single counter
+ * row locks it until the transaction commits, so writers commit in sequence order and a reader
+ * never sees sequence N+1 before N (docs/sync.md, "Why a counter row").
+ *
+ * @example
+ * ```ts
+ * const seq = await nextSeq(trx, 1);
+ * ```
+ */
+export async function nextSeq(trx: Transaction<Database>, count: number): Promise<number> {
+  const row = await trx
+    .updateTable('sync_counter')
+    .set({ seq: sql`seq + ${count}` })
+    .where('id', '=', 1)
+    .returning('seq')
+    .executeTakeFirstOrThrow();
+  return Number(row.seq) - count + 1;
+}
+
+/** The JSON texts stored for a full record. */
+export interface Projections {
+  readonly data: string;
+  readonly device: string;
+  readonly attrs: string;
+}
+
+/**
+ * Records that a record had these read attributes before a change that may hide it from some
+ * users (an update of a field the read rule reads, or a delete): sync sends those users a removal.
+ */
+export async function appendNotice(
+  trx: Transaction<Database>,
+  seq: number,
+  model: CollectionModel,
+  record: StoredRecord,
+  nowMs: number,
+): Promise<void> {
+  await trx
+    .insertInto('sync_notices')
+    .values({
+      seq,
+      collection: model.name,
+      record_id: record.id,
+      owner: record.owner,
+      attrs: attrsJson(record.data ?? {}, model.readFields),
+      created_at: nowMs,
+    })
+    .execute();
+}

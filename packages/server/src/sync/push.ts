@@ -1,0 +1,270 @@
+/**
+ * Sync push (docs/sync.md): a batch of mutations, each with a client mutation id. Each mutation
+ * goes through the same write path as the data API (validation, rules, hooks) on its own, and is
+ * answered on its own: applied (new version), rejected (code and per-field reasons) or conflict
+ * (the server's version and device projection). The answer is stored with the mutation id in the
+ * same transaction as the write, so a retry of a mutation whose answer was lost gets the first
+ * answer and is never applied twice.
+ */
+import type { DataModel } from '../config/model.js';
+import type { ServerContext } from '../context.js';
+import { isRecordId } from '../data/ids.js';
+import { readRecord, type StoredRecord } from '../data/store.js';
+import {
+  canRead,
+  createRecord,
+  deleteRecord,
+  updateRecord,
+  type WriteOutcome,
+  type WriteScope,
+} from '../data/write.js';
+import type { ProblemIssue } from '../http/problem.js';
+import type { Claims } from '../rules/rule.js';
+
+/** One mutation as the device sends it. */
+export interface PushMutation {
+  readonly mutationId: string;
+  readonly collection: string;
+  readonly id: string;
+  readonly op: 'upsert' | 'delete';
+  /** The server version the edit was made on; null for a record the device created. */
+  readonly baseVersion: number | null;
+  /** The full device record (upsert). */
+  readonly record?: unknown;
+}
+
+/** The answer to one mutation. */
+export type PushResult =
+  | { readonly mutationId: string; readonly status: 'applied'; readonly version: number }
+  | {
+      readonly mutationId: string;
+      readonly status: 'rejected';
+      readonly code: string;
+      readonly issues?: readonly ProblemIssue[];
+    }
+  | {
+      readonly mutationId: string;
+      readonly status: 'conflict';
+      readonly serverVersion: number;
+      readonly serverRecord?: Record<string, unknown>;
+    };
+
+/** Who pushes. */
+export interface PushScope {
+  readonly ctx: ServerContext;
+  readonly model: DataModel;
+  readonly claims: Claims;
+  readonly deviceId: string;
+}
+
+const MUTATION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MUTATION_KEYS = new Set(['mutationId', 'collection', 'id', 'op', 'baseVersion', 'record']);
+
+/**
+ * Checks the envelope of a push body (not the records: those are validated per mutation).
+ * Returns the mutations or the issues that make the whole request a 400.
+ *
+ * @example
+ * ```ts
+ * const parsed = parsePushBody(body, 200);
+ * if (!parsed.ok) throw new HttpProblem(400, 'invalid_request', '…', { issues: parsed.issues });
+ * ```
+ */
+export function parsePushBody(
+  body: unknown,
+  maxMutations: number,
+): { ok: true; mutations: PushMutation[] } | { ok: false; issues: ProblemIssue[] } {
+  const issues: ProblemIssue[] = [];
+  const fail = (path: string, message: string) => {
+    if (issues.length < 50) issues.push({ path, code: 'invalid', message });
+  };
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    fail('/', 'must be an object with mutations');
+    return { ok: false, issues };
+  }
+  const keys = Object.keys(body);
+  const list = (body as { mutations?: unknown }).mutations;
+  if (keys.length !== 1 || !Array.isArray(list)) {
+    fail('/', 'must be { "mutations": [...] } and nothing else');
+    return { ok: false, issues };
+  }
+  if (list.length === 0 || list.length > maxMutations) {
+    fail('/mutations', `must hold 1 to ${maxMutations} mutations`);
+    return { ok: false, issues };
+  }
+  const out: PushMutation[] = [];
+  for (const [i, m] of (list as unknown[]).entries()) {
+    const at = `/mutations/${i}`;
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) {
+      fail(at, 'must be an object');
+      continue;
+    }
+    const x = m as Record<string, unknown>;
+    for (const key of Object.keys(x)) if (!MUTATION_KEYS.has(key)) fail(`${at}`, 'has an unknown member');
+    if (typeof x.mutationId !== 'string' || !MUTATION_ID.test(x.mutationId)) {
+      fail(`${at}/mutationId`, 'must be 1 to 64 of A-Z a-z 0-9 _ -');
+    }
+    if (typeof x.collection !== 'string' || x.collection.length > 63)
+      fail(`${at}/collection`, 'must be a collection name');
+    if (!isRecordId(x.id)) fail(`${at}/id`, 'must be a lower-case UUID');
+    if (x.op !== 'upsert' && x.op !== 'delete') fail(`${at}/op`, 'must be upsert or delete');
+    const base = x.baseVersion;
+    if (base !== null && !(typeof base === 'number' && Number.isSafeInteger(base) && base >= 1)) {
+      fail(`${at}/baseVersion`, 'must be null or a positive integer');
+    }
+    if (x.op === 'upsert' && !Object.hasOwn(x, 'record')) fail(`${at}/record`, 'an upsert needs the record');
+    if (x.op === 'delete' && Object.hasOwn(x, 'record')) fail(`${at}/record`, 'a delete carries no record');
+    if (issues.length === 0) out.push(x as unknown as PushMutation);
+  }
+  return issues.length === 0 ? { ok: true, mutations: out } : { ok: false, issues };
+}
+
+function conflictOf(mutationId: string, current: StoredRecord): PushResult {
+  if (current.deletedAt !== null || current.device === null) {
+    return { mutationId, status: 'conflict', serverVersion: current.version };
+  }
+  return {
+    mutationId,
+    status: 'conflict',
+    serverVersion: current.version,
+    serverRecord: JSON.parse(current.device) as Record<string, unknown>,
+  };
+}
+
+function resultOf(mutationId: string, outcome: WriteOutcome): PushResult {
+  switch (outcome.kind) {
+    case 'applied':
+      return { mutationId, status: 'applied', version: outcome.record.version };
+    case 'conflict':
+      return conflictOf(mutationId, outcome.current);
+    case 'rejected':
+      return outcome.issues === undefined
+        ? { mutationId, status: 'rejected', code: outcome.code }
+        : { mutationId, status: 'rejected', code: outcome.code, issues: outcome.issues };
+  }
+}
+
+async function apply(
+  scope: PushScope,
+  m: PushMutation,
+  beforeCommit: WriteScope['beforeCommit'],
+): Promise<PushResult> {
+  const collection = scope.model.collections.get(m.collection);
+  if (collection === undefined)
+    return { mutationId: m.mutationId, status: 'rejected', code: 'unknown_collection' };
+  if (!collection.offline) {
+    return { mutationId: m.mutationId, status: 'rejected', code: 'collection_not_synced' };
+  }
+  const write: WriteScope = {
+    ctx: scope.ctx,
+    model: collection,
+    claims: scope.claims,
+    deviceId: scope.deviceId,
+    ...(beforeCommit === undefined ? {} : { beforeCommit }),
+  };
+  let outcome: WriteOutcome;
+  if (m.op === 'delete') {
+    outcome = await deleteRecord(write, m.id, {
+      expectedVersion: m.baseVersion ?? undefined,
+      tombstoneApplied: true,
+    });
+  } else if (m.baseVersion === null) {
+    outcome = await createRecord(write, m.record, m.id);
+  } else {
+    outcome = await updateRecord(write, m.id, m.record, {
+      mode: 'replace',
+      expectedVersion: m.baseVersion,
+      tombstoneConflict: true,
+    });
+  }
+  return resultOf(m.mutationId, outcome);
+}
+
+/** A stored conflict is answered with the record as it is now, if the caller may still see it. */
+async function replay(scope: PushScope, m: PushMutation, stored: PushResult): Promise<PushResult> {
+  if (stored.status !== 'conflict') return stored;
+  const collection = scope.model.collections.get(m.collection);
+  if (collection === undefined) return stored;
+  const current = await readRecord(scope.ctx.db, scope.ctx.dialect, collection.name, m.id);
+  if (current === undefined || !canRead(collection, scope.claims, current)) {
+    return { mutationId: m.mutationId, status: 'rejected', code: 'not_found' };
+  }
+  return conflictOf(m.mutationId, current);
+}
+
+/**
+ * Applies a batch of mutations in order and answers each.
+ *
+ * @example
+ * ```ts
+ * const results = await push(scope, parsed.mutations);
+ * ```
+ */
+export async function push(scope: PushScope, mutations: readonly PushMutation[]): Promise<PushResult[]> {
+  const { ctx, deviceId } = scope;
+  const nowMs = ctx.now().getTime();
+  await ctx.db
+    .deleteFrom('sync_mutations')
+    .where('device_id', '=', deviceId)
+    .where('created_at', '<', nowMs - scope.model.sync.mutationRetentionSeconds * 1000)
+    .execute();
+  const results: PushResult[] = [];
+  for (const m of mutations) {
+    const known = await ctx.db
+      .selectFrom('sync_mutations')
+      .select('result')
+      .where('device_id', '=', deviceId)
+      .where('mutation_id', '=', m.mutationId)
+      .executeTakeFirst();
+    if (known !== undefined) {
+      results.push(await replay(scope, m, JSON.parse(known.result) as PushResult));
+      continue;
+    }
+    let stored = false;
+    const applying = apply(scope, m, async (trx, outcome) => {
+      // An applied mutation's answer commits with the write itself.
+      await trx
+        .insertInto('sync_mutations')
+        .values({
+          device_id: deviceId,
+          mutation_id: m.mutationId,
+          result: JSON.stringify(resultOf(m.mutationId, outcome)),
+          created_at: nowMs,
+        })
+        .execute();
+      stored = true;
+    });
+    let result: PushResult;
+    try {
+      result = await applying;
+    } catch (err) {
+      // The same mutation id raced in from a concurrent retry: answer as the first one did.
+      const first = await ctx.db
+        .selectFrom('sync_mutations')
+        .select('result')
+        .where('device_id', '=', deviceId)
+        .where('mutation_id', '=', m.mutationId)
+        .executeTakeFirst();
+      if (first === undefined) throw err;
+      results.push(await replay(scope, m, JSON.parse(first.result) as PushResult));
+      continue;
+    }
+    if (!stored) {
+      // Nothing was written: keep the answer so a retry gets the same one. A conflict's record is
+      // not kept; a replay reads the record as it is then.
+      const kept = result.status === 'conflict' ? { ...result, serverRecord: undefined } : result;
+      await ctx.db
+        .insertInto('sync_mutations')
+        .values({
+          device_id: deviceId,
+          mutation_id: m.mutationId,
+          result: JSON.stringify(kept),
+          created_at: nowMs,
+        })
+        .onConflict((oc) => oc.columns(['device_id', 'mutation_id']).doNothing())
+        .execute();
+    }
+    results.push(result);
+  }
+  return results;
+}

@@ -1,0 +1,197 @@
+/**
+ * The shortcuts of the authentication hot path must not weaken any check: a cached proof header
+ * still needs a valid signature on every proof, an uncacheable (padded) header is still checked,
+ * the replay cache and revocation work across nodes that share a database whatever each node
+ * has cached, queries compiled once bind each call's arguments, and the fast strict-base64url
+ * check agrees with decoding and re-encoding. On both dialects.
+ */
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import type { FastifyInstance } from 'fastify';
+import { generateKeyPair } from 'jose';
+import type { Kysely } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { createServerContext } from '../src/context.js';
+import type { Database } from '../src/db/schema.js';
+import { revokeDevice } from '../src/devices/registry.js';
+import { compileOnce } from '../src/lib/compiled-query.js';
+import { isStrictBase64url } from '../src/lib/encoding.js';
+import { describeEachDialect } from './lib/databases.js';
+import { PASSWORD, type Session, startTestServer, TEST_AUTH, TestDevice, type TestServer } from './lib/harness.js';
+
+describeEachDialect('Authentication hot path', (dialect) => {
+  let s: TestServer;
+  let device: TestDevice;
+  let session: Session;
+
+  beforeEach(async () => {
+    s = await startTestServer(dialect);
+    await s.user('hana', PASSWORD);
+    device = await TestDevice.create(s);
+    session = await device.login('hana', PASSWORD);
+  });
+  afterEach(async () => {
+    await s.close();
+  });
+
+  const me = async (app: FastifyInstance, dpop: string) =>
+    app.inject({ method: 'GET', url: '/me', headers: { authorization: `DPoP ${session.accessToken}`, dpop } });
+  const proof = (options: Parameters<TestDevice['proof']>[2] = {}) =>
+    device.proof('GET', '/me', { accessToken: session.accessToken, ...options });
+
+  it('checks the signature of every proof, also when its header is already cached', async () => {
+    expect((await me(s.app, await proof())).statusCode).toBe(200);
+    const other = await generateKeyPair('ES256');
+    for (let i = 0; i < 3; i += 1) {
+      const res = await me(s.app, await proof({ signWith: other.privateKey }));
+      expect({ status: res.statusCode, code: res.json().code }).toEqual({
+        status: 401,
+        code: 'dpop_proof_signature',
+      });
+    }
+    expect((await me(s.app, await proof())).statusCode).toBe(200);
+  });
+
+  it('checks a padded header too long to cache, on every request', async () => {
+    const header = { pad: 'p'.repeat(600) };
+    expect((await me(s.app, await proof({ header }))).statusCode).toBe(200);
+    expect((await me(s.app, await proof({ header }))).statusCode).toBe(200);
+    const other = await generateKeyPair('ES256');
+    const forged = await me(s.app, await proof({ header, signWith: other.privateKey }));
+    expect(forged.json().code).toBe('dpop_proof_signature');
+    const wrongTyp = await me(s.app, await proof({ header: { ...header, typ: 'JWT' } }));
+    expect(wrongTyp.json().code).toBe('dpop_proof_typ');
+  });
+
+  it('shares the replay cache and sees revocation and disabling across nodes, whatever each has cached', async () => {
+    // A second node on the same database, with caches of its own.
+    const ctxB = await createServerContext({
+      db: s.database.db,
+      cache: s.database.cache,
+      now: s.clock.now,
+      auth: TEST_AUTH,
+    });
+    const nodeB = await buildApp({ db: s.database.db, context: ctxB, logger: false });
+    await nodeB.ready();
+    try {
+      // Both nodes have now verified the token and cached the proof header.
+      expect((await me(s.app, await proof())).statusCode).toBe(200);
+      expect((await me(nodeB, await proof())).statusCode).toBe(200);
+
+      const once = await proof();
+      expect((await me(s.app, once)).statusCode).toBe(200);
+      const replayed = await me(nodeB, once);
+      expect({ status: replayed.statusCode, code: replayed.json().code }).toEqual({
+        status: 401,
+        code: 'dpop_proof_replayed',
+      });
+
+      // Another device of the same user, then the first one revoked through node A's database.
+      const tablet = await TestDevice.create(s);
+      const tabletSession = await tablet.login('hana', PASSWORD);
+      expect(await revokeDevice(s.ctx.db, s.clock.ms, device.id, 'stolen')).toBe(true);
+      const revoked = await me(nodeB, await proof());
+      expect({ status: revoked.statusCode, code: revoked.json().code }).toEqual({
+        status: 403,
+        code: 'device_revoked',
+      });
+      const tabletProof = await tablet.proof('GET', '/me', { accessToken: tabletSession.accessToken });
+      const stillFine = await nodeB.inject({
+        method: 'GET',
+        url: '/me',
+        headers: { authorization: `DPoP ${tabletSession.accessToken}`, dpop: tabletProof },
+      });
+      expect(stillFine.statusCode).toBe(200);
+
+      await s.ctx.db.updateTable('users').set({ disabled_at: s.clock.ms }).where('username', '=', 'hana').execute();
+      const disabled = await nodeB.inject({
+        method: 'GET',
+        url: '/me',
+        headers: {
+          authorization: `DPoP ${tabletSession.accessToken}`,
+          dpop: await tablet.proof('GET', '/me', { accessToken: tabletSession.accessToken }),
+        },
+      });
+      expect({ status: disabled.statusCode, code: disabled.json().code }).toEqual({
+        status: 401,
+        code: 'account_disabled',
+      });
+    } finally {
+      await nodeB.close();
+      await ctxB.audit.flush();
+    }
+  });
+
+  it('binds the arguments of each call to a query compiled once, and keeps its constants', async () => {
+    const statusOf = compileOnce((db: Kysely<Database>, id: string) =>
+      db
+        .selectFrom('devices')
+        .select(['id', 'status'])
+        .where('id', '=', id)
+        .where('status', 'in', ['active', 'blocked']),
+    );
+    const other = await TestDevice.create(s);
+    await other.login('hana', PASSWORD);
+    const first = statusOf(s.ctx.db, device.id);
+    const second = statusOf(s.ctx.db, other.id);
+    expect(second.sql).toBe(first.sql);
+    expect((await s.ctx.db.executeQuery(first)).rows).toEqual([{ id: device.id, status: 'active' }]);
+    expect((await s.ctx.db.executeQuery(second)).rows).toEqual([{ id: other.id, status: 'active' }]);
+    await revokeDevice(s.ctx.db, s.clock.ms, other.id, 'lost');
+    expect((await s.ctx.db.executeQuery(statusOf(s.ctx.db, other.id))).rows).toEqual([]);
+    expect((await s.ctx.db.executeQuery(statusOf(s.ctx.db, randomUUID()))).rows).toEqual([]);
+  });
+});
+
+describe('compileOnce', () => {
+  it('refuses a builder that does not turn every argument into a parameter', async () => {
+    const s = await startTestServer('sqlite');
+    try {
+      const ignoresItsArgument = compileOnce((db: Kysely<Database>, _id: string) =>
+        db.selectFrom('devices').select('id'),
+      );
+      expect(() => ignoresItsArgument(s.ctx.db, 'x')).toThrow(/every argument/);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('isStrictBase64url', () => {
+  /** The definition: decoding then re-encoding gives the same text back. */
+  const reference = (text: string) =>
+    text.length > 0 &&
+    text.length % 4 !== 1 &&
+    /^[A-Za-z0-9_-]*$/.test(text) &&
+    Buffer.from(text, 'base64url').toString('base64url') === text;
+
+  it('agrees with decoding and re-encoding on any text', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/= .';
+    const text = fc
+      .array(fc.constantFrom(...alphabet), { maxLength: 24 })
+      .map((chars) => chars.join(''));
+    fc.assert(
+      fc.property(text, (t) => isStrictBase64url(t) === reference(t)),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), (bytes) =>
+        isStrictBase64url(Buffer.from(bytes).toString('base64url')),
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses non-zero unused bits, padding, the standard alphabet and impossible lengths', () => {
+    expect(isStrictBase64url('AA')).toBe(true);
+    expect(isStrictBase64url('AB')).toBe(false);
+    expect(isStrictBase64url('AAA')).toBe(true);
+    expect(isStrictBase64url('AAB')).toBe(false);
+    expect(isStrictBase64url('AAAA')).toBe(true);
+    expect(isStrictBase64url('AA==')).toBe(false);
+    expect(isStrictBase64url('a+/b')).toBe(false);
+    expect(isStrictBase64url('AAAAA')).toBe(false);
+    expect(isStrictBase64url('')).toBe(false);
+  });
+});

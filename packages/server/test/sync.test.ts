@@ -1,0 +1,328 @@
+/**
+ * Sync on both dialects with the demo configuration: pull pages by checkpoint with device
+ * projections only, removals on delete and on loss of visibility, `reset` when the caller's teams
+ * change, forged checkpoints refused; push with per-mutation applied / rejected (with reasons) /
+ * conflict (with the server's version), idempotent retries, offline-only collections;
+ * `device_revoked` on both routes.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { type Actor, createMember, inspection, signIn, snapshot, startDemoServer } from './lib/data-world.js';
+import { describeEachDialect } from './lib/databases.js';
+import type { TestServer } from './lib/harness.js';
+
+interface Change {
+  collection: string;
+  id: string;
+  version?: number;
+  record?: Record<string, unknown>;
+  removed?: true;
+}
+interface Page {
+  changes: Change[];
+  checkpoint: string;
+  hasMore: boolean;
+  reset?: true;
+}
+
+async function pullAll(
+  actor: Actor,
+  checkpoint: string | null,
+  limit = 3,
+): Promise<{ changes: Change[]; checkpoint: string; resets: number }> {
+  const changes: Change[] = [];
+  let cp = checkpoint;
+  let resets = 0;
+  for (;;) {
+    const res = await actor.call('POST', '/sync/pull', { checkpoint: cp, limit });
+    expect(res.statusCode, res.body).toBe(200);
+    const page = res.json() as Page;
+    if (page.reset) resets++;
+    changes.push(...page.changes);
+    cp = page.checkpoint;
+    if (!page.hasMore) return { changes, checkpoint: cp, resets };
+  }
+}
+
+describeEachDialect('sync', (dialect) => {
+  let s: TestServer;
+  let ann: Actor;
+  let bob: Actor;
+  let sue: Actor;
+
+  beforeEach(async () => {
+    s = await startDemoServer(dialect);
+    const [a, b, c] = await Promise.all([
+      createMember(s, 'ann', ['north']),
+      createMember(s, 'bob', ['south']),
+      createMember(s, 'sue', ['north', 'south', 'supervisors']),
+    ]);
+    [ann, bob, sue] = await Promise.all([signIn(s, 'ann', a), signIn(s, 'bob', b), signIn(s, 'sue', c)]);
+  });
+  afterEach(async () => {
+    await s.close();
+  });
+
+  it('pulls the visible records in pages, then only what changed', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const team = i % 2 === 0 ? 'north' : 'south';
+      const inspector = team === 'north' ? ann.userId : bob.userId;
+      const res = await sue.call('POST', '/data/inspections', inspection(inspector, team, { site: `S${i}` }));
+      ids.push(res.json().id);
+    }
+    const first = await pullAll(ann, null, 2);
+    expect(first.changes.map((c) => c.record?.site)).toEqual(['S0', 'S2', 'S4', 'S6']);
+    for (const c of first.changes) {
+      expect(c.collection).toBe('inspections');
+      expect(c.version).toBe(1);
+      expect(Object.keys(c.record ?? {})).not.toContain('riskScore');
+    }
+    const again = await pullAll(ann, first.checkpoint);
+    expect(again.changes).toEqual([]);
+    await ann.call('PATCH', `/data/inspections/${ids[0]}`, { status: 'in_progress' });
+    await bob.call('PATCH', `/data/inspections/${ids[1]}`, { status: 'in_progress' });
+    const next = await pullAll(ann, again.checkpoint);
+    expect(next.changes).toEqual([expect.objectContaining({ id: ids[0], version: 2 })]);
+  });
+
+  it('makes progress through many changes the caller may not see, a bounded number of rows per pull', async () => {
+    for (let i = 0; i < 70; i++) {
+      await bob.call('POST', '/data/inspections', inspection(bob.userId, 'south', { site: `B${i}` }));
+    }
+    await ann.call('POST', '/data/inspections', inspection(ann.userId, 'north', { site: 'Mine' }));
+    let checkpoint: string | null = null;
+    let pulls = 0;
+    const got: Change[] = [];
+    for (;;) {
+      const page = (await ann.call('POST', '/sync/pull', { checkpoint, limit: 3 })).json() as Page;
+      pulls++;
+      got.push(...page.changes);
+      checkpoint = page.checkpoint;
+      if (!page.hasMore) break;
+    }
+    // 20 windows of 3 rows at most per pull: 71 changes need two pulls.
+    expect(pulls).toBe(2);
+    expect(got.map((c) => c.record?.site)).toEqual(['Mine']);
+  });
+
+  it('sends a removal when a record is deleted or no longer visible, and only to those who saw it', async () => {
+    const a = (
+      await sue.call('POST', '/data/inspections', inspection(ann.userId, 'north', { site: 'A' }))
+    ).json().id;
+    const b = (
+      await sue.call('POST', '/data/inspections', inspection(ann.userId, 'north', { site: 'B' }))
+    ).json().id;
+    const c = (
+      await sue.call('POST', '/data/inspections', inspection(bob.userId, 'south', { site: 'C' }))
+    ).json().id;
+    const annCp = (await pullAll(ann, null)).checkpoint;
+    const bobCp = (await pullAll(bob, null)).checkpoint;
+    await sue.call('DELETE', `/data/inspections/${a}`);
+    // Moved to south with bob as inspector: ann loses it, bob gains it.
+    await sue.call('PATCH', `/data/inspections/${b}`, { team: 'south', inspector: bob.userId });
+    await sue.call('DELETE', `/data/inspections/${c}`);
+    const annNext = await pullAll(ann, annCp);
+    expect(annNext.changes).toEqual([
+      { collection: 'inspections', id: a, removed: true },
+      { collection: 'inspections', id: b, removed: true },
+    ]);
+    const bobNext = await pullAll(bob, bobCp);
+    expect(bobNext.changes).toEqual([
+      expect.objectContaining({ id: b, version: 2 }),
+      { collection: 'inspections', id: c, removed: true },
+    ]);
+    // Nothing new: no removal is sent twice.
+    expect((await pullAll(ann, annNext.checkpoint)).changes).toEqual([]);
+  });
+
+  it('starts over with reset when the caller’s teams change', async () => {
+    await sue.call('POST', '/data/inspections', inspection(bob.userId, 'south', { site: 'South' }));
+    const first = await pullAll(ann, null);
+    expect(first.changes).toEqual([]);
+    await s.ctx.db.insertInto('user_teams').values({ user_id: ann.userId, team: 'south' }).execute();
+    const after = await pullAll(ann, first.checkpoint);
+    expect(after.resets).toBe(1);
+    expect(after.changes.map((c) => c.record?.site)).toEqual(['South']);
+    const steady = await pullAll(ann, after.checkpoint);
+    expect(steady.resets).toBe(0);
+  });
+
+  it('refuses checkpoints that were forged, edited or issued to another device', async () => {
+    const cp = (await pullAll(ann, null)).checkpoint;
+    const [seq, fp, mac] = cp.split('.') as [string, string, string];
+    for (const bad of [
+      `${Number(seq) + 1}.${fp}.${mac}`,
+      `${seq}.${'0'.repeat(16)}.${mac}`,
+      'x',
+      `${seq}.${fp}.${'A'.repeat(22)}`,
+    ]) {
+      const res = await ann.call('POST', '/sync/pull', { checkpoint: bad });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().code).toBe('invalid_checkpoint');
+    }
+    const other = await bob.call('POST', '/sync/pull', { checkpoint: cp });
+    expect(other.json().code).toBe('invalid_checkpoint');
+    for (const body of [
+      {},
+      { checkpoint: 3 },
+      { checkpoint: null, limit: 0 },
+      { checkpoint: null, extra: 1 },
+      [],
+    ]) {
+      expect((await ann.call('POST', '/sync/pull', body)).json().code).toBe('invalid_request');
+    }
+  });
+
+  it('answers each pushed mutation: applied, rejected with reasons, conflict with the server version', async () => {
+    const id = randomUUID();
+    const res = await ann.call('POST', '/sync/push', {
+      mutations: [
+        {
+          mutationId: 'm1',
+          collection: 'inspections',
+          id,
+          op: 'upsert',
+          baseVersion: null,
+          record: inspection(ann.userId, 'north'),
+        },
+        {
+          mutationId: 'm2',
+          collection: 'inspections',
+          id: randomUUID(),
+          op: 'upsert',
+          baseVersion: null,
+          record: { ...inspection(ann.userId, 'north'), riskScore: 1, owner: 'x' },
+        },
+        {
+          mutationId: 'm3',
+          collection: 'inspections',
+          id: randomUUID(),
+          op: 'upsert',
+          baseVersion: null,
+          record: inspection(ann.userId, 'south'),
+        },
+        {
+          mutationId: 'm4',
+          collection: 'inspections',
+          id,
+          op: 'upsert',
+          baseVersion: 1,
+          record: inspection(ann.userId, 'north', { status: 'in_progress' }),
+        },
+        {
+          mutationId: 'm5',
+          collection: 'inspections',
+          id,
+          op: 'upsert',
+          baseVersion: 1,
+          record: inspection(ann.userId, 'north', { status: 'done' }),
+        },
+        {
+          mutationId: 'm6',
+          collection: 'audit_notes',
+          id: randomUUID(),
+          op: 'upsert',
+          baseVersion: null,
+          record: { inspectionId: 'x', team: 'north', text: 'y' },
+        },
+        { mutationId: 'm7', collection: 'nope', id: randomUUID(), op: 'delete', baseVersion: null },
+      ],
+    });
+    expect(res.statusCode).toBe(200);
+    const results = res.json().results;
+    expect(results[0]).toEqual({ mutationId: 'm1', status: 'applied', version: 1 });
+    expect(results[1]).toMatchObject({ mutationId: 'm2', status: 'rejected', code: 'validation_failed' });
+    expect(
+      results[1].issues.map((i: { path: string; code: string }) => `${i.path}:${i.code}`).sort(),
+    ).toEqual(['/owner:system_field', '/riskScore:server_only']);
+    expect(results[2]).toEqual({ mutationId: 'm3', status: 'rejected', code: 'forbidden' });
+    expect(results[3]).toEqual({ mutationId: 'm4', status: 'applied', version: 2 });
+    expect(results[4]).toMatchObject({ mutationId: 'm5', status: 'conflict', serverVersion: 2 });
+    expect(results[4].serverRecord).toEqual(inspection(ann.userId, 'north', { status: 'in_progress' }));
+    expect(results[5]).toEqual({ mutationId: 'm6', status: 'rejected', code: 'collection_not_synced' });
+    expect(results[6]).toEqual({ mutationId: 'm7', status: 'rejected', code: 'unknown_collection' });
+  });
+
+  it('applies a retried mutation once and answers it the same way', async () => {
+    const id = randomUUID();
+    const body = {
+      mutations: [
+        {
+          mutationId: 'retry-1',
+          collection: 'inspections',
+          id,
+          op: 'upsert',
+          baseVersion: null,
+          record: inspection(ann.userId, 'north'),
+        },
+      ],
+    };
+    const first = (await ann.call('POST', '/sync/push', body)).json();
+    const before = await snapshot(s);
+    const second = (await ann.call('POST', '/sync/push', body)).json();
+    expect(second).toEqual(first);
+    expect(await snapshot(s)).toBe(before);
+    // Another device of the same user has its own mutation ids.
+    const other = await signIn(s, 'ann', ann.userId);
+    expect((await other.call('POST', '/sync/push', body)).json().results[0]).toMatchObject({
+      status: 'conflict',
+      serverVersion: 1,
+    });
+    // Deleting twice: applied, then applied again with the same answer.
+    const del = {
+      mutations: [{ mutationId: 'del-1', collection: 'inspections', id, op: 'delete', baseVersion: 1 }],
+    };
+    const sueDel = (await sue.call('POST', '/sync/push', del)).json();
+    expect(sueDel.results[0]).toEqual({ mutationId: 'del-1', status: 'applied', version: 2 });
+    expect((await sue.call('POST', '/sync/push', del)).json()).toEqual(sueDel);
+  });
+
+  it('refuses malformed push envelopes as a whole, applying nothing', async () => {
+    const before = await snapshot(s);
+    const good = {
+      mutationId: 'ok',
+      collection: 'inspections',
+      id: randomUUID(),
+      op: 'upsert',
+      baseVersion: null,
+      record: inspection(ann.userId, 'north'),
+    };
+    const bad = [
+      {},
+      { mutations: [] },
+      { mutations: [good], extra: 1 },
+      { mutations: [good, { ...good, mutationId: 'x y' }] },
+      { mutations: [good, { ...good, id: 'ABC' }] },
+      { mutations: [good, { ...good, op: 'merge' }] },
+      { mutations: [good, { ...good, baseVersion: 0 }] },
+      { mutations: [good, { ...good, op: 'delete' }] },
+      { mutations: [good, { ...good, record: undefined }] },
+      { mutations: Array.from({ length: 201 }, (_, i) => ({ ...good, mutationId: `m${i}` })) },
+    ];
+    for (const body of bad) {
+      const res = await ann.call('POST', '/sync/push', body);
+      expect(res.statusCode, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(res.json().code).toBe('invalid_request');
+    }
+    expect(await snapshot(s)).toBe(before);
+  });
+
+  it('answers device_revoked on pull and push once the device is revoked', async () => {
+    await s.ctx.db
+      .updateTable('devices')
+      .set({ status: 'revoked', revoked_at: s.clock.ms })
+      .where('id', '=', ann.device.id)
+      .execute();
+    const pull = await ann.call('POST', '/sync/pull', { checkpoint: null });
+    expect(pull.statusCode).toBe(403);
+    expect(pull.json().code).toBe('device_revoked');
+    const push = await ann.call('POST', '/sync/push', {
+      mutations: [
+        { mutationId: 'm', collection: 'inspections', id: randomUUID(), op: 'delete', baseVersion: null },
+      ],
+    });
+    expect(push.json().code).toBe('device_revoked');
+    expect((await ann.call('GET', '/data/inspections')).json().code).toBe('device_revoked');
+  });
+});
