@@ -42,7 +42,10 @@ describeEachDialect('identity', (dialect) => {
     };
     const timings = { wrong: [] as number[], unknown: [] as number[] };
     const bodies = new Set<string>();
-    for (let i = 0; i < 4; i += 1) {
+    // Interleaved samples; the structural checks below (same body, one Argon2 verify each) are the
+    // real evidence, the timing bound only catches a gross difference on this shared machine.
+    const rounds = 10;
+    for (let i = 0; i < rounds; i += 1) {
       for (const [kind, username] of [
         ['wrong', 'alice'],
         ['unknown', `nobody-${i}`],
@@ -57,11 +60,11 @@ describeEachDialect('identity', (dialect) => {
     }
     expect(bodies.size).toBe(1);
     expect(JSON.parse([...bodies][0] ?? '{}').code).toBe('invalid_credentials');
-    expect(verifications).toBe(8);
+    expect(verifications).toBe(2 * rounds);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
     const ratio = median(timings.unknown) / median(timings.wrong);
-    expect(ratio).toBeGreaterThan(0.5);
-    expect(ratio).toBeLessThan(2);
+    expect(ratio).toBeGreaterThan(1 / 3);
+    expect(ratio).toBeLessThan(3);
   });
 
   it('keeps 1,000 scripted guesses from several IPs within the configured limit; the real user still signs in', async () => {
