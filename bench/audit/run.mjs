@@ -7,13 +7,16 @@
  *    same lockfile gives the same bytes) concatenated into chunks, as a bundler would;
  *  - "synthetic": minified-JS-like token soup from a seeded generator.
  * Secrets are planted one per line at seeded random places. Both tools run as child processes
- * (start-up included, as in CI); time is wall-clock.
+ * (start-up included, as in CI). Each tool runs BENCH_AUDIT_RUNS times (default 3), the tools
+ * taking turns so that a change in the machine's load falls on all of them; the medians are
+ * reported, of wall-clock time and (on Linux) of CPU time (user + system, all threads), which a
+ * busy machine disturbs much less than wall-clock time.
  */
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
@@ -22,6 +25,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
 const require = createRequire(import.meta.url);
 const TARGET_BYTES = Number(process.env.BENCH_AUDIT_MB ?? 50) * 1024 * 1024;
+const RUNS = Math.max(1, Number(process.env.BENCH_AUDIT_RUNS ?? 3));
 const FILES = 100;
 const PER_TYPE = 8;
 
@@ -183,12 +187,36 @@ function generate(dir, source) {
   return { planted, total };
 }
 
+/**
+ * CPU seconds (user + system) used so far by this process's finished children, from
+ * /proc/self/stat (Linux; in clock ticks of 1/100 s); undefined elsewhere.
+ */
+function childrenCpu() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 16 and 17 of the file (cutime, cstime), counted from the state field (3).
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 function timed(command, args, cwd) {
+  const cpuBefore = childrenCpu();
   const start = process.hrtime.bigint();
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { result, seconds };
+  const cpuAfter = childrenCpu();
+  const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+  return { result, seconds, cpu };
 }
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 
 function count(planted, reported) {
   const keys = new Set(reported.map((r) => `${r.file}:${r.line}`));
@@ -222,85 +250,109 @@ function bench(base, source) {
   );
   const { planted, total } = generate(bundle, source);
   const mb = total / 1e6;
-
-  // bulwark audit
-  const bulwarkOut = join(base, 'bulwark.json');
   const bin = join(repo, 'packages', 'cli', 'dist', 'bin.js');
-  const ours = timed(
-    process.execPath,
-    [bin, 'audit', bundle, '--format', 'json', '--no-progress', '-o', bulwarkOut],
-    base,
-  );
-  if (ours.result.status !== 0 && ours.result.status !== 1) {
-    throw new Error(`bulwark audit failed (${ours.result.status}): ${ours.result.stderr}`);
-  }
-  const oursFindings = JSON.parse(readFileSync(bulwarkOut, 'utf8')).findings;
-  // The same command registered alone (see audit-command.mjs): the audit without the start-up
-  // of the CLI's other sub-commands.
-  const aloneOut = join(base, 'bulwark-alone.json');
-  const alone = timed(
-    process.execPath,
-    [join(here, 'audit-command.mjs'), 'audit', bundle, '--format', 'json', '--no-progress', '-o', aloneOut],
-    base,
-  );
-  if (alone.result.status !== 0 && alone.result.status !== 1) {
-    throw new Error(`audit command failed (${alone.result.status}): ${alone.result.stderr}`);
-  }
-  const aloneFindings = JSON.parse(readFileSync(aloneOut, 'utf8')).findings;
-  const startup = timed(process.execPath, [bin, '--version'], base);
-
-  // secretlint with the recommended preset
   const rc = join(base, 'secretlintrc.json');
   writeFileSync(rc, JSON.stringify({ rules: [{ id: '@secretlint/secretlint-rule-preset-recommend' }] }));
   const secretlintBin = join(dirname(require.resolve('secretlint/package.json')), 'bin', 'secretlint.js');
   const secretlintVersion = JSON.parse(
     readFileSync(require.resolve('secretlint/package.json'), 'utf8'),
   ).version;
-  const slOut = join(base, 'secretlint.json');
-  const theirs = timed(
-    process.execPath,
-    [secretlintBin, '**/*', '--secretlintrc', rc, '--format', 'json', '--output', slOut, '--no-color'],
-    bundle,
-  );
-  if (theirs.result.status !== 0 && theirs.result.status !== 1) {
-    throw new Error(`secretlint failed (${theirs.result.status}): ${theirs.result.stderr}`);
-  }
-  const slResults = JSON.parse(readFileSync(slOut, 'utf8'));
-  const slFindings = slResults.flatMap((r) =>
-    r.messages.map((m) => ({
-      file: r.filePath.slice(bundle.length + 1),
-      line: m.loc.start.line,
-      ruleId: m.ruleId,
-    })),
-  );
 
-  const a = count(planted, oursFindings);
-  const c = count(planted, aloneFindings);
-  const b = count(planted, slFindings);
-  const oursRate = mb / ours.seconds;
-  const aloneRate = mb / alone.seconds;
-  const theirRate = mb / theirs.seconds;
+  const tools = [
+    {
+      name: 'bulwark audit',
+      run: (out) =>
+        timed(process.execPath, [bin, 'audit', bundle, '--format', 'json', '--no-progress', '-o', out], base),
+      findings: (out) => JSON.parse(readFileSync(out, 'utf8')).findings,
+    },
+    {
+      // The same command registered alone (see audit-command.mjs): the audit without the start-up
+      // of the CLI's other sub-commands.
+      name: 'audit command alone',
+      run: (out) =>
+        timed(
+          process.execPath,
+          [join(here, 'audit-command.mjs'), 'audit', bundle, '--format', 'json', '--no-progress', '-o', out],
+          base,
+        ),
+      findings: (out) => JSON.parse(readFileSync(out, 'utf8')).findings,
+    },
+    {
+      name: 'secretlint',
+      run: (out) =>
+        timed(
+          process.execPath,
+          [secretlintBin, '**/*', '--secretlintrc', rc, '--format', 'json', '--output', out, '--no-color'],
+          bundle,
+        ),
+      findings: (out) =>
+        JSON.parse(readFileSync(out, 'utf8')).flatMap((r) =>
+          r.messages.map((m) => ({
+            file: r.filePath.slice(bundle.length + 1),
+            line: m.loc.start.line,
+            ruleId: m.ruleId,
+          })),
+        ),
+    },
+  ];
+  const loadBefore = loadavg()[0] ?? 0;
+  const results = tools.map(() => ({ seconds: [], cpu: [], counts: undefined }));
+  for (let round = 0; round < RUNS; round++) {
+    for (let k = 0; k < tools.length; k++) {
+      // Each round starts with the next tool, so that none always runs first.
+      const t = (round + k) % tools.length;
+      const tool = tools[t];
+      const out = join(base, `out-${t}.json`);
+      const { result, seconds, cpu } = tool.run(out);
+      if (result.status !== 0 && result.status !== 1) {
+        throw new Error(`${tool.name} failed (${result.status}): ${result.stderr}`);
+      }
+      const counts = count(planted, tool.findings(out));
+      const r = results[t];
+      if (r.counts !== undefined && r.counts.found !== counts.found) {
+        throw new Error(`${tool.name} found ${counts.found} planted secrets, ${r.counts.found} before`);
+      }
+      r.counts = counts;
+      r.seconds.push(seconds);
+      if (cpu !== undefined) r.cpu.push(cpu);
+    }
+  }
+  const startup = median(
+    Array.from({ length: RUNS }, () => timed(process.execPath, [bin, '--version'], base).seconds),
+  );
+  const loadAfter = loadavg()[0] ?? 0;
+
   console.log(
     `input: ${mb.toFixed(1)} MB, ${FILES} files, ${planted.length} planted secrets (${PER_TYPE} of each of ${Object.keys(PLANTS).length} types)`,
   );
-  console.log(`node ${process.version}, secretlint ${secretlintVersion}\n`);
-  console.log('tool                 seconds     MB/s   planted found   other findings');
   console.log(
-    `bulwark audit       ${ours.seconds.toFixed(2).padStart(8)} ${oursRate.toFixed(1).padStart(8)}   ${String(a.found).padStart(3)} / ${planted.length}       ${a.other}`,
+    `node ${process.version}, secretlint ${secretlintVersion}, ${RUNS} runs each (medians), load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}\n`,
+  );
+  console.log('tool                 seconds     MB/s  CPU s   planted found   other findings');
+  tools.forEach((tool, t) => {
+    const r = results[t];
+    const wall = median(r.seconds);
+    const cpu = r.cpu.length > 0 ? median(r.cpu).toFixed(2) : 'n/a';
+    console.log(
+      `${tool.name.padEnd(20)} ${wall.toFixed(2).padStart(7)} ${(mb / wall).toFixed(1).padStart(8)} ${cpu.padStart(6)}   ${String(r.counts.found).padStart(3)} / ${planted.length}       ${r.counts.other}`,
+    );
+  });
+  const [ours, alone, theirs] = results.map((r) => ({
+    wall: median(r.seconds),
+    cpu: r.cpu.length > 0 ? median(r.cpu) : undefined,
+  }));
+  const ratio = (a, b) => (b / a).toFixed(1);
+  console.log(
+    `\nspeed ratio, bulwark CLI / secretlint:         ${ratio(ours.wall, theirs.wall)}x wall-clock${ours.cpu && theirs.cpu ? `, ${ratio(ours.cpu, theirs.cpu)}x CPU time` : ''}`,
   );
   console.log(
-    `audit command alone ${alone.seconds.toFixed(2).padStart(8)} ${aloneRate.toFixed(1).padStart(8)}   ${String(c.found).padStart(3)} / ${planted.length}       ${c.other}`,
+    `speed ratio, audit command alone / secretlint: ${ratio(alone.wall, theirs.wall)}x wall-clock${alone.cpu && theirs.cpu ? `, ${ratio(alone.cpu, theirs.cpu)}x CPU time` : ''}`,
   );
-  console.log(
-    `secretlint          ${theirs.seconds.toFixed(2).padStart(8)} ${theirRate.toFixed(1).padStart(8)}   ${String(b.found).padStart(3)} / ${planted.length}       ${b.other}`,
-  );
-  console.log(`\nspeed ratio, bulwark CLI / secretlint:         ${(oursRate / theirRate).toFixed(1)}x`);
-  console.log(`speed ratio, audit command alone / secretlint: ${(aloneRate / theirRate).toFixed(1)}x`);
-  console.log(`(bulwark --version alone takes ${startup.seconds.toFixed(2)} s: the CLI's start-up)`);
+  console.log(`(bulwark --version alone takes ${startup.toFixed(2)} s: the CLI's start-up)`);
   console.log('\nplanted secrets found, by type:        bulwark  secretlint');
   for (const type of Object.keys(PLANTS)) {
     console.log(
-      `  ${type.padEnd(34)} ${String(a.byType[type] ?? 0).padStart(4)}/${PER_TYPE}   ${String(b.byType[type] ?? 0).padStart(4)}/${PER_TYPE}`,
+      `  ${type.padEnd(34)} ${String(results[0].counts.byType[type] ?? 0).padStart(4)}/${PER_TYPE}   ${String(results[2].counts.byType[type] ?? 0).padStart(4)}/${PER_TYPE}`,
     );
   }
 }

@@ -3,19 +3,24 @@
  * findings. Each file is read once: configuration files (manifests, network security configs,
  * plists, Capacitor/Cordova configs) go to their checks, and every file that is not media goes
  * through the one-pass text scan; files above 32 MiB are streamed in chunks with an overlap so a
- * secret on a chunk boundary is still seen whole.
+ * secret on a chunk boundary is still seen whole. A directory's large files are queued while the
+ * directory is walked, then scanned by the main thread and, when there is enough of them, by
+ * worker threads taking from the same queue.
  */
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BulwarkError } from '@bulwark/core/errors';
 import { type Baseline, partitionByBaseline } from './baseline.js';
 import { AuditPathNotFoundError, AuditUnreadableError } from './errors.js';
 import { type RawFinding, toFinding } from './lib/finding.js';
+import { ScratchReader } from './lib/scratch-reader.js';
 import type { TextFileInfo } from './lib/text-engine.js';
 import { createTextEngine, scanTextBytes, scanTextChunk } from './lib/text-file.js';
+import { scanTextStream } from './lib/text-stream.js';
+import { workersFor } from './lib/worker-policy.js';
 import { defaultWorkerUrl, ScanPool } from './lib/worker-pool.js';
 import type { XmlElement } from './lib/xml-tree.js';
 import type { SeenNsc } from './rules/android.js';
@@ -68,15 +73,25 @@ export interface AuditOptions {
   readFile?: FileReader;
   /** Archive limits (zip bomb guard). */
   zipLimits?: ZipLimits;
-  /** Worker threads for the text scan of a directory's large files (default: cores, max 4; 0 = none). */
+  /**
+   * Worker threads for the text scan of a directory's large files, besides the main thread; 0 =
+   * none. Default: one fewer than the cores (at most 3), none while the load average leaves no
+   * core idle, started once the large files add up to 32 MiB (see `lib/worker-policy.ts`). When
+   * set, that many start as soon as there is a large file.
+   */
   workers?: number;
+  /** One-minute load average, for the default number of workers (default: the system's). */
+  loadAverage?: () => number;
+  /**
+   * Whether the main thread scans large files too while workers run (default true). False leaves
+   * every large file to the workers and the event loop free, e.g. when the audit runs in a server.
+   */
+  scanOnMainThread?: boolean;
   /** Worker script (default: the built scan-worker.js next to this module). */
   workerUrl?: URL;
 }
 
 const STREAM_THRESHOLD = 32 * 1024 * 1024;
-const CHUNK = 8 * 1024 * 1024;
-const OVERLAP = 64 * 1024;
 
 const MEDIA =
   /\.(?:png|jpe?g|gif|webp|bmp|ico|icns|tiff?|heic|heif|avif|ttf|otf|woff2?|eot|mp3|mp4|m4a|m4v|aac|wav|ogg|oga|opus|webm|mov|avi|flac|zip|jar|aar|apk|aab|ipa|gz|tgz|bz2|xz|7z|rar|car|pdf|psd)$/i;
@@ -93,6 +108,12 @@ const engine = createTextEngine();
 // Files smaller than this are scanned on the main thread: a worker round trip costs more.
 const WORKER_MIN_BYTES = 256 * 1024;
 
+/** A large file of a directory, waiting for the main thread or a worker. */
+interface QueuedFile {
+  entry: SourceEntry & { absolutePath: string };
+  info: TextFileInfo;
+}
+
 /** Mutable state of one scan. */
 interface ScanState {
   raws: RawFinding[];
@@ -103,9 +124,15 @@ interface ScanState {
   totalBytes: number;
   flags: { apk: boolean; aab: boolean; ipa: boolean };
   options: AuditOptions;
-  pool?: ScanPool;
-  /** Worker jobs not awaited yet, oldest first. */
+  /** Large files not taken yet, oldest first. */
+  queue: QueuedFile[];
+  queuedBytes: number;
+  /** undefined: not decided yet; null: no workers for this scan. */
+  pool?: ScanPool | null;
+  /** Worker jobs not awaited yet. */
   jobs: Promise<void>[];
+  /** The first failure of a worker job, rethrown by the main thread. */
+  failure?: unknown;
 }
 
 /**
@@ -136,6 +163,8 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
     totalBytes: info.isFile() ? info.size : 0,
     flags: { apk: false, aab: false, ipa: false },
     options,
+    queue: [],
+    queuedBytes: 0,
     jobs: [],
   };
   const visit = (entry: SourceEntry) => analyseEntry(entry, state);
@@ -143,7 +172,7 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
   if (info.isDirectory()) {
     try {
       await walkDirectory(abs, visit, options.readFile);
-      await Promise.all(state.jobs);
+      await drainQueue(state);
     } finally {
       await state.pool?.close();
     }
@@ -203,12 +232,17 @@ async function readHead(abs: string, display: string): Promise<Uint8Array> {
   }
 }
 
+/** Code-unit order: the same on every machine whatever its locale, and no collator to load. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function order(a: Finding, b: Finding): number {
   return (
     compareSeverity(a.severity, b.severity) ||
-    a.file.localeCompare(b.file) ||
+    compareText(a.file, b.file) ||
     (a.line ?? 0) - (b.line ?? 0) ||
-    a.ruleId.localeCompare(b.ruleId)
+    compareText(a.ruleId, b.ruleId)
   );
 }
 
@@ -286,44 +320,119 @@ async function analyseEntry(entry: SourceEntry, state: ScanState): Promise<void>
     return;
   }
   if (entry.absolutePath !== undefined && entry.size >= WORKER_MIN_BYTES && !CONFIG_NAME.test(path)) {
-    const pool = poolFor(state);
-    if (pool !== undefined) {
-      const job = pool.scan(entry.absolutePath, info).then(
-        (r) => {
-          state.raws.push(...r.raws);
-          state.stats.bytes += r.bytes;
-        },
-        (err: Error & { code?: string }) => {
-          throw new AuditUnreadableError(path, err.code ?? 'I/O error', { cause: err });
-        },
-      );
-      job.catch(() => undefined);
-      state.jobs.push(job);
-      // Bounded queue: a huge directory does not queue every file at once.
-      if (state.jobs.length > 16) await state.jobs.shift();
-      progress(state, entry.size);
-      return;
-    }
+    state.queue.push({ entry: { ...entry, absolutePath: entry.absolutePath }, info });
+    state.queuedBytes += entry.size;
+    startPool(state);
+    feedPool(state);
+    return;
   }
   const bytes = await entry.read();
   state.stats.bytes += bytes.length;
   const text = CONFIG_NAME.test(path) ? await analyseConfig(bytes, path, name, state) : undefined;
   if (text !== undefined) {
-    scanTextChunk(engine, text.text, text.text.length, info, text.lines, 1, state.raws);
+    scanTextChunk(engine, text.text, 0, text.text.length, info, text.lines, 1, state.raws);
   } else {
     state.raws.push(...scanTextBytes(engine, bytes, info));
   }
   progress(state, entry.size);
 }
 
-function poolFor(state: ScanState): ScanPool | undefined {
-  if (state.pool !== undefined) return state.pool;
-  const size = state.options.workers ?? Math.min(availableParallelism(), 4);
-  const url = state.options.workerUrl ?? defaultWorkerUrl();
+/** Starts the workers once the queue is worth them (see AuditOptions.workers). */
+function startPool(state: ScanState): void {
+  if (state.pool !== undefined) return;
+  const { options } = state;
+  const url = options.workerUrl ?? defaultWorkerUrl();
   // An injected reader must see every read, so it keeps the scan on this thread.
-  if (size <= 0 || url === undefined || state.options.readFile !== undefined) return undefined;
-  state.pool = new ScanPool(size, url);
-  return state.pool;
+  if (url === undefined || options.readFile !== undefined) {
+    state.pool = null;
+    return;
+  }
+  const size = workersFor({
+    requested: options.workers,
+    cores: availableParallelism(),
+    load: (options.loadAverage ?? (() => loadavg()[0] ?? 0))(),
+    queuedBytes: state.queuedBytes,
+  });
+  if (size === undefined) return;
+  if (size === 0) {
+    state.pool = null;
+    return;
+  }
+  const pool = new ScanPool(size, url);
+  pool.onRoom(() => feedPool(state));
+  state.pool = pool;
+}
+
+/** Hands queued files to the workers while they have room (all of them without main-thread help). */
+function feedPool(state: ScanState): void {
+  const pool = state.pool;
+  if (pool === undefined || pool === null) return;
+  const all = state.options.scanOnMainThread === false;
+  while (state.queue.length > 0 && (all || pool.room > 0)) {
+    const { entry, info } = state.queue.shift() as QueuedFile;
+    const job = pool.scan(entry.absolutePath, info).then(
+      (r) => {
+        state.raws.push(...r.raws);
+        state.stats.bytes += r.bytes;
+        progress(state, entry.size);
+      },
+      (err: Error & { code?: string }) => {
+        // A read error comes back with its code; anything else is a worker that failed (a bug).
+        state.failure ??=
+          err.code === undefined ? err : new AuditUnreadableError(entry.path, err.code, { cause: err });
+      },
+    );
+    state.jobs.push(job);
+  }
+}
+
+/**
+ * Scans the queued large files: the main thread takes the oldest one each time it is free, and
+ * while it scans a file the next one is read into a second reused buffer by an I/O thread (unless
+ * a reader was injected); workers are fed whenever the event loop turns, until none is left.
+ */
+async function drainQueue(state: ScanState): Promise<void> {
+  startPool(state);
+  const helps = !(state.pool && state.options.scanOnMainThread === false);
+  const readers =
+    state.options.readFile === undefined ? [new ScratchReader(), new ScratchReader()] : undefined;
+  let turn = 0;
+  const take = () => {
+    feedPool(state);
+    const next = helps ? state.queue.shift() : undefined;
+    if (next === undefined) return undefined;
+    const { entry } = next;
+    let bytes: Promise<Buffer>;
+    try {
+      turn ^= 1;
+      bytes =
+        readers === undefined ? entry.read() : (readers[turn] as ScratchReader).readAhead(entry.absolutePath);
+    } catch (err) {
+      bytes = Promise.reject(err);
+    }
+    bytes.catch(() => undefined);
+    return { ...next, bytes };
+  };
+  try {
+    for (let current = take(); current !== undefined; ) {
+      let bytes: Buffer;
+      try {
+        bytes = await current.bytes;
+      } catch (err) {
+        if (err instanceof BulwarkError) throw err;
+        throw new AuditUnreadableError(current.entry.path, errCode(err), { cause: err });
+      }
+      if (state.failure !== undefined) throw state.failure;
+      const following = take();
+      state.stats.bytes += bytes.length;
+      state.raws.push(...scanTextBytes(engine, bytes, current.info));
+      progress(state, current.entry.size);
+      current = following;
+    }
+  } finally {
+    await Promise.all(state.jobs);
+  }
+  if (state.failure !== undefined) throw state.failure;
 }
 
 function progress(state: ScanState, size: number): void {
@@ -473,24 +582,12 @@ async function analyseConfig(
 }
 
 async function scanStream(stream: Readable, info: TextFileInfo, state: ScanState): Promise<void> {
-  let pending = '';
-  let line = 1;
-  let binary: boolean | undefined;
   try {
-    for await (const chunk of stream) {
-      const buf = chunk as Buffer;
-      binary ??= buf.subarray(0, 8000).includes(0);
-      state.stats.bytes += buf.length;
-      pending += buf.toString('latin1');
-      if (pending.length >= CHUNK + OVERLAP) {
-        const accept = pending.length - OVERLAP;
-        line = scanTextChunk(engine, pending, accept, info, !binary, line, state.raws);
-        pending = pending.slice(accept);
-      }
-    }
+    await scanTextStream(engine, stream, info, state.raws, (n) => {
+      state.stats.bytes += n;
+    });
   } catch (err) {
     if (err instanceof BulwarkError) throw err;
     throw new AuditUnreadableError(info.path, errCode(err), { cause: err });
   }
-  scanTextChunk(engine, pending, pending.length, info, binary !== true, line, state.raws);
 }

@@ -9,7 +9,6 @@ import { BulwarkError } from '@bulwark/core/errors';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type FetchChainOptions, fetchChain } from '../pins/chain.js';
 import { emitAndroid } from '../pins/emit/android.js';
-import { emitIos } from '../pins/emit/ios.js';
 import { emitSdk } from '../pins/emit/sdk.js';
 import { PINS_EXIT, PinsConnectError, PinsInputError, PinsUntrustedError } from '../pins/errors.js';
 import { normalisePin, pinOfKeyFile } from '../pins/keys.js';
@@ -129,8 +128,13 @@ export function registerPins(program: Command): void {
         }
         for (const w of rec?.warnings ?? []) process.stderr.write(`bulwark pins: warning: ${w}\n`);
         if (flags.emit !== undefined && rec !== undefined) {
+          // The iOS emitter (and its plist library) loads only when asked for, to keep start-up short.
           const text =
-            flags.emit === 'android' ? emitAndroid(rec) : flags.emit === 'ios' ? emitIos(rec) : emitSdk(rec);
+            flags.emit === 'android'
+              ? emitAndroid(rec)
+              : flags.emit === 'ios'
+                ? (await import('../pins/emit/ios.js')).emitIos(rec)
+                : emitSdk(rec);
           if (flags.out === undefined) process.stdout.write(text);
           else {
             const out = flags.out;

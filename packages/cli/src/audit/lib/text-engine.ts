@@ -1,10 +1,23 @@
 /**
- * The text scan: one pass of one precompiled prefilter regex (the literal triggers of every
- * detector, e.g. `AKIA`, `ghp_`, `-----BEGIN `, `http://`, `secret`) over the text; only where a
- * trigger occurs does the detector's own sticky regex run, anchored there. Most of a bundle has no
- * trigger at all, so the cost is about one regex pass a file whatever the number of rules.
+ * The text scan: one pass of the trigger prefilter (`trigger-index.ts`: the literal triggers of
+ * every detector, e.g. `AKIA`, `ghp_`, `-----BEGIN `, `http://`, `secret`) over the raw bytes;
+ * only where a trigger occurs does the detector's own sticky regex run, anchored there. Most of a
+ * bundle has no trigger at all, so the cost is about one pass over the bytes whatever the number
+ * of rules.
+ *
+ * Bytes are decoded (latin1: one character a byte, so offsets stay byte offsets) only around
+ * triggers, in windows of at most 124 KiB: 4 KiB before the first trigger of a window for the
+ * detectors that look back, up to 112 KiB of triggers, and 8 KiB after the last one. So every
+ * detector reads at least 8 KiB from where its match starts (far more than any token, name or
+ * URL needs); the two whose matches can be longer, JWTs and PEM keys, declare a reach of 64 KiB
+ * (as much as the chunks of a streamed file share), and near the end of a window they run on a
+ * window of their own. V8 allocates a string of 128 KiB or more in its large-object space, each
+ * one fresh memory that only a full collection frees; windows stay in the young generation and
+ * cost a tenth as much to make and to collect.
  */
 import type { Severity } from '../types.js';
+import { LineCounter } from './line-count.js';
+import { TriggerIndex, type TriggerSpec } from './trigger-index.js';
 
 /** What the engine knows about the file being scanned. */
 export interface TextFileInfo {
@@ -30,27 +43,62 @@ export interface TextVerdict {
   valueEnd?: number;
 }
 
-/** A verdict with its place in the text. */
+/** A verdict with its place in the text, and its line when lines were asked for. */
 export interface TextHit extends TextVerdict {
   start: number;
   end: number;
+  line?: number;
 }
 
 /**
- * A detector: its literal triggers, where its match starts relative to a trigger, its sticky
- * regex and the check that turns a regex match into a verdict (checksums, entropy, exclusions).
+ * A detector: its literal triggers (three characters or more), where its match starts relative
+ * to a trigger (-1: no match possible here), its sticky regex and the check that turns a regex
+ * match into a verdict (checksums, entropy, exclusions).
  */
 export interface TextDetector {
   triggers: readonly string[];
+  /** Triggers match in either letter case (default: exactly as written). */
+  ignoreCase?: boolean;
   pattern: RegExp;
   start?: (text: string, at: number) => number;
+  /**
+   * How far past its start a match may need to be read to be seen whole (default and least:
+   * 8 KiB, what every window has past its triggers).
+   */
+  reach?: number;
   configOnly?: boolean;
   check: (m: RegExpExecArray, text: string, file: TextFileInfo) => TextVerdict | undefined;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+/** What to scan: a string, or the bytes of a latin1 text (decoded only around triggers). */
+export type TextSource = string | Buffer;
+
+/** Context kept before the first trigger of a window. */
+const WINDOW_BEFORE = 4 * 1024;
+/** Span of trigger starts a window serves. */
+const WINDOW_TRIGGERS = 112 * 1024;
+/** Text after the last trigger start of a window: the reach every detector has. */
+const WINDOW_AFTER = 8 * 1024;
+
+/**
+ * A detector woken by one trigger, every field present and of one type, so that the scan loop
+ * sees objects of one shape (detectors differ in which optional fields they set; V8 recompiles
+ * code that saw a field change type).
+ */
+interface Wake {
+  index: number;
+  pattern: RegExp;
+  start: (text: string, at: number) => number;
+  reach: number;
+  configOnly: boolean;
+  /** May it be woken twice at one start (several triggers, or a start function)? */
+  mayRepeat: boolean;
+  check: TextDetector['check'];
+  /** The trigger as written, when the detector wants that exact case but the index ignores it; else ''. */
+  exact: string;
 }
+
+const atTrigger = (_text: string, at: number): number => at;
 
 /**
  * A compiled set of detectors.
@@ -62,71 +110,220 @@ function escapeRegExp(s: string): string {
  * ```
  */
 export class TextEngine {
-  readonly #prefilter: RegExp;
-  readonly #short: RegExp[];
-  readonly #byTrigger: Map<string, TextDetector[]>;
-  readonly #index: Map<TextDetector, number>;
+  readonly #index: TriggerIndex;
+  /** Per trigger of the index, the detectors it wakes. */
+  readonly #wakes: Wake[][];
+  readonly #detectorCount: number;
+  /** The matches of the scan under way. */
+  readonly #matches: Match[] = [];
 
   constructor(detectors: readonly TextDetector[]) {
-    this.#byTrigger = new Map();
-    this.#index = new Map(detectors.map((d, i) => [d, i]));
-    for (const d of detectors) {
+    const byKey = new Map<string, Wake[]>();
+    detectors.forEach((d, index) => {
       if (!d.pattern.sticky) throw new Error('detector patterns must be sticky');
+      const mayRepeat =
+        d.start !== undefined ||
+        d.triggers.some((a) =>
+          d.triggers.some((b) => a !== b && b.toLowerCase().startsWith(a.toLowerCase())),
+        );
       for (const t of d.triggers) {
         const key = t.toLowerCase();
-        const list = this.#byTrigger.get(key) ?? [];
-        list.push(d);
-        this.#byTrigger.set(key, list);
+        const wakes = byKey.get(key) ?? [];
+        wakes.push({
+          index,
+          pattern: d.pattern,
+          start: d.start ?? atTrigger,
+          reach: Math.max(WINDOW_AFTER, d.reach ?? 0),
+          configOnly: d.configOnly === true,
+          mayRepeat,
+          check: d.check,
+          exact: d.ignoreCase === true ? '' : t,
+        });
+        byKey.set(key, wakes);
       }
+    });
+    this.#detectorCount = detectors.length;
+    const specs: TriggerSpec[] = [];
+    this.#wakes = [];
+    for (const [key, wakes] of byKey) {
+      // One spelling for every detector: the index matches it exactly. Otherwise (a detector that
+      // ignores case, or two spellings) the index ignores case and exact detectors check theirs.
+      const spelling = wakes[0]?.exact ?? '';
+      const exact = spelling !== '' && wakes.every((w) => w.exact === spelling);
+      specs.push({ text: exact ? spelling : key, ignoreCase: !exact });
+      if (exact) for (const w of wakes) w.exact = '';
+      this.#wakes.push(wakes);
     }
-    // Triggers of 4+ characters share one alternation, which V8 scans fastest when no
-    // alternative is shorter than that; each shorter trigger (Q~, eyJ, pwd) gets its own
-    // single-literal regex, which V8 scans at memchr speed.
-    const triggers = [...this.#byTrigger.keys()].sort((a, b) => b.length - a.length);
-    this.#prefilter = new RegExp(
-      triggers
-        .filter((t) => t.length >= 4)
-        .map(escapeRegExp)
-        .join('|'),
-      'gi',
-    );
-    this.#short = triggers.filter((t) => t.length < 4).map((t) => new RegExp(escapeRegExp(t), 'gi'));
+    this.#index = new TriggerIndex(specs);
   }
 
   /**
-   * Scans `text` for triggers at offsets `[from, acceptBefore)`; matches may extend past
+   * Scans `source` for triggers at offsets `[from, acceptBefore)`; matches may extend past
    * `acceptBefore` (the caller keeps an overlap so they are whole). Returns hits in text order,
-   * deduplicated and with generic hits dropped where a specific one covers the same value.
+   * deduplicated and with generic hits dropped where a specific one covers the same value. The
+   * hits' strings are copies: a substring of a decoded window would keep the window alive. With
+   * `firstLine` (the line at `from`), each hit gets its line.
    */
-  scan(text: string, from: number, acceptBefore: number, file: TextFileInfo): TextHit[] {
-    const hits: TextHit[] = [];
-    const seen = new Set<string>();
-    const triggerAt = (at: number, trigger: string) => {
-      const detectors = this.#byTrigger.get(trigger.toLowerCase());
-      if (detectors === undefined) return;
-      for (const d of detectors) {
-        if (d.configOnly === true && !file.config) continue;
-        const start = d.start === undefined ? at : d.start(text, at);
-        if (start < 0) continue;
-        const tag = `${this.#index.get(d)}:${start}`;
-        if (seen.has(tag)) continue;
-        seen.add(tag);
-        d.pattern.lastIndex = start;
-        const match = d.pattern.exec(text);
-        if (match === null) continue;
-        const verdict = d.check(match, text, file);
-        if (verdict === undefined) continue;
-        hits.push({ ...verdict, start: match.index, end: match.index + match[0].length });
-      }
+  scan(
+    source: TextSource,
+    from: number,
+    acceptBefore: number,
+    file: TextFileInfo,
+    firstLine?: number,
+  ): TextHit[] {
+    const found: number[] = [];
+    this.#index.find(source, from, acceptBefore, found);
+    if (found.length === 0) return [];
+    const run: Run = {
+      file,
+      bytes: typeof source === 'string' ? undefined : source,
+      matches: this.#matches,
+      seen: new Set<number>(),
+      detectors: this.#detectorCount,
     };
-    for (const re of [this.#prefilter, ...this.#short]) {
-      re.lastIndex = from;
-      for (let m = re.exec(text); m !== null && m.index < acceptBefore; m = re.exec(text))
-        triggerAt(m.index, m[0]);
+    if (typeof source === 'string') this.#wakeAll(found, source, undefined, run);
+    else this.#wakeAll(found, '', source, run);
+    try {
+      return makeHits(run.matches, source, from, firstLine);
+    } finally {
+      // Emptied, not replaced: a fresh array starts out typed for small integers, and V8 would
+      // recompile the loop that fills it each time it turns into an array of objects.
+      this.#matches.length = 0;
     }
-    hits.sort((a, b) => a.start - b.start);
-    return dropShadowedGeneric(hits);
   }
+
+  /**
+   * The event loop: for each trigger, in order, its detectors, on the decoded window that holds
+   * it (or on `text` when there are no bytes). Kept small, with the making of hits after it, so
+   * that the optimising compiler has little to copy into it (its compile time is CPU time too).
+   */
+  #wakeAll(found: number[], text: string, bytes: Buffer | undefined, run: Run): void {
+    let window = text;
+    let base = 0;
+    // A small integer either way (V8 recompiles a loop that meets a double where it saw integers).
+    let windowEnd = bytes === undefined ? 0x3fffffff : -1;
+    for (let f = 0; f < found.length; f += 2) {
+      const trigger = found[f + 1] as number;
+      if (bytes !== undefined && trigger >= windowEnd) {
+        base = Math.max(0, trigger - WINDOW_BEFORE);
+        windowEnd = trigger + WINDOW_TRIGGERS;
+        window = bytes.toString('latin1', base, Math.min(bytes.length, windowEnd + WINDOW_AFTER));
+      }
+      for (const wake of this.#wakes[found[f] as number] as Wake[]) {
+        wakeUp(wake, window, base, trigger - base, run);
+      }
+    }
+  }
+}
+
+/** A detector's verdict on a match, with the window it was found in. */
+interface Match {
+  verdict: TextVerdict;
+  /** Offsets in the window. */
+  index: number;
+  length: number;
+  window: string;
+  /** Offset of the window in the source. */
+  base: number;
+}
+
+/** What the detectors of one scan share. */
+interface Run {
+  file: TextFileInfo;
+  /** The source, when it is bytes decoded window by window. */
+  bytes: Buffer | undefined;
+  matches: Match[];
+  /**
+   * A detector can be woken at one start by several triggers (the keywords of `secretToken` all
+   * lead back to the start of the name); it runs there once.
+   */
+  seen: Set<number>;
+  detectors: number;
+}
+
+/** Runs one detector on the trigger at `at` of `text` (which starts at `base` of the source). */
+function wakeUp(wake: Wake, text: string, base: number, at: number, run: Run): void {
+  if (wake.configOnly && !run.file.config) return;
+  if (wake.exact !== '' && !text.startsWith(wake.exact, at)) return;
+  const start = wake.start(text, at);
+  if (start < 0) return;
+  if (wake.mayRepeat) {
+    const tag = (base + start) * run.detectors + wake.index;
+    if (run.seen.has(tag)) return;
+    run.seen.add(tag);
+  }
+  // Near the end of a window (every file's last one included) a detector may need more text.
+  if (start + wake.reach > text.length && extended(wake, text, base, start, run)) return;
+  runDetector(wake, text, base, start, run);
+}
+
+/**
+ * Runs a detector whose reach goes past the window, when the source goes on after it, on a
+ * window of its own around `start`; false when the window already ends with the source. (A
+ * function of its own: V8 recompiles a loop the first time it meets a path it has not seen run,
+ * and this one is rare.)
+ */
+function extended(wake: Wake, text: string, base: number, start: number, run: Run): boolean {
+  const bytes = run.bytes;
+  if (bytes === undefined || base + text.length >= bytes.length) return false;
+  const at = base + start;
+  const own = Math.max(0, at - WINDOW_BEFORE);
+  runDetector(
+    wake,
+    bytes.toString('latin1', own, Math.min(bytes.length, at + wake.reach)),
+    own,
+    at - own,
+    run,
+  );
+  return true;
+}
+
+function runDetector(wake: Wake, text: string, base: number, start: number, run: Run): void {
+  wake.pattern.lastIndex = start;
+  const match = wake.pattern.exec(text);
+  if (match === null) return;
+  const verdict = wake.check(match, text, run.file);
+  if (verdict !== undefined) {
+    run.matches.push({ verdict, index: match.index, length: match[0].length, window: text, base });
+  }
+}
+
+/**
+ * Turns matches into hits in text order: offsets in the source, strings copied out of the
+ * windows, lines counted (in the windows where they cover the stretch) when asked for.
+ */
+function makeHits(
+  matches: Match[],
+  source: TextSource,
+  from: number,
+  firstLine: number | undefined,
+): TextHit[] {
+  const lines = firstLine === undefined ? undefined : new LineCounter(source, from, firstLine);
+  const windowed = typeof source !== 'string';
+  const hits = matches.map(({ verdict, index, length, window, base }): TextHit => {
+    const hit: TextHit = {
+      ...verdict,
+      message: detached(verdict.message),
+      evidence: detached(verdict.evidence),
+      key: detached(verdict.key),
+      start: base + index,
+      end: base + index + length,
+    };
+    if (verdict.valueStart !== undefined) hit.valueStart = base + verdict.valueStart;
+    if (verdict.valueEnd !== undefined) hit.valueEnd = base + verdict.valueEnd;
+    if (lines !== undefined) hit.line = lines.lineAt(hit.start, windowed ? window : '', base);
+    return hit;
+  });
+  hits.sort((a, b) => a.start - b.start);
+  return dropShadowedGeneric(hits);
+}
+
+/**
+ * A copy of `s` that shares no memory with the text it was cut from (V8 makes a substring a view
+ * of its parent). The JSON round trip keeps every code unit, lone surrogates included.
+ */
+function detached(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
 }
 
 function dropShadowedGeneric(hits: TextHit[]): TextHit[] {

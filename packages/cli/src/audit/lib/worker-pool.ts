@@ -1,6 +1,9 @@
 /**
  * A small pool of scan workers (worker_threads) for the text scan of a directory's large files.
- * Jobs go to the least busy worker; the pool starts lazily and is closed by the scan.
+ * A worker counts as free only once it has said it is ready, and holds at most two jobs (one
+ * running, one waiting in its port, so it never idles while the main thread is busy scanning);
+ * the caller keeps its own queue, feeds the pool while it has room ({@link ScanPool.room},
+ * {@link ScanPool.onRoom}) and scans the rest itself. The pool is closed by the scan.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,11 +16,23 @@ interface Pending {
 }
 
 interface Reply {
-  id: number;
+  id?: number;
+  ready?: boolean;
   raws?: RawFinding[];
   bytes?: number;
   error?: string;
 }
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  busy: number;
+  /** The worker died (an uncaught error): it takes no more jobs. */
+  dead: boolean;
+}
+
+/** Jobs a ready worker may hold at once. */
+const DEPTH = 2;
 
 /**
  * The default worker script, next to this module once built; undefined when it is not there
@@ -44,28 +59,44 @@ export function defaultWorkerUrl(): URL | undefined {
  * ```
  */
 export class ScanPool {
-  readonly #workers: { worker: Worker; busy: number }[] = [];
-  readonly #pending = new Map<number, Pending>();
+  readonly #slots: Slot[] = [];
+  readonly #pending = new Map<number, Pending & { slot: Slot }>();
   #next = 0;
+  #onRoom: () => void = () => undefined;
 
   constructor(size: number, url: URL) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(url);
-      const slot = { worker, busy: 0 };
-      worker.on('message', (reply: Reply) => {
-        slot.busy--;
-        const p = this.#pending.get(reply.id);
-        this.#pending.delete(reply.id);
+      const slot: Slot = { worker: new Worker(url), ready: false, busy: 0, dead: false };
+      slot.worker.on('message', (reply: Reply) => {
+        if (reply.ready === true) {
+          slot.ready = true;
+          this.#onRoom();
+          return;
+        }
+        const p = this.#pending.get(reply.id ?? -1);
         if (p === undefined) return;
+        this.#pending.delete(reply.id ?? -1);
+        slot.busy--;
         if (reply.error !== undefined) p.reject(Object.assign(new Error(reply.error), { code: reply.error }));
         else p.resolve({ raws: reply.raws ?? [], bytes: reply.bytes ?? 0 });
+        this.#onRoom();
       });
-      worker.on('error', (err) => {
-        for (const p of this.#pending.values()) p.reject(err);
-        this.#pending.clear();
+      slot.worker.on('error', (err) => {
+        for (const [id, p] of this.#pending) {
+          if (p.slot !== slot) continue;
+          this.#pending.delete(id);
+          p.reject(err);
+        }
+        slot.ready = false;
+        slot.dead = true;
       });
-      this.#workers.push(slot);
+      this.#slots.push(slot);
     }
+  }
+
+  /** Jobs the ready workers can take now without any waiting behind another. */
+  get room(): number {
+    return this.#slots.reduce((n, s) => n + (s.ready && !s.dead ? Math.max(0, DEPTH - s.busy) : 0), 0);
   }
 
   /** Number of jobs not finished yet. */
@@ -73,17 +104,33 @@ export class ScanPool {
     return this.#pending.size;
   }
 
+  /** Calls `listener` whenever room may have grown (a worker became ready or finished a job). */
+  onRoom(listener: () => void): void {
+    this.#onRoom = listener;
+  }
+
+  /**
+   * Scans a file in the least busy worker (a ready one if any; else it waits in a starting one).
+   * Rejects at once when every worker has died.
+   */
   scan(abs: string, info: { path: string; config: boolean }): Promise<{ raws: RawFinding[]; bytes: number }> {
-    const slot = this.#workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const alive = this.#slots.filter((s) => !s.dead);
+    const slot = alive.reduce<Slot | undefined>((a, b) => {
+      if (a === undefined) return b;
+      const ka = (a.ready ? 0 : DEPTH) + a.busy;
+      const kb = (b.ready ? 0 : DEPTH) + b.busy;
+      return kb < ka ? b : a;
+    }, undefined);
+    if (slot === undefined) return Promise.reject(new Error('every scan worker has stopped'));
     const id = this.#next++;
     slot.busy++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve, reject, slot });
       slot.worker.postMessage({ id, abs, ...info });
     });
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.worker.terminate()));
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
   }
 }

@@ -36,23 +36,57 @@ export function githubChecksumOk(token: string): boolean {
 /** Walks back from a keyword to the start of the identifier that contains it (and its quote). */
 function identifierStart(text: string, at: number): number {
   let i = at;
-  while (i > 0) {
-    const c = text.charCodeAt(i - 1);
-    // [A-Za-z0-9_$.-]
-    if (
-      (c >= 97 && c <= 122) ||
-      (c >= 65 && c <= 90) ||
-      (c >= 48 && c <= 57) ||
-      c === 95 ||
-      c === 36 ||
-      c === 46 ||
-      c === 45
-    )
-      i--;
-    else break;
-  }
+  while (i > 0 && isNameChar(text, i - 1)) i--;
   if (i > 0 && (text[i - 1] === '"' || text[i - 1] === "'")) i--;
   return i;
+}
+
+/** [A-Za-z0-9_$.-], by character code: a table, so hot loops have one branch, not seven. */
+const NAME_CHARS = new Uint8Array(128).map((_, c) =>
+  /[A-Za-z0-9_$.-]/.test(String.fromCharCode(c)) ? 1 : 0,
+);
+
+/** The code at `i`, -1 past the end (not NaN, which V8 handles on a slow path). */
+function codeAt(text: string, i: number): number {
+  return i < text.length ? text.charCodeAt(i) : -1;
+}
+
+/** Whether `text[i]` is a name character (false past either end). */
+function isNameChar(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c < 128 && NAME_CHARS[c] === 1;
+}
+
+/** The longest name the generic detectors take (their regexes' `{1,80}`). */
+const MAX_NAME = 80;
+
+/**
+ * Start of the `name = value` assignment around a keyword, or -1 when there can be none. The
+ * generic detectors' regexes match the whole name from its first character (what follows must be
+ * a quote, a space, `:` or `=`, none of them a name character) and at most 80 of them, so where
+ * the name is longer, or goes on into a quote, at most four spaces and no `:` or `=`, neither can
+ * match: most keywords of a bundle (`tokenize(`, `password.length`, the middle of a long dotted
+ * chain) are dismissed here, reading at most 80 characters either way, without running a regex.
+ */
+function assignmentStart(text: string, at: number): number {
+  let i = at;
+  const limit = Math.min(text.length, at + MAX_NAME + 1);
+  while (i < limit && isNameChar(text, i)) i++;
+  if (i - at > MAX_NAME) return -1;
+  const end = i;
+  let c = codeAt(text, i);
+  if (c === 34 || c === 39) c = codeAt(text, ++i);
+  // Up to four characters of JavaScript \s (every code above 127 is let through: it may be one).
+  for (let spaces = 0; spaces < 4 && (c === 32 || (c >= 9 && c <= 13) || c > 127); spaces++) {
+    c = codeAt(text, ++i);
+  }
+  if (c !== 58 && c !== 61) return -1;
+  let s = at;
+  const floor = Math.max(0, end - MAX_NAME);
+  while (s > floor && isNameChar(text, s - 1)) s--;
+  if (s > 0 && isNameChar(text, s - 1)) return -1;
+  // The name's opening quote, if any, as identifierStart gives it.
+  return identifierStart(text, s);
 }
 
 function verdict(
@@ -126,6 +160,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
   {
     // AWS secret access keys: 40 characters of base64 assigned to an aws secret name.
     triggers: ['secret'],
+    ignoreCase: true,
     start: identifierStart,
     pattern:
       /(["']?)([A-Za-z0-9_$.-]*(?:aws.?secret|secret.?access.?key)[A-Za-z0-9_$.-]*)\1\s{0,4}(?::=|[:=])\s{0,4}(["'`]?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])\3/iy,
@@ -225,8 +260,8 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
   },
   {
     // Microsoft Entra ID client secrets: 3 characters, a digit, "Q~", then 31 to 34 characters.
-    triggers: ['Q~'],
-    start: (_text, at) => at - 4,
+    triggers: ['0Q~', '1Q~', '2Q~', '3Q~', '4Q~', '5Q~', '6Q~', '7Q~', '8Q~', '9Q~'],
+    start: (_text, at) => at - 3,
     pattern: /(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])/y,
     check: (m) =>
       verdict('secret-azure-ad-client-secret', m[0], 0, 'Microsoft Entra ID (Azure AD) client secret'),
@@ -234,6 +269,8 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
   {
     // PEM private keys: the BEGIN line followed by base64 body (also inside JS strings with \n).
     triggers: ['-----BEGIN '],
+    // Any amount of blank lines, quotes and string concatenation may come before the body.
+    reach: 64 * 1024,
     pattern:
       /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----(?:\\[rn]|[\s"'`+,])*(Proc-Type:[^\n\\]*(?:\\n|\n))?(?:DEK-Info:[^\n\\]*(?:\\n|\n)(?:\\n|\n)?)?(?:\\[rn]|[\s"'`+,])*[A-Za-z0-9+/=]{40}/y,
     check: (m) => {
@@ -251,6 +288,8 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
   {
     // JWTs: base64url header and payload that are JSON objects (the header names an alg).
     triggers: ['eyJ'],
+    // A token with many claims can run to tens of kilobytes.
+    reach: 64 * 1024,
     pattern:
       /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}(?![A-Za-z0-9_-])/y,
     check: (m) => {
@@ -270,14 +309,16 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
   {
     // Generic: a secret-like name assigned a quoted high-entropy value.
     triggers: GENERIC_TRIGGERS,
-    start: identifierStart,
+    ignoreCase: true,
+    start: assignmentStart,
     pattern: /(["']?)([A-Za-z0-9_$.-]{1,80})\1\s{0,4}(?::=|[:=])\s{0,4}(["'`])([^"'`\s\\]{8,300})\3/y,
     check: (m) => genericVerdict(m, m[2] as string, m[4] as string),
   },
   {
     // Generic, config files (.env, .properties, .yaml…): unquoted values too.
     triggers: GENERIC_TRIGGERS,
-    start: identifierStart,
+    ignoreCase: true,
+    start: assignmentStart,
     configOnly: true,
     pattern: /([A-Za-z0-9_.-]{1,80})[ \t]{0,4}[:=][ \t]{0,4}([^\s"'`#;,]{8,300})/y,
     check: (m) => genericVerdict(m, m[1] as string, m[2] as string),

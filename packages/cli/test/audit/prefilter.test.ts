@@ -1,0 +1,232 @@
+/**
+ * The prefilter and the line counting against naive references: every occurrence of every
+ * trigger is reported once, in order of start, whatever the letter case (when ignored), the
+ * overlaps, the alignment of the buffer in memory and the bounds asked for; line feeds are
+ * counted exactly on bytes and strings, and across decoded windows.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { countNewlines, LineCounter } from '../../src/audit/lib/line-count.js';
+import { TriggerIndex, type TriggerSpec } from '../../src/audit/lib/trigger-index.js';
+
+/** Every `(trigger, start)` with start in `[from, before)`, by plain string comparison. */
+function naive(text: string, triggers: readonly TriggerSpec[], from: number, before: number): number[][] {
+  const hits: number[][] = [];
+  for (let s = Math.max(0, from); s < Math.min(before, text.length); s++) {
+    triggers.forEach((t, i) => {
+      const piece = text.slice(s, s + t.text.length);
+      if (piece.length !== t.text.length) return;
+      if (t.ignoreCase ? piece.toLowerCase() === t.text.toLowerCase() : piece === t.text) hits.push([s, i]);
+    });
+  }
+  return hits;
+}
+
+/** The index's answer as `[start, trigger]` pairs sorted the same way as `naive`. */
+function found(index: TriggerIndex, source: Uint8Array | string, from: number, before: number): number[][] {
+  const out: number[] = [];
+  index.find(source, from, before, out);
+  const pairs: number[][] = [];
+  for (let i = 0; i < out.length; i += 2) pairs.push([out[i + 1] as number, out[i] as number]);
+  // Starts must come in order; ties (two triggers at one start) in any order.
+  for (let i = 1; i < pairs.length; i++) {
+    expect((pairs[i]?.[0] as number) >= (pairs[i - 1]?.[0] as number)).toBe(true);
+  }
+  return pairs.sort((a, b) => (a[0] as number) - (b[0] as number) || (a[1] as number) - (b[1] as number));
+}
+
+/** `text` as latin1 bytes placed `shift` bytes into a larger buffer, to vary the alignment. */
+function bytesAt(text: string, shift: number): Buffer {
+  const whole = Buffer.alloc(text.length + shift + 8, 0x7e);
+  whole.write(text, shift, 'latin1');
+  return whole.subarray(shift, shift + text.length);
+}
+
+const REAL: TriggerSpec[] = [
+  { text: 'token', ignoreCase: true },
+  { text: 'secret', ignoreCase: true },
+  { text: 'pwd', ignoreCase: true },
+  { text: 'http://', ignoreCase: true },
+  { text: 'AKIA', ignoreCase: false },
+  { text: 'ghp_', ignoreCase: false },
+  { text: 'eyJ', ignoreCase: false },
+  { text: '7Q~', ignoreCase: false },
+  { text: 'xoxb-', ignoreCase: false },
+  { text: '-----BEGIN ', ignoreCase: false },
+  { text: 'sourceMappingURL=data:', ignoreCase: false },
+];
+
+// Text made of pieces of the triggers in random case, so that occurrences, near misses and
+// overlaps are frequent.
+const pieces = fc.constantFrom(
+  'token',
+  'TOKEN',
+  'tOkEn',
+  'tok',
+  'ken',
+  'secret',
+  'SeCrEt',
+  'pwd',
+  'PWD',
+  'http://',
+  'HTTP://',
+  'htt',
+  'AKIA',
+  'akia',
+  'ghp_',
+  'GHP_',
+  'eyJ',
+  'eyj',
+  'eyJeyJ',
+  '7Q~',
+  'Q~',
+  'xoxb-',
+  '-----BEGIN ',
+  '-----',
+  'sourceMappingURL=data:',
+  'a',
+  ' ',
+  '\n',
+  '=',
+  '\u00e9',
+);
+const texts = fc.array(pieces, { maxLength: 60 }).map((p) => p.join(''));
+
+describe('TriggerIndex', () => {
+  it('reports every occurrence once, in order, as a plain search does', () => {
+    const index = new TriggerIndex(REAL);
+    fc.assert(
+      fc.property(texts, fc.integer({ min: 0, max: 7 }), (text, shift) => {
+        const expected = naive(text, REAL, 0, text.length);
+        expect(found(index, bytesAt(text, shift), 0, text.length)).toEqual(expected);
+        expect(found(index, text, 0, text.length)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps to the bounds asked for: starts in [from, before), matches may run past before', () => {
+    const index = new TriggerIndex(REAL);
+    fc.assert(
+      fc.property(texts, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 3 }), (text, a, b, shift) => {
+        const from = text.length === 0 ? 0 : a % (text.length + 1);
+        const before = from + (text.length === 0 ? 0 : b % (text.length + 1 - from));
+        const expected = naive(text, REAL, from, before);
+        expect(found(index, bytesAt(text, shift), from, before)).toEqual(expected);
+        expect(found(index, text, from, before)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('handles random trigger sets and long texts (the aligned word loop)', () => {
+    const alphabet = 'abAB_-:~';
+    const word = fc
+      .array(fc.constantFrom(...alphabet), { minLength: 3, maxLength: 7 })
+      .map((c) => c.join(''));
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.record({ text: word, ignoreCase: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 6,
+          selector: (t) => t.text.toLowerCase(),
+        }),
+        fc.array(fc.constantFrom(...alphabet), { minLength: 0, maxLength: 3000 }).map((c) => c.join('')),
+        fc.integer({ min: 0, max: 7 }),
+        (triggers, text, shift) => {
+          const index = new TriggerIndex(triggers);
+          const expected = naive(text, triggers, 0, text.length);
+          expect(found(index, bytesAt(text, shift), 0, text.length)).toEqual(expected);
+          expect(found(index, text, 0, text.length)).toEqual(expected);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('puts a trigger found late (its anchor is near its end) before those that start after it', () => {
+    // `~` is the rarest character, so the long trigger is anchored at its end, after the short
+    // ones inside it have been found.
+    const index = new TriggerIndex([
+      { text: 'zzzz~~q', ignoreCase: false },
+      { text: 'zzz', ignoreCase: false },
+    ]);
+    for (const source of [Buffer.from('zzzz~~q'), 'zzzz~~q']) {
+      const out: number[] = [];
+      index.find(source, 0, 7, out);
+      // Starts in order (0, 0, 1); the two at 0 in either order.
+      expect(out.filter((_, i) => i % 2 === 1)).toEqual([0, 0, 1]);
+      expect(found(index, source, 0, 7)).toEqual([
+        [0, 0],
+        [0, 1],
+        [1, 1],
+      ]);
+    }
+  });
+
+  it('finds triggers at the very start and end of the buffer, and nothing in an empty one', () => {
+    const index = new TriggerIndex([{ text: 'AKIA', ignoreCase: false }]);
+    const text = `AKIA${'x'.repeat(1001)}AKIA`;
+    expect(found(index, Buffer.from(text, 'latin1'), 0, text.length)).toEqual([
+      [0, 0],
+      [1005, 0],
+    ]);
+    expect(found(index, Buffer.alloc(0), 0, 0)).toEqual([]);
+    expect(found(index, 'AKI', 0, 3)).toEqual([]);
+  });
+
+  it('never matches characters above 255 in a string', () => {
+    const index = new TriggerIndex([{ text: 'token', ignoreCase: true }]);
+    // U+0174 lower-cases to U+0175 and U+212A (Kelvin) to k: no trigger may match through them.
+    expect(found(index, 'to\u212Aen \u0174oken token', 0, 17)).toEqual([[12, 0]]);
+  });
+
+  it('refuses triggers it cannot index', () => {
+    expect(() => new TriggerIndex([{ text: 'Q~', ignoreCase: false }])).toThrow(/three or more/);
+    expect(() => new TriggerIndex([{ text: 'clé', ignoreCase: false }])).toThrow(/printable ASCII/);
+  });
+});
+
+describe('line counting', () => {
+  const lines = fc
+    .array(fc.constantFrom('a', 'bc', '\n', '\r\n', 'xyzw', '\n\n', 'é'), { maxLength: 400 })
+    .map((p) => p.join(''));
+  const naiveCount = (text: string, from: number, to: number) =>
+    text.slice(Math.max(0, from), Math.max(0, to)).split('\n').length - 1;
+
+  it('counts line feeds in any stretch of bytes or of a string', () => {
+    fc.assert(
+      fc.property(lines, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 7 }), (text, a, b, shift) => {
+        const from = a % (text.length + 1);
+        const to = from + (b % (text.length + 1 - from));
+        const expected = naiveCount(text, from, to);
+        expect(countNewlines(bytesAt(text, shift), from, to)).toBe(expected);
+        expect(countNewlines(text, from, to)).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives the line of each position, in or out of a decoded window, forwards or a step back', () => {
+    fc.assert(
+      fc.property(
+        lines,
+        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { maxLength: 12 }),
+        (text, probes) => {
+          const bytes = Buffer.from(text, 'latin1');
+          const counter = new LineCounter(bytes, 0, 1);
+          let last = 0;
+          for (const [p, w, l] of probes) {
+            // Mostly forwards, sometimes a little back, as hits come out of the engine.
+            const at = Math.min(text.length, p % 3 === 0 ? Math.max(0, last - (p % 7)) : last + (p % 50));
+            last = Math.max(last, at);
+            const base = Math.min(at, w % (at + 1));
+            const window = text.slice(base, Math.min(text.length, base + (l % 80)));
+            expect(counter.lineAt(at, window, base)).toBe(1 + naiveCount(text, 0, at));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
