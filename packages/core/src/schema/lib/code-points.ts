@@ -22,3 +22,20 @@ export function codePointLength(s: string): number {
   }
   return count;
 }
+
+type IsWellFormed = (this: string) => boolean;
+
+/**
+ * `String.prototype.isWellFormed` (ES2024) where the engine has it, read once at load. Engines
+ * answer it without a scan for strings they store one byte a character, the common case.
+ */
+const nativeIsWellFormed = (String.prototype as { isWellFormed?: IsWellFormed }).isWellFormed;
+
+/** Whether `s` holds no unpaired surrogate, by scanning it: the fallback of {@link isWellFormed}. */
+export function isWellFormedByScan(s: string): boolean {
+  return codePointLength(s) !== ILL_FORMED;
+}
+
+/** Whether `s` holds no unpaired surrogate: the native check where there is one, else a scan. */
+export const isWellFormed: (s: string) => boolean =
+  typeof nativeIsWellFormed === 'function' ? (s) => nativeIsWellFormed.call(s) : isWellFormedByScan;
