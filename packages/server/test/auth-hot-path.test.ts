@@ -18,7 +18,14 @@ import { revokeDevice } from '../src/devices/registry.js';
 import { compileOnce } from '../src/lib/compiled-query.js';
 import { isStrictBase64url } from '../src/lib/encoding.js';
 import { describeEachDialect } from './lib/databases.js';
-import { PASSWORD, type Session, startTestServer, TEST_AUTH, TestDevice, type TestServer } from './lib/harness.js';
+import {
+  PASSWORD,
+  type Session,
+  startTestServer,
+  TEST_AUTH,
+  TestDevice,
+  type TestServer,
+} from './lib/harness.js';
 
 describeEachDialect('Authentication hot path', (dialect) => {
   let s: TestServer;
@@ -36,7 +43,11 @@ describeEachDialect('Authentication hot path', (dialect) => {
   });
 
   const me = async (app: FastifyInstance, dpop: string) =>
-    app.inject({ method: 'GET', url: '/me', headers: { authorization: `DPoP ${session.accessToken}`, dpop } });
+    app.inject({
+      method: 'GET',
+      url: '/me',
+      headers: { authorization: `DPoP ${session.accessToken}`, dpop },
+    });
   const proof = (options: Parameters<TestDevice['proof']>[2] = {}) =>
     device.proof('GET', '/me', { accessToken: session.accessToken, ...options });
 
@@ -104,7 +115,11 @@ describeEachDialect('Authentication hot path', (dialect) => {
       });
       expect(stillFine.statusCode).toBe(200);
 
-      await s.ctx.db.updateTable('users').set({ disabled_at: s.clock.ms }).where('username', '=', 'hana').execute();
+      await s.ctx.db
+        .updateTable('users')
+        .set({ disabled_at: s.clock.ms })
+        .where('username', '=', 'hana')
+        .execute();
       const disabled = await nodeB.inject({
         method: 'GET',
         url: '/me',
@@ -120,6 +135,15 @@ describeEachDialect('Authentication hot path', (dialect) => {
     } finally {
       await nodeB.close();
       await ctxB.audit.flush();
+    }
+  });
+
+  it('accepts a proof sent several times at once exactly once', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const once = await proof();
+      const results = await Promise.all(Array.from({ length: 4 }, () => me(s.app, once)));
+      const codes = results.map((res) => (res.statusCode === 200 ? 'ok' : res.json().code)).sort();
+      expect(codes).toEqual(['dpop_proof_replayed', 'dpop_proof_replayed', 'dpop_proof_replayed', 'ok']);
     }
   });
 
@@ -168,9 +192,7 @@ describe('isStrictBase64url', () => {
 
   it('agrees with decoding and re-encoding on any text', () => {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/= .';
-    const text = fc
-      .array(fc.constantFrom(...alphabet), { maxLength: 24 })
-      .map((chars) => chars.join(''));
+    const text = fc.array(fc.constantFrom(...alphabet), { maxLength: 24 }).map((chars) => chars.join(''));
     fc.assert(
       fc.property(text, (t) => isStrictBase64url(t) === reference(t)),
       { numRuns: 2000 },
@@ -186,8 +208,10 @@ describe('isStrictBase64url', () => {
   it('refuses non-zero unused bits, padding, the standard alphabet and impossible lengths', () => {
     expect(isStrictBase64url('AA')).toBe(true);
     expect(isStrictBase64url('AB')).toBe(false);
+    expect(isStrictBase64url('AI')).toBe(false);
     expect(isStrictBase64url('AAA')).toBe(true);
     expect(isStrictBase64url('AAB')).toBe(false);
+    expect(isStrictBase64url('AAC')).toBe(false);
     expect(isStrictBase64url('AAAA')).toBe(true);
     expect(isStrictBase64url('AA==')).toBe(false);
     expect(isStrictBase64url('a+/b')).toBe(false);

@@ -4,17 +4,47 @@
  * sends — and live only as long as a proof with that `iat` could be accepted; expired entries
  * are purged regularly, so the table is bounded by request rate × acceptance window.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, QueryCreator } from 'kysely';
 import type { CacheDatabase } from '../db/schema.js';
 import { compileOnce } from '../lib/compiled-query.js';
 import { sha256Hex } from '../lib/encoding.js';
 
-/** One insert per authenticated request: compiled once (lib/compiled-query.ts). */
-const insertJti = compileOnce((db: Kysely<CacheDatabase>, key: string, expiresAt: number) =>
-  db
+/**
+ * The cache key of a proof: SHA-256 of its key thumbprint and `jti`.
+ *
+ * @example
+ * ```ts
+ * const key = replayKey(proof.jkt, proof.jti);
+ * ```
+ */
+export function replayKey(jkt: string, jti: string): string {
+  return sha256Hex(`${jkt}\u0000${jti}`);
+}
+
+/**
+ * The insert that records `key`; it inserts no row when the key is there already (a replay).
+ * Exported so that a caller can run it inside a larger statement (one round trip).
+ *
+ * @example
+ * ```ts
+ * db.with('fresh', (qc) => insertReplayKey(qc, key, expiresAtMs).returning('key'))…
+ * ```
+ */
+export function insertReplayKey<DB extends CacheDatabase>(
+  qc: QueryCreator<DB>,
+  key: string,
+  expiresAtMs: number,
+) {
+  // Widened to the cache tables alone: the statement touches nothing else.
+  return (qc as unknown as QueryCreator<CacheDatabase>)
     .insertInto('dpop_jti')
-    .values({ key, expires_at: expiresAt })
-    .onConflict((oc) => oc.column('key').doNothing()),
+    .values({ key, expires_at: expiresAtMs })
+    .onConflict((oc) => oc.column('key').doNothing());
+}
+
+/** One insert per authenticated request: compiled once (lib/compiled-query.ts). */
+const insertCompiled = compileOnce((db: Kysely<CacheDatabase>, key: string, expiresAtMs: number) =>
+  insertReplayKey(db, key, expiresAtMs),
 );
 
 /** Remembers proofs already used. */
@@ -30,6 +60,11 @@ export class ReplayCache {
     this.#purgeEveryMs = purgeEveryMs;
   }
 
+  /** The database that holds the cache table. */
+  get database(): Kysely<CacheDatabase> {
+    return this.#cache;
+  }
+
   /**
    * Records (`jkt`, `jti`) until `expiresAtMs`; false when it was already recorded (a replay).
    *
@@ -38,15 +73,38 @@ export class ReplayCache {
    * if (!(await replay.remember(jkt, jti, Date.now() + 65_000))) throw replayed();
    * ```
    */
-  async remember(jkt: string, jti: string, expiresAtMs: number): Promise<boolean> {
+  remember(jkt: string, jti: string, expiresAtMs: number): Promise<boolean> {
+    return this.record(replayKey(jkt, jti), expiresAtMs);
+  }
+
+  /**
+   * Records a {@link replayKey} until `expiresAtMs`; false when it was already recorded.
+   *
+   * @example
+   * ```ts
+   * const fresh = await replay.record(replayKey(jkt, jti), Date.now() + 65_000);
+   * ```
+   */
+  async record(key: string, expiresAtMs: number): Promise<boolean> {
+    await this.purgeIfDue();
+    const result = await this.#cache.executeQuery(insertCompiled(this.#cache, key, expiresAtMs));
+    return Number(result.numAffectedRows ?? 0n) === 1;
+  }
+
+  /**
+   * Deletes expired entries when the last purge of this node is older than the purge period.
+   *
+   * @example
+   * ```ts
+   * await replay.purgeIfDue(); // before recording a key by other means
+   * ```
+   */
+  async purgeIfDue(): Promise<void> {
     const now = this.#now().getTime();
     if (now - this.#lastPurge >= this.#purgeEveryMs) {
       this.#lastPurge = now;
       await this.purge(now);
     }
-    const key = sha256Hex(`${jkt}\u0000${jti}`);
-    const result = await this.#cache.executeQuery(insertJti(this.#cache, key, expiresAtMs));
-    return Number(result.numAffectedRows ?? 0n) === 1;
   }
 
   /** Deletes entries that expired before `nowMs`. */

@@ -66,6 +66,24 @@ export interface VerifiedProof {
   readonly jti: string;
 }
 
+/** A proof that passed every check but the replay check, which its caller still owes. */
+export interface CheckedProof extends VerifiedProof {
+  /** Until when the replay cache must keep it (epoch ms): no proof with its `iat` is accepted after. */
+  readonly replayUntilMs: number;
+}
+
+/**
+ * The refusal of a proof already used (the same key and `jti`).
+ *
+ * @example
+ * ```ts
+ * if (!(await replay.remember(proof.jkt, proof.jti, proof.replayUntilMs))) throw proofReplayed();
+ * ```
+ */
+export function proofReplayed(): DpopProofError {
+  return new DpopProofError('dpop_proof_replayed', 'This DPoP proof was already used.');
+}
+
 const MAX_PROOF_LENGTH = 8192;
 const MAX_JTI_LENGTH = 256;
 /**
@@ -110,6 +128,11 @@ export class DpopVerifier {
     return this.#nonces;
   }
 
+  /** The shared replay cache (for callers of {@link DpopVerifier.check}). */
+  get replay(): ReplayCache {
+    return this.#replay;
+  }
+
   /**
    * Runs every check; throws {@link DpopProofError} or {@link UseDpopNonceError} on failure.
    *
@@ -120,6 +143,23 @@ export class DpopVerifier {
    * ```
    */
   async verify(input: ProofInput): Promise<VerifiedProof> {
+    const { jkt, jwk, jti, replayUntilMs } = await this.check(input);
+    if (!(await this.#replay.remember(jkt, jti, replayUntilMs))) throw proofReplayed();
+    return { jkt, jwk, jti };
+  }
+
+  /**
+   * Runs every check but the replay check, for a caller that records the proof in the replay
+   * cache itself, in the same statement as other work (http/authenticate.ts). The proof must
+   * not be accepted before it has been recorded as fresh.
+   *
+   * @example
+   * ```ts
+   * const proof = await verifier.check(input);
+   * if (!(await verifier.replay.remember(proof.jkt, proof.jti, proof.replayUntilMs))) throw proofReplayed();
+   * ```
+   */
+  async check(input: ProofInput): Promise<CheckedProof> {
     if (input.headers.length === 0)
       throw new DpopProofError('dpop_proof_missing', 'Send a DPoP proof header.');
     const [proof] = input.headers;
@@ -191,10 +231,7 @@ export class DpopVerifier {
     }
     // Kept until no proof with this iat can be accepted any more.
     const expiresAt = (iat + this.#config.maxAgeSeconds + this.#config.futureSkewSeconds) * 1000 + 1000;
-    if (!(await this.#replay.remember(jkt, jti, Math.ceil(expiresAt)))) {
-      throw new DpopProofError('dpop_proof_replayed', 'This DPoP proof was already used.');
-    }
-    return { jkt, jwk: publicJwk, jti };
+    return { jkt, jwk: publicJwk, jti, replayUntilMs: Math.ceil(expiresAt) };
   }
 
   /**

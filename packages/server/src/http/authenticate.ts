@@ -1,16 +1,19 @@
 /**
  * Authentication of API requests: `Authorization: DPoP <access token>` plus a `DPoP` proof made
- * with the device key the token is bound to. After the token and proof checks, the session,
- * device and user are read from the database on every request, so revoking a device, ending a
- * session or disabling a user takes effect on the very next request. Order of the refusals:
- * device revoked (the SDK must wipe) before account disabled before session ended.
+ * with the device key the token is bound to. After the token and proof checks, the proof is
+ * recorded in the shared replay cache and the session, device and user are read from the
+ * database on every request (one statement on PostgreSQL, two on SQLite), so revoking a device,
+ * ending a session or disabling a user takes effect on the very next request, on every node.
+ * Order of the refusals: replayed proof, proof key not the token's, then device revoked (the SDK
+ * must wipe) before account disabled before session ended.
  */
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { ServerContext } from '../context.js';
-import type { Database, Role } from '../db/schema.js';
+import type { CacheDatabase, Database, Role } from '../db/schema.js';
 import { DeviceRevokedError } from '../devices/registry.js';
-import { DpopProofError } from '../dpop/verify.js';
+import { insertReplayKey, replayKey } from '../dpop/replay-cache.js';
+import { type CheckedProof, DpopProofError, proofReplayed } from '../dpop/verify.js';
 import { compileOnce } from '../lib/compiled-query.js';
 import { InvalidTokenError } from '../tokens/access-token.js';
 import { HttpProblem } from './problem.js';
@@ -60,6 +63,64 @@ const sessionState = compileOnce((db: Kysely<Database>, sessionId: string) =>
     .where('sessions.id', '=', sessionId),
 );
 
+/**
+ * The same read, and the proof recorded in the replay cache by the same statement: PostgreSQL
+ * runs a data-modifying CTE exactly once, and `fresh` counts the row it inserted (0 when the
+ * key was there already, a replay). One round trip instead of two when the cache tables live in
+ * the main database.
+ */
+const sessionStateRecordingProof = compileOnce(
+  (db: Kysely<Database & CacheDatabase>, key: string, replayUntilMs: number, sessionId: string) =>
+    db
+      .with('fresh', (qc) => insertReplayKey(qc, key, replayUntilMs).returning('key'))
+      .selectFrom('sessions')
+      .innerJoin('devices', 'devices.id', 'sessions.device_id')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select((eb) => [
+        'sessions.user_id',
+        'sessions.device_id',
+        'sessions.jkt',
+        'sessions.expires_at',
+        'sessions.revoked_at as session_revoked_at',
+        'devices.status as device_status',
+        'devices.last_seen_at',
+        'users.username',
+        'users.role',
+        'users.disabled_at',
+        'users.must_change_password',
+        eb.selectFrom('fresh').select(eb.fn.countAll().as('n')).as('fresh'),
+      ])
+      .where('sessions.id', '=', sessionId),
+);
+
+/** A row of {@link sessionState}. */
+type SessionState = ReturnType<typeof sessionState> extends CompiledQuery<infer Row> ? Row : never;
+
+/**
+ * Records `proof` in the shared replay cache and reads the session state: 'replayed' when the
+ * proof was used before, undefined when the session does not exist (the token is then refused
+ * whatever the replay cache holds).
+ */
+async function recordProofAndReadState(
+  ctx: ServerContext,
+  sessionId: string,
+  proof: CheckedProof,
+): Promise<SessionState | undefined | 'replayed'> {
+  const replay = ctx.dpop.replay;
+  const key = replayKey(proof.jkt, proof.jti);
+  if (ctx.dialect === 'postgres' && (replay.database as unknown) === ctx.db) {
+    await replay.purgeIfDue();
+    const db = ctx.db as unknown as Kysely<Database & CacheDatabase>;
+    const query = sessionStateRecordingProof(db, key, proof.replayUntilMs, sessionId);
+    const [row] = (await db.executeQuery(query)).rows;
+    if (row === undefined) return undefined;
+    return Number(row.fresh) === 1 ? row : 'replayed';
+  }
+  if (!(await replay.record(key, proof.replayUntilMs))) return 'replayed';
+  const [row] = (await ctx.db.executeQuery(sessionState(ctx.db, sessionId))).rows;
+  return row;
+}
+
 /** How often `last_seen_at` is written for an active device. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
@@ -97,7 +158,18 @@ export async function authenticate(
     throw new InvalidTokenError('invalid_token', 'Send Authorization: DPoP <access token>.');
   }
   const claims = await ctx.tokens.verify(token);
-  const proof = await verifyProof(ctx, request, token, claims.did);
+  // Every check but the replay check, which is made with the session read below.
+  const proof = await ctx.dpop.check({
+    headers: dpopHeaders(request),
+    method: request.method,
+    htu: htuOf(ctx, request),
+    accessToken: token,
+  });
+  const row = await recordProofAndReadState(ctx, claims.sid, proof);
+  if (row === 'replayed') {
+    await auditReplay(ctx, request, claims.did);
+    throw proofReplayed();
+  }
   if (proof.jkt !== claims.jkt) {
     throw new DpopProofError(
       'dpop_key_mismatch',
@@ -106,7 +178,6 @@ export async function authenticate(
   }
   reply.header('dpop-nonce', ctx.dpop.nonces.current());
 
-  const [row] = (await ctx.db.executeQuery(sessionState(ctx.db, claims.sid))).rows;
   if (
     row === undefined ||
     row.user_id !== claims.sub ||
@@ -176,15 +247,20 @@ export async function verifyProof(
     });
   } catch (err) {
     if (err instanceof DpopProofError && err.code === 'dpop_proof_replayed') {
-      await ctx.audit.append({
-        type: 'dpop_replay',
-        actorDeviceId: deviceId ?? null,
-        ip: clientIp(request),
-        data: { method: request.method, route: request.routeOptions.url ?? null },
-      });
+      await auditReplay(ctx, request, deviceId);
     }
     throw err;
   }
+}
+
+/** Records a replayed proof in the audit log. */
+async function auditReplay(ctx: ServerContext, request: FastifyRequest, deviceId?: string): Promise<void> {
+  await ctx.audit.append({
+    type: 'dpop_replay',
+    actorDeviceId: deviceId ?? null,
+    ip: clientIp(request),
+    data: { method: request.method, route: request.routeOptions.url ?? null },
+  });
 }
 
 /**

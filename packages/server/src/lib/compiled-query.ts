@@ -39,7 +39,7 @@ export function compileOnce<DB, A extends readonly unknown[], R>(
       const used = new Set<number>();
       for (const p of compiled.parameters) if (p instanceof Slot) used.add(p.index);
       if (used.size !== args.length) {
-        throw new Error('compileOnce: every argument must become exactly one kind of query parameter');
+        throw new Error('compileOnce: the query must use every argument as a parameter value');
       }
       template = { sql: compiled.sql, query: compiled.query, slots: [...compiled.parameters] };
       templates.set(db, template);
