@@ -7,9 +7,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { bulwarkPlugin } from '../src/app.js';
 import { createServerContext } from '../src/context.js';
-import { createUser } from '../src/identity/users.js';
 import { describeEachDialect, openTestDatabase } from './lib/databases.js';
-import { PASSWORD, TEST_AUTH, TestClock, TestDevice, type TestServer } from './lib/harness.js';
+import { PASSWORD, TEST_AUTH, TestClock, TestDevice, type TestServer, testServerOf } from './lib/harness.js';
 
 describeEachDialect('plugin in a host server', (dialect) => {
   let server: TestServer;
@@ -31,24 +30,7 @@ describeEachDialect('plugin in a host server', (dialect) => {
     });
     await host.register(bulwarkPlugin, { prefix: '/bulwark', db: database.db, context: ctx });
     await host.ready();
-    server = {
-      app: host,
-      ctx,
-      database,
-      clock,
-      async user(username, password, role = 'user') {
-        const row = await createUser(
-          { db: ctx.db, passwords: ctx.passwords, rules: ctx.config.passwords, now: ctx.now },
-          { username, password, role },
-        );
-        return row.id;
-      },
-      async close() {
-        await host.close();
-        await ctx.audit.flush();
-        await database.dispose();
-      },
-    };
+    server = testServerOf(host, ctx, database, clock);
   });
 
   afterEach(async () => {

@@ -81,6 +81,20 @@ export async function startTestServer(
     return payload;
   });
   await app.ready();
+  return testServerOf(app, ctx, database, clock, leaks);
+}
+
+/**
+ * Wraps an app that is ready (the standalone one, or a host server with the plugin mounted) as a
+ * {@link TestServer}. `leaks` are serverOnly canaries seen in responses: `close()` fails on any.
+ */
+export function testServerOf(
+  app: FastifyInstance,
+  ctx: ServerContext,
+  database: TestDatabase,
+  clock: TestClock,
+  leaks: readonly string[] = [],
+): TestServer {
   return {
     app,
     ctx,
