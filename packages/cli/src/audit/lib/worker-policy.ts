@@ -3,12 +3,14 @@
  * 30 to 100 ms of CPU) and pays only while there is a core nobody else uses: on a machine already
  * busy with other jobs it takes CPU time from the main thread instead of adding any. So by
  * default: the main thread scans too, so one fewer worker than cores (at most 3); none while the
- * load average leaves no core idle; and none before 32 MiB of large files are queued (a worker also
- * compiles the scan code anew, so its first files go slower).
+ * load average leaves no core idle; and none before 128 MiB of large files are queued. A worker
+ * also compiles the scan code anew, so its first files go slower: on a 50 MB bundle a worker made
+ * the whole audit slower even on an idle 2-core machine (the main thread had scanned most of it by
+ * the time the worker was warm), and on 300 MB it paid only while the second core was free.
  */
 
 /** Queued bytes from which default workers pay for their start-up. */
-export const POOL_MIN_BYTES = 32 * 1024 * 1024;
+export const POOL_MIN_BYTES = 128 * 1024 * 1024;
 
 /** What the decision depends on. */
 export interface WorkerDemand {

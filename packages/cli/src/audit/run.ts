@@ -1,0 +1,107 @@
+/**
+ * What `bulwark audit` does once its arguments are parsed: scan, apply the baseline, format and
+ * set the exit code. Loaded only when the command runs; the SARIF and table formatters load only
+ * when asked for.
+ */
+import { writeFile } from 'node:fs/promises';
+import { BulwarkError } from '@bulwark/core/errors';
+import { createBaseline, loadBaseline, writeBaseline } from './baseline.js';
+import { AUDIT_EXIT, AuditOutputError } from './errors.js';
+import { formatJson } from './format/json.js';
+import { type AuditOptions, auditPath } from './scan.js';
+import { atOrAbove } from './severity.js';
+import type { AuditReport, Severity } from './types.js';
+
+const VERSION = '0.1.0';
+
+/** The parsed flags of `bulwark audit`. */
+export interface AuditFlags {
+  format: 'table' | 'json' | 'sarif';
+  failOn: Severity;
+  baseline?: string;
+  writeBaseline?: string;
+  apiDomain: string[];
+  output?: string;
+  progress: boolean;
+}
+
+function progressReporter(): { onProgress: NonNullable<AuditOptions['onProgress']>; done: () => void } {
+  const started = Date.now();
+  let last = 0;
+  let shown = false;
+  return {
+    onProgress: ({ files, bytes, totalBytes }) => {
+      const now = Date.now();
+      if (now - started < 1000 || now - last < 200) return;
+      last = now;
+      shown = true;
+      const mb = (n: number) => (n / 1e6).toFixed(1);
+      process.stderr.write(
+        `\rscanning… ${files} files, ${mb(bytes)}${totalBytes > 0 ? ` / ${mb(totalBytes)}` : ''} MB   `,
+      );
+    },
+    done: () => {
+      if (shown) process.stderr.write('\r\u001b[K');
+    },
+  };
+}
+
+async function format(report: AuditReport, flags: AuditFlags, colour: boolean): Promise<string> {
+  if (flags.format === 'json') return formatJson(report);
+  if (flags.format === 'sarif') return (await import('./format/sarif.js')).formatSarif(report, VERSION);
+  return (await import('./format/table.js')).formatTable(report, { colour });
+}
+
+/**
+ * Runs `bulwark audit` and sets `process.exitCode` (0 clean, 1 findings at or above --fail-on,
+ * 3 bad input, 70 internal error).
+ *
+ * @example
+ * ```ts
+ * await runAudit('dist/', { format: 'json', failOn: 'high', apiDomain: [], progress: false });
+ * ```
+ */
+export async function runAudit(path: string, flags: AuditFlags): Promise<void> {
+  const reporter = flags.progress && process.stderr.isTTY === true ? progressReporter() : undefined;
+  try {
+    const options: AuditOptions = { apiDomains: flags.apiDomain };
+    if (flags.baseline !== undefined) options.baseline = await loadBaseline(flags.baseline);
+    if (reporter !== undefined) options.onProgress = reporter.onProgress;
+    const report = await auditPath(path, options);
+    reporter?.done();
+    if (flags.writeBaseline !== undefined) {
+      await writeBaseline(flags.writeBaseline, createBaseline(report.findings));
+      process.stderr.write(
+        `bulwark audit: ${report.findings.length} findings written to ${flags.writeBaseline}\n`,
+      );
+      process.exitCode = AUDIT_EXIT.clean;
+      return;
+    }
+    const colour =
+      flags.output === undefined && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+    const text = await format(report, flags, colour);
+    if (flags.output === undefined) process.stdout.write(text);
+    else {
+      const out = flags.output;
+      await writeFile(out, text).catch((err: unknown) => {
+        throw new AuditOutputError(
+          out,
+          err instanceof Error && 'code' in err ? String(err.code) : 'I/O error',
+          { cause: err },
+        );
+      });
+    }
+    const failing = report.findings.some((f) => atOrAbove(f.severity, flags.failOn));
+    process.exitCode = failing ? AUDIT_EXIT.findings : AUDIT_EXIT.clean;
+  } catch (err) {
+    reporter?.done();
+    if (err instanceof BulwarkError) {
+      process.stderr.write(`bulwark audit: ${err.message} [${err.code}]\n`);
+      process.exitCode = AUDIT_EXIT.badInput;
+    } else {
+      const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      process.stderr.write(`bulwark audit: internal error (${what}); please report it.\n`);
+      process.exitCode = AUDIT_EXIT.internal;
+    }
+  }
+}
