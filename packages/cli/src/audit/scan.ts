@@ -5,7 +5,9 @@
  * through the one-pass text scan; files above 32 MiB are streamed in chunks with an overlap so a
  * secret on a chunk boundary is still seen whole. A directory's large files are queued while the
  * directory is walked, then scanned by the main thread and, when there is enough of them, by
- * worker threads taking from the same queue.
+ * worker threads taking from the same queue. Archives inside the input (an APK in a build output,
+ * an .aar in a project, a zip in a zip) are opened and their entries scanned as
+ * `<archive>!/<entry>`, each archive with its own Android pin coverage, under one zip-bomb budget.
  */
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
@@ -14,7 +16,7 @@ import { basename, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BulwarkError } from '@bulwark/core/errors';
 import { type Baseline, partitionByBaseline } from './baseline.js';
-import { AuditPathNotFoundError, AuditUnreadableError } from './errors.js';
+import { AuditArchiveError, AuditPathNotFoundError, AuditUnreadableError } from './errors.js';
 import { type RawFinding, toFinding } from './lib/finding.js';
 import { ScratchReader } from './lib/scratch-reader.js';
 import type { TextFileInfo } from './lib/text-engine.js';
@@ -27,13 +29,14 @@ import type { SeenNsc } from './rules/android.js';
 import { compareSeverity } from './severity.js';
 import { type FileReader, walkDirectory } from './sources/directory.js';
 import type { SourceEntry } from './sources/entry.js';
-import type { ZipLimits } from './sources/zip.js';
+import type { ZipBudget, ZipLimits } from './sources/zip.js';
 import type { AuditReport, AuditStats, Finding } from './types.js';
 
 // The parsers (XML, plist, zip) load on first use: a web bundle needs none of them, and start-up
 // time counts when the audit runs on every CI build.
 const lazy = {
   axml: () => import('./lib/axml.js'),
+  protoXml: () => import('./lib/proto-xml.js'),
   plist: () => import('./lib/plist.js'),
   xml: () => import('./lib/xml-text.js'),
   android: () => import('./rules/android.js'),
@@ -71,7 +74,10 @@ export interface AuditOptions {
   onProgress?: (progress: { files: number; bytes: number; totalBytes: number }) => void;
   /** Reads a whole file of a directory input. */
   readFile?: FileReader;
-  /** Archive limits (zip bomb guard). */
+  /**
+   * Archive limits: the zip-bomb guard, one budget for every archive of the scan (nested ones
+   * included), and how deep and how large an archive inside the input may be to be opened.
+   */
   zipLimits?: ZipLimits;
   /**
    * Worker threads for the text scan of a directory's large files, besides the main thread; 0 =
@@ -93,8 +99,12 @@ export interface AuditOptions {
 
 const STREAM_THRESHOLD = 32 * 1024 * 1024;
 
-const MEDIA =
-  /\.(?:png|jpe?g|gif|webp|bmp|ico|icns|tiff?|heic|heif|avif|ttf|otf|woff2?|eot|mp3|mp4|m4a|m4v|aac|wav|ogg|oga|opus|webm|mov|avi|flac|zip|jar|aar|apk|aab|ipa|gz|tgz|bz2|xz|7z|rar|car|pdf|psd)$/i;
+// Media and compressed formats we do not open are skipped; zip archives (group 1) are opened. One
+// regex for both keeps the directory walk at one test a file.
+const SKIPPED_OR_ARCHIVE =
+  /\.(?:(zip|jar|aar|apk|apks|xapk|aab|ipa)|png|jpe?g|gif|webp|bmp|ico|icns|tiff?|heic|heif|avif|ttf|otf|woff2?|eot|mp3|mp4|m4a|m4v|aac|wav|ogg|oga|opus|webm|mov|avi|flac|gz|tgz|bz2|xz|7z|rar|car|pdf|psd)$/i;
+// Gradle's wrapper: a build tool checked into Android projects, never part of the app.
+const GRADLE_WRAPPER = /(?:^|\/)gradle\/wrapper\/gradle-wrapper\.jar$/;
 const KEYSTORE = /\.(?:p12|pfx|jks|keystore|bks)$/i;
 const CONFIG_TEXT = /(?:^|\/)\.env(?:\.[^/]*)?$|\.(?:properties|ya?ml|ini|cfg|conf|toml|env)$/i;
 const DOTENV = /(?:^|\/)\.env(?:\.[^/]*)?$/;
@@ -114,16 +124,33 @@ interface QueuedFile {
   info: TextFileInfo;
 }
 
+/**
+ * The input, or one archive inside it: what is known per app (kind, manifests, network security
+ * configs for the pin coverage check). Entry paths of an archive inside the input start with
+ * `prefix` (`dist/app.apk!/`).
+ */
+interface Scope {
+  prefix: string;
+  /** 0 for the input, 1 for an archive inside it, and so on. */
+  depth: number;
+  manifests: string[];
+  nscs: SeenNsc[];
+  flags: { apk: boolean; aab: boolean; ipa: boolean };
+}
+
+function newScope(prefix: string, depth: number): Scope {
+  return { prefix, depth, manifests: [], nscs: [], flags: { apk: false, aab: false, ipa: false } };
+}
+
 /** Mutable state of one scan. */
 interface ScanState {
   raws: RawFinding[];
   stats: AuditStats;
-  manifests: string[];
-  nscs: SeenNsc[];
   now: Date;
   totalBytes: number;
-  flags: { apk: boolean; aab: boolean; ipa: boolean };
   options: AuditOptions;
+  /** The zip-bomb limits used so far by every archive of the scan (made with the first one). */
+  budget?: ZipBudget;
   /** Large files not taken yet, oldest first. */
   queue: QueuedFile[];
   queuedBytes: number;
@@ -157,17 +184,15 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
   const state: ScanState = {
     raws: [],
     stats: { files: 0, bytes: 0, skipped: 0 },
-    manifests: [],
-    nscs: [],
     now: (options.now ?? (() => new Date()))(),
     totalBytes: info.isFile() ? info.size : 0,
-    flags: { apk: false, aab: false, ipa: false },
     options,
     queue: [],
     queuedBytes: 0,
     jobs: [],
   };
-  const visit = (entry: SourceEntry) => analyseEntry(entry, state);
+  const scope = newScope('', 0);
+  const visit = (entry: SourceEntry) => analyseEntry(entry, state, scope);
   let kind: AuditReport['kind'];
   if (info.isDirectory()) {
     try {
@@ -180,8 +205,9 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
   } else if (info.isFile()) {
     if (looksLikeZip(await readHead(abs, path))) {
       const { walkZip } = await lazy.zip();
-      await walkZip(abs, path, visit, options.zipLimits);
-      kind = state.flags.aab ? 'aab' : state.flags.apk ? 'apk' : state.flags.ipa ? 'ipa' : 'zip';
+      await walkZip(abs, path, visit, await budgetOf(state));
+      const { flags } = scope;
+      kind = flags.aab ? 'aab' : flags.apk ? 'apk' : flags.ipa ? 'ipa' : 'zip';
     } else {
       const name = basename(abs);
       const readFileImpl = options.readFile;
@@ -202,10 +228,7 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
   } else {
     throw new AuditUnreadableError(path, 'not a regular file or directory');
   }
-  if (state.manifests.length > 0) {
-    const { checkPinCoverage } = await lazy.android();
-    state.raws.push(...checkPinCoverage(state.nscs, options.apiDomains ?? [], state.manifests[0] as string));
-  }
+  await checkScopePins(state, scope);
   const all = dedupe(state.raws).map(toFinding).sort(order);
   const { kept, suppressed } = options.baseline
     ? partitionByBaseline(all, options.baseline)
@@ -280,15 +303,36 @@ async function lineFinder(
   };
 }
 
-async function analyseEntry(entry: SourceEntry, state: ScanState): Promise<void> {
+/** Pin coverage of one app: the input, or an archive inside it, with its own manifests and configs. */
+async function checkScopePins(state: ScanState, scope: Scope): Promise<void> {
+  if (scope.manifests.length === 0) return;
+  const { checkPinCoverage } = await lazy.android();
+  state.raws.push(
+    ...checkPinCoverage(scope.nscs, state.options.apiDomains ?? [], scope.manifests[0] as string),
+  );
+}
+
+async function budgetOf(state: ScanState): Promise<ZipBudget> {
+  if (state.budget === undefined) {
+    const { ZipBudget } = await lazy.zip();
+    state.budget ??= new ZipBudget(state.options.zipLimits);
+  }
+  return state.budget;
+}
+
+async function analyseEntry(entry: SourceEntry, state: ScanState, scope: Scope): Promise<void> {
   const path = entry.path;
   const name = path.slice(path.lastIndexOf('/') + 1);
   state.stats.files++;
-  if (path === 'AndroidManifest.xml') state.flags.apk = true;
-  if (path === 'base/manifest/AndroidManifest.xml') state.flags.aab = true;
-  if (/^Payload\/[^/]+\.app\/Info\.plist$/.test(path)) state.flags.ipa = true;
-  if (MEDIA.test(name)) {
-    state.stats.skipped++;
+  // The kind of an archive is read from its own entry paths.
+  const inner = scope.prefix === '' ? path : path.slice(scope.prefix.length);
+  if (inner === 'AndroidManifest.xml') scope.flags.apk = true;
+  if (inner === 'base/manifest/AndroidManifest.xml') scope.flags.aab = true;
+  if (/^Payload\/[^/]+\.app\/Info\.plist$/.test(inner)) scope.flags.ipa = true;
+  const skip = SKIPPED_OR_ARCHIVE.exec(name);
+  if (skip !== null) {
+    if (skip[1] !== undefined && !GRADLE_WRAPPER.test(path)) await scanNestedArchive(entry, state, scope);
+    else state.stats.skipped++;
     progress(state, entry.size);
     return;
   }
@@ -328,13 +372,84 @@ async function analyseEntry(entry: SourceEntry, state: ScanState): Promise<void>
   }
   const bytes = await entry.read();
   state.stats.bytes += bytes.length;
-  const text = CONFIG_NAME.test(path) ? await analyseConfig(bytes, path, name, state) : undefined;
+  const text = CONFIG_NAME.test(path) ? await analyseConfig(bytes, path, name, state, scope) : undefined;
   if (text !== undefined) {
     scanTextChunk(engine, text.text, 0, text.text.length, info, text.lines, 1, state.raws);
   } else {
     state.raws.push(...scanTextBytes(engine, bytes, info));
   }
   progress(state, entry.size);
+}
+
+/** A nested archive that was not scanned: said so, with what stopped it. */
+function nestedNotScanned(state: ScanState, path: string, reason: string, severity: 'low' | 'medium'): void {
+  state.raws.push({
+    ruleId: 'audit-unparsed-file',
+    file: path,
+    message: `archive not scanned (${reason.slice(0, 160)}); its files were not checked`,
+    key: 'unparsed',
+    severity,
+  });
+}
+
+/**
+ * Opens an archive found inside the input and scans its entries as `<archive>!/<entry>`, with a
+ * scope of its own (its kind, manifests and network security configs) and the scan's shared
+ * zip-bomb budget. An archive of a directory is opened in place; one inside an archive is read
+ * into memory, up to a size limit. A corrupt archive is reported, not fatal: the input itself was
+ * readable. A broken zip-bomb limit and an unreadable file still stop the scan.
+ */
+async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: Scope): Promise<void> {
+  const budget = await budgetOf(state);
+  const { limits } = budget;
+  const depth = scope.depth + 1;
+  if (depth > limits.maxNestingDepth) {
+    state.stats.skipped++;
+    nestedNotScanned(state, entry.path, `nested deeper than ${limits.maxNestingDepth} archives`, 'low');
+    return;
+  }
+  let source: string | Buffer;
+  let head: Uint8Array;
+  if (entry.absolutePath !== undefined) {
+    source = entry.absolutePath;
+    head = await readHead(entry.absolutePath, entry.path);
+  } else {
+    if (entry.size > limits.maxNestedArchiveBytes) {
+      state.stats.skipped++;
+      nestedNotScanned(
+        state,
+        entry.path,
+        `${entry.size} bytes, above the ${limits.maxNestedArchiveBytes}-byte limit for an archive inside an archive`,
+        'low',
+      );
+      return;
+    }
+    // A failure here is the outer archive's, and stops the scan like any unreadable entry.
+    source = await entry.read();
+    head = source;
+  }
+  if (!looksLikeZip(head)) {
+    nestedNotScanned(state, entry.path, 'not a zip archive', 'medium');
+    return;
+  }
+  const { walkZip, ZipLimitError } = await lazy.zip();
+  const inner = newScope(`${entry.path}!/`, depth);
+  try {
+    await walkZip(
+      source,
+      entry.path,
+      (e) => analyseEntry({ ...e, path: inner.prefix + e.path }, state, inner),
+      budget,
+    );
+  } catch (err) {
+    // Corruption deeper down was reported where it was found, so an archive error here is this
+    // archive's own; what it held before the damage was scanned and stays reported.
+    if (!(err instanceof AuditArchiveError) || err instanceof ZipLimitError) throw err;
+    const own = `${entry.path}: `;
+    const reason = err.message.startsWith(own) ? err.message.slice(own.length) : err.message;
+    nestedNotScanned(state, entry.path, reason.replace(/\.$/, ''), 'medium');
+  }
+  await checkScopePins(state, inner);
 }
 
 /** Starts the workers once the queue is worth them (see AuditOptions.workers). */
@@ -462,6 +577,58 @@ function sourceMapFinding(state: ScanState, path: string): void {
   });
 }
 
+/** A decoded XML file; `strings` (binary forms only) are scanned instead of the raw bytes. */
+interface DecodedXml {
+  root: XmlElement;
+  strings?: string[];
+}
+
+/** True when the bytes start, after an optional BOM and whitespace, with `<`. */
+function looksLikeTextXml(bytes: Uint8Array): boolean {
+  let at = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (
+    at < bytes.length &&
+    (bytes[at] === 0x20 || bytes[at] === 0x09 || bytes[at] === 0x0a || bytes[at] === 0x0d)
+  ) {
+    at++;
+  }
+  return bytes[at] === 0x3c;
+}
+
+/**
+ * Decodes an XML file in whichever form it ships: binary AXML (an APK), text (a project) or
+ * aapt2's protocol-buffer XML (an AAB). Throws the decoder's error when it is none of them.
+ */
+async function decodeXmlFile(bytes: Buffer): Promise<DecodedXml> {
+  const { axmlStrings, decodeAxml, isAxml } = await lazy.axml();
+  if (isAxml(bytes)) {
+    const root = decodeAxml(bytes);
+    try {
+      return { root, strings: axmlStrings(bytes) };
+    } catch {
+      // The pool is not where axmlStrings looks for it: the raw bytes get the text scan instead.
+      return { root };
+    }
+  }
+  if (!looksLikeTextXml(bytes)) {
+    const { decodeProtoXml } = await lazy.protoXml();
+    return decodeProtoXml(bytes);
+  }
+  const { parseXmlText } = await lazy.xml();
+  try {
+    return { root: parseXmlText(bytes.toString('utf8')) };
+  } catch (err) {
+    // A protocol-buffer document whose root element is 60 bytes long also starts with "\n<".
+    if (bytes[0] !== 0x0a) throw err;
+    const { decodeProtoXml } = await lazy.protoXml();
+    try {
+      return decodeProtoXml(bytes);
+    } catch {
+      throw err;
+    }
+  }
+}
+
 /**
  * Runs the configuration checks a file calls for. Returns the text to scan instead of the raw
  * bytes when the file is binary but holds strings (AXML, resources.arsc, binary plists).
@@ -471,6 +638,7 @@ async function analyseConfig(
   path: string,
   name: string,
   state: ScanState,
+  scope: Scope,
 ): Promise<{ text: string; lines: boolean } | undefined> {
   if (
     name.endsWith('.map') &&
@@ -494,50 +662,29 @@ async function analyseConfig(
     /(?:^|\/)res\/xml\/[^/]+\.xml$/.test(path) ||
     name === 'network_security_config.xml';
   if (xmlLike) {
-    const { AxmlError, axmlStrings, decodeAxml, isAxml } = await lazy.axml();
-    const { parseXmlText } = await lazy.xml();
-    const { checkManifest, checkNetworkSecurityConfig } = await lazy.android();
-    const { checkCordovaConfig } = await lazy.hybrid();
-    const axml = isAxml(bytes);
-    let root: XmlElement | undefined;
-    let text: string | undefined;
+    let decoded: DecodedXml;
     try {
-      if (axml) {
-        root = decodeAxml(bytes);
-      } else if (
-        name === 'AndroidManifest.xml' &&
-        path.endsWith('manifest/AndroidManifest.xml') &&
-        bytes[0] !== 0x3c &&
-        bytes[0] !== 0xef
-      ) {
-        // AAB manifests are protocol-buffer XML (aapt2's Resources.proto), not AXML or text.
-        state.raws.push({
-          ruleId: 'audit-unparsed-file',
-          file: path,
-          message:
-            'protocol-buffer manifest of an app bundle: manifest checks did not run; scan the APK built from it',
-          key: 'unparsed',
-          severity: 'low',
-        });
-        return undefined;
-      } else {
-        text = bytes.toString('utf8');
-        root = parseXmlText(text);
-      }
+      decoded = await decodeXmlFile(bytes);
     } catch (err) {
-      if (err instanceof AxmlError || err instanceof Error) unparsed(state, path, name, err);
+      unparsed(state, path, name, err);
       return undefined;
     }
+    const { root } = decoded;
     if (root.name === 'manifest' && name === 'AndroidManifest.xml') {
-      state.manifests.push(path);
-      state.raws.push(...checkManifest(root, path));
+      const { checkManifest, isSplitManifest } = await lazy.android();
+      const split = isSplitManifest(root, path.slice(scope.prefix.length));
+      // A split's manifest does not stand for the app in the pin coverage check.
+      if (!split) scope.manifests.push(path);
+      state.raws.push(...checkManifest(root, path, { split }));
     } else if (root.name === 'network-security-config') {
-      state.nscs.push({ file: path, root });
+      const { checkNetworkSecurityConfig } = await lazy.android();
+      scope.nscs.push({ file: path, root });
       state.raws.push(...checkNetworkSecurityConfig(root, path, state.now));
     } else if (root.name === 'widget') {
+      const { checkCordovaConfig } = await lazy.hybrid();
       state.raws.push(...checkCordovaConfig(root, path));
     }
-    return axml ? { text: axmlStrings(bytes).join('\n'), lines: false } : undefined;
+    return decoded.strings === undefined ? undefined : { text: decoded.strings.join('\n'), lines: false };
   }
   if (name === 'Info.plist' || name.endsWith('.entitlements') || name === 'embedded.mobileprovision') {
     const { extractEmbeddedPlist, isBinaryPlist, parsePlist } = await lazy.plist();

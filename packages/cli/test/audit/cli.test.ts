@@ -228,6 +228,21 @@ describe('bad input', () => {
     expect((await cli(garbage)).code).toBe(3);
   });
 
+  it('a corrupt archive inside a readable input is a finding, not exit 3', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    const dir = join(root, 'with-corrupt-apk');
+    await mkdir(dir, { recursive: true });
+    const good = Buffer.from(zipSync({ 'classes.dex': Buffer.alloc(5000, 7) }));
+    await writeFile(join(dir, 'app-release.apk'), good.subarray(0, good.length - 30));
+    const result = await cli(dir, '--format', 'json', '--fail-on', 'medium');
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toContain('[audit_archive_corrupt]');
+    const report = JSON.parse(result.stdout) as { findings: { ruleId: string; file: string }[] };
+    expect(report.findings.map((f) => `${f.ruleId} ${f.file}`)).toEqual([
+      'audit-unparsed-file app-release.apk',
+    ]);
+  });
+
   it('an unreadable input (a FIFO): message, exit 3', async () => {
     const fifo = join(root, 'pipe');
     execFileSync('mkfifo', [fifo]);

@@ -171,7 +171,7 @@ describe('vulnerable IPA (binary Info.plist, provisioning profile)', () => {
 });
 
 describe('clean twin', () => {
-  it.each(['dir', 'apk', 'obfuscatedApk', 'ipa'] as const)(
+  it.each(['dir', 'apk', 'obfuscatedApk', 'aab', 'obfuscatedAab', 'ipa', 'outputs'] as const)(
     '%s has nothing at or above high, and no finding at all',
     async (kind) => {
       const report = await auditPath(clean[kind], { now, apiDomains });

@@ -7,6 +7,7 @@
  * Format: frameworks/base/libs/androidfw/include/androidfw/ResourceTypes.h (ResChunk_header,
  * ResStringPool_header, ResXMLTree_node, ResXMLTree_attrExt, Res_value).
  */
+import { ANDROID_ATTRIBUTE_IDS } from './android-attributes.js';
 import type { XmlElement } from './xml-tree.js';
 
 const RES_STRING_POOL = 0x0001;
@@ -21,23 +22,6 @@ const RES_XML_RESOURCE_MAP = 0x0180;
 const UTF8_FLAG = 0x100;
 const NO_INDEX = 0xffffffff;
 const MAX_DEPTH = 256;
-
-// android.R.attr ids of the attributes the checks read: obfuscators may blank the attribute names
-// in the string pool, but the platform resolves attributes by these ids, so we can too.
-const ATTRIBUTE_IDS: ReadonlyMap<number, string> = new Map([
-  [0x01010003, 'name'],
-  [0x01010006, 'permission'],
-  [0x01010007, 'readPermission'],
-  [0x01010008, 'writePermission'],
-  [0x0101000f, 'debuggable'],
-  [0x01010010, 'exported'],
-  [0x01010272, 'testOnly'],
-  [0x01010280, 'allowBackup'],
-  [0x010104eb, 'fullBackupContent'],
-  [0x010104ec, 'usesCleartextTraffic'],
-  [0x01010527, 'networkSecurityConfig'],
-  [0x0101063e, 'dataExtractionRules'],
-]);
 
 /**
  * The bytes are not well-formed AXML.
@@ -125,7 +109,8 @@ export function decodeAxml(bytes: Uint8Array): XmlElement {
           const data = u32(at + 16);
           let attrName = nameIndex === NO_INDEX ? '' : stringAt(strings, nameIndex);
           const id = resourceIds[nameIndex];
-          if (id !== undefined && ATTRIBUTE_IDS.has(id)) attrName = ATTRIBUTE_IDS.get(id) as string;
+          // Obfuscators may blank attribute names; the platform resolves them by resource id.
+          attrName = (id === undefined ? undefined : ANDROID_ATTRIBUTE_IDS.get(id)) ?? attrName;
           if (attrName === '') continue;
           element.attributes[attrName] = typedValue(strings, rawValue, dataType, data);
         }

@@ -23,17 +23,45 @@ function isLauncher(component: XmlElement): boolean {
 
 /**
  * Checks a manifest: debuggable, allowBackup without rules, usesCleartextTraffic, testOnly and
- * components exported without a permission.
+ * components exported without a permission. The manifest of a split (a feature module of an app
+ * bundle, a split APK) gets only the component check: its `<application>` attributes are not the
+ * app's, which come from the base manifest (an absent allowBackup there is not a default of true).
  *
  * @example
  * ```ts
  * const raws = checkManifest(decodeAxml(bytes), 'AndroidManifest.xml');
+ * const feature = checkManifest(tree, 'camera/manifest/AndroidManifest.xml', { split: true });
  * ```
  */
-export function checkManifest(manifest: XmlElement, file: string): RawFinding[] {
+export function checkManifest(
+  manifest: XmlElement,
+  file: string,
+  options: { split?: boolean } = {},
+): RawFinding[] {
   const out: RawFinding[] = [];
   const app = childrenNamed(manifest, 'application')[0];
   if (app === undefined) return out;
+  if (options.split !== true) checkApplication(app, file, out);
+  checkComponents(app, file, out);
+  return out;
+}
+
+/**
+ * True for the manifest of a split: it names one (`<manifest split="…">`, as feature modules and
+ * split APKs do), or it is a module other than `base` of an app bundle.
+ *
+ * @example
+ * ```ts
+ * isSplitManifest(tree, 'camera/manifest/AndroidManifest.xml'); // true
+ * ```
+ */
+export function isSplitManifest(manifest: XmlElement, pathInArchive: string): boolean {
+  if ((manifest.attributes.split ?? '') !== '') return true;
+  const module = /^([^/]+)\/manifest\/AndroidManifest\.xml$/.exec(pathInArchive)?.[1];
+  return module !== undefined && module !== 'base';
+}
+
+function checkApplication(app: XmlElement, file: string, out: RawFinding[]): void {
   const where = { file, ...at(app) };
   if (isTrue(app, 'debuggable')) {
     out.push({
@@ -73,6 +101,9 @@ export function checkManifest(manifest: XmlElement, file: string): RawFinding[] 
       key: 'app',
     });
   }
+}
+
+function checkComponents(app: XmlElement, file: string, out: RawFinding[]): void {
   for (const tag of COMPONENTS) {
     for (const component of childrenNamed(app, tag)) {
       const exported = component.attributes.exported?.toLowerCase();
@@ -94,7 +125,6 @@ export function checkManifest(manifest: XmlElement, file: string): RawFinding[] 
       });
     }
   }
-  return out;
 }
 
 /** True when the manifest points at a network security config. */

@@ -1,32 +1,125 @@
 /**
- * Walks a zip archive (APK, AAB, IPA) with yauzl, entry by entry from the central directory:
- * nothing is extracted to disk and large entries are streamed. yauzl rejects unsafe entry names
- * and checks each entry's declared sizes against what inflates; we add limits on the total size
- * so a zip bomb ends the scan with a clear error instead of eating the machine.
+ * Walks a zip archive (APK, AAB, IPA, and archives inside them) with yauzl, entry by entry from
+ * the central directory: nothing is extracted to disk and large entries are streamed. yauzl
+ * rejects unsafe entry names and checks each entry's declared sizes against what inflates; we add
+ * limits on sizes and counts so a zip bomb ends the scan with a clear error instead of eating the
+ * machine. The limits are kept in one {@link ZipBudget} per scan, shared by every archive it
+ * opens, so nesting archives does not multiply what a scan may expand.
  */
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
-import { AuditArchiveError } from '../errors.js';
+import { AuditArchiveError, AuditUnreadableError } from '../errors.js';
 import type { EntryVisitor } from './entry.js';
 
-/** Limits on what an archive may expand to. */
+/** Limits on what the archives of one scan may expand to. */
 export interface ZipLimits {
   /** Largest single entry, uncompressed (default 2 GiB). */
   maxEntryBytes: number;
-  /** Total uncompressed bytes of all entries (default 8 GiB). */
+  /** Total uncompressed bytes of all entries of all archives, nested ones included (default 8 GiB). */
   maxTotalBytes: number;
-  /** Number of entries (default 500 000). */
+  /** Number of entries of all archives, nested ones included (default 500 000). */
   maxEntries: number;
+  /**
+   * Largest archive inside an archive (it is read into memory to be opened; default 512 MiB).
+   * Archives found in a directory are opened in place and not subject to it.
+   */
+  maxNestedArchiveBytes?: number;
+  /** How many levels of archives inside the input are opened (default 3). */
+  maxNestingDepth?: number;
 }
 
-const DEFAULT_LIMITS: ZipLimits = { maxEntryBytes: 2 ** 31, maxTotalBytes: 2 ** 33, maxEntries: 500_000 };
+/**
+ * The default limits.
+ *
+ * @example
+ * ```ts
+ * new ZipBudget({ ...DEFAULT_ZIP_LIMITS, maxNestingDepth: 1 });
+ * ```
+ */
+export const DEFAULT_ZIP_LIMITS: Readonly<Required<ZipLimits>> = Object.freeze({
+  maxEntryBytes: 2 ** 31,
+  maxTotalBytes: 2 ** 33,
+  maxEntries: 500_000,
+  maxNestedArchiveBytes: 512 * 1024 * 1024,
+  maxNestingDepth: 3,
+});
+
+/**
+ * An archive broke a limit (zip bomb guard). Same code as any unreadable archive; its own class so
+ * that the scan can tell it from a corrupt archive nested in the input, which is only reported.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof ZipLimitError) throw err; // a bomb stops the scan, wherever it is nested
+ * ```
+ */
+export class ZipLimitError extends AuditArchiveError {}
+
+/**
+ * What the archives of one scan have used of the limits so far.
+ *
+ * @example
+ * ```ts
+ * const budget = new ZipBudget({ maxEntryBytes: 2 ** 20, maxTotalBytes: 2 ** 24, maxEntries: 1000 });
+ * await walkZip('app.apk', 'app.apk', visit, budget);
+ * ```
+ */
+export class ZipBudget {
+  readonly limits: Readonly<Required<ZipLimits>>;
+  private total = 0;
+  private count = 0;
+
+  constructor(limits: ZipLimits = DEFAULT_ZIP_LIMITS) {
+    this.limits = { ...DEFAULT_ZIP_LIMITS, ...limits };
+  }
+
+  /** Counts one entry of `archive`; throws {@link ZipLimitError} when a limit is broken. */
+  take(archive: string, entry: yauzl.Entry): void {
+    this.count++;
+    if (this.count > this.limits.maxEntries) throw new ZipLimitError(archive, 'too many entries');
+    if (entry.fileName.endsWith('/')) return;
+    if (entry.uncompressedSize > this.limits.maxEntryBytes) {
+      throw new ZipLimitError(archive, `entry ${entry.fileName} is larger than the limit`);
+    }
+    this.total += entry.uncompressedSize;
+    if (this.total > this.limits.maxTotalBytes) {
+      throw new ZipLimitError(archive, 'expands beyond the size limit');
+    }
+  }
+}
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+const OPTIONS: yauzl.Options = {
+  lazyEntries: true,
+  autoClose: false,
+  decodeStrings: true,
+  validateEntrySizes: true,
+};
+
+function openZip(source: string | Buffer, displayName: string): Promise<yauzl.ZipFile> {
+  return new Promise<yauzl.ZipFile>((resolve, reject) => {
+    const done = (err: Error | null, z: yauzl.ZipFile) => {
+      if (err === null) return resolve(z);
+      // A file system error is an unreadable file; anything else is the archive's content.
+      const code = (err as Error & { code?: unknown }).code;
+      reject(
+        typeof code === 'string'
+          ? new AuditUnreadableError(displayName, code, { cause: err })
+          : new AuditArchiveError(displayName, message(err), { cause: err }),
+      );
+    };
+    if (typeof source === 'string') yauzl.open(source, OPTIONS, done);
+    else yauzl.fromBuffer(source, OPTIONS, done);
+  });
+}
+
 /**
- * Visits every file entry of the archive, in central-directory order.
+ * Visits every file entry of the archive (a path on disk or the bytes of a nested archive), in
+ * central-directory order. Entry paths are the archive's own; `displayName` names the archive in
+ * errors.
  *
  * @example
  * ```ts
@@ -34,25 +127,12 @@ function message(err: unknown): string {
  * ```
  */
 export async function walkZip(
-  file: string,
+  source: string | Buffer,
   displayName: string,
   visit: EntryVisitor,
-  limits: ZipLimits = DEFAULT_LIMITS,
+  budget: ZipBudget = new ZipBudget(),
 ): Promise<void> {
-  let zip: yauzl.ZipFile;
-  try {
-    zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
-      yauzl.open(
-        file,
-        { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true },
-        (err, z) => (err ? reject(err) : resolve(z)),
-      );
-    });
-  } catch (err) {
-    throw new AuditArchiveError(displayName, message(err), { cause: err });
-  }
-  let total = 0;
-  let count = 0;
+  const zip = await openZip(source, displayName);
   try {
     await new Promise<void>((resolve, reject) => {
       zip.on('error', (err: unknown) =>
@@ -61,27 +141,13 @@ export async function walkZip(
       zip.on('end', () => resolve());
       zip.on('entry', (entry: yauzl.Entry) => {
         const step = async () => {
-          count++;
-          if (count > limits.maxEntries) throw new AuditArchiveError(displayName, 'too many entries');
+          budget.take(displayName, entry);
           if (entry.fileName.endsWith('/')) return;
-          if (entry.uncompressedSize > limits.maxEntryBytes) {
-            throw new AuditArchiveError(displayName, `entry ${entry.fileName} is larger than the limit`);
-          }
-          total += entry.uncompressedSize;
-          if (total > limits.maxTotalBytes) {
-            throw new AuditArchiveError(displayName, 'expands beyond the size limit');
-          }
+          const failed = (err: unknown) =>
+            new AuditArchiveError(displayName, `${entry.fileName}: ${message(err)}`, { cause: err });
           const stream = () =>
             new Promise<Readable>((res, rej) => {
-              zip.openReadStream(entry, (err, s) =>
-                err
-                  ? rej(
-                      new AuditArchiveError(displayName, `${entry.fileName}: ${message(err)}`, {
-                        cause: err,
-                      }),
-                    )
-                  : res(s),
-              );
+              zip.openReadStream(entry, (err, s) => (err ? rej(failed(err)) : res(s)));
             });
           await visit({
             path: entry.fileName,
@@ -89,15 +155,22 @@ export async function walkZip(
             stream,
             read: async () => {
               const s = await stream();
-              const chunks: Buffer[] = [];
+              // One buffer of the declared size (yauzl checks that the inflated size matches it).
+              const out = Buffer.allocUnsafe(entry.uncompressedSize);
+              let at = 0;
               try {
-                for await (const chunk of s) chunks.push(chunk as Buffer);
+                for await (const chunk of s) {
+                  const bytes = chunk as Buffer;
+                  if (at + bytes.length > out.length) throw new Error('more bytes than declared');
+                  bytes.copy(out, at);
+                  at += bytes.length;
+                }
               } catch (err) {
-                throw new AuditArchiveError(displayName, `${entry.fileName}: ${message(err)}`, {
-                  cause: err,
-                });
+                s.destroy();
+                throw failed(err);
               }
-              return Buffer.concat(chunks);
+              if (at !== out.length) throw failed(new Error('fewer bytes than declared'));
+              return out;
             },
           });
         };

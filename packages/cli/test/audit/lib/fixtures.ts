@@ -1,9 +1,11 @@
 /**
  * Builds the fixture apps the audit tests scan, in a temp dir: a vulnerable app with one planted
  * problem per rule (a Capacitor/Cordova project directory, an APK-like zip with binary AXML
- * manifest and network security config, an IPA-like zip with a binary Info.plist and a
- * provisioning profile) and its clean twin, which carries the look-alikes that must NOT be
- * flagged (namespaces, loopback, publishable keys, documented example keys, bad checksums).
+ * manifest and network security config, an AAB-like zip with the same in aapt2's protocol-buffer
+ * XML and a feature module, an IPA-like zip with a binary Info.plist and a provisioning profile,
+ * and a build-output directory holding the APK, the IPA and a zip inside a zip) and its clean
+ * twin, which carries the look-alikes that must NOT be flagged (namespaces, loopback, publishable
+ * keys, documented example keys, bad checksums).
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,6 +13,7 @@ import { dirname, join } from 'node:path';
 import bplistCreator from 'bplist-creator';
 import { zipSync } from 'fflate';
 import { type AxmlSpec, encodeAxml } from './axml-encoder.js';
+import { encodeProtoXml } from './proto-xml-encoder.js';
 
 // GitHub tokens whose CRC32/base62 checksums were computed with Python's binascii.crc32, not
 // with the code under test.
@@ -72,7 +75,7 @@ function mobileProvision(getTaskAllow: boolean): Buffer {
   ]);
 }
 
-function manifest(vulnerable: boolean, obfuscate = false): Buffer {
+function manifestSpec(vulnerable: boolean): AxmlSpec {
   const app: AxmlSpec = {
     name: 'application',
     android: vulnerable
@@ -112,19 +115,49 @@ function manifest(vulnerable: boolean, obfuscate = false): Buffer {
       },
     ],
   };
-  return encodeAxml(
-    {
-      name: 'manifest',
-      plain: { package: 'com.acme.field' },
-      children: [{ name: 'uses-permission', android: { name: 'android.permission.INTERNET' } }, app],
-    },
-    { obfuscateAttributeNames: obfuscate },
-  );
+  return {
+    name: 'manifest',
+    plain: { package: 'com.acme.field' },
+    children: [{ name: 'uses-permission', android: { name: 'android.permission.INTERNET' } }, app],
+  };
+}
+
+function manifest(vulnerable: boolean, obfuscate = false): Buffer {
+  return encodeAxml(manifestSpec(vulnerable), { obfuscateAttributeNames: obfuscate });
+}
+
+/**
+ * A dynamic feature module's manifest: no app-level attributes (those are the base's), one
+ * receiver, exported without a permission in the vulnerable app.
+ */
+function featureManifestSpec(vulnerable: boolean): AxmlSpec {
+  return {
+    name: 'manifest',
+    plain: { package: 'com.acme.field', split: 'scanner' },
+    children: [
+      {
+        name: 'application',
+        android: { hasCode: true },
+        children: [
+          {
+            name: 'receiver',
+            android: vulnerable
+              ? { name: 'com.acme.scanner.ScanReceiver', exported: true }
+              : { name: 'com.acme.scanner.ScanReceiver', exported: false },
+          },
+        ],
+      },
+    ],
+  };
 }
 
 function networkSecurityConfig(vulnerable: boolean): Buffer {
+  return encodeAxml(networkSecurityConfigSpec(vulnerable));
+}
+
+function networkSecurityConfigSpec(vulnerable: boolean): AxmlSpec {
   if (vulnerable) {
-    return encodeAxml({
+    return {
       name: 'network-security-config',
       children: [
         {
@@ -162,9 +195,9 @@ function networkSecurityConfig(vulnerable: boolean): Buffer {
           ],
         },
       ],
-    });
+    };
   }
-  return encodeAxml({
+  return {
     name: 'network-security-config',
     children: [
       { name: 'base-config', plain: { cleartextTrafficPermitted: false } },
@@ -200,7 +233,7 @@ function networkSecurityConfig(vulnerable: boolean): Buffer {
         children: [{ name: 'trust-anchors', children: [{ name: 'certificates', plain: { src: 'user' } }] }],
       },
     ],
-  });
+  };
 }
 
 function infoPlist(vulnerable: boolean): Buffer {
@@ -290,7 +323,16 @@ export interface FixtureApp {
   dir: string;
   apk: string;
   obfuscatedApk: string;
+  /** An Android App Bundle: protocol-buffer manifests (base and a feature module) and config. */
+  aab: string;
+  /** The same bundle with android attribute names and compiled values' source strings blanked. */
+  obfuscatedAab: string;
   ipa: string;
+  /**
+   * A build-output directory: `outputs/app-release.apk` (the APK above), `outputs/App.ipa`, and
+   * `outputs/web.zip` holding `www/` and `legacy.zip`, itself holding `main.js`.
+   */
+  outputs: string;
 }
 
 /** Writes the vulnerable app (or its clean twin) under `root`. */
@@ -361,14 +403,37 @@ export async function buildFixtureApp(root: string, vulnerable: boolean): Promis
   await writeFile(apk, zip(apkFiles(false)));
   const obfuscatedApk = join(root, 'app-obfuscated.apk');
   await writeFile(obfuscatedApk, zip(apkFiles(true)));
-  const ipa = join(root, 'App.ipa');
-  await writeFile(
-    ipa,
-    zip({
-      'Payload/App.app/Info.plist': infoPlist(vulnerable),
-      'Payload/App.app/embedded.mobileprovision': mobileProvision(vulnerable),
-      'Payload/App.app/public/main.js': vulnerable ? VULN_JS : CLEAN_JS,
+  const aabFiles = (obfuscate: boolean) => ({
+    'BundleConfig.pb': Buffer.from([0x0a, 0x07, 0x0a, 0x05, 0x31, 0x2e, 0x31, 0x38, 0x2e, 0x31]),
+    'base/manifest/AndroidManifest.xml': encodeProtoXml(manifestSpec(vulnerable), { obfuscate }),
+    'base/res/xml/network_security_config.xml': encodeProtoXml(networkSecurityConfigSpec(vulnerable), {
+      obfuscate,
     }),
-  );
-  return { dir, apk, obfuscatedApk, ipa };
+    'base/assets/public/index.html': `<html>${MANIFEST_NS}</html>`,
+    'base/assets/public/main.js': vulnerable ? VULN_JS : CLEAN_JS,
+    'base/res/drawable/icon.png': Buffer.from([0x89, 0x50, 0x4e, 0x47]),
+    'base/dex/classes.dex': apkFiles(false)['classes.dex'],
+    'scanner/manifest/AndroidManifest.xml': encodeProtoXml(featureManifestSpec(vulnerable), { obfuscate }),
+  });
+  const aab = join(root, 'app-release.aab');
+  await writeFile(aab, zip(aabFiles(false)));
+  const obfuscatedAab = join(root, 'app-obfuscated.aab');
+  await writeFile(obfuscatedAab, zip(aabFiles(true)));
+  const ipaBytes = zip({
+    'Payload/App.app/Info.plist': infoPlist(vulnerable),
+    'Payload/App.app/embedded.mobileprovision': mobileProvision(vulnerable),
+    'Payload/App.app/public/main.js': vulnerable ? VULN_JS : CLEAN_JS,
+  });
+  const ipa = join(root, 'App.ipa');
+  await writeFile(ipa, ipaBytes);
+  const outputs = join(root, 'outputs');
+  await writeTree(outputs, {
+    'app-release.apk': zip(apkFiles(false)),
+    'App.ipa': ipaBytes,
+    'web.zip': zip({
+      'www/index.html': `<!doctype html><html><body>${MANIFEST_NS}</body></html>`,
+      'legacy.zip': zip({ 'main.js': vulnerable ? VULN_JS : CLEAN_JS }),
+    }),
+  });
+  return { dir, apk, obfuscatedApk, aab, obfuscatedAab, ipa, outputs };
 }
