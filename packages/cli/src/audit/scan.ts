@@ -82,7 +82,7 @@ export interface AuditOptions {
   /**
    * Worker threads for the text scan of a directory's large files, besides the main thread; 0 =
    * none. Default: one fewer than the cores (at most 3), none while the load average leaves no
-   * core idle, started once the large files add up to 32 MiB (see `lib/worker-policy.ts`). When
+   * core idle, started once the large files add up to 128 MiB (see `lib/worker-policy.ts`). When
    * set, that many start as soon as there is a large file.
    */
   workers?: number;

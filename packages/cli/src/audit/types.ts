@@ -37,7 +37,10 @@ export interface Finding {
   /** Stable rule id (see `docs/audit.md`). */
   ruleId: string;
   severity: Severity;
-  /** Path relative to the scanned root, with `/` separators; inside an archive, the entry path. */
+  /**
+   * Path relative to the scanned root, with `/` separators; inside an archive given as the input,
+   * the entry path; inside an archive within the input, `<archive path>!/<entry path>`.
+   */
   file: string;
   /** 1-based line, when the file is text and the problem has one. */
   line?: number;
@@ -85,6 +88,9 @@ export interface AuditStats {
   files: number;
   /** Bytes scanned by the text rules. */
   bytes: number;
-  /** Files skipped as media (images, fonts, audio, video) or nested archives. */
+  /**
+   * Files skipped: media (images, fonts, audio, video), compressed formats other than zip
+   * (`.gz`, `.7z`, …) and Gradle's wrapper jar.
+   */
   skipped: number;
 }

@@ -19,6 +19,7 @@ import { AuditArchiveError } from '../../src/audit/errors.js';
 import { formatJson } from '../../src/audit/format/json.js';
 import { formatSarif } from '../../src/audit/format/sarif.js';
 import { formatTable } from '../../src/audit/format/table.js';
+import { normaliseBuildPath } from '../../src/audit/lib/finding.js';
 import { auditPath } from '../../src/audit/scan.js';
 import type { ZipLimits } from '../../src/audit/sources/zip.js';
 import type { AuditReport, Finding } from '../../src/audit/types.js';
@@ -138,6 +139,17 @@ describe('a build-output directory with an APK, an IPA and a zip in a zip', () =
     const uris = log.runs[0]?.results.map((r) => r.locations[0]?.physicalLocation.artifactLocation.uri);
     expect(uris).toContain(nested);
     expect(JSON.stringify(log)).not.toContain(SECRETS.stripeLive);
+  });
+
+  it('build hashes in archive names are normalised in fingerprints, as in entry names', () => {
+    expect(normaliseBuildPath('out/app-3f9a1c2b.apk!/assets/main.0a1b2c3d.js')).toBe(
+      'out/app-*.apk!/assets/main.*.js',
+    );
+    expect(normaliseBuildPath('a.zip!/b-9f8e7d6c5b.zip!/c.js')).toBe('a.zip!/b-*.zip!/c.js');
+    // Names without a digit and a letter are words, not hashes.
+    expect(normaliseBuildPath('app-release.apk!/AndroidManifest.xml')).toBe(
+      'app-release.apk!/AndroidManifest.xml',
+    );
   });
 
   it('the baseline fingerprint is of the nested name', async () => {

@@ -22,18 +22,24 @@ export interface RawFinding {
 }
 
 /**
- * Replaces content hashes in bundler output names with `*`.
+ * Replaces content hashes in bundler output names with `*`, in the entry name and in the name of
+ * every archive it sits in (`app-3f9a1c2b.apk!/…`), so that a rebuild keeps a finding accepted.
  *
  * @example
  * ```ts
  * normaliseBuildPath('assets/index-4f3a9c1b.js'); // 'assets/index-*.js'
+ * normaliseBuildPath('out/app-3f9a1c2b.apk!/assets/main.0a1b2c3d.js'); // 'out/app-*.apk!/assets/main.*.js'
  * ```
  */
 export function normaliseBuildPath(path: string): string {
-  return path.replace(
-    /([.-])([A-Za-z0-9_]{8,20})(?=\.[A-Za-z0-9.]+$)/g,
-    (whole, sep: string, hash: string) => (/[0-9]/.test(hash) && /[A-Za-z]/.test(hash) ? `${sep}*` : whole),
-  );
+  return path
+    .split('!/')
+    .map((part) =>
+      part.replace(/([.-])([A-Za-z0-9_]{8,20})(?=\.[A-Za-z0-9.]+$)/g, (whole, sep: string, hash: string) =>
+        /[0-9]/.test(hash) && /[A-Za-z]/.test(hash) ? `${sep}*` : whole,
+      ),
+    )
+    .join('!/');
 }
 
 /**
