@@ -132,6 +132,14 @@ export class TriggerIndex {
   readonly #probeNext: Int32Array;
   readonly #probeNextCode: Uint8Array;
   readonly #probeNextMask: Uint8Array;
+  /**
+   * Per group g, at `16 * g`: a 256-bit set of the characters any of its probes accepts two
+   * places after the bigram, then one of those it accepts just before it. Most bigrams that
+   * occur in code belong to no trigger; of those that do, most are followed or preceded by the
+   * wrong character (`https:` for `http:`), and the hot loop settles them with these two bit
+   * tests instead of a call (10 % of the prefilter's time on a trigger-dense bundle).
+   */
+  readonly #nextSets: Int32Array;
   /** Every trigger's character codes (lower-cased when it ignores case), one after the other. */
   readonly #codes: Uint8Array;
   /** Their case masks (see `caseMask`). */
@@ -200,6 +208,19 @@ export class TriggerIndex {
       g++;
     }
     this.#groupStart[g] = at;
+    this.#nextSets = new Int32Array((g + 1) * 16);
+    for (let group = 1; group <= g; group++) {
+      for (let i = this.#groupStart[group - 1] as number; i < (this.#groupStart[group] as number); i++) {
+        const base = 16 * group + (this.#probeNext[i] === 2 ? 0 : 8);
+        const code = this.#probeNextCode[i] as number;
+        // A letter that ignores case is stored in lower case: accept its upper case too.
+        const codes = this.#probeNextMask[i] === 0 ? [code] : [code, code & ~0x20];
+        for (const c of codes) {
+          const k = base + (c >>> 5);
+          this.#nextSets[k] = (this.#nextSets[k] as number) | (1 << (c & 31));
+        }
+      }
+    }
   }
 
   /**
@@ -257,6 +278,7 @@ export class TriggerIndex {
     out: number[],
   ): void {
     const table = this.#table;
+    const sets = this.#nextSets;
     const words = new Uint32Array(bytes.buffer, bytes.byteOffset + p, count);
     const low = LITTLE_ENDIAN ? 0 : 2;
     const high = 2 - low;
@@ -265,9 +287,37 @@ export class TriggerIndex {
       const g0 = table[word & 0xffff] as number;
       const g1 = table[word >>> 16] as number;
       if ((g0 | g1) !== 0) {
+        // The characters after and before each bigram against its group's sets (past either end
+        // reads as 0, which no trigger contains). Written out here: as a method it was not inlined.
         const at = p + 4 * i;
-        if (g0 !== 0) this.#probeBytes(bytes, at + low, g0, from, before, out);
-        if (g1 !== 0) this.#probeBytes(bytes, at + high, g1, from, before, out);
+        if (g0 !== 0) {
+          const a = at + low;
+          const after = (bytes[a + 2] as number) | 0;
+          const prior = a > 0 ? (bytes[a - 1] as number) : 0;
+          const k = 16 * g0;
+          if (
+            ((((sets[k + (after >>> 5)] as number) >>> (after & 31)) |
+              ((sets[k + 8 + (prior >>> 5)] as number) >>> (prior & 31))) &
+              1) !==
+            0
+          ) {
+            this.#probeBytes(bytes, a, g0, from, before, out);
+          }
+        }
+        if (g1 !== 0) {
+          const a = at + high;
+          const after = (bytes[a + 2] as number) | 0;
+          const prior = bytes[a - 1] as number;
+          const k = 16 * g1;
+          if (
+            ((((sets[k + (after >>> 5)] as number) >>> (after & 31)) |
+              ((sets[k + 8 + (prior >>> 5)] as number) >>> (prior & 31))) &
+              1) !==
+            0
+          ) {
+            this.#probeBytes(bytes, a, g1, from, before, out);
+          }
+        }
       }
     }
   }
