@@ -207,6 +207,33 @@ describe('line counting', () => {
     );
   });
 
+  it('counts alike whether lines are long (found one by one) or short (counted a word at a time)', () => {
+    // Runs of long and of short lines, so that the count switches from the first way to the
+    // second at any place, and bounds that cut a line anywhere.
+    const mixed = fc
+      .array(
+        fc.oneof(
+          fc.array(fc.integer({ min: 0, max: 31 }), { maxLength: 40 }),
+          fc.array(fc.integer({ min: 32, max: 300 }), { maxLength: 8 }),
+        ),
+        { maxLength: 6 },
+      )
+      .map((runs) =>
+        runs
+          .flat()
+          .map((n) => `${'x'.repeat(n)}\n`)
+          .join(''),
+      );
+    fc.assert(
+      fc.property(mixed, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 7 }), (text, a, b, shift) => {
+        const from = a % (text.length + 1);
+        const to = from + (b % (text.length + 1 - from));
+        expect(countNewlines(bytesAt(text, shift), from, to)).toBe(naiveCount(text, from, to));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('gives the line of each position, in or out of a decoded window, forwards or a step back', () => {
     fc.assert(
       fc.property(

@@ -1,6 +1,7 @@
 /**
  * Counts line feeds, to give a finding its line number without splitting the file into lines:
- * only the stretch up to each finding is counted, four bytes at a time on a buffer. Strings and
+ * only the stretch up to each finding is counted; on a buffer, from line feed to line feed with
+ * the native search while lines are long, else four bytes at a time. Strings and
  * bytes have a function each, and the few odd bytes at either end one loop of their own, so that
  * each stays monomorphic and optimised.
  */
@@ -25,7 +26,31 @@ function countInString(text: string, from: number, end: number): number {
   return n;
 }
 
+/** Node's `Buffer#indexOf`, which searches with `memchr`; it accepts any Uint8Array. */
+const indexOfByte = Buffer.prototype.indexOf as (this: Uint8Array, value: number, from: number) => number;
+
+/**
+ * Lines shorter than this are cheaper to count a word at a time than to find one by one: the
+ * native search costs about 15 ns a call, the word loop about 0.4 ns a byte.
+ */
+const SHORT_LINE = 32;
+
 function countInBytes(bytes: Uint8Array, from: number, end: number): number {
+  // Long lines (minified code, where most files have few): jump from line feed to line feed.
+  // After 16 short lines in a row, the rest is counted a word at a time.
+  let n = 0;
+  let at = from;
+  for (let short = 0; short < 16 && end - at >= 16; ) {
+    const i = indexOfByte.call(bytes, 10, at);
+    if (i === -1 || i >= end) return n;
+    n++;
+    short = i - at < SHORT_LINE ? short + 1 : 0;
+    at = i + 1;
+  }
+  return n + countInWords(bytes, at, end);
+}
+
+function countInWords(bytes: Uint8Array, from: number, end: number): number {
   if (end - from < 16) return countOneByOne(bytes, from, end);
   const wordsFrom = from + ((4 - ((bytes.byteOffset + from) & 3)) & 3);
   const count = (end - wordsFrom) >> 2;
