@@ -4,10 +4,14 @@
  * overlaps, the alignment of the buffer in memory and the bounds asked for; line feeds are
  * counted exactly on bytes and strings, and across decoded windows.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { countNewlines, LineCounter } from '../../src/audit/lib/line-count.js';
 import { TriggerIndex, type TriggerSpec } from '../../src/audit/lib/trigger-index.js';
+import { WEB_DETECTORS } from '../../src/audit/rules/cleartext.js';
+import { SECRET_DETECTORS } from '../../src/audit/rules/secrets.js';
 
 /** Every `(trigger, start)` with start in `[from, before)`, by plain string comparison. */
 function naive(text: string, triggers: readonly TriggerSpec[], from: number, before: number): number[][] {
@@ -255,5 +259,96 @@ describe('line counting', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('dismissal on the bytes, before any decoding', () => {
+  const detectors = [...SECRET_DETECTORS, ...WEB_DETECTORS].filter((d) => d.dismiss !== undefined);
+  const pieces = fc.constantFrom(
+    'token',
+    'Password',
+    'secret',
+    'api_key',
+    'pwd',
+    'http://',
+    'HTTP://',
+    'www.w3.org',
+    'schemas.android.com',
+    'www.w3.org.',
+    'example.com',
+    'api.acme.io',
+    'localhost',
+    '10.0.2.2',
+    'user@',
+    ':8080',
+    '/2000/svg',
+    '"',
+    "'",
+    ' ',
+    '\t',
+    '\n',
+    '=',
+    ' = ',
+    ':',
+    '(',
+    ')',
+    '.',
+    '-',
+    '_',
+    'x'.repeat(90),
+    'abc',
+    'Key',
+    '\u00e9',
+    '\u00a0',
+  );
+  const texts = fc.array(pieces, { maxLength: 40 }).map((p) => p.join(''));
+
+  it('dismisses only what the detector would dismiss on the decoded text', () => {
+    expect(detectors.length).toBeGreaterThanOrEqual(3);
+    let dismissed = 0;
+    fc.assert(
+      fc.property(texts, (text) => {
+        const bytes = Buffer.from(text, 'latin1');
+        for (const d of detectors) {
+          const haystack = d.ignoreCase === true ? text.toLowerCase() : text;
+          for (const trigger of d.triggers) {
+            const needle = d.ignoreCase === true ? trigger.toLowerCase() : trigger;
+            for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) {
+              if (d.dismiss?.(bytes, at) !== true) continue;
+              dismissed++;
+              expect(d.start?.(text, at)).toBe(-1);
+            }
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+    // Not a check that never fires: the texts give it plenty to dismiss.
+    expect(dismissed).toBeGreaterThan(100);
+  });
+
+  it('dismisses the common cases and keeps what may be a finding', () => {
+    const url = WEB_DETECTORS.find((d) => d.triggers.includes('http://'));
+    const generic = SECRET_DETECTORS.find((d) => d.triggers.includes('token') && d.dismiss !== undefined);
+    const dismiss = (d: typeof url, text: string, at = text.search(/http:|token/i)) =>
+      d?.dismiss?.(Buffer.from(text, 'latin1'), at);
+    expect(dismiss(url, 'xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(dismiss(url, '"http://api.acme.io/v1"')).toBe(false);
+    expect(dismiss(url, '"http://user@www.w3.org/"')).toBe(false);
+    expect(dismiss(url, '"http://www.w3.org:8080/"')).toBe(false);
+    expect(dismiss(generic, 'tokenize(x)')).toBe(true);
+    expect(dismiss(generic, 'token.length')).toBe(true);
+    expect(dismiss(generic, 'token = "abc"')).toBe(false);
+    expect(dismiss(generic, '"token": "abc"')).toBe(false);
+    expect(dismiss(generic, 'authToken\t:x')).toBe(false);
+  });
+});
+
+describe('the WebAssembly scan', () => {
+  it('is the assembly of trigger-scan.wat (npm run build:wasm)', () => {
+    const script = fileURLToPath(new URL('../../scripts/build-wasm.mjs', import.meta.url));
+    const result = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
   });
 });

@@ -62,6 +62,13 @@ export interface TextDetector {
   pattern: RegExp;
   start?: (text: string, at: number) => number;
   /**
+   * A cheaper first look on the raw bytes of a latin1 file (a byte is a character), before any
+   * text is decoded around the trigger at `at`: true when `start` would surely return -1 there.
+   * It may keep what `start` then dismisses, never the reverse (a property test holds each
+   * detector to that). A trigger every detector dismisses costs no decoding.
+   */
+  dismiss?: (bytes: Uint8Array, at: number) => boolean;
+  /**
    * How far past its start a match may need to be read to be seen whole (default and least:
    * 8 KiB, what every window has past its triggers).
    */
@@ -89,6 +96,7 @@ interface Wake {
   index: number;
   pattern: RegExp;
   start: (text: string, at: number) => number;
+  dismiss: (bytes: Uint8Array, at: number) => boolean;
   reach: number;
   configOnly: boolean;
   /** May it be woken twice at one start (several triggers, or a start function)? */
@@ -99,6 +107,13 @@ interface Wake {
 }
 
 const atTrigger = (_text: string, at: number): number => at;
+const keep = (_bytes: Uint8Array, _at: number): boolean => false;
+
+/** Whether every detector woken by a trigger dismisses it on the bytes. */
+function dismissedByAll(wakes: readonly Wake[], bytes: Uint8Array, at: number): boolean {
+  for (const wake of wakes) if (!wake.dismiss(bytes, at)) return false;
+  return true;
+}
 
 /**
  * A compiled set of detectors.
@@ -133,6 +148,7 @@ export class TextEngine {
           index,
           pattern: d.pattern,
           start: d.start ?? atTrigger,
+          dismiss: d.dismiss ?? keep,
           reach: Math.max(WINDOW_AFTER, d.reach ?? 0),
           configOnly: d.configOnly === true,
           mayRepeat,
@@ -204,14 +220,18 @@ export class TextEngine {
     let windowEnd = bytes === undefined ? 0x3fffffff : -1;
     for (let f = 0; f < found.length; f += 2) {
       const trigger = found[f + 1] as number;
-      if (bytes !== undefined && trigger >= windowEnd) {
-        base = Math.max(0, trigger - WINDOW_BEFORE);
-        windowEnd = trigger + WINDOW_TRIGGERS;
-        window = bytes.toString('latin1', base, Math.min(bytes.length, windowEnd + WINDOW_AFTER));
+      const wakes = this.#wakes[found[f] as number] as Wake[];
+      if (bytes !== undefined) {
+        // Most triggers of a bundle are namespace URLs and words like `token(`: dismissed here,
+        // on the bytes, they cost no decoding (a window is decoded for the first trigger kept).
+        if (dismissedByAll(wakes, bytes, trigger)) continue;
+        if (trigger >= windowEnd) {
+          base = Math.max(0, trigger - WINDOW_BEFORE);
+          windowEnd = trigger + WINDOW_TRIGGERS;
+          window = bytes.toString('latin1', base, Math.min(bytes.length, windowEnd + WINDOW_AFTER));
+        }
       }
-      for (const wake of this.#wakes[found[f] as number] as Wake[]) {
-        wakeUp(wake, window, base, trigger - base, run);
-      }
+      for (const wake of wakes) wakeUp(wake, window, base, trigger - base, run);
     }
   }
 }

@@ -9,13 +9,18 @@
  *
  * How instead: every trigger is at least three characters long, so any occurrence contains two
  * consecutive character pairs (bigrams), one of which starts at an even offset of the scan. The
- * scan reads the bytes four at a time (a `Uint32Array` over the aligned part of the buffer) and
- * looks each of the two even-offset bigrams of a word up in a 64 Ki-entry table; only where a
- * bigram belongs to some trigger are the triggers registered for it compared byte by byte. Each
- * trigger registers the pair of bigrams least likely in code (estimated from how common their
- * letters are), so few places get that far. Each occurrence is reported exactly once, overlapping
- * occurrences of different triggers included.
+ * scan reads the bytes four at a time and looks each of the two even-offset bigrams of a word up
+ * in a 64 Ki-entry table; where a bigram belongs to some trigger, two bit tests ask whether the
+ * characters after and before it can belong to that trigger too, and only then are the triggers
+ * registered for it compared byte by byte. Each trigger registers the pair of bigrams least
+ * likely in code (estimated from how common their letters are), so few places get that far. Each
+ * occurrence is reported exactly once, overlapping occurrences of different triggers included.
+ *
+ * The loop over the bytes of a buffer is WebAssembly (`trigger-scan.wat`, which says why); the
+ * comparisons, and the whole scan of a string, stay here.
  */
+
+import { TRIGGER_SCAN_WASM } from './trigger-scan-wasm.js';
 
 /** A literal to find; `ignoreCase` makes ASCII letters match in either case. */
 export interface TriggerSpec {
@@ -40,7 +45,35 @@ const COMMON_BIGRAMS =
 const BY_FREQUENCY =
   'etrnisaolcud.hpA)(,fm=g/y;b{}*v\'Iw_E"0CS:Tkx12RNDOPBL3-Fqj[]4M&8U569VQ|`+>!7G@WHz\\K?Y$J<X#Z%^~';
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Memory layout of the WebAssembly scan (see trigger-scan.wat). */
+const WASM_SETS = 131072;
+const WASM_OUT = 262144;
+const WASM_OUT_CAP = 65535;
+const WASM_DATA = 524288;
+const WASM_PAGE = 65536;
+/** Groups the sets region holds (group numbers start at 1). */
+const MAX_GROUPS = (WASM_OUT - WASM_SETS) / 64 - 1;
+
+// The WebAssembly API this module uses (the project's TypeScript libraries do not declare it).
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+};
+
+/** The exports of trigger-scan.wat. */
+interface TriggerScan {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  next: { value: number };
+  scan: (p: number, end: number, cap: number) => number;
+}
+
+let compiled: object | undefined;
+
+/** A fresh instance of the scan module (compiled once per thread). */
+function instantiateScan(): TriggerScan {
+  compiled ??= new WebAssembly.Module(Buffer.from(TRIGGER_SCAN_WASM, 'base64'));
+  return new WebAssembly.Instance(compiled, {}).exports as unknown as TriggerScan;
+}
 
 /**
  * Case is folded without a branch: a trigger that ignores case is stored in lower case with a
@@ -51,9 +84,9 @@ function caseMask(ch: string, ignoreCase: boolean): number {
   return ignoreCase && ch >= 'a' && ch <= 'z' ? 0x20 : 0;
 }
 
-/** The table key of a bigram, in the byte order a `Uint32Array` word has on this machine. */
+/** The table key of a bigram: its two bytes as a little-endian 16-bit number, as WebAssembly reads them. */
 function bigramKey(c0: number, c1: number): number {
-  return LITTLE_ENDIAN ? c0 | (c1 << 8) : (c0 << 8) | c1;
+  return c0 | (c1 << 8);
 }
 
 function letterCases(s: string, ignoreCase: boolean): string[] {
@@ -140,6 +173,7 @@ export class TriggerIndex {
    * tests instead of a call (10 % of the prefilter's time on a trigger-dense bundle).
    */
   readonly #nextSets: Int32Array;
+  readonly #scan: TriggerScan;
   /** Every trigger's character codes (lower-cased when it ignores case), one after the other. */
   readonly #codes: Uint8Array;
   /** Their case masks (see `caseMask`). */
@@ -184,7 +218,7 @@ export class TriggerIndex {
     for (let i = 1; i < texts.length; i++) {
       this.#codeStart[i] = (this.#codeStart[i - 1] as number) + (this.#length[i - 1] as number);
     }
-    if (groups.size >= 0xffff) throw new Error('too many trigger bigrams');
+    if (groups.size > MAX_GROUPS) throw new Error('too many trigger bigrams');
     this.#groupStart = new Int32Array(groups.size + 1);
     const total = [...groups.values()].reduce((n, list) => n + list.length, 0);
     this.#probeTrigger = new Int32Array(total);
@@ -221,6 +255,9 @@ export class TriggerIndex {
         }
       }
     }
+    this.#scan = instantiateScan();
+    new Uint16Array(this.#scan.memory.buffer, 0, 65536).set(this.#table);
+    new Int32Array(this.#scan.memory.buffer, WASM_SETS, this.#nextSets.length).set(this.#nextSets);
   }
 
   /**
@@ -233,91 +270,33 @@ export class TriggerIndex {
     else this.#findInBytes(source, from, before, out);
   }
 
-  // Three functions, so that the hot loop is compiled alone and never meets a path it has not
-  // seen run (which would send it back to the interpreter): the odd bigrams at either end, the
-  // aligned words, and the probes.
   #findInBytes(bytes: Uint8Array, from: number, before: number, out: number[]): void {
     const n = bytes.length;
     const start = Math.max(0, from);
     // Last bigram position that can belong to a trigger starting before `before`.
     const last = Math.min(n - 2, before + this.maxLength - 2);
     if (start > last) return;
-    // Bigrams are checked at the positions whose parity is that of the 4-byte aligned words.
-    const aligned = (4 - (bytes.byteOffset & 3)) & 3;
-    const first = start + ((start ^ aligned) & 1);
-    const wordsFrom = Math.min(last + 1, first + ((aligned - first) & 3));
-    this.#findOneByOne(bytes, first, wordsFrom, start, before, out);
-    const count = wordsFrom > last ? 0 : Math.min((n - wordsFrom) >> 2, ((last - wordsFrom) >> 2) + 1);
-    if (count > 0) this.#findInWords(bytes, wordsFrom, count, start, before, out);
-    this.#findOneByOne(bytes, wordsFrom + 4 * count, last + 1, start, before, out);
-  }
-
-  /** Bigrams at `p`, `p + 2`, … before `end`. */
-  #findOneByOne(
-    bytes: Uint8Array,
-    p: number,
-    end: number,
-    from: number,
-    before: number,
-    out: number[],
-  ): void {
-    const table = this.#table;
-    for (let at = p; at < end; at += 2) {
-      const g = table[bigramKey(bytes[at] as number, bytes[at + 1] as number)] as number;
-      if (g !== 0) this.#probeBytes(bytes, at, g, from, before, out);
+    // The bytes the scan reads (from a multiple of four, up to the word and the character after
+    // the last bigram), copied to the module's memory with zeros after them.
+    const base = start - (start & 3);
+    const copyEnd = Math.min(n, last + 5);
+    const scan = this.#scan;
+    const need = WASM_DATA + (copyEnd - base) + 8;
+    if (scan.memory.buffer.byteLength < need) {
+      scan.memory.grow(Math.ceil((need - scan.memory.buffer.byteLength) / WASM_PAGE));
     }
-  }
-
-  /** The two even bigrams of `count` aligned words from `p`. */
-  #findInWords(
-    bytes: Uint8Array,
-    p: number,
-    count: number,
-    from: number,
-    before: number,
-    out: number[],
-  ): void {
+    const memory = new Uint8Array(scan.memory.buffer);
+    memory.set(bytes.subarray(base, copyEnd), WASM_DATA);
+    memory.fill(0, WASM_DATA + (copyEnd - base), WASM_DATA + (copyEnd - base) + 8);
+    const found = new Int32Array(scan.memory.buffer, WASM_OUT, WASM_OUT_CAP);
     const table = this.#table;
-    const sets = this.#nextSets;
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset + p, count);
-    const low = LITTLE_ENDIAN ? 0 : 2;
-    const high = 2 - low;
-    for (let i = 0; i < count; i++) {
-      const word = words[i] as number;
-      const g0 = table[word & 0xffff] as number;
-      const g1 = table[word >>> 16] as number;
-      if ((g0 | g1) !== 0) {
-        // The characters after and before each bigram against its group's sets (past either end
-        // reads as 0, which no trigger contains). Written out here: as a method it was not inlined.
-        const at = p + 4 * i;
-        if (g0 !== 0) {
-          const a = at + low;
-          const after = (bytes[a + 2] as number) | 0;
-          const prior = a > 0 ? (bytes[a - 1] as number) : 0;
-          const k = 16 * g0;
-          if (
-            ((((sets[k + (after >>> 5)] as number) >>> (after & 31)) |
-              ((sets[k + 8 + (prior >>> 5)] as number) >>> (prior & 31))) &
-              1) !==
-            0
-          ) {
-            this.#probeBytes(bytes, a, g0, from, before, out);
-          }
-        }
-        if (g1 !== 0) {
-          const a = at + high;
-          const after = (bytes[a + 2] as number) | 0;
-          const prior = bytes[a - 1] as number;
-          const k = 16 * g1;
-          if (
-            ((((sets[k + (after >>> 5)] as number) >>> (after & 31)) |
-              ((sets[k + 8 + (prior >>> 5)] as number) >>> (prior & 31))) &
-              1) !==
-            0
-          ) {
-            this.#probeBytes(bytes, a, g1, from, before, out);
-          }
-        }
+    const end = WASM_DATA + (last - base) + 1;
+    for (let p = WASM_DATA; p < end; p = scan.next.value) {
+      const count = scan.scan(p, end, WASM_OUT_CAP);
+      for (let i = 0; i < count; i++) {
+        const at = base + (found[i] as number) - WASM_DATA;
+        const group = table[bigramKey(bytes[at] as number, bytes[at + 1] as number)] as number;
+        this.#probeBytes(bytes, at, group, start, before, out);
       }
     }
   }

@@ -120,6 +120,31 @@ function urlStart(text: string, at: number): number {
   return isNameHost(text.slice(from, end)) ? -1 : at;
 }
 
+/**
+ * `urlStart` on the bytes of a latin1 file, for its hot case only: true when the URL at `at` is
+ * plain (no user, no port) and its host is a namespace host in its usual spelling, which
+ * `urlStart` dismisses too. Anything else is kept for `urlStart` to decide on the text.
+ */
+function isPlainNamespaceUrl(bytes: Uint8Array, at: number): boolean {
+  const from = at + 7;
+  let i = from;
+  while (i < bytes.length && i - from <= 253 && isHostChar(bytes[i] as number)) i++;
+  const c = i < bytes.length ? (bytes[i] as number) : -1;
+  const plainEnd =
+    c === -1 || c === 47 || c === 34 || c === 39 || c === 96 || c === 60 || c === 62 || c === 92 || c === 32;
+  if (!plainEnd && !(c >= 9 && c <= 13)) return false;
+  const first = bytes[from];
+  if (i === from || i - from > 253 || first === 46 || first === 45) return false;
+  let end = i;
+  while (bytes[end - 1] === 46 || bytes[end - 1] === 45) end--;
+  for (const host of NAME_HOSTS_BY_LENGTH.get(end - from) ?? []) {
+    let k = 0;
+    while (k < host.length && bytes[from + k] === host.charCodeAt(k)) k++;
+    if (k === host.length) return true;
+  }
+  return false;
+}
+
 /** The host without trailing dots and dashes (the end of a sentence, not of the name). */
 function trimHost(host: string): string {
   let end = host.length;
@@ -137,6 +162,7 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
     triggers: ['http://'],
     ignoreCase: true,
     start: urlStart,
+    dismiss: isPlainNamespaceUrl,
     pattern:
       /http:\/\/(?:([^\s/@"'`<>\\]{1,128})@)?(\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9][A-Za-z0-9.-]{0,252})(?::(\d{1,5}))?((?:\/[^\s"'`<>()\\]*)?)/iy,
     check: (m, text) => {
