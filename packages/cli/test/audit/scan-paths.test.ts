@@ -70,9 +70,20 @@ const PLANTS = [
   `jwt: "${longJwt(9000)}"`,
   'localStorage.setItem("authToken", t)',
   'a.token.b.secret.c(passwordField)',
+  // Kept by the byte checks, found nothing in by the regex: it opens or extends a window.
+  'token = "short"',
   '\n',
   '\r\n',
 ];
+
+/**
+ * `length` characters whose kept triggers (`token = "short"`, which the regex then finds nothing
+ * in) come every 8 KiB from offset 0, so that a window opened at 0 serves them all up to 112 KiB.
+ */
+function keptTriggers(length: number): string {
+  const block = `token = "short";\n${'y'.repeat(8 * 1024 - 17)}\n`;
+  return block.repeat(Math.ceil(length / block.length)).slice(0, length);
+}
 
 describe('windows decoded around triggers', () => {
   it('find what a scan of the whole decoded text finds, with the same lines', () => {
@@ -123,12 +134,12 @@ describe('windows decoded around triggers', () => {
   });
 
   it('see a long secret whole when it starts near the end of a window', () => {
-    // A window serves 112 KiB of trigger starts after its first trigger (here the `token` at 0)
-    // and decodes 8 KiB more; a JWT may be longer than that, so near the edge it gets a window
-    // of its own.
+    // A window serves up to 112 KiB of trigger starts after its first trigger (here the one at
+    // 0, followed by one every 8 KiB) and decodes 8 KiB past its last; a JWT may be longer than
+    // that, so near the edge it gets a window of its own.
     for (const shift of [-9000, -40, -1, 0, 1, 300]) {
       const jwt = longJwt(40_000);
-      const head = `token\n${'y'.repeat(112 * 1024 + shift - 6)}`;
+      const head = keptTriggers(112 * 1024 + shift);
       const text = `${head}jwt = "${jwt}";\n${'z\n'.repeat(10)}`;
       const raws = scanTextBytes(engine, Buffer.from(text, 'latin1'), info);
       const hit = raws.find((r) => r.ruleId === 'secret-jwt');
@@ -137,9 +148,25 @@ describe('windows decoded around triggers', () => {
     }
   });
 
+  it('see what follows a lone trigger, and a trigger just past the gap that ends a window', () => {
+    // A window ends 8 KiB after its last trigger when the next is more than 12 KiB away.
+    for (const gap of [12 * 1024 - 1, 12 * 1024, 12 * 1024 + 1, 20 * 1024]) {
+      const tail = `fetch("http://api.acme-corp.io/${'p'.repeat(7000)}")`;
+      const text = `token = "short";${'y'.repeat(gap - 16)}${tail} const k = "${SECRETS.stripeLive}";\n`;
+      const raws = scanTextBytes(engine, Buffer.from(text, 'latin1'), info);
+      expect(raws.find((r) => r.ruleId === 'cleartext-http-url')?.key, `gap ${gap}`).toBe(
+        `api.acme-corp.io/${'p'.repeat(7000)}`,
+      );
+      expect(raws.find((r) => r.ruleId === 'secret-stripe-live-key')?.key).toBe(SECRETS.stripeLive);
+      const whole: RawFinding[] = [];
+      scanTextChunk(engine, text, 0, text.length, info, true, 1, whole);
+      expect(raws).toEqual(whole);
+    }
+  });
+
   it('see an ordinary match whole across the end of a window', () => {
     for (const shift of [-60, -20, -1, 0, 1]) {
-      const head = `token\n${'y'.repeat(112 * 1024 + shift - 6)}`;
+      const head = keptTriggers(112 * 1024 + shift);
       const text = `${head} const k = "${SECRETS.stripeLive}"; fetch("http://api.acme-corp.io/${'p'.repeat(3000)}")\n`;
       const raws = scanTextBytes(engine, Buffer.from(text, 'latin1'), info);
       expect(raws.find((r) => r.ruleId === 'secret-stripe-live-key')?.key, `shift ${shift}`).toBe(

@@ -5,9 +5,12 @@
  * bundle has no trigger at all, so the cost is about one pass over the bytes whatever the number
  * of rules.
  *
- * Bytes are decoded (latin1: one character a byte, so offsets stay byte offsets) only around
- * triggers, in windows of at most 124 KiB: 4 KiB before the first trigger of a window for the
- * detectors that look back, up to 112 KiB of triggers, and 8 KiB after the last one. So every
+ * Triggers that every detector dismisses on the raw bytes (`TextDetector.dismiss`) are dropped
+ * first. Bytes are decoded (latin1: one character a byte, so offsets stay byte offsets) only
+ * around the triggers kept, in windows of at most 124 KiB: 4 KiB before the first trigger of a
+ * window for the detectors that look back, then the kept triggers that follow it closely (each
+ * within 12 KiB of the previous one, all within 112 KiB of the first), and 8 KiB after the last
+ * one. So a lone trigger costs 12 KiB of decoding, and every
  * detector reads at least 8 KiB from where its match starts (far more than any token, name or
  * URL needs); the two whose matches can be longer, JWTs and PEM keys, declare a reach of 64 KiB
  * (as much as the chunks of a streamed file share), and near the end of a window they run on a
@@ -63,8 +66,9 @@ export interface TextDetector {
   start?: (text: string, at: number) => number;
   /**
    * A cheaper first look on the raw bytes of a latin1 file (a byte is a character), before any
-   * text is decoded around the trigger at `at`: true when `start` would surely return -1 there.
-   * It may keep what `start` then dismisses, never the reverse (a property test holds each
+   * text is decoded around the trigger at `at`: true when the detector would surely find nothing
+   * from there (`start` returns -1, or the regex does not match where it starts). It may keep
+   * what the detector then finds nothing in, never the reverse (a property test holds each
    * detector to that). A trigger every detector dismisses costs no decoding.
    */
   dismiss?: (bytes: Uint8Array, at: number) => boolean;
@@ -84,6 +88,11 @@ export type TextSource = string | Buffer;
 const WINDOW_BEFORE = 4 * 1024;
 /** Span of trigger starts a window serves. */
 const WINDOW_TRIGGERS = 112 * 1024;
+/**
+ * Largest gap between two triggers of one window: past it, a window of its own (4 KiB before,
+ * 8 KiB after) decodes no more than carrying on would.
+ */
+const WINDOW_GAP = 12 * 1024;
 /** Text after the last trigger start of a window: the reach every detector has. */
 const WINDOW_AFTER = 8 * 1024;
 
@@ -109,9 +118,15 @@ interface Wake {
 const atTrigger = (_text: string, at: number): number => at;
 const keep = (_bytes: Uint8Array, _at: number): boolean => false;
 
-/** Whether every detector woken by a trigger dismisses it on the bytes. */
-function dismissedByAll(wakes: readonly Wake[], bytes: Uint8Array, at: number): boolean {
-  for (const wake of wakes) if (!wake.dismiss(bytes, at)) return false;
+/**
+ * Whether every detector woken by a trigger dismisses it on the bytes (a detector for config
+ * files only dismisses everything in other files).
+ */
+function dismissedByAll(wakes: readonly Wake[], bytes: Uint8Array, at: number, config: boolean): boolean {
+  for (const wake of wakes) {
+    if (wake.configOnly && !config) continue;
+    if (!wake.dismiss(bytes, at)) return false;
+  }
   return true;
 }
 
@@ -131,6 +146,8 @@ export class TextEngine {
   readonly #detectorCount: number;
   /** The matches of the scan under way. */
   readonly #matches: Match[] = [];
+  /** Indices into `found` of the triggers kept, for the scan under way (reused: see #matches). */
+  readonly #kept: number[] = [];
 
   constructor(detectors: readonly TextDetector[]) {
     const byKey = new Map<string, Wake[]>();
@@ -214,26 +231,52 @@ export class TextEngine {
    * that the optimising compiler has little to copy into it (its compile time is CPU time too).
    */
   #wakeAll(found: number[], text: string, bytes: Buffer | undefined, run: Run): void {
-    let window = text;
-    let base = 0;
-    // A small integer either way (V8 recompiles a loop that meets a double where it saw integers).
-    let windowEnd = bytes === undefined ? 0x3fffffff : -1;
-    for (let f = 0; f < found.length; f += 2) {
-      const trigger = found[f + 1] as number;
-      const wakes = this.#wakes[found[f] as number] as Wake[];
-      if (bytes !== undefined) {
-        // Most triggers of a bundle are namespace URLs and words like `token(`: dismissed here,
-        // on the bytes, they cost no decoding (a window is decoded for the first trigger kept).
-        if (dismissedByAll(wakes, bytes, trigger)) continue;
-        if (trigger >= windowEnd) {
-          base = Math.max(0, trigger - WINDOW_BEFORE);
-          windowEnd = trigger + WINDOW_TRIGGERS;
-          window = bytes.toString('latin1', base, Math.min(bytes.length, windowEnd + WINDOW_AFTER));
-        }
+    if (bytes === undefined) {
+      for (let f = 0; f < found.length; f += 2) {
+        const trigger = found[f + 1] as number;
+        for (const wake of this.#wakes[found[f] as number] as Wake[]) wakeUp(wake, text, 0, trigger, run);
       }
-      for (const wake of wakes) wakeUp(wake, window, base, trigger - base, run);
+      return;
+    }
+    // Most triggers of a bundle are namespace URLs and words like `token(`: dismissed here, on
+    // the bytes, they cost no decoding.
+    const kept = this.#kept;
+    kept.length = 0;
+    for (let f = 0; f < found.length; f += 2) {
+      const wakes = this.#wakes[found[f] as number] as Wake[];
+      if (!dismissedByAll(wakes, bytes, found[f + 1] as number, run.file.config)) kept.push(f);
+    }
+    let window = '';
+    let base = 0;
+    let windowLast = -1;
+    for (let k = 0; k < kept.length; k++) {
+      const f = kept[k] as number;
+      const trigger = found[f + 1] as number;
+      if (trigger > windowLast) {
+        windowLast = lastOfWindow(found, kept, k);
+        base = Math.max(0, trigger - WINDOW_BEFORE);
+        window = bytes.toString('latin1', base, Math.min(bytes.length, windowLast + WINDOW_AFTER));
+      }
+      for (const wake of this.#wakes[found[f] as number] as Wake[]) {
+        wakeUp(wake, window, base, trigger - base, run);
+      }
     }
   }
+}
+
+/**
+ * The last trigger served by a window that opens at kept trigger `k`: the kept triggers after it
+ * while each is within WINDOW_GAP of the one before and all within WINDOW_TRIGGERS of the first.
+ */
+function lastOfWindow(found: readonly number[], kept: readonly number[], k: number): number {
+  const first = found[(kept[k] as number) + 1] as number;
+  let last = first;
+  for (let j = k + 1; j < kept.length; j++) {
+    const next = found[(kept[j] as number) + 1] as number;
+    if (next - first >= WINDOW_TRIGGERS || next - last > WINDOW_GAP) break;
+    last = next;
+  }
+  return last;
 }
 
 /** A detector's verdict on a match, with the window it was found in. */

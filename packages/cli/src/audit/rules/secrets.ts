@@ -90,22 +90,40 @@ function assignmentStart(text: string, at: number): number {
 }
 
 /**
- * `assignmentStart`'s first test on the bytes of a latin1 file: true when the keyword at `at`
- * does not end a name of at most 80 characters followed by `=` or `:`. Written apart because
- * the bytes are read by index, not `charCodeAt`, in the hot loop; a property test holds the two
- * to the same answer.
+ * On the bytes of a latin1 file, before anything is decoded: true when the keyword at `at` does
+ * not end a name of at most 80 characters followed by `=` or `:` (`assignmentStart`'s first
+ * test), and with `quoted`, also when no quote follows the operator (the quoted detector's regex
+ * needs one). Written apart from those because the bytes are read by index, not `charCodeAt`;
+ * a property test holds it to dismiss only what the detector would find nothing in.
  */
-function notAnAssignment(bytes: Uint8Array, at: number): boolean {
+function notAnAssignment(bytes: Uint8Array, at: number, quoted: boolean): boolean {
   let i = at;
   const limit = Math.min(bytes.length, at + MAX_NAME + 1);
   while (i < limit && isNameByte(bytes[i] as number)) i++;
   if (i - at > MAX_NAME) return true;
-  let c = byteAt(bytes, i);
-  if (c === 34 || c === 39) c = byteAt(bytes, ++i);
-  for (let spaces = 0; spaces < 4 && (c === 32 || (c >= 9 && c <= 13) || c > 127); spaces++) {
-    c = byteAt(bytes, ++i);
+  if (bytes[i] === 34 || bytes[i] === 39) i++;
+  i = afterSpaces(bytes, i);
+  const operator = byteAt(bytes, i);
+  if (operator !== 58 && operator !== 61) return true;
+  if (!quoted) return false;
+  // `:=`, `:` or `=`, up to four spaces, then the value's quote.
+  if (operator === 58 && bytes[i + 1] === 61) i++;
+  const c = byteAt(bytes, afterSpaces(bytes, i + 1));
+  return c !== 34 && c !== 39 && c !== 96;
+}
+
+/**
+ * Past up to four characters of JavaScript `\s` from `i` (every code above 127 is let through:
+ * it may be one).
+ */
+function afterSpaces(bytes: Uint8Array, i: number): number {
+  let j = i;
+  for (let spaces = 0; spaces < 4; spaces++) {
+    const c = byteAt(bytes, j);
+    if (!(c === 32 || (c >= 9 && c <= 13) || c > 127)) break;
+    j++;
   }
-  return c !== 58 && c !== 61;
+  return j;
 }
 
 function byteAt(bytes: Uint8Array, i: number): number {
@@ -338,7 +356,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     triggers: GENERIC_TRIGGERS,
     ignoreCase: true,
     start: assignmentStart,
-    dismiss: notAnAssignment,
+    dismiss: (bytes, at) => notAnAssignment(bytes, at, true),
     pattern: /(["']?)([A-Za-z0-9_$.-]{1,80})\1\s{0,4}(?::=|[:=])\s{0,4}(["'`])([^"'`\s\\]{8,300})\3/y,
     check: (m) => genericVerdict(m, m[2] as string, m[4] as string),
   },
@@ -347,7 +365,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     triggers: GENERIC_TRIGGERS,
     ignoreCase: true,
     start: assignmentStart,
-    dismiss: notAnAssignment,
+    dismiss: (bytes, at) => notAnAssignment(bytes, at, false),
     configOnly: true,
     pattern: /([A-Za-z0-9_.-]{1,80})[ \t]{0,4}[:=][ \t]{0,4}([^\s"'`#;,]{8,300})/y,
     check: (m) => genericVerdict(m, m[1] as string, m[2] as string),
