@@ -73,12 +73,6 @@ export interface TextDetector {
    */
   dismiss?: (bytes: Uint8Array, at: number) => boolean;
   /**
-   * Literals that begin with one of its triggers and in which it never finds anything (the
-   * namespace URLs of `http://`): the prefilter drops such an occurrence outright, when every
-   * detector of that trigger gives the same list (see `TriggerSpec.unless`).
-   */
-  unless?: readonly string[];
-  /**
    * How far past its start a match may need to be read to be seen whole (default and least:
    * 8 KiB, what every window has past its triggers).
    */
@@ -112,7 +106,6 @@ interface Wake {
   pattern: RegExp;
   start: (text: string, at: number) => number;
   dismiss: (bytes: Uint8Array, at: number) => boolean;
-  unless: readonly string[] | undefined;
   reach: number;
   configOnly: boolean;
   /** May it be woken twice at one start (several triggers, or a start function)? */
@@ -173,7 +166,6 @@ export class TextEngine {
           pattern: d.pattern,
           start: d.start ?? atTrigger,
           dismiss: d.dismiss ?? keep,
-          unless: d.unless,
           reach: Math.max(WINDOW_AFTER, d.reach ?? 0),
           configOnly: d.configOnly === true,
           mayRepeat,
@@ -191,12 +183,7 @@ export class TextEngine {
       // ignores case, or two spellings) the index ignores case and exact detectors check theirs.
       const spelling = wakes[0]?.exact ?? '';
       const exact = spelling !== '' && wakes.every((w) => w.exact === spelling);
-      const unless = wakes.every((w) => w.unless === wakes[0]?.unless) ? wakes[0]?.unless : undefined;
-      specs.push({
-        text: exact ? spelling : key,
-        ignoreCase: !exact,
-        ...(unless === undefined ? {} : { unless }),
-      });
+      specs.push({ text: exact ? spelling : key, ignoreCase: !exact });
       if (exact) for (const w of wakes) w.exact = '';
       this.#wakes.push(wakes);
     }

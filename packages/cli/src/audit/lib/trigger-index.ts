@@ -26,11 +26,6 @@ import { TRIGGER_SCAN_WASM } from './trigger-scan-wasm.js';
 export interface TriggerSpec {
   text: string;
   ignoreCase: boolean;
-  /**
-   * Longer literals that begin with `text` (namespace URLs for `http://`): an occurrence where
-   * one of them begins too is not reported. Compared exactly, letter case included.
-   */
-  unless?: readonly string[];
 }
 
 // How often bigrams occur in JavaScript bundles (measured on the JavaScript of a large
@@ -185,10 +180,6 @@ export class TriggerIndex {
   readonly #masks: Uint8Array;
   readonly #codeStart: Int32Array;
   readonly #length: Int32Array;
-  /** Per trigger, the literals that cancel an occurrence of it (`TriggerSpec.unless`), if any. */
-  readonly #unless: (readonly string[] | undefined)[];
-  /** Per trigger, how many first characters its `unless` literals all share. */
-  readonly #unlessShared: Int32Array;
 
   constructor(triggers: readonly TriggerSpec[]) {
     const groups = new Map<
@@ -201,12 +192,6 @@ export class TriggerIndex {
         throw new Error(`trigger ${JSON.stringify(t.text)}: three or more printable ASCII characters`);
       }
       const text = t.ignoreCase ? t.text.toLowerCase() : t.text;
-      for (const u of t.unless ?? []) {
-        const head = u.slice(0, text.length);
-        if (u.length <= text.length || (t.ignoreCase ? head.toLowerCase() : head) !== text) {
-          throw new Error(`trigger ${JSON.stringify(t.text)}: ${JSON.stringify(u)} does not extend it`);
-        }
-      }
       texts.push(text);
       const k = anchorOffset(text, t.ignoreCase);
       for (const [offset, next] of [
@@ -230,13 +215,6 @@ export class TriggerIndex {
     );
     this.#codeStart = new Int32Array(texts.length);
     this.#length = Int32Array.from(texts, (t) => t.length);
-    this.#unless = triggers.map((t) =>
-      t.unless !== undefined && t.unless.length > 0 ? t.unless : undefined,
-    );
-    this.#unlessShared = Int32Array.from(triggers, (t) => {
-      const prefix = t.unless?.[0]?.slice(0, t.text.length) ?? '';
-      return (t.unless ?? []).every((u) => u.startsWith(prefix)) ? prefix.length : 0;
-    });
     for (let i = 1; i < texts.length; i++) {
       this.#codeStart[i] = (this.#codeStart[i - 1] as number) + (this.#length[i - 1] as number);
     }
@@ -344,11 +322,7 @@ export class TriggerIndex {
       const c0 = this.#codeStart[t] as number;
       let j = 0;
       while (j < length && ((bytes[s + j] as number) | (masks[c0 + j] as number)) === codes[c0 + j]) j++;
-      if (j !== length) continue;
-      const unless = this.#unless[t];
-      if (unless === undefined || !beginsWithAny(bytes, s, this.#unlessShared[t] as number, unless)) {
-        pushInOrder(out, t, s);
-      }
+      if (j === length) pushInOrder(out, t, s);
     }
   }
 
@@ -372,28 +346,10 @@ export class TriggerIndex {
         for (; j < length; j++) {
           if ((text.charCodeAt(s + j) | (this.#masks[c0 + j] as number)) !== this.#codes[c0 + j]) break;
         }
-        if (j !== length) continue;
-        const unless = this.#unless[t];
-        if (unless === undefined || !unless.some((u) => text.startsWith(u, s))) pushInOrder(out, t, s);
+        if (j === length) pushInOrder(out, t, s);
       }
     }
   }
-}
-
-/**
- * Whether one of `literals` (ASCII) begins at `s` of `bytes`. Their first `shared` characters are
- * the same in all of them, so those are compared once.
- */
-function beginsWithAny(bytes: Uint8Array, s: number, shared: number, literals: readonly string[]): boolean {
-  const first = literals[0] ?? '';
-  for (let k = 0; k < shared; k++) if (bytes[s + k] !== first.charCodeAt(k)) return false;
-  for (const literal of literals) {
-    if (s + literal.length > bytes.length) continue;
-    let k = shared;
-    while (k < literal.length && bytes[s + k] === literal.charCodeAt(k)) k++;
-    if (k === literal.length) return true;
-  }
-  return false;
 }
 
 /**

@@ -163,8 +163,6 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
     ignoreCase: true,
     start: urlStart,
     dismiss: isPlainNamespaceUrl,
-    // The commonest case, dropped by the prefilter itself: a namespace host and its path.
-    unless: [...NAME_HOSTS].map((host) => `http://${host}/`),
     pattern:
       /http:\/\/(?:([^\s/@"'`<>\\]{1,128})@)?(\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9][A-Za-z0-9.-]{0,252})(?::(\d{1,5}))?((?:\/[^\s"'`<>()\\]*)?)/iy,
     check: (m, text) => {
