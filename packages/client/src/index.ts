@@ -128,6 +128,14 @@ export { MemoryVaultStorage, type VaultStorage } from './vault/storage.js';
 export { Vault, type VaultKeys, type VaultOptions, type VaultStatus } from './vault/vault.js';
 export { OfflineGrace, type OfflineGraceOptions } from './wipe/offline-grace.js';
 export {
+  type KeyValueStorage,
+  MemoryReceiptOutbox,
+  type PendingReceiptOutcome,
+  type ReceiptOutbox,
+  sendPendingWipeReceipt,
+  WebStorageReceiptOutbox,
+} from './wipe/receipt-outbox.js';
+export {
   WIPE_RECEIPT_TYP,
   type WipeReason,
   type WipeResult,

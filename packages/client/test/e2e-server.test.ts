@@ -14,26 +14,18 @@ import {
   BackendVaultStorage,
   DeviceKey,
   EncryptedStore,
-  KeystoreDeviceKeyStorage,
   MemorySessionStore,
   SecureItems,
   SecureItemsSessionStore,
+  sendPendingWipeReceipt,
   Transport,
   Vault,
   Wiper,
 } from '../src/index.js';
-import { FileKeystore, nodeSealer, SqliteBackend } from '../src/node/index.js';
+import { FileKeystore, FileReceiptOutbox, nodeSealer, SqliteBackend } from '../src/node/index.js';
 import { canary, scan } from './fakes/canary.js';
 import { sites } from './fakes/store-world.js';
-
-const posture = {
-  report: async () => ({
-    platform: 'electron',
-    osVersion: '30.0',
-    appVersion: '1.4.0',
-    posture: { rooted: false, screenLock: true, emulator: false },
-  }),
-};
+import { ADMIN, deviceOnDisk, posture, revokeAsAdmin } from './lib/real-server.js';
 
 let server: { url: string; close: () => Promise<void>; db: Awaited<ReturnType<typeof openDatabase>> };
 
@@ -47,7 +39,7 @@ beforeAll(async () => {
   });
   const deps = { db: ctx.db, passwords: ctx.passwords, rules: ctx.config.passwords, now: ctx.now };
   await createUser(deps, { username: 'ada', password: 'correct horse battery staple', role: 'user' });
-  await createUser(deps, { username: 'root', password: 'an admin passphrase of some length', role: 'admin' });
+  await createUser(deps, { ...ADMIN, role: 'admin' });
   const app = await buildApp({ db: db.db, context: ctx, logger: false });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   server = {
@@ -67,16 +59,10 @@ afterAll(async () => {
 
 describe('SDK against the real server', () => {
   it('enrolls, works, gets revoked, wipes, and its receipt is accepted', async () => {
-    const folder = await mkdtemp(join(tmpdir(), 'bulwark-e2e-device-'));
-    const keystore = await FileKeystore.open({ path: join(folder, 'keystore.json') });
-    const backend = await SqliteBackend.open({ path: join(folder, 'store.db') });
-    const vault = await Vault.open({ keystore, storage: new BackendVaultStorage(backend) });
-    await vault.initialize({ passcode: '482916' });
+    const { folder, keystore, backend, vault, deviceKeys, deviceKey, deviceId } =
+      await deviceOnDisk('bulwark-e2e-device-');
     const store = await EncryptedStore.open({ backend, vault, collections: [sites], sealer: nodeSealer });
-    const deviceKeys = new KeystoreDeviceKeyStorage(keystore);
-    const deviceKey = await deviceKeys.create();
     const sessions = new SecureItemsSessionStore(new SecureItems(keystore));
-    const deviceId = randomUUID();
     let wiper: Wiper | undefined;
     const wipes: unknown[] = [];
     const transport = new Transport({
@@ -107,19 +93,7 @@ describe('SDK against the real server', () => {
     await store.put('sites', { id: 's1', name: 'Depot', residentPhone: secrets[0], notes: secrets[1] });
 
     // An admin revokes the device from another device.
-    const admin = new Transport({
-      baseUrl: server.url,
-      devMode: true,
-      deviceKey: await DeviceKey.generate(),
-      sessions: new MemorySessionStore(),
-      posture,
-    });
-    await admin.login({
-      username: 'root',
-      password: 'an admin passphrase of some length',
-      deviceId: randomUUID(),
-    });
-    await admin.request('POST', `/admin/devices/${deviceId}/revoke`, { reason: 'stolen' });
+    await revokeAsAdmin(server.url, deviceId, 'stolen');
 
     await expect(transport.request('GET', '/me')).rejects.toMatchObject({
       code: 'device_revoked',
@@ -154,6 +128,65 @@ describe('SDK against the real server', () => {
     expect(['device_revoked', 'session_revoked', 'refresh_token_reused', 'invalid_refresh_token']).toContain(
       (error as { code?: string }).code,
     );
+  });
+
+  it('keeps a receipt the network lost and sends it later; the server confirms the wipe', async () => {
+    const { folder, keystore, vault, deviceKeys, deviceKey, deviceId } =
+      await deviceOnDisk('bulwark-e2e-outbox-');
+    // The receipt lives apart from what the wipe deletes.
+    const outbox = new FileReceiptOutbox(join(folder, 'outbox', 'wipe-receipt.jws'));
+    let online = true;
+    const fetchOnline: typeof fetch = (input, init) =>
+      online ? fetch(input, init) : Promise.reject(new TypeError('fetch failed'));
+    let wiper: Wiper | undefined;
+    const wipes: unknown[] = [];
+    const transport = new Transport({
+      baseUrl: server.url,
+      devMode: true,
+      deviceKey,
+      sessions: new SecureItemsSessionStore(new SecureItems(keystore)),
+      posture,
+      fetch: fetchOnline,
+      onDeviceRevoked: async () => {
+        // The device learns of its revocation, then loses the network before the receipt goes.
+        online = false;
+        wipes.push(await wiper?.wipe('device_revoked'));
+      },
+    });
+    wiper = new Wiper({ vault, keystore, deviceKeys, deviceKey, deviceId, transport, outbox });
+    await transport.login({ username: 'ada', password: 'correct horse battery staple', deviceId });
+
+    await revokeAsAdmin(server.url, deviceId, 'lost');
+    await expect(transport.request('GET', '/me')).rejects.toMatchObject({ code: 'device_revoked' });
+    expect(wipes).toEqual([{ reason: 'device_revoked', receiptSent: false }]);
+    const status = async () =>
+      (
+        await server.db.db
+          .selectFrom('devices')
+          .select(['status'])
+          .where('id', '=', deviceId)
+          .executeTakeFirst()
+      )?.status;
+    expect(await status()).toBe('revoked');
+    // The keys are gone, the receipt is not.
+    expect(await deviceKeys.load()).toBeUndefined();
+    const pending = await outbox.load();
+    expect(pending).toMatch(/^ey[\w-]+\.[\w-]+\.[\w-]+$/);
+
+    // Still offline at the next start: kept.
+    expect(await sendPendingWipeReceipt(outbox, transport)).toBe('kept');
+    expect(await outbox.load()).toBe(pending);
+    // Back online: sent, confirmed, gone from the outbox; a second call has nothing to do.
+    online = true;
+    expect(await sendPendingWipeReceipt(outbox, transport)).toBe('sent');
+    expect(await status()).toBe('wipe_confirmed');
+    expect(await outbox.load()).toBeUndefined();
+    expect(await sendPendingWipeReceipt(outbox, transport)).toBe('none');
+
+    // A receipt the server refuses for good (not a receipt of this device) is dropped, not retried.
+    await outbox.save(`${pending?.slice(0, -4)}AAAA`);
+    expect(await sendPendingWipeReceipt(outbox, transport)).toBe('dropped');
+    expect(await outbox.load()).toBeUndefined();
   });
 
   it('surfaces a refused login with the server code', async () => {

@@ -12,11 +12,9 @@ import { buildApp, createServerContext, createUser, openDatabase } from '@bulwar
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BackendVaultStorage,
-  DeviceKey,
   EncryptedStore,
   fromSchema,
   KeystoreDeviceKeyStorage,
-  MemorySessionStore,
   SecureItems,
   SecureItemsSessionStore,
   SyncEngine,
@@ -27,6 +25,7 @@ import {
 import { FileKeystore, nodeSealer, SqliteBackend } from '../src/node/index.js';
 import { canary, scan } from './fakes/canary.js';
 import { ManualClock } from './fakes/clock.js';
+import { ADMIN, posture, revokeAsAdmin } from './lib/real-server.js';
 
 const notes = collection('notes', {
   fields: {
@@ -38,14 +37,6 @@ const notes = collection('notes', {
 });
 const schema = defineSchema({ version: 1, collections: [notes] });
 const PASSWORD = 'correct horse battery staple';
-const posture = {
-  report: async () => ({
-    platform: 'electron',
-    osVersion: '30.0',
-    appVersion: '1.4.0',
-    posture: { rooted: false, screenLock: true, emulator: false },
-  }),
-};
 
 let server: { url: string; close: () => Promise<void> };
 
@@ -77,7 +68,7 @@ beforeAll(async () => {
   });
   const deps = { db: ctx.db, passwords: ctx.passwords, rules: ctx.config.passwords, now: ctx.now };
   await createUser(deps, { username: 'ada', password: PASSWORD, role: 'user' });
-  await createUser(deps, { username: 'root', password: 'an admin passphrase of some length', role: 'admin' });
+  await createUser(deps, { ...ADMIN, role: 'admin' });
   const app = await buildApp({ db: db.db, context: ctx, logger: false });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   server = {
@@ -184,19 +175,7 @@ describe('sync against the real server', () => {
     expect(await b.store.get('notes', id)).toMatchObject({ title: 'Gate (A)', status: 'done' });
 
     // Revocation: the next sync gets device_revoked, the device wipes, nothing readable remains.
-    const admin = new Transport({
-      baseUrl: server.url,
-      devMode: true,
-      deviceKey: await DeviceKey.generate(),
-      sessions: new MemorySessionStore(),
-      posture,
-    });
-    await admin.login({
-      username: 'root',
-      password: 'an admin passphrase of some length',
-      deviceId: randomUUID(),
-    });
-    await admin.request('POST', `/admin/devices/${b.deviceId}/revoke`, { reason: 'lost' });
+    await revokeAsAdmin(server.url, b.deviceId, 'lost');
     await expect(b.sync.pull()).rejects.toMatchObject({ code: 'device_revoked' });
     expect(await scan(b.folder, [secret])).toEqual([]);
     await expect(b.store.get('notes', id)).rejects.toMatchObject({ code: 'vault_wiped' });

@@ -18,13 +18,18 @@ import {
   IndexedDbKeystore,
   KeystoreDeviceKeyStorage,
   MemoryKeystore,
+  MemoryReceiptOutbox,
+  NetworkError,
   OfflineGrace,
   protectionReport,
   ReactNativeKeychainKeystore,
   SecureItems,
   SecureItemsSessionStore,
+  ServerProblemError,
+  sendPendingWipeReceipt,
   Transport,
   Vault,
+  WebStorageReceiptOutbox,
   Wiper,
 } from '../src/index.js';
 import { DirectoryFileStorage, FileKeystore, nodeSealer, SqliteBackend } from '../src/node/index.js';
@@ -239,5 +244,58 @@ describe('protection report', () => {
     });
     expect(item(node, 'keys_hardware_backed')).toBe(false);
     expect(item(node, 'copied_data_useless_without_device')).toBe(false);
+  });
+});
+
+describe('receipt outbox', () => {
+  it('keeps a receipt in Web Storage until the server has it, and decides by the refusal', async () => {
+    const items = new Map<string, string>();
+    const storage = {
+      getItem: (k: string) => items.get(k) ?? null,
+      setItem: (k: string, v: string) => void items.set(k, v),
+      removeItem: (k: string) => void items.delete(k),
+    };
+    const outbox = new WebStorageReceiptOutbox(storage);
+    const answering = (err?: unknown) => ({
+      publicRequest: async () => {
+        if (err !== undefined) throw err;
+        return { status: 'wipe_confirmed' };
+      },
+    });
+    expect(await sendPendingWipeReceipt(outbox, answering())).toBe('none');
+    await outbox.save('a.b.c');
+    expect(items.get('bulwark.wipe-receipt')).toBe('a.b.c');
+    // Worth another try: no network, a server error, throttling, a timeout.
+    for (const err of [
+      new NetworkError('offline'),
+      new ServerProblemError(503, 'unavailable', 'down'),
+      new ServerProblemError(429, 'rate_limited', 'slow down'),
+      new ServerProblemError(408, 'timeout', 'late'),
+    ]) {
+      expect(await sendPendingWipeReceipt(outbox, answering(err))).toBe('kept');
+      expect(await outbox.load()).toBe('a.b.c');
+    }
+    // A bug is not swallowed, and the receipt stays.
+    await expect(sendPendingWipeReceipt(outbox, answering(new TypeError('bug')))).rejects.toThrow('bug');
+    expect(await outbox.load()).toBe('a.b.c');
+    // Refused for good: dropped.
+    expect(
+      await sendPendingWipeReceipt(
+        outbox,
+        answering(new ServerProblemError(400, 'invalid_wipe_receipt', 'no')),
+      ),
+    ).toBe('dropped');
+    expect(items.size).toBe(0);
+    await outbox.save('d.e.f');
+    expect(await sendPendingWipeReceipt(outbox, answering())).toBe('sent');
+    expect(await outbox.load()).toBeUndefined();
+    const memory = new MemoryReceiptOutbox();
+    await memory.save('x.y.z');
+    expect(
+      await sendPendingWipeReceipt(
+        memory,
+        answering(new ServerProblemError(404, 'device_not_found', 'gone')),
+      ),
+    ).toBe('dropped');
   });
 });

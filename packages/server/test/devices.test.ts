@@ -190,11 +190,11 @@ describeEachDialect('devices', (dialect) => {
   it('accepts a wipe receipt signed by the revoked device key only', async () => {
     const phone = await TestDevice.create(s);
     await phone.login('frank', PASSWORD);
-    const receipt = (key = phone.privateKey, sub = phone.id) =>
+    const receipt = (key = phone.privateKey, sub = phone.id, ageSeconds = 0) =>
       new SignJWT({ wipedAt: s.clock.now().toISOString() })
         .setProtectedHeader({ alg: 'ES256', typ: 'bulwark-wipe+jwt' })
         .setSubject(sub)
-        .setIssuedAt(Math.floor(s.clock.ms / 1000))
+        .setIssuedAt(Math.floor(s.clock.ms / 1000) - ageSeconds)
         .sign(key);
     const post = async (jws: string) =>
       s.app.inject({ method: 'POST', url: '/devices/wipe-receipt', payload: { receipt: jws } });
@@ -207,10 +207,15 @@ describeEachDialect('devices', (dialect) => {
     const impostor = await TestDevice.create(s);
     const forged = await post(await receipt(impostor.privateKey));
     expect(forged.json().code).toBe('invalid_wipe_receipt');
-    const stale = await receipt();
-    s.clock.advance(3600);
-    expect((await post(stale)).json().code).toBe('invalid_wipe_receipt');
-    const ok = await post(await receipt());
+    // Signed before the revocation (a tampered app could sign one before any wipe): proves nothing.
+    const preSigned = await receipt(phone.privateKey, phone.id, 5 * 60);
+    expect((await post(preSigned)).json().code).toBe('invalid_wipe_receipt');
+    // Signed after it and delivered late (the device lost the network): accepted for 30 days.
+    const late = await receipt();
+    s.clock.advance(31 * 24 * 3600);
+    expect((await post(late)).json().code).toBe('invalid_wipe_receipt');
+    s.clock.advance(-2 * 24 * 3600);
+    const ok = await post(late);
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toEqual({ deviceId: phone.id, status: 'wipe_confirmed' });
     const row = await s.ctx.db

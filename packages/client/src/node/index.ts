@@ -5,6 +5,7 @@
 
 export { DirectoryFileStorage } from './directory-file-storage.js';
 export { FileKeystore, type FileKeystoreOptions } from './file-keystore.js';
+export { FileReceiptOutbox } from './file-receipt-outbox.js';
 export { FileVaultStorage } from './file-vault-storage.js';
 export { nodeSealer } from './node-sealer.js';
 export {

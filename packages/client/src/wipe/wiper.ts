@@ -4,6 +4,8 @@
  * key-encryption keys, the refresh token, secure items) and the device key — so the data is
  * crypto-shredded even if deleting files fails; then the vault's wrapped keys and the data
  * (store, files) are deleted; last, when the server revoked the device, the receipt is sent.
+ * With an outbox, the receipt is saved there before any key is destroyed and removed once the
+ * server has it, so a receipt the network lost is sent later (`sendPendingWipeReceipt`).
  */
 import { SignJWT } from 'jose';
 import type { Keystore } from '../keystore/keystore.js';
@@ -11,6 +13,7 @@ import { type Clock, systemClock } from '../lib/clock.js';
 import type { DeviceKey, DeviceKeyStorage } from '../transport/device-key.js';
 import type { Transport } from '../transport/transport.js';
 import type { Vault } from '../vault/vault.js';
+import { type ReceiptOutbox, sendPendingWipeReceipt } from './receipt-outbox.js';
 
 /** Why a wipe happened. */
 export type WipeReason = 'device_revoked' | 'logout' | 'offline_grace_expired' | 'failed_unlocks' | 'manual';
@@ -45,6 +48,12 @@ export interface WiperOptions {
   readonly deviceId: string;
   readonly transport?: Transport;
   readonly clock?: Clock;
+  /**
+   * Keeps the signed receipt until the server has it (storage the wipe does not clear). Without
+   * one, a receipt that cannot be sent at once is lost, and the server keeps the device as
+   * revoked rather than wipe-confirmed.
+   */
+  readonly outbox?: ReceiptOutbox;
   /** Called once the wipe is complete (e.g. to show the enrollment screen). */
   readonly onWiped?: (result: WipeResult) => void;
 }
@@ -83,7 +92,7 @@ export class Wiper {
   }
 
   async #wipe(reason: WipeReason): Promise<WipeResult> {
-    const { vault, keystore, deviceKeys, deviceKey, deviceId, transport } = this.#options;
+    const { vault, keystore, deviceKeys, deviceKey, deviceId, transport, outbox } = this.#options;
     const clock = this.#options.clock ?? systemClock;
     const receipt =
       reason === 'device_revoked'
@@ -93,6 +102,8 @@ export class Wiper {
             .setIssuedAt(Math.floor(clock.now() / 1000))
             .sign(deviceKey.privateKey)
         : undefined;
+    // Saved before the device key goes: once it is gone, no receipt can be signed again.
+    if (receipt !== undefined) await outbox?.save(receipt);
     // Keys first: with them gone, whatever data survives below is unreadable.
     vault.lock();
     await keystore.clear();
@@ -102,11 +113,20 @@ export class Wiper {
     await vault.wipe();
     let receiptSent = false;
     if (receipt !== undefined && transport !== undefined) {
-      try {
-        await transport.publicRequest('POST', '/devices/wipe-receipt', { receipt });
-        receiptSent = true;
-      } catch {
-        // Offline or refused: the wipe stands; the server keeps the device as revoked.
+      if (outbox !== undefined) {
+        try {
+          receiptSent = (await sendPendingWipeReceipt(outbox, transport)) === 'sent';
+        } catch {
+          // Whatever went wrong, the receipt stays in the outbox for the next try.
+        }
+      } else {
+        try {
+          await transport.publicRequest('POST', '/devices/wipe-receipt', { receipt });
+          receiptSent = true;
+        } catch {
+          // Offline or refused, and nowhere to keep it: the wipe stands; the server keeps the
+          // device as revoked.
+        }
       }
     }
     const result = { reason, receiptSent };

@@ -1,8 +1,15 @@
 /**
  * Wipe receipts: after a revoked device has destroyed its keys and data, it signs a short
- * statement with its device key (JWS, ES256, `typ` bulwark-wipe+jwt, `sub` = device id, fresh
- * `iat`) and posts it. The server checks it against the key registered at enrollment — not a
- * key embedded in the receipt — and moves the device to `wipe_confirmed`.
+ * statement with its device key (JWS, ES256, `typ` bulwark-wipe+jwt, `sub` = device id, `iat`)
+ * and posts it. The server checks it against the key registered at enrollment — not a key
+ * embedded in the receipt — and moves the device to `wipe_confirmed`.
+ *
+ * A device that learns of its revocation may lose the network before the receipt goes out; its
+ * SDK keeps the receipt and posts it later (its key is gone by then, so it cannot sign anew). So
+ * a receipt is accepted up to 30 days after it was signed, but only if it was signed after the
+ * revocation (less two minutes of clock skew): one signed earlier, say by a tampered app before
+ * any wipe, proves nothing. Replaying a receipt changes nothing (the state is already
+ * `wipe_confirmed`).
  */
 import { decodeJwt, decodeProtectedHeader, importJWK, type JWK, jwtVerify } from 'jose';
 import type { Kysely } from 'kysely';
@@ -12,8 +19,10 @@ import { isStrictBase64url } from '../lib/encoding.js';
 
 /** JOSE `typ` of wipe receipts. */
 export const WIPE_RECEIPT_TYP = 'bulwark-wipe+jwt';
-/** Oldest accepted receipt, in seconds. */
-const MAX_AGE_SECONDS = 600;
+/** Oldest accepted receipt, in seconds: it may have waited for the network on the device. */
+const MAX_AGE_SECONDS = 30 * 24 * 3600;
+/** Clock skew allowed between the device and the server when comparing with the revocation. */
+const SKEW_SECONDS = 120;
 
 function invalid(cause?: unknown): HttpProblem {
   return new HttpProblem(400, 'invalid_wipe_receipt', 'The wipe receipt is not valid.', { cause });
@@ -45,9 +54,10 @@ export async function acceptWipeReceipt(db: Kysely<Database>, now: Date, receipt
     .where('id', '=', sub.toLowerCase())
     .executeTakeFirst();
   if (device === undefined) throw new HttpProblem(404, 'device_not_found', 'No such device.');
+  let issuedAt: number;
   try {
     const key = await importJWK(JSON.parse(device.public_jwk) as JWK, 'ES256');
-    await jwtVerify(receipt, key, {
+    const { payload } = await jwtVerify(receipt, key, {
       algorithms: ['ES256'],
       typ: WIPE_RECEIPT_TYP,
       subject: device.id,
@@ -55,13 +65,15 @@ export async function acceptWipeReceipt(db: Kysely<Database>, now: Date, receipt
       maxTokenAge: MAX_AGE_SECONDS,
       requiredClaims: ['iat', 'sub'],
     });
+    issuedAt = payload.iat as number;
   } catch (cause) {
     throw invalid(cause);
   }
   if (device.status === 'wipe_confirmed') return device.id;
-  if (device.status !== 'revoked') {
+  if (device.status !== 'revoked' || device.revoked_at === null) {
     throw new HttpProblem(409, 'device_not_revoked', 'Only a revoked device confirms a wipe.');
   }
+  if (issuedAt * 1000 < device.revoked_at - SKEW_SECONDS * 1000) throw invalid();
   await db
     .updateTable('devices')
     .set({ status: 'wipe_confirmed', wiped_at: now.getTime() })
