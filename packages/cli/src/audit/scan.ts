@@ -210,6 +210,9 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
       kind = flags.aab ? 'aab' : flags.apk ? 'apk' : flags.ipa ? 'ipa' : 'zip';
     } else {
       const name = basename(abs);
+      // An app archive given as the input that is not a zip: nothing of it can be checked.
+      if (SKIPPED_OR_ARCHIVE.exec(name)?.[1] !== undefined)
+        throw new AuditArchiveError(path, 'not a zip archive');
       const readFileImpl = options.readFile;
       await visit({
         path: name,
@@ -382,7 +385,7 @@ async function analyseEntry(entry: SourceEntry, state: ScanState, scope: Scope):
 }
 
 /** A nested archive that was not scanned: said so, with what stopped it. */
-function nestedNotScanned(state: ScanState, path: string, reason: string, severity: 'low' | 'medium'): void {
+function nestedNotScanned(state: ScanState, path: string, reason: string, severity: 'medium' | 'high'): void {
   state.raws.push({
     ruleId: 'audit-unparsed-file',
     file: path,
@@ -405,7 +408,7 @@ async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: Sc
   const depth = scope.depth + 1;
   if (depth > limits.maxNestingDepth) {
     state.stats.skipped++;
-    nestedNotScanned(state, entry.path, `nested deeper than ${limits.maxNestingDepth} archives`, 'low');
+    nestedNotScanned(state, entry.path, `nested deeper than ${limits.maxNestingDepth} archives`, 'medium');
     return;
   }
   let source: string | Buffer;
@@ -420,7 +423,7 @@ async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: Sc
         state,
         entry.path,
         `${entry.size} bytes, above the ${limits.maxNestedArchiveBytes}-byte limit for an archive inside an archive`,
-        'low',
+        'medium',
       );
       return;
     }
@@ -429,7 +432,7 @@ async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: Sc
     head = source;
   }
   if (!looksLikeZip(head)) {
-    nestedNotScanned(state, entry.path, 'not a zip archive', 'medium');
+    nestedNotScanned(state, entry.path, 'not a zip archive', 'high');
     return;
   }
   const { walkZip, ZipLimitError } = await lazy.zip();
@@ -447,7 +450,7 @@ async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: Sc
     if (!(err instanceof AuditArchiveError) || err instanceof ZipLimitError) throw err;
     const own = `${entry.path}: `;
     const reason = err.message.startsWith(own) ? err.message.slice(own.length) : err.message;
-    nestedNotScanned(state, entry.path, reason.replace(/\.$/, ''), 'medium');
+    nestedNotScanned(state, entry.path, reason.replace(/\.$/, ''), 'high');
   }
   await checkScopePins(state, inner);
 }

@@ -226,6 +226,13 @@ describe('bad input', () => {
     const garbage = join(root, 'garbage.ipa');
     await writeFile(garbage, Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(200, 0xaa)]));
     expect((await cli(garbage)).code).toBe(3);
+    // Not a zip at all (a failed download, an HTML error page saved as the APK).
+    const notZip = join(root, 'download.apk');
+    await writeFile(notZip, '<html>404 Not Found</html>\n');
+    const refused = await cli(notZip);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('not a zip archive). [audit_archive_corrupt]');
+    noStack(refused.stderr);
   });
 
   it('a corrupt archive inside a readable input is a finding, not exit 3', async () => {
@@ -234,7 +241,8 @@ describe('bad input', () => {
     await mkdir(dir, { recursive: true });
     const good = Buffer.from(zipSync({ 'classes.dex': Buffer.alloc(5000, 7) }));
     await writeFile(join(dir, 'app-release.apk'), good.subarray(0, good.length - 30));
-    const result = await cli(dir, '--format', 'json', '--fail-on', 'medium');
+    // High: the default --fail-on fails the build on an app it could not read.
+    const result = await cli(dir, '--format', 'json');
     expect(result.code).toBe(1);
     expect(result.stderr).not.toContain('[audit_archive_corrupt]');
     const report = JSON.parse(result.stdout) as { findings: { ruleId: string; file: string }[] };

@@ -214,7 +214,7 @@ describe('limits', () => {
       'l1.zip!/s1.js',
     ]);
     expect(where(report, 'audit-unparsed-file').map((f) => [f.file, f.severity])).toEqual([
-      ['l1.zip!/l2.zip!/l3.zip!/l4.zip', 'low'],
+      ['l1.zip!/l2.zip!/l3.zip!/l4.zip', 'medium'],
     ]);
     expect(where(report, 'audit-unparsed-file')[0]?.message).toContain('nested deeper than 3 archives');
   });
@@ -244,7 +244,7 @@ describe('limits', () => {
     // Archives of the directory are opened in place, whatever their size.
     expect(files(report, 'secret-stripe-live-key')).toEqual(['small.zip!/a.js']);
     const unparsed = where(report, 'audit-unparsed-file');
-    expect(unparsed.map((f) => [f.file, f.severity])).toEqual([['big.zip!/inner.zip', 'low']]);
+    expect(unparsed.map((f) => [f.file, f.severity])).toEqual([['big.zip!/inner.zip', 'medium']]);
     expect(unparsed[0]?.message).toContain('10000-byte limit');
   });
 
@@ -258,9 +258,9 @@ describe('limits', () => {
     });
     const report = await auditPath(dir, { now });
     expect(where(report, 'audit-unparsed-file').map((f) => [f.file, f.severity])).toEqual([
-      ['broken.apk', 'medium'],
-      ['fake.jar', 'medium'],
-      ['outer.zip!/inner.apk', 'medium'],
+      ['broken.apk', 'high'],
+      ['fake.jar', 'high'],
+      ['outer.zip!/inner.apk', 'high'],
     ]);
     expect(where(report, 'audit-unparsed-file')[1]?.message).toContain('not a zip archive');
     expect(files(report, 'secret-stripe-live-key')).toEqual(['c.js', 'outer.zip!/b.js']);
