@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # System services the test suites need, sourced by scripts/test.sh (and usable on its own:
-# `source scripts/services.sh`). Today that is one PostgreSQL server for the dual-dialect server
-# suite. It exports BULWARK_TEST_DATABASE_URL and fails loudly when it cannot provide it: the
-# PostgreSQL half of the suite is never skipped in CI.
+# `source scripts/services.sh`): one PostgreSQL server for the dual-dialect server suite, and
+# Debian's Chromium for the client's browser suite. It exports BULWARK_TEST_DATABASE_URL and
+# BULWARK_CHROMIUM and fails loudly when it cannot provide them: no suite is skipped in CI.
+#
+# Chromium: BULWARK_CHROMIUM when it names an executable, else /usr/bin/chromium, installed from
+# Debian's `chromium` package when missing (never a browser downloaded by a test tool).
 #
 # - A server already named by BULWARK_TEST_DATABASE_URL that answers is used as it is.
 # - Otherwise a private cluster is kept in ${BULWARK_PG_DIR:-${TMPDIR:-/tmp}/bulwark-test-pg},
@@ -11,6 +14,21 @@
 # - Idempotent and quick when the cluster already runs; the server is started detached
 #   (pg_ctl, output to a log file) so it never holds the test run's terminal or pipes open.
 
+_bw_say() { printf 'services: %s\n' "$*" >&2; }
+
+# Installs a Debian package as root; otherwise says what to do instead ($2: what is missing,
+# $3: the variable that names an existing one).
+_bw_apt_install() {
+  if [ "$(id -u)" -ne 0 ]; then
+    _bw_say "ERROR: $2 and not root: install Debian's '$1' package or set $3"
+    return 1
+  fi
+  _bw_say "installing $1 (Debian package)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null || { _bw_say "ERROR: apt-get update failed"; return 1; }
+  apt-get install -y -qq "$1" >/dev/null || { _bw_say "ERROR: apt-get install $1 failed"; return 1; }
+}
+
 bulwark_services_main() {
   local port="${BULWARK_PG_PORT:-54329}"
   local base="${BULWARK_PG_DIR:-${TMPDIR:-/tmp}/bulwark-test-pg}"
@@ -18,7 +36,6 @@ bulwark_services_main() {
   local role=bulwark_test db=bulwark_test password=bulwark_test
   local url="postgres://$role:$password@127.0.0.1:$port/$db"
 
-  _bw_say() { printf 'services: %s\n' "$*" >&2; }
   _bw_die() {
     _bw_say "ERROR: $*"
     [ -f "$logfile" ] && tail -n 20 "$logfile" >&2
@@ -50,14 +67,7 @@ bulwark_services_main() {
     return 1
   }
   if ! _bw_find_bindir; then
-    if [ "$(id -u)" -ne 0 ]; then
-      _bw_die "no PostgreSQL server binaries and not root: install the 'postgresql' package or set BULWARK_TEST_DATABASE_URL"
-      return 1
-    fi
-    _bw_say "installing PostgreSQL (Debian package)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null || { _bw_die "apt-get update failed"; return 1; }
-    apt-get install -y -qq postgresql >/dev/null || { _bw_die "apt-get install postgresql failed"; return 1; }
+    _bw_apt_install postgresql "no PostgreSQL server binaries" BULWARK_TEST_DATABASE_URL || return 1
     _bw_find_bindir || { _bw_die "PostgreSQL installed but its binaries were not found"; return 1; }
   fi
 
@@ -131,12 +141,24 @@ bulwark_services_main() {
   _bw_say "PostgreSQL ready: BULWARK_TEST_DATABASE_URL exported"
 }
 
-if ! bulwark_services_main; then
+bulwark_chromium_main() {
+  if [ -n "${BULWARK_CHROMIUM:-}" ] && [ -x "$BULWARK_CHROMIUM" ]; then
+    _bw_say "using Chromium at BULWARK_CHROMIUM"
+    return 0
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    _bw_apt_install chromium "no Chromium" BULWARK_CHROMIUM || return 1
+  fi
+  export BULWARK_CHROMIUM=/usr/bin/chromium
+  _bw_say "Chromium ready: BULWARK_CHROMIUM exported"
+}
+
+if ! bulwark_services_main || ! bulwark_chromium_main; then
   # Sourced: stop the caller (scripts/test.sh) too; run directly: exit non-zero.
   if [ "${BASH_SOURCE[0]}" != "$0" ]; then
-    unset -f bulwark_services_main _bw_say _bw_die _bw_find_bindir
+    unset -f bulwark_services_main bulwark_chromium_main _bw_say _bw_die _bw_find_bindir _bw_apt_install
     return 1 2>/dev/null || exit 1
   fi
   exit 1
 fi
-unset -f bulwark_services_main _bw_say _bw_die _bw_find_bindir
+unset -f bulwark_services_main bulwark_chromium_main _bw_say _bw_die _bw_find_bindir _bw_apt_install

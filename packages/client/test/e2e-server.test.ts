@@ -5,10 +5,7 @@
  * and see the old tokens refused. Sync against the real server: e2e-sync.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp, createServerContext, createUser, openDatabase } from '@bulwark/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BackendVaultStorage,
@@ -25,32 +22,20 @@ import {
 import { FileKeystore, FileReceiptOutbox, nodeSealer, SqliteBackend } from '../src/node/index.js';
 import { canary, scan } from './fakes/canary.js';
 import { sites } from './fakes/store-world.js';
-import { ADMIN, deviceOnDisk, posture, revokeAsAdmin } from './lib/real-server.js';
+import {
+  deviceOnDisk,
+  deviceStatus,
+  posture,
+  type RealServer,
+  revokeAsAdmin,
+  startRealServer,
+  USER,
+} from './lib/real-server.js';
 
-let server: { url: string; close: () => Promise<void>; db: Awaited<ReturnType<typeof openDatabase>> };
+let server: RealServer;
 
 beforeAll(async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'bulwark-e2e-server-'));
-  const db = await openDatabase({ dataDir });
-  const ctx = await createServerContext({
-    db: db.db,
-    cache: db.cache,
-    auth: { passwords: { maxConcurrentHashes: 2, maxQueuedHashes: 64 } },
-  });
-  const deps = { db: ctx.db, passwords: ctx.passwords, rules: ctx.config.passwords, now: ctx.now };
-  await createUser(deps, { username: 'ada', password: 'correct horse battery staple', role: 'user' });
-  await createUser(deps, { ...ADMIN, role: 'admin' });
-  const app = await buildApp({ db: db.db, context: ctx, logger: false });
-  const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  server = {
-    url: address,
-    db,
-    close: async () => {
-      await app.close();
-      await ctx.audit.flush();
-      await db.close();
-    },
-  };
+  server = await startRealServer();
 }, 60_000);
 
 afterAll(async () => {
@@ -100,12 +85,7 @@ describe('SDK against the real server', () => {
       status: 403,
     });
     expect(wipes).toEqual([{ reason: 'device_revoked', receiptSent: true }]);
-    const row = await server.db.db
-      .selectFrom('devices')
-      .select(['status'])
-      .where('id', '=', deviceId)
-      .executeTakeFirst();
-    expect(row?.status).toBe('wipe_confirmed');
+    expect(await deviceStatus(server, deviceId)).toBe('wipe_confirmed');
 
     // Nothing local opens, no canary is left, the old refresh token is refused by the server.
     expect(await scan(folder, secrets)).toEqual([]);
@@ -154,19 +134,12 @@ describe('SDK against the real server', () => {
       },
     });
     wiper = new Wiper({ vault, keystore, deviceKeys, deviceKey, deviceId, transport, outbox });
-    await transport.login({ username: 'ada', password: 'correct horse battery staple', deviceId });
+    await transport.login({ ...USER, deviceId });
 
     await revokeAsAdmin(server.url, deviceId, 'lost');
     await expect(transport.request('GET', '/me')).rejects.toMatchObject({ code: 'device_revoked' });
     expect(wipes).toEqual([{ reason: 'device_revoked', receiptSent: false }]);
-    const status = async () =>
-      (
-        await server.db.db
-          .selectFrom('devices')
-          .select(['status'])
-          .where('id', '=', deviceId)
-          .executeTakeFirst()
-      )?.status;
+    const status = () => deviceStatus(server, deviceId);
     expect(await status()).toBe('revoked');
     // The keys are gone, the receipt is not.
     expect(await deviceKeys.load()).toBeUndefined();

@@ -15,6 +15,7 @@ import {
   BackendVaultStorage,
   EncryptedFiles,
   EncryptedStore,
+  IndexedDbBackend,
   IndexedDbKeystore,
   KeystoreDeviceKeyStorage,
   MemoryKeystore,
@@ -297,5 +298,26 @@ describe('receipt outbox', () => {
         answering(new ServerProblemError(404, 'device_not_found', 'gone')),
       ),
     ).toBe('dropped');
+  });
+});
+
+describe('wipe of data that is not open', () => {
+  it('destroys the store backends named in `data`, and destroying one twice is harmless', async () => {
+    const keystore = new MemoryKeystore();
+    const databaseName = `wipe-closed-${Date.now()}`;
+    const backend = await IndexedDbBackend.open({ databaseName });
+    const vault = await Vault.open({ keystore, storage: new BackendVaultStorage(backend) });
+    await vault.initialize({ passcode: PASSCODE });
+    // Written by an earlier session's store; no store is open now.
+    await backend.write([{ kind: 'meta', key: 'left-behind', value: new Uint8Array([1, 2, 3]) }]);
+    const deviceKeys = new KeystoreDeviceKeyStorage(keystore);
+    const deviceKey = await deviceKeys.create();
+    const wiper = new Wiper({ vault, keystore, deviceKeys, deviceKey, deviceId: DEVICE_ID, data: [backend] });
+    expect(await wiper.wipe('manual')).toEqual({ reason: 'manual', receiptSent: false });
+    const reopened = await IndexedDbBackend.open({ databaseName });
+    expect(await reopened.getMeta('left-behind')).toBeUndefined();
+    expect(await reopened.getMeta('vault')).toBeUndefined();
+    await reopened.close();
+    await expect(backend.destroy()).resolves.toBeUndefined();
   });
 });

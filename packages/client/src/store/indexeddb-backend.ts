@@ -33,6 +33,7 @@ export class IndexedDbBackend implements StoreBackend {
   readonly kind = 'indexeddb';
   readonly #db: IDBPDatabase;
   readonly #name: string;
+  #closed = false;
 
   private constructor(db: IDBPDatabase, name: string) {
     this.#db = db;
@@ -148,13 +149,17 @@ export class IndexedDbBackend implements StoreBackend {
   }
 
   async destroy(): Promise<void> {
-    const tx = this.#db.transaction([RECORDS, META], 'readwrite');
-    await Promise.all([tx.objectStore(RECORDS).clear(), tx.objectStore(META).clear(), tx.done]);
-    this.#db.close();
+    // Twice is harmless: the store's wipe listener and the Wiper's `data` may both destroy it.
+    if (!this.#closed) {
+      const tx = this.#db.transaction([RECORDS, META], 'readwrite');
+      await Promise.all([tx.objectStore(RECORDS).clear(), tx.objectStore(META).clear(), tx.done]);
+      await this.close();
+    }
     await deleteDB(this.#name);
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     this.#db.close();
   }
 }

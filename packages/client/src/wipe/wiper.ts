@@ -54,6 +54,13 @@ export interface WiperOptions {
    * revoked rather than wipe-confirmed.
    */
   readonly outbox?: ReceiptOutbox;
+  /**
+   * Every store backend and file storage of the app, destroyed by the wipe whether or not the
+   * app opened them in this session. (An open `EncryptedStore` or `EncryptedFiles` destroys its
+   * own through the vault; a wipe that comes before they are opened — a revocation met at the
+   * sign-in screen — would otherwise leave their plain fields and ciphertexts on disk.)
+   */
+  readonly data?: ReadonlyArray<{ destroy(): Promise<void> }>;
   /** Called once the wipe is complete (e.g. to show the enrollment screen). */
   readonly onWiped?: (result: WipeResult) => void;
 }
@@ -109,8 +116,10 @@ export class Wiper {
     await keystore.clear();
     await deviceKeys.delete();
     await transport?.forget();
-    // Then the wrapped keys (tombstone) and the data, through the vault's wipe listeners.
+    // Then the wrapped keys (tombstone) and the data, through the vault's wipe listeners, and
+    // whatever data the app named that is not open.
     await vault.wipe();
+    for (const storage of this.#options.data ?? []) await storage.destroy();
     let receiptSent = false;
     if (receipt !== undefined && transport !== undefined) {
       if (outbox !== undefined) {

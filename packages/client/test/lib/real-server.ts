@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildApp, createServerContext, createUser, openDatabase } from '@bulwark/server';
 import {
   BackendVaultStorage,
   DeviceKey,
@@ -18,6 +19,46 @@ import { FileKeystore, SqliteBackend } from '../../src/node/index.js';
 
 /** The admin account both end-to-end suites create. */
 export const ADMIN = { username: 'root', password: 'an admin passphrase of some length' };
+/** A user account. */
+export const USER = { username: 'ada', password: 'correct horse battery staple' };
+
+/** A server that runs for a suite. */
+export interface RealServer {
+  readonly url: string;
+  readonly db: Awaited<ReturnType<typeof openDatabase>>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real Bulwark server on loopback, on SQLite in a temporary folder, with USER and ADMIN;
+ * `extend` adds routes before it starts (a test page, say).
+ */
+export async function startRealServer(
+  extend?: (app: Awaited<ReturnType<typeof buildApp>>) => void,
+): Promise<RealServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'bulwark-e2e-server-'));
+  const db = await openDatabase({ dataDir });
+  const ctx = await createServerContext({
+    db: db.db,
+    cache: db.cache,
+    auth: { passwords: { maxConcurrentHashes: 2, maxQueuedHashes: 64 } },
+  });
+  const deps = { db: ctx.db, passwords: ctx.passwords, rules: ctx.config.passwords, now: ctx.now };
+  await createUser(deps, { ...USER, role: 'user' });
+  await createUser(deps, { ...ADMIN, role: 'admin' });
+  const app = await buildApp({ db: db.db, context: ctx, logger: false });
+  extend?.(app);
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url,
+    db,
+    close: async () => {
+      await app.close();
+      await ctx.audit.flush();
+      await db.close();
+    },
+  };
+}
 
 /** A healthy desktop device's posture. */
 export const posture = {
@@ -28,6 +69,16 @@ export const posture = {
     posture: { rooted: false, screenLock: true, emulator: false },
   }),
 };
+
+/** The server's record of a device: `active`, `revoked`, `wipe_confirmed`, … */
+export async function deviceStatus(server: RealServer, deviceId: string): Promise<string | undefined> {
+  const row = await server.db.db
+    .selectFrom('devices')
+    .select(['status'])
+    .where('id', '=', deviceId)
+    .executeTakeFirst();
+  return row?.status;
+}
 
 /** Signs the admin in on a fresh device and revokes `deviceId`. */
 export async function revokeAsAdmin(baseUrl: string, deviceId: string, reason: string): Promise<void> {

@@ -68,6 +68,26 @@ export class KdfTooWeakError extends BulwarkError {
 }
 
 /**
+ * Argon2id could not run here: it needs WebAssembly, which a page's Content-Security-Policy may
+ * forbid (allow `'wasm-unsafe-eval'` in `script-src`) and some runtimes lack (React Native's
+ * Hermes). Use the PBKDF2 KDF there.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await vault.initialize({ passcode });
+ * } catch (err) {
+ *   if (err instanceof KdfUnavailableError) useVaultWith({ kdf: 'pbkdf2' }); // kdf_unavailable
+ * }
+ * ```
+ */
+export class KdfUnavailableError extends BulwarkError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('kdf_unavailable', message, options);
+  }
+}
+
+/**
  * A sealing key reached its usage limit (random 96-bit IVs: at most 2^32 messages per key by
  * NIST SP 800-38D). The caller must rotate to a new key.
  *

@@ -29,7 +29,13 @@ export { type KeyLookup, Keyring } from './envelope/keyring.js';
 export { open } from './envelope/open.js';
 export { type SealOptions, seal } from './envelope/seal.js';
 export { NIST_RANDOM_IV_LIMIT, SealingKey, type SealingKeyOptions } from './envelope/sealing-key.js';
-export { CryptoParameterError, DecryptionError, KdfTooWeakError, KeyUsageLimitError } from './errors.js';
+export {
+  CryptoParameterError,
+  DecryptionError,
+  KdfTooWeakError,
+  KdfUnavailableError,
+  KeyUsageLimitError,
+} from './errors.js';
 export {
   type Argon2idParameters,
   checkKdfParameters,

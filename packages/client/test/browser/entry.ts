@@ -1,0 +1,212 @@
+/**
+ * The SDK in a real browser: this module is bundled for the browser (the SDK's web entry only,
+ * nothing of Node) and loaded by a page that browser.test.ts opens in Chromium. Each step is a
+ * function on `window.bulwark` that the test calls, reloading the page between steps where the
+ * point is that state survives in IndexedDB.
+ */
+import {
+  BackendVaultStorage,
+  type CollectionSpec,
+  EncryptedStore,
+  IndexedDbBackend,
+  IndexedDbDeviceKeyStorage,
+  IndexedDbKeystore,
+  MemoryKeystore,
+  MemoryVaultStorage,
+  protectionReport,
+  SecureItems,
+  SecureItemsSessionStore,
+  Transport,
+  Vault,
+  WebStorageReceiptOutbox,
+  Wiper,
+  webCryptoSealer,
+} from '../../src/index.js';
+
+const notes: CollectionSpec = {
+  name: 'notes',
+  schemaVersion: 1,
+  fields: {
+    title: { class: 'plain' },
+    phone: { class: 'sensitive', blindIndex: true },
+  },
+};
+
+const posture = {
+  report: async () => ({
+    platform: 'web',
+    osVersion: '1',
+    appVersion: '1.4.0',
+    posture: { rooted: false, screenLock: true, emulator: false },
+  }),
+};
+
+async function device() {
+  const keystore = await IndexedDbKeystore.open();
+  const backend = await IndexedDbBackend.open();
+  const vault = await Vault.open({ keystore, storage: new BackendVaultStorage(backend) });
+  const deviceKeys = new IndexedDbDeviceKeyStorage();
+  return { keystore, backend, vault, deviceKeys };
+}
+
+async function storeOf(d: Awaited<ReturnType<typeof device>>) {
+  return EncryptedStore.open({
+    backend: d.backend,
+    vault: d.vault,
+    collections: [notes],
+    sealer: webCryptoSealer,
+  });
+}
+
+/** Every value of every IndexedDB database of the origin, as text (bytes as latin1). */
+async function dumpIndexedDb(): Promise<string> {
+  const out: string[] = [];
+  const text = (value: unknown): string => {
+    if (value instanceof ArrayBuffer) return String.fromCharCode(...new Uint8Array(value));
+    if (ArrayBuffer.isView(value)) {
+      return String.fromCharCode(...new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    }
+    if (value instanceof CryptoKey) return `[CryptoKey extractable=${value.extractable}]`;
+    if (Array.isArray(value)) return value.map(text).join(',');
+    if (value !== null && typeof value === 'object') {
+      return Object.entries(value)
+        .map(([k, v]) => `${k}=${text(v)}`)
+        .join(';');
+    }
+    return String(value);
+  };
+  for (const info of await indexedDB.databases()) {
+    const name = info.name as string;
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(name);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    for (const storeName of Array.from(db.objectStoreNames)) {
+      const values = await new Promise<unknown[]>((resolve, reject) => {
+        const request = db.transaction(storeName).objectStore(storeName).getAll();
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      out.push(`${name}/${storeName}: ${values.map(text).join(' | ')}`);
+    }
+    db.close();
+  }
+  return out.join('\n');
+}
+
+let session: { transport: Transport; wipes: unknown[] } | undefined;
+
+const steps = {
+  /** First run: vault with a passcode, one record with a sensitive field. */
+  async setUp(passcode: string, phone: string) {
+    const d = await device();
+    await d.vault.initialize({ passcode });
+    const store = await storeOf(d);
+    await store.put('notes', { id: 'n1', title: 'Gate', phone });
+    d.vault.lock();
+    const report = protectionReport({
+      platform: 'browser',
+      keystore: d.keystore.protection,
+      storeBackend: 'indexeddb',
+      wholeRecord: false,
+      passcode: true,
+      pinning: false,
+    });
+    return { status: d.vault.status, keystore: d.keystore.protection, report: report.items };
+  },
+
+  /** After a reload: a wrong passcode is refused, the right one opens, the record reads back. */
+  async reopen(wrong: string, passcode: string, phone: string) {
+    const d = await device();
+    const refused = await d.vault.unlock(wrong).then(
+      () => 'opened',
+      (err: { code?: string }) => err.code,
+    );
+    await d.vault.unlock(passcode);
+    const store = await storeOf(d);
+    const byId = await store.get('notes', 'n1');
+    const byIndex = await store.find('notes', { phone });
+    return { refused, record: byId, found: byIndex.map((r) => r.id) };
+  },
+
+  dump: dumpIndexedDb,
+
+  /** A vault set up with each passcode KDF: its status, or the error's code. */
+  async kdfs() {
+    const attempt = async (kdf: 'argon2id' | 'pbkdf2') => {
+      const vault = await Vault.open({
+        keystore: new MemoryKeystore(),
+        storage: new MemoryVaultStorage(),
+        kdf,
+      });
+      return vault.initialize({ passcode: '482916' }).then(
+        () => vault.status,
+        (err: { code?: string; name?: string }) => err.code ?? err.name,
+      );
+    };
+    return { argon2id: await attempt('argon2id'), pbkdf2: await attempt('pbkdf2') };
+  },
+
+  /** Signs in with a device key made here (WebCrypto, non-extractable, kept in IndexedDB). */
+  async signIn(baseUrl: string, username: string, password: string, deviceId: string) {
+    const d = await device();
+    const deviceKey = await d.deviceKeys.create();
+    const wipes: unknown[] = [];
+    let wiper: Wiper | undefined;
+    const transport = new Transport({
+      baseUrl,
+      devMode: true,
+      deviceKey,
+      sessions: new SecureItemsSessionStore(new SecureItems(d.keystore)),
+      posture,
+      onDeviceRevoked: async () => {
+        wipes.push(await wiper?.wipe('device_revoked'));
+      },
+    });
+    wiper = new Wiper({
+      vault: d.vault,
+      keystore: d.keystore,
+      deviceKeys: d.deviceKeys,
+      deviceKey,
+      deviceId,
+      transport,
+      outbox: new WebStorageReceiptOutbox(localStorage),
+      // The store is not open in this page: the wipe destroys it all the same.
+      data: [d.backend],
+    });
+    const signedIn = await transport.login({ username, password, deviceId });
+    session = { transport, wipes };
+    const me = await transport.request<{ deviceId: string }>('GET', '/me');
+    return {
+      user: signedIn.user.username,
+      me: me.deviceId,
+      privateKeyExtractable: deviceKey.privateKey.extractable,
+      storedKeyExtractable: (await d.deviceKeys.load())?.privateKey.extractable,
+    };
+  },
+
+  /** The next request after a revocation: refused with device_revoked, and the device wipes. */
+  async afterRevocation() {
+    if (session === undefined) throw new Error('sign in first');
+    const code = await session.transport.request('GET', '/me').then(
+      () => 'answered',
+      (err: { code?: string }) => err.code,
+    );
+    const d = await device();
+    return {
+      code,
+      wipes: session.wipes,
+      vault: d.vault.status,
+      deviceKey: (await d.deviceKeys.load()) === undefined,
+    };
+  },
+};
+
+declare global {
+  interface Window {
+    bulwark: typeof steps;
+  }
+}
+window.bulwark = steps;
+document.title = 'ready';
