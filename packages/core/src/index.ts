@@ -1,8 +1,9 @@
 /**
- * @bulwark/core: the schema DSL with data classification, the crypto envelope and the error
- * base class shared by the client SDK and the server. Uses Web APIs only (no Node imports).
+ * @bulwark/core: the schema DSL with data classification, the crypto envelope, the sync wire types and
+ * the error base class shared by the client SDK and the server. Uses Web APIs only (no Node imports).
  */
 
 export * from './crypto/index.js';
 export { BulwarkError } from './errors.js';
+export type * from './protocol/index.js';
 export * from './schema/index.js';

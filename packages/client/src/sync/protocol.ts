@@ -1,65 +1,12 @@
 /**
- * The sync wire protocol the engine speaks (docs/client.md, "Sync protocol"): a pull by opaque
- * checkpoint returning pages of changes (device projections and removals), and a push of a batch
- * of mutations, each with a client mutation id that makes a retry idempotent, answered per
- * mutation with applied, rejected (code and per-field reasons) or conflict (server version).
+ * The sync wire protocol the engine speaks: core's (`@bulwark/core/protocol`), which the server
+ * speaks too.
  */
-
-/** One change in a pull page. */
-export type PulledChange =
-  | {
-      readonly collection: string;
-      readonly id: string;
-      readonly version: number;
-      readonly record: Readonly<Record<string, unknown>>;
-    }
-  | { readonly collection: string; readonly id: string; readonly removed: true };
-
-/** `POST /sync/pull` answer. */
-export interface PullResponse {
-  readonly changes: readonly PulledChange[];
-  readonly checkpoint: string;
-  readonly hasMore: boolean;
-  /** Drop every synced record before applying this page (the server's rules, schema or claims changed). */
-  readonly reset?: true;
-}
-
-/** One mutation in `POST /sync/push`. */
-export interface PushMutation {
-  readonly mutationId: string;
-  readonly collection: string;
-  readonly id: string;
-  readonly op: 'upsert' | 'delete';
-  /** The server version the edit was made on; null for a record created on the device. */
-  readonly baseVersion: number | null;
-  readonly record?: Readonly<Record<string, unknown>>;
-}
-
-/** A per-field reason of a rejection. */
-export interface RejectionIssue {
-  readonly path: string;
-  readonly code: string;
-  readonly message?: string;
-}
-
-/** One result of `POST /sync/push`. */
-export type PushResult =
-  | { readonly mutationId: string; readonly status: 'applied'; readonly version: number }
-  | {
-      readonly mutationId: string;
-      readonly status: 'rejected';
-      readonly code: string;
-      readonly issues?: readonly RejectionIssue[];
-    }
-  | {
-      readonly mutationId: string;
-      readonly status: 'conflict';
-      readonly serverVersion: number;
-      /** The server's device projection of the record; absent when it was deleted. */
-      readonly serverRecord?: Readonly<Record<string, unknown>>;
-    };
-
-/** `POST /sync/push` answer. */
-export interface PushResponse {
-  readonly results: readonly PushResult[];
-}
+export type {
+  PulledChange,
+  PullResponse,
+  PushMutation,
+  PushResponse,
+  PushResult,
+  RejectionIssue,
+} from '@bulwark/core/protocol';

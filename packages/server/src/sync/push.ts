@@ -6,6 +6,7 @@
  * same transaction as the write, so a retry of a mutation whose answer was lost gets the first
  * answer and is never applied twice.
  */
+import type { PushResult, PushMutation as WirePushMutation } from '@bulwark/core/protocol';
 import type { DataModel } from '../config/model.js';
 import type { ServerContext } from '../context.js';
 import { isRecordId } from '../data/ids.js';
@@ -21,33 +22,8 @@ import {
 import type { ProblemIssue } from '../http/problem.js';
 import type { Claims } from '../rules/rule.js';
 
-/** One mutation as the device sends it. */
-export interface PushMutation {
-  readonly mutationId: string;
-  readonly collection: string;
-  readonly id: string;
-  readonly op: 'upsert' | 'delete';
-  /** The server version the edit was made on; null for a record the device created. */
-  readonly baseVersion: number | null;
-  /** The full device record (upsert). */
-  readonly record?: unknown;
-}
-
-/** The answer to one mutation. */
-export type PushResult =
-  | { readonly mutationId: string; readonly status: 'applied'; readonly version: number }
-  | {
-      readonly mutationId: string;
-      readonly status: 'rejected';
-      readonly code: string;
-      readonly issues?: readonly ProblemIssue[];
-    }
-  | {
-      readonly mutationId: string;
-      readonly status: 'conflict';
-      readonly serverVersion: number;
-      readonly serverRecord?: Record<string, unknown>;
-    };
+/** One mutation as the device sends it; its record is checked before its shape is trusted. */
+export type PushMutation = WirePushMutation<unknown>;
 
 /** Who pushes. */
 export interface PushScope {
