@@ -4,9 +4,10 @@
  * same nonces. A nonce is valid for `lifetime` seconds; a new one is issued every half lifetime,
  * so a client that always uses the latest `DPoP-Nonce` it received never sees an expired one.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { loadSharedSecret } from '../db/shared-secret.js';
 import { safeEqual } from '../lib/encoding.js';
 
 const SECRET_KEY = 'dpop_nonce_secret';
@@ -37,17 +38,7 @@ export class NonceService {
    * ```
    */
   static async load(db: Kysely<Database>, lifetimeSeconds: number, now: () => Date): Promise<NonceService> {
-    await db
-      .insertInto('bulwark_meta')
-      .values({ key: SECRET_KEY, value: randomBytes(32).toString('base64url') })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
-    const row = await db
-      .selectFrom('bulwark_meta')
-      .select('value')
-      .where('key', '=', SECRET_KEY)
-      .executeTakeFirstOrThrow();
-    return new NonceService(Buffer.from(row.value, 'base64url'), lifetimeSeconds, now);
+    return new NonceService(await loadSharedSecret(db, SECRET_KEY), lifetimeSeconds, now);
   }
 
   #sign(step: number): string {

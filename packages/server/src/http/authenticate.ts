@@ -37,6 +37,21 @@ declare module 'fastify' {
   }
 }
 
+/** What an authenticated request needs to know of its session, device and user. */
+const SESSION_STATE_COLUMNS = [
+  'sessions.user_id',
+  'sessions.device_id',
+  'sessions.jkt',
+  'sessions.expires_at',
+  'sessions.revoked_at as session_revoked_at',
+  'devices.status as device_status',
+  'devices.last_seen_at',
+  'users.username',
+  'users.role',
+  'users.disabled_at',
+  'users.must_change_password',
+] as const;
+
 /**
  * The state of a session, its device and its user, read on every authenticated request (one
  * indexed read; compiled once, lib/compiled-query.ts). Not cached: another node may have revoked
@@ -47,19 +62,7 @@ const sessionState = compileOnce((db: Kysely<Database>, sessionId: string) =>
     .selectFrom('sessions')
     .innerJoin('devices', 'devices.id', 'sessions.device_id')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select([
-      'sessions.user_id',
-      'sessions.device_id',
-      'sessions.jkt',
-      'sessions.expires_at',
-      'sessions.revoked_at as session_revoked_at',
-      'devices.status as device_status',
-      'devices.last_seen_at',
-      'users.username',
-      'users.role',
-      'users.disabled_at',
-      'users.must_change_password',
-    ])
+    .select(SESSION_STATE_COLUMNS)
     .where('sessions.id', '=', sessionId),
 );
 
@@ -77,17 +80,7 @@ const sessionStateRecordingProof = compileOnce(
       .innerJoin('devices', 'devices.id', 'sessions.device_id')
       .innerJoin('users', 'users.id', 'sessions.user_id')
       .select((eb) => [
-        'sessions.user_id',
-        'sessions.device_id',
-        'sessions.jkt',
-        'sessions.expires_at',
-        'sessions.revoked_at as session_revoked_at',
-        'devices.status as device_status',
-        'devices.last_seen_at',
-        'users.username',
-        'users.role',
-        'users.disabled_at',
-        'users.must_change_password',
+        ...SESSION_STATE_COLUMNS,
         eb.selectFrom('fresh').select(eb.fn.countAll().as('n')).as('fresh'),
       ])
       .where('sessions.id', '=', sessionId),

@@ -5,9 +5,10 @@
  * HMAC-SHA256 under a server secret binds both to the device, so a checkpoint cannot be forged,
  * edited or used by another device.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { loadSharedSecret } from '../db/shared-secret.js';
 import { safeEqual } from '../lib/encoding.js';
 import type { Claims } from '../rules/rule.js';
 
@@ -54,17 +55,7 @@ export class CheckpointCodec {
    * ```
    */
   static async load(db: Kysely<Database>): Promise<CheckpointCodec> {
-    await db
-      .insertInto('bulwark_meta')
-      .values({ key: SECRET_KEY, value: randomBytes(32).toString('base64url') })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
-    const row = await db
-      .selectFrom('bulwark_meta')
-      .select('value')
-      .where('key', '=', SECRET_KEY)
-      .executeTakeFirstOrThrow();
-    return new CheckpointCodec(Buffer.from(row.value, 'base64url'));
+    return new CheckpointCodec(await loadSharedSecret(db, SECRET_KEY));
   }
 
   #mac(deviceId: string, seq: number, fingerprint: string): string {
