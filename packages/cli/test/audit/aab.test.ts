@@ -14,15 +14,18 @@ import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProtoXml, ProtoXmlError } from '../../src/audit/lib/proto-xml.js';
 import { auditPath } from '../../src/audit/scan.js';
-import type { AuditReport, Finding } from '../../src/audit/types.js';
 import type { AxmlSpec } from './lib/axml-encoder.js';
-import { buildFixtureApp, type FixtureApp, SECRETS } from './lib/fixtures.js';
+import {
+  apiDomains,
+  buildFixtureApp,
+  type FixtureApp,
+  ids,
+  now,
+  PLANTED_ANDROID_RULES,
+  SECRETS,
+  where,
+} from './lib/fixtures.js';
 import { encodeProtoXml } from './lib/proto-xml-encoder.js';
-
-const now = () => new Date('2026-06-01T00:00:00Z');
-const apiDomains = ['api.acme-corp.io'];
-const ids = (r: AuditReport) => new Set(r.findings.map((f) => f.ruleId));
-const where = (r: AuditReport, ruleId: string): Finding[] => r.findings.filter((f) => f.ruleId === ruleId);
 
 const sampleSpec: AxmlSpec = {
   name: 'manifest',
@@ -176,20 +179,7 @@ describe('AAB scan', () => {
   it('finds every planted Android problem in the protocol-buffer manifest and config', async () => {
     const report = await auditPath(vuln.aab, { now, apiDomains });
     expect(report.kind).toBe('aab');
-    for (const rule of [
-      'android-debuggable',
-      'android-allow-backup',
-      'android-cleartext-traffic',
-      'android-test-only',
-      'android-exported-component',
-      'android-nsc-cleartext',
-      'android-nsc-user-certs',
-      'android-nsc-no-pins',
-      'android-nsc-expired-pins',
-      'secret-google-api-key',
-      'secret-stripe-live-key',
-      'cleartext-http-url',
-    ]) {
+    for (const rule of PLANTED_ANDROID_RULES) {
       expect(ids(report), rule).toContain(rule);
     }
     expect(ids(report)).not.toContain('audit-unparsed-file');

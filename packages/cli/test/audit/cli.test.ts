@@ -15,7 +15,7 @@ import { zipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuditArchiveError, AuditUnreadableError } from '../../src/audit/errors.js';
 import { auditPath } from '../../src/audit/scan.js';
-import { run } from '../../src/program.js';
+import { runCli } from '../lib/run-cli.js';
 
 // CommonJS packages: their default export is the module object, whose .default is the export.
 const Ajv = AjvDraft04.default;
@@ -40,29 +40,8 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
-/** Runs the CLI in-process, capturing stdout and stderr. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    process.exitCode = undefined;
-    const code = await run(['node', 'bulwark', 'audit', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
+/** `bulwark audit <args…>` in-process. */
+const cli = (...args: string[]) => runCli('audit', ...args);
 
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
 

@@ -10,14 +10,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditPath } from '../../src/audit/scan.js';
 import { atOrAbove } from '../../src/audit/severity.js';
-import type { AuditReport, Finding } from '../../src/audit/types.js';
-import { buildFixtureApp, type FixtureApp } from './lib/fixtures.js';
+import {
+  apiDomains,
+  buildFixtureApp,
+  type FixtureApp,
+  ids,
+  now,
+  PLANTED_ANDROID_RULES,
+  where,
+} from './lib/fixtures.js';
 
 let root: string;
 let vuln: FixtureApp;
 let clean: FixtureApp;
-const now = () => new Date('2026-06-01T00:00:00Z');
-const apiDomains = ['api.acme-corp.io'];
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'bulwark-audit-'));
@@ -28,9 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-const ids = (r: AuditReport) => new Set(r.findings.map((f) => f.ruleId));
-const where = (r: AuditReport, ruleId: string): Finding[] => r.findings.filter((f) => f.ruleId === ruleId);
 
 describe('vulnerable project directory', () => {
   it('finds every planted secret, cleartext, storage, source-map and hybrid problem', async () => {
@@ -108,20 +110,7 @@ describe('vulnerable APK (binary manifest and network security config)', () => {
   it('finds every Android problem and the secrets inside the archive', async () => {
     const report = await auditPath(vuln.apk, { now, apiDomains });
     expect(report.kind).toBe('apk');
-    for (const rule of [
-      'android-debuggable',
-      'android-allow-backup',
-      'android-cleartext-traffic',
-      'android-test-only',
-      'android-exported-component',
-      'android-nsc-cleartext',
-      'android-nsc-user-certs',
-      'android-nsc-no-pins',
-      'android-nsc-expired-pins',
-      'secret-google-api-key',
-      'secret-stripe-live-key',
-      'cleartext-http-url',
-    ]) {
+    for (const rule of PLANTED_ANDROID_RULES) {
       expect(ids(report), rule).toContain(rule);
     }
     expect(where(report, 'android-exported-component').map((f) => f.evidence)).toEqual([

@@ -24,16 +24,13 @@ import { auditPath } from '../../src/audit/scan.js';
 import type { ZipLimits } from '../../src/audit/sources/zip.js';
 import type { AuditReport, Finding } from '../../src/audit/types.js';
 import { encodeAxml } from './lib/axml-encoder.js';
-import { buildFixtureApp, type FixtureApp, SECRETS } from './lib/fixtures.js';
+import { apiDomains, buildFixtureApp, type FixtureApp, now, SECRETS, where } from './lib/fixtures.js';
 
 // CommonJS packages: their default export is the module object, whose .default is the export.
 const Ajv = AjvDraft04.default;
 const addFormats = ajvFormats.default;
 
 const here = dirname(fileURLToPath(import.meta.url));
-const now = () => new Date('2026-06-01T00:00:00Z');
-const apiDomains = ['api.acme-corp.io'];
-const where = (r: AuditReport, ruleId: string): Finding[] => r.findings.filter((f) => f.ruleId === ruleId);
 const files = (r: AuditReport, ruleId: string): string[] =>
   where(r, ruleId)
     .map((f) => f.file)

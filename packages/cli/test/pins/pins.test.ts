@@ -15,7 +15,7 @@ import { parse as parsePlist } from 'plist';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseXmlText } from '../../src/audit/lib/xml-text.js';
 import { checkNetworkSecurityConfig, checkPinCoverage } from '../../src/audit/rules/android.js';
-import { run } from '../../src/program.js';
+import { runCli } from '../lib/run-cli.js';
 
 let dir: string;
 const servers: Server[] = [];
@@ -84,28 +84,8 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    process.exitCode = undefined;
-    const code = await run(['node', 'bulwark', 'pins', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
+/** `bulwark pins <args…>` in-process. */
+const cli = (...args: string[]) => runCli('pins', ...args);
 
 interface ChainJson {
   verified: boolean;

@@ -12,6 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import bplistCreator from 'bplist-creator';
 import { zipSync } from 'fflate';
+import type { AuditReport, Finding } from '../../../src/audit/types.js';
 import { type AxmlSpec, encodeAxml } from './axml-encoder.js';
 import { encodeProtoXml } from './proto-xml-encoder.js';
 
@@ -125,6 +126,33 @@ function manifestSpec(vulnerable: boolean): AxmlSpec {
 function manifest(vulnerable: boolean, obfuscate = false): Buffer {
   return encodeAxml(manifestSpec(vulnerable), { obfuscateAttributeNames: obfuscate });
 }
+
+/** The day the fixture apps are scanned on (their pin-sets expire before it). */
+export const now = () => new Date('2026-06-01T00:00:00Z');
+/** The API host the fixture apps must pin. */
+export const apiDomains = ['api.acme-corp.io'];
+
+/** What the vulnerable app's Android manifest and network security config plant, APK and AAB alike. */
+export const PLANTED_ANDROID_RULES = [
+  'android-debuggable',
+  'android-allow-backup',
+  'android-cleartext-traffic',
+  'android-test-only',
+  'android-exported-component',
+  'android-nsc-cleartext',
+  'android-nsc-user-certs',
+  'android-nsc-no-pins',
+  'android-nsc-expired-pins',
+  'secret-google-api-key',
+  'secret-stripe-live-key',
+  'cleartext-http-url',
+] as const;
+
+/** The rule ids a report has. */
+export const ids = (r: AuditReport) => new Set(r.findings.map((f) => f.ruleId));
+/** The findings of one rule. */
+export const where = (r: AuditReport, ruleId: string): Finding[] =>
+  r.findings.filter((f) => f.ruleId === ruleId);
 
 /**
  * A dynamic feature module's manifest: no app-level attributes (those are the base's), one
