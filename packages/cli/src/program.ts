@@ -6,6 +6,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerEvents } from './commands/events.js';
 import { registerPins } from './commands/pins.js';
 import { registerServe } from './commands/serve.js';
+import { VERSION } from './version.js';
 
 /**
  * Builds the `bulwark` program with every sub-command registered.
@@ -19,7 +20,7 @@ import { registerServe } from './commands/serve.js';
 export function buildProgram(): Command {
   const program = new Command('bulwark')
     .description('Bulwark: secure the data of mobile apps on the device, on the wire and at the backend.')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
   registerServe(program);

@@ -5,14 +5,13 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { BulwarkError } from '@bulwark/core/errors';
+import { VERSION } from '../version.js';
 import { createBaseline, loadBaseline, writeBaseline } from './baseline.js';
 import { AUDIT_EXIT, AuditOutputError } from './errors.js';
 import { formatJson } from './format/json.js';
 import { type AuditOptions, auditPath } from './scan.js';
 import { atOrAbove } from './severity.js';
 import type { AuditReport, Severity } from './types.js';
-
-const VERSION = '0.1.0';
 
 /** The parsed flags of `bulwark audit`. */
 export interface AuditFlags {
