@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 log() { printf '\n== %s\n' "$*"; }
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing npm dependencies (npm install)"
-  npm install --no-audit --no-fund
+  log "installing npm dependencies (npm ci: the lock file is used as it is, never rewritten)"
+  npm ci --no-audit --no-fund
 fi
 
 # System services the suites need are installed and started by scripts/services.sh.
