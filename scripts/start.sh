@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
-npx tsc -b
+npm run build
 args=("$@")
 case " $* " in
   *" --config "* | *" -c "* | *" --config="* | *" --help "* | *" -h "*) ;;

@@ -18,8 +18,8 @@ if [ -x scripts/services.sh ]; then
   source scripts/services.sh
 fi
 
-log "build (tsc -b, type-checks every package)"
-npx tsc -b
+log "build (tsc -b type-checks every package; the console and demo apps are bundled)"
+npm run build
 
 log "type-check tests and benchmarks"
 npx tsc -p tsconfig.test.json

@@ -13,6 +13,7 @@ import { createServerContext, type ServerContext } from './context.js';
 import type { CacheDatabase, Database } from './db/schema.js';
 import { installProblemHandlers } from './http/problem.js';
 import { useStrictValidation } from './http/validator.js';
+import { registerWebApps, type WebApps } from './http/web-apps.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { dataRoutes } from './routes/data.js';
@@ -82,6 +83,8 @@ export interface AppOptions extends BulwarkPluginOptions {
   readonly trustProxy?: boolean;
   /** Node HTTPS options; when set the app serves TLS itself. */
   readonly https?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /** Built browser apps to serve from this origin, e.g. `{ console: { dir } }` at `/console/`. */
+  readonly webApps?: WebApps;
 }
 
 /** Header and body paths that are never logged. */
@@ -167,5 +170,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.context === undefined ? {} : { context: options.context }),
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  if (options.webApps !== undefined) await registerWebApps(app, options.webApps);
   return app;
 }

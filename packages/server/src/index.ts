@@ -4,6 +4,7 @@
  * (accounts, devices, DPoP-bound sessions, throttling, audit log) it is built on.
  */
 export { type AppOptions, type BulwarkPluginOptions, buildApp, bulwarkPlugin } from './app.js';
+export { contentSecurityPolicy, registerWebApps, type WebApp, type WebApps } from './http/web-apps.js';
 export { type AuditEntry, type AuditEvent, type AuditEventType, AuditLog } from './audit/log.js';
 export { type ChainProblem, type ChainReport, verifyAuditChain } from './audit/verify.js';
 export {

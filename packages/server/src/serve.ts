@@ -14,6 +14,7 @@ import type { AuthOptions } from './config.js';
 import { createServerContext } from './context.js';
 import { openDatabase } from './db/database.js';
 import { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
+import type { WebApps } from './http/web-apps.js';
 
 /** Options of `startServer` (and of `bulwark serve`). */
 export interface ServeOptions {
@@ -33,6 +34,8 @@ export interface ServeOptions {
   readonly tlsKeyFile?: string;
   readonly trustProxy?: boolean;
   readonly logger?: FastifyServerOptions['logger'];
+  /** Built browser apps to serve (the console at `/console/`, the demo at `/demo/`). */
+  readonly webApps?: WebApps;
 }
 
 /** A listening server. */
@@ -115,6 +118,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       trustProxy: options.trustProxy ?? false,
       logger: options.logger ?? false,
       ...(https === undefined ? {} : { https }),
+      ...(options.webApps === undefined ? {} : { webApps: options.webApps }),
     });
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {

@@ -1,5 +1,7 @@
 /** `bulwark serve`: run the Bulwark server (embedded SQLite by default). */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BulwarkError } from '@bulwark/core/errors';
 import type { RunningServer } from '@bulwark/server';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -22,6 +24,39 @@ interface ServeFlags {
   trustProxy?: boolean;
   config?: string;
   logLevel: string;
+  console?: string;
+  demo?: string;
+  webApps: boolean;
+}
+
+/** The apps built in this repository (`npm run build`), beside the packages. */
+const BUILT_APPS = fileURLToPath(new URL('../../../../apps/', import.meta.url));
+
+/** Which browser apps to serve: the flags' folders, else the built ones that exist. */
+function webApps(
+  flags: ServeFlags,
+): Record<string, { dir: string; wasm?: boolean; trustedTypes?: string[] }> {
+  if (!flags.webApps) return {};
+  const pick = (flag: string | undefined, name: string): string | undefined => {
+    if (flag !== undefined) return resolve(flag);
+    const built = join(BUILT_APPS, name, 'dist');
+    return existsSync(join(built, 'index.html')) ? built : undefined;
+  };
+  const apps: Record<string, { dir: string; wasm?: boolean; trustedTypes?: string[] }> = {};
+  const consoleDir = pick(flags.console, 'console');
+  if (consoleDir !== undefined) apps.console = { dir: consoleDir };
+  const demoDir = pick(flags.demo, 'demo');
+  // The demo derives its passcode key with Argon2id (WebAssembly) and registers a service worker
+  // through its one Trusted Types policy.
+  if (demoDir !== undefined) apps.demo = { dir: demoDir, wasm: true, trustedTypes: ['bulwark-demo'] };
+  return apps;
+}
+
+/** The URL to open in a browser: `localhost` rather than a loopback address, as passkeys need a domain. */
+function browserUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.hostname === '127.0.0.1' || parsed.hostname === '[::1]') parsed.hostname = 'localhost';
+  return parsed.origin;
 }
 
 /** Registers `serve` on the program. */
@@ -44,6 +79,12 @@ export function registerServe(program: Command): void {
       'bulwark.config.ts (or .js): the app schema, rules and hooks; enables the data and sync routes',
     )
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', 'info')
+    .option(
+      '--console <dir>',
+      'folder of the built admin console, served at /console/ (default: the built one)',
+    )
+    .option('--demo <dir>', 'folder of the built demo app, served at /demo/ (default: the built one)')
+    .option('--no-web-apps', 'serve the API only, without the console and the demo app')
     .action(async (flags: ServeFlags) => {
       const dataDir = resolve(flags.dataDir);
       const databaseUrl = flags.databaseUrl ?? process.env.BULWARK_DATABASE_URL;
@@ -66,6 +107,7 @@ export function registerServe(program: Command): void {
           ...(flags.config === undefined ? {} : { configFile: resolve(flags.config) }),
           trustProxy: flags.trustProxy === true,
           logger: flags.logLevel === 'silent' ? false : { level: flags.logLevel },
+          webApps: webApps(flags),
         });
       } catch (err) {
         const message =
@@ -84,13 +126,20 @@ export function registerServe(program: Command): void {
       process.stdout.write(`  health:   ${server.url}/healthz\n`);
       process.stdout.write(`  API docs: ${server.url}/openapi.json\n`);
       process.stdout.write(`  database: ${server.databaseLocation}\n`);
+      const served = server.app.hasRoute({ method: 'GET', url: '/console/*' });
+      if (served) process.stdout.write(`  console:  ${browserUrl(server.url)}/console/\n`);
+      if (server.app.hasRoute({ method: 'GET', url: '/demo/*' })) {
+        process.stdout.write(`  demo:     ${browserUrl(server.url)}/demo/\n`);
+      }
       if (server.initialAdmin !== undefined) {
         // Printed once, on the first start only; it is stored nowhere in clear.
         process.stdout.write(
           '\nFirst start: an admin account was created. Its one-time password is shown only now:\n' +
             `  username: ${server.initialAdmin.username}\n` +
             `  password: ${server.initialAdmin.password}\n` +
-            'Sign in and change it (POST /auth/password) before anything else.\n\n',
+            (served
+              ? `Sign in at ${browserUrl(server.url)}/console/ and choose a new password.\n\n`
+              : 'Sign in and change it (POST /auth/password) before anything else.\n\n'),
         );
       }
       await new Promise<void>((done) => {
