@@ -4,7 +4,6 @@
  * (accounts, devices, DPoP-bound sessions, throttling, audit log) it is built on.
  */
 export { type AppOptions, type BulwarkPluginOptions, buildApp, bulwarkPlugin } from './app.js';
-export { contentSecurityPolicy, registerWebApps, type WebApp, type WebApps } from './http/web-apps.js';
 export { type AuditEntry, type AuditEvent, type AuditEventType, AuditLog } from './audit/log.js';
 export { type ChainProblem, type ChainReport, verifyAuditChain } from './audit/verify.js';
 export {
@@ -79,6 +78,7 @@ export {
   type ProblemIssue,
   problem,
 } from './http/problem.js';
+export { contentSecurityPolicy, registerWebApps, type WebApp, type WebApps } from './http/web-apps.js';
 export { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
 export { checkPasswordRules } from './identity/passwords/rules.js';
 export { createUser, type NewUser } from './identity/users.js';

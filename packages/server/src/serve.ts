@@ -13,8 +13,8 @@ import { loadConfig } from './config/load.js';
 import type { AuthOptions } from './config.js';
 import { createServerContext } from './context.js';
 import { openDatabase } from './db/database.js';
-import { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
 import type { WebApps } from './http/web-apps.js';
+import { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
 
 /** Options of `startServer` (and of `bulwark serve`). */
 export interface ServeOptions {
