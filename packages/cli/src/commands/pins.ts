@@ -37,7 +37,12 @@ export function registerPins(program: Command): void {
     .addOption(
       new Option('-f, --format <format>', 'chain listing format').choices(['table', 'json']).default('table'),
     )
-    .option('--ca <file>', 'extra trusted CA certificates (PEM), e.g. a private CA (repeatable)', collect, [])
+    .option(
+      '--ca <file>',
+      'extra trusted CA certificates (PEM), e.g. a private CA, added to the default CAs (repeatable)',
+      collect,
+      [],
+    )
     .option(
       '--insecure',
       'do not verify the chain (pins of whatever the server sends: never for production configs)',
