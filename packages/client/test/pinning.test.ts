@@ -253,6 +253,15 @@ describe('a chain padded with a pinned intermediate that never signed its leaf',
     expect(await sessions.load()).toMatchObject({ refreshToken: 'rt-secret-refresh-token' });
   });
 
+  it('refuses the attacker when the device also trusts the real root, which Node then lists above the intermediate', async () => {
+    const fetch = createPinnedFetch({
+      pins: [intermediatePin(), spkiPin(certs.root)],
+      ca: [certs.root, certs.attackerRoot],
+    });
+    expect(await failureCode(fetch(`${attacker.url}/healthz`))).toBe('pin_mismatch');
+    expect(attacker.seen.bytes).toBe(0);
+  });
+
   it('refuses the attacker without the appended intermediate too', async () => {
     const fetch = createPinnedFetch({ pins: [intermediatePin(), spare], ...attackerTrusted() });
     expect(await failureCode(fetch(`${attackerAlone.url}/healthz`))).toBe('pin_mismatch');
