@@ -120,8 +120,9 @@ function reported(peer: PeerCertificate & { issuerCertificate?: PeerCertificate 
 
 /**
  * The chain from the leaf upward in which each certificate's signature verifies with the next
- * one's key: first from what the server sent, then, where that ends before a self-signed root,
- * from the trusted CAs. Whatever else was reported is returned apart, never pinned.
+ * one's key: first from the certificates reported for the connection (`sent`: leaf first, what
+ * the server sent and what Node matched to it by name), then, where those end before a
+ * self-signed root, from the trusted CAs. The rest of `sent` is returned apart, never pinned.
  *
  * @example
  * ```ts
@@ -161,7 +162,7 @@ function trustedCas(extra: readonly string[]): string[] {
 function anchorsOf(ca: readonly string[] | undefined): X509Certificate[] {
   const out: X509Certificate[] = [];
   for (const pem of trustedCas(ca ?? [])) {
-    // A --ca file may hold several certificates; node:crypto parses the first of each block.
+    // A --ca file may hold several certificates, and X509Certificate reads one: parse each block.
     for (const block of pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []) {
       try {
         out.push(new X509Certificate(block));
