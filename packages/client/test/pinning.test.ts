@@ -2,14 +2,24 @@
  * SPKI-SHA256 certificate pinning against real TLS servers on loopback, with certificates from a
  * test CA made by openssl (RSA and ECDSA): the right pin connects, the same host with another key
  * is refused, a backup pin connects, an untrusted chain is refused even with a matching pin, and
- * `http://` is refused.
+ * `http://` is refused. Then the interception that copies a pinned intermediate's name and key
+ * identifier and appends the real intermediate to its chain: refused before any request is sent.
  */
 import { createServer, type Server } from 'node:https';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DeviceKey, MemorySessionStore, Transport } from '../src/index.js';
 import { createPinnedFetch, pinOptionsFromConfig, spkiPin } from '../src/node/index.js';
-import { makeTestCa, type ServerCert } from './fakes/test-ca.js';
+import {
+  makeSpoofedIntermediate,
+  makeTestCa,
+  type ServerCert,
+  type SpoofedIntermediate,
+} from './fakes/test-ca.js';
+
+// The CommonJS module object that undici calls `connect` on, so that a spy on it sees the calls.
+const tls = createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
 
 let ca: string;
 const certs: Record<string, ServerCert> = {};
@@ -40,6 +50,23 @@ afterAll(async () => {
 
 const pin = (name: string) => spkiPin((certs[name] as ServerCert).cert);
 const url = (name: string) => `${(servers[name] as { url: string }).url}/healthz`;
+
+const posture = {
+  report: async () => ({
+    platform: 'node' as const,
+    osVersion: 'x',
+    appVersion: '1',
+    posture: { rooted: false, screenLock: true, emulator: false },
+  }),
+};
+
+async function transport(
+  baseUrl: string,
+  fetch: typeof globalThis.fetch,
+  sessions = new MemorySessionStore(),
+): Promise<Transport> {
+  return new Transport({ baseUrl, fetch, deviceKey: await DeviceKey.generate(), sessions, posture });
+}
 
 async function failureCode(promise: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -123,23 +150,177 @@ describe('SPKI pinning in Node', () => {
 
   it('reports pin_mismatch through the transport', async () => {
     const make = async (pins: string[], name: string) =>
-      new Transport({
-        baseUrl: (servers[name] as { url: string }).url,
-        fetch: createPinnedFetch({ pins, ca }),
-        deviceKey: await DeviceKey.generate(),
-        sessions: new MemorySessionStore(),
-        posture: {
-          report: async () => ({
-            platform: 'node',
-            osVersion: 'x',
-            appVersion: '1',
-            posture: { rooted: false, screenLock: true, emulator: false },
-          }),
-        },
-      });
+      transport((servers[name] as { url: string }).url, createPinnedFetch({ pins, ca }));
     const good = await make([pin('ec'), pin('rsa')], 'ec');
     expect(await good.publicRequest('GET', '/healthz')).toEqual({ status: 'ok', server: 'ec' });
     const bad = await make([pin('rsa'), pin('ec')], 'other');
     await expect(bad.publicRequest('GET', '/healthz')).rejects.toMatchObject({ code: 'pin_mismatch' });
+  });
+});
+
+/** What a test server received: every request (method, path, headers, body) and every byte. */
+interface Recorder {
+  requests: { method: string; url: string; headers: Record<string, unknown>; body: string }[];
+  bytes: number;
+}
+
+async function recordingServer(
+  key: string,
+  cert: string,
+): Promise<{ server: Server; url: string; seen: Recorder }> {
+  const seen: Recorder = { requests: [], bytes: 0 };
+  const server = createServer({ key, cert }, (req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      seen.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ method: req.method, url: req.url, custom: req.headers['x-custom'] ?? null, body }),
+      );
+    });
+  });
+  server.on('secureConnection', (socket: import('node:tls').TLSSocket) => {
+    socket.on('data', (chunk: Buffer) => {
+      seen.bytes += chunk.length;
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `https://localhost:${(server.address() as AddressInfo).port}`, seen };
+}
+
+describe('a chain padded with a pinned intermediate that never signed its leaf', () => {
+  let certs: SpoofedIntermediate;
+  let real: Awaited<ReturnType<typeof recordingServer>>;
+  let attacker: Awaited<ReturnType<typeof recordingServer>>;
+  let attackerAlone: Awaited<ReturnType<typeof recordingServer>>;
+  // A spare key's pin, held offline: never in any chain here.
+  const spare = 'fwza0LRMXouZHRC8Ei+4PyuldPDcf3UKgO/04cDM1oE=';
+
+  beforeAll(async () => {
+    certs = makeSpoofedIntermediate();
+    real = await recordingServer(certs.real.key, certs.real.chain);
+    // The interception: the attacker's leaf, then the real intermediate's public certificate.
+    attacker = await recordingServer(certs.attacker.key, certs.attacker.leaf + certs.intermediate);
+    attackerAlone = await recordingServer(certs.attacker.key, certs.attacker.leaf);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const { server } of [real, attacker, attackerAlone]) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  afterEach(() => {
+    for (const { seen } of [real, attacker, attackerAlone]) {
+      seen.requests.length = 0;
+      seen.bytes = 0;
+    }
+  });
+
+  const intermediatePin = () => spkiPin(certs.intermediate);
+  // The device trusts the attacker's root (a corporate proxy, a user-installed CA).
+  const attackerTrusted = () => ({ ca: [certs.attackerRoot] });
+
+  it('the attacker chain is one the device trusts: without pins its requests arrive', async () => {
+    // Pins for another host: only normal validation applies to localhost.
+    const unpinned = createPinnedFetch({
+      pins: [intermediatePin(), spare],
+      host: 'api.example.com',
+      ...attackerTrusted(),
+    });
+    expect((await unpinned(`${attacker.url}/healthz`)).status).toBe(200);
+    expect(attacker.seen.requests.map((r) => r.url)).toEqual(['/healthz']);
+  });
+
+  it('refuses the attacker with pin_mismatch and sends it nothing, the refresh token least of all', async () => {
+    const fetch = createPinnedFetch({ pins: [intermediatePin(), spare], ...attackerTrusted() });
+    expect(await failureCode(fetch(`${attacker.url}/healthz`))).toBe('pin_mismatch');
+
+    const sessions = new MemorySessionStore();
+    await sessions.save({ refreshToken: 'rt-secret-refresh-token', userId: 'u1', deviceId: 'd1' });
+    const client = await transport(attacker.url, fetch, sessions);
+    // No access token yet: the transport first sends POST /auth/refresh with the refresh token.
+    await expect(client.request('GET', '/me')).rejects.toMatchObject({ code: 'pin_mismatch' });
+    await expect(client.refresh()).rejects.toMatchObject({ code: 'pin_mismatch' });
+    expect(attacker.seen.requests).toEqual([]);
+    expect(attacker.seen.bytes).toBe(0);
+    // The refusal keeps the session: it is the network that is hostile, not the account.
+    expect(await sessions.load()).toMatchObject({ refreshToken: 'rt-secret-refresh-token' });
+  });
+
+  it('refuses the attacker when the device also trusts the real root, which Node then lists above the intermediate', async () => {
+    const fetch = createPinnedFetch({
+      pins: [intermediatePin(), spkiPin(certs.root)],
+      ca: [certs.root, certs.attackerRoot],
+    });
+    expect(await failureCode(fetch(`${attacker.url}/healthz`))).toBe('pin_mismatch');
+    expect(attacker.seen.bytes).toBe(0);
+  });
+
+  it('refuses the attacker without the appended intermediate too', async () => {
+    const fetch = createPinnedFetch({ pins: [intermediatePin(), spare], ...attackerTrusted() });
+    expect(await failureCode(fetch(`${attackerAlone.url}/healthz`))).toBe('pin_mismatch');
+    expect(attackerAlone.seen.bytes).toBe(0);
+  });
+
+  it('accepts the real chain through the intermediate pin, a leaf pin, or a backup pin', async () => {
+    const ca = { ca: [certs.root] };
+    for (const pins of [
+      [intermediatePin(), spare],
+      [spkiPin(certs.real.leaf), spare],
+      // The current pin is a key no longer served; the backup (the intermediate) carries it.
+      [spare, intermediatePin()],
+    ]) {
+      const fetch = createPinnedFetch({ pins, ...ca });
+      expect((await fetch(`${real.url}/healthz`)).status, pins.join(' ')).toBe(200);
+    }
+    const refused = createPinnedFetch({ pins: [spare, spkiPin(certs.attacker.leaf)], ...ca });
+    expect(await failureCode(refused(`${real.url}/healthz`))).toBe('pin_mismatch');
+    expect(real.seen.requests).toHaveLength(3);
+  });
+
+  it('sends a Request as it is: method, body and headers', async () => {
+    const fetch = createPinnedFetch({ pins: [intermediatePin(), spare], ca: [certs.root] });
+    const request = new Request(`${real.url}/echo`, {
+      method: 'POST',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json', 'x-custom': 'kept' },
+    });
+    const response = await fetch(request);
+    expect(await response.json()).toEqual({ method: 'POST', url: '/echo', custom: 'kept', body: '{"a":1}' });
+    // fetch(request, init): init's fields win, as the Fetch standard says.
+    const put = await fetch(new Request(`${real.url}/echo`, { method: 'POST', body: 'old' }), {
+      method: 'PUT',
+      body: 'new',
+    });
+    expect(await put.json()).toMatchObject({ method: 'PUT', body: 'new' });
+  });
+
+  it('accepts an upper-case HTTPS:// scheme and refuses other schemes whatever their case', async () => {
+    const fetch = createPinnedFetch({ pins: [intermediatePin(), spare], ca: [certs.root] });
+    expect((await fetch(`${real.url.replace('https:', 'HTTPS:')}/healthz`)).status).toBe(200);
+    expect(await failureCode(fetch(`${real.url.replace('https:', 'HTTP:')}/healthz`))).toBe(
+      'invalid_argument',
+    );
+    expect(await failureCode(fetch('not a url'))).toBe('invalid_argument');
+  });
+
+  it('adds `ca` to the default CAs instead of replacing them', async () => {
+    const connect = vi.spyOn(tls, 'connect');
+    try {
+      const fetch = createPinnedFetch({ pins: [intermediatePin(), spare], ca: certs.root });
+      expect((await fetch(`${real.url}/healthz`)).status).toBe(200);
+      const trusted = connect.mock.calls
+        .map((args: unknown[]) => (args[0] as import('node:tls').ConnectionOptions).ca)
+        .find(Boolean);
+      expect(trusted).toEqual(expect.arrayContaining([...tls.rootCertificates, certs.root]));
+    } finally {
+      connect.mockRestore();
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `bulwark pins <host[:port]>`: print the server's chain with the SPKI pin of each certificate,
  * recommend what to pin, and emit the Android, iOS or SDK configuration. Exit codes: 0 done,
- * 2 usage error, 3 bad input (target, key file, date, no backup possible), 4 network or TLS
+ * 2 usage error, 3 bad input (target, key file, date, no backup possible, an expired pin-set,
+ * an iOS block without a spare key), 4 network or TLS
  * failure (including a chain that does not verify), 70 internal error.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -30,13 +31,18 @@ export function registerPins(program: Command): void {
     .description(
       'Show the SPKI pins of a TLS server and emit pinning configs for Android, iOS or the Bulwark SDK.',
     )
-    .argument('<target>', 'host[:port] (port 443 by default; IPv6 as [::1]:8443)')
+    .argument('<target>', 'host[:port] or https://host[:port] (port 443 by default; IPv6 as [::1]:8443)')
     .addOption(new Option('--emit <platform>', 'write a pinning config').choices(['android', 'ios', 'sdk']))
     .option('-o, --out <file>', 'write the emitted config to a file instead of stdout')
     .addOption(
       new Option('-f, --format <format>', 'chain listing format').choices(['table', 'json']).default('table'),
     )
-    .option('--ca <file>', 'extra trusted CA certificates (PEM), e.g. a private CA (repeatable)', collect, [])
+    .option(
+      '--ca <file>',
+      'extra trusted CA certificates (PEM), e.g. a private CA, added to the default CAs (repeatable)',
+      collect,
+      [],
+    )
     .option(
       '--insecure',
       'do not verify the chain (pins of whatever the server sends: never for production configs)',
@@ -57,6 +63,7 @@ export function registerPins(program: Command): void {
       '--expires <date>',
       'pin-set expiration YYYY-MM-DD (default: earliest expiry of the pinned certificates)',
     )
+    .option('--force', 'emit even when the pin-set expiration is not in the future')
     .option('--timeout <ms>', 'connection and handshake timeout', parseTimeout, 10_000)
     .action(async (target: string, flags: PinsFlags) => {
       // The TLS, X.509 and emitter modules load only when the command runs.

@@ -5,6 +5,7 @@ export {
   type FetchChainOptions,
   type FetchedChain,
   fetchChain,
+  signedChain,
 } from './chain.js';
 export { emitAndroid } from './emit/android.js';
 export { emitIos } from './emit/ios.js';

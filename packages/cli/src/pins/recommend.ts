@@ -1,9 +1,10 @@
 /**
- * What to pin. The leaf's key is the primary pin; the issuing CA's key (the first intermediate)
- * is a backup that survives a leaf key change under the same CA; spare keys you hold offline
- * (`--backup-key` / `--backup-pin`) are the backups that survive a change of CA too. Root CA keys
- * are never recommended: every certificate that CA issues would match. Without any backup the
- * recommendation is refused, because one rotated key would lock every installed app out.
+ * What to pin. The leaf's key is the primary pin; the issuing CA's key (the first intermediate
+ * of the chain whose signatures verify from the leaf) is a backup that survives a leaf key change
+ * under the same CA; spare keys you hold offline (`--backup-key` / `--backup-pin`) are the
+ * backups that survive a change of CA too. Root CA keys are never recommended: every certificate
+ * that CA issues would match. Without any backup the recommendation is refused, because one
+ * rotated key would lock every installed app out.
  * The expiration (Android pin-set, SDK config) defaults to the earliest expiry of the pinned
  * certificates: after it the pins fail open instead of bricking old installs.
  */
@@ -83,7 +84,7 @@ export function recommendPins(
   }
   if (backup.length === 0) {
     throw new PinsInputError(
-      `${host}: no backup pin possible (the server sends no intermediate CA). Generate a spare key pair, keep it offline and pass it with --backup-key or --backup-pin.`,
+      `${host}: no backup pin possible (no intermediate CA signed the leaf). Generate a spare key pair, keep it offline and pass it with --backup-key or --backup-pin.`,
     );
   }
   if (!backup.some((b) => b.role === 'spare')) {

@@ -19,6 +19,8 @@ export interface PinsFlags {
   format: 'table' | 'json';
   ca: string[];
   insecure?: boolean;
+  /** Emit even a pin-set whose expiration is not in the future. */
+  force?: boolean;
   backupKey: string[];
   backupPin: string[];
   expires?: string;
@@ -81,8 +83,19 @@ export async function runPins(target: string, flags: PinsFlags): Promise<void> {
       if (!(err instanceof PinsInputError) || flags.emit !== undefined) throw err;
       noRecommendation = err.message;
     }
+    if (chain.ignored.length > 0) {
+      process.stderr.write(
+        `bulwark pins: warning: ${chain.ignored.map((c) => c.subject).join('; ')}: sent or matched by name, but signs nothing in the chain (a misconfigured server, or an interceptor presenting a real CA certificate); not shown as part of the chain and never pinned.\n`,
+      );
+    }
     for (const w of rec?.warnings ?? []) process.stderr.write(`bulwark pins: warning: ${w}\n`);
     if (flags.emit !== undefined && rec !== undefined) {
+      // iOS pins carry no expiration; Android and SDK pin-sets past theirs are ignored on arrival.
+      if (flags.emit !== 'ios' && rec.expires.getTime() <= Date.now() && flags.force !== true) {
+        throw new PinsInputError(
+          `the pin-set expiration ${isoDay(rec.expires)} is not in the future: apps would ignore these pins. Pass a later --expires (and renew the certificates it outlives), or --force to write it anyway.`,
+        );
+      }
       // The iOS emitter (and its plist library) loads only when asked for, to keep start-up short.
       const text =
         flags.emit === 'android'
@@ -103,6 +116,7 @@ export async function runPins(target: string, flags: PinsFlags): Promise<void> {
     }
     if (flags.format === 'json') {
       const certificates = chain.certificates.map(({ pem: _pem, ...c }) => c);
+      const ignored = chain.ignored.map(({ pem: _pem, ...c }) => c);
       process.stdout.write(
         `${JSON.stringify(
           {
@@ -110,6 +124,7 @@ export async function runPins(target: string, flags: PinsFlags): Promise<void> {
             port,
             verified: chain.verified,
             certificates,
+            ignored,
             recommendation:
               rec === undefined
                 ? { error: noRecommendation }
@@ -127,6 +142,10 @@ export async function runPins(target: string, flags: PinsFlags): Promise<void> {
         lines.push(`   expires: ${c.validTo.toISOString()}   key: ${c.keyType}${c.isCA ? '   CA' : ''}`);
         lines.push(`   pin:     sha256/${c.pin}`);
       });
+      if (chain.ignored.length > 0) {
+        lines.push('', 'Not in the chain (no verified signature links them to the leaf; never pinned):');
+        for (const c of chain.ignored) lines.push(`   ${c.subject}   sha256/${c.pin}`);
+      }
       if (rec === undefined) {
         lines.push('', `No recommendation: ${noRecommendation ?? ''}`);
       } else {

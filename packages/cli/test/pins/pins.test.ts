@@ -3,7 +3,9 @@
  * temp dir: a test root CA → intermediate CA → an RSA leaf and an ECDSA leaf. Every pin must equal
  * what the openssl pipeline of the issue computes; the emitted Android, iOS and SDK configs must
  * carry those pins; an unverified chain, a wrong host name, a closed port and bad input must fail
- * with their exit codes.
+ * with their exit codes. An interceptor whose root CA copies the intermediate's subject and key
+ * identifier, and which appends the real intermediate to its leaf, must not get that
+ * intermediate listed in the chain or recommended.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -23,6 +25,7 @@ let rsaPort: number;
 let ecPort: number;
 let selfSignedPort: number;
 let wrongNamePort: number;
+let spoofPort: number;
 
 function sh(script: string): string {
   return execFileSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8' });
@@ -49,11 +52,11 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bulwark-pins-'));
   await writeFile(
     join(dir, 'ca.ext'),
-    'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n',
+    'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n',
   );
   await writeFile(
     join(dir, 'leaf.ext'),
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nauthorityKeyIdentifier=keyid\n',
   );
   sh(`set -e
 openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.pem -days 30 -subj "/CN=Bulwark Test Root" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
@@ -69,11 +72,19 @@ cat ec.pem int.pem > ec-chain.pem
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout self.key -out self.pem -days 10 -subj "/CN=self.bulwark.test" -addext subjectAltName=IP:127.0.0.1 2>/dev/null
 openssl ecparam -name prime256v1 -genkey -noout -out spare.key
 openssl pkey -in spare.key -pubout -out spare.pub.pem
+SKI=$(openssl x509 -in int.pem -noout -ext subjectKeyIdentifier | tail -n 1 | tr -d ' ')
+openssl req -x509 -newkey rsa:2048 -nodes -keyout evil.key -out evil.pem -days 10 -subj "/CN=Bulwark Test Intermediate" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -addext "subjectKeyIdentifier=$SKI" -addext authorityKeyIdentifier=none 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out evil-leaf.key
+openssl req -new -key evil-leaf.key -out evil-leaf.csr -subj "/CN=rsa.bulwark.test" 2>/dev/null
+openssl x509 -req -in evil-leaf.csr -CA evil.pem -CAkey evil.key -CAcreateserial -out evil-leaf.pem -days 10 -extfile leaf.ext 2>/dev/null
+cat evil-leaf.pem int.pem > spoof-chain.pem
 `);
   rsaPort = await serve('127.0.0.1', 'rsa.key', 'rsa-chain.pem');
   ecPort = await serve('127.0.0.1', 'ec.key', 'ec-chain.pem');
   selfSignedPort = await serve('127.0.0.1', 'self.key', 'self.pem');
   wrongNamePort = await serve('127.0.0.2', 'rsa.key', 'rsa-chain.pem');
+  // The interception: the attacker's leaf, then the real intermediate's public certificate.
+  spoofPort = await serve('127.0.0.1', 'evil-leaf.key', 'spoof-chain.pem');
 }, 60_000);
 
 afterAll(async () => {
@@ -90,7 +101,13 @@ const cli = (...args: string[]) => runCli('pins', ...args);
 interface ChainJson {
   verified: boolean;
   certificates: { subject: string; keyType: string; pin: string; isCA: boolean; validTo: string }[];
-  recommendation: { primary: { pin: string }[]; backup: { pin: string; role: string }[]; expires: string };
+  ignored: { subject: string; pin: string }[];
+  recommendation: {
+    primary: { pin: string }[];
+    backup: { pin: string; role: string }[];
+    expires: string;
+    error?: string;
+  };
 }
 
 describe.each([
@@ -156,15 +173,12 @@ describe.each([
 });
 
 describe('emitters', () => {
-  it('--emit ios pins the CA identity, or leaf + spare keys when a spare is given', async () => {
-    const ca = await cli(`127.0.0.1:${ecPort}`, '--ca', join(dir, 'root.pem'), '--emit', 'ios');
-    expect(ca.code).toBe(0);
-    const plist = parsePlist(ca.stdout) as {
-      NSAppTransportSecurity: { NSPinnedDomains: Record<string, Record<string, unknown>> };
-    };
-    const domain = plist.NSAppTransportSecurity.NSPinnedDomains['127.0.0.1'];
-    expect(domain?.NSPinnedCAIdentities).toEqual([{ 'SPKI-SHA256-BASE64': opensslPin('int.pem') }]);
-    expect(domain?.NSPinnedLeafIdentities).toBeUndefined();
+  it('--emit ios refuses without a spare key, and pins leaf + spare keys with one', async () => {
+    const refused = await cli(`127.0.0.1:${ecPort}`, '--ca', join(dir, 'root.pem'), '--emit', 'ios');
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('[pins_invalid_input]');
+    expect(refused.stderr).toContain('--backup-key');
+    expect(refused.stdout).toBe('');
 
     const leaf = await cli(
       `127.0.0.1:${ecPort}`,
@@ -175,14 +189,20 @@ describe('emitters', () => {
       '--backup-key',
       join(dir, 'spare.pub.pem'),
     );
+    expect(leaf.code).toBe(0);
     const spare = sh(
       'openssl pkey -pubin -in spare.pub.pem -outform der | openssl dgst -sha256 -binary | base64',
     ).trim();
-    const leafPlist = parsePlist(leaf.stdout) as typeof plist;
-    expect(leafPlist.NSAppTransportSecurity.NSPinnedDomains['127.0.0.1']?.NSPinnedLeafIdentities).toEqual([
+    const plist = parsePlist(leaf.stdout) as {
+      NSAppTransportSecurity: { NSPinnedDomains: Record<string, Record<string, unknown>> };
+    };
+    const domain = plist.NSAppTransportSecurity.NSPinnedDomains['127.0.0.1'];
+    expect(domain?.NSPinnedLeafIdentities).toEqual([
       { 'SPKI-SHA256-BASE64': opensslPin('ec.pem') },
       { 'SPKI-SHA256-BASE64': spare },
     ]);
+    // Both lists present would require a match in each: the CA list is left out.
+    expect(domain?.NSPinnedCAIdentities).toBeUndefined();
   });
 
   it('--emit sdk writes { host, pins, backupPins, expires }', async () => {
@@ -280,5 +300,73 @@ describe('failures', () => {
       expect(code, args.join(' ')).toBe(3);
       expect(stderr).toContain('[pins_invalid_input]');
     }
+  });
+});
+
+describe('defects found from outside', () => {
+  it('an interceptor appending the real intermediate gets neither it listed in the chain nor pinned', async () => {
+    // The device (here: the machine running the command) trusts the interceptor's root.
+    const trust = ['--ca', join(dir, 'root.pem'), '--ca', join(dir, 'evil.pem')];
+    const listed = await cli(`127.0.0.1:${spoofPort}`, ...trust, '--format', 'json');
+    expect(listed.code).toBe(0);
+    const chain = JSON.parse(listed.stdout) as ChainJson;
+    expect(chain.verified).toBe(true);
+    // The chain as signed: the attacker's leaf, then the attacker's root that signed it.
+    expect(chain.certificates.map((c) => c.pin)).toEqual([
+      opensslPin('evil-leaf.pem'),
+      opensslPin('evil.pem'),
+    ]);
+    // Node listed the real intermediate (and the real root above it) by name: set apart.
+    expect(chain.ignored.map((c) => c.pin)).toEqual([opensslPin('int.pem'), opensslPin('root.pem')]);
+    expect(chain.recommendation.error).toContain('no backup pin possible');
+    expect(listed.stderr).toContain('signs nothing in the chain');
+
+    const table = await cli(`127.0.0.1:${spoofPort}`, ...trust);
+    expect(table.code).toBe(0);
+    expect(table.stdout).not.toContain(`pin:     sha256/${opensslPin('int.pem')}`);
+    expect(table.stdout).toContain('Not in the chain');
+
+    for (const emit of ['sdk', 'android']) {
+      const emitted = await cli(`127.0.0.1:${spoofPort}`, ...trust, '--emit', emit);
+      expect(emitted.code, emit).toBe(3);
+      expect(emitted.stdout, emit).toBe('');
+    }
+  });
+
+  it('takes an https:// URL as the target, and names the scheme it refuses', async () => {
+    const { code, stdout } = await cli(
+      `https://127.0.0.1:${rsaPort}/api/v1`,
+      '--ca',
+      join(dir, 'root.pem'),
+      '--format',
+      'json',
+    );
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as ChainJson).certificates[0]?.pin).toBe(opensslPin('rsa.pem'));
+    const upper = await cli(`HTTPS://127.0.0.1:${rsaPort}`, '--ca', join(dir, 'root.pem'));
+    expect(upper.code).toBe(0);
+    for (const target of [`file://${join(dir, 'rsa.pem')}`, `http://127.0.0.1:${rsaPort}`]) {
+      const refused = await cli(target);
+      expect(refused.code, target).toBe(3);
+      expect(refused.stderr, target).toContain('connects to TLS servers');
+      expect(refused.stderr, target).not.toContain('must be an integer');
+    }
+  });
+
+  it('refuses to emit a pin-set that has already expired, unless --force', async () => {
+    const args = [`127.0.0.1:${rsaPort}`, '--ca', join(dir, 'root.pem'), '--expires', '2020-01-01'];
+    for (const emit of ['sdk', 'android']) {
+      const refused = await cli(...args, '--emit', emit);
+      expect(refused.code, emit).toBe(3);
+      expect(refused.stderr, emit).toContain('2020-01-01 is not in the future');
+      expect(refused.stdout, emit).toBe('');
+    }
+    const forced = await cli(...args, '--emit', 'sdk', '--force');
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ expires: '2020-01-01T00:00:00.000Z' });
+    expect(forced.stderr).toContain('not in the future');
+    // Listing is not emitting: it still works, with the warning.
+    const listed = await cli(...args);
+    expect(listed.code).toBe(0);
   });
 });

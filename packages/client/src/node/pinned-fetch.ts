@@ -1,14 +1,15 @@
 /**
  * Certificate pinning for Node and Electron: a `fetch` whose TLS connections are accepted only
- * when the normal certificate checks pass AND a certificate of the verified chain has a public
- * key (SHA-256 of its DER SubjectPublicKeyInfo, base64, as in Android's network security config)
- * among the pins. At least two pins are required (the current key and a backup), so a key
- * rotation never locks the app out. It reads the SDK pin configuration that `bulwark pins --emit
- * sdk` writes (docs/pins.md): pins for one host, and an expiry after which they are no longer
- * enforced. Built on undici's Agent (`connect.checkServerIdentity`).
+ * when the normal certificate checks pass AND a certificate whose signatures link it to the leaf
+ * has a public key (SHA-256 of its DER SubjectPublicKeyInfo, base64, as in Android's network
+ * security config) among the pins. At least two pins are required (the current key and a
+ * backup), so a key rotation never locks the app out. It reads the SDK pin configuration that
+ * `bulwark pins --emit sdk` writes (docs/pins.md): pins for one host, and an expiry after which
+ * they are no longer enforced. Built on undici's Agent (`connect.checkServerIdentity`).
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls';
+import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
+import * as tls from 'node:tls';
 import type { Agent } from 'undici';
 import { InvalidArgumentError } from '../errors.js';
 import { PinMismatchError } from '../transport/errors.js';
@@ -24,7 +25,10 @@ const PIN = /^(?:sha256\/)?([A-Za-z0-9+/]{43}=)$/;
  * ```
  */
 export function spkiPin(certificate: string | Uint8Array): string {
-  const x509 = new X509Certificate(typeof certificate === 'string' ? certificate : Buffer.from(certificate));
+  return pinOf(new X509Certificate(typeof certificate === 'string' ? certificate : Buffer.from(certificate)));
+}
+
+function pinOf(x509: X509Certificate): string {
   const spki = x509.publicKey.export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(spki).digest('base64');
 }
@@ -59,7 +63,10 @@ export interface PinnedFetchOptions {
   readonly host?: string;
   /** After this instant the pins are no longer enforced (normal validation continues). */
   readonly expires?: string | Date;
-  /** Extra trusted CA certificates (PEM), e.g. a private CA. Default: Node's bundle. */
+  /**
+   * Extra trusted CA certificates (PEM), e.g. a private CA, added to Node's default CAs (as
+   * `bulwark pins --ca` does). Default: Node's default CAs only.
+   */
   readonly ca?: string | readonly string[];
   /** Milliseconds since the epoch, for the expiry. Default `Date.now`. */
   readonly now?: () => number;
@@ -86,22 +93,78 @@ export function pinOptionsFromConfig(config: SdkPinConfig): PinnedFetchOptions {
   };
 }
 
-function chain(cert: PeerCertificate): Buffer[] {
-  const out: Buffer[] = [];
-  const seen = new Set<PeerCertificate>();
-  let current: PeerCertificate | undefined = cert;
-  while (current !== undefined && !seen.has(current)) {
-    seen.add(current);
-    if (current.raw !== undefined) out.push(current.raw);
-    const issuer: DetailedPeerCertificate | undefined = (current as DetailedPeerCertificate)
-      .issuerCertificate;
-    current = issuer === current ? undefined : issuer;
+// Longer chains than this are not real server chains; the walk stops rather than loop.
+const MAX_CHAIN = 10;
+
+/**
+ * The certificates whose signatures link them to the leaf: the leaf, the certificate whose key
+ * signed it, the one whose key signed that, and so on, stopping at the first link that does not
+ * verify. Node reports the peer chain to `checkServerIdentity` by matching issuer and subject
+ * names (and key identifiers), not signatures, so a server can append a real intermediate that
+ * never signed its leaf; only a verified signature proves that a key stands behind the leaf.
+ */
+function signedChain(peer: PeerCertificate): X509Certificate[] {
+  if (peer.raw === undefined) return [];
+  const out = [new X509Certificate(peer.raw)];
+  let current = peer as DetailedPeerCertificate;
+  while (out.length < MAX_CHAIN) {
+    const issuer: DetailedPeerCertificate | undefined = current.issuerCertificate;
+    if (issuer === undefined || issuer === current || issuer.raw === undefined) break;
+    const child = out[out.length - 1] as X509Certificate;
+    const parent = new X509Certificate(issuer.raw);
+    if (parent.raw.equals(child.raw)) break;
+    if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) break;
+    out.push(parent);
+    current = issuer;
   }
   return out;
 }
 
 /**
- * A `fetch` that refuses servers whose chain carries no pinned key (`pin_mismatch`).
+ * The CAs a pinned connection trusts: Node's default ones plus `extra`. Node's `ca` option
+ * replaces the default store, so the defaults are listed explicitly; `tls.getCACertificates`
+ * (Node 22.15 and later) also returns those of NODE_EXTRA_CA_CERTS, which `tls.rootCertificates`
+ * (Node's bundled Mozilla list) does not.
+ */
+function trustedCas(extra: string | readonly string[]): string[] {
+  const defaults = (tls as { getCACertificates?: (type?: string) => string[] }).getCACertificates;
+  return [
+    ...(typeof defaults === 'function' ? defaults('default') : tls.rootCertificates),
+    ...(typeof extra === 'string' ? [extra] : extra),
+  ];
+}
+
+function isRequest(input: unknown): input is Request {
+  return (
+    typeof input === 'object' &&
+    input !== null &&
+    !(input instanceof URL) &&
+    typeof (input as Request).url === 'string' &&
+    typeof (input as Request).arrayBuffer === 'function'
+  );
+}
+
+/** What `fetch(request, init)` sends, per the Fetch standard: the request's fields, then `init`'s. */
+async function requestInit(request: Request, init: RequestInit | undefined): Promise<RequestInit> {
+  const body = init?.body !== undefined || request.body === null ? {} : { body: await request.arrayBuffer() };
+  const headers: [string, string][] = [];
+  request.headers.forEach((value, name) => {
+    headers.push([name, value]);
+  });
+  return {
+    method: request.method,
+    headers,
+    redirect: request.redirect,
+    signal: request.signal,
+    keepalive: request.keepalive,
+    ...body,
+    ...init,
+  };
+}
+
+/**
+ * A `fetch` that refuses servers whose leaf is not linked by verified signatures to a pinned key
+ * (`pin_mismatch`). Takes a URL or a `Request` (its method, headers and body are sent).
  *
  * @example
  * ```ts
@@ -126,15 +189,13 @@ export function createPinnedFetch(options: PinnedFetchOptions): typeof globalThi
     const undici = await import('undici');
     const agent = new undici.Agent({
       connect: {
-        ...(options.ca === undefined
-          ? {}
-          : { ca: typeof options.ca === 'string' ? options.ca : [...options.ca] }),
+        ...(options.ca === undefined ? {} : { ca: trustedCas(options.ca) }),
         checkServerIdentity(hostname: string, cert: PeerCertificate): Error | undefined {
-          const identity = checkServerIdentity(hostname, cert);
+          const identity = tls.checkServerIdentity(hostname, cert);
           if (identity !== undefined) return identity;
           if (host !== undefined && hostname.toLowerCase() !== host) return undefined;
           if (expires !== undefined && now() > expires) return undefined;
-          for (const raw of chain(cert)) if (pins.has(spkiPin(raw))) return undefined;
+          for (const x509 of signedChain(cert)) if (pins.has(pinOf(x509))) return undefined;
           return new PinMismatchError();
         },
       },
@@ -142,11 +203,18 @@ export function createPinnedFetch(options: PinnedFetchOptions): typeof globalThi
     return { agent, fetch: undici.fetch };
   };
   const pinned = async (input: string | URL | Request, init?: RequestInit) => {
-    const url = input instanceof Request ? input.url : input.toString();
-    if (!url.startsWith('https:')) throw new InvalidArgumentError('a pinned fetch only speaks https');
+    let url: URL;
+    try {
+      url = new URL(isRequest(input) ? input.url : String(input));
+    } catch {
+      throw new InvalidArgumentError('not an absolute URL');
+    }
+    // The parsed scheme is lower case whatever was written (`HTTPS://` is https).
+    if (url.protocol !== 'https:') throw new InvalidArgumentError('a pinned fetch only speaks https');
+    const sent = isRequest(input) ? await requestInit(input, init) : init;
     ready ??= load();
     const { agent, fetch } = await ready;
-    return fetch(url, { ...(init as object), dispatcher: agent } as Parameters<typeof fetch>[1]);
+    return fetch(url, { ...(sent as object), dispatcher: agent } as Parameters<typeof fetch>[1]);
   };
   return pinned as unknown as typeof globalThis.fetch;
 }

@@ -25,7 +25,11 @@ export interface ProtectionInput {
   readonly wholeRecord: boolean;
   /** The vault has a passcode. */
   readonly passcode: boolean;
-  /** TLS pinning is active (the Node pinned fetch, or a native network security config). */
+  /**
+   * TLS pinning is active for the SDK's requests (the Node pinned fetch, or a native network
+   * security config that covers them). Not for a Capacitor app on iOS whose requests run in
+   * WKWebView: ATS pins are not applied there (docs/platforms.md).
+   */
   readonly pinning: boolean;
 }
 
