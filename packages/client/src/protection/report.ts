@@ -31,6 +31,11 @@ export interface ProtectionInput {
    * WKWebView: ATS pins are not applied there (docs/platforms.md).
    */
   readonly pinning: boolean;
+  /**
+   * The operating system under a WebView platform (`capacitor`). On `ios`, `pinning` is never
+   * reported as protected: the app's requests run in WKWebView, where ATS pins do not apply.
+   */
+  readonly os?: 'ios' | 'android';
 }
 
 /**
@@ -126,13 +131,20 @@ export function protectionReport(input: ProtectionInput): ProtectionReport {
             ? 'the keys travel with a backup or copy of the app data (browser profile, user folder); only a passcode then protects the copy'
             : 'whether keystore entries travel with backups depends on the platform and its settings',
     },
-    {
-      id: 'tls_pinning',
-      protected: input.pinning,
-      detail: input.pinning
-        ? 'the server key is pinned (SPKI SHA-256, with a backup pin)'
-        : 'the platform trust store decides; pin with createPinnedFetch (Node) or the native config from `bulwark pins`',
-    },
+    input.platform === 'capacitor' && input.os === 'ios'
+      ? {
+          id: 'tls_pinning',
+          protected: false,
+          detail:
+            'requests from WKWebView are not pinned on iOS (ATS NSPinnedDomains does not apply to WebView loads); the platform trust store decides',
+        }
+      : {
+          id: 'tls_pinning',
+          protected: input.pinning,
+          detail: input.pinning
+            ? 'the server key is pinned (SPKI SHA-256, with a backup pin)'
+            : 'the platform trust store decides; pin with createPinnedFetch (Node) or the native config from `bulwark pins`',
+        },
     {
       id: 'remote_wipe',
       protected: true,
