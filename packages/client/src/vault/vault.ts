@@ -31,6 +31,7 @@ import type { Keystore } from '../keystore/keystore.js';
 import { utf8Encode } from '../lib/bytes.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { defaultRandom, type RandomBytes } from '../lib/random.js';
+import { SharedRun } from '../lib/shared-run.js';
 import { type AppStateSource, AutoLock, type AutoLockPolicy } from './auto-lock.js';
 import {
   BiometricUnavailableError,
@@ -49,6 +50,7 @@ import {
   type VaultState,
   type WrappedDataKey,
 } from './lib/state.js';
+import { type VaultWipeCoordinator, type VaultWipeReason, vaultWipeLinks } from './lib/wipe-link.js';
 import type { VaultStorage } from './storage.js';
 
 /** Key id of the root key inside its wrapped-key blobs. */
@@ -56,6 +58,9 @@ const ROOT_KEY_ID = 'vault-root';
 /** HKDF info of the key that wraps data keys, derived from the root key. */
 const DEK_WRAP_INFO = 'bulwark/client/v1/dek-wrap';
 const BIOMETRIC_KEY = 'vault.bio';
+
+/** Thrown inside the operation queue when the wrong-passcode limit is reached; never escapes. */
+class LimitReached extends Error {}
 
 /**
  * Options of {@link Vault.open}.
@@ -126,10 +131,18 @@ export class Vault {
   readonly #autoLock: AutoLock;
   readonly #unsubscribe: (() => void) | undefined;
   readonly #lockListeners = new Set<() => void>();
-  readonly #wipeListeners = new Set<() => Promise<void> | void>();
+  readonly #wipeListeners = new Set<() => unknown>();
   #state: VaultState | undefined;
   #keys: (VaultKeys & { dekWrapKey: CryptoKey }) | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  /** The last state write, which a wipe lets finish before it writes the tombstone. */
+  #writing: Promise<unknown> = Promise.resolve();
+  /** Set the moment a wipe begins: from then on every operation fails with `vault_wiped`. */
+  #wipeStarted = false;
+  #shredding: Promise<void> | undefined;
+  readonly #ownWipe = new SharedRun<void>();
+  /** The wipe coordinator (`Wiper`) that every wipe of this vault goes through, when there is one. */
+  #coordinator: VaultWipeCoordinator | undefined;
 
   private constructor(options: VaultOptions, state: VaultState | undefined) {
     this.#keystore = options.keystore;
@@ -144,6 +157,14 @@ export class Vault {
     this.#autoLock = new AutoLock(options.autoLock ?? {}, options.clock ?? systemClock, () => this.lock());
     this.#unsubscribe = options.appState?.subscribe((s) => this.#autoLock.appState(s));
     this.#state = state;
+    vaultWipeLinks.set(this, {
+      attach: (coordinator) => {
+        this.#coordinator = coordinator;
+      },
+      begin: () => this.#begin(),
+      shred: () => this.#shred(),
+      listeners: () => [...this.#wipeListeners],
+    });
   }
 
   /**
@@ -163,8 +184,8 @@ export class Vault {
 
   /** Where the vault is. */
   get status(): VaultStatus {
+    if (this.#wipeStarted || this.#state?.kind === 'wiped') return 'wiped';
     if (this.#state === undefined) return 'uninitialized';
-    if (this.#state.kind === 'wiped') return 'wiped';
     return this.#keys === undefined ? 'locked' : 'unlocked';
   }
 
@@ -217,7 +238,17 @@ export class Vault {
    */
   initialize(options: { readonly passcode?: string } = {}): Promise<void> {
     return this.#serial(async () => {
+      if (this.#wipeStarted && this.#state?.kind === 'live') throw new VaultWipedError();
       if (this.#state?.kind === 'live') throw new VaultExistsError();
+      // A new install on a wiped one: the wipe is over, operations are allowed again, and the
+      // next wipe is a new one.
+      const renewed = this.#wipeStarted || this.#state?.kind === 'wiped';
+      this.#wipeStarted = false;
+      this.#shredding = undefined;
+      if (renewed) {
+        this.#ownWipe.reset();
+        this.#coordinator?.renewed();
+      }
       const installId = `i-${hex(this.#random(12))}`;
       const kek = 'vault.kek.1';
       const kekKey = await this.#keystore.createKey(kek);
@@ -367,7 +398,7 @@ export class Vault {
    * ```
    */
   keys(): VaultKeys {
-    if (this.#state?.kind === 'wiped') throw new VaultWipedError();
+    if (this.#wipeStarted || this.#state?.kind === 'wiped') throw new VaultWipedError();
     const keys = this.#keys;
     if (keys === undefined) throw new VaultLockedError();
     return {
@@ -393,13 +424,15 @@ export class Vault {
 
   /**
    * Registers data to destroy on wipe (after the keys). Returns a function that unsubscribes.
+   * A listener may call `wipe()` (of the vault or of the `Wiper`) again: it gets the wipe under
+   * way, and the wipe does not wait for that listener, so neither waits for the other.
    *
    * @example
    * ```ts
    * vault.onWipe(() => store.destroy());
    * ```
    */
-  onWipe(listener: () => Promise<void> | void): () => void {
+  onWipe(listener: () => unknown): () => void {
     this.#wipeListeners.add(listener);
     return () => this.#wipeListeners.delete(listener);
   }
@@ -626,7 +659,10 @@ export class Vault {
 
   /**
    * Crypto-shreds the vault: destroys the keystore keys first, then the wrapped keys (a tombstone
-   * replaces the state), then runs the `onWipe` listeners that delete the data.
+   * replaces the state), then runs the `onWipe` listeners that delete the data. When a `Wiper`
+   * was made for this vault, the wipe is the Wiper's (reason `manual`): every key, secure item,
+   * session and data set it knows goes too. It does not queue behind other operations (they fail
+   * with `vault_wiped` from the moment it begins), and calls made while it runs share it.
    *
    * @example
    * ```ts
@@ -634,7 +670,7 @@ export class Vault {
    * ```
    */
   wipe(): Promise<void> {
-    return this.#serial(() => this.#wipe());
+    return this.#requestWipe('manual');
   }
 
   /**
@@ -650,22 +686,63 @@ export class Vault {
     this.#unsubscribe?.();
   }
 
-  async #wipe(): Promise<void> {
+  /** The one way in to a wipe: the coordinator's when there is one, else the vault's own. */
+  #requestWipe(reason: VaultWipeReason): Promise<void> {
+    const coordinator = this.#coordinator;
+    if (coordinator !== undefined) return coordinator.wipe(reason).then(() => undefined);
+    return this.#ownWipe.run(async (callback) => {
+      await this.#shred();
+      for (const listener of [...this.#wipeListeners]) await callback(listener);
+    });
+  }
+
+  #begin(): void {
+    this.#wipeStarted = true;
     this.lock();
+  }
+
+  /** Keystore keys, then wrapped keys; once per wipe, outside the operation queue. */
+  #shred(): Promise<void> {
+    this.#begin();
+    this.#shredding ??= this.#destroyKeys().catch((err: unknown) => {
+      this.#shredding = undefined;
+      throw err;
+    });
+    return this.#shredding;
+  }
+
+  async #destroyKeys(): Promise<void> {
+    // A state write already under way lands first, so the tombstone is the last word.
+    await this.#writing;
     const state = this.#state;
+    if (state?.kind === 'wiped') return;
     if (state?.kind === 'live') {
       const names = new Set([state.kek, state.retiredKek, state.biometric?.key, BIOMETRIC_KEY]);
       for (const name of names) if (name !== undefined) await this.#keystore.deleteKey(name);
     }
     await this.#write({ kind: 'wiped' });
-    for (const listener of this.#wipeListeners) await listener();
+  }
+
+  /**
+   * Runs a wipe that an operation asked for: after the operation has left the queue, so the wipe
+   * (and app code it calls, which may use the vault) never waits for it.
+   */
+  async #wipeAtLimit(): Promise<never> {
+    try {
+      await this.#requestWipe('failed_unlocks');
+    } catch (err) {
+      // Not even the tombstone was written: the next attempt, still over the limit, tries again.
+      if (this.#state?.kind !== 'wiped') this.#wipeStarted = false;
+      throw err;
+    }
+    throw new VaultWipedError();
   }
 
   /** Counts an attempt, persists the count, then runs `attempt`; wipes at the limit. */
   async #attempt<T>(state: LiveState, attempt: () => Promise<T>): Promise<T> {
     if (state.failedAttempts >= this.#maxFailedAttempts) {
-      await this.#wipe();
-      throw new VaultWipedError();
+      this.#begin();
+      throw new LimitReached();
     }
     const counted: LiveState = { ...state, failedAttempts: state.failedAttempts + 1 };
     await this.#write(counted);
@@ -675,8 +752,8 @@ export class Vault {
     } catch (err) {
       if (!(err instanceof DecryptionError)) throw err;
       if (counted.failedAttempts >= this.#maxFailedAttempts) {
-        await this.#wipe();
-        throw new VaultWipedError();
+        this.#begin();
+        throw new LimitReached();
       }
       throw new WrongPasscodeError(this.#maxFailedAttempts - counted.failedAttempts);
     }
@@ -740,13 +817,18 @@ export class Vault {
 
   #live(): LiveState {
     const state = this.#state;
+    if (this.#wipeStarted) throw new VaultWipedError();
     if (state === undefined) throw new VaultNotInitializedError();
     if (state.kind === 'wiped') throw new VaultWipedError();
     return state;
   }
 
   async #write(state: VaultState): Promise<void> {
-    await this.#storage.write(encodeState(state));
+    // Once a wipe has begun, only its tombstone may be written: never a live state after it.
+    if (this.#wipeStarted && state.kind !== 'wiped') throw new VaultWipedError();
+    const writing = this.#storage.write(encodeState(state));
+    this.#writing = writing.catch(() => undefined);
+    await writing;
     this.#state = state;
   }
 
@@ -760,7 +842,10 @@ export class Vault {
   #serial<T>(operation: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(operation, operation);
     this.#queue = run.catch(() => undefined);
-    return run;
+    return run.catch((err: unknown) => {
+      if (err instanceof LimitReached) return this.#wipeAtLimit();
+      throw err;
+    });
   }
 }
 
