@@ -29,6 +29,7 @@ export type {
   KeystoreProtection,
   KeystoreReadOptions,
   KeystoreWriteOptions,
+  SecretSealing,
 } from './keystore/keystore.js';
 export type { StringKeystoreOptions } from './keystore/lib/string-keystore.js';
 export { MemoryKeystore } from './keystore/memory.js';

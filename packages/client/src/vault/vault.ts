@@ -57,6 +57,14 @@ import type { VaultStorage } from './storage.js';
 const ROOT_KEY_ID = 'vault-root';
 /** HKDF info of the key that wraps data keys, derived from the root key. */
 const DEK_WRAP_INFO = 'bulwark/client/v1/dek-wrap';
+/** HKDF info of the key that seals a software keystore's secrets (`Keystore.sealSecrets`). */
+const SECRETS_INFO = 'bulwark/client/v1/keystore-secrets';
+
+/** The keys derived from the root key, held while the vault is unlocked. */
+interface RootKeys {
+  readonly dekWrapKey: CryptoKey;
+  readonly secretsKey: CryptoKey;
+}
 const BIOMETRIC_KEY = 'vault.bio';
 
 /** Thrown inside the operation queue when the wrong-passcode limit is reached; never escapes. */
@@ -133,7 +141,7 @@ export class Vault {
   readonly #lockListeners = new Set<() => void>();
   readonly #wipeListeners = new Set<() => unknown>();
   #state: VaultState | undefined;
-  #keys: (VaultKeys & { dekWrapKey: CryptoKey }) | undefined;
+  #keys: (VaultKeys & RootKeys) | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   /** The last state write, which a wipe lets finish before it writes the tombstone. */
   #writing: Promise<unknown> = Promise.resolve();
@@ -264,7 +272,8 @@ export class Vault {
           });
           root = await sealRoot(kek, kekKey, inner, installId);
         }
-        const dekWrapKey = await deriveDekWrapKey(await importDataKey(rootRaw));
+        const rootKeys = await deriveRootKeys(await importDataKey(rootRaw));
+        const { dekWrapKey } = rootKeys;
         const dekId = `dek-${hex(this.#random(8))}`;
         const wrapped = await wrapDataKey(dekRaw, dekId, {
           kind: 'keystore',
@@ -281,7 +290,7 @@ export class Vault {
           failedAttempts: 0,
         };
         await this.#write(state);
-        await this.#becomeUnlocked(state, dekWrapKey);
+        await this.#becomeUnlocked(state, rootKeys);
       } finally {
         rootRaw.fill(0);
         dekRaw.fill(0);
@@ -314,7 +323,7 @@ export class Vault {
           if (err instanceof DecryptionError) throw new VaultKeyMissingError();
           throw err;
         }
-        await this.#becomeUnlocked(state, await deriveDekWrapKey(rootKey));
+        await this.#becomeUnlocked(state, await deriveRootKeys(rootKey));
         return;
       }
       if (passcode === undefined) throw new PasscodeRequiredError();
@@ -322,7 +331,7 @@ export class Vault {
       const rootKey = await this.#attempt(state, () =>
         unwrapDataKey(inner, { passcode }, { floors: this.#floors }).then((r) => r.dataKey),
       );
-      await this.#becomeUnlocked(this.#live(), await deriveDekWrapKey(rootKey));
+      await this.#becomeUnlocked(this.#live(), await deriveRootKeys(rootKey));
     });
   }
 
@@ -358,7 +367,7 @@ export class Vault {
         throw new BiometricUnavailableError({ cause });
       }
       if (state.failedAttempts !== 0) await this.#write({ ...state, failedAttempts: 0 });
-      await this.#becomeUnlocked(this.#live(), await deriveDekWrapKey(rootKey));
+      await this.#becomeUnlocked(this.#live(), await deriveRootKeys(rootKey));
     });
   }
 
@@ -371,6 +380,8 @@ export class Vault {
    * ```
    */
   lock(): void {
+    // The keystore forgets the secrets key at once (synchronously, in the Node file keystore).
+    this.#keystore.sealSecrets?.({ state: 'locked' }).catch(() => undefined);
     if (this.#keys === undefined) return;
     this.#keys = undefined;
     this.#autoLock.disarm();
@@ -482,6 +493,12 @@ export class Vault {
         protection: 'passcode',
         root: await sealRoot(state.kek, kekKey, inner, state.installId),
       });
+      // The secrets kept in clear until now are sealed under the passcode from here on (a crash
+      // before this is made good by the next unlock).
+      if (this.#keystore.sealSecrets !== undefined) {
+        await this.#sealSecrets('passcode', await secretsKeyOf(state.root, kekKey));
+        if (this.#keys === undefined) await this.#keystore.sealSecrets({ state: 'locked' });
+      }
     });
   }
 
@@ -512,6 +529,9 @@ export class Vault {
       const { biometric, ...rest } = this.#live();
       await this.#write({ ...rest, protection: 'keystore', root });
       if (biometric !== undefined) await this.#keystore.deleteKey(biometric.key).catch(() => undefined);
+      if (this.#keystore.sealSecrets !== undefined) {
+        await this.#sealSecrets('keystore', await secretsKeyOf(root, kekKey));
+      }
     });
   }
 
@@ -623,7 +643,7 @@ export class Vault {
         });
         const next: LiveState = { ...state, dataKeys: [{ id, wrapped }, ...state.dataKeys] };
         await this.#write(next);
-        await this.#becomeUnlocked(next, keys.dekWrapKey);
+        await this.#becomeUnlocked(next, keys);
         return id;
       } finally {
         raw.fill(0);
@@ -648,7 +668,7 @@ export class Vault {
       if (!state.dataKeys.some((k) => k.id === id)) return;
       const next: LiveState = { ...state, dataKeys: state.dataKeys.filter((k) => k.id !== id) };
       await this.#write(next);
-      await this.#becomeUnlocked(next, keys.dekWrapKey);
+      await this.#becomeUnlocked(next, keys);
     });
   }
 
@@ -781,7 +801,8 @@ export class Vault {
     return key;
   }
 
-  async #becomeUnlocked(state: LiveState, dekWrapKey: CryptoKey): Promise<void> {
+  async #becomeUnlocked(state: LiveState, rootKeys: RootKeys): Promise<void> {
+    const { dekWrapKey, secretsKey } = rootKeys;
     const sealingKeys: SealingKey[] = [];
     const blindIndexKeys = new Map<string, CryptoKey>();
     for (const entry of state.dataKeys) {
@@ -792,17 +813,31 @@ export class Vault {
     const [primary, ...others] = sealingKeys;
     if (primary === undefined) throw new VaultKeyMissingError();
     const wasLocked = this.#keys === undefined;
+    // Before the vault counts as unlocked: a keystore that cannot seal (or open) its secrets
+    // fails the unlock rather than leave them in clear.
+    if (wasLocked) await this.#sealSecrets(state.protection, secretsKey);
     this.#keys = {
       keyring: new Keyring(primary, others),
       blindIndexKeys,
       primaryKeyId: primary.id,
       installId: state.installId,
       dekWrapKey,
+      secretsKey,
     };
     if (wasLocked) this.#autoLock.arm();
   }
 
-  #unlockedKeys(): VaultKeys & { dekWrapKey: CryptoKey } {
+  /**
+   * Tells a software keystore how to keep its secrets: sealed under the root key while a
+   * passcode protects the vault, as they are without one (docs/platforms.md, Node).
+   */
+  async #sealSecrets(protection: LiveState['protection'], secretsKey: CryptoKey): Promise<void> {
+    await this.#keystore.sealSecrets?.(
+      protection === 'passcode' ? { state: 'unlocked', key: secretsKey } : { state: 'off', key: secretsKey },
+    );
+  }
+
+  #unlockedKeys(): VaultKeys & RootKeys {
     if (this.#keys === undefined) throw new VaultLockedError();
     return this.#keys;
   }
@@ -862,14 +897,31 @@ async function sealRoot(
   return seal(new SealingKey(kek, kekKey), inner, rootContext(installId));
 }
 
-async function deriveDekWrapKey(rootKey: CryptoKey): Promise<CryptoKey> {
-  return globalThis.crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8Encode(DEK_WRAP_INFO) },
-    rootKey,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt', 'unwrapKey'],
-  );
+/** The secrets key of a root key wrapped by the keystore key alone. */
+async function secretsKeyOf(root: Uint8Array<ArrayBuffer>, kekKey: CryptoKey): Promise<CryptoKey> {
+  let rootKey: CryptoKey;
+  try {
+    rootKey = (await unwrapDataKey(root, { keystoreKey: kekKey })).dataKey;
+  } catch (err) {
+    if (err instanceof DecryptionError) throw new VaultKeyMissingError();
+    throw err;
+  }
+  return (await deriveRootKeys(rootKey)).secretsKey;
+}
+
+async function deriveRootKeys(rootKey: CryptoKey): Promise<RootKeys> {
+  const derive = (info: string, usages: KeyUsage[]) =>
+    globalThis.crypto.subtle.deriveKey(
+      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8Encode(info) },
+      rootKey,
+      { name: 'AES-GCM', length: 256 },
+      false,
+      usages,
+    );
+  return {
+    dekWrapKey: await derive(DEK_WRAP_INFO, ['encrypt', 'decrypt', 'unwrapKey']),
+    secretsKey: await derive(SECRETS_INFO, ['encrypt', 'decrypt']),
+  };
 }
 
 async function unwrapDek(
