@@ -155,7 +155,18 @@ describe('the failed-unlock limit at the unlock screen (store not open)', () => 
     const folder = await mkdtemp(join(tmpdir(), 'bulwark-wipe-reenter-'));
     const secrets = await earlierSession(folder);
     const { keystore, backend, vault, deviceKeys } = await unlockScreen(folder);
-    const wiper = new Wiper({ vault, keystore, deviceKeys, data: [backend] });
+    let notified = 0;
+    const wiper: Wiper = new Wiper({
+      vault,
+      keystore,
+      deviceKeys,
+      data: [backend],
+      // onWiped runs inside the wipe too: waiting there for the wipe must not hang it either.
+      onWiped: async () => {
+        notified++;
+        await wiper.wipe('manual');
+      },
+    });
     const calls: Array<Promise<WipeResult>> = [];
     // The app's own attempt from the issue, both as a returned promise and as an awaited one.
     vault.onWipe(() => {
@@ -173,6 +184,7 @@ describe('the failed-unlock limit at the unlock screen (store not open)', () => 
     expect(calls).toHaveLength(1);
     expect(calls[0]).toBe(wiper.wipe('manual'));
     expect(await calls[0]).toEqual({ reason: 'failed_unlocks', receiptSent: false });
+    expect(notified).toBe(1);
     await expectNothingLeft(folder, secrets);
   });
 
@@ -361,6 +373,47 @@ describe('every trigger takes the same path', () => {
     expect(await outbox.load()).toMatch(/^ey[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(await w.backend.list('sites')).toEqual([]);
     expect(await w.items.getString('national-id')).toBeUndefined();
+  });
+
+  it('still fails the request with device_revoked when the wipe meets a failure, and wipes again later', async () => {
+    const w = await install();
+    let failures = 1;
+    w.wiper.register({
+      data: [
+        {
+          destroy: async () => {
+            if (failures-- > 0) throw new Error('disk busy');
+          },
+        },
+      ],
+    });
+    server.revoked.add(DEVICE_ID);
+    await expect(w.transport.request('GET', '/me')).rejects.toMatchObject({ code: 'device_revoked' });
+    expect(w.wiped).toEqual([]);
+    expect(await w.items.getString('national-id')).toBeUndefined();
+    expect(await w.wiper.wipe('manual')).toEqual({ reason: 'manual', receiptSent: false });
+    expect(w.wiped).toHaveLength(1);
+  });
+
+  it('wipes a vault initialized anew after a wipe, when its limit is reached again', async () => {
+    const keystore = new MemoryKeystore();
+    const vault = await Vault.open({
+      keystore,
+      storage: new BackendVaultStorage(new MemoryBackend()),
+      maxFailedAttempts: 1,
+    });
+    await vault.initialize({ passcode: PASSCODE });
+    const items = new SecureItems(keystore);
+    const wiper = new Wiper({ vault, keystore });
+    vault.lock();
+    await expect(vault.unlock('wrong')).rejects.toMatchObject({ code: 'vault_wiped' });
+    await vault.initialize({ passcode: PASSCODE });
+    await items.set('national-id', '1850321-9876');
+    vault.lock();
+    await expect(vault.unlock('wrong')).rejects.toMatchObject({ code: 'vault_wiped' });
+    expect(await items.getString('national-id')).toBeUndefined();
+    expect(await keystore.getKey('vault.kek.1')).toBeUndefined();
+    expect(await wiper.wipe('manual')).toEqual({ reason: 'failed_unlocks', receiptSent: false });
   });
 
   it('runs every step when one fails, reports the failure, and retries on the next call', async () => {

@@ -116,7 +116,7 @@ export interface WiperOptions extends WipeTargets {
    * revoked rather than wipe-confirmed.
    */
   readonly outbox?: ReceiptOutbox;
-  /** Called once the wipe is complete (e.g. to show the enrollment screen). */
+  /** Called once the wipe is complete, every step done (e.g. to show the enrollment screen). */
   readonly onWiped?: (result: WipeResult) => unknown;
 }
 
@@ -152,7 +152,9 @@ export class Wiper {
     if (options.deviceKeys !== undefined) this.#deviceKeyStorages.add(options.deviceKeys);
     this.register(options);
     vaultWipeLinks.get(options.vault)?.attach(this.#fromVault);
-    options.transport?.onRevoked(() => this.wipe('device_revoked'));
+    // The request still fails with `device_revoked`, whatever the wipe met; a wipe that could not
+    // finish is tried again by the next trigger (or by the app's own `onDeviceRevoked`).
+    options.transport?.onRevoked(() => this.wipe('device_revoked').catch(() => undefined));
   }
 
   /**
@@ -259,9 +261,9 @@ export class Wiper {
         receiptSent = await this.#deliver(receipt, saved, transport);
       }).catch(() => undefined);
     }
-    const result: WipeResult = { reason, receiptSent };
-    await step(() => callback(() => this.#options.onWiped?.(result)));
     if (errors.length > 0) throw new WipeIncompleteError(errors);
+    const result: WipeResult = { reason, receiptSent };
+    await callback(() => this.#options.onWiped?.(result));
     return result;
   }
 
