@@ -112,7 +112,7 @@ describe('Node file keystore with a passcode-protected vault', () => {
     expect(await scanBytes(folder, scalar)).toEqual([]);
   });
 
-  it('does not swap sealed entries: each is bound to its name', async () => {
+  it('does not swap sealed entries: each is bound to its name, and one that cannot be read is dropped', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'bulwark-keystore-swap-'));
     const { vault, items } = await install(folder);
     await vault.initialize({ passcode: PASSCODE });
@@ -123,6 +123,12 @@ describe('Node file keystore with a passcode-protected vault', () => {
     [file.secrets['item.a'], file.secrets['item.b']] = [file.secrets['item.b'], file.secrets['item.a']];
     await writeFile(path, JSON.stringify(file), { mode: 0o600 });
     await expect(items.getString('a')).rejects.toMatchObject({ code: 'decryption_failed' });
+    // Entries that can never be read do not block the next unlock: they are dropped.
+    vault.lock();
+    await vault.unlock(PASSCODE);
+    expect(await items.getString('a')).toBeUndefined();
+    await items.set('a', 'alpha again');
+    expect(await items.getString('a')).toBe('alpha again');
   });
 });
 

@@ -170,8 +170,9 @@ export class FileKeystore implements Keystore {
   /**
    * Seals the secrets under the vault's key while a passcode protects the vault (the `Vault`
    * calls this; see `SecretSealing`). Sealing what is still in clear, or opening everything when
-   * the passcode is removed, is one atomic write. A sealed entry the key does not open belongs to
-   * an install that was wiped (its root key is gone) and is dropped.
+   * the passcode is removed, is one atomic write. An entry the key does not open belongs to an
+   * install that was wiped (its root key is gone), and a damaged one can never be read: both are
+   * dropped rather than let one bad entry block every unlock.
    *
    * @example
    * ```ts
@@ -185,39 +186,44 @@ export class FileKeystore implements Keystore {
     }
     const key = new SealingKey(SECRETS_KEY_ID, sealing.key);
     const on = sealing.state === 'unlocked';
+    // Known at once, so that a secret written while the entries are being sealed is sealed too.
     if (on) this.#sealing = key;
-    return this.#serial(async () => {
-      const contents = await this.#read();
-      let changed = contents.sealed !== on;
-      for (const [name, text] of [...contents.secrets]) {
-        if (!text.startsWith(SEALED)) {
-          if (on) contents.secrets.set(name, await sealSecret(key, name, decode(text)));
-          changed ||= on;
-          continue;
+    try {
+      await this.#serial(async () => {
+        const contents = await this.#read();
+        let changed = contents.sealed !== on;
+        for (const [name, text] of [...contents.secrets]) {
+          const value = await this.#openEntry(key, name, text);
+          if (value === undefined) {
+            contents.secrets.delete(name);
+            changed = true;
+            continue;
+          }
+          const sealed = text.startsWith(SEALED);
+          if (on && !sealed) contents.secrets.set(name, await sealSecret(key, name, value));
+          if (!on && sealed) contents.secrets.set(name, toBase64(value));
+          changed ||= on !== sealed;
+          zero(value);
         }
-        let value: Uint8Array<ArrayBuffer>;
-        try {
-          value = await open(
-            new Map([[key.id, key]]),
-            decode(text.slice(SEALED.length)),
-            secretContext(name),
-          );
-        } catch (err) {
-          if (!(err instanceof DecryptionError)) throw err;
-          contents.secrets.delete(name);
-          changed = true;
-          continue;
-        }
-        if (!on) {
-          contents.secrets.set(name, toBase64(value));
-          changed = true;
-        }
-        zero(value);
-      }
-      contents.sealed = on;
-      if (changed) await this.#write(contents);
-      if (!on) this.#sealing = undefined;
-    });
+        contents.sealed = on;
+        if (changed) await this.#write(contents);
+      });
+    } catch (err) {
+      if (on) this.#sealing = undefined;
+      throw err;
+    }
+    if (!on) this.#sealing = undefined;
+  }
+
+  /** The value of an entry in clear, or `undefined` when it can never be read. */
+  async #openEntry(key: SealingKey, name: string, text: string): Promise<Uint8Array | undefined> {
+    try {
+      if (!text.startsWith(SEALED)) return decode(text);
+      return await open(new Map([[key.id, key]]), decode(text.slice(SEALED.length)), secretContext(name));
+    } catch (err) {
+      if (err instanceof DecryptionError || err instanceof KeystoreError) return undefined;
+      throw err;
+    }
   }
 
   async clear(): Promise<void> {
