@@ -29,6 +29,7 @@ export type {
   KeystoreProtection,
   KeystoreReadOptions,
   KeystoreWriteOptions,
+  SecretSealing,
 } from './keystore/keystore.js';
 export type { StringKeystoreOptions } from './keystore/lib/string-keystore.js';
 export { MemoryKeystore } from './keystore/memory.js';
@@ -126,6 +127,7 @@ export {
 export { IndexedDbVaultStorage } from './vault/indexeddb-storage.js';
 export { MemoryVaultStorage, type VaultStorage } from './vault/storage.js';
 export { Vault, type VaultKeys, type VaultOptions, type VaultStatus } from './vault/vault.js';
+export { WipeIncompleteError } from './wipe/errors.js';
 export { OfflineGrace, type OfflineGraceOptions } from './wipe/offline-grace.js';
 export {
   type KeyValueStorage,
@@ -136,9 +138,11 @@ export {
   WebStorageReceiptOutbox,
 } from './wipe/receipt-outbox.js';
 export {
+  type Destroyable,
   WIPE_RECEIPT_TYP,
   type WipeReason,
   type WipeResult,
   Wiper,
   type WiperOptions,
+  type WipeTargets,
 } from './wipe/wiper.js';

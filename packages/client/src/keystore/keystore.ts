@@ -57,6 +57,24 @@ export interface KeystoreReadOptions {
 }
 
 /**
+ * What the vault tells a keystore that keeps secrets in software (the Node file) about sealing
+ * them; see {@link Keystore.sealSecrets}. `key` is derived from the vault's root key, so with a
+ * passcode it exists only between an unlock with the passcode and the next lock.
+ *
+ * @example
+ * ```ts
+ * await keystore.sealSecrets?.({ state: 'locked' });
+ * ```
+ */
+export type SecretSealing =
+  /** The vault has a passcode and is unlocked: seal under `key`, and seal what is still in clear. */
+  | { readonly state: 'unlocked'; readonly key: CryptoKey }
+  /** The vault locked: forget the key; sealed secrets can be neither read nor written until unlock. */
+  | { readonly state: 'locked' }
+  /** The vault has no passcode (any more): open what is sealed under `key`, store secrets as they are. */
+  | { readonly state: 'off'; readonly key: CryptoKey };
+
+/**
  * A platform keystore. Names are 1 to 64 characters of `A-Z a-z 0-9 . _ -` (the set every
  * platform plugin accepts). Keys are AES-256-GCM CryptoKeys usable for `encrypt`/`decrypt` and
  * never extractable once returned.
@@ -85,4 +103,11 @@ export interface Keystore {
   deleteKey(name: string): Promise<void>;
   /** Destroys every entry this keystore holds (used by wipe, keys first). */
   clear(): Promise<void>;
+  /**
+   * Optional, for keystores whose secrets would otherwise sit in a file as they are (the Node
+   * file keystore): the vault calls it on unlock, lock and passcode changes, so that with a
+   * passcode the secrets (secure items, the refresh token, a device key) are sealed under it.
+   * Keystores backed by the OS or by non-extractable keys leave it out.
+   */
+  sealSecrets?(sealing: SecretSealing): Promise<void>;
 }

@@ -1,23 +1,45 @@
 /**
  * Node keystore: one JSON file, mode 0600 in a 0700 folder, for Electron apps and command-line
  * tools. Written atomically (temporary file, fsync, rename, fsync of the folder), so a crash leaves
- * either the old or the new file. It protects against other OS users, not against the same user
- * or anyone who can read the disk: there is no OS keychain behind it (docs/platforms.md).
+ * either the old or the new file. The file protects against other OS users, not against the same
+ * user or anyone who can read the disk: there is no OS keychain behind it (docs/platforms.md).
+ * So when the vault has a passcode, the secrets (secure items, the refresh token, the device key)
+ * are sealed under a key the vault derives from its passcode-protected root key
+ * (`sealSecrets`): a copy of the file alone does not give them. The vault's own keystore keys
+ * cannot be sealed that way (they open the root key) and stay protected by the file alone.
  * One process at a time.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { DecryptionError, open, SealingKey, seal } from '@bulwark/core/crypto';
 import { KeystoreError } from '../errors.js';
-import type { Keystore, KeystoreProtection, KeystoreWriteOptions } from '../keystore/keystore.js';
+import type {
+  Keystore,
+  KeystoreProtection,
+  KeystoreWriteOptions,
+  SecretSealing,
+} from '../keystore/keystore.js';
 import { checkEntryName, importAesKey, refuseBiometrics } from '../keystore/lib/names.js';
-import { fromBase64, toBase64, zero } from '../lib/bytes.js';
+import { copyBytes, fromBase64, toBase64, zero } from '../lib/bytes.js';
+import { VaultLockedError } from '../vault/errors.js';
 import { writeFileAtomic } from './lib/atomic-file.js';
 
 // Maps, not objects: an entry named `__proto__` must stay an entry, never a prototype.
 interface FileContents {
   keys: Map<string, string>;
   secrets: Map<string, string>;
+  /** Secrets are sealed: none may be written in clear, even while the key is not known. */
+  sealed: boolean;
+}
+
+/** Prefix of a sealed secret's text (base64 never contains `:`). */
+const SEALED = 'sealed:';
+const SECRETS_KEY_ID = 'keystore-secrets';
+
+/** Binds a sealed secret to its entry name, so that two entries cannot be swapped. */
+function secretContext(name: string) {
+  return { purpose: 'bulwark.keystore.secret', name };
 }
 
 /**
@@ -53,6 +75,8 @@ export class FileKeystore implements Keystore {
   });
   readonly #path: string;
   #queue: Promise<unknown> = Promise.resolve();
+  /** The vault's secrets key, while a passcode-protected vault is unlocked. */
+  #sealing: SealingKey | undefined;
 
   private constructor(path: string) {
     this.#path = path;
@@ -83,14 +107,25 @@ export class FileKeystore implements Keystore {
     checkEntryName(name);
     return this.#serial(async () => {
       const text = (await this.#read()).secrets.get(name);
-      return text === undefined ? undefined : decode(text);
+      if (text === undefined) return undefined;
+      if (!text.startsWith(SEALED)) return decode(text);
+      const key = this.#sealing;
+      if (key === undefined) throw new VaultLockedError();
+      return open(new Map([[key.id, key]]), decode(text.slice(SEALED.length)), secretContext(name));
     });
   }
 
   async setSecret(name: string, value: Uint8Array, options: KeystoreWriteOptions = {}): Promise<void> {
     checkEntryName(name);
     refuseBiometrics(options);
-    return this.#serial(() => this.#update((c) => c.secrets.set(name, toBase64(value))));
+    return this.#serial(async () => {
+      const contents = await this.#read();
+      const key = this.#sealing;
+      // Sealed secrets and no key: refuse rather than write this one in clear.
+      if (key === undefined && contents.sealed) throw new VaultLockedError();
+      contents.secrets.set(name, key === undefined ? toBase64(value) : await sealSecret(key, name, value));
+      await this.#write(contents);
+    });
   }
 
   async deleteSecret(name: string): Promise<void> {
@@ -132,7 +167,67 @@ export class FileKeystore implements Keystore {
     return this.#serial(() => this.#update((c) => c.keys.delete(name)));
   }
 
+  /**
+   * Seals the secrets under the vault's key while a passcode protects the vault (the `Vault`
+   * calls this; see `SecretSealing`). Sealing what is still in clear, or opening everything when
+   * the passcode is removed, is one atomic write. An entry the key does not open belongs to an
+   * install that was wiped (its root key is gone), and a damaged one can never be read: both are
+   * dropped rather than let one bad entry block every unlock.
+   *
+   * @example
+   * ```ts
+   * await keystore.sealSecrets({ state: 'locked' });
+   * ```
+   */
+  async sealSecrets(sealing: SecretSealing): Promise<void> {
+    if (sealing.state === 'locked') {
+      this.#sealing = undefined;
+      return;
+    }
+    const key = new SealingKey(SECRETS_KEY_ID, sealing.key);
+    const on = sealing.state === 'unlocked';
+    // Known at once, so that a secret written while the entries are being sealed is sealed too.
+    if (on) this.#sealing = key;
+    try {
+      await this.#serial(async () => {
+        const contents = await this.#read();
+        let changed = contents.sealed !== on;
+        for (const [name, text] of [...contents.secrets]) {
+          const value = await this.#openEntry(key, name, text);
+          if (value === undefined) {
+            contents.secrets.delete(name);
+            changed = true;
+            continue;
+          }
+          const sealed = text.startsWith(SEALED);
+          if (on && !sealed) contents.secrets.set(name, await sealSecret(key, name, value));
+          if (!on && sealed) contents.secrets.set(name, toBase64(value));
+          changed ||= on !== sealed;
+          zero(value);
+        }
+        contents.sealed = on;
+        if (changed) await this.#write(contents);
+      });
+    } catch (err) {
+      if (on) this.#sealing = undefined;
+      throw err;
+    }
+    if (!on) this.#sealing = undefined;
+  }
+
+  /** The value of an entry in clear, or `undefined` when it can never be read. */
+  async #openEntry(key: SealingKey, name: string, text: string): Promise<Uint8Array | undefined> {
+    try {
+      if (!text.startsWith(SEALED)) return decode(text);
+      return await open(new Map([[key.id, key]]), decode(text.slice(SEALED.length)), secretContext(name));
+    } catch (err) {
+      if (err instanceof DecryptionError || err instanceof KeystoreError) return undefined;
+      throw err;
+    }
+  }
+
   async clear(): Promise<void> {
+    this.#sealing = undefined;
     return this.#serial(async () => {
       // Overwrite with an empty keystore first (atomic), then remove the file: the keys are gone
       // from the live file even if the removal fails.
@@ -167,12 +262,21 @@ export class FileKeystore implements Keystore {
       parsed === null ||
       (parsed as { version?: unknown }).version !== 1 ||
       !isStringRecord((parsed as { keys?: unknown }).keys) ||
-      !isStringRecord((parsed as { secrets?: unknown }).secrets)
+      !isStringRecord((parsed as { secrets?: unknown }).secrets) ||
+      !isOptionalTrue((parsed as { secretsSealed?: unknown }).secretsSealed)
     ) {
       throw new KeystoreError('keystore file is not in the expected format');
     }
-    const { keys, secrets } = parsed as { keys: Record<string, string>; secrets: Record<string, string> };
-    return { keys: new Map(Object.entries(keys)), secrets: new Map(Object.entries(secrets)) };
+    const { keys, secrets, secretsSealed } = parsed as {
+      keys: Record<string, string>;
+      secrets: Record<string, string>;
+      secretsSealed?: true;
+    };
+    return {
+      keys: new Map(Object.entries(keys)),
+      secrets: new Map(Object.entries(secrets)),
+      sealed: secretsSealed === true,
+    };
   }
 
   async #update(change: (contents: FileContents) => unknown): Promise<void> {
@@ -186,6 +290,7 @@ export class FileKeystore implements Keystore {
       version: 1,
       keys: Object.fromEntries(contents.keys),
       secrets: Object.fromEntries(contents.secrets),
+      ...(contents.sealed ? { secretsSealed: true } : {}),
     });
     try {
       await writeFileAtomic(this.#path, new TextEncoder().encode(text));
@@ -202,13 +307,26 @@ export class FileKeystore implements Keystore {
 }
 
 function empty(): FileContents {
-  return { keys: new Map(), secrets: new Map() };
+  return { keys: new Map(), secrets: new Map(), sealed: false };
+}
+
+async function sealSecret(key: SealingKey, name: string, value: Uint8Array): Promise<string> {
+  const plain = copyBytes(value);
+  try {
+    return SEALED + toBase64(await seal(key, plain, secretContext(name)));
+  } finally {
+    zero(plain);
+  }
 }
 
 function decode(text: string): Uint8Array<ArrayBuffer> {
   const bytes = fromBase64(text);
   if (bytes === undefined) throw new KeystoreError('keystore entry is not in the expected format');
   return bytes;
+}
+
+function isOptionalTrue(value: unknown): boolean {
+  return value === undefined || value === true;
 }
 
 function isStringRecord(value: unknown): value is Record<string, string> {

@@ -108,6 +108,7 @@ export class Transport {
   #access: { token: string; expiresAt: number } | undefined;
   #refreshing: Promise<void> | undefined;
   #settings: DeviceSettings | undefined;
+  readonly #revokedListeners = new Set<() => unknown>();
 
   constructor(options: TransportOptions) {
     this.#options = options;
@@ -198,6 +199,22 @@ export class Transport {
    */
   async publicRequest<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     return (await this.#send(method, path, body, undefined)) as T;
+  }
+
+  /**
+   * Calls `listener` (and waits for it) whenever the server says this device is revoked, after
+   * `onDeviceRevoked`. A `Wiper` made with this transport subscribes itself, so a revocation
+   * reaches the wipe even when the app set no `onDeviceRevoked`. Returns a function that
+   * unsubscribes.
+   *
+   * @example
+   * ```ts
+   * const off = transport.onRevoked(() => showRevokedScreen());
+   * ```
+   */
+  onRevoked(listener: () => unknown): () => void {
+    this.#revokedListeners.add(listener);
+    return () => this.#revokedListeners.delete(listener);
   }
 
   /**
@@ -368,6 +385,7 @@ export class Transport {
     if (code === 'device_revoked') {
       this.#access = undefined;
       await this.#options.onDeviceRevoked?.();
+      for (const listener of [...this.#revokedListeners]) await listener();
     }
     throw new ServerProblemError(
       response.status,

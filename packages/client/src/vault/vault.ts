@@ -31,6 +31,7 @@ import type { Keystore } from '../keystore/keystore.js';
 import { utf8Encode } from '../lib/bytes.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { defaultRandom, type RandomBytes } from '../lib/random.js';
+import { SharedRun } from '../lib/shared-run.js';
 import { type AppStateSource, AutoLock, type AutoLockPolicy } from './auto-lock.js';
 import {
   BiometricUnavailableError,
@@ -49,13 +50,25 @@ import {
   type VaultState,
   type WrappedDataKey,
 } from './lib/state.js';
+import { type VaultWipeCoordinator, type VaultWipeReason, vaultWipeLinks } from './lib/wipe-link.js';
 import type { VaultStorage } from './storage.js';
 
 /** Key id of the root key inside its wrapped-key blobs. */
 const ROOT_KEY_ID = 'vault-root';
 /** HKDF info of the key that wraps data keys, derived from the root key. */
 const DEK_WRAP_INFO = 'bulwark/client/v1/dek-wrap';
+/** HKDF info of the key that seals a software keystore's secrets (`Keystore.sealSecrets`). */
+const SECRETS_INFO = 'bulwark/client/v1/keystore-secrets';
+
+/** The keys derived from the root key, held while the vault is unlocked. */
+interface RootKeys {
+  readonly dekWrapKey: CryptoKey;
+  readonly secretsKey: CryptoKey;
+}
 const BIOMETRIC_KEY = 'vault.bio';
+
+/** Thrown inside the operation queue when the wrong-passcode limit is reached; never escapes. */
+class LimitReached extends Error {}
 
 /**
  * Options of {@link Vault.open}.
@@ -126,10 +139,18 @@ export class Vault {
   readonly #autoLock: AutoLock;
   readonly #unsubscribe: (() => void) | undefined;
   readonly #lockListeners = new Set<() => void>();
-  readonly #wipeListeners = new Set<() => Promise<void> | void>();
+  readonly #wipeListeners = new Set<() => unknown>();
   #state: VaultState | undefined;
-  #keys: (VaultKeys & { dekWrapKey: CryptoKey }) | undefined;
+  #keys: (VaultKeys & RootKeys) | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  /** The last state write, which a wipe lets finish before it writes the tombstone. */
+  #writing: Promise<unknown> = Promise.resolve();
+  /** Set the moment a wipe begins: from then on every operation fails with `vault_wiped`. */
+  #wipeStarted = false;
+  #shredding: Promise<void> | undefined;
+  readonly #ownWipe = new SharedRun<void>();
+  /** The wipe coordinator (`Wiper`) that every wipe of this vault goes through, when there is one. */
+  #coordinator: VaultWipeCoordinator | undefined;
 
   private constructor(options: VaultOptions, state: VaultState | undefined) {
     this.#keystore = options.keystore;
@@ -144,6 +165,14 @@ export class Vault {
     this.#autoLock = new AutoLock(options.autoLock ?? {}, options.clock ?? systemClock, () => this.lock());
     this.#unsubscribe = options.appState?.subscribe((s) => this.#autoLock.appState(s));
     this.#state = state;
+    vaultWipeLinks.set(this, {
+      attach: (coordinator) => {
+        this.#coordinator = coordinator;
+      },
+      begin: () => this.#begin(),
+      shred: () => this.#shred(),
+      listeners: () => [...this.#wipeListeners],
+    });
   }
 
   /**
@@ -163,8 +192,8 @@ export class Vault {
 
   /** Where the vault is. */
   get status(): VaultStatus {
+    if (this.#wipeStarted || this.#state?.kind === 'wiped') return 'wiped';
     if (this.#state === undefined) return 'uninitialized';
-    if (this.#state.kind === 'wiped') return 'wiped';
     return this.#keys === undefined ? 'locked' : 'unlocked';
   }
 
@@ -217,7 +246,17 @@ export class Vault {
    */
   initialize(options: { readonly passcode?: string } = {}): Promise<void> {
     return this.#serial(async () => {
+      if (this.#wipeStarted && this.#state?.kind === 'live') throw new VaultWipedError();
       if (this.#state?.kind === 'live') throw new VaultExistsError();
+      // A new install on a wiped one: the wipe is over, operations are allowed again, and the
+      // next wipe is a new one.
+      const renewed = this.#wipeStarted || this.#state?.kind === 'wiped';
+      this.#wipeStarted = false;
+      this.#shredding = undefined;
+      if (renewed) {
+        this.#ownWipe.reset();
+        this.#coordinator?.renewed();
+      }
       const installId = `i-${hex(this.#random(12))}`;
       const kek = 'vault.kek.1';
       const kekKey = await this.#keystore.createKey(kek);
@@ -233,7 +272,8 @@ export class Vault {
           });
           root = await sealRoot(kek, kekKey, inner, installId);
         }
-        const dekWrapKey = await deriveDekWrapKey(await importDataKey(rootRaw));
+        const rootKeys = await deriveRootKeys(await importDataKey(rootRaw));
+        const { dekWrapKey } = rootKeys;
         const dekId = `dek-${hex(this.#random(8))}`;
         const wrapped = await wrapDataKey(dekRaw, dekId, {
           kind: 'keystore',
@@ -250,7 +290,7 @@ export class Vault {
           failedAttempts: 0,
         };
         await this.#write(state);
-        await this.#becomeUnlocked(state, dekWrapKey);
+        await this.#becomeUnlocked(state, rootKeys);
       } finally {
         rootRaw.fill(0);
         dekRaw.fill(0);
@@ -283,7 +323,7 @@ export class Vault {
           if (err instanceof DecryptionError) throw new VaultKeyMissingError();
           throw err;
         }
-        await this.#becomeUnlocked(state, await deriveDekWrapKey(rootKey));
+        await this.#becomeUnlocked(state, await deriveRootKeys(rootKey));
         return;
       }
       if (passcode === undefined) throw new PasscodeRequiredError();
@@ -291,7 +331,7 @@ export class Vault {
       const rootKey = await this.#attempt(state, () =>
         unwrapDataKey(inner, { passcode }, { floors: this.#floors }).then((r) => r.dataKey),
       );
-      await this.#becomeUnlocked(this.#live(), await deriveDekWrapKey(rootKey));
+      await this.#becomeUnlocked(this.#live(), await deriveRootKeys(rootKey));
     });
   }
 
@@ -327,7 +367,7 @@ export class Vault {
         throw new BiometricUnavailableError({ cause });
       }
       if (state.failedAttempts !== 0) await this.#write({ ...state, failedAttempts: 0 });
-      await this.#becomeUnlocked(this.#live(), await deriveDekWrapKey(rootKey));
+      await this.#becomeUnlocked(this.#live(), await deriveRootKeys(rootKey));
     });
   }
 
@@ -340,6 +380,8 @@ export class Vault {
    * ```
    */
   lock(): void {
+    // The keystore forgets the secrets key at once (synchronously, in the Node file keystore).
+    this.#keystore.sealSecrets?.({ state: 'locked' }).catch(() => undefined);
     if (this.#keys === undefined) return;
     this.#keys = undefined;
     this.#autoLock.disarm();
@@ -367,7 +409,7 @@ export class Vault {
    * ```
    */
   keys(): VaultKeys {
-    if (this.#state?.kind === 'wiped') throw new VaultWipedError();
+    if (this.#wipeStarted || this.#state?.kind === 'wiped') throw new VaultWipedError();
     const keys = this.#keys;
     if (keys === undefined) throw new VaultLockedError();
     return {
@@ -393,13 +435,15 @@ export class Vault {
 
   /**
    * Registers data to destroy on wipe (after the keys). Returns a function that unsubscribes.
+   * A listener may call `wipe()` (of the vault or of the `Wiper`) again: it gets the wipe under
+   * way, and the wipe does not wait for that listener, so neither waits for the other.
    *
    * @example
    * ```ts
    * vault.onWipe(() => store.destroy());
    * ```
    */
-  onWipe(listener: () => Promise<void> | void): () => void {
+  onWipe(listener: () => unknown): () => void {
     this.#wipeListeners.add(listener);
     return () => this.#wipeListeners.delete(listener);
   }
@@ -449,6 +493,12 @@ export class Vault {
         protection: 'passcode',
         root: await sealRoot(state.kek, kekKey, inner, state.installId),
       });
+      // The secrets kept in clear until now are sealed under the passcode from here on (a crash
+      // before this is made good by the next unlock).
+      if (this.#keystore.sealSecrets !== undefined) {
+        await this.#sealSecrets('passcode', await secretsKeyOf(state.root, kekKey));
+        if (this.#keys === undefined) await this.#keystore.sealSecrets({ state: 'locked' });
+      }
     });
   }
 
@@ -479,6 +529,9 @@ export class Vault {
       const { biometric, ...rest } = this.#live();
       await this.#write({ ...rest, protection: 'keystore', root });
       if (biometric !== undefined) await this.#keystore.deleteKey(biometric.key).catch(() => undefined);
+      if (this.#keystore.sealSecrets !== undefined) {
+        await this.#sealSecrets('keystore', await secretsKeyOf(root, kekKey));
+      }
     });
   }
 
@@ -590,7 +643,7 @@ export class Vault {
         });
         const next: LiveState = { ...state, dataKeys: [{ id, wrapped }, ...state.dataKeys] };
         await this.#write(next);
-        await this.#becomeUnlocked(next, keys.dekWrapKey);
+        await this.#becomeUnlocked(next, keys);
         return id;
       } finally {
         raw.fill(0);
@@ -615,7 +668,7 @@ export class Vault {
       if (!state.dataKeys.some((k) => k.id === id)) return;
       const next: LiveState = { ...state, dataKeys: state.dataKeys.filter((k) => k.id !== id) };
       await this.#write(next);
-      await this.#becomeUnlocked(next, keys.dekWrapKey);
+      await this.#becomeUnlocked(next, keys);
     });
   }
 
@@ -626,7 +679,10 @@ export class Vault {
 
   /**
    * Crypto-shreds the vault: destroys the keystore keys first, then the wrapped keys (a tombstone
-   * replaces the state), then runs the `onWipe` listeners that delete the data.
+   * replaces the state), then runs the `onWipe` listeners that delete the data. When a `Wiper`
+   * was made for this vault, the wipe is the Wiper's (reason `manual`): every key, secure item,
+   * session and data set it knows goes too. It does not queue behind other operations (they fail
+   * with `vault_wiped` from the moment it begins), and calls made while it runs share it.
    *
    * @example
    * ```ts
@@ -634,7 +690,7 @@ export class Vault {
    * ```
    */
   wipe(): Promise<void> {
-    return this.#serial(() => this.#wipe());
+    return this.#requestWipe('manual');
   }
 
   /**
@@ -650,22 +706,63 @@ export class Vault {
     this.#unsubscribe?.();
   }
 
-  async #wipe(): Promise<void> {
+  /** The one way in to a wipe: the coordinator's when there is one, else the vault's own. */
+  #requestWipe(reason: VaultWipeReason): Promise<void> {
+    const coordinator = this.#coordinator;
+    if (coordinator !== undefined) return coordinator.wipe(reason).then(() => undefined);
+    return this.#ownWipe.run(async (callback) => {
+      await this.#shred();
+      for (const listener of [...this.#wipeListeners]) await callback(listener);
+    });
+  }
+
+  #begin(): void {
+    this.#wipeStarted = true;
     this.lock();
+  }
+
+  /** Keystore keys, then wrapped keys; once per wipe, outside the operation queue. */
+  #shred(): Promise<void> {
+    this.#begin();
+    this.#shredding ??= this.#destroyKeys().catch((err: unknown) => {
+      this.#shredding = undefined;
+      throw err;
+    });
+    return this.#shredding;
+  }
+
+  async #destroyKeys(): Promise<void> {
+    // A state write already under way lands first, so the tombstone is the last word.
+    await this.#writing;
     const state = this.#state;
+    if (state?.kind === 'wiped') return;
     if (state?.kind === 'live') {
       const names = new Set([state.kek, state.retiredKek, state.biometric?.key, BIOMETRIC_KEY]);
       for (const name of names) if (name !== undefined) await this.#keystore.deleteKey(name);
     }
     await this.#write({ kind: 'wiped' });
-    for (const listener of this.#wipeListeners) await listener();
+  }
+
+  /**
+   * Runs a wipe that an operation asked for: after the operation has left the queue, so the wipe
+   * (and app code it calls, which may use the vault) never waits for it.
+   */
+  async #wipeAtLimit(): Promise<never> {
+    try {
+      await this.#requestWipe('failed_unlocks');
+    } catch (err) {
+      // Not even the tombstone was written: the next attempt, still over the limit, tries again.
+      if (this.#state?.kind !== 'wiped') this.#wipeStarted = false;
+      throw err;
+    }
+    throw new VaultWipedError();
   }
 
   /** Counts an attempt, persists the count, then runs `attempt`; wipes at the limit. */
   async #attempt<T>(state: LiveState, attempt: () => Promise<T>): Promise<T> {
     if (state.failedAttempts >= this.#maxFailedAttempts) {
-      await this.#wipe();
-      throw new VaultWipedError();
+      this.#begin();
+      throw new LimitReached();
     }
     const counted: LiveState = { ...state, failedAttempts: state.failedAttempts + 1 };
     await this.#write(counted);
@@ -675,8 +772,8 @@ export class Vault {
     } catch (err) {
       if (!(err instanceof DecryptionError)) throw err;
       if (counted.failedAttempts >= this.#maxFailedAttempts) {
-        await this.#wipe();
-        throw new VaultWipedError();
+        this.#begin();
+        throw new LimitReached();
       }
       throw new WrongPasscodeError(this.#maxFailedAttempts - counted.failedAttempts);
     }
@@ -704,7 +801,8 @@ export class Vault {
     return key;
   }
 
-  async #becomeUnlocked(state: LiveState, dekWrapKey: CryptoKey): Promise<void> {
+  async #becomeUnlocked(state: LiveState, rootKeys: RootKeys): Promise<void> {
+    const { dekWrapKey, secretsKey } = rootKeys;
     const sealingKeys: SealingKey[] = [];
     const blindIndexKeys = new Map<string, CryptoKey>();
     for (const entry of state.dataKeys) {
@@ -715,17 +813,31 @@ export class Vault {
     const [primary, ...others] = sealingKeys;
     if (primary === undefined) throw new VaultKeyMissingError();
     const wasLocked = this.#keys === undefined;
+    // Before the vault counts as unlocked: a keystore that cannot seal (or open) its secrets
+    // fails the unlock rather than leave them in clear.
+    if (wasLocked) await this.#sealSecrets(state.protection, secretsKey);
     this.#keys = {
       keyring: new Keyring(primary, others),
       blindIndexKeys,
       primaryKeyId: primary.id,
       installId: state.installId,
       dekWrapKey,
+      secretsKey,
     };
     if (wasLocked) this.#autoLock.arm();
   }
 
-  #unlockedKeys(): VaultKeys & { dekWrapKey: CryptoKey } {
+  /**
+   * Tells a software keystore how to keep its secrets: sealed under the root key while a
+   * passcode protects the vault, as they are without one (docs/platforms.md, Node).
+   */
+  async #sealSecrets(protection: LiveState['protection'], secretsKey: CryptoKey): Promise<void> {
+    await this.#keystore.sealSecrets?.(
+      protection === 'passcode' ? { state: 'unlocked', key: secretsKey } : { state: 'off', key: secretsKey },
+    );
+  }
+
+  #unlockedKeys(): VaultKeys & RootKeys {
     if (this.#keys === undefined) throw new VaultLockedError();
     return this.#keys;
   }
@@ -740,13 +852,18 @@ export class Vault {
 
   #live(): LiveState {
     const state = this.#state;
+    if (this.#wipeStarted) throw new VaultWipedError();
     if (state === undefined) throw new VaultNotInitializedError();
     if (state.kind === 'wiped') throw new VaultWipedError();
     return state;
   }
 
   async #write(state: VaultState): Promise<void> {
-    await this.#storage.write(encodeState(state));
+    // Once a wipe has begun, only its tombstone may be written: never a live state after it.
+    if (this.#wipeStarted && state.kind !== 'wiped') throw new VaultWipedError();
+    const writing = this.#storage.write(encodeState(state));
+    this.#writing = writing.catch(() => undefined);
+    await writing;
     this.#state = state;
   }
 
@@ -760,7 +877,10 @@ export class Vault {
   #serial<T>(operation: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(operation, operation);
     this.#queue = run.catch(() => undefined);
-    return run;
+    return run.catch((err: unknown) => {
+      if (err instanceof LimitReached) return this.#wipeAtLimit();
+      throw err;
+    });
   }
 }
 
@@ -777,14 +897,31 @@ async function sealRoot(
   return seal(new SealingKey(kek, kekKey), inner, rootContext(installId));
 }
 
-async function deriveDekWrapKey(rootKey: CryptoKey): Promise<CryptoKey> {
-  return globalThis.crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8Encode(DEK_WRAP_INFO) },
-    rootKey,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt', 'unwrapKey'],
-  );
+/** The secrets key of a root key wrapped by the keystore key alone. */
+async function secretsKeyOf(root: Uint8Array<ArrayBuffer>, kekKey: CryptoKey): Promise<CryptoKey> {
+  let rootKey: CryptoKey;
+  try {
+    rootKey = (await unwrapDataKey(root, { keystoreKey: kekKey })).dataKey;
+  } catch (err) {
+    if (err instanceof DecryptionError) throw new VaultKeyMissingError();
+    throw err;
+  }
+  return (await deriveRootKeys(rootKey)).secretsKey;
+}
+
+async function deriveRootKeys(rootKey: CryptoKey): Promise<RootKeys> {
+  const derive = (info: string, usages: KeyUsage[]) =>
+    globalThis.crypto.subtle.deriveKey(
+      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8Encode(info) },
+      rootKey,
+      { name: 'AES-GCM', length: 256 },
+      false,
+      usages,
+    );
+  return {
+    dekWrapKey: await derive(DEK_WRAP_INFO, ['encrypt', 'decrypt', 'unwrapKey']),
+    secretsKey: await derive(SECRETS_INFO, ['encrypt', 'decrypt']),
+  };
 }
 
 async function unwrapDek(

@@ -6,9 +6,12 @@
  * observations, and a step backwards counts as zero, so setting the device clock back does not
  * give the time already spent back (docs/client.md, "Offline grace period").
  */
+
+import { InvalidArgumentError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import type { SecureItems } from '../secure-items/secure-items.js';
+import type { WipeReason } from './wiper.js';
 
 const ITEM = 'bulwark-grace';
 
@@ -17,12 +20,15 @@ const ITEM = 'bulwark-grace';
  *
  * @example
  * ```ts
- * const options: OfflineGraceOptions = { items, onExpired: () => wiper.wipe('offline_grace_expired') };
+ * const options: OfflineGraceOptions = { items, wiper };
  * ```
  */
 export interface OfflineGraceOptions {
   readonly items: SecureItems;
-  readonly onExpired: () => Promise<unknown>;
+  /** The app's wipe coordinator: an expired period wipes through it (`offline_grace_expired`). */
+  readonly wiper?: { wipe(reason: WipeReason): Promise<unknown> };
+  /** Called when the period has expired (after the `wiper`'s wipe, when there is one). */
+  readonly onExpired?: () => Promise<unknown>;
   readonly clock?: Clock;
 }
 
@@ -39,7 +45,7 @@ interface State {
  *
  * @example
  * ```ts
- * const grace = new OfflineGrace({ items, onExpired: () => wiper.wipe('offline_grace_expired') });
+ * const grace = new OfflineGrace({ items, wiper });
  * transportOptions.onCheckIn = (at) => void grace.checkIn(at);
  * transportOptions.onPolicy = (s) => void grace.setGracePeriod(s.offlineGraceSeconds);
  * if (await grace.enforce()) showWipedScreen();
@@ -50,6 +56,9 @@ export class OfflineGrace {
   readonly #clock: Clock;
 
   constructor(options: OfflineGraceOptions) {
+    if (options.wiper === undefined && options.onExpired === undefined) {
+      throw new InvalidArgumentError('OfflineGrace needs a wiper or onExpired');
+    }
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
   }
@@ -95,7 +104,8 @@ export class OfflineGrace {
     const state = await this.#observe(loaded);
     await this.#save(state);
     if (state.graceSeconds <= 0 || state.elapsed <= state.graceSeconds * 1000) return false;
-    await this.#options.onExpired();
+    await this.#options.wiper?.wipe('offline_grace_expired');
+    await this.#options.onExpired?.();
     return true;
   }
 
