@@ -359,7 +359,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post(
     '/auth/logout',
     {
-      preHandler: requireAuth(ctx, { allowPasswordChangeRequired: true }),
+      onRequest: requireAuth(ctx, { allowPasswordChangeRequired: true }),
       schema: {
         tags: ['identity'],
         summary: 'End the current session (its refresh token and access tokens stop working).',
@@ -377,7 +377,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post<{ Body: PasswordBody }>(
     '/auth/password',
     {
-      preHandler: requireAuth(ctx, { allowPasswordChangeRequired: true }),
+      onRequest: requireAuth(ctx, { allowPasswordChangeRequired: true }),
       schema: {
         tags: ['identity'],
         summary: "Change the caller's password; ends every other session of the account.",
