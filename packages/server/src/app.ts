@@ -12,6 +12,7 @@ import type { AuthOptions } from './config.js';
 import { createServerContext, type ServerContext } from './context.js';
 import type { CacheDatabase, Database } from './db/schema.js';
 import { installProblemHandlers } from './http/problem.js';
+import { fastifyTrustProxy, type TrustProxy } from './http/trust-proxy.js';
 import { useStrictValidation } from './http/validator.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
@@ -78,8 +79,11 @@ export interface AppOptions extends BulwarkPluginOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Largest accepted request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
-  /** Trust X-Forwarded-* from a TLS-terminating proxy (see docs/operations.md). */
-  readonly trustProxy?: boolean;
+  /**
+   * The reverse proxies whose `X-Forwarded-*` headers are believed: a hop count or their addresses
+   * and CIDR ranges (docs/operations.md). Off by default: the client address is the socket's.
+   */
+  readonly trustProxy?: TrustProxy | false;
   /** Node HTTPS options; when set the app serves TLS itself. */
   readonly https?: { readonly key: string | Buffer; readonly cert: string | Buffer };
 }
@@ -112,7 +116,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           ? { ...logger, redact: REDACTED_LOG_PATHS }
           : { redact: REDACTED_LOG_PATHS },
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(options.trustProxy),
     // Reject `__proto__` and `constructor.prototype` keys in JSON bodies outright.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

@@ -78,6 +78,7 @@ export {
   type ProblemIssue,
   problem,
 } from './http/problem.js';
+export { parseTrustProxy, type TrustProxy, TrustProxyError } from './http/trust-proxy.js';
 export { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
 export { checkPasswordRules } from './identity/passwords/rules.js';
 export { createUser, type NewUser } from './identity/users.js';
