@@ -58,6 +58,14 @@ export async function bulwarkPlugin(app: FastifyInstance, options: BulwarkPlugin
       ...(options.data === undefined ? {} : { data: options.data }),
     }));
   installProblemHandlers(app, { notFound: false });
+  // JSON only, on every Bulwark route and whatever the host server accepts elsewhere: any other
+  // media type (text/plain included, which Fastify parses by default) is 415 unsupported_media_type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
   useStrictValidation(app);
   app.decorateRequest('bulwarkAuth', null);
   healthRoutes(app, ctx);

@@ -9,7 +9,7 @@
 import type { PushResult, PushMutation as WirePushMutation } from '@bulwark/core/protocol';
 import type { CollectionModel, DataModel } from '../config/model.js';
 import type { ServerContext } from '../context.js';
-import { isRecordId } from '../data/ids.js';
+import { isNewRecordId, isRecordId } from '../data/ids.js';
 import type { StoredRecord } from '../data/store.js';
 import {
   createRecord,
@@ -86,6 +86,9 @@ export function parsePushBody(
     const base = x.baseVersion;
     if (base !== null && !(typeof base === 'number' && Number.isSafeInteger(base) && base >= 1)) {
       fail(`${at}/baseVersion`, 'must be null or a positive integer');
+    }
+    if (x.op === 'upsert' && base === null && isRecordId(x.id) && !isNewRecordId(x.id)) {
+      fail(`${at}/id`, 'a new record id must be a random UUID (version 4)');
     }
     if (x.op === 'upsert' && !Object.hasOwn(x, 'record')) fail(`${at}/record`, 'an upsert needs the record');
     if (x.op === 'delete' && Object.hasOwn(x, 'record')) fail(`${at}/record`, 'a delete carries no record');
