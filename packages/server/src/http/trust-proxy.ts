@@ -84,9 +84,10 @@ export function parseTrustProxy(text: string): TrustProxy {
 }
 
 /**
- * The Fastify `trustProxy` option for `value`, checked. A hop count becomes a function trusting that
- * many hops, as Express and proxy-addr count them: Fastify refuses bare numbers, since with hops
- * alone a client that reaches the server directly can write the address (docs/operations.md).
+ * The Fastify `trustProxy` option for `value`, checked. A hop count becomes a function trusting
+ * that many hops from the socket, as Express's `trust proxy` counts them (Fastify no longer takes a
+ * bare number: with hops alone, a client that reaches the server directly can write the address,
+ * which docs/operations.md says). Addresses go to Fastify as they are, compiled by proxy-addr.
  *
  * @example
  * ```ts
