@@ -85,6 +85,46 @@ describe('bulwark serve', () => {
     expect(res.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('takes the proxies to trust as a hop count or addresses, and refuses to trust any proxy', async () => {
+    const help = spawnSync(process.execPath, [bin, 'serve', '--help'], { encoding: 'utf8' });
+    expect(help.stdout).toMatch(/--trust-proxy <n\|ips>/);
+    for (const bad of ['true', '0', 'proxy.internal', '10.0.0.0/40']) {
+      const res = spawnSync(
+        process.execPath,
+        [bin, 'serve', '--trust-proxy', bad, '--data-dir', join(dir, 'tp')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect({ bad, status: res.status }).toEqual({ bad, status: 2 });
+      expect(res.stderr).toMatch(/--trust-proxy: /);
+      expect(res.stderr).not.toMatch(/\n\s+at /);
+    }
+    // Behind a proxy named by address, plain HTTP off loopback is allowed (the proxy does TLS).
+    const child = spawn(process.execPath, [
+      bin,
+      'serve',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '0',
+      '--trust-proxy',
+      '127.0.0.1,10.0.0.0/8',
+      '--data-dir',
+      join(dir, 'proxied'),
+      '--log-level',
+      'silent',
+    ]);
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const [, port] = (await waitForLine(child, /listening on http:\/\/0\.0\.0\.0:(\d+)/)) as [string, string];
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`, {
+      headers: { 'x-forwarded-for': '203.0.113.77, 198.51.100.1' },
+    });
+    expect(health.status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
   it('rejects a bad port as a usage error', () => {
     const res = spawnSync(process.execPath, [bin, 'serve', '--port', 'eighty'], { encoding: 'utf8' });
     expect(res.status).toBe(2);

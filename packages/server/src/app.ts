@@ -12,6 +12,7 @@ import type { AuthOptions } from './config.js';
 import { createServerContext, type ServerContext } from './context.js';
 import type { CacheDatabase, Database } from './db/schema.js';
 import { installProblemHandlers } from './http/problem.js';
+import { fastifyTrustProxy, type TrustProxy } from './http/trust-proxy.js';
 import { useStrictValidation } from './http/validator.js';
 import { registerWebApps, type WebApps } from './http/web-apps.js';
 import { adminRoutes } from './routes/admin.js';
@@ -58,6 +59,14 @@ export async function bulwarkPlugin(app: FastifyInstance, options: BulwarkPlugin
       ...(options.data === undefined ? {} : { data: options.data }),
     }));
   installProblemHandlers(app, { notFound: false });
+  // JSON only, on every Bulwark route and whatever the host server accepts elsewhere: any other
+  // media type (text/plain included, which Fastify parses by default) is 415 unsupported_media_type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
   useStrictValidation(app);
   app.decorateRequest('bulwarkAuth', null);
   healthRoutes(app, ctx);
@@ -79,8 +88,11 @@ export interface AppOptions extends BulwarkPluginOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Largest accepted request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
-  /** Trust X-Forwarded-* from a TLS-terminating proxy (see docs/operations.md). */
-  readonly trustProxy?: boolean;
+  /**
+   * The reverse proxies whose `X-Forwarded-*` headers are believed: a hop count or their addresses
+   * and CIDR ranges (docs/operations.md). Off by default: the client address is the socket's.
+   */
+  readonly trustProxy?: TrustProxy | false;
   /** Node HTTPS options; when set the app serves TLS itself. */
   readonly https?: { readonly key: string | Buffer; readonly cert: string | Buffer };
   /** Built browser apps to serve from this origin, e.g. `{ console: { dir } }` at `/console/`. */
@@ -115,7 +127,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           ? { ...logger, redact: REDACTED_LOG_PATHS }
           : { redact: REDACTED_LOG_PATHS },
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(options.trustProxy),
     // Reject `__proto__` and `constructor.prototype` keys in JSON bodies outright.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

@@ -78,6 +78,7 @@ export {
   type ProblemIssue,
   problem,
 } from './http/problem.js';
+export { parseTrustProxy, type TrustProxy, TrustProxyError } from './http/trust-proxy.js';
 export { contentSecurityPolicy, registerWebApps, type WebApp, type WebApps } from './http/web-apps.js';
 export { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
 export { checkPasswordRules } from './identity/passwords/rules.js';

@@ -13,6 +13,7 @@ import { loadConfig } from './config/load.js';
 import type { AuthOptions } from './config.js';
 import { createServerContext } from './context.js';
 import { openDatabase } from './db/database.js';
+import { fastifyTrustProxy, type TrustProxy } from './http/trust-proxy.js';
 import type { WebApps } from './http/web-apps.js';
 import { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
 
@@ -32,7 +33,8 @@ export interface ServeOptions {
   readonly data?: BulwarkConfig;
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;
-  readonly trustProxy?: boolean;
+  /** Behind TLS-terminating proxies: a hop count or their addresses (docs/operations.md). */
+  readonly trustProxy?: TrustProxy | false;
   readonly logger?: FastifyServerOptions['logger'];
   /** Built browser apps to serve (the console at `/console/`, the demo at `/demo/`). */
   readonly webApps?: WebApps;
@@ -81,7 +83,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const hasKey = options.tlsKeyFile !== undefined;
   if (hasCert !== hasKey) throw new ServeConfigError('--tls-cert and --tls-key must be given together.');
   const tls = hasCert && hasKey;
-  if (!tls && !options.trustProxy && !isLoopbackHost(options.host)) {
+  const behindProxy = options.trustProxy !== undefined && options.trustProxy !== false;
+  if (behindProxy) {
+    try {
+      fastifyTrustProxy(options.trustProxy);
+    } catch (err) {
+      throw new ServeConfigError(`--trust-proxy: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (!tls && !behindProxy && !isLoopbackHost(options.host)) {
     throw new ServeConfigError(
       `Refusing to serve plain HTTP on ${options.host}: give --tls-cert and --tls-key, ` +
         'or run behind a TLS-terminating proxy with --trust-proxy, or listen on 127.0.0.1 for development.',

@@ -27,16 +27,16 @@ describeEachDialect('admin', (dialect) => {
     await s.close();
   });
 
-  async function adminRoutes(): Promise<Array<{ method: 'GET' | 'POST'; path: string }>> {
+  async function adminRoutes(): Promise<Array<{ method: 'GET' | 'POST' | 'PUT'; path: string }>> {
     const spec = (await s.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
       paths: Record<string, Record<string, unknown>>;
     };
-    const routes: Array<{ method: 'GET' | 'POST'; path: string }> = [];
+    const routes: Array<{ method: 'GET' | 'POST' | 'PUT'; path: string }> = [];
     for (const [path, ops] of Object.entries(spec.paths)) {
       if (!path.startsWith('/admin')) continue;
       for (const method of Object.keys(ops)) {
         routes.push({
-          method: method.toUpperCase() as 'GET' | 'POST',
+          method: method.toUpperCase() as 'GET' | 'POST' | 'PUT',
           path: path.replace('{userId}', adminSession.userId).replace('{deviceId}', admin.id),
         });
       }
@@ -74,6 +74,41 @@ describeEachDialect('admin', (dialect) => {
         ...(body === undefined ? {} : { payload: body as object }),
       });
       expect(anon.statusCode).toBe(401);
+    }
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('checks the role before the input: a non-admin gets 403 for a malformed body, query or id too', async () => {
+    const routes = await adminRoutes();
+    // admin.ts and teams.ts alike.
+    expect(routes.map((r) => r.method)).toContain('PUT');
+    const before = await snapshot();
+    const long = 'x'.repeat(100);
+    for (const { method, path } of routes) {
+      const route = `${method} ${path}`;
+      const attempts: Array<{ path: string; body?: string }> = [
+        // An id longer than the route schema allows.
+        { path: path.replace(adminSession.userId, long).replace(admin.id, long) },
+        // A query parameter that no admin route has, and one of the wrong type.
+        { path: `${path}?limit=-1&unknown=1` },
+      ];
+      if (method !== 'GET') {
+        attempts.push({ path, body: '{"unknown": true, "role": 42}' }, { path, body: '{"unterminated' });
+      }
+      for (const attempt of attempts) {
+        const res = await user.send(method, attempt.path, {
+          accessToken: userSession.accessToken,
+          ...(attempt.body === undefined
+            ? {}
+            : { body: attempt.body, headers: { 'content-type': 'application/json' } }),
+        });
+        expect({ route, attempt, status: res.statusCode, code: res.json().code }).toEqual({
+          route,
+          attempt,
+          status: 403,
+          code: 'forbidden',
+        });
+      }
     }
     expect(await snapshot()).toBe(before);
   });

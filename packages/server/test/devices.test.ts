@@ -207,6 +207,13 @@ describeEachDialect('devices', (dialect) => {
     const impostor = await TestDevice.create(s);
     const forged = await post(await receipt(impostor.privateKey));
     expect(forged.json().code).toBe('invalid_wipe_receipt');
+    // A receipt for an id that was never enrolled gets the very answer of a forged one: the route
+    // does not tell which device ids exist.
+    const unknown = await post(await receipt(impostor.privateKey, impostor.id));
+    expect({ status: unknown.statusCode, body: unknown.body }).toEqual({
+      status: forged.statusCode,
+      body: forged.body,
+    });
     // Signed before the revocation (a tampered app could sign one before any wipe): proves nothing.
     const preSigned = await receipt(phone.privateKey, phone.id, 5 * 60);
     expect((await post(preSigned)).json().code).toBe('invalid_wipe_receipt');

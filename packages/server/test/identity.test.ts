@@ -31,6 +31,19 @@ describeEachDialect('identity', (dialect) => {
     expect(JSON.stringify(events)).not.toContain(PASSWORD);
   });
 
+  it('authenticates before it reads the body: an anonymous malformed password change gets 401', async () => {
+    for (const payload of ['{"currentPassword": 1}', '{"unterminated']) {
+      const res = await s.app.inject({
+        method: 'POST',
+        url: '/auth/password',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().code).toBe('token_missing');
+    }
+  });
+
   it('answers an unknown user and a wrong password identically, after the same hashing work', async () => {
     await s.user('alice', PASSWORD);
     const device = await TestDevice.create(s);

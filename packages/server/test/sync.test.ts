@@ -278,6 +278,56 @@ describeEachDialect('sync', (dialect) => {
     expect((await sue.call('POST', '/sync/push', del)).json()).toEqual(sueDel);
   });
 
+  it('answers a reused mutation id with its first answer, never with the record the reuse names', async () => {
+    // An auditor may read an online-only note through the data API, never through sync.
+    const auditor = await signIn(s, 'ada', await createMember(s, 'ada', ['north', 'audit']));
+    const note = await auditor.call('POST', '/data/audit_notes', {
+      inspectionId: 'i-1',
+      team: 'north',
+      text: 'online-only remark 7f3a',
+    });
+    expect(note.statusCode).toBe(201);
+    const id = randomUUID();
+    const create = (mutationId: string) => ({
+      mutationId,
+      collection: 'inspections',
+      id,
+      op: 'upsert',
+      baseVersion: null,
+      record: inspection(auditor.userId, 'north'),
+    });
+    await auditor.call('POST', '/sync/push', { mutations: [create('m-0')] });
+    // The id is taken and visible: a conflict, which carries the inspection as it is.
+    const first = await auditor.call('POST', '/sync/push', { mutations: [create('m-X')] });
+    expect(first.json().results[0]).toMatchObject({
+      mutationId: 'm-X',
+      status: 'conflict',
+      serverVersion: 1,
+    });
+    const edited = await auditor.call(
+      'PUT',
+      `/data/inspections/${id}`,
+      inspection(auditor.userId, 'north', { status: 'done' }),
+    );
+    expect(edited.statusCode).toBe(200);
+    const reused = await auditor.call('POST', '/sync/push', {
+      mutations: [
+        {
+          mutationId: 'm-X',
+          collection: 'audit_notes',
+          id: note.json().id,
+          op: 'upsert',
+          baseVersion: 1,
+          record: { inspectionId: 'i-1', team: 'north', text: 'x' },
+        },
+      ],
+    });
+    expect(reused.statusCode).toBe(200);
+    expect(reused.body).not.toContain('7f3a');
+    // Exactly the first answer: not the note, and not the inspection as it is now either.
+    expect(reused.body).toBe(first.body);
+  });
+
   it('refuses malformed push envelopes as a whole, applying nothing', async () => {
     const before = await snapshot(s);
     const good = {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BulwarkError } from '@bulwark/core/errors';
-import type { RunningServer } from '@bulwark/server';
+import type { RunningServer, TrustProxy } from '@bulwark/server';
 import { type Command, InvalidArgumentError } from 'commander';
 
 function parsePort(value: string): number {
@@ -21,7 +21,7 @@ interface ServeFlags {
   databaseUrl?: string;
   tlsCert?: string;
   tlsKey?: string;
-  trustProxy?: boolean;
+  trustProxy?: string;
   config?: string;
   logLevel: string;
   console?: string;
@@ -73,7 +73,11 @@ export function registerServe(program: Command): void {
     )
     .option('--tls-cert <file>', 'PEM certificate chain to serve HTTPS')
     .option('--tls-key <file>', 'PEM private key to serve HTTPS')
-    .option('--trust-proxy', 'behind a TLS-terminating proxy: trust X-Forwarded-* headers')
+    .option(
+      '--trust-proxy <n|ips>',
+      'behind TLS-terminating proxies: how many there are (e.g. 1), or their addresses/CIDR ranges ' +
+        '(e.g. 10.0.0.5,10.1.0.0/16); the client address is the right-most X-Forwarded-For entry they did not write',
+    )
     .option(
       '-c, --config <file>',
       'bulwark.config.ts (or .js): the app schema, rules and hooks; enables the data and sync routes',
@@ -94,7 +98,19 @@ export function registerServe(program: Command): void {
         return;
       }
       // Loaded here, not at the top, so other commands start without loading the server.
-      const { startServer } = await import('@bulwark/server');
+      const { startServer, parseTrustProxy } = await import('@bulwark/server');
+      let trustProxy: TrustProxy | undefined;
+      if (flags.trustProxy !== undefined) {
+        try {
+          trustProxy = parseTrustProxy(flags.trustProxy);
+        } catch (err) {
+          process.stderr.write(
+            `bulwark serve: --trust-proxy: ${err instanceof Error ? err.message : String(err)}\n`,
+          );
+          process.exitCode = 2;
+          return;
+        }
+      }
       let server: RunningServer;
       try {
         server = await startServer({
@@ -105,7 +121,7 @@ export function registerServe(program: Command): void {
           ...(flags.tlsCert === undefined ? {} : { tlsCertFile: flags.tlsCert }),
           ...(flags.tlsKey === undefined ? {} : { tlsKeyFile: flags.tlsKey }),
           ...(flags.config === undefined ? {} : { configFile: resolve(flags.config) }),
-          trustProxy: flags.trustProxy === true,
+          ...(trustProxy === undefined ? {} : { trustProxy }),
           logger: flags.logLevel === 'silent' ? false : { level: flags.logLevel },
           webApps: webApps(flags),
         });

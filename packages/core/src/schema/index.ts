@@ -42,6 +42,7 @@ export type {
 } from './infer.js';
 export { type Issue, ReasonCode } from './issues.js';
 export { type JsonSchema, type JsonSchemaView, toJsonSchema } from './json-schema.js';
+export { isDateTime } from './lib/date-time.js';
 export * from './limits.js';
 export { EVERY_ITEM, type FieldPath, sensitivePaths, serverOnlyPaths } from './paths.js';
 export {

@@ -19,8 +19,27 @@ export function newRecordId(): string {
   return randomUUID();
 }
 
+/** RFC 9562 version 4: the version nibble is 4 and the variant bits are 10. */
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 /**
- * Whether `value` is a record id in canonical form (lower-case UUID).
+ * Whether `value` may be the id of a new record a device proposes: a canonical random (version 4)
+ * UUID. The nil UUID, sequential or time-based versions and hand-picked values are refused, so
+ * ids stay unguessable whoever draws them.
+ *
+ * @example
+ * ```ts
+ * isNewRecordId('00000000-0000-0000-0000-000000000000'); // false
+ * isNewRecordId(crypto.randomUUID()); // true
+ * ```
+ */
+export function isNewRecordId(value: unknown): value is string {
+  return typeof value === 'string' && UUID_V4.test(value);
+}
+
+/**
+ * Whether `value` is a record id in canonical form (lower-case UUID). Looking a record up takes
+ * any version: only new ids must be version 4 ({@link isNewRecordId}).
  *
  * @example
  * ```ts

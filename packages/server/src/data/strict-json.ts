@@ -1,11 +1,12 @@
 /**
- * The JSON body parser of the data and sync routes. It is `JSON.parse` plus three refusals that
- * `JSON.parse` does not make: duplicate keys in one object (`{"a":1,"a":2}`: parsers disagree on
- * which one wins, a classic way to slip a value past a check), `__proto__` keys, and nesting
- * deeper than a limit. It scans the text once, iteratively (no recursion, so deep input cannot
- * exhaust the stack), after `JSON.parse` has accepted it. Hand-written because no maintained
- * library offers a fast duplicate-refusing `JSON.parse`: AST parsers (momoa, jsonc-parser) build a
- * tree many times slower than the native parser; see docs/api.md.
+ * The JSON body parser of the data and sync routes (and of list filters). It is `JSON.parse` plus
+ * three refusals that `JSON.parse` does not make: duplicate keys in one object (`{"a":1,"a":2}`:
+ * parsers disagree on which one wins, a classic way to slip a value past a check), `__proto__`,
+ * `constructor` and `prototype` keys, and nesting deeper than a limit. It scans the text once,
+ * iteratively (no recursion, so deep input cannot exhaust the stack), after `JSON.parse` has
+ * accepted it. Hand-written because no maintained library offers a fast duplicate-refusing
+ * `JSON.parse`: AST parsers (momoa, jsonc-parser) build a tree many times slower than the native
+ * parser; see docs/api.md.
  */
 import { BulwarkError } from '@bulwark/core';
 
@@ -28,6 +29,13 @@ export class StrictJsonError extends BulwarkError {
   }
 }
 
+/**
+ * Keys refused anywhere: the prototype-pollution keys. `JSON.parse` makes them plain own
+ * properties, but code that later copies or merges the value may not, and no schema field can
+ * bear these names (the core validator refuses them too, as `forbidden_key`).
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** End index (exclusive) of the JSON string starting at `start` (a quote). */
 function stringEnd(text: string, start: number): number {
   let i = start + 1;
@@ -39,8 +47,8 @@ function stringEnd(text: string, start: number): number {
 }
 
 /**
- * Parses `text` as JSON, refusing duplicate keys, `__proto__` keys and nesting deeper than
- * {@link MAX_JSON_DEPTH}.
+ * Parses `text` as JSON, refusing duplicate keys, `__proto__`, `constructor` and `prototype`
+ * keys, and nesting deeper than {@link MAX_JSON_DEPTH}.
  *
  * @example
  * ```ts
@@ -76,8 +84,8 @@ export function parseStrictJson(text: string): unknown {
           j++;
         if (text.charCodeAt(j) === 0x3a) {
           const key = JSON.parse(text.slice(i, end)) as string;
-          if (key === '__proto__')
-            throw new StrictJsonError('forbidden_key', 'The key "__proto__" is not accepted.');
+          if (FORBIDDEN_KEYS.has(key))
+            throw new StrictJsonError('forbidden_key', `The key "${key}" is not accepted.`);
           if (top.has(key)) throw new StrictJsonError('duplicate_key', 'An object has the same key twice.');
           top.add(key);
         }

@@ -11,7 +11,15 @@
  * any wipe, proves nothing. Replaying a receipt changes nothing (the state is already
  * `wipe_confirmed`).
  */
-import { decodeJwt, decodeProtectedHeader, importJWK, type JWK, jwtVerify } from 'jose';
+import {
+  type CryptoKey,
+  decodeJwt,
+  decodeProtectedHeader,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+  jwtVerify,
+} from 'jose';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { HttpProblem } from '../http/problem.js';
@@ -23,6 +31,13 @@ export const WIPE_RECEIPT_TYP = 'bulwark-wipe+jwt';
 const MAX_AGE_SECONDS = 30 * 24 * 3600;
 /** Clock skew allowed between the device and the server when comparing with the revocation. */
 const SKEW_SECONDS = 120;
+
+let absentKey: Promise<CryptoKey> | undefined;
+/** A key no receipt is signed with, stood in for the key of a device that does not exist. */
+function absentDeviceKey(): Promise<CryptoKey> {
+  absentKey ??= generateKeyPair('ES256').then((pair) => pair.publicKey);
+  return absentKey;
+}
 
 function invalid(cause?: unknown): HttpProblem {
   return new HttpProblem(400, 'invalid_wipe_receipt', 'The wipe receipt is not valid.', { cause });
@@ -53,14 +68,18 @@ export async function acceptWipeReceipt(db: Kysely<Database>, now: Date, receipt
     .selectAll()
     .where('id', '=', sub.toLowerCase())
     .executeTakeFirst();
-  if (device === undefined) throw new HttpProblem(404, 'device_not_found', 'No such device.');
   let issuedAt: number;
   try {
-    const key = await importJWK(JSON.parse(device.public_jwk) as JWK, 'ES256');
+    // An unknown id is answered like a bad signature, after the same verification work, so the
+    // route cannot be used to learn which device ids exist.
+    const key =
+      device === undefined
+        ? await absentDeviceKey()
+        : await importJWK(JSON.parse(device.public_jwk) as JWK, 'ES256');
     const { payload } = await jwtVerify(receipt, key, {
       algorithms: ['ES256'],
       typ: WIPE_RECEIPT_TYP,
-      subject: device.id,
+      subject: sub.toLowerCase(),
       currentDate: now,
       maxTokenAge: MAX_AGE_SECONDS,
       requiredClaims: ['iat', 'sub'],
@@ -69,6 +88,7 @@ export async function acceptWipeReceipt(db: Kysely<Database>, now: Date, receipt
   } catch (cause) {
     throw invalid(cause);
   }
+  if (device === undefined) throw invalid();
   if (device.status === 'wipe_confirmed') return device.id;
   if (device.status !== 'revoked' || device.revoked_at === null) {
     throw new HttpProblem(409, 'device_not_revoked', 'Only a revoked device confirms a wipe.');

@@ -57,13 +57,15 @@ const idParams = (name: string) =>
 
 /** Registers the /admin routes. */
 export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  // Attached as `onRequest`: the caller and role are checked before the body is parsed or
+  // validated, so a non-admin gets 403 whatever it sends and learns nothing of the schemas.
   const admin = requireAuth(ctx, { role: 'admin' });
   const base = { tags: ['admin'], security: DPOP_SECURITY };
 
   app.get(
     '/admin/users',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         ...base,
         summary: 'List accounts.',
@@ -100,7 +102,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post<{ Body: { username: string; password: string; role?: Role } }>(
     '/admin/users',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         ...base,
         summary: 'Create an account (the password rules apply).',
@@ -153,7 +155,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     app.post<{ Params: { userId: string } }>(
       `/admin/users/:userId/${action}`,
       {
-        preHandler: admin,
+        onRequest: admin,
         schema: {
           ...base,
           summary:
@@ -208,7 +210,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Params: { userId: string } }>(
     '/admin/users/:userId/devices',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         ...base,
         summary: "A user's devices with status, last-seen time and last posture.",
@@ -243,7 +245,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post<{ Params: { deviceId: string }; Body: { reason: RevocationReason } }>(
     '/admin/devices/:deviceId/revoke',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         ...base,
         summary:
@@ -293,7 +295,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Querystring: { afterSeq?: number; limit?: number; type?: string } }>(
     '/admin/events',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         ...base,
         summary: 'Security events, oldest first, paged by sequence number.',
@@ -350,7 +352,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post(
     '/admin/keys/rotate',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         ...base,
         summary: 'Start signing with a new server key; older keys keep verifying until their tokens expire.',

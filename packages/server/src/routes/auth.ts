@@ -51,6 +51,18 @@ function policyRefusal(decision: PolicyDecision): HttpProblem {
   });
 }
 
+/**
+ * The thumbprint of the declared device key, or undefined when jose refuses it. The route schema
+ * already pins its shape; a key that still slips through is a mismatch (400), never a 500.
+ */
+async function declaredThumbprint(jwk: JWK): Promise<string | undefined> {
+  try {
+    return await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: String(jwk.x), y: String(jwk.y) });
+  } catch {
+    return undefined;
+  }
+}
+
 /** Registers the /auth routes. */
 export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
   async function policyPayload(deviceId: string, decision: PolicyDecision) {
@@ -89,13 +101,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const body = request.body;
       const ip = clientIp(request);
       const proof = await verifyProof(ctx, request, undefined);
-      const declaredJkt = await calculateJwkThumbprint({
-        kty: 'EC',
-        crv: 'P-256',
-        x: String(body.device.publicKey.x),
-        y: String(body.device.publicKey.y),
-      });
-      if (declaredJkt !== proof.jkt) {
+      if ((await declaredThumbprint(body.device.publicKey)) !== proof.jkt) {
         throw new HttpProblem(
           400,
           'device_key_mismatch',
@@ -353,7 +359,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post(
     '/auth/logout',
     {
-      preHandler: requireAuth(ctx, { allowPasswordChangeRequired: true }),
+      onRequest: requireAuth(ctx, { allowPasswordChangeRequired: true }),
       schema: {
         tags: ['identity'],
         summary: 'End the current session (its refresh token and access tokens stop working).',
@@ -371,7 +377,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post<{ Body: PasswordBody }>(
     '/auth/password',
     {
-      preHandler: requireAuth(ctx, { allowPasswordChangeRequired: true }),
+      onRequest: requireAuth(ctx, { allowPasswordChangeRequired: true }),
       schema: {
         tags: ['identity'],
         summary: "Change the caller's password; ends every other session of the account.",

@@ -11,6 +11,7 @@ import type { ServerContext } from '../context.js';
 import { claimsOf } from '../data/claims.js';
 import { isRecordId } from '../data/ids.js';
 import { getVisible, type ListCursor, listVisible, recordJson } from '../data/read.js';
+import { parseStrictJson, StrictJsonError } from '../data/strict-json.js';
 import {
   createRecord,
   deleteRecord,
@@ -148,13 +149,22 @@ function parseQuery(model: CollectionModel, query: unknown) {
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(q.filter);
-    } catch {
-      throw new HttpProblem(400, 'invalid_filter', 'filter is not valid JSON.');
+      // The same JSON as bodies accept: a duplicate key would leave the filter's meaning to the parser.
+      parsed = parseStrictJson(q.filter);
+    } catch (err) {
+      const detail =
+        err instanceof StrictJsonError && err.reason !== 'syntax'
+          ? `filter: ${err.message}`
+          : 'filter is not valid JSON.';
+      throw new HttpProblem(400, 'invalid_filter', detail);
     }
     try {
       // No claims, no serverOnly field: a filter narrows what the read rule allows, nothing more.
-      const compiled = compileRule(parsed, model.collection, 'filter', { claims: false, serverOnly: false });
+      const compiled = compileRule(parsed, model.collection, 'filter', {
+        claims: false,
+        serverOnly: false,
+        fieldValues: true,
+      });
       filter = compiled({ userId: '', username: '', role: '', teams: [] });
     } catch (err) {
       if (err instanceof RuleError) throw new HttpProblem(400, 'invalid_filter', err.message);

@@ -16,7 +16,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get(
     '/me',
     {
-      preHandler: requireAuth(ctx, { allowPasswordChangeRequired: true }),
+      onRequest: requireAuth(ctx, { allowPasswordChangeRequired: true }),
       schema: {
         tags: ['identity'],
         summary: 'The caller: user, device and session.',

@@ -20,8 +20,9 @@ export const publicJwkSchema = {
   properties: {
     kty: { type: 'string', const: 'EC' },
     crv: { type: 'string', const: 'P-256' },
-    x: { type: 'string', maxLength: 64 },
-    y: { type: 'string', maxLength: 64 },
+    // A P-256 coordinate is 32 bytes: 43 base64url characters, no padding (RFC 7518 §6.2.1.2).
+    x: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' },
+    y: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' },
   },
   description: 'The device public key (ECDSA P-256); the same key signs the DPoP proofs.',
 } as const;

@@ -4,7 +4,7 @@
  * both run. Every type question (is this field a number, may it be compared with a claim) is
  * settled here, so a bad rule stops the server at start rather than failing a request.
  */
-import type { AnyCollection, FieldNode } from '@bulwark/core/schema';
+import { type AnyCollection, type FieldNode, isDateTime } from '@bulwark/core/schema';
 import { RuleError } from './errors.js';
 import type { Predicate, Target } from './predicate.js';
 import { simplify } from './predicate.js';
@@ -24,6 +24,11 @@ export interface CompileOptions {
   readonly claims: boolean;
   /** serverOnly fields may be read (rules: yes; a client's filter: no, it would be an oracle). */
   readonly serverOnly: boolean;
+  /**
+   * Constants must be values the field can hold, as a body would be checked: an RFC 3339
+   * date-time for a date-time field, one of the values of an enum (a client's filter: yes).
+   */
+  readonly fieldValues?: boolean;
 }
 
 /**
@@ -93,6 +98,28 @@ function checkLiteral(value: unknown, type: ValueType, path: string): string | n
   throw new RuleError(`expected a ${type} constant`, path);
 }
 
+/**
+ * A constant for `node`: of its value type and, when the options ask for it, for a date-time or an
+ * enum field a value the field could hold (a record with any other would be refused).
+ */
+function fieldLiteral(
+  w: Walk,
+  node: FieldNode | undefined,
+  value: unknown,
+  type: ValueType,
+  path: string,
+): string | number | boolean {
+  const literal = checkLiteral(value, type, path);
+  if (w.options.fieldValues !== true) return literal;
+  if (node?.kind === 'dateTime' && !isDateTime(literal as string)) {
+    throw new RuleError('expected an RFC 3339 date-time constant (e.g. 2030-01-20T08:30:00Z)', path);
+  }
+  if (node?.kind === 'enum' && !node.valueSet.has(literal as string)) {
+    throw new RuleError('expected one of the values of the field', path);
+  }
+  return literal;
+}
+
 function claimRef(value: unknown): string | undefined {
   if (!isPlainObject(value)) return undefined;
   const keys = Object.keys(value);
@@ -118,11 +145,12 @@ function fieldCondition(w: Walk, rule: Record<string, unknown>, path: string): B
   if (typeof name !== 'string') throw new RuleError('field must be a string', `${path}.field`);
   let target: Target;
   let type: ValueType;
+  let node: FieldNode | undefined;
   if (name === 'owner') {
     target = { kind: 'owner' };
     type = 'string';
   } else {
-    const node = w.collection.node.fields.get(name);
+    node = w.collection.node.fields.get(name);
     if (node === undefined) throw new RuleError(`no field "${name.slice(0, 64)}"`, `${path}.field`);
     if (node.cls === 'serverOnly' && !w.options.serverOnly) {
       throw new RuleError(`field "${name}" is serverOnly and cannot be filtered on`, `${path}.field`);
@@ -154,7 +182,7 @@ function fieldCondition(w: Walk, rule: Record<string, unknown>, path: string): B
         if (type !== 'string') throw new RuleError('a claim is a string; the field is not', at);
         bind = (c) => ({ k: 'eq', target, value: scalarClaim(c, claim) });
       } else {
-        const value = checkLiteral(operand, type, at);
+        const value = fieldLiteral(w, node, operand, type, at);
         bind = () => ({ k: 'eq', target, value });
       }
       return op === 'eq' ? bind : (c) => ({ k: 'not', of: bind(c) });
@@ -169,7 +197,7 @@ function fieldCondition(w: Walk, rule: Record<string, unknown>, path: string): B
       }
       if (!Array.isArray(operand)) throw new RuleError('in takes a list', at);
       if (operand.length > RULE_LIMITS.maxListLength) throw new RuleError('list too long', at);
-      const values = operand.map((v, i) => checkLiteral(v, type, `${at}[${i}]`));
+      const values = operand.map((v, i) => fieldLiteral(w, node, v, type, `${at}[${i}]`));
       return () => ({ k: 'in', target, values });
     }
     case 'lt':
@@ -186,7 +214,8 @@ function fieldCondition(w: Walk, rule: Record<string, unknown>, path: string): B
         if (claim === 'teams') throw new RuleError('contains takes one value, not the teams list', at);
         return (c) => ({ k: 'has', target, value: scalarClaim(c, claim) });
       }
-      const value = checkLiteral(operand, 'string', at) as string;
+      const items = node?.kind === 'array' ? node.items : undefined;
+      const value = fieldLiteral(w, items, operand, 'string', at) as string;
       return () => ({ k: 'has', target, value });
     }
   }

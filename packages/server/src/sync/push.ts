@@ -2,17 +2,16 @@
  * Sync push (docs/sync.md): a batch of mutations, each with a client mutation id. Each mutation
  * goes through the same write path as the data API (validation, rules, hooks) on its own, and is
  * answered on its own: applied (new version), rejected (code and per-field reasons) or conflict
- * (the server's version and device projection). The answer is stored with the mutation id in the
- * same transaction as the write, so a retry of a mutation whose answer was lost gets the first
- * answer and is never applied twice.
+ * (the server's version and device projection). The answer is stored with the mutation id (in the
+ * same transaction as the write when there is one), so a retry of a mutation whose answer was lost
+ * gets the first answer, byte for byte, and is never applied twice.
  */
 import type { PushResult, PushMutation as WirePushMutation } from '@bulwark/core/protocol';
-import type { DataModel } from '../config/model.js';
+import type { CollectionModel, DataModel } from '../config/model.js';
 import type { ServerContext } from '../context.js';
-import { isRecordId } from '../data/ids.js';
-import { readRecord, type StoredRecord } from '../data/store.js';
+import { isNewRecordId, isRecordId } from '../data/ids.js';
+import type { StoredRecord } from '../data/store.js';
 import {
-  canRead,
   createRecord,
   deleteRecord,
   updateRecord,
@@ -88,6 +87,9 @@ export function parsePushBody(
     if (base !== null && !(typeof base === 'number' && Number.isSafeInteger(base) && base >= 1)) {
       fail(`${at}/baseVersion`, 'must be null or a positive integer');
     }
+    if (x.op === 'upsert' && base === null && isRecordId(x.id) && !isNewRecordId(x.id)) {
+      fail(`${at}/id`, 'a new record id must be a random UUID (version 4)');
+    }
     if (x.op === 'upsert' && !Object.hasOwn(x, 'record')) fail(`${at}/record`, 'an upsert needs the record');
     if (x.op === 'delete' && Object.hasOwn(x, 'record')) fail(`${at}/record`, 'a delete carries no record');
     if (issues.length === 0) out.push(x as unknown as PushMutation);
@@ -95,8 +97,10 @@ export function parsePushBody(
   return issues.length === 0 ? { ok: true, mutations: out } : { ok: false, issues };
 }
 
-function conflictOf(mutationId: string, current: StoredRecord): PushResult {
-  if (current.deletedAt !== null || current.device === null) {
+function conflictOf(mutationId: string, collection: CollectionModel, current: StoredRecord): PushResult {
+  // Only an offline collection's record may reach a device through sync (apply() refuses the
+  // others before any read; this keeps it so if that ever changes).
+  if (!collection.offline || current.deletedAt !== null || current.device === null) {
     return { mutationId, status: 'conflict', serverVersion: current.version };
   }
   return {
@@ -107,12 +111,12 @@ function conflictOf(mutationId: string, current: StoredRecord): PushResult {
   };
 }
 
-function resultOf(mutationId: string, outcome: WriteOutcome): PushResult {
+function resultOf(mutationId: string, collection: CollectionModel, outcome: WriteOutcome): PushResult {
   switch (outcome.kind) {
     case 'applied':
       return { mutationId, status: 'applied', version: outcome.record.version };
     case 'conflict':
-      return conflictOf(mutationId, outcome.current);
+      return conflictOf(mutationId, collection, outcome.current);
     case 'rejected':
       return outcome.issues === undefined
         ? { mutationId, status: 'rejected', code: outcome.code }
@@ -120,11 +124,13 @@ function resultOf(mutationId: string, outcome: WriteOutcome): PushResult {
   }
 }
 
-async function apply(
-  scope: PushScope,
-  m: PushMutation,
-  beforeCommit: WriteScope['beforeCommit'],
-): Promise<PushResult> {
+/** Stores an applied mutation's answer inside the write's transaction. */
+type StoreAnswer = (
+  trx: Parameters<NonNullable<WriteScope['beforeCommit']>>[0],
+  result: PushResult,
+) => Promise<void>;
+
+async function apply(scope: PushScope, m: PushMutation, store: StoreAnswer): Promise<PushResult> {
   const collection = scope.model.collections.get(m.collection);
   if (collection === undefined)
     return { mutationId: m.mutationId, status: 'rejected', code: 'unknown_collection' };
@@ -136,7 +142,7 @@ async function apply(
     model: collection,
     claims: scope.claims,
     deviceId: scope.deviceId,
-    ...(beforeCommit === undefined ? {} : { beforeCommit }),
+    beforeCommit: (trx, outcome) => store(trx, resultOf(m.mutationId, collection, outcome)),
   };
   let outcome: WriteOutcome;
   if (m.op === 'delete') {
@@ -153,19 +159,22 @@ async function apply(
       tombstoneConflict: true,
     });
   }
-  return resultOf(m.mutationId, outcome);
+  return resultOf(m.mutationId, collection, outcome);
 }
 
-/** A stored conflict is answered with the record as it is now, if the caller may still see it. */
-async function replay(scope: PushScope, m: PushMutation, stored: PushResult): Promise<PushResult> {
-  if (stored.status !== 'conflict') return stored;
-  const collection = scope.model.collections.get(m.collection);
-  if (collection === undefined) return stored;
-  const current = await readRecord(scope.ctx.db, scope.ctx.dialect, collection.name, m.id);
-  if (current === undefined || !canRead(collection, scope.claims, current)) {
-    return { mutationId: m.mutationId, status: 'rejected', code: 'not_found' };
-  }
-  return conflictOf(m.mutationId, current);
+/**
+ * The stored answer to a mutation id, exactly as it was first sent. Nothing of the retried
+ * mutation is read: a mutation id names an answer, and a "retry" that names another collection or
+ * record must not turn that answer into a read of it.
+ */
+async function storedAnswer(scope: PushScope, mutationId: string): Promise<PushResult | undefined> {
+  const row = await scope.ctx.db
+    .selectFrom('sync_mutations')
+    .select('result')
+    .where('device_id', '=', scope.deviceId)
+    .where('mutation_id', '=', mutationId)
+    .executeTakeFirst();
+  return row === undefined ? undefined : (JSON.parse(row.result) as PushResult);
 }
 
 /**
@@ -186,25 +195,20 @@ export async function push(scope: PushScope, mutations: readonly PushMutation[])
     .execute();
   const results: PushResult[] = [];
   for (const m of mutations) {
-    const known = await ctx.db
-      .selectFrom('sync_mutations')
-      .select('result')
-      .where('device_id', '=', deviceId)
-      .where('mutation_id', '=', m.mutationId)
-      .executeTakeFirst();
+    const known = await storedAnswer(scope, m.mutationId);
     if (known !== undefined) {
-      results.push(await replay(scope, m, JSON.parse(known.result) as PushResult));
+      results.push(known);
       continue;
     }
     let stored = false;
-    const applying = apply(scope, m, async (trx, outcome) => {
+    const applying = apply(scope, m, async (trx, answer) => {
       // An applied mutation's answer commits with the write itself.
       await trx
         .insertInto('sync_mutations')
         .values({
           device_id: deviceId,
           mutation_id: m.mutationId,
-          result: JSON.stringify(resultOf(m.mutationId, outcome)),
+          result: JSON.stringify(answer),
           created_at: nowMs,
         })
         .execute();
@@ -215,30 +219,27 @@ export async function push(scope: PushScope, mutations: readonly PushMutation[])
       result = await applying;
     } catch (err) {
       // The same mutation id raced in from a concurrent retry: answer as the first one did.
-      const first = await ctx.db
-        .selectFrom('sync_mutations')
-        .select('result')
-        .where('device_id', '=', deviceId)
-        .where('mutation_id', '=', m.mutationId)
-        .executeTakeFirst();
+      const first = await storedAnswer(scope, m.mutationId);
       if (first === undefined) throw err;
-      results.push(await replay(scope, m, JSON.parse(first.result) as PushResult));
+      results.push(first);
       continue;
     }
     if (!stored) {
-      // Nothing was written: keep the answer so a retry gets the same one. A conflict's record is
-      // not kept; a replay reads the record as it is then.
-      const kept = result.status === 'conflict' ? { ...result, serverRecord: undefined } : result;
+      // Nothing was written: keep the whole answer (a conflict's record included) so that a
+      // retry gets this very answer. Should a concurrent retry have stored one first, that one
+      // is the answer of the id, for this request too.
       await ctx.db
         .insertInto('sync_mutations')
         .values({
           device_id: deviceId,
           mutation_id: m.mutationId,
-          result: JSON.stringify(kept),
+          result: JSON.stringify(result),
           created_at: nowMs,
         })
         .onConflict((oc) => oc.columns(['device_id', 'mutation_id']).doNothing())
         .execute();
+      results.push((await storedAnswer(scope, m.mutationId)) ?? result);
+      continue;
     }
     results.push(result);
   }

@@ -14,7 +14,7 @@ import {
   type JWTPayload,
   SignJWT,
 } from 'jose';
-import { buildApp } from '../../src/app.js';
+import { type AppOptions, buildApp } from '../../src/app.js';
 import type { BulwarkConfig } from '../../src/config/define.js';
 import type { AuthOptions } from '../../src/config.js';
 import { createServerContext, type ServerContext } from '../../src/context.js';
@@ -52,6 +52,8 @@ export interface TestServer {
 export interface TestServerOptions {
   /** A data configuration (collections, rules, hooks); canaries are added to its serverOnly fields. */
   readonly data?: BulwarkConfig;
+  /** The app's `trustProxy` (requests set their socket address with `remoteAddress`). */
+  readonly trustProxy?: AppOptions['trustProxy'];
 }
 
 /**
@@ -72,7 +74,12 @@ export async function startTestServer(
     auth: { ...TEST_AUTH, ...auth },
     ...(options.data === undefined ? {} : { data: withCanaries(options.data) }),
   });
-  const app = await buildApp({ db: database.db, context: ctx, logger: false });
+  const app = await buildApp({
+    db: database.db,
+    context: ctx,
+    logger: false,
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+  });
   const leaks: string[] = [];
   app.addHook('onSend', async (request, _reply, payload) => {
     const text =

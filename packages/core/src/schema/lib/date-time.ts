@@ -34,7 +34,14 @@ const UPPER_Z = 0x5a;
 /**
  * Whether `s` is an RFC 3339 date-time with an offset, under the strict profile above. Reads
  * character codes only, in straight-line code (no substrings, no regex, no Date), so it allocates
- * nothing; a code read past the end is NaN, which equals no expected character.
+ * nothing; a code read past the end is NaN, which equals no expected character. The same check as
+ * a `t.dateTime()` field's, for code that must accept exactly what such a field accepts.
+ *
+ * @example
+ * ```ts
+ * isDateTime('2030-01-20T08:30:00Z'); // true
+ * isDateTime('2030-02-30T08:30:00Z'); // false: no such day
+ * ```
  */
 export function isDateTime(s: string): boolean {
   const n = s.length;
