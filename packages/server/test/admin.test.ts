@@ -27,16 +27,16 @@ describeEachDialect('admin', (dialect) => {
     await s.close();
   });
 
-  async function adminRoutes(): Promise<Array<{ method: 'GET' | 'POST'; path: string }>> {
+  async function adminRoutes(): Promise<Array<{ method: 'GET' | 'POST' | 'PUT'; path: string }>> {
     const spec = (await s.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
       paths: Record<string, Record<string, unknown>>;
     };
-    const routes: Array<{ method: 'GET' | 'POST'; path: string }> = [];
+    const routes: Array<{ method: 'GET' | 'POST' | 'PUT'; path: string }> = [];
     for (const [path, ops] of Object.entries(spec.paths)) {
       if (!path.startsWith('/admin')) continue;
       for (const method of Object.keys(ops)) {
         routes.push({
-          method: method.toUpperCase() as 'GET' | 'POST',
+          method: method.toUpperCase() as 'GET' | 'POST' | 'PUT',
           path: path.replace('{userId}', adminSession.userId).replace('{deviceId}', admin.id),
         });
       }
@@ -50,15 +50,28 @@ describeEachDialect('admin', (dialect) => {
       devices: await s.ctx.db.selectFrom('devices').selectAll().orderBy('id').execute(),
       sessions: await s.ctx.db.selectFrom('sessions').select(['id', 'revoked_at']).orderBy('id').execute(),
       keys: await s.ctx.db.selectFrom('server_keys').select(['kid', 'retired_at']).orderBy('kid').execute(),
+      teams: await s.ctx.db.selectFrom('user_teams').selectAll().orderBy('user_id').orderBy('team').execute(),
+      policy: await s.ctx.db.selectFrom('device_policy').selectAll().execute(),
     });
 
   it('refuses every admin route to a non-admin (403) and to an anonymous caller (401), changing nothing', async () => {
     const routes = await adminRoutes();
-    expect(routes.length).toBeGreaterThanOrEqual(8);
+    expect(routes.length).toBeGreaterThanOrEqual(18);
     const before = await snapshot();
     const bodies: Record<string, unknown> = {
       'POST /admin/users': { username: 'mallory', password: 'mallory-password-1', role: 'admin' },
       [`POST /admin/devices/${admin.id}/revoke`]: { reason: 'admin' },
+      [`PUT /admin/users/${adminSession.userId}/role`]: { role: 'user' },
+      [`PUT /admin/users/${adminSession.userId}/teams`]: { teams: ['mallory'] },
+      'PUT /admin/policy': {
+        policy: {
+          rooted: 'allow',
+          emulator: 'allow',
+          screenLockMissing: 'allow',
+          appVersionTooOld: 'allow',
+          settings: { lockTimeoutSeconds: 86_400, failedUnlockLimit: 100, offlineGraceSeconds: 31_536_000 },
+        },
+      },
     };
     for (const { method, path } of routes) {
       const body = bodies[`${method} ${path}`];
