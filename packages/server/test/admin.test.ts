@@ -91,6 +91,84 @@ describeEachDialect('admin', (dialect) => {
     expect(await snapshot()).toBe(before);
   });
 
+  it('documents the console API in /openapi.json: every route and the fields of each shape', async () => {
+    const spec = (await s.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, { schema: never }> }> }>
+      >;
+    };
+    const ops = Object.entries(spec.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(ops).toEqual(
+      expect.arrayContaining([
+        'GET /admin/users',
+        'POST /admin/users',
+        'GET /admin/users/{userId}',
+        'PUT /admin/users/{userId}/role',
+        'POST /admin/users/{userId}/reset-password',
+        'POST /admin/users/{userId}/disable',
+        'POST /admin/users/{userId}/enable',
+        'PUT /admin/users/{userId}/teams',
+        'GET /admin/users/{userId}/devices',
+        'GET /admin/devices',
+        'POST /admin/devices/{deviceId}/revoke',
+        'GET /admin/events',
+        'GET /admin/events/verify',
+        'GET /admin/policy',
+        'PUT /admin/policy',
+        'GET /admin/keys',
+        'POST /admin/keys/rotate',
+      ]),
+    );
+    const props = (path: string, method: string, list: string) => {
+      const schema = spec.paths[path]?.[method]?.responses['200']?.content?.['application/json']
+        ?.schema as unknown as {
+        properties: Record<string, { items: { properties: Record<string, unknown> } }>;
+      };
+      return Object.keys(schema.properties[list]?.items.properties ?? {}).sort();
+    };
+    expect(props('/admin/users', 'get', 'users')).toEqual(
+      [
+        'createdAt',
+        'deviceCount',
+        'disabled',
+        'id',
+        'lastSeenAt',
+        'mustChangePassword',
+        'role',
+        'teams',
+        'username',
+      ].sort(),
+    );
+    expect(props('/admin/devices', 'get', 'devices')).toEqual(
+      [
+        'appVersion',
+        'enrolledAt',
+        'id',
+        'lastDecision',
+        'lastSeenAt',
+        'name',
+        'osVersion',
+        'platform',
+        'posture',
+        'revokedAt',
+        'revokedReason',
+        'status',
+        'userId',
+        'username',
+        'wipeConfirmedAt',
+      ].sort(),
+    );
+    expect(props('/admin/events', 'get', 'events')).toEqual(
+      ['at', 'details', 'deviceId', 'hash', 'ip', 'seq', 'subject', 'type', 'userId'].sort(),
+    );
+    expect(props('/admin/keys', 'get', 'keys')).toEqual(
+      ['alg', 'createdAt', 'kid', 'published', 'retiredAt', 'status'].sort(),
+    );
+  });
+
   it('lets an admin create users (rules applied), list them, and read the audit log', async () => {
     const weak = await admin.call(adminSession, 'POST', '/admin/users', {
       username: 'hal',
