@@ -18,6 +18,7 @@ import { oneTimePassword } from '../identity/bootstrap.js';
 import { listUsers, userViewById, userViews } from '../identity/directory.js';
 import { createUser } from '../identity/users.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
+import { MAX_EVENT_TYPES, parseDateTime, parseEventTypes } from './lib/admin-query.js';
 import {
   adminPolicySchema,
   deviceSchema,
@@ -34,48 +35,7 @@ import { DPOP_SECURITY } from './schemas.js';
 
 /** Default page size of the admin lists. */
 const DEFAULT_LIMIT = 50;
-/** Most event types one events query may name. */
-const MAX_EVENT_TYPES = 30;
-const EVENT_TYPE = /^[a-z][a-z0-9_]{0,59}$/;
-/** ISO 8601 date-time with an explicit zone (`Z` or ±hh:mm); seconds and fractions optional. */
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-
 const userNotFound = () => new HttpProblem(404, 'user_not_found', 'No such user.');
-
-/** A `since`/`until` query value as the stored `at` form; 400 `invalid_date` otherwise. */
-function parseDateTime(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const ms = DATE_TIME.test(value) ? Date.parse(value) : Number.NaN;
-  const year = new Date(ms).getUTCFullYear();
-  if (!Number.isFinite(ms) || year < 1 || year > 9999) {
-    throw new HttpProblem(
-      400,
-      'invalid_date',
-      `${name} must be an ISO 8601 date-time such as 2030-01-15T09:00:00Z.`,
-      {
-        issues: [
-          { path: `/${name}`, code: 'invalid_date', message: 'not an ISO 8601 date-time with a time zone' },
-        ],
-      },
-    );
-  }
-  return new Date(ms).toISOString();
-}
-
-/** The `type` filter: repeated and/or comma-separated names. */
-function parseTypes(raw: readonly string[] | undefined): string[] {
-  const types = [...new Set((raw ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()))].filter(
-    (t) => t !== '',
-  );
-  if (types.length > MAX_EVENT_TYPES || !types.every((t) => EVENT_TYPE.test(t))) {
-    throw new HttpProblem(400, 'invalid_request', `type takes up to ${MAX_EVENT_TYPES} event type names.`, {
-      issues: [
-        { path: '/type', code: 'pattern', message: 'event types are lower-case names such as login_failed' },
-      ],
-    });
-  }
-  return types;
-}
 
 /** Registers the /admin routes. */
 export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -603,7 +563,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     async (request) => {
       const q = request.query;
-      const types = parseTypes(q.type);
+      const types = parseEventTypes(q.type);
       const since = parseDateTime('since', q.since);
       const until = parseDateTime('until', q.until);
       const limit = q.limit ?? DEFAULT_LIMIT;
