@@ -6,7 +6,7 @@
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { SoftAuthenticator } from './lib/authenticator.js';
+import { SoftAuthenticator } from '../../../test-support/webauthn.js';
 import { describeEachDialect } from './lib/databases.js';
 import { PASSWORD, type Session, startTestServer, TestDevice, type TestServer } from './lib/harness.js';
 
