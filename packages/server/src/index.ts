@@ -80,6 +80,15 @@ export {
 } from './http/problem.js';
 export { contentSecurityPolicy, registerWebApps, type WebApp, type WebApps } from './http/web-apps.js';
 export { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
+export {
+  type PasskeyAssertion,
+  PasskeyError,
+  type PasskeyErrorCode,
+  type PasskeyReset,
+  PasskeyService,
+  type PasskeyView,
+  resetPasskeys,
+} from './identity/passkeys.js';
 export { checkPasswordRules } from './identity/passwords/rules.js';
 export { createUser, type NewUser } from './identity/users.js';
 export { SaturatedError } from './lib/semaphore.js';

@@ -5,8 +5,10 @@
  * account's passkey, wrong origin or rp id, a missing passkey, brute force).
  */
 import type { LightMyRequestResponse } from 'fastify';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SoftAuthenticator } from '../../../test-support/webauthn.js';
+import { resolveAuthConfig } from '../src/config.js';
+import { resetPasskeys } from '../src/identity/passkeys.js';
 import { describeEachDialect } from './lib/databases.js';
 import { PASSWORD, type Session, startTestServer, TestDevice, type TestServer } from './lib/harness.js';
 
@@ -372,6 +374,24 @@ describeEachDialect('passkeys', (dialect) => {
     }
   });
 
+  it('recovers from lost passkeys: resetPasskeys removes them and ends every session of the account', async () => {
+    await s.user('root', PASSWORD, 'admin');
+    const device = await TestDevice.create(s);
+    const session = await device.login('root', PASSWORD);
+    await register(device, session);
+    await register(device, session);
+    expect((await device.loginRaw('root', PASSWORD)).json().code).toBe('passkey_required');
+
+    const reset = await resetPasskeys(s.ctx.db, s.ctx.audit, 'ROOT', s.ctx.now);
+    expect(reset).toMatchObject({ username: 'root', passkeysRemoved: 2, sessionsEnded: 1 });
+    expect((await device.call(session, 'GET', '/me')).statusCode).toBe(401);
+    const fresh = await device.login('root', PASSWORD);
+    expect((await device.call(fresh, 'GET', '/auth/passkeys')).json()).toEqual({ passkeys: [] });
+    const event = (await s.ctx.audit.list()).find((e) => e.type === 'passkeys_reset');
+    expect(event?.data).toMatchObject({ passkeysRemoved: 2, sessionsEnded: 1 });
+    expect(await resetPasskeys(s.ctx.db, s.ctx.audit, 'nobody', s.ctx.now)).toBeUndefined();
+  });
+
   it('needs a signed-in caller, and a configured origin', async () => {
     const device = await TestDevice.create(s);
     const anonymous = await device.send('POST', '/auth/passkeys/registration-options');
@@ -390,5 +410,30 @@ describeEachDialect('passkeys', (dialect) => {
     } finally {
       await bare.close();
     }
+  });
+});
+
+describe('passkey relying party settings', () => {
+  it('takes the origin and rp id from publicUrl, or from publicOrigin and rpId', () => {
+    expect(resolveAuthConfig({ publicUrl: 'https://bulwark.example.com/api' }).passkeys).toMatchObject({
+      origin: 'https://bulwark.example.com',
+      rpId: 'bulwark.example.com',
+      requireAdminPasskey: true,
+    });
+    expect(
+      resolveAuthConfig({ publicOrigin: 'https://console.example.com', rpId: 'example.com' }).passkeys,
+    ).toMatchObject({ origin: 'https://console.example.com', rpId: 'example.com' });
+    expect(resolveAuthConfig({}).passkeys).toMatchObject({ origin: undefined, rpId: undefined });
+  });
+
+  it('refuses an origin WebAuthn would refuse: plain http off localhost, an rp id that does not cover it', () => {
+    expect(() => resolveAuthConfig({ publicOrigin: 'http://bulwark.example.com' })).toThrow(RangeError);
+    expect(() =>
+      resolveAuthConfig({ publicOrigin: 'https://bulwark.example.com', rpId: 'other.com' }),
+    ).toThrow(RangeError);
+    expect(() => resolveAuthConfig({ publicOrigin: 'https://notexample.com', rpId: 'example.com' })).toThrow(
+      RangeError,
+    );
+    expect(() => resolveAuthConfig({ passkeyChallengeTtlSeconds: 0 })).toThrow(RangeError);
   });
 });
