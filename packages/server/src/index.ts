@@ -39,6 +39,15 @@ export {
   type ServerContextOptions,
 } from './context.js';
 export {
+  runSeed,
+  type Seed,
+  type SeedApi,
+  SeedError,
+  type SeededAccount,
+  type SeedResult,
+  type SeedUser,
+} from './data/seed.js';
+export {
   type DatabaseOptions,
   migrate,
   type OpenDatabase,

@@ -153,6 +153,28 @@ export function registerServe(program: Command): void {
               : 'Sign in and change it (POST /auth/password) before anything else.\n\n'),
         );
       }
+      if (server.seeded !== undefined && server.seeded.accounts.length > 0) {
+        // Printed once, like the admin's password: the seed ran on this first start only.
+        const demo = server.app.hasRoute({ method: 'GET', url: '/demo/*' });
+        const width = Math.max(...server.seeded.accounts.map((a) => a.username.length));
+        process.stdout.write(
+          `Demo data: ${server.seeded.users} accounts and ${server.seeded.records} records were created. ` +
+            'Their passwords are shown only now:\n',
+        );
+        for (const account of server.seeded.accounts) {
+          const what = [
+            account.role === 'admin' ? 'admin' : undefined,
+            account.teams.length > 0 ? `teams ${account.teams.join(', ')}` : undefined,
+            account.oneTime ? 'one-time password' : undefined,
+          ].filter((x) => x !== undefined);
+          process.stdout.write(
+            `  username: ${account.username.padEnd(width)}  password: ${account.password}  (${what.join('; ')})\n`,
+          );
+        }
+        process.stdout.write(
+          demo ? `Sign in to the demo app at ${browserUrl(server.url)}/demo/ with one of them.\n\n` : '\n',
+        );
+      }
       await new Promise<void>((done) => {
         const stop = () => {
           process.off('SIGINT', stop);
