@@ -7,10 +7,19 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SoftAuthenticator } from '../../../test-support/webauthn.js';
+import { buildApp } from '../src/app.js';
 import { resolveAuthConfig } from '../src/config.js';
+import { createServerContext } from '../src/context.js';
 import { resetPasskeys } from '../src/identity/passkeys.js';
 import { describeEachDialect } from './lib/databases.js';
-import { PASSWORD, type Session, startTestServer, TestDevice, type TestServer } from './lib/harness.js';
+import {
+  PASSWORD,
+  type Session,
+  startTestServer,
+  TEST_AUTH,
+  TestDevice,
+  type TestServer,
+} from './lib/harness.js';
 
 const ORIGIN = 'http://localhost';
 
@@ -297,6 +306,36 @@ describeEachDialect('passkeys', (dialect) => {
     expect((await withPasskey(device, stolen.challengeId, auth.get(stolen.options), 'root')).statusCode).toBe(
       200,
     );
+  });
+
+  it('finishes on another node what one node began: the challenge lives in the shared database', async () => {
+    const { device, auth } = await adminWithPasskey();
+    const c = await challenge(device);
+    const ctxB = await createServerContext({
+      db: s.database.db,
+      cache: s.database.cache,
+      now: s.clock.now,
+      auth: { ...TEST_AUTH, publicOrigin: ORIGIN },
+    });
+    const nodeB = await buildApp({ db: s.database.db, context: ctxB, logger: false });
+    try {
+      const body = { username: 'root', password: PASSWORD, device: device.declaration() };
+      const send = async (passkey: unknown) =>
+        nodeB.inject({
+          method: 'POST',
+          url: '/auth/login',
+          headers: { dpop: await device.proof('POST', '/auth/login') },
+          payload: { ...body, passkey },
+        });
+      const assertion = auth.get(c.options);
+      const ok = await send({ challengeId: c.challengeId, response: assertion });
+      expect(ok.statusCode).toBe(200);
+      // Spent for every node: node A refuses it now.
+      const replay = await withPasskey(device, c.challengeId, assertion);
+      expect(replay.json().code).toBe('passkey_challenge_invalid');
+    } finally {
+      await nodeB.close();
+    }
   });
 
   it('refuses an assertion made for another origin or rp id', async () => {
