@@ -4,7 +4,7 @@
  * seeded demo accounts; on the second start of the same database, no password at all; and a
  * plain `bulwark serve` seeds nothing.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -97,4 +97,35 @@ describe('bulwark serve with the demo configuration (npm start)', () => {
     expect(out).not.toContain('Demo data');
     expect(out.match(/password: /g)).toHaveLength(1);
   }, 120_000);
+});
+
+describe('bulwark serve --public-url', () => {
+  it('refuses a URL that is not one, and an origin where passkeys cannot work, with a clear message', () => {
+    const bad = spawnSync(
+      process.execPath,
+      [bin, 'serve', '--public-url', 'not a url', '--data-dir', join(dir, 'u1')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--public-url must be an absolute URL');
+    const insecure = spawnSync(
+      process.execPath,
+      [
+        bin,
+        'serve',
+        '--port',
+        '0',
+        '--public-url',
+        'http://bulwark.example.com',
+        '--data-dir',
+        join(dir, 'u2'),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(insecure.status).toBe(1);
+    expect(insecure.stderr).toMatch(/publicOrigin must be https \(http only on localhost\)/);
+    expect(insecure.stderr).not.toMatch(/\n\s+at /);
+  });
 });
