@@ -4,6 +4,7 @@
  * replayed challenge, a challenge of another account or device, counter regression, another
  * account's passkey, wrong origin or rp id, a missing passkey, brute force).
  */
+import { readFileSync } from 'node:fs';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SoftAuthenticator } from '../../../test-support/webauthn.js';
@@ -474,5 +475,30 @@ describe('passkey relying party settings', () => {
       RangeError,
     );
     expect(() => resolveAuthConfig({ passkeyChallengeTtlSeconds: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('errors.md', () => {
+  it('documents every passkey code with the status the tests above see it answered with', () => {
+    const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+    const rows = new Set(
+      doc
+        .split('\n')
+        .map((l) => /^\| `([a-z_]+)` +\| (\d{3}) /.exec(l))
+        .filter((m) => m !== null)
+        .map((m) => `${m[1]} ${m[2]}`),
+    );
+    const answered = [
+      'passkey_required 401',
+      'passkey_challenge_invalid 401',
+      'passkey_challenge_invalid 400',
+      'passkey_not_registered 401',
+      'passkey_invalid 401',
+      'passkey_counter_regressed 401',
+      'passkey_registration_failed 400',
+      'passkey_not_found 404',
+      'passkeys_not_configured 503',
+    ];
+    expect(answered.filter((pair) => !rows.has(pair))).toEqual([]);
   });
 });
