@@ -444,7 +444,7 @@ export class Vault {
    *
    * @example
    * ```ts
-   * vault.onWipe(() => store.destroy());
+   * vault.onWipe(() => backend.destroy());
    * ```
    */
   onWipe(listener: () => unknown): () => void {
