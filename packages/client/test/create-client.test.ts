@@ -203,6 +203,60 @@ describe('createClient for Node, against the real server', () => {
   });
 });
 
+describe('createClient: the server policy reaches the vault and the grace timer', () => {
+  let strict: RealServer;
+  beforeAll(async () => {
+    strict = await startRealServer(undefined, undefined, {
+      devicePolicy: { settings: { lockTimeoutSeconds: 0, failedUnlockLimit: 3, offlineGraceSeconds: 3600 } },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await strict.close();
+  });
+
+  it('locks at once on going to the background, allows 3 wrong passcodes, wipes after the grace period', async () => {
+    const clock = new ManualClock(Date.now());
+    const listeners = new Set<(state: 'active' | 'background') => void>();
+    const appState = {
+      subscribe: (listener: (state: 'active' | 'background') => void) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    const emit = (state: 'active' | 'background') => {
+      for (const listener of listeners) listener(state);
+    };
+    const dataDir = await mkdtemp(join(tmpdir(), 'bulwark-one-call-strict-'));
+    const results: unknown[] = [];
+    const client = await createClient({
+      platform: 'node',
+      dataDir,
+      baseUrl: strict.url,
+      devMode: true,
+      collections,
+      posture,
+      clock,
+      appState,
+      autoLock: { background: 'never' },
+      onWiped: (r) => results.push(r),
+    });
+    await client.setPasscode(PASSCODE);
+    await client.signIn(USER);
+    expect(client.vault.attemptsLeft).toBe(3);
+    emit('background');
+    expect(client.status).toBe('locked'); // lockTimeoutSeconds 0: at once, over the app's 'never'
+    emit('active');
+    await client.unlock(PASSCODE);
+
+    // Offline longer than the server's grace period: the next unlock wipes.
+    client.lock();
+    clock.advance(3601_000);
+    await expect(client.unlock(PASSCODE)).rejects.toMatchObject({ code: 'vault_wiped' });
+    expect(results).toEqual([{ reason: 'offline_grace_expired', receiptSent: false }]);
+    await client.close();
+  });
+});
+
 describe('createClient for browsers (fake-indexeddb) and mobile presets: every wipe trigger', () => {
   let n = 0;
   /** What the IndexedDB store of client `name` holds, seen through a connection of its own. */

@@ -161,6 +161,8 @@ interface Session {
   readonly store: EncryptedStore;
   readonly files: EncryptedFiles | undefined;
   readonly sync: SyncEngine;
+  /** The grace timer's writes started by the transport's callbacks, settled. */
+  graceWritten(): Promise<unknown>;
 }
 
 /**
@@ -340,7 +342,11 @@ export class BulwarkClient {
    */
   async signIn(credentials: Credentials): Promise<SignInResult> {
     const session = this.#open();
-    return session.transport.login({ ...credentials, deviceId: session.deviceId });
+    const result = await session.transport.login({ ...credentials, deviceId: session.deviceId });
+    // The check-in and the policy's grace period are written before the app can lock the vault
+    // (a sealed keystore would refuse them then).
+    await session.graceWritten();
+    return result;
   }
 
   /**
@@ -478,14 +484,20 @@ export class BulwarkClient {
     }
     const deviceKey = await loadOrCreateDeviceKey(this.#deviceKeys);
     let grace: OfflineGrace | undefined;
+    let graceWrites: Promise<unknown> = Promise.resolve();
+    // A write that fails (the vault locked meanwhile) loses a check-in, which can only make the
+    // period end sooner, or keeps the previous period until the next policy.
+    const graceWrite = (write: Promise<unknown> | undefined) => {
+      graceWrites = Promise.all([graceWrites, write?.catch(() => undefined)]);
+    };
     const transport = new Transport({
       ...this.#transportBase(),
       deviceKey,
       sessions: new SecureItemsSessionStore(items),
-      onCheckIn: (at) => void grace?.checkIn(at).catch(() => undefined),
+      onCheckIn: (at) => graceWrite(grace?.checkIn(at)),
       onPolicy: (settings) => {
         vault.applySettings(settings);
-        void grace?.setGracePeriod(settings.offlineGraceSeconds).catch(() => undefined);
+        graceWrite(grace?.setGracePeriod(settings.offlineGraceSeconds));
       },
     });
     const wiper = new Wiper({
@@ -518,7 +530,17 @@ export class BulwarkClient {
       transport,
       ...(p.clock === undefined ? {} : { clock: p.clock }),
     });
-    this.#session = { deviceId, items, transport, wiper, grace, store, files, sync };
+    this.#session = {
+      deviceId,
+      items,
+      transport,
+      wiper,
+      grace,
+      store,
+      files,
+      sync,
+      graceWritten: () => graceWrites,
+    };
     return this.#session;
   }
 
