@@ -216,7 +216,15 @@ export class BulwarkClient {
     });
   }
 
-  /** @internal Opens the vault and sends a pending wipe receipt; see {@link createClientWith}. */
+  /**
+   * Opens the vault and sends a pending wipe receipt; {@link createClientWith} and the presets
+   * call it.
+   *
+   * @example
+   * ```ts
+   * const client = await BulwarkClient.create({ platform: 'capacitor', keystore, backend, baseUrl: 'https://api.example.com', collections, posture });
+   * ```
+   */
   static async create(pieces: ClientPieces): Promise<BulwarkClient> {
     if (pieces.collections.length === 0)
       throw new InvalidArgumentError('createClient needs at least one collection');
@@ -622,8 +630,17 @@ export async function createClient(
     backend,
     fileStorage: options.fileStorage ?? (await IndexedDbFileStorage.open({ databaseName: `${name}-files` })),
     deviceKeys: options.deviceKeys ?? new IndexedDbDeviceKeyStorage({ databaseName: `${name}-device` }),
-    ...(options.outbox !== undefined || typeof localStorage === 'undefined'
-      ? {}
-      : { outbox: new WebStorageReceiptOutbox(localStorage, `${name}.wipe-receipt`) }),
+    ...(options.outbox !== undefined ? { outbox: options.outbox } : webStorageOutbox(`${name}.wipe-receipt`)),
   });
+}
+
+/** The receipt outbox in `localStorage`, where the page may use it (a sandboxed frame may not). */
+function webStorageOutbox(key: string): { outbox?: ReceiptOutbox } {
+  try {
+    return typeof localStorage === 'undefined'
+      ? {}
+      : { outbox: new WebStorageReceiptOutbox(localStorage, key) };
+  } catch {
+    return {};
+  }
 }
