@@ -4,6 +4,18 @@
  * What each platform really protects: docs/platforms.md.
  */
 export {
+  type BrowserClientOptions,
+  BulwarkClient,
+  type ClientOptions,
+  type ClientPieces,
+  type Credentials,
+  createClient,
+  createClientWith,
+  type MobileClientOptions,
+  type SignInResult,
+  type SyncResult,
+} from './client/create-client.js';
+export {
   CorruptDataError,
   InvalidArgumentError,
   KeystoreError,

@@ -175,4 +175,28 @@ describe.skipIf(!haveChromium)('the SDK in Chromium', () => {
     expect(dump).not.toContain('CryptoKey');
     expect(pageErrors).toEqual([]);
   });
+
+  it('createClient for the browser: signs in, is revoked, wipes through its one Wiper, the server confirms', async () => {
+    await load();
+    const secret = `+44 20 ${randomBytes(6).toString('hex')}`;
+    const created = await page.evaluate(([url, u, p, s]) => window.bulwark.oneCall(url, u, p, s), [
+      server.url,
+      USER.username,
+      USER.password,
+      secret,
+    ] as const);
+    expect(created).toMatchObject({ status: 'unlocked', platform: 'browser' });
+    await revokeAsAdmin(server.url, created.deviceId, 'stolen');
+    const after = await page.evaluate(() => window.bulwark.oneCallAfterRevocation());
+    expect(after).toEqual({
+      code: 'device_revoked',
+      wipes: [{ reason: 'device_revoked', receiptSent: true }],
+      status: 'wiped',
+      pendingReceipt: 0,
+    });
+    expect(await deviceStatus(server, created.deviceId)).toBe('wipe_confirmed');
+    const dump = await page.evaluate(() => window.bulwark.dump());
+    expect(dump).not.toContain(secret);
+    expect(pageErrors).toEqual([]);
+  });
 });

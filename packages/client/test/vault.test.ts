@@ -290,6 +290,40 @@ describe('auto-lock', () => {
     );
   });
 
+  it('applies a server lock timeout of 0 as "lock immediately" on going to the background', async () => {
+    const clock = new ManualClock();
+    const app = appStateSource();
+    const { openVault } = world({ clock, appState: app.source, autoLock: { background: 'never' } });
+    const vault = await openVault();
+    await vault.initialize();
+    vault.applySettings({ lockTimeoutSeconds: 0, failedUnlockLimit: 0 });
+    app.emit('background');
+    expect(vault.status).toBe('locked');
+  });
+
+  it('bounds the lock in the background by the server timeout, keeping a stricter app policy', async () => {
+    const clock = new ManualClock();
+    const app = appStateSource();
+    const loose = world({ clock, appState: app.source, autoLock: { background: 'never' } });
+    const vault = await loose.openVault();
+    await vault.initialize();
+    vault.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 0 });
+    app.emit('background');
+    clock.suspendTimers = true;
+    clock.advance(60_000);
+    app.emit('active');
+    expect(vault.status).toBe('locked');
+
+    const strict = world({ clock, appState: app.source, autoLock: { background: 1000 } });
+    const other = await strict.openVault();
+    await other.initialize();
+    other.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 0 });
+    app.emit('background');
+    clock.advance(1000);
+    app.emit('active');
+    expect(other.status).toBe('locked');
+  });
+
   it('never locks on background when told so', async () => {
     const clock = new ManualClock();
     const app = appStateSource();

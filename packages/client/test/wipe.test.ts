@@ -197,6 +197,29 @@ describe('offline grace period', () => {
     expect(await grace.enforce()).toBe(true);
   });
 
+  it('keeps the period when a check-in and the policy arrive together (a sign-in calls both, unawaited)', async () => {
+    const clock = new ManualClock();
+    // The first write is slow (a keystore plugin, a file): left unserialised, the check-in's write,
+    // started first with the state it read before the period was set, would land last.
+    const keystore = new MemoryKeystore();
+    const write = keystore.setSecret.bind(keystore);
+    let writes = 0;
+    keystore.setSecret = async (name, value, options) => {
+      if (writes++ === 0) await new Promise((resolve) => setTimeout(resolve, 30));
+      return write(name, value, options);
+    };
+    let wipes = 0;
+    const grace = new OfflineGrace({
+      items: new SecureItems(keystore),
+      clock,
+      onExpired: async () => void wipes++,
+    });
+    await Promise.all([grace.checkIn(clock.now()), grace.setGracePeriod(3600)]);
+    clock.advance(3601_000);
+    expect(await grace.enforce()).toBe(true);
+    expect(wipes).toBe(1);
+  });
+
   it('treats a damaged record as expired, never as unlimited', async () => {
     const { items, grace, wipes } = await setup();
     await items.set('bulwark-grace', '{"elapsed":"none"}');

@@ -176,6 +176,7 @@ export class FileKeystore implements Keystore {
    *
    * @example
    * ```ts
+   * const keystore = await FileKeystore.open({ path: 'data/keystore.json' });
    * await keystore.sealSecrets({ state: 'locked' });
    * ```
    */

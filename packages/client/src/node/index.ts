@@ -3,6 +3,7 @@
  * acting as devices): the file keystore, the SQLite store backend, files on disk and TLS pinning.
  */
 
+export { createClient, type NodeClientOptions } from './create-node-client.js';
 export { DirectoryFileStorage } from './directory-file-storage.js';
 export { FileKeystore, type FileKeystoreOptions } from './file-keystore.js';
 export { FileReceiptOutbox } from './file-receipt-outbox.js';

@@ -48,7 +48,8 @@ interface OutboxEntry {
  *
  * @example
  * ```ts
- * sync.onRejected = (r: Rejection) => showFieldErrors(r.collection, r.id, r.issues);
+ * const { rejected } = await sync.push();
+ * for (const r of rejected) showFieldErrors(r.collection, r.id, r.issues);
  * ```
  */
 export interface Rejection {

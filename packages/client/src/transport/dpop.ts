@@ -13,7 +13,7 @@ import type { DeviceKey } from './device-key.js';
  *
  * @example
  * ```ts
- * const input: DpopInput = { method: 'GET', url: 'https://api.example.com/me', accessToken, nonce };
+ * const input: DpopInput = { method: 'GET', url: 'https://api.example.com/me', accessToken, nonce, now: Date.now() };
  * ```
  */
 export interface DpopInput {

@@ -11,7 +11,7 @@ import { BulwarkError } from '@bulwark/core';
  *
  * @example
  * ```ts
- * try { new Transport({ baseUrl: 'http://api.example.com' }); } catch (err) {
+ * try { new Transport({ ...options, baseUrl: 'http://api.example.com' }); } catch (err) {
  *   if (err instanceof InsecureTransportError) console.error(err.message); // insecure_transport
  * }
  * ```

@@ -138,7 +138,7 @@ const SESSION_ENDED = new Set([
  *
  * @example
  * ```ts
- * const transport = new Transport({ baseUrl, deviceKey, sessions, posture, onDeviceRevoked: () => wiper.wipe('device_revoked') });
+ * const transport = new Transport({ baseUrl, deviceKey, sessions, posture, onDeviceRevoked: async () => { await wiper.wipe('device_revoked'); } });
  * await transport.login({ username, password, deviceId });
  * const me = await transport.request('GET', '/me');
  * ```

@@ -137,6 +137,8 @@ export class Vault {
   readonly #floors: Partial<KdfFloors>;
   readonly #random: RandomBytes;
   readonly #autoLock: AutoLock;
+  /** The app's own policy, which each server policy bounds anew. */
+  readonly #appAutoLock: AutoLockPolicy;
   readonly #unsubscribe: (() => void) | undefined;
   readonly #lockListeners = new Set<() => void>();
   readonly #wipeListeners = new Set<() => unknown>();
@@ -162,7 +164,8 @@ export class Vault {
     this.#kdf = options.kdf ?? 'argon2id';
     this.#floors = options.kdfFloors ?? {};
     this.#random = options.random ?? defaultRandom;
-    this.#autoLock = new AutoLock(options.autoLock ?? {}, options.clock ?? systemClock, () => this.lock());
+    this.#appAutoLock = options.autoLock ?? {};
+    this.#autoLock = new AutoLock(this.#appAutoLock, options.clock ?? systemClock, () => this.lock());
     this.#unsubscribe = options.appState?.subscribe((s) => this.#autoLock.appState(s));
     this.#state = state;
     vaultWipeLinks.set(this, {
@@ -214,9 +217,12 @@ export class Vault {
   }
 
   /**
-   * Applies the settings of the server's verified device policy: the idle lock timeout and the
-   * wrong-passcode limit. Only ever as strict as the server says; `0` leaves a setting as it is.
-   * A lower limit takes effect at the next attempt (a vault already past it wipes then).
+   * Applies the settings of the server's verified device policy: the lock timeout and the
+   * wrong-passcode limit. `lockTimeoutSeconds` bounds both the idle lock and the lock in the
+   * background (the app's own `autoLock` stays when it is stricter); `0` means "lock
+   * immediately": on going to the background, at once (an idle lock of 0 would lock the vault
+   * while it is in use, so the app's idle timeout stays). `failedUnlockLimit: 0` leaves the limit
+   * as it is. A lower limit takes effect at the next attempt (a vault already past it wipes then).
    *
    * @example
    * ```ts
@@ -231,9 +237,7 @@ export class Vault {
       }
     }
     if (failedUnlockLimit > 0) this.#maxFailedAttempts = failedUnlockLimit;
-    if (lockTimeoutSeconds > 0) {
-      this.#autoLock.setPolicy({ ...this.#autoLock.policy, idleMs: lockTimeoutSeconds * 1000 });
-    }
+    this.#autoLock.setPolicy(boundedAutoLock(this.#appAutoLock, lockTimeoutSeconds));
   }
 
   /**
@@ -440,7 +444,7 @@ export class Vault {
    *
    * @example
    * ```ts
-   * vault.onWipe(() => store.destroy());
+   * vault.onWipe(() => backend.destroy());
    * ```
    */
   onWipe(listener: () => unknown): () => void {
@@ -941,4 +945,21 @@ function hex(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) out += b.toString(16).padStart(2, '0');
   return out;
+}
+
+/**
+ * The app's auto-lock policy bounded by the server's lock timeout: the stricter of the two for
+ * the idle lock and for the lock in the background; 0 locks on going to the background at once.
+ */
+function boundedAutoLock(app: AutoLockPolicy, lockTimeoutSeconds: number): AutoLockPolicy {
+  if (lockTimeoutSeconds === 0) return { ...app, background: 'immediately' };
+  const limitMs = lockTimeoutSeconds * 1000;
+  const appBackground = app.background ?? 'immediately';
+  const background =
+    appBackground === 'immediately'
+      ? appBackground
+      : appBackground === 'never'
+        ? limitMs
+        : Math.min(appBackground, limitMs);
+  return { ...app, idleMs: Math.min(app.idleMs ?? limitMs, limitMs), background };
 }

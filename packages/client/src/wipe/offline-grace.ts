@@ -54,6 +54,9 @@ interface State {
 export class OfflineGrace {
   readonly #options: OfflineGraceOptions;
   readonly #clock: Clock;
+  // One read-modify-write of the state at a time: a check-in and the policy's period arrive
+  // together after a sign-in, and the later write would otherwise undo the earlier.
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: OfflineGraceOptions) {
     if (options.wiper === undefined && options.onExpired === undefined) {
@@ -71,9 +74,11 @@ export class OfflineGrace {
    * await grace.checkIn(Date.now());
    * ```
    */
-  async checkIn(at: number = this.#clock.now()): Promise<void> {
-    const state = await this.#load();
-    await this.#save({ elapsed: 0, observedAt: at, graceSeconds: state?.graceSeconds ?? 0 });
+  checkIn(at: number = this.#clock.now()): Promise<void> {
+    return this.#serial(async () => {
+      const state = await this.#load();
+      await this.#save({ elapsed: 0, observedAt: at, graceSeconds: state?.graceSeconds ?? 0 });
+    });
   }
 
   /**
@@ -84,9 +89,11 @@ export class OfflineGrace {
    * await grace.setGracePeriod(72 * 3600);
    * ```
    */
-  async setGracePeriod(seconds: number): Promise<void> {
-    const state = await this.#observe(await this.#load());
-    await this.#save({ ...state, graceSeconds: seconds });
+  setGracePeriod(seconds: number): Promise<void> {
+    return this.#serial(async () => {
+      const state = await this.#observe(await this.#load());
+      await this.#save({ ...state, graceSeconds: seconds });
+    });
   }
 
   /**
@@ -99,14 +106,23 @@ export class OfflineGrace {
    * ```
    */
   async enforce(): Promise<boolean> {
-    const loaded = await this.#load();
-    if (loaded === undefined) return false;
-    const state = await this.#observe(loaded);
-    await this.#save(state);
-    if (state.graceSeconds <= 0 || state.elapsed <= state.graceSeconds * 1000) return false;
+    const expired = await this.#serial(async () => {
+      const loaded = await this.#load();
+      if (loaded === undefined) return false;
+      const state = await this.#observe(loaded);
+      await this.#save(state);
+      return state.graceSeconds > 0 && state.elapsed > state.graceSeconds * 1000;
+    });
+    if (!expired) return false;
     await this.#options.wiper?.wipe('offline_grace_expired');
     await this.#options.onExpired?.();
     return true;
+  }
+
+  #serial<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(operation, operation);
+    this.#queue = result.catch(() => undefined);
+    return result;
   }
 
   /** Adds the clock's forward step since the last observation; a backward step adds nothing. */

@@ -128,7 +128,7 @@ export const WIPE_RECEIPT_TYP = 'bulwark-wipe+jwt';
  *
  * @example
  * ```ts
- * const wiper = new Wiper({ vault, keystore, deviceKeys, deviceKey, deviceId, transport, outbox, data: [backend, files] });
+ * const wiper = new Wiper({ vault, keystore, deviceKeys, deviceKey, deviceId, transport, outbox, data: [backend, fileStorage] });
  * // The vault's wrong-passcode limit, vault.wipe() and the transport's device_revoked now wipe through it.
  * const grace = new OfflineGrace({ items, wiper });
  * await wiper.signOut(); // or wiper.wipe('manual')

@@ -6,7 +6,9 @@
  */
 import {
   BackendVaultStorage,
+  type BulwarkClient,
   type CollectionSpec,
+  createClient,
   EncryptedStore,
   IndexedDbBackend,
   IndexedDbDeviceKeyStorage,
@@ -96,6 +98,7 @@ async function dumpIndexedDb(): Promise<string> {
 }
 
 let session: { transport: Transport; wipes: unknown[] } | undefined;
+let oneCall: { client: BulwarkClient; wipes: unknown[] } | undefined;
 
 const steps = {
   /** First run: vault with a passcode, one record with a sensitive field. */
@@ -184,6 +187,37 @@ const steps = {
       privateKeyExtractable: deviceKey.privateKey.extractable,
       storedKeyExtractable: (await d.deviceKeys.load())?.privateKey.extractable,
     };
+  },
+
+  /**
+   * The SDK in one call (the browser preset, its own IndexedDB databases): set up, sign in, store
+   * a record, then, once the test has revoked the device, the next request wipes through it.
+   */
+  async oneCall(baseUrl: string, username: string, password: string, phone: string) {
+    const wipes: unknown[] = [];
+    const client = await createClient({
+      platform: 'browser',
+      name: 'one-call',
+      baseUrl,
+      devMode: true,
+      collections: [notes],
+      posture,
+      onWiped: (result) => wipes.push(result),
+    });
+    await client.setPasscode('482916');
+    await client.signIn({ username, password });
+    await client.store.put('notes', { id: 'n1', title: 'Gate', phone });
+    oneCall = { client, wipes };
+    return { deviceId: client.deviceId, status: client.status, platform: client.protection().platform };
+  },
+
+  async oneCallAfterRevocation() {
+    if (oneCall === undefined) throw new Error('run oneCall first');
+    const code = await oneCall.client.transport.request('GET', '/me').then(
+      () => 'answered',
+      (err: { code?: string }) => err.code,
+    );
+    return { code, wipes: oneCall.wipes, status: oneCall.client.status, pendingReceipt: localStorage.length };
   },
 
   /** The next request after a revocation: refused with device_revoked, and the device wipes. */

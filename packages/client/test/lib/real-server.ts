@@ -31,17 +31,20 @@ export interface RealServer {
 
 /**
  * The real Bulwark server on loopback, on SQLite in a temporary folder, with USER and ADMIN;
- * `extend` adds routes before it starts (a test page, say).
+ * `extend` adds routes before it starts (a test page, say); `data` is the app's schema and rules.
  */
 export async function startRealServer(
   extend?: (app: Awaited<ReturnType<typeof buildApp>>) => void,
+  data?: Parameters<typeof createServerContext>[0]['data'],
+  auth?: Parameters<typeof createServerContext>[0]['auth'],
 ): Promise<RealServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bulwark-e2e-server-'));
   const db = await openDatabase({ dataDir });
   const ctx = await createServerContext({
     db: db.db,
     cache: db.cache,
-    auth: { passwords: { maxConcurrentHashes: 2, maxQueuedHashes: 64 } },
+    auth: { ...auth, passwords: { maxConcurrentHashes: 2, maxQueuedHashes: 64 } },
+    ...(data === undefined ? {} : { data }),
   });
   const deps = { db: ctx.db, passwords: ctx.passwords, rules: ctx.config.passwords, now: ctx.now };
   await createUser(deps, { ...USER, role: 'user' });

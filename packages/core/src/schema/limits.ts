@@ -100,7 +100,7 @@ export const MAX_DECLARATION_DEPTH = 8;
  *
  * @example
  * ```ts
- * const ok = name.length <= MAX_IDENTIFIER_LENGTH;
+ * const ok = fieldName.length <= MAX_IDENTIFIER_LENGTH;
  * ```
  */
 export const MAX_IDENTIFIER_LENGTH = 63;

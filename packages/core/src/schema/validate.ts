@@ -77,7 +77,7 @@ export type Validated<C, O extends ValidateOptions> = O extends { readonly mode:
  * ```ts
  * const result = validate(inspections, JSON.parse(body), { mode: 'create', source: 'device' });
  * if (!result.ok) return reply.code(422).send({ code: 'validation_failed', issues: result.issues });
- * await store.put(result.value);
+ * await save(result.value);
  * ```
  */
 export function validate<C extends AnyCollection, const O extends ValidateOptions = ValidateOptions>(

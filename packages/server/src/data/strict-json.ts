@@ -18,7 +18,7 @@ export const MAX_JSON_DEPTH = 64;
  *
  * @example
  * ```ts
- * try { parseStrictJson('{"a":1,"a":2}'); } catch (e) { (e as StrictJsonError).reason; // 'duplicate_key' }
+ * try { parseStrictJson('{"a":1,"a":2}'); } catch (e) { (e as StrictJsonError).reason; } // 'duplicate_key'
  * ```
  */
 export class StrictJsonError extends BulwarkError {

@@ -26,7 +26,7 @@ export function replayKey(jkt: string, jti: string): string {
  * Exported so that a caller can run it inside a larger statement (one round trip).
  *
  * @example
- * ```ts
+ * ```ts fragment
  * db.with('fresh', (qc) => insertReplayKey(qc, key, expiresAtMs).returning('key'))…
  * ```
  */
