@@ -63,6 +63,7 @@ export class EncryptedStore {
   readonly #batchSize: number;
   readonly #sealer: Sealer;
   readonly #clock: Clock;
+  #offRetire: () => void = () => undefined;
 
   private constructor(options: StoreOptions) {
     this.#backend = options.backend;
@@ -92,6 +93,10 @@ export class EncryptedStore {
   static async open(options: StoreOptions): Promise<EncryptedStore> {
     const store = new EncryptedStore(options);
     if (options.destroyOnWipe !== false) options.vault.onWipe(() => options.backend.destroy());
+    // Views over a shared backend (the sync outbox) register too: each moves its own collections.
+    store.#offRetire = options.vault.onRetireDataKey(async () => {
+      if (!closedBackends.has(options.backend)) await store.reencrypt();
+    });
     return store;
   }
 
@@ -318,8 +323,11 @@ export class EncryptedStore {
   }
 
   /**
-   * Re-seals records still under an older data key with the primary one (and recomputes their
-   * blind indexes), a batch per transaction. Safe to interrupt and run again. Returns how many.
+   * Re-seals records of the declared collections still under an older data key with the primary
+   * one (and recomputes their blind indexes), a batch per transaction. Rows of collections this
+   * store does not declare (another view over the same backend, such as the sync outbox) are left
+   * alone: each view re-encrypts its own. Safe to interrupt and run again; `retireDataKey` runs it
+   * too. Returns how many records moved.
    *
    * @example
    * ```ts
@@ -329,25 +337,28 @@ export class EncryptedStore {
    */
   async reencrypt(): Promise<number> {
     let moved = 0;
-    for (;;) {
-      const keys = this.#keys();
-      const stale = await this.#backend.staleKeys(keys.primaryKeyId, this.#batchSize);
-      if (stale.length === 0) return moved;
-      const ops = await Promise.all(
-        stale.map(async (stored): Promise<WriteOp> => {
-          const spec = this.#collections.get(stored.collection);
-          if (spec === undefined) return { kind: 'delete', collection: stored.collection, id: stored.id };
-          const record = await decodeRecord(this.#sealer, spec, stored, keys);
-          const { id, ...fields } = record;
-          return {
-            kind: 'put',
-            record: await encodeRecord(this.#sealer, spec, id, fields, keys, stored.storedAt),
-          };
-        }),
-      );
-      await this.#backend.write(ops);
-      moved += ops.length;
+    for (const spec of this.#collections.values()) {
+      if (spec.offline === false) continue;
+      for (;;) {
+        const keys = this.#keys();
+        const stale = (await this.#backend.staleKeys(keys.primaryKeyId, this.#batchSize, spec.name)).filter(
+          (stored) => stored.collection === spec.name,
+        );
+        if (stale.length === 0) break;
+        const ops = await Promise.all(
+          stale.map(async (stored): Promise<WriteOp> => {
+            const { id, ...fields } = await decodeRecord(this.#sealer, spec, stored, keys);
+            return {
+              kind: 'put',
+              record: await encodeRecord(this.#sealer, spec, id, fields, keys, stored.storedAt),
+            };
+          }),
+        );
+        await this.#backend.write(ops);
+        moved += ops.length;
+      }
     }
+    return moved;
   }
 
   /**
@@ -359,6 +370,8 @@ export class EncryptedStore {
    * ```
    */
   async close(): Promise<void> {
+    this.#offRetire();
+    closedBackends.add(this.#backend);
     await this.#backend.close();
   }
 
@@ -445,6 +458,9 @@ export class EncryptedStore {
     return spec.maxAgeMs !== undefined && stored.storedAt < this.#clock.now() - spec.maxAgeMs;
   }
 }
+
+/** Backends a store closed: views still registered over them have nothing left to re-encrypt. */
+const closedBackends = new WeakSet<StoreBackend>();
 
 function matches(spec: CollectionSpec, name: string, actual: unknown, expected: unknown): boolean {
   if (typeof actual === 'string' && typeof expected === 'string') {
