@@ -161,10 +161,8 @@ export class EncryptedStore {
           continue;
         }
       }
-      const encoded = await Promise.all(
-        batch.map((record, j) =>
-          encodeRecord(this.#sealer, spec, ids[i + j] as string, record, keys, storedAt),
-        ),
+      const encoded = await mapConcurrently(batch, (record, j) =>
+        encodeRecord(this.#sealer, spec, ids[i + j] as string, record, keys, storedAt),
       );
       for (const record of encoded) ops.push({ kind: 'put', record });
     }
@@ -345,15 +343,13 @@ export class EncryptedStore {
           (stored) => stored.collection === spec.name,
         );
         if (stale.length === 0) break;
-        const ops = await Promise.all(
-          stale.map(async (stored): Promise<WriteOp> => {
-            const { id, ...fields } = await decodeRecord(this.#sealer, spec, stored, keys);
-            return {
-              kind: 'put',
-              record: await encodeRecord(this.#sealer, spec, id, fields, keys, stored.storedAt),
-            };
-          }),
-        );
+        const ops = await mapConcurrently(stale, async (stored): Promise<WriteOp> => {
+          const { id, ...fields } = await decodeRecord(this.#sealer, spec, stored, keys);
+          return {
+            kind: 'put',
+            record: await encodeRecord(this.#sealer, spec, id, fields, keys, stored.storedAt),
+          };
+        });
         await this.#backend.write(ops);
         moved += ops.length;
       }
@@ -451,12 +447,36 @@ export class EncryptedStore {
       }
       return out;
     }
-    return Promise.all(rows.map((r) => decodeRecord(this.#sealer, spec, r, keys)));
+    return mapConcurrently(rows, (r) => decodeRecord(this.#sealer, spec, r, keys));
   }
 
   #isExpired(spec: CollectionSpec, stored: StoredRecord): boolean {
     return spec.maxAgeMs !== undefined && stored.storedAt < this.#clock.now() - spec.maxAgeMs;
   }
+}
+
+/**
+ * Asynchronous crypto calls kept in flight at once. WebCrypto runs each on a worker thread:
+ * a few dozen keep the threads busy, while a whole batch of promises at once costs more in
+ * queueing and garbage than it gains (see docs/store.md, "Benchmark").
+ */
+const IN_FLIGHT = 32;
+
+/** `Promise.all(items.map(fn))` with at most `IN_FLIGHT` calls pending; results in order. */
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      out[index] = await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, items.length) }, lane));
+  return out;
 }
 
 /** Backends a store closed: views still registered over them have nothing left to re-encrypt. */
