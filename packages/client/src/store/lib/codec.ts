@@ -170,7 +170,9 @@ function toStored(
     keyId: parts.hasSecret ? keys.keyring.primary.id : null,
     plain: spec.wholeRecord === true ? null : JSON.stringify(parts.plain),
     sealed,
-    terms: terms.filter((t): t is string => t !== undefined),
+    terms: terms.includes(undefined)
+      ? terms.filter((t): t is string => t !== undefined)
+      : (terms as string[]),
   };
 }
 
@@ -178,6 +180,18 @@ function termText(field: string, mac: Uint8Array): string {
   let hex = '';
   for (const b of mac) hex += b.toString(16).padStart(2, '0');
   return `${field}:${hex}`;
+}
+
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(4096);
+
+/** `json` as UTF-8 in a reused buffer, valid until the next call. */
+function utf8Scratch(json: string): Uint8Array<ArrayBuffer> {
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+  if (json.length * 3 > scratch.length)
+    scratch = new Uint8Array(Math.max(json.length * 3, scratch.length * 2));
+  const { written } = encoder.encodeInto(json, scratch);
+  return scratch.subarray(0, written);
 }
 
 /** Encodes a checked record for storage. */
@@ -234,12 +248,20 @@ export function encodeRecordSync(
   }
   let sealed: Uint8Array<ArrayBuffer> | null = null;
   if (parts.hasSecret) {
-    const plaintext = utf8Encode(JSON.stringify(parts.secret));
+    const json = JSON.stringify(parts.secret);
     const encoded = sync.sealEncoded === undefined ? undefined : recordContextBytes(spec, id);
-    sealed =
-      encoded === undefined || sync.sealEncoded === undefined
-        ? sync.seal(keys.keyring.primary, plaintext, recordContext(spec, id))
-        : sync.sealEncoded(keys.keyring.primary, plaintext, encoded);
+    if (encoded === undefined || sync.sealEncoded === undefined) {
+      sealed = sync.seal(keys.keyring.primary, utf8Encode(json), recordContext(spec, id));
+    } else {
+      // The synchronous sealer consumes the plaintext before returning: it is encoded into a
+      // reused buffer (no allocation per record) and wiped right after.
+      const plaintext = utf8Scratch(json);
+      try {
+        sealed = sync.sealEncoded(keys.keyring.primary, plaintext, encoded);
+      } finally {
+        plaintext.fill(0);
+      }
+    }
   }
   return toStored(spec, id, parts, keys, storedAt, sealed, terms);
 }
