@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS records (
   PRIMARY KEY (collection, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS records_stored_at ON records (collection, stored_at);
-CREATE INDEX IF NOT EXISTS records_key_id ON records (key_id) WHERE key_id IS NOT NULL;
+DROP INDEX IF EXISTS records_key_id;
 CREATE TABLE IF NOT EXISTS terms (
   collection TEXT NOT NULL,
   term TEXT NOT NULL,

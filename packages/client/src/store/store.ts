@@ -337,12 +337,19 @@ export class EncryptedStore {
     let moved = 0;
     for (const spec of this.#collections.values()) {
       if (spec.offline === false) continue;
+      // One pass over the collection in id order, a page at a time: linear in its size, and no
+      // index on the key id is needed (it would cost every encrypted write an index entry).
+      let after: string | undefined;
       for (;;) {
         const keys = this.#keys();
-        const stale = (await this.#backend.staleKeys(keys.primaryKeyId, this.#batchSize, spec.name)).filter(
-          (stored) => stored.collection === spec.name,
+        const page = await this.#backend.list(
+          spec.name,
+          after === undefined ? { limit: this.#batchSize } : { after, limit: this.#batchSize },
         );
-        if (stale.length === 0) break;
+        if (page.length === 0) break;
+        after = (page.at(-1) as StoredRecord).id;
+        const stale = page.filter((stored) => stored.keyId !== null && stored.keyId !== keys.primaryKeyId);
+        if (stale.length === 0) continue;
         const ops = await mapConcurrently(stale, async (stored): Promise<WriteOp> => {
           const { id, ...fields } = await decodeRecord(this.#sealer, spec, stored, keys);
           return {
