@@ -64,6 +64,9 @@ export function recordContext(spec: CollectionSpec, id: string): EncryptionConte
 }
 
 interface ContextTemplate {
+  readonly name: string;
+  readonly schemaVersion: number;
+  readonly wholeRecord: boolean;
   /** Count byte, the collection and field entries, then the `recordId` key and string tag. */
   readonly prefix: Uint8Array;
   /** The `schemaVersion` entry. */
@@ -80,7 +83,13 @@ const templates = new WeakMap<CollectionSpec, ContextTemplate>();
  */
 export function recordContextBytes(spec: CollectionSpec, id: string): Uint8Array<ArrayBuffer> | undefined {
   let template = templates.get(spec);
-  if (template === undefined) {
+  // Checked on every use, so that a spec object changed after its first record still encodes right.
+  if (
+    template === undefined ||
+    template.name !== spec.name ||
+    template.schemaVersion !== spec.schemaVersion ||
+    template.wholeRecord !== (spec.wholeRecord === true)
+  ) {
     const head = encodeContext({ collection: spec.name, field: recordContext(spec, '').field as string });
     const prefix = new Uint8Array(head.length + 1 + RECORD_ID_KEY.length + 1);
     prefix.set(head, 0);
@@ -88,7 +97,13 @@ export function recordContextBytes(spec: CollectionSpec, id: string): Uint8Array
     prefix[head.length] = RECORD_ID_KEY.length;
     for (let i = 0; i < RECORD_ID_KEY.length; i++) prefix[head.length + 1 + i] = RECORD_ID_KEY.charCodeAt(i);
     prefix[head.length + 1 + RECORD_ID_KEY.length] = 0x01;
-    template = { prefix, suffix: encodeContext({ schemaVersion: spec.schemaVersion }).subarray(1) };
+    template = {
+      name: spec.name,
+      schemaVersion: spec.schemaVersion,
+      wholeRecord: spec.wholeRecord === true,
+      prefix,
+      suffix: encodeContext({ schemaVersion: spec.schemaVersion }).subarray(1),
+    };
     templates.set(spec, template);
   }
   if (id.length === 0 || id.length > 128) return undefined;
