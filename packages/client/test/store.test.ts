@@ -10,11 +10,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
+  BackendVaultStorage,
   type CollectionSpec,
   EncryptedStore,
   IndexedDbBackend,
   type StoreBackend,
   type StoredRecord,
+  Vault,
   type WriteOp,
 } from '../src/index.js';
 import { SqliteBackend } from '../src/node/index.js';
@@ -381,6 +383,40 @@ describe('SQLite files', () => {
     } finally {
       process.umask(previous);
     }
+  });
+
+  it('drops the key-id index of an older database, and re-encryption still finds every stale record', async () => {
+    const {
+      store,
+      vault: first,
+      backend,
+      keystore,
+      clock,
+    } = await openWorld(storeSubjects[3] as (typeof storeSubjects)[number], {
+      batchSize: 4,
+    });
+    const path = (backend as SqliteBackend).files[0] as string;
+    await store.putMany(
+      'sites',
+      Array.from({ length: 10 }, (_, i) => site(String(i))),
+    );
+    await store.close();
+    first.close();
+    const old = new Database(path);
+    old.exec('CREATE INDEX records_key_id ON records (key_id) WHERE key_id IS NOT NULL');
+    old.close();
+    const reopened = await SqliteBackend.open({ path });
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare("SELECT name FROM sqlite_schema WHERE name = 'records_key_id'").all()).toEqual([]);
+    check.close();
+    const vault = await Vault.open({ keystore, storage: new BackendVaultStorage(reopened) });
+    await vault.unlock();
+    const again = await EncryptedStore.open({ backend: reopened, vault, collections, batchSize: 4, clock });
+    const newKey = await vault.rotateDataKey();
+    expect(await again.reencrypt()).toBe(10);
+    expect(await reopened.staleKeys(newKey, 100)).toEqual([]);
+    expect(await again.get('sites', '7')).toEqual(site('7'));
+    await again.close();
   });
 
   it('narrows the files of a database created before to 0600 when it opens', async () => {
