@@ -22,7 +22,13 @@ export {
   KeystoreUnsupportedError,
   KeystoreValueTooLargeError,
 } from './errors.js';
-export { DEFAULT_CHUNK_SIZE, decryptFile, encryptFile, type FileCryptoOptions } from './files/chunked.js';
+export {
+  DEFAULT_CHUNK_SIZE,
+  decryptFile,
+  encryptFile,
+  type FileCryptoOptions,
+  readFileKeyId,
+} from './files/chunked.js';
 export { EncryptedFiles, type EncryptedFilesOptions } from './files/encrypted-files.js';
 export { IndexedDbFileStorage } from './files/indexeddb-storage.js';
 export { type FileStorage, MemoryFileStorage } from './files/storage.js';

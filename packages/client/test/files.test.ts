@@ -5,7 +5,7 @@
  */
 import 'fake-indexeddb/auto';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deriveDataKeys, generateDataKeyBytes, importDataKey, Keyring } from '@bulwark/core/crypto';
@@ -19,6 +19,7 @@ import {
   MemoryFileStorage,
   MemoryKeystore,
   MemoryVaultStorage,
+  readFileKeyId,
   Vault,
   webCryptoSealer,
 } from '../src/index.js';
@@ -202,6 +203,103 @@ describe('encrypted files: round trips', () => {
     }
     // Whole-file buffering would need well over 100 MB (plaintext and ciphertext).
     expect(peak).toBeLessThan(64 * 1024 * 1024);
+  });
+  it.each(storages)(
+    'moves files to the new data key before the old one is retired, in %s storage',
+    async (_name, make) => {
+      const vault = await Vault.open({ keystore: new MemoryKeystore(), storage: new MemoryVaultStorage() });
+      await vault.initialize();
+      const { storage, reopen } = await make();
+      const files = new EncryptedFiles({ storage, vault, chunkSize: 1024 });
+      const doc = randomBytes(5000);
+      const photo = randomBytes(100);
+      await files.put('doc', streamOf(doc, 700));
+      await files.put('photo', streamOf(photo));
+      const [oldKey] = vault.dataKeyIds;
+      const newKey = await vault.rotateDataKey();
+      await files.put('late', streamOf(photo));
+      // The flow of the report: rotate, re-encrypt the store, retire. The files must follow.
+      await vault.retireDataKey(oldKey as string);
+      expect(vault.dataKeyIds).toEqual([newKey]);
+      for (const [id, plain] of [
+        ['doc', doc],
+        ['photo', photo],
+        ['late', photo],
+      ] as const) {
+        expect(await readFileKeyId((await (await reopen()).read(id)) as ReadableStream<Uint8Array>)).toBe(
+          newKey,
+        );
+        expect(Buffer.from(await collect((await files.get(id)) as ReadableStream<Uint8Array>))).toEqual(
+          plain,
+        );
+      }
+      expect(await files.reencrypt()).toBe(0);
+    },
+  );
+
+  it.each(storages)(
+    'keeps the previous version whole when a replacing write fails midway, in %s storage',
+    async (_name, make) => {
+      const vault = await Vault.open({ keystore: new MemoryKeystore(), storage: new MemoryVaultStorage() });
+      await vault.initialize();
+      const { storage, reopen } = await make();
+      const files = new EncryptedFiles({ storage, vault, chunkSize: 1024 });
+      const doc = randomBytes(5000);
+      await files.put('doc', streamOf(doc, 700));
+      let sent = 0;
+      const failing = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          sent += 1;
+          if (sent > 3) controller.error(new Error('source failed'));
+          else controller.enqueue(randomBytes(1500));
+        },
+      });
+      await expect(files.put('doc', failing)).rejects.toThrow('source failed');
+      const again = new EncryptedFiles({ storage: await reopen(), vault, chunkSize: 1024 });
+      expect(Buffer.from(await collect((await again.get('doc')) as ReadableStream<Uint8Array>))).toEqual(doc);
+      expect(await (await reopen()).list?.()).toEqual(['doc']);
+    },
+  );
+
+  it('refuses to retire a data key when the file storage cannot list its files', async () => {
+    const vault = await Vault.open({ keystore: new MemoryKeystore(), storage: new MemoryVaultStorage() });
+    await vault.initialize();
+    const inner = new MemoryFileStorage();
+    const unlisted: FileStorage = {
+      write: (id, stream) => inner.write(id, stream),
+      read: (id) => inner.read(id),
+      delete: (id) => inner.delete(id),
+      destroy: () => inner.destroy(),
+    };
+    const files = new EncryptedFiles({ storage: unlisted, vault });
+    const doc = randomBytes(100);
+    await files.put('doc', streamOf(doc));
+    const [oldKey] = vault.dataKeyIds;
+    await vault.rotateDataKey();
+    await expect(vault.retireDataKey(oldKey as string)).rejects.toMatchObject({ code: 'invalid_argument' });
+    expect(vault.dataKeyIds).toContain(oldKey);
+    expect(Buffer.from(await collect((await files.get('doc')) as ReadableStream<Uint8Array>))).toEqual(doc);
+  });
+
+  it('removes the temporary files of killed writes when a folder storage opens, and only those', async () => {
+    const folder = join(await mkdtemp(join(tmpdir(), 'bulwark-fs-')), 'f');
+    const vault = await Vault.open({ keystore: new MemoryKeystore(), storage: new MemoryVaultStorage() });
+    await vault.initialize();
+    const files = new EncryptedFiles({ storage: new DirectoryFileStorage(folder), vault });
+    const doc = randomBytes(3000);
+    await files.put('doc', streamOf(doc));
+    // What a write killed midway leaves: encrypted bytes under a temporary name.
+    const leftover = join(folder, `.${randomBytes(6).toString('hex')}.tmp`);
+    await writeFile(leftover, (await readFile(join(folder, 'doc.bwf'))).subarray(0, 100));
+    await writeFile(join(folder, 'notes.txt'), 'not ours to delete');
+    const reopened = await DirectoryFileStorage.open(folder);
+    expect((await readdir(folder)).sort()).toEqual(['doc.bwf', 'notes.txt']);
+    expect(await reopened.list()).toEqual(['doc']);
+    // The constructor path cleans before its first operation too.
+    await writeFile(leftover, 'x');
+    const lazy = new EncryptedFiles({ storage: new DirectoryFileStorage(folder), vault });
+    expect(Buffer.from(await collect((await lazy.get('doc')) as ReadableStream<Uint8Array>))).toEqual(doc);
+    expect((await readdir(folder)).sort()).toEqual(['doc.bwf', 'notes.txt']);
   });
 });
 

@@ -4,14 +4,22 @@
  * schema version, blind-index equality queries, maximum age, batched bulk writes with one
  * transaction per batch, re-encryption after a data key rotation, lock and wipe.
  */
+import { chmod, mkdtemp, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
+  BackendVaultStorage,
+  type CollectionSpec,
   EncryptedStore,
   IndexedDbBackend,
   type StoreBackend,
   type StoredRecord,
+  Vault,
   type WriteOp,
 } from '../src/index.js';
+import { SqliteBackend } from '../src/node/index.js';
 import { collections, DAY, findings, openWorld, sites, storeSubjects } from './fakes/store-world.js';
 
 const site = (id: string, extra: Record<string, unknown> = {}) => ({
@@ -254,6 +262,41 @@ describe.each(storeSubjects)('encrypted store on $name', (subject) => {
     ]);
   });
 
+  it('re-encrypts only its own collections and never deletes rows of another view; each view moves its own before retirement', async () => {
+    const { store, vault, backend } = await openWorld(subject, { batchSize: 3 });
+    const queue: CollectionSpec = {
+      name: 'queue',
+      schemaVersion: 1,
+      wholeRecord: true,
+      fields: { entry: { class: 'sensitive' } },
+    };
+    const view = await EncryptedStore.open({
+      backend,
+      vault,
+      collections: [queue],
+      destroyOnWipe: false,
+      sealer: subject.sealer,
+    });
+    await store.putMany(
+      'sites',
+      Array.from({ length: 5 }, (_, i) => site(String(i))),
+    );
+    await view.putMany(
+      'queue',
+      Array.from({ length: 4 }, (_, i) => ({ id: `q${i}`, entry: { edit: i } })),
+    );
+    const [oldKey] = vault.dataKeyIds;
+    const newKey = await vault.rotateDataKey();
+    expect(await store.reencrypt()).toBe(5);
+    expect((await view.all('queue')).map((r) => r.id)).toEqual(['q0', 'q1', 'q2', 'q3']);
+    expect(await backend.staleKeys(newKey, 100, 'sites')).toEqual([]);
+    expect(await backend.staleKeys(newKey, 100, 'queue')).toHaveLength(4);
+    await vault.retireDataKey(oldKey as string);
+    expect(await backend.staleKeys(newKey, 100)).toEqual([]);
+    expect(await view.get('queue', 'q2')).toEqual({ id: 'q2', entry: { edit: 2 } });
+    expect(await store.get('sites', '4')).toEqual(site('4'));
+  });
+
   it('refuses every operation while the vault is locked', async () => {
     const { store, vault } = await openWorld(subject);
     await store.put('sites', site('1'));
@@ -322,5 +365,70 @@ describe('IndexedDB backend across tabs', () => {
     const fresh = await IndexedDbBackend.open({ databaseName });
     expect(await fresh.get('sites', 'x')).toBeUndefined();
     await fresh.close();
+  });
+});
+
+describe('SQLite files', () => {
+  const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
+
+  it('creates the database, its WAL and shared-memory files 0600, whatever the umask', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'bulwark-modes-'));
+    const path = join(folder, 'store.db');
+    const previous = process.umask(0o022);
+    try {
+      const backend = await SqliteBackend.open({ path });
+      await backend.write([{ kind: 'meta', key: 'k', value: new Uint8Array([1]) }]);
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(await modeOf(file), file).toBe(0o600);
+      await backend.close();
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  it('drops the key-id index of an older database, and re-encryption still finds every stale record', async () => {
+    const {
+      store,
+      vault: first,
+      backend,
+      keystore,
+      clock,
+    } = await openWorld(storeSubjects[3] as (typeof storeSubjects)[number], {
+      batchSize: 4,
+    });
+    const path = (backend as SqliteBackend).files[0] as string;
+    await store.putMany(
+      'sites',
+      Array.from({ length: 10 }, (_, i) => site(String(i))),
+    );
+    await store.close();
+    first.close();
+    const old = new Database(path);
+    old.exec('CREATE INDEX records_key_id ON records (key_id) WHERE key_id IS NOT NULL');
+    old.close();
+    const reopened = await SqliteBackend.open({ path });
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare("SELECT name FROM sqlite_schema WHERE name = 'records_key_id'").all()).toEqual([]);
+    check.close();
+    const vault = await Vault.open({ keystore, storage: new BackendVaultStorage(reopened) });
+    await vault.unlock();
+    const again = await EncryptedStore.open({ backend: reopened, vault, collections, batchSize: 4, clock });
+    const newKey = await vault.rotateDataKey();
+    expect(await again.reencrypt()).toBe(10);
+    expect(await reopened.staleKeys(newKey, 100)).toEqual([]);
+    expect(await again.get('sites', '7')).toEqual(site('7'));
+    await again.close();
+  });
+
+  it('narrows the files of a database created before to 0600 when it opens', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'bulwark-modes-'));
+    const path = join(folder, 'store.db');
+    const old = new Database(path);
+    old.pragma('journal_mode = WAL');
+    old.exec('CREATE TABLE t (x)');
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) await chmod(file, 0o644);
+    const backend = await SqliteBackend.open({ path });
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(await modeOf(file), file).toBe(0o600);
+    await backend.close();
+    old.close();
   });
 });

@@ -181,6 +181,25 @@ describe('outbox and push', () => {
   });
 });
 
+describe('data key rotation', () => {
+  it('keeps queued edits through rotation, store re-encryption and retirement, and pushes them', async () => {
+    const { vault, store, sync, clock } = await world();
+    mode = 'offline';
+    await sync.put('sites', { id: 's1', name: 'Depot', status: 'open', residentPhone: '+44 20 7946 0001' });
+    expect(await sync.pending()).toBe(1);
+    const [oldKey] = vault.dataKeyIds;
+    await vault.rotateDataKey();
+    await store.reencrypt();
+    expect(await sync.pending()).toBe(1);
+    await vault.retireDataKey(oldKey as string);
+    expect(await sync.pending()).toBe(1);
+    mode = 'online';
+    clock.advance(5 * 60_000);
+    expect(await sync.push()).toMatchObject({ applied: 1, pending: 0 });
+    expect(data.rows.get('sites/s1')?.record).toMatchObject({ residentPhone: '+44 20 7946 0001' });
+  });
+});
+
 describe('pull', () => {
   it('pulls pages by checkpoint, applies removals, and asks only for what is new', async () => {
     const { sync, store } = await world();

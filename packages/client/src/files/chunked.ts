@@ -230,3 +230,39 @@ export function decryptFile(options: FileCryptoOptions): TransformStream<Uint8Ar
     },
   });
 }
+
+/**
+ * The data key id of a stored file's first chunk, read from its envelope header without a key
+ * (key ids are public labels, docs/crypto.md); `undefined` when the bytes are not a file. Every
+ * chunk of a file is sealed by one `encryptFile`, so the first tells which key the file is under.
+ * Reads only the first bytes and cancels the stream.
+ *
+ * @example
+ * ```ts
+ * const keyId = await readFileKeyId(await storage.read('photo-1'));
+ * ```
+ */
+export async function readFileKeyId(stream: ReadableStream<Uint8Array>): Promise<string | undefined> {
+  const reader = stream.getReader();
+  const queue = new ByteQueue();
+  const need = async (n: number): Promise<boolean> => {
+    while (queue.length < n) {
+      const { done, value } = await reader.read();
+      if (done) return false;
+      queue.push(value);
+    }
+    return true;
+  };
+  try {
+    if (!(await need(9))) return undefined;
+    const headerLength = 9 + (queue.peek(9)[8] as number);
+    // Header, frame head (5), then the envelope's format, algorithm and key id length (3).
+    if (!(await need(headerLength + 8))) return undefined;
+    const keyIdLength = queue.peek(headerLength + 8)[headerLength + 7] as number;
+    const total = headerLength + 8 + keyIdLength;
+    if (keyIdLength === 0 || !(await need(total))) return undefined;
+    return new TextDecoder().decode(queue.peek(total).subarray(total - keyIdLength));
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}

@@ -12,11 +12,19 @@
  * ```
  */
 export interface FileStorage {
-  /** Stores the whole stream under `fileId`; visible only once complete. */
+  /**
+   * Stores the whole stream under `fileId`; visible only once complete, and a file it replaces
+   * stays whole until then (re-encryption replaces files in place).
+   */
   write(fileId: string, stream: ReadableStream<Uint8Array>): Promise<void>;
   /** The stored stream, or `undefined`. */
   read(fileId: string): Promise<ReadableStream<Uint8Array> | undefined>;
   delete(fileId: string): Promise<void>;
+  /**
+   * Ids of the stored files. Needed to re-encrypt files when a data key is retired; a storage
+   * without it makes `retireDataKey` refuse rather than lose files.
+   */
+  list?(): Promise<string[]>;
   /** Deletes every file (wipe). */
   destroy(): Promise<void>;
 }
@@ -58,6 +66,10 @@ export class MemoryFileStorage implements FileStorage {
 
   async delete(fileId: string): Promise<void> {
     this.files.delete(fileId);
+  }
+
+  async list(): Promise<string[]> {
+    return [...this.files.keys()];
   }
 
   async destroy(): Promise<void> {

@@ -1,11 +1,12 @@
 /**
  * Encrypted files in a folder for Node and Electron: one file per id (mode 0600), written to a
  * temporary name and renamed when complete, so a crash never leaves a half-written file under
- * its id. Streams are piped, never buffered whole.
+ * its id. Temporary files a killed write left behind are removed when the storage opens (before
+ * its first operation). Streams are piped, never buffered whole. The folder is the storage's own.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +15,9 @@ import type { FileStorage } from '../files/storage.js';
 import { syncFolder } from './lib/atomic-file.js';
 
 const FILE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const SUFFIX = '.bwf';
+/** The temporary names `write` uses; a file id cannot produce one (ids end in `.bwf`). */
+const TEMP = /^\.[0-9a-f]{12}\.tmp$/;
 
 /**
  * File storage in a folder.
@@ -25,9 +29,42 @@ const FILE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
  */
 export class DirectoryFileStorage implements FileStorage {
   readonly #folder: string;
+  #ready: Promise<void> | undefined;
 
   constructor(folder: string) {
     this.#folder = folder;
+  }
+
+  /**
+   * Opens the folder (creating it, mode 0700) and removes the temporary files of writes that were
+   * killed midway. `new DirectoryFileStorage(folder)` does the same before its first operation.
+   *
+   * @example
+   * ```ts
+   * const storage = await DirectoryFileStorage.open(join(dataDir, 'files'));
+   * ```
+   */
+  static async open(folder: string): Promise<DirectoryFileStorage> {
+    const storage = new DirectoryFileStorage(folder);
+    await storage.#prepare();
+    return storage;
+  }
+
+  #prepare(): Promise<void> {
+    this.#ready ??= (async () => {
+      await mkdir(this.#folder, { recursive: true, mode: 0o700 });
+      let removed = false;
+      for (const name of await readdir(this.#folder)) {
+        if (!TEMP.test(name)) continue;
+        await rm(join(this.#folder, name), { force: true });
+        removed = true;
+      }
+      if (removed) await syncFolder(this.#folder);
+    })().catch((err: unknown) => {
+      this.#ready = undefined;
+      throw err;
+    });
+    return this.#ready;
   }
 
   /** The folder, for the canary scan and for wipe. */
@@ -38,12 +75,12 @@ export class DirectoryFileStorage implements FileStorage {
   #path(fileId: string): string {
     // The id names a file on disk: only the safe alphabet, and never `.` or `..`.
     if (!FILE_ID.test(fileId) || /^\.+$/.test(fileId)) throw new InvalidArgumentError('invalid file id');
-    return join(this.#folder, `${fileId}.bwf`);
+    return join(this.#folder, `${fileId}${SUFFIX}`);
   }
 
   async write(fileId: string, stream: ReadableStream<Uint8Array>): Promise<void> {
     const path = this.#path(fileId);
-    await mkdir(this.#folder, { recursive: true, mode: 0o700 });
+    await this.#prepare();
     const temp = join(this.#folder, `.${randomBytes(6).toString('hex')}.tmp`);
     try {
       await pipeline(
@@ -62,6 +99,7 @@ export class DirectoryFileStorage implements FileStorage {
 
   async read(fileId: string): Promise<ReadableStream<Uint8Array> | undefined> {
     const path = this.#path(fileId);
+    await this.#prepare();
     try {
       await stat(path);
     } catch {
@@ -71,10 +109,21 @@ export class DirectoryFileStorage implements FileStorage {
   }
 
   async delete(fileId: string): Promise<void> {
-    await rm(this.#path(fileId), { force: true });
+    const path = this.#path(fileId);
+    await this.#prepare();
+    await rm(path, { force: true });
+  }
+
+  async list(): Promise<string[]> {
+    await this.#prepare();
+    return (await readdir(this.#folder))
+      .filter((name) => name.endsWith(SUFFIX))
+      .map((name) => name.slice(0, -SUFFIX.length))
+      .filter((id) => FILE_ID.test(id) && !/^\.+$/.test(id));
   }
 
   async destroy(): Promise<void> {
+    this.#ready = undefined;
     await rm(this.#folder, { recursive: true, force: true });
   }
 }

@@ -8,18 +8,16 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, KeyObject, randomFillSync } from 'node:crypto';
 import {
-  ALGORITHM_AES_256_GCM,
   type BlindIndexOptions,
   blindIndex,
   DecryptionError,
-  ENVELOPE_FORMAT_V1,
   type EncryptionContext,
   encodeContext,
   type KeyLookup,
   open,
   type SealingKey,
 } from '@bulwark/core/crypto';
-import type { Sealer } from '../store/sealer.js';
+import { envelopeHeaderOf, parseEnvelopeHead, type Sealer } from '../store/sealer.js';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -151,49 +149,56 @@ function keyObject(key: CryptoKey): KeyObject {
   return object;
 }
 
-function header(keyId: string): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(3 + keyId.length);
-  out[0] = ENVELOPE_FORMAT_V1;
-  out[1] = ALGORITHM_AES_256_GCM;
-  out[2] = keyId.length;
-  for (let i = 0; i < keyId.length; i++) out[3 + i] = keyId.charCodeAt(i);
-  return out;
-}
-
 function sealSync(
   key: SealingKey,
   plaintext: Uint8Array,
   context: EncryptionContext,
 ): Uint8Array<ArrayBuffer> {
-  const aadTail = contextBytes(context);
-  const head = header(key.id);
+  return sealEncodedSync(key, plaintext, contextBytes(context));
+}
+
+function sealEncodedSync(
+  key: SealingKey,
+  plaintext: Uint8Array,
+  encodedContext: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const head = envelopeHeaderOf(key.id);
   key.reserveSeal();
   const out = new Uint8Array(head.length + IV_BYTES + plaintext.length + TAG_BYTES);
   out.set(head, 0);
   const iv = out.subarray(head.length, head.length + IV_BYTES);
   nextIv(iv);
   const cipher = createCipheriv('aes-256-gcm', keyObject(key.key), iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(head);
-  cipher.setAAD(aadTail);
+  // One AAD call: the header and the context, contiguous in a scratch buffer.
+  cipher.setAAD(aadOf(head, encodedContext));
   const body = cipher.update(plaintext);
-  const final = cipher.final();
+  cipher.final();
   out.set(body, head.length + IV_BYTES);
-  out.set(final, head.length + IV_BYTES + body.length);
   out.set(cipher.getAuthTag(), head.length + IV_BYTES + plaintext.length);
   return out;
+}
+
+let scratch = Buffer.alloc(1024);
+
+/** Header ‖ context in a reused buffer (OpenSSL copies the AAD into its GHASH state at once). */
+function aadOf(head: Uint8Array, encodedContext: Uint8Array): Uint8Array {
+  const length = head.length + encodedContext.length;
+  if (length > scratch.length) scratch = Buffer.alloc(Math.max(length, scratch.length * 2));
+  scratch.set(head, 0);
+  scratch.set(encodedContext, head.length);
+  return scratch.subarray(0, length);
 }
 
 function openFast(
   key: SealingKey,
   envelope: Uint8Array<ArrayBuffer>,
   headLength: number,
-  context: EncryptionContext,
+  encodedContext: Uint8Array,
 ): Uint8Array<ArrayBuffer> {
   const iv = envelope.subarray(headLength, headLength + IV_BYTES);
   const tag = envelope.subarray(envelope.length - TAG_BYTES);
   const decipher = createDecipheriv('aes-256-gcm', keyObject(key.key), iv, { authTagLength: TAG_BYTES });
-  decipher.setAAD(envelope.subarray(0, headLength));
-  decipher.setAAD(contextBytes(context));
+  decipher.setAAD(aadOf(envelope.subarray(0, headLength), encodedContext));
   decipher.setAuthTag(tag);
   const body = decipher.update(envelope.subarray(headLength + IV_BYTES, envelope.length - TAG_BYTES));
   try {
@@ -205,26 +210,23 @@ function openFast(
   return new Uint8Array(body.buffer, body.byteOffset, body.length) as Uint8Array<ArrayBuffer>;
 }
 
+/** The fast open with any key lookup that answers synchronously; `undefined` when it cannot decide. */
+function openEncodedSync(
+  keys: KeyLookup,
+  envelope: Uint8Array<ArrayBuffer>,
+  encodedContext: Uint8Array,
+): Uint8Array<ArrayBuffer> | undefined {
+  const parsed = parseEnvelopeHead(envelope);
+  if (parsed === undefined) return undefined;
+  const key = keys.get(parsed.keyId);
+  if (key === undefined || key instanceof Promise || key.id !== parsed.keyId) return undefined;
+  return openFast(key, envelope, parsed.headLength, encodedContext);
+}
+
 function normalise(value: string | number, caseInsensitive: boolean): string | number {
   if (typeof value === 'number') return value;
   const nfkc = value.normalize('NFKC');
   return caseInsensitive ? nfkc.toLowerCase().normalize('NFKC') : nfkc;
-}
-
-function parseFast(envelope: Uint8Array): { keyId: string; headLength: number } | undefined {
-  const idLength = envelope[2] ?? 0;
-  const headLength = 3 + idLength;
-  if (
-    envelope[0] !== ENVELOPE_FORMAT_V1 ||
-    envelope[1] !== ALGORITHM_AES_256_GCM ||
-    idLength === 0 ||
-    envelope.length < headLength + IV_BYTES + TAG_BYTES
-  ) {
-    return undefined;
-  }
-  let keyId = '';
-  for (let i = 3; i < headLength; i++) keyId += String.fromCharCode(envelope[i] as number);
-  return { keyId, headLength };
 }
 
 function blindIndexSync(
@@ -264,11 +266,11 @@ export const nodeSealer: Sealer = Object.freeze({
   },
 
   async open(keys: KeyLookup, envelope: Uint8Array<ArrayBuffer>, context: EncryptionContext) {
-    const parsed = parseFast(envelope);
+    const parsed = parseEnvelopeHead(envelope);
     if (parsed !== undefined) {
       const key = await keys.get(parsed.keyId);
       if (key !== undefined && key.id === parsed.keyId)
-        return openFast(key, envelope, parsed.headLength, context);
+        return openFast(key, envelope, parsed.headLength, contextBytes(context));
     }
     return open(keys, envelope, context);
   },
@@ -283,14 +285,26 @@ export const nodeSealer: Sealer = Object.freeze({
     return blindIndexSync(key, value, scope, options) ?? blindIndex(key, value, scope, options);
   },
 
+  async sealEncoded(key: SealingKey, plaintext: Uint8Array<ArrayBuffer>, encodedContext: Uint8Array) {
+    return sealEncodedSync(key, plaintext, encodedContext);
+  },
+
+  async openEncoded(keys: KeyLookup, envelope: Uint8Array<ArrayBuffer>, encodedContext: Uint8Array) {
+    const parsed = parseEnvelopeHead(envelope);
+    if (parsed === undefined) return undefined;
+    const key = await keys.get(parsed.keyId);
+    if (key === undefined || key.id !== parsed.keyId) return undefined;
+    return openFast(key, envelope, parsed.headLength, encodedContext);
+  },
+
   sync: Object.freeze({
     seal: sealSync,
     open(keys: KeyLookup, envelope: Uint8Array<ArrayBuffer>, context: EncryptionContext) {
-      const parsed = parseFast(envelope);
+      const parsed = parseEnvelopeHead(envelope);
       if (parsed === undefined) return undefined;
       const key = keys.get(parsed.keyId);
       if (key === undefined || key instanceof Promise || key.id !== parsed.keyId) return undefined;
-      return openFast(key, envelope, parsed.headLength, context);
+      return openFast(key, envelope, parsed.headLength, contextBytes(context));
     },
     blindIndex: (
       key: CryptoKey,
@@ -298,5 +312,7 @@ export const nodeSealer: Sealer = Object.freeze({
       scope: EncryptionContext,
       options: BlindIndexOptions = {},
     ) => blindIndexSync(key, value, scope, options),
+    sealEncoded: sealEncodedSync,
+    openEncoded: openEncodedSync,
   }),
 });

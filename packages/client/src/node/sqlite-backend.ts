@@ -2,10 +2,12 @@
  * SQLite store backend for Node and Electron (better-sqlite3). WAL journal with
  * `synchronous = FULL`, so a write acknowledged to the app survives a process kill and a power
  * loss; `secure_delete = ON`, so deleted rows are overwritten in the file rather than left in
- * free pages. A batch is one transaction. `destroy()` closes the database and deletes the file
+ * free pages. The database file is created mode 0600 before SQLite opens it, and SQLite gives its
+ * WAL and shared-memory files the database file's mode; files of an existing database are narrowed
+ * to 0600 on open. A batch is one transaction. `destroy()` closes the database and deletes the file
  * with its WAL and shared-memory files. Layout: docs/store.md.
  */
-import { rm } from 'node:fs/promises';
+import { chmod, open, rm } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import type { StoreBackend, StoredRecord, WriteOp } from '../store/backend.js';
 
@@ -31,7 +33,7 @@ CREATE TABLE IF NOT EXISTS records (
   PRIMARY KEY (collection, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS records_stored_at ON records (collection, stored_at);
-CREATE INDEX IF NOT EXISTS records_key_id ON records (key_id) WHERE key_id IS NOT NULL;
+DROP INDEX IF EXISTS records_key_id;
 CREATE TABLE IF NOT EXISTS terms (
   collection TEXT NOT NULL,
   term TEXT NOT NULL,
@@ -91,6 +93,9 @@ export class SqliteBackend implements StoreBackend {
       stale: db.prepare<[string, number], Row>(
         'SELECT * FROM records WHERE key_id IS NOT NULL AND key_id <> ? LIMIT ?',
       ),
+      staleIn: db.prepare<[string, string, number], Row>(
+        'SELECT * FROM records WHERE collection = ? AND key_id IS NOT NULL AND key_id <> ? LIMIT ?',
+      ),
       put: db.prepare(
         'INSERT OR REPLACE INTO records (collection, id, stored_at, key_id, plain, sealed, terms) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -112,6 +117,7 @@ export class SqliteBackend implements StoreBackend {
    * ```
    */
   static async open(options: SqliteBackendOptions): Promise<SqliteBackend> {
+    if (options.path !== ':memory:' && options.path !== '') await ownerOnly(options.path);
     const db = new Database(options.path);
     try {
       db.pragma('journal_mode = WAL');
@@ -159,8 +165,12 @@ export class SqliteBackend implements StoreBackend {
     return this.#statements.expired.all(collection, before, limit).map((r) => r.id);
   }
 
-  async staleKeys(keyId: string, limit: number): Promise<StoredRecord[]> {
-    return this.#statements.stale.all(keyId, limit).map(fromRow);
+  async staleKeys(keyId: string, limit: number, collection?: string): Promise<StoredRecord[]> {
+    const rows =
+      collection === undefined
+        ? this.#statements.stale.all(keyId, limit)
+        : this.#statements.staleIn.all(collection, keyId, limit);
+    return rows.map(fromRow);
   }
 
   async write(ops: readonly WriteOp[]): Promise<void> {
@@ -208,6 +218,19 @@ export class SqliteBackend implements StoreBackend {
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
+  }
+}
+
+/** Creates the database file 0600 if missing, and narrows it and its companions to 0600. */
+async function ownerOnly(path: string): Promise<void> {
+  // SQLite would create the file with the process umask (often 0644), and its -wal and -shm with
+  // the same mode: a file created here first sets the mode all three get.
+  const handle = await open(path, 'a', 0o600);
+  await handle.close();
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    await chmod(file, 0o600).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
   }
 }
 

@@ -63,8 +63,11 @@ export interface StoreBackend {
   findByTerm(collection: string, term: string): Promise<StoredRecord[]>;
   /** Ids of records stored before `before`. */
   expired(collection: string, before: number, limit: number): Promise<string[]>;
-  /** Records whose envelope is under another key than `keyId`. */
-  staleKeys(keyId: string, limit: number): Promise<StoredRecord[]>;
+  /**
+   * Records whose envelope is under another key than `keyId`; with `collection`, only that
+   * collection's (a backend must honour it: the store re-encrypts only what it declares).
+   */
+  staleKeys(keyId: string, limit: number, collection?: string): Promise<StoredRecord[]>;
   /** Applies every op of the batch in one transaction: all or nothing. */
   write(ops: readonly WriteOp[]): Promise<void>;
   getMeta(key: string): Promise<Uint8Array | undefined>;

@@ -100,7 +100,21 @@ export class IndexedDbBackend implements StoreBackend {
     return keys.map((k) => k[1]);
   }
 
-  async staleKeys(keyId: string, limit: number): Promise<StoredRecord[]> {
+  async staleKeys(keyId: string, limit: number, collection?: string): Promise<StoredRecord[]> {
+    if (collection !== undefined) {
+      // The keyId index spans collections; walking the collection's own key range keeps the
+      // scan to rows this caller may touch.
+      const out: Row[] = [];
+      let cursor = await this.#db
+        .transaction(RECORDS)
+        .store.openCursor(IDBKeyRange.bound([collection, ''], [collection, []]));
+      while (cursor !== null && out.length < limit) {
+        const row = cursor.value as Row;
+        if (row.keyId !== undefined && row.keyId !== keyId) out.push(row);
+        cursor = await cursor.continue();
+      }
+      return out.map(fromRow);
+    }
     const below = (await this.#db.getAllFromIndex(
       RECORDS,
       'keyId',

@@ -48,9 +48,11 @@ export class MemoryBackend implements StoreBackend {
     return out;
   }
 
-  async staleKeys(keyId: string, limit: number): Promise<StoredRecord[]> {
+  async staleKeys(keyId: string, limit: number, collection?: string): Promise<StoredRecord[]> {
     const out: StoredRecord[] = [];
-    for (const records of this.#records.values()) {
+    const scope =
+      collection === undefined ? this.#records.values() : [this.#records.get(collection) ?? new Map()];
+    for (const records of scope) {
       for (const record of records.values()) {
         if (record.keyId !== null && record.keyId !== keyId) out.push(record);
         if (out.length >= limit) return out;

@@ -63,6 +63,7 @@ export class EncryptedStore {
   readonly #batchSize: number;
   readonly #sealer: Sealer;
   readonly #clock: Clock;
+  #offRetire: () => void = () => undefined;
 
   private constructor(options: StoreOptions) {
     this.#backend = options.backend;
@@ -92,6 +93,10 @@ export class EncryptedStore {
   static async open(options: StoreOptions): Promise<EncryptedStore> {
     const store = new EncryptedStore(options);
     if (options.destroyOnWipe !== false) options.vault.onWipe(() => options.backend.destroy());
+    // Views over a shared backend (the sync outbox) register too: each moves its own collections.
+    store.#offRetire = options.vault.onRetireDataKey(async () => {
+      if (!closedBackends.has(options.backend)) await store.reencrypt();
+    });
     return store;
   }
 
@@ -156,10 +161,8 @@ export class EncryptedStore {
           continue;
         }
       }
-      const encoded = await Promise.all(
-        batch.map((record, j) =>
-          encodeRecord(this.#sealer, spec, ids[i + j] as string, record, keys, storedAt),
-        ),
+      const encoded = await mapConcurrently(batch, (record, j) =>
+        encodeRecord(this.#sealer, spec, ids[i + j] as string, record, keys, storedAt),
       );
       for (const record of encoded) ops.push({ kind: 'put', record });
     }
@@ -318,8 +321,11 @@ export class EncryptedStore {
   }
 
   /**
-   * Re-seals records still under an older data key with the primary one (and recomputes their
-   * blind indexes), a batch per transaction. Safe to interrupt and run again. Returns how many.
+   * Re-seals records of the declared collections still under an older data key with the primary
+   * one (and recomputes their blind indexes), a batch per transaction. Rows of collections this
+   * store does not declare (another view over the same backend, such as the sync outbox) are left
+   * alone: each view re-encrypts its own. Safe to interrupt and run again; `retireDataKey` runs it
+   * too. Returns how many records moved.
    *
    * @example
    * ```ts
@@ -329,25 +335,33 @@ export class EncryptedStore {
    */
   async reencrypt(): Promise<number> {
     let moved = 0;
-    for (;;) {
-      const keys = this.#keys();
-      const stale = await this.#backend.staleKeys(keys.primaryKeyId, this.#batchSize);
-      if (stale.length === 0) return moved;
-      const ops = await Promise.all(
-        stale.map(async (stored): Promise<WriteOp> => {
-          const spec = this.#collections.get(stored.collection);
-          if (spec === undefined) return { kind: 'delete', collection: stored.collection, id: stored.id };
-          const record = await decodeRecord(this.#sealer, spec, stored, keys);
-          const { id, ...fields } = record;
+    for (const spec of this.#collections.values()) {
+      if (spec.offline === false) continue;
+      // One pass over the collection in id order, a page at a time: linear in its size, and no
+      // index on the key id is needed (it would cost every encrypted write an index entry).
+      let after: string | undefined;
+      for (;;) {
+        const keys = this.#keys();
+        const page = await this.#backend.list(
+          spec.name,
+          after === undefined ? { limit: this.#batchSize } : { after, limit: this.#batchSize },
+        );
+        if (page.length === 0) break;
+        after = (page.at(-1) as StoredRecord).id;
+        const stale = page.filter((stored) => stored.keyId !== null && stored.keyId !== keys.primaryKeyId);
+        if (stale.length === 0) continue;
+        const ops = await mapConcurrently(stale, async (stored): Promise<WriteOp> => {
+          const { id, ...fields } = await decodeRecord(this.#sealer, spec, stored, keys);
           return {
             kind: 'put',
             record: await encodeRecord(this.#sealer, spec, id, fields, keys, stored.storedAt),
           };
-        }),
-      );
-      await this.#backend.write(ops);
-      moved += ops.length;
+        });
+        await this.#backend.write(ops);
+        moved += ops.length;
+      }
     }
+    return moved;
   }
 
   /**
@@ -359,6 +373,8 @@ export class EncryptedStore {
    * ```
    */
   async close(): Promise<void> {
+    this.#offRetire();
+    closedBackends.add(this.#backend);
     await this.#backend.close();
   }
 
@@ -438,13 +454,40 @@ export class EncryptedStore {
       }
       return out;
     }
-    return Promise.all(rows.map((r) => decodeRecord(this.#sealer, spec, r, keys)));
+    return mapConcurrently(rows, (r) => decodeRecord(this.#sealer, spec, r, keys));
   }
 
   #isExpired(spec: CollectionSpec, stored: StoredRecord): boolean {
     return spec.maxAgeMs !== undefined && stored.storedAt < this.#clock.now() - spec.maxAgeMs;
   }
 }
+
+/**
+ * Asynchronous crypto calls kept in flight at once. WebCrypto runs each on a worker thread:
+ * a few dozen keep the threads busy, while a whole batch of promises at once costs more in
+ * queueing and garbage than it gains (see docs/store.md, "Benchmark").
+ */
+const IN_FLIGHT = 32;
+
+/** `Promise.all(items.map(fn))` with at most `IN_FLIGHT` calls pending; results in order. */
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      out[index] = await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, items.length) }, lane));
+  return out;
+}
+
+/** Backends a store closed: views still registered over them have nothing left to re-encrypt. */
+const closedBackends = new WeakSet<StoreBackend>();
 
 function matches(spec: CollectionSpec, name: string, actual: unknown, expected: unknown): boolean {
   if (typeof actual === 'string' && typeof expected === 'string') {

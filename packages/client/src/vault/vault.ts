@@ -142,6 +142,7 @@ export class Vault {
   readonly #unsubscribe: (() => void) | undefined;
   readonly #lockListeners = new Set<() => void>();
   readonly #wipeListeners = new Set<() => unknown>();
+  readonly #retireListeners = new Set<(keyId: string) => Promise<void> | void>();
   #state: VaultState | undefined;
   #keys: (VaultKeys & RootKeys) | undefined;
   #queue: Promise<unknown> = Promise.resolve();
@@ -453,6 +454,22 @@ export class Vault {
   }
 
   /**
+   * Registers data to move off older data keys before one is retired: `retireDataKey` runs every
+   * listener (the store's and the files' re-encryption) and retires the key only once all have
+   * finished. A listener must not call the vault's state-changing methods (they wait for the
+   * retirement). Returns a function that unsubscribes.
+   *
+   * @example
+   * ```ts
+   * vault.onRetireDataKey(() => files.reencrypt());
+   * ```
+   */
+  onRetireDataKey(listener: (keyId: string) => Promise<void> | void): () => void {
+    this.#retireListeners.add(listener);
+    return () => this.#retireListeners.delete(listener);
+  }
+
+  /**
    * Replaces the passcode. The current passcode counts as an attempt. Crash-safe: one atomic
    * write switches from the old passcode to the new one.
    *
@@ -630,7 +647,7 @@ export class Vault {
    * @example
    * ```ts
    * const id = await vault.rotateDataKey();
-   * await store.reencrypt(); // then vault.retireDataKey(oldId)
+   * await store.reencrypt(); // optional: retireDataKey(oldId) re-encrypts what is left
    * ```
    */
   rotateDataKey(): Promise<string> {
@@ -656,7 +673,11 @@ export class Vault {
   }
 
   /**
-   * Forgets an old data key after nothing is sealed under it any more.
+   * Forgets an old data key. First every `onRetireDataKey` listener moves its data to the primary
+   * key (the stores and encrypted files opened over this vault register themselves), so nothing
+   * still sealed under the old key is lost; if one fails, the key is kept and the error thrown.
+   * Crash-safe: the data moves in atomic steps readable under both keys, then one atomic write
+   * forgets the key.
    *
    * @example
    * ```ts
@@ -665,11 +686,14 @@ export class Vault {
    */
   retireDataKey(id: string): Promise<void> {
     return this.#serial(async () => {
+      const before = this.#live();
+      this.#unlockedKeys();
+      if (before.dataKeys[0]?.id === id)
+        throw new InvalidArgumentError('the primary data key cannot be retired');
+      if (!before.dataKeys.some((k) => k.id === id)) return;
+      for (const listener of [...this.#retireListeners]) await listener(id);
       const state = this.#live();
       const keys = this.#unlockedKeys();
-      if (state.dataKeys[0]?.id === id)
-        throw new InvalidArgumentError('the primary data key cannot be retired');
-      if (!state.dataKeys.some((k) => k.id === id)) return;
       const next: LiveState = { ...state, dataKeys: state.dataKeys.filter((k) => k.id !== id) };
       await this.#write(next);
       await this.#becomeUnlocked(next, keys);

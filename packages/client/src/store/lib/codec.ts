@@ -7,7 +7,7 @@
  * one authenticated plaintext cannot be swapped) at one AEAD call per record instead of one per
  * field. Decrypted content is checked against the spec, so a field can never change class.
  */
-import type { EncryptionContext, Keyring } from '@bulwark/core/crypto';
+import { type EncryptionContext, encodeContext, type Keyring } from '@bulwark/core/crypto';
 import { CorruptDataError } from '../../errors.js';
 import { utf8Decode, utf8Encode } from '../../lib/bytes.js';
 import { openOrFail } from '../../lib/open-or-fail.js';
@@ -29,6 +29,7 @@ export interface CodecKeys {
 const ID = /^[A-Za-z0-9._~:-]{1,128}$/;
 const SENSITIVE_SLOT = '$sensitive';
 const RECORD_SLOT = '$record';
+const RECORD_ID_KEY = 'recordId';
 
 /** Refuses a record that does not fit its collection; returns its checked id. */
 export function checkRecord(spec: CollectionSpec, record: unknown): string {
@@ -60,6 +61,65 @@ export function recordContext(spec: CollectionSpec, id: string): EncryptionConte
     field: spec.wholeRecord === true ? RECORD_SLOT : SENSITIVE_SLOT,
     schemaVersion: spec.schemaVersion,
   };
+}
+
+interface ContextTemplate {
+  readonly name: string;
+  readonly schemaVersion: number;
+  readonly wholeRecord: boolean;
+  /** Count byte, the collection and field entries, then the `recordId` key and string tag. */
+  readonly prefix: Uint8Array;
+  /** The `schemaVersion` entry. */
+  readonly suffix: Uint8Array;
+}
+
+const templates = new WeakMap<CollectionSpec, ContextTemplate>();
+
+/**
+ * `encodeContext(recordContext(spec, id))`, built from a per-collection template instead of
+ * encoding an object per record: the constant entries come from core's encoder once, and only the
+ * id is written per record. Keys sort as collection < field < recordId < schemaVersion. Ids that
+ * are not plain ASCII of an allowed length get `undefined` (the caller then uses the object).
+ */
+export function recordContextBytes(spec: CollectionSpec, id: string): Uint8Array<ArrayBuffer> | undefined {
+  let template = templates.get(spec);
+  // Checked on every use, so that a spec object changed after its first record still encodes right.
+  if (
+    template === undefined ||
+    template.name !== spec.name ||
+    template.schemaVersion !== spec.schemaVersion ||
+    template.wholeRecord !== (spec.wholeRecord === true)
+  ) {
+    const head = encodeContext({ collection: spec.name, field: recordContext(spec, '').field as string });
+    const prefix = new Uint8Array(head.length + 1 + RECORD_ID_KEY.length + 1);
+    prefix.set(head, 0);
+    prefix[0] = 4;
+    prefix[head.length] = RECORD_ID_KEY.length;
+    for (let i = 0; i < RECORD_ID_KEY.length; i++) prefix[head.length + 1 + i] = RECORD_ID_KEY.charCodeAt(i);
+    prefix[head.length + 1 + RECORD_ID_KEY.length] = 0x01;
+    template = {
+      name: spec.name,
+      schemaVersion: spec.schemaVersion,
+      wholeRecord: spec.wholeRecord === true,
+      prefix,
+      suffix: encodeContext({ schemaVersion: spec.schemaVersion }).subarray(1),
+    };
+    templates.set(spec, template);
+  }
+  if (id.length === 0 || id.length > 128) return undefined;
+  const { prefix, suffix } = template;
+  const out = new Uint8Array(prefix.length + 2 + id.length + suffix.length);
+  out.set(prefix, 0);
+  let offset = prefix.length;
+  out[offset++] = 0;
+  out[offset++] = id.length;
+  for (let i = 0; i < id.length; i++) {
+    const code = id.charCodeAt(i);
+    if (code > 0x7f) return undefined;
+    out[offset++] = code;
+  }
+  out.set(suffix, offset);
+  return out;
 }
 
 /** Blind-index term of `value` in `field` under one blind-index key. */
@@ -125,7 +185,9 @@ function toStored(
     keyId: parts.hasSecret ? keys.keyring.primary.id : null,
     plain: spec.wholeRecord === true ? null : JSON.stringify(parts.plain),
     sealed,
-    terms: terms.filter((t): t is string => t !== undefined),
+    terms: terms.includes(undefined)
+      ? terms.filter((t): t is string => t !== undefined)
+      : (terms as string[]),
   };
 }
 
@@ -133,6 +195,18 @@ function termText(field: string, mac: Uint8Array): string {
   let hex = '';
   for (const b of mac) hex += b.toString(16).padStart(2, '0');
   return `${field}:${hex}`;
+}
+
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(4096);
+
+/** `json` as UTF-8 in a reused buffer, valid until the next call. */
+function utf8Scratch(json: string): Uint8Array<ArrayBuffer> {
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+  if (json.length * 3 > scratch.length)
+    scratch = new Uint8Array(Math.max(json.length * 3, scratch.length * 2));
+  const { written } = encoder.encodeInto(json, scratch);
+  return scratch.subarray(0, written);
 }
 
 /** Encodes a checked record for storage. */
@@ -149,7 +223,7 @@ export async function encodeRecord(
   const parts = split(spec, record);
   const blindKey = keys.blindIndexKeys.get(keys.primaryKeyId) as CryptoKey;
   const sealedPromise = parts.hasSecret
-    ? sealer.seal(keys.keyring.primary, utf8Encode(JSON.stringify(parts.secret)), recordContext(spec, id))
+    ? sealAsync(sealer, spec, id, keys, utf8Encode(JSON.stringify(parts.secret)))
     : Promise.resolve(null);
   const [sealed, ...terms] = await Promise.all([
     sealedPromise,
@@ -187,9 +261,23 @@ export function encodeRecordSync(
       terms.push(termText(name, mac));
     }
   }
-  const sealed = parts.hasSecret
-    ? sync.seal(keys.keyring.primary, utf8Encode(JSON.stringify(parts.secret)), recordContext(spec, id))
-    : null;
+  let sealed: Uint8Array<ArrayBuffer> | null = null;
+  if (parts.hasSecret) {
+    const json = JSON.stringify(parts.secret);
+    const encoded = sync.sealEncoded === undefined ? undefined : recordContextBytes(spec, id);
+    if (encoded === undefined || sync.sealEncoded === undefined) {
+      sealed = sync.seal(keys.keyring.primary, utf8Encode(json), recordContext(spec, id));
+    } else {
+      // The synchronous sealer consumes the plaintext before returning: it is encoded into a
+      // reused buffer (no allocation per record) and wiped right after.
+      const plaintext = utf8Scratch(json);
+      try {
+        sealed = sync.sealEncoded(keys.keyring.primary, plaintext, encoded);
+      } finally {
+        plaintext.fill(0);
+      }
+    }
+  }
   return toStored(spec, id, parts, keys, storedAt, sealed, terms);
 }
 
@@ -202,11 +290,33 @@ export async function decodeRecord(
 ): Promise<StoreRecord> {
   const fast = decodeRecordSync(sealer, spec, stored, keys);
   if (fast !== undefined) return fast;
-  const bytes =
-    stored.sealed === null
-      ? null
-      : await openOrFail(sealer, keys.keyring, new Uint8Array(stored.sealed), recordContext(spec, stored.id));
+  if (stored.sealed === null) return assemble(spec, stored, null);
+  const envelope = ownBytes(stored.sealed);
+  const encoded = sealer.openEncoded === undefined ? undefined : recordContextBytes(spec, stored.id);
+  const opened =
+    encoded === undefined || sealer.openEncoded === undefined
+      ? undefined
+      : await sealer.openEncoded(keys.keyring, envelope, encoded);
+  const bytes = opened ?? (await openOrFail(sealer, keys.keyring, envelope, recordContext(spec, stored.id)));
   return assemble(spec, stored, bytes);
+}
+
+async function sealAsync(
+  sealer: Sealer,
+  spec: CollectionSpec,
+  id: string,
+  keys: CodecKeys,
+  plaintext: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const encoded = sealer.sealEncoded === undefined ? undefined : recordContextBytes(spec, id);
+  return encoded === undefined || sealer.sealEncoded === undefined
+    ? sealer.seal(keys.keyring.primary, plaintext, recordContext(spec, id))
+    : sealer.sealEncoded(keys.keyring.primary, plaintext, encoded);
+}
+
+/** The stored bytes as an ArrayBuffer-backed array: as they are when they already are, else a copy. */
+function ownBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }
 
 /** The synchronous path, when the sealer has one and can decide; `undefined` otherwise. */
@@ -219,7 +329,12 @@ export function decodeRecordSync(
   const sync = sealer.sync;
   if (sync === undefined) return undefined;
   if (stored.sealed === null) return assemble(spec, stored, null);
-  const bytes = sync.open(keys.keyring, new Uint8Array(stored.sealed), recordContext(spec, stored.id));
+  const envelope = ownBytes(stored.sealed);
+  const encoded = sync.openEncoded === undefined ? undefined : recordContextBytes(spec, stored.id);
+  const bytes =
+    encoded === undefined || sync.openEncoded === undefined
+      ? sync.open(keys.keyring, envelope, recordContext(spec, stored.id))
+      : sync.openEncoded(keys.keyring, envelope, encoded);
   return bytes === undefined ? undefined : assemble(spec, stored, bytes);
 }
 
