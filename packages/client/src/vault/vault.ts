@@ -142,7 +142,7 @@ export class Vault {
   readonly #unsubscribe: (() => void) | undefined;
   readonly #lockListeners = new Set<() => void>();
   readonly #wipeListeners = new Set<() => unknown>();
-  readonly #retireListeners = new Set<(keyId: string) => Promise<void> | void>();
+  readonly #retireListeners = new Set<(keyId: string) => unknown>();
   #state: VaultState | undefined;
   #keys: (VaultKeys & RootKeys) | undefined;
   #queue: Promise<unknown> = Promise.resolve();
@@ -464,7 +464,7 @@ export class Vault {
    * vault.onRetireDataKey(() => files.reencrypt());
    * ```
    */
-  onRetireDataKey(listener: (keyId: string) => Promise<void> | void): () => void {
+  onRetireDataKey(listener: (keyId: string) => unknown): () => void {
     this.#retireListeners.add(listener);
     return () => this.#retireListeners.delete(listener);
   }

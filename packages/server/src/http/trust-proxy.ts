@@ -24,7 +24,11 @@ const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
  *
  * @example
  * ```ts
- * try { parseTrustProxy('true'); } catch (e) { (e as TrustProxyError).code; // 'invalid_trust_proxy' }
+ * try {
+ *   parseTrustProxy('true');
+ * } catch (e) {
+ *   (e as TrustProxyError).code; // 'invalid_trust_proxy'
+ * }
  * ```
  */
 export class TrustProxyError extends BulwarkError {
