@@ -104,11 +104,11 @@ export class WebAuthnPrfKeystore implements Keystore {
     return this.#inner.getSecret(name, options);
   }
 
-  setSecret(name: string, value: Uint8Array, options: KeystoreWriteOptions = {}): Promise<void> {
+  async setSecret(name: string, value: Uint8Array, options: KeystoreWriteOptions = {}): Promise<void> {
     if (options.requireBiometrics === true) {
       throw new KeystoreUnsupportedError('passkey-gated entries are keys, not secrets');
     }
-    return this.#inner.setSecret(name, value);
+    await this.#inner.setSecret(name, value);
   }
 
   deleteSecret(name: string): Promise<void> {
