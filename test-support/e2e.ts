@@ -96,6 +96,17 @@ export function chromiumPath(): string {
   return path;
 }
 
+/** Chromium's command-line switches for the screen tests (also for `launchPersistentContext`). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+] as const;
+
 /**
  * Launches Debian's Chromium, headless, without any network of its own beyond the test server.
  *
@@ -106,18 +117,7 @@ export function chromiumPath(): string {
  * ```
  */
 export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: chromiumPath(),
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  return chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
 }
 
 /** What went wrong in a page while a test used it. */

@@ -119,6 +119,7 @@ export class Device {
   #store: EncryptedStore | undefined;
   #sync: SyncEngine | undefined;
   #files: EncryptedFiles | undefined;
+  #wipedAtStart = false;
 
   private constructor(
     keystore: WebAuthnPrfKeystore,
@@ -151,10 +152,23 @@ export class Device {
     });
     const device = new Device(keystore, backend, files, vault);
     const deviceKey = await device.#deviceKeys.load();
-    if (deviceKey !== undefined) device.#connect(deviceKey);
+    // A wipe leaves its receipt in the outbox before it destroys anything; a receipt still there,
+    // or an enrolled install whose device key is gone, means a wipe that the page's unloading
+    // (a reload, a closed tab) may have cut short. Finish it before anything else.
+    const pendingReceipt = (await device.#outbox.load()) !== undefined;
+    if (pendingReceipt || (localStorage.getItem(DEVICE_ID) !== null && deviceKey === undefined)) {
+      await device.#finishWipe();
+    } else if (deviceKey !== undefined) {
+      device.#connect(deviceKey);
+    }
     // A wipe receipt an earlier wipe could not send (it was offline then).
     void device.sendPendingReceipt();
     return device;
+  }
+
+  /** True when this start finished an interrupted wipe: the screens say the device was erased. */
+  get wipedAtStart(): boolean {
+    return this.#wipedAtStart;
   }
 
   /** The signed-in user's name, or undefined before sign-in. */
@@ -271,6 +285,16 @@ export class Device {
     return new Blob([bytes], { type });
   }
 
+  /**
+   * Asks the server about this device: a revoked device learns it here (and wipes) even while
+   * locked, since the wipe needs no vault key. Quiet when offline.
+   */
+  async checkIn(): Promise<void> {
+    const transport = this.#transport;
+    if (transport === undefined || localStorage.getItem(DEVICE_ID) === null) return;
+    await transport.request('GET', '/me').catch(() => undefined);
+  }
+
   /** Posts a wipe receipt a previous wipe kept for later. */
   async sendPendingReceipt(): Promise<void> {
     const transport = this.#transport ?? (await this.#anonymousTransport());
@@ -315,9 +339,23 @@ export class Device {
         // The app's own entries: who signed in here, and this install's id.
         localStorage.removeItem(DEVICE_ID);
         localStorage.removeItem(USER_NAME);
-        for (const listener of this.#wipeListeners) listener(result);
+        void deleteEveryDatabase().finally(() => {
+          for (const listener of this.#wipeListeners) listener(result);
+        });
       },
     });
+  }
+
+  async #finishWipe(): Promise<void> {
+    this.vault.lock();
+    await this.keystore.clear();
+    await this.#deviceKeys.delete();
+    await this.#backend.destroy();
+    await this.#fileStorage.destroy();
+    localStorage.removeItem(DEVICE_ID);
+    localStorage.removeItem(USER_NAME);
+    await deleteEveryDatabase();
+    this.#wipedAtStart = true;
   }
 
   async #anonymousTransport(): Promise<Transport> {
@@ -351,6 +389,26 @@ export class Device {
     }
     return { store: this.#store, sync: this.#sync, files: this.#files };
   }
+}
+
+/**
+ * Deletes every IndexedDB database of the app's origin once the wipe has emptied them. Chromium
+ * keeps an origin's databases in one LevelDB folder, where deleted records linger in table files
+ * until a compaction; with no database left, the browser removes the folder itself.
+ */
+async function deleteEveryDatabase(): Promise<void> {
+  const databases = await indexedDB.databases().catch(() => []);
+  await Promise.all(
+    databases.map(
+      ({ name }) =>
+        new Promise<void>((resolve) => {
+          if (name === undefined) return resolve();
+          const request = indexedDB.deleteDatabase(name);
+          request.onsuccess = () => resolve();
+          request.onerror = () => resolve();
+        }),
+    ),
+  );
 }
 
 function photoId(inspectionId: string, takenAt: string): string {

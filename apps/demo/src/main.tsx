@@ -394,6 +394,7 @@ function Detail(props: {
         <input
           id="phone"
           type="tel"
+          autocomplete="off"
           value={draft.residentPhone ?? ''}
           onInput={(e) => {
             const value = e.currentTarget.value.trim();
@@ -527,11 +528,13 @@ function PasskeySetup(props: { onEnrol: (passcode: string) => Promise<void>; onC
 
 function App(props: { device: Device }) {
   const { device } = props;
-  const initial: Screen = !device.signedIn
-    ? 'signin'
-    : device.vault.status === 'uninitialized'
-      ? 'passcode'
-      : 'locked';
+  const initial: Screen = device.wipedAtStart
+    ? 'wiped'
+    : !device.signedIn
+      ? 'signin'
+      : device.vault.status === 'uninitialized'
+        ? 'passcode'
+        : 'locked';
   const [screen, setScreen] = useState<Screen>(initial);
   const [items, setItems] = useState<Inspection[]>([]);
   const [selected, setSelected] = useState<Inspection | undefined>(undefined);
@@ -621,14 +624,19 @@ function App(props: { device: Device }) {
     const goOnline = () => {
       setOnline(true);
       void device.sendPendingReceipt();
+      void device.checkIn();
       void sync();
     };
+    // A revocation reaches a locked device too: at start, when back online, and every minute.
+    void device.checkIn();
+    const checkIns = window.setInterval(() => void device.checkIn(), 60_000);
     const goOffline = () => setOnline(false);
     document.addEventListener('pointerdown', activity);
     document.addEventListener('keydown', activity);
     window.addEventListener('online', goOnline);
     window.addEventListener('offline', goOffline);
     return () => {
+      window.clearInterval(checkIns);
       offLock();
       offWipe();
       document.removeEventListener('pointerdown', activity);

@@ -164,7 +164,7 @@ export async function startDemoWorld(count = 3): Promise<DemoWorld> {
       }
     },
     async revoke(target) {
-      await admin.request('POST', `/admin/devices/${target}/revoke`, { reason: 'lost in the field' });
+      await admin.request('POST', `/admin/devices/${target}/revoke`, { reason: 'lost' });
     },
     async deviceStatus(target) {
       const { devices } = await admin.request<{ devices: { id: string; status: string }[] }>(
