@@ -262,7 +262,8 @@ function Wiped() {
       <h1>This device was erased</h1>
       <p role="alert">
         An administrator revoked this device. Every inspection, photo and key the demo kept in this browser
-        has been erased, and the server was told that the erasure is done.
+        has been erased. The server receives a signed confirmation of the erasure, as soon as this browser
+        can reach it.
       </p>
       <button type="button" onClick={() => location.reload()}>
         Sign in again
