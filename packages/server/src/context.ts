@@ -13,6 +13,7 @@ import type { CacheDatabase, Database } from './db/schema.js';
 import { NonceService } from './dpop/nonce.js';
 import { ReplayCache } from './dpop/replay-cache.js';
 import { DpopVerifier } from './dpop/verify.js';
+import { PasskeyService } from './identity/passkeys.js';
 import { PasswordHasher } from './identity/passwords/hasher.js';
 import { LoginThrottle } from './identity/throttle.js';
 import { CheckpointCodec } from './sync/checkpoint.js';
@@ -42,6 +43,8 @@ export interface ServerContext {
   readonly tokens: AccessTokens;
   readonly sessions: SessionStore;
   readonly dpop: DpopVerifier;
+  /** Passkey registration and second-factor checks (docs/identity.md#passkeys). */
+  readonly passkeys: PasskeyService;
   /** Set when the app has a data configuration (`bulwark.config.ts`): data and sync routes. */
   readonly data: DataRuntime | undefined;
 }
@@ -104,6 +107,7 @@ export async function createServerContext(options: ServerContextOptions): Promis
     tokens: new AccessTokens(keys, config.issuer, config.accessTokenTtlSeconds, now),
     sessions: new SessionStore(db, config.sessionTtlSeconds, now),
     dpop: new DpopVerifier(config.dpop, new ReplayCache(cache, now), nonces, now),
+    passkeys: new PasskeyService(db, config.passkeys, now),
     data,
   };
 }

@@ -39,6 +39,15 @@ export {
   type ServerContextOptions,
 } from './context.js';
 export {
+  runSeed,
+  type Seed,
+  type SeedApi,
+  SeedError,
+  type SeededAccount,
+  type SeedResult,
+  type SeedUser,
+} from './data/seed.js';
+export {
   type DatabaseOptions,
   migrate,
   type OpenDatabase,
@@ -80,6 +89,15 @@ export {
 } from './http/problem.js';
 export { contentSecurityPolicy, registerWebApps, type WebApp, type WebApps } from './http/web-apps.js';
 export { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
+export {
+  type PasskeyAssertion,
+  PasskeyError,
+  type PasskeyErrorCode,
+  type PasskeyReset,
+  PasskeyService,
+  type PasskeyView,
+  resetPasskeys,
+} from './identity/passkeys.js';
 export { checkPasswordRules } from './identity/passwords/rules.js';
 export { createUser, type NewUser } from './identity/users.js';
 export { SaturatedError } from './lib/semaphore.js';

@@ -30,7 +30,13 @@ export type AuditEventType =
   | 'user_disabled'
   | 'user_enabled'
   | 'signing_key_rotated'
-  | 'user_teams_changed';
+  | 'user_teams_changed'
+  | 'login_passkey_required'
+  | 'passkey_registered'
+  | 'passkey_registration_refused'
+  | 'passkey_deleted'
+  | 'passkeys_reset'
+  | 'seeded';
 
 /** One event to record. */
 export interface AuditEvent {
