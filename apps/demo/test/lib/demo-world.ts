@@ -59,7 +59,7 @@ export interface DemoWorld {
 
 /**
  * Starts the server with the demo configuration, signs the first admin in (changing the
- * one-time password), creates an inspector in team `north` and `count` inspections for them.
+ * one-time password), creates an inspector in a team of its own and `count` inspections for them.
  *
  * @example
  * ```ts
@@ -85,9 +85,11 @@ export async function startDemoWorld(count = 3): Promise<DemoWorld> {
     newPassword: adminPassword,
   });
   await admin.login({ username: initial.username, password: adminPassword, deviceId });
-  const inspector = { username: 'ines', password: `field work ${randomBytes(8).toString('hex')}` };
+  // A team of the test's own: the configuration's seed puts its demo data in `north` and `south`.
+  const team = `field-${randomBytes(4).toString('hex')}`;
+  const inspector = { username: `inspector-${team}`, password: `field work ${randomBytes(8).toString('hex')}` };
   const created = await admin.request<{ id: string }>('POST', '/admin/users', { ...inspector, role: 'user' });
-  await admin.request('PUT', `/admin/users/${created.id}/teams`, { teams: ['north'] });
+  await admin.request('PUT', `/admin/users/${created.id}/teams`, { teams: [team] });
 
   const write = async (id: string, record: ServerInspection, baseVersion: number | null) => {
     const response = await admin.request<{
@@ -116,7 +118,7 @@ export async function startDemoWorld(count = 3): Promise<DemoWorld> {
       {
         site,
         inspector: created.id,
-        team: 'north',
+        team,
         status: 'scheduled',
         scheduledAt: new Date(Date.UTC(2026, 11, 7 + i, 9)).toISOString(),
         findings: [],
