@@ -41,7 +41,8 @@ describe('the demo field app', () => {
   beforeAll(async () => {
     world = await startDemoWorld(3);
     browser = await launchChromium();
-    context = await browser.newContext();
+    // A phone-sized window: the app is made for the field.
+    context = await browser.newContext({ viewport: { width: 420, height: 860 } });
     watch = watchPage(context);
     page = await context.newPage();
   }, 120_000);
