@@ -41,6 +41,9 @@ export const INSPECTIONS = 'inspections';
 const DEVICE_ID = 'bulwark-demo.device-id';
 const USER_NAME = 'bulwark-demo.user';
 
+/** Delay before another sync when the server could not be reached. */
+const RETRY_MS = 5_000;
+
 /** Idle time before the vault locks, unless the server's policy says less. */
 const IDLE_LOCK_MS = 5 * 60_000;
 
@@ -257,7 +260,14 @@ export class Device {
       };
     } catch (err) {
       if ((err as { code?: string }).code === 'network_error') {
-        return { offline: true, rejected: [], conflicts: [], pending: await sync.pending() };
+        // The network came and went (or is still coming back): try again shortly.
+        return {
+          offline: true,
+          rejected: [],
+          conflicts: [],
+          pending: await sync.pending(),
+          retryAt: Date.now() + RETRY_MS,
+        };
       }
       throw err;
     }

@@ -262,8 +262,8 @@ function Wiped() {
       <h1>This device was erased</h1>
       <p role="alert">
         An administrator revoked this device. Every inspection, photo and key the demo kept in this browser
-        has been erased. The server receives a signed confirmation of the erasure, as soon as this browser
-        can reach it.
+        has been erased. The server receives a signed confirmation of the erasure, as soon as this browser can
+        reach it.
       </p>
       <button type="button" onClick={() => location.reload()}>
         Sign in again
@@ -590,7 +590,7 @@ function App(props: { device: Device }) {
           : `Synced at ${new Date().toLocaleTimeString('en-GB')}.`,
       );
       setPending(outcome.pending);
-      if (outcome.pending > 0 && outcome.retryAt !== undefined) {
+      if ((outcome.pending > 0 || outcome.offline) && outcome.retryAt !== undefined) {
         retryTimer.current = window.setTimeout(
           () => void sync(),
           Math.max(1000, outcome.retryAt - Date.now()),

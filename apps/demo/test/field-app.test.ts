@@ -81,13 +81,24 @@ describe('the demo field app', () => {
     expect(await page.locator('.list li').count()).toBe(world.sites.length);
     expect(await page.textContent('body')).not.toContain(world.foreignSite);
     await expectAccessible('list');
+    // An installable PWA: Chromium finds nothing missing (manifest, icons, service worker).
+    const cdp = await context.newCDPSession(page);
+    await expect
+      .poll(
+        async () =>
+          (await cdp.send('Page.getInstallabilityErrors')).installabilityErrors
+            // A test context is an incognito profile, where Chromium installs nothing.
+            .filter((e) => e.errorId !== 'in-incognito'),
+        { timeout: 10_000 },
+      )
+      .toEqual([]);
   });
 
   it('edits offline, restarts offline from the service worker and IndexedDB, and syncs when back online', async () => {
-    // The worker controls the page once it is active; reload so that the page is a client of it.
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.ready;
-    });
+    // The service worker controls the page once it is active (it claims its clients).
+    await expect
+      .poll(() => page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null))
+      .toBe(`${world.app.origin}/demo/sw.js`);
     await context.setOffline(true);
     await expect.poll(() => page.locator('.net').textContent()).toBe('Offline');
 

@@ -87,7 +87,10 @@ export async function startDemoWorld(count = 3): Promise<DemoWorld> {
   await admin.login({ username: initial.username, password: adminPassword, deviceId });
   // A team of the test's own: the configuration's seed puts its demo data in `north` and `south`.
   const team = `field-${randomBytes(4).toString('hex')}`;
-  const inspector = { username: `inspector-${team}`, password: `field work ${randomBytes(8).toString('hex')}` };
+  const inspector = {
+    username: `inspector-${team}`,
+    password: `field work ${randomBytes(8).toString('hex')}`,
+  };
   const created = await admin.request<{ id: string }>('POST', '/admin/users', { ...inspector, role: 'user' });
   await admin.request('PUT', `/admin/users/${created.id}/teams`, { teams: [team] });
 
