@@ -300,7 +300,11 @@ function Notices(props: {
   );
 }
 
-function List(props: { items: readonly Inspection[]; onOpen: (id: string) => void }) {
+function List(props: {
+  items: readonly Inspection[];
+  refused: ReadonlySet<string>;
+  onOpen: (id: string) => void;
+}) {
   if (props.items.length === 0) return <p class="muted">No inspection on this device yet.</p>;
   return (
     <ul class="list">
@@ -309,7 +313,12 @@ function List(props: { items: readonly Inspection[]; onOpen: (id: string) => voi
           <button type="button" class="item" onClick={() => props.onOpen(item.id)}>
             <span class="site">{item.site}</span>
             <span class={`badge ${item.status}`}>{STATUS_LABEL[item.status]}</span>
-            <span class="when">{new Date(item.scheduledAt).toLocaleDateString('en-GB')}</span>
+            <span class="when">
+              {new Date(item.scheduledAt).toLocaleDateString('en-GB')}
+              {props.refused.has(item.id) && (
+                <span class="refused"> · refused by the server, not synced</span>
+              )}
+            </span>
           </button>
         </li>
       ))}
@@ -540,6 +549,8 @@ function App(props: { device: Device }) {
   const [items, setItems] = useState<Inspection[]>([]);
   const [selected, setSelected] = useState<Inspection | undefined>(undefined);
   const [notices, setNotices] = useState<Notice[]>([]);
+  /** Inspections whose local edit the server refused: the device keeps it until edited again. */
+  const [refused, setRefused] = useState<ReadonlySet<string>>(new Set());
   const [pending, setPending] = useState(0);
   const [online, setOnline] = useState(navigator.onLine);
   const [syncing, setSyncing] = useState(false);
@@ -582,6 +593,9 @@ function App(props: { device: Device }) {
         ...outcome.conflicts.map((c) => conflictNotice(c, site(c.id), edits.current.get(c.id))),
       ];
       if (fresh.length > 0) setNotices((old) => [...fresh, ...old]);
+      if (outcome.rejected.length > 0) {
+        setRefused((old) => new Set([...old, ...outcome.rejected.map((r) => r.id)]));
+      }
       if (outcome.pending === 0) edits.current.clear();
       setOnline(!outcome.offline && navigator.onLine);
       setLastSync(
@@ -736,6 +750,7 @@ function App(props: { device: Device }) {
             const known = edits.current.get(next.id) ?? [];
             edits.current.set(next.id, [...new Set([...known, ...changedFields(before, next)])]);
             await device.save(next);
+            setRefused((old) => new Set([...old].filter((id) => id !== next.id)));
             setSelected(next);
             await refresh();
             if (navigator.onLine) void sync();
@@ -766,6 +781,7 @@ function App(props: { device: Device }) {
           )}
           <List
             items={items}
+            refused={refused}
             onOpen={async (id) => {
               setSelected(await device.inspection(id));
               setScreen('detail');

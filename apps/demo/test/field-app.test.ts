@@ -156,6 +156,10 @@ describe('the demo field app', () => {
     await page.getByRole('button', { name: 'Dismiss' }).click();
     expect((await world.read(world.ids[1] as string))?.record.status).toBe('scheduled');
     await backToList();
+    // The list says which local edit the server refused.
+    expect(
+      await page.getByRole('button', { name: new RegExp(`^${world.sites[1]}`) }).textContent(),
+    ).toContain('refused by the server, not synced');
   });
 
   it('shows a conflict with the server’s newer version, and re-applies the change on request', async () => {
