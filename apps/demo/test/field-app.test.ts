@@ -255,6 +255,38 @@ describe('the demo field app', () => {
     await idle.close();
   });
 
+  it('lets no script register another service worker or make another script-URL policy', async () => {
+    const other = await browser.newContext();
+    const probe = await other.newPage();
+    await probe.goto(`${world.app.origin}/demo/`);
+    await probe.getByRole('heading', { name: 'Site inspections' }).waitFor();
+    const attempts = await probe.evaluate(async () => {
+      const outcome = async (attempt: () => Promise<unknown>) =>
+        attempt().then(
+          () => 'allowed',
+          (err: Error) => err.name,
+        );
+      const tt = (
+        globalThis as unknown as { trustedTypes: { createPolicy(name: string, rules: object): unknown } }
+      ).trustedTypes;
+      return {
+        plainUrl: await outcome(() => navigator.serviceWorker.register('./sw-other.js')),
+        samePolicyAgain: await outcome(async () =>
+          tt.createPolicy('bulwark-demo', { createScriptURL: (u: string) => u }),
+        ),
+        otherPolicy: await outcome(async () =>
+          tt.createPolicy('attacker', { createScriptURL: (u: string) => u }),
+        ),
+      };
+    });
+    expect(attempts).toEqual({
+      plainUrl: 'TypeError',
+      samePolicyAgain: 'TypeError',
+      otherPolicy: 'TypeError',
+    });
+    await other.close();
+  });
+
   it('raised no CSP or Trusted Types violation and no uncaught error', () => {
     expect(watch.violations).toEqual([]);
     expect(watch.errors).toEqual([]);

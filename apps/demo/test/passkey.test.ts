@@ -60,6 +60,7 @@ describe('passkey unlock with the WebAuthn PRF extension', () => {
     await signIn(page, world);
     await choosePasscode(page, PASSCODE);
     await page.getByRole('button', { name: 'Set up passkey unlock' }).click();
+    expect(await axeViolations(page)).toEqual([]);
     await page.getByLabel('Your passcode, to set up passkey unlock').fill(PASSCODE);
     await page.keyboard.press('Enter');
     await page.getByText('Passkey unlock is set up').waitFor({ timeout: 20_000 });
