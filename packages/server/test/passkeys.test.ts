@@ -432,6 +432,16 @@ describeEachDialect('passkeys', (dialect) => {
     expect(await resetPasskeys(s.ctx.db, s.ctx.audit, 'nobody', s.ctx.now)).toBeUndefined();
   });
 
+  it('documents its routes in the OpenAPI document', async () => {
+    const doc = (await s.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(doc.paths['/auth/passkeys'] ?? {}).sort()).toEqual(['get', 'post']);
+    expect(doc.paths['/auth/passkeys/registration-options']).toHaveProperty('post');
+    expect(doc.paths['/auth/passkeys/{id}']).toHaveProperty('delete');
+    expect(JSON.stringify(doc.paths['/auth/login'])).toContain('passkey_required');
+  });
+
   it('needs a signed-in caller, and a configured origin', async () => {
     const device = await TestDevice.create(s);
     const anonymous = await device.send('POST', '/auth/passkeys/registration-options');
