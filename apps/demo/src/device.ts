@@ -18,6 +18,7 @@ import {
   IndexedDbFileStorage,
   IndexedDbKeystore,
   loadOrCreateDeviceKey,
+  OfflineGrace,
   type PostureProvider,
   type Rejection,
   SecureItems,
@@ -122,7 +123,8 @@ export class Device {
   #store: EncryptedStore | undefined;
   #sync: SyncEngine | undefined;
   #files: EncryptedFiles | undefined;
-  #wipedAtStart = false;
+  #wipedAtStart: 'device_revoked' | 'unknown' | undefined;
+  readonly #grace: OfflineGrace;
 
   private constructor(
     keystore: WebAuthnPrfKeystore,
@@ -134,6 +136,12 @@ export class Device {
     this.#backend = backend;
     this.#fileStorage = files;
     this.vault = vault;
+    this.#grace = new OfflineGrace({
+      items: new SecureItems(keystore),
+      onExpired: async () => {
+        if (this.#wiper !== undefined) await this.#wiper.wipe('offline_grace_expired');
+      },
+    });
   }
 
   /** Opens the device's databases; the vault starts locked (or uninitialised). */
@@ -160,6 +168,8 @@ export class Device {
     // (a reload, a closed tab) may have cut short. Finish it before anything else.
     const pendingReceipt = (await device.#outbox.load()) !== undefined;
     if (pendingReceipt || (localStorage.getItem(DEVICE_ID) !== null && deviceKey === undefined)) {
+      // Only a revocation leaves a receipt to send.
+      device.#wipedAtStart = pendingReceipt ? 'device_revoked' : 'unknown';
       await device.#finishWipe();
     } else if (deviceKey !== undefined) {
       device.#connect(deviceKey);
@@ -169,8 +179,11 @@ export class Device {
     return device;
   }
 
-  /** True when this start finished an interrupted wipe: the screens say the device was erased. */
-  get wipedAtStart(): boolean {
+  /**
+   * Set when this start finished an interrupted wipe (the screens say the device was erased):
+   * `device_revoked` when a revocation's receipt was waiting, else `unknown`.
+   */
+  get wipedAtStart(): 'device_revoked' | 'unknown' | undefined {
     return this.#wipedAtStart;
   }
 
@@ -305,6 +318,18 @@ export class Device {
     await transport.request('GET', '/me').catch(() => undefined);
   }
 
+  /**
+   * Wipes when the device has been out of touch with the server for longer than the server's
+   * policy allows (`offlineGraceSeconds`). Called at start, on unlock and every minute.
+   */
+  async enforceOfflineGrace(): Promise<void> {
+    const wiper = this.#wiper;
+    if (wiper === undefined) return;
+    // A record that cannot be read counts as expired, as the SDK treats a damaged one. (A read
+    // racing a wipe's clearing of the keystore fails too: `wipe` then joins the running wipe.)
+    await this.#grace.enforce().catch(() => wiper.wipe('offline_grace_expired'));
+  }
+
   /** Posts a wipe receipt a previous wipe kept for later. */
   async sendPendingReceipt(): Promise<void> {
     const transport = this.#transport ?? (await this.#anonymousTransport());
@@ -327,7 +352,11 @@ export class Device {
         const wiper = this.#wiper;
         if (wiper !== undefined) await wiper.wipe('device_revoked');
       },
-      onPolicy: (settings) => this.vault.applySettings(settings),
+      onCheckIn: (at) => void this.#grace.checkIn(at).catch(() => undefined),
+      onPolicy: (settings) => {
+        this.vault.applySettings(settings);
+        void this.#grace.setGracePeriod(settings.offlineGraceSeconds).catch(() => undefined);
+      },
     });
     this.#transport = transport;
     const deviceId = localStorage.getItem(DEVICE_ID);
@@ -365,7 +394,6 @@ export class Device {
     localStorage.removeItem(DEVICE_ID);
     localStorage.removeItem(USER_NAME);
     await deleteEveryDatabase();
-    this.#wipedAtStart = true;
   }
 
   async #anonymousTransport(): Promise<Transport> {

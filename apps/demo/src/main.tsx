@@ -4,7 +4,7 @@
  * worker's registration through the page's one Trusted Types policy.
  */
 import './app.css';
-import type { Conflict, Rejection } from '@bulwark/client';
+import type { Conflict, Rejection, WipeReason } from '@bulwark/client';
 import { WebAuthnPrfKeystore } from '@bulwark/client';
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -256,14 +256,21 @@ function Locked(props: {
   );
 }
 
-function Wiped() {
+function Wiped(props: { reason: WipeReason | undefined }) {
+  const why =
+    props.reason === 'offline_grace_expired'
+      ? 'This device stayed out of touch with the server for longer than your organisation allows.'
+      : props.reason === 'device_revoked'
+        ? 'An administrator revoked this device.'
+        : 'This device had to be erased.';
   return (
     <main class="card narrow">
       <h1>This device was erased</h1>
       <p role="alert">
-        An administrator revoked this device. Every inspection, photo and key the demo kept in this browser
-        has been erased. The server receives a signed confirmation of the erasure, as soon as this browser can
-        reach it.
+        {why} Every inspection, photo and key the demo kept in this browser has been erased.
+        {props.reason === 'offline_grace_expired'
+          ? ' Sign in again when you are online to download your inspections.'
+          : ' The server receives a signed confirmation of the erasure, as soon as this browser can reach it.'}
       </p>
       <button type="button" onClick={() => location.reload()}>
         Sign in again
@@ -538,17 +545,21 @@ function PasskeySetup(props: { onEnrol: (passcode: string) => Promise<void>; onC
 
 function App(props: { device: Device }) {
   const { device } = props;
-  const initial: Screen = device.wipedAtStart
-    ? 'wiped'
-    : !device.signedIn
-      ? 'signin'
-      : device.vault.status === 'uninitialized'
-        ? 'passcode'
-        : 'locked';
+  const initial: Screen =
+    device.wipedAtStart !== undefined
+      ? 'wiped'
+      : !device.signedIn
+        ? 'signin'
+        : device.vault.status === 'uninitialized'
+          ? 'passcode'
+          : 'locked';
   const [screen, setScreen] = useState<Screen>(initial);
   const [items, setItems] = useState<Inspection[]>([]);
   const [selected, setSelected] = useState<Inspection | undefined>(undefined);
   const [notices, setNotices] = useState<Notice[]>([]);
+  const [wipeReason, setWipeReason] = useState<WipeReason | undefined>(
+    device.wipedAtStart === 'device_revoked' ? 'device_revoked' : undefined,
+  );
   /** Inspections whose local edit the server refused: the device keeps it until edited again. */
   const [refused, setRefused] = useState<ReadonlySet<string>>(new Set());
   const [pending, setPending] = useState(0);
@@ -629,7 +640,8 @@ function App(props: { device: Device }) {
       setEnrolling(false);
       if (screenRef.current !== 'wiped') setScreen('locked');
     });
-    const offWipe = device.onWiped(() => {
+    const offWipe = device.onWiped((result) => {
+      setWipeReason(result.reason);
       setItems([]);
       setSelected(undefined);
       setNotices([]);
@@ -643,8 +655,12 @@ function App(props: { device: Device }) {
       void sync();
     };
     // A revocation reaches a locked device too: at start, when back online, and every minute.
-    void device.checkIn();
-    const checkIns = window.setInterval(() => void device.checkIn(), 60_000);
+    // A device out of touch for longer than the server's policy allows wipes itself.
+    const watch = () => {
+      void device.enforceOfflineGrace().then(() => device.checkIn());
+    };
+    watch();
+    const checkIns = window.setInterval(watch, 60_000);
     const goOffline = () => setOnline(false);
     document.addEventListener('pointerdown', activity);
     document.addEventListener('keydown', activity);
@@ -662,6 +678,8 @@ function App(props: { device: Device }) {
   }, []);
 
   const opened = async () => {
+    await device.enforceOfflineGrace();
+    if (device.vault.status !== 'unlocked') return;
     await refresh();
     setScreen('list');
     void sync();
@@ -701,7 +719,7 @@ function App(props: { device: Device }) {
         />
       );
     case 'wiped':
-      return <Wiped />;
+      return <Wiped reason={wipeReason} />;
     default:
       break;
   }
