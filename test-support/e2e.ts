@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AuthOptions, type RunningServer, startServer } from '@bulwark/server';
+import { type AuthOptions, type BulwarkConfig, type RunningServer, startServer } from '@bulwark/server';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -50,7 +50,12 @@ export interface AppServer {
  * ```
  */
 export async function startAppServer(
-  options: { readonly configFile?: string; readonly auth?: AuthOptions } = {},
+  options: {
+    readonly configFile?: string;
+    /** The configuration already imported (under vitest, the file's own import graph would hold another copy of the schema module). */
+    readonly data?: BulwarkConfig;
+    readonly auth?: AuthOptions;
+  } = {},
 ): Promise<AppServer> {
   for (const app of Object.values(WEB_APPS)) {
     if (!existsSync(join(app.dir, 'index.html'))) {
@@ -65,6 +70,7 @@ export async function startAppServer(
     webApps: WEB_APPS,
     auth: options.auth ?? { passwords: { maxConcurrentHashes: 2, maxQueuedHashes: 64 } },
     ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
+    ...(options.data === undefined ? {} : { data: options.data }),
     logger: false,
   });
   const origin = server.url.replace('//127.0.0.1:', '//localhost:');
@@ -90,6 +96,17 @@ export function chromiumPath(): string {
   return path;
 }
 
+/** Chromium's command-line switches for the screen tests (also for `launchPersistentContext`). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+] as const;
+
 /**
  * Launches Debian's Chromium, headless, without any network of its own beyond the test server.
  *
@@ -100,18 +117,7 @@ export function chromiumPath(): string {
  * ```
  */
 export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: chromiumPath(),
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  return chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
 }
 
 /** What went wrong in a page while a test used it. */

@@ -1,13 +1,830 @@
-/** Entry of the Bulwark demo: site inspections app: mounts the app into the page. */
+/**
+ * Entry of the Bulwark demo, an offline field app for site inspections: the screens (sign in,
+ * passcode, list, inspection, lock overlay, wiped) over the device of device.ts, and the service
+ * worker's registration through the page's one Trusted Types policy.
+ */
+import './app.css';
+import type { Conflict, Rejection, WipeReason } from '@bulwark/client';
+import { WebAuthnPrfKeystore } from '@bulwark/client';
 import { render } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { Device, type Inspection, type SyncOutcome } from './device.js';
+import { registerServiceWorker } from './service-worker.js';
 
-function App() {
+type Screen = 'loading' | 'signin' | 'passcode' | 'locked' | 'list' | 'detail' | 'wiped' | 'failed';
+
+interface Notice {
+  readonly key: string;
+  readonly kind: 'rejected' | 'conflict';
+  readonly title: string;
+  readonly text: string;
+  readonly retry?: Inspection;
+}
+
+const STATUS_LABEL = { scheduled: 'Scheduled', in_progress: 'In progress', done: 'Done' } as const;
+
+function errorText(err: unknown): string {
+  const e = err as { code?: string; attemptsLeft?: number; message?: string };
+  switch (e.code) {
+    case 'wrong_passcode':
+      return `Wrong passcode. ${e.attemptsLeft ?? 0} attempts left before this device erases its data.`;
+    case 'vault_wiped':
+      return 'Too many wrong passcodes: the data on this device was erased.';
+    case 'biometric_unavailable':
+      return 'This passkey cannot unlock this device. Use your passcode.';
+    case 'keystore_unsupported':
+      return 'This browser or passkey does not support the PRF extension; the passcode still works.';
+    case 'invalid_credentials':
+      return 'Wrong user name or password.';
+    case 'network_error':
+      return 'The server cannot be reached. Check your connection and try again.';
+    case 'kdf_unavailable':
+      return 'This browser cannot run the passcode key derivation.';
+    default:
+      return e.message ?? 'Something went wrong.';
+  }
+}
+
+function rejectionNotice(r: Rejection, site: string): Notice {
+  const reasons = r.issues.map((i) => i.message ?? i.code).join('; ');
+  return {
+    key: r.mutationId,
+    kind: 'rejected',
+    title: `Change refused: ${site}`,
+    text: `The server refused your change (${r.code})${reasons ? `: ${reasons}` : ''}. Your edit is still on this device; correct it and save again.`,
+  };
+}
+
+const FIELD_LABEL: Record<string, string> = {
+  status: 'status',
+  residentPhone: 'resident phone',
+  findings: 'findings',
+  photos: 'photos',
+};
+
+/**
+ * A conflict, explained. `changed` names the fields the user edited (known when the edit was
+ * made in this session); re-applying writes only those over the server's version.
+ */
+function conflictNotice(c: Conflict, site: string, changed: readonly string[] | undefined): Notice {
+  const fields =
+    changed === undefined
+      ? 'your change'
+      : `your change (${changed.map((f) => FIELD_LABEL[f] ?? f).join(', ')})`;
+  const notice: Notice = {
+    key: c.mutationId,
+    kind: 'conflict',
+    title: `Conflict: ${site}`,
+    text: `Someone changed this inspection on the server (now version ${c.serverVersion}) while you were editing it offline. The server's version was kept and ${fields} was not applied.`,
+  };
+  if (c.attempted === undefined) return notice;
+  const attempted = c.attempted as unknown as Record<string, unknown>;
+  const patch =
+    changed === undefined
+      ? attempted
+      : Object.fromEntries(changed.filter((f) => f in attempted).map((f) => [f, attempted[f]]));
+  return { ...notice, retry: { ...(patch as unknown as Inspection), id: c.id } };
+}
+
+/** The top-level fields whose values differ between two versions of an inspection. */
+function changedFields(before: Inspection, after: Inspection): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter(
+    (k) =>
+      JSON.stringify((before as unknown as Record<string, unknown>)[k]) !==
+      JSON.stringify((after as unknown as Record<string, unknown>)[k]),
+  );
+}
+
+function SignIn(props: { onDone: (username: string, password: string) => Promise<void> }) {
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
   return (
-    <main>
-      <h1>Bulwark demo: site inspections</h1>
+    <main class="card narrow">
+      <h1>Site inspections</h1>
+      <p class="muted">Sign in to download the inspections you may see onto this device.</p>
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const data = new FormData(event.currentTarget);
+          setBusy(true);
+          setError('');
+          try {
+            await props.onDone(String(data.get('username')), String(data.get('password')));
+          } catch (err) {
+            setError(errorText(err));
+            setBusy(false);
+          }
+        }}
+      >
+        <label for="username">User name</label>
+        <input id="username" name="username" autocomplete="username" required />
+        <label for="password">Password</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+function ChoosePasscode(props: { onDone: (passcode: string) => Promise<void> }) {
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  return (
+    <main class="card narrow">
+      <h1>Choose a passcode</h1>
+      <p class="muted">
+        The passcode encrypts the inspections on this device. It never leaves the device and cannot be
+        recovered: forgetting it means signing in again and downloading the data again.
+      </p>
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const data = new FormData(event.currentTarget);
+          const passcode = String(data.get('passcode'));
+          if (passcode !== String(data.get('confirm'))) {
+            setError('The two passcodes differ.');
+            return;
+          }
+          setBusy(true);
+          setError('');
+          try {
+            await props.onDone(passcode);
+          } catch (err) {
+            setError(errorText(err));
+            setBusy(false);
+          }
+        }}
+      >
+        <label for="passcode">Passcode (at least 6 characters)</label>
+        <input
+          id="passcode"
+          name="passcode"
+          type="password"
+          minLength={6}
+          autocomplete="new-password"
+          required
+        />
+        <label for="confirm">Passcode again</label>
+        <input
+          id="confirm"
+          name="confirm"
+          type="password"
+          minLength={6}
+          autocomplete="new-password"
+          required
+        />
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Encrypting…' : 'Set passcode'}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+/** The privacy overlay: covers everything while locked; the data is not in the page. */
+function Locked(props: {
+  passkey: boolean;
+  onPasscode: (passcode: string) => Promise<void>;
+  onPasskey: () => Promise<void>;
+}) {
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const attempt = async (action: () => Promise<void>) => {
+    setBusy(true);
+    setError('');
+    try {
+      await action();
+    } catch (err) {
+      setError(errorText(err));
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="overlay">
+      <main class="card narrow" aria-labelledby="locked-title">
+        <h1 id="locked-title">Locked</h1>
+        <p class="muted">Your inspections are encrypted and hidden until you unlock.</p>
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            const data = new FormData(event.currentTarget);
+            void attempt(() => props.onPasscode(String(data.get('unlock-passcode'))));
+          }}
+        >
+          <label for="unlock-passcode">Passcode</label>
+          <input
+            id="unlock-passcode"
+            name="unlock-passcode"
+            type="password"
+            autocomplete="current-password"
+            required
+          />
+          {error && (
+            <p class="error" role="alert">
+              {error}
+            </p>
+          )}
+          <button type="submit" disabled={busy}>
+            Unlock
+          </button>
+        </form>
+        {props.passkey && (
+          <button
+            type="button"
+            class="secondary"
+            disabled={busy}
+            onClick={() => void attempt(props.onPasskey)}
+          >
+            Unlock with passkey
+          </button>
+        )}
+      </main>
+    </div>
+  );
+}
+
+function Wiped(props: { reason: WipeReason | undefined }) {
+  const why =
+    props.reason === 'offline_grace_expired'
+      ? 'This device stayed out of touch with the server for longer than your organisation allows.'
+      : props.reason === 'device_revoked'
+        ? 'An administrator revoked this device.'
+        : 'This device had to be erased.';
+  return (
+    <main class="card narrow">
+      <h1>This device was erased</h1>
+      <p role="alert">
+        {why} Every inspection, photo and key the demo kept in this browser has been erased.
+        {props.reason === 'offline_grace_expired'
+          ? ' Sign in again when you are online to download your inspections.'
+          : ' The server receives a signed confirmation of the erasure, as soon as this browser can reach it.'}
+      </p>
+      <button type="button" onClick={() => location.reload()}>
+        Sign in again
+      </button>
+    </main>
+  );
+}
+
+function Notices(props: {
+  notices: readonly Notice[];
+  onDismiss: (key: string) => void;
+  onRetry: (n: Notice) => void;
+}) {
+  if (props.notices.length === 0) return null;
+  return (
+    <section class="notices" aria-label="Sync problems">
+      {props.notices.map((n) => (
+        <div key={n.key} class={`notice ${n.kind}`} role="alert">
+          <h2>{n.title}</h2>
+          <p>{n.text}</p>
+          <div class="row">
+            {n.retry && (
+              <button type="button" class="secondary" onClick={() => props.onRetry(n)}>
+                Apply my change again
+              </button>
+            )}
+            <button type="button" class="secondary" onClick={() => props.onDismiss(n.key)}>
+              Dismiss
+            </button>
+          </div>
+        </div>
+      ))}
+    </section>
+  );
+}
+
+function List(props: {
+  items: readonly Inspection[];
+  refused: ReadonlySet<string>;
+  onOpen: (id: string) => void;
+}) {
+  if (props.items.length === 0) return <p class="muted">No inspection on this device yet.</p>;
+  return (
+    <ul class="list">
+      {props.items.map((item) => (
+        <li key={item.id}>
+          <button type="button" class="item" onClick={() => props.onOpen(item.id)}>
+            <span class="site">{item.site}</span>
+            <span class={`badge ${item.status}`}>{STATUS_LABEL[item.status]}</span>
+            <span class="when">
+              {new Date(item.scheduledAt).toLocaleDateString('en-GB')}
+              {props.refused.has(item.id) && (
+                <span class="refused"> · refused by the server, not synced</span>
+              )}
+            </span>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Photo(props: { device: Device; inspection: Inspection; photo: Inspection['photos'][number] }) {
+  const [url, setUrl] = useState<string | null | undefined>(undefined);
+  useEffect(() => {
+    let objectUrl: string | undefined;
+    void props.device.photo(props.inspection, props.photo.takenAt, props.photo.contentType).then((blob) => {
+      if (blob === undefined) return setUrl(null);
+      objectUrl = URL.createObjectURL(blob);
+      setUrl(objectUrl);
+    });
+    return () => {
+      if (objectUrl !== undefined) URL.revokeObjectURL(objectUrl);
+    };
+  }, [props.inspection.id, props.photo.takenAt]);
+  return (
+    <figure class="photo">
+      {url ? (
+        <img
+          src={url}
+          alt={`${props.photo.name}, taken ${new Date(props.photo.takenAt).toLocaleString('en-GB')}`}
+        />
+      ) : (
+        <div class="placeholder">{url === null ? 'Kept on another device' : 'Decrypting…'}</div>
+      )}
+      <figcaption>
+        {props.photo.name} · {Math.ceil(props.photo.bytes / 1024)} KB
+      </figcaption>
+    </figure>
+  );
+}
+
+function Detail(props: {
+  device: Device;
+  inspection: Inspection;
+  onSave: (next: Inspection) => Promise<void>;
+  onBack: () => void;
+}) {
+  const [draft, setDraft] = useState<Inspection>(props.inspection);
+  const [status, setStatus] = useState('');
+  const [error, setError] = useState('');
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  useEffect(() => setDraft(props.inspection), [props.inspection]);
+  const set = (patch: Partial<Inspection>) => setDraft({ ...draft, ...patch });
+  return (
+    <main class="card">
+      <button type="button" class="link" onClick={props.onBack}>
+        ← All inspections
+      </button>
+      <h1 tabIndex={-1} ref={heading}>
+        {draft.site}
+      </h1>
+      {draft.address && <p class="muted">{draft.address}</p>}
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          setError('');
+          try {
+            await props.onSave(draft);
+            setStatus('Saved on this device, encrypted.');
+          } catch (err) {
+            setError(errorText(err));
+          }
+        }}
+      >
+        <label for="status">Status</label>
+        <select
+          id="status"
+          value={draft.status}
+          onChange={(e) => set({ status: e.currentTarget.value as Inspection['status'] })}
+        >
+          <option value="scheduled">Scheduled</option>
+          <option value="in_progress">In progress</option>
+          <option value="done">Done</option>
+        </select>
+        <label for="phone">Resident phone (sensitive: encrypted on this device)</label>
+        <input
+          id="phone"
+          type="tel"
+          autocomplete="off"
+          value={draft.residentPhone ?? ''}
+          onInput={(e) => {
+            const value = e.currentTarget.value.trim();
+            const { residentPhone: _old, ...rest } = draft;
+            setDraft(value === '' ? rest : { ...rest, residentPhone: value });
+          }}
+        />
+        <fieldset>
+          <legend>Findings</legend>
+          {draft.findings.length === 0 && <p class="muted">No finding yet.</p>}
+          <ul class="findings">
+            {draft.findings.map((f, i) => (
+              <li key={`${i}-${f.note}`}>
+                <span class={`badge sev-${f.severity}`}>{f.severity}</span> {f.note}
+                <button
+                  type="button"
+                  class="link"
+                  aria-label={`Remove finding ${i + 1}`}
+                  onClick={() => set({ findings: draft.findings.filter((_, j) => j !== i) })}
+                >
+                  Remove
+                </button>
+              </li>
+            ))}
+          </ul>
+          <label for="finding-note">New finding</label>
+          <textarea id="finding-note" rows={2} maxLength={2000} />
+          <label for="finding-severity">Severity</label>
+          <select id="finding-severity">
+            <option value="low">Low</option>
+            <option value="medium">Medium</option>
+            <option value="high">High</option>
+          </select>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              const note = document.getElementById('finding-note') as HTMLTextAreaElement;
+              const severity = document.getElementById('finding-severity') as HTMLSelectElement;
+              if (note.value.trim() === '') return;
+              set({
+                findings: [
+                  ...draft.findings,
+                  { note: note.value.trim(), severity: severity.value as 'low' | 'medium' | 'high' },
+                ],
+              });
+              note.value = '';
+            }}
+          >
+            Add finding
+          </button>
+        </fieldset>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <p class="status" role="status">
+          {status}
+        </p>
+        <button type="submit">Save</button>
+      </form>
+      <section aria-labelledby="photos-title">
+        <h2 id="photos-title">Photos</h2>
+        <p class="muted">Stored on this device only, encrypted in chunks.</p>
+        <div class="photos">
+          {draft.photos.map((p) => (
+            <Photo key={p.takenAt} device={props.device} inspection={draft} photo={p} />
+          ))}
+        </div>
+        <label for="photo" class="file">
+          Take or pick a photo
+        </label>
+        <input
+          id="photo"
+          type="file"
+          accept="image/jpeg,image/png"
+          capture="environment"
+          onChange={async (e) => {
+            const input = e.currentTarget;
+            const file = input.files?.[0];
+            if (file === undefined) return;
+            try {
+              const next = await props.device.addPhoto(draft, file);
+              await props.onSave(next);
+              setDraft(next);
+              setStatus('Photo stored, encrypted.');
+            } catch (err) {
+              setError(errorText(err));
+            }
+            input.value = '';
+          }}
+        />
+      </section>
+    </main>
+  );
+}
+
+function PasskeySetup(props: { onEnrol: (passcode: string) => Promise<void>; onClose: () => void }) {
+  const [error, setError] = useState('');
+  return (
+    <form
+      class="panel"
+      aria-label="Set up passkey unlock"
+      onSubmit={async (event) => {
+        event.preventDefault();
+        const data = new FormData(event.currentTarget);
+        try {
+          await props.onEnrol(String(data.get('enrol-passcode')));
+        } catch (err) {
+          setError(errorText(err));
+        }
+      }}
+    >
+      <label for="enrol-passcode">Your passcode, to set up passkey unlock</label>
+      <input id="enrol-passcode" name="enrol-passcode" type="password" required />
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div class="row">
+        <button type="submit">Create passkey</button>
+        <button type="button" class="secondary" onClick={props.onClose}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function App(props: { device: Device }) {
+  const { device } = props;
+  const initial: Screen =
+    device.wipedAtStart !== undefined
+      ? 'wiped'
+      : !device.signedIn
+        ? 'signin'
+        : device.vault.status === 'uninitialized'
+          ? 'passcode'
+          : 'locked';
+  const [screen, setScreen] = useState<Screen>(initial);
+  const [items, setItems] = useState<Inspection[]>([]);
+  const [selected, setSelected] = useState<Inspection | undefined>(undefined);
+  const [notices, setNotices] = useState<Notice[]>([]);
+  const [wipeReason, setWipeReason] = useState<WipeReason | undefined>(
+    device.wipedAtStart === 'device_revoked' ? 'device_revoked' : undefined,
+  );
+  /** Inspections whose local edit the server refused: the device keeps it until edited again. */
+  const [refused, setRefused] = useState<ReadonlySet<string>>(new Set());
+  const [pending, setPending] = useState(0);
+  const [online, setOnline] = useState(navigator.onLine);
+  const [syncing, setSyncing] = useState(false);
+  const [lastSync, setLastSync] = useState('');
+  const [passkeySupported, setPasskeySupported] = useState(false);
+  const [enrolling, setEnrolling] = useState(false);
+  const [info, setInfo] = useState('');
+  const screenRef = useRef(screen);
+  screenRef.current = screen;
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+  const retryTimer = useRef<number | undefined>(undefined);
+  /** Fields edited in this session per inspection, to re-apply just those after a conflict. */
+  const edits = useRef(new Map<string, string[]>());
+
+  const refresh = async () => {
+    const list = await device.inspections();
+    setItems(list);
+    setPending(await device.pending());
+    return list;
+  };
+
+  const sync = async () => {
+    if (device.vault.status !== 'unlocked') return;
+    if (!navigator.onLine) {
+      // Known to be offline: no attempt, so that queued edits do not back off before the network returns.
+      setOnline(false);
+      setLastSync('Offline: your changes are kept on this device.');
+      setPending(await device.pending());
+      return;
+    }
+    window.clearTimeout(retryTimer.current);
+    setSyncing(true);
+    try {
+      const outcome: SyncOutcome = await device.syncNow();
+      const list = await refresh();
+      const site = (id: string) => list.find((i) => i.id === id)?.site ?? 'an inspection';
+      const fresh = [
+        ...outcome.rejected.map((r) => rejectionNotice(r, site(r.id))),
+        ...outcome.conflicts.map((c) => conflictNotice(c, site(c.id), edits.current.get(c.id))),
+      ];
+      if (fresh.length > 0) setNotices((old) => [...fresh, ...old]);
+      if (outcome.rejected.length > 0) {
+        setRefused((old) => new Set([...old, ...outcome.rejected.map((r) => r.id)]));
+      }
+      if (outcome.pending === 0) edits.current.clear();
+      setOnline(!outcome.offline && navigator.onLine);
+      setLastSync(
+        outcome.offline
+          ? 'Offline: your changes are kept on this device.'
+          : `Synced at ${new Date().toLocaleTimeString('en-GB')}.`,
+      );
+      setPending(outcome.pending);
+      if ((outcome.pending > 0 || outcome.offline) && outcome.retryAt !== undefined) {
+        retryTimer.current = window.setTimeout(
+          () => void sync(),
+          Math.max(1000, outcome.retryAt - Date.now()),
+        );
+      }
+      const open = selectedRef.current;
+      if (open !== undefined) setSelected(list.find((i) => i.id === open.id));
+    } catch (err) {
+      if (device.vault.status !== 'unlocked' && screenRef.current === 'wiped') return;
+      setLastSync(errorText(err));
+    } finally {
+      setSyncing(false);
+    }
+  };
+
+  useEffect(() => {
+    void WebAuthnPrfKeystore.isSupported().then(setPasskeySupported);
+    const offLock = device.vault.onLock(() => {
+      // The privacy overlay: the data leaves the page with the keys.
+      setItems([]);
+      setSelected(undefined);
+      setEnrolling(false);
+      if (screenRef.current !== 'wiped') setScreen('locked');
+    });
+    const offWipe = device.onWiped((result) => {
+      setWipeReason(result.reason);
+      setItems([]);
+      setSelected(undefined);
+      setNotices([]);
+      setScreen('wiped');
+    });
+    const activity = () => device.vault.touch();
+    const goOnline = () => {
+      setOnline(true);
+      void device.sendPendingReceipt();
+      void device.checkIn();
+      void sync();
+    };
+    // A revocation reaches a locked device too: at start, when back online, and every minute.
+    // A device out of touch for longer than the server's policy allows wipes itself.
+    const watch = () => {
+      void device.enforceOfflineGrace().then(() => device.checkIn());
+    };
+    watch();
+    const checkIns = window.setInterval(watch, 60_000);
+    const goOffline = () => setOnline(false);
+    document.addEventListener('pointerdown', activity);
+    document.addEventListener('keydown', activity);
+    window.addEventListener('online', goOnline);
+    window.addEventListener('offline', goOffline);
+    return () => {
+      window.clearInterval(checkIns);
+      offLock();
+      offWipe();
+      document.removeEventListener('pointerdown', activity);
+      document.removeEventListener('keydown', activity);
+      window.removeEventListener('online', goOnline);
+      window.removeEventListener('offline', goOffline);
+    };
+  }, []);
+
+  const opened = async () => {
+    await device.enforceOfflineGrace();
+    if (device.vault.status !== 'unlocked') return;
+    await refresh();
+    setScreen('list');
+    void sync();
+  };
+
+  switch (screen) {
+    case 'signin':
+      return (
+        <SignIn
+          onDone={async (username, password) => {
+            await device.signIn(username, password);
+            setScreen(device.vault.status === 'uninitialized' ? 'passcode' : 'locked');
+          }}
+        />
+      );
+    case 'passcode':
+      return (
+        <ChoosePasscode
+          onDone={async (passcode) => {
+            await device.choosePasscode(passcode);
+            await opened();
+          }}
+        />
+      );
+    case 'locked':
+      return (
+        <Locked
+          passkey={device.vault.hasBiometrics}
+          onPasscode={async (passcode) => {
+            await device.unlock(passcode);
+            await opened();
+          }}
+          onPasskey={async () => {
+            await device.unlockWithPasskey();
+            await opened();
+          }}
+        />
+      );
+    case 'wiped':
+      return <Wiped reason={wipeReason} />;
+    default:
+      break;
+  }
+
+  return (
+    <div class="shell">
+      <header class="bar">
+        <span class="brand">Inspections</span>
+        <span class={`net ${online ? 'on' : 'off'}`}>{online ? 'Online' : 'Offline'}</span>
+        <span class="pending">
+          {pending === 0 ? 'All changes synced' : `${pending} change${pending === 1 ? '' : 's'} waiting`}
+        </span>
+        <button type="button" class="secondary" disabled={syncing} onClick={() => void sync()}>
+          {syncing ? 'Syncing…' : 'Sync now'}
+        </button>
+        <button type="button" class="secondary" onClick={() => device.lock()}>
+          Lock
+        </button>
+      </header>
+      <p class="sync-status" role="status">
+        {lastSync}
+      </p>
+      <Notices
+        notices={notices}
+        onDismiss={(key) => setNotices(notices.filter((n) => n.key !== key))}
+        onRetry={async (n) => {
+          setNotices(notices.filter((x) => x.key !== n.key));
+          const current = await device.inspection(n.retry?.id ?? '');
+          if (n.retry === undefined || current === undefined) return;
+          await device.save({ ...current, ...n.retry });
+          edits.current.delete(current.id);
+          await refresh();
+          if (navigator.onLine) void sync();
+        }}
+      />
+      {screen === 'detail' && selected !== undefined ? (
+        <Detail
+          device={device}
+          inspection={selected}
+          onBack={() => {
+            setSelected(undefined);
+            setScreen('list');
+          }}
+          onSave={async (next) => {
+            const before = (await device.inspection(next.id)) ?? next;
+            const known = edits.current.get(next.id) ?? [];
+            edits.current.set(next.id, [...new Set([...known, ...changedFields(before, next)])]);
+            await device.save(next);
+            setRefused((old) => new Set([...old].filter((id) => id !== next.id)));
+            setSelected(next);
+            await refresh();
+            if (navigator.onLine) void sync();
+          }}
+        />
+      ) : (
+        <main class="card">
+          <h1>Your inspections</h1>
+          {info && (
+            <p class="status" role="status">
+              {info}
+            </p>
+          )}
+          {passkeySupported && !device.vault.hasBiometrics && !enrolling && (
+            <button type="button" class="secondary" onClick={() => setEnrolling(true)}>
+              Set up passkey unlock
+            </button>
+          )}
+          {enrolling && (
+            <PasskeySetup
+              onClose={() => setEnrolling(false)}
+              onEnrol={async (passcode) => {
+                await device.enrolPasskey(passcode);
+                setEnrolling(false);
+                setInfo('Passkey unlock is set up: the vault key is now also wrapped by your passkey.');
+              }}
+            />
+          )}
+          <List
+            items={items}
+            refused={refused}
+            onOpen={async (id) => {
+              setSelected(await device.inspection(id));
+              setScreen('detail');
+            }}
+          />
+        </main>
+      )}
+    </div>
+  );
+}
+
+function Failed(props: { message: string }) {
+  return (
+    <main class="card narrow">
+      <h1>The app could not start</h1>
+      <p role="alert">{props.message}</p>
     </main>
   );
 }
 
 const root = document.getElementById('app');
-if (root !== null) render(<App />, root);
+if (root !== null) {
+  void registerServiceWorker();
+  Device.open().then(
+    (device) => render(<App device={device} />, root),
+    (err: unknown) => render(<Failed message={errorText(err)} />, root),
+  );
+}

@@ -55,6 +55,11 @@ export {
   ReactNativeKeychainKeystore,
   type ReactNativeKeychainModule,
 } from './keystore/react-native-keychain.js';
+export {
+  type WebAuthnCredentials,
+  WebAuthnPrfKeystore,
+  type WebAuthnPrfKeystoreOptions,
+} from './keystore/webauthn-prf.js';
 export type { Clock } from './lib/clock.js';
 export { systemClock } from './lib/clock.js';
 export type { RandomBytes } from './lib/random.js';

@@ -1,0 +1,142 @@
+/**
+ * What the demo leaves in the browser profile on disk, in a Chromium profile folder of the test's
+ * own (`launchPersistentContext`): after offline edits, a canary put in the sensitive field is in
+ * no file of the profile (nor in what the page can read from IndexedDB) while the plain fields
+ * are; after an admin revokes the device, the demo wipes on its next contact with the server,
+ * says so clearly, the server records the wipe as confirmed, and nothing of the demo's data is
+ * left in the profile.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  axeViolations,
+  CHROMIUM_ARGS,
+  chromiumPath,
+  type PageWatch,
+  screenshot,
+  watchPage,
+} from '../../../test-support/e2e.js';
+import {
+  choosePasscode,
+  type DemoWorld,
+  deviceIdOf,
+  dumpIndexedDb,
+  signIn,
+  startDemoWorld,
+  waitSynced,
+} from './lib/demo-world.js';
+
+const PASSCODE = 'profile 5190';
+
+/** Every file under `dir`, recursively. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
+    else if (entry.isFile()) out.push(path);
+  }
+  return out;
+}
+
+/** The files of the profile that hold `text` as UTF-8/Latin-1 or UTF-16 bytes. */
+async function filesHolding(dir: string, text: string): Promise<string[]> {
+  const needles = [Buffer.from(text, 'utf8'), Buffer.from(text, 'utf16le')];
+  const hits: string[] = [];
+  for (const file of await filesUnder(dir)) {
+    const bytes = await readFile(file).catch(() => Buffer.alloc(0));
+    if (needles.some((n) => bytes.includes(n))) hits.push(file.slice(dir.length + 1));
+  }
+  return hits;
+}
+
+describe('the demo in a browser profile on disk', () => {
+  let world: DemoWorld;
+  let profile: string;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let watch: PageWatch;
+  const canary = `+33 6${randomBytes(4).readUInt32BE(0).toString().padStart(10, '7').slice(0, 8)}`;
+
+  async function open(): Promise<void> {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath(),
+      args: [...CHROMIUM_ARGS],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    watch = watchPage(page);
+    await page.goto(`${world.app.origin}/demo/`);
+  }
+
+  async function close(): Promise<void> {
+    expect(watch.violations).toEqual([]);
+    expect(watch.errors).toEqual([]);
+    await context?.close();
+    context = undefined;
+  }
+
+  beforeAll(async () => {
+    world = await startDemoWorld(2);
+    profile = await mkdtemp(join(tmpdir(), 'bulwark-demo-profile-'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await world?.close();
+    await rm(profile, { recursive: true, force: true });
+  });
+
+  it('keeps the sensitive field out of every file of the profile after offline edits', async () => {
+    await open();
+    await signIn(page, world);
+    await choosePasscode(page, PASSCODE);
+    await waitSynced(page);
+    await context?.setOffline(true);
+    for (const site of world.sites) {
+      await page.getByRole('button', { name: new RegExp(`^${site}`) }).click();
+      await page.getByLabel(/Resident phone/).fill(canary);
+      await page.getByLabel('Status').selectOption('in_progress');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Saved on this device, encrypted.').waitFor();
+      await page.getByRole('button', { name: '← All inspections' }).click();
+    }
+    await expect.poll(() => page.locator('.pending').textContent()).toBe('2 changes waiting');
+    const dump = await dumpIndexedDb(page);
+    expect(dump).toContain(world.sites[0]);
+    expect(dump).not.toContain(canary);
+    await close();
+
+    // The plain fields are on disk (the scan finds what is there), the sensitive one is not.
+    expect((await filesHolding(profile, world.sites[0] as string)).length).toBeGreaterThan(0);
+    expect(await filesHolding(profile, canary)).toEqual([]);
+    expect(await filesHolding(profile, canary.replace(/\s/g, ''))).toEqual([]);
+  });
+
+  it('wipes after the admin revokes the device, says so, and leaves none of its data in the profile', async () => {
+    await open();
+    await page.getByRole('heading', { name: 'Locked' }).waitFor();
+    const deviceId = await deviceIdOf(page);
+    if (deviceId === null) throw new Error('no device id');
+    await world.revoke(deviceId);
+
+    // The next contact (the app checks in at start): the device learns it is revoked and wipes.
+    await page.reload();
+    await page.getByRole('heading', { name: 'This device was erased' }).waitFor({ timeout: 20_000 });
+    expect(await page.getByRole('alert').textContent()).toContain('An administrator revoked this device');
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, 'demo-wiped');
+    await expect.poll(() => world.deviceStatus(deviceId), { timeout: 20_000 }).toBe('wipe_confirmed');
+    const dump = await dumpIndexedDb(page);
+    for (const site of world.sites) expect(dump).not.toContain(site);
+    expect(dump).not.toContain('CryptoKey');
+    expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
+    await close();
+
+    for (const site of world.sites) expect(await filesHolding(profile, site)).toEqual([]);
+    expect(await filesHolding(profile, canary)).toEqual([]);
+  });
+});
