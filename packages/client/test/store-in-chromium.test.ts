@@ -20,7 +20,7 @@ const nodeOnly: Plugin = {
   name: 'node-only',
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /^vitest$/ }, () => ({ path: here('./browser/vitest-shim.ts') }));
-    pluginBuild.onResolve({ filter: /^fake-indexeddb(\/.*)?$|^node:|\/src\/node\/index\.js$/ }, (args) => ({
+    pluginBuild.onResolve({ filter: /^fake-indexeddb(\/.*)?$|^better-sqlite3$|^node:|\/src\/node\/index\.js$/ }, (args) => ({
       path: args.path,
       namespace: 'node-only',
     }));
