@@ -20,10 +20,13 @@ const nodeOnly: Plugin = {
   name: 'node-only',
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /^vitest$/ }, () => ({ path: here('./browser/vitest-shim.ts') }));
-    pluginBuild.onResolve({ filter: /^fake-indexeddb(\/.*)?$|^better-sqlite3$|^node:|\/src\/node\/index\.js$/ }, (args) => ({
-      path: args.path,
-      namespace: 'node-only',
-    }));
+    pluginBuild.onResolve(
+      { filter: /^fake-indexeddb(\/.*)?$|^better-sqlite3$|^node:|\/src\/node\/index\.js$/ },
+      (args) => ({
+        path: args.path,
+        namespace: 'node-only',
+      }),
+    );
     pluginBuild.onLoad({ filter: /.*/, namespace: 'node-only' }, () => ({
       contents: 'module.exports = {};',
       loader: 'js',
