@@ -10,6 +10,7 @@ import { type AuthConfig, type AuthOptions, resolveAuthConfig } from './config.j
 import { reprojectChanged } from './data/reproject.js';
 import { createCacheTables } from './db/database.js';
 import type { CacheDatabase, Database } from './db/schema.js';
+import { DevicePolicyStore } from './devices/policy-store.js';
 import { NonceService } from './dpop/nonce.js';
 import { ReplayCache } from './dpop/replay-cache.js';
 import { DpopVerifier } from './dpop/verify.js';
@@ -42,6 +43,8 @@ export interface ServerContext {
   readonly tokens: AccessTokens;
   readonly sessions: SessionStore;
   readonly dpop: DpopVerifier;
+  /** The device policy in force (admins edit it; the configured one until they do). */
+  readonly devicePolicy: DevicePolicyStore;
   /** Set when the app has a data configuration (`bulwark.config.ts`): data and sync routes. */
   readonly data: DataRuntime | undefined;
 }
@@ -104,6 +107,7 @@ export async function createServerContext(options: ServerContextOptions): Promis
     tokens: new AccessTokens(keys, config.issuer, config.accessTokenTtlSeconds, now),
     sessions: new SessionStore(db, config.sessionTtlSeconds, now),
     dpop: new DpopVerifier(config.dpop, new ReplayCache(cache, now), nonces, now),
+    devicePolicy: new DevicePolicyStore(db, config.devicePolicy, now),
     data,
   };
 }

@@ -4,7 +4,14 @@
  * (accounts, devices, DPoP-bound sessions, throttling, audit log) it is built on.
  */
 export { type AppOptions, type BulwarkPluginOptions, buildApp, bulwarkPlugin } from './app.js';
-export { type AuditEntry, type AuditEvent, type AuditEventType, AuditLog } from './audit/log.js';
+export {
+  type AuditEntry,
+  type AuditEvent,
+  type AuditEventType,
+  type AuditEventView,
+  AuditLog,
+  type AuditQuery,
+} from './audit/log.js';
 export { type ChainProblem, type ChainReport, verifyAuditChain } from './audit/verify.js';
 export {
   type BulwarkConfig,
@@ -58,7 +65,14 @@ export {
   type PolicyFinding,
   type Posture,
 } from './devices/policy.js';
-export { DeviceRevokedError } from './devices/registry.js';
+export {
+  type AdminPolicy,
+  DevicePolicyStore,
+  POLICY_CACHE_MS,
+  SETTING_BOUNDS,
+  type StoredPolicy,
+} from './devices/policy-store.js';
+export { type DeviceDecisionView, DeviceRevokedError, type DeviceView } from './devices/registry.js';
 export { POLICY_TYP } from './devices/signed-policy.js';
 export { WIPE_RECEIPT_TYP } from './devices/wipe-receipt.js';
 export { normalizeHtu } from './dpop/htu.js';
@@ -79,7 +93,8 @@ export {
   problem,
 } from './http/problem.js';
 export { contentSecurityPolicy, registerWebApps, type WebApp, type WebApps } from './http/web-apps.js';
-export { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
+export { ensureInitialAdmin, type InitialAdmin, oneTimePassword } from './identity/bootstrap.js';
+export type { UserView } from './identity/directory.js';
 export { checkPasswordRules } from './identity/passwords/rules.js';
 export { createUser, type NewUser } from './identity/users.js';
 export { SaturatedError } from './lib/semaphore.js';
@@ -93,4 +108,5 @@ export {
   startServer,
 } from './serve.js';
 export { InvalidTokenError } from './tokens/access-token.js';
+export type { KeyInfo } from './tokens/keys.js';
 export { RefreshTokenError } from './tokens/sessions.js';

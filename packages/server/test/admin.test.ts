@@ -27,16 +27,16 @@ describeEachDialect('admin', (dialect) => {
     await s.close();
   });
 
-  async function adminRoutes(): Promise<Array<{ method: 'GET' | 'POST'; path: string }>> {
+  async function adminRoutes(): Promise<Array<{ method: 'GET' | 'POST' | 'PUT'; path: string }>> {
     const spec = (await s.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
       paths: Record<string, Record<string, unknown>>;
     };
-    const routes: Array<{ method: 'GET' | 'POST'; path: string }> = [];
+    const routes: Array<{ method: 'GET' | 'POST' | 'PUT'; path: string }> = [];
     for (const [path, ops] of Object.entries(spec.paths)) {
       if (!path.startsWith('/admin')) continue;
       for (const method of Object.keys(ops)) {
         routes.push({
-          method: method.toUpperCase() as 'GET' | 'POST',
+          method: method.toUpperCase() as 'GET' | 'POST' | 'PUT',
           path: path.replace('{userId}', adminSession.userId).replace('{deviceId}', admin.id),
         });
       }
@@ -50,15 +50,28 @@ describeEachDialect('admin', (dialect) => {
       devices: await s.ctx.db.selectFrom('devices').selectAll().orderBy('id').execute(),
       sessions: await s.ctx.db.selectFrom('sessions').select(['id', 'revoked_at']).orderBy('id').execute(),
       keys: await s.ctx.db.selectFrom('server_keys').select(['kid', 'retired_at']).orderBy('kid').execute(),
+      teams: await s.ctx.db.selectFrom('user_teams').selectAll().orderBy('user_id').orderBy('team').execute(),
+      policy: await s.ctx.db.selectFrom('device_policy').selectAll().execute(),
     });
 
   it('refuses every admin route to a non-admin (403) and to an anonymous caller (401), changing nothing', async () => {
     const routes = await adminRoutes();
-    expect(routes.length).toBeGreaterThanOrEqual(8);
+    expect(routes.length).toBeGreaterThanOrEqual(18);
     const before = await snapshot();
     const bodies: Record<string, unknown> = {
       'POST /admin/users': { username: 'mallory', password: 'mallory-password-1', role: 'admin' },
       [`POST /admin/devices/${admin.id}/revoke`]: { reason: 'admin' },
+      [`PUT /admin/users/${adminSession.userId}/role`]: { role: 'user' },
+      [`PUT /admin/users/${adminSession.userId}/teams`]: { teams: ['mallory'] },
+      'PUT /admin/policy': {
+        policy: {
+          rooted: 'allow',
+          emulator: 'allow',
+          screenLockMissing: 'allow',
+          appVersionTooOld: 'allow',
+          settings: { lockTimeoutSeconds: 86_400, failedUnlockLimit: 100, offlineGraceSeconds: 31_536_000 },
+        },
+      },
     };
     for (const { method, path } of routes) {
       const body = bodies[`${method} ${path}`];
@@ -76,6 +89,84 @@ describeEachDialect('admin', (dialect) => {
       expect(anon.statusCode).toBe(401);
     }
     expect(await snapshot()).toBe(before);
+  });
+
+  it('documents the console API in /openapi.json: every route and the fields of each shape', async () => {
+    const spec = (await s.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, { schema: never }> }> }>
+      >;
+    };
+    const ops = Object.entries(spec.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(ops).toEqual(
+      expect.arrayContaining([
+        'GET /admin/users',
+        'POST /admin/users',
+        'GET /admin/users/{userId}',
+        'PUT /admin/users/{userId}/role',
+        'POST /admin/users/{userId}/reset-password',
+        'POST /admin/users/{userId}/disable',
+        'POST /admin/users/{userId}/enable',
+        'PUT /admin/users/{userId}/teams',
+        'GET /admin/users/{userId}/devices',
+        'GET /admin/devices',
+        'POST /admin/devices/{deviceId}/revoke',
+        'GET /admin/events',
+        'GET /admin/events/verify',
+        'GET /admin/policy',
+        'PUT /admin/policy',
+        'GET /admin/keys',
+        'POST /admin/keys/rotate',
+      ]),
+    );
+    const props = (path: string, method: string, list: string) => {
+      const schema = spec.paths[path]?.[method]?.responses['200']?.content?.['application/json']
+        ?.schema as unknown as {
+        properties: Record<string, { items: { properties: Record<string, unknown> } }>;
+      };
+      return Object.keys(schema.properties[list]?.items.properties ?? {}).sort();
+    };
+    expect(props('/admin/users', 'get', 'users')).toEqual(
+      [
+        'createdAt',
+        'deviceCount',
+        'disabled',
+        'id',
+        'lastSeenAt',
+        'mustChangePassword',
+        'role',
+        'teams',
+        'username',
+      ].sort(),
+    );
+    expect(props('/admin/devices', 'get', 'devices')).toEqual(
+      [
+        'appVersion',
+        'enrolledAt',
+        'id',
+        'lastDecision',
+        'lastSeenAt',
+        'name',
+        'osVersion',
+        'platform',
+        'posture',
+        'revokedAt',
+        'revokedReason',
+        'status',
+        'userId',
+        'username',
+        'wipeConfirmedAt',
+      ].sort(),
+    );
+    expect(props('/admin/events', 'get', 'events')).toEqual(
+      ['at', 'details', 'deviceId', 'hash', 'ip', 'seq', 'subject', 'type', 'userId'].sort(),
+    );
+    expect(props('/admin/keys', 'get', 'keys')).toEqual(
+      ['alg', 'createdAt', 'kid', 'published', 'retiredAt', 'status'].sort(),
+    );
   });
 
   it('lets an admin create users (rules applied), list them, and read the audit log', async () => {

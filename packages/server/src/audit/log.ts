@@ -30,7 +30,10 @@ export type AuditEventType =
   | 'user_disabled'
   | 'user_enabled'
   | 'signing_key_rotated'
-  | 'user_teams_changed';
+  | 'user_teams_changed'
+  | 'user_role_changed'
+  | 'password_reset'
+  | 'policy_changed';
 
 /** One event to record. */
 export interface AuditEvent {
@@ -54,6 +57,41 @@ export interface AuditEntry {
   readonly ip: string | null;
   readonly data: Record<string, unknown>;
   readonly hash: string;
+}
+
+/** A stored event as the admin API returns it (docs/api.md#security-events). */
+export interface AuditEventView {
+  readonly seq: number;
+  readonly at: string;
+  readonly type: string;
+  /** The user who acted (or tried to). */
+  readonly userId?: string;
+  /** The device the event came from. */
+  readonly deviceId?: string;
+  /** What the event is about: a user id, a device id, a username tried, a key id. */
+  readonly subject?: string;
+  readonly ip?: string;
+  readonly details: Record<string, unknown>;
+  readonly hash: string;
+}
+
+/** Filters of {@link AuditLog.query}. */
+export interface AuditQuery {
+  /** Any of these types (all when absent or empty). */
+  readonly types?: readonly string[];
+  /** Events by this user or about it (actor or subject). */
+  readonly userId?: string;
+  /** Events from this device or about it (actor device or subject). */
+  readonly deviceId?: string;
+  /** ISO 8601 UTC (`toISOString` form), inclusive. */
+  readonly since?: string;
+  /** ISO 8601 UTC (`toISOString` form), exclusive. */
+  readonly until?: string;
+  /** Events before this sequence number (the cursor of the previous page). */
+  readonly beforeSeq?: number;
+  /** Events after this sequence number, oldest first (the paging of earlier versions). */
+  readonly afterSeq?: number;
+  readonly limit: number;
 }
 
 /** Appends and reads security events. */
@@ -116,6 +154,49 @@ export class AuditLog {
   /** Waits until every append started so far is stored (tests, shutdown). */
   async flush(): Promise<void> {
     await this.#tail;
+  }
+
+  /**
+   * One page of events, newest first, with filters; `more` says whether another page follows.
+   *
+   * @example
+   * ```ts
+   * const { events } = await audit.query({ types: ['login_failed'], since: '2030-01-01T00:00:00.000Z', limit: 50 });
+   * ```
+   */
+  async query(q: AuditQuery): Promise<{ events: AuditEventView[]; more: boolean }> {
+    let query = this.#db.selectFrom('audit_events').selectAll();
+    if (q.types !== undefined && q.types.length > 0) query = query.where('type', 'in', [...q.types]);
+    const { userId, deviceId } = q;
+    if (userId !== undefined) {
+      query = query.where((eb) => eb.or([eb('actor_user_id', '=', userId), eb('subject', '=', userId)]));
+    }
+    if (deviceId !== undefined) {
+      query = query.where((eb) =>
+        eb.or([eb('actor_device_id', '=', deviceId), eb('subject', '=', deviceId)]),
+      );
+    }
+    // `at` is always written by toISOString, so text order is time order.
+    if (q.since !== undefined) query = query.where('at', '>=', q.since);
+    if (q.until !== undefined) query = query.where('at', '<', q.until);
+    if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
+    if (q.afterSeq !== undefined) query = query.where('seq', '>', q.afterSeq);
+    const rows = await query
+      .orderBy('seq', q.afterSeq === undefined ? 'desc' : 'asc')
+      .limit(q.limit + 1)
+      .execute();
+    const events = rows.slice(0, q.limit).map((r) => ({
+      seq: Number(r.seq),
+      at: r.at,
+      type: r.type,
+      ...(r.actor_user_id === null ? {} : { userId: r.actor_user_id }),
+      ...(r.actor_device_id === null ? {} : { deviceId: r.actor_device_id }),
+      ...(r.subject === null ? {} : { subject: r.subject }),
+      ...(r.ip === null ? {} : { ip: r.ip }),
+      details: JSON.parse(r.data) as Record<string, unknown>,
+      hash: r.hash,
+    }));
+    return { events, more: rows.length > q.limit };
   }
 
   /**

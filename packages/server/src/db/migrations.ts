@@ -175,6 +175,34 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_console_admin': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // The device policy admins edit (one row, id 1); without it the configured policy applies.
+      await db.schema
+        .createTable('device_policy')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('policy', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_by', 'varchar(36)')
+        .execute();
+      // A name the user gave the device (shown to admins); optional, older devices have none.
+      await db.schema.alterTable('devices').addColumn('name', 'varchar(100)').execute();
+      // The console pages and filters these lists.
+      await db.schema.createIndex('users_created').on('users').columns(['created_at', 'id']).execute();
+      await db.schema.createIndex('devices_enrolled').on('devices').columns(['enrolled_at', 'id']).execute();
+      await db.schema
+        .createIndex('audit_events_actor_user')
+        .on('audit_events')
+        .column('actor_user_id')
+        .execute();
+      await db.schema
+        .createIndex('audit_events_actor_device')
+        .on('audit_events')
+        .column('actor_device_id')
+        .execute();
+      await db.schema.createIndex('audit_events_subject').on('audit_events').column('subject').execute();
+    },
+  },
 };
 
 /** Provides the migrations above to Kysely's Migrator, in name order. */

@@ -47,6 +47,8 @@ export interface DevicesTable {
   jkt: string;
   /** The device's ECDSA P-256 public key (JWK, JSON). */
   public_jwk: string;
+  /** A name the user gave the device (device-supplied, shown as data), when it sent one. */
+  name: string | null;
   platform: string;
   os_version: string;
   app_version: string;
@@ -175,6 +177,19 @@ export interface UserTeamsTable {
   team: string;
 }
 
+/**
+ * The device policy as admins last set it (one row, id 1; devices/policy-store.ts). Without a
+ * row, the policy of the configuration applies.
+ */
+export interface DevicePolicyTable {
+  id: number;
+  /** The policy (JSON, the `AdminPolicy` shape). */
+  policy: string;
+  updated_at: number;
+  /** User id of the admin who set it. */
+  updated_by: string | null;
+}
+
 /** Every table of the server database. */
 export interface Database {
   bulwark_meta: MetaTable;
@@ -190,6 +205,7 @@ export interface Database {
   sync_counter: SyncCounterTable;
   sync_mutations: SyncMutationsTable;
   user_teams: UserTeamsTable;
+  device_policy: DevicePolicyTable;
 }
 
 /** DPoP proofs already seen, keyed by SHA-256(key thumbprint, jti). */

@@ -4,10 +4,12 @@
  * listings for admins. A device id is never re-bound: a revoked device must re-install (new id).
  */
 import type { JWK } from 'jose';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, DeviceStatus, DevicesTable, RevocationReason } from '../db/schema.js';
 import { HttpProblem } from '../http/problem.js';
-import type { PolicyDecision, Posture } from './policy.js';
+import { usernameKey } from '../identity/users.js';
+import { likeContains } from '../lib/like.js';
+import type { PolicyDecision, PolicyFinding, Posture } from './policy.js';
 
 /** A device row. */
 export type DeviceRow = DevicesTable;
@@ -15,6 +17,8 @@ export type DeviceRow = DevicesTable;
 /** What a device declares at enrollment and refresh. */
 export interface DeviceDeclaration {
   readonly id: string;
+  /** A name the user gave the device (optional). */
+  readonly name?: string;
   readonly platform: string;
   readonly osVersion: string;
   readonly appVersion: string;
@@ -67,6 +71,7 @@ export async function enrollDevice(
       user_id: input.userId,
       jkt: input.jkt,
       public_jwk: JSON.stringify(input.publicJwk),
+      name: d.name ?? null,
       ...facts,
       status,
       revoked_reason: null,
@@ -140,39 +145,142 @@ export async function revokeDevice(
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** A device as admins see it. */
+/** The verdict of the last policy check of a device. */
+export interface DeviceDecisionView {
+  readonly decision: 'allow' | 'warn' | 'refuse';
+  readonly findings: readonly PolicyFinding[];
+}
+
+/**
+ * A device as admins see it. Every string that came from the device (name, platform, versions)
+ * is returned as it was stored, as JSON data: the console must render it as text.
+ */
 export interface DeviceView {
   readonly id: string;
   readonly userId: string;
+  readonly username: string;
+  readonly name?: string;
   readonly platform: string;
   readonly osVersion: string;
   readonly appVersion: string;
   readonly posture: Posture;
-  readonly policyFindings: unknown[];
   readonly status: DeviceStatus;
-  readonly revokedReason: RevocationReason | null;
+  readonly revokedAt?: string;
+  readonly revokedReason?: RevocationReason;
+  readonly wipeConfirmedAt?: string;
   readonly enrolledAt: string;
   readonly lastSeenAt: string;
-  readonly revokedAt: string | null;
-  readonly wipedAt: string | null;
+  readonly lastDecision: DeviceDecisionView;
 }
 
-/** The admin view of a row. */
-export function deviceView(row: DeviceRow): DeviceView {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+/** A device row with its owner's username. */
+export type DeviceWithOwner = DeviceRow & { readonly username: string };
+
+const iso = (ms: number | string) => new Date(Number(ms)).toISOString();
+
+/**
+ * The admin view of a row.
+ *
+ * @example
+ * ```ts
+ * const row = await deviceWithOwner(db, deviceId);
+ * if (row) reply.send(deviceView(row));
+ * ```
+ */
+export function deviceView(row: DeviceWithOwner): DeviceView {
+  const findings = JSON.parse(row.policy_findings) as PolicyFinding[];
+  const decision = findings.some((f) => f.action === 'refuse')
+    ? 'refuse'
+    : findings.length > 0
+      ? 'warn'
+      : 'allow';
   return {
     id: row.id,
     userId: row.user_id,
+    username: row.username,
+    ...(row.name === null ? {} : { name: row.name }),
     platform: row.platform,
     osVersion: row.os_version,
     appVersion: row.app_version,
     posture: JSON.parse(row.posture) as Posture,
-    policyFindings: JSON.parse(row.policy_findings) as unknown[],
     status: row.status,
-    revokedReason: row.revoked_reason,
-    enrolledAt: new Date(Number(row.enrolled_at)).toISOString(),
-    lastSeenAt: new Date(Number(row.last_seen_at)).toISOString(),
-    revokedAt: iso(row.revoked_at),
-    wipedAt: iso(row.wiped_at),
+    ...(row.revoked_at === null ? {} : { revokedAt: iso(row.revoked_at) }),
+    ...(row.revoked_reason === null ? {} : { revokedReason: row.revoked_reason }),
+    ...(row.wiped_at === null ? {} : { wipeConfirmedAt: iso(row.wiped_at) }),
+    enrolledAt: iso(row.enrolled_at),
+    lastSeenAt: iso(row.last_seen_at),
+    lastDecision: {
+      decision,
+      findings: findings.map((f) => ({ code: f.code, action: f.action, message: f.message })),
+    },
   };
+}
+
+const withOwner = (db: Kysely<Database>) =>
+  db
+    .selectFrom('devices')
+    .innerJoin('users', 'users.id', 'devices.user_id')
+    .selectAll('devices')
+    .select('users.username');
+
+/** One device with its owner's username, or undefined. */
+export async function deviceWithOwner(
+  db: Kysely<Database>,
+  deviceId: string,
+): Promise<DeviceWithOwner | undefined> {
+  return withOwner(db).where('devices.id', '=', deviceId.toLowerCase()).executeTakeFirst();
+}
+
+/** Filters of {@link listDevices}. */
+export interface DeviceFilter {
+  readonly userId?: string;
+  readonly status?: DeviceStatus;
+  /** Substring of the device id, its name or its owner's username (case-insensitive). */
+  readonly q?: string;
+  readonly limit: number;
+  /** Sort key (enrolled at, id) of the last device of the previous page. */
+  readonly after?: readonly [number, string];
+}
+
+/**
+ * One page of devices, newest enrolment first (ties by id); `more` says whether another page
+ * follows.
+ *
+ * @example
+ * ```ts
+ * const { rows, more } = await listDevices(db, { status: 'revoked', limit: 50 });
+ * ```
+ */
+export async function listDevices(
+  db: Kysely<Database>,
+  filter: DeviceFilter,
+): Promise<{ rows: DeviceWithOwner[]; more: boolean }> {
+  let query = withOwner(db);
+  if (filter.userId !== undefined) query = query.where('devices.user_id', '=', filter.userId);
+  if (filter.status !== undefined) query = query.where('devices.status', '=', filter.status);
+  if (filter.q !== undefined && filter.q !== '') {
+    const needle = filter.q.toLowerCase();
+    query = query.where((eb) =>
+      eb.or([
+        likeContains(sql.ref('devices.id'), needle),
+        likeContains(sql`lower(${sql.ref('devices.name')})`, needle),
+        likeContains(sql.ref('users.username_key'), usernameKey(filter.q ?? '')),
+      ]),
+    );
+  }
+  if (filter.after !== undefined) {
+    const [enrolledAt, id] = filter.after;
+    query = query.where((eb) =>
+      eb.or([
+        eb('devices.enrolled_at', '<', enrolledAt),
+        eb.and([eb('devices.enrolled_at', '=', enrolledAt), eb('devices.id', '<', id)]),
+      ]),
+    );
+  }
+  const rows = await query
+    .orderBy('devices.enrolled_at', 'desc')
+    .orderBy('devices.id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
+  return { rows: rows.slice(0, filter.limit), more: rows.length > filter.limit };
 }

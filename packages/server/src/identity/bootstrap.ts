@@ -14,6 +14,19 @@ export interface InitialAdmin {
 }
 
 /**
+ * A random one-time password: 18 random bytes (144 bits) as 24 base64url characters, never a
+ * common password and never too short for the password rules. Shown once; stored only hashed.
+ *
+ * @example
+ * ```ts
+ * const password = oneTimePassword(); // 'q3J…' (24 characters)
+ * ```
+ */
+export function oneTimePassword(random: (n: number) => Uint8Array = (n) => randomBytes(n)): string {
+  return Buffer.from(random(18)).toString('base64url');
+}
+
+/**
  * Creates the first admin when there is no user at all; undefined when accounts exist.
  *
  * @example
@@ -30,8 +43,7 @@ export async function ensureInitialAdmin(
 ): Promise<InitialAdmin | undefined> {
   const any = await deps.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   if (any !== undefined) return undefined;
-  // 18 random bytes: 144 bits, 24 base64url characters; never a common password.
-  const password = Buffer.from(random(18)).toString('base64url');
+  const password = oneTimePassword(random);
   try {
     const user = await createUser(deps, { username, password, role: 'admin', mustChangePassword: true });
     await audit.append({ type: 'admin_created', subject: user.id, data: { username, firstStart: true } });

@@ -23,6 +23,8 @@ export interface NewUser {
   readonly password: string;
   readonly role: Role;
   readonly mustChangePassword?: boolean;
+  /** Teams to put the account in (already validated), stored with it in one transaction. */
+  readonly teams?: readonly string[];
 }
 
 /** Dependencies of the account functions. */
@@ -73,7 +75,16 @@ export async function createUser(deps: UserStoreDeps, input: NewUser): Promise<U
     password_changed_at: now,
   };
   try {
-    await deps.db.insertInto('users').values(row).execute();
+    await deps.db.transaction().execute(async (trx) => {
+      await trx.insertInto('users').values(row).execute();
+      const teams = [...new Set(input.teams ?? [])];
+      if (teams.length > 0) {
+        await trx
+          .insertInto('user_teams')
+          .values(teams.map((team) => ({ user_id: row.id, team })))
+          .execute();
+      }
+    });
   } catch (cause) {
     // A concurrent creation of the same name lost the unique-index race.
     const again = await deps.db

@@ -1,150 +1,207 @@
 /**
- * Admin routes (role `admin`, DPoP-authenticated like every other call): users (create,
- * disable, enable), devices per user with last-seen time and posture, device revocation, the
- * security event log and signing-key rotation. Every change is written to the audit log.
+ * Admin routes (role `admin`, DPoP-authenticated like every other call), the API of the admin
+ * console: users (list, search, create, disable, enable, role, password reset), devices (across
+ * users, per user, revocation), the security event log and its chain check, the device policy
+ * and the server signing keys. Every change is written to the audit log. Everything a device or
+ * a user supplied is returned as JSON strings, never as markup (docs/api.md#admin-routes).
  */
 import type { FastifyInstance } from 'fastify';
+import { verifyAuditChain } from '../audit/verify.js';
 import type { ServerContext } from '../context.js';
-import type { RevocationReason, Role } from '../db/schema.js';
-import { deviceView, revokeDevice } from '../devices/registry.js';
+import type { DeviceStatus, RevocationReason, Role } from '../db/schema.js';
+import type { AdminPolicy } from '../devices/policy-store.js';
+import { deviceView, deviceWithOwner, listDevices, revokeDevice } from '../devices/registry.js';
 import { authOf, requireAuth } from '../http/authenticate.js';
 import { HttpProblem } from '../http/problem.js';
 import { clientIp } from '../http/request.js';
+import { oneTimePassword } from '../identity/bootstrap.js';
+import { listUsers, userViewById, userViews } from '../identity/directory.js';
 import { createUser } from '../identity/users.js';
-import { DPOP_SECURITY, postureSchema } from './schemas.js';
+import { decodeCursor, encodeCursor } from '../lib/cursor.js';
+import { MAX_EVENT_TYPES, parseDateTime, parseEventTypes } from './lib/admin-query.js';
+import {
+  adminPolicySchema,
+  deviceSchema,
+  errorResponses,
+  eventSchema,
+  idParams,
+  keySchema,
+  pageQuery,
+  policyResponseSchema,
+  teamsArraySchema,
+  userSchema,
+} from './lib/admin-schemas.js';
+import { DPOP_SECURITY } from './schemas.js';
 
-const errorResponses = { description: 'application/problem+json with a stable code (docs/errors.md)' };
-
-const userSchema = {
-  type: 'object',
-  required: ['id', 'username', 'role', 'disabled', 'createdAt'],
-  properties: {
-    id: { type: 'string' },
-    username: { type: 'string' },
-    role: { type: 'string' },
-    disabled: { type: 'boolean' },
-    mustChangePassword: { type: 'boolean' },
-    createdAt: { type: 'string' },
-  },
-} as const;
-
-const deviceSchema = {
-  type: 'object',
-  required: ['id', 'userId', 'status', 'lastSeenAt', 'posture'],
-  properties: {
-    id: { type: 'string' },
-    userId: { type: 'string' },
-    platform: { type: 'string' },
-    osVersion: { type: 'string' },
-    appVersion: { type: 'string' },
-    posture: postureSchema,
-    policyFindings: { type: 'array', items: { type: 'object', additionalProperties: true } },
-    status: { type: 'string', enum: ['active', 'blocked', 'revoked', 'wipe_confirmed'] },
-    revokedReason: { type: ['string', 'null'] },
-    enrolledAt: { type: 'string' },
-    lastSeenAt: { type: 'string' },
-    revokedAt: { type: ['string', 'null'] },
-    wipedAt: { type: ['string', 'null'] },
-  },
-} as const;
-
-const idParams = (name: string) =>
-  ({
-    type: 'object',
-    required: [name],
-    properties: { [name]: { type: 'string', minLength: 1, maxLength: 64 } },
-  }) as const;
+/** Default page size of the admin lists. */
+const DEFAULT_LIMIT = 50;
+const userNotFound = () => new HttpProblem(404, 'user_not_found', 'No such user.');
 
 /** Registers the /admin routes. */
 export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const admin = requireAuth(ctx, { role: 'admin' });
   const base = { tags: ['admin'], security: DPOP_SECURITY };
 
-  app.get(
+  app.get<{
+    Querystring: { q?: string; role?: Role; disabled?: boolean; limit?: number; cursor?: string };
+  }>(
     '/admin/users',
     {
       preHandler: admin,
       schema: {
         ...base,
-        summary: 'List accounts.',
+        summary: 'List accounts, oldest first; search by username, filter by role and state.',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            q: {
+              type: 'string',
+              maxLength: 200,
+              description: 'Substring of the username (case-insensitive; % and _ match themselves).',
+            },
+            role: { type: 'string', enum: ['admin', 'user'] },
+            disabled: { type: 'boolean' },
+            ...pageQuery,
+          },
+        },
         response: {
           200: {
             type: 'object',
             required: ['users'],
-            properties: { users: { type: 'array', items: userSchema } },
+            properties: { users: { type: 'array', items: userSchema }, nextCursor: { type: 'string' } },
           },
           '4xx': errorResponses,
         },
       },
     },
-    async () => {
-      const rows = await ctx.db
-        .selectFrom('users')
-        .selectAll()
-        .orderBy('created_at', 'asc')
-        .limit(10_000)
-        .execute();
+    async (request) => {
+      const q = request.query;
+      const limit = q.limit ?? DEFAULT_LIMIT;
+      const after =
+        q.cursor === undefined
+          ? undefined
+          : (decodeCursor('users', q.cursor, ['number', 'string']) as [number, string]);
+      const { rows, more } = await listUsers(ctx.db, {
+        limit,
+        ...(q.q === undefined ? {} : { q: q.q }),
+        ...(q.role === undefined ? {} : { role: q.role }),
+        ...(q.disabled === undefined ? {} : { disabled: q.disabled }),
+        ...(after === undefined ? {} : { after }),
+      });
+      const last = rows.at(-1);
       return {
-        users: rows.map((u) => ({
-          id: u.id,
-          username: u.username,
-          role: u.role,
-          disabled: u.disabled_at !== null,
-          mustChangePassword: u.must_change_password === 1,
-          createdAt: new Date(Number(u.created_at)).toISOString(),
-        })),
+        users: await userViews(ctx.db, rows),
+        ...(more && last !== undefined
+          ? { nextCursor: encodeCursor('users', [Number(last.created_at), last.id]) }
+          : {}),
       };
     },
   );
 
-  app.post<{ Body: { username: string; password: string; role?: Role } }>(
+  app.get<{ Params: { userId: string } }>(
+    '/admin/users/:userId',
+    {
+      preHandler: admin,
+      schema: {
+        ...base,
+        summary: 'One account.',
+        params: idParams('userId'),
+        response: {
+          200: { type: 'object', required: ['user'], properties: { user: userSchema } },
+          '4xx': errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const user = await userViewById(ctx.db, request.params.userId);
+      if (user === undefined) throw userNotFound();
+      return { user };
+    },
+  );
+
+  app.post<{
+    Body: { username: string; password?: string; role?: Role; teams?: string[] };
+  }>(
     '/admin/users',
     {
       preHandler: admin,
       schema: {
         ...base,
-        summary: 'Create an account (the password rules apply).',
+        summary:
+          'Create an account. Without a password, the server makes a one-time password (returned once) that must be changed at first sign-in.',
         body: {
           type: 'object',
-          required: ['username', 'password'],
+          required: ['username'],
           additionalProperties: false,
           properties: {
             username: { type: 'string', minLength: 1, maxLength: 200 },
             password: { type: 'string', minLength: 1, maxLength: 4096 },
             role: { type: 'string', enum: ['admin', 'user'] },
+            teams: teamsArraySchema,
           },
         },
         response: {
-          201: { type: 'object', required: ['id', 'username', 'role'], properties: userSchema.properties },
+          201: {
+            type: 'object',
+            required: ['user', 'id', 'username', 'role'],
+            properties: {
+              user: userSchema,
+              oneTimePassword: {
+                type: 'string',
+                description: 'Only when no password was given: show it once, it is not stored in clear.',
+              },
+              // The flat fields of earlier versions of this route, kept for their callers.
+              id: { type: 'string' },
+              username: { type: 'string' },
+              role: { type: 'string' },
+              disabled: { type: 'boolean' },
+              mustChangePassword: { type: 'boolean' },
+              createdAt: { type: 'string' },
+            },
+          },
           '4xx': errorResponses,
         },
       },
     },
     async (request, reply) => {
       const auth = authOf(request);
-      const user = await createUser(
+      const body = request.body;
+      const generated = body.password === undefined ? oneTimePassword() : undefined;
+      const row = await createUser(
         { db: ctx.db, passwords: ctx.passwords, rules: ctx.config.passwords, now: ctx.now },
         {
-          username: request.body.username,
-          password: request.body.password,
-          role: request.body.role ?? 'user',
+          username: body.username,
+          password: body.password ?? generated ?? '',
+          role: body.role ?? 'user',
+          mustChangePassword: generated !== undefined,
+          teams: body.teams ?? [],
         },
       );
+      const user = await userViewById(ctx.db, row.id);
+      if (user === undefined) throw userNotFound();
       await ctx.audit.append({
         type: 'user_created',
         actorUserId: auth.userId,
         actorDeviceId: auth.deviceId,
         subject: user.id,
         ip: clientIp(request),
-        data: { username: user.username, role: user.role },
+        data: {
+          username: user.username,
+          role: user.role,
+          teams: user.teams,
+          oneTimePassword: generated !== undefined,
+        },
       });
       return reply.code(201).send({
+        user,
+        ...(generated === undefined ? {} : { oneTimePassword: generated }),
         id: user.id,
         username: user.username,
         role: user.role,
-        disabled: false,
-        mustChangePassword: false,
-        createdAt: new Date(user.created_at).toISOString(),
+        disabled: user.disabled,
+        mustChangePassword: user.mustChangePassword,
+        createdAt: user.createdAt,
       });
     },
   );
@@ -188,8 +245,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
             .set({ disabled_at: action === 'disable' ? nowMs : null })
             .where('id', '=', userId)
             .executeTakeFirst();
-          if (Number(result.numUpdatedRows) !== 1)
-            throw new HttpProblem(404, 'user_not_found', 'No such user.');
+          if (Number(result.numUpdatedRows) !== 1) throw userNotFound();
           return action === 'disable' ? ctx.sessions.revoke({ userId }, 'user_disabled', { db: trx }) : 0;
         });
         await ctx.audit.append({
@@ -205,13 +261,180 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     );
   }
 
+  app.put<{ Params: { userId: string }; Body: { role: Role } }>(
+    '/admin/users/:userId/role',
+    {
+      preHandler: admin,
+      schema: {
+        ...base,
+        summary: "Set an account's role; applies to its next request. An admin cannot change their own role.",
+        params: idParams('userId'),
+        body: {
+          type: 'object',
+          required: ['role'],
+          additionalProperties: false,
+          properties: { role: { type: 'string', enum: ['admin', 'user'] } },
+        },
+        response: {
+          200: { type: 'object', required: ['user'], properties: { user: userSchema } },
+          '4xx': errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const auth = authOf(request);
+      const { userId } = request.params;
+      const { role } = request.body;
+      if (userId === auth.userId) {
+        // Demoting oneself could leave no admin at all; another admin must do it.
+        throw new HttpProblem(409, 'cannot_change_own_role', 'An admin cannot change their own role.');
+      }
+      const before = await ctx.db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirst();
+        if (row === undefined) throw userNotFound();
+        await trx.updateTable('users').set({ role }).where('id', '=', userId).execute();
+        return row.role;
+      });
+      if (before !== role) {
+        await ctx.audit.append({
+          type: 'user_role_changed',
+          actorUserId: auth.userId,
+          actorDeviceId: auth.deviceId,
+          subject: userId,
+          ip: clientIp(request),
+          data: { before, after: role },
+        });
+      }
+      const user = await userViewById(ctx.db, userId);
+      if (user === undefined) throw userNotFound();
+      return { user };
+    },
+  );
+
+  app.post<{ Params: { userId: string } }>(
+    '/admin/users/:userId/reset-password',
+    {
+      preHandler: admin,
+      schema: {
+        ...base,
+        summary:
+          'Replace the password with a one-time password (returned once) that must be changed at next sign-in; every session of the account ends.',
+        params: idParams('userId'),
+        response: {
+          200: {
+            type: 'object',
+            required: ['oneTimePassword', 'sessionsEnded'],
+            properties: { oneTimePassword: { type: 'string' }, sessionsEnded: { type: 'integer' } },
+          },
+          '4xx': errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const auth = authOf(request);
+      const { userId } = request.params;
+      if (userId === auth.userId) {
+        throw new HttpProblem(
+          409,
+          'cannot_reset_self',
+          'An admin changes their own password with POST /auth/password, not a reset.',
+        );
+      }
+      const exists = await ctx.db
+        .selectFrom('users')
+        .select('id')
+        .where('id', '=', userId)
+        .executeTakeFirst();
+      if (exists === undefined) throw userNotFound();
+      const password = oneTimePassword();
+      const hash = await ctx.passwords.hash(password);
+      const nowMs = ctx.now().getTime();
+      const ended = await ctx.db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('users')
+          .set({ password_hash: hash, must_change_password: 1, password_changed_at: nowMs })
+          .where('id', '=', userId)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) !== 1) throw userNotFound();
+        return ctx.sessions.revoke({ userId }, 'password_reset', { db: trx });
+      });
+      await ctx.audit.append({
+        type: 'password_reset',
+        actorUserId: auth.userId,
+        actorDeviceId: auth.deviceId,
+        subject: userId,
+        ip: clientIp(request),
+        data: { sessionsEnded: ended },
+      });
+      return { oneTimePassword: password, sessionsEnded: ended };
+    },
+  );
+
+  app.get<{
+    Querystring: { userId?: string; status?: DeviceStatus; q?: string; limit?: number; cursor?: string };
+  }>(
+    '/admin/devices',
+    {
+      preHandler: admin,
+      schema: {
+        ...base,
+        summary: 'Devices of every user, newest enrolment first; filter by user and status, search.',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            userId: { type: 'string', minLength: 1, maxLength: 64 },
+            status: { type: 'string', enum: ['active', 'blocked', 'revoked', 'wipe_confirmed'] },
+            q: {
+              type: 'string',
+              maxLength: 200,
+              description: "Substring of the device id, its name or its owner's username (case-insensitive).",
+            },
+            ...pageQuery,
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['devices'],
+            properties: { devices: { type: 'array', items: deviceSchema }, nextCursor: { type: 'string' } },
+          },
+          '4xx': errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const limit = q.limit ?? DEFAULT_LIMIT;
+      const after =
+        q.cursor === undefined
+          ? undefined
+          : (decodeCursor('devices', q.cursor, ['number', 'string']) as [number, string]);
+      const { rows, more } = await listDevices(ctx.db, {
+        limit,
+        ...(q.userId === undefined ? {} : { userId: q.userId }),
+        ...(q.status === undefined ? {} : { status: q.status }),
+        ...(q.q === undefined ? {} : { q: q.q }),
+        ...(after === undefined ? {} : { after }),
+      });
+      const last = rows.at(-1);
+      return {
+        devices: rows.map(deviceView),
+        ...(more && last !== undefined
+          ? { nextCursor: encodeCursor('devices', [Number(last.enrolled_at), last.id]) }
+          : {}),
+      };
+    },
+  );
+
   app.get<{ Params: { userId: string } }>(
     '/admin/users/:userId/devices',
     {
       preHandler: admin,
       schema: {
         ...base,
-        summary: "A user's devices with status, last-seen time and last posture.",
+        summary:
+          "A user's devices (at most 1,000, newest enrolment first), in the shape of GET /admin/devices.",
         params: idParams('userId'),
         response: {
           200: {
@@ -229,31 +452,33 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         .select('id')
         .where('id', '=', request.params.userId)
         .executeTakeFirst();
-      if (user === undefined) throw new HttpProblem(404, 'user_not_found', 'No such user.');
-      const rows = await ctx.db
-        .selectFrom('devices')
-        .selectAll()
-        .where('user_id', '=', user.id)
-        .orderBy('enrolled_at', 'asc')
-        .execute();
+      if (user === undefined) throw userNotFound();
+      const { rows } = await listDevices(ctx.db, { userId: user.id, limit: 1000 });
       return { devices: rows.map(deviceView) };
     },
   );
 
-  app.post<{ Params: { deviceId: string }; Body: { reason: RevocationReason } }>(
+  app.post<{ Params: { deviceId: string }; Body: { reason: RevocationReason; note?: string } }>(
     '/admin/devices/:deviceId/revoke',
     {
       preHandler: admin,
       schema: {
         ...base,
         summary:
-          'Revoke a device: its tokens fail at once and its next request gets device_revoked (the SDK wipes).',
+          'Revoke a device: its tokens fail at once and its next request gets device_revoked (the SDK wipes, then confirms: status wipe_confirmed).',
         params: idParams('deviceId'),
         body: {
           type: 'object',
           required: ['reason'],
           additionalProperties: false,
-          properties: { reason: { type: 'string', enum: ['lost', 'stolen', 'left_organisation', 'admin'] } },
+          properties: {
+            reason: { type: 'string', enum: ['lost', 'stolen', 'left_organisation', 'admin'] },
+            note: {
+              type: 'string',
+              maxLength: 500,
+              description: 'Free text for the audit log (e.g. a ticket number).',
+            },
+          },
         },
         response: { 200: deviceSchema, '4xx': errorResponses },
       },
@@ -279,53 +504,124 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         actorDeviceId: auth.deviceId,
         subject: deviceId,
         ip: clientIp(request),
-        data: { reason: request.body.reason, sessionsEnded: ended },
+        data: {
+          reason: request.body.reason,
+          sessionsEnded: ended,
+          ...(request.body.note === undefined ? {} : { note: request.body.note }),
+        },
       });
-      const row = await ctx.db
-        .selectFrom('devices')
-        .selectAll()
-        .where('id', '=', deviceId)
-        .executeTakeFirstOrThrow();
+      const row = await deviceWithOwner(ctx.db, deviceId);
+      if (row === undefined) throw new HttpProblem(404, 'device_not_found', 'No such device.');
       return deviceView(row);
     },
   );
 
-  app.get<{ Querystring: { afterSeq?: number; limit?: number; type?: string } }>(
+  app.get<{
+    Querystring: {
+      type?: string[];
+      userId?: string;
+      deviceId?: string;
+      since?: string;
+      until?: string;
+      limit?: number;
+      cursor?: string;
+      afterSeq?: number;
+    };
+  }>(
     '/admin/events',
     {
       preHandler: admin,
       schema: {
         ...base,
-        summary: 'Security events, oldest first, paged by sequence number.',
+        summary: 'Security events, newest first, filtered by type, user, device and time; cursor pages.',
+        description:
+          'type may be repeated or comma-separated. userId matches the acting user or the subject; deviceId the acting device or the subject. ' +
+          'since is inclusive, until exclusive. With afterSeq (and no cursor), events come oldest first after that sequence number instead.',
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
+            type: { type: 'array', maxItems: MAX_EVENT_TYPES, items: { type: 'string', maxLength: 2000 } },
+            userId: { type: 'string', minLength: 1, maxLength: 64 },
+            deviceId: { type: 'string', minLength: 1, maxLength: 64 },
+            since: { type: 'string', maxLength: 40, description: 'ISO 8601 date-time with a zone.' },
+            until: { type: 'string', maxLength: 40, description: 'ISO 8601 date-time with a zone.' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, description: 'Page size (default 50).' },
+            cursor: pageQuery.cursor,
             afterSeq: { type: 'integer', minimum: 0 },
-            limit: { type: 'integer', minimum: 1, maximum: 1000 },
-            type: { type: 'string', maxLength: 60 },
           },
         },
         response: {
           200: {
             type: 'object',
             required: ['events'],
+            properties: { events: { type: 'array', items: eventSchema }, nextCursor: { type: 'string' } },
+          },
+          '4xx': errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const types = parseEventTypes(q.type);
+      const since = parseDateTime('since', q.since);
+      const until = parseDateTime('until', q.until);
+      const limit = q.limit ?? DEFAULT_LIMIT;
+      if (q.afterSeq !== undefined && q.cursor !== undefined) {
+        throw new HttpProblem(400, 'invalid_request', 'Give either cursor or afterSeq, not both.');
+      }
+      const beforeSeq =
+        q.cursor === undefined ? undefined : (decodeCursor('events', q.cursor, ['number'])[0] as number);
+      const { events, more } = await ctx.audit.query({
+        limit,
+        types,
+        ...(q.userId === undefined ? {} : { userId: q.userId }),
+        ...(q.deviceId === undefined ? {} : { deviceId: q.deviceId.toLowerCase() }),
+        ...(since === undefined ? {} : { since }),
+        ...(until === undefined ? {} : { until }),
+        ...(beforeSeq === undefined ? {} : { beforeSeq }),
+        ...(q.afterSeq === undefined ? {} : { afterSeq: q.afterSeq }),
+      });
+      const last = events.at(-1);
+      return {
+        events,
+        ...(more && last !== undefined && q.afterSeq === undefined
+          ? { nextCursor: encodeCursor('events', [last.seq]) }
+          : {}),
+      };
+    },
+  );
+
+  app.get(
+    '/admin/events/verify',
+    {
+      preHandler: admin,
+      schema: {
+        ...base,
+        summary:
+          'Check the hash chain of the whole event log; copy headHash elsewhere to detect a later consistent rewrite.',
+        response: {
+          200: {
+            type: 'object',
+            required: ['ok', 'count', 'headSeq', 'headHash', 'problems'],
             properties: {
-              events: {
+              ok: { type: 'boolean' },
+              count: { type: 'integer' },
+              headSeq: { type: 'integer' },
+              headHash: { type: 'string' },
+              brokenAtSeq: { type: 'integer', description: 'The first entry that fails, when one does.' },
+              problems: {
                 type: 'array',
+                description: 'Every failure found (at most 100 listed).',
                 items: {
                   type: 'object',
-                  required: ['seq', 'at', 'type'],
+                  required: ['seq', 'reason'],
                   properties: {
                     seq: { type: 'integer' },
-                    at: { type: 'string' },
-                    type: { type: 'string' },
-                    actorUserId: { type: ['string', 'null'] },
-                    actorDeviceId: { type: ['string', 'null'] },
-                    subject: { type: ['string', 'null'] },
-                    ip: { type: ['string', 'null'] },
-                    data: { type: 'object', additionalProperties: true },
-                    hash: { type: 'string' },
+                    reason: {
+                      type: 'string',
+                      enum: ['hash_mismatch', 'broken_link', 'sequence_gap', 'head_mismatch'],
+                    },
                   },
                 },
               },
@@ -335,16 +631,89 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         },
       },
     },
-    async (request) => {
-      const q = request.query;
+    async () => {
+      await ctx.audit.flush();
+      const report = await verifyAuditChain(ctx.db);
+      const first = report.problems[0];
       return {
-        events: await ctx.audit.list({
-          ...(q.afterSeq === undefined ? {} : { afterSeq: q.afterSeq }),
-          ...(q.limit === undefined ? {} : { limit: q.limit }),
-          ...(q.type === undefined ? {} : { type: q.type }),
-        }),
+        ok: report.ok,
+        count: report.entries,
+        headSeq: report.headSeq,
+        headHash: report.headHash,
+        ...(first === undefined ? {} : { brokenAtSeq: first.seq }),
+        problems: report.problems.slice(0, 100),
       };
     },
+  );
+
+  app.get(
+    '/admin/policy',
+    {
+      preHandler: admin,
+      schema: {
+        ...base,
+        summary:
+          'The device policy in force (the configured one until an admin saves one); updatedAt/updatedBy tell who saved it.',
+        response: { 200: policyResponseSchema, '4xx': errorResponses },
+      },
+    },
+    async () => ctx.devicePolicy.current(),
+  );
+
+  app.put<{ Body: { policy: AdminPolicy & { minAppVersion?: string | null } } }>(
+    '/admin/policy',
+    {
+      preHandler: admin,
+      schema: {
+        ...base,
+        summary:
+          'Replace the device policy. Applies to every sign-in and refresh from now on (other nodes within 5 s): each device gets the new settings in its signed policy on its next refresh. Logged as policy_changed with before and after.',
+        body: {
+          type: 'object',
+          required: ['policy'],
+          additionalProperties: false,
+          properties: { policy: adminPolicySchema },
+        },
+        response: { 200: policyResponseSchema, '4xx': errorResponses },
+      },
+    },
+    async (request) => {
+      const auth = authOf(request);
+      const { minAppVersion, ...rest } = request.body.policy;
+      const policy: AdminPolicy = {
+        ...rest,
+        ...(minAppVersion === null || minAppVersion === undefined ? {} : { minAppVersion }),
+      };
+      const { before, after } = await ctx.devicePolicy.save(policy, auth.userId);
+      await ctx.audit.append({
+        type: 'policy_changed',
+        actorUserId: auth.userId,
+        actorDeviceId: auth.deviceId,
+        ip: clientIp(request),
+        data: { before: before.policy, after: after.policy },
+      });
+      return after;
+    },
+  );
+
+  app.get(
+    '/admin/keys',
+    {
+      preHandler: admin,
+      schema: {
+        ...base,
+        summary: 'Server signing keys, newest first: the active one and the retired ones (no private part).',
+        response: {
+          200: {
+            type: 'object',
+            required: ['keys'],
+            properties: { keys: { type: 'array', items: keySchema } },
+          },
+          '4xx': errorResponses,
+        },
+      },
+    },
+    async () => ({ keys: await ctx.keys.list() }),
   );
 
   app.post(

@@ -51,6 +51,31 @@ function policyRefusal(decision: PolicyDecision): HttpProblem {
   });
 }
 
+/**
+ * Details of a `device_policy_refused` event: what the device reported and why it was refused,
+ * so that admins see refusals in the event log (docs/api.md#refusals). Device-supplied strings
+ * are stored as data, cut to the lengths the route schemas allow.
+ */
+function refusalDetails(
+  decision: PolicyDecision,
+  facts: { platform: string; osVersion: string; appVersion: string; posture: Posture },
+  at: 'login' | 'refresh',
+) {
+  return {
+    findings: decision.findings.map((f) => f.code),
+    refusals: decision.findings.map((f) => ({ code: f.code, action: f.action })),
+    platform: facts.platform.slice(0, 40),
+    osVersion: facts.osVersion.slice(0, 40),
+    appVersion: facts.appVersion.slice(0, 40),
+    posture: {
+      rooted: facts.posture.rooted,
+      screenLock: facts.posture.screenLock,
+      emulator: facts.posture.emulator,
+    },
+    at,
+  };
+}
+
 /** Registers the /auth routes. */
 export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
   async function policyPayload(deviceId: string, decision: PolicyDecision) {
@@ -165,7 +190,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       }
 
       const declaration = { ...body.device, id: deviceId };
-      const decision = evaluatePolicy(ctx.config.devicePolicy, declaration);
+      const decision = evaluatePolicy(await ctx.devicePolicy.options(), declaration);
       const nowMs = ctx.now().getTime();
       const { device, created } = await enrollDevice(ctx.db, nowMs, {
         userId: user.id,
@@ -191,7 +216,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
           actorDeviceId: device.id,
           subject: device.id,
           ip,
-          data: { findings: decision.findings.map((f) => f.code) },
+          data: refusalDetails(decision, declaration, 'login'),
         });
         throw policyRefusal(decision);
       }
@@ -311,7 +336,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
         appVersion: declared?.appVersion ?? row.app_version,
         posture: declared?.posture ?? (JSON.parse(row.posture) as Posture),
       };
-      const decision = evaluatePolicy(ctx.config.devicePolicy, facts);
+      const decision = evaluatePolicy(await ctx.devicePolicy.options(), facts);
       await updateDeviceFacts(ctx.db, ctx.now().getTime(), row.id, facts, decision);
       if (decision.decision === 'refuse') {
         await ctx.audit.append({
@@ -320,7 +345,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
           actorDeviceId: row.id,
           subject: row.id,
           ip,
-          data: { findings: decision.findings.map((f) => f.code), at: 'refresh' },
+          data: refusalDetails(decision, facts, 'refresh'),
         });
         // The refresh token is not spent: the device may retry once it complies.
         throw policyRefusal(decision);

@@ -35,6 +35,12 @@ export const deviceDeclarationSchema = {
   properties: {
     id: { type: 'string', format: 'uuid', description: 'Install id chosen by the device (UUID).' },
     publicKey: publicJwkSchema,
+    name: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 100,
+      description: 'A name for the device, shown to admins (e.g. "Gina\'s phone"); optional.',
+    },
     platform: { ...shortText, pattern: '^[a-z0-9_-]+$', description: 'ios, android, web, electron, …' },
     osVersion: shortText,
     appVersion: shortText,

@@ -12,6 +12,8 @@ import { DPOP_SECURITY } from './schemas.js';
 
 const errorResponses = { description: 'application/problem+json with a stable code (docs/errors.md)' };
 const TEAM = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+/** What a team name looks like (a JSON schema pattern). */
+export const TEAM_PATTERN = TEAM.source;
 /** Most teams one user can be in. */
 export const MAX_TEAMS_PER_USER = 100;
 

@@ -31,6 +31,18 @@ interface LoadedKey {
   readonly retiredAt: number | null;
 }
 
+/** A server key as admins see it (never its private part). */
+export interface KeyInfo {
+  readonly kid: string;
+  readonly alg: string;
+  /** `active` signs; `retired` keys only verify until {@link RETIRED_KEY_GRACE_MS} has passed. */
+  readonly status: 'active' | 'retired';
+  readonly createdAt: string;
+  readonly retiredAt?: string;
+  /** Still in the JWKS (retired less than a month ago, or active). */
+  readonly published: boolean;
+}
+
 /** How long a retired key stays published and accepted: long enough for any token it signed. */
 const RETIRED_KEY_GRACE_MS = 31 * 24 * 3600 * 1000;
 /** Fewest milliseconds between two reloads caused by an unknown `kid`. */
@@ -130,6 +142,35 @@ export class KeyRing {
   /** Public keys for `/.well-known/jwks.json`. */
   jwks(): { keys: JWK[] } {
     return { keys: [...this.#keys.values()].map((k) => k.publicJwk) };
+  }
+
+  /**
+   * Every key in the database, newest first, without private parts.
+   *
+   * @example
+   * ```ts
+   * const active = (await keys.list()).filter((k) => k.status === 'active');
+   * ```
+   */
+  async list(): Promise<KeyInfo[]> {
+    const rows = await this.#db
+      .selectFrom('server_keys')
+      .select(['kid', 'alg', 'created_at', 'retired_at'])
+      .orderBy('created_at', 'desc')
+      .orderBy('kid')
+      .execute();
+    const now = this.#now().getTime();
+    return rows.map((r) => {
+      const retiredAt = r.retired_at === null ? null : Number(r.retired_at);
+      return {
+        kid: r.kid,
+        alg: r.alg,
+        status: retiredAt === null ? 'active' : 'retired',
+        createdAt: new Date(Number(r.created_at)).toISOString(),
+        ...(retiredAt === null ? {} : { retiredAt: new Date(retiredAt).toISOString() }),
+        published: retiredAt === null || now - retiredAt <= RETIRED_KEY_GRACE_MS,
+      };
+    });
   }
 
   /**

@@ -150,7 +150,10 @@ export class TestDevice {
   nonce: string | undefined;
   posture: Posture = { ...GOOD_POSTURE };
   platform = 'android';
+  osVersion = '14';
   appVersion = '1.4.0';
+  /** The optional device name sent at sign-in. */
+  name: string | undefined;
 
   private constructor(
     readonly server: TestServer,
@@ -220,9 +223,10 @@ export class TestDevice {
       id: this.id,
       publicKey: this.publicJwk,
       platform: this.platform,
-      osVersion: '14',
+      osVersion: this.osVersion,
       appVersion: this.appVersion,
       posture: this.posture,
+      ...(this.name === undefined ? {} : { name: this.name }),
     };
   }
 
