@@ -104,6 +104,9 @@ export {
 export {
   type DeviceSettings,
   type LoginInput,
+  type PasskeyAssertionResponse,
+  type PasskeyRequestOptions,
+  type PasskeyTransport,
   Transport,
   type TransportOptions,
 } from './transport/transport.js';

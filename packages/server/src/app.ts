@@ -20,6 +20,7 @@ import { dataRoutes } from './routes/data.js';
 import { deviceRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
 import { useStrictBodies } from './routes/lib/strict-body.js';
+import { passkeyRoutes } from './routes/passkeys.js';
 import { syncRoutes } from './routes/sync.js';
 import { teamRoutes } from './routes/teams.js';
 
@@ -62,6 +63,7 @@ export async function bulwarkPlugin(app: FastifyInstance, options: BulwarkPlugin
   app.decorateRequest('bulwarkAuth', null);
   healthRoutes(app, ctx);
   authRoutes(app, ctx);
+  passkeyRoutes(app, ctx);
   deviceRoutes(app, ctx);
   adminRoutes(app, ctx);
   // Data, sync and team routes parse JSON strictly and are checked by the core validator alone.

@@ -77,6 +77,32 @@ export interface AuthOptions {
   readonly devicePolicy?: DevicePolicyOptions;
   /** Username of the admin created on first start; default `admin`. */
   readonly initialAdminUsername?: string;
+  /**
+   * Origin of the pages that register and use passkeys (the console), e.g.
+   * `https://bulwark.example.com`; default the origin of `publicUrl`, else (`bulwark serve`)
+   * `http://localhost:<port>`. docs/identity.md#passkeys.
+   */
+  readonly publicOrigin?: string;
+  /** WebAuthn relying party id: the origin's host or a parent domain of it; default the origin's host. */
+  readonly rpId?: string;
+  /** Name shown by the authenticator when a passkey is created; default `Bulwark`. */
+  readonly rpName?: string;
+  /**
+   * An admin who has registered a passkey must present it after the password; default true.
+   * Admins without a passkey (a fresh install) sign in with the password alone.
+   */
+  readonly requireAdminPasskey?: boolean;
+  /** Lifetime of a passkey challenge; default 300 s. */
+  readonly passkeyChallengeTtlSeconds?: number;
+}
+
+/** Passkey settings with defaults filled in; `origin` unset until the server knows its address. */
+export interface PasskeyConfig {
+  readonly origin: string | undefined;
+  readonly rpId: string | undefined;
+  readonly rpName: string;
+  readonly requireAdminPasskey: boolean;
+  readonly challengeTtlSeconds: number;
 }
 
 /** {@link AuthOptions} with every default filled in. */
@@ -90,6 +116,7 @@ export interface AuthConfig {
   readonly dpop: Required<DpopOptions>;
   readonly devicePolicy: DevicePolicyOptions;
   readonly initialAdminUsername: string;
+  readonly passkeys: PasskeyConfig;
 }
 
 /** OWASP Password Storage Cheat Sheet minimum for Argon2id. */
@@ -156,5 +183,41 @@ export function resolveAuthConfig(options: AuthOptions = {}): AuthConfig {
     },
     devicePolicy: options.devicePolicy ?? {},
     initialAdminUsername: options.initialAdminUsername ?? 'admin',
+    passkeys: resolvePasskeyConfig(options, publicUrl),
+  };
+}
+
+/**
+ * The relying party of passkeys. WebAuthn works only in a secure context, so the origin is
+ * https except on `localhost`, and the rp id must be the origin's host or a parent domain of it.
+ */
+function resolvePasskeyConfig(options: AuthOptions, publicUrl: string | undefined): PasskeyConfig {
+  const origin =
+    options.publicOrigin === undefined
+      ? publicUrl === undefined
+        ? undefined
+        : new URL(publicUrl).origin
+      : new URL(options.publicOrigin).origin;
+  let rpId = options.rpId;
+  if (origin !== undefined) {
+    const url = new URL(origin);
+    if (url.protocol !== 'https:' && url.hostname !== 'localhost') {
+      throw new RangeError(
+        'publicOrigin must be https (http only on localhost): WebAuthn needs a secure context',
+      );
+    }
+    rpId ??= url.hostname;
+    if (url.hostname !== rpId && !url.hostname.endsWith(`.${rpId}`)) {
+      throw new RangeError(`rpId ${rpId} is neither the host of ${origin} nor a parent domain of it`);
+    }
+  }
+  const ttl = options.passkeyChallengeTtlSeconds ?? 300;
+  if (!(ttl > 0 && ttl <= 900)) throw new RangeError('passkeyChallengeTtlSeconds must be from 1 to 900');
+  return {
+    origin,
+    rpId,
+    rpName: options.rpName ?? 'Bulwark',
+    requireAdminPasskey: options.requireAdminPasskey ?? true,
+    challengeTtlSeconds: ttl,
   };
 }

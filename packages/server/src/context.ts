@@ -14,6 +14,7 @@ import { DevicePolicyStore } from './devices/policy-store.js';
 import { NonceService } from './dpop/nonce.js';
 import { ReplayCache } from './dpop/replay-cache.js';
 import { DpopVerifier } from './dpop/verify.js';
+import { PasskeyService } from './identity/passkeys.js';
 import { PasswordHasher } from './identity/passwords/hasher.js';
 import { LoginThrottle } from './identity/throttle.js';
 import { CheckpointCodec } from './sync/checkpoint.js';
@@ -45,6 +46,8 @@ export interface ServerContext {
   readonly dpop: DpopVerifier;
   /** The device policy in force (admins edit it; the configured one until they do). */
   readonly devicePolicy: DevicePolicyStore;
+  /** Passkey registration and second-factor checks (docs/identity.md#passkeys). */
+  readonly passkeys: PasskeyService;
   /** Set when the app has a data configuration (`bulwark.config.ts`): data and sync routes. */
   readonly data: DataRuntime | undefined;
 }
@@ -108,6 +111,7 @@ export async function createServerContext(options: ServerContextOptions): Promis
     sessions: new SessionStore(db, config.sessionTtlSeconds, now),
     dpop: new DpopVerifier(config.dpop, new ReplayCache(cache, now), nonces, now),
     devicePolicy: new DevicePolicyStore(db, config.devicePolicy, now),
+    passkeys: new PasskeyService(db, config.passkeys, now),
     data,
   };
 }

@@ -11,7 +11,7 @@ import { buildApp } from './app.js';
 import type { BulwarkConfig } from './config/define.js';
 import { loadConfig } from './config/load.js';
 import type { AuthOptions } from './config.js';
-import { createServerContext } from './context.js';
+import { createServerContext, type ServerContext } from './context.js';
 import { openDatabase } from './db/database.js';
 import type { WebApps } from './http/web-apps.js';
 import { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
@@ -100,8 +100,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   );
   let app: FastifyInstance;
   let initialAdmin: InitialAdmin | undefined;
+  let context: ServerContext;
   try {
-    const context = await createServerContext({
+    context = await createServerContext({
       db: database.db,
       cache: database.cache,
       ...(options.auth === undefined ? {} : { auth: options.auth }),
@@ -127,6 +128,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  // Without a configured origin, passkeys work from the local browser URL `bulwark serve` prints.
+  context.passkeys.useLocalOrigin(port);
   const hostForUrl = isIP(options.host) === 6 ? `[${options.host}]` : options.host;
   return {
     app,

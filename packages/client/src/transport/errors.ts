@@ -52,16 +52,20 @@ export class PinMismatchError extends BulwarkError {
 export class ServerProblemError extends BulwarkError {
   readonly status: number;
   readonly issues: readonly { readonly path: string; readonly code: string; readonly message?: string }[];
+  /** The problem's other members (RFC 9457 extension members), e.g. `challengeId` of `passkey_required`. */
+  readonly extensions: Readonly<Record<string, unknown>>;
 
   constructor(
     status: number,
     code: string,
     detail: string,
     issues: readonly { readonly path: string; readonly code: string; readonly message?: string }[] = [],
+    extensions: Readonly<Record<string, unknown>> = {},
   ) {
     super(code, detail);
     this.status = status;
     this.issues = issues;
+    this.extensions = extensions;
   }
 }
 

@@ -67,6 +67,51 @@ export interface LoginInput {
   readonly password: string;
   /** Install id (UUID), chosen once per install. */
   readonly deviceId: string;
+  /**
+   * Asked for a passkey assertion when the server requires one after the password
+   * (`passkey_required`); without it that problem is thrown. In a browser:
+   * `passkey: (optionsJSON) => startAuthentication({ optionsJSON })` (@simplewebauthn/browser).
+   */
+  readonly passkey?: (options: PasskeyRequestOptions) => Promise<PasskeyAssertionResponse>;
+}
+
+/** A WebAuthn transport hint. */
+export type PasskeyTransport = 'ble' | 'cable' | 'hybrid' | 'internal' | 'nfc' | 'smart-card' | 'usb';
+
+/**
+ * PublicKeyCredentialRequestOptionsJSON (WebAuthn Level 3), as the server sends it with
+ * `passkey_required`: pass it to `navigator.credentials.get()` through a JSON helper.
+ *
+ * @example
+ * ```ts
+ * const passkey = (options: PasskeyRequestOptions) => startAuthentication({ optionsJSON: options });
+ * ```
+ */
+export interface PasskeyRequestOptions {
+  challenge: string;
+  timeout?: number;
+  rpId?: string;
+  allowCredentials?: { id: string; type: 'public-key'; transports?: PasskeyTransport[] }[];
+  userVerification?: 'required' | 'preferred' | 'discouraged';
+  hints?: ('hybrid' | 'security-key' | 'client-device')[];
+  extensions?: { appid?: string; credProps?: boolean; hmacCreateSecret?: boolean; minPinLength?: boolean };
+}
+
+/**
+ * AuthenticationResponseJSON (WebAuthn Level 3): the assertion, its binary members base64url.
+ *
+ * @example
+ * ```ts
+ * const response: PasskeyAssertionResponse = await startAuthentication({ optionsJSON: options });
+ * ```
+ */
+export interface PasskeyAssertionResponse {
+  id: string;
+  rawId: string;
+  type: 'public-key';
+  response: { clientDataJSON: string; authenticatorData: string; signature: string; userHandle?: string };
+  authenticatorAttachment?: string;
+  clientExtensionResults: object;
 }
 
 interface TokenResponse {
@@ -144,7 +189,27 @@ export class Transport {
         posture: report.posture,
       },
     };
-    const response = (await this.#send('POST', '/auth/login', body, undefined)) as TokenResponse;
+    let response: TokenResponse;
+    try {
+      response = (await this.#send('POST', '/auth/login', body, undefined)) as TokenResponse;
+    } catch (err) {
+      if (
+        !(err instanceof ServerProblemError) ||
+        err.code !== 'passkey_required' ||
+        input.passkey === undefined
+      )
+        throw err;
+      // The password was right; the server asks for the account's passkey (docs/api.md#passkeys).
+      const { challengeId, options } = err.extensions as { challengeId?: unknown; options?: unknown };
+      if (typeof challengeId !== 'string' || typeof options !== 'object' || options === null) throw err;
+      const assertion = await input.passkey(options as PasskeyRequestOptions);
+      response = (await this.#send(
+        'POST',
+        '/auth/login',
+        { ...body, passkey: { challengeId, response: assertion } },
+        undefined,
+      )) as TokenResponse;
+    }
     const settings = await this.#accept(response);
     return { user: response.user, settings };
   }
@@ -360,7 +425,9 @@ export class Transport {
       if (accessToken !== undefined) this.#options.onCheckIn?.(this.#clock.now());
       return parsed;
     }
-    const problem = parsed as { code?: unknown; detail?: unknown; issues?: unknown } | undefined;
+    const problem = parsed as
+      | { code?: unknown; detail?: unknown; issues?: unknown; [member: string]: unknown }
+      | undefined;
     const code = typeof problem?.code === 'string' ? problem.code : `http_${response.status}`;
     if (code === 'use_dpop_nonce' && !retried && nonce !== null) {
       return this.#send(method, path, body, accessToken, signed, true);
@@ -374,6 +441,7 @@ export class Transport {
       code,
       typeof problem?.detail === 'string' ? problem.detail : `HTTP ${response.status}`,
       Array.isArray(problem?.issues) ? (problem.issues as ServerProblemError['issues']) : [],
+      typeof problem === 'object' && problem !== null && !Array.isArray(problem) ? problem : {},
     );
   }
 }

@@ -33,7 +33,13 @@ export type AuditEventType =
   | 'user_teams_changed'
   | 'user_role_changed'
   | 'password_reset'
-  | 'policy_changed';
+  | 'policy_changed'
+  | 'login_passkey_required'
+  | 'passkey_registered'
+  | 'passkey_registration_refused'
+  | 'passkey_deleted'
+  | 'passkeys_reset'
+  | 'seeded';
 
 /** One event to record. */
 export interface AuditEvent {

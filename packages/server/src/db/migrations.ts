@@ -203,6 +203,40 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_events_subject').on('audit_events').column('subject').execute();
     },
   },
+  '0004_passkeys': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('passkeys')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('user_id', 'varchar(36)', (c) => c.notNull().references('users.id'))
+        // base64url of at most 1,023 bytes (WebAuthn's limit on a credential id).
+        .addColumn('credential_id', 'varchar(1400)', (c) => c.notNull().unique())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('counter', 'bigint', (c) => c.notNull())
+        .addColumn('transports', 'text', (c) => c.notNull())
+        .addColumn('name', 'varchar(100)', (c) => c.notNull())
+        .addColumn('device_type', 'varchar(20)', (c) => c.notNull())
+        .addColumn('backed_up', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('passkeys_user').on('passkeys').column('user_id').execute();
+      await db.schema
+        .createTable('passkey_challenges')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('user_id', 'varchar(36)', (c) => c.notNull().references('users.id'))
+        .addColumn('purpose', 'varchar(20)', (c) => c.notNull())
+        .addColumn('challenge', 'varchar(100)', (c) => c.notNull().unique())
+        .addColumn('jkt', 'varchar(64)', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('passkey_challenges_user')
+        .on('passkey_challenges')
+        .columns(['user_id', 'purpose', 'jkt'])
+        .execute();
+    },
+  },
 };
 
 /** Provides the migrations above to Kysely's Migrator, in name order. */

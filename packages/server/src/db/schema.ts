@@ -190,6 +190,39 @@ export interface DevicePolicyTable {
   updated_by: string | null;
 }
 
+/** Passkeys (WebAuthn credentials) of accounts: docs/identity.md#passkeys. */
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  /** The WebAuthn credential id, base64url. */
+  credential_id: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  /** Signature counter last seen (0 for authenticators that do not count). */
+  counter: number;
+  /** Transports the authenticator reported (JSON array). */
+  transports: string;
+  name: string;
+  /** `singleDevice` or `multiDevice` (synced passkey). */
+  device_type: string;
+  /** 1 when the authenticator says the passkey is backed up (synced). */
+  backed_up: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** Outstanding WebAuthn challenges: single use, short-lived, bound to a user and a device key. */
+export interface PasskeyChallengesTable {
+  id: string;
+  user_id: string;
+  purpose: 'registration' | 'authentication';
+  /** base64url, as sent in the options. */
+  challenge: string;
+  /** Thumbprint of the device key that asked for it. */
+  jkt: string;
+  expires_at: number;
+}
+
 /** Every table of the server database. */
 export interface Database {
   bulwark_meta: MetaTable;
@@ -206,6 +239,8 @@ export interface Database {
   sync_mutations: SyncMutationsTable;
   user_teams: UserTeamsTable;
   device_policy: DevicePolicyTable;
+  passkeys: PasskeysTable;
+  passkey_challenges: PasskeyChallengesTable;
 }
 
 /** DPoP proofs already seen, keyed by SHA-256(key thumbprint, jti). */

@@ -153,6 +153,17 @@ export class LoginThrottle {
     if (ticket.accountCharged) await this.#perAccount.reward(ticket.accountKey, 1);
   }
 
+  /**
+   * A correct password that a second factor must still follow: the attempt's points are given
+   * back, so it counts neither as a failure nor as a success. A wrong passkey then counts as one
+   * failure, and the right one clears the account+IP count ({@link succeeded}).
+   */
+  async firstFactorPassed(ticket: ThrottleTicket): Promise<void> {
+    await this.#failures.reward(ticket.accountIpKey, 1);
+    await this.#perIp.reward(ticket.ipKey, 1);
+    if (ticket.accountCharged) await this.#perAccount.reward(ticket.accountKey, 1);
+  }
+
   /** Deletes expired counters; returns how many rows went. */
   purgeExpired(nowMs: number): Promise<number> {
     return this.#failures.purgeExpired(nowMs);

@@ -17,17 +17,21 @@ import {
 } from '../devices/registry.js';
 import { signPolicy } from '../devices/signed-policy.js';
 import { authOf, requireAuth, verifyProof } from '../http/authenticate.js';
-import { HttpProblem } from '../http/problem.js';
+import { HttpProblem, problem, sendProblem } from '../http/problem.js';
 import { clientIp } from '../http/request.js';
+import { type PasskeyAssertion, PasskeyError } from '../identity/passkeys.js';
 import { checkPasswordRules } from '../identity/passwords/rules.js';
 import { findUserByUsername, usernameKey } from '../identity/users.js';
 import { RefreshTokenError } from '../tokens/sessions.js';
+import { authenticationResponseSchema, passkeyProblem } from './passkeys.js';
 import { DPOP_SECURITY, deviceDeclarationSchema, postureSchema, tokenResponseSchema } from './schemas.js';
 
 interface LoginBody {
   username: string;
   password: string;
   device: DeviceDeclaration & { publicKey: JWK };
+  /** The second factor, when the server asked for it with `passkey_required`. */
+  passkey?: PasskeyAssertion;
 }
 
 interface RefreshBody {
@@ -96,7 +100,10 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
           'Sign in with username and password from a device; enrolls the device and returns DPoP-bound tokens.',
         description:
           'Needs a DPoP proof (no ath) signed with the key in device.publicKey, carrying the server nonce. ' +
-          'Throttled per account+IP, per IP and per account before any password hashing.',
+          'Throttled per account+IP, per IP and per account before any password hashing. ' +
+          'When the account must present a passkey (an admin with a registered passkey, requireAdminPasskey), ' +
+          'a correct password alone is answered 401 passkey_required with { challengeId, options } ' +
+          '(PublicKeyCredentialRequestOptionsJSON); repeat the request with passkey: { challengeId, response }.',
         body: {
           type: 'object',
           required: ['username', 'password', 'device'],
@@ -105,12 +112,21 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
             username: { type: 'string', minLength: 1, maxLength: 200 },
             password: { type: 'string', minLength: 1, maxLength: 4096 },
             device: deviceDeclarationSchema,
+            passkey: {
+              type: 'object',
+              required: ['challengeId', 'response'],
+              additionalProperties: false,
+              properties: {
+                challengeId: { type: 'string', minLength: 1, maxLength: 36 },
+                response: authenticationResponseSchema,
+              },
+            },
           },
         },
         response: { 200: tokenResponseSchema, '4xx': errorResponses, '5xx': errorResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const body = request.body;
       const ip = clientIp(request);
       const proof = await verifyProof(ctx, request, undefined);
@@ -168,6 +184,46 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
           data: { reason: 'invalid_credentials' },
         });
         throw new HttpProblem(401, 'invalid_credentials', 'The username or password is wrong.');
+      }
+      // The second factor: a wrong or missing-then-wrong assertion counts as a failed attempt,
+      // exactly like a wrong password (docs/identity.md#passkeys).
+      let passkeyId: string | undefined;
+      if (await ctx.passkeys.required(user)) {
+        if (body.passkey === undefined) {
+          let challenge: Awaited<ReturnType<typeof ctx.passkeys.authenticationOptions>>;
+          try {
+            challenge = await ctx.passkeys.authenticationOptions(user.id, proof.jkt);
+          } catch (err) {
+            throw passkeyProblem(err);
+          }
+          await ctx.throttle.firstFactorPassed(decisionToTry.ticket);
+          await ctx.audit.append({
+            type: 'login_passkey_required',
+            actorUserId: user.id,
+            subject: key,
+            ip,
+            data: { challengeId: challenge.challengeId },
+          });
+          return sendProblem(reply, {
+            ...problem(401, 'passkey_required', 'This account signs in with its passkey after the password.'),
+            challengeId: challenge.challengeId,
+            options: challenge.options,
+          } as ReturnType<typeof problem>);
+        }
+        try {
+          passkeyId = await ctx.passkeys.verifyAuthentication(user.id, proof.jkt, body.passkey);
+        } catch (err) {
+          if (err instanceof PasskeyError) {
+            await ctx.audit.append({
+              type: 'login_failed',
+              actorUserId: user.id,
+              subject: key,
+              ip,
+              data: { reason: err.code },
+            });
+          }
+          throw passkeyProblem(err, 401);
+        }
       }
       await ctx.throttle.succeeded(decisionToTry.ticket);
       if (user.disabled_at !== null) {
@@ -247,7 +303,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
         actorDeviceId: device.id,
         subject: user.id,
         ip,
-        data: { sessionId: session.id },
+        data: passkeyId === undefined ? { sessionId: session.id } : { sessionId: session.id, passkeyId },
       });
       return {
         accessToken,
