@@ -231,6 +231,7 @@ function RevokeDialog(props: {
 }) {
   const api = useApi();
   const [reason, setReason] = useState<string>('lost');
+  const [note, setNote] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const device = props.device;
@@ -241,7 +242,11 @@ function RevokeDialog(props: {
     setBusy(true);
     setError(undefined);
     try {
-      await api.call('POST', `/admin/devices/${encodeURIComponent(device.id)}/revoke`, { reason });
+      await api.call('POST', `/admin/devices/${encodeURIComponent(device.id)}/revoke`, {
+        reason,
+        ...(note.trim() === '' ? {} : { note: note.trim() }),
+      });
+      setNote('');
       props.onRevoked(
         'Revoked. The device wipes itself at its next contact and the state turns to wipe confirmed.',
       );
@@ -275,6 +280,18 @@ function RevokeDialog(props: {
                 </option>
               ))}
             </select>
+          )}
+        </Field>
+        <Field label="Note (optional)" hint="Kept in the security event, e.g. a ticket number.">
+          {(id, hint) => (
+            <textarea
+              id={id}
+              aria-describedby={hint}
+              maxLength={500}
+              rows={2}
+              value={note}
+              onInput={(e) => setNote(e.currentTarget.value)}
+            />
           )}
         </Field>
         {error === undefined ? null : (

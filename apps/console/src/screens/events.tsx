@@ -17,25 +17,47 @@ interface EventsPage {
   readonly nextCursor?: string | null;
 }
 
+// The server's event types (docs/identity.md#the-audit-log), offered as suggestions; any text is accepted.
 const KNOWN_TYPES = [
-  'login_failed',
   'login_succeeded',
+  'login_failed',
   'login_throttled',
+  'login_passkey_required',
+  'password_changed',
+  'password_reset',
   'device_enrolled',
   'device_policy_refused',
   'device_policy_warned',
   'device_revoked',
+  'device_revoked_access',
   'device_wipe_confirmed',
+  'session_refreshed',
+  'refresh_reuse_detected',
+  'sessions_revoked',
   'dpop_replay',
-  'refresh_token_reused',
-  'password_changed',
+  'admin_created',
   'user_created',
   'user_disabled',
   'user_enabled',
+  'user_role_changed',
   'user_teams_changed',
   'policy_changed',
   'signing_key_rotated',
+  'passkey_registered',
+  'passkey_registration_refused',
+  'passkey_deleted',
+  'passkeys_reset',
 ];
+
+interface Filters {
+  readonly type: string;
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly since: string;
+  readonly until: string;
+}
+
+const NO_FILTERS: Filters = { type: '', userId: '', deviceId: '', since: '', until: '' };
 
 /** `datetime-local` value (taken as UTC) to ISO. */
 function toIso(local: string): string | undefined {
@@ -47,11 +69,8 @@ function toIso(local: string): string | undefined {
 /** The security event log. */
 export function EventsScreen() {
   const api = useApi();
-  const [type, setType] = useState('');
-  const [userId, setUserId] = useState('');
-  const [deviceId, setDeviceId] = useState('');
-  const [since, setSince] = useState('');
-  const [until, setUntil] = useState('');
+  const [draft, setDraft] = useState<Filters>(NO_FILTERS);
+  const [applied, setApplied] = useState<Filters>(NO_FILTERS);
   const [limit, setLimit] = useState('50');
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
@@ -60,48 +79,81 @@ export function EventsScreen() {
       api.call<EventsPage>(
         'GET',
         `/admin/events${query({
-          type: type.trim(),
-          userId: userId.trim(),
-          deviceId: deviceId.trim(),
-          since: toIso(since),
-          until: toIso(until),
+          type: applied.type.trim(),
+          userId: applied.userId.trim(),
+          deviceId: applied.deviceId.trim(),
+          since: toIso(applied.since),
+          until: toIso(applied.until),
           limit,
           cursor,
         })}`,
       ),
-    [type, userId, deviceId, since, until, limit, cursor],
+    [applied, limit, cursor],
   );
-  const set =
-    (setter: (v: string) => void) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) => {
-      setCursors([]);
-      setter(e.currentTarget.value);
-    };
+  const input = (key: keyof Filters) => (e: { currentTarget: HTMLInputElement }) =>
+    setDraft({ ...draft, [key]: e.currentTarget.value });
   return (
     <section aria-labelledby="events-title">
       <h1 id="events-title">Security events</h1>
       <Chain />
-      <form class="filters" aria-label="Filter events" onSubmit={(e) => e.preventDefault()}>
+      <form
+        class="filters"
+        aria-label="Filter events"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setCursors([]);
+          setApplied(draft);
+        }}
+      >
         <Field label="Type">
-          {(id) => <input id={id} list="event-types" value={type} onChange={set(setType)} />}
+          {(id) => <input id={id} list="event-types" value={draft.type} onInput={input('type')} />}
         </Field>
         <datalist id="event-types">
           {KNOWN_TYPES.map((t) => (
             <option key={t} value={t} />
           ))}
         </datalist>
-        <Field label="User id">{(id) => <input id={id} value={userId} onChange={set(setUserId)} />}</Field>
+        <Field label="User id">
+          {(id) => <input id={id} value={draft.userId} onInput={input('userId')} />}
+        </Field>
         <Field label="Device id">
-          {(id) => <input id={id} value={deviceId} onChange={set(setDeviceId)} />}
+          {(id) => <input id={id} value={draft.deviceId} onInput={input('deviceId')} />}
         </Field>
         <Field label="Since (UTC)">
-          {(id) => <input id={id} type="datetime-local" step={1} value={since} onChange={set(setSince)} />}
+          {(id) => (
+            <input id={id} type="datetime-local" step={1} value={draft.since} onInput={input('since')} />
+          )}
         </Field>
         <Field label="Until (UTC)">
-          {(id) => <input id={id} type="datetime-local" step={1} value={until} onChange={set(setUntil)} />}
+          {(id) => (
+            <input id={id} type="datetime-local" step={1} value={draft.until} onInput={input('until')} />
+          )}
         </Field>
+        <div class="filter-buttons">
+          <button type="submit" class="primary">
+            Apply filters
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              setDraft(NO_FILTERS);
+              setCursors([]);
+              setApplied(NO_FILTERS);
+            }}
+          >
+            Clear
+          </button>
+        </div>
         <Field label="Per page">
           {(id) => (
-            <select id={id} value={limit} onChange={set(setLimit)}>
+            <select
+              id={id}
+              value={limit}
+              onChange={(e) => {
+                setCursors([]);
+                setLimit(e.currentTarget.value);
+              }}
+            >
               <option value="25">25</option>
               <option value="50">50</option>
               <option value="100">100</option>

@@ -5,7 +5,7 @@
  * token refresh, and the server logs it.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { type Action, describeError, type Policy } from '../api.js';
+import { type Action, CONSOLE_VERSION, describeError, type Policy } from '../api.js';
 import { Field, ListState, Notice } from '../ui/components.js';
 import { useApi } from '../ui/context.js';
 import { formatDuration, formatTime } from '../ui/format.js';
@@ -38,6 +38,17 @@ const SETTINGS = [
   ],
 ] as const;
 
+/** Compares dotted versions numerically, as the server does (`2.10` > `2.9`). */
+function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map((p) => Number.parseInt(p, 10) || 0);
+  const pb = b.split('.').map((p) => Number.parseInt(p, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
 /** The device policy form. */
 export function PolicyScreen() {
   const api = useApi();
@@ -45,6 +56,14 @@ export function PolicyScreen() {
   const [draft, setDraft] = useState<Policy | undefined>();
   const [notice, setNotice] = useState<{ tone: 'ok' | 'error'; text: string } | undefined>();
   const [busy, setBusy] = useState(false);
+  const [lockOutAccepted, setLockOutAccepted] = useState(false);
+  // The console is a device under this policy too: a minimum version above its own locks it out.
+  const min = draft?.minAppVersion?.trim() ?? '';
+  const locksOutConsole =
+    draft !== undefined &&
+    draft.appVersionTooOld === 'refuse' &&
+    min !== '' &&
+    compareVersions(CONSOLE_VERSION, min) < 0;
   useEffect(() => {
     if (load.state === 'ok') setDraft(load.data.policy);
   }, [load]);
@@ -55,7 +74,6 @@ export function PolicyScreen() {
     setBusy(true);
     setNotice(undefined);
     try {
-      const min = draft.minAppVersion?.trim() ?? '';
       const { minAppVersion: _drop, ...rest } = draft;
       await api.call('PUT', '/admin/policy', {
         policy: { ...rest, ...(min === '' ? {} : { minAppVersion: min }) },
@@ -145,9 +163,30 @@ export function PolicyScreen() {
                   </Field>
                 ))}
               </fieldset>
+              {locksOutConsole ? (
+                <div class="secret" role="alert">
+                  <p>
+                    This console is itself a device under this policy, with app version {CONSOLE_VERSION}:
+                    with a minimum of {min} it is refused at its next refresh, and so is every admin's
+                    console.
+                  </p>
+                  <label class="check">
+                    <input
+                      type="checkbox"
+                      checked={lockOutAccepted}
+                      onChange={(e) => setLockOutAccepted(e.currentTarget.checked)}
+                    />{' '}
+                    Save anyway
+                  </label>
+                </div>
+              ) : null}
               <Notice notice={notice} />
               <div class="actions">
-                <button type="submit" class="primary" disabled={busy}>
+                <button
+                  type="submit"
+                  class="primary"
+                  disabled={busy || (locksOutConsole && !lockOutAccepted)}
+                >
                   {busy ? 'Saving…' : 'Save policy'}
                 </button>
                 <button type="button" onClick={() => setDraft(d.policy)}>

@@ -345,6 +345,7 @@ export function UserScreen(props: { userId: string }) {
   const [confirm, setConfirm] = useState<'disable' | 'reset' | undefined>();
   const [role, setRole] = useState<string | undefined>();
   const [teams, setTeams] = useState<string | undefined>();
+  const [changes, setChanges] = useState(0);
 
   async function act(what: string, run: () => Promise<unknown>) {
     setNotice(undefined);
@@ -352,6 +353,7 @@ export function UserScreen(props: { userId: string }) {
       await run();
       setNotice({ tone: 'ok', text: what });
       reload();
+      setChanges((c) => c + 1);
     } catch (err) {
       setNotice({ tone: 'error', text: describeError(err) });
     }
@@ -452,7 +454,7 @@ export function UserScreen(props: { userId: string }) {
               </form>
             </div>
             <h2>Devices</h2>
-            <UserDevices userId={user.id} />
+            <UserDevices userId={user.id} changes={changes} />
             <Dialog
               title={confirm === 'disable' ? 'Disable this user?' : 'Reset the password?'}
               open={confirm !== undefined}
@@ -495,10 +497,10 @@ export function UserScreen(props: { userId: string }) {
   );
 }
 
-function UserDevices(props: { userId: string }) {
+function UserDevices(props: { userId: string; changes: number }) {
   const api = useApi();
   const path = `/admin/users/${encodeURIComponent(props.userId)}/devices`;
-  const [load, reload] = useLoad(() => api.call<{ devices: [] }>('GET', path), [path]);
+  const [load, reload] = useLoad(() => api.call<{ devices: [] }>('GET', path), [path, props.changes]);
   return (
     <ListState load={load} what="devices" onRetry={reload} isEmpty={(d) => d.devices.length === 0}>
       {(d) => <DeviceTable devices={d.devices} onChanged={reload} showUser={false} />}
