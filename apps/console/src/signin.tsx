@@ -42,12 +42,15 @@ export function SignIn(props: {
       props.onSignedIn();
     } catch (err) {
       const code = errorCode(err);
+      const name = err instanceof Error ? err.name : '';
       setError(
-        code === 'invalid_credentials'
-          ? 'The username or password is wrong.'
-          : code === 'passkey_required'
-            ? 'This account needs its passkey to sign in; the passkey was not confirmed.'
-            : describeError(err),
+        name === 'WebAuthnError' || name === 'NotAllowedError' || name === 'AbortError'
+          ? 'The passkey was not confirmed: cancelled, timed out, or this device has no passkey for the account. Try again.'
+          : code === 'invalid_credentials'
+            ? 'The username or password is wrong.'
+            : code === 'passkey_required'
+              ? 'This account needs its passkey to sign in; the passkey was not confirmed.'
+              : describeError(err),
       );
     } finally {
       setBusy(false);
