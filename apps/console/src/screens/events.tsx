@@ -180,6 +180,7 @@ export function EventsScreen() {
                     <th scope="col">Type</th>
                     <th scope="col">User</th>
                     <th scope="col">Device</th>
+                    <th scope="col">Subject</th>
                     <th scope="col">IP</th>
                     <th scope="col">Details</th>
                   </tr>
@@ -190,7 +191,7 @@ export function EventsScreen() {
                       <td>{e.seq}</td>
                       <td>{formatTime(e.at)}</td>
                       <td>
-                        <code>{e.type}</code>
+                        <code class="type">{e.type}</code>
                       </td>
                       <td>
                         <code class="small">{e.userId ?? e.actorUserId ?? '—'}</code>
@@ -198,9 +199,12 @@ export function EventsScreen() {
                       <td>
                         <code class="small">{e.deviceId ?? e.actorDeviceId ?? '—'}</code>
                       </td>
+                      <td>
+                        <code class="small">{e.subject ?? '—'}</code>
+                      </td>
                       <td>{e.ip ?? '—'}</td>
                       <td>
-                        <code class="details">{JSON.stringify(e.details ?? e.data ?? {})}</code>
+                        <Details details={e.details ?? e.data ?? {}} />
                       </td>
                     </tr>
                   ))}
@@ -219,6 +223,21 @@ export function EventsScreen() {
         )}
       </ListState>
     </section>
+  );
+}
+
+/** An event's details as `key value` lines; strings as they are, anything else as JSON. */
+function Details(props: { details: Record<string, unknown> }) {
+  const entries = Object.entries(props.details);
+  if (entries.length === 0) return <span>—</span>;
+  return (
+    <ul class="kv">
+      {entries.map(([key, value]) => (
+        <li key={key}>
+          <span class="key">{key}</span> {typeof value === 'string' ? value : JSON.stringify(value)}
+        </li>
+      ))}
+    </ul>
   );
 }
 
