@@ -164,12 +164,18 @@ export function DeviceTable(props: { devices: readonly Device[]; onChanged: () =
                     <span class="device-name">{d.name ?? '(unnamed)'}</span>
                     <code class="small">{d.id}</code>
                   </td>
-                  {props.showUser ? <td class="username">{d.username ?? d.userId}</td> : null}
+                  {props.showUser ? (
+                    <td>
+                      <span class="username">{d.username ?? d.userId}</span>
+                    </td>
+                  ) : null}
                   <td>
                     <span class="platform">{d.platform}</span>{' '}
                     <span class="small os-version">{d.osVersion}</span>
                   </td>
-                  <td class="app-version">{d.appVersion}</td>
+                  <td>
+                    <span class="app-version">{d.appVersion}</span>
+                  </td>
                   <td>
                     <Posture device={d} />
                   </td>
