@@ -184,7 +184,10 @@ describe('the admin console', () => {
   });
 
   it('devices: shows what the API returns; revoke, then wipe confirmed when the device reports', async () => {
-    await go('devices', 'Devices');
+    // From the keyboard: the navigation link, activated with Enter.
+    await page.getByRole('link', { name: 'Devices' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
     const row = page.locator(`tr[data-device-id="${device.deviceId}"]`);
     await row.waitFor();
     const { devices } = await api.request<{ devices: { id: string; status: string; appVersion: string }[] }>(
@@ -198,9 +201,15 @@ describe('the admin console', () => {
     expect(await row.locator('.app-version').textContent()).toBe('2.3.0');
     await expectAccessible();
 
+    // Escape closes the dialog without revoking.
     await row.getByRole('button', { name: /^Revoke device/ }).click();
     const dialog = page.getByRole('dialog', { name: 'Revoke device' });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await row.getByRole('button', { name: /^Revoke device/ }).click();
     await dialog.getByLabel('Reason').selectOption('stolen');
+    await dialog.getByLabel('Note (optional)').fill('reported at the front desk');
     await expectAccessible();
     await dialog.getByRole('button', { name: 'Revoke device' }).click();
     await row.getByText('revoked', { exact: true }).waitFor();
@@ -212,6 +221,11 @@ describe('the admin console', () => {
       )
     ).devices.find((d) => d.id === device.deviceId);
     expect(revoked).toMatchObject({ status: 'revoked', revokedReason: 'stolen' });
+    const logged = await api.request<{ events: { details: { note?: string } }[] }>(
+      'GET',
+      `/admin/events?type=device_revoked&deviceId=${device.deviceId}`,
+    );
+    expect(logged.events[0]?.details.note).toBe('reported at the front desk');
 
     // The device's next call is refused; it wipes and sends its receipt; the console sees it.
     await expect(device.transport.request('GET', '/me')).rejects.toMatchObject({ code: 'device_revoked' });
