@@ -402,6 +402,52 @@ describe('the admin console', () => {
     );
   });
 
+  it('says so clearly when the session ends (the password changed elsewhere ends other sessions)', async () => {
+    const newer = `${NEW_ADMIN_PASSWORD} again`;
+    await api.request('POST', '/auth/password', { currentPassword: admin.password, newPassword: newer });
+    admin = { username: admin.username, password: newer };
+    await page.getByLabel('Search by name').fill('ad');
+    await page.getByText('Your session has ended. Sign in again.').waitFor();
+    await expectAccessible();
+    await signInByKeyboard(page, admin.username, admin.password);
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+  });
+
+  it('every list has its loading, empty and error states', async () => {
+    // Loading: the answer is held back; error: the server fails; then Try again loads the list.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/admin/keys', async (route) => {
+      await held;
+      await route.fulfill({
+        status: 503,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({ status: 503, code: 'unavailable', detail: 'The server is busy.' }),
+      });
+    });
+    await page.getByRole('link', { name: 'Signing keys' }).click();
+    await page.getByRole('status').filter({ hasText: 'Loading signing keys…' }).waitFor();
+    release();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'Could not load the signing keys: The server is busy. (unavailable)' })
+      .waitFor();
+    await expectAccessible();
+    await page.unroute('**/admin/keys');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.locator('tbody tr').first().waitFor();
+    // A user that does not exist: the server's 404 as the error state.
+    await page.goto(`${app.origin}/console/#/users/00000000-0000-4000-8000-000000000000`);
+    await page.getByRole('alert').filter({ hasText: 'user_not_found' }).waitFor();
+    // Empty: a search that matches nobody.
+    await go('users', 'Users');
+    await page.getByLabel('Search by name').fill('zzz-nobody');
+    await page.getByText('No user matches these filters.').waitFor();
+    await expectAccessible();
+  });
+
   it('had no CSP or Trusted Types violation and no uncaught error in the whole story', () => {
     expect(watch.violations).toEqual([]);
     expect(watch.errors).toEqual([]);
