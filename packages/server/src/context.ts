@@ -110,7 +110,7 @@ export async function createServerContext(options: ServerContextOptions): Promis
     tokens: new AccessTokens(keys, config.issuer, config.accessTokenTtlSeconds, now),
     sessions: new SessionStore(db, config.sessionTtlSeconds, now),
     dpop: new DpopVerifier(config.dpop, new ReplayCache(cache, now), nonces, now),
-    devicePolicy: new DevicePolicyStore(db, config.devicePolicy, now),
+    devicePolicy: new DevicePolicyStore(db, config.devicePolicy, now, dialect),
     passkeys: new PasskeyService(db, config.passkeys, now),
     data,
   };

@@ -286,7 +286,26 @@ describeEachDialect('admin devices', (dialect) => {
       const refused = await d.loginRaw('gina', PASSWORD);
       expect([field, refused.statusCode, refused.json().code]).toEqual([field, 400, 'invalid_request']);
     }
-    expect((await list(`?userId=${ginaId}`)).devices).toHaveLength(1);
+    // NUL and other control characters are refused at input (PostgreSQL text cannot hold NUL).
+    for (const [field, value] of [
+      ['name', 'phone\u0000'],
+      ['osVersion', '14\u0000'],
+      ['appVersion', '1.4\n'],
+    ] as const) {
+      const d = await TestDevice.create(s);
+      (d as unknown as Record<string, string>)[field] = value;
+      const refused = await d.loginRaw('gina', PASSWORD);
+      expect([field, refused.statusCode, refused.json().code]).toEqual([field, 400, 'invalid_request']);
+    }
+    const nulUser = await (await TestDevice.create(s)).loginRaw('gi\u0000na', PASSWORD);
+    expect([nulUser.statusCode, nulUser.json().code]).toEqual([400, 'invalid_request']);
+    const signedIn = await TestDevice.create(s);
+    const session = await signedIn.login('gina', PASSWORD);
+    const refresh = await signedIn.refresh(session, {
+      device: { osVersion: '14', appVersion: '\u0000', posture: signedIn.posture },
+    });
+    expect([refresh.statusCode, refresh.json().code]).toEqual([400, 'invalid_request']);
+    expect((await list(`?userId=${ginaId}`)).devices).toHaveLength(2);
   });
 
   it('refuses unknown devices and users with 404', async () => {

@@ -169,6 +169,22 @@ describeEachDialect('admin device policy', (dialect) => {
     expect(bounds.statusCode).toBe(200);
   });
 
+  it('chains before and after when admins save at the same time (PostgreSQL row lock)', async () => {
+    const store = s.ctx.devicePolicy;
+    await store.save(policy() as never, adminSession.userId);
+    const saves = await Promise.all(
+      [11, 22, 33, 44].map((t) =>
+        store.save(policy({}, { lockTimeoutSeconds: t }) as never, adminSession.userId),
+      ),
+    );
+    // Each save replaced exactly one other: the befores are the first policy and three of the afters.
+    const befores = saves.map((r) => r.before.policy.settings.lockTimeoutSeconds).sort();
+    const afters = saves.map((r) => r.after.policy.settings.lockTimeoutSeconds);
+    expect(new Set(befores).size).toBe(4);
+    expect(befores.filter((b) => b !== 30).every((b) => afters.includes(b))).toBe(true);
+    expect(befores).toContain(30);
+  });
+
   it('reaches another node on the same database once its cache expires', async () => {
     const ctx2 = await createServerContext({
       db: s.database.db,

@@ -71,10 +71,17 @@ export class DevicePolicyStore {
   readonly #db: Kysely<Database>;
   readonly #defaults: DevicePolicyOptions;
   readonly #now: () => Date;
+  readonly #dialect: 'sqlite' | 'postgres';
   #cached: { readonly value: StoredPolicy; readonly until: number } | undefined;
 
-  constructor(db: Kysely<Database>, defaults: DevicePolicyOptions, now: () => Date) {
+  constructor(
+    db: Kysely<Database>,
+    defaults: DevicePolicyOptions,
+    now: () => Date,
+    dialect: 'sqlite' | 'postgres' = 'sqlite',
+  ) {
     this.#db = db;
+    this.#dialect = dialect;
     this.#defaults = defaults;
     this.#now = now;
   }
@@ -143,7 +150,9 @@ export class DevicePolicyStore {
       },
     };
     const before = await this.#db.transaction().execute(async (trx) => {
-      const previous = await this.#read(trx);
+      // Two admins saving at once: the second waits, so its `before` is the first one's `after`
+      // (PostgreSQL row lock; SQLite has one writer).
+      const previous = await this.#read(trx, this.#dialect === 'postgres');
       const row = { policy: JSON.stringify(stored), updated_at: nowMs, updated_by: byUserId };
       await trx
         .insertInto('device_policy')
@@ -161,8 +170,10 @@ export class DevicePolicyStore {
     return { before, after };
   }
 
-  async #read(db: Kysely<Database>): Promise<StoredPolicy> {
-    const row = await db.selectFrom('device_policy').selectAll().where('id', '=', 1).executeTakeFirst();
+  async #read(db: Kysely<Database>, lock = false): Promise<StoredPolicy> {
+    let query = db.selectFrom('device_policy').selectAll().where('id', '=', 1);
+    if (lock) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
     if (row === undefined) return { policy: policyFromOptions(this.#defaults) };
     return {
       policy: JSON.parse(row.policy) as AdminPolicy,

@@ -223,7 +223,14 @@ const withOwner = (db: Kysely<Database>) =>
     .selectAll('devices')
     .select('users.username');
 
-/** One device with its owner's username, or undefined. */
+/**
+ * One device with its owner's username, or undefined.
+ *
+ * @example
+ * ```ts
+ * const row = await deviceWithOwner(db, deviceId);
+ * ```
+ */
 export async function deviceWithOwner(
   db: Kysely<Database>,
   deviceId: string,

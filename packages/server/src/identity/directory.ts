@@ -112,7 +112,14 @@ export async function userViews(db: Kysely<Database>, rows: readonly UsersTable[
   });
 }
 
-/** The admin view of one account, or undefined. */
+/**
+ * The admin view of one account, or undefined.
+ *
+ * @example
+ * ```ts
+ * const user = await userViewById(db, userId);
+ * ```
+ */
 export async function userViewById(db: Kysely<Database>, userId: string): Promise<UserView | undefined> {
   const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   return row === undefined ? undefined : (await userViews(db, [row]))[0];

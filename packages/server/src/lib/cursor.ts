@@ -2,7 +2,8 @@
  * Opaque page cursors of the admin lists: the sort key of the last item of a page, as base64url
  * JSON tagged with the list it belongs to. A cursor is not a secret and not signed: it only
  * positions a keyset query, so a forged one can do no more than pick another starting point.
- * A malformed cursor, or one of another list, is refused with 400 `invalid_cursor`.
+ * A malformed cursor, or one of another list, is refused with 400 `invalid_cursor`; its text parts
+ * are printable ASCII (ids), so nothing a database cannot hold reaches a query.
  */
 import { HttpProblem } from '../http/problem.js';
 
@@ -57,7 +58,7 @@ export function decodeCursor(
     const ok =
       shape[i] === 'number'
         ? typeof part === 'number' && Number.isSafeInteger(part) && part >= 0
-        : typeof part === 'string' && part.length <= 64;
+        : typeof part === 'string' && /^[\x20-\x7e]{0,64}$/.test(part);
     if (!ok) throw invalid();
   });
   return key as CursorPart[];

@@ -4,7 +4,14 @@
  */
 import { type RawBuilder, sql } from 'kysely';
 
-/** LIKE pattern that matches `needle` anywhere, `!` being the escape character. */
+/**
+ * LIKE pattern that matches `needle` anywhere, `!` being the escape character.
+ *
+ * @example
+ * ```ts
+ * containsPattern('50%_off'); // '%50!%!_off%'
+ * ```
+ */
 export function containsPattern(needle: string): string {
   return `%${needle.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }

@@ -24,10 +24,12 @@ import {
   deviceSchema,
   errorResponses,
   eventSchema,
+  idFilter,
   idParams,
   keySchema,
   pageQuery,
   policyResponseSchema,
+  searchText,
   teamsArraySchema,
   userSchema,
 } from './lib/admin-schemas.js';
@@ -56,8 +58,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
           additionalProperties: false,
           properties: {
             q: {
-              type: 'string',
-              maxLength: 200,
+              ...searchText,
               description: 'Substring of the username (case-insensitive; % and _ match themselves).',
             },
             role: { type: 'string', enum: ['admin', 'user'] },
@@ -383,11 +384,10 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
           type: 'object',
           additionalProperties: false,
           properties: {
-            userId: { type: 'string', minLength: 1, maxLength: 64 },
+            userId: idFilter,
             status: { type: 'string', enum: ['active', 'blocked', 'revoked', 'wipe_confirmed'] },
             q: {
-              type: 'string',
-              maxLength: 200,
+              ...searchText,
               description: "Substring of the device id, its name or its owner's username (case-insensitive).",
             },
             ...pageQuery,
@@ -542,8 +542,8 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
           additionalProperties: false,
           properties: {
             type: { type: 'array', maxItems: MAX_EVENT_TYPES, items: { type: 'string', maxLength: 2000 } },
-            userId: { type: 'string', minLength: 1, maxLength: 64 },
-            deviceId: { type: 'string', minLength: 1, maxLength: 64 },
+            userId: idFilter,
+            deviceId: idFilter,
             since: { type: 'string', maxLength: 40, description: 'ISO 8601 date-time with a zone.' },
             until: { type: 'string', maxLength: 40, description: 'ISO 8601 date-time with a zone.' },
             limit: { type: 'integer', minimum: 1, maximum: 1000, description: 'Page size (default 50).' },

@@ -24,7 +24,14 @@ import { checkPasswordRules } from '../identity/passwords/rules.js';
 import { findUserByUsername, usernameKey } from '../identity/users.js';
 import { RefreshTokenError } from '../tokens/sessions.js';
 import { authenticationResponseSchema, passkeyProblem } from './passkeys.js';
-import { DPOP_SECURITY, deviceDeclarationSchema, postureSchema, tokenResponseSchema } from './schemas.js';
+import {
+  DPOP_SECURITY,
+  deviceDeclarationSchema,
+  NO_CONTROL_CHARACTERS,
+  postureSchema,
+  shortText,
+  tokenResponseSchema,
+} from './schemas.js';
 
 interface LoginBody {
   username: string;
@@ -109,7 +116,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
           required: ['username', 'password', 'device'],
           additionalProperties: false,
           properties: {
-            username: { type: 'string', minLength: 1, maxLength: 200 },
+            username: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_CONTROL_CHARACTERS },
             password: { type: 'string', minLength: 1, maxLength: 4096 },
             device: deviceDeclarationSchema,
             passkey: {
@@ -337,8 +344,8 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
               required: ['osVersion', 'appVersion', 'posture'],
               additionalProperties: false,
               properties: {
-                osVersion: { type: 'string', minLength: 1, maxLength: 40 },
-                appVersion: { type: 'string', minLength: 1, maxLength: 40 },
+                osVersion: shortText,
+                appVersion: shortText,
                 posture: postureSchema,
               },
             },

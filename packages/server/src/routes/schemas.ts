@@ -26,7 +26,23 @@ export const publicJwkSchema = {
   description: 'The device public key (ECDSA P-256); the same key signs the DPoP proofs.',
 } as const;
 
-const shortText = { type: 'string', minLength: 1, maxLength: 40 } as const;
+/**
+ * Text without control characters: what a device or a user may put in a name, version or
+ * search. PostgreSQL text cannot hold NUL (it would fail the statement), and no such field needs
+ * any control character.
+ */
+export const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f]*$';
+
+/** Identifiers in paths, filters and cursors (user and device ids are UUIDs). */
+export const ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
+
+/** A short device-supplied text (versions). */
+export const shortText = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 40,
+  pattern: NO_CONTROL_CHARACTERS,
+} as const;
 
 export const deviceDeclarationSchema = {
   type: 'object',
@@ -39,6 +55,7 @@ export const deviceDeclarationSchema = {
       type: 'string',
       minLength: 1,
       maxLength: 100,
+      pattern: NO_CONTROL_CHARACTERS,
       description: 'A name for the device, shown to admins (e.g. "Gina\'s phone"); optional.',
     },
     platform: { ...shortText, pattern: '^[a-z0-9_-]+$', description: 'ios, android, web, electron, …' },

@@ -8,7 +8,7 @@ import type { ServerContext } from '../context.js';
 import { authOf, requireAuth } from '../http/authenticate.js';
 import { HttpProblem } from '../http/problem.js';
 import { clientIp } from '../http/request.js';
-import { DPOP_SECURITY } from './schemas.js';
+import { DPOP_SECURITY, ID_PATTERN } from './schemas.js';
 
 const errorResponses = { description: 'application/problem+json with a stable code (docs/errors.md)' };
 const TEAM = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -70,12 +70,12 @@ export function teamRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const params = {
     type: 'object',
     required: ['userId'],
-    properties: { userId: { type: 'string', maxLength: 64 } },
+    properties: { userId: { type: 'string', pattern: ID_PATTERN } },
   } as const;
 
   const userOr404 = async (userId: unknown): Promise<string> => {
     const user =
-      typeof userId === 'string' && userId.length <= 64
+      typeof userId === 'string' && new RegExp(ID_PATTERN).test(userId)
         ? await ctx.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()
         : undefined;
     if (user === undefined) throw new HttpProblem(404, 'user_not_found', 'No such user.');

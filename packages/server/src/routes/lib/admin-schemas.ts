@@ -4,7 +4,14 @@
  * field missing here is never sent.
  */
 import { SETTING_BOUNDS, VERSION_PATTERN } from '../../devices/policy-store.js';
-import { findingSchema, postureSchema } from '../schemas.js';
+import { findingSchema, ID_PATTERN, NO_CONTROL_CHARACTERS, postureSchema } from '../schemas.js';
+
+/** A user or device id in a filter. */
+export const idFilter = { type: 'string', pattern: ID_PATTERN } as const;
+
+/** A search text (`q`). */
+export const searchText = { type: 'string', maxLength: 200, pattern: NO_CONTROL_CHARACTERS } as const;
+
 import { MAX_TEAMS_PER_USER, TEAM_PATTERN } from '../teams.js';
 
 export const errorResponses = {
@@ -15,7 +22,7 @@ export const idParams = (name: string) =>
   ({
     type: 'object',
     required: [name],
-    properties: { [name]: { type: 'string', minLength: 1, maxLength: 64 } },
+    properties: { [name]: { type: 'string', pattern: ID_PATTERN } },
   }) as const;
 
 /** Page size and cursor of every admin list. */
