@@ -2,6 +2,7 @@
  * The `bulwark` command line: one sub-command a file under `commands/`, registered here.
  */
 import { Command, CommanderError } from 'commander';
+import { registerAdmin } from './commands/admin.js';
 import { registerAudit } from './commands/audit.js';
 import { registerEvents } from './commands/events.js';
 import { registerPins } from './commands/pins.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerEvents(program);
   registerAudit(program);
   registerPins(program);
+  registerAdmin(program);
   return program;
 }
 

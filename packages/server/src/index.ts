@@ -46,6 +46,15 @@ export {
   type ServerContextOptions,
 } from './context.js';
 export {
+  runSeed,
+  type Seed,
+  type SeedApi,
+  SeedError,
+  type SeededAccount,
+  type SeedResult,
+  type SeedUser,
+} from './data/seed.js';
+export {
   type DatabaseOptions,
   migrate,
   type OpenDatabase,
@@ -95,6 +104,15 @@ export {
 export { contentSecurityPolicy, registerWebApps, type WebApp, type WebApps } from './http/web-apps.js';
 export { ensureInitialAdmin, type InitialAdmin, oneTimePassword } from './identity/bootstrap.js';
 export type { UserView } from './identity/directory.js';
+export {
+  type PasskeyAssertion,
+  PasskeyError,
+  type PasskeyErrorCode,
+  type PasskeyReset,
+  PasskeyService,
+  type PasskeyView,
+  resetPasskeys,
+} from './identity/passkeys.js';
 export { checkPasswordRules } from './identity/passwords/rules.js';
 export { createUser, type NewUser } from './identity/users.js';
 export { SaturatedError } from './lib/semaphore.js';

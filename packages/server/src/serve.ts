@@ -12,6 +12,7 @@ import type { BulwarkConfig } from './config/define.js';
 import { loadConfig } from './config/load.js';
 import type { AuthOptions } from './config.js';
 import { createServerContext, type ServerContext } from './context.js';
+import { runSeed, SeedError, type SeedResult } from './data/seed.js';
 import { openDatabase } from './db/database.js';
 import type { WebApps } from './http/web-apps.js';
 import { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
@@ -46,6 +47,8 @@ export interface RunningServer {
   readonly databaseLocation: string;
   /** Set on the very first start only: the admin account and its one-time password. */
   readonly initialAdmin: InitialAdmin | undefined;
+  /** Set on the very first start only, when the configuration has a `seed`: what it created. */
+  readonly seeded: SeedResult | undefined;
   /** Stops accepting requests, lets in-flight ones finish, closes the database. */
   close(): Promise<void>;
 }
@@ -100,6 +103,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   );
   let app: FastifyInstance;
   let initialAdmin: InitialAdmin | undefined;
+  let seeded: SeedResult | undefined;
   let context: ServerContext;
   try {
     context = await createServerContext({
@@ -113,6 +117,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       context.audit,
       context.config.initialAdminUsername,
     );
+    // The seed runs with the first admin: once per database, on one node only.
+    if (initialAdmin !== undefined && data?.seed !== undefined) {
+      try {
+        seeded = await runSeed(context, data.seed);
+      } catch (err) {
+        if (!(err instanceof SeedError)) throw err;
+        throw new ServeConfigError(
+          `${err.message}. The database was new and is now half seeded: delete it (${database.location}) and start again.`,
+        );
+      }
+    }
     app = await buildApp({
       db: database.db,
       context,
@@ -136,6 +151,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url: `${tls ? 'https' : 'http'}://${hostForUrl}:${port}`,
     databaseLocation: database.location,
     initialAdmin,
+    seeded,
     async close() {
       await app.close();
       await database.close();

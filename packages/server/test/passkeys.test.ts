@@ -4,11 +4,23 @@
  * replayed challenge, a challenge of another account or device, counter regression, another
  * account's passkey, wrong origin or rp id, a missing passkey, brute force).
  */
+import { readFileSync } from 'node:fs';
 import type { LightMyRequestResponse } from 'fastify';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SoftAuthenticator } from '../../../test-support/webauthn.js';
+import { buildApp } from '../src/app.js';
+import { resolveAuthConfig } from '../src/config.js';
+import { createServerContext } from '../src/context.js';
+import { resetPasskeys } from '../src/identity/passkeys.js';
 import { describeEachDialect } from './lib/databases.js';
-import { PASSWORD, type Session, startTestServer, TestDevice, type TestServer } from './lib/harness.js';
+import {
+  PASSWORD,
+  type Session,
+  startTestServer,
+  TEST_AUTH,
+  TestDevice,
+  type TestServer,
+} from './lib/harness.js';
 
 const ORIGIN = 'http://localhost';
 
@@ -297,6 +309,36 @@ describeEachDialect('passkeys', (dialect) => {
     );
   });
 
+  it('finishes on another node what one node began: the challenge lives in the shared database', async () => {
+    const { device, auth } = await adminWithPasskey();
+    const c = await challenge(device);
+    const ctxB = await createServerContext({
+      db: s.database.db,
+      cache: s.database.cache,
+      now: s.clock.now,
+      auth: { ...TEST_AUTH, publicOrigin: ORIGIN },
+    });
+    const nodeB = await buildApp({ db: s.database.db, context: ctxB, logger: false });
+    try {
+      const body = { username: 'root', password: PASSWORD, device: device.declaration() };
+      const send = async (passkey: unknown) =>
+        nodeB.inject({
+          method: 'POST',
+          url: '/auth/login',
+          headers: { dpop: await device.proof('POST', '/auth/login') },
+          payload: { ...body, passkey },
+        });
+      const assertion = auth.get(c.options);
+      const ok = await send({ challengeId: c.challengeId, response: assertion });
+      expect(ok.statusCode).toBe(200);
+      // Spent for every node: node A refuses it now.
+      const replay = await withPasskey(device, c.challengeId, assertion);
+      expect(replay.json().code).toBe('passkey_challenge_invalid');
+    } finally {
+      await nodeB.close();
+    }
+  });
+
   it('refuses an assertion made for another origin or rp id', async () => {
     const { device, auth } = await adminWithPasskey();
     const c1 = await challenge(device);
@@ -372,6 +414,34 @@ describeEachDialect('passkeys', (dialect) => {
     }
   });
 
+  it('recovers from lost passkeys: resetPasskeys removes them and ends every session of the account', async () => {
+    await s.user('root', PASSWORD, 'admin');
+    const device = await TestDevice.create(s);
+    const session = await device.login('root', PASSWORD);
+    await register(device, session);
+    await register(device, session);
+    expect((await device.loginRaw('root', PASSWORD)).json().code).toBe('passkey_required');
+
+    const reset = await resetPasskeys(s.ctx.db, s.ctx.audit, 'ROOT', s.ctx.now);
+    expect(reset).toMatchObject({ username: 'root', passkeysRemoved: 2, sessionsEnded: 1 });
+    expect((await device.call(session, 'GET', '/me')).statusCode).toBe(401);
+    const fresh = await device.login('root', PASSWORD);
+    expect((await device.call(fresh, 'GET', '/auth/passkeys')).json()).toEqual({ passkeys: [] });
+    const event = (await s.ctx.audit.list()).find((e) => e.type === 'passkeys_reset');
+    expect(event?.data).toMatchObject({ passkeysRemoved: 2, sessionsEnded: 1 });
+    expect(await resetPasskeys(s.ctx.db, s.ctx.audit, 'nobody', s.ctx.now)).toBeUndefined();
+  });
+
+  it('documents its routes in the OpenAPI document', async () => {
+    const doc = (await s.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(doc.paths['/auth/passkeys'] ?? {}).sort()).toEqual(['get', 'post']);
+    expect(doc.paths['/auth/passkeys/registration-options']).toHaveProperty('post');
+    expect(doc.paths['/auth/passkeys/{id}']).toHaveProperty('delete');
+    expect(JSON.stringify(doc.paths['/auth/login'])).toContain('passkey_required');
+  });
+
   it('needs a signed-in caller, and a configured origin', async () => {
     const device = await TestDevice.create(s);
     const anonymous = await device.send('POST', '/auth/passkeys/registration-options');
@@ -390,5 +460,55 @@ describeEachDialect('passkeys', (dialect) => {
     } finally {
       await bare.close();
     }
+  });
+});
+
+describe('passkey relying party settings', () => {
+  it('takes the origin and rp id from publicUrl, or from publicOrigin and rpId', () => {
+    expect(resolveAuthConfig({ publicUrl: 'https://bulwark.example.com/api' }).passkeys).toMatchObject({
+      origin: 'https://bulwark.example.com',
+      rpId: 'bulwark.example.com',
+      requireAdminPasskey: true,
+    });
+    expect(
+      resolveAuthConfig({ publicOrigin: 'https://console.example.com', rpId: 'example.com' }).passkeys,
+    ).toMatchObject({ origin: 'https://console.example.com', rpId: 'example.com' });
+    expect(resolveAuthConfig({}).passkeys).toMatchObject({ origin: undefined, rpId: undefined });
+  });
+
+  it('refuses an origin WebAuthn would refuse: plain http off localhost, an rp id that does not cover it', () => {
+    expect(() => resolveAuthConfig({ publicOrigin: 'http://bulwark.example.com' })).toThrow(RangeError);
+    expect(() =>
+      resolveAuthConfig({ publicOrigin: 'https://bulwark.example.com', rpId: 'other.com' }),
+    ).toThrow(RangeError);
+    expect(() => resolveAuthConfig({ publicOrigin: 'https://notexample.com', rpId: 'example.com' })).toThrow(
+      RangeError,
+    );
+    expect(() => resolveAuthConfig({ passkeyChallengeTtlSeconds: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('errors.md', () => {
+  it('documents every passkey code with the status the tests above see it answered with', () => {
+    const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+    const rows = new Set(
+      doc
+        .split('\n')
+        .map((l) => /^\| `([a-z_]+)` +\| (\d{3}) /.exec(l))
+        .filter((m) => m !== null)
+        .map((m) => `${m[1]} ${m[2]}`),
+    );
+    const answered = [
+      'passkey_required 401',
+      'passkey_challenge_invalid 401',
+      'passkey_challenge_invalid 400',
+      'passkey_not_registered 401',
+      'passkey_invalid 401',
+      'passkey_counter_regressed 401',
+      'passkey_registration_failed 400',
+      'passkey_not_found 404',
+      'passkeys_not_configured 503',
+    ];
+    expect(answered.filter((pair) => !rows.has(pair))).toEqual([]);
   });
 });

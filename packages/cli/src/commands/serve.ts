@@ -22,6 +22,7 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   trustProxy?: boolean;
+  publicUrl?: string;
   config?: string;
   logLevel: string;
   console?: string;
@@ -75,6 +76,10 @@ export function registerServe(program: Command): void {
     .option('--tls-key <file>', 'PEM private key to serve HTTPS')
     .option('--trust-proxy', 'behind a TLS-terminating proxy: trust X-Forwarded-* headers')
     .option(
+      '--public-url <url>',
+      'public base URL (https://bulwark.example.com): checked in DPoP proofs, and the origin and rp id of passkeys (default http://localhost:<port>)',
+    )
+    .option(
       '-c, --config <file>',
       'bulwark.config.ts (or .js): the app schema, rules and hooks; enables the data and sync routes',
     )
@@ -93,6 +98,11 @@ export function registerServe(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      if (flags.publicUrl !== undefined && !URL.canParse(flags.publicUrl)) {
+        process.stderr.write('bulwark serve: --public-url must be an absolute URL.\n');
+        process.exitCode = 2;
+        return;
+      }
       // Loaded here, not at the top, so other commands start without loading the server.
       const { startServer } = await import('@bulwark/server');
       let server: RunningServer;
@@ -106,6 +116,7 @@ export function registerServe(program: Command): void {
           ...(flags.tlsKey === undefined ? {} : { tlsKeyFile: flags.tlsKey }),
           ...(flags.config === undefined ? {} : { configFile: resolve(flags.config) }),
           trustProxy: flags.trustProxy === true,
+          ...(flags.publicUrl === undefined ? {} : { auth: { publicUrl: flags.publicUrl } }),
           logger: flags.logLevel === 'silent' ? false : { level: flags.logLevel },
           webApps: webApps(flags),
         });
@@ -140,6 +151,28 @@ export function registerServe(program: Command): void {
             (served
               ? `Sign in at ${browserUrl(server.url)}/console/ and choose a new password.\n\n`
               : 'Sign in and change it (POST /auth/password) before anything else.\n\n'),
+        );
+      }
+      if (server.seeded !== undefined && server.seeded.accounts.length > 0) {
+        // Printed once, like the admin's password: the seed ran on this first start only.
+        const demo = server.app.hasRoute({ method: 'GET', url: '/demo/*' });
+        const width = Math.max(...server.seeded.accounts.map((a) => a.username.length));
+        process.stdout.write(
+          `Demo data: ${server.seeded.users} accounts and ${server.seeded.records} records were created. ` +
+            'Their passwords are shown only now:\n',
+        );
+        for (const account of server.seeded.accounts) {
+          const what = [
+            account.role === 'admin' ? 'admin' : undefined,
+            account.teams.length > 0 ? `teams ${account.teams.join(', ')}` : undefined,
+            account.oneTime ? 'one-time password' : undefined,
+          ].filter((x) => x !== undefined);
+          process.stdout.write(
+            `  username: ${account.username.padEnd(width)}  password: ${account.password}  (${what.join('; ')})\n`,
+          );
+        }
+        process.stdout.write(
+          demo ? `Sign in to the demo app at ${browserUrl(server.url)}/demo/ with one of them.\n\n` : '\n',
         );
       }
       await new Promise<void>((done) => {

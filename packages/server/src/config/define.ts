@@ -4,6 +4,7 @@
  * hooks; docs/api.md and docs/sync.md the routes they drive.
  */
 import type { AnyCollection, Schema } from '@bulwark/core/schema';
+import type { Seed } from '../data/seed.js';
 import type { Claims, Rule } from '../rules/rule.js';
 
 /**
@@ -187,6 +188,11 @@ export interface BulwarkConfig<S extends Schema = Schema> {
     readonly [C in S['list'][number] as C['name']]?: CollectionConfig<FieldNames<C>>;
   };
   readonly sync?: SyncOptions;
+  /**
+   * Fills a new installation (a demo, a test bed): run once, on the first start of a database,
+   * right after the first admin is created; never again. docs/operations.md#seeding.
+   */
+  readonly seed?: Seed;
 }
 
 /**

@@ -155,8 +155,11 @@ export function resolveDataModel(config: BulwarkConfig): DataModel {
   if (typeof config !== 'object' || config === null)
     throw new ConfigError('the configuration must be an object');
   for (const key of Object.keys(config)) {
-    if (!['schema', 'collections', 'sync'].includes(key)) throw new ConfigError(`unknown setting "${key}"`);
+    if (!['schema', 'collections', 'sync', 'seed'].includes(key))
+      throw new ConfigError(`unknown setting "${key}"`);
   }
+  if (config.seed !== undefined && typeof config.seed !== 'function')
+    throw new ConfigError('seed must be a function (api) => Promise<void>');
   const schema = config.schema as Schema;
   if (
     typeof schema !== 'object' ||

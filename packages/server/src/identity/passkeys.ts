@@ -20,8 +20,10 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
+import type { AuditLog } from '../audit/log.js';
 import type { PasskeyConfig } from '../config.js';
 import type { Database, PasskeysTable, Role } from '../db/schema.js';
+import { findUserByUsername } from './users.js';
 
 /** Stable codes of passkey failures (docs/errors.md). */
 export type PasskeyErrorCode =
@@ -410,19 +412,51 @@ export class PasskeyService {
   }
 }
 
+/** What {@link resetPasskeys} did. */
+export interface PasskeyReset {
+  readonly userId: string;
+  readonly username: string;
+  readonly passkeysRemoved: number;
+  readonly sessionsEnded: number;
+}
+
 /**
- * Removes every passkey of an account (recovery when they are lost: `bulwark admin passkeys
- * reset`). Returns how many went.
+ * Recovery when an account's passkeys are lost (`bulwark admin passkeys reset`, run on the
+ * server): removes every passkey and pending challenge of the account and ends all its sessions,
+ * in one transaction, and records a `passkeys_reset` event. The account then signs in with its
+ * password alone until it registers a new passkey. Undefined when there is no such account.
  *
  * @example
  * ```ts
- * const removed = await removeAllPasskeys(db, user.id);
+ * const reset = await resetPasskeys(db, audit, 'admin', () => new Date());
+ * if (reset) console.log(`${reset.passkeysRemoved} passkey(s) removed`);
  * ```
  */
-export async function removeAllPasskeys(db: Kysely<Database>, userId: string): Promise<number> {
-  await db.deleteFrom('passkey_challenges').where('user_id', '=', userId).execute();
-  const res = await db.deleteFrom('passkeys').where('user_id', '=', userId).executeTakeFirst();
-  return Number(res.numDeletedRows);
+export async function resetPasskeys(
+  db: Kysely<Database>,
+  audit: AuditLog,
+  username: string,
+  now: () => Date,
+): Promise<PasskeyReset | undefined> {
+  const user = await findUserByUsername(db, username);
+  if (user === undefined) return undefined;
+  const { passkeysRemoved, sessionsEnded } = await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('passkey_challenges').where('user_id', '=', user.id).execute();
+    const removed = await trx.deleteFrom('passkeys').where('user_id', '=', user.id).executeTakeFirst();
+    const ended = await trx
+      .updateTable('sessions')
+      .set({ revoked_at: now().getTime(), revoked_reason: 'passkeys_reset' })
+      .where('user_id', '=', user.id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return { passkeysRemoved: Number(removed.numDeletedRows), sessionsEnded: Number(ended.numUpdatedRows) };
+  });
+  await audit.append({
+    type: 'passkeys_reset',
+    subject: user.id,
+    data: { username: user.username, passkeysRemoved, sessionsEnded, by: 'server_command' },
+  });
+  return { userId: user.id, username: user.username, passkeysRemoved, sessionsEnded };
 }
 
 function passkeyView(row: PasskeysTable): PasskeyView {

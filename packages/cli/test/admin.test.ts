@@ -1,0 +1,193 @@
+/**
+ * `bulwark admin passkeys reset` on both dialects: it removes the account's passkeys, ends its
+ * sessions and records the event; an unknown account exits 1, a missing database 2.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditLog, type OpenDatabase, openDatabase } from '@bulwark/server';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from './lib/run-cli.js';
+
+const postgresUrl = process.env.BULWARK_TEST_DATABASE_URL;
+const inCi = process.env.CI === 'true' || process.env.CI === '1';
+
+interface Target {
+  database: OpenDatabase;
+  args: string[];
+  dispose(): Promise<void>;
+}
+
+async function sqliteTarget(): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), 'bulwark-cli-admin-'));
+  const database = await openDatabase({ dataDir: dir });
+  return {
+    database,
+    args: ['--data-dir', dir],
+    async dispose() {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function postgresTarget(): Promise<Target> {
+  if (postgresUrl === undefined)
+    throw new Error('BULWARK_TEST_DATABASE_URL is not set (source scripts/services.sh)');
+  const schema = `t_${randomBytes(8).toString('hex')}`;
+  const database = await openDatabase({ databaseUrl: postgresUrl, schema, poolSize: 2 });
+  const url = new URL(postgresUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    database,
+    args: ['--database-url', url.toString()],
+    async dispose() {
+      await database.close();
+      const client = new pg.Client({ connectionString: postgresUrl });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    },
+  };
+}
+
+/** An account with `passkeys` passkeys and one live session on one device. */
+async function accountWithPasskeys(
+  database: OpenDatabase,
+  username: string,
+  passkeys: number,
+): Promise<string> {
+  const db = database.db;
+  const now = Date.now();
+  // The password hash is never checked here: the command works on passkeys and sessions only.
+  const user = { id: randomUUID() };
+  await db
+    .insertInto('users')
+    .values({
+      id: user.id,
+      username,
+      username_key: username,
+      password_hash: '$argon2id$unused',
+      role: 'admin',
+      must_change_password: 0,
+      disabled_at: null,
+      created_at: now,
+      password_changed_at: now,
+    })
+    .execute();
+  const deviceId = randomUUID();
+  await db
+    .insertInto('devices')
+    .values({
+      id: deviceId,
+      user_id: user.id,
+      jkt: 'j'.repeat(43),
+      public_jwk: '{}',
+      platform: 'web',
+      os_version: '1',
+      app_version: '1',
+      posture: '{}',
+      policy_findings: '[]',
+      status: 'active',
+      revoked_reason: null,
+      enrolled_at: now,
+      last_seen_at: now,
+      revoked_at: null,
+      wiped_at: null,
+    })
+    .execute();
+  await db
+    .insertInto('sessions')
+    .values({
+      id: randomUUID(),
+      user_id: user.id,
+      device_id: deviceId,
+      jkt: 'j'.repeat(43),
+      created_at: now,
+      expires_at: now + 3_600_000,
+      last_refresh_at: now,
+      revoked_at: null,
+      revoked_reason: null,
+    })
+    .execute();
+  for (let i = 0; i < passkeys; i += 1) {
+    await db
+      .insertInto('passkeys')
+      .values({
+        id: randomUUID(),
+        user_id: user.id,
+        credential_id: randomBytes(16).toString('base64url'),
+        public_key: randomBytes(77).toString('base64url'),
+        counter: 0,
+        transports: '[]',
+        name: `Key ${i}`,
+        device_type: 'singleDevice',
+        backed_up: 0,
+        created_at: now,
+        last_used_at: null,
+      })
+      .execute();
+  }
+  return user.id;
+}
+
+describe.each(['sqlite', 'postgres'] as const)('bulwark admin passkeys reset [%s]', (dialect) => {
+  if (dialect === 'postgres' && postgresUrl === undefined && !inCi) {
+    // Skipped only outside CI, where no PostgreSQL was provided: `npm test` starts one.
+    it.skip('needs BULWARK_TEST_DATABASE_URL (source scripts/services.sh)', () => undefined);
+    return;
+  }
+  let target: Target | undefined;
+  afterEach(async () => {
+    await target?.dispose();
+    target = undefined;
+  });
+
+  it("removes the account's passkeys, ends its sessions and records the event; leaves others alone", async () => {
+    target = dialect === 'sqlite' ? await sqliteTarget() : await postgresTarget();
+    const userId = await accountWithPasskeys(target.database, 'root', 2);
+    const otherId = await accountWithPasskeys(target.database, 'other', 1);
+
+    const res = await runCli('admin', 'passkeys', 'reset', '--username', 'root', ...target.args);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('root: 2 passkey(s) removed, 1 session(s) ended.');
+
+    const db = target.database.db;
+    const left = await db.selectFrom('passkeys').select('user_id').execute();
+    expect(left.map((r) => r.user_id)).toEqual([otherId]);
+    const live = await db.selectFrom('sessions').select('user_id').where('revoked_at', 'is', null).execute();
+    expect(live.map((r) => r.user_id)).toEqual([otherId]);
+    const events = await new AuditLog(db, target.database.dialect, () => new Date()).list();
+    const reset = events.filter((e) => e.type === 'passkeys_reset');
+    expect(reset).toHaveLength(1);
+    expect(reset[0]?.subject).toBe(userId);
+  });
+
+  it('exits 1 for an unknown account and changes nothing', async () => {
+    target = dialect === 'sqlite' ? await sqliteTarget() : await postgresTarget();
+    await accountWithPasskeys(target.database, 'root', 1);
+    const res = await runCli('admin', 'passkeys', 'reset', '--username', 'nobody', ...target.args);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('no account named nobody');
+    expect(await target.database.db.selectFrom('passkeys').select('id').execute()).toHaveLength(1);
+  });
+});
+
+describe('bulwark admin passkeys reset', () => {
+  it('exits 2 without a database, and needs --username', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulwark-cli-admin-empty-'));
+    try {
+      const none = await runCli('admin', 'passkeys', 'reset', '--username', 'root', '--data-dir', dir);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain('no Bulwark database');
+      const usage = await runCli('admin', 'passkeys', 'reset', '--data-dir', dir);
+      expect(usage.code).toBe(2);
+      expect(usage.stderr).toContain('--username');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
