@@ -448,6 +448,33 @@ describe('the admin console', () => {
     await expectAccessible();
   });
 
+  it('fits a phone screen: no page-wide horizontal scroll, tables scroll in their frame', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [hash, heading] of [
+      ['users', 'Users'],
+      ['devices', 'Devices'],
+      ['events', 'Security events'],
+      ['policy', 'Device policy'],
+    ] as const) {
+      await go(hash, heading);
+      await page.locator('main table, main form').first().waitFor();
+      const wide = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('body *'))
+          .filter((e) => e.getBoundingClientRect().right > 391 && e.closest('.table-wrap') === null)
+          .map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
+      );
+      expect({ hash, wide, width: await page.evaluate(() => document.documentElement.scrollWidth) }).toEqual({
+        hash,
+        wide: [],
+        width: 390,
+      });
+      await expectAccessible();
+    }
+    await go('users', 'Users');
+    await screenshot(page, 'console-users-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
   it('had no CSP or Trusted Types violation and no uncaught error in the whole story', () => {
     expect(watch.violations).toEqual([]);
     expect(watch.errors).toEqual([]);

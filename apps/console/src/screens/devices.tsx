@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { type Device, describeError, type Finding, query, REVOCATION_REASONS } from '../api.js';
-import { Badge, Dialog, Field, ListState, Notice } from '../ui/components.js';
+import { Badge, Dialog, Field, ListState, Notice, TableFrame } from '../ui/components.js';
 import { useApi } from '../ui/context.js';
 import { formatTime } from '../ui/format.js';
 import { useLoad } from '../ui/load.js';
@@ -137,7 +137,7 @@ export function DeviceTable(props: { devices: readonly Device[]; onChanged: () =
   return (
     <>
       <Notice notice={notice} />
-      <div class="table-wrap">
+      <TableFrame label="Devices table">
         <table>
           <caption class="sr-only">Devices</caption>
           <thead>
@@ -216,7 +216,7 @@ export function DeviceTable(props: { devices: readonly Device[]; onChanged: () =
             })}
           </tbody>
         </table>
-      </div>
+      </TableFrame>
       <RevokeDialog
         device={revoking}
         onClose={() => setRevoking(undefined)}

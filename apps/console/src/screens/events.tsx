@@ -6,7 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import { type ChainStatus, query, type SecurityEvent } from '../api.js';
-import { Badge, Field, ListState } from '../ui/components.js';
+import { Badge, Field, ListState, TableFrame } from '../ui/components.js';
 import { useApi } from '../ui/context.js';
 import { formatTime } from '../ui/format.js';
 import { useLoad } from '../ui/load.js';
@@ -170,7 +170,7 @@ export function EventsScreen() {
       >
         {(d) => (
           <>
-            <div class="table-wrap">
+            <TableFrame label="Events table">
               <table class="events">
                 <caption class="sr-only">Security events, newest first</caption>
                 <thead>
@@ -210,7 +210,7 @@ export function EventsScreen() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableFrame>
             <Pager
               hasPrevious={cursors.length > 0}
               next={d.nextCursor ?? undefined}

@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { describeError, type SigningKey } from '../api.js';
-import { Badge, Dialog, ListState, Notice } from '../ui/components.js';
+import { Badge, Dialog, ListState, Notice, TableFrame } from '../ui/components.js';
 import { useApi } from '../ui/context.js';
 import { formatTime } from '../ui/format.js';
 import { useLoad } from '../ui/load.js';
@@ -43,7 +43,7 @@ export function KeysScreen() {
       <Notice notice={notice} />
       <ListState load={load} what="signing keys" onRetry={reload} isEmpty={(d) => d.keys.length === 0}>
         {(d) => (
-          <div class="table-wrap">
+          <TableFrame label="Signing keys table">
             <table>
               <caption class="sr-only">Signing keys</caption>
               <thead>
@@ -75,7 +75,7 @@ export function KeysScreen() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableFrame>
         )}
       </ListState>
       <Dialog title="Rotate the signing key?" open={confirming} onClose={() => setConfirming(false)}>

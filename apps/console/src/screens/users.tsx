@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { describeError, query, type User } from '../api.js';
-import { Badge, Dialog, Field, ListState, Notice } from '../ui/components.js';
+import { Badge, Dialog, Field, ListState, Notice, TableFrame } from '../ui/components.js';
 import { useApi } from '../ui/context.js';
 import { formatTime } from '../ui/format.js';
 import { useLoad } from '../ui/load.js';
@@ -76,7 +76,7 @@ export function UsersScreen() {
       >
         {(d) => (
           <>
-            <div class="table-wrap">
+            <TableFrame label="Users table">
               <table>
                 <caption class="sr-only">Users</caption>
                 <thead>
@@ -110,7 +110,7 @@ export function UsersScreen() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableFrame>
             <Pager
               hasPrevious={cursors.length > 0}
               next={d.nextCursor ?? undefined}

@@ -154,3 +154,21 @@ export function Notice(props: { notice: { tone: 'ok' | 'error'; text: string } |
     </p>
   );
 }
+
+/**
+ * The frame of a wide table: it scrolls sideways on a narrow screen, and it can take the focus so
+ * that keyboard users can scroll it too (axe: scrollable-region-focusable).
+ *
+ * @example
+ * ```tsx
+ * <TableFrame label="Users table"><table>…</table></TableFrame>
+ * ```
+ */
+export function TableFrame(props: { label: string; children: ComponentChildren }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be focusable to be scrolled from the keyboard.
+    <section class="table-wrap" tabIndex={0} aria-label={props.label}>
+      {props.children}
+    </section>
+  );
+}
