@@ -293,6 +293,15 @@ describe('the admin console', () => {
     expect(byDevice.events.map((e) => e.type)).toContain('device_wipe_confirmed');
     await expect.poll(() => column(page, 1)).toEqual(byDevice.events.map((e) => String(e.seq)));
     await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByLabel('User id').fill(adaId);
+    await apply();
+    const byUser = await api.request<{ events: { seq: number }[] }>(
+      'GET',
+      `/admin/events?userId=${adaId}&limit=25`,
+    );
+    expect(byUser.events.length).toBeGreaterThan(3);
+    await expect.poll(() => column(page, 1)).toEqual(byUser.events.map((e) => String(e.seq)));
+    await page.getByRole('button', { name: 'Clear' }).click();
     await page.getByLabel('Since (UTC)').fill('2000-01-01T00:00:00');
     await page.getByLabel('Until (UTC)').fill('2000-01-02T00:00:00');
     await apply();
