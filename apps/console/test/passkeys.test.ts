@@ -80,7 +80,7 @@ describe('passkeys in the console', () => {
       '/auth/passkeys',
     );
     expect(passkeys.map((p) => p.name)).toEqual(['Work laptop']);
-    expect(await page.locator('.passkey-name').allTextContents()).toEqual(['Work laptop']);
+    await expect.poll(() => page.locator('.passkey-name').allTextContents()).toEqual(['Work laptop']);
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     expect(credentials).toHaveLength(1);
     expect(await axeViolations(page)).toEqual([]);
@@ -94,7 +94,7 @@ describe('passkeys in the console', () => {
     // Back where the admin was.
     await page.getByRole('heading', { level: 1, name: 'My account' }).waitFor();
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
-    expect(credentials[0]?.signCount).toBeGreaterThan(0);
+    expect(credentials.some((c) => c.signCount > 0)).toBe(true);
     // Without the passkey, the password alone no longer signs the admin in.
     await expect(apiAs(app.origin, admin)).rejects.toMatchObject({ status: 401, code: 'passkey_required' });
     const events = await api.request<{ events: { type: string }[] }>(
@@ -103,6 +103,18 @@ describe('passkeys in the console', () => {
     );
     expect(events.events.map((e) => e.type)).toContain('passkey_registered');
     expect(events.events.map((e) => e.type)).toContain('login_passkey_required');
+  });
+
+  it('removes a passkey (the password alone works again), and registers one anew', async () => {
+    await page.getByRole('button', { name: 'Remove passkey Work laptop' }).click();
+    await page.getByText('Passkey removed.').waitFor();
+    await page.getByText('No passkey yet.').waitFor();
+    expect((await api.request<{ passkeys: unknown[] }>('GET', '/auth/passkeys')).passkeys).toEqual([]);
+    await apiAs(app.origin, admin);
+    await page.getByLabel('Name of the new passkey').fill('Work laptop');
+    await page.getByRole('button', { name: 'Register a passkey' }).click();
+    await page.getByText('Passkey registered.').waitFor();
+    await expect.poll(() => page.locator('.passkey-name').allTextContents()).toEqual(['Work laptop']);
   });
 
   it('shows a clear error when the passkey is not confirmed', async () => {
