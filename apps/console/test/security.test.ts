@@ -1,0 +1,247 @@
+/**
+ * What the console must not do. Stored script injection: a device that reports script and
+ * markup payloads in every field it sends (name, OS and app version; the platform is refused by
+ * the server unless it is a plain word) and a user whose name is such a payload are listed on
+ * every screen, and nothing runs, loads or navigates: no dialog, no request to a URL the console
+ * does not use, no element made from a payload, and the payload shown verbatim as text. And an
+ * account that is not an admin cannot use the console: the UI says so, the API answers 403.
+ */
+import { randomUUID } from 'node:crypto';
+import { createDpopProof, DeviceKey, type Transport } from '@bulwark/client';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AppServer,
+  axeViolations,
+  launchChromium,
+  type PageWatch,
+  screenshot,
+  startAppServer,
+  watchPage,
+} from '../../../test-support/e2e.js';
+import { apiAs, HEALTHY, signInByKeyboard } from './lib/world.js';
+
+const PAYLOADS = [
+  '<img src=x onerror="alert(1)">',
+  '<script>alert(2)</script>',
+  'javascript:alert(3)',
+  '"><svg onload=alert(4)>',
+  "'><iframe src=/console/evil>",
+  '<a href="javascript:alert(5)">x</a>',
+];
+const EVIL_NAME = PAYLOADS.join(' ').slice(0, 100);
+const EVIL_USER = { username: `${PAYLOADS[0]}${PAYLOADS[3]}`, password: 'correct horse battery staple' };
+const PASSWORD = 'a console admin passphrase of some length';
+
+/** Signs in from a new device with `fields` as its declaration (the SDK sends no device name). */
+async function rawLogin(
+  origin: string,
+  credentials: { username: string; password: string },
+  fields: { name: string; osVersion: string; appVersion: string },
+): Promise<Response> {
+  const key = await DeviceKey.generate();
+  const url = `${origin}/auth/login`;
+  const body = JSON.stringify({
+    ...credentials,
+    device: {
+      id: randomUUID(),
+      publicKey: key.publicJwk,
+      platform: 'android',
+      posture: HEALTHY.posture,
+      ...fields,
+    },
+  });
+  let nonce: string | undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const dpop = await createDpopProof(key, {
+      method: 'POST',
+      url,
+      now: Date.now() / 1000,
+      ...(nonce === undefined ? {} : { nonce }),
+    });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', dpop },
+      body,
+    });
+    nonce = res.headers.get('dpop-nonce') ?? undefined;
+    if (res.status !== 401) return res;
+  }
+  throw new Error('no nonce');
+}
+
+describe('the console renders hostile data as text', () => {
+  let app: AppServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let watch: PageWatch;
+  let api: Transport;
+  let evilUserId: string;
+  const dialogs: string[] = [];
+  const unexpected: string[] = [];
+
+  beforeAll(async () => {
+    app = await startAppServer();
+    const initial = app.server.initialAdmin;
+    if (initial === undefined) throw new Error('a fresh server has a first admin');
+    const first = await apiAs(app.origin, initial);
+    await first.request('POST', '/auth/password', {
+      currentPassword: initial.password,
+      newPassword: PASSWORD,
+    });
+    api = await apiAs(app.origin, { username: initial.username, password: PASSWORD });
+    const created = await api.request<{ user: { id: string } }>('POST', '/admin/users', EVIL_USER);
+    evilUserId = created.user.id;
+    // Devices of the hostile user, one payload in each field of each; and a failed sign-in by name.
+    for (const payload of PAYLOADS) {
+      const res = await rawLogin(app.origin, EVIL_USER, {
+        name: `${payload} ${EVIL_NAME}`.slice(0, 100),
+        osVersion: payload.slice(0, 40),
+        appVersion: payload.slice(0, 40),
+      });
+      expect(res.status).toBe(200);
+    }
+    await apiAs(app.origin, { username: PAYLOADS[2] ?? '', password: 'wrong password of some length' }).catch(
+      () => undefined,
+    );
+
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    page = await context.newPage();
+    watch = watchPage(context);
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    context.on('request', (request) => {
+      const url = new URL(request.url());
+      const ok =
+        url.origin === app.origin &&
+        (/^\/console\/(|app-[\w-]+\.(js|css)|favicon\.svg)$/.test(url.pathname) ||
+          /^\/(auth|admin|me|\.well-known)\b/.test(url.pathname));
+      if (!ok) unexpected.push(request.url());
+    });
+    await page.goto(`${app.origin}/console/`);
+    await signInByKeyboard(page, initial.username, PASSWORD);
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  /** Nothing ran, loaded or appeared; every payload in `expected` is shown as the text it is. */
+  async function expectInert(expected: readonly string[]) {
+    const report = await page.evaluate(() => {
+      const main = document.getElementById('main');
+      return {
+        hostileElements: main?.querySelectorAll(
+          'img, script, svg, iframe, object, embed, a[href^="javascript"]',
+        ).length,
+        links: Array.from(document.querySelectorAll('a[href]')).map((a) => a.getAttribute('href') ?? ''),
+        scripts: document.scripts.length,
+        text: main?.textContent ?? '',
+        href: location.href,
+      };
+    });
+    expect(report.hostileElements).toBe(0);
+    expect(report.scripts).toBe(1);
+    for (const href of report.links) expect(href).toMatch(/^#\/[\w/%-]*$/);
+    for (const payload of expected) expect(report.text).toContain(payload);
+    expect(report.href.startsWith(`${app.origin}/console/`)).toBe(true);
+    expect(dialogs).toEqual([]);
+    expect(unexpected).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
+  }
+
+  it('the users list and the user page', async () => {
+    await page.getByRole('link', { name: EVIL_USER.username }).waitFor();
+    await expectInert([EVIL_USER.username]);
+    await page.getByRole('link', { name: EVIL_USER.username }).click();
+    await page.getByRole('heading', { level: 1, name: EVIL_USER.username }).waitFor();
+    await page.locator('tbody tr').first().waitFor();
+    await expectInert([EVIL_USER.username, ...PAYLOADS]);
+    expect(page.url()).toBe(`${app.origin}/console/#/users/${evilUserId}`);
+  });
+
+  it('the devices list, and the revoke dialog that names the device', async () => {
+    await page.getByRole('link', { name: 'Devices' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
+    await page.locator('tbody tr').nth(PAYLOADS.length).waitFor();
+    await expectInert([EVIL_USER.username, ...PAYLOADS.map((p) => p.slice(0, 40))]);
+    await page
+      .getByRole('button', { name: /^Revoke device <img/ })
+      .first()
+      .click();
+    await page.getByRole('dialog', { name: 'Revoke device' }).waitFor();
+    await expectInert([]);
+    expect(await page.getByRole('dialog').textContent()).toContain(PAYLOADS[0]);
+    await page.keyboard.press('Escape');
+    await screenshot(page, 'console-hostile-devices');
+  });
+
+  it('the security events', async () => {
+    await page.getByRole('link', { name: 'Security events' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Security events' }).waitFor();
+    await page.locator('tbody tr').first().waitFor();
+    // The hostile app versions in the enrolment events, the hostile username tried at sign-in.
+    await expectInert([...PAYLOADS.map((p) => p.slice(0, 40)), PAYLOADS[2] ?? '']);
+  });
+
+  it('had no CSP or Trusted Types violation and no uncaught error', async () => {
+    expect(dialogs).toEqual([]);
+    expect(watch.violations).toEqual([]);
+    expect(watch.errors).toEqual([]);
+  });
+});
+
+describe('an account that is not an admin', () => {
+  let app: AppServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    app = await startAppServer();
+    const initial = app.server.initialAdmin;
+    if (initial === undefined) throw new Error('a fresh server has a first admin');
+    const first = await apiAs(app.origin, initial);
+    await first.request('POST', '/auth/password', {
+      currentPassword: initial.password,
+      newPassword: PASSWORD,
+    });
+    const admin = await apiAs(app.origin, { username: initial.username, password: PASSWORD });
+    await admin.request('POST', '/admin/users', { username: 'gina', password: PASSWORD, role: 'user' });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('is refused by the API (403) and told clearly by the console', async () => {
+    const gina = await apiAs(app.origin, { username: 'gina', password: PASSWORD });
+    for (const path of ['/admin/users', '/admin/devices', '/admin/events', '/admin/policy', '/admin/keys']) {
+      await expect(gina.request('GET', path)).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+    }
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const watch = watchPage(page);
+    await page.goto(`${app.origin}/console/`);
+    await signInByKeyboard(page, 'gina', PASSWORD);
+    await page.getByRole('heading', { name: 'Not an administrator' }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('403 forbidden');
+    expect(await page.getByRole('navigation').count()).toBe(0);
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, 'console-not-admin');
+    // Going straight to a screen does not get past the refusal.
+    await page.goto(`${app.origin}/console/#/devices`);
+    await page.getByRole('heading', { name: 'Not an administrator' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(watch.violations).toEqual([]);
+    expect(watch.errors).toEqual([]);
+    await context.close();
+  });
+});
