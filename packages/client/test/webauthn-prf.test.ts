@@ -37,11 +37,12 @@ class SoftAuthenticator implements WebAuthnCredentials {
   async get(options: CredentialRequestOptions): Promise<Credential | null> {
     this.ceremonies++;
     const request = options.publicKey;
-    expect(request?.userVerification).toBe('required');
-    const allowed = request?.allowCredentials?.[0]?.id as Uint8Array;
+    if (request === undefined) throw new DOMException('no publicKey options', 'NotAllowedError');
+    expect(request.userVerification).toBe('required');
+    const allowed = request.allowCredentials?.[0]?.id as Uint8Array;
     const secret = this.secrets.get(Buffer.from(allowed).toString('hex'));
     if (secret === undefined) throw new DOMException('no such credential', 'NotAllowedError');
-    const salt = (request?.extensions as { prf: { eval: { first: Uint8Array } } }).prf.eval.first;
+    const salt = (request.extensions as { prf: { eval: { first: Uint8Array } } }).prf.eval.first;
     const first = new Uint8Array(createHmac('sha256', secret).update(salt).digest());
     return { getClientExtensionResults: () => ({ prf: { results: { first } } }) } as unknown as Credential;
   }
