@@ -20,6 +20,7 @@ import {
   MemoryBackend,
   MemoryKeystore,
   type SchemaCollectionSpec,
+  type SchemaCollections,
   type StoreCollectionName,
   type StoreRecord,
   SyncEngine,
@@ -170,6 +171,14 @@ describe('a store typed by the schema', () => {
     // @ts-expect-error the filter's values have the fields' types
     await store.find('inspections', { status: 'closed' }).catch(() => undefined);
     expect(await store.ids('inspections')).toEqual([]);
+    await store.close();
+  });
+
+  it('is the type a variable annotated with the schema’s collections holds', async () => {
+    const { store } = await openStore();
+    expectTypeOf(store).toEqualTypeOf<EncryptedStore<SchemaCollections<typeof schema>>>();
+    const annotated: EncryptedStore<SchemaCollections<typeof schema>> = store;
+    expectTypeOf(await annotated.all('inspections')).toEqualTypeOf<InspectionOnDevice[]>();
     await store.close();
   });
 
