@@ -85,6 +85,15 @@ export { MemoryBackend } from './store/memory-backend.js';
 export { type FromSchemaOptions, fromSchema } from './store/schema.js';
 export { type Sealer, webCryptoSealer } from './store/sealer.js';
 export { EncryptedStore, type StoreOptions } from './store/store.js';
+export type {
+  DeviceRecord,
+  SchemaCollectionSpec,
+  SchemaCollections,
+  SchemaOfSpecs,
+  StoreCollectionName,
+  StoreQuery,
+  UntypedSchema,
+} from './store/typed.js';
 export { BackendVaultStorage } from './store/vault-storage.js';
 export type {
   PulledChange,

@@ -318,6 +318,40 @@ describe('IndexedDB keystore', () => {
     await expect(keystore.getSecret('token')).rejects.toMatchObject({ code: 'decryption_failed' });
     await expect(keystore.getSecret('other')).rejects.toMatchObject({ code: 'decryption_failed' });
   });
+
+  it('reads a secret cleared at the same time as present or absent, never as unreadable', async () => {
+    const keystore = await IndexedDbKeystore.open({ databaseName: `ks-race-${++dbCounter}` });
+    const value = new TextEncoder().encode('s3cret');
+    for (let round = 0; round < 5; round++) {
+      await keystore.setSecret('token', value);
+      // The reads start first; the wipe is queued between the steps of a read that is not atomic.
+      const [before, during, , after] = await Promise.all([
+        keystore.getSecret('token'),
+        keystore.getSecret('token'),
+        keystore.clear(),
+        keystore.getSecret('token'),
+      ]);
+      for (const read of [before, during]) {
+        if (read !== undefined) expect(new TextDecoder().decode(read)).toBe('s3cret');
+      }
+      expect(after).toBeUndefined();
+      expect(await keystore.getSecret('token')).toBeUndefined();
+    }
+    keystore.close();
+  });
+
+  it('never leaves a secret sealed under a key a concurrent wipe removed', async () => {
+    const keystore = await IndexedDbKeystore.open({ databaseName: `ks-race-set-${++dbCounter}` });
+    const value = new TextEncoder().encode('s3cret');
+    await keystore.setSecret('first', value);
+    await Promise.all([keystore.setSecret('token', value), keystore.clear()]);
+    // Whichever came last, what is stored reads back; a set racing a wipe may be wiped but not broken.
+    const read = await keystore.getSecret('token');
+    if (read !== undefined) expect(new TextDecoder().decode(read)).toBe('s3cret');
+    await keystore.setSecret('next', value);
+    expect(new TextDecoder().decode((await keystore.getSecret('next')) as Uint8Array)).toBe('s3cret');
+    keystore.close();
+  });
 });
 
 describe('Node file keystore', () => {

@@ -23,6 +23,7 @@ import type { CollectionSpec } from '../store/collection.js';
 import { IndexedDbBackend } from '../store/indexeddb-backend.js';
 import type { Sealer } from '../store/sealer.js';
 import { EncryptedStore } from '../store/store.js';
+import type { SchemaOfSpecs, UntypedSchema } from '../store/typed.js';
 import { BackendVaultStorage } from '../store/vault-storage.js';
 import { type PullReport, type PushReport, SyncEngine } from '../sync/sync-engine.js';
 import {
@@ -180,7 +181,7 @@ interface Session {
  * await client.sync();
  * ```
  */
-export class BulwarkClient {
+export class BulwarkClient<S = UntypedSchema> {
   /** The vault: unlock, lock, passcode, biometrics, key rotation. */
   readonly vault: Vault;
   readonly keystore: Keystore;
@@ -225,7 +226,9 @@ export class BulwarkClient {
    * const client = await BulwarkClient.create({ platform: 'capacitor', keystore, backend, baseUrl: 'https://api.example.com', collections, posture });
    * ```
    */
-  static async create(pieces: ClientPieces): Promise<BulwarkClient> {
+  static async create<const L extends readonly CollectionSpec[]>(
+    pieces: ClientPieces & { readonly collections: L },
+  ): Promise<BulwarkClient<SchemaOfSpecs<L>>> {
     if (pieces.collections.length === 0)
       throw new InvalidArgumentError('createClient needs at least one collection');
     const vault = await Vault.open({
@@ -235,7 +238,7 @@ export class BulwarkClient {
       ...(pieces.appState === undefined ? {} : { appState: pieces.appState }),
       ...(pieces.clock === undefined ? {} : { clock: pieces.clock }),
     });
-    const client = new BulwarkClient(
+    const client = new BulwarkClient<SchemaOfSpecs<L>>(
       pieces,
       vault,
       pieces.deviceKeys ?? new KeystoreDeviceKeyStorage(pieces.keystore),
@@ -255,8 +258,8 @@ export class BulwarkClient {
   }
 
   /** The encrypted offline store (after the first unlock). */
-  get store(): EncryptedStore {
-    return this.#open().store;
+  get store(): EncryptedStore<S> {
+    return this.#open().store as EncryptedStore<S>;
   }
 
   /** Encrypted files (after the first unlock; needs a file storage). */
@@ -277,8 +280,8 @@ export class BulwarkClient {
   }
 
   /** The sync engine: `put` and `delete` queue changes for the server (after the first unlock). */
-  get syncEngine(): SyncEngine {
-    return this.#open().sync;
+  get syncEngine(): SyncEngine<S> {
+    return this.#open().sync as SyncEngine<S>;
   }
 
   /** The offline grace timer (after the first unlock). */
@@ -567,7 +570,9 @@ export class BulwarkClient {
  * const client = await createClientWith({ ...common, platform: 'react-native', keystore, backend, outbox });
  * ```
  */
-export function createClientWith(pieces: ClientPieces): Promise<BulwarkClient> {
+export function createClientWith<const L extends readonly CollectionSpec[]>(
+  pieces: ClientPieces & { readonly collections: L },
+): Promise<BulwarkClient<SchemaOfSpecs<L>>> {
   return BulwarkClient.create(pieces);
 }
 
@@ -618,9 +623,9 @@ export interface MobileClientOptions
  * const client = await createClient({ platform: 'browser', baseUrl: 'https://api.example.com', collections, posture });
  * ```
  */
-export async function createClient(
-  options: BrowserClientOptions | MobileClientOptions,
-): Promise<BulwarkClient> {
+export async function createClient<const L extends readonly CollectionSpec[]>(
+  options: (BrowserClientOptions | MobileClientOptions) & { readonly collections: L },
+): Promise<BulwarkClient<SchemaOfSpecs<L>>> {
   if (options.platform !== 'browser') return createClientWith(options);
   const name = options.name ?? 'bulwark';
   const backend = options.backend ?? (await IndexedDbBackend.open({ databaseName: `${name}-store` }));

@@ -88,21 +88,45 @@ export class IndexedDbKeystore implements Keystore {
 
   async getSecret(name: string): Promise<Uint8Array<ArrayBuffer> | undefined> {
     checkEntryName(name);
-    const sealed: unknown = await this.#run(() => this.#db.get(SECRETS, name));
+    // One transaction over both stores: a clear() runs wholly before or after it, so a secret is
+    // read with its wrapping key or found absent, never found without its key.
+    const [sealed, wrapping] = await this.#run(async () => {
+      const tx = this.#db.transaction([KEYS, SECRETS], 'readonly');
+      const read = await Promise.all([
+        tx.objectStore(SECRETS).get(name),
+        tx.objectStore(KEYS).get(SECRETS_KEY),
+      ]);
+      await tx.done;
+      return read as [unknown, CryptoKey | undefined];
+    });
     if (sealed === undefined) return undefined;
-    const key = await this.#secretsKey(false);
-    if (key === undefined || !(sealed instanceof Uint8Array)) {
+    if (wrapping === undefined || !(sealed instanceof Uint8Array)) {
       throw new KeystoreError('keystore secret is unreadable');
     }
+    const key = new SealingKey('keystore-secrets', wrapping);
     return open(new Map([[key.id, key]]), sealed as Uint8Array<ArrayBuffer>, secretContext(name));
   }
 
   async setSecret(name: string, value: Uint8Array, options: KeystoreWriteOptions = {}): Promise<void> {
     checkEntryName(name);
     refuseBiometrics(options);
-    const key = (await this.#secretsKey(true)) as SealingKey;
-    const sealed = await seal(key, new Uint8Array(value), secretContext(name));
-    await this.#run(() => this.#db.put(SECRETS, sealed, name));
+    // Sealing is asynchronous and cannot run inside an IndexedDB transaction, so a clear() may
+    // remove the wrapping key between sealing and writing. The write checks, in the same
+    // transaction, that the key is still there; if it went, the set happens after the clear and
+    // seals again under a new key, rather than storing a secret nothing can open.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const key = (await this.#secretsKey(true)) as SealingKey;
+      const sealed = await seal(key, new Uint8Array(value), secretContext(name));
+      const written = await this.#run(async () => {
+        const tx = this.#db.transaction([KEYS, SECRETS], 'readwrite');
+        const present = (await tx.objectStore(KEYS).get(SECRETS_KEY)) !== undefined;
+        if (present) await tx.objectStore(SECRETS).put(sealed, name);
+        await tx.done;
+        return present;
+      });
+      if (written) return;
+    }
+    throw new KeystoreError('keystore kept being cleared while a secret was written');
   }
 
   async deleteSecret(name: string): Promise<void> {

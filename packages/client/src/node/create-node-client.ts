@@ -10,6 +10,8 @@ import {
   type ClientPieces,
   createClientWith,
 } from '../client/create-client.js';
+import type { CollectionSpec } from '../store/collection.js';
+import type { SchemaOfSpecs } from '../store/typed.js';
 import { DirectoryFileStorage } from './directory-file-storage.js';
 import { FileKeystore } from './file-keystore.js';
 import { FileReceiptOutbox } from './file-receipt-outbox.js';
@@ -51,7 +53,9 @@ export interface NodeClientOptions
  * const client = await createClient({ platform: 'node', dataDir: 'data', baseUrl: 'https://api.example.com', collections, posture, pins });
  * ```
  */
-export async function createClient(options: NodeClientOptions): Promise<BulwarkClient> {
+export async function createClient<const L extends readonly CollectionSpec[]>(
+  options: NodeClientOptions & { readonly collections: L },
+): Promise<BulwarkClient<SchemaOfSpecs<L>>> {
   const { dataDir, pins, ...rest } = options;
   const pinned =
     pins === undefined

@@ -7,7 +7,8 @@
  */
 import { type AnyCollection, sensitivePaths, serverOnlyPaths, validate } from '@bulwark/core/schema';
 import { InvalidArgumentError } from '../errors.js';
-import type { CollectionSpec, FieldSpec } from './collection.js';
+import type { FieldSpec } from './collection.js';
+import type { SchemaCollectionSpec } from './typed.js';
 
 /**
  * Store-only options for a schema collection.
@@ -35,7 +36,10 @@ export interface FromSchemaOptions {
  * const store = await EncryptedStore.open({ backend, vault, collections: [sites] });
  * ```
  */
-export function fromSchema(collection: AnyCollection, options: FromSchemaOptions = {}): CollectionSpec {
+export function fromSchema<C extends AnyCollection>(
+  collection: C,
+  options: FromSchemaOptions = {},
+): SchemaCollectionSpec<C> {
   const sealedInside = new Set(sensitivePaths(collection).map((p) => p.segments[0] as string));
   const serverOnly = new Set(
     serverOnlyPaths(collection)

@@ -24,6 +24,7 @@ import {
   termFor,
 } from './lib/codec.js';
 import { type Sealer, webCryptoSealer } from './sealer.js';
+import type { DeviceRecord, SchemaOfSpecs, StoreCollectionName, StoreQuery, UntypedSchema } from './typed.js';
 
 /**
  * Options of {@link EncryptedStore.open}.
@@ -56,7 +57,7 @@ export interface StoreOptions {
  * const [site] = await store.find('sites', { residentPhone: '+44 20 7946 0958' });
  * ```
  */
-export class EncryptedStore {
+export class EncryptedStore<S = UntypedSchema> {
   readonly #backend: StoreBackend;
   readonly #vault: Vault;
   readonly #collections = new Map<string, CollectionSpec>();
@@ -90,8 +91,10 @@ export class EncryptedStore {
    * const store = await EncryptedStore.open({ backend, vault, collections });
    * ```
    */
-  static async open(options: StoreOptions): Promise<EncryptedStore> {
-    const store = new EncryptedStore(options);
+  static async open<const L extends readonly CollectionSpec[]>(
+    options: StoreOptions & { readonly collections: L },
+  ): Promise<EncryptedStore<SchemaOfSpecs<L>>> {
+    const store = new EncryptedStore<SchemaOfSpecs<L>>(options);
     if (options.destroyOnWipe !== false) options.vault.onWipe(() => options.backend.destroy());
     // Views over a shared backend (the sync outbox) register too: each moves its own collections.
     store.#offRetire = options.vault.onRetireDataKey(async () => {
@@ -113,7 +116,7 @@ export class EncryptedStore {
    * await store.put('sites', { id: 's1', name: 'Depot', residentPhone: '+44 20 7946 0958' });
    * ```
    */
-  async put(collection: string, record: StoreRecord): Promise<void> {
+  async put<C extends StoreCollectionName<S>>(collection: C, record: DeviceRecord<S, C>): Promise<void> {
     await this.putMany(collection, [record]);
   }
 
@@ -126,7 +129,10 @@ export class EncryptedStore {
    * await store.putMany('sites', records);
    * ```
    */
-  async putMany(collection: string, records: readonly StoreRecord[]): Promise<void> {
+  async putMany<C extends StoreCollectionName<S>>(
+    collection: C,
+    records: readonly DeviceRecord<S, C>[],
+  ): Promise<void> {
     const ops = await this.encodePuts(collection, records);
     for (let i = 0; i < ops.length; i += this.#batchSize) {
       await this.#backend.write(ops.slice(i, i + this.#batchSize));
@@ -143,8 +149,13 @@ export class EncryptedStore {
    * await store.backend.write([...ops, outboxOp]);
    * ```
    */
-  async encodePuts(collection: string, records: readonly StoreRecord[]): Promise<WriteOp[]> {
+  async encodePuts<C extends StoreCollectionName<S>>(
+    collection: C,
+    typed: readonly DeviceRecord<S, C>[],
+  ): Promise<WriteOp[]> {
     const spec = this.#spec(collection);
+    // The types only narrow what callers may pass; every record is still checked at run time.
+    const records = typed as readonly StoreRecord[];
     const ids = records.map((record) => checkRecord(spec, record));
     const keys = this.#keys();
     const storedAt = this.#clock.now();
@@ -177,12 +188,15 @@ export class EncryptedStore {
    * const site = await store.get('sites', 's1');
    * ```
    */
-  async get(collection: string, id: string): Promise<StoreRecord | undefined> {
+  async get<C extends StoreCollectionName<S>>(
+    collection: C,
+    id: string,
+  ): Promise<DeviceRecord<S, C> | undefined> {
     const spec = this.#spec(collection);
     const keys = this.#keys();
     const stored = await this.#backend.get(collection, id);
     if (stored === undefined || this.#isExpired(spec, stored)) return undefined;
-    return decodeRecord(this.#sealer, spec, stored, keys);
+    return (await decodeRecord(this.#sealer, spec, stored, keys)) as DeviceRecord<S, C>;
   }
 
   /**
@@ -193,7 +207,7 @@ export class EncryptedStore {
    * for await (const site of store.iterate('sites')) render(site);
    * ```
    */
-  async *iterate(collection: string): AsyncGenerator<StoreRecord> {
+  async *iterate<C extends StoreCollectionName<S>>(collection: C): AsyncGenerator<DeviceRecord<S, C>> {
     const spec = this.#spec(collection);
     let after: string | undefined;
     for (;;) {
@@ -205,7 +219,7 @@ export class EncryptedStore {
       if (page.length === 0) return;
       const live = page.filter((r) => !this.#isExpired(spec, r));
       const decoded = await this.#decodeAll(spec, live, keys);
-      yield* decoded;
+      yield* decoded as DeviceRecord<S, C>[];
       after = (page.at(-1) as StoredRecord).id;
     }
   }
@@ -218,8 +232,8 @@ export class EncryptedStore {
    * const sites = await store.all('sites');
    * ```
    */
-  async all(collection: string): Promise<StoreRecord[]> {
-    const out: StoreRecord[] = [];
+  async all<C extends StoreCollectionName<S>>(collection: C): Promise<DeviceRecord<S, C>[]> {
+    const out: DeviceRecord<S, C>[] = [];
     for await (const record of this.iterate(collection)) out.push(record);
     return out;
   }
@@ -234,10 +248,13 @@ export class EncryptedStore {
    * const matches = await store.find('sites', { residentPhone: '+44 20 7946 0958', status: 'open' });
    * ```
    */
-  async find(collection: string, where: Readonly<Record<string, unknown>>): Promise<StoreRecord[]> {
+  async find<C extends StoreCollectionName<S>>(
+    collection: C,
+    where: StoreQuery<S, C>,
+  ): Promise<DeviceRecord<S, C>[]> {
     const spec = this.#spec(collection);
     const keys = this.#keys();
-    const entries = Object.entries(where);
+    const entries = Object.entries(where as Readonly<Record<string, unknown>>);
     const indexed = entries.find(([name]) => {
       const field = fieldOf(spec, name);
       return field?.class === 'sensitive' && field.blindIndex !== undefined && field.blindIndex !== false;
@@ -277,7 +294,7 @@ export class EncryptedStore {
     const decoded = await this.#decodeAll(spec, live, keys);
     return decoded.filter((record) =>
       entries.every(([name, value]) => matches(spec, name, record[name], value)),
-    );
+    ) as DeviceRecord<S, C>[];
   }
 
   /**
@@ -288,7 +305,7 @@ export class EncryptedStore {
    * await store.delete('sites', 's1');
    * ```
    */
-  async delete(collection: string, ...ids: string[]): Promise<void> {
+  async delete(collection: StoreCollectionName<S>, ...ids: string[]): Promise<void> {
     this.#spec(collection);
     this.#keys();
     const ops: WriteOp[] = ids.map((id) => ({ kind: 'delete', collection, id }));
@@ -386,7 +403,7 @@ export class EncryptedStore {
    * const spec = store.collection('sites');
    * ```
    */
-  collection(collection: string): CollectionSpec {
+  collection(collection: StoreCollectionName<S>): CollectionSpec {
     return this.#spec(collection);
   }
 
@@ -398,8 +415,10 @@ export class EncryptedStore {
    * for (const name of store.collectionNames()) console.log(name);
    * ```
    */
-  collectionNames(): string[] {
-    return [...this.#collections.values()].filter((spec) => spec.offline !== false).map((spec) => spec.name);
+  collectionNames(): StoreCollectionName<S>[] {
+    return [...this.#collections.values()]
+      .filter((spec) => spec.offline !== false)
+      .map((spec) => spec.name as StoreCollectionName<S>);
   }
 
   /**
@@ -410,7 +429,7 @@ export class EncryptedStore {
    * const ids = await store.ids('sites');
    * ```
    */
-  async ids(collection: string): Promise<string[]> {
+  async ids(collection: StoreCollectionName<S>): Promise<string[]> {
     this.#spec(collection);
     const out: string[] = [];
     let after: string | undefined;

@@ -17,6 +17,7 @@ import type { WriteOp } from '../store/backend.js';
 import type { CollectionSpec } from '../store/collection.js';
 import type { StoreRecord } from '../store/lib/codec.js';
 import { EncryptedStore } from '../store/store.js';
+import type { DeviceRecord, StoreCollectionName, UntypedSchema } from '../store/typed.js';
 import { NetworkError, ServerProblemError } from '../transport/errors.js';
 import type { Transport } from '../transport/transport.js';
 import type { Vault } from '../vault/vault.js';
@@ -110,8 +111,8 @@ export interface PullReport {
  * const options: SyncOptions = { store, vault, transport, batchSize: 100 };
  * ```
  */
-export interface SyncOptions {
-  readonly store: EncryptedStore;
+export interface SyncOptions<S = UntypedSchema> {
+  readonly store: EncryptedStore<S>;
   readonly vault: Vault;
   readonly transport: Transport;
   /** Mutations per push request. Default 100. */
@@ -137,7 +138,8 @@ export interface SyncOptions {
  * await sync.pull();
  * ```
  */
-export class SyncEngine {
+export class SyncEngine<S = UntypedSchema> {
+  // Untyped inside: the engine moves records of every collection by name, from the server too.
   readonly #store: EncryptedStore;
   readonly #outbox: EncryptedStore;
   readonly #transport: Transport;
@@ -150,8 +152,8 @@ export class SyncEngine {
   #sequence = 0;
   #running: Promise<unknown> = Promise.resolve();
 
-  private constructor(options: SyncOptions, outbox: EncryptedStore) {
-    this.#store = options.store;
+  private constructor(options: SyncOptions<S>, outbox: EncryptedStore) {
+    this.#store = options.store as EncryptedStore;
     this.#outbox = outbox;
     this.#transport = options.transport;
     this.#clock = options.clock ?? systemClock;
@@ -170,7 +172,7 @@ export class SyncEngine {
    * const sync = await SyncEngine.open({ store, vault, transport });
    * ```
    */
-  static async open(options: SyncOptions): Promise<SyncEngine> {
+  static async open<S = UntypedSchema>(options: SyncOptions<S>): Promise<SyncEngine<S>> {
     const outbox = await EncryptedStore.open({
       backend: options.store.backend,
       vault: options.vault,
@@ -178,7 +180,7 @@ export class SyncEngine {
       destroyOnWipe: false,
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
-    return new SyncEngine(options, outbox);
+    return new SyncEngine<S>(options, outbox);
   }
 
   /**
@@ -189,7 +191,8 @@ export class SyncEngine {
    * await sync.put('sites', { id: 's1', name: 'Depot' });
    * ```
    */
-  async put(collection: string, record: StoreRecord): Promise<void> {
+  async put<C extends StoreCollectionName<S>>(collection: C, typed: DeviceRecord<S, C>): Promise<void> {
+    const record = typed as StoreRecord;
     const ops = await this.#store.encodePuts(collection, [record]);
     const { id, ...fields } = record;
     const entry = await this.#entry(collection, id, 'upsert', fields);
@@ -204,7 +207,7 @@ export class SyncEngine {
    * await sync.delete('sites', 's1');
    * ```
    */
-  async delete(collection: string, id: string): Promise<void> {
+  async delete(collection: StoreCollectionName<S>, id: string): Promise<void> {
     this.#store.collection(collection);
     const entry = await this.#entry(collection, id, 'delete', undefined);
     await this.#store.backend.write([{ kind: 'delete', collection, id }, ...entry]);

@@ -64,9 +64,14 @@ export interface CollectionOptions<F extends Fields> {
  * if (!inspections.offline) throw new Error('not synced');
  * ```
  */
-export interface Collection<Name extends string = string, F extends Fields = Fields> {
+export interface Collection<
+  Name extends string = string,
+  F extends Fields = Fields,
+  Offline extends boolean = boolean,
+> {
   readonly name: Name;
-  readonly offline: boolean;
+  /** Whether records reach devices; a literal type when declared literally, so typed stores refuse `false`. */
+  readonly offline: Offline;
   readonly version: number;
   readonly description: string | undefined;
   /** The fields as declared (builders), for code that wants the typed field objects. */
@@ -106,10 +111,10 @@ export type AnyCollection = Collection<string, any>;
  * type Inspection = InferRecord<typeof inspections>;
  * ```
  */
-export function collection<const Name extends string, F extends Fields>(
+export function collection<const Name extends string, F extends Fields, Offline extends boolean = true>(
   name: Name,
-  options: CollectionOptions<F>,
-): Collection<Name, F> {
+  options: CollectionOptions<F> & { readonly offline?: Offline },
+): Collection<Name, F, Offline> {
   const problem = identifierProblem(name, COLLECTION_NAME);
   if (problem !== undefined) throw new SchemaDefinitionError(`collection name: ${problem}`);
   if (typeof options !== 'object' || options === null) {
@@ -156,9 +161,9 @@ export function collection<const Name extends string, F extends Fields>(
     }
   }
   checkDeclaration(node, name);
-  const declared: Collection<Name, F> = Object.freeze({
+  const declared: Collection<Name, F, Offline> = Object.freeze({
     name,
-    offline,
+    offline: offline as Offline,
     version,
     description,
     fields: Object.freeze({ ...fields }),

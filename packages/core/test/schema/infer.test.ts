@@ -5,6 +5,7 @@
  */
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  collection,
   type Field,
   type InferDevicePatch,
   type InferDeviceRecord,
@@ -63,6 +64,14 @@ describe('inferred record types', () => {
     // @ts-expect-error: a device patch cannot carry a serverOnly field
     const patch: InferDevicePatch<typeof inspections> = { riskScore: 3 };
     void patch;
+  });
+
+  it('a collection carries its offline flag as a literal type', () => {
+    const fields = { body: t.string() };
+    expectTypeOf(collection('synced', { fields }).offline).toEqualTypeOf<true>();
+    expectTypeOf(collection('online_only', { offline: false, fields }).offline).toEqualTypeOf<false>();
+    const flag: boolean = Math.random() < 2;
+    expectTypeOf(collection('either', { offline: flag, fields }).offline).toEqualTypeOf<boolean>();
   });
 
   it('field builders carry their types', () => {
