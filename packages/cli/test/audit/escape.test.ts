@@ -113,6 +113,15 @@ describe('a crafted binary cannot drive the terminal', () => {
   });
 });
 
+describe('error messages', () => {
+  it('spell out a path that carries escape sequences', async () => {
+    const { code, stderr } = await cli(join(root, 'missing\u001b]0;t\u0007\u001b[2J'));
+    expect(code).toBe(3);
+    expect(stderr).toContain('missing\\x1B]0;t\\x07\\x1B[2J');
+    expect(stderr).not.toMatch(CONTROL);
+  });
+});
+
 describe('printable', () => {
   it('spells out C0, DEL, C1, ESC sequences and bidi controls, and leaves other text alone', () => {
     expect(printable('a\u0000b\u007fc\u0085d\u001b[2Je\u202ef\u2066')).toBe(
