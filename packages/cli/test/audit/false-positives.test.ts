@@ -1,0 +1,74 @@
+/**
+ * False positives seen on real apps (issue 13), each reproduced by a small fixture written here:
+ * the false positive stays quiet, and a true finding of the same rule is still found.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditPath } from '../../src/audit/scan.js';
+import type { AuditReport, Finding } from '../../src/audit/types.js';
+
+let root: string;
+let n = 0;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'bulwark-audit-fp-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Writes the files (path → content) into a fresh app tree and audits it. */
+async function audit(files: Record<string, string | Buffer>): Promise<AuditReport> {
+  const dir = join(root, `app${n++}`);
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  return auditPath(dir, { now: () => new Date('2026-06-01T00:00:00Z') });
+}
+
+const of = (r: AuditReport, ruleId: string, file?: string): Finding[] =>
+  r.findings.filter((f) => f.ruleId === ruleId && (file === undefined || f.file === file));
+
+/** A real secret under a password name, in an ordinary source file. */
+const REAL = `const DB_PASSWORD = "s3cr3tPa55w0rd!x";\n`;
+
+describe('translation files are not taken for secrets', () => {
+  it('Localizable.strings and i18n JSON stay quiet; the same assignment in code is found', async () => {
+    const r = await audit({
+      'ios/App/de.lproj/Localizable.strings':
+        '"settings.password" = "Passwort";\n"login.password" = "Kennwort1";\n"api.token" = "Zugriffstoken9";\n',
+      'app/i18n/locales/en.json':
+        '{ "password": "Password1", "newPassword": "NewPass12", "token": "Token123x" }\n',
+      'src/locales/fr/auth.json': '{ "auth": { "password": "MotDePasse1" } }\n',
+      'src/db.js': REAL,
+    });
+    expect(of(r, 'secret-generic-assignment').map((f) => f.file)).toEqual(['src/db.js']);
+  });
+
+  it('a secret of its own shape is still found in a translation file', async () => {
+    const r = await audit({ 'app/i18n/en.json': '{ "aws": "AKIAIOSFODNN7EXAMPLZ" }\n' });
+    expect(r.findings.some((f) => f.ruleId.startsWith('secret-aws'))).toBe(true);
+  });
+});
+
+describe('identifier constants are not taken for secrets', () => {
+  it('a value that names where a secret is kept stays quiet; a real value under the same name is found', async () => {
+    const r = await audit({
+      'app/src/main/java/com/acme/Prefs.java': [
+        'static final String PREF_PROXY_PASSWORD = "prefProxyPassword";',
+        "KEY_PASSWORD = 'password'",
+        'String EXTRA_AUTH_TOKEN = "extra_auth_token";',
+        'private static final String KEY_SECRET = "com.acme.keySecret";',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/Db.java':
+        'static final String PREF_PROXY_PASSWORD = "Pr0xyPassw0rd2024";\n',
+    });
+    expect(of(r, 'secret-generic-assignment').map((f) => f.file)).toEqual([
+      'app/src/main/java/com/acme/Db.java',
+    ]);
+  });
+});
