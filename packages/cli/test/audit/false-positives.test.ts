@@ -72,3 +72,58 @@ describe('identifier constants are not taken for secrets', () => {
     ]);
   });
 });
+
+describe('certificate infrastructure and schema URLs are not cleartext endpoints', () => {
+  /** Bytes as a signature carries them: DER-ish framing with the URL strings inside. */
+  const signed = (urls: string[]) =>
+    Buffer.concat(
+      urls.flatMap((u) => [
+        Buffer.from([0x30, 0x82, 0x01, 0x86, 0x06, 0x08, 0x2b, 0x06, 0x16, u.length]),
+        Buffer.from(u),
+      ]),
+    );
+  const PKI = [
+    'http://crl.apple.com/root.crl',
+    'http://ocsp.apple.com/ocsp03-wwdr01',
+    'http://www.apple.com/appleca/root.crl',
+    'http://www.apple.com/certificateauthority/',
+    'http://certs.apple.com/wwdrg3.der',
+    'http://crl3.digicert.com/sha2-assured-cs-g1.crl',
+    'http://ocsp.digicert.com',
+    'http://cacerts.digicert.com/DigiCertAssuredIDRootCA.crt',
+    'http://www.microsoft.com/pki/certs/MicCodSigPCA_08-31-2010.crt',
+    'http://timestamp.digicert.com',
+  ];
+  const SCHEMA = [
+    'http://xml.org/sax/features/namespaces',
+    'http://apache.org/xml/features/disallow-doctype-decl',
+    'http://javax.xml.XMLConstants/property/accessExternalDTD',
+    'http://schemas.android.com/apk/res/android',
+  ];
+
+  it('stay quiet in a provisioning profile, a signed binary and classes.dex; a real endpoint there is found', async () => {
+    const r = await audit({
+      'ios/App/embedded.mobileprovision': signed(PKI),
+      'ios/App/App': Buffer.concat([Buffer.from([0xcf, 0xfa, 0xed, 0xfe, 0, 0]), signed(PKI)]),
+      'windows/acme.dll': Buffer.concat([Buffer.from('MZ\u0090\u0000', 'latin1'), signed(PKI)]),
+      'classes.dex': Buffer.concat([
+        Buffer.from('dex\n035\u0000', 'latin1'),
+        signed([...SCHEMA, 'http://api.acme-corp.io/v2/login']),
+      ]),
+    });
+    expect(of(r, 'cleartext-http-url').map((f) => [f.file, f.evidence])).toEqual([
+      ['classes.dex', 'http://api.acme-corp.io/v2/login'],
+    ]);
+  });
+
+  it('trailing punctuation is not part of a URL, and its spellings are one finding', async () => {
+    const r = await audit({
+      'www/about.html':
+        '<p>See http://url.to/link, or http://url.to/link. (http://url.to/link) and http://url.to/link;</p>\n' +
+        '<p>Also http://url.to/link?ref=1!</p>\n',
+    });
+    const found = of(r, 'cleartext-http-url');
+    expect(found).toHaveLength(1);
+    expect(found[0]?.evidence).toBe('http://url.to/link');
+  });
+});

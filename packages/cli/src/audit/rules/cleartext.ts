@@ -5,7 +5,9 @@
  * Cleartext exclusions, and why: loopback (127.0.0.0/8, ::1, localhost, and 10.0.2.2, the
  * Android emulator's alias of the host's loopback) never leaves the device; XML namespaces,
  * DTD/schema identifiers and license URLs are names, never fetched; the reserved documentation
- * domains (example.com/.net/.org, .test, .example, .invalid) are not endpoints.
+ * domains (example.com/.net/.org, .test, .example, .invalid) are not endpoints; certificate
+ * infrastructure (CRL, OCSP, CA certificates, timestamping) is fetched by the OS, over http by
+ * design, and every signature carries it.
  *
  * A URL ends at the first character that cannot be in one: whitespace, quotes, brackets, and any
  * byte outside printable ASCII (controls and, files being read as latin1 bytes, anything
@@ -88,8 +90,27 @@ function isNameHost(host: string): boolean {
 }
 
 function isNameNotEndpoint(host: string, path: string): boolean {
-  if (isNameHost(host)) return true;
-  return LICENSE_HOSTS.has(host.toLowerCase()) && /^\/(?:licenses?|MPL)\b/i.test(path);
+  if (isNameHost(host) || isCertificateInfrastructure(host, path)) return true;
+  const h = host.toLowerCase();
+  if (h === 'xml.apache.org' || h === 'javax.xml.xmlconstants') return true;
+  if ((h === 'apache.org' || h === 'www.apache.org') && /^\/xml\//i.test(path)) return true;
+  return LICENSE_HOSTS.has(h) && /^\/(?:licenses?|MPL)\b/i.test(path);
+}
+
+/**
+ * Certificate infrastructure: CRL distribution points, OCSP responders, CA certificate (AIA)
+ * and certification-practice URLs, and timestamping services. Every code signature and
+ * certificate carries them (a provisioning profile, a signed Mach-O, an Authenticode DLL, a dex
+ * through its libraries); they are served over http by design (RFC 5280, RFC 6960: what they
+ * serve is signed) and fetched by the OS, not by the app.
+ */
+function isCertificateInfrastructure(host: string, path: string): boolean {
+  return (
+    /^(?:crls?|ocsp|certs?|cacerts?|aia|crt|timestamp|tsa?)\d*\./i.test(host) ||
+    // A `0` may follow: the tag of the next DER SEQUENCE (0x30), right after the string in a certificate.
+    /\.(?:crl|crt|cer|der|p7c|p7b)0?$/i.test(path) ||
+    /^\/(?:pki|cps|certificateauthority|appleca|repository)(?:\/|$)/i.test(path)
+  );
 }
 
 /** [A-Za-z0-9.-], by character code: a table, so the hot loop has one branch, not five. */
