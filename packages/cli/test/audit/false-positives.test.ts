@@ -127,3 +127,29 @@ describe('certificate infrastructure and schema URLs are not cleartext endpoints
     expect(found[0]?.evidence).toBe('http://url.to/link');
   });
 });
+
+describe("Capacitor's generated config.xml", () => {
+  /** What `npx cap sync` writes, for its Cordova plugin layer. */
+  const CAPACITOR = `<?xml version='1.0' encoding='utf-8'?>
+<widget version="1.0.0" xmlns="http://www.w3.org/ns/widgets" xmlns:cdv="http://cordova.apache.org/ns/1.0">
+  <access origin="*" />
+  <feature name="Device"><param name="android-package" value="org.apache.cordova.device.Device"/></feature>
+</widget>
+`;
+  const CORDOVA = `<?xml version='1.0' encoding='utf-8'?>
+<widget id="com.acme.field" version="1.4.0" xmlns="http://www.w3.org/ns/widgets">
+  <name>Field</name>
+  <content src="index.html" />
+  <access origin="*" />
+</widget>
+`;
+
+  it('its <access origin="*"> is not flagged; a Cordova app\'s is', async () => {
+    const r = await audit({
+      'android/app/src/main/res/xml/config.xml': CAPACITOR,
+      'ios/App/App/config.xml': CAPACITOR,
+      'cordova/config.xml': CORDOVA,
+    });
+    expect(of(r, 'hybrid-access-any-origin').map((f) => f.file)).toEqual(['cordova/config.xml']);
+  });
+});
