@@ -17,6 +17,7 @@ import type { Readable } from 'node:stream';
 import { BulwarkError } from '@bulwark/core/errors';
 import { type Baseline, partitionByBaseline } from './baseline.js';
 import { AuditArchiveError, AuditPathNotFoundError, AuditUnreadableError } from './errors.js';
+import { inContext } from './lib/context.js';
 import { type RawFinding, toFinding } from './lib/finding.js';
 import { ScratchReader } from './lib/scratch-reader.js';
 import type { TextFileInfo } from './lib/text-engine.js';
@@ -232,7 +233,7 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
     throw new AuditUnreadableError(path, 'not a regular file or directory');
   }
   await checkScopePins(state, scope);
-  const all = dedupe(state.raws).map(toFinding).sort(order);
+  const all = dedupe(state.raws).map(inContext).map(toFinding).sort(order);
   const { kept, suppressed } = options.baseline
     ? partitionByBaseline(all, options.baseline)
     : { kept: all, suppressed: 0 };

@@ -153,3 +153,43 @@ describe("Capacitor's generated config.xml", () => {
     expect(of(r, 'hybrid-access-any-origin').map((f) => f.file)).toEqual(['cordova/config.xml']);
   });
 });
+
+describe('debug-only configuration', () => {
+  const manifest = (app: string) => `<?xml version="1.0" encoding="utf-8"?>
+<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.acme">
+  <application android:allowBackup="false" ${app}></application>
+</manifest>
+`;
+  const NSC_CLEARTEXT = `<?xml version="1.0" encoding="utf-8"?>
+<network-security-config><base-config cleartextTrafficPermitted="true"/></network-security-config>
+`;
+
+  it('is lowered to low with the reason in the message; the same in the main source set stays high', async () => {
+    const r = await audit({
+      'app/src/main/AndroidManifest.xml': manifest(''),
+      'app/src/debug/AndroidManifest.xml': manifest(
+        'android:debuggable="true" android:usesCleartextTraffic="true"',
+      ),
+      'app/src/debug/res/xml/network_security_config.xml': NSC_CLEARTEXT,
+      'app/src/stagingDebug/res/xml/network_security_config.xml': NSC_CLEARTEXT,
+      'lib/src/main/res/xml/network_security_config.xml': NSC_CLEARTEXT,
+    });
+    const nsc = of(r, 'android-nsc-cleartext');
+    expect(nsc.map((f) => [f.file, f.severity])).toEqual([
+      ['lib/src/main/res/xml/network_security_config.xml', 'high'],
+      ['app/src/debug/res/xml/network_security_config.xml', 'low'],
+      ['app/src/stagingDebug/res/xml/network_security_config.xml', 'low'],
+    ]);
+    expect(nsc[1]?.message).toMatch(
+      /\[lowered from high: debug build only \(Gradle source set src\/debug\)\]$/,
+    );
+    expect(nsc[2]?.message).toContain('(Gradle source set src/stagingDebug)');
+    for (const rule of ['android-debuggable', 'android-cleartext-traffic']) {
+      expect(of(r, rule).map((f) => [f.file, f.severity])).toEqual([
+        ['app/src/debug/AndroidManifest.xml', 'low'],
+      ]);
+    }
+    // Nothing debug-only fails the default gate.
+    expect(r.findings.filter((f) => f.file.includes('/src/debug') && f.severity === 'high')).toEqual([]);
+  });
+});
