@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import { BulwarkError } from '@bulwark/core/errors';
 import { type Baseline, partitionByBaseline } from './baseline.js';
 import { AuditArchiveError, AuditPathNotFoundError, AuditUnreadableError } from './errors.js';
-import { inContext } from './lib/context.js';
+import { inContext, isDebugOnlyPath } from './lib/context.js';
 import { type RawFinding, toFinding } from './lib/finding.js';
 import { ScratchReader } from './lib/scratch-reader.js';
 import type { TextFileInfo } from './lib/text-engine.js';
@@ -311,9 +311,11 @@ async function lineFinder(
 async function checkScopePins(state: ScanState, scope: Scope): Promise<void> {
   if (scope.manifests.length === 0) return;
   const { checkPinCoverage } = await lazy.android();
-  state.raws.push(
-    ...checkPinCoverage(scope.nscs, state.options.apiDomains ?? [], scope.manifests[0] as string),
-  );
+  // Release builds carry neither a debug source set's config nor its manifest: pins are looked
+  // for in the others, and a missing pin is reported on the main config or manifest.
+  const release = scope.nscs.filter((n) => !isDebugOnlyPath(n.file));
+  const manifest = scope.manifests.find((m) => !isDebugOnlyPath(m)) ?? (scope.manifests[0] as string);
+  state.raws.push(...checkPinCoverage(release, state.options.apiDomains ?? [], manifest));
 }
 
 async function budgetOf(state: ScanState): Promise<ZipBudget> {

@@ -193,3 +193,44 @@ describe('debug-only configuration', () => {
     expect(r.findings.filter((f) => f.file.includes('/src/debug') && f.severity === 'high')).toEqual([]);
   });
 });
+
+describe('pin coverage looks at what a release build carries', () => {
+  const manifest = `<?xml version="1.0" encoding="utf-8"?>
+<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.acme">
+  <application android:allowBackup="false" android:networkSecurityConfig="@xml/network_security_config"></application>
+</manifest>
+`;
+  const nsc = (body: string) =>
+    `<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>${body}</network-security-config>\n`;
+  const PINNED = nsc(
+    '<domain-config><domain includeSubdomains="true">api.acme-corp.io</domain><pin-set><pin digest="SHA-256">7HIpactkIAq2Y49orFOOQKurWxmmSFZhBCoQYcRhJ3Y=</pin></pin-set></domain-config>',
+  );
+  const PLAIN = nsc('<base-config cleartextTrafficPermitted="false"/>');
+
+  it('android-nsc-no-pins goes on the main config, not the debug one', async () => {
+    const r = await audit({
+      'app/src/main/AndroidManifest.xml': manifest,
+      'app/src/main/res/xml/network_security_config.xml': PLAIN,
+      'app/src/debug/res/xml/network_security_config.xml': PLAIN,
+    });
+    expect(of(r, 'android-nsc-no-pins').map((f) => [f.file, f.severity])).toEqual([
+      ['app/src/main/res/xml/network_security_config.xml', 'medium'],
+    ]);
+  });
+
+  it('pins only in the debug config do not protect the release build; pins in the main one do', async () => {
+    const debugPinned = await audit({
+      'app/src/main/AndroidManifest.xml': manifest,
+      'app/src/debug/res/xml/network_security_config.xml': PINNED,
+    });
+    expect(of(debugPinned, 'android-nsc-no-pins').map((f) => [f.file, f.severity])).toEqual([
+      ['app/src/main/AndroidManifest.xml', 'medium'],
+    ]);
+    const mainPinned = await audit({
+      'app/src/main/AndroidManifest.xml': manifest,
+      'app/src/main/res/xml/network_security_config.xml': PINNED,
+      'app/src/debug/res/xml/network_security_config.xml': PLAIN,
+    });
+    expect(of(mainPinned, 'android-nsc-no-pins')).toEqual([]);
+  });
+});

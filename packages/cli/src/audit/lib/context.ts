@@ -16,6 +16,19 @@ import type { RawFinding } from './finding.js';
  */
 const DEBUG_SOURCE_SET = /(?:^|\/)src\/(?:debug|[a-z][A-Za-z0-9]*Debug)\//;
 
+/**
+ * True for a path inside a Gradle debug source set, which only debug builds carry.
+ *
+ * @example
+ * ```ts
+ * isDebugOnlyPath('app/src/debug/res/xml/network_security_config.xml'); // true
+ * isDebugOnlyPath('app/src/main/AndroidManifest.xml'); // false
+ * ```
+ */
+export function isDebugOnlyPath(path: string): boolean {
+  return DEBUG_SOURCE_SET.test(path);
+}
+
 /** What a finding in a debug-only place is lowered to. */
 const DEBUG_SEVERITY: Severity = 'low';
 
