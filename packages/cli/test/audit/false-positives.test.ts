@@ -234,3 +234,28 @@ describe('pin coverage looks at what a release build carries', () => {
     expect(of(mainPinned, 'android-nsc-no-pins')).toEqual([]);
   });
 });
+
+describe('allowBackup with a custom backupAgent', () => {
+  const manifest = (app: string) => `<?xml version="1.0" encoding="utf-8"?>
+<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.acme">
+  <application ${app}></application>
+</manifest>
+`;
+
+  it('is not reported when the agent alone decides what is backed up; is with fullBackupOnly or no agent', async () => {
+    const r = await audit({
+      'agent/AndroidManifest.xml': manifest(
+        'android:allowBackup="true" android:backupAgent=".AcmeBackupAgent"',
+      ),
+      'fullonly/AndroidManifest.xml': manifest(
+        'android:allowBackup="true" android:backupAgent=".AcmeBackupAgent" android:fullBackupOnly="true"',
+      ),
+      'none/AndroidManifest.xml': manifest('android:allowBackup="true"'),
+    });
+    expect(
+      of(r, 'android-allow-backup')
+        .map((f) => f.file)
+        .sort(),
+    ).toEqual(['fullonly/AndroidManifest.xml', 'none/AndroidManifest.xml']);
+  });
+});

@@ -106,7 +106,7 @@ function isNameNotEndpoint(host: string, path: string): boolean {
  */
 function isCertificateInfrastructure(host: string, path: string): boolean {
   return (
-    /^(?:crls?|ocsp|certs?|cacerts?|aia|crt|timestamp|tsa?)\d*\./i.test(host) ||
+    /^(?:crls?|ocsp|certs?|cacerts?|aia|crt|timestamp|tsa)\d*\./i.test(host) ||
     // A `0` may follow: the tag of the next DER SEQUENCE (0x30), right after the string in a certificate.
     /\.(?:crl|crt|cer|der|p7c|p7b)0?$/i.test(path) ||
     /^\/(?:pki|cps|certificateauthority|appleca|repository)(?:\/|$)/i.test(path)
