@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditPath } from '../../src/audit/scan.js';
 import type { AuditReport, Finding } from '../../src/audit/types.js';
+import { encodeAxml } from './lib/axml-encoder.js';
 
 let root: string;
 let n = 0;
@@ -257,5 +258,22 @@ describe('allowBackup with a custom backupAgent', () => {
         .map((f) => f.file)
         .sort(),
     ).toEqual(['fullonly/AndroidManifest.xml', 'none/AndroidManifest.xml']);
+  });
+
+  it('reads the agent by resource id in a binary manifest whose attribute names are blanked', async () => {
+    const axml = (android: Record<string, string | boolean>) =>
+      encodeAxml(
+        { name: 'manifest', plain: { package: 'com.acme' }, children: [{ name: 'application', android }] },
+        { obfuscateAttributeNames: true },
+      );
+    const r = await audit({
+      'agent/AndroidManifest.xml': axml({ allowBackup: true, backupAgent: '.AcmeBackupAgent' }),
+      'fullonly/AndroidManifest.xml': axml({
+        allowBackup: true,
+        backupAgent: '.AcmeBackupAgent',
+        fullBackupOnly: true,
+      }),
+    });
+    expect(of(r, 'android-allow-backup').map((f) => f.file)).toEqual(['fullonly/AndroidManifest.xml']);
   });
 });
