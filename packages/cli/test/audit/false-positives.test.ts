@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditPath } from '../../src/audit/scan.js';
 import type { AuditReport, Finding } from '../../src/audit/types.js';
 import { encodeAxml } from './lib/axml-encoder.js';
+import { GITHUB_TOKEN, JWT } from './lib/fixtures.js';
 
 let root: string;
 let n = 0;
@@ -275,5 +276,35 @@ describe('allowBackup with a custom backupAgent', () => {
       }),
     });
     expect(of(r, 'android-allow-backup').map((f) => f.file)).toEqual(['fullonly/AndroidManifest.xml']);
+  });
+});
+
+describe('tests, documentation and examples', () => {
+  it('lower a finding to low with the reason shown; the same in shipped code stays at its severity', async () => {
+    const r = await audit({
+      'README.md': `Call the API with\n\n    Authorization: Bearer ${JWT}\n`,
+      'docs/setup.md': `export GITHUB_TOKEN=${GITHUB_TOKEN}\n`,
+      'app/src/test/java/com/acme/ApiTest.java': `String token = "${GITHUB_TOKEN}";\n`,
+      'src/__tests__/api.js': `const jwt = "${JWT}";\n`,
+      'src/api.spec.ts': `const jwt = "${JWT}";\n`,
+      'example/lib/main.dart': `const token = '${GITHUB_TOKEN}';\n`,
+      'www/main.js': `const jwt = "${JWT}"; const gh = "${GITHUB_TOKEN}";\n`,
+    });
+    const shown = (rule: string) =>
+      of(r, rule)
+        .map((f) => [f.file, f.severity, /\[lowered from \w+: ([^\]]+)\]$/.exec(f.message)?.[1]])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    expect(shown('secret-jwt')).toEqual([
+      ['README.md', 'low', 'documentation'],
+      ['src/__tests__/api.js', 'low', 'test code, not shipped'],
+      ['src/api.spec.ts', 'low', 'test code, not shipped'],
+      ['www/main.js', 'high', undefined],
+    ]);
+    expect(shown('secret-github-token')).toEqual([
+      ['app/src/test/java/com/acme/ApiTest.java', 'low', 'test code, not shipped'],
+      ['docs/setup.md', 'low', 'documentation'],
+      ['example/lib/main.dart', 'low', 'example code'],
+      ['www/main.js', 'critical', undefined],
+    ]);
   });
 });
