@@ -43,6 +43,7 @@ const lazy = {
   android: () => import('./rules/android.js'),
   hybrid: () => import('./rules/hybrid.js'),
   ios: () => import('./rules/ios.js'),
+  keystore: () => import('./lib/keystore.js'),
   zip: () => import('./sources/zip.js'),
 };
 
@@ -107,6 +108,8 @@ const SKIPPED_OR_ARCHIVE =
 // Gradle's wrapper: a build tool checked into Android projects, never part of the app.
 const GRADLE_WRAPPER = /(?:^|\/)gradle\/wrapper\/gradle-wrapper\.jar$/;
 const KEYSTORE = /\.(?:p12|pfx|jks|keystore|bks)$/i;
+/** Largest key store read to tell a truststore from a key store. */
+const KEYSTORE_READ_LIMIT = 1024 * 1024;
 const CONFIG_TEXT = /(?:^|\/)\.env(?:\.[^/]*)?$|\.(?:properties|ya?ml|ini|cfg|conf|toml|env)$/i;
 const DOTENV = /(?:^|\/)\.env(?:\.[^/]*)?$/;
 const DOTENV_TEMPLATE = /\.(?:example|sample|template|dist|defaults?)$/i;
@@ -343,6 +346,16 @@ async function analyseEntry(entry: SourceEntry, state: ScanState, scope: Scope):
     return;
   }
   if (KEYSTORE.test(name)) {
+    // A truststore (trusted certificates only) ships no key; key stores are small, so reading
+    // one whole costs nothing. An unreadable or unknown one counts as a key store.
+    const { keyStoreContents } = await lazy.keystore();
+    const truststore =
+      entry.size <= KEYSTORE_READ_LIMIT && keyStoreContents(await entry.read()) === 'certificates';
+    if (truststore) {
+      state.stats.skipped++;
+      progress(state, entry.size);
+      return;
+    }
     state.raws.push({
       ruleId: 'secret-private-key',
       file: path,
