@@ -9,6 +9,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { AuditBaselineError } from './errors.js';
+import { printable } from './lib/printable.js';
 import type { Finding } from './types.js';
 
 /** One accepted finding. */
@@ -89,7 +90,7 @@ export function createBaseline(findings: readonly Finding[]): Baseline {
   for (const f of findings) {
     if (seen.has(f.fingerprint)) continue;
     seen.add(f.fingerprint);
-    accepted.push({ fingerprint: f.fingerprint, ruleId: f.ruleId, file: f.file });
+    accepted.push({ fingerprint: f.fingerprint, ruleId: f.ruleId, file: printable(f.file) });
   }
   return { version: 1, accepted };
 }

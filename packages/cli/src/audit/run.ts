@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { createBaseline, loadBaseline, writeBaseline } from './baseline.js';
 import { AUDIT_EXIT, AuditOutputError } from './errors.js';
 import { formatJson } from './format/json.js';
+import { printable } from './lib/printable.js';
 import { type AuditOptions, auditPath } from './scan.js';
 import { atOrAbove } from './severity.js';
 import type { AuditReport, Severity } from './types.js';
@@ -71,7 +72,7 @@ export async function runAudit(path: string, flags: AuditFlags): Promise<void> {
     if (flags.writeBaseline !== undefined) {
       await writeBaseline(flags.writeBaseline, createBaseline(report.findings));
       process.stderr.write(
-        `bulwark audit: ${report.findings.length} findings written to ${flags.writeBaseline}\n`,
+        `bulwark audit: ${report.findings.length} findings written to ${printable(flags.writeBaseline)}\n`,
       );
       process.exitCode = AUDIT_EXIT.clean;
       return;
@@ -95,11 +96,12 @@ export async function runAudit(path: string, flags: AuditFlags): Promise<void> {
   } catch (err) {
     reporter?.done();
     if (err instanceof BulwarkError) {
-      process.stderr.write(`bulwark audit: ${err.message} [${err.code}]\n`);
+      // The message names a path, which may come from the app (an archive entry).
+      process.stderr.write(`bulwark audit: ${printable(err.message)} [${err.code}]\n`);
       process.exitCode = AUDIT_EXIT.badInput;
     } else {
       const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      process.stderr.write(`bulwark audit: internal error (${what}); please report it.\n`);
+      process.stderr.write(`bulwark audit: internal error (${printable(what)}); please report it.\n`);
       process.exitCode = AUDIT_EXIT.internal;
     }
   }

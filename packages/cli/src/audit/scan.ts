@@ -17,6 +17,7 @@ import type { Readable } from 'node:stream';
 import { BulwarkError } from '@bulwark/core/errors';
 import { type Baseline, partitionByBaseline } from './baseline.js';
 import { AuditArchiveError, AuditPathNotFoundError, AuditUnreadableError } from './errors.js';
+import { inContext, isDebugOnlyPath } from './lib/context.js';
 import { type RawFinding, toFinding } from './lib/finding.js';
 import { ScratchReader } from './lib/scratch-reader.js';
 import type { TextFileInfo } from './lib/text-engine.js';
@@ -42,6 +43,7 @@ const lazy = {
   android: () => import('./rules/android.js'),
   hybrid: () => import('./rules/hybrid.js'),
   ios: () => import('./rules/ios.js'),
+  keystore: () => import('./lib/keystore.js'),
   zip: () => import('./sources/zip.js'),
 };
 
@@ -106,6 +108,8 @@ const SKIPPED_OR_ARCHIVE =
 // Gradle's wrapper: a build tool checked into Android projects, never part of the app.
 const GRADLE_WRAPPER = /(?:^|\/)gradle\/wrapper\/gradle-wrapper\.jar$/;
 const KEYSTORE = /\.(?:p12|pfx|jks|keystore|bks)$/i;
+/** Largest key store read to tell a truststore from a key store. */
+const KEYSTORE_READ_LIMIT = 1024 * 1024;
 const CONFIG_TEXT = /(?:^|\/)\.env(?:\.[^/]*)?$|\.(?:properties|ya?ml|ini|cfg|conf|toml|env)$/i;
 const DOTENV = /(?:^|\/)\.env(?:\.[^/]*)?$/;
 const DOTENV_TEMPLATE = /\.(?:example|sample|template|dist|defaults?)$/i;
@@ -232,7 +236,7 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
     throw new AuditUnreadableError(path, 'not a regular file or directory');
   }
   await checkScopePins(state, scope);
-  const all = dedupe(state.raws).map(toFinding).sort(order);
+  const all = dedupe(state.raws).map(inContext).map(toFinding).sort(order);
   const { kept, suppressed } = options.baseline
     ? partitionByBaseline(all, options.baseline)
     : { kept: all, suppressed: 0 };
@@ -310,9 +314,11 @@ async function lineFinder(
 async function checkScopePins(state: ScanState, scope: Scope): Promise<void> {
   if (scope.manifests.length === 0) return;
   const { checkPinCoverage } = await lazy.android();
-  state.raws.push(
-    ...checkPinCoverage(scope.nscs, state.options.apiDomains ?? [], scope.manifests[0] as string),
-  );
+  // Release builds carry neither a debug source set's config nor its manifest: pins are looked
+  // for in the others, and a missing pin is reported on the main config or manifest.
+  const release = scope.nscs.filter((n) => !isDebugOnlyPath(n.file));
+  const manifest = scope.manifests.find((m) => !isDebugOnlyPath(m)) ?? (scope.manifests[0] as string);
+  state.raws.push(...checkPinCoverage(release, state.options.apiDomains ?? [], manifest));
 }
 
 async function budgetOf(state: ScanState): Promise<ZipBudget> {
@@ -340,6 +346,16 @@ async function analyseEntry(entry: SourceEntry, state: ScanState, scope: Scope):
     return;
   }
   if (KEYSTORE.test(name)) {
+    // A truststore (trusted certificates only) ships no key; key stores are small, so reading
+    // one whole costs nothing. An unreadable or unknown one counts as a key store.
+    const { keyStoreContents } = await lazy.keystore();
+    const truststore =
+      entry.size <= KEYSTORE_READ_LIMIT && keyStoreContents(await entry.read()) === 'certificates';
+    if (truststore) {
+      state.stats.skipped++;
+      progress(state, entry.size);
+      return;
+    }
     state.raws.push({
       ruleId: 'secret-private-key',
       file: path,

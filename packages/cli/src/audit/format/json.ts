@@ -1,4 +1,5 @@
-/** `--format json`: `{"findings": [...]}`, evidence already redacted. */
+/** `--format json`: `{"findings": [...]}`, evidence already redacted, every control character spelled out. */
+import { printableFinding } from '../lib/printable.js';
 import type { AuditReport } from '../types.js';
 
 /**
@@ -10,5 +11,5 @@ import type { AuditReport } from '../types.js';
  * ```
  */
 export function formatJson(report: AuditReport): string {
-  return `${JSON.stringify({ findings: report.findings }, null, 2)}\n`;
+  return `${JSON.stringify({ findings: report.findings.map(printableFinding) }, null, 2)}\n`;
 }

@@ -4,6 +4,7 @@
  * `security-severity` gives GitHub its score. Locations are relative to the scanned root
  * (`%SRCROOT%`); `partialFingerprints` carries our fingerprint so alerts survive rebuilds.
  */
+import { printableFinding } from '../lib/printable.js';
 import { ALL_RULES } from '../rules/catalog.js';
 import type { AuditReport, Severity } from '../types.js';
 
@@ -72,7 +73,7 @@ export function formatSarif(report: AuditReport, version: string): string {
         },
         columnKind: 'utf16CodeUnits',
         originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The scanned directory or archive.' } } },
-        results: report.findings.map((f) => ({
+        results: report.findings.map(printableFinding).map((f) => ({
           ruleId: f.ruleId,
           ruleIndex: index.get(f.ruleId) ?? 0,
           level: LEVEL[f.severity],

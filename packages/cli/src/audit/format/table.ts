@@ -3,6 +3,7 @@
  * redacted evidence, MASVS/MASTG, fix), then a summary line. Colour only when asked (a TTY
  * without NO_COLOR).
  */
+import { printableFinding } from '../lib/printable.js';
 import { type AuditReport, SEVERITIES, type Severity } from '../types.js';
 
 const COLOURS: Record<Severity, string> = {
@@ -26,7 +27,7 @@ const DIM = '\u001b[2m';
 export function formatTable(report: AuditReport, options: { colour: boolean }): string {
   const c = (code: string, s: string) => (options.colour ? `${code}${s}${RESET}` : s);
   const lines: string[] = [];
-  for (const f of report.findings) {
+  for (const f of report.findings.map(printableFinding)) {
     const place = f.line === undefined ? f.file : `${f.file}:${f.line}`;
     lines.push(`${c(COLOURS[f.severity], f.severity.toUpperCase().padEnd(8))} ${f.ruleId}  ${place}`);
     lines.push(`         ${f.message}`);

@@ -21,9 +21,11 @@ export const ANDROID_ATTRIBUTE_IDS: ReadonlyMap<number, string> = new Map([
   [0x0101000f, 'debuggable'],
   [0x01010010, 'exported'],
   [0x01010272, 'testOnly'],
+  [0x0101027f, 'backupAgent'],
   [0x01010280, 'allowBackup'],
   [0x010104eb, 'fullBackupContent'],
   [0x010104ec, 'usesCleartextTraffic'],
+  [0x01010473, 'fullBackupOnly'],
   [0x01010527, 'networkSecurityConfig'],
   [0x0101063e, 'dataExtractionRules'],
 ]);

@@ -3,10 +3,13 @@
  * fingerprint. The fingerprint hashes the rule, the file (with build hashes such as
  * `main.3f9a1c2b.js` normalised, so a rebuild keeps it) and the detector's key. The key of a secret
  * is the secret; only 128 bits of its SHA-256 leave the scanner, in the baseline and in SARIF.
+ * Text from the app (file, message, evidence) is made printable here (`printable.ts`); the
+ * fingerprint is taken on the raw text, so it does not change with the spelling.
  */
 import { createHash } from 'node:crypto';
 import { ruleMeta } from '../rules/catalog.js';
 import type { Finding, Severity } from '../types.js';
+import { printable } from './printable.js';
 
 /** What a detector reports before metadata is attached. */
 export interface RawFinding {
@@ -70,14 +73,14 @@ export function toFinding(raw: RawFinding): Finding {
   const finding: Finding = {
     ruleId: raw.ruleId,
     severity: raw.severity ?? meta.severity,
-    file: raw.file,
-    message: raw.message,
+    file: printable(raw.file),
+    message: printable(raw.message),
     masvs: meta.masvs,
     fix: meta.fix,
     fingerprint: fingerprint(raw.ruleId, raw.file, raw.key),
   };
   if (raw.line !== undefined) finding.line = raw.line;
   if (meta.mastg !== undefined) finding.mastg = meta.mastg;
-  if (raw.evidence !== undefined) finding.evidence = raw.evidence;
+  if (raw.evidence !== undefined) finding.evidence = printable(raw.evidence);
   return finding;
 }

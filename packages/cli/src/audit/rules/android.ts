@@ -90,7 +90,11 @@ function checkApplication(app: XmlElement, file: string, out: RawFinding[]): voi
   const backup = app.attributes.allowBackup?.toLowerCase();
   const hasRules =
     app.attributes.fullBackupContent !== undefined || app.attributes.dataExtractionRules !== undefined;
-  if (backup !== 'false' && !hasRules) {
+  // A custom backupAgent, without fullBackupOnly, turns Auto Backup off: only what the agent
+  // writes is backed up, so the app chose what leaves the device.
+  const ownAgent =
+    app.attributes.backupAgent !== undefined && app.attributes.fullBackupOnly?.toLowerCase() !== 'true';
+  if (backup !== 'false' && !hasRules && !ownAgent) {
     out.push({
       ruleId: 'android-allow-backup',
       ...where,

@@ -5,7 +5,15 @@
  * Cleartext exclusions, and why: loopback (127.0.0.0/8, ::1, localhost, and 10.0.2.2, the
  * Android emulator's alias of the host's loopback) never leaves the device; XML namespaces,
  * DTD/schema identifiers and license URLs are names, never fetched; the reserved documentation
- * domains (example.com/.net/.org, .test, .example, .invalid) are not endpoints.
+ * domains (example.com/.net/.org, .test, .example, .invalid) are not endpoints; certificate
+ * infrastructure (CRL, OCSP, CA certificates, timestamping) is fetched by the OS, over http by
+ * design, and every signature carries it.
+ *
+ * A URL ends at the first character that cannot be in one: whitespace, quotes, brackets, and any
+ * byte outside printable ASCII (controls and, files being read as latin1 bytes, anything
+ * non-ASCII). In a binary (dex, .so, a provisioning profile) a string is followed by whatever
+ * bytes come next, NULs, ESC sequences, other data; without that stop a crafted binary could
+ * put terminal escape sequences into the finding.
  */
 import type { TextDetector } from '../lib/text-engine.js';
 
@@ -82,8 +90,27 @@ function isNameHost(host: string): boolean {
 }
 
 function isNameNotEndpoint(host: string, path: string): boolean {
-  if (isNameHost(host)) return true;
-  return LICENSE_HOSTS.has(host.toLowerCase()) && /^\/(?:licenses?|MPL)\b/i.test(path);
+  if (isNameHost(host) || isCertificateInfrastructure(host, path)) return true;
+  const h = host.toLowerCase();
+  if (h === 'xml.apache.org' || h === 'javax.xml.xmlconstants') return true;
+  if ((h === 'apache.org' || h === 'www.apache.org') && /^\/xml\//i.test(path)) return true;
+  return LICENSE_HOSTS.has(h) && /^\/(?:licenses?|MPL)\b/i.test(path);
+}
+
+/**
+ * Certificate infrastructure: CRL distribution points, OCSP responders, CA certificate (AIA)
+ * and certification-practice URLs, and timestamping services. Every code signature and
+ * certificate carries them (a provisioning profile, a signed Mach-O, an Authenticode DLL, a dex
+ * through its libraries); they are served over http by design (RFC 5280, RFC 6960: what they
+ * serve is signed) and fetched by the OS, not by the app.
+ */
+function isCertificateInfrastructure(host: string, path: string): boolean {
+  return (
+    /^(?:crls?|ocsp|certs?|cacerts?|aia|crt|timestamp|tsa)\d*\./i.test(host) ||
+    // A `0` may follow: the tag of the next DER SEQUENCE (0x30), right after the string in a certificate.
+    /\.(?:crl|crt|cer|der|p7c|p7b)0?$/i.test(path) ||
+    /^\/(?:pki|cps|certificateauthority|appleca|repository)(?:\/|$)/i.test(path)
+  );
 }
 
 /** [A-Za-z0-9.-], by character code: a table, so the hot loop has one branch, not five. */
@@ -152,6 +179,19 @@ function trimHost(host: string): string {
   return end === host.length ? host : host.slice(0, end);
 }
 
+/**
+ * The path without the punctuation that ends the sentence or the bracket around a URL
+ * (`http://url.to/link,` and `(http://url.to/link)` are one endpoint, `http://url.to/link`).
+ */
+function trimPath(path: string): string {
+  let end = path.length;
+  while (end > 0 && TRAILING.has(path.charCodeAt(end - 1))) end--;
+  return end === path.length ? path : path.slice(0, end);
+}
+
+/** `.` `,` `;` `:` `!` `?` `]` `}` `*`: punctuation that rarely ends a real path. */
+const TRAILING = new Set([46, 44, 59, 58, 33, 63, 93, 125, 42]);
+
 // What precedes a URL that is a namespace or schema identifier rather than an endpoint.
 const NAME_CONTEXT =
   /(?:xmlns(?::[\w.-]+)?\s*=\s*|\$schema["']?\s*:\s*|(?:schemaLocation|targetNamespace|namespace)\s*=\s*["'][^"']*|<!DOCTYPE[^>]*|\bSYSTEM\s*|createElementNS\(\s*|setAttributeNS\(\s*|\bns\s*[:=]\s*)["']?$/i;
@@ -164,10 +204,10 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
     start: urlStart,
     dismiss: isPlainNamespaceUrl,
     pattern:
-      /http:\/\/(?:([^\s/@"'`<>\\]{1,128})@)?(\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9][A-Za-z0-9.-]{0,252})(?::(\d{1,5}))?((?:\/[^\s"'`<>()\\]*)?)/iy,
+      /http:\/\/(?:([!#-&(-.0-;=?A-[\]-_a-~]{1,128})@)?(\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9][A-Za-z0-9.-]{0,252})(?::(\d{1,5}))?((?:\/[!#-&*-;=?-[\]-_a-~]*)?)/iy,
     check: (m, text) => {
       const host = trimHost(m[2] as string);
-      const path = m[4] as string;
+      const path = trimPath(m[4] as string);
       // Names first: namespace URIs are by far the most common `http://` of a bundle.
       if (isNameNotEndpoint(host, path) || isLoopbackHost(host)) return undefined;
       const before = text.slice(Math.max(0, (m.index as number) - 120), m.index as number);

@@ -128,10 +128,15 @@ const WILDCARDS = new Set(['*', 'http://*', 'https://*', 'http://*/*', 'https://
  */
 export function checkCordovaConfig(widget: XmlElement, file: string): RawFinding[] {
   const out: RawFinding[] = [];
+  // Cordova requires the widget's `id` (the app id). Capacitor generates a config.xml without
+  // one, for its Cordova plugin layer, always with `<access origin="*">`, and ignores that
+  // element: its navigation policy is `server.allowNavigation` in capacitor.config.json.
+  const capacitorGenerated = widget.attributes.id === undefined;
   for (const [tag, attr] of [
     ['access', 'origin'],
     ['allow-navigation', 'href'],
   ] as const) {
+    if (capacitorGenerated && tag === 'access') continue;
     for (const el of childrenNamed(widget, tag)) {
       const value = el.attributes[attr]?.trim() ?? '';
       if (WILDCARDS.has(value)) {

@@ -7,7 +7,7 @@
 import { crc32 } from 'node:zlib';
 import { characterClasses, shannonEntropy } from '../lib/entropy.js';
 import { redact } from '../lib/redact.js';
-import type { TextDetector, TextVerdict } from '../lib/text-engine.js';
+import type { TextDetector, TextFileInfo, TextVerdict } from '../lib/text-engine.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -358,7 +358,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     start: assignmentStart,
     dismiss: (bytes, at) => notAnAssignment(bytes, at, true),
     pattern: /(["']?)([A-Za-z0-9_$.-]{1,80})\1\s{0,4}(?::=|[:=])\s{0,4}(["'`])([^"'`\s\\]{8,300})\3/y,
-    check: (m) => genericVerdict(m, m[2] as string, m[4] as string),
+    check: (m, _text, file) => genericVerdict(m, m[2] as string, m[4] as string, file),
   },
   {
     // Generic, config files (.env, .properties, .yaml…): unquoted values too.
@@ -368,13 +368,51 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     dismiss: (bytes, at) => notAnAssignment(bytes, at, false),
     configOnly: true,
     pattern: /([A-Za-z0-9_.-]{1,80})[ \t]{0,4}[:=][ \t]{0,4}([^\s"'`#;,]{8,300})/y,
-    check: (m) => genericVerdict(m, m[1] as string, m[2] as string),
+    check: (m, _text, file) => genericVerdict(m, m[1] as string, m[2] as string, file),
   },
 ];
 
-function genericVerdict(m: RegExpExecArray, name: string, value: string): TextVerdict | undefined {
+/**
+ * Translation resources: Apple's `.strings` tables and i18n JSON/YAML under an `i18n`, `locales`,
+ * `locale`, `lang(s)`, `translations` or `l10n` folder. Their keys name UI fields
+ * (`"settings.password" = "Passwort";`) and their values are words shown to the user, so a
+ * secret-like name there says nothing; the detectors of a secret's own shape still run on them.
+ *
+ * @example
+ * ```ts
+ * isTranslationFile('ios/App/fr.lproj/Localizable.strings'); // true
+ * isTranslationFile('app/i18n/locales/en.json'); // true
+ * ```
+ */
+export function isTranslationFile(path: string): boolean {
+  return (
+    /\.(?:strings|stringsdict|xliff|xlf)$/i.test(path) ||
+    /(?:^|\/)(?:i18n|locales?|langs?|translations?|l10n)\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(
+      path,
+    )
+  );
+}
+
+/**
+ * A value that is itself a name: letters in words (camelCase, snake_case, dotted) holding one of
+ * the secret keywords, as in `KEY_PASSWORD = "password"` or `PREF_PROXY_PASSWORD =
+ * "prefProxyPassword"`: the key under which a secret is stored, not the secret.
+ */
+function isIdentifierNamingASecret(value: string): boolean {
+  if (!/^[A-Za-z]+(?:[._-]?[A-Za-z]+)*$/.test(value)) return false;
+  const lower = value.toLowerCase();
+  return GENERIC_TRIGGERS.some((t) => lower.includes(t));
+}
+
+function genericVerdict(
+  m: RegExpExecArray,
+  name: string,
+  value: string,
+  file: TextFileInfo,
+): TextVerdict | undefined {
   if (!GENERIC_TRIGGERS.some((t) => name.toLowerCase().includes(t))) return undefined;
   if (!genericSecret(name, value)) return undefined;
+  if (isIdentifierNamingASecret(value) || isTranslationFile(file.path)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
   return {
     ruleId: 'secret-generic-assignment',

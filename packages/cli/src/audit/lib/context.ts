@@ -1,0 +1,78 @@
+/**
+ * Where a finding sits changes how much it matters: configuration that only a debug build
+ * carries never reaches users; tests, documentation and examples hold sample values far more
+ * often than live ones. A finding there is lowered to `low`, never dropped, and its message says
+ * why, so a reader can see what was lowered and judge it.
+ */
+
+import { ruleMeta } from '../rules/catalog.js';
+import { atOrAbove } from '../severity.js';
+import type { Severity } from '../types.js';
+import type { RawFinding } from './finding.js';
+
+/**
+ * A Gradle debug source set: `src/debug/`, or a flavour's, `src/<flavour>Debug/`. Gradle merges
+ * it into debug builds only (`src/debug/res/xml/network_security_config.xml`, a debug
+ * `AndroidManifest.xml`).
+ */
+const DEBUG_SOURCE_SET = /(?:^|\/)src\/(?:debug|[a-z][A-Za-z0-9]*Debug)\//;
+
+/**
+ * True for a path inside a Gradle debug source set, which only debug builds carry.
+ *
+ * @example
+ * ```ts
+ * isDebugOnlyPath('app/src/debug/res/xml/network_security_config.xml'); // true
+ * isDebugOnlyPath('app/src/main/AndroidManifest.xml'); // false
+ * ```
+ */
+export function isDebugOnlyPath(path: string): boolean {
+  return DEBUG_SOURCE_SET.test(path);
+}
+
+/** What a finding in a debug-only, test, documentation or example place is lowered to. */
+const DEBUG_SEVERITY: Severity = 'low';
+
+/**
+ * Places other than debug source sets that lower a finding, with the reason shown. Tests:
+ * Gradle's `src/test`, `src/androidTest` and flavour variants, `test(s)/`, `__tests__/`,
+ * `*.test.*`/`*.spec.*`, iOS `*Tests/` targets. Documentation: `*.md`, `*.markdown`, `*.rst`,
+ * `*.adoc`, and `doc(s)/` folders. Examples: `example(s)/`, `sample(s)/`, `demo/` folders.
+ */
+const PLACES: readonly { pattern: RegExp; reason: string }[] = [
+  {
+    pattern:
+      /(?:^|\/)(?:src\/(?:test|androidTest|[a-z][A-Za-z0-9]*(?:Test|AndroidTest))\/|tests?\/|__tests__\/|[A-Za-z0-9_-]*Tests\/)|\.(?:test|spec)\.[A-Za-z0-9]+$/,
+    reason: 'test code, not shipped',
+  },
+  { pattern: /(?:^|\/)docs?\/|\.(?:md|markdown|rst|adoc)$/i, reason: 'documentation' },
+  { pattern: /(?:^|\/)(?:examples?|samples?|demo)\//, reason: 'example code' },
+];
+
+/**
+ * The raw finding as its place makes it: lowered to `low`, with the reason in its message, when
+ * it sits in a debug-only source set, tests, documentation or examples and its rule is more
+ * serious than that; else unchanged.
+ *
+ * @example
+ * ```ts
+ * inContext({ ruleId: 'android-nsc-cleartext', file: 'app/src/debug/res/xml/network_security_config.xml', message: '…', key: 'base' });
+ * // severity 'low', message ending in '[lowered from high: debug build only (Gradle source set src/debug)]'
+ * ```
+ */
+export function inContext(raw: RawFinding): RawFinding {
+  const set = DEBUG_SOURCE_SET.exec(raw.file);
+  const place = set === null ? PLACES.find((p) => p.pattern.test(raw.file)) : undefined;
+  if (set === null && place === undefined) return raw;
+  const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
+  if (severity === DEBUG_SEVERITY || !atOrAbove(severity, DEBUG_SEVERITY)) return raw;
+  const reason =
+    set === null
+      ? (place as { reason: string }).reason
+      : `debug build only (Gradle source set ${set[0].replace(/^\//, '').replace(/\/$/, '')})`;
+  return {
+    ...raw,
+    severity: DEBUG_SEVERITY,
+    message: `${raw.message} [lowered from ${severity}: ${reason}]`,
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * Tells a key store from a truststore by reading its entry table: a Java key store (JKS, JCEKS)
+ * or a Bouncy Castle store (BKS) that holds only trusted certificates ships public data (a
+ * truststore, often the CA or leaf an app pins); one with a private, secret or sealed key entry
+ * ships a key. Only the entry types and the lengths needed to step over certificates are read;
+ * nothing is decrypted and no integrity check is made. A store this cannot read (PKCS#12, whose
+ * contents are encrypted, another format, a truncated file) is `unknown`, and the caller treats
+ * it as a key store.
+ */
+
+/** What a key store file holds, as far as its entry table tells. */
+export type KeyStoreContents = 'keys' | 'certificates' | 'unknown';
+
+class Reader {
+  at = 0;
+  constructor(private readonly bytes: Uint8Array) {}
+  has(n: number): boolean {
+    return this.at + n <= this.bytes.length;
+  }
+  u8(): number {
+    if (!this.has(1)) throw new RangeError('truncated');
+    return this.bytes[this.at++] as number;
+  }
+  u16(): number {
+    return (this.u8() << 8) | this.u8();
+  }
+  u32(): number {
+    return ((this.u16() << 16) | this.u16()) >>> 0;
+  }
+  skip(n: number): void {
+    if (!this.has(n)) throw new RangeError('truncated');
+    this.at += n;
+  }
+  /** Java's `DataOutput.writeUTF`: a 16-bit length, then the bytes. */
+  skipUtf(): void {
+    this.skip(this.u16());
+  }
+}
+
+const JKS_MAGIC = 0xfeedfeed;
+const JCEKS_MAGIC = 0xcececece;
+
+function javaKeyStore(r: Reader): KeyStoreContents {
+  const version = r.u32();
+  if (version !== 1 && version !== 2) return 'unknown';
+  const count = r.u32();
+  if (count === 0) return 'unknown';
+  for (let i = 0; i < count; i++) {
+    const tag = r.u32();
+    // 1: private key, 3 (JCEKS): secret key.
+    if (tag === 1 || tag === 3) return 'keys';
+    if (tag !== 2) return 'unknown';
+    r.skipUtf(); // alias
+    r.skip(8); // date
+    if (version === 2) r.skipUtf(); // certificate type
+    r.skip(r.u32());
+  }
+  return 'certificates';
+}
+
+function bouncyCastleStore(r: Reader): KeyStoreContents {
+  const version = r.u32();
+  if (version > 2) return 'unknown';
+  const salt = r.u32();
+  if (salt > 1024) return 'unknown';
+  r.skip(salt);
+  r.skip(4); // iteration count
+  let entries = 0;
+  for (let type = r.u8(); type !== 0; type = r.u8()) {
+    // 2: key, 3: secret, 4: sealed (encrypted) key.
+    if (type === 2 || type === 3 || type === 4) return 'keys';
+    if (type !== 1) return 'unknown';
+    r.skipUtf(); // alias
+    r.skip(8); // date
+    const chain = r.u32();
+    // A trusted-certificate entry has no chain; anything else is not a truststore entry.
+    if (chain !== 0) return 'unknown';
+    r.skipUtf(); // certificate type
+    r.skip(r.u32());
+    entries++;
+  }
+  return entries > 0 ? 'certificates' : 'unknown';
+}
+
+/**
+ * What a JKS, JCEKS or BKS file holds: `keys` when any entry is a private, secret or sealed key,
+ * `certificates` when every entry is a trusted certificate, else `unknown`.
+ *
+ * @example
+ * ```ts
+ * if (keyStoreContents(await readFile('app/src/main/res/raw/truststore.bks')) === 'certificates') {
+ *   // a truststore: public certificates only
+ * }
+ * ```
+ */
+export function keyStoreContents(bytes: Uint8Array): KeyStoreContents {
+  const r = new Reader(bytes);
+  try {
+    if (!r.has(4)) return 'unknown';
+    const magic = r.u32();
+    if (magic === JKS_MAGIC || magic === JCEKS_MAGIC) return javaKeyStore(r);
+    r.at = 0;
+    return bouncyCastleStore(r);
+  } catch {
+    return 'unknown';
+  }
+}
