@@ -17,7 +17,7 @@ import { clientIp } from '../http/request.js';
 import { oneTimePassword } from '../identity/bootstrap.js';
 import { listUsers, userViewById, userViews } from '../identity/directory.js';
 import { createUser } from '../identity/users.js';
-import { decodeCursor, encodeCursor } from '../lib/cursor.js';
+import { type CursorPart, decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { MAX_EVENT_TYPES, parseDateTime, parseEventTypes } from './lib/admin-query.js';
 import {
   adminPolicySchema,
@@ -28,6 +28,7 @@ import {
   idParams,
   keySchema,
   pageQuery,
+  pageResponse,
   policyResponseSchema,
   searchText,
   teamsArraySchema,
@@ -38,6 +39,26 @@ import { DPOP_SECURITY } from './schemas.js';
 /** Default page size of the admin lists. */
 const DEFAULT_LIMIT = 50;
 const userNotFound = () => new HttpProblem(404, 'user_not_found', 'No such user.');
+
+/**
+ * The (time, id) key a users or devices cursor carries, or undefined on the first page; a cursor
+ * that is not one of `kind`'s is a 400 (from decodeCursor).
+ */
+function timeAndIdAfter(kind: string, cursor: string | undefined): [number, string] | undefined {
+  return cursor === undefined
+    ? undefined
+    : (decodeCursor(kind, cursor, ['number', 'string']) as [number, string]);
+}
+
+/** `{ nextCursor }` past `last` while more rows follow, else nothing to spread. */
+function nextCursorAfter<T>(
+  kind: string,
+  more: boolean,
+  last: T | undefined,
+  key: (row: T) => CursorPart[],
+): { nextCursor?: string } {
+  return more && last !== undefined ? { nextCursor: encodeCursor(kind, key(last)) } : {};
+}
 
 /** Registers the /admin routes. */
 export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -69,11 +90,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
           },
         },
         response: {
-          200: {
-            type: 'object',
-            required: ['users'],
-            properties: { users: { type: 'array', items: userSchema }, nextCursor: { type: 'string' } },
-          },
+          200: pageResponse('users', userSchema),
           '4xx': errorResponses,
         },
       },
@@ -81,10 +98,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (request) => {
       const q = request.query;
       const limit = q.limit ?? DEFAULT_LIMIT;
-      const after =
-        q.cursor === undefined
-          ? undefined
-          : (decodeCursor('users', q.cursor, ['number', 'string']) as [number, string]);
+      const after = timeAndIdAfter('users', q.cursor);
       const { rows, more } = await listUsers(ctx.db, {
         limit,
         ...(q.q === undefined ? {} : { q: q.q }),
@@ -92,12 +106,9 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         ...(q.disabled === undefined ? {} : { disabled: q.disabled }),
         ...(after === undefined ? {} : { after }),
       });
-      const last = rows.at(-1);
       return {
         users: await userViews(ctx.db, rows),
-        ...(more && last !== undefined
-          ? { nextCursor: encodeCursor('users', [Number(last.created_at), last.id]) }
-          : {}),
+        ...nextCursorAfter('users', more, rows.at(-1), (row) => [Number(row.created_at), row.id]),
       };
     },
   );
@@ -396,11 +407,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
           },
         },
         response: {
-          200: {
-            type: 'object',
-            required: ['devices'],
-            properties: { devices: { type: 'array', items: deviceSchema }, nextCursor: { type: 'string' } },
-          },
+          200: pageResponse('devices', deviceSchema),
           '4xx': errorResponses,
         },
       },
@@ -408,10 +415,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (request) => {
       const q = request.query;
       const limit = q.limit ?? DEFAULT_LIMIT;
-      const after =
-        q.cursor === undefined
-          ? undefined
-          : (decodeCursor('devices', q.cursor, ['number', 'string']) as [number, string]);
+      const after = timeAndIdAfter('devices', q.cursor);
       const { rows, more } = await listDevices(ctx.db, {
         limit,
         ...(q.userId === undefined ? {} : { userId: q.userId }),
@@ -419,12 +423,9 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         ...(q.q === undefined ? {} : { q: q.q }),
         ...(after === undefined ? {} : { after }),
       });
-      const last = rows.at(-1);
       return {
         devices: rows.map(deviceView),
-        ...(more && last !== undefined
-          ? { nextCursor: encodeCursor('devices', [Number(last.enrolled_at), last.id]) }
-          : {}),
+        ...nextCursorAfter('devices', more, rows.at(-1), (row) => [Number(row.enrolled_at), row.id]),
       };
     },
   );
@@ -554,11 +555,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
           },
         },
         response: {
-          200: {
-            type: 'object',
-            required: ['events'],
-            properties: { events: { type: 'array', items: eventSchema }, nextCursor: { type: 'string' } },
-          },
+          200: pageResponse('events', eventSchema),
           '4xx': errorResponses,
         },
       },
@@ -584,12 +581,9 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         ...(beforeSeq === undefined ? {} : { beforeSeq }),
         ...(q.afterSeq === undefined ? {} : { afterSeq: q.afterSeq }),
       });
-      const last = events.at(-1);
       return {
         events,
-        ...(more && last !== undefined && q.afterSeq === undefined
-          ? { nextCursor: encodeCursor('events', [last.seq]) }
-          : {}),
+        ...nextCursorAfter('events', more && q.afterSeq === undefined, events.at(-1), (event) => [event.seq]),
       };
     },
   );

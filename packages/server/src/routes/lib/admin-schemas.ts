@@ -35,6 +35,20 @@ export const pageQuery = {
   },
 } as const;
 
+/**
+ * The 200 response of a paged admin list: the page under `key`, and `nextCursor` while more follow.
+ *
+ * @example
+ * const response = { 200: pageResponse('users', userSchema), '4xx': errorResponses };
+ */
+export function pageResponse(key: string, items: object) {
+  return {
+    type: 'object',
+    required: [key],
+    properties: { [key]: { type: 'array', items }, nextCursor: { type: 'string' } },
+  } as const;
+}
+
 const iso = { type: 'string', format: 'date-time' } as const;
 
 export const teamsArraySchema = {
