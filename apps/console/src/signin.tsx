@@ -5,7 +5,7 @@
 import { startAuthentication } from '@simplewebauthn/browser';
 import { useState } from 'preact/hooks';
 import { type Connection, describeError, errorCode, type SessionEnd } from './api.js';
-import { Field } from './ui/components.js';
+import { Field, FormEnd } from './ui/components.js';
 
 /**
  * The sign-in form. A server that requires a passkey as the second factor answers
@@ -200,19 +200,14 @@ export function ChangePassword(props: {
             />
           )}
         </Field>
-        {error === undefined ? null : (
-          <p class="notice notice-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div class="actions">
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Change password'}
-          </button>
-          <button type="button" onClick={props.onSignOut}>
-            Sign out
-          </button>
-        </div>
+        <FormEnd
+          error={error}
+          busy={busy}
+          submit="Change password"
+          busyText="Saving…"
+          leave="Sign out"
+          onLeave={props.onSignOut}
+        />
       </form>
     </main>
   );

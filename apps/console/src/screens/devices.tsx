@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { type Device, describeError, type Finding, query, REVOCATION_REASONS } from '../api.js';
-import { Badge, Dialog, Field, ListState, Notice, TableFrame } from '../ui/components.js';
+import { Badge, Dialog, Field, FormEnd, ListState, Notice, TableFrame } from '../ui/components.js';
 import { useApi } from '../ui/context.js';
 import { formatTime } from '../ui/format.js';
 import { useLoad } from '../ui/load.js';
@@ -300,19 +300,15 @@ function RevokeDialog(props: {
             />
           )}
         </Field>
-        {error === undefined ? null : (
-          <p class="notice notice-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div class="actions">
-          <button type="submit" class="danger" disabled={busy}>
-            {busy ? 'Revoking…' : 'Revoke device'}
-          </button>
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormEnd
+          error={error}
+          busy={busy}
+          submit="Revoke device"
+          busyText="Revoking…"
+          tone="danger"
+          leave="Cancel"
+          onLeave={props.onClose}
+        />
       </form>
     </Dialog>
   );

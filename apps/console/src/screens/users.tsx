@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { describeError, query, type User } from '../api.js';
-import { Badge, Dialog, Field, ListState, Notice, TableFrame } from '../ui/components.js';
+import { Badge, Dialog, Field, FormEnd, ListState, Notice, TableFrame } from '../ui/components.js';
 import { useApi } from '../ui/context.js';
 import { formatTime } from '../ui/format.js';
 import { useLoad } from '../ui/load.js';
@@ -316,19 +316,14 @@ function CreateUser(props: { open: boolean; onClose: () => void; onCreated: () =
               />
             )}
           </Field>
-          {error === undefined ? null : (
-            <p class="notice notice-error" role="alert">
-              {error}
-            </p>
-          )}
-          <div class="actions">
-            <button type="submit" class="primary" disabled={busy}>
-              {busy ? 'Creating…' : 'Create user'}
-            </button>
-            <button type="button" onClick={close}>
-              Cancel
-            </button>
-          </div>
+          <FormEnd
+            error={error}
+            busy={busy}
+            submit="Create user"
+            busyText="Creating…"
+            leave="Cancel"
+            onLeave={close}
+          />
         </form>
       )}
     </Dialog>

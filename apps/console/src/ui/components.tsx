@@ -1,7 +1,7 @@
 /**
  * The console's few components, written here rather than taken from a component library
  * (docs/console.md says why): the loading, error and empty states of a list, a labelled field,
- * a modal dialog on the native `<dialog>` element, a status badge and a notice. Everything
+ * a modal dialog on the native `<dialog>` element, the error and buttons that end a form, a status badge and a notice. Everything
  * renders text nodes only; nothing here takes markup.
  */
 import type { ComponentChildren } from 'preact';
@@ -122,6 +122,43 @@ export function Dialog(props: {
         </>
       ) : null}
     </dialog>
+  );
+}
+
+/**
+ * The end of a form: its error, if any, announced as an alert, then the submit button (disabled
+ * and relabelled while the request runs) and the button that leaves the form.
+ *
+ * @example
+ * ```tsx
+ * <FormEnd error={error} busy={busy} submit="Create user" busyText="Creating…" leave="Cancel" onLeave={close} />
+ * ```
+ */
+export function FormEnd(props: {
+  error: string | undefined;
+  busy: boolean;
+  submit: string;
+  busyText: string;
+  tone?: 'primary' | 'danger';
+  leave: string;
+  onLeave: () => void;
+}) {
+  return (
+    <>
+      {props.error === undefined ? null : (
+        <p class="notice notice-error" role="alert">
+          {props.error}
+        </p>
+      )}
+      <div class="actions">
+        <button type="submit" class={props.tone ?? 'primary'} disabled={props.busy}>
+          {props.busy ? props.busyText : props.submit}
+        </button>
+        <button type="button" onClick={props.onLeave}>
+          {props.leave}
+        </button>
+      </div>
+    </>
   );
 }
 
