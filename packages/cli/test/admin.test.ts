@@ -6,52 +6,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditLog, type OpenDatabase, openDatabase } from '@bulwark/server';
-import pg from 'pg';
+import { AuditLog, type OpenDatabase } from '@bulwark/server';
 import { afterEach, describe, expect, it } from 'vitest';
+import { databaseTarget, skipDialect, type Target } from './lib/database-target.js';
 import { runCli } from './lib/run-cli.js';
-
-const postgresUrl = process.env.BULWARK_TEST_DATABASE_URL;
-const inCi = process.env.CI === 'true' || process.env.CI === '1';
-
-interface Target {
-  database: OpenDatabase;
-  args: string[];
-  dispose(): Promise<void>;
-}
-
-async function sqliteTarget(): Promise<Target> {
-  const dir = mkdtempSync(join(tmpdir(), 'bulwark-cli-admin-'));
-  const database = await openDatabase({ dataDir: dir });
-  return {
-    database,
-    args: ['--data-dir', dir],
-    async dispose() {
-      await database.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function postgresTarget(): Promise<Target> {
-  if (postgresUrl === undefined)
-    throw new Error('BULWARK_TEST_DATABASE_URL is not set (source scripts/services.sh)');
-  const schema = `t_${randomBytes(8).toString('hex')}`;
-  const database = await openDatabase({ databaseUrl: postgresUrl, schema, poolSize: 2 });
-  const url = new URL(postgresUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    database,
-    args: ['--database-url', url.toString()],
-    async dispose() {
-      await database.close();
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
-    },
-  };
-}
 
 /** An account with `passkeys` passkeys and one live session on one device. */
 async function accountWithPasskeys(
@@ -134,7 +92,7 @@ async function accountWithPasskeys(
 }
 
 describe.each(['sqlite', 'postgres'] as const)('bulwark admin passkeys reset [%s]', (dialect) => {
-  if (dialect === 'postgres' && postgresUrl === undefined && !inCi) {
+  if (skipDialect(dialect)) {
     // Skipped only outside CI, where no PostgreSQL was provided: `npm test` starts one.
     it.skip('needs BULWARK_TEST_DATABASE_URL (source scripts/services.sh)', () => undefined);
     return;
@@ -146,7 +104,7 @@ describe.each(['sqlite', 'postgres'] as const)('bulwark admin passkeys reset [%s
   });
 
   it("removes the account's passkeys, ends its sessions and records the event; leaves others alone", async () => {
-    target = dialect === 'sqlite' ? await sqliteTarget() : await postgresTarget();
+    target = await databaseTarget(dialect, 'bulwark-cli-admin-');
     const userId = await accountWithPasskeys(target.database, 'root', 2);
     const otherId = await accountWithPasskeys(target.database, 'other', 1);
 
@@ -167,7 +125,7 @@ describe.each(['sqlite', 'postgres'] as const)('bulwark admin passkeys reset [%s
   });
 
   it('exits 1 for an unknown account and changes nothing', async () => {
-    target = dialect === 'sqlite' ? await sqliteTarget() : await postgresTarget();
+    target = await databaseTarget(dialect, 'bulwark-cli-admin-');
     await accountWithPasskeys(target.database, 'root', 1);
     const res = await runCli('admin', 'passkeys', 'reset', '--username', 'nobody', ...target.args);
     expect(res.code).toBe(1);

@@ -2,17 +2,13 @@
  * `bulwark events verify` on both dialects: exit 0 and the head hash on an intact log, exit 1
  * and the broken entries after an edit or a deletion, exit 2 when there is no database.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditLog, type OpenDatabase, openDatabase } from '@bulwark/server';
-import pg from 'pg';
+import { AuditLog } from '@bulwark/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../src/program.js';
-
-const postgresUrl = process.env.BULWARK_TEST_DATABASE_URL;
-const inCi = process.env.CI === 'true' || process.env.CI === '1';
+import { databaseTarget, skipDialect, type Target } from './lib/database-target.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -37,47 +33,8 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   }
 }
 
-interface Target {
-  database: OpenDatabase;
-  args: string[];
-  dispose(): Promise<void>;
-}
-
-async function sqliteTarget(): Promise<Target> {
-  const dir = mkdtempSync(join(tmpdir(), 'bulwark-cli-'));
-  const database = await openDatabase({ dataDir: dir });
-  return {
-    database,
-    args: ['--data-dir', dir],
-    async dispose() {
-      await database.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function postgresTarget(): Promise<Target> {
-  if (postgresUrl === undefined)
-    throw new Error('BULWARK_TEST_DATABASE_URL is not set (source scripts/services.sh)');
-  const schema = `t_${randomBytes(8).toString('hex')}`;
-  const database = await openDatabase({ databaseUrl: postgresUrl, schema, poolSize: 2 });
-  const url = new URL(postgresUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    database,
-    args: ['--database-url', url.toString()],
-    async dispose() {
-      await database.close();
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
-    },
-  };
-}
-
 describe.each(['sqlite', 'postgres'] as const)('bulwark events verify [%s]', (dialect) => {
-  if (dialect === 'postgres' && postgresUrl === undefined && !inCi) {
+  if (skipDialect(dialect)) {
     // Skipped only outside CI, where no PostgreSQL was provided: `npm test` starts one.
     it.skip('needs BULWARK_TEST_DATABASE_URL (source scripts/services.sh)', () => undefined);
     return;
@@ -89,7 +46,7 @@ describe.each(['sqlite', 'postgres'] as const)('bulwark events verify [%s]', (di
   });
 
   it('passes an intact log and fails an edited or shortened one', async () => {
-    target = dialect === 'sqlite' ? await sqliteTarget() : await postgresTarget();
+    target = await databaseTarget(dialect, 'bulwark-cli-');
     const audit = new AuditLog(target.database.db, target.database.dialect, () => new Date());
     for (let i = 0; i < 5; i += 1)
       await audit.append({ type: 'login_failed', subject: `user${i}`, ip: '192.0.2.1' });
