@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BackendVaultStorage,
   EncryptedStore,
@@ -31,28 +31,12 @@ import {
 import { FileKeystore, nodeSealer, SqliteBackend } from '../src/node/index.js';
 import { canary, scan } from './fakes/canary.js';
 import { ManualClock } from './fakes/clock.js';
-import { FakeServer } from './fakes/fake-server.js';
+import { fakeServerPerTest, healthyPosture } from './fakes/per-test-server.js';
 import { sites } from './fakes/store-world.js';
 
 const DEVICE_ID = '5d0c6a8e-2b1f-4c3d-9e7a-1f2b3c4d5e6f';
 const PASSCODE = 'unlock-me-271';
-const posture = {
-  report: async () => ({
-    platform: 'electron',
-    osVersion: 'test',
-    appVersion: '1.0.0',
-    posture: { rooted: false, screenLock: true, emulator: false },
-  }),
-};
-
-let server: FakeServer;
-beforeEach(async () => {
-  server = new FakeServer();
-  await server.start();
-});
-afterEach(async () => {
-  await server.stop();
-});
+const server = fakeServerPerTest();
 
 /** Settles within `ms`, or fails the test with a clear message instead of hanging it. */
 async function settles<T>(promise: Promise<T>, ms = 5_000): Promise<PromiseSettledResult<T>> {
@@ -242,11 +226,11 @@ describe('every trigger takes the same path', () => {
     const deviceKey = await deviceKeys.create();
     const sessions = new SecureItemsSessionStore(items);
     const transport = new Transport({
-      baseUrl: server.url,
+      baseUrl: server().url,
       devMode: true,
       deviceKey,
       sessions,
-      posture,
+      posture: healthyPosture,
       clock,
     });
     const files = new MemoryFileStorage();
@@ -293,7 +277,7 @@ describe('every trigger takes the same path', () => {
       'the server answers device_revoked',
       'device_revoked',
       async ({ transport }) => {
-        server.revoked.add(DEVICE_ID);
+        server().revoked.add(DEVICE_ID);
         await expect(transport.request('GET', '/me')).rejects.toMatchObject({ code: 'device_revoked' });
       },
     ],
@@ -337,17 +321,17 @@ describe('every trigger takes the same path', () => {
       expect(await w.backend.getMeta('vault')).toBeUndefined();
       expect(await w.files.read('photo')).toBeUndefined();
       await expect(w.transport.request('GET', '/me')).rejects.toMatchObject({ code: 'not_signed_in' });
-      expect(server.wipeReceipts).toHaveLength(reason === 'device_revoked' ? 1 : 0);
+      expect(server().wipeReceipts).toHaveLength(reason === 'device_revoked' ? 1 : 0);
       // A second trigger afterwards finds the wipe done: no second run, no second receipt.
       await w.wiper.wipe('manual');
       expect(w.wiped).toHaveLength(1);
-      expect(server.wipeReceipts).toHaveLength(reason === 'device_revoked' ? 1 : 0);
+      expect(server().wipeReceipts).toHaveLength(reason === 'device_revoked' ? 1 : 0);
     });
   }
 
   it('shares one wipe among triggers that come while it runs, and keeps the pending receipt', async () => {
     const w = await install();
-    server.revoked.add(DEVICE_ID);
+    server().revoked.add(DEVICE_ID);
     const outbox = new MemoryReceiptOutbox();
     const offline = new Wiper({
       vault: w.vault,
@@ -387,7 +371,7 @@ describe('every trigger takes the same path', () => {
         },
       ],
     });
-    server.revoked.add(DEVICE_ID);
+    server().revoked.add(DEVICE_ID);
     await expect(w.transport.request('GET', '/me')).rejects.toMatchObject({ code: 'device_revoked' });
     expect(w.wiped).toEqual([]);
     expect(await w.items.getString('national-id')).toBeUndefined();

@@ -10,7 +10,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, exportJWK, jwtVerify } from 'jose';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BackendVaultStorage,
   EncryptedFiles,
@@ -36,29 +36,13 @@ import {
 import { DirectoryFileStorage, FileKeystore, nodeSealer, SqliteBackend } from '../src/node/index.js';
 import { canary, scan } from './fakes/canary.js';
 import { ManualClock } from './fakes/clock.js';
-import { FakeServer } from './fakes/fake-server.js';
 import { FakeReactNativeKeychain } from './fakes/mobile-keystores.js';
+import { fakeServerPerTest, healthyPosture } from './fakes/per-test-server.js';
 import { sites } from './fakes/store-world.js';
 
 const DEVICE_ID = '0b7e4d9a-3c2f-4e51-8a6b-9f1d2c3e4a5b';
 const PASSCODE = 'wipe-me-123';
-const posture = {
-  report: async () => ({
-    platform: 'electron',
-    osVersion: 'test',
-    appVersion: '1.0.0',
-    posture: { rooted: false, screenLock: true, emulator: false },
-  }),
-};
-
-let server: FakeServer;
-beforeEach(async () => {
-  server = new FakeServer();
-  await server.start();
-});
-afterEach(async () => {
-  await server.stop();
-});
+const server = fakeServerPerTest();
 
 describe('wipe on device_revoked', () => {
   it('destroys keys first, then data, sends a signed receipt, and leaves nothing that opens', async () => {
@@ -86,11 +70,11 @@ describe('wipe on device_revoked', () => {
     });
     let wiper: Wiper | undefined;
     const transport = new Transport({
-      baseUrl: server.url,
+      baseUrl: server().url,
       devMode: true,
       deviceKey,
       sessions,
-      posture,
+      posture: healthyPosture,
       onDeviceRevoked: async () => {
         await wiper?.wipe('device_revoked');
       },
@@ -107,7 +91,7 @@ describe('wipe on device_revoked', () => {
     await files.put('photo', new Blob([secrets.join('|')]).stream());
     expect(await scan(folder, secrets)).toEqual([]);
 
-    server.revoked.add(DEVICE_ID);
+    server().revoked.add(DEVICE_ID);
     await expect(transport.request('GET', '/me')).rejects.toMatchObject({ code: 'device_revoked' });
 
     expect(observed).toEqual([
@@ -116,8 +100,8 @@ describe('wipe on device_revoked', () => {
       'vault kek left: false',
     ]);
     // The receipt is signed with the device key, for this device, and typed as the server expects.
-    expect(server.wipeReceipts).toHaveLength(1);
-    const receipt = server.wipeReceipts[0] as string;
+    expect(server().wipeReceipts).toHaveLength(1);
+    const receipt = server().wipeReceipts[0] as string;
     expect(decodeProtectedHeader(receipt)).toMatchObject({ alg: 'ES256', typ: 'bulwark-wipe+jwt' });
     const jwks = createLocalJWKSet({ keys: [{ ...(await exportJWK(deviceKey.publicKey)), alg: 'ES256' }] });
     const { payload } = await jwtVerify(receipt, jwks, { typ: 'bulwark-wipe+jwt', subject: DEVICE_ID });
@@ -134,7 +118,7 @@ describe('wipe on device_revoked', () => {
       await expect(reopened.unlock(passcode)).rejects.toMatchObject({ code: 'vault_not_initialized' });
     }
     expect(await sessions.load()).toBeUndefined();
-    const res = await fetch(`${server.url}/auth/refresh`, {
+    const res = await fetch(`${server().url}/auth/refresh`, {
       method: 'POST',
       body: JSON.stringify({ refreshToken }),
     });
