@@ -16,55 +16,51 @@ const errorResponses = { description: 'application/problem+json with a stable co
 
 const base64url = { type: 'string', minLength: 1, maxLength: 65_536, pattern: '^[A-Za-z0-9_-]+$' } as const;
 
-/** RegistrationResponseJSON, as `startRegistration()` of @simplewebauthn/browser returns it. */
-const registrationResponseSchema = {
-  type: 'object',
-  required: ['id', 'rawId', 'type', 'response', 'clientExtensionResults'],
-  additionalProperties: false,
-  properties: {
-    id: { ...base64url, maxLength: 1400 },
-    rawId: { ...base64url, maxLength: 1400 },
-    type: { const: 'public-key' },
-    authenticatorAttachment: { type: 'string', enum: ['platform', 'cross-platform'] },
-    clientExtensionResults: { type: 'object' },
-    response: {
-      type: 'object',
-      required: ['clientDataJSON', 'attestationObject'],
-      properties: {
-        clientDataJSON: base64url,
-        attestationObject: base64url,
-        authenticatorData: base64url,
-        transports: { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 40 } },
-        publicKeyAlgorithm: { type: 'integer' },
-        publicKey: base64url,
-      },
+/**
+ * A PublicKeyCredential as @simplewebauthn/browser serialises it, around the ceremony's own
+ * `response` (attestation on registration, assertion on authentication).
+ */
+function credentialSchema<Response extends object>(response: Response) {
+  return {
+    type: 'object',
+    required: ['id', 'rawId', 'type', 'response', 'clientExtensionResults'],
+    additionalProperties: false,
+    properties: {
+      id: { ...base64url, maxLength: 1400 },
+      rawId: { ...base64url, maxLength: 1400 },
+      type: { const: 'public-key' },
+      authenticatorAttachment: { type: 'string', enum: ['platform', 'cross-platform'] },
+      clientExtensionResults: { type: 'object' },
+      response,
     },
+  } as const;
+}
+
+/** RegistrationResponseJSON, as `startRegistration()` of @simplewebauthn/browser returns it. */
+const registrationResponseSchema = credentialSchema({
+  type: 'object',
+  required: ['clientDataJSON', 'attestationObject'],
+  properties: {
+    clientDataJSON: base64url,
+    attestationObject: base64url,
+    authenticatorData: base64url,
+    transports: { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 40 } },
+    publicKeyAlgorithm: { type: 'integer' },
+    publicKey: base64url,
   },
-} as const;
+} as const);
 
 /** AuthenticationResponseJSON, as `startAuthentication()` of @simplewebauthn/browser returns it. */
-export const authenticationResponseSchema = {
+export const authenticationResponseSchema = credentialSchema({
   type: 'object',
-  required: ['id', 'rawId', 'type', 'response', 'clientExtensionResults'],
-  additionalProperties: false,
+  required: ['clientDataJSON', 'authenticatorData', 'signature'],
   properties: {
-    id: { ...base64url, maxLength: 1400 },
-    rawId: { ...base64url, maxLength: 1400 },
-    type: { const: 'public-key' },
-    authenticatorAttachment: { type: 'string', enum: ['platform', 'cross-platform'] },
-    clientExtensionResults: { type: 'object' },
-    response: {
-      type: 'object',
-      required: ['clientDataJSON', 'authenticatorData', 'signature'],
-      properties: {
-        clientDataJSON: base64url,
-        authenticatorData: base64url,
-        signature: base64url,
-        userHandle: { type: 'string', maxLength: 200 },
-      },
-    },
+    clientDataJSON: base64url,
+    authenticatorData: base64url,
+    signature: base64url,
+    userHandle: { type: 'string', maxLength: 200 },
   },
-} as const;
+} as const);
 
 const passkeySchema = {
   type: 'object',
