@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog, type OpenDatabase } from '@bulwark/server';
-import { afterEach, describe, expect, it } from 'vitest';
-import { databaseTarget, skipDialect, type Target } from './lib/database-target.js';
+import { describe, expect, it } from 'vitest';
+import { describeEachDatabase } from './lib/database-target.js';
 import { runCli } from './lib/run-cli.js';
 
 /** An account with `passkeys` passkeys and one live session on one device. */
@@ -91,20 +91,9 @@ async function accountWithPasskeys(
   return user.id;
 }
 
-describe.each(['sqlite', 'postgres'] as const)('bulwark admin passkeys reset [%s]', (dialect) => {
-  if (skipDialect(dialect)) {
-    // Skipped only outside CI, where no PostgreSQL was provided: `npm test` starts one.
-    it.skip('needs BULWARK_TEST_DATABASE_URL (source scripts/services.sh)', () => undefined);
-    return;
-  }
-  let target: Target | undefined;
-  afterEach(async () => {
-    await target?.dispose();
-    target = undefined;
-  });
-
+describeEachDatabase('bulwark admin passkeys reset', 'bulwark-cli-admin-', (fresh) => {
   it("removes the account's passkeys, ends its sessions and records the event; leaves others alone", async () => {
-    target = await databaseTarget(dialect, 'bulwark-cli-admin-');
+    const target = await fresh();
     const userId = await accountWithPasskeys(target.database, 'root', 2);
     const otherId = await accountWithPasskeys(target.database, 'other', 1);
 
@@ -125,7 +114,7 @@ describe.each(['sqlite', 'postgres'] as const)('bulwark admin passkeys reset [%s
   });
 
   it('exits 1 for an unknown account and changes nothing', async () => {
-    target = await databaseTarget(dialect, 'bulwark-cli-admin-');
+    const target = await fresh();
     await accountWithPasskeys(target.database, 'root', 1);
     const res = await runCli('admin', 'passkeys', 'reset', '--username', 'nobody', ...target.args);
     expect(res.code).toBe(1);

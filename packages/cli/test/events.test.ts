@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '@bulwark/server';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { run } from '../src/program.js';
-import { databaseTarget, skipDialect, type Target } from './lib/database-target.js';
+import { describeEachDatabase } from './lib/database-target.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -33,20 +33,9 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   }
 }
 
-describe.each(['sqlite', 'postgres'] as const)('bulwark events verify [%s]', (dialect) => {
-  if (skipDialect(dialect)) {
-    // Skipped only outside CI, where no PostgreSQL was provided: `npm test` starts one.
-    it.skip('needs BULWARK_TEST_DATABASE_URL (source scripts/services.sh)', () => undefined);
-    return;
-  }
-  let target: Target | undefined;
-  afterEach(async () => {
-    await target?.dispose();
-    target = undefined;
-  });
-
+describeEachDatabase('bulwark events verify', 'bulwark-cli-', (fresh) => {
   it('passes an intact log and fails an edited or shortened one', async () => {
-    target = await databaseTarget(dialect, 'bulwark-cli-');
+    const target = await fresh();
     const audit = new AuditLog(target.database.db, target.database.dialect, () => new Date());
     for (let i = 0; i < 5; i += 1)
       await audit.append({ type: 'login_failed', subject: `user${i}`, ip: '192.0.2.1' });

@@ -1,6 +1,7 @@
 /**
  * The databases the CLI's database commands are tested against: a fresh SQLite data directory or
- * a fresh PostgreSQL schema, with the command-line arguments that point `bulwark` at it.
+ * a fresh PostgreSQL schema, with the command-line arguments that point `bulwark` at it, and a
+ * suite declared once that runs on each.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type OpenDatabase, openDatabase } from '@bulwark/server';
 import pg from 'pg';
+import { afterEach, describe, it } from 'vitest';
 
 const postgresUrl = process.env.BULWARK_TEST_DATABASE_URL;
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
@@ -73,4 +75,36 @@ async function postgresTarget(): Promise<Target> {
       await client.end();
     },
   };
+}
+
+/**
+ * Declares the suite `title` once per dialect (`title [sqlite]`, `title [postgres]`); each test
+ * asks `fresh()` for its own database, which is removed after the test.
+ *
+ * @example
+ * describeEachDatabase('bulwark events verify', 'bulwark-cli-', (fresh) => {
+ *   it('passes an intact log', async () => { const target = await fresh(); … });
+ * });
+ */
+export function describeEachDatabase(
+  title: string,
+  prefix: string,
+  body: (fresh: () => Promise<Target>) => void,
+): void {
+  describe.each(['sqlite', 'postgres'] as const)(`${title} [%s]`, (dialect) => {
+    if (skipDialect(dialect)) {
+      // Skipped only outside CI, where no PostgreSQL was provided: `npm test` starts one.
+      it.skip('needs BULWARK_TEST_DATABASE_URL (source scripts/services.sh)', () => undefined);
+      return;
+    }
+    let target: Target | undefined;
+    afterEach(async () => {
+      await target?.dispose();
+      target = undefined;
+    });
+    body(async () => {
+      target = await databaseTarget(dialect, prefix);
+      return target;
+    });
+  });
 }
