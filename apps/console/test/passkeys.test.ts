@@ -16,7 +16,7 @@ import {
   startAppServer,
   watchPage,
 } from '../../../test-support/e2e.js';
-import { apiAs, signInByKeyboard } from './lib/world.js';
+import { apiAs, firstAdmin, signInByKeyboard } from './lib/world.js';
 
 const PASSWORD = 'a console admin passphrase of some length';
 
@@ -33,14 +33,7 @@ describe('passkeys in the console', () => {
 
   beforeAll(async () => {
     app = await startAppServer();
-    const initial = app.server.initialAdmin;
-    if (initial === undefined) throw new Error('a fresh server has a first admin');
-    const first = await apiAs(app.origin, initial);
-    await first.request('POST', '/auth/password', {
-      currentPassword: initial.password,
-      newPassword: PASSWORD,
-    });
-    admin = { username: initial.username, password: PASSWORD };
+    admin = await firstAdmin(app, PASSWORD);
     api = await apiAs(app.origin, admin);
     browser = await launchChromium();
     context = await browser.newContext();

@@ -19,7 +19,7 @@ import {
   startAppServer,
   watchPage,
 } from '../../../test-support/e2e.js';
-import { apiAs, HEALTHY, signInByKeyboard } from './lib/world.js';
+import { apiAs, firstAdmin, HEALTHY, signInByKeyboard } from './lib/world.js';
 
 const PAYLOADS = [
   '<img src=x onerror="alert(1)">',
@@ -83,14 +83,8 @@ describe('the console renders hostile data as text', () => {
 
   beforeAll(async () => {
     app = await startAppServer();
-    const initial = app.server.initialAdmin;
-    if (initial === undefined) throw new Error('a fresh server has a first admin');
-    const first = await apiAs(app.origin, initial);
-    await first.request('POST', '/auth/password', {
-      currentPassword: initial.password,
-      newPassword: PASSWORD,
-    });
-    api = await apiAs(app.origin, { username: initial.username, password: PASSWORD });
+    const admin = await firstAdmin(app, PASSWORD);
+    api = await apiAs(app.origin, admin);
     const created = await api.request<{ user: { id: string } }>('POST', '/admin/users', EVIL_USER);
     evilUserId = created.user.id;
     // Devices of the hostile user, one payload in each field of each; and a failed sign-in by name.
@@ -123,7 +117,7 @@ describe('the console renders hostile data as text', () => {
       if (!ok) unexpected.push(request.url());
     });
     await page.goto(`${app.origin}/console/`);
-    await signInByKeyboard(page, initial.username, PASSWORD);
+    await signInByKeyboard(page, admin.username, admin.password);
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
   });
 
@@ -203,14 +197,7 @@ describe('an account that is not an admin', () => {
 
   beforeAll(async () => {
     app = await startAppServer();
-    const initial = app.server.initialAdmin;
-    if (initial === undefined) throw new Error('a fresh server has a first admin');
-    const first = await apiAs(app.origin, initial);
-    await first.request('POST', '/auth/password', {
-      currentPassword: initial.password,
-      newPassword: PASSWORD,
-    });
-    const admin = await apiAs(app.origin, { username: initial.username, password: PASSWORD });
+    const admin = await apiAs(app.origin, await firstAdmin(app, PASSWORD));
     await admin.request('POST', '/admin/users', { username: 'gina', password: PASSWORD, role: 'user' });
     browser = await launchChromium();
   });

@@ -1,7 +1,8 @@
 /**
  * Helpers of the console's screen tests: devices made in Node with the SDK (an admin's, to call
  * the API directly and compare with what the console shows; a user's, to enrol, get revoked and
- * send its wipe receipt), and the console's sign-in driven from the keyboard.
+ * send its wipe receipt), the first admin past its one-time password, and the console's sign-in
+ * driven from the keyboard.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -17,6 +18,7 @@ import {
   Wiper,
 } from '@bulwark/client';
 import type { Page } from 'playwright-core';
+import type { AppServer } from '../../../../test-support/e2e.js';
 
 /** A healthy phone's report. */
 export const HEALTHY: PostureReport = {
@@ -86,6 +88,30 @@ export async function apiAs(
   });
   await transport.login({ ...credentials, deviceId: randomUUID() });
   return transport;
+}
+
+/**
+ * The fresh server's first admin after it has changed its one-time password to `password` over the
+ * API, so that signing in leads to the console's screens rather than the forced change.
+ *
+ * @example
+ * ```ts
+ * const admin = await firstAdmin(app, PASSWORD);
+ * const api = await apiAs(app.origin, admin);
+ * ```
+ */
+export async function firstAdmin(
+  app: AppServer,
+  password: string,
+): Promise<{ username: string; password: string }> {
+  const initial = app.server.initialAdmin;
+  if (initial === undefined) throw new Error('a fresh server has a first admin');
+  const first = await apiAs(app.origin, initial);
+  await first.request('POST', '/auth/password', {
+    currentPassword: initial.password,
+    newPassword: password,
+  });
+  return { username: initial.username, password };
 }
 
 /** Fills the sign-in form from the keyboard only and submits it with Enter. */
