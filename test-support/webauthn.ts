@@ -107,6 +107,18 @@ export class SoftAuthenticator {
     return Buffer.from(JSON.stringify({ type, challenge, origin, crossOrigin: false }), 'utf8');
   }
 
+  /** The PublicKeyCredential JSON around a ceremony's `response`, as @simplewebauthn/browser sends it. */
+  #credential(response: Record<string, unknown>): Record<string, unknown> {
+    return {
+      id: this.id,
+      rawId: this.id,
+      type: 'public-key',
+      authenticatorAttachment: 'platform',
+      clientExtensionResults: {},
+      response,
+    };
+  }
+
   /** What `navigator.credentials.create()` would answer to `options` (attestation "none"). */
   create(options: { challenge: string }, overrides: CeremonyOverrides = {}): Record<string, unknown> {
     const flags = (overrides.userPresent === false ? 0 : UP) | UV | AT;
@@ -128,18 +140,11 @@ export class SoftAuthenticator {
       overrides.challenge ?? options.challenge,
       overrides.origin ?? this.origin,
     );
-    return {
-      id: this.id,
-      rawId: this.id,
-      type: 'public-key',
-      authenticatorAttachment: 'platform',
-      clientExtensionResults: {},
-      response: {
-        clientDataJSON: b64u(clientDataJSON),
-        attestationObject: b64u(attestationObject),
-        transports: ['internal'],
-      },
-    };
+    return this.#credential({
+      clientDataJSON: b64u(clientDataJSON),
+      attestationObject: b64u(attestationObject),
+      transports: ['internal'],
+    });
   }
 
   /** What `navigator.credentials.get()` would answer to `options`; advances the counter. */
@@ -158,17 +163,10 @@ export class SoftAuthenticator {
       Buffer.concat([authData, sha256(clientDataJSON)]),
       overrides.signWith ?? this.privateKey,
     );
-    return {
-      id: this.id,
-      rawId: this.id,
-      type: 'public-key',
-      authenticatorAttachment: 'platform',
-      clientExtensionResults: {},
-      response: {
-        clientDataJSON: b64u(clientDataJSON),
-        authenticatorData: b64u(authData),
-        signature: b64u(signature),
-      },
-    };
+    return this.#credential({
+      clientDataJSON: b64u(clientDataJSON),
+      authenticatorData: b64u(authData),
+      signature: b64u(signature),
+    });
   }
 }
