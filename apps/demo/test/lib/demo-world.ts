@@ -10,6 +10,7 @@ import type { BulwarkConfig } from '@bulwark/server';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { type AppServer, startAppServer } from '../../../../test-support/e2e.js';
+import { dumpIndexedDb as readIndexedDb } from '../../../../test-support/indexeddb-dump.js';
 import demoConfig from '../../bulwark.config.js';
 
 const posture = {
@@ -226,43 +227,5 @@ export function deviceIdOf(page: Page): Promise<string | null> {
  * script in the page can read them.
  */
 export function dumpIndexedDb(page: Page): Promise<string> {
-  return page.evaluate(async () => {
-    const out: string[] = [];
-    const text = (value: unknown): string => {
-      if (value instanceof ArrayBuffer)
-        return Array.from(new Uint8Array(value), (b) => String.fromCharCode(b)).join('');
-      if (ArrayBuffer.isView(value)) {
-        return Array.from(new Uint8Array(value.buffer, value.byteOffset, value.byteLength), (b) =>
-          String.fromCharCode(b),
-        ).join('');
-      }
-      if (value instanceof CryptoKey) return `[CryptoKey extractable=${value.extractable}]`;
-      if (value instanceof Blob) return `[Blob ${value.size}]`;
-      if (Array.isArray(value)) return value.map(text).join(',');
-      if (value !== null && typeof value === 'object') {
-        return Object.entries(value)
-          .map(([k, v]) => `${k}=${text(v)}`)
-          .join(';');
-      }
-      return String(value);
-    };
-    for (const info of await indexedDB.databases()) {
-      const name = info.name as string;
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const request = indexedDB.open(name);
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-      for (const storeName of Array.from(db.objectStoreNames)) {
-        const values = await new Promise<unknown[]>((resolve, reject) => {
-          const request = db.transaction(storeName).objectStore(storeName).getAll();
-          request.onsuccess = () => resolve(request.result);
-          request.onerror = () => reject(request.error);
-        });
-        out.push(`${name}/${storeName}: ${values.map(text).join(' | ')}`);
-      }
-      db.close();
-    }
-    return out.join('\n');
-  });
+  return page.evaluate(readIndexedDb);
 }

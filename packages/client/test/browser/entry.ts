@@ -4,6 +4,8 @@
  * function on `window.bulwark` that the test calls, reloading the page between steps where the
  * point is that state survives in IndexedDB.
  */
+
+import { dumpIndexedDb } from '../../../../test-support/indexeddb-dump.js';
 import {
   BackendVaultStorage,
   type BulwarkClient,
@@ -58,43 +60,6 @@ async function storeOf(d: Awaited<ReturnType<typeof device>>) {
     collections: [notes],
     sealer: webCryptoSealer,
   });
-}
-
-/** Every value of every IndexedDB database of the origin, as text (bytes as latin1). */
-async function dumpIndexedDb(): Promise<string> {
-  const out: string[] = [];
-  const text = (value: unknown): string => {
-    if (value instanceof ArrayBuffer) return String.fromCharCode(...new Uint8Array(value));
-    if (ArrayBuffer.isView(value)) {
-      return String.fromCharCode(...new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-    }
-    if (value instanceof CryptoKey) return `[CryptoKey extractable=${value.extractable}]`;
-    if (Array.isArray(value)) return value.map(text).join(',');
-    if (value !== null && typeof value === 'object') {
-      return Object.entries(value)
-        .map(([k, v]) => `${k}=${text(v)}`)
-        .join(';');
-    }
-    return String(value);
-  };
-  for (const info of await indexedDB.databases()) {
-    const name = info.name as string;
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = indexedDB.open(name);
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    for (const storeName of Array.from(db.objectStoreNames)) {
-      const values = await new Promise<unknown[]>((resolve, reject) => {
-        const request = db.transaction(storeName).objectStore(storeName).getAll();
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-      out.push(`${name}/${storeName}: ${values.map(text).join(' | ')}`);
-    }
-    db.close();
-  }
-  return out.join('\n');
 }
 
 let session: { transport: Transport; wipes: unknown[] } | undefined;
