@@ -56,6 +56,10 @@ async function buildApp(name) {
   }
   const publicDir = join(dir, 'public');
   if (existsSync(publicDir)) cpSync(publicDir, out, { recursive: true });
+  // What the app needs of its Content-Security-Policy (package.json `bulwarkWebApp`: WebAssembly,
+  // Trusted Types policy names), read by the server that mounts it.
+  const declared = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).bulwarkWebApp ?? {};
+  writeFileSync(join(out, 'web-app.json'), `${JSON.stringify(declared)}\n`);
   const template = readFileSync(join(dir, 'src', 'index.html'), 'utf8');
   const html = template
     .replace('<!--style-->', assets.css ? `<link rel="stylesheet" href="./${assets.css}">` : '')

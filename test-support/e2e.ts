@@ -19,10 +19,10 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** The built apps, as `bulwark serve` mounts them. */
+/** The built apps, as `bulwark serve` mounts them (each with the policy its web-app.json declares). */
 export const WEB_APPS = {
   console: { dir: join(ROOT, 'apps/console/dist') },
-  demo: { dir: join(ROOT, 'apps/demo/dist'), wasm: true, trustedTypes: ['bulwark-demo'] },
+  demo: { dir: join(ROOT, 'apps/demo/dist') },
 } as const;
 
 /** The demo configuration `npm start` serves. */

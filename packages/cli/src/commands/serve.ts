@@ -34,22 +34,18 @@ interface ServeFlags {
 const BUILT_APPS = fileURLToPath(new URL('../../../../apps/', import.meta.url));
 
 /** Which browser apps to serve: the flags' folders, else the built ones that exist. */
-function webApps(
-  flags: ServeFlags,
-): Record<string, { dir: string; wasm?: boolean; trustedTypes?: string[] }> {
+function webApps(flags: ServeFlags): Record<string, { dir: string }> {
   if (!flags.webApps) return {};
   const pick = (flag: string | undefined, name: string): string | undefined => {
     if (flag !== undefined) return resolve(flag);
     const built = join(BUILT_APPS, name, 'dist');
     return existsSync(join(built, 'index.html')) ? built : undefined;
   };
-  const apps: Record<string, { dir: string; wasm?: boolean; trustedTypes?: string[] }> = {};
+  const apps: Record<string, { dir: string }> = {};
   const consoleDir = pick(flags.console, 'console');
   if (consoleDir !== undefined) apps.console = { dir: consoleDir };
   const demoDir = pick(flags.demo, 'demo');
-  // The demo derives its passcode key with Argon2id (WebAssembly) and registers a service worker
-  // through its one Trusted Types policy.
-  if (demoDir !== undefined) apps.demo = { dir: demoDir, wasm: true, trustedTypes: ['bulwark-demo'] };
+  if (demoDir !== undefined) apps.demo = { dir: demoDir };
   return apps;
 }
 

@@ -6,12 +6,15 @@
  * policy names the app declares. The API keeps its own `default-src 'none'` policy. The reasons
  * are in docs/console.md.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
-/** One built app to serve. */
+/**
+ * One built app to serve. What it needs of the policy is read from `web-app.json` in its folder
+ * (written by the build from the app's package.json `bulwarkWebApp`) unless given here.
+ */
 export interface WebApp {
   /** Folder of the built app (its `index.html` and assets). */
   readonly dir: string;
@@ -19,6 +22,16 @@ export interface WebApp {
   readonly wasm?: boolean;
   /** Trusted Types policy names the app creates; default none (`'none'`). */
   readonly trustedTypes?: readonly string[];
+}
+
+/** The app's declared needs (`web-app.json` beside its index.html), under what the caller gives. */
+function declared(app: WebApp): WebApp {
+  const file = join(app.dir, 'web-app.json');
+  if (!existsSync(file)) return app;
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { wasm?: unknown; trustedTypes?: unknown };
+  const wasm = parsed.wasm === true;
+  const trustedTypes = Array.isArray(parsed.trustedTypes) ? parsed.trustedTypes.map(String) : [];
+  return { wasm, trustedTypes, ...app };
 }
 
 /** The apps `bulwark serve` mounts, by URL prefix name (`console` → `/console/`). */
@@ -75,7 +88,7 @@ export async function registerWebApps(app: FastifyInstance, apps: WebApps): Prom
     if (!existsSync(join(webApp.dir, 'index.html')) || !statSync(webApp.dir).isDirectory()) {
       throw new Error(`the ${name} app is not built: no index.html in its folder (run \`npm run build\`)`);
     }
-    const policy = contentSecurityPolicy(webApp);
+    const policy = contentSecurityPolicy(declared(webApp));
     const prefix = `/${name}/`;
     await app.register(async (scope) => {
       scope.addHook('onSend', async (_request, reply, payload) => {
