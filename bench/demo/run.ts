@@ -19,9 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { DeviceKey, MemorySessionStore, Transport } from '@bulwark/client';
 import { type BulwarkConfig, startServer } from '@bulwark/server';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import config from '../../apps/demo/bulwark.config.js';
-import { CHROMIUM_ARGS, chromiumPath } from '../../test-support/e2e.js';
+import { launchChromium } from '../../test-support/e2e.js';
 
 const N = Number(process.env.BENCH_DEMO_N ?? 5_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -114,7 +113,7 @@ try {
     await admin.request('POST', '/sync/push', { mutations });
   }
 
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
+  const browser = await launchChromium();
   const page = await browser.newPage();
   await page.goto(`${origin}/bench/`);
   await page.waitForFunction(() => document.title === 'ready');

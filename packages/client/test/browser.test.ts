@@ -13,8 +13,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../../test-support/e2e.js';
 import { deviceStatus, type RealServer, revokeAsAdmin, startRealServer, USER } from './lib/real-server.js';
 
 const executablePath = process.env.BULWARK_CHROMIUM ?? '/usr/bin/chromium';
@@ -69,18 +70,7 @@ describe.skipIf(!haveChromium)('the SDK in Chromium', () => {
       );
       app.get(BUNDLE, async (_request, reply) => reply.type('text/javascript').send(script));
     });
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
   }, 120_000);
