@@ -247,11 +247,18 @@ describe('the demo field app', () => {
     await idle.goto(`${world.app.origin}/demo/`);
     await unlock(idle, PASSCODE);
     await waitSynced(idle);
-    await idle.clock.fastForward('04:00');
-    expect(await idle.getByRole('heading', { name: 'Your inspections' }).isVisible()).toBe(true);
-    await idle.clock.fastForward('01:05');
-    await idle.getByRole('heading', { name: 'Locked' }).waitFor();
-    expect(await idle.textContent('body')).not.toContain(world.sites[0]);
+    // Offline while the page's clock jumps ahead: the idle lock is the device's own, and a
+    // check-in signed minutes ahead of the server's clock would be refused on the way.
+    await context.setOffline(true);
+    try {
+      await idle.clock.fastForward('04:00');
+      expect(await idle.getByRole('heading', { name: 'Your inspections' }).isVisible()).toBe(true);
+      await idle.clock.fastForward('01:05');
+      await idle.getByRole('heading', { name: 'Locked' }).waitFor();
+      expect(await idle.textContent('body')).not.toContain(world.sites[0]);
+    } finally {
+      await context.setOffline(false);
+    }
     await idle.close();
   });
 
