@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # System services the test suites need, sourced by scripts/test.sh (and usable on its own:
 # `source scripts/services.sh`): one PostgreSQL server for the dual-dialect server suite, and
-# Debian's Chromium for the client's browser suite. It exports BULWARK_TEST_DATABASE_URL and
-# BULWARK_CHROMIUM and fails loudly when it cannot provide them: no suite is skipped in CI.
+# Debian's Chromium for the client's browser suite, and the Redis and OpenLDAP server binaries
+# that the scale-out and directory suites start privately on loopback. It exports
+# BULWARK_TEST_DATABASE_URL, BULWARK_CHROMIUM, BULWARK_REDIS_SERVER and BULWARK_SLAPD and fails
+# loudly when it cannot provide them: no suite is skipped in CI.
 #
 # Chromium: BULWARK_CHROMIUM when it names an executable, else /usr/bin/chromium, installed from
 # Debian's `chromium` package when missing (never a browser downloaded by a test tool).
@@ -153,12 +155,35 @@ bulwark_chromium_main() {
   _bw_say "Chromium ready: BULWARK_CHROMIUM exported"
 }
 
-if ! bulwark_services_main || ! bulwark_chromium_main; then
+# Redis and OpenLDAP: only the binaries are needed. Each suite starts its own private instance on a
+# free loopback port in a temporary folder, so suites never share state and nothing listens after.
+bulwark_daemons_main() {
+  if [ -z "${BULWARK_REDIS_SERVER:-}" ] || [ ! -x "$BULWARK_REDIS_SERVER" ]; then
+    if [ ! -x /usr/bin/redis-server ]; then
+      _bw_apt_install redis-server "no redis-server" BULWARK_REDIS_SERVER || return 1
+    fi
+    export BULWARK_REDIS_SERVER=/usr/bin/redis-server
+  fi
+  if [ -z "${BULWARK_SLAPD:-}" ] || [ ! -x "$BULWARK_SLAPD" ]; then
+    if [ ! -x /usr/sbin/slapd ]; then
+      _bw_apt_install slapd "no slapd" BULWARK_SLAPD || return 1
+    fi
+    export BULWARK_SLAPD=/usr/sbin/slapd
+  fi
+  # A package install may start the system-wide daemons; the suites use private ones only.
+  if [ "$(id -u)" -eq 0 ] && command -v service >/dev/null 2>&1; then
+    service redis-server stop >/dev/null 2>&1 || true
+    service slapd stop >/dev/null 2>&1 || true
+  fi
+  _bw_say "Redis and slapd ready: BULWARK_REDIS_SERVER and BULWARK_SLAPD exported"
+}
+
+if ! bulwark_services_main || ! bulwark_chromium_main || ! bulwark_daemons_main; then
   # Sourced: stop the caller (scripts/test.sh) too; run directly: exit non-zero.
   if [ "${BASH_SOURCE[0]}" != "$0" ]; then
-    unset -f bulwark_services_main bulwark_chromium_main _bw_say _bw_die _bw_find_bindir _bw_apt_install
+    unset -f bulwark_services_main bulwark_chromium_main bulwark_daemons_main _bw_say _bw_die _bw_find_bindir _bw_apt_install
     return 1 2>/dev/null || exit 1
   fi
   exit 1
 fi
-unset -f bulwark_services_main bulwark_chromium_main _bw_say _bw_die _bw_find_bindir _bw_apt_install
+unset -f bulwark_services_main bulwark_chromium_main bulwark_daemons_main _bw_say _bw_die _bw_find_bindir _bw_apt_install
