@@ -342,9 +342,16 @@ function print(results, args) {
       console.log(
         `${r.app}: unjudged ${f.severity} ${f.ruleId} ${f.file}${f.line ? `:${f.line}` : ''} ${f.message}`,
       );
-    for (const { f, note } of r.falses)
+    // One line a judgement: a class of false findings (test tags in 49 files) reads as one.
+    const byNote = new Map();
+    for (const { f, note } of r.falses) {
+      const seen = byNote.get(note);
+      if (seen === undefined) byNote.set(note, { f, n: 1 });
+      else seen.n++;
+    }
+    for (const [note, { f, n }] of byNote)
       console.log(
-        `${r.app}: false ${f.severity} ${f.ruleId} ${f.file}${f.line ? `:${f.line}` : ''} (${note})`,
+        `${r.app}: false ×${n} ${f.severity} ${f.ruleId}, first ${f.file}${f.line ? `:${f.line}` : ''} (${note})`,
       );
     for (const m of r.missed) console.log(`${r.app}: missed ${m.rule} ${m.file} (${m.note ?? ''})`);
   }
