@@ -148,7 +148,7 @@ export function formatTable(report: AuditReport, options: TableOptions): string 
     if (problems.length > FIRST) {
       const rest = problems.slice(FIRST).reduce((n, p) => n + p.findings.length, 0);
       lines.push(
-        `  and ${plural(problems.length - FIRST, 'more problem')}${rest > problems.length - FIRST ? ` (${rest} findings)` : ''} (--format json lists every finding)`,
+        `  and ${plural(problems.length - FIRST, 'more problem')}${rest > problems.length - FIRST ? `, ${rest} findings` : ''} (--format json lists every finding)`,
       );
     }
     lines.push(c(DIM, `  ${first.masvs}${first.mastg ? ` · ${first.mastg}` : ''} · fix: ${first.fix}`));
