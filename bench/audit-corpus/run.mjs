@@ -165,7 +165,7 @@ const matches = (j, f) =>
   (!j.contains || f.message.includes(j.contains) || (f.evidence ?? '').includes(j.contains)) &&
   (j.lines === undefined || (f.line !== undefined && f.line >= j.lines[0] && f.line <= j.lines[1]));
 const pct = (n, d) => (d === 0 ? '–' : `${((100 * n) / d).toFixed(0)}%`);
-const per10k = (n, files) => (files === 0 ? '–' : ((n * 10000) / files).toFixed(1));
+const per10k = (n, files) => (files === 0 || Number.isNaN(files) ? '–' : ((n * 10000) / files).toFixed(1));
 
 function measure(app, commit, run, judgements) {
   const mine = judgements.filter((j) => j.app === app);
@@ -198,7 +198,8 @@ function measure(app, commit, run, judgements) {
     app,
     commit: commit ?? current[0]?.commit ?? 'unknown',
     commitKnown: commit !== undefined,
-    files: run.report.stats.files,
+    // A build from before the JSON carried its counters has no stats: files unknown.
+    files: run.report.stats?.files ?? Number.NaN,
     seconds: run.seconds,
     gate: run.gate,
     bySeverity,
@@ -280,7 +281,7 @@ function print(results, args) {
     r.app,
     r.kind,
     `${r.commit.slice(0, 12)}${r.commitKnown ? '' : '?'}`,
-    r.files,
+    Number.isNaN(r.files) ? '–' : r.files,
     r.bySeverity.critical,
     r.bySeverity.high,
     r.bySeverity.medium,
@@ -305,7 +306,7 @@ function print(results, args) {
       `all ${kind} (${of.length})`,
       kind,
       '',
-      t.files,
+      Number.isNaN(t.files) ? '–' : t.files,
       ...SEVERITIES.map((s) => of.reduce((n, r) => n + r.bySeverity[s], 0)),
       of.reduce((n, r) => n + r.setAside, 0),
       t.truePositives,
