@@ -91,7 +91,8 @@ export function failsGate(
 /**
  * Runs `bulwark audit` and sets `process.exitCode` (0 clean, 1 findings at or above --fail-on,
  * 3 bad input, 70 internal error). `--min-severity` and `--include-tests` decide what is shown;
- * `--fail-on` alone decides the exit code (see {@link failsGate}).
+ * the exit code follows `--fail-on`, never `--min-severity`, and counts findings set aside by
+ * their place only with `--include-tests` (see {@link failsGate}).
  *
  * @example
  * ```ts

@@ -24,7 +24,14 @@ export interface ViewOptions {
   includeContext: boolean;
 }
 
-/** Shows everything: what the library functions default to. */
+/**
+ * Shows everything: what the library functions default to.
+ *
+ * @example
+ * ```ts
+ * formatTable(report, { colour: false, view: SHOW_ALL });
+ * ```
+ */
 export const SHOW_ALL: ViewOptions = { minSeverity: 'info', includeContext: true };
 
 /**
