@@ -1,18 +1,9 @@
 /**
  * @bulwark/server: the Bulwark backend as a standalone Fastify app (`buildApp`, `startServer`)
  * or as a plugin for an existing Fastify server (`bulwarkPlugin`), with the identity layer
- * (accounts, devices, DPoP-bound sessions, throttling, audit log) it is built on.
+ * (accounts, devices, DPoP-bound sessions, throttling, security event log) it is built on.
  */
 export { type AppOptions, type BulwarkPluginOptions, buildApp, bulwarkPlugin } from './app.js';
-export {
-  type AuditEntry,
-  type AuditEvent,
-  type AuditEventType,
-  type AuditEventView,
-  AuditLog,
-  type AuditQuery,
-} from './audit/log.js';
-export { type ChainProblem, type ChainReport, verifyAuditChain } from './audit/verify.js';
 export {
   type BulwarkConfig,
   type CollectionConfig,
@@ -86,6 +77,15 @@ export { POLICY_TYP } from './devices/signed-policy.js';
 export { WIPE_RECEIPT_TYP } from './devices/wipe-receipt.js';
 export { normalizeHtu } from './dpop/htu.js';
 export { DpopProofError, UseDpopNonceError } from './dpop/verify.js';
+export {
+  type SecurityEvent,
+  type SecurityEventEntry,
+  SecurityEventLog,
+  type SecurityEventQuery,
+  type SecurityEventType,
+  type SecurityEventView,
+} from './events/log.js';
+export { type ChainProblem, type ChainReport, verifyEventChain } from './events/verify.js';
 export {
   type AuthInfo,
   authenticate,

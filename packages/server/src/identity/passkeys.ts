@@ -20,9 +20,9 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
-import type { AuditLog } from '../audit/log.js';
 import type { PasskeyConfig } from '../config.js';
 import type { Database, PasskeysTable, Role } from '../db/schema.js';
+import type { SecurityEventLog } from '../events/log.js';
 import { findUserByUsername } from './users.js';
 
 /** Stable codes of passkey failures (docs/errors.md). */
@@ -428,13 +428,13 @@ export interface PasskeyReset {
  *
  * @example
  * ```ts
- * const reset = await resetPasskeys(db, audit, 'admin', () => new Date());
+ * const reset = await resetPasskeys(db, events, 'admin', () => new Date());
  * if (reset) console.log(`${reset.passkeysRemoved} passkey(s) removed`);
  * ```
  */
 export async function resetPasskeys(
   db: Kysely<Database>,
-  audit: AuditLog,
+  events: SecurityEventLog,
   username: string,
   now: () => Date,
 ): Promise<PasskeyReset | undefined> {
@@ -451,7 +451,7 @@ export async function resetPasskeys(
       .executeTakeFirst();
     return { passkeysRemoved: Number(removed.numDeletedRows), sessionsEnded: Number(ended.numUpdatedRows) };
   });
-  await audit.append({
+  await events.append({
     type: 'passkeys_reset',
     subject: user.id,
     data: { username: user.username, passkeysRemoved, sessionsEnded, by: 'server_command' },

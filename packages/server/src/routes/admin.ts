@@ -2,15 +2,15 @@
  * Admin routes (role `admin`, DPoP-authenticated like every other call), the API of the admin
  * console: users (list, search, create, disable, enable, role, password reset), devices (across
  * users, per user, revocation), the security event log and its chain check, the device policy
- * and the server signing keys. Every change is written to the audit log. Everything a device or
+ * and the server signing keys. Every change is recorded as a security event. Everything a device or
  * a user supplied is returned as JSON strings, never as markup (docs/api.md#admin-routes).
  */
 import type { FastifyInstance } from 'fastify';
-import { verifyAuditChain } from '../audit/verify.js';
 import type { ServerContext } from '../context.js';
 import type { DeviceStatus, RevocationReason, Role } from '../db/schema.js';
 import type { AdminPolicy } from '../devices/policy-store.js';
 import { deviceView, deviceWithOwner, listDevices, revokeDevice } from '../devices/registry.js';
+import { verifyEventChain } from '../events/verify.js';
 import { authOf, requireAuth } from '../http/authenticate.js';
 import { HttpProblem } from '../http/problem.js';
 import { clientIp } from '../http/request.js';
@@ -194,7 +194,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
       );
       const user = await userViewById(ctx.db, row.id);
       if (user === undefined) throw userNotFound();
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'user_created',
         actorUserId: auth.userId,
         actorDeviceId: auth.deviceId,
@@ -262,7 +262,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
           if (Number(result.numUpdatedRows) !== 1) throw userNotFound();
           return action === 'disable' ? ctx.sessions.revoke({ userId }, 'user_disabled', { db: trx }) : 0;
         });
-        await ctx.audit.append({
+        await ctx.events.append({
           type: action === 'disable' ? 'user_disabled' : 'user_enabled',
           actorUserId: auth.userId,
           actorDeviceId: auth.deviceId,
@@ -310,7 +310,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         return row.role;
       });
       if (before !== role) {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'user_role_changed',
           actorUserId: auth.userId,
           actorDeviceId: auth.deviceId,
@@ -372,7 +372,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         if (Number(result.numUpdatedRows) !== 1) throw userNotFound();
         return ctx.sessions.revoke({ userId }, 'password_reset', { db: trx });
       });
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'password_reset',
         actorUserId: auth.userId,
         actorDeviceId: auth.deviceId,
@@ -479,7 +479,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
             note: {
               type: 'string',
               maxLength: 500,
-              description: 'Free text for the audit log (e.g. a ticket number).',
+              description: 'Free text for the security event log (e.g. a ticket number).',
             },
           },
         },
@@ -501,7 +501,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         if (!changed) throw new HttpProblem(409, 'device_already_revoked', 'The device is already revoked.');
         return ctx.sessions.revoke({ deviceId }, 'device_revoked', { db: trx });
       });
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'device_revoked',
         actorUserId: auth.userId,
         actorDeviceId: auth.deviceId,
@@ -571,7 +571,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
       }
       const beforeSeq =
         q.cursor === undefined ? undefined : (decodeCursor('events', q.cursor, ['number'])[0] as number);
-      const { events, more } = await ctx.audit.query({
+      const { events, more } = await ctx.events.query({
         limit,
         types,
         ...(q.userId === undefined ? {} : { userId: q.userId }),
@@ -628,8 +628,8 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     async () => {
-      await ctx.audit.flush();
-      const report = await verifyAuditChain(ctx.db);
+      await ctx.events.flush();
+      const report = await verifyEventChain(ctx.db);
       const first = report.problems[0];
       return {
         ok: report.ok,
@@ -681,7 +681,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         ...(minAppVersion === null || minAppVersion === undefined ? {} : { minAppVersion }),
       };
       const { before, after } = await ctx.devicePolicy.save(policy, auth.userId);
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'policy_changed',
         actorUserId: auth.userId,
         actorDeviceId: auth.deviceId,
@@ -728,7 +728,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (request) => {
       const auth = authOf(request);
       const kid = await ctx.keys.rotate();
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'signing_key_rotated',
         actorUserId: auth.userId,
         actorDeviceId: auth.deviceId,

@@ -170,7 +170,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
         .executeTakeFirst();
       const decisionToTry = await ctx.throttle.begin(key, ip, known !== undefined);
       if (!decisionToTry.allowed) {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'login_throttled',
           subject: key,
           ip,
@@ -189,7 +189,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const user = await findUserByUsername(ctx.db, body.username);
       const ok = await ctx.passwords.verify(user?.password_hash, body.password);
       if (!ok || user === undefined) {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'login_failed',
           actorUserId: user?.id ?? null,
           subject: key,
@@ -210,7 +210,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
             throw passkeyProblem(err);
           }
           await ctx.throttle.firstFactorPassed(decisionToTry.ticket);
-          await ctx.audit.append({
+          await ctx.events.append({
             type: 'login_passkey_required',
             actorUserId: user.id,
             subject: key,
@@ -227,7 +227,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
           passkeyId = await ctx.passkeys.verifyAuthentication(user.id, proof.jkt, body.passkey);
         } catch (err) {
           if (err instanceof PasskeyError) {
-            await ctx.audit.append({
+            await ctx.events.append({
               type: 'login_failed',
               actorUserId: user.id,
               subject: key,
@@ -240,7 +240,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       }
       await ctx.throttle.succeeded(decisionToTry.ticket);
       if (user.disabled_at !== null) {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'login_failed',
           actorUserId: user.id,
           subject: key,
@@ -269,7 +269,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
         decision,
       });
       if (created) {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'device_enrolled',
           actorUserId: user.id,
           actorDeviceId: device.id,
@@ -279,7 +279,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
         });
       }
       if (decision.decision === 'refuse') {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'device_policy_refused',
           actorUserId: user.id,
           actorDeviceId: device.id,
@@ -290,7 +290,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
         throw policyRefusal(decision);
       }
       if (decision.decision === 'warn') {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'device_policy_warned',
           actorUserId: user.id,
           actorDeviceId: device.id,
@@ -310,7 +310,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
         sid: session.id,
         jkt: proof.jkt,
       });
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'login_succeeded',
         actorUserId: user.id,
         actorDeviceId: device.id,
@@ -367,7 +367,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const { session } = candidate;
       const reuse = async (): Promise<never> => {
         await ctx.sessions.revoke({ sessionId: session.id }, 'refresh_reuse');
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'refresh_reuse_detected',
           actorUserId: session.user_id,
           actorDeviceId: session.device_id,
@@ -408,7 +408,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const decision = evaluatePolicy(await ctx.devicePolicy.options(), facts);
       await updateDeviceFacts(ctx.db, ctx.now().getTime(), row.id, facts, decision);
       if (decision.decision === 'refuse') {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'device_policy_refused',
           actorUserId: row.user_id,
           actorDeviceId: row.id,
@@ -504,7 +504,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
         });
       }
       if (!(await ctx.passwords.verify(user.password_hash, request.body.currentPassword))) {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'login_failed',
           actorUserId: user.id,
           actorDeviceId: auth.deviceId,
@@ -534,7 +534,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
           db: trx,
         });
       });
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'password_changed',
         actorUserId: user.id,
         actorDeviceId: auth.deviceId,

@@ -82,7 +82,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     async (request) => {
       const deviceId = await acceptWipeReceipt(ctx.db, ctx.now(), request.body.receipt);
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'device_wipe_confirmed',
         actorDeviceId: deviceId,
         subject: deviceId,

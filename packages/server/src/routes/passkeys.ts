@@ -175,7 +175,7 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
           request.body.response,
           request.body.name?.trim() || undefined,
         );
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'passkey_registered',
           actorUserId: auth.userId,
           actorDeviceId: auth.deviceId,
@@ -186,7 +186,7 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
         return reply.code(201).send({ passkey });
       } catch (err) {
         if (err instanceof PasskeyError) {
-          await ctx.audit.append({
+          await ctx.events.append({
             type: 'passkey_registration_refused',
             actorUserId: auth.userId,
             actorDeviceId: auth.deviceId,
@@ -242,7 +242,7 @@ export function passkeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
       if (!(await ctx.passkeys.remove(auth.userId, request.params.id))) {
         throw new HttpProblem(404, 'passkey_not_found', 'You have no passkey with this id.');
       }
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'passkey_deleted',
         actorUserId: auth.userId,
         actorDeviceId: auth.deviceId,

@@ -132,7 +132,7 @@ export function teamRoutes(app: FastifyInstance, ctx: ServerContext): void {
         }
       });
       const caller = authOf(request);
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'user_teams_changed',
         actorUserId: caller.userId,
         actorDeviceId: caller.deviceId,
