@@ -44,14 +44,16 @@ export class PasskeyError extends BulwarkError {
   }
 }
 
+// A type alias, not an interface: it must fit the passkey routes' response schema type (see
+// UserView in directory.ts).
 /** A passkey as its owner sees it. */
-export interface PasskeyView {
+export type PasskeyView = {
   readonly id: string;
   readonly name: string;
   readonly createdAt: string;
   readonly lastUsedAt?: string;
   readonly backedUp: boolean;
-}
+};
 
 /** What the client answers `passkey_required` with. */
 export interface PasskeyAssertion {

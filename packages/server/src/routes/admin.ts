@@ -7,7 +7,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
-import type { DeviceStatus, RevocationReason, Role } from '../db/schema.js';
 import type { AdminPolicy } from '../devices/policy-store.js';
 import { deviceView, deviceWithOwner, listDevices, revokeDevice } from '../devices/registry.js';
 import { verifyEventChain } from '../events/verify.js';
@@ -34,6 +33,7 @@ import {
   teamsArraySchema,
   userSchema,
 } from './lib/admin-schemas.js';
+import { typed } from './lib/typed.js';
 import { DPOP_SECURITY } from './schemas.js';
 
 /** Default page size of the admin lists. */
@@ -61,15 +61,14 @@ function nextCursorAfter<T>(
 }
 
 /** Registers the /admin routes. */
-export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function adminRoutes(instance: FastifyInstance, ctx: ServerContext): void {
+  const app = typed(instance);
   // Attached as `onRequest`: the caller and role are checked before the body is parsed or
   // validated, so a non-admin gets 403 whatever it sends and learns nothing of the schemas.
   const admin = requireAuth(ctx, { role: 'admin' });
   const base = { tags: ['admin'], security: DPOP_SECURITY };
 
-  app.get<{
-    Querystring: { q?: string; role?: Role; disabled?: boolean; limit?: number; cursor?: string };
-  }>(
+  app.get(
     '/admin/users',
     {
       onRequest: admin,
@@ -113,7 +112,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.get<{ Params: { userId: string } }>(
+  app.get(
     '/admin/users/:userId',
     {
       onRequest: admin,
@@ -134,9 +133,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.post<{
-    Body: { username: string; password?: string; role?: Role; teams?: string[] };
-  }>(
+  app.post(
     '/admin/users',
     {
       onRequest: admin,
@@ -221,7 +218,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
   );
 
   for (const action of ['disable', 'enable'] as const) {
-    app.post<{ Params: { userId: string } }>(
+    app.post(
       `/admin/users/:userId/${action}`,
       {
         onRequest: admin,
@@ -275,7 +272,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     );
   }
 
-  app.put<{ Params: { userId: string }; Body: { role: Role } }>(
+  app.put(
     '/admin/users/:userId/role',
     {
       onRequest: admin,
@@ -325,7 +322,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.post<{ Params: { userId: string } }>(
+  app.post(
     '/admin/users/:userId/reset-password',
     {
       onRequest: admin,
@@ -384,9 +381,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.get<{
-    Querystring: { userId?: string; status?: DeviceStatus; q?: string; limit?: number; cursor?: string };
-  }>(
+  app.get(
     '/admin/devices',
     {
       onRequest: admin,
@@ -430,7 +425,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.get<{ Params: { userId: string } }>(
+  app.get(
     '/admin/users/:userId/devices',
     {
       onRequest: admin,
@@ -461,7 +456,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.post<{ Params: { deviceId: string }; Body: { reason: RevocationReason; note?: string } }>(
+  app.post(
     '/admin/devices/:deviceId/revoke',
     {
       onRequest: admin,
@@ -519,18 +514,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.get<{
-    Querystring: {
-      type?: string[];
-      userId?: string;
-      deviceId?: string;
-      since?: string;
-      until?: string;
-      limit?: number;
-      cursor?: string;
-      afterSeq?: number;
-    };
-  }>(
+  app.get(
     '/admin/events',
     {
       onRequest: admin,
@@ -656,7 +640,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async () => ctx.devicePolicy.current(),
   );
 
-  app.put<{ Body: { policy: AdminPolicy & { minAppVersion?: string | null } } }>(
+  app.put(
     '/admin/policy',
     {
       onRequest: admin,

@@ -9,20 +9,16 @@ import { calculateJwkThumbprint } from 'jose';
 import type { ServerContext } from '../context.js';
 import type { UsersTable } from '../db/schema.js';
 import { evaluatePolicy, type PolicyDecision, type Posture } from '../devices/policy.js';
-import {
-  type DeviceDeclaration,
-  DeviceRevokedError,
-  enrollDevice,
-  updateDeviceFacts,
-} from '../devices/registry.js';
+import { DeviceRevokedError, enrollDevice, updateDeviceFacts } from '../devices/registry.js';
 import { signPolicy } from '../devices/signed-policy.js';
 import { authOf, requireAuth, verifyProof } from '../http/authenticate.js';
 import { HttpProblem, problem, sendProblem } from '../http/problem.js';
 import { clientIp } from '../http/request.js';
-import { type PasskeyAssertion, PasskeyError } from '../identity/passkeys.js';
+import { PasskeyError } from '../identity/passkeys.js';
 import { checkPasswordRules } from '../identity/passwords/rules.js';
 import { findUserByUsername, usernameKey } from '../identity/users.js';
 import { RefreshTokenError } from '../tokens/sessions.js';
+import { typed } from './lib/typed.js';
 import { authenticationResponseSchema, passkeyProblem } from './passkeys.js';
 import {
   DPOP_SECURITY,
@@ -32,24 +28,6 @@ import {
   shortText,
   tokenResponseSchema,
 } from './schemas.js';
-
-interface LoginBody {
-  username: string;
-  password: string;
-  device: DeviceDeclaration & { publicKey: JWK };
-  /** The second factor, when the server asked for it with `passkey_required`. */
-  passkey?: PasskeyAssertion;
-}
-
-interface RefreshBody {
-  refreshToken: string;
-  device?: { osVersion: string; appVersion: string; posture: Posture };
-}
-
-interface PasswordBody {
-  currentPassword: string;
-  newPassword: string;
-}
 
 const errorResponses = { description: 'application/problem+json with a stable code (docs/errors.md)' };
 
@@ -100,7 +78,8 @@ function refusalDetails(
 }
 
 /** Registers the /auth routes. */
-export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void {
+  const app = typed(instance);
   async function policyPayload(deviceId: string, decision: PolicyDecision) {
     return {
       decision: decision.decision,
@@ -110,7 +89,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
     };
   }
 
-  app.post<{ Body: LoginBody }>(
+  app.post(
     '/auth/login',
     {
       schema: {
@@ -330,7 +309,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.post<{ Body: RefreshBody }>(
+  app.post(
     '/auth/refresh',
     {
       schema: {
@@ -458,11 +437,11 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (request, reply) => {
       const auth = authOf(request);
       await ctx.sessions.revoke({ sessionId: auth.sessionId }, 'logout');
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
-  app.post<{ Body: PasswordBody }>(
+  app.post(
     '/auth/password',
     {
       onRequest: requireAuth(ctx, { allowPasswordChangeRequired: true }),
