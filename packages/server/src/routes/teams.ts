@@ -79,7 +79,7 @@ export function teamRoutes(instance: FastifyInstance, ctx: ServerContext): void 
       },
     },
     async (request) => ({
-      teams: await teamsOf(await userOr404((request.params as { userId?: unknown }).userId)),
+      teams: await teamsOf(await userOr404(request.params.userId)),
     }),
   );
 
@@ -96,7 +96,7 @@ export function teamRoutes(instance: FastifyInstance, ctx: ServerContext): void 
       },
     },
     async (request) => {
-      const userId = await userOr404((request.params as { userId?: unknown }).userId);
+      const userId = await userOr404(request.params.userId);
       // The schema checked names, count and uniqueness; stored and answered in name order.
       const teams = [...request.body.teams].sort();
       await ctx.db.transaction().execute(async (trx) => {
