@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditLog, type OpenDatabase } from '@bulwark/server';
+import { type OpenDatabase, SecurityEventLog } from '@bulwark/server';
 import { describe, expect, it } from 'vitest';
 import { describeEachDatabase } from './lib/database-target.js';
 import { runCli } from './lib/run-cli.js';
@@ -107,7 +107,7 @@ describeEachDatabase('bulwark admin passkeys reset', 'bulwark-cli-admin-', (fres
     expect(left.map((r) => r.user_id)).toEqual([otherId]);
     const live = await db.selectFrom('sessions').select('user_id').where('revoked_at', 'is', null).execute();
     expect(live.map((r) => r.user_id)).toEqual([otherId]);
-    const events = await new AuditLog(db, target.database.dialect, () => new Date()).list();
+    const events = await new SecurityEventLog(db, target.database.dialect, () => new Date()).list();
     const reset = events.filter((e) => e.type === 'passkeys_reset');
     expect(reset).toHaveLength(1);
     expect(reset[0]?.subject).toBe(userId);

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditLog } from '@bulwark/server';
+import { SecurityEventLog } from '@bulwark/server';
 import { expect, it, vi } from 'vitest';
 import { run } from '../src/program.js';
 import { describeEachDatabase } from './lib/database-target.js';
@@ -36,9 +36,9 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 describeEachDatabase('bulwark events verify', 'bulwark-cli-', (fresh) => {
   it('passes an intact log and fails an edited or shortened one', async () => {
     const target = await fresh();
-    const audit = new AuditLog(target.database.db, target.database.dialect, () => new Date());
+    const log = new SecurityEventLog(target.database.db, target.database.dialect, () => new Date());
     for (let i = 0; i < 5; i += 1)
-      await audit.append({ type: 'login_failed', subject: `user${i}`, ip: '192.0.2.1' });
+      await log.append({ type: 'login_failed', subject: `user${i}`, ip: '192.0.2.1' });
 
     const ok = await cli(['events', 'verify', ...target.args]);
     expect(ok.code).toBe(0);

@@ -61,7 +61,6 @@ export {
   type WebAuthnPrfKeystoreOptions,
 } from './keystore/webauthn-prf.js';
 export type { Clock } from './lib/clock.js';
-export { systemClock } from './lib/clock.js';
 export type { RandomBytes } from './lib/random.js';
 export {
   type Platform,
@@ -143,7 +142,7 @@ export {
   Transport,
   type TransportOptions,
 } from './transport/transport.js';
-export { checkTransportUrl, isLoopbackHost } from './transport/url-policy.js';
+export { isLoopbackHost } from './transport/url-policy.js';
 export {
   type ActivitySource,
   type AppState,

@@ -75,7 +75,7 @@ beforeAll(async () => {
     url,
     close: async () => {
       await app.close();
-      await ctx.audit.flush();
+      await ctx.events.flush();
       await db.close();
     },
   };

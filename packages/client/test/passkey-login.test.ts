@@ -55,7 +55,7 @@ beforeAll(async () => {
   ctx.passkeys.useLocalOrigin(port);
   close = async () => {
     await app.close();
-    await ctx.audit.flush();
+    await ctx.events.flush();
     await db.close();
     await rm(dataDir, { recursive: true, force: true });
   };

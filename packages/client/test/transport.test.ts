@@ -7,7 +7,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  checkTransportUrl,
   DeviceKey,
   IndexedDbDeviceKeyStorage,
   KeystoreDeviceKeyStorage,
@@ -18,6 +17,7 @@ import {
   SecureItemsSessionStore,
   Transport,
 } from '../src/index.js';
+import { checkTransportUrl } from '../src/transport/url-policy.js';
 import { FakeServer } from './fakes/fake-server.js';
 
 const posture: PostureProvider = {

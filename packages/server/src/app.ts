@@ -20,7 +20,7 @@ import { authRoutes } from './routes/auth.js';
 import { dataRoutes } from './routes/data.js';
 import { deviceRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
-import { useStrictBodies } from './routes/lib/strict-body.js';
+import { schemasForDocsOnly, useStrictBodies } from './routes/lib/strict-body.js';
 import { passkeyRoutes } from './routes/passkeys.js';
 import { syncRoutes } from './routes/sync.js';
 import { teamRoutes } from './routes/teams.js';
@@ -75,12 +75,17 @@ export async function bulwarkPlugin(app: FastifyInstance, options: BulwarkPlugin
   passkeyRoutes(app, ctx);
   deviceRoutes(app, ctx);
   adminRoutes(app, ctx);
-  // Data, sync and team routes parse JSON strictly and are checked by the core validator alone.
+  // Data, sync and team routes parse JSON strictly. Sync and team bodies are checked by their
+  // route schemas; records by the core validator alone.
   await app.register(async (child) => {
     useStrictBodies(child);
+    useStrictValidation(child, { bodiesOnly: true });
     teamRoutes(child, ctx);
-    dataRoutes(child, ctx);
     syncRoutes(child, ctx);
+    await child.register(async (records) => {
+      schemasForDocsOnly(records);
+      dataRoutes(records, ctx);
+    });
   });
 }
 

@@ -3,7 +3,6 @@
  * services built on them. `createServerContext` builds it once per app.
  */
 import { type Kysely, PostgresAdapter } from 'kysely';
-import { AuditLog } from './audit/log.js';
 import type { BulwarkConfig } from './config/define.js';
 import { type DataModel, resolveDataModel } from './config/model.js';
 import { type AuthConfig, type AuthOptions, resolveAuthConfig } from './config.js';
@@ -14,13 +13,14 @@ import { DevicePolicyStore } from './devices/policy-store.js';
 import { NonceService } from './dpop/nonce.js';
 import { ReplayCache } from './dpop/replay-cache.js';
 import { DpopVerifier } from './dpop/verify.js';
+import { SecurityEventLog } from './events/log.js';
 import { PasskeyService } from './identity/passkeys.js';
 import { PasswordHasher } from './identity/passwords/hasher.js';
 import { LoginThrottle } from './identity/throttle.js';
 import { CheckpointCodec } from './sync/checkpoint.js';
 import { AccessTokens } from './tokens/access-token.js';
-import { KeyRing } from './tokens/keys.js';
-import { SessionStore } from './tokens/sessions.js';
+import { SigningKeySet } from './tokens/keys.js';
+import { RefreshSessions } from './tokens/sessions.js';
 
 /** The app's collections, rules and hooks, and the sync checkpoint codec. */
 export interface DataRuntime {
@@ -37,12 +37,12 @@ export interface ServerContext {
   /** Current time; tests pass a fake clock. */
   readonly now: () => Date;
   readonly config: AuthConfig;
-  readonly audit: AuditLog;
+  readonly events: SecurityEventLog;
   readonly passwords: PasswordHasher;
   readonly throttle: LoginThrottle;
-  readonly keys: KeyRing;
+  readonly keys: SigningKeySet;
   readonly tokens: AccessTokens;
-  readonly sessions: SessionStore;
+  readonly sessions: RefreshSessions;
   readonly dpop: DpopVerifier;
   /** The device policy in force (admins edit it; the configured one until they do). */
   readonly devicePolicy: DevicePolicyStore;
@@ -84,7 +84,7 @@ export async function createServerContext(options: ServerContextOptions): Promis
   const dialect = dialectOf(db);
   const cache = options.cache ?? (db as unknown as Kysely<CacheDatabase>);
   if (options.cache === undefined) await createCacheTables(cache, dialect);
-  const keys = new KeyRing(db, now);
+  const keys = new SigningKeySet(db, now);
   await keys.init();
   const nonces = await NonceService.load(db, config.dpop.nonceLifetimeSeconds, now);
   let data: DataRuntime | undefined;
@@ -99,7 +99,7 @@ export async function createServerContext(options: ServerContextOptions): Promis
     dialect,
     now,
     config,
-    audit: new AuditLog(db, dialect, now),
+    events: new SecurityEventLog(db, dialect, now),
     passwords: new PasswordHasher(
       config.passwords.argon2,
       config.passwords.maxConcurrentHashes,
@@ -108,7 +108,7 @@ export async function createServerContext(options: ServerContextOptions): Promis
     throttle: new LoginThrottle(cache, config.throttle, () => now().getTime()),
     keys,
     tokens: new AccessTokens(keys, config.issuer, config.accessTokenTtlSeconds, now),
-    sessions: new SessionStore(db, config.sessionTtlSeconds, now),
+    sessions: new RefreshSessions(db, config.sessionTtlSeconds, now),
     dpop: new DpopVerifier(config.dpop, new ReplayCache(cache, now), nonces, now),
     devicePolicy: new DevicePolicyStore(db, config.devicePolicy, now, dialect),
     passkeys: new PasskeyService(db, config.passkeys, now),

@@ -124,7 +124,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
     initialAdmin = await ensureInitialAdmin(
       { db: database.db, passwords: context.passwords, rules: context.config.passwords, now: context.now },
-      context.audit,
+      context.events,
       context.config.initialAdminUsername,
     );
     // The seed runs with the first admin: once per database, on one node only.

@@ -56,7 +56,7 @@ describeEachDialect('admin events and keys', (dialect) => {
     s.clock.advance(60);
     const late = s.clock.now().toISOString();
     await call('POST', `/admin/users/${ginaId}/disable`);
-    await s.ctx.audit.flush();
+    await s.ctx.events.flush();
 
     const all = await events();
     const seqs = all.events.map((e) => e.seq);
@@ -107,7 +107,7 @@ describeEachDialect('admin events and keys', (dialect) => {
 
   it('pages with a cursor, newest first, every event once; afterSeq keeps the oldest-first paging', async () => {
     for (let i = 0; i < 6; i += 1) await call('POST', '/admin/keys/rotate');
-    await s.ctx.audit.flush();
+    await s.ctx.events.flush();
     const total = (await events('?limit=1000')).events.length;
     const seen: number[] = [];
     let cursor: string | undefined;
@@ -173,7 +173,7 @@ describeEachDialect('admin events and keys', (dialect) => {
 
   it('verifies the chain and gives the head hash to copy; a tampered entry is found', async () => {
     await call('POST', `/admin/users/${ginaId}/disable`);
-    await s.ctx.audit.flush();
+    await s.ctx.events.flush();
     const res = await call('GET', '/admin/events/verify');
     expect(res.statusCode).toBe(200);
     const report = res.json();

@@ -98,7 +98,7 @@ describeEachDialect('admin device policy', (dialect) => {
     });
     expect(session.body.policy).toMatchObject({ settings: { lockTimeoutSeconds: 30 } });
 
-    await s.ctx.audit.flush();
+    await s.ctx.events.flush();
     const events = await admin.call(adminSession, 'GET', '/admin/events?type=policy_changed');
     expect(events.json().events).toHaveLength(1);
     expect(events.json().events[0]).toMatchObject({
@@ -204,7 +204,7 @@ describeEachDialect('admin device policy', (dialect) => {
       expect(await signedSettings(session)).toMatchObject({ lockTimeoutSeconds: 30 });
     } finally {
       await app2.close();
-      await ctx2.audit.flush();
+      await ctx2.events.flush();
     }
   });
 });

@@ -171,8 +171,8 @@ describeEachDialect('admin users', (dialect) => {
     expect(withPassword.json().oneTimePassword).toBeUndefined();
     expect(withPassword.json().user).toMatchObject({ role: 'admin', mustChangePassword: false, teams: [] });
 
-    await s.ctx.audit.flush();
-    const [created] = await s.ctx.audit.list({ type: 'user_created', limit: 1 });
+    await s.ctx.events.flush();
+    const [created] = await s.ctx.events.list({ type: 'user_created', limit: 1 });
     expect(created?.data).toEqual({
       username: 'hank',
       role: 'user',
@@ -247,8 +247,8 @@ describeEachDialect('admin users', (dialect) => {
       const res = await gina.call(ginaSession, 'PUT', `/admin/users/${adminSession.userId}/role`, body);
       expect([res.statusCode, res.json().code]).toEqual([400, 'invalid_request']);
     }
-    await s.ctx.audit.flush();
-    const changes = await s.ctx.audit.list({ type: 'user_role_changed' });
+    await s.ctx.events.flush();
+    const changes = await s.ctx.events.list({ type: 'user_role_changed' });
     expect(changes.map((e) => [e.subject, e.data])).toEqual([
       [ginaId, { before: 'user', after: 'admin' }],
       [adminSession.userId, { before: 'admin', after: 'user' }],

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, isLoopbackHost, type OpenDatabase, openDatabase, startServer } from '../src/index.js';
+import { buildApp, type OpenDatabase, openDatabase, startServer } from '../src/index.js';
+import { isLoopbackHost } from '../src/serve.js';
 
 let dir: string;
 let database: OpenDatabase;

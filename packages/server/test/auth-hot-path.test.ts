@@ -134,7 +134,7 @@ describeEachDialect('Authentication hot path', (dialect) => {
       });
     } finally {
       await nodeB.close();
-      await ctxB.audit.flush();
+      await ctxB.events.flush();
     }
   });
 

@@ -266,7 +266,7 @@ describeEachDialect('re-projection and teams', (dialect) => {
       await s.close();
     });
     afterEach(async () => {
-      await s.ctx.audit.flush();
+      await s.ctx.events.flush();
     });
 
     it('lets an admin set teams, which apply to the next request, and logs it', async () => {
@@ -278,8 +278,8 @@ describeEachDialect('re-projection and teams', (dialect) => {
         teams: ['north', 'south'],
       });
       expect((await ann.call('GET', `/data/inspections/${created.json().id}`)).statusCode).toBe(200);
-      await s.ctx.audit.flush();
-      const events = await s.ctx.audit.list({ type: 'user_teams_changed' });
+      await s.ctx.events.flush();
+      const events = await s.ctx.events.list({ type: 'user_teams_changed' });
       expect(events.at(-1)).toMatchObject({
         actorUserId: admin.userId,
         subject: ann.userId,

@@ -104,7 +104,7 @@ describeEachDialect('devices', (dialect) => {
     expect(
       await s.ctx.db.selectFrom('sessions').selectAll().where('device_id', '=', device.id).execute(),
     ).toEqual([]);
-    expect((await s.ctx.audit.list({ type: 'device_policy_refused' })).length).toBe(1);
+    expect((await s.ctx.events.list({ type: 'device_policy_refused' })).length).toBe(1);
     // Fixed posture: the same device is let in.
     device.posture = { rooted: false, screenLock: true, emulator: false };
     expect((await device.loginRaw('frank', PASSWORD)).statusCode).toBe(200);
@@ -231,7 +231,7 @@ describeEachDialect('devices', (dialect) => {
       .where('id', '=', phone.id)
       .executeTakeFirstOrThrow();
     expect(row.status).toBe('wipe_confirmed');
-    expect((await s.ctx.audit.list({ type: 'device_wipe_confirmed' })).length).toBe(1);
+    expect((await s.ctx.events.list({ type: 'device_wipe_confirmed' })).length).toBe(1);
   });
 
   it('refuses to re-bind a device id to another account or key', async () => {

@@ -168,7 +168,7 @@ describeEachDialect('DPoP', (dialect) => {
     const jti = randomUUID();
     expect((await me(await proof({ jti }))).statusCode).toBe(200);
     expectRefused(await me(await proof({ jti })), 'dpop_proof_replayed');
-    const events = await s.ctx.audit.list({ type: 'dpop_replay' });
+    const events = await s.ctx.events.list({ type: 'dpop_replay' });
     expect(events).toHaveLength(2);
   });
 

@@ -26,7 +26,7 @@ describeEachDialect('identity', (dialect) => {
     const me = await device.call(session, 'GET', '/me');
     expect(me.statusCode).toBe(200);
     expect(me.json()).toMatchObject({ userId, username: 'Alice', deviceId: device.id, role: 'user' });
-    const events = await s.ctx.audit.list();
+    const events = await s.ctx.events.list();
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['device_enrolled', 'login_succeeded']));
     expect(JSON.stringify(events)).not.toContain(PASSWORD);
   });
@@ -119,7 +119,7 @@ describeEachDialect('identity', (dialect) => {
     // The owner's enrolled device is never held back by other people's failures.
     const again = await owner.login('victim', PASSWORD, '203.0.113.10');
     expect(again.userId).toBe(userId);
-    const throttled = await s.ctx.audit.list({ type: 'login_throttled', limit: 1000 });
+    const throttled = await s.ctx.events.list({ type: 'login_throttled', limit: 1000 });
     expect(throttled.length).toBe(statuses[429]);
   });
 
@@ -188,10 +188,10 @@ describeEachDialect('identity', (dialect) => {
 
   it('creates the first admin with a one-time password that must be changed before anything else', async () => {
     const deps = { db: s.ctx.db, passwords: s.ctx.passwords, rules: s.ctx.config.passwords, now: s.ctx.now };
-    const admin = await ensureInitialAdmin(deps, s.ctx.audit, 'admin');
+    const admin = await ensureInitialAdmin(deps, s.ctx.events, 'admin');
     expect(admin?.username).toBe('admin');
     expect(admin?.password.length).toBeGreaterThanOrEqual(24);
-    expect(await ensureInitialAdmin(deps, s.ctx.audit, 'admin')).toBeUndefined();
+    expect(await ensureInitialAdmin(deps, s.ctx.events, 'admin')).toBeUndefined();
     const row = await s.ctx.db.selectFrom('users').selectAll().executeTakeFirstOrThrow();
     expect(row.password_hash).not.toContain(admin?.password ?? '');
 

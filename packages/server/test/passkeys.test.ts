@@ -135,7 +135,7 @@ describeEachDialect('passkeys', (dialect) => {
     expect((await device.call(session, 'GET', '/auth/passkeys')).json()).toEqual({ passkeys: [] });
     // With no passkey left, the password alone signs the admin in again.
     await device.login('alice', PASSWORD);
-    const types = (await s.ctx.audit.list()).map((e) => e.type);
+    const types = (await s.ctx.events.list()).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['passkey_registered', 'passkey_deleted']));
   });
 
@@ -184,7 +184,7 @@ describeEachDialect('passkeys', (dialect) => {
     expect(expired.json().code).toBe('passkey_challenge_invalid');
 
     expect((await device.call(lateSession, 'GET', '/auth/passkeys')).json().passkeys).toEqual([]);
-    const refused = (await s.ctx.audit.list()).filter((e) => e.type === 'passkey_registration_refused');
+    const refused = (await s.ctx.events.list()).filter((e) => e.type === 'passkey_registration_refused');
     expect(refused.length).toBe(6);
   });
 
@@ -208,7 +208,7 @@ describeEachDialect('passkeys', (dialect) => {
     const [passkey] = (await device.call(session, 'GET', '/auth/passkeys')).json().passkeys;
     expect(passkey.lastUsedAt).toBe(new Date(s.clock.ms).toISOString());
 
-    const events = await s.ctx.audit.list();
+    const events = await s.ctx.events.list();
     expect(events.map((e) => e.type)).toContain('login_passkey_required');
     const success = events.filter((e) => e.type === 'login_succeeded').at(-1);
     expect(success?.data.passkeyId).toBe(passkey.id);
@@ -244,7 +244,7 @@ describeEachDialect('passkeys', (dialect) => {
     });
     expect(wrongPassword.json().code).toBe('invalid_credentials');
 
-    const failures = (await s.ctx.audit.list())
+    const failures = (await s.ctx.events.list())
       .filter((e) => e.type === 'login_failed')
       .map((e) => e.data.reason);
     expect(failures).toEqual(
@@ -389,7 +389,7 @@ describeEachDialect('passkeys', (dialect) => {
     const limited = await device.loginRaw('root', PASSWORD, { ip });
     expect(limited.statusCode).toBe(429);
     expect(limited.json().code).toBe('login_throttled');
-    expect((await s.ctx.audit.list()).map((e) => e.type)).toContain('login_throttled');
+    expect((await s.ctx.events.list()).map((e) => e.type)).toContain('login_throttled');
   });
 
   it('requires nothing of accounts without a passkey, of non-admins, or when requireAdminPasskey is false', async () => {
@@ -422,14 +422,14 @@ describeEachDialect('passkeys', (dialect) => {
     await register(device, session);
     expect((await device.loginRaw('root', PASSWORD)).json().code).toBe('passkey_required');
 
-    const reset = await resetPasskeys(s.ctx.db, s.ctx.audit, 'ROOT', s.ctx.now);
+    const reset = await resetPasskeys(s.ctx.db, s.ctx.events, 'ROOT', s.ctx.now);
     expect(reset).toMatchObject({ username: 'root', passkeysRemoved: 2, sessionsEnded: 1 });
     expect((await device.call(session, 'GET', '/me')).statusCode).toBe(401);
     const fresh = await device.login('root', PASSWORD);
     expect((await device.call(fresh, 'GET', '/auth/passkeys')).json()).toEqual({ passkeys: [] });
-    const event = (await s.ctx.audit.list()).find((e) => e.type === 'passkeys_reset');
+    const event = (await s.ctx.events.list()).find((e) => e.type === 'passkeys_reset');
     expect(event?.data).toMatchObject({ passkeysRemoved: 2, sessionsEnded: 1 });
-    expect(await resetPasskeys(s.ctx.db, s.ctx.audit, 'nobody', s.ctx.now)).toBeUndefined();
+    expect(await resetPasskeys(s.ctx.db, s.ctx.events, 'nobody', s.ctx.now)).toBeUndefined();
   });
 
   it('documents its routes in the OpenAPI document', async () => {

@@ -127,8 +127,8 @@ describeEachDialect('seeding', (dialect) => {
     const all = await boss.call(bossSession, 'GET', '/data/inspections?limit=100');
     expect(all.json().records).toHaveLength(100);
 
-    await ctx.audit.flush();
-    const events = await s.ctx.audit.list();
+    await ctx.events.flush();
+    const events = await s.ctx.events.list();
     expect(events.filter((e) => e.type === 'user_created' && e.data.seeded === true)).toHaveLength(5);
     expect(events.find((e) => e.type === 'seeded')?.data).toEqual({ users: 5, records: 100 });
     expect(JSON.stringify(events)).not.toContain(ines.password);

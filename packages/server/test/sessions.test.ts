@@ -51,7 +51,7 @@ describeEachDialect('sessions', (dialect) => {
     const call = await device.call(session, 'GET', '/me');
     expect(call.statusCode).toBe(401);
     expect(call.json().code).toBe('session_revoked');
-    const events = await s.ctx.audit.list({ type: 'refresh_reuse_detected' });
+    const events = await s.ctx.events.list({ type: 'refresh_reuse_detected' });
     expect(events).toHaveLength(1);
     expect(JSON.stringify(events)).not.toContain(stale.refreshToken);
     // Another session of the same user is untouched.

@@ -76,8 +76,8 @@ describeEachDialect('trust proxy', (dialect) => {
       headers: { 'x-forwarded-for': forwarded },
     });
     expect(res.statusCode).toBe(200);
-    await s.ctx.audit.flush();
-    const events = await s.ctx.audit.list({ type: 'login_succeeded' });
+    await s.ctx.events.flush();
+    const events = await s.ctx.events.list({ type: 'login_succeeded' });
     return events.at(-1)?.ip ?? null;
   }
 
@@ -114,8 +114,8 @@ describeEachDialect('trust proxy', (dialect) => {
     }
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(statuses.slice(10)).toEqual(Array(5).fill(429));
-    await s.ctx.audit.flush();
-    const throttled = await s.ctx.audit.list({ type: 'login_throttled' });
+    await s.ctx.events.flush();
+    const throttled = await s.ctx.events.list({ type: 'login_throttled' });
     expect(throttled.map((e) => e.ip)).toEqual(Array(5).fill(CLIENT));
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Security events: the audit log, newest first, filtered by type, user, device and time and paged
+ * Security events: the server's event log, newest first, filtered by type, user, device and time and paged
  * by the server's cursor; the verification of its hash chain, and the head hash to copy into a
  * report (whoever holds an earlier copy of the head can prove that the log up to it was not
  * edited). Event details include what devices and users sent: shown as text.
@@ -17,7 +17,7 @@ interface EventsPage {
   readonly nextCursor?: string | null;
 }
 
-// The server's event types (docs/identity.md#the-audit-log), offered as suggestions; any text is accepted.
+// The server's event types (docs/identity.md#security-events), offered as suggestions; any text is accepted.
 const KNOWN_TYPES = [
   'login_succeeded',
   'login_failed',

@@ -32,7 +32,7 @@ export function registerAdmin(program: Command): void {
       const databaseUrl = flags.databaseUrl ?? process.env.BULWARK_DATABASE_URL;
       const dataDir = resolve(flags.dataDir);
       // Loaded here, not at the top, so other commands start without loading the server.
-      const { AuditLog, openDatabase, resetPasskeys, SQLITE_FILE } = await import('@bulwark/server');
+      const { SecurityEventLog, openDatabase, resetPasskeys, SQLITE_FILE } = await import('@bulwark/server');
       if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
         process.stderr.write('bulwark admin passkeys reset: --database-url must be a postgres:// URL.\n');
         process.exitCode = 2;
@@ -55,9 +55,9 @@ export function registerAdmin(program: Command): void {
       }
       try {
         const now = () => new Date();
-        const audit = new AuditLog(database.db, database.dialect, now);
-        const reset = await resetPasskeys(database.db, audit, flags.username, now);
-        await audit.flush();
+        const events = new SecurityEventLog(database.db, database.dialect, now);
+        const reset = await resetPasskeys(database.db, events, flags.username, now);
+        await events.flush();
         if (reset === undefined) {
           process.stderr.write(`bulwark admin passkeys reset: no account named ${flags.username}.\n`);
           process.exitCode = 1;

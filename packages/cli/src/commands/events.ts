@@ -16,7 +16,7 @@ interface VerifyFlags {
 
 /** Registers `events` and its `verify` sub-command on the program. */
 export function registerEvents(program: Command): void {
-  const events = program.command('events').description('Security event log (audit).');
+  const events = program.command('events').description('Security event log.');
   events
     .command('verify')
     .description('Verify the hash chain of the security event log; exit 1 if it was tampered with.')
@@ -27,7 +27,7 @@ export function registerEvents(program: Command): void {
       const databaseUrl = flags.databaseUrl ?? process.env.BULWARK_DATABASE_URL;
       const dataDir = resolve(flags.dataDir);
       // Loaded here, not at the top, so other commands start without loading the server.
-      const { openDatabase, SQLITE_FILE, verifyAuditChain } = await import('@bulwark/server');
+      const { openDatabase, SQLITE_FILE, verifyEventChain } = await import('@bulwark/server');
       if (databaseUrl === undefined && !existsSync(join(dataDir, SQLITE_FILE))) {
         process.stderr.write(`bulwark events verify: no Bulwark database in ${dataDir}.\n`);
         process.exitCode = 2;
@@ -42,7 +42,7 @@ export function registerEvents(program: Command): void {
         return;
       }
       try {
-        const report = await verifyAuditChain(database.db);
+        const report = await verifyEventChain(database.db);
         if (flags.json === true) {
           process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         } else if (report.ok) {

@@ -5,13 +5,11 @@ export {
   type FetchChainOptions,
   type FetchedChain,
   fetchChain,
-  signedChain,
 } from './chain.js';
 export { emitAndroid } from './emit/android.js';
 export { emitIos } from './emit/ios.js';
 export { emitSdk, type SdkPinConfig, sdkPinConfig } from './emit/sdk.js';
 export { PINS_EXIT, PinsConnectError, PinsInputError, PinsUntrustedError } from './errors.js';
-export { normalisePin, pinOfKeyFile } from './keys.js';
-export { isoDay, type Pin, type PinRecommendation, recommendPins } from './recommend.js';
-export { isPin, spkiPin } from './spki.js';
-export { parseTarget } from './target.js';
+export { pinOfKeyFile } from './keys.js';
+export { type Pin, type PinRecommendation, recommendPins } from './recommend.js';
+export { spkiPin } from './spki.js';

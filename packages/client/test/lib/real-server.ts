@@ -57,7 +57,7 @@ export async function startRealServer(
     db,
     close: async () => {
       await app.close();
-      await ctx.audit.flush();
+      await ctx.events.flush();
       await db.close();
     },
   };

@@ -5,7 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A record id in canonical form (lower-case UUID), as a JSON schema pattern. */
+export const RECORD_ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+const UUID = new RegExp(RECORD_ID_PATTERN);
 
 /**
  * A new record id.

@@ -144,7 +144,7 @@ export async function runSeed(ctx: ServerContext, seed: Seed): Promise<SeedResul
           .values(teams.map((team) => ({ user_id: row.id, team })))
           .execute();
       }
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'user_created',
         subject: row.id,
         data: { username: row.username, role, teams, seeded: true },
@@ -206,6 +206,6 @@ export async function runSeed(ctx: ServerContext, seed: Seed): Promise<SeedResul
     },
   };
   await seed(api);
-  await ctx.audit.append({ type: 'seeded', data: { users, records } });
+  await ctx.events.append({ type: 'seeded', data: { users, records } });
   return { accounts, users, records };
 }

@@ -114,7 +114,7 @@ export interface AuditEventsTable {
   hash: string;
 }
 
-/** The head of the audit chain: the last sequence number and hash (one row, id 1). */
+/** The head of the security event chain (the table keeps its first name): the last sequence number and hash (one row, id 1). */
 export interface AuditHeadTable {
   id: number;
   seq: number;

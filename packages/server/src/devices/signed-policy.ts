@@ -5,7 +5,7 @@
  * middle cannot relax the settings. It expires after the offline grace period.
  */
 import { SignJWT } from 'jose';
-import type { KeyRing } from '../tokens/keys.js';
+import type { SigningKeySet } from '../tokens/keys.js';
 import type { PolicyDecision } from './policy.js';
 
 /** JOSE `typ` of signed policies. */
@@ -21,7 +21,7 @@ export const POLICY_TYP = 'bulwark-policy+jwt';
  * ```
  */
 export async function signPolicy(
-  keys: KeyRing,
+  keys: SigningKeySet,
   issuer: string,
   deviceId: string,
   decision: PolicyDecision,

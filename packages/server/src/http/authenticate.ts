@@ -160,7 +160,7 @@ export async function authenticate(
   });
   const row = await recordProofAndReadState(ctx, claims.sid, proof);
   if (row === 'replayed') {
-    await auditReplay(ctx, request, claims.did);
+    await recordReplay(ctx, request, claims.did);
     throw proofReplayed();
   }
   if (proof.jkt !== claims.jkt) {
@@ -181,7 +181,7 @@ export async function authenticate(
   }
   const nowMs = ctx.now().getTime();
   if (row.device_status === 'revoked' || row.device_status === 'wipe_confirmed') {
-    await ctx.audit.append({
+    await ctx.events.append({
       type: 'device_revoked_access',
       actorUserId: row.user_id,
       actorDeviceId: row.device_id,
@@ -223,7 +223,7 @@ export async function authenticate(
 
 /**
  * Verifies the DPoP proof of a request (no access token at login and refresh), recording
- * replays in the audit log.
+ * replays in the security event log.
  */
 export async function verifyProof(
   ctx: ServerContext,
@@ -240,15 +240,15 @@ export async function verifyProof(
     });
   } catch (err) {
     if (err instanceof DpopProofError && err.code === 'dpop_proof_replayed') {
-      await auditReplay(ctx, request, deviceId);
+      await recordReplay(ctx, request, deviceId);
     }
     throw err;
   }
 }
 
-/** Records a replayed proof in the audit log. */
-async function auditReplay(ctx: ServerContext, request: FastifyRequest, deviceId?: string): Promise<void> {
-  await ctx.audit.append({
+/** Records a replayed proof as a security event. */
+async function recordReplay(ctx: ServerContext, request: FastifyRequest, deviceId?: string): Promise<void> {
+  await ctx.events.append({
     type: 'dpop_replay',
     actorDeviceId: deviceId ?? null,
     ip: clientIp(request),

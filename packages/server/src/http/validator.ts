@@ -4,7 +4,8 @@
  * as `{"a":5}`. Bulwark refuses instead: unknown properties are an error (routes declare
  * `additionalProperties: false`), and bodies are never coerced. Query strings, path parameters
  * and headers arrive as text, so they keep type coercion. Installed per plugin, so a host server's
- * own validator settings neither weaken Bulwark's routes nor are changed by them.
+ * own validator settings neither weaken Bulwark's routes nor are changed by them. The route
+ * handlers take their input types from the same schemas (routes/lib/typed.ts).
  */
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -28,6 +29,16 @@ function makeAjv(coerceTypes: false | 'array'): Ajv {
   return ajv;
 }
 
+/** What {@link useStrictValidation} checks. */
+export interface StrictValidationOptions {
+  /**
+   * Check only request bodies; path parameters, query strings and headers are left to the
+   * handlers (the team routes answer a malformed user id in the path 404 `user_not_found`, like
+   * an unknown one). Default false: every part with a schema is checked.
+   */
+  readonly bodiesOnly?: boolean;
+}
+
 /**
  * Makes every route registered on `app` (and its children) validate with Bulwark's settings.
  *
@@ -39,10 +50,11 @@ function makeAjv(coerceTypes: false | 'array'): Ajv {
  * });
  * ```
  */
-export function useStrictValidation(app: FastifyInstance): void {
+export function useStrictValidation(app: FastifyInstance, options: StrictValidationOptions = {}): void {
   const bodies = makeAjv(false);
   const text = makeAjv('array');
-  app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) =>
-    (httpPart === 'body' ? bodies : text).compile(schema as object),
-  );
+  app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) => {
+    if (httpPart === 'body') return bodies.compile(schema as object);
+    return options.bodiesOnly === true ? (value: unknown) => ({ value }) : text.compile(schema as object);
+  });
 }

@@ -4,7 +4,7 @@
  * clear; the account must change it before it can do anything else.
  */
 import { randomBytes } from 'node:crypto';
-import type { AuditLog } from '../audit/log.js';
+import type { SecurityEventLog } from '../events/log.js';
 import { createUser, type UserStoreDeps } from './users.js';
 
 /** The admin created on first start and its one-time password. */
@@ -31,13 +31,13 @@ export function oneTimePassword(random: (n: number) => Uint8Array = (n) => rando
  *
  * @example
  * ```ts
- * const admin = await ensureInitialAdmin(deps, audit, 'admin');
+ * const admin = await ensureInitialAdmin(deps, events, 'admin');
  * if (admin) console.log(`admin password: ${admin.password}`);
  * ```
  */
 export async function ensureInitialAdmin(
   deps: UserStoreDeps,
-  audit: AuditLog,
+  events: SecurityEventLog,
   username: string,
   random: (n: number) => Uint8Array = (n) => randomBytes(n),
 ): Promise<InitialAdmin | undefined> {
@@ -46,7 +46,7 @@ export async function ensureInitialAdmin(
   const password = oneTimePassword(random);
   try {
     const user = await createUser(deps, { username, password, role: 'admin', mustChangePassword: true });
-    await audit.append({ type: 'admin_created', subject: user.id, data: { username, firstStart: true } });
+    await events.append({ type: 'admin_created', subject: user.id, data: { username, firstStart: true } });
   } catch (err) {
     // Another node created it first.
     if (err instanceof Error && 'code' in err && err.code === 'user_exists') return undefined;

@@ -8,8 +8,10 @@ import type { Database, Role, UsersTable } from '../db/schema.js';
 import { likeContains } from '../lib/like.js';
 import { usernameKey } from './users.js';
 
+// A type alias, not an interface: it must fit the admin routes' response schema type, whose open
+// object (json-schema-to-ts) has an index signature that only an alias satisfies.
 /** An account as admins see it. */
-export interface UserView {
+export type UserView = {
   readonly id: string;
   readonly username: string;
   readonly role: Role;
@@ -20,7 +22,7 @@ export interface UserView {
   readonly deviceCount: number;
   /** Last contact of any of the user's devices; absent when there is none. */
   readonly lastSeenAt?: string;
-}
+};
 
 /** Filters of {@link listUsers}. */
 export interface UserFilter {

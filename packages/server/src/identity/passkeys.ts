@@ -20,9 +20,9 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
-import type { AuditLog } from '../audit/log.js';
 import type { PasskeyConfig } from '../config.js';
 import type { Database, PasskeysTable, Role } from '../db/schema.js';
+import type { SecurityEventLog } from '../events/log.js';
 import { findUserByUsername } from './users.js';
 
 /** Stable codes of passkey failures (docs/errors.md). */
@@ -44,14 +44,16 @@ export class PasskeyError extends BulwarkError {
   }
 }
 
+// A type alias, not an interface: it must fit the passkey routes' response schema type (see
+// UserView in directory.ts).
 /** A passkey as its owner sees it. */
-export interface PasskeyView {
+export type PasskeyView = {
   readonly id: string;
   readonly name: string;
   readonly createdAt: string;
   readonly lastUsedAt?: string;
   readonly backedUp: boolean;
-}
+};
 
 /** What the client answers `passkey_required` with. */
 export interface PasskeyAssertion {
@@ -428,13 +430,13 @@ export interface PasskeyReset {
  *
  * @example
  * ```ts
- * const reset = await resetPasskeys(db, audit, 'admin', () => new Date());
+ * const reset = await resetPasskeys(db, events, 'admin', () => new Date());
  * if (reset) console.log(`${reset.passkeysRemoved} passkey(s) removed`);
  * ```
  */
 export async function resetPasskeys(
   db: Kysely<Database>,
-  audit: AuditLog,
+  events: SecurityEventLog,
   username: string,
   now: () => Date,
 ): Promise<PasskeyReset | undefined> {
@@ -451,7 +453,7 @@ export async function resetPasskeys(
       .executeTakeFirst();
     return { passkeysRemoved: Number(removed.numDeletedRows), sessionsEnded: Number(ended.numUpdatedRows) };
   });
-  await audit.append({
+  await events.append({
     type: 'passkeys_reset',
     subject: user.id,
     data: { username: user.username, passkeysRemoved, sessionsEnded, by: 'server_command' },

@@ -2,15 +2,14 @@
  * Admin routes (role `admin`, DPoP-authenticated like every other call), the API of the admin
  * console: users (list, search, create, disable, enable, role, password reset), devices (across
  * users, per user, revocation), the security event log and its chain check, the device policy
- * and the server signing keys. Every change is written to the audit log. Everything a device or
+ * and the server signing keys. Every change is recorded as a security event. Everything a device or
  * a user supplied is returned as JSON strings, never as markup (docs/api.md#admin-routes).
  */
 import type { FastifyInstance } from 'fastify';
-import { verifyAuditChain } from '../audit/verify.js';
 import type { ServerContext } from '../context.js';
-import type { DeviceStatus, RevocationReason, Role } from '../db/schema.js';
 import type { AdminPolicy } from '../devices/policy-store.js';
 import { deviceView, deviceWithOwner, listDevices, revokeDevice } from '../devices/registry.js';
+import { verifyEventChain } from '../events/verify.js';
 import { authOf, requireAuth } from '../http/authenticate.js';
 import { HttpProblem } from '../http/problem.js';
 import { clientIp } from '../http/request.js';
@@ -34,6 +33,7 @@ import {
   teamsArraySchema,
   userSchema,
 } from './lib/admin-schemas.js';
+import { typed } from './lib/typed.js';
 import { DPOP_SECURITY } from './schemas.js';
 
 /** Default page size of the admin lists. */
@@ -61,15 +61,14 @@ function nextCursorAfter<T>(
 }
 
 /** Registers the /admin routes. */
-export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function adminRoutes(instance: FastifyInstance, ctx: ServerContext): void {
+  const app = typed(instance);
   // Attached as `onRequest`: the caller and role are checked before the body is parsed or
   // validated, so a non-admin gets 403 whatever it sends and learns nothing of the schemas.
   const admin = requireAuth(ctx, { role: 'admin' });
   const base = { tags: ['admin'], security: DPOP_SECURITY };
 
-  app.get<{
-    Querystring: { q?: string; role?: Role; disabled?: boolean; limit?: number; cursor?: string };
-  }>(
+  app.get(
     '/admin/users',
     {
       onRequest: admin,
@@ -113,7 +112,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.get<{ Params: { userId: string } }>(
+  app.get(
     '/admin/users/:userId',
     {
       onRequest: admin,
@@ -134,9 +133,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.post<{
-    Body: { username: string; password?: string; role?: Role; teams?: string[] };
-  }>(
+  app.post(
     '/admin/users',
     {
       onRequest: admin,
@@ -194,7 +191,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
       );
       const user = await userViewById(ctx.db, row.id);
       if (user === undefined) throw userNotFound();
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'user_created',
         actorUserId: auth.userId,
         actorDeviceId: auth.deviceId,
@@ -221,7 +218,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
   );
 
   for (const action of ['disable', 'enable'] as const) {
-    app.post<{ Params: { userId: string } }>(
+    app.post(
       `/admin/users/:userId/${action}`,
       {
         onRequest: admin,
@@ -262,7 +259,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
           if (Number(result.numUpdatedRows) !== 1) throw userNotFound();
           return action === 'disable' ? ctx.sessions.revoke({ userId }, 'user_disabled', { db: trx }) : 0;
         });
-        await ctx.audit.append({
+        await ctx.events.append({
           type: action === 'disable' ? 'user_disabled' : 'user_enabled',
           actorUserId: auth.userId,
           actorDeviceId: auth.deviceId,
@@ -275,7 +272,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     );
   }
 
-  app.put<{ Params: { userId: string }; Body: { role: Role } }>(
+  app.put(
     '/admin/users/:userId/role',
     {
       onRequest: admin,
@@ -310,7 +307,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         return row.role;
       });
       if (before !== role) {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'user_role_changed',
           actorUserId: auth.userId,
           actorDeviceId: auth.deviceId,
@@ -325,7 +322,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.post<{ Params: { userId: string } }>(
+  app.post(
     '/admin/users/:userId/reset-password',
     {
       onRequest: admin,
@@ -372,7 +369,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         if (Number(result.numUpdatedRows) !== 1) throw userNotFound();
         return ctx.sessions.revoke({ userId }, 'password_reset', { db: trx });
       });
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'password_reset',
         actorUserId: auth.userId,
         actorDeviceId: auth.deviceId,
@@ -384,9 +381,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.get<{
-    Querystring: { userId?: string; status?: DeviceStatus; q?: string; limit?: number; cursor?: string };
-  }>(
+  app.get(
     '/admin/devices',
     {
       onRequest: admin,
@@ -430,7 +425,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.get<{ Params: { userId: string } }>(
+  app.get(
     '/admin/users/:userId/devices',
     {
       onRequest: admin,
@@ -461,7 +456,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.post<{ Params: { deviceId: string }; Body: { reason: RevocationReason; note?: string } }>(
+  app.post(
     '/admin/devices/:deviceId/revoke',
     {
       onRequest: admin,
@@ -479,7 +474,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
             note: {
               type: 'string',
               maxLength: 500,
-              description: 'Free text for the audit log (e.g. a ticket number).',
+              description: 'Free text for the security event log (e.g. a ticket number).',
             },
           },
         },
@@ -501,7 +496,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         if (!changed) throw new HttpProblem(409, 'device_already_revoked', 'The device is already revoked.');
         return ctx.sessions.revoke({ deviceId }, 'device_revoked', { db: trx });
       });
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'device_revoked',
         actorUserId: auth.userId,
         actorDeviceId: auth.deviceId,
@@ -519,18 +514,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.get<{
-    Querystring: {
-      type?: string[];
-      userId?: string;
-      deviceId?: string;
-      since?: string;
-      until?: string;
-      limit?: number;
-      cursor?: string;
-      afterSeq?: number;
-    };
-  }>(
+  app.get(
     '/admin/events',
     {
       onRequest: admin,
@@ -571,7 +555,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
       }
       const beforeSeq =
         q.cursor === undefined ? undefined : (decodeCursor('events', q.cursor, ['number'])[0] as number);
-      const { events, more } = await ctx.audit.query({
+      const { events, more } = await ctx.events.query({
         limit,
         types,
         ...(q.userId === undefined ? {} : { userId: q.userId }),
@@ -628,8 +612,8 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     async () => {
-      await ctx.audit.flush();
-      const report = await verifyAuditChain(ctx.db);
+      await ctx.events.flush();
+      const report = await verifyEventChain(ctx.db);
       const first = report.problems[0];
       return {
         ok: report.ok,
@@ -656,7 +640,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async () => ctx.devicePolicy.current(),
   );
 
-  app.put<{ Body: { policy: AdminPolicy & { minAppVersion?: string | null } } }>(
+  app.put(
     '/admin/policy',
     {
       onRequest: admin,
@@ -681,7 +665,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         ...(minAppVersion === null || minAppVersion === undefined ? {} : { minAppVersion }),
       };
       const { before, after } = await ctx.devicePolicy.save(policy, auth.userId);
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'policy_changed',
         actorUserId: auth.userId,
         actorDeviceId: auth.deviceId,
@@ -728,7 +712,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (request) => {
       const auth = authOf(request);
       const kid = await ctx.keys.rotate();
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'signing_key_rotated',
         actorUserId: auth.userId,
         actorDeviceId: auth.deviceId,

@@ -9,20 +9,16 @@ import { calculateJwkThumbprint } from 'jose';
 import type { ServerContext } from '../context.js';
 import type { UsersTable } from '../db/schema.js';
 import { evaluatePolicy, type PolicyDecision, type Posture } from '../devices/policy.js';
-import {
-  type DeviceDeclaration,
-  DeviceRevokedError,
-  enrollDevice,
-  updateDeviceFacts,
-} from '../devices/registry.js';
+import { DeviceRevokedError, enrollDevice, updateDeviceFacts } from '../devices/registry.js';
 import { signPolicy } from '../devices/signed-policy.js';
 import { authOf, requireAuth, verifyProof } from '../http/authenticate.js';
 import { HttpProblem, problem, sendProblem } from '../http/problem.js';
 import { clientIp } from '../http/request.js';
-import { type PasskeyAssertion, PasskeyError } from '../identity/passkeys.js';
+import { PasskeyError } from '../identity/passkeys.js';
 import { checkPasswordRules } from '../identity/passwords/rules.js';
 import { findUserByUsername, usernameKey } from '../identity/users.js';
 import { RefreshTokenError } from '../tokens/sessions.js';
+import { typed } from './lib/typed.js';
 import { authenticationResponseSchema, passkeyProblem } from './passkeys.js';
 import {
   DPOP_SECURITY,
@@ -32,24 +28,6 @@ import {
   shortText,
   tokenResponseSchema,
 } from './schemas.js';
-
-interface LoginBody {
-  username: string;
-  password: string;
-  device: DeviceDeclaration & { publicKey: JWK };
-  /** The second factor, when the server asked for it with `passkey_required`. */
-  passkey?: PasskeyAssertion;
-}
-
-interface RefreshBody {
-  refreshToken: string;
-  device?: { osVersion: string; appVersion: string; posture: Posture };
-}
-
-interface PasswordBody {
-  currentPassword: string;
-  newPassword: string;
-}
 
 const errorResponses = { description: 'application/problem+json with a stable code (docs/errors.md)' };
 
@@ -100,7 +78,8 @@ function refusalDetails(
 }
 
 /** Registers the /auth routes. */
-export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void {
+  const app = typed(instance);
   async function policyPayload(deviceId: string, decision: PolicyDecision) {
     return {
       decision: decision.decision,
@@ -110,7 +89,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
     };
   }
 
-  app.post<{ Body: LoginBody }>(
+  app.post(
     '/auth/login',
     {
       schema: {
@@ -170,7 +149,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
         .executeTakeFirst();
       const decisionToTry = await ctx.throttle.begin(key, ip, known !== undefined);
       if (!decisionToTry.allowed) {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'login_throttled',
           subject: key,
           ip,
@@ -189,7 +168,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const user = await findUserByUsername(ctx.db, body.username);
       const ok = await ctx.passwords.verify(user?.password_hash, body.password);
       if (!ok || user === undefined) {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'login_failed',
           actorUserId: user?.id ?? null,
           subject: key,
@@ -210,7 +189,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
             throw passkeyProblem(err);
           }
           await ctx.throttle.firstFactorPassed(decisionToTry.ticket);
-          await ctx.audit.append({
+          await ctx.events.append({
             type: 'login_passkey_required',
             actorUserId: user.id,
             subject: key,
@@ -227,7 +206,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
           passkeyId = await ctx.passkeys.verifyAuthentication(user.id, proof.jkt, body.passkey);
         } catch (err) {
           if (err instanceof PasskeyError) {
-            await ctx.audit.append({
+            await ctx.events.append({
               type: 'login_failed',
               actorUserId: user.id,
               subject: key,
@@ -240,7 +219,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       }
       await ctx.throttle.succeeded(decisionToTry.ticket);
       if (user.disabled_at !== null) {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'login_failed',
           actorUserId: user.id,
           subject: key,
@@ -269,7 +248,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
         decision,
       });
       if (created) {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'device_enrolled',
           actorUserId: user.id,
           actorDeviceId: device.id,
@@ -279,7 +258,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
         });
       }
       if (decision.decision === 'refuse') {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'device_policy_refused',
           actorUserId: user.id,
           actorDeviceId: device.id,
@@ -290,7 +269,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
         throw policyRefusal(decision);
       }
       if (decision.decision === 'warn') {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'device_policy_warned',
           actorUserId: user.id,
           actorDeviceId: device.id,
@@ -310,7 +289,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
         sid: session.id,
         jkt: proof.jkt,
       });
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'login_succeeded',
         actorUserId: user.id,
         actorDeviceId: device.id,
@@ -330,7 +309,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.post<{ Body: RefreshBody }>(
+  app.post(
     '/auth/refresh',
     {
       schema: {
@@ -367,7 +346,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const { session } = candidate;
       const reuse = async (): Promise<never> => {
         await ctx.sessions.revoke({ sessionId: session.id }, 'refresh_reuse');
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'refresh_reuse_detected',
           actorUserId: session.user_id,
           actorDeviceId: session.device_id,
@@ -410,7 +389,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const decision = evaluatePolicy(await ctx.devicePolicy.options(), facts);
       await updateDeviceFacts(ctx.db, ctx.now().getTime(), row.id, facts, decision);
       if (decision.decision === 'refuse') {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'device_policy_refused',
           actorUserId: row.user_id,
           actorDeviceId: row.id,
@@ -460,11 +439,11 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (request, reply) => {
       const auth = authOf(request);
       await ctx.sessions.revoke({ sessionId: auth.sessionId }, 'logout');
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
-  app.post<{ Body: PasswordBody }>(
+  app.post(
     '/auth/password',
     {
       onRequest: requireAuth(ctx, { allowPasswordChangeRequired: true }),
@@ -506,7 +485,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
         });
       }
       if (!(await ctx.passwords.verify(user.password_hash, request.body.currentPassword))) {
-        await ctx.audit.append({
+        await ctx.events.append({
           type: 'login_failed',
           actorUserId: user.id,
           actorDeviceId: auth.deviceId,
@@ -536,7 +515,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
           db: trx,
         });
       });
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'password_changed',
         actorUserId: user.id,
         actorDeviceId: auth.deviceId,

@@ -7,12 +7,14 @@ import type { ServerContext } from '../context.js';
 import { acceptWipeReceipt } from '../devices/wipe-receipt.js';
 import { authOf, requireAuth } from '../http/authenticate.js';
 import { clientIp } from '../http/request.js';
+import { typed } from './lib/typed.js';
 import { DPOP_SECURITY } from './schemas.js';
 
 const errorResponses = { description: 'application/problem+json with a stable code (docs/errors.md)' };
 
 /** Registers /me and /devices routes. */
-export function deviceRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function deviceRoutes(instance: FastifyInstance, ctx: ServerContext): void {
+  const app = typed(instance);
   app.get(
     '/me',
     {
@@ -51,7 +53,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.post<{ Body: { receipt: string } }>(
+  app.post(
     '/devices/wipe-receipt',
     {
       schema: {
@@ -82,7 +84,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     async (request) => {
       const deviceId = await acceptWipeReceipt(ctx.db, ctx.now(), request.body.receipt);
-      await ctx.audit.append({
+      await ctx.events.append({
         type: 'device_wipe_confirmed',
         actorDeviceId: deviceId,
         subject: deviceId,

@@ -5,10 +5,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { claimsOf } from '../data/claims.js';
+import { RECORD_ID_PATTERN } from '../data/ids.js';
 import { authOf, requireAuth } from '../http/authenticate.js';
 import { HttpProblem } from '../http/problem.js';
 import { pull } from '../sync/pull.js';
-import { parsePushBody, push } from '../sync/push.js';
+import { crossFieldIssues, push } from '../sync/push.js';
+import { typed } from './lib/typed.js';
 import { DPOP_SECURITY } from './schemas.js';
 
 const errorResponses = { description: 'application/problem+json with a stable code (docs/errors.md)' };
@@ -19,26 +21,6 @@ const issueSchema = {
   properties: { path: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } },
 } as const;
 
-function parsePullBody(body: unknown, maxPageSize: number): { checkpoint: string | null; limit?: number } {
-  const refuse = (message: string) =>
-    new HttpProblem(400, 'invalid_request', message, { issues: [{ path: '/', code: 'invalid', message }] });
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw refuse('must be an object');
-  const b = body as Record<string, unknown>;
-  for (const key of Object.keys(b))
-    if (key !== 'checkpoint' && key !== 'limit') throw refuse('has an unknown member');
-  if (!Object.hasOwn(b, 'checkpoint')) throw refuse('checkpoint is required (null on the first pull)');
-  const checkpoint = b.checkpoint;
-  if (checkpoint !== null && (typeof checkpoint !== 'string' || checkpoint.length > 200)) {
-    throw refuse('checkpoint must be null or a checkpoint string');
-  }
-  if (b.limit === undefined) return { checkpoint };
-  const limit = b.limit;
-  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > maxPageSize) {
-    throw refuse(`limit must be an integer from 1 to ${maxPageSize}`);
-  }
-  return { checkpoint, limit };
-}
-
 /**
  * Registers the sync routes when the app has a data configuration.
  *
@@ -47,7 +29,8 @@ function parsePullBody(body: unknown, maxPageSize: number): { checkpoint: string
  * await app.register(async (child) => syncRoutes(child, ctx));
  * ```
  */
-export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function syncRoutes(instance: FastifyInstance, ctx: ServerContext): void {
+  const app = typed(instance);
   const data = ctx.data;
   if (data === undefined) return;
   const auth = requireAuth(ctx);
@@ -105,11 +88,11 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     async (request, reply) => {
       const caller = authOf(request);
-      const body = parsePullBody(request.body, model.sync.maxPageSize);
+      const { checkpoint, limit } = request.body;
       const claims = await claimsOf(ctx, caller);
       const text = await pull(
         { ctx, model, codec: checkpoints, claims, deviceId: caller.deviceId },
-        { checkpoint: body.checkpoint, limit: body.limit },
+        { checkpoint, limit },
       );
       return reply.type('application/json').send(text);
     },
@@ -138,10 +121,10 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
                 additionalProperties: false,
                 properties: {
                   mutationId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
-                  collection: { type: 'string' },
-                  id: { type: 'string', format: 'uuid' },
+                  collection: { type: 'string', maxLength: 63 },
+                  id: { type: 'string', pattern: RECORD_ID_PATTERN, description: 'Lower-case UUID.' },
                   op: { type: 'string', enum: ['upsert', 'delete'] },
-                  baseVersion: { type: ['integer', 'null'], minimum: 1 },
+                  baseVersion: { type: ['integer', 'null'], minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
                   record: { type: 'object', description: 'The full device record (upsert only).' },
                 },
               },
@@ -177,14 +160,13 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     async (request) => {
       const caller = authOf(request);
-      const parsed = parsePushBody(request.body, model.sync.maxPushMutations);
-      if (!parsed.ok) {
-        throw new HttpProblem(400, 'invalid_request', 'The push body is malformed.', {
-          issues: parsed.issues,
-        });
+      const { mutations } = request.body;
+      const issues = crossFieldIssues(mutations);
+      if (issues.length > 0) {
+        throw new HttpProblem(400, 'invalid_request', 'The push body is malformed.', { issues });
       }
       const claims = await claimsOf(ctx, caller);
-      const results = await push({ ctx, model, claims, deviceId: caller.deviceId }, parsed.mutations);
+      const results = await push({ ctx, model, claims, deviceId: caller.deviceId }, mutations);
       return { results };
     },
   );

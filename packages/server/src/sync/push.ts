@@ -9,7 +9,7 @@
 import type { PushResult, PushMutation as WirePushMutation } from '@bulwark/core/protocol';
 import type { CollectionModel, DataModel } from '../config/model.js';
 import type { ServerContext } from '../context.js';
-import { isNewRecordId, isRecordId } from '../data/ids.js';
+import { isNewRecordId } from '../data/ids.js';
 import type { StoredRecord } from '../data/store.js';
 import {
   createRecord,
@@ -32,69 +32,32 @@ export interface PushScope {
   readonly deviceId: string;
 }
 
-const MUTATION_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const MUTATION_KEYS = new Set(['mutationId', 'collection', 'id', 'op', 'baseVersion', 'record']);
-
 /**
- * Checks the envelope of a push body (not the records: those are validated per mutation).
- * Returns the mutations or the issues that make the whole request a 400.
+ * The rules of a push body that its route schema does not state, because they tie one member to
+ * another: an upsert carries its record and a delete none, and the id of a record created on the
+ * device (an upsert on no base version) is a random version 4 UUID. Returns the issues that make
+ * the whole request a 400 (none when the mutations may be applied).
  *
  * @example
  * ```ts
- * const parsed = parsePushBody(body, 200);
- * if (!parsed.ok) throw new HttpProblem(400, 'invalid_request', '…', { issues: parsed.issues });
+ * const issues = crossFieldIssues(request.body.mutations);
+ * if (issues.length > 0) throw new HttpProblem(400, 'invalid_request', '…', { issues });
  * ```
  */
-export function parsePushBody(
-  body: unknown,
-  maxMutations: number,
-): { ok: true; mutations: PushMutation[] } | { ok: false; issues: ProblemIssue[] } {
+export function crossFieldIssues(mutations: readonly PushMutation[]): ProblemIssue[] {
   const issues: ProblemIssue[] = [];
   const fail = (path: string, message: string) => {
     if (issues.length < 50) issues.push({ path, code: 'invalid', message });
   };
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    fail('/', 'must be an object with mutations');
-    return { ok: false, issues };
-  }
-  const keys = Object.keys(body);
-  const list = (body as { mutations?: unknown }).mutations;
-  if (keys.length !== 1 || !Array.isArray(list)) {
-    fail('/', 'must be { "mutations": [...] } and nothing else');
-    return { ok: false, issues };
-  }
-  if (list.length === 0 || list.length > maxMutations) {
-    fail('/mutations', `must hold 1 to ${maxMutations} mutations`);
-    return { ok: false, issues };
-  }
-  const out: PushMutation[] = [];
-  for (const [i, m] of (list as unknown[]).entries()) {
+  for (const [i, m] of mutations.entries()) {
     const at = `/mutations/${i}`;
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) {
-      fail(at, 'must be an object');
-      continue;
-    }
-    const x = m as Record<string, unknown>;
-    for (const key of Object.keys(x)) if (!MUTATION_KEYS.has(key)) fail(`${at}`, 'has an unknown member');
-    if (typeof x.mutationId !== 'string' || !MUTATION_ID.test(x.mutationId)) {
-      fail(`${at}/mutationId`, 'must be 1 to 64 of A-Z a-z 0-9 _ -');
-    }
-    if (typeof x.collection !== 'string' || x.collection.length > 63)
-      fail(`${at}/collection`, 'must be a collection name');
-    if (!isRecordId(x.id)) fail(`${at}/id`, 'must be a lower-case UUID');
-    if (x.op !== 'upsert' && x.op !== 'delete') fail(`${at}/op`, 'must be upsert or delete');
-    const base = x.baseVersion;
-    if (base !== null && !(typeof base === 'number' && Number.isSafeInteger(base) && base >= 1)) {
-      fail(`${at}/baseVersion`, 'must be null or a positive integer');
-    }
-    if (x.op === 'upsert' && base === null && isRecordId(x.id) && !isNewRecordId(x.id)) {
+    if (m.op === 'upsert' && m.baseVersion === null && !isNewRecordId(m.id)) {
       fail(`${at}/id`, 'a new record id must be a random UUID (version 4)');
     }
-    if (x.op === 'upsert' && !Object.hasOwn(x, 'record')) fail(`${at}/record`, 'an upsert needs the record');
-    if (x.op === 'delete' && Object.hasOwn(x, 'record')) fail(`${at}/record`, 'a delete carries no record');
-    if (issues.length === 0) out.push(x as unknown as PushMutation);
+    if (m.op === 'upsert' && !Object.hasOwn(m, 'record')) fail(`${at}/record`, 'an upsert needs the record');
+    if (m.op === 'delete' && Object.hasOwn(m, 'record')) fail(`${at}/record`, 'a delete carries no record');
   }
-  return issues.length === 0 ? { ok: true, mutations: out } : { ok: false, issues };
+  return issues;
 }
 
 function conflictOf(mutationId: string, collection: CollectionModel, current: StoredRecord): PushResult {

@@ -1,13 +1,13 @@
 /**
  * Access tokens: short-lived JWTs (ES256, `typ` at+jwt, RFC 9068 layout) signed with the server
- * key ring and bound to the device key by `cnf.jkt` (RFC 9449 §6). A token whose signature was
+ * signing key set and bound to the device key by `cnf.jkt` (RFC 9449 §6). A token whose signature was
  * checked once is remembered (bounded cache) so that a steady client costs no second asymmetric
  * verify; expiry is still checked against the clock on every use.
  */
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { HttpProblem } from '../http/problem.js';
 import { LruMap } from '../lib/lru.js';
-import type { KeyRing } from './keys.js';
+import type { SigningKeySet } from './keys.js';
 
 /** What a verified access token says. */
 export interface AccessClaims {
@@ -35,13 +35,13 @@ export class InvalidTokenError extends HttpProblem {
 
 /** Issues and verifies access tokens. */
 export class AccessTokens {
-  readonly #keys: KeyRing;
+  readonly #keys: SigningKeySet;
   readonly #issuer: string;
   readonly #ttlSeconds: number;
   readonly #now: () => Date;
   readonly #verified: LruMap<string, AccessClaims>;
 
-  constructor(keys: KeyRing, issuer: string, ttlSeconds: number, now: () => Date, cacheSize = 10_000) {
+  constructor(keys: SigningKeySet, issuer: string, ttlSeconds: number, now: () => Date, cacheSize = 10_000) {
     this.#keys = keys;
     this.#issuer = issuer;
     this.#ttlSeconds = ttlSeconds;

@@ -48,8 +48,12 @@ const RETIRED_KEY_GRACE_MS = 31 * 24 * 3600 * 1000;
 /** Fewest milliseconds between two reloads caused by an unknown `kid`. */
 const RELOAD_INTERVAL_MS = 5_000;
 
-/** The set of server keys. */
-export class KeyRing {
+/**
+ * The server's asymmetric signing keys (ES256, shared by every node through the database), as a
+ * JWKS publishes them. Not to be confused with `Keyring` in `@bulwark/core/crypto`, which holds a
+ * device's symmetric sealing keys.
+ */
+export class SigningKeySet {
   readonly #db: Kysely<Database>;
   readonly #now: () => Date;
   #keys = new Map<string, LoadedKey>();
@@ -66,7 +70,7 @@ export class KeyRing {
    *
    * @example
    * ```ts
-   * const keys = new KeyRing(db, () => new Date());
+   * const keys = new SigningKeySet(db, () => new Date());
    * await keys.init();
    * ```
    */
@@ -125,7 +129,7 @@ export class KeyRing {
 
   /** The key that signs now. */
   signingKey(): SigningKey {
-    if (this.#signing === undefined) throw new Error('KeyRing.init() was not called');
+    if (this.#signing === undefined) throw new Error('SigningKeySet.init() was not called');
     return { kid: this.#signing.kid, privateKey: this.#signing.privateKey };
   }
 

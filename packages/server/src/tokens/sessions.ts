@@ -20,14 +20,17 @@ export class RefreshTokenError extends HttpProblem {
 /** A session row. */
 export type SessionRow = SessionsTable;
 
-/** Outcome of {@link SessionStore.inspect} for a token that may be exchanged. */
+/** Outcome of {@link RefreshSessions.inspect} for a token that may be exchanged. */
 export interface RefreshCandidate {
   readonly tokenHash: string;
   readonly session: SessionRow;
 }
 
-/** Creates, rotates and revokes sessions. */
-export class SessionStore {
+/**
+ * Creates, rotates and revokes the server's sessions (refresh-token families). The client's
+ * `SessionStore` (in `@bulwark/client`) is the other side: where a device keeps its own tokens.
+ */
+export class RefreshSessions {
   readonly #db: Kysely<Database>;
   readonly #ttlSeconds: number;
   readonly #now: () => Date;

@@ -116,7 +116,7 @@ export function testServerOf(
     },
     async close() {
       await app.close();
-      await ctx.audit.flush();
+      await ctx.events.flush();
       await database.dispose();
       if (leaks.length > 0)
         throw new Error(`a serverOnly canary was sent by: ${leaks.slice(0, 5).join(', ')}`);

@@ -18,12 +18,19 @@ export const errorResponses = {
   description: 'application/problem+json with a stable code (docs/errors.md)',
 } as const;
 
-export const idParams = (name: string) =>
-  ({
-    type: 'object',
-    required: [name],
-    properties: { [name]: { type: 'string', pattern: ID_PATTERN } },
-  }) as const;
+/**
+ * The params schema of a route with one id in its path, typed with that name so the route's
+ * `request.params` is `{ [name]: string }`.
+ *
+ * @example
+ * ```ts
+ * const params = idParams('userId');
+ * ```
+ */
+export function idParams<const N extends string>(name: N) {
+  const properties = { [name]: idFilter } as { readonly [K in N]: typeof idFilter };
+  return { type: 'object', required: [name], properties } as const;
+}
 
 /** Page size and cursor of every admin list. */
 export const pageQuery = {
@@ -41,12 +48,18 @@ export const pageQuery = {
  * @example
  * const response = { 200: pageResponse('users', userSchema), '4xx': errorResponses };
  */
-export function pageResponse(key: string, items: object) {
+export function pageResponse<const K extends string, const I extends object>(key: K, items: I) {
   return {
     type: 'object',
     required: [key],
     properties: { [key]: { type: 'array', items }, nextCursor: { type: 'string' } },
-  } as const;
+  } as {
+    readonly type: 'object';
+    readonly required: readonly [K];
+    readonly properties: { readonly [P in K]: { readonly type: 'array'; readonly items: I } } & {
+      readonly nextCursor: { readonly type: 'string' };
+    };
+  };
 }
 
 const iso = { type: 'string', format: 'date-time' } as const;

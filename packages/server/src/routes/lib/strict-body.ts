@@ -1,15 +1,24 @@
 /**
- * An encapsulated Fastify context for the data, sync and team routes: JSON bodies go through the
- * strict parser (duplicate keys, `__proto__` and deep nesting refused) and route schemas are used
- * for the OpenAPI document only, never to coerce or strip input. Fastify's default ajv setup
- * coerces types and removes unknown properties; here the core validator is the single authority,
- * and it refuses what it does not know.
+ * Encapsulated Fastify contexts for the data, sync and team routes. Their JSON bodies go through
+ * the strict parser (duplicate keys, `__proto__` and deep nesting refused), and responses are
+ * plain `JSON.stringify` of what the handler built (never filtered by a response schema). The
+ * data routes' schemas are the collections' JSON Schema export, used for the OpenAPI document
+ * only: the core validator is the single authority on records and refuses what it does not know,
+ * with per-field issues. The sync and team routes' schemas are compiled by the strict validator
+ * (http/validator.ts), which neither coerces nor strips.
  */
 import type { FastifyInstance } from 'fastify';
 import { parseStrictJson, StrictJsonError } from '../../data/strict-json.js';
 import { HttpProblem } from '../../http/problem.js';
 
-/** Makes `app` (a child context) parse JSON strictly and validate nothing on its own. */
+/**
+ * Makes `app` (a child context) parse JSON strictly and serialise answers as they are.
+ *
+ * @example
+ * ```ts
+ * await app.register(async (child) => { useStrictBodies(child); syncRoutes(child, ctx); });
+ * ```
+ */
 export function useStrictBodies(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -20,7 +29,18 @@ export function useStrictBodies(app: FastifyInstance): void {
       done(new HttpProblem(400, 'invalid_json', detail), undefined);
     }
   });
-  // Every route here checks its own input with the core validator or explicit checks.
-  app.setValidatorCompiler(() => (value) => ({ value }));
   app.setSerializerCompiler(() => (value) => JSON.stringify(value));
+}
+
+/**
+ * Makes the route schemas of `app` (a child context) documentation only: its routes check their
+ * own input, with the core validator or explicit checks.
+ *
+ * @example
+ * ```ts
+ * await app.register(async (child) => { schemasForDocsOnly(child); dataRoutes(child, ctx); });
+ * ```
+ */
+export function schemasForDocsOnly(app: FastifyInstance): void {
+  app.setValidatorCompiler(() => (value) => ({ value }));
 }

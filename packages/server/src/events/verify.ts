@@ -1,5 +1,5 @@
 /**
- * Verifies the audit chain: every entry's hash, the link to the previous entry, contiguous
+ * Verifies the security event chain: every entry's hash, the link to the previous entry, contiguous
  * sequence numbers and the stored chain head. An edited entry breaks its own hash; a deleted or
  * inserted one breaks a link or the numbering; a deleted tail no longer matches the head.
  * What it cannot see: someone with write access who rewrites the whole chain and the head
@@ -15,7 +15,7 @@ export interface ChainProblem {
   readonly reason: 'hash_mismatch' | 'broken_link' | 'sequence_gap' | 'head_mismatch';
 }
 
-/** Outcome of {@link verifyAuditChain}. */
+/** Outcome of {@link verifyEventChain}. */
 export interface ChainReport {
   readonly ok: boolean;
   readonly entries: number;
@@ -30,11 +30,11 @@ export interface ChainReport {
  *
  * @example
  * ```ts
- * const report = await verifyAuditChain(db);
+ * const report = await verifyEventChain(db);
  * if (!report.ok) console.error(report.problems);
  * ```
  */
-export async function verifyAuditChain(db: Kysely<Database>, pageSize = 1000): Promise<ChainReport> {
+export async function verifyEventChain(db: Kysely<Database>, pageSize = 1000): Promise<ChainReport> {
   const problems: ChainProblem[] = [];
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;

@@ -1,6 +1,6 @@
 /**
  * The append-only security event log. Each entry is hash-chained to the one before it
- * (audit/chain.ts), so that `bulwark events verify` detects an edited, inserted or deleted
+ * (events/chain.ts), so that `bulwark events verify` detects an edited, inserted or deleted
  * entry. Appends are serialised: in this process by a queue, across nodes by locking the chain
  * head row inside the transaction (PostgreSQL `select … for update`; SQLite has one writer).
  * Entries never hold a secret: callers pass identifiers and outcomes, not passwords or tokens.
@@ -10,7 +10,7 @@ import type { Database } from '../db/schema.js';
 import { canonicalJson, entryHash } from './chain.js';
 
 /** Kinds of security events (docs/identity.md lists them). */
-export type AuditEventType =
+export type SecurityEventType =
   | 'login_succeeded'
   | 'login_failed'
   | 'login_throttled'
@@ -42,8 +42,8 @@ export type AuditEventType =
   | 'seeded';
 
 /** One event to record. */
-export interface AuditEvent {
-  readonly type: AuditEventType;
+export interface SecurityEvent {
+  readonly type: SecurityEventType;
   readonly actorUserId?: string | null;
   readonly actorDeviceId?: string | null;
   /** What the event is about (a user id, a device id, a username tried). */
@@ -53,7 +53,7 @@ export interface AuditEvent {
 }
 
 /** A stored event, as admins read it. */
-export interface AuditEntry {
+export interface SecurityEventEntry {
   readonly seq: number;
   readonly at: string;
   readonly type: string;
@@ -66,7 +66,7 @@ export interface AuditEntry {
 }
 
 /** A stored event as the admin API returns it (docs/api.md#security-events). */
-export interface AuditEventView {
+export interface SecurityEventView {
   readonly seq: number;
   readonly at: string;
   readonly type: string;
@@ -81,8 +81,8 @@ export interface AuditEventView {
   readonly hash: string;
 }
 
-/** Filters of {@link AuditLog.query}. */
-export interface AuditQuery {
+/** Filters of {@link SecurityEventLog.query}. */
+export interface SecurityEventQuery {
   /** Any of these types (all when absent or empty). */
   readonly types?: readonly string[];
   /** Events by this user or about it (actor or subject). */
@@ -101,7 +101,7 @@ export interface AuditQuery {
 }
 
 /** Appends and reads security events. */
-export class AuditLog {
+export class SecurityEventLog {
   readonly #db: Kysely<Database>;
   readonly #now: () => Date;
   readonly #dialect: 'sqlite' | 'postgres';
@@ -118,10 +118,10 @@ export class AuditLog {
    *
    * @example
    * ```ts
-   * await audit.append({ type: 'login_failed', subject: 'alice', ip: '203.0.113.7' });
+   * await events.append({ type: 'login_failed', subject: 'alice', ip: '203.0.113.7' });
    * ```
    */
-  append(event: AuditEvent): Promise<number> {
+  append(event: SecurityEvent): Promise<number> {
     const run = this.#tail.then(
       () => this.#write(event),
       () => this.#write(event),
@@ -130,7 +130,7 @@ export class AuditLog {
     return run;
   }
 
-  async #write(event: AuditEvent): Promise<number> {
+  async #write(event: SecurityEvent): Promise<number> {
     return this.#db.transaction().execute(async (trx) => {
       let headQuery = trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
       if (this.#dialect === 'postgres') headQuery = headQuery.forUpdate();
@@ -167,10 +167,10 @@ export class AuditLog {
    *
    * @example
    * ```ts
-   * const { events } = await audit.query({ types: ['login_failed'], since: '2030-01-01T00:00:00.000Z', limit: 50 });
+   * const { events: page } = await events.query({ types: ['login_failed'], since: '2030-01-01T00:00:00.000Z', limit: 50 });
    * ```
    */
-  async query(q: AuditQuery): Promise<{ events: AuditEventView[]; more: boolean }> {
+  async query(q: SecurityEventQuery): Promise<{ events: SecurityEventView[]; more: boolean }> {
     let query = this.#db.selectFrom('audit_events').selectAll();
     if (q.types !== undefined && q.types.length > 0) query = query.where('type', 'in', [...q.types]);
     const { userId, deviceId } = q;
@@ -210,10 +210,12 @@ export class AuditLog {
    *
    * @example
    * ```ts
-   * const page = await audit.list({ afterSeq: 0, limit: 100 });
+   * const page = await events.list({ afterSeq: 0, limit: 100 });
    * ```
    */
-  async list(options: { afterSeq?: number; limit?: number; type?: string } = {}): Promise<AuditEntry[]> {
+  async list(
+    options: { afterSeq?: number; limit?: number; type?: string } = {},
+  ): Promise<SecurityEventEntry[]> {
     let query = this.#db
       .selectFrom('audit_events')
       .selectAll()

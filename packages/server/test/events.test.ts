@@ -1,14 +1,14 @@
 /**
- * The audit log on both dialects: events are chained; verification passes on an untouched log
+ * The security event log on both dialects: events are chained; verification passes on an untouched log
  * and catches an edited, a deleted and a truncated entry; concurrent appends keep one chain.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { AuditLog } from '../src/audit/log.js';
-import { verifyAuditChain } from '../src/audit/verify.js';
+import { SecurityEventLog } from '../src/events/log.js';
+import { verifyEventChain } from '../src/events/verify.js';
 import { describeEachDialect } from './lib/databases.js';
 import { PASSWORD, startTestServer, TestDevice, type TestServer } from './lib/harness.js';
 
-describeEachDialect('audit log', (dialect) => {
+describeEachDialect('security event log', (dialect) => {
   let s: TestServer;
   beforeEach(async () => {
     s = await startTestServer(dialect);
@@ -17,14 +17,14 @@ describeEachDialect('audit log', (dialect) => {
     await device.login('ivan', PASSWORD);
     await device.loginRaw('ivan', 'wrong-password-x');
     await device.loginRaw('nobody', 'wrong-password-x');
-    await s.ctx.audit.flush();
+    await s.ctx.events.flush();
   });
   afterEach(async () => {
     await s.close();
   });
 
   it('records who, what, when and from where, without secrets, and verifies', async () => {
-    const events = await s.ctx.audit.list();
+    const events = await s.ctx.events.list();
     expect(events.map((e) => e.type)).toEqual([
       'device_enrolled',
       'login_succeeded',
@@ -36,7 +36,7 @@ describeEachDialect('audit log', (dialect) => {
     expect(failed?.at).toBe(s.clock.now().toISOString());
     expect(failed?.subject).toBe('ivan');
     expect(JSON.stringify(events)).not.toContain('wrong-password-x');
-    const report = await verifyAuditChain(s.ctx.db);
+    const report = await verifyEventChain(s.ctx.db);
     expect(report).toMatchObject({ ok: true, entries: 4, headSeq: 4, problems: [] });
   });
 
@@ -46,13 +46,13 @@ describeEachDialect('audit log', (dialect) => {
       .set({ subject: 'someone-else' })
       .where('seq', '=', 3)
       .execute();
-    const report = await verifyAuditChain(s.ctx.db);
+    const report = await verifyEventChain(s.ctx.db);
     expect(report.ok).toBe(false);
     expect(report.problems).toContainEqual({ seq: 3, reason: 'hash_mismatch' });
   });
 
   it('catches an edited entry whose hash was recomputed (the next link breaks)', async () => {
-    const { entryHash } = await import('../src/audit/chain.js');
+    const { entryHash } = await import('../src/events/chain.js');
     const row = await s.ctx.db
       .selectFrom('audit_events')
       .selectAll()
@@ -64,13 +64,13 @@ describeEachDialect('audit log', (dialect) => {
       .set({ ip: edited.ip, hash: entryHash(edited) })
       .where('seq', '=', 2)
       .execute();
-    const report = await verifyAuditChain(s.ctx.db);
+    const report = await verifyEventChain(s.ctx.db);
     expect(report.problems).toContainEqual({ seq: 3, reason: 'broken_link' });
   });
 
   it('catches a deleted entry and a deleted tail', async () => {
     await s.ctx.db.deleteFrom('audit_events').where('seq', '=', 2).execute();
-    const gap = await verifyAuditChain(s.ctx.db);
+    const gap = await verifyEventChain(s.ctx.db);
     expect(gap.problems).toEqual(
       expect.arrayContaining([
         { seq: 3, reason: 'sequence_gap' },
@@ -79,21 +79,21 @@ describeEachDialect('audit log', (dialect) => {
     );
     await s.close();
     s = await startTestServer(dialect);
-    await s.ctx.audit.append({ type: 'user_created', subject: 'a' });
-    await s.ctx.audit.append({ type: 'user_created', subject: 'b' });
+    await s.ctx.events.append({ type: 'user_created', subject: 'a' });
+    await s.ctx.events.append({ type: 'user_created', subject: 'b' });
     await s.ctx.db.deleteFrom('audit_events').where('seq', '=', 2).execute();
-    const tail = await verifyAuditChain(s.ctx.db);
+    const tail = await verifyEventChain(s.ctx.db);
     expect(tail.problems).toEqual([{ seq: 2, reason: 'head_mismatch' }]);
   });
 
   it('keeps a single chain under concurrent appends, also from two writers (two nodes)', async () => {
-    const otherNode = new AuditLog(s.ctx.db, dialect, s.clock.now);
+    const otherNode = new SecurityEventLog(s.ctx.db, dialect, s.clock.now);
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        (i % 2 === 0 ? s.ctx.audit : otherNode).append({ type: 'user_created', subject: `u${i}` }),
+        (i % 2 === 0 ? s.ctx.events : otherNode).append({ type: 'user_created', subject: `u${i}` }),
       ),
     );
-    const report = await verifyAuditChain(s.ctx.db, 7);
+    const report = await verifyEventChain(s.ctx.db, 7);
     expect(report).toMatchObject({ ok: true, entries: 44 });
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The hash chain of the audit log: how one entry's hash is computed from the previous hash and
- * the entry's fields. Shared by the writer (audit/log.ts) and the verifier (audit/verify.ts).
+ * The hash chain of the security event log: how one entry's hash is computed from the previous hash and
+ * the entry's fields. Shared by the writer (events/log.ts) and the verifier (events/verify.ts).
  */
 import { createHash } from 'node:crypto';
 
