@@ -4,6 +4,28 @@
  * (accounts, devices, DPoP-bound sessions, throttling, audit log) it is built on.
  */
 export { type AppOptions, type BulwarkPluginOptions, buildApp, bulwarkPlugin } from './app.js';
+export type { AndroidKeyConfig } from './attestation/android/key-attestation.js';
+export {
+  normalizeSerial,
+  RevocationList,
+  type RevocationListOptions,
+} from './attestation/android/revocation.js';
+export type { AppAttestConfig } from './attestation/apple/app-attest.js';
+export type { AttestationOptions } from './attestation/config.js';
+export { AttestationError, type AttestationFailureCode } from './attestation/errors.js';
+export { ASSERTION_HEADER, requireIntegrity } from './attestation/guard.js';
+export type { PlayIntegrityConfig } from './attestation/play-integrity.js';
+export {
+  type AttestationPolicyOptions,
+  DEFAULT_RULES,
+  decideIntegrity,
+  type IntegrityAction,
+  type IntegrityDecision,
+  type IntegrityRules,
+} from './attestation/policy.js';
+export { APPLE_APP_ATTESTATION_ROOT_CA, GOOGLE_HARDWARE_ATTESTATION_ROOTS } from './attestation/roots.js';
+export { AttestationService, clientDataOf, type Evidence, requestHashOf } from './attestation/service.js';
+export type { EvidenceKind, Verdict, VerdictClass, VerdictStatus } from './attestation/verdict.js';
 export {
   type AuditEntry,
   type AuditEvent,

@@ -33,7 +33,8 @@ const sha256 = (...parts: Uint8Array[]) => {
 const DAY = 86_400_000;
 
 type Keys = CryptoKeyPair;
-const ecKeys = (namedCurve: 'P-256' | 'P-384') =>
+/** A new extractable ECDSA key pair on `namedCurve`. */
+export const ecKeys = (namedCurve: 'P-256' | 'P-384') =>
   subtle.generateKey({ name: 'ECDSA', namedCurve }, true, ['sign', 'verify']) as Promise<Keys>;
 const rsaKeys = () =>
   subtle.generateKey(
@@ -119,6 +120,8 @@ export interface AppAttestOverrides {
   readonly nonceOf?: Uint8Array;
   readonly keyIdOf?: 'other';
   readonly leafNotAfter?: number;
+  /** Attest this key pair instead of a new one (a device attesting its existing key). */
+  readonly keys?: CryptoKeyPair;
 }
 
 /** An App Attest key and its attestation object. */
@@ -145,7 +148,7 @@ export async function appAttest(
   nowMs: number,
   o: AppAttestOverrides = {},
 ): Promise<AppAttestDevice> {
-  const keys = await ecKeys('P-256');
+  const keys = o.keys ?? (await ecKeys('P-256'));
   const raw = new Uint8Array(await subtle.exportKey('raw', keys.publicKey));
   const keyId = sha256(raw);
   const aaguid =
