@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SecurityLevel, VerifiedBootState } from '@peculiar/asn1-android';
 import { encode } from 'cbor-x';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type AndroidKeyConfig,
@@ -471,6 +472,119 @@ describe('Play Integrity', () => {
     await failsWith(
       verifyPlayIntegrity(config, 'not.a.token.at.all', requestHash, NOW),
       'attestation_token_invalid',
+    );
+  });
+});
+
+describe('robustness (fast-check)', () => {
+  const NOW_ = NOW;
+  let cas: { root: TestCa; intermediate: TestCa };
+  let config: AppAttestConfig;
+  beforeAll(async () => {
+    cas = await appleCas(NOW_);
+    config = {
+      teamId: 'A1B2C3D4E5',
+      bundleId: 'com.example.bulwark',
+      environment: 'production',
+      roots: [cas.root.cert.toString('pem')],
+    };
+  });
+  const onlyAttestationErrors = async (run: () => unknown) => {
+    try {
+      await run();
+      return false;
+    } catch (err) {
+      expect(err).toBeInstanceOf(AttestationError);
+      return true;
+    }
+  };
+
+  it('arbitrary bytes and strings are refused with an AttestationError, never another exception', async () => {
+    const list = new RevocationList({ file: join(tmpdir(), 'no-such-status-list.json') }, () => NOW_);
+    const play = await playKeys();
+    const playConfig = {
+      packageName: 'p',
+      decryptionKey: play.decryptionKey,
+      verificationKey: play.verificationKey,
+      certDigests: [],
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 600 }),
+        fc.string({ maxLength: 300 }),
+        async (bytes, text) => {
+          const hash = sha256(bytes);
+          expect(
+            await onlyAttestationErrors(() =>
+              verifyAppAttestation(config, { attestation: bytes, keyId: text, clientDataHash: hash }, NOW_),
+            ),
+          ).toBe(true);
+          expect(
+            await onlyAttestationErrors(() =>
+              verifyAppAssertion(config, {
+                assertion: bytes,
+                clientData: hash,
+                publicKey: bytes,
+                previousCounter: 0,
+              }),
+            ),
+          ).toBe(true);
+          expect(
+            await onlyAttestationErrors(() =>
+              verifyAndroidKeyAttestation(
+                { packageNames: [], signingCertDigests: [] },
+                list,
+                { chain: [bytes, bytes], clientData: hash },
+                NOW_,
+              ),
+            ),
+          ).toBe(true);
+          expect(await onlyAttestationErrors(() => verifyPlayIntegrity(playConfig, text, 'h', NOW_))).toBe(
+            true,
+          );
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('flipping any bit of the authenticator data or of a certificate of a good attestation gets it refused', async () => {
+    const clientData = 'c.j';
+    const device = await appAttest(cas, 'A1B2C3D4E5.com.example.bulwark', clientData, NOW_);
+    const decoded = (await import('cbor-x')).decode(device.attestation) as {
+      fmt: string;
+      attStmt: { x5c: Uint8Array[]; receipt: Uint8Array };
+      authData: Uint8Array;
+    };
+    const parts = [
+      decoded.authData,
+      decoded.attStmt.x5c[0] as Uint8Array,
+      decoded.attStmt.x5c[1] as Uint8Array,
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: 2 }), fc.nat(), fc.nat({ max: 7 }), async (which, index, bit) => {
+        const copy = parts.map((p) => Uint8Array.from(p));
+        const target = copy[which] as Uint8Array;
+        const i = index % target.length;
+        target[i] = (target[i] as number) ^ (1 << bit);
+        const attestation = new Uint8Array(
+          encode({
+            fmt: decoded.fmt,
+            attStmt: { x5c: [copy[1], copy[2]], receipt: decoded.attStmt.receipt },
+            authData: copy[0],
+          }),
+        );
+        expect(
+          await onlyAttestationErrors(() =>
+            verifyAppAttestation(
+              config,
+              { attestation, keyId: device.keyId, clientDataHash: sha256(clientData) },
+              NOW_,
+            ),
+          ),
+        ).toBe(true);
+      }),
+      { numRuns: 150 },
     );
   });
 });
