@@ -37,6 +37,7 @@ import {
   playToken,
   signWith,
   type TestCa,
+  testRoot,
 } from './lib/attestation-fixtures.js';
 
 const NOW = Date.UTC(2030, 0, 15, 9, 0, 0);
@@ -276,6 +277,17 @@ describe('Android key attestation under a test root', () => {
   it('refuses an expired certificate', async () => {
     await failsWith(
       verify((await androidKey(cas, clientData, NOW, { leafNotAfter: NOW - DAY / 2 })).chain),
+      'attestation_certificate_expired',
+    );
+  });
+
+  it('trusts a chain that ends with an expired copy of a configured root (same name and key), not an expired configured root', async () => {
+    const expiredCopy = await testRoot('Test Hardware Attestation Root', NOW - 20 * 365 * DAY, cas.root.keys);
+    const { chain } = await androidKey(cas, clientData, NOW);
+    const withCopy = [...chain, Buffer.from(expiredCopy.cert.rawData).toString('base64')];
+    expect((await verify(withCopy)).securityLevel).toBe('tee');
+    await failsWith(
+      verify(chain, revocations(), NOW, { ...config, roots: [expiredCopy.cert.toString('pem')] }),
       'attestation_certificate_expired',
     );
   });

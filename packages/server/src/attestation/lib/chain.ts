@@ -34,6 +34,14 @@ async function signedBy(cert: X509Certificate, issuer: X509Certificate): Promise
   }
 }
 
+async function findIssuer(
+  cert: X509Certificate,
+  roots: readonly X509Certificate[],
+): Promise<X509Certificate | undefined> {
+  for (const root of roots) if (await signedBy(cert, root)) return root;
+  return undefined;
+}
+
 /**
  * Verifies `chain` (leaf first) up to one of `roots` at `nowMs`. Throws `attestation_wrong_root`
  * when a signature or the anchor does not match, `attestation_certificate_expired` when a
@@ -64,13 +72,19 @@ export async function verifyChain(
     }
   }
   const top = chain[chain.length - 1] as X509Certificate;
-  const anchored =
-    roots.some(
-      (root) => sameBytes(root.publicKey.rawData, top.publicKey.rawData) && top.subject === root.subject,
-    ) || (await Promise.all(roots.map((root) => signedBy(top, root)))).some(Boolean);
-  if (!anchored)
+  // A chain may end with its own copy of the root. Trust comes from the configured root with the
+  // same name and key, so that copy's validity dates do not matter (Android devices still ship
+  // copies of Google's first root, which expired in 2026, whose key the re-issued roots keep);
+  // the configured root's dates do.
+  const copyOf = roots.find(
+    (root) => sameBytes(root.publicKey.rawData, top.publicKey.rawData) && top.subject === root.subject,
+  );
+  const anchor = copyOf ?? (await findIssuer(top, roots));
+  if (anchor === undefined) {
     throw new AttestationError('attestation_wrong_root', 'The chain does not end at a trusted root.');
-  for (const cert of chain) {
+  }
+  const checked = copyOf === undefined ? [...chain, anchor] : [...chain.slice(0, -1), anchor];
+  for (const cert of checked) {
     if (nowMs < cert.notBefore.getTime() || nowMs > cert.notAfter.getTime()) {
       throw new AttestationError(
         'attestation_certificate_expired',
