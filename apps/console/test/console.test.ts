@@ -201,6 +201,20 @@ describe('the admin console', () => {
     expect(await row.locator('.app-version').textContent()).toBe('2.3.0');
     await expectAccessible();
 
+    // The attestation verdict, fetched on demand: this device declared it has none (a PWA).
+    const challenge = await device.transport.request<{ challengeId: string }>(
+      'POST',
+      '/devices/attestation/challenge',
+      { purpose: 'attest' },
+    );
+    await device.transport.request('POST', '/devices/attestation', {
+      challengeId: challenge.challengeId,
+      evidence: { kind: 'none', reason: 'pwa' },
+    });
+    await row.getByRole('button', { name: /^Show attestation of/ }).click();
+    await row.locator('.integrity').getByText('unavailable').waitFor();
+    expect(await row.locator('.integrity').textContent()).toContain('none');
+
     // Escape closes the dialog without revoking.
     await row.getByRole('button', { name: /^Revoke device/ }).click();
     const dialog = page.getByRole('dialog', { name: 'Revoke device' });

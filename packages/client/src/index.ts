@@ -4,6 +4,35 @@
  * What each platform really protects: docs/platforms.md.
  */
 export {
+  type AttestationResult,
+  attestDevice,
+  requestWithStepUp,
+  stepUpHeaders,
+} from './attestation/attest-device.js';
+export {
+  type CapgoAppAttestPlugin,
+  CapgoAppAttestProvider,
+  type CapgoAttestationFormat,
+} from './attestation/capgo-app-attest.js';
+export {
+  ExpoAppAttestProvider,
+  type ExpoAppIntegrityModule,
+  ExpoPlayIntegrityProvider,
+  type KeyIdStore,
+} from './attestation/expo-app-integrity.js';
+export {
+  type PagopaIntegrityModule,
+  type PagopaKeyAttestationOptions,
+  PagopaKeyAttestationProvider,
+} from './attestation/pagopa-integrity.js';
+export {
+  type AttestationEvidence,
+  type AttestationProvider,
+  AttestationUnavailableError,
+  noAttestation,
+  requestHashOf,
+} from './attestation/provider.js';
+export {
   type BrowserClientOptions,
   BulwarkClient,
   type ClientOptions,

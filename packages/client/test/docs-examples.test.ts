@@ -48,6 +48,9 @@ const NATIVE_MODULES = `
 declare module 'react-native-keychain';
 declare module 'expo-secure-store';
 declare module 'capacitor-secure-storage-plugin';
+declare module '@expo/app-integrity';
+declare module '@pagopa/io-react-native-integrity';
+declare module '@capgo/capacitor-app-attest';
 `;
 
 interface Example {

@@ -16,6 +16,7 @@ import { fastifyTrustProxy, type TrustProxy } from './http/trust-proxy.js';
 import { useStrictValidation } from './http/validator.js';
 import { registerWebApps, type WebApps } from './http/web-apps.js';
 import { adminRoutes } from './routes/admin.js';
+import { attestationRoutes } from './routes/attestation.js';
 import { authRoutes } from './routes/auth.js';
 import { dataRoutes } from './routes/data.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -74,6 +75,7 @@ export async function bulwarkPlugin(app: FastifyInstance, options: BulwarkPlugin
   authRoutes(app, ctx);
   passkeyRoutes(app, ctx);
   deviceRoutes(app, ctx);
+  attestationRoutes(app, ctx);
   adminRoutes(app, ctx);
   // Data, sync and team routes parse JSON strictly. Sync and team bodies are checked by their
   // route schemas; records by the core validator alone.

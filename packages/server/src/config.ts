@@ -2,6 +2,7 @@
  * Settings of the identity layer, with the defaults a deployment gets when it sets nothing.
  * Every number here is a security decision; docs/identity.md explains each default.
  */
+import type { AttestationOptions } from './attestation/config.js';
 import type { DevicePolicyOptions } from './devices/policy.js';
 
 /** Argon2id cost parameters (OWASP minimum: m=19456 KiB, t=2, p=1). */
@@ -75,6 +76,8 @@ export interface AuthOptions {
   readonly throttle?: ThrottleOptions;
   readonly dpop?: DpopOptions;
   readonly devicePolicy?: DevicePolicyOptions;
+  /** Device attestation: App Attest, Android key attestation, Play Integrity (docs/attestation.md). */
+  readonly attestation?: AttestationOptions;
   /** Username of the admin created on first start; default `admin`. */
   readonly initialAdminUsername?: string;
   /**
@@ -115,6 +118,7 @@ export interface AuthConfig {
   readonly throttle: Required<ThrottleOptions>;
   readonly dpop: Required<DpopOptions>;
   readonly devicePolicy: DevicePolicyOptions;
+  readonly attestation: AttestationOptions;
   readonly initialAdminUsername: string;
   readonly passkeys: PasskeyConfig;
 }
@@ -182,6 +186,7 @@ export function resolveAuthConfig(options: AuthOptions = {}): AuthConfig {
       ...options.dpop,
     },
     devicePolicy: options.devicePolicy ?? {},
+    attestation: options.attestation ?? {},
     initialAdminUsername: options.initialAdminUsername ?? 'admin',
     passkeys: resolvePasskeyConfig(options, publicUrl),
   };

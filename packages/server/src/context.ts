@@ -3,6 +3,7 @@
  * services built on them. `createServerContext` builds it once per app.
  */
 import { type Kysely, PostgresAdapter } from 'kysely';
+import { AttestationService } from './attestation/service.js';
 import type { BulwarkConfig } from './config/define.js';
 import { type DataModel, resolveDataModel } from './config/model.js';
 import { type AuthConfig, type AuthOptions, resolveAuthConfig } from './config.js';
@@ -48,6 +49,8 @@ export interface ServerContext {
   readonly devicePolicy: DevicePolicyStore;
   /** Passkey registration and second-factor checks (docs/identity.md#passkeys). */
   readonly passkeys: PasskeyService;
+  /** Device attestation: challenges, verdicts, step-up (docs/attestation.md). */
+  readonly attestation: AttestationService;
   /** Set when the app has a data configuration (`bulwark.config.ts`): data and sync routes. */
   readonly data: DataRuntime | undefined;
 }
@@ -93,13 +96,14 @@ export async function createServerContext(options: ServerContextOptions): Promis
     await reprojectChanged(db, model);
     data = { model, checkpoints: await CheckpointCodec.load(db) };
   }
+  const events = new SecurityEventLog(db, dialect, now);
   return {
     db,
     cache,
     dialect,
     now,
     config,
-    events: new SecurityEventLog(db, dialect, now),
+    events,
     passwords: new PasswordHasher(
       config.passwords.argon2,
       config.passwords.maxConcurrentHashes,
@@ -112,6 +116,7 @@ export async function createServerContext(options: ServerContextOptions): Promis
     dpop: new DpopVerifier(config.dpop, new ReplayCache(cache, now), nonces, now),
     devicePolicy: new DevicePolicyStore(db, config.devicePolicy, now, dialect),
     passkeys: new PasskeyService(db, config.passkeys, now),
+    attestation: new AttestationService(db, config.attestation, now, events),
     data,
   };
 }

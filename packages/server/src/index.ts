@@ -12,6 +12,23 @@
  * holds the list, so a change to it is a visible decision (docs/README.md#public-surface).
  */
 export { type AppOptions, type BulwarkPluginOptions, buildApp, bulwarkPlugin } from './app.js';
+export type { AndroidKeyConfig } from './attestation/android/key-attestation.js';
+export type { RevocationListOptions } from './attestation/android/revocation.js';
+export type { AppAttestConfig } from './attestation/apple/app-attest.js';
+export type { AttestationOptions } from './attestation/config.js';
+export { AttestationError, type AttestationFailureCode } from './attestation/errors.js';
+export { requireIntegrity } from './attestation/guard.js';
+export type { PlayIntegrityConfig } from './attestation/play-integrity.js';
+export {
+  type AttestationPolicyOptions,
+  DEFAULT_RULES,
+  type IntegrityAction,
+  type IntegrityDecision,
+  type IntegrityRules,
+} from './attestation/policy.js';
+export { APPLE_APP_ATTESTATION_ROOT_CA, GOOGLE_HARDWARE_ATTESTATION_ROOTS } from './attestation/roots.js';
+export type { Evidence } from './attestation/service.js';
+export type { EvidenceKind, Verdict, VerdictClass, VerdictStatus } from './attestation/verdict.js';
 export {
   type BulwarkConfig,
   type CollectionConfig,

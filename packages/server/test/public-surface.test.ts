@@ -10,9 +10,13 @@ import { describe, expect, it } from 'vitest';
 
 const SURFACE: Record<string, readonly string[]> = {
   '.': [
+    'APPLE_APP_ATTESTATION_ROOT_CA',
+    'AttestationError',
     'ConfigError',
+    'DEFAULT_RULES',
     'DeviceRevokedError',
     'DpopProofError',
+    'GOOGLE_HARDWARE_ATTESTATION_ROOTS',
     'HttpProblem',
     'InvalidTokenError',
     'PasskeyError',
@@ -35,6 +39,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'openDatabase',
     'parseTrustProxy',
     'requireAuth',
+    'requireIntegrity',
     'resetPasskeys',
     'runSeed',
     'startServer',

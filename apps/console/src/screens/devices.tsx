@@ -1,11 +1,11 @@
 /**
  * Devices: every device or one user's, with platform, app version, posture, policy findings,
- * last contact and state; revoke with a reason, then watch the state turn to wipe-confirmed when
+ * attestation verdict (on demand), last contact and state; revoke with a reason, then watch the state turn to wipe-confirmed when
  * the device reports its wipe. Every string here was reported by a device and may be hostile:
  * it is rendered as text, never as markup or a link target.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { type Device, describeError, type Finding, query, REVOCATION_REASONS } from '../api.js';
+import { type Device, describeError, errorCode, type Finding, query, REVOCATION_REASONS } from '../api.js';
 import { Badge, Dialog, Field, FormEnd, ListState, Notice, TableFrame } from '../ui/components.js';
 import { useApi } from '../ui/context.js';
 import { formatTime } from '../ui/format.js';
@@ -122,6 +122,55 @@ function Posture(props: { device: Device }) {
   );
 }
 
+/** A device's attestation verdict (docs/attestation.md), as `GET /admin/devices/:id/attestation` gives it. */
+interface IntegrityVerdict {
+  readonly kind: string;
+  readonly status: string;
+  readonly class: string;
+  readonly failure?: string;
+  readonly environment?: string;
+  readonly checkedAt: string;
+}
+
+// Fetched when asked, one device at a time: the list itself stays one request.
+function Integrity(props: { device: Device }) {
+  const api = useApi();
+  const [state, setState] = useState<{ verdict?: IntegrityVerdict; text?: string } | undefined>();
+  async function check() {
+    try {
+      const verdict = await api.call<IntegrityVerdict>(
+        'GET',
+        `/admin/devices/${encodeURIComponent(props.device.id)}/attestation`,
+      );
+      setState({ verdict });
+    } catch (err) {
+      setState({ text: errorCode(err) === 'attestation_not_found' ? 'no attestation' : describeError(err) });
+    }
+  }
+  if (state === undefined) {
+    return (
+      <button
+        type="button"
+        aria-label={`Show attestation of ${props.device.name ?? props.device.id}`}
+        onClick={check}
+      >
+        Show
+      </button>
+    );
+  }
+  const v = state.verdict;
+  if (v === undefined) return <span class="small integrity">{state.text}</span>;
+  const tone = v.class === 'verified' ? 'good' : v.class === 'failed' ? 'bad' : 'warn';
+  return (
+    <span class="integrity">
+      <Badge tone={tone}>{v.class}</Badge> <span class="small">{v.kind}</span>
+      {v.environment === undefined ? null : <span class="small"> {v.environment}</span>}
+      {v.failure === undefined ? null : <span class="small"> {v.failure}</span>}
+      <span class="small"> {formatTime(v.checkedAt)}</span>
+    </span>
+  );
+}
+
 /**
  * A table of devices with their revoke action.
  *
@@ -148,6 +197,7 @@ export function DeviceTable(props: { devices: readonly Device[]; onChanged: () =
               <th scope="col">App version</th>
               <th scope="col">Posture</th>
               <th scope="col">Policy</th>
+              <th scope="col">Integrity</th>
               <th scope="col">State</th>
               <th scope="col">Last seen</th>
               <th scope="col">
@@ -192,6 +242,9 @@ export function DeviceTable(props: { devices: readonly Device[]; onChanged: () =
                         ))}
                       </ul>
                     )}
+                  </td>
+                  <td>
+                    <Integrity device={d} />
                   </td>
                   <td>
                     {stateBadge(d.status)}

@@ -239,18 +239,23 @@ export class Transport {
    * const page = await transport.request('POST', '/sync/pull', { checkpoint });
    * ```
    */
-  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { readonly headers?: Readonly<Record<string, string>> } = {},
+  ): Promise<T> {
     if (this.#access === undefined || this.#access.expiresAt - EXPIRY_MARGIN_MS <= this.#clock.now()) {
       await this.refresh();
     }
     try {
-      return (await this.#send(method, path, body, this.#access?.token)) as T;
+      return (await this.#send(method, path, body, this.#access?.token, true, false, options.headers)) as T;
     } catch (err) {
       if (!(err instanceof ServerProblemError) || err.status !== 401 || SESSION_ENDED.has(err.code))
         throw err;
       // The token was refused (expired early, key rotated server-side): one refresh, one retry.
       await this.refresh();
-      return (await this.#send(method, path, body, this.#access?.token)) as T;
+      return (await this.#send(method, path, body, this.#access?.token, true, false, options.headers)) as T;
     }
   }
 
@@ -394,6 +399,7 @@ export class Transport {
     accessToken: string | undefined,
     signed = true,
     retried = false,
+    extraHeaders: Readonly<Record<string, string>> = {},
   ): Promise<unknown> {
     if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) {
       throw new InvalidArgumentError('request paths are absolute paths on the server');
@@ -401,7 +407,11 @@ export class Transport {
     const url = checkTransportUrl(new URL(path, this.#base), { devMode: this.#options.devMode === true });
     if (url.origin !== this.#base.origin)
       throw new InvalidArgumentError('requests stay on the configured server');
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+    // Extra headers first: the ones the transport sets (DPoP, authorization) always win.
+    const headers: Record<string, string> = {
+      ...extraHeaders,
+      accept: 'application/json, application/problem+json',
+    };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (signed) {
       headers.dpop = await createDpopProof(this.#options.deviceKey, {
@@ -447,7 +457,7 @@ export class Transport {
       | undefined;
     const code = typeof problem?.code === 'string' ? problem.code : `http_${response.status}`;
     if (code === 'use_dpop_nonce' && !retried && nonce !== null) {
-      return this.#send(method, path, body, accessToken, signed, true);
+      return this.#send(method, path, body, accessToken, signed, true, extraHeaders);
     }
     if (code === 'device_revoked') {
       this.#access = undefined;

@@ -4,6 +4,7 @@
  * statements that SQLite and PostgreSQL both accept are used (bigint, integer, varchar, text).
  */
 import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter, sql } from 'kysely';
+import { attestationMigration } from '../attestation/tables.js';
 
 const migrations: Record<string, Migration> = {
   '0001_meta': {
@@ -237,6 +238,7 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_attestation': attestationMigration,
 };
 
 /** Provides the migrations above to Kysely's Migrator, in name order. */

@@ -4,6 +4,7 @@
  * SQLite and PostgreSQL store alike.
  */
 import type { Generated } from 'kysely';
+import type { AttestationDatabase } from '../attestation/tables.js';
 
 /** Key/value facts about this installation (instance id, creation time). */
 export interface MetaTable {
@@ -224,7 +225,7 @@ export interface PasskeyChallengesTable {
 }
 
 /** Every table of the server database. */
-export interface Database {
+export interface Database extends AttestationDatabase {
   bulwark_meta: MetaTable;
   users: UsersTable;
   devices: DevicesTable;

@@ -39,7 +39,14 @@ export type SecurityEventType =
   | 'passkey_registration_refused'
   | 'passkey_deleted'
   | 'passkeys_reset'
-  | 'seeded';
+  | 'seeded'
+  | 'device_attestation_verified'
+  | 'device_attestation_failed'
+  | 'device_integrity_audit'
+  | 'device_integrity_warned'
+  | 'device_integrity_step_up'
+  | 'device_integrity_step_up_failed'
+  | 'device_integrity_refused';
 
 /** One event to record. */
 export interface SecurityEvent {
