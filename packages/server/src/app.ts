@@ -19,6 +19,7 @@ import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { dataRoutes } from './routes/data.js';
 import { deviceRoutes } from './routes/devices.js';
+import { federationRoutes } from './routes/federation.js';
 import { healthRoutes } from './routes/health.js';
 import { useStrictBodies } from './routes/lib/strict-body.js';
 import { passkeyRoutes } from './routes/passkeys.js';
@@ -73,6 +74,7 @@ export async function bulwarkPlugin(app: FastifyInstance, options: BulwarkPlugin
   healthRoutes(app, ctx);
   authRoutes(app, ctx);
   passkeyRoutes(app, ctx);
+  federationRoutes(app, ctx);
   deviceRoutes(app, ctx);
   adminRoutes(app, ctx);
   // Data, sync and team routes parse JSON strictly and are checked by the core validator alone.

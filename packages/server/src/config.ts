@@ -3,6 +3,11 @@
  * Every number here is a security decision; docs/identity.md explains each default.
  */
 import type { DevicePolicyOptions } from './devices/policy.js';
+import {
+  type FederationConfig,
+  type FederationOptions,
+  resolveFederationConfig,
+} from './identity/federation/config.js';
 
 /** Argon2id cost parameters (OWASP minimum: m=19456 KiB, t=2, p=1). */
 export interface Argon2Params {
@@ -94,6 +99,8 @@ export interface AuthOptions {
   readonly requireAdminPasskey?: boolean;
   /** Lifetime of a passkey challenge; default 300 s. */
   readonly passkeyChallengeTtlSeconds?: number;
+  /** Federated sign-in: OIDC, SAML and LDAP providers (docs/identity.md#federated-sign-in). */
+  readonly federation?: FederationOptions;
 }
 
 /** Passkey settings with defaults filled in; `origin` unset until the server knows its address. */
@@ -117,6 +124,7 @@ export interface AuthConfig {
   readonly devicePolicy: DevicePolicyOptions;
   readonly initialAdminUsername: string;
   readonly passkeys: PasskeyConfig;
+  readonly federation: FederationConfig;
 }
 
 /** OWASP Password Storage Cheat Sheet minimum for Argon2id. */
@@ -184,6 +192,7 @@ export function resolveAuthConfig(options: AuthOptions = {}): AuthConfig {
     devicePolicy: options.devicePolicy ?? {},
     initialAdminUsername: options.initialAdminUsername ?? 'admin',
     passkeys: resolvePasskeyConfig(options, publicUrl),
+    federation: resolveFederationConfig(options.federation),
   };
 }
 

@@ -237,6 +237,42 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_federation': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Federated identities linked to accounts, keyed by (issuer, subject): identity/federation/.
+      await db.schema
+        .createTable('federated_accounts')
+        .addColumn('issuer', 'varchar(500)', (c) => c.notNull())
+        .addColumn('subject', 'varchar(255)', (c) => c.notNull())
+        .addColumn('provider_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('user_id', 'varchar(36)', (c) => c.notNull().references('users.id'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_login_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('federated_accounts_pk', ['issuer', 'subject'])
+        .execute();
+      await db.schema
+        .createIndex('federated_accounts_user')
+        .on('federated_accounts')
+        .column('user_id')
+        .execute();
+      // Outstanding OIDC authorization and SAML authentication requests, single use, bound to
+      // the device key that started them; `id` is SHA-256 of the state or request id.
+      await db.schema
+        .createTable('federation_requests')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('provider_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('jkt', 'varchar(64)', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // SAML assertion ids already accepted (SHA-256 of issuer and id), kept until they expire.
+      await db.schema
+        .createTable('saml_assertions_seen')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /** Provides the migrations above to Kysely's Migrator, in name order. */

@@ -1,0 +1,220 @@
+/**
+ * Configuration of federated sign-in: the identity providers (OIDC, SAML, LDAP / Active
+ * Directory) a server trusts, several at once, with optional just-in-time provisioning and the
+ * rules that map claims, attributes and groups to roles and teams. Resolved and checked once at
+ * start: an unsafe setting (a plain LDAP bind, an OIDC issuer over http outside loopback) is a
+ * start-up error, never a silent downgrade. docs/identity.md#federated-sign-in explains each.
+ */
+import type { Role } from '../../db/schema.js';
+import { TEAM_PATTERN } from '../../routes/teams.js';
+
+/**
+ * One mapping rule: when the claim (OIDC), attribute (SAML) or `groups` (LDAP: the DNs of the
+ * user's groups) equals `equals` (or contains it, for a list), the user gets `role` and/or `team`.
+ */
+export interface ClaimMapping {
+  readonly claim: string;
+  readonly equals: string;
+  readonly role?: Role;
+  readonly team?: string;
+}
+
+/** What every kind of provider has. */
+export interface ProviderCommonOptions {
+  /** Stable id, used in routes (`/auth/ldap/<id>/login`): 1–40 of `a-z 0-9 -`. */
+  readonly id: string;
+  /** Name shown on the sign-in screen; default the id. */
+  readonly displayName?: string;
+  /**
+   * Create an account at the first sign-in of an identity not linked yet (default false: an
+   * admin creates and links accounts, and unknown identities are refused).
+   */
+  readonly jit?: boolean;
+  /** Role of a provisioned account when no mapping gives one; default `user`. */
+  readonly defaultRole?: Role;
+  /**
+   * Role and team rules. When one rule gives a role, the role is recomputed at every sign-in;
+   * when one gives a team, the teams are (the identity provider is then the source of truth).
+   */
+  readonly mappings?: readonly ClaimMapping[];
+}
+
+/** An LDAP directory or Active Directory domain. */
+export interface LdapProviderOptions extends ProviderCommonOptions {
+  readonly kind: 'ldap';
+  /** `ldaps://host:636`, or `ldap://host:389` with `startTls: true`. A plain bind is refused. */
+  readonly url: string;
+  readonly startTls?: boolean;
+  /** TLS options for the connection (`ca` for a private CA). `rejectUnauthorized: false` is refused. */
+  readonly tls?: { readonly ca?: string | readonly string[]; readonly servername?: string };
+  /** Account that searches the directory for the user's entry and groups. */
+  readonly bindDn: string;
+  readonly bindPassword: string;
+  /** Where users are searched (subtree). */
+  readonly userBaseDn: string;
+  /** Attribute holding the login name: `uid` (default) or `sAMAccountName` (AD). */
+  readonly usernameAttribute?: string;
+  /** Object class of user entries; default `person`. */
+  readonly userObjectClass?: string;
+  /** Stable, never reassigned id of the entry: `entryUUID` (default) or `objectGUID` (AD). */
+  readonly subjectAttribute?: string;
+  /** Attribute listing the user's groups on the entry (`memberOf`, AD); else groups are searched. */
+  readonly memberOfAttribute?: string;
+  /** Group search when there is no `memberOf`: groups under `baseDn` whose `memberAttribute` is the user's DN. */
+  readonly groupSearch?: {
+    readonly baseDn: string;
+    readonly objectClass?: string;
+    readonly memberAttribute?: string;
+  };
+  /**
+   * How a disabled account is recognised: AD's `userAccountControl` with flag 2 (the default for
+   * `sAMAccountName` directories), or an attribute equal to a value.
+   */
+  readonly disabled?:
+    | { readonly attribute: string; readonly flag: number }
+    | { readonly attribute: string; readonly equals: string };
+  /** Network timeout per operation; default 5,000 ms. */
+  readonly timeoutMs?: number;
+  /**
+   * Names the directory in account links (issuer, subject); default `ldap:<id>`. Two providers
+   * reaching the same directory (e.g. two domain controllers) must share it.
+   */
+  readonly issuer?: string;
+}
+
+/** A provider of any kind. */
+export type ProviderOptions = LdapProviderOptions;
+
+/** Federation settings of {@link import('../../config.js').AuthOptions}. */
+export interface FederationOptions {
+  readonly providers?: readonly ProviderOptions[];
+}
+
+/** {@link LdapProviderOptions} with defaults filled in. */
+export interface LdapProviderConfig extends Omit<LdapProviderOptions, 'tls'> {
+  readonly displayName: string;
+  readonly jit: boolean;
+  readonly defaultRole: Role;
+  readonly mappings: readonly ClaimMapping[];
+  readonly usernameAttribute: string;
+  readonly userObjectClass: string;
+  readonly subjectAttribute: string;
+  readonly startTls: boolean;
+  readonly tls: { ca?: string[]; servername?: string };
+  readonly timeoutMs: number;
+  /** The issuer of federated account keys: `ldap:<id>`. */
+  readonly issuer: string;
+}
+
+/** A resolved provider. */
+export type ProviderConfig = LdapProviderConfig;
+
+/** Resolved federation settings. */
+export interface FederationConfig {
+  readonly providers: ReadonlyMap<string, ProviderConfig>;
+}
+
+const PROVIDER_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
+const TEAM = new RegExp(TEAM_PATTERN);
+
+function common(options: ProviderCommonOptions) {
+  if (!PROVIDER_ID.test(options.id)) {
+    throw new RangeError(`federation: provider id "${options.id}" must be 1-40 of a-z, 0-9 and -`);
+  }
+  for (const m of options.mappings ?? []) {
+    if (m.claim.length === 0 || m.equals.length === 0) {
+      throw new RangeError(`federation: provider ${options.id} has a mapping with an empty claim or value`);
+    }
+    if (m.role !== undefined && m.role !== 'admin' && m.role !== 'user') {
+      throw new RangeError(`federation: provider ${options.id} maps to an unknown role`);
+    }
+    if (m.team !== undefined && !TEAM.test(m.team)) {
+      throw new RangeError(`federation: provider ${options.id} maps to an invalid team name`);
+    }
+    if (m.role === undefined && m.team === undefined) {
+      throw new RangeError(
+        `federation: provider ${options.id} has a mapping that gives neither role nor team`,
+      );
+    }
+  }
+  return {
+    displayName: options.displayName ?? options.id,
+    jit: options.jit ?? false,
+    defaultRole: options.defaultRole ?? ('user' as Role),
+    mappings: options.mappings ?? [],
+  };
+}
+
+function resolveLdap(options: LdapProviderOptions): LdapProviderConfig {
+  const base = common(options);
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    throw new RangeError(`federation: provider ${options.id} has an invalid url`);
+  }
+  const startTls = options.startTls ?? false;
+  if (url.protocol === 'ldap:' && !startTls) {
+    throw new RangeError(
+      `federation: provider ${options.id} would bind over plain ldap://; use ldaps:// or startTls: true`,
+    );
+  }
+  if (url.protocol === 'ldaps:' && startTls) {
+    throw new RangeError(`federation: provider ${options.id}: startTls is for ldap:// urls only`);
+  }
+  if (url.protocol !== 'ldap:' && url.protocol !== 'ldaps:') {
+    throw new RangeError(`federation: provider ${options.id} needs an ldaps:// or ldap:// url`);
+  }
+  if ((options.tls as { rejectUnauthorized?: unknown } | undefined)?.rejectUnauthorized === false) {
+    throw new RangeError(`federation: provider ${options.id}: certificate checks cannot be turned off`);
+  }
+  if (options.bindDn.length === 0 || options.bindPassword.length === 0) {
+    // An empty password is an unauthenticated bind (RFC 4513 §5.1.2): it "succeeds" for any DN.
+    throw new RangeError(`federation: provider ${options.id} needs bindDn and a non-empty bindPassword`);
+  }
+  const ca = options.tls?.ca;
+  const usernameAttribute = options.usernameAttribute ?? 'uid';
+  const ad = usernameAttribute.toLowerCase() === 'samaccountname';
+  const disabled = options.disabled ?? (ad ? { attribute: 'userAccountControl', flag: 2 } : undefined);
+  return {
+    ...options,
+    ...base,
+    startTls,
+    tls: {
+      ...(ca === undefined ? {} : { ca: typeof ca === 'string' ? [ca] : [...ca] }),
+      ...(options.tls?.servername === undefined ? {} : { servername: options.tls.servername }),
+    },
+    usernameAttribute,
+    userObjectClass: options.userObjectClass ?? (ad ? 'user' : 'person'),
+    subjectAttribute: options.subjectAttribute ?? (ad ? 'objectGUID' : 'entryUUID'),
+    ...(disabled === undefined ? {} : { disabled }),
+    timeoutMs: options.timeoutMs ?? 5000,
+    issuer: options.issuer ?? `ldap:${options.id}`,
+  };
+}
+
+/**
+ * Checks and completes the federation settings; throws a RangeError naming the unsafe or
+ * invalid setting.
+ *
+ * @example
+ * ```ts
+ * const federation = resolveFederationConfig({
+ *   providers: [{ kind: 'ldap', id: 'corp', url: 'ldaps://dc1.corp.example', bindDn, bindPassword, userBaseDn }],
+ * });
+ * ```
+ */
+export function resolveFederationConfig(options: FederationOptions = {}): FederationConfig {
+  const providers = new Map<string, ProviderConfig>();
+  for (const p of options.providers ?? []) {
+    if (providers.has(p.id)) throw new RangeError(`federation: provider id "${p.id}" is used twice`);
+    switch (p.kind) {
+      case 'ldap':
+        providers.set(p.id, resolveLdap(p));
+        break;
+      default:
+        throw new RangeError(`federation: unknown provider kind "${(p as { kind: string }).kind}"`);
+    }
+  }
+  return { providers };
+}

@@ -1,0 +1,201 @@
+/**
+ * Federated sign-in routes: `GET /auth/providers` (what the sign-in screen offers) and
+ * `POST /auth/ldap/:provider/login`. Each ends in the same device-bound DPoP session as
+ * `POST /auth/login` (identity/federation/finish.ts). docs/api.md#federated-sign-in.
+ */
+import type { FastifyInstance } from 'fastify';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { ServerContext } from '../context.js';
+import type { DeviceDeclaration } from '../devices/registry.js';
+import { verifyProof } from '../http/authenticate.js';
+import { HttpProblem } from '../http/problem.js';
+import { clientIp } from '../http/request.js';
+import type { ProviderConfig } from '../identity/federation/config.js';
+import { finishFederatedSignIn, type SignInProof } from '../identity/federation/finish.js';
+import { LdapDirectory } from '../identity/federation/ldap.js';
+import { federationDb } from '../identity/federation/tables.js';
+import { usernameKey } from '../identity/users.js';
+import { deviceDeclarationSchema, NO_CONTROL_CHARACTERS, tokenResponseSchema } from './schemas.js';
+
+const errorResponses = { description: 'application/problem+json with a stable code (docs/errors.md)' };
+
+/** The device part of a sign-in body. */
+export type SignInDevice = DeviceDeclaration & { publicKey: JWK };
+
+const providerParams = {
+  type: 'object',
+  required: ['provider'],
+  properties: { provider: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,39}$' } },
+} as const;
+
+/** The provider `id` of `kind`, or 404 `provider_unknown`. */
+export function providerOf<K extends ProviderConfig['kind']>(
+  ctx: ServerContext,
+  id: string,
+  kind: K,
+): Extract<ProviderConfig, { kind: K }> {
+  const p = ctx.config.federation.providers.get(id);
+  if (p === undefined || p.kind !== kind) {
+    throw new HttpProblem(404, 'provider_unknown', `No ${kind} identity provider "${id}" is configured.`);
+  }
+  return p as Extract<ProviderConfig, { kind: K }>;
+}
+
+/**
+ * Verifies the request's DPoP proof and that `device.publicKey` is the key that signed it
+ * (400 `device_key_mismatch` otherwise), as `POST /auth/login` does.
+ */
+export async function deviceProof(
+  ctx: ServerContext,
+  request: Parameters<typeof verifyProof>[1],
+  device: SignInDevice,
+): Promise<SignInProof> {
+  const proof = await verifyProof(ctx, request, undefined);
+  let declared: string | undefined;
+  try {
+    const k = device.publicKey;
+    declared = await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: String(k.x), y: String(k.y) });
+  } catch {
+    declared = undefined;
+  }
+  if (declared !== proof.jkt) {
+    throw new HttpProblem(
+      400,
+      'device_key_mismatch',
+      'device.publicKey is not the key that signed the DPoP proof.',
+    );
+  }
+  return proof;
+}
+
+/** Registers the federated sign-in routes. */
+export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const directories = new Map<string, LdapDirectory>();
+  for (const p of ctx.config.federation.providers.values()) {
+    if (p.kind === 'ldap') directories.set(p.id, new LdapDirectory(p));
+  }
+
+  app.get(
+    '/auth/providers',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'The identity providers this server signs in with (for the sign-in screen).',
+        response: {
+          200: {
+            type: 'object',
+            required: ['providers'],
+            properties: {
+              providers: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['id', 'kind', 'displayName'],
+                  properties: {
+                    id: { type: 'string' },
+                    kind: { type: 'string' },
+                    displayName: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async () => ({
+      providers: [...ctx.config.federation.providers.values()].map((p) => ({
+        id: p.id,
+        kind: p.kind,
+        displayName: p.displayName,
+      })),
+    }),
+  );
+
+  app.post<{
+    Params: { provider: string };
+    Body: { username: string; password: string; device: SignInDevice };
+  }>(
+    '/auth/ldap/:provider/login',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'Sign in with a directory (LDAP / Active Directory) username and password from a device.',
+        description:
+          'Like POST /auth/login: a DPoP proof by device.publicKey with the server nonce; the same throttling, ' +
+          'the same answer for an unknown user and a wrong password, the same tokens.',
+        params: providerParams,
+        body: {
+          type: 'object',
+          required: ['username', 'password', 'device'],
+          additionalProperties: false,
+          properties: {
+            username: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_CONTROL_CHARACTERS },
+            // Never empty: an empty password is an unauthenticated bind, which directories accept.
+            password: { type: 'string', minLength: 1, maxLength: 4096 },
+            device: deviceDeclarationSchema,
+          },
+        },
+        response: { 200: tokenResponseSchema, '4xx': errorResponses, '5xx': errorResponses },
+      },
+    },
+    async (request) => {
+      const provider = providerOf(ctx, request.params.provider, 'ldap');
+      const body = request.body;
+      const ip = clientIp(request);
+      const proof = await deviceProof(ctx, request, body.device);
+      const key = `${provider.issuer}\u0000${usernameKey(body.username)}`;
+      const known = await federationDb(ctx.db)
+        .selectFrom('devices')
+        .innerJoin('users', 'users.id', 'devices.user_id')
+        .innerJoin('federated_accounts', 'federated_accounts.user_id', 'users.id')
+        .select('devices.id')
+        .where('devices.id', '=', body.device.id.toLowerCase())
+        .where('devices.jkt', '=', proof.jkt)
+        .where('devices.status', '=', 'active')
+        .where('federated_accounts.provider_id', '=', provider.id)
+        .where('users.username_key', '=', usernameKey(body.username))
+        .executeTakeFirst();
+      const attempt = await ctx.throttle.begin(key, ip, known !== undefined);
+      const subject = `${provider.id}:${usernameKey(body.username)}`.slice(0, 200);
+      if (!attempt.allowed) {
+        await ctx.audit.append({
+          type: 'login_throttled',
+          subject,
+          ip,
+          data: { limit: attempt.limit, retryAfterSeconds: attempt.retryAfterSeconds, provider: provider.id },
+        });
+        throw new HttpProblem(
+          429,
+          'login_throttled',
+          'Too many sign-in attempts; wait before trying again.',
+          {
+            headers: { 'retry-after': String(attempt.retryAfterSeconds) },
+          },
+        );
+      }
+      const directory = directories.get(provider.id) as LdapDirectory;
+      const outcome = await directory.authenticate(body.username, body.password);
+      if (!outcome.ok) {
+        await ctx.audit.append({
+          type: 'login_failed',
+          subject,
+          ip,
+          data: { reason: 'invalid_credentials', provider: provider.id },
+        });
+        throw new HttpProblem(401, 'invalid_credentials', 'The username or password is wrong.');
+      }
+      await ctx.throttle.succeeded(attempt.ticket);
+      if (outcome.disabled) {
+        await ctx.audit.append({
+          type: 'login_failed',
+          subject,
+          ip,
+          data: { reason: 'account_disabled', provider: provider.id },
+        });
+        throw new HttpProblem(401, 'account_disabled', 'This account is disabled.');
+      }
+      return finishFederatedSignIn(ctx, request, provider, outcome.identity, proof, body.device);
+    },
+  );
+}
