@@ -13,6 +13,7 @@ import { clientIp } from '../http/request.js';
 import type { ProviderConfig } from '../identity/federation/config.js';
 import { finishFederatedSignIn, type SignInProof } from '../identity/federation/finish.js';
 import { LdapDirectory } from '../identity/federation/ldap.js';
+import { OidcRelyingParty } from '../identity/federation/oidc.js';
 import { federationDb } from '../identity/federation/tables.js';
 import { usernameKey } from '../identity/users.js';
 import { deviceDeclarationSchema, NO_CONTROL_CHARACTERS, tokenResponseSchema } from './schemas.js';
@@ -71,8 +72,10 @@ export async function deviceProof(
 /** Registers the federated sign-in routes. */
 export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const directories = new Map<string, LdapDirectory>();
+  const relyingParties = new Map<string, OidcRelyingParty>();
   for (const p of ctx.config.federation.providers.values()) {
     if (p.kind === 'ldap') directories.set(p.id, new LdapDirectory(p));
+    if (p.kind === 'oidc') relyingParties.set(p.id, new OidcRelyingParty(p, federationDb(ctx.db), ctx.now));
   }
 
   app.get(
@@ -196,6 +199,88 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
         throw new HttpProblem(401, 'account_disabled', 'This account is disabled.');
       }
       return finishFederatedSignIn(ctx, request, provider, outcome.identity, proof, body.device);
+    },
+  );
+
+  app.post<{ Params: { provider: string }; Body: { redirectUri: string } }>(
+    '/auth/oidc/:provider/start',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'Start an OpenID Connect sign-in: the authorization URL to open in the system browser.',
+        description:
+          'Needs a DPoP proof (no ath) by the device key that will finish the sign-in. redirectUri must be one ' +
+          "of the provider's registered redirect URIs, character for character. The answer expires after expiresIn seconds.",
+        params: providerParams,
+        body: {
+          type: 'object',
+          required: ['redirectUri'],
+          additionalProperties: false,
+          properties: {
+            redirectUri: { type: 'string', minLength: 1, maxLength: 2000, pattern: NO_CONTROL_CHARACTERS },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['authorizationUrl', 'expiresIn'],
+            properties: { authorizationUrl: { type: 'string' }, expiresIn: { type: 'integer' } },
+          },
+          '4xx': errorResponses,
+          '5xx': errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const provider = providerOf(ctx, request.params.provider, 'oidc');
+      const proof = await verifyProof(ctx, request, undefined);
+      const rp = relyingParties.get(provider.id) as OidcRelyingParty;
+      return rp.start(proof.jkt, request.body.redirectUri);
+    },
+  );
+
+  app.post<{ Params: { provider: string }; Body: { callbackUrl: string; device: SignInDevice } }>(
+    '/auth/oidc/:provider/callback',
+    {
+      schema: {
+        tags: ['identity'],
+        summary:
+          'Finish an OpenID Connect sign-in with the URL the provider redirected to; returns DPoP-bound tokens.',
+        description:
+          'Needs a DPoP proof by the device key that started the sign-in (and device.publicKey = that key). ' +
+          'callbackUrl is the full redirect URI with the code and state the provider appended. Each sign-in finishes once.',
+        params: providerParams,
+        body: {
+          type: 'object',
+          required: ['callbackUrl', 'device'],
+          additionalProperties: false,
+          properties: {
+            callbackUrl: { type: 'string', minLength: 1, maxLength: 8000, pattern: NO_CONTROL_CHARACTERS },
+            device: deviceDeclarationSchema,
+          },
+        },
+        response: { 200: tokenResponseSchema, '4xx': errorResponses, '5xx': errorResponses },
+      },
+    },
+    async (request) => {
+      const provider = providerOf(ctx, request.params.provider, 'oidc');
+      const proof = await deviceProof(ctx, request, request.body.device);
+      const rp = relyingParties.get(provider.id) as OidcRelyingParty;
+      let identity: Awaited<ReturnType<OidcRelyingParty['finish']>>;
+      try {
+        identity = await rp.finish(proof.jkt, request.body.callbackUrl);
+      } catch (err) {
+        if (err instanceof HttpProblem && err.status < 500) {
+          await ctx.audit.append({
+            type: 'login_failed',
+            subject: provider.id,
+            ip: clientIp(request),
+            data: { reason: err.code, provider: provider.id },
+          });
+        }
+        throw err;
+      }
+      return finishFederatedSignIn(ctx, request, provider, identity, proof, request.body.device);
     },
   );
 }

@@ -82,8 +82,37 @@ export interface LdapProviderOptions extends ProviderCommonOptions {
   readonly issuer?: string;
 }
 
+/** An OpenID Connect provider (Entra ID, Google, Okta, Keycloak, …). */
+export interface OidcProviderOptions extends ProviderCommonOptions {
+  readonly kind: 'oidc';
+  /** The issuer identifier (https); its `/.well-known/openid-configuration` is read at first use. */
+  readonly issuer: string;
+  readonly clientId: string;
+  /** For a confidential client (`client_secret_basic`); without it the client is public (PKCE only). */
+  readonly clientSecret?: string;
+  /**
+   * The redirect URIs registered at the provider, matched exactly (no prefix, no normalisation):
+   * an app's custom scheme (`com.example.app:/oauth2redirect`), an https app link or web page, or
+   * `http://127.0.0.1:<port>/…` for a desktop app's loopback redirect (RFC 8252 §7.3).
+   */
+  readonly redirectUris: readonly string[];
+  /** Scopes asked for; default `openid profile email`. */
+  readonly scopes?: readonly string[];
+  /** Claim naming a provisioned account; default `preferred_username`, then `email`, then `sub`. */
+  readonly usernameClaim?: string;
+  /** ID token signature algorithm the provider uses; default RS256. `none` is never accepted. */
+  readonly idTokenAlgorithm?: string;
+  /** Lifetime of a started sign-in (state, nonce, PKCE verifier); default 600 s. */
+  readonly requestTtlSeconds?: number;
+  /**
+   * Accept an `http://` issuer on a loopback address (127.0.0.1, ::1, localhost), for development
+   * and tests only; any other http issuer is refused at start.
+   */
+  readonly allowHttpLoopback?: boolean;
+}
+
 /** A provider of any kind. */
-export type ProviderOptions = LdapProviderOptions;
+export type ProviderOptions = LdapProviderOptions | OidcProviderOptions;
 
 /** Federation settings of {@link import('../../config.js').AuthOptions}. */
 export interface FederationOptions {
@@ -106,8 +135,19 @@ export interface LdapProviderConfig extends Omit<LdapProviderOptions, 'tls'> {
   readonly issuer: string;
 }
 
+/** {@link OidcProviderOptions} with defaults filled in. */
+export interface OidcProviderConfig extends OidcProviderOptions {
+  readonly displayName: string;
+  readonly jit: boolean;
+  readonly defaultRole: Role;
+  readonly mappings: readonly ClaimMapping[];
+  readonly scopes: readonly string[];
+  readonly idTokenAlgorithm: string;
+  readonly requestTtlSeconds: number;
+}
+
 /** A resolved provider. */
-export type ProviderConfig = LdapProviderConfig;
+export type ProviderConfig = LdapProviderConfig | OidcProviderConfig;
 
 /** Resolved federation settings. */
 export interface FederationConfig {
@@ -193,6 +233,72 @@ function resolveLdap(options: LdapProviderOptions): LdapProviderConfig {
   };
 }
 
+/** OIDC needs the `openid` scope; without it a provider answers plain OAuth (no ID token). */
+function withOpenid(scopes: readonly string[]): readonly string[] {
+  return scopes.includes('openid') ? scopes : ['openid', ...scopes];
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+function resolveOidc(options: OidcProviderOptions): OidcProviderConfig {
+  const base = common(options);
+  let issuer: URL;
+  try {
+    issuer = new URL(options.issuer);
+  } catch {
+    throw new RangeError(`federation: provider ${options.id} has an invalid issuer`);
+  }
+  const loopback = LOOPBACK.has(issuer.hostname);
+  if (
+    issuer.protocol !== 'https:' &&
+    !(issuer.protocol === 'http:' && loopback && options.allowHttpLoopback === true)
+  ) {
+    throw new RangeError(`federation: provider ${options.id}: the issuer must be https`);
+  }
+  if (options.clientId.length === 0)
+    throw new RangeError(`federation: provider ${options.id} needs a clientId`);
+  if (options.redirectUris.length === 0) {
+    throw new RangeError(`federation: provider ${options.id} needs at least one redirect URI`);
+  }
+  for (const uri of options.redirectUris) {
+    let u: URL;
+    try {
+      u = new URL(uri);
+    } catch {
+      throw new RangeError(`federation: provider ${options.id}: redirect URI ${uri} is not absolute`);
+    }
+    if (u.hash !== '' || uri.includes('#')) {
+      throw new RangeError(`federation: provider ${options.id}: redirect URI ${uri} has a fragment`);
+    }
+    if (u.protocol === 'http:' && !LOOPBACK.has(u.hostname)) {
+      throw new RangeError(
+        `federation: provider ${options.id}: redirect URI ${uri} is http on a non-loopback host`,
+      );
+    }
+    if (['javascript:', 'data:', 'file:', 'blob:'].includes(u.protocol)) {
+      throw new RangeError(`federation: provider ${options.id}: redirect URI ${uri} has a forbidden scheme`);
+    }
+  }
+  const idTokenAlgorithm = options.idTokenAlgorithm ?? 'RS256';
+  if (idTokenAlgorithm.toLowerCase() === 'none' || idTokenAlgorithm.startsWith('HS')) {
+    // HS* would make the client secret the verification key, shared with every holder of it.
+    throw new RangeError(
+      `federation: provider ${options.id}: ID tokens must be signed with an asymmetric key`,
+    );
+  }
+  const ttl = options.requestTtlSeconds ?? 600;
+  if (!(ttl >= 60 && ttl <= 3600)) {
+    throw new RangeError(`federation: provider ${options.id}: requestTtlSeconds must be from 60 to 3600`);
+  }
+  return {
+    ...options,
+    ...base,
+    scopes: withOpenid(options.scopes ?? ['openid', 'profile', 'email']),
+    idTokenAlgorithm,
+    requestTtlSeconds: ttl,
+  };
+}
+
 /**
  * Checks and completes the federation settings; throws a RangeError naming the unsafe or
  * invalid setting.
@@ -211,6 +317,9 @@ export function resolveFederationConfig(options: FederationOptions = {}): Federa
     switch (p.kind) {
       case 'ldap':
         providers.set(p.id, resolveLdap(p));
+        break;
+      case 'oidc':
+        providers.set(p.id, resolveOidc(p));
         break;
       default:
         throw new RangeError(`federation: unknown provider kind "${(p as { kind: string }).kind}"`);
