@@ -14,6 +14,7 @@ import type { ProviderConfig } from '../identity/federation/config.js';
 import { finishFederatedSignIn, type SignInProof } from '../identity/federation/finish.js';
 import { LdapDirectory } from '../identity/federation/ldap.js';
 import { OidcRelyingParty } from '../identity/federation/oidc.js';
+import { SamlServiceProvider } from '../identity/federation/saml.js';
 import { federationDb } from '../identity/federation/tables.js';
 import { usernameKey } from '../identity/users.js';
 import { deviceDeclarationSchema, NO_CONTROL_CHARACTERS, tokenResponseSchema } from './schemas.js';
@@ -73,9 +74,12 @@ export async function deviceProof(
 export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const directories = new Map<string, LdapDirectory>();
   const relyingParties = new Map<string, OidcRelyingParty>();
+  const serviceProviders = new Map<string, SamlServiceProvider>();
   for (const p of ctx.config.federation.providers.values()) {
     if (p.kind === 'ldap') directories.set(p.id, new LdapDirectory(p));
     if (p.kind === 'oidc') relyingParties.set(p.id, new OidcRelyingParty(p, federationDb(ctx.db), ctx.now));
+    if (p.kind === 'saml')
+      serviceProviders.set(p.id, new SamlServiceProvider(p, federationDb(ctx.db), ctx.now));
   }
 
   app.get(
@@ -280,6 +284,144 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
         }
         throw err;
       }
+      return finishFederatedSignIn(ctx, request, provider, identity, proof, request.body.device);
+    },
+  );
+
+  app.get<{ Params: { provider: string } }>(
+    '/auth/saml/:provider/metadata',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'SAML service provider metadata (entity id, ACS URL) to give the identity provider.',
+        params: providerParams,
+      },
+    },
+    async (request, reply) => {
+      const provider = providerOf(ctx, request.params.provider, 'saml');
+      const sp = serviceProviders.get(provider.id) as SamlServiceProvider;
+      return reply.type('application/samlmetadata+xml').send(sp.metadata());
+    },
+  );
+
+  app.post<{ Params: { provider: string }; Body: { redirectUri: string } }>(
+    '/auth/saml/:provider/start',
+    {
+      schema: {
+        tags: ['identity'],
+        summary:
+          'Start a SAML sign-in: the identity provider URL (AuthnRequest) to open in the system browser.',
+        description:
+          'Needs a DPoP proof by the device key that will finish the sign-in. After the identity provider posts to ' +
+          'the ACS, the browser is sent to redirectUri with a one-time code for POST /auth/saml/:provider/complete.',
+        params: providerParams,
+        body: {
+          type: 'object',
+          required: ['redirectUri'],
+          additionalProperties: false,
+          properties: {
+            redirectUri: { type: 'string', minLength: 1, maxLength: 2000, pattern: NO_CONTROL_CHARACTERS },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['redirectUrl', 'expiresIn'],
+            properties: { redirectUrl: { type: 'string' }, expiresIn: { type: 'integer' } },
+          },
+          '4xx': errorResponses,
+          '5xx': errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const provider = providerOf(ctx, request.params.provider, 'saml');
+      const proof = await verifyProof(ctx, request, undefined);
+      const sp = serviceProviders.get(provider.id) as SamlServiceProvider;
+      return sp.start(proof.jkt, request.body.redirectUri);
+    },
+  );
+
+  // The identity provider's HTTP-POST binding is a browser form post: this one route parses forms.
+  app.register(async (child) => {
+    child.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 512 * 1024 },
+      (_request, body, done) => {
+        const out: Record<string, string> = Object.create(null);
+        for (const [k, v] of new URLSearchParams(String(body))) if (!(k in out)) out[k] = v;
+        done(null, out);
+      },
+    );
+    child.post<{ Params: { provider: string }; Body: { SAMLResponse: string; RelayState: string } }>(
+      '/auth/saml/:provider/acs',
+      {
+        schema: {
+          tags: ['identity'],
+          summary:
+            'SAML assertion consumer service (HTTP-POST binding): the identity provider posts its response here.',
+          description:
+            'Answers 303 to the redirect URI of the sign-in, with a one-time code. No DPoP proof: the system browser posts it.',
+          params: providerParams,
+          body: {
+            type: 'object',
+            required: ['SAMLResponse', 'RelayState'],
+            additionalProperties: false,
+            properties: {
+              SAMLResponse: { type: 'string', minLength: 1, maxLength: 400_000 },
+              RelayState: { type: 'string', minLength: 1, maxLength: 80 },
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        const provider = providerOf(ctx, request.params.provider, 'saml');
+        const sp = serviceProviders.get(provider.id) as SamlServiceProvider;
+        try {
+          const { location } = await sp.consume(request.body.SAMLResponse, request.body.RelayState);
+          return reply.code(303).header('location', location).send();
+        } catch (err) {
+          if (err instanceof HttpProblem && err.status < 500) {
+            await ctx.audit.append({
+              type: 'login_failed',
+              subject: provider.id,
+              ip: clientIp(request),
+              data: { reason: err.code, provider: provider.id },
+            });
+          }
+          throw err;
+        }
+      },
+    );
+  });
+
+  app.post<{ Params: { provider: string }; Body: { code: string; device: SignInDevice } }>(
+    '/auth/saml/:provider/complete',
+    {
+      schema: {
+        tags: ['identity'],
+        summary:
+          'Finish a SAML sign-in with the one-time code the ACS redirect carried; returns DPoP-bound tokens.',
+        description:
+          'Needs a DPoP proof by the device key that started the sign-in. A code works once, for 2 minutes.',
+        params: providerParams,
+        body: {
+          type: 'object',
+          required: ['code', 'device'],
+          additionalProperties: false,
+          properties: {
+            code: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' },
+            device: deviceDeclarationSchema,
+          },
+        },
+        response: { 200: tokenResponseSchema, '4xx': errorResponses, '5xx': errorResponses },
+      },
+    },
+    async (request) => {
+      const provider = providerOf(ctx, request.params.provider, 'saml');
+      const proof = await deviceProof(ctx, request, request.body.device);
+      const sp = serviceProviders.get(provider.id) as SamlServiceProvider;
+      const identity = await sp.complete(proof.jkt, request.body.code);
       return finishFederatedSignIn(ctx, request, provider, identity, proof, request.body.device);
     },
   );

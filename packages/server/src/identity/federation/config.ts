@@ -111,8 +111,31 @@ export interface OidcProviderOptions extends ProviderCommonOptions {
   readonly allowHttpLoopback?: boolean;
 }
 
+/** A SAML 2.0 identity provider (Okta, Entra ID, AD FS, Keycloak, …); Bulwark is the SP. */
+export interface SamlProviderOptions extends ProviderCommonOptions {
+  readonly kind: 'saml';
+  /** This service provider's entity id: the Issuer of its requests and the expected Audience. */
+  readonly entityId: string;
+  /** Public https URL of `POST /auth/saml/<id>/acs` (the Recipient the assertions must name). */
+  readonly acsUrl: string;
+  /** The identity provider's single sign-on URL (HTTP-Redirect binding). */
+  readonly idpSsoUrl: string;
+  /** The identity provider's entity id: the Issuer its assertions must carry. */
+  readonly idpEntityId: string;
+  /** Its signing certificate(s), PEM; several during a rollover. */
+  readonly idpCert: string | readonly string[];
+  /** Where the browser is sent after the ACS (the app's redirect), matched exactly. */
+  readonly redirectUris: readonly string[];
+  /** Attribute naming a provisioned account; default the NameID. */
+  readonly usernameAttribute?: string;
+  /** Clock skew accepted on assertion times; default 60 s. */
+  readonly clockSkewSeconds?: number;
+  /** Lifetime of a started sign-in; default 600 s. */
+  readonly requestTtlSeconds?: number;
+}
+
 /** A provider of any kind. */
-export type ProviderOptions = LdapProviderOptions | OidcProviderOptions;
+export type ProviderOptions = LdapProviderOptions | OidcProviderOptions | SamlProviderOptions;
 
 /** Federation settings of {@link import('../../config.js').AuthOptions}. */
 export interface FederationOptions {
@@ -146,8 +169,19 @@ export interface OidcProviderConfig extends OidcProviderOptions {
   readonly requestTtlSeconds: number;
 }
 
+/** {@link SamlProviderOptions} with defaults filled in. */
+export interface SamlProviderConfig extends Omit<SamlProviderOptions, 'idpCert'> {
+  readonly displayName: string;
+  readonly jit: boolean;
+  readonly defaultRole: Role;
+  readonly mappings: readonly ClaimMapping[];
+  readonly idpCert: string[];
+  readonly clockSkewSeconds: number;
+  readonly requestTtlSeconds: number;
+}
+
 /** A resolved provider. */
-export type ProviderConfig = LdapProviderConfig | OidcProviderConfig;
+export type ProviderConfig = LdapProviderConfig | OidcProviderConfig | SamlProviderConfig;
 
 /** Resolved federation settings. */
 export interface FederationConfig {
@@ -299,6 +333,44 @@ function resolveOidc(options: OidcProviderOptions): OidcProviderConfig {
   };
 }
 
+function resolveSaml(options: SamlProviderOptions): SamlProviderConfig {
+  const base = common(options);
+  for (const [name, value] of [
+    ['acsUrl', options.acsUrl],
+    ['idpSsoUrl', options.idpSsoUrl],
+  ] as const) {
+    let u: URL;
+    try {
+      u = new URL(value);
+    } catch {
+      throw new RangeError(`federation: provider ${options.id}: ${name} is not a URL`);
+    }
+    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname))) {
+      throw new RangeError(`federation: provider ${options.id}: ${name} must be https`);
+    }
+  }
+  if (options.entityId.length === 0 || options.idpEntityId.length === 0) {
+    throw new RangeError(`federation: provider ${options.id} needs entityId and idpEntityId`);
+  }
+  const certs = typeof options.idpCert === 'string' ? [options.idpCert] : [...options.idpCert];
+  if (certs.length === 0 || certs.some((c) => c.trim().length === 0)) {
+    // Without a certificate node-saml could not check signatures: never start like that.
+    throw new RangeError(`federation: provider ${options.id} needs the identity provider's certificate`);
+  }
+  if (options.redirectUris.length === 0) {
+    throw new RangeError(`federation: provider ${options.id} needs at least one redirect URI`);
+  }
+  const skew = options.clockSkewSeconds ?? 60;
+  if (!(skew >= 0 && skew <= 300)) {
+    throw new RangeError(`federation: provider ${options.id}: clockSkewSeconds must be from 0 to 300`);
+  }
+  const ttl = options.requestTtlSeconds ?? 600;
+  if (!(ttl >= 60 && ttl <= 3600)) {
+    throw new RangeError(`federation: provider ${options.id}: requestTtlSeconds must be from 60 to 3600`);
+  }
+  return { ...options, ...base, idpCert: certs, clockSkewSeconds: skew, requestTtlSeconds: ttl };
+}
+
 /**
  * Checks and completes the federation settings; throws a RangeError naming the unsafe or
  * invalid setting.
@@ -320,6 +392,9 @@ export function resolveFederationConfig(options: FederationOptions = {}): Federa
         break;
       case 'oidc':
         providers.set(p.id, resolveOidc(p));
+        break;
+      case 'saml':
+        providers.set(p.id, resolveSaml(p));
         break;
       default:
         throw new RangeError(`federation: unknown provider kind "${(p as { kind: string }).kind}"`);
