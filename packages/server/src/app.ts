@@ -16,6 +16,7 @@ import { fastifyTrustProxy, type TrustProxy } from './http/trust-proxy.js';
 import { useStrictValidation } from './http/validator.js';
 import { registerWebApps, type WebApps } from './http/web-apps.js';
 import { adminRoutes } from './routes/admin.js';
+import { appRoutes } from './routes/apps.js';
 import { authRoutes } from './routes/auth.js';
 import { dataRoutes } from './routes/data.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -75,6 +76,7 @@ export async function bulwarkPlugin(app: FastifyInstance, options: BulwarkPlugin
   authRoutes(app, ctx);
   passkeyRoutes(app, ctx);
   federationRoutes(app, ctx);
+  appRoutes(app, ctx);
   deviceRoutes(app, ctx);
   adminRoutes(app, ctx);
   // Data, sync and team routes parse JSON strictly and are checked by the core validator alone.

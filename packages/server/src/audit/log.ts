@@ -39,6 +39,7 @@ export type AuditEventType =
   | 'passkey_registration_refused'
   | 'passkey_deleted'
   | 'passkeys_reset'
+  | 'app_assignments_changed'
   | 'seeded';
 
 /** One event to record. */

@@ -271,6 +271,21 @@ const migrations: Record<string, Migration> = {
         .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .execute();
+      // SSO across apps: the app a session belongs to (none for a session of no registered app),
+      // and which roles and teams may use each app, as admins last set it.
+      await db.schema
+        .createTable('app_sessions')
+        .addColumn('session_id', 'varchar(36)', (c) => c.primaryKey().references('sessions.id'))
+        .addColumn('app_id', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('app_assignments')
+        .addColumn('app_id', 'varchar(40)', (c) => c.primaryKey())
+        .addColumn('roles', 'text', (c) => c.notNull())
+        .addColumn('teams', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_by', 'varchar(36)')
+        .execute();
     },
   },
 };

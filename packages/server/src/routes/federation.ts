@@ -24,6 +24,9 @@ const errorResponses = { description: 'application/problem+json with a stable co
 /** The device part of a sign-in body. */
 export type SignInDevice = DeviceDeclaration & { publicKey: JWK };
 
+/** The registered app a sign-in is for (its session may use that app's collections only). */
+export const appIdSchema = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,39}$' } as const;
+
 const providerParams = {
   type: 'object',
   required: ['provider'],
@@ -121,7 +124,7 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
 
   app.post<{
     Params: { provider: string };
-    Body: { username: string; password: string; device: SignInDevice };
+    Body: { username: string; password: string; device: SignInDevice; app?: string };
   }>(
     '/auth/ldap/:provider/login',
     {
@@ -141,6 +144,7 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
             // Never empty: an empty password is an unauthenticated bind, which directories accept.
             password: { type: 'string', minLength: 1, maxLength: 4096 },
             device: deviceDeclarationSchema,
+            app: appIdSchema,
           },
         },
         response: { 200: tokenResponseSchema, '4xx': errorResponses, '5xx': errorResponses },
@@ -202,7 +206,7 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
         });
         throw new HttpProblem(401, 'account_disabled', 'This account is disabled.');
       }
-      return finishFederatedSignIn(ctx, request, provider, outcome.identity, proof, body.device);
+      return finishFederatedSignIn(ctx, request, provider, outcome.identity, proof, body.device, body.app);
     },
   );
 
@@ -243,7 +247,10 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
     },
   );
 
-  app.post<{ Params: { provider: string }; Body: { callbackUrl: string; device: SignInDevice } }>(
+  app.post<{
+    Params: { provider: string };
+    Body: { callbackUrl: string; device: SignInDevice; app?: string };
+  }>(
     '/auth/oidc/:provider/callback',
     {
       schema: {
@@ -261,6 +268,7 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
           properties: {
             callbackUrl: { type: 'string', minLength: 1, maxLength: 8000, pattern: NO_CONTROL_CHARACTERS },
             device: deviceDeclarationSchema,
+            app: appIdSchema,
           },
         },
         response: { 200: tokenResponseSchema, '4xx': errorResponses, '5xx': errorResponses },
@@ -284,7 +292,15 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
         }
         throw err;
       }
-      return finishFederatedSignIn(ctx, request, provider, identity, proof, request.body.device);
+      return finishFederatedSignIn(
+        ctx,
+        request,
+        provider,
+        identity,
+        proof,
+        request.body.device,
+        request.body.app,
+      );
     },
   );
 
@@ -395,7 +411,7 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
     );
   });
 
-  app.post<{ Params: { provider: string }; Body: { code: string; device: SignInDevice } }>(
+  app.post<{ Params: { provider: string }; Body: { code: string; device: SignInDevice; app?: string } }>(
     '/auth/saml/:provider/complete',
     {
       schema: {
@@ -412,6 +428,7 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
           properties: {
             code: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' },
             device: deviceDeclarationSchema,
+            app: appIdSchema,
           },
         },
         response: { 200: tokenResponseSchema, '4xx': errorResponses, '5xx': errorResponses },
@@ -422,7 +439,15 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
       const proof = await deviceProof(ctx, request, request.body.device);
       const sp = serviceProviders.get(provider.id) as SamlServiceProvider;
       const identity = await sp.complete(proof.jkt, request.body.code);
-      return finishFederatedSignIn(ctx, request, provider, identity, proof, request.body.device);
+      return finishFederatedSignIn(
+        ctx,
+        request,
+        provider,
+        identity,
+        proof,
+        request.body.device,
+        request.body.app,
+      );
     },
   );
 }

@@ -137,9 +137,27 @@ export interface SamlProviderOptions extends ProviderCommonOptions {
 /** A provider of any kind. */
 export type ProviderOptions = LdapProviderOptions | OidcProviderOptions | SamlProviderOptions;
 
+/** An app registered for SSO and the app catalog. */
+export interface AppOptions {
+  /** Stable id: 1–40 of `a-z 0-9 -`. */
+  readonly id: string;
+  readonly name: string;
+  /** Where an SSO handoff may send the user into this app (its app link or custom scheme), exact. */
+  readonly redirectUris: readonly string[];
+  /** Collections this app's sessions may use (data routes; sync only when it holds every offline one). */
+  readonly collections: readonly string[];
+  /** Store or download link, shown by the catalog. */
+  readonly installUrl?: string;
+  /** Link that opens the app (an app link), shown by the catalog. */
+  readonly openUrl?: string;
+  /** Who may use it until an admin sets it (`PUT /admin/apps/:appId/assignments`). */
+  readonly assignedTo?: { readonly roles?: readonly Role[]; readonly teams?: readonly string[] };
+}
+
 /** Federation settings of {@link import('../../config.js').AuthOptions}. */
 export interface FederationOptions {
   readonly providers?: readonly ProviderOptions[];
+  readonly apps?: readonly AppOptions[];
 }
 
 /** {@link LdapProviderOptions} with defaults filled in. */
@@ -186,6 +204,7 @@ export type ProviderConfig = LdapProviderConfig | OidcProviderConfig | SamlProvi
 /** Resolved federation settings. */
 export interface FederationConfig {
   readonly providers: ReadonlyMap<string, ProviderConfig>;
+  readonly apps: ReadonlyMap<string, AppOptions>;
 }
 
 const PROVIDER_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -400,5 +419,28 @@ export function resolveFederationConfig(options: FederationOptions = {}): Federa
         throw new RangeError(`federation: unknown provider kind "${(p as { kind: string }).kind}"`);
     }
   }
-  return { providers };
+  const apps = new Map<string, AppOptions>();
+  for (const a of options.apps ?? []) {
+    if (!PROVIDER_ID.test(a.id))
+      throw new RangeError(`federation: app id "${a.id}" must be 1-40 of a-z, 0-9 and -`);
+    if (apps.has(a.id)) throw new RangeError(`federation: app id "${a.id}" is used twice`);
+    for (const uri of a.redirectUris) {
+      let u: URL;
+      try {
+        u = new URL(uri);
+      } catch {
+        throw new RangeError(`federation: app ${a.id}: redirect URI ${uri} is not absolute`);
+      }
+      if (u.protocol === 'http:' || ['javascript:', 'data:', 'file:', 'blob:'].includes(u.protocol)) {
+        throw new RangeError(
+          `federation: app ${a.id}: redirect URI ${uri} must be an app link or custom scheme`,
+        );
+      }
+    }
+    for (const t of a.assignedTo?.teams ?? []) {
+      if (!TEAM.test(t)) throw new RangeError(`federation: app ${a.id} is assigned to an invalid team name`);
+    }
+    apps.set(a.id, a);
+  }
+  return { providers, apps };
 }

@@ -16,6 +16,7 @@ import { HttpProblem } from '../../http/problem.js';
 import { clientIp } from '../../http/request.js';
 import { policyRefusal, refusalDetails, userView } from '../../routes/auth.js';
 import { type FederatedIdentity, resolveFederatedUser } from './accounts.js';
+import { appRegistryOf } from './apps.js';
 import type { ProviderConfig } from './config.js';
 
 /** The verified DPoP proof of the request that ends the sign-in. */
@@ -42,6 +43,7 @@ export async function finishFederatedSignIn(
   identity: FederatedIdentity,
   proof: SignInProof,
   declaration: DeviceDeclaration,
+  appId?: string,
 ): Promise<SignInResponse> {
   const ip = clientIp(request);
   let user: UsersTable;
@@ -58,13 +60,14 @@ export async function finishFederatedSignIn(
     }
     throw err;
   }
-  return issueDeviceSession(ctx, request, user, proof, declaration, { provider: provider.id });
+  return issueDeviceSession(ctx, request, user, proof, declaration, { provider: provider.id }, appId);
 }
 
 /**
  * Enrolls the device, applies the device policy and starts a DPoP-bound session for `user`,
  * exactly as a local sign-in does after the password check. `extra` is added to the
- * `login_succeeded` event (which provider, which app).
+ * `login_succeeded` event (which provider). With `appId`, the session belongs to that registered
+ * app (its collections only), which the user must be assigned to (403 `app_not_assigned`).
  *
  * @example
  * ```ts
@@ -78,8 +81,16 @@ export async function issueDeviceSession(
   proof: SignInProof,
   declared: DeviceDeclaration,
   extra: Record<string, string>,
+  appId?: string,
 ) {
   const ip = clientIp(request);
+  const apps = appRegistryOf(ctx);
+  if (appId !== undefined) {
+    const app = apps.app(appId);
+    if (!(await apps.allowed(app, user.role, await apps.teamsOf(user.id)))) {
+      throw new HttpProblem(403, 'app_not_assigned', 'This account may not use this app.');
+    }
+  }
   if (user.disabled_at !== null) {
     await ctx.audit.append({
       type: 'login_failed',
@@ -136,6 +147,7 @@ export async function issueDeviceSession(
     deviceId: device.id,
     jkt: proof.jkt,
   });
+  if (appId !== undefined) await apps.bind(session.id, appId);
   const accessToken = await ctx.tokens.issue({
     sub: user.id,
     did: device.id,
@@ -148,7 +160,7 @@ export async function issueDeviceSession(
     actorDeviceId: device.id,
     subject: user.id,
     ip,
-    data: { sessionId: session.id, ...extra },
+    data: { sessionId: session.id, ...extra, ...(appId === undefined ? {} : { app: appId }) },
   });
   return {
     accessToken,

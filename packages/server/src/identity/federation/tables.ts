@@ -32,11 +32,28 @@ export interface SamlAssertionsSeenTable {
   expires_at: number;
 }
 
+/** The registered app a session belongs to. */
+export interface AppSessionsTable {
+  session_id: string;
+  app_id: string;
+}
+
+/** Roles and teams that may use an app, as admins last set them (JSON arrays). */
+export interface AppAssignmentsTable {
+  app_id: string;
+  roles: string;
+  teams: string;
+  updated_at: number;
+  updated_by: string | null;
+}
+
 /** The federation tables. */
 export interface FederationTables {
   federated_accounts: FederatedAccountsTable;
   federation_requests: FederationRequestsTable;
   saml_assertions_seen: SamlAssertionsSeenTable;
+  app_sessions: AppSessionsTable;
+  app_assignments: AppAssignmentsTable;
 }
 
 /** The server database with the federation tables. */
