@@ -106,6 +106,16 @@ export { contentSecurityPolicy, registerWebApps, type WebApp, type WebApps } fro
 export { ensureInitialAdmin, type InitialAdmin, oneTimePassword } from './identity/bootstrap.js';
 export type { UserView } from './identity/directory.js';
 export {
+  type ClaimMapping,
+  type FederationOptions,
+  type LdapProviderOptions,
+  type OidcProviderOptions,
+  type ProviderOptions,
+  type RegisteredAppOptions,
+  resolveFederationConfig,
+  type SamlProviderOptions,
+} from './identity/federation/config.js';
+export {
   type PasskeyAssertion,
   PasskeyError,
   type PasskeyErrorCode,

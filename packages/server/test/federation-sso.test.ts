@@ -8,7 +8,7 @@
 import { collection, defineSchema, t } from '@bulwark/core/schema';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { BulwarkConfig } from '../src/config/define.js';
-import type { AppOptions } from '../src/identity/federation/config.js';
+import type { RegisteredAppOptions } from '../src/identity/federation/config.js';
 import { resolveFederationConfig } from '../src/identity/federation/config.js';
 import { describeEachDialect } from './lib/databases.js';
 import { startTestServer, TestDevice, type TestServer } from './lib/harness.js';
@@ -29,7 +29,7 @@ const schema = defineSchema({
 });
 const data: BulwarkConfig = { schema, collections: {} };
 
-const APPS: AppOptions[] = [
+const APPS: RegisteredAppOptions[] = [
   {
     id: 'field',
     name: 'Field',
@@ -53,12 +53,12 @@ const APPS: AppOptions[] = [
 it('refuses app registrations with http redirect URIs or duplicate ids', () => {
   expect(() =>
     resolveFederationConfig({
-      apps: [{ ...APPS[2], redirectUris: ['http://hr.example.test/sso'] } as AppOptions],
+      apps: [{ ...APPS[2], redirectUris: ['http://hr.example.test/sso'] } as RegisteredAppOptions],
     }),
   ).toThrow(/app link/);
-  expect(() => resolveFederationConfig({ apps: [APPS[2] as AppOptions, APPS[2] as AppOptions] })).toThrow(
-    /twice/,
-  );
+  expect(() =>
+    resolveFederationConfig({ apps: [APPS[2] as RegisteredAppOptions, APPS[2] as RegisteredAppOptions] }),
+  ).toThrow(/twice/);
 });
 
 describeEachDialect('SSO across apps', (dialect) => {

@@ -19,7 +19,7 @@ import { authOf, requireAuth, verifyProof } from '../http/authenticate.js';
 import { HttpProblem } from '../http/problem.js';
 import { clientIp } from '../http/request.js';
 import { appRegistryOf } from '../identity/federation/apps.js';
-import type { AppOptions } from '../identity/federation/config.js';
+import type { RegisteredAppOptions } from '../identity/federation/config.js';
 import { federationDb } from '../identity/federation/tables.js';
 import { policyRefusal, refusalDetails } from './auth.js';
 import { appIdSchema } from './federation.js';
@@ -31,7 +31,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 /** A handoff code lives this long: enough to switch apps, too short to be worth stealing. */
 const HANDOFF_TTL_MS = 60_000;
 
-const appView = (app: AppOptions) => ({
+const appView = (app: RegisteredAppOptions) => ({
   id: app.id,
   name: app.name,
   collections: [...app.collections],

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Role } from '../../db/schema.js';
 import { HttpProblem } from '../../http/problem.js';
 import { LruMap } from '../../lib/lru.js';
-import type { AppOptions, FederationConfig } from './config.js';
+import type { FederationConfig, RegisteredAppOptions } from './config.js';
 import { federationDb } from './tables.js';
 
 /** Who may use an app. */
@@ -38,19 +38,19 @@ export class AppRegistry {
   }
 
   /** The registered app `id`, or 404 `app_unknown`. */
-  app(id: string): AppOptions {
+  app(id: string): RegisteredAppOptions {
     const app = this.#config.apps.get(id);
     if (app === undefined) throw new HttpProblem(404, 'app_unknown', `No app "${id}" is registered.`);
     return app;
   }
 
   /** Every registered app. */
-  all(): AppOptions[] {
+  all(): RegisteredAppOptions[] {
     return [...this.#config.apps.values()];
   }
 
   /** Who may use `app`. */
-  async assignment(app: AppOptions): Promise<AppAssignment> {
+  async assignment(app: RegisteredAppOptions): Promise<AppAssignment> {
     const row = await federationDb(this.#db)
       .selectFrom('app_assignments')
       .selectAll()
@@ -71,7 +71,13 @@ export class AppRegistry {
   }
 
   /** Replaces who may use `app`. */
-  async assign(app: AppOptions, roles: readonly Role[], teams: readonly string[], by: string, nowMs: number) {
+  async assign(
+    app: RegisteredAppOptions,
+    roles: readonly Role[],
+    teams: readonly string[],
+    by: string,
+    nowMs: number,
+  ) {
     const values = {
       roles: JSON.stringify([...new Set(roles)].sort()),
       teams: JSON.stringify([...new Set(teams)].sort()),
@@ -86,14 +92,14 @@ export class AppRegistry {
   }
 
   /** Whether a user of `role` in `teams` may use `app`. */
-  async allowed(app: AppOptions, role: Role, teams: readonly string[]): Promise<boolean> {
+  async allowed(app: RegisteredAppOptions, role: Role, teams: readonly string[]): Promise<boolean> {
     const a = await this.assignment(app);
     return a.roles.includes(role) || a.teams.some((t) => teams.includes(t));
   }
 
   /** The apps a user of `role` in `teams` may use. */
-  async catalog(role: Role, teams: readonly string[]): Promise<AppOptions[]> {
-    const out: AppOptions[] = [];
+  async catalog(role: Role, teams: readonly string[]): Promise<RegisteredAppOptions[]> {
+    const out: RegisteredAppOptions[] = [];
     for (const app of this.all()) if (await this.allowed(app, role, teams)) out.push(app);
     return out;
   }

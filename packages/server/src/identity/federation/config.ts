@@ -138,7 +138,7 @@ export interface SamlProviderOptions extends ProviderCommonOptions {
 export type ProviderOptions = LdapProviderOptions | OidcProviderOptions | SamlProviderOptions;
 
 /** An app registered for SSO and the app catalog. */
-export interface AppOptions {
+export interface RegisteredAppOptions {
   /** Stable id: 1–40 of `a-z 0-9 -`. */
   readonly id: string;
   readonly name: string;
@@ -157,7 +157,7 @@ export interface AppOptions {
 /** Federation settings of {@link import('../../config.js').AuthOptions}. */
 export interface FederationOptions {
   readonly providers?: readonly ProviderOptions[];
-  readonly apps?: readonly AppOptions[];
+  readonly apps?: readonly RegisteredAppOptions[];
 }
 
 /** {@link LdapProviderOptions} with defaults filled in. */
@@ -204,7 +204,7 @@ export type ProviderConfig = LdapProviderConfig | OidcProviderConfig | SamlProvi
 /** Resolved federation settings. */
 export interface FederationConfig {
   readonly providers: ReadonlyMap<string, ProviderConfig>;
-  readonly apps: ReadonlyMap<string, AppOptions>;
+  readonly apps: ReadonlyMap<string, RegisteredAppOptions>;
 }
 
 const PROVIDER_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -419,7 +419,7 @@ export function resolveFederationConfig(options: FederationOptions = {}): Federa
         throw new RangeError(`federation: unknown provider kind "${(p as { kind: string }).kind}"`);
     }
   }
-  const apps = new Map<string, AppOptions>();
+  const apps = new Map<string, RegisteredAppOptions>();
   for (const a of options.apps ?? []) {
     if (!PROVIDER_ID.test(a.id))
       throw new RangeError(`federation: app id "${a.id}" must be 1-40 of a-z, 0-9 and -`);
