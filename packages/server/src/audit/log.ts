@@ -40,6 +40,8 @@ export type AuditEventType =
   | 'passkey_deleted'
   | 'passkeys_reset'
   | 'app_assignments_changed'
+  | 'federated_account_linked'
+  | 'federated_account_unlinked'
   | 'seeded';
 
 /** One event to record. */

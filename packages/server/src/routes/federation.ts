@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { ServerContext } from '../context.js';
 import type { DeviceDeclaration } from '../devices/registry.js';
-import { verifyProof } from '../http/authenticate.js';
+import { authOf, requireAuth, verifyProof } from '../http/authenticate.js';
 import { HttpProblem } from '../http/problem.js';
 import { clientIp } from '../http/request.js';
 import type { ProviderConfig } from '../identity/federation/config.js';
@@ -17,7 +17,13 @@ import { OidcRelyingParty } from '../identity/federation/oidc.js';
 import { SamlServiceProvider } from '../identity/federation/saml.js';
 import { federationDb } from '../identity/federation/tables.js';
 import { usernameKey } from '../identity/users.js';
-import { deviceDeclarationSchema, NO_CONTROL_CHARACTERS, tokenResponseSchema } from './schemas.js';
+import {
+  DPOP_SECURITY,
+  deviceDeclarationSchema,
+  ID_PATTERN,
+  NO_CONTROL_CHARACTERS,
+  tokenResponseSchema,
+} from './schemas.js';
 
 const errorResponses = { description: 'application/problem+json with a stable code (docs/errors.md)' };
 
@@ -448,6 +454,183 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
         request.body.device,
         request.body.app,
       );
+    },
+  );
+
+  /** The issuer under which a provider's identities are linked. */
+  const issuerOf = (p: ProviderConfig): string =>
+    p.kind === 'ldap' ? p.issuer : p.kind === 'oidc' ? p.issuer : p.idpEntityId;
+  const linkSchema = {
+    type: 'object',
+    required: ['provider', 'subject'],
+    additionalProperties: false,
+    properties: {
+      provider: providerParams.properties.provider,
+      subject: { type: 'string', minLength: 1, maxLength: 255, pattern: NO_CONTROL_CHARACTERS },
+    },
+  } as const;
+  const userParams = {
+    type: 'object',
+    required: ['userId'],
+    properties: { userId: { type: 'string', pattern: ID_PATTERN } },
+  } as const;
+
+  app.get<{ Params: { userId: string } }>(
+    '/admin/users/:userId/federated-accounts',
+    {
+      onRequest: requireAuth(ctx, { role: 'admin' }),
+      schema: {
+        tags: ['admin'],
+        summary: 'The provider identities linked to an account.',
+        security: DPOP_SECURITY,
+        params: userParams,
+        response: { '4xx': errorResponses },
+      },
+    },
+    async (request) => {
+      const rows = await federationDb(ctx.db)
+        .selectFrom('federated_accounts')
+        .select(['provider_id', 'issuer', 'subject', 'created_at', 'last_login_at'])
+        .where('user_id', '=', request.params.userId)
+        .execute();
+      return {
+        federatedAccounts: rows.map((r) => ({
+          provider: r.provider_id,
+          issuer: r.issuer,
+          subject: r.subject,
+          createdAt: new Date(Number(r.created_at)).toISOString(),
+          lastLoginAt: new Date(Number(r.last_login_at)).toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.post<{ Params: { userId: string }; Body: { provider: string; subject: string } }>(
+    '/admin/users/:userId/federated-accounts',
+    {
+      onRequest: requireAuth(ctx, { role: 'admin' }),
+      schema: {
+        tags: ['admin'],
+        summary: "Link a provider identity (the provider's stable subject) to an account.",
+        description: '409 federated_account_linked when that identity is linked to an account already.',
+        security: DPOP_SECURITY,
+        params: userParams,
+        body: linkSchema,
+        response: { '4xx': errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const auth = authOf(request);
+      const provider = ctx.config.federation.providers.get(request.body.provider);
+      if (provider === undefined) {
+        throw new HttpProblem(
+          404,
+          'provider_unknown',
+          `No identity provider "${request.body.provider}" is configured.`,
+        );
+      }
+      const user = await ctx.db
+        .selectFrom('users')
+        .select('id')
+        .where('id', '=', request.params.userId)
+        .executeTakeFirst();
+      if (user === undefined) throw new HttpProblem(404, 'user_not_found', 'No such user.');
+      const db = federationDb(ctx.db);
+      const issuer = issuerOf(provider);
+      const existing = await db
+        .selectFrom('federated_accounts')
+        .select('user_id')
+        .where('issuer', '=', issuer)
+        .where('subject', '=', request.body.subject)
+        .executeTakeFirst();
+      if (existing !== undefined) {
+        throw new HttpProblem(
+          409,
+          'federated_account_linked',
+          'This identity is linked to an account already.',
+        );
+      }
+      const nowMs = ctx.now().getTime();
+      try {
+        await db
+          .insertInto('federated_accounts')
+          .values({
+            issuer,
+            subject: request.body.subject,
+            provider_id: provider.id,
+            user_id: user.id,
+            created_at: nowMs,
+            last_login_at: nowMs,
+          })
+          .execute();
+      } catch (cause) {
+        throw new HttpProblem(
+          409,
+          'federated_account_linked',
+          'This identity is linked to an account already.',
+          {
+            cause,
+          },
+        );
+      }
+      await ctx.audit.append({
+        type: 'federated_account_linked',
+        actorUserId: auth.userId,
+        actorDeviceId: auth.deviceId,
+        subject: user.id,
+        ip: clientIp(request),
+        data: { provider: provider.id, subject: request.body.subject },
+      });
+      return reply.code(201).send({ provider: provider.id, issuer, subject: request.body.subject });
+    },
+  );
+
+  app.delete<{ Params: { userId: string }; Querystring: { provider: string; subject: string } }>(
+    '/admin/users/:userId/federated-accounts',
+    {
+      onRequest: requireAuth(ctx, { role: 'admin' }),
+      schema: {
+        tags: ['admin'],
+        summary:
+          'Unlink a provider identity from an account (its next sign-in no longer reaches the account).',
+        security: DPOP_SECURITY,
+        params: userParams,
+        querystring: linkSchema,
+        response: { 204: { type: 'null', description: 'Unlinked.' }, '4xx': errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const auth = authOf(request);
+      const provider = ctx.config.federation.providers.get(request.query.provider);
+      if (provider === undefined) {
+        throw new HttpProblem(
+          404,
+          'provider_unknown',
+          `No identity provider "${request.query.provider}" is configured.`,
+        );
+      }
+      const result = await federationDb(ctx.db)
+        .deleteFrom('federated_accounts')
+        .where('user_id', '=', request.params.userId)
+        .where('issuer', '=', issuerOf(provider))
+        .where('subject', '=', request.query.subject)
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) {
+        throw new HttpProblem(
+          404,
+          'federated_account_not_found',
+          'This identity is not linked to this account.',
+        );
+      }
+      await ctx.audit.append({
+        type: 'federated_account_unlinked',
+        actorUserId: auth.userId,
+        actorDeviceId: auth.deviceId,
+        subject: request.params.userId,
+        ip: clientIp(request),
+        data: { provider: provider.id, subject: request.query.subject },
+      });
+      return reply.code(204).send();
     },
   );
 }

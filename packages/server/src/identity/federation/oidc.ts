@@ -285,7 +285,9 @@ export class OidcRelyingParty {
       claims.sub;
     return {
       providerId: c.id,
-      issuer: configuration.serverMetadata().issuer,
+      // The configured issuer, which discovery checked the metadata against: links made by admins
+      // (POST /admin/users/:userId/federated-accounts) use the same string.
+      issuer: c.issuer,
       subject: claims.sub,
       username,
       claims: merged,
