@@ -28,6 +28,7 @@ import { openDatabase } from '../../packages/server/src/db/database.js';
 import { dpopHeaders } from '../../packages/server/src/http/request.js';
 import { createUser } from '../../packages/server/src/identity/users.js';
 import { sha256Base64url } from '../../packages/server/src/lib/encoding.js';
+import { federatedSignInCost } from './federated.js';
 
 const N = Number(process.env.BENCH_N ?? 4000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -290,6 +291,9 @@ async function main(): Promise<void> {
       `auth CPU < 200 µs: ${cpu ? 'met' : 'NOT met'} ` +
       `(${report.oneInFlight.ofWhichOneJoseEs256VerifyInARequest} µs of it is the one jose verify)`,
   );
+  // Federated sign-ins against the local one, in the same run (bench/auth/federated.ts).
+  const signIns = await federatedSignInCost(Number(process.env.BENCH_SIGNINS ?? 60));
+  console.log(JSON.stringify({ signInCpu: signIns }, null, 2));
 }
 
 await main();

@@ -155,6 +155,14 @@ export {
   PinMismatchError,
   ServerProblemError,
 } from './transport/errors.js';
+export {
+  type BrowserSignInInput,
+  type FederatedSignInInput,
+  type RedirectHandler,
+  signInWithLdap,
+  signInWithOidc,
+  signInWithSaml,
+} from './transport/federated.js';
 export type { PostureProvider, PostureReport } from './transport/posture.js';
 export {
   MemorySessionStore,

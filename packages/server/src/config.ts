@@ -4,6 +4,11 @@
  */
 import type { AttestationOptions } from './attestation/config.js';
 import type { DevicePolicyOptions } from './devices/policy.js';
+import {
+  type FederationConfig,
+  type FederationOptions,
+  resolveFederationConfig,
+} from './identity/federation/config.js';
 
 /** Argon2id cost parameters (OWASP minimum: m=19456 KiB, t=2, p=1). */
 export interface Argon2Params {
@@ -97,6 +102,8 @@ export interface AuthOptions {
   readonly requireAdminPasskey?: boolean;
   /** Lifetime of a passkey challenge; default 300 s. */
   readonly passkeyChallengeTtlSeconds?: number;
+  /** Federated sign-in: OIDC, SAML and LDAP providers (docs/identity.md#federated-sign-in). */
+  readonly federation?: FederationOptions;
 }
 
 /** Passkey settings with defaults filled in; `origin` unset until the server knows its address. */
@@ -121,6 +128,7 @@ export interface AuthConfig {
   readonly attestation: AttestationOptions;
   readonly initialAdminUsername: string;
   readonly passkeys: PasskeyConfig;
+  readonly federation: FederationConfig;
 }
 
 /** OWASP Password Storage Cheat Sheet minimum for Argon2id. */
@@ -189,6 +197,7 @@ export function resolveAuthConfig(options: AuthOptions = {}): AuthConfig {
     attestation: options.attestation ?? {},
     initialAdminUsername: options.initialAdminUsername ?? 'admin',
     passkeys: resolvePasskeyConfig(options, publicUrl),
+    federation: resolveFederationConfig(options.federation),
   };
 }
 

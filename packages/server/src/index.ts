@@ -86,6 +86,15 @@ export { type AuthInfo, authOf, type RequireAuthOptions, requireAuth } from './h
 export { HttpProblem, type ProblemBody, type ProblemIssue } from './http/problem.js';
 export { parseTrustProxy, type TrustProxy, TrustProxyError } from './http/trust-proxy.js';
 export type { WebApp, WebApps } from './http/web-apps.js';
+export type {
+  ClaimMapping,
+  FederationOptions,
+  LdapProviderOptions,
+  OidcProviderOptions,
+  ProviderOptions,
+  RegisteredAppOptions,
+  SamlProviderOptions,
+} from './identity/federation/config.js';
 export {
   PasskeyError,
   type PasskeyErrorCode,

@@ -216,6 +216,36 @@ export class Transport {
   }
 
   /**
+   * Finishes a sign-in at `path` (a federated sign-in route, an SSO exchange): sends `body` with
+   * this device's declaration (id, public key, posture report) and a DPoP proof, and keeps the
+   * tokens and verified policy exactly as {@link login} does. `signInWithOidc`, `signInWithSaml`
+   * and `signInWithLdap` (transport/federated.ts) call it.
+   *
+   * @example
+   * ```ts
+   * await transport.completeSignIn('/auth/ldap/corp/login', { username, password }, deviceId);
+   * ```
+   */
+  async completeSignIn(
+    path: string,
+    body: Record<string, unknown>,
+    deviceId: string,
+  ): Promise<{ user: TokenResponse['user']; settings: DeviceSettings }> {
+    const report = await this.#options.posture.report();
+    const device = {
+      id: deviceId,
+      publicKey: this.#options.deviceKey.publicJwk,
+      platform: report.platform,
+      osVersion: report.osVersion,
+      appVersion: report.appVersion,
+      posture: report.posture,
+    };
+    const response = (await this.#send('POST', path, { ...body, device }, undefined)) as TokenResponse;
+    const settings = await this.#accept(response);
+    return { user: response.user, settings };
+  }
+
+  /**
    * Exchanges the refresh token for new tokens. Concurrent callers share one refresh.
    *
    * @example

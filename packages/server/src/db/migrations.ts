@@ -239,6 +239,57 @@ const migrations: Record<string, Migration> = {
     },
   },
   '0005_attestation': attestationMigration,
+  '0005_federation': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Federated identities linked to accounts, keyed by (issuer, subject): identity/federation/.
+      await db.schema
+        .createTable('federated_accounts')
+        .addColumn('issuer', 'varchar(500)', (c) => c.notNull())
+        .addColumn('subject', 'varchar(255)', (c) => c.notNull())
+        .addColumn('provider_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('user_id', 'varchar(36)', (c) => c.notNull().references('users.id'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_login_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('federated_accounts_pk', ['issuer', 'subject'])
+        .execute();
+      await db.schema
+        .createIndex('federated_accounts_user')
+        .on('federated_accounts')
+        .column('user_id')
+        .execute();
+      // Outstanding OIDC authorization and SAML authentication requests, single use, bound to
+      // the device key that started them; `id` is SHA-256 of the state or request id.
+      await db.schema
+        .createTable('federation_requests')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('provider_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('jkt', 'varchar(64)', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // SAML assertion ids already accepted (SHA-256 of issuer and id), kept until they expire.
+      await db.schema
+        .createTable('saml_assertions_seen')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // SSO across apps: the app a session belongs to (none for a session of no registered app),
+      // and which roles and teams may use each app, as admins last set it.
+      await db.schema
+        .createTable('app_sessions')
+        .addColumn('session_id', 'varchar(36)', (c) => c.primaryKey().references('sessions.id'))
+        .addColumn('app_id', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('app_assignments')
+        .addColumn('app_id', 'varchar(40)', (c) => c.primaryKey())
+        .addColumn('roles', 'text', (c) => c.notNull())
+        .addColumn('teams', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_by', 'varchar(36)')
+        .execute();
+    },
+  },
 };
 
 /** Provides the migrations above to Kysely's Migrator, in name order. */

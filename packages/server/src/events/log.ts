@@ -46,7 +46,10 @@ export type SecurityEventType =
   | 'device_integrity_warned'
   | 'device_integrity_step_up'
   | 'device_integrity_step_up_failed'
-  | 'device_integrity_refused';
+  | 'device_integrity_refused'
+  | 'app_assignments_changed'
+  | 'federated_account_linked'
+  | 'federated_account_unlinked';
 
 /** One event to record. */
 export interface SecurityEvent {

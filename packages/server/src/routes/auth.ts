@@ -32,7 +32,7 @@ import {
 const errorResponses = { description: 'application/problem+json with a stable code (docs/errors.md)' };
 
 /** The problem for a policy refusal: the top code is stable, `issues` lists each finding. */
-function policyRefusal(decision: PolicyDecision): HttpProblem {
+export function policyRefusal(decision: PolicyDecision): HttpProblem {
   return new HttpProblem(403, 'device_policy_refused', 'The device policy refuses this device.', {
     issues: decision.findings
       .filter((f) => f.action === 'refuse')
@@ -57,7 +57,7 @@ async function declaredThumbprint(jwk: JWK): Promise<string | undefined> {
  * so that admins see refusals in the event log (docs/api.md#refusals). Device-supplied strings
  * are stored as data, cut to the lengths the route schemas allow.
  */
-function refusalDetails(
+export function refusalDetails(
   decision: PolicyDecision,
   facts: { platform: string; osVersion: string; appVersion: string; posture: Posture },
   at: 'login' | 'refresh',

@@ -1,0 +1,179 @@
+/**
+ * The end of every federated sign-in (OIDC, SAML, LDAP): once a provider vouched for an
+ * identity, the account is resolved (linked, provisioned, mapped) and the device gets exactly
+ * what a local sign-in gives it — the same enrollment, device policy, DPoP-bound session and
+ * tokens, signed policy, and the same security events — so revocation, disabling and sign-out
+ * work on federated sessions unchanged.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { JWK } from 'jose';
+import type { ServerContext } from '../../context.js';
+import type { UsersTable } from '../../db/schema.js';
+import { evaluatePolicy } from '../../devices/policy.js';
+import { type DeviceDeclaration, enrollDevice } from '../../devices/registry.js';
+import { signPolicy } from '../../devices/signed-policy.js';
+import { HttpProblem } from '../../http/problem.js';
+import { clientIp } from '../../http/request.js';
+import { policyRefusal, refusalDetails, userView } from '../../routes/auth.js';
+import { type FederatedIdentity, resolveFederatedUser } from './accounts.js';
+import { appRegistryOf } from './apps.js';
+import type { ProviderConfig } from './config.js';
+
+/** The verified DPoP proof of the request that ends the sign-in. */
+export interface SignInProof {
+  readonly jkt: string;
+  readonly jwk: JWK;
+}
+
+/** The token response of a sign-in (the `/auth/login` shape). */
+export type SignInResponse = Awaited<ReturnType<typeof issueDeviceSession>>;
+
+/**
+ * Ends a federated sign-in: resolves the account of `identity` and issues the device session.
+ *
+ * @example
+ * ```ts
+ * const body = await finishFederatedSignIn(ctx, request, provider, identity, proof, declaration);
+ * ```
+ */
+export async function finishFederatedSignIn(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  provider: ProviderConfig,
+  identity: FederatedIdentity,
+  proof: SignInProof,
+  declaration: DeviceDeclaration,
+  appId?: string,
+): Promise<SignInResponse> {
+  const ip = clientIp(request);
+  let user: UsersTable;
+  try {
+    user = await resolveFederatedUser(ctx, provider, identity, ip);
+  } catch (err) {
+    if (err instanceof HttpProblem) {
+      await ctx.events.append({
+        type: 'login_failed',
+        subject: `${provider.id}:${identity.username}`.slice(0, 200),
+        ip,
+        data: { reason: err.code, provider: provider.id },
+      });
+    }
+    throw err;
+  }
+  return issueDeviceSession(ctx, request, user, proof, declaration, { provider: provider.id }, appId);
+}
+
+/**
+ * Enrolls the device, applies the device policy and starts a DPoP-bound session for `user`,
+ * exactly as a local sign-in does after the password check. `extra` is added to the
+ * `login_succeeded` event (which provider). With `appId`, the session belongs to that registered
+ * app (its collections only), which the user must be assigned to (403 `app_not_assigned`).
+ *
+ * @example
+ * ```ts
+ * const body = await issueDeviceSession(ctx, request, user, proof, declaration, { provider: 'corp' });
+ * ```
+ */
+export async function issueDeviceSession(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  user: UsersTable,
+  proof: SignInProof,
+  declared: DeviceDeclaration,
+  extra: Record<string, string>,
+  appId?: string,
+) {
+  const ip = clientIp(request);
+  const apps = appRegistryOf(ctx);
+  if (appId !== undefined) {
+    const app = apps.app(appId);
+    if (!(await apps.allowed(app, user.role, await apps.teamsOf(user.id)))) {
+      throw new HttpProblem(403, 'app_not_assigned', 'This account may not use this app.');
+    }
+  }
+  if (user.disabled_at !== null) {
+    await ctx.events.append({
+      type: 'login_failed',
+      actorUserId: user.id,
+      subject: user.username_key,
+      ip,
+      data: { reason: 'account_disabled', ...extra },
+    });
+    throw new HttpProblem(401, 'account_disabled', 'This account is disabled.');
+  }
+  const declaration = { ...declared, id: declared.id.toLowerCase() };
+  const decision = evaluatePolicy(await ctx.devicePolicy.options(), declaration);
+  const nowMs = ctx.now().getTime();
+  const { device, created } = await enrollDevice(ctx.db, nowMs, {
+    userId: user.id,
+    jkt: proof.jkt,
+    publicJwk: proof.jwk,
+    declaration,
+    decision,
+  });
+  if (created) {
+    await ctx.events.append({
+      type: 'device_enrolled',
+      actorUserId: user.id,
+      actorDeviceId: device.id,
+      subject: device.id,
+      ip,
+      data: { platform: device.platform, appVersion: device.app_version, decision: decision.decision },
+    });
+  }
+  if (decision.decision === 'refuse') {
+    await ctx.events.append({
+      type: 'device_policy_refused',
+      actorUserId: user.id,
+      actorDeviceId: device.id,
+      subject: device.id,
+      ip,
+      data: refusalDetails(decision, declaration, 'login'),
+    });
+    throw policyRefusal(decision);
+  }
+  if (decision.decision === 'warn') {
+    await ctx.events.append({
+      type: 'device_policy_warned',
+      actorUserId: user.id,
+      actorDeviceId: device.id,
+      subject: device.id,
+      ip,
+      data: { findings: decision.findings.map((f) => f.code) },
+    });
+  }
+  const { session, refreshToken } = await ctx.sessions.create({
+    userId: user.id,
+    deviceId: device.id,
+    jkt: proof.jkt,
+  });
+  if (appId !== undefined) await apps.bind(session.id, appId);
+  const accessToken = await ctx.tokens.issue({
+    sub: user.id,
+    did: device.id,
+    sid: session.id,
+    jkt: proof.jkt,
+  });
+  await ctx.events.append({
+    type: 'login_succeeded',
+    actorUserId: user.id,
+    actorDeviceId: device.id,
+    subject: user.id,
+    ip,
+    data: { sessionId: session.id, ...extra, ...(appId === undefined ? {} : { app: appId }) },
+  });
+  return {
+    accessToken,
+    tokenType: 'DPoP' as const,
+    expiresIn: ctx.tokens.ttlSeconds,
+    refreshToken,
+    user: userView(user),
+    device: { id: device.id, status: 'active' },
+    policy: {
+      decision: decision.decision,
+      findings: decision.findings,
+      settings: decision.settings,
+      signed: await signPolicy(ctx.keys, ctx.config.issuer, device.id, decision, ctx.now()),
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Table types of federated sign-in (migration `0005_federation`), kept beside the code that
+ * uses them: `FederationDatabase` is merged with the server's `Database` where needed.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+
+/** A federated identity linked to an account; (issuer, subject) is unique. */
+export interface FederatedAccountsTable {
+  issuer: string;
+  subject: string;
+  provider_id: string;
+  user_id: string;
+  created_at: number;
+  last_login_at: number;
+}
+
+/** An outstanding OIDC or SAML request, single use, bound to the device key that started it. */
+export interface FederationRequestsTable {
+  /** SHA-256 (hex) of the OIDC `state` or the SAML request id. */
+  id: string;
+  provider_id: string;
+  jkt: string;
+  /** What the request needs at its end (JSON; PKCE verifier, nonce, redirect URI). */
+  data: string;
+  expires_at: number;
+}
+
+/** SAML assertion ids accepted once (SHA-256 of issuer and id). */
+export interface SamlAssertionsSeenTable {
+  id: string;
+  expires_at: number;
+}
+
+/** The registered app a session belongs to. */
+export interface AppSessionsTable {
+  session_id: string;
+  app_id: string;
+}
+
+/** Roles and teams that may use an app, as admins last set them (JSON arrays). */
+export interface AppAssignmentsTable {
+  app_id: string;
+  roles: string;
+  teams: string;
+  updated_at: number;
+  updated_by: string | null;
+}
+
+/** The federation tables. */
+export interface FederationTables {
+  federated_accounts: FederatedAccountsTable;
+  federation_requests: FederationRequestsTable;
+  saml_assertions_seen: SamlAssertionsSeenTable;
+  app_sessions: AppSessionsTable;
+  app_assignments: AppAssignmentsTable;
+}
+
+/** The server database with the federation tables. */
+export type FederationDatabase = Database & FederationTables;
+
+/** The same Kysely instance, typed with the federation tables. */
+export function federationDb(db: Kysely<Database>): Kysely<FederationDatabase> {
+  return db as unknown as Kysely<FederationDatabase>;
+}
