@@ -2,6 +2,8 @@
  * What every route of the server is handed: the database, the world (clock) and the identity
  * services built on them. `createServerContext` builds it once per app.
  */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { type Kysely, PostgresAdapter } from 'kysely';
 import { AuditLog } from './audit/log.js';
 import type { BulwarkConfig } from './config/define.js';
@@ -12,11 +14,12 @@ import { createCacheTables } from './db/database.js';
 import type { CacheDatabase, Database } from './db/schema.js';
 import { DevicePolicyStore } from './devices/policy-store.js';
 import { NonceService } from './dpop/nonce.js';
-import { ReplayCache } from './dpop/replay-cache.js';
+import { MemoryReplayCache, ReplayCache, type ReplayStore } from './dpop/replay-cache.js';
 import { DpopVerifier } from './dpop/verify.js';
 import { PasskeyService } from './identity/passkeys.js';
 import { PasswordHasher } from './identity/passwords/hasher.js';
 import { LoginThrottle } from './identity/throttle.js';
+import { RedisReplayCache } from './shared/redis.js';
 import { CheckpointCodec } from './sync/checkpoint.js';
 import { AccessTokens } from './tokens/access-token.js';
 import { KeyRing } from './tokens/keys.js';
@@ -50,6 +53,14 @@ export interface ServerContext {
   readonly passkeys: PasskeyService;
   /** Set when the app has a data configuration (`bulwark.config.ts`): data and sync routes. */
   readonly data: DataRuntime | undefined;
+  /** Redis, when shared short-lived state lives there (`--redis-url`). */
+  readonly redis: Redis | undefined;
+  /**
+   * Where the DPoP replay cache and the throttling counters live: `redis`; `database` (the
+   * cache tables, shared by every node on the database); or `memory` for the replay cache of a
+   * single node that holds its SQLite folder's lock (nonces then carry a per-process epoch).
+   */
+  readonly sharedState: 'redis' | 'database' | 'memory';
 }
 
 /** What {@link createServerContext} needs. */
@@ -61,6 +72,14 @@ export interface ServerContextOptions {
   readonly auth?: AuthOptions;
   /** The app's schema, rules and hooks (the default export of `bulwark.config.ts`). */
   readonly data?: BulwarkConfig;
+  /** Keep the replay cache and throttling counters in this Redis (several nodes). */
+  readonly redis?: Redis;
+  /**
+   * This process is the only one serving the database (serve.ts holds the SQLite folder's
+   * lock): the replay cache may live in memory, bound to nonces of this process's epoch. Ignored
+   * with `redis`, and when nonces are not required (the cache tables are used then).
+   */
+  readonly singleNode?: boolean;
 }
 
 /** Which SQL dialect a Kysely instance speaks. */
@@ -86,7 +105,17 @@ export async function createServerContext(options: ServerContextOptions): Promis
   if (options.cache === undefined) await createCacheTables(cache, dialect);
   const keys = new KeyRing(db, now);
   await keys.init();
-  const nonces = await NonceService.load(db, config.dpop.nonceLifetimeSeconds, now);
+  const redis = options.redis;
+  const inMemory = redis === undefined && options.singleNode === true && config.dpop.requireNonce;
+  // A fresh epoch per process: nonces handed out before a restart stop verifying after it.
+  const epoch = inMemory ? randomBytes(16).toString('base64url') : undefined;
+  const nonces = await NonceService.load(db, config.dpop.nonceLifetimeSeconds, now, epoch);
+  const replay: ReplayStore =
+    redis !== undefined
+      ? new RedisReplayCache(redis, now)
+      : inMemory
+        ? new MemoryReplayCache(now)
+        : new ReplayCache(cache, now);
   let data: DataRuntime | undefined;
   if (options.data !== undefined) {
     const model = resolveDataModel(options.data);
@@ -105,13 +134,17 @@ export async function createServerContext(options: ServerContextOptions): Promis
       config.passwords.maxConcurrentHashes,
       config.passwords.maxQueuedHashes,
     ),
-    throttle: new LoginThrottle(cache, config.throttle, () => now().getTime()),
+    throttle: new LoginThrottle(redis === undefined ? { db: cache } : { redis }, config.throttle, () =>
+      now().getTime(),
+    ),
     keys,
     tokens: new AccessTokens(keys, config.issuer, config.accessTokenTtlSeconds, now),
     sessions: new SessionStore(db, config.sessionTtlSeconds, now),
-    dpop: new DpopVerifier(config.dpop, new ReplayCache(cache, now), nonces, now),
+    dpop: new DpopVerifier(config.dpop, replay, nonces, now),
     devicePolicy: new DevicePolicyStore(db, config.devicePolicy, now, dialect),
     passkeys: new PasskeyService(db, config.passkeys, now),
     data,
+    redis,
+    sharedState: redis !== undefined ? 'redis' : inMemory ? 'memory' : 'database',
   };
 }
