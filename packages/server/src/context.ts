@@ -19,7 +19,7 @@ import { DpopVerifier } from './dpop/verify.js';
 import { PasskeyService } from './identity/passkeys.js';
 import { PasswordHasher } from './identity/passwords/hasher.js';
 import { LoginThrottle } from './identity/throttle.js';
-import { RedisReplayCache } from './shared/redis.js';
+import { RedisReplayCache, redisEpoch } from './shared/redis.js';
 import { CheckpointCodec } from './sync/checkpoint.js';
 import { AccessTokens } from './tokens/access-token.js';
 import { KeyRing } from './tokens/keys.js';
@@ -107,12 +107,19 @@ export async function createServerContext(options: ServerContextOptions): Promis
   await keys.init();
   const redis = options.redis;
   const inMemory = redis === undefined && options.singleNode === true && config.dpop.requireNonce;
-  // A fresh epoch per process: nonces handed out before a restart stop verifying after it.
-  const epoch = inMemory ? randomBytes(16).toString('base64url') : undefined;
+  // Nonces are bound to the life of the replay cache: a fresh epoch per process for the
+  // in-memory one (nonces handed out before a restart stop verifying after it), the epoch kept
+  // in Redis for Redis (shared/redis.ts).
+  const epoch =
+    redis !== undefined
+      ? await redisEpoch(redis)
+      : inMemory
+        ? randomBytes(16).toString('base64url')
+        : undefined;
   const nonces = await NonceService.load(db, config.dpop.nonceLifetimeSeconds, now, epoch);
   const replay: ReplayStore =
-    redis !== undefined
-      ? new RedisReplayCache(redis, now)
+    redis !== undefined && epoch !== undefined
+      ? new RedisReplayCache(redis, now, epoch, nonces)
       : inMemory
         ? new MemoryReplayCache(now)
         : new ReplayCache(cache, now);

@@ -26,6 +26,9 @@ import type { WebApps } from './http/web-apps.js';
 import { ensureInitialAdmin, type InitialAdmin } from './identity/bootstrap.js';
 import { connectRedis, redactRedisUrl } from './shared/redis.js';
 
+/** How long requests in flight may run on after a shutdown begins (SIGTERM). */
+export const SHUTDOWN_GRACE_MS = 25_000;
+
 /** Options of `startServer` (and of `bulwark serve`). */
 export interface ServeOptions {
   readonly host: string;
@@ -208,8 +211,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     seeded,
     async close() {
       // Fastify stops accepting, answers 503 to requests on kept-alive connections, and waits
-      // for the requests in flight; their transactions commit or roll back before the pool closes.
-      await app.close();
+      // for the requests in flight; their transactions commit or roll back before the pool
+      // closes. A connection whose request has been answered is closed as soon as it is idle
+      // (keep-alive would hold the shutdown for up to its 72 s timeout); one still busy after
+      // the grace period is cut.
+      const closing = app.close();
+      const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+      const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      try {
+        await closing;
+      } finally {
+        clearInterval(idle);
+        clearTimeout(cut);
+      }
       await context.audit.flush();
       await releaseAll();
     },

@@ -23,7 +23,7 @@ export class NonceService {
   readonly #stepMs: number;
   readonly #lifetimeMs: number;
   readonly #now: () => Date;
-  readonly #epoch: string;
+  #epoch: string;
   /** Nonces of recent steps, so that checking a nonce costs no HMAC in steady state. */
   readonly #signed = new Map<number, string>();
 
@@ -64,6 +64,20 @@ export class NonceService {
     if (this.#signed.size >= 8) this.#signed.clear();
     this.#signed.set(step, nonce);
     return nonce;
+  }
+
+  /**
+   * Moves to another epoch: every nonce of the previous one stops verifying (shared/redis.ts
+   * does this when Redis lost its data, and with it the replay cache).
+   *
+   * @example
+   * ```ts
+   * nonces.setEpoch(newEpoch);
+   * ```
+   */
+  setEpoch(epoch: string): void {
+    this.#epoch = `${epoch}:`;
+    this.#signed.clear();
   }
 
   /** The nonce to hand out now. */

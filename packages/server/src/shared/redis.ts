@@ -4,10 +4,20 @@
  * without a database write per request. Fails closed: when Redis does not answer, the request
  * is refused with 503 `shared_state_unavailable`; no replay or throttle check is ever skipped,
  * and the node recovers by itself once Redis is back (ioredis reconnects).
+ *
+ * Redis may lose its data (a restart without persistence, a failover to a replica that lagged).
+ * The replay cache would then forget proofs that are still inside their acceptance window, so
+ * nonces are bound to an epoch kept in Redis itself (`bulwark:epoch`): every replay-cache write
+ * checks, in the same atomic script, that the epoch is still there. When it is gone, the node
+ * draws a new one, and every nonce of the old epoch — hence every proof made before the loss —
+ * is refused with `use_dpop_nonce`; clients retry with a fresh nonce.
  */
+
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ReplayStore } from '../dpop/replay-cache.js';
+import { UseDpopNonceError } from '../dpop/verify.js';
 import { HttpProblem } from '../http/problem.js';
 
 /** Key prefix of everything Bulwark writes in Redis. */
@@ -86,34 +96,91 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
+/** Key of the epoch that nonces are bound to. */
+const EPOCH_KEY = `${REDIS_PREFIX}epoch`;
+
 /**
- * The DPoP replay cache in Redis: `SET key 1 PX ttl NX` records a proof atomically, so exactly
- * one of several uses of a proof, on any node, finds the key absent.
+ * Records a proof if the epoch is still the caller's: -1 when it is not (Redis lost its data),
+ * 1 when the proof is fresh, 0 when it was already recorded.
+ */
+const RECORD_SCRIPT = `
+if redis.call('GET', KEYS[2]) ~= ARGV[2] then return -1 end
+if redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then return 1 end
+return 0`;
+
+/**
+ * The epoch in Redis, created when missing (on the first start, or after a loss of data).
  *
  * @example
  * ```ts
- * const replay = new RedisReplayCache(redis, () => new Date());
+ * const epoch = await redisEpoch(redis);
+ * ```
+ */
+export async function redisEpoch(redis: Redis): Promise<string> {
+  try {
+    await redis.set(EPOCH_KEY, randomBytes(16).toString('base64url'), 'NX');
+    const epoch = await redis.get(EPOCH_KEY);
+    if (epoch === null) throw new Error('the Redis epoch vanished as it was read');
+    return epoch;
+  } catch (cause) {
+    throw sharedStateUnavailable(cause);
+  }
+}
+
+/** What a {@link RedisReplayCache} tells the nonce service. */
+export interface NonceEpochs {
+  setEpoch(epoch: string): void;
+  current(): string;
+}
+
+/**
+ * The DPoP replay cache in Redis: `SET key 1 PX ttl NX` records a proof atomically, so exactly
+ * one of several uses of a proof, on any node, finds the key absent; the same script checks the
+ * epoch (see the module comment).
+ *
+ * @example
+ * ```ts
+ * const epoch = await redisEpoch(redis);
+ * const nonces = new NonceService(secret, 300, now, epoch);
+ * const replay = new RedisReplayCache(redis, now, epoch, nonces);
  * await replay.record(replayKey(jkt, jti), Date.now() + 66_000); // true, then false
  * ```
  */
 export class RedisReplayCache implements ReplayStore {
   readonly #redis: Redis;
   readonly #now: () => Date;
+  readonly #nonces: NonceEpochs;
+  #epoch: string;
 
-  constructor(redis: Redis, now: () => Date) {
+  constructor(redis: Redis, now: () => Date, epoch: string, nonces: NonceEpochs) {
     this.#redis = redis;
     this.#now = now;
+    this.#epoch = epoch;
+    this.#nonces = nonces;
   }
 
   async record(key: string, expiresAtMs: number): Promise<boolean> {
     const ttl = Math.max(1, Math.ceil(expiresAtMs - this.#now().getTime()));
-    let answer: string | null;
+    let answer: unknown;
     try {
-      answer = await this.#redis.set(`${REDIS_PREFIX}jti:${key}`, '1', 'PX', ttl, 'NX');
+      answer = await this.#redis.eval(
+        RECORD_SCRIPT,
+        2,
+        `${REDIS_PREFIX}jti:${key}`,
+        EPOCH_KEY,
+        ttl,
+        this.#epoch,
+      );
     } catch (cause) {
       throw sharedStateUnavailable(cause);
     }
-    return answer === 'OK';
+    if (answer === -1) {
+      // Redis lost the epoch, and the replay cache with it: no proof of the old epoch may pass.
+      this.#epoch = await redisEpoch(this.#redis);
+      this.#nonces.setEpoch(this.#epoch);
+      throw new UseDpopNonceError(this.#nonces.current());
+    }
+    return answer === 1;
   }
 }
 

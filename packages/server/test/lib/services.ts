@@ -7,11 +7,12 @@
  * Without BULWARK_REDIS_SERVER a suite fails under CI=true and is skipped, with the reason,
  * on a developer's machine.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, it } from 'vitest';
 
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
@@ -149,14 +150,22 @@ function postgresBin(): string {
 export interface PrivateCluster {
   /** `postgres://postgres@127.0.0.1:<port>/postgres` (trust authentication, loopback only). */
   readonly url: string;
-  /** Restarts the server; `immediate` stops it as a crash would (WAL recovery at start). */
-  restart(mode: 'fast' | 'immediate'): void;
+  /**
+   * Restarts the server while the test goes on; `immediate` stops it as a crash would (WAL
+   * recovery at start).
+   */
+  restart(mode: 'fast' | 'immediate'): Promise<void>;
   dispose(): void;
 }
 
 /** Runs a PostgreSQL binary as the `postgres` user, as scripts/services.sh does. */
 function asPostgres(bin: string, args: readonly string[]): void {
   execFileSync('runuser', ['-u', 'postgres', '--', join(postgresBin(), bin), ...args], { stdio: 'ignore' });
+}
+
+/** The same without blocking the test's event loop. */
+async function asPostgresAsync(bin: string, args: readonly string[]): Promise<void> {
+  await promisify(execFile)('runuser', ['-u', 'postgres', '--', join(postgresBin(), bin), ...args]);
 }
 
 /**
@@ -166,7 +175,7 @@ function asPostgres(bin: string, args: readonly string[]): void {
  * @example
  * ```ts
  * const pg = await startPostgresCluster();
- * pg.restart('immediate');
+ * await pg.restart('immediate');
  * pg.dispose();
  * ```
  */
@@ -177,14 +186,13 @@ export async function startPostgresCluster(): Promise<PrivateCluster> {
   const port = await freePort();
   asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=on`;
-  const start = () =>
-    asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
-  start();
+  const startArgs = ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '30', 'start'];
+  asPostgres('pg_ctl', startArgs);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    restart(mode) {
-      asPostgres('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
-      start();
+    async restart(mode) {
+      await asPostgresAsync('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
+      await asPostgresAsync('pg_ctl', startArgs);
     },
     dispose() {
       try {
