@@ -16,6 +16,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
 import type { BulwarkConfig } from './config/define.js';
 import { loadConfig } from './config/load.js';
+import { resolveDataModel } from './config/model.js';
 import type { AuthOptions } from './config.js';
 import { createServerContext, type ServerContext } from './context.js';
 import { runSeed, SeedError, type SeedResult } from './data/seed.js';
@@ -123,6 +124,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // Loaded (and checked) before the database opens: a broken config stops the start at once.
   const data =
     options.data ?? (options.configFile === undefined ? undefined : await loadConfig(options.configFile));
+  // Its model too (rules, fields), before the data folder is locked: a configuration error is
+  // reported as such, whatever else runs.
+  if (data !== undefined) resolveDataModel(data);
   let lock: InstanceLock | undefined;
   if (options.databaseUrl === undefined) {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });

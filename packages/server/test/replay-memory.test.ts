@@ -6,9 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createServerContext } from '../src/context.js';
 import { NonceService } from '../src/dpop/nonce.js';
 import { MemoryReplayCache, replayKey } from '../src/dpop/replay-cache.js';
 import { HttpProblem } from '../src/http/problem.js';
+import { openTestDatabase } from './lib/databases.js';
 
 describe('MemoryReplayCache', () => {
   it('accepts a key once until it expires', async () => {
@@ -88,5 +90,28 @@ describe('NonceService epochs', () => {
     expect(before.isValid(before.current())).toBe(true);
     expect(after.isValid(before.current())).toBe(false);
     expect(new NonceService(secret, 300, clock).isValid(before.current())).toBe(false);
+  });
+});
+
+describe('where a single node keeps its replay cache', () => {
+  it('in memory only when nonces are required; in the cache database otherwise', async () => {
+    const t = await openTestDatabase('sqlite');
+    try {
+      const base = { db: t.db, cache: t.cache };
+      expect((await createServerContext({ ...base, singleNode: true })).sharedState).toBe('memory');
+      const noNonce = await createServerContext({
+        ...base,
+        singleNode: true,
+        auth: { dpop: { requireNonce: false } },
+      });
+      expect(noNonce.sharedState).toBe('database');
+      expect((await createServerContext(base)).sharedState).toBe('database');
+      // Two processes' nonces never verify in each other, even on one database.
+      const a = await createServerContext({ ...base, singleNode: true });
+      const b = await createServerContext({ ...base, singleNode: true });
+      expect(b.dpop.nonces.isValid(a.dpop.nonces.current())).toBe(false);
+    } finally {
+      await t.dispose();
+    }
   });
 });
