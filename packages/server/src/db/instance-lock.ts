@@ -13,7 +13,14 @@ import SQLite from 'better-sqlite3';
 /** File name of the lock inside the data folder. */
 export const SQLITE_LOCK_FILE = 'bulwark-server.lock';
 
-/** Thrown when another server process holds the data folder. */
+/**
+ * Thrown when another server process holds the data folder.
+ *
+ * @example
+ * ```ts
+ * try { lockDataDir(dir); } catch (err) { if (err instanceof DataDirLockedError) console.error(err.message); }
+ * ```
+ */
 export class DataDirLockedError extends BulwarkError {
   constructor(dataDir: string) {
     super(

@@ -52,7 +52,15 @@ const insertCompiled = compileOnce((db: Kysely<CacheDatabase>, key: string, expi
   insertReplayKey(db, key, expiresAtMs),
 );
 
-/** Where used proofs are remembered. */
+/**
+ * Where used proofs are remembered.
+ *
+ * @example
+ * ```ts
+ * const store: ReplayStore = new MemoryReplayCache(() => new Date());
+ * if (!(await store.record(replayKey(jkt, jti), replayUntilMs))) throw proofReplayed();
+ * ```
+ */
 export interface ReplayStore {
   /**
    * Records a {@link replayKey} until `expiresAtMs`; false when it was already recorded (a

@@ -155,6 +155,11 @@ const CONNECTION_CODES = new Set([
 /**
  * True for an error that says the database cannot be reached (a restart, a failover), as
  * opposed to a fault of the request or of the code: the request may be retried.
+ *
+ * @example
+ * ```ts
+ * if (isDatabaseUnavailable(err)) reply.code(503);
+ * ```
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
