@@ -2,7 +2,7 @@
  * Shared short-lived state in Redis (`--redis-url`): the DPoP replay cache and the sign-in
  * throttling counters (rate-limiter-flexible's Redis store), so that several nodes share them
  * without a database write per request. Fails closed: when Redis does not answer, the request
- * is refused with 503 `shared_state_unavailable`; no replay or throttle check is ever skipped,
+ * is refused with 503 `redis_unavailable`; no replay or throttle check is ever skipped,
  * and the node recovers by itself once Redis is back (ioredis reconnects).
  *
  * Redis may lose its data (a restart without persistence, a failover to a replica that lagged).
@@ -37,7 +37,7 @@ const COMMAND_TIMEOUT_MS = 2000;
 export function sharedStateUnavailable(cause?: unknown): HttpProblem {
   return new HttpProblem(
     503,
-    'shared_state_unavailable',
+    'redis_unavailable',
     'The shared state store (Redis) is not reachable; try again shortly.',
     { cause, headers: { 'retry-after': '1' } },
   );
@@ -201,7 +201,7 @@ export interface RedisLimiterOptions {
 
 /**
  * A rate-limiter-flexible limiter on Redis whose store errors become 503
- * `shared_state_unavailable` (no insurance limiter: a count is never skipped). A reached limit
+ * `redis_unavailable` (no insurance limiter: a count is never skipped). A reached limit
  * still rejects with the library's `RateLimiterRes`.
  *
  * @example
