@@ -2,6 +2,8 @@
  * What every route of the server is handed: the database, the world (clock) and the identity
  * services built on them. `createServerContext` builds it once per app.
  */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { type Kysely, PostgresAdapter } from 'kysely';
 import { AttestationService } from './attestation/service.js';
 import type { BulwarkConfig } from './config/define.js';
@@ -12,12 +14,13 @@ import { createCacheTables } from './db/database.js';
 import type { CacheDatabase, Database } from './db/schema.js';
 import { DevicePolicyStore } from './devices/policy-store.js';
 import { NonceService } from './dpop/nonce.js';
-import { ReplayCache } from './dpop/replay-cache.js';
+import { MemoryReplayCache, ReplayCache, type ReplayStore } from './dpop/replay-cache.js';
 import { DpopVerifier } from './dpop/verify.js';
 import { SecurityEventLog } from './events/log.js';
 import { PasskeyService } from './identity/passkeys.js';
 import { PasswordHasher } from './identity/passwords/hasher.js';
 import { LoginThrottle } from './identity/throttle.js';
+import { RedisReplayCache, redisEpoch } from './shared/redis.js';
 import { CheckpointCodec } from './sync/checkpoint.js';
 import { AccessTokens } from './tokens/access-token.js';
 import { SigningKeySet } from './tokens/keys.js';
@@ -53,6 +56,14 @@ export interface ServerContext {
   readonly attestation: AttestationService;
   /** Set when the app has a data configuration (`bulwark.config.ts`): data and sync routes. */
   readonly data: DataRuntime | undefined;
+  /** Redis, when shared short-lived state lives there (`--redis-url`). */
+  readonly redis: Redis | undefined;
+  /**
+   * Where the DPoP replay cache and the throttling counters live: `redis`; `database` (the
+   * cache tables, shared by every node on the database); or `memory` for the replay cache of a
+   * single node that holds its SQLite folder's lock (nonces then carry a per-process epoch).
+   */
+  readonly sharedState: 'redis' | 'database' | 'memory';
 }
 
 /** What {@link createServerContext} needs. */
@@ -64,6 +75,14 @@ export interface ServerContextOptions {
   readonly auth?: AuthOptions;
   /** The app's schema, rules and hooks (the default export of `bulwark.config.ts`). */
   readonly data?: BulwarkConfig;
+  /** Keep the replay cache and throttling counters in this Redis (several nodes). */
+  readonly redis?: Redis;
+  /**
+   * This process is the only one serving the database (serve.ts holds the SQLite folder's
+   * lock): the replay cache may live in memory, bound to nonces of this process's epoch. Ignored
+   * with `redis`, and when nonces are not required (the cache tables are used then).
+   */
+  readonly singleNode?: boolean;
 }
 
 /** Which SQL dialect a Kysely instance speaks. */
@@ -89,7 +108,24 @@ export async function createServerContext(options: ServerContextOptions): Promis
   if (options.cache === undefined) await createCacheTables(cache, dialect);
   const keys = new SigningKeySet(db, now);
   await keys.init();
-  const nonces = await NonceService.load(db, config.dpop.nonceLifetimeSeconds, now);
+  const redis = options.redis;
+  const inMemory = redis === undefined && options.singleNode === true && config.dpop.requireNonce;
+  // Nonces are bound to the life of the replay cache: a fresh epoch per process for the
+  // in-memory one (nonces handed out before a restart stop verifying after it), the epoch kept
+  // in Redis for Redis (shared/redis.ts).
+  const epoch =
+    redis !== undefined
+      ? await redisEpoch(redis)
+      : inMemory
+        ? randomBytes(16).toString('base64url')
+        : undefined;
+  const nonces = await NonceService.load(db, config.dpop.nonceLifetimeSeconds, now, epoch);
+  const replay: ReplayStore =
+    redis !== undefined && epoch !== undefined
+      ? new RedisReplayCache(redis, now, epoch, nonces)
+      : inMemory
+        ? new MemoryReplayCache(now)
+        : new ReplayCache(cache, now);
   let data: DataRuntime | undefined;
   if (options.data !== undefined) {
     const model = resolveDataModel(options.data);
@@ -109,14 +145,18 @@ export async function createServerContext(options: ServerContextOptions): Promis
       config.passwords.maxConcurrentHashes,
       config.passwords.maxQueuedHashes,
     ),
-    throttle: new LoginThrottle(cache, config.throttle, () => now().getTime()),
+    throttle: new LoginThrottle(redis === undefined ? { db: cache } : { redis }, config.throttle, () =>
+      now().getTime(),
+    ),
     keys,
     tokens: new AccessTokens(keys, config.issuer, config.accessTokenTtlSeconds, now),
     sessions: new RefreshSessions(db, config.sessionTtlSeconds, now),
-    dpop: new DpopVerifier(config.dpop, new ReplayCache(cache, now), nonces, now),
+    dpop: new DpopVerifier(config.dpop, replay, nonces, now),
     devicePolicy: new DevicePolicyStore(db, config.devicePolicy, now, dialect),
     passkeys: new PasskeyService(db, config.passkeys, now),
     attestation: new AttestationService(db, config.attestation, now, events),
     data,
+    redis,
+    sharedState: redis !== undefined ? 'redis' : inMemory ? 'memory' : 'database',
   };
 }

@@ -3,7 +3,7 @@
  * on both dialects; each asserts the status, the stable problem code and the WWW-Authenticate
  * challenge. The valid proof passes.
  */
-import { createHash, createSecretKey, randomUUID } from 'node:crypto';
+import { createHash, createSecretKey, KeyObject, randomUUID, sign } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -123,6 +123,42 @@ describeEachDialect('DPoP', (dialect) => {
     const good = await proof();
     const flipped = `${good.slice(0, -6)}${good.slice(-6) === 'AAAAAA' ? 'BAAAAA' : 'AAAAAA'}`;
     expectRefused(await me(flipped), 'dpop_proof_signature');
+  });
+
+  /** A proof put together by hand and signed with the device key in the given signature form. */
+  const handMade = (header: Record<string, unknown>, dsaEncoding: 'ieee-p1363' | 'der' = 'ieee-p1363') => {
+    const h = b64({ typ: 'dpop+jwt', alg: 'ES256', jwk: device.publicJwk, ...header });
+    const p = b64({
+      jti: randomUUID(),
+      htm: 'GET',
+      htu: 'http://localhost/me',
+      iat: Math.floor(s.clock.ms / 1000),
+      nonce: device.nonce,
+      ath: createHash('sha256').update(session.accessToken).digest('base64url'),
+    });
+    const key = KeyObject.from(device.privateKey);
+    const signature = sign('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding });
+    return `${h}.${p}.${signature.toString('base64url')}`;
+  };
+
+  it('checks the signature in its JWS form only (r||s, 64 bytes), whatever verifies elsewhere', async () => {
+    expect((await me(handMade({}))).statusCode).toBe(200);
+    // The same signature DER-encoded verifies with the right key in node:crypto's default form.
+    expectRefused(await me(handMade({}, 'der')), 'dpop_proof_signature');
+    const good = handMade({});
+    const [h, p, sig] = good.split('.');
+    const raw = Buffer.from(String(sig), 'base64url');
+    expectRefused(await me(`${h}.${p}.${raw.subarray(0, 63).toString('base64url')}`), 'dpop_proof_signature');
+    expectRefused(
+      await me(`${h}.${p}.${Buffer.concat([raw, Buffer.alloc(1)]).toString('base64url')}`),
+      'dpop_proof_signature',
+    );
+  });
+
+  it('refuses a header with crit or b64 (no JWS extension is understood)', async () => {
+    expectRefused(await me(handMade({ crit: ['exp'], exp: 1 })), 'dpop_proof_malformed');
+    expectRefused(await me(handMade({ b64: false, crit: ['b64'] })), 'dpop_proof_malformed');
+    expectRefused(await me(handMade({ b64: true })), 'dpop_proof_malformed');
   });
 
   it('refuses a wrong htm', async () => {

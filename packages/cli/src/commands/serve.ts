@@ -19,6 +19,7 @@ interface ServeFlags {
   port: number;
   dataDir: string;
   databaseUrl?: string;
+  redisUrl?: string;
   tlsCert?: string;
   tlsKey?: string;
   trustProxy?: string;
@@ -29,6 +30,13 @@ interface ServeFlags {
   demo?: string;
   webApps: boolean;
 }
+
+/** How `bulwark serve` describes where its short-lived security state lives. */
+const SHARED_STATE = {
+  memory: 'this process (single node: the data folder is locked to it)',
+  database: 'the database (shared by every node on it)',
+  redis: 'Redis (shared by every node using it)',
+} as const;
 
 /** The apps built in this repository (`npm run build`), beside the packages. */
 const BUILT_APPS = fileURLToPath(new URL('../../../../apps/', import.meta.url));
@@ -68,6 +76,10 @@ export function registerServe(program: Command): void {
       '--database-url <url>',
       'PostgreSQL instead of embedded SQLite (postgres://user:password@host:port/db); default $BULWARK_DATABASE_URL',
     )
+    .option(
+      '--redis-url <url>',
+      'Redis for the DPoP replay cache and sign-in throttling counters of several nodes (redis://[:password@]host:port/db); default $BULWARK_REDIS_URL',
+    )
     .option('--tls-cert <file>', 'PEM certificate chain to serve HTTPS')
     .option('--tls-key <file>', 'PEM private key to serve HTTPS')
     .option(
@@ -98,6 +110,12 @@ export function registerServe(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      const redisUrl = flags.redisUrl ?? process.env.BULWARK_REDIS_URL;
+      if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+        process.stderr.write('bulwark serve: --redis-url must be a redis:// or rediss:// URL.\n');
+        process.exitCode = 2;
+        return;
+      }
       if (flags.publicUrl !== undefined && !URL.canParse(flags.publicUrl)) {
         process.stderr.write('bulwark serve: --public-url must be an absolute URL.\n');
         process.exitCode = 2;
@@ -124,6 +142,7 @@ export function registerServe(program: Command): void {
           port: flags.port,
           dataDir,
           ...(databaseUrl === undefined ? {} : { databaseUrl }),
+          ...(redisUrl === undefined ? {} : { redisUrl }),
           ...(flags.tlsCert === undefined ? {} : { tlsCertFile: flags.tlsCert }),
           ...(flags.tlsKey === undefined ? {} : { tlsKeyFile: flags.tlsKey }),
           ...(flags.config === undefined ? {} : { configFile: resolve(flags.config) }),
@@ -149,6 +168,9 @@ export function registerServe(program: Command): void {
       process.stdout.write(`  health:   ${server.url}/healthz\n`);
       process.stdout.write(`  API docs: ${server.url}/openapi.json\n`);
       process.stdout.write(`  database: ${server.databaseLocation}\n`);
+      process.stdout.write(
+        `  shared state (replay cache, throttling): ${SHARED_STATE[server.sharedState]}\n`,
+      );
       const served = server.app.hasRoute({ method: 'GET', url: '/console/*' });
       if (served) process.stdout.write(`  console:  ${browserUrl(server.url)}/console/\n`);
       if (server.app.hasRoute({ method: 'GET', url: '/demo/*' })) {
@@ -188,14 +210,23 @@ export function registerServe(program: Command): void {
         );
       }
       await new Promise<void>((done) => {
-        const stop = () => {
+        const stop = (signal: NodeJS.Signals) => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
-          server.close().then(done, (err: unknown) => {
-            process.stderr.write(`bulwark serve: shutdown failed: ${String(err)}\n`);
-            process.exitCode = 1;
-            done();
-          });
+          // New connections are refused; requests in flight finish and commit before the
+          // database closes (a second signal is not caught: it ends the process at once).
+          process.stdout.write(`bulwark serve: ${signal}: finishing requests in flight, then stopping.\n`);
+          server.close().then(
+            () => {
+              process.stdout.write('bulwark serve: stopped.\n');
+              done();
+            },
+            (err: unknown) => {
+              process.stderr.write(`bulwark serve: shutdown failed: ${String(err)}\n`);
+              process.exitCode = 1;
+              done();
+            },
+          );
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);

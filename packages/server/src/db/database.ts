@@ -128,6 +128,12 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Open
   });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  // Nor may that of a client checked out between two queries (inside a transaction) when the
+  // server restarts: the query in progress or the next one fails, and the request gets 503
+  // `database_unavailable`; the pool discards the broken client.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     if (schema !== undefined) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);

@@ -3,6 +3,11 @@
  * with HMAC-SHA256 under a secret kept in the database, so every node issues and accepts the
  * same nonces. A nonce is valid for `lifetime` seconds; a new one is issued every half lifetime,
  * so a client that always uses the latest `DPoP-Nonce` it received never sees an expired one.
+ *
+ * A single node that keeps its replay cache in memory gives its nonces an `epoch`: random bytes
+ * drawn at start and mixed into every MAC. A proof made before a restart carries a nonce of the
+ * old epoch, which no longer verifies, so it is refused with `use_dpop_nonce` instead of finding
+ * an empty replay cache.
  */
 import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -18,11 +23,13 @@ export class NonceService {
   readonly #stepMs: number;
   readonly #lifetimeMs: number;
   readonly #now: () => Date;
+  #epoch: string;
   /** Nonces of recent steps, so that checking a nonce costs no HMAC in steady state. */
   readonly #signed = new Map<number, string>();
 
-  constructor(secret: Buffer, lifetimeSeconds: number, now: () => Date) {
+  constructor(secret: Buffer, lifetimeSeconds: number, now: () => Date, epoch?: string) {
     this.#secret = secret;
+    this.#epoch = epoch === undefined ? '' : `${epoch}:`;
     this.#lifetimeMs = lifetimeSeconds * 1000;
     this.#stepMs = Math.max(1000, Math.floor(this.#lifetimeMs / 2));
     this.#now = now;
@@ -37,21 +44,40 @@ export class NonceService {
    * reply.header('dpop-nonce', nonces.current());
    * ```
    */
-  static async load(db: Kysely<Database>, lifetimeSeconds: number, now: () => Date): Promise<NonceService> {
-    return new NonceService(await loadSharedSecret(db, SECRET_KEY), lifetimeSeconds, now);
+  static async load(
+    db: Kysely<Database>,
+    lifetimeSeconds: number,
+    now: () => Date,
+    epoch?: string,
+  ): Promise<NonceService> {
+    return new NonceService(await loadSharedSecret(db, SECRET_KEY), lifetimeSeconds, now, epoch);
   }
 
   #sign(step: number): string {
     const known = this.#signed.get(step);
     if (known !== undefined) return known;
     const mac = createHmac('sha256', this.#secret)
-      .update(`dpop-nonce:${step}`)
+      .update(`dpop-nonce:${this.#epoch}${step}`)
       .digest('base64url')
       .slice(0, 22);
     const nonce = `${step.toString(36)}.${mac}`;
     if (this.#signed.size >= 8) this.#signed.clear();
     this.#signed.set(step, nonce);
     return nonce;
+  }
+
+  /**
+   * Moves to another epoch: every nonce of the previous one stops verifying (shared/redis.ts
+   * does this when Redis lost its data, and with it the replay cache).
+   *
+   * @example
+   * ```ts
+   * nonces.setEpoch(newEpoch);
+   * ```
+   */
+  setEpoch(epoch: string): void {
+    this.#epoch = `${epoch}:`;
+    this.#signed.clear();
   }
 
   /** The nonce to hand out now. */

@@ -1,11 +1,16 @@
 /**
- * The DPoP `jti` replay cache (RFC 9449 §11.1), shared by all nodes through the cache
- * database. Entries are keyed on SHA-256(key thumbprint, jti) — fixed size whatever the client
- * sends — and live only as long as a proof with that `iat` could be accepted; expired entries
- * are purged regularly, so the table is bounded by request rate × acceptance window.
+ * The DPoP `jti` replay cache (RFC 9449 §11.1). Entries are keyed on SHA-256(key thumbprint,
+ * jti) — fixed size whatever the client sends — and live only as long as a proof with that `iat`
+ * could be accepted. Three stores, picked at start (docs/operations.md#shared-state-and-several-nodes):
+ * - {@link ReplayCache}: a table of the cache database, shared by every node on that database;
+ * - {@link MemoryReplayCache}: process memory, for a single node on SQLite only, where the server
+ *   holds the data folder's lock and its nonces carry a per-process epoch, so that no proof made
+ *   before a restart is accepted after it;
+ * - the Redis store (shared/redis.ts) when `--redis-url` is given.
  */
 import type { Kysely, QueryCreator } from 'kysely';
 import type { CacheDatabase } from '../db/schema.js';
+import { HttpProblem } from '../http/problem.js';
 import { compileOnce } from '../lib/compiled-query.js';
 import { sha256Hex } from '../lib/encoding.js';
 
@@ -47,8 +52,25 @@ const insertCompiled = compileOnce((db: Kysely<CacheDatabase>, key: string, expi
   insertReplayKey(db, key, expiresAtMs),
 );
 
-/** Remembers proofs already used. */
-export class ReplayCache {
+/**
+ * Where used proofs are remembered.
+ *
+ * @example
+ * ```ts
+ * const store: ReplayStore = new MemoryReplayCache(() => new Date());
+ * if (!(await store.record(replayKey(jkt, jti), replayUntilMs))) throw proofReplayed();
+ * ```
+ */
+export interface ReplayStore {
+  /**
+   * Records a {@link replayKey} until `expiresAtMs`; false when it was already recorded (a
+   * replay). Throws when the store cannot answer: a proof is never accepted unchecked.
+   */
+  record(key: string, expiresAtMs: number): Promise<boolean>;
+}
+
+/** Remembers proofs already used, in the cache database. */
+export class ReplayCache implements ReplayStore {
   readonly #cache: Kysely<CacheDatabase>;
   readonly #now: () => Date;
   readonly #purgeEveryMs: number;
@@ -114,5 +136,65 @@ export class ReplayCache {
       .where('expires_at', '<', nowMs)
       .executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+}
+
+/** Default capacity of {@link MemoryReplayCache}: about 75 MB, 7,500 proofs a second for 66 s. */
+export const MEMORY_REPLAY_CACHE_SIZE = 500_000;
+
+/**
+ * The replay cache of a single node, in process memory: no database write per request. Bounded:
+ * when it is full of entries that have not expired, new proofs are refused with 503
+ * `server_busy` rather than forgetting a proof that could still be replayed. Sound only where no
+ * other process accepts proofs for the same deployment and nonces are bound to this process
+ * (dpop/nonce.ts, `epoch`): the server uses it only then (serve.ts).
+ *
+ * @example
+ * ```ts
+ * const replay = new MemoryReplayCache(() => new Date());
+ * await replay.record(replayKey(jkt, jti), Date.now() + 66_000); // true, then false
+ * ```
+ */
+export class MemoryReplayCache implements ReplayStore {
+  /** Key → expiry (epoch ms), in insertion order, which is close to expiry order. */
+  readonly #entries = new Map<string, number>();
+  readonly #now: () => Date;
+  readonly #capacity: number;
+
+  constructor(now: () => Date, capacity = MEMORY_REPLAY_CACHE_SIZE) {
+    this.#now = now;
+    this.#capacity = capacity;
+  }
+
+  /** Entries held now. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async record(key: string, expiresAtMs: number): Promise<boolean> {
+    const now = this.#now().getTime();
+    const known = this.#entries.get(key);
+    if (known !== undefined && known >= now) return false;
+    this.#trimFront(now);
+    if (this.#entries.size >= this.#capacity) {
+      // Out-of-order entries may have expired behind the front one.
+      for (const [k, expires] of this.#entries) if (expires < now) this.#entries.delete(k);
+      if (this.#entries.size >= this.#capacity) {
+        throw new HttpProblem(503, 'server_busy', 'Too many requests at once; try again shortly.', {
+          headers: { 'retry-after': '1' },
+        });
+      }
+    }
+    this.#entries.delete(key);
+    this.#entries.set(key, expiresAtMs);
+    return true;
+  }
+
+  /** Drops expired entries from the oldest end, up to the first that is still live. */
+  #trimFront(now: number): void {
+    for (const [k, expires] of this.#entries) {
+      if (expires >= now) return;
+      this.#entries.delete(k);
+    }
   }
 }

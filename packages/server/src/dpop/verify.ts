@@ -1,29 +1,26 @@
 /**
- * DPoP proof verification (RFC 9449 §4.3, with the nonce of §8 and the replay check of §11.1).
- * JOSE parsing and the signature check are jose's; this file adds the checks jose leaves to the
- * application, each with its own problem code so that a client developer sees which one failed:
- * one header, strict base64url, `typ`, `alg` (ES256 only), a public P-256 `jwk`, signature,
- * `htm`, `htu`, `iat` window, `jti`, `ath`, server nonce, replay.
+ * DPoP proof verification (RFC 9449 §4.3, with the nonce of §8 and the replay check of §11.1),
+ * each check with its own problem code so that a client developer sees which one failed: one
+ * header, strict base64url, `typ`, `alg` (ES256 only), no `crit`/`b64`, a public P-256 `jwk`,
+ * signature, `htm`, `htu`, `iat` window, `jti`, `ath`, server nonce, replay.
  *
- * Imported device keys are cached by thumbprint, so a steady client costs one ECDSA verify per
- * request and no key import.
+ * The signature is the one step not left to jose: it is checked with `node:crypto`'s synchronous
+ * `verify` (ES256 in its IEEE P1363 form, r‖s) on a `KeyObject`. jose verifies asynchronously
+ * through WebCrypto, which costs a round trip to libuv's thread pool on every request (about
+ * three times the elliptic-curve work itself, docs/operations.md). jose still parses and
+ * validates the key (`importJWK` refuses points off the curve) and computes its thumbprint, once
+ * per key; keys are cached by thumbprint in a bounded LRU map, so a steady client costs one
+ * ECDSA verify per request and no key import.
  */
-import {
-  type CryptoKey,
-  calculateJwkThumbprint,
-  compactVerify,
-  decodeProtectedHeader,
-  errors,
-  importJWK,
-  type JWK,
-} from 'jose';
+import { KeyObject, verify as verifySignature } from 'node:crypto';
+import { type CryptoKey, calculateJwkThumbprint, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import type { AuthConfig } from '../config.js';
 import { HttpProblem } from '../http/problem.js';
 import { isStrictBase64url, sha256Base64url } from '../lib/encoding.js';
 import { LruMap } from '../lib/lru.js';
 import { normalizeHtu } from './htu.js';
 import type { NonceService } from './nonce.js';
-import type { ReplayCache } from './replay-cache.js';
+import { type ReplayStore, replayKey } from './replay-cache.js';
 
 /** A proof that failed a check: 401 with `WWW-Authenticate: DPoP error="invalid_dpop_proof"`. */
 export class DpopProofError extends HttpProblem {
@@ -77,7 +74,7 @@ export interface CheckedProof extends VerifiedProof {
  *
  * @example
  * ```ts
- * if (!(await replay.remember(proof.jkt, proof.jti, proof.replayUntilMs))) throw proofReplayed();
+ * if (!(await replay.record(replayKey(proof.jkt, proof.jti), proof.replayUntilMs))) throw proofReplayed();
  * ```
  */
 export function proofReplayed(): DpopProofError {
@@ -99,22 +96,26 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 interface KnownHeader {
   /** RFC 7638 thumbprint of the key. */
   readonly jkt: string;
-  readonly key: CryptoKey;
+  /** The key as node:crypto uses it (synchronous verify). */
+  readonly key: KeyObject;
   readonly jwk: JWK;
 }
+
+/** Length of an ES256 signature in JWS form: r and s, 32 bytes each (RFC 7518 §3.4). */
+const ES256_SIGNATURE_LENGTH = 64;
 
 /** Checks DPoP proofs. */
 export class DpopVerifier {
   readonly #config: AuthConfig['dpop'];
-  readonly #replay: ReplayCache;
+  readonly #replay: ReplayStore;
   readonly #nonces: NonceService;
   readonly #now: () => Date;
-  /** Imported keys and their thumbprints, by `x.y` of the JWK. */
+  /** Imported keys, by RFC 7638 thumbprint. */
   readonly #keys: LruMap<string, KnownHeader>;
   /** The same, by the exact base64url text of protected headers that passed the header checks. */
   readonly #headers: LruMap<string, KnownHeader>;
 
-  constructor(config: AuthConfig['dpop'], replay: ReplayCache, nonces: NonceService, now: () => Date) {
+  constructor(config: AuthConfig['dpop'], replay: ReplayStore, nonces: NonceService, now: () => Date) {
     this.#config = config;
     this.#replay = replay;
     this.#nonces = nonces;
@@ -128,8 +129,8 @@ export class DpopVerifier {
     return this.#nonces;
   }
 
-  /** The shared replay cache (for callers of {@link DpopVerifier.check}). */
-  get replay(): ReplayCache {
+  /** The replay cache (for callers of {@link DpopVerifier.check}). */
+  get replay(): ReplayStore {
     return this.#replay;
   }
 
@@ -144,7 +145,7 @@ export class DpopVerifier {
    */
   async verify(input: ProofInput): Promise<VerifiedProof> {
     const { jkt, jwk, jti, replayUntilMs } = await this.check(input);
-    if (!(await this.#replay.remember(jkt, jti, replayUntilMs))) throw proofReplayed();
+    if (!(await this.#replay.record(replayKey(jkt, jti), replayUntilMs))) throw proofReplayed();
     return { jkt, jwk, jti };
   }
 
@@ -156,7 +157,7 @@ export class DpopVerifier {
    * @example
    * ```ts
    * const proof = await verifier.check(input);
-   * if (!(await verifier.replay.remember(proof.jkt, proof.jti, proof.replayUntilMs))) throw proofReplayed();
+   * if (!(await verifier.replay.record(replayKey(proof.jkt, proof.jti), proof.replayUntilMs))) throw proofReplayed();
    * ```
    */
   async check(input: ProofInput): Promise<CheckedProof> {
@@ -184,18 +185,26 @@ export class DpopVerifier {
     const { jkt, key, jwk: publicJwk } = this.#headers.get(h) ?? (await this.#checkHeader(proof, h));
 
     const now = this.#now();
+    // The signature is checked before the payload is even decoded: ECDSA P-256 with SHA-256
+    // over the signing input, r‖s of exactly 64 bytes (RFC 7518 §3.4).
+    const signature = Buffer.from(sig, 'base64url');
+    const signed =
+      signature.length === ES256_SIGNATURE_LENGTH &&
+      verifySignature(
+        'sha256',
+        Buffer.from(`${h}.${p}`, 'latin1'),
+        { key, dsaEncoding: 'ieee-p1363' },
+        signature,
+      );
+    if (!signed)
+      throw new DpopProofError('dpop_proof_signature', 'The DPoP proof signature does not verify.');
     let payload: Record<string, unknown>;
     try {
-      // The JWS layer is jose's; the JWT claims of a proof are checked below, one code each.
-      const verified = await compactVerify(proof, key, { algorithms: ['ES256'] });
-      const parsed: unknown = JSON.parse(UTF8.decode(verified.payload));
+      const parsed: unknown = JSON.parse(UTF8.decode(Buffer.from(p, 'base64url')));
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
         throw new TypeError('not an object');
       payload = parsed as Record<string, unknown>;
     } catch (cause) {
-      if (cause instanceof errors.JWSSignatureVerificationFailed) {
-        throw new DpopProofError('dpop_proof_signature', 'The DPoP proof signature does not verify.', cause);
-      }
       throw new DpopProofError('dpop_proof_malformed', 'The DPoP proof is not a valid JWT.', cause);
     }
 
@@ -250,6 +259,11 @@ export class DpopVerifier {
     if (header.typ !== 'dpop+jwt')
       throw new DpopProofError('dpop_proof_typ', 'The proof typ must be dpop+jwt.');
     if (header.alg !== 'ES256') throw new DpopProofError('dpop_proof_alg', 'The proof alg must be ES256.');
+    // No JWS extension is understood here: a `crit` list must be refused (RFC 7515 §4.1.11), and
+    // `b64: false` (RFC 7797) would change what is signed.
+    if ('crit' in header || 'b64' in header) {
+      throw new DpopProofError('dpop_proof_malformed', 'The proof header uses a JWS extension (crit, b64).');
+    }
     const jwk = header.jwk;
     if (
       jwk === undefined ||
@@ -266,18 +280,20 @@ export class DpopVerifier {
     }
     // Frozen: the same object is handed to every request made with this key.
     const publicJwk: JWK = Object.freeze({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y });
-    const keyId = `${jwk.x}.${jwk.y}`;
-    let known = this.#keys.get(keyId);
+    // The thumbprint hashes the canonical members (RFC 7638): it names the key, however the
+    // header spells it.
+    const jkt = await calculateJwkThumbprint(publicJwk);
+    let known = this.#keys.get(jkt);
     if (known === undefined) {
-      let key: CryptoKey;
+      let imported: CryptoKey;
       try {
         // WebCrypto refuses points that are not on the curve.
-        key = (await importJWK(publicJwk, 'ES256')) as CryptoKey;
+        imported = (await importJWK(publicJwk, 'ES256')) as CryptoKey;
       } catch (cause) {
         throw new DpopProofError('dpop_proof_jwk', 'The proof jwk is not a valid P-256 public key.', cause);
       }
-      known = { jkt: await calculateJwkThumbprint(publicJwk), key, jwk: publicJwk };
-      this.#keys.set(keyId, known);
+      known = { jkt, key: KeyObject.from(imported), jwk: publicJwk };
+      this.#keys.set(jkt, known);
     }
     if (h.length <= MAX_CACHED_HEADER_LENGTH) this.#headers.set(h, known);
     return known;

@@ -12,7 +12,7 @@ import type { CompiledQuery, Kysely } from 'kysely';
 import type { ServerContext } from '../context.js';
 import type { CacheDatabase, Database, Role } from '../db/schema.js';
 import { DeviceRevokedError } from '../devices/registry.js';
-import { insertReplayKey, replayKey } from '../dpop/replay-cache.js';
+import { insertReplayKey, ReplayCache, replayKey } from '../dpop/replay-cache.js';
 import { type CheckedProof, DpopProofError, proofReplayed } from '../dpop/verify.js';
 import { compileOnce } from '../lib/compiled-query.js';
 import { InvalidTokenError } from '../tokens/access-token.js';
@@ -101,7 +101,11 @@ async function recordProofAndReadState(
 ): Promise<SessionState | undefined | 'replayed'> {
   const replay = ctx.dpop.replay;
   const key = replayKey(proof.jkt, proof.jti);
-  if (ctx.dialect === 'postgres' && (replay.database as unknown) === ctx.db) {
+  if (
+    ctx.dialect === 'postgres' &&
+    replay instanceof ReplayCache &&
+    (replay.database as unknown) === ctx.db
+  ) {
     await replay.purgeIfDue();
     const db = ctx.db as unknown as Kysely<Database & CacheDatabase>;
     const query = sessionStateRecordingProof(db, key, proof.replayUntilMs, sessionId);

@@ -136,10 +136,46 @@ function fromFastifyError(err: FastifyError): ProblemBody | undefined {
   return undefined;
 }
 
+/** Error codes of a PostgreSQL connection that is down or going down (class 08, 57P01–57P03). */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+
+/**
+ * True for an error that says the database cannot be reached (a restart, a failover), as
+ * opposed to a fault of the request or of the code: the request may be retried.
+ *
+ * @example
+ * ```ts
+ * if (isDatabaseUnavailable(err)) reply.code(503);
+ * ```
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+  return /^Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect/.test(
+    err.message,
+  );
+}
+
 /**
  * Installs the error and (unless `notFound: false`) not-found handlers that turn every failure
  * into problem+json.
- * Unexpected errors are logged (message and code only) and answered with a generic 500.
+ * A database that cannot be reached is 503 `database_unavailable` (the transaction did not
+ * commit; retry). Unexpected errors are logged (message and code only) and answered with a
+ * generic 500.
  *
  * @example
  * ```ts
@@ -150,11 +186,21 @@ function fromFastifyError(err: FastifyError): ProblemBody | undefined {
 export function installProblemHandlers(app: FastifyInstance, options: { notFound?: boolean } = {}): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof HttpProblem) {
+      // A node that cannot reach a store it depends on says so in its log (code only).
+      if (err.status >= 500) request.log.warn({ code: err.code }, 'request refused: service unavailable');
       if (err.headers !== undefined) reply.headers(err.headers);
       return sendProblem(reply, problem(err.status, err.code, err.message, err.issues));
     }
     const mapped = fromFastifyError(err);
     if (mapped !== undefined) return sendProblem(reply, mapped);
+    if (isDatabaseUnavailable(err)) {
+      request.log.warn({ errName: err.name, errCode: err.code }, 'database unavailable');
+      reply.header('retry-after', '1');
+      return sendProblem(
+        reply,
+        problem(503, 'database_unavailable', 'The database is not reachable; try again shortly.'),
+      );
+    }
     request.log.error({ errName: err.name, errCode: err.code }, 'unexpected error');
     return sendProblem(reply, problem(500, 'internal_error', 'An unexpected error occurred.'));
   });

@@ -1,5 +1,7 @@
 /**
- * Login throttling with rate-limiter-flexible, counters in the shared database. Every attempt
+ * Login throttling with rate-limiter-flexible, counters in the shared database, or in Redis when
+ * the server has one (shared/redis.ts: a Redis that does not answer refuses the attempt with 503,
+ * it never lets it through uncounted). Every attempt
  * is counted *before* the password is hashed (a success gives its point back), so concurrent
  * guesses cannot slip past a limit and a throttled guess costs no Argon2 work.
  *
@@ -12,11 +14,18 @@
  *   wait, never a known one.
  * Unknown usernames are counted exactly like real ones, so throttling reveals nothing.
  */
-import type { Kysely } from 'kysely';
+import type { Redis } from 'ioredis';
+import { Kysely } from 'kysely';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { AuthConfig } from '../config.js';
 import { sha256Hex } from '../lib/encoding.js';
+import { type Limiter, redisLimiter } from '../shared/redis.js';
 import { KyselyRateLimiter } from './lib/kysely-rate-limiter.js';
+
+/** Where the counters live: the cache database, or Redis. */
+export type ThrottleStore =
+  // biome-ignore lint/suspicious/noExplicitAny: the limiters use raw SQL on the cache tables.
+  { readonly db: Kysely<any> } | { readonly redis: Redis };
 
 /** Outcome of {@link LoginThrottle.begin}. */
 export type ThrottleDecision =
@@ -42,47 +51,39 @@ const PURGE_EVERY_MS = 5 * 60_000;
 
 /** Throttles password checks by account+IP, IP and account. */
 export class LoginThrottle {
-  readonly #failures: KyselyRateLimiter;
-  readonly #delayGate: KyselyRateLimiter;
-  readonly #perIp: KyselyRateLimiter;
-  readonly #perAccount: KyselyRateLimiter;
+  readonly #failures: Limiter;
+  readonly #delayGate: Limiter;
+  readonly #perIp: Limiter;
+  readonly #perAccount: Limiter;
   readonly #config: AuthConfig['throttle'];
   readonly #nowMs: () => number;
+  /** The database store, whose expired rows this node purges (Redis expires keys itself). */
+  readonly #purgeable: KyselyRateLimiter | undefined;
   #lastPurge = 0;
 
+  /**
+   * `store`: the cache database (a `Kysely`, or `{ db }`) or `{ redis }`.
+   *
+   * @example
+   * ```ts
+   * const throttle = new LoginThrottle({ redis }, config.throttle, Date.now);
+   * ```
+   */
   // biome-ignore lint/suspicious/noExplicitAny: the limiters use raw SQL on the cache tables.
-  constructor(cache: Kysely<any>, config: AuthConfig['throttle'], nowMs: () => number) {
+  constructor(store: Kysely<any> | ThrottleStore, config: AuthConfig['throttle'], nowMs: () => number) {
     this.#config = config;
     this.#nowMs = nowMs;
-    this.#failures = new KyselyRateLimiter({
-      db: cache,
-      nowMs,
-      keyPrefix: 'login_fail_ai',
-      points: NEVER_REJECT,
-      duration: config.accountIpWindowSeconds,
-    });
+    const where: ThrottleStore = store instanceof Kysely ? { db: store } : store;
+    const limiter = (keyPrefix: string, points: number, duration: number): Limiter =>
+      'redis' in where
+        ? redisLimiter(where.redis, { keyPrefix, points, duration })
+        : new KyselyRateLimiter({ db: where.db, nowMs, keyPrefix, points, duration });
+    this.#failures = limiter('login_fail_ai', NEVER_REJECT, config.accountIpWindowSeconds);
     // One attempt per delay period once the free failures are used up.
-    this.#delayGate = new KyselyRateLimiter({
-      db: cache,
-      nowMs,
-      keyPrefix: 'login_gate_ai',
-      points: 1,
-      duration: config.baseDelaySeconds,
-    });
-    this.#perIp = new KyselyRateLimiter({
-      db: cache,
-      nowMs,
-      keyPrefix: 'login_ip',
-      points: config.failuresPerIp,
-      duration: config.ipWindowSeconds,
-    });
-    this.#perAccount = new KyselyRateLimiter({
-      db: cache,
-      nowMs,
-      keyPrefix: 'login_acct',
-      points: config.failuresPerAccount,
-      duration: config.accountWindowSeconds,
-    });
+    this.#delayGate = limiter('login_gate_ai', 1, config.baseDelaySeconds);
+    this.#perIp = limiter('login_ip', config.failuresPerIp, config.ipWindowSeconds);
+    this.#perAccount = limiter('login_acct', config.failuresPerAccount, config.accountWindowSeconds);
+    this.#purgeable = this.#failures instanceof KyselyRateLimiter ? this.#failures : undefined;
   }
 
   /** Delay after the n-th failure of an account+IP (0 while failures are free). */
@@ -104,7 +105,7 @@ export class LoginThrottle {
    */
   async begin(usernameKey: string, ip: string, knownDevice: boolean): Promise<ThrottleDecision> {
     const now = this.#nowMs();
-    if (now - this.#lastPurge >= PURGE_EVERY_MS) {
+    if (this.#purgeable !== undefined && now - this.#lastPurge >= PURGE_EVERY_MS) {
       this.#lastPurge = now;
       await this.purgeExpired(now);
     }
@@ -165,13 +166,13 @@ export class LoginThrottle {
   }
 
   /** Deletes expired counters; returns how many rows went. */
-  purgeExpired(nowMs: number): Promise<number> {
-    return this.#failures.purgeExpired(nowMs);
+  async purgeExpired(nowMs: number): Promise<number> {
+    return this.#purgeable === undefined ? 0 : this.#purgeable.purgeExpired(nowMs);
   }
 }
 
 async function consume(
-  limiter: KyselyRateLimiter,
+  limiter: Limiter,
   key: string,
   options?: { customDuration: number },
 ): Promise<{ rejected: boolean; res: RateLimiterRes }> {

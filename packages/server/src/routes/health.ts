@@ -12,7 +12,7 @@ const statusSchema = {
   additionalProperties: false,
 } as const;
 
-/** `GET /healthz` (the process answers) and `GET /readyz` (the database answers too). */
+/** `GET /healthz` (the process answers) and `GET /readyz` (the database, and Redis when used, answer too). */
 export function healthRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get(
     '/healthz',
@@ -30,7 +30,8 @@ export function healthRoutes(app: FastifyInstance, ctx: ServerContext): void {
     {
       schema: {
         tags: ['operations'],
-        summary: 'Readiness: the database answers; take the node out of rotation when this fails.',
+        summary:
+          'Readiness: the database (and Redis, when configured) answers; take the node out of rotation when this fails.',
         response: { 200: statusSchema },
       },
     },
@@ -39,6 +40,13 @@ export function healthRoutes(app: FastifyInstance, ctx: ServerContext): void {
         await sql`select 1`.execute(ctx.db);
       } catch (cause) {
         throw new HttpProblem(503, 'not_ready', 'The database is not reachable.', { cause });
+      }
+      if (ctx.redis !== undefined) {
+        try {
+          await ctx.redis.ping();
+        } catch (cause) {
+          throw new HttpProblem(503, 'not_ready', 'Redis is not reachable.', { cause });
+        }
       }
       return { status: 'ok' as const };
     },
