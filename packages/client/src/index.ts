@@ -3,6 +3,8 @@
  * WebCrypto polyfill) and Node. Web APIs only; Node-only pieces are in `@bulwark/client/node`.
  * What each platform really protects: docs/platforms.md.
  */
+
+export type { RandomBytes } from '@bulwark/core/crypto';
 export {
   type BrowserClientOptions,
   BulwarkClient,
@@ -62,7 +64,6 @@ export {
 } from './keystore/webauthn-prf.js';
 export type { Clock } from './lib/clock.js';
 export { systemClock } from './lib/clock.js';
-export type { RandomBytes } from './lib/random.js';
 export {
   type Platform,
   type ProtectionInput,

@@ -5,5 +5,5 @@
 
 export * from './crypto/index.js';
 export { BulwarkError } from './errors.js';
-export type * from './protocol/index.js';
+export * from './protocol/index.js';
 export * from './schema/index.js';

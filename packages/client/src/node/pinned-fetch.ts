@@ -10,6 +10,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import * as tls from 'node:tls';
+import type { SdkPinConfig } from '@bulwark/core/protocol';
 import type { Agent } from 'undici';
 import { InvalidArgumentError } from '../errors.js';
 import { PinMismatchError } from '../transport/errors.js';
@@ -33,20 +34,7 @@ function pinOf(x509: X509Certificate): string {
   return createHash('sha256').update(spki).digest('base64');
 }
 
-/**
- * The SDK pin configuration written by `bulwark pins --emit sdk`.
- *
- * @example
- * ```ts
- * const config: SdkPinConfig = JSON.parse(readFileSync('pins.json', 'utf8'));
- * ```
- */
-export interface SdkPinConfig {
-  readonly host: string;
-  readonly pins: readonly string[];
-  readonly backupPins: readonly string[];
-  readonly expires?: string;
-}
+export type { SdkPinConfig } from '@bulwark/core/protocol';
 
 /**
  * Options of {@link createPinnedFetch}.
@@ -86,10 +74,15 @@ export function pinOptionsFromConfig(config: SdkPinConfig): PinnedFetchOptions {
   }
   if (config.backupPins.length === 0)
     throw new InvalidArgumentError('the pin configuration has no backup pin');
+  // Required, as `bulwark pins --emit sdk` always writes it (docs/pins.md, "Expiry"): a
+  // configuration without one would pin forever.
+  if (typeof config.expires !== 'string' || Number.isNaN(new Date(config.expires).getTime())) {
+    throw new InvalidArgumentError('the pin configuration has no valid expires date');
+  }
   return {
     pins: [...config.pins, ...config.backupPins],
     host: config.host.toLowerCase(),
-    ...(config.expires === undefined ? {} : { expires: config.expires }),
+    expires: config.expires,
   };
 }
 
