@@ -17,7 +17,9 @@ export {
   type SignInResult,
   type SyncResult,
 } from './client/create-client.js';
+export { type AnyClientError, CLIENT_ERROR_CODES, type ClientErrorCode } from './error-codes.js';
 export {
+  ConfigError,
   CorruptDataError,
   InvalidArgumentError,
   KeystoreError,

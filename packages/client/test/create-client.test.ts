@@ -372,6 +372,6 @@ describe('createClient for browsers (fake-indexeddb) and mobile presets: every w
         keystore: new MemoryKeystore(),
         backend: new MemoryBackend(),
       }),
-    ).rejects.toMatchObject({ code: 'invalid_argument' });
+    ).rejects.toMatchObject({ code: 'config_invalid' });
   });
 });

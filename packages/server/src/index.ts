@@ -93,6 +93,7 @@ export {
   type RequireAuthOptions,
   requireAuth,
 } from './http/authenticate.js';
+export { type AnyServerError, SERVER_ERROR_CODES, type ServerErrorCode } from './http/codes.js';
 export {
   HttpProblem,
   installProblemHandlers,

@@ -57,7 +57,7 @@ export interface RunningServer {
 }
 
 /** Thrown at start when the configuration is unsafe or incomplete. */
-export class ServeConfigError extends BulwarkError {
+export class ServeConfigError extends BulwarkError<'serve_config'> {
   constructor(message: string) {
     super('serve_config', message);
   }

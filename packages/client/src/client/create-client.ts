@@ -9,7 +9,7 @@
  * React Native and Capacitor (the app passes its keystore adapter and store backend, here), and
  * Node/Electron (a data folder, in `@bulwark/client/node`). Every piece can be replaced.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { ConfigError, InvalidArgumentError } from '../errors.js';
 import { EncryptedFiles } from '../files/encrypted-files.js';
 import { IndexedDbFileStorage } from '../files/indexeddb-storage.js';
 import type { FileStorage } from '../files/storage.js';
@@ -229,8 +229,7 @@ export class BulwarkClient<S = UntypedSchema> {
   static async create<const L extends readonly CollectionSpec[]>(
     pieces: ClientPieces & { readonly collections: L },
   ): Promise<BulwarkClient<SchemaOfSpecs<L>>> {
-    if (pieces.collections.length === 0)
-      throw new InvalidArgumentError('createClient needs at least one collection');
+    if (pieces.collections.length === 0) throw new ConfigError('createClient needs at least one collection');
     const vault = await Vault.open({
       keystore: pieces.keystore,
       storage: pieces.vaultStorage ?? new BackendVaultStorage(pieces.backend),

@@ -12,7 +12,7 @@ import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import * as tls from 'node:tls';
 import type { SdkPinConfig } from '@bulwark/core/protocol';
 import type { Agent } from 'undici';
-import { InvalidArgumentError } from '../errors.js';
+import { ConfigError, InvalidArgumentError } from '../errors.js';
 import { PinMismatchError } from '../transport/errors.js';
 
 const PIN = /^(?:sha256\/)?([A-Za-z0-9+/]{43}=)$/;
@@ -70,14 +70,13 @@ export interface PinnedFetchOptions {
  */
 export function pinOptionsFromConfig(config: SdkPinConfig): PinnedFetchOptions {
   if (typeof config?.host !== 'string' || !Array.isArray(config.pins) || !Array.isArray(config.backupPins)) {
-    throw new InvalidArgumentError('not an SDK pin configuration');
+    throw new ConfigError('not an SDK pin configuration');
   }
-  if (config.backupPins.length === 0)
-    throw new InvalidArgumentError('the pin configuration has no backup pin');
-  // Required, as `bulwark pins --emit sdk` always writes it (docs/pins.md, "Expiry"): a
+  if (config.backupPins.length === 0) throw new ConfigError('the pin configuration has no backup pin');
+  // Required, as `bulwark pins --emit sdk` always writes it (docs/pins.md): a
   // configuration without one would pin forever.
   if (typeof config.expires !== 'string' || Number.isNaN(new Date(config.expires).getTime())) {
-    throw new InvalidArgumentError('the pin configuration has no valid expires date');
+    throw new ConfigError('the pin configuration has no valid expires date');
   }
   return {
     pins: [...config.pins, ...config.backupPins],
@@ -168,12 +167,12 @@ export function createPinnedFetch(options: PinnedFetchOptions): typeof globalThi
   const pins = new Set<string>();
   for (const pin of options.pins) {
     const match = typeof pin === 'string' ? PIN.exec(pin) : null;
-    if (match === null) throw new InvalidArgumentError('pins are base64 SHA-256 digests (44 characters)');
+    if (match === null) throw new ConfigError('pins are base64 SHA-256 digests (44 characters)');
     pins.add(match[1] as string);
   }
-  if (pins.size < 2) throw new InvalidArgumentError('pin at least two keys: the current one and a backup');
+  if (pins.size < 2) throw new ConfigError('pin at least two keys: the current one and a backup');
   const expires = options.expires === undefined ? undefined : new Date(options.expires).getTime();
-  if (expires !== undefined && Number.isNaN(expires)) throw new InvalidArgumentError('expires is not a date');
+  if (expires !== undefined && Number.isNaN(expires)) throw new ConfigError('expires is not a date');
   const host = options.host?.toLowerCase();
   const now = options.now ?? Date.now;
   // undici is loaded on first use: processes that never pin do not pay for it at start-up.

@@ -8,6 +8,7 @@
  * Imported device keys are cached by thumbprint, so a steady client costs one ECDSA verify per
  * request and no key import.
  */
+
 import {
   type CryptoKey,
   calculateJwkThumbprint,
@@ -18,6 +19,7 @@ import {
   type JWK,
 } from 'jose';
 import type { AuthConfig } from '../config.js';
+import type { ServerErrorCode } from '../http/codes.js';
 import { HttpProblem } from '../http/problem.js';
 import { isStrictBase64url, sha256Base64url } from '../lib/encoding.js';
 import { LruMap } from '../lib/lru.js';
@@ -27,7 +29,7 @@ import type { ReplayCache } from './replay-cache.js';
 
 /** A proof that failed a check: 401 with `WWW-Authenticate: DPoP error="invalid_dpop_proof"`. */
 export class DpopProofError extends HttpProblem {
-  constructor(code: string, detail: string, cause?: unknown) {
+  constructor(code: ServerErrorCode, detail: string, cause?: unknown) {
     super(401, code, detail, {
       cause,
       headers: { 'www-authenticate': 'DPoP error="invalid_dpop_proof", algs="ES256"' },
