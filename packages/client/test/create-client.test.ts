@@ -361,6 +361,33 @@ describe('createClient for browsers (fake-indexeddb) and mobile presets: every w
     expect(await client.backend.list('sites')).toEqual([]);
   });
 
+  it('connect(): signs in before the passcode is chosen, and a revocation met while locked wipes', async () => {
+    const client = await createWebClient({
+      platform: 'browser',
+      name: `connect-${randomUUID()}`,
+      baseUrl: server.url,
+      devMode: true,
+      collections,
+      posture,
+    });
+    expect(client.status).toBe('uninitialized');
+    await client.connect();
+    const { settings } = await client.signIn(USER);
+    expect(client.vault.attemptsLeft).toBe(settings.failedUnlockLimit);
+    await client.setPasscode(PASSCODE);
+    const secret = canary();
+    await client.syncEngine.put('sites', { id: randomUUID(), name: 'Depot', notes: secret });
+    expect((await client.sync()).push.applied).toBe(1);
+    client.lock();
+    const deviceId = client.deviceId;
+    await revokeAsAdmin(server.url, deviceId, 'lost');
+    await expect(client.transport.request('GET', '/me')).rejects.toMatchObject({ code: 'device_revoked' });
+    expect(client.status).toBe('wiped');
+    expect(await deviceStatus(server, deviceId)).toBe('wipe_confirmed');
+    await expect(client.connect()).rejects.toMatchObject({ code: 'vault_wiped' });
+    await client.close();
+  });
+
   it('without collections: an online-only client (the console) signs in and calls the API, with no offline store', async () => {
     const client = await createWebClient({
       platform: 'browser',

@@ -340,6 +340,26 @@ export class BulwarkClient<S = UntypedSchema> {
   }
 
   /**
+   * Opens the device key, transport, wipe path and offline grace timer without unlocking the
+   * vault, for an app that signs in before its user chooses a passcode, or that must learn of a
+   * revocation while locked (the wipe needs no vault key). Then enforces the offline grace period,
+   * as `unlock` does. For keystores that keep the device key readable while the vault is locked
+   * (browsers, React Native, Capacitor); a passcode-protected Node keystore keeps it sealed until
+   * the first unlock, and this rejects with `vault_locked`.
+   *
+   * @example
+   * ```ts
+   * await client.connect();
+   * await client.signIn({ username: 'ada', password });
+   * await client.setPasscode('482916');
+   * ```
+   */
+  async connect(): Promise<void> {
+    if (this.vault.status === 'wiped') throw new VaultWipedError();
+    await this.#startSession();
+  }
+
+  /**
    * Locks the vault: the store, files and secure items are unreadable until the next unlock.
    *
    * @example
