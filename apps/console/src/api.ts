@@ -1,26 +1,27 @@
 /**
- * The console as a Bulwark client: a device key made in this browser (a non-extractable
- * WebCrypto key kept in IndexedDB), the session's refresh token in the IndexedDB keystore, and
- * every call signed with DPoP by the SDK's `Transport`, like any enrolled device. Also the
- * shapes of the admin API that the screens read (docs/api.md).
+ * The console as a Bulwark client, made by the SDK's one call (`createClient`, browser preset):
+ * a device key made in this browser (a non-extractable WebCrypto key kept in IndexedDB), the
+ * session's refresh token in the IndexedDB keystore, every call signed with DPoP, like any
+ * enrolled device. The console keeps no data offline, so its client has no collections (no
+ * encrypted store or sync) and its vault is keystore-only (no passcode to ask an admin for). A
+ * revocation reaches the SDK's one wipe path: keys, ids and tokens go, the receipt is sent, and
+ * the next sign-in enrols a new device. Also the shapes of the admin API the screens read
+ * (docs/api.md).
  */
 import {
-  IndexedDbDeviceKeyStorage,
-  IndexedDbKeystore,
+  createClient,
   isLoopbackHost,
-  loadOrCreateDeviceKey,
-  SecureItems,
-  SecureItemsSessionStore,
   ServerProblemError,
-  Transport,
+  type SignInResult,
+  type Transport,
 } from '@bulwark/client';
+import { startAuthentication } from '@simplewebauthn/browser';
 
 /** The console's own version, reported as its app version. */
 export const CONSOLE_VERSION = '0.1.0';
 
-const DEVICE_ID_KEY = 'bulwark-console-device-id';
-const DEVICE_DB = 'bulwark-console-device';
-const KEYSTORE_DB = 'bulwark-console-keystore';
+/** Prefix of the console's IndexedDB databases (`bulwark-console-device`, `-keystore`, …). */
+const DATABASES = 'bulwark-console';
 
 /** Who is signed in. */
 export interface Me {
@@ -37,9 +38,13 @@ export type SessionEnd = 'signed_out' | 'session_ended' | 'device_revoked';
 /** The connection of this browser to the server. */
 export interface Connection {
   readonly transport: Transport;
+  /** This browser's install id as a device. */
   readonly deviceId: string;
-  /** Forgets the device key and id (after a revocation). */
-  forgetDevice(): Promise<void>;
+  /**
+   * Signs in; a server that requires the account's passkey after the password gets it from the
+   * browser's authenticator (`passkey_required`, docs/api.md#passkeys).
+   */
+  signIn(username: string, password: string): Promise<SignInResult>;
 }
 
 /**
@@ -47,26 +52,18 @@ export interface Connection {
  *
  * @example
  * ```ts
- * const connection = await connect((why) => setEnded(why));
- * await connection.transport.login({ username, password, deviceId: connection.deviceId });
+ * const connection = await connect(() => setEnded('device_revoked'));
+ * await connection.signIn(username, password);
  * ```
  */
 export async function connect(onRevoked: () => void): Promise<Connection> {
-  const deviceKeys = new IndexedDbDeviceKeyStorage({ databaseName: DEVICE_DB });
-  const deviceKey = await loadOrCreateDeviceKey(deviceKeys);
-  let deviceId = localStorage.getItem(DEVICE_ID_KEY);
-  if (deviceId === null) {
-    deviceId = crypto.randomUUID();
-    localStorage.setItem(DEVICE_ID_KEY, deviceId);
-  }
-  const keystore = await IndexedDbKeystore.open({ databaseName: KEYSTORE_DB });
-  const sessions = new SecureItemsSessionStore(new SecureItems(keystore));
   const origin = new URL(location.origin);
-  const transport = new Transport({
+  const client = await createClient({
+    platform: 'browser',
+    name: DATABASES,
     baseUrl: location.origin,
     devMode: origin.protocol === 'http:' && isLoopbackHost(origin.hostname),
-    deviceKey,
-    sessions,
+    collections: [],
     posture: {
       // A browser cannot see root, a screen lock or an emulator: the console reports the values a
       // healthy device would, and its posture is no signal (docs/console.md).
@@ -77,17 +74,37 @@ export async function connect(onRevoked: () => void): Promise<Connection> {
         posture: { rooted: false, screenLock: true, emulator: false },
       }),
     },
-    onDeviceRevoked: async () => {
-      await forgetDevice();
-      onRevoked();
+    // Only a revocation wipes the console (it never signs out through a wipe: a sign-out keeps
+    // the device, as an admin's browser stays enrolled).
+    onWiped: (result) => {
+      if (result.reason === 'device_revoked') onRevoked();
     },
   });
-  async function forgetDevice() {
-    await transport.forget().catch(() => undefined);
-    await deviceKeys.delete().catch(() => undefined);
-    localStorage.removeItem(DEVICE_ID_KEY);
+  if (client.status === 'uninitialized') {
+    await client.setPasscode();
+  } else {
+    try {
+      await client.unlock();
+    } catch (err) {
+      // The offline grace period ran out while the console was not used: the SDK wiped this
+      // install at unlock. The next client is a new install, enrolled at the next sign-in.
+      if (errorCode(err) === 'vault_wiped') return connect(onRevoked);
+      throw err;
+    }
   }
-  return { transport, deviceId, forgetDevice };
+  return {
+    transport: client.transport,
+    deviceId: client.deviceId,
+    signIn: (username, password) =>
+      client.signIn({
+        username,
+        password,
+        passkey: async (options) =>
+          startAuthentication({
+            optionsJSON: options as Parameters<typeof startAuthentication>[0]['optionsJSON'],
+          }),
+      }),
+  };
 }
 
 /** Codes after which the session is gone and the admin must sign in again. */

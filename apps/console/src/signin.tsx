@@ -2,7 +2,6 @@
  * Sign-in, the forced change of a one-time password, and the screens shown when the console
  * cannot be used: not an admin, the session ended, this browser's device revoked.
  */
-import { startAuthentication } from '@simplewebauthn/browser';
 import { useState } from 'preact/hooks';
 import { type Connection, describeError, errorCode, type SessionEnd } from './api.js';
 import { Field, FormEnd } from './ui/components.js';
@@ -26,18 +25,7 @@ export function SignIn(props: {
     setBusy(true);
     setError(undefined);
     try {
-      // Passed as a variable: the passkey callback is part of the SDK's sign-in where the server
-      // offers passkeys, and is ignored where it does not.
-      const input = {
-        username,
-        password,
-        deviceId: props.connection.deviceId,
-        passkey: async (options: unknown) =>
-          startAuthentication({
-            optionsJSON: options as Parameters<typeof startAuthentication>[0]['optionsJSON'],
-          }),
-      };
-      await props.connection.transport.login(input);
+      await props.connection.signIn(username, password);
       setPassword('');
       props.onSignedIn();
     } catch (err) {

@@ -409,9 +409,14 @@ describe('the admin console', () => {
   });
 
   it('says so clearly when the console device itself is revoked', async () => {
+    // The account screen names the device this browser is enrolled as.
+    const enrolledAs = async () => {
+      await go('account', 'My account');
+      return (await page.locator('.lead code').textContent()) ?? '';
+    };
+    const consoleDevice = await enrolledAs();
+    expect(consoleDevice).toMatch(/^[0-9a-f-]{36}$/);
     await go('users', 'Users');
-    const consoleDevice = await page.evaluate(() => localStorage.getItem('bulwark-console-device-id'));
-    expect(consoleDevice).toBeTruthy();
     await api.request('POST', `/admin/devices/${consoleDevice}/revoke`, { reason: 'admin' });
     // The console's next request meets the revocation.
     await page.getByLabel('Search by name').fill('a');
@@ -420,9 +425,16 @@ describe('the admin console', () => {
     // The key is gone; signing in again enrols a new device.
     await signInByKeyboard(page, admin.username, admin.password);
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
-    expect(await page.evaluate(() => localStorage.getItem('bulwark-console-device-id'))).not.toBe(
-      consoleDevice,
-    );
+    expect(await enrolledAs()).not.toBe(consoleDevice);
+    // The SDK's wipe sent its receipt: the server knows the revoked console device is wiped.
+    const wiped = (
+      await api.request<{ devices: { id: string; status: string }[] }>(
+        'GET',
+        `/admin/devices?q=${consoleDevice}`,
+      )
+    ).devices.find((d) => d.id === consoleDevice);
+    expect(wiped?.status).toBe('wipe_confirmed');
+    await go('users', 'Users');
   });
 
   it('says so clearly when the session ends (the password changed elsewhere ends other sessions)', async () => {

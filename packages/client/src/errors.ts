@@ -16,7 +16,7 @@ import { BulwarkError } from '@bulwark/core';
  * }
  * ```
  */
-export class KeystoreError extends BulwarkError {
+export class KeystoreError extends BulwarkError<'keystore_failed'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('keystore_failed', message, options);
   }
@@ -33,7 +33,7 @@ export class KeystoreError extends BulwarkError {
  * }
  * ```
  */
-export class KeystoreValueTooLargeError extends BulwarkError {
+export class KeystoreValueTooLargeError extends BulwarkError<'keystore_value_too_large'> {
   constructor(limit: number) {
     super('keystore_value_too_large', `value exceeds the keystore limit of ${limit} bytes`);
   }
@@ -48,7 +48,7 @@ export class KeystoreValueTooLargeError extends BulwarkError {
  * if (!keystore.protection.biometrics) hideBiometricToggle(); // else keystore_unsupported
  * ```
  */
-export class KeystoreUnsupportedError extends BulwarkError {
+export class KeystoreUnsupportedError extends BulwarkError<'keystore_unsupported'> {
   constructor(message: string) {
     super('keystore_unsupported', message);
   }
@@ -64,7 +64,7 @@ export class KeystoreUnsupportedError extends BulwarkError {
  * }
  * ```
  */
-export class InvalidArgumentError extends BulwarkError {
+export class InvalidArgumentError extends BulwarkError<'invalid_argument'> {
   constructor(message: string) {
     super('invalid_argument', message);
   }
@@ -81,8 +81,26 @@ export class InvalidArgumentError extends BulwarkError {
  * }
  * ```
  */
-export class CorruptDataError extends BulwarkError {
+export class CorruptDataError extends BulwarkError<'corrupt_data'> {
   constructor(message: string) {
     super('corrupt_data', message);
+  }
+}
+
+/**
+ * The SDK was configured wrongly (a pin configuration without backup pins or expiry, fewer than
+ * two pins, a client without collections): a mistake of the app's code or build, found before
+ * anything is stored or sent.
+ *
+ * @example
+ * ```ts
+ * try { createPinnedFetch({ pins: [onePin] }); } catch (err) {
+ *   if (err instanceof ConfigError) console.error(err.message); // config_invalid
+ * }
+ * ```
+ */
+export class ConfigError extends BulwarkError<'config_invalid'> {
+  constructor(message: string) {
+    super('config_invalid', message);
   }
 }

@@ -3,6 +3,8 @@
  * WebCrypto polyfill) and Node. Web APIs only; Node-only pieces are in `@bulwark/client/node`.
  * What each platform really protects: docs/platforms.md.
  */
+
+export type { RandomBytes } from '@bulwark/core/crypto';
 export {
   type AttestationResult,
   attestDevice,
@@ -44,7 +46,9 @@ export {
   type SignInResult,
   type SyncResult,
 } from './client/create-client.js';
+export { type AnyClientError, CLIENT_ERROR_CODES, type ClientErrorCode } from './error-codes.js';
 export {
+  ConfigError,
   CorruptDataError,
   InvalidArgumentError,
   KeystoreError,
@@ -90,7 +94,6 @@ export {
   type WebAuthnPrfKeystoreOptions,
 } from './keystore/webauthn-prf.js';
 export type { Clock } from './lib/clock.js';
-export type { RandomBytes } from './lib/random.js';
 export {
   type Platform,
   type ProtectionInput,

@@ -20,7 +20,6 @@ import {
   IndexedDbBackend,
   IndexedDbFileStorage,
   MemoryBackend,
-  MemoryKeystore,
   MemoryReceiptOutbox,
   ReactNativeKeychainKeystore,
 } from '../src/index.js';
@@ -362,16 +361,54 @@ describe('createClient for browsers (fake-indexeddb) and mobile presets: every w
     expect(await client.backend.list('sites')).toEqual([]);
   });
 
-  it('refuses a client without collections', async () => {
-    await expect(
-      createWebClient({
-        platform: 'capacitor',
-        baseUrl: 'https://api.example.com',
-        collections: [],
-        posture,
-        keystore: new MemoryKeystore(),
-        backend: new MemoryBackend(),
-      }),
-    ).rejects.toMatchObject({ code: 'invalid_argument' });
+  it('connect(): signs in before the passcode is chosen, and a revocation met while locked wipes', async () => {
+    const client = await createWebClient({
+      platform: 'browser',
+      name: `connect-${randomUUID()}`,
+      baseUrl: server.url,
+      devMode: true,
+      collections,
+      posture,
+    });
+    expect(client.status).toBe('uninitialized');
+    await client.connect();
+    const { settings } = await client.signIn(USER);
+    expect(client.vault.attemptsLeft).toBe(settings.failedUnlockLimit);
+    await client.setPasscode(PASSCODE);
+    const secret = canary();
+    await client.syncEngine.put('sites', { id: randomUUID(), name: 'Depot', notes: secret });
+    expect((await client.sync()).push.applied).toBe(1);
+    client.lock();
+    const deviceId = client.deviceId;
+    await revokeAsAdmin(server.url, deviceId, 'lost');
+    await expect(client.transport.request('GET', '/me')).rejects.toMatchObject({ code: 'device_revoked' });
+    expect(client.status).toBe('wiped');
+    expect(await deviceStatus(server, deviceId)).toBe('wipe_confirmed');
+    await expect(client.connect()).rejects.toMatchObject({ code: 'vault_wiped' });
+    await client.close();
+  });
+
+  it('without collections: an online-only client (the console) signs in and calls the API, with no offline store', async () => {
+    const client = await createWebClient({
+      platform: 'browser',
+      name: `online-${randomUUID()}`,
+      baseUrl: server.url,
+      devMode: true,
+      collections: [],
+      posture,
+    });
+    // Keystore-only protection: no passcode to ask an admin for.
+    await client.setPasscode();
+    const { user } = await client.signIn(USER);
+    expect(await client.transport.request<{ userId: string }>('GET', '/me')).toMatchObject({
+      userId: user.id,
+    });
+    expect(await deviceStatus(server, client.deviceId)).toBe('active');
+    for (const offlineOnly of [() => client.store, () => client.syncEngine, () => client.files]) {
+      expect(offlineOnly).toThrow(expect.objectContaining({ code: 'config_invalid' }));
+    }
+    await expect(client.sync()).rejects.toMatchObject({ code: 'config_invalid' });
+    expect(await client.backend.list('sites')).toEqual([]);
+    await client.close();
   });
 });

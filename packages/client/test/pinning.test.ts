@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DeviceKey, MemorySessionStore, Transport } from '../src/index.js';
-import { createPinnedFetch, pinOptionsFromConfig, spkiPin } from '../src/node/index.js';
+import { createPinnedFetch, pinOptionsFromConfig, type SdkPinConfig, spkiPin } from '../src/node/index.js';
 import {
   makeSpoofedIntermediate,
   makeTestCa,
@@ -126,7 +126,16 @@ describe('SPKI pinning in Node', () => {
     const otherHost = createPinnedFetch({ ...pinOptionsFromConfig(config('api.example.com', future)), ca });
     expect((await otherHost(url('other'))).status).toBe(200);
     expect(() => pinOptionsFromConfig({ ...config('localhost', future), backupPins: [] })).toThrow(
-      expect.objectContaining({ code: 'invalid_argument' }),
+      expect.objectContaining({ code: 'config_invalid' }),
+    );
+    // `expires` is required, as `bulwark pins --emit sdk` writes it: a configuration without
+    // one (or with a date that does not parse) would pin forever, so it is refused.
+    const { expires: _, ...forever } = config('localhost', future);
+    expect(() => pinOptionsFromConfig(forever as unknown as SdkPinConfig)).toThrow(
+      expect.objectContaining({ code: 'config_invalid' }),
+    );
+    expect(() => pinOptionsFromConfig(config('localhost', 'next year'))).toThrow(
+      expect.objectContaining({ code: 'config_invalid' }),
     );
   });
 
@@ -141,10 +150,10 @@ describe('SPKI pinning in Node', () => {
     const fetch = createPinnedFetch({ pins: [pin('rsa'), pin('ec')], ca });
     expect(await failureCode(fetch(url('rsa').replace('https:', 'http:')))).toBe('invalid_argument');
     expect(() => createPinnedFetch({ pins: [pin('rsa')], ca })).toThrow(
-      expect.objectContaining({ code: 'invalid_argument' }),
+      expect.objectContaining({ code: 'config_invalid' }),
     );
     expect(() => createPinnedFetch({ pins: [pin('rsa'), 'not-a-pin'], ca })).toThrow(
-      expect.objectContaining({ code: 'invalid_argument' }),
+      expect.objectContaining({ code: 'config_invalid' }),
     );
   });
 

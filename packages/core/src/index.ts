@@ -4,6 +4,6 @@
  */
 
 export * from './crypto/index.js';
-export { BulwarkError } from './errors.js';
-export type * from './protocol/index.js';
+export { type AnyCoreError, BulwarkError, CORE_ERROR_CODES, type CoreErrorCode } from './errors.js';
+export * from './protocol/index.js';
 export * from './schema/index.js';

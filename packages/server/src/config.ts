@@ -3,6 +3,7 @@
  * Every number here is a security decision; docs/identity.md explains each default.
  */
 import type { AttestationOptions } from './attestation/config.js';
+import { ConfigError } from './config/errors.js';
 import type { DevicePolicyOptions } from './devices/policy.js';
 import {
   type FederationConfig,
@@ -150,17 +151,17 @@ export function resolveAuthConfig(options: AuthOptions = {}): AuthConfig {
     argon2.timeCost < ARGON2_MINIMUM.timeCost ||
     argon2.parallelism < ARGON2_MINIMUM.parallelism
   ) {
-    throw new RangeError('Argon2id parameters below the OWASP minimum (m=19456, t=2, p=1) are refused');
+    throw new ConfigError('Argon2id parameters below the OWASP minimum (m=19456, t=2, p=1) are refused');
   }
   const minLength = options.passwords?.minLength ?? 8;
   const maxLength = options.passwords?.maxLength ?? 1024;
-  if (minLength < 8) throw new RangeError('passwords.minLength below 8 is refused');
-  if (maxLength < 64) throw new RangeError('passwords.maxLength must accept at least 64 characters');
+  if (minLength < 8) throw new ConfigError('passwords.minLength below 8 is refused');
+  if (maxLength < 64) throw new ConfigError('passwords.maxLength must accept at least 64 characters');
   const publicUrl = options.publicUrl;
   if (publicUrl !== undefined) {
-    const parsed = new URL(publicUrl);
+    const parsed = parseUrl(publicUrl, 'publicUrl');
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-      throw new RangeError('publicUrl must be http(s)');
+      throw new ConfigError('publicUrl must be http(s)');
   }
   return {
     issuer: options.issuer ?? 'bulwark',
@@ -210,23 +211,23 @@ function resolvePasskeyConfig(options: AuthOptions, publicUrl: string | undefine
     options.publicOrigin === undefined
       ? publicUrl === undefined
         ? undefined
-        : new URL(publicUrl).origin
-      : new URL(options.publicOrigin).origin;
+        : parseUrl(publicUrl, 'publicUrl').origin
+      : parseUrl(options.publicOrigin, 'publicOrigin').origin;
   let rpId = options.rpId;
   if (origin !== undefined) {
     const url = new URL(origin);
     if (url.protocol !== 'https:' && url.hostname !== 'localhost') {
-      throw new RangeError(
+      throw new ConfigError(
         'publicOrigin must be https (http only on localhost): WebAuthn needs a secure context',
       );
     }
     rpId ??= url.hostname;
     if (url.hostname !== rpId && !url.hostname.endsWith(`.${rpId}`)) {
-      throw new RangeError(`rpId ${rpId} is neither the host of ${origin} nor a parent domain of it`);
+      throw new ConfigError(`rpId ${rpId} is neither the host of ${origin} nor a parent domain of it`);
     }
   }
   const ttl = options.passkeyChallengeTtlSeconds ?? 300;
-  if (!(ttl > 0 && ttl <= 900)) throw new RangeError('passkeyChallengeTtlSeconds must be from 1 to 900');
+  if (!(ttl > 0 && ttl <= 900)) throw new ConfigError('passkeyChallengeTtlSeconds must be from 1 to 900');
   return {
     origin,
     rpId,
@@ -234,4 +235,13 @@ function resolvePasskeyConfig(options: AuthOptions, publicUrl: string | undefine
     requireAdminPasskey: options.requireAdminPasskey ?? true,
     challengeTtlSeconds: ttl,
   };
+}
+
+/** A URL of the configuration; one that does not parse is a `ConfigError`, not a `TypeError`. */
+function parseUrl(value: string, name: string): URL {
+  try {
+    return new URL(value);
+  } catch (err) {
+    throw new ConfigError(`${name} is not an absolute URL`, { cause: err });
+  }
 }

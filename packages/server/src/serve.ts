@@ -12,6 +12,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { BulwarkError } from '@bulwark/core';
+import { isLoopbackHost } from '@bulwark/core/protocol';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
 import type { BulwarkConfig } from './config/define.js';
@@ -72,19 +73,14 @@ export interface RunningServer {
 }
 
 /** Thrown at start when the configuration is unsafe or incomplete. */
-export class ServeConfigError extends BulwarkError {
+export class ServeConfigError extends BulwarkError<'serve_config'> {
   constructor(message: string) {
     super('serve_config', message);
   }
 }
 
-/** True for 127.0.0.0/8, ::1 and `localhost`. */
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  const bare = host.replace(/^\[|\]$/g, '');
-  return bare === '::1' || bare === '0:0:0:0:0:0:0:1';
-}
+// The one loopback rule of client and server (docs/api.md, "Loopback").
+export { isLoopbackHost } from '@bulwark/core/protocol';
 
 /**
  * Opens the database (SQLite in `dataDir`, or PostgreSQL at `databaseUrl`), creates the first

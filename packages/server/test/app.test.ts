@@ -164,9 +164,11 @@ describe('hardening headers', () => {
 
 describe('startServer', () => {
   it('recognises loopback hosts', () => {
-    for (const host of ['127.0.0.1', '127.8.9.1', '::1', '[::1]', 'localhost'])
+    // The one rule of @bulwark/core/protocol, the client's too: *.localhost is loopback, the
+    // Android emulator's 10.0.2.2 is not.
+    for (const host of ['127.0.0.1', '127.8.9.1', '::1', '[::1]', 'localhost', 'app.localhost'])
       expect(isLoopbackHost(host)).toBe(true);
-    for (const host of ['0.0.0.0', '10.0.0.1', '::', 'example.com', '128.0.0.1'])
+    for (const host of ['0.0.0.0', '10.0.0.1', '::', 'example.com', '128.0.0.1', '10.0.2.2'])
       expect(isLoopbackHost(host)).toBe(false);
   });
 

@@ -5,43 +5,28 @@
  * `prototype` keys (400 `invalid_json`, not 422 `forbidden_key`), a list filter with a duplicate
  * key or a constant its field cannot hold (400 `invalid_filter`, not accepted), a new record with
  * a non-random id (refused, not stored), and the code of a sign-in whose declared key is not the
- * proof key (one code, `device_key_mismatch`).
+ * proof key (one code, `device_key_mismatch`). And, without a server: the code table
+ * `SERVER_ERROR_CODES`, the codes the sources throw or answer, and the tables of errors.md are the
+ * same set, in both directions (an undocumented code fails, and so does a documented code that no
+ * longer exists).
  */
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CORE_ERROR_CODES } from '@bulwark/core';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentedCodes, mentionsCode, thrownCodes } from '../../../test-support/error-docs.js';
+import { SERVER_ERROR_CODES } from '../src/index.js';
 import { type Actor, createMember, inspection, signIn, snapshot, startDemoServer } from './lib/data-world.js';
 import { describeEachDialect } from './lib/databases.js';
 import { PASSWORD, TestDevice, type TestServer } from './lib/harness.js';
 
 const ERRORS_MD = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 
-/** Every row of the tables of errors.md that have a status column: code → its statuses. */
-function documentedStatuses(): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  let statusColumn = -1;
-  for (const line of ERRORS_MD.split('\n')) {
-    if (!line.startsWith('|')) {
-      statusColumn = -1;
-      continue;
-    }
-    const cells = line.split('|').map((c) => c.trim());
-    if (cells[1] === 'code') {
-      statusColumn = cells.indexOf('status');
-      continue;
-    }
-    const code = /^`([a-z_]+)`$/.exec(cells[1] ?? '')?.[1];
-    if (code === undefined || statusColumn === -1) continue;
-    const statuses = out.get(code) ?? new Set<string>();
-    statuses.add(cells[statusColumn] ?? '');
-    out.set(code, statuses);
-  }
-  return out;
-}
-
-const DOCUMENTED = documentedStatuses();
+/** Every row of the code tables of errors.md: code → its statuses. */
+const DOCUMENTED = documentedCodes(ERRORS_MD);
 
 /** The answer is a problem whose code errors.md lists with this very status. */
 function expectDocumented(res: LightMyRequestResponse, status: number, code: string): void {
@@ -51,6 +36,31 @@ function expectDocumented(res: LightMyRequestResponse, status: number, code: str
 }
 
 describe('errors.md', () => {
+  const src = fileURLToPath(new URL('../src', import.meta.url));
+
+  it('documents every code of SERVER_ERROR_CODES with its statuses, and nothing else', () => {
+    const table = new Map(
+      Object.entries(SERVER_ERROR_CODES).map(([code, statuses]) => [code, new Set(statuses)]),
+    );
+    expect(new Map(documentedCodes(ERRORS_MD))).toEqual(table);
+  });
+
+  it('throws or answers no code that SERVER_ERROR_CODES lacks', () => {
+    // StrictJsonError's first argument is its `reason`; its code is always invalid_json.
+    const undocumented = [...thrownCodes(src, ['StrictJsonError'])].filter(
+      (code) => !Object.hasOwn(SERVER_ERROR_CODES, code),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
+  it('documents no code that the server no longer has', () => {
+    // A code is real when the sources name it; those of core's errors are core's (AnyServerError).
+    const gone = Object.keys(SERVER_ERROR_CODES).filter(
+      (code) => !Object.hasOwn(CORE_ERROR_CODES, code) && !mentionsCode(src, code),
+    );
+    expect(gone).toEqual([]);
+  });
+
   it('names one code for a sign-in whose declared device key is not the proof key', () => {
     const rows = ERRORS_MD.split('\n').filter((l) => l.startsWith('| `') && l.includes('device.publicKey'));
     expect(rows.map((l) => /^\| `([a-z_]+)`/.exec(l)?.[1])).toEqual(['device_key_mismatch']);

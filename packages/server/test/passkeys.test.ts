@@ -9,6 +9,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SoftAuthenticator } from '../../../test-support/webauthn.js';
 import { buildApp } from '../src/app.js';
+import { ConfigError } from '../src/config/errors.js';
 import { resolveAuthConfig } from '../src/config.js';
 import { createServerContext } from '../src/context.js';
 import { resetPasskeys } from '../src/identity/passkeys.js';
@@ -477,14 +478,14 @@ describe('passkey relying party settings', () => {
   });
 
   it('refuses an origin WebAuthn would refuse: plain http off localhost, an rp id that does not cover it', () => {
-    expect(() => resolveAuthConfig({ publicOrigin: 'http://bulwark.example.com' })).toThrow(RangeError);
+    expect(() => resolveAuthConfig({ publicOrigin: 'http://bulwark.example.com' })).toThrow(ConfigError);
     expect(() =>
       resolveAuthConfig({ publicOrigin: 'https://bulwark.example.com', rpId: 'other.com' }),
-    ).toThrow(RangeError);
+    ).toThrow(ConfigError);
     expect(() => resolveAuthConfig({ publicOrigin: 'https://notexample.com', rpId: 'example.com' })).toThrow(
-      RangeError,
+      ConfigError,
     );
-    expect(() => resolveAuthConfig({ passkeyChallengeTtlSeconds: 0 })).toThrow(RangeError);
+    expect(() => resolveAuthConfig({ passkeyChallengeTtlSeconds: 0 })).toThrow(ConfigError);
   });
 });
 

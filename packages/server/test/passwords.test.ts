@@ -1,6 +1,7 @@
 /** Password rules (ASVS/NIST) and the Argon2id hasher: parameters, no truncation, concurrency cap. */
 import { parseOptions } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/config/errors.js';
 import { ARGON2_MINIMUM, resolveAuthConfig } from '../src/config.js';
 import { commonPasswordCount, isCommonPassword } from '../src/identity/passwords/common.js';
 import { PasswordHasher } from '../src/identity/passwords/hasher.js';
@@ -41,9 +42,17 @@ describe('password rules', () => {
   });
 
   it('refuses Argon2 settings below the OWASP minimum', () => {
-    expect(() => resolveAuthConfig({ passwords: { argon2: { memoryCost: 4096 } } })).toThrow(RangeError);
-    expect(() => resolveAuthConfig({ passwords: { argon2: { timeCost: 1 } } })).toThrow(RangeError);
-    expect(() => resolveAuthConfig({ passwords: { minLength: 6 } })).toThrow(RangeError);
+    expect(() => resolveAuthConfig({ passwords: { argon2: { memoryCost: 4096 } } })).toThrow(ConfigError);
+    expect(() => resolveAuthConfig({ passwords: { argon2: { timeCost: 1 } } })).toThrow(ConfigError);
+    expect(() => resolveAuthConfig({ passwords: { minLength: 6 } })).toThrow(ConfigError);
+    // Every wrong setting is a ConfigError with the documented code, a URL that does not parse too.
+    expect(() => resolveAuthConfig({ passwords: { maxLength: 10 } })).toThrow(
+      expect.objectContaining({ code: 'config_invalid' }),
+    );
+    expect(() => resolveAuthConfig({ publicUrl: 'not a url' })).toThrow(
+      expect.objectContaining({ code: 'config_invalid' }),
+    );
+    expect(() => resolveAuthConfig({ publicUrl: 'ftp://example.com' })).toThrow(ConfigError);
   });
 });
 

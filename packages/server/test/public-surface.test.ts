@@ -22,6 +22,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'PasskeyError',
     'RefreshTokenError',
     'RuleError',
+    'SERVER_ERROR_CODES',
     'SQLITE_FILE',
     'SaturatedError',
     'SecurityEventLog',

@@ -12,7 +12,7 @@ import { BulwarkError } from '@bulwark/core/errors';
  * await auditPath('missing/').catch((err) => err instanceof AuditPathNotFoundError);
  * ```
  */
-export class AuditPathNotFoundError extends BulwarkError {
+export class AuditPathNotFoundError extends BulwarkError<'audit_path_not_found'> {
   constructor(path: string, options?: { cause?: unknown }) {
     super('audit_path_not_found', `${path}: no such file or directory.`, options);
   }
@@ -26,7 +26,7 @@ export class AuditPathNotFoundError extends BulwarkError {
  * if (err instanceof AuditUnreadableError) console.error(err.message);
  * ```
  */
-export class AuditUnreadableError extends BulwarkError {
+export class AuditUnreadableError extends BulwarkError<'audit_unreadable'> {
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
     super('audit_unreadable', `${path}: cannot be read (${reason}).`, options);
   }
@@ -40,7 +40,7 @@ export class AuditUnreadableError extends BulwarkError {
  * if (err instanceof AuditArchiveError) console.error(err.message);
  * ```
  */
-export class AuditArchiveError extends BulwarkError {
+export class AuditArchiveError extends BulwarkError<'audit_archive_corrupt'> {
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
     super('audit_archive_corrupt', `${path}: not a readable zip archive (${reason}).`, options);
   }
@@ -54,7 +54,7 @@ export class AuditArchiveError extends BulwarkError {
  * if (err instanceof AuditBaselineError) console.error(err.message);
  * ```
  */
-export class AuditBaselineError extends BulwarkError {
+export class AuditBaselineError extends BulwarkError<'audit_baseline_invalid'> {
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
     super('audit_baseline_invalid', `baseline ${path}: ${reason}.`, options);
   }
@@ -84,7 +84,7 @@ export const AUDIT_EXIT = {
  * if (err instanceof AuditOutputError) console.error(err.message);
  * ```
  */
-export class AuditOutputError extends BulwarkError {
+export class AuditOutputError extends BulwarkError<'audit_output_unwritable'> {
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
     super('audit_output_unwritable', `${path}: cannot be written (${reason}).`, options);
   }

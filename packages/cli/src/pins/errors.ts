@@ -12,7 +12,7 @@ import { BulwarkError } from '@bulwark/core/errors';
  * parseTarget('api.example.com:99999'); // throws PinsInputError
  * ```
  */
-export class PinsInputError extends BulwarkError {
+export class PinsInputError extends BulwarkError<'pins_invalid_input'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('pins_invalid_input', message, options);
   }
@@ -26,7 +26,7 @@ export class PinsInputError extends BulwarkError {
  * if (err instanceof PinsConnectError) console.error(err.message);
  * ```
  */
-export class PinsConnectError extends BulwarkError {
+export class PinsConnectError extends BulwarkError<'pins_connect_failed'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('pins_connect_failed', message, options);
   }
@@ -41,7 +41,7 @@ export class PinsConnectError extends BulwarkError {
  * if (err instanceof PinsUntrustedError) console.error(err.message);
  * ```
  */
-export class PinsUntrustedError extends BulwarkError {
+export class PinsUntrustedError extends BulwarkError<'pins_untrusted_chain'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('pins_untrusted_chain', message, options);
   }

@@ -39,7 +39,7 @@ export interface AttestationProvider {
  * catch (err) { if (err instanceof AttestationUnavailableError) useFallback(); }
  * ```
  */
-export class AttestationUnavailableError extends BulwarkError {
+export class AttestationUnavailableError extends BulwarkError<'attestation_unavailable'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('attestation_unavailable', message, options);
   }

@@ -9,7 +9,7 @@
  * React Native and Capacitor (the app passes its keystore adapter and store backend, here), and
  * Node/Electron (a data folder, in `@bulwark/client/node`). Every piece can be replaced.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { ConfigError, InvalidArgumentError } from '../errors.js';
 import { EncryptedFiles } from '../files/encrypted-files.js';
 import { IndexedDbFileStorage } from '../files/indexeddb-storage.js';
 import type { FileStorage } from '../files/storage.js';
@@ -35,7 +35,7 @@ import {
 } from '../transport/device-key.js';
 import type { PostureProvider } from '../transport/posture.js';
 import { MemorySessionStore, SecureItemsSessionStore } from '../transport/session.js';
-import { type DeviceSettings, Transport } from '../transport/transport.js';
+import { type DeviceSettings, type LoginInput, Transport } from '../transport/transport.js';
 import {
   type ActivitySource,
   type AppStateSource,
@@ -68,7 +68,11 @@ const DEVICE_ID_ITEM = 'bulwark.device-id';
 export interface ClientOptions {
   /** The server, `https:` (or `http:` to loopback with `devMode`). */
   readonly baseUrl: string;
-  /** The app's collections (`fromSchema(schema)` gives them from the server's schema). */
+  /**
+   * The app's collections (`fromSchema(schema)` gives them from the server's schema). An empty
+   * list makes an online-only client (an admin console): no encrypted store, files or sync
+   * engine, and `store`, `files`, `syncEngine` and `sync()` throw `config_invalid`.
+   */
   readonly collections: readonly CollectionSpec[];
   /** Reports the device's posture at sign-in and refresh (the SDK does not guess it). */
   readonly posture: PostureProvider;
@@ -148,6 +152,11 @@ export interface SyncResult {
 export interface Credentials {
   readonly username: string;
   readonly password: string;
+  /**
+   * Asked for a passkey assertion when the server requires one after the password
+   * (`passkey_required`); see `LoginInput.passkey`.
+   */
+  readonly passkey?: NonNullable<LoginInput['passkey']>;
 }
 
 /**
@@ -169,9 +178,10 @@ interface Session {
   readonly transport: Transport;
   readonly wiper: Wiper;
   readonly grace: OfflineGrace;
-  readonly store: EncryptedStore;
+  /** Absent for an online-only client (no collections). */
+  readonly store: EncryptedStore | undefined;
   readonly files: EncryptedFiles | undefined;
-  readonly sync: SyncEngine;
+  readonly sync: SyncEngine | undefined;
   /** The grace timer's writes started by the transport's callbacks, settled. */
   graceWritten(): Promise<unknown>;
 }
@@ -246,8 +256,6 @@ export class BulwarkClient<S = UntypedSchema> {
   static async create<const L extends readonly CollectionSpec[]>(
     pieces: ClientPieces & { readonly collections: L },
   ): Promise<BulwarkClient<SchemaOfSpecs<L>>> {
-    if (pieces.collections.length === 0)
-      throw new InvalidArgumentError('createClient needs at least one collection');
     const vault = await Vault.open({
       keystore: pieces.keystore,
       storage: pieces.vaultStorage ?? new BackendVaultStorage(pieces.backend),
@@ -277,14 +285,15 @@ export class BulwarkClient<S = UntypedSchema> {
 
   /** The encrypted offline store (after the first unlock). */
   get store(): EncryptedStore<S> {
-    return this.#open().store as EncryptedStore<S>;
+    return offline(this.#open().store) as EncryptedStore<S>;
   }
 
   /** Encrypted files (after the first unlock; needs a file storage). */
   get files(): EncryptedFiles {
-    const files = this.#open().files;
-    if (files === undefined) throw new InvalidArgumentError('this client has no file storage');
-    return files;
+    const session = this.#open();
+    offline(session.store);
+    if (session.files === undefined) throw new InvalidArgumentError('this client has no file storage');
+    return session.files;
   }
 
   /** The app's own small secrets in the keystore (after the first unlock). */
@@ -299,7 +308,7 @@ export class BulwarkClient<S = UntypedSchema> {
 
   /** The sync engine: `put` and `delete` queue changes for the server (after the first unlock). */
   get syncEngine(): SyncEngine<S> {
-    return this.#open().sync as SyncEngine<S>;
+    return offline(this.#open().sync) as SyncEngine<S>;
   }
 
   /** The offline grace timer (after the first unlock). */
@@ -349,6 +358,26 @@ export class BulwarkClient<S = UntypedSchema> {
   }
 
   /**
+   * Opens the device key, transport, wipe path and offline grace timer without unlocking the
+   * vault, for an app that signs in before its user chooses a passcode, or that must learn of a
+   * revocation while locked (the wipe needs no vault key). Then enforces the offline grace period,
+   * as `unlock` does. For keystores that keep the device key readable while the vault is locked
+   * (browsers, React Native, Capacitor); a passcode-protected Node keystore keeps it sealed until
+   * the first unlock, and this rejects with `vault_locked`.
+   *
+   * @example
+   * ```ts
+   * await client.connect();
+   * await client.signIn({ username: 'ada', password });
+   * await client.setPasscode('482916');
+   * ```
+   */
+  async connect(): Promise<void> {
+    if (this.vault.status === 'wiped') throw new VaultWipedError();
+    await this.#startSession();
+  }
+
+  /**
    * Locks the vault: the store, files and secure items are unreadable until the next unlock.
    *
    * @example
@@ -387,7 +416,7 @@ export class BulwarkClient<S = UntypedSchema> {
    * ```
    */
   async sync(): Promise<SyncResult> {
-    return this.#open().sync.sync();
+    return offline(this.#open().sync).sync();
   }
 
   /**
@@ -544,22 +573,23 @@ export class BulwarkClient<S = UntypedSchema> {
     });
     grace = new OfflineGrace({ items, wiper, ...(p.clock === undefined ? {} : { clock: p.clock }) });
     const sealer = p.sealer === undefined ? {} : { sealer: p.sealer };
-    const store = await EncryptedStore.open({
-      backend: p.backend,
-      vault,
-      collections: p.collections,
-      ...sealer,
-    });
+    const online = p.collections.length === 0;
+    const store = online
+      ? undefined
+      : await EncryptedStore.open({ backend: p.backend, vault, collections: p.collections, ...sealer });
     const files =
-      p.fileStorage === undefined
+      p.fileStorage === undefined || online
         ? undefined
         : new EncryptedFiles({ storage: p.fileStorage, vault, ...sealer });
-    const sync = await SyncEngine.open({
-      store,
-      vault,
-      transport,
-      ...(p.clock === undefined ? {} : { clock: p.clock }),
-    });
+    const sync =
+      store === undefined
+        ? undefined
+        : await SyncEngine.open({
+            store,
+            vault,
+            transport,
+            ...(p.clock === undefined ? {} : { clock: p.clock }),
+          });
     this.#session = {
       deviceId,
       items,
@@ -579,6 +609,14 @@ export class BulwarkClient<S = UntypedSchema> {
     this.#session = undefined;
     return this.#pieces.onWiped?.(result);
   }
+}
+
+/** The offline piece of a client that keeps collections; `config_invalid` for an online-only one. */
+function offline<T>(piece: T | undefined): T {
+  if (piece === undefined) {
+    throw new ConfigError('this client keeps no collections offline (createClient without collections)');
+  }
+  return piece;
 }
 
 /**

@@ -2,7 +2,7 @@
  * In-memory keystore: nothing survives the process. For tests, for kiosk sessions that must leave
  * nothing behind, and as the reference behaviour of the interface.
  */
-import { copyBytes, zero } from '../lib/bytes.js';
+import { copyBytes, zero } from '@bulwark/core/crypto';
 import type { Keystore, KeystoreProtection, KeystoreWriteOptions } from './keystore.js';
 import { checkEntryName, generateAesKey, refuseBiometrics } from './lib/names.js';
 

@@ -12,7 +12,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DecryptionError, open, SealingKey, seal } from '@bulwark/core/crypto';
+import {
+  copyBytes,
+  DecryptionError,
+  fromBase64,
+  open,
+  SealingKey,
+  seal,
+  toBase64,
+  zero,
+} from '@bulwark/core/crypto';
 import { KeystoreError } from '../errors.js';
 import type {
   Keystore,
@@ -21,7 +30,6 @@ import type {
   SecretSealing,
 } from '../keystore/keystore.js';
 import { checkEntryName, importAesKey, refuseBiometrics } from '../keystore/lib/names.js';
-import { copyBytes, fromBase64, toBase64, zero } from '../lib/bytes.js';
 import { VaultLockedError } from '../vault/errors.js';
 import { writeFileAtomic } from './lib/atomic-file.js';
 

@@ -10,8 +10,9 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import * as tls from 'node:tls';
+import type { SdkPinConfig } from '@bulwark/core/protocol';
 import type { Agent } from 'undici';
-import { InvalidArgumentError } from '../errors.js';
+import { ConfigError, InvalidArgumentError } from '../errors.js';
 import { PinMismatchError } from '../transport/errors.js';
 
 const PIN = /^(?:sha256\/)?([A-Za-z0-9+/]{43}=)$/;
@@ -33,20 +34,7 @@ function pinOf(x509: X509Certificate): string {
   return createHash('sha256').update(spki).digest('base64');
 }
 
-/**
- * The SDK pin configuration written by `bulwark pins --emit sdk`.
- *
- * @example
- * ```ts
- * const config: SdkPinConfig = JSON.parse(readFileSync('pins.json', 'utf8'));
- * ```
- */
-export interface SdkPinConfig {
-  readonly host: string;
-  readonly pins: readonly string[];
-  readonly backupPins: readonly string[];
-  readonly expires?: string;
-}
+export type { SdkPinConfig } from '@bulwark/core/protocol';
 
 /**
  * Options of {@link createPinnedFetch}.
@@ -82,14 +70,18 @@ export interface PinnedFetchOptions {
  */
 export function pinOptionsFromConfig(config: SdkPinConfig): PinnedFetchOptions {
   if (typeof config?.host !== 'string' || !Array.isArray(config.pins) || !Array.isArray(config.backupPins)) {
-    throw new InvalidArgumentError('not an SDK pin configuration');
+    throw new ConfigError('not an SDK pin configuration');
   }
-  if (config.backupPins.length === 0)
-    throw new InvalidArgumentError('the pin configuration has no backup pin');
+  if (config.backupPins.length === 0) throw new ConfigError('the pin configuration has no backup pin');
+  // Required, as `bulwark pins --emit sdk` always writes it (docs/pins.md): a
+  // configuration without one would pin forever.
+  if (typeof config.expires !== 'string' || Number.isNaN(new Date(config.expires).getTime())) {
+    throw new ConfigError('the pin configuration has no valid expires date');
+  }
   return {
     pins: [...config.pins, ...config.backupPins],
     host: config.host.toLowerCase(),
-    ...(config.expires === undefined ? {} : { expires: config.expires }),
+    expires: config.expires,
   };
 }
 
@@ -175,12 +167,12 @@ export function createPinnedFetch(options: PinnedFetchOptions): typeof globalThi
   const pins = new Set<string>();
   for (const pin of options.pins) {
     const match = typeof pin === 'string' ? PIN.exec(pin) : null;
-    if (match === null) throw new InvalidArgumentError('pins are base64 SHA-256 digests (44 characters)');
+    if (match === null) throw new ConfigError('pins are base64 SHA-256 digests (44 characters)');
     pins.add(match[1] as string);
   }
-  if (pins.size < 2) throw new InvalidArgumentError('pin at least two keys: the current one and a backup');
+  if (pins.size < 2) throw new ConfigError('pin at least two keys: the current one and a backup');
   const expires = options.expires === undefined ? undefined : new Date(options.expires).getTime();
-  if (expires !== undefined && Number.isNaN(expires)) throw new InvalidArgumentError('expires is not a date');
+  if (expires !== undefined && Number.isNaN(expires)) throw new ConfigError('expires is not a date');
   const host = options.host?.toLowerCase();
   const now = options.now ?? Date.now;
   // undici is loaded on first use: processes that never pin do not pay for it at start-up.

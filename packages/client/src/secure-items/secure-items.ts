@@ -5,9 +5,10 @@
  * bytes as bytes; values are limited by the keystore (2048 stored bytes on expo-secure-store).
  * Larger or many records belong in the encrypted store, not here.
  */
+
+import { concatBytes, copyBytes, utf8Decode, utf8Encode } from '@bulwark/core/crypto';
 import { CorruptDataError, InvalidArgumentError } from '../errors.js';
 import type { Keystore, KeystoreReadOptions, KeystoreWriteOptions } from '../keystore/keystore.js';
-import { concatBytes, copyBytes, utf8Decode, utf8Encode } from '../lib/bytes.js';
 
 const TAG_STRING = 0x01;
 const TAG_BYTES = 0x02;

@@ -15,7 +15,7 @@ import { BulwarkError } from '@bulwark/core';
  * }
  * ```
  */
-export class ServerOnlyFieldError extends BulwarkError {
+export class ServerOnlyFieldError extends BulwarkError<'server_only_field'> {
   readonly fields: readonly string[];
 
   constructor(collection: string, fields: readonly string[]) {
@@ -38,7 +38,7 @@ export class ServerOnlyFieldError extends BulwarkError {
  * }
  * ```
  */
-export class InvalidRecordError extends BulwarkError {
+export class InvalidRecordError extends BulwarkError<'invalid_record'> {
   readonly problems: readonly { readonly path: string; readonly reason: string }[];
 
   constructor(collection: string, problems: readonly { readonly path: string; readonly reason: string }[]) {
@@ -57,7 +57,7 @@ export class InvalidRecordError extends BulwarkError {
  * }
  * ```
  */
-export class UnknownCollectionError extends BulwarkError {
+export class UnknownCollectionError extends BulwarkError<'unknown_collection'> {
   constructor(collection: string, why = 'is not declared') {
     super('unknown_collection', `collection "${collection}" ${why}`);
   }
@@ -74,7 +74,7 @@ export class UnknownCollectionError extends BulwarkError {
  * }
  * ```
  */
-export class FieldNotQueryableError extends BulwarkError {
+export class FieldNotQueryableError extends BulwarkError<'field_not_queryable'> {
   constructor(collection: string, field: string) {
     super('field_not_queryable', `${collection}.${field} is sensitive and has no blind index`);
   }

@@ -9,10 +9,10 @@
  * reasons) and conflicts (server version wins, the local attempt is reported) go to the app.
  * Protocol and conflict policy: docs/client.md, "Sync".
  */
+
+import { type RandomBytes, randomBytes, toBase64, utf8Decode, utf8Encode } from '@bulwark/core/crypto';
 import { InvalidArgumentError } from '../errors.js';
-import { toBase64, utf8Decode, utf8Encode } from '../lib/bytes.js';
 import { type Clock, systemClock } from '../lib/clock.js';
-import { defaultRandom, type RandomBytes } from '../lib/random.js';
 import type { WriteOp } from '../store/backend.js';
 import type { CollectionSpec } from '../store/collection.js';
 import type { StoreRecord } from '../store/lib/codec.js';
@@ -157,7 +157,7 @@ export class SyncEngine<S = UntypedSchema> {
     this.#outbox = outbox;
     this.#transport = options.transport;
     this.#clock = options.clock ?? systemClock;
-    this.#random = options.random ?? defaultRandom;
+    this.#random = options.random ?? randomBytes;
     this.#batchSize = options.batchSize ?? 100;
     this.#pageLimit = options.pageLimit ?? 500;
     this.#baseBackoff = options.baseBackoffMs ?? 1000;

@@ -3,9 +3,9 @@
  * JWK in the header, `htm`, `htu` (the request URL without query and fragment), `iat` from the
  * injected clock, a random `jti`, `ath` when an access token is sent, and the server `nonce`.
  */
+
+import { type RandomBytes, randomBytes, utf8Encode } from '@bulwark/core/crypto';
 import { base64url, SignJWT } from 'jose';
-import { utf8Encode } from '../lib/bytes.js';
-import { defaultRandom, type RandomBytes } from '../lib/random.js';
 import type { DeviceKey } from './device-key.js';
 
 /**
@@ -41,7 +41,7 @@ export async function createDpopProof(key: DeviceKey, input: DpopInput): Promise
   const claims: Record<string, unknown> = {
     htm: input.method.toUpperCase(),
     htu: url.href,
-    jti: base64url.encode((input.random ?? defaultRandom)(18)),
+    jti: base64url.encode((input.random ?? randomBytes)(18)),
   };
   if (input.accessToken !== undefined) {
     const digest = await globalThis.crypto.subtle.digest('SHA-256', utf8Encode(input.accessToken));

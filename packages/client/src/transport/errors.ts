@@ -16,7 +16,7 @@ import { BulwarkError } from '@bulwark/core';
  * }
  * ```
  */
-export class InsecureTransportError extends BulwarkError {
+export class InsecureTransportError extends BulwarkError<'insecure_transport'> {
   constructor(message: string) {
     super('insecure_transport', message);
   }
@@ -32,7 +32,7 @@ export class InsecureTransportError extends BulwarkError {
  * }
  * ```
  */
-export class PinMismatchError extends BulwarkError {
+export class PinMismatchError extends BulwarkError<'pin_mismatch'> {
   constructor() {
     super('pin_mismatch', 'the server certificate does not match a pinned public key');
   }
@@ -78,7 +78,7 @@ export class ServerProblemError extends BulwarkError {
  * try { await sync.push(); } catch (err) { if (err instanceof NetworkError) scheduleRetry(); } // network_error
  * ```
  */
-export class NetworkError extends BulwarkError {
+export class NetworkError extends BulwarkError<'network_error'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('network_error', message, options);
   }
@@ -94,7 +94,7 @@ export class NetworkError extends BulwarkError {
  * }
  * ```
  */
-export class NotSignedInError extends BulwarkError {
+export class NotSignedInError extends BulwarkError<'not_signed_in'> {
   constructor() {
     super('not_signed_in', 'sign in first');
   }

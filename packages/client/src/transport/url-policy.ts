@@ -1,17 +1,14 @@
 /**
  * Which URLs the transport uses: `https:` only. Plain `http:` is accepted in development mode
- * and then only to a loopback host (localhost, 127.0.0.0/8, ::1), where nothing crosses a
+ * and then only to a loopback host (`isLoopbackHost` of `@bulwark/core/protocol`: 127.0.0.0/8, ::1, localhost, *.localhost), where nothing crosses a
  * network. Checked for the base URL and again for every request URL, so a redirect or a
  * server-supplied link cannot downgrade.
  */
+import { isLoopbackHost } from '@bulwark/core/protocol';
 import { InsecureTransportError } from './errors.js';
 
-/** True for hosts that never leave the machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost') || host === '::1') return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
+// The one loopback rule of client and server (docs/api.md, "Loopback").
+export { isLoopbackHost } from '@bulwark/core/protocol';
 
 /**
  * Parses `url` and refuses it unless the transport policy allows it.

@@ -13,7 +13,7 @@ import { BulwarkError } from '@bulwark/core';
  * }
  * ```
  */
-export class VaultLockedError extends BulwarkError {
+export class VaultLockedError extends BulwarkError<'vault_locked'> {
   constructor() {
     super('vault_locked', 'the vault is locked');
   }
@@ -27,7 +27,7 @@ export class VaultLockedError extends BulwarkError {
  * if (vault.status === 'uninitialized') await vault.initialize({ passcode });
  * ```
  */
-export class VaultNotInitializedError extends BulwarkError {
+export class VaultNotInitializedError extends BulwarkError<'vault_not_initialized'> {
   constructor() {
     super('vault_not_initialized', 'no vault exists on this install');
   }
@@ -41,7 +41,7 @@ export class VaultNotInitializedError extends BulwarkError {
  * try { await vault.initialize(); } catch (err) { if (err instanceof VaultExistsError) await vault.unlock(); }
  * ```
  */
-export class VaultExistsError extends BulwarkError {
+export class VaultExistsError extends BulwarkError<'vault_exists'> {
   constructor() {
     super('vault_exists', 'a vault already exists on this install');
   }
@@ -57,7 +57,7 @@ export class VaultExistsError extends BulwarkError {
  * }
  * ```
  */
-export class WrongPasscodeError extends BulwarkError {
+export class WrongPasscodeError extends BulwarkError<'wrong_passcode'> {
   readonly attemptsLeft: number;
 
   constructor(attemptsLeft: number) {
@@ -77,7 +77,7 @@ export class WrongPasscodeError extends BulwarkError {
  * }
  * ```
  */
-export class VaultWipedError extends BulwarkError {
+export class VaultWipedError extends BulwarkError<'vault_wiped'> {
   constructor() {
     super('vault_wiped', 'the vault was wiped');
   }
@@ -95,7 +95,7 @@ export class VaultWipedError extends BulwarkError {
  * }
  * ```
  */
-export class VaultKeyMissingError extends BulwarkError {
+export class VaultKeyMissingError extends BulwarkError<'vault_key_missing'> {
   constructor() {
     super('vault_key_missing', 'the keystore key of this vault is missing');
   }
@@ -109,7 +109,7 @@ export class VaultKeyMissingError extends BulwarkError {
  * try { await vault.unlock(); } catch (err) { if (err instanceof PasscodeRequiredError) askPasscode(); }
  * ```
  */
-export class PasscodeRequiredError extends BulwarkError {
+export class PasscodeRequiredError extends BulwarkError<'passcode_required'> {
   constructor(message = 'this vault is protected by a passcode') {
     super('passcode_required', message);
   }
@@ -126,7 +126,7 @@ export class PasscodeRequiredError extends BulwarkError {
  * }
  * ```
  */
-export class BiometricUnavailableError extends BulwarkError {
+export class BiometricUnavailableError extends BulwarkError<'biometric_unavailable'> {
   constructor(options?: { cause?: unknown }) {
     super('biometric_unavailable', 'biometric unlock is not available', options);
   }

@@ -20,17 +20,18 @@ import {
   type KdfFloors,
   Keyring,
   open,
+  type RandomBytes,
+  randomBytes,
   rewrapDataKey,
   SealingKey,
   seal,
   unwrapDataKey,
+  utf8Encode,
   wrapDataKey,
 } from '@bulwark/core/crypto';
 import { InvalidArgumentError, KeystoreUnsupportedError } from '../errors.js';
 import type { Keystore } from '../keystore/keystore.js';
-import { utf8Encode } from '../lib/bytes.js';
 import { type Clock, systemClock } from '../lib/clock.js';
-import { defaultRandom, type RandomBytes } from '../lib/random.js';
 import { SharedRun } from '../lib/shared-run.js';
 import { type AppStateSource, AutoLock, type AutoLockPolicy } from './auto-lock.js';
 import {
@@ -164,7 +165,7 @@ export class Vault {
     this.#maxFailedAttempts = max;
     this.#kdf = options.kdf ?? 'argon2id';
     this.#floors = options.kdfFloors ?? {};
-    this.#random = options.random ?? defaultRandom;
+    this.#random = options.random ?? randomBytes;
     this.#appAutoLock = options.autoLock ?? {};
     this.#autoLock = new AutoLock(this.#appAutoLock, options.clock ?? systemClock, () => this.lock());
     this.#unsubscribe = options.appState?.subscribe((s) => this.#autoLock.appState(s));

@@ -15,7 +15,7 @@ import { BulwarkError } from '@bulwark/core';
  * }
  * ```
  */
-export class WipeIncompleteError extends BulwarkError {
+export class WipeIncompleteError extends BulwarkError<'wipe_incomplete'> {
   readonly errors: readonly unknown[];
 
   constructor(errors: readonly unknown[]) {

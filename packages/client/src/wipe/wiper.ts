@@ -18,6 +18,7 @@
  * callback of step 4 that calls `wipe()` and waits for it is not waited for in turn, so a wipe
  * never deadlocks with app code.
  */
+import { WIPE_RECEIPT_TYP } from '@bulwark/core/protocol';
 import { SignJWT } from 'jose';
 import type { Keystore } from '../keystore/keystore.js';
 import { type Clock, systemClock } from '../lib/clock.js';
@@ -120,8 +121,7 @@ export interface WiperOptions extends WipeTargets {
   readonly onWiped?: (result: WipeResult) => unknown;
 }
 
-/** JOSE `typ` of wipe receipts, as the server expects. */
-export const WIPE_RECEIPT_TYP = 'bulwark-wipe+jwt';
+export { WIPE_RECEIPT_TYP } from '@bulwark/core/protocol';
 
 /**
  * Wipes this install: the single wipe path of the app.

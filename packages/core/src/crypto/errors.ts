@@ -22,7 +22,7 @@ import { BulwarkError } from '../errors.js';
  * }
  * ```
  */
-export class DecryptionError extends BulwarkError {
+export class DecryptionError extends BulwarkError<'decryption_failed'> {
   constructor() {
     super('decryption_failed', 'decryption failed');
   }
@@ -41,7 +41,7 @@ export class DecryptionError extends BulwarkError {
  * }
  * ```
  */
-export class CryptoParameterError extends BulwarkError {
+export class CryptoParameterError extends BulwarkError<'crypto_parameters'> {
   constructor(message: string) {
     super('crypto_parameters', message);
   }
@@ -61,7 +61,7 @@ export class CryptoParameterError extends BulwarkError {
  * }
  * ```
  */
-export class KdfTooWeakError extends BulwarkError {
+export class KdfTooWeakError extends BulwarkError<'kdf_too_weak'> {
   constructor(message: string) {
     super('kdf_too_weak', message);
   }
@@ -81,7 +81,7 @@ export class KdfTooWeakError extends BulwarkError {
  * }
  * ```
  */
-export class KdfUnavailableError extends BulwarkError {
+export class KdfUnavailableError extends BulwarkError<'kdf_unavailable'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('kdf_unavailable', message, options);
   }
@@ -100,7 +100,7 @@ export class KdfUnavailableError extends BulwarkError {
  * }
  * ```
  */
-export class KeyUsageLimitError extends BulwarkError {
+export class KeyUsageLimitError extends BulwarkError<'key_usage_limit'> {
   constructor(message: string) {
     super('key_usage_limit', message);
   }

@@ -10,6 +10,16 @@ export {
   blindIndex,
 } from './blind-index.js';
 export {
+  bytesEqual,
+  concatBytes,
+  copyBytes,
+  fromBase64,
+  toBase64,
+  utf8Decode,
+  utf8Encode,
+  zero,
+} from './bytes.js';
+export {
   BLIND_INDEX_INFO,
   type DataKeys,
   deriveDataKeys,

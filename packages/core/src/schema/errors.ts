@@ -19,7 +19,7 @@ import type { Issue } from './issues.js';
  * }
  * ```
  */
-export class SchemaDefinitionError extends BulwarkError {
+export class SchemaDefinitionError extends BulwarkError<'schema_definition_invalid'> {
   /** Where in the declaration the problem is, e.g. `inspections.findings[].note`; empty if unknown. */
   readonly path: string;
 
@@ -42,7 +42,7 @@ export class SchemaDefinitionError extends BulwarkError {
  * }
  * ```
  */
-export class ValidationError extends BulwarkError {
+export class ValidationError extends BulwarkError<'validation_failed'> {
   /** Every problem found, each with a stable reason code. */
   readonly issues: readonly Issue[];
 

@@ -11,7 +11,7 @@ import { BulwarkError } from '@bulwark/core';
  * try { await loadConfig('bulwark.config.ts'); } catch (e) { if (e instanceof ConfigError) console.error(e.message); }
  * ```
  */
-export class ConfigError extends BulwarkError {
+export class ConfigError extends BulwarkError<'config_invalid'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('config_invalid', message, options);
   }

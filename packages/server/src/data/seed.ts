@@ -72,7 +72,7 @@ export interface SeedApi {
 export type Seed = (api: SeedApi) => Promise<void>;
 
 /** The seed hook failed (a refused record, a taken username): the configuration has a bug. */
-export class SeedError extends BulwarkError {
+export class SeedError extends BulwarkError<'seed_failed'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('seed_failed', message, options);
   }

@@ -21,7 +21,7 @@ export const MAX_JSON_DEPTH = 64;
  * try { parseStrictJson('{"a":1,"a":2}'); } catch (e) { (e as StrictJsonError).reason; } // 'duplicate_key'
  * ```
  */
-export class StrictJsonError extends BulwarkError {
+export class StrictJsonError extends BulwarkError<'invalid_json'> {
   readonly reason: 'syntax' | 'duplicate_key' | 'forbidden_key' | 'too_deep';
   constructor(reason: StrictJsonError['reason'], message: string) {
     super('invalid_json', message);

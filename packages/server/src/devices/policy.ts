@@ -18,15 +18,9 @@ export interface Posture {
   readonly emulator: boolean;
 }
 
-/** Settings the SDK applies on the device. */
-export interface DeviceSettings {
-  /** Lock the vault after this many seconds in the background or idle (0: immediately). */
-  readonly lockTimeoutSeconds: number;
-  /** Wrong passcodes before the device wipes itself. */
-  readonly failedUnlockLimit: number;
-  /** Seconds without a successful check-in after which the device wipes itself. */
-  readonly offlineGraceSeconds: number;
-}
+import type { DeviceSettings, PolicyClaims, PolicyFinding } from '@bulwark/core/protocol';
+
+export type { DeviceSettings, PolicyFinding } from '@bulwark/core/protocol';
 
 /** Configuration of the policy; every field has a default. */
 export interface DevicePolicyOptions {
@@ -45,20 +39,8 @@ export interface DevicePolicyOptions {
   readonly settings?: Partial<DeviceSettings>;
 }
 
-/** One rule that matched. */
-export interface PolicyFinding {
-  /** Stable code the app can show: device_rooted, device_emulator, screen_lock_missing, … */
-  readonly code: string;
-  readonly action: 'warn' | 'refuse';
-  readonly message: string;
-}
-
 /** The decision for one device. */
-export interface PolicyDecision {
-  readonly decision: 'allow' | 'warn' | 'refuse';
-  readonly findings: readonly PolicyFinding[];
-  readonly settings: DeviceSettings;
-}
+export type PolicyDecision = PolicyClaims;
 
 /** What the policy looks at. */
 export interface DeviceFacts {

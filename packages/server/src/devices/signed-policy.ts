@@ -4,12 +4,12 @@
  * bulwark-policy+jwt) so that the SDK can verify it against the server's JWKS and a man in the
  * middle cannot relax the settings. It expires after the offline grace period.
  */
+import { POLICY_TYP } from '@bulwark/core/protocol';
 import { SignJWT } from 'jose';
 import type { SigningKeySet } from '../tokens/keys.js';
 import type { PolicyDecision } from './policy.js';
 
-/** JOSE `typ` of signed policies. */
-export const POLICY_TYP = 'bulwark-policy+jwt';
+export { POLICY_TYP } from '@bulwark/core/protocol';
 
 /**
  * Signs `decision` for device `deviceId`.

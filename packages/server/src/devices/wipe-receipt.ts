@@ -11,6 +11,7 @@
  * any wipe, proves nothing. Replaying a receipt changes nothing (the state is already
  * `wipe_confirmed`).
  */
+import { WIPE_RECEIPT_TYP } from '@bulwark/core/protocol';
 import {
   type CryptoKey,
   decodeJwt,
@@ -25,8 +26,8 @@ import type { Database } from '../db/schema.js';
 import { HttpProblem } from '../http/problem.js';
 import { isStrictBase64url } from '../lib/encoding.js';
 
-/** JOSE `typ` of wipe receipts. */
-export const WIPE_RECEIPT_TYP = 'bulwark-wipe+jwt';
+export { WIPE_RECEIPT_TYP } from '@bulwark/core/protocol';
+
 /** Oldest accepted receipt, in seconds: it may have waited for the network on the device. */
 const MAX_AGE_SECONDS = 30 * 24 * 3600;
 /** Clock skew allowed between the device and the server when comparing with the revocation. */

@@ -15,6 +15,7 @@
 import { KeyObject, verify as verifySignature } from 'node:crypto';
 import { type CryptoKey, calculateJwkThumbprint, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import type { AuthConfig } from '../config.js';
+import type { ServerErrorCode } from '../http/codes.js';
 import { HttpProblem } from '../http/problem.js';
 import { isStrictBase64url, sha256Base64url } from '../lib/encoding.js';
 import { LruMap } from '../lib/lru.js';
@@ -24,7 +25,7 @@ import { type ReplayStore, replayKey } from './replay-cache.js';
 
 /** A proof that failed a check: 401 with `WWW-Authenticate: DPoP error="invalid_dpop_proof"`. */
 export class DpopProofError extends HttpProblem {
-  constructor(code: string, detail: string, cause?: unknown) {
+  constructor(code: ServerErrorCode, detail: string, cause?: unknown) {
     super(401, code, detail, {
       cause,
       headers: { 'www-authenticate': 'DPoP error="invalid_dpop_proof", algs="ES256"' },

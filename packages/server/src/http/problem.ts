@@ -5,6 +5,7 @@
  */
 import { BulwarkError } from '@bulwark/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerErrorCode } from './codes.js';
 
 /** Media type of every error response. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -34,7 +35,7 @@ export interface ProblemBody {
  * throw new HttpProblem(404, 'not_found', 'No such record.');
  * ```
  */
-export class HttpProblem extends BulwarkError {
+export class HttpProblem extends BulwarkError<ServerErrorCode> {
   readonly status: number;
   readonly issues: readonly ProblemIssue[] | undefined;
   /** Response headers that go with the problem (WWW-Authenticate, Retry-After, DPoP-Nonce). */
@@ -42,7 +43,7 @@ export class HttpProblem extends BulwarkError {
 
   constructor(
     status: number,
-    code: string,
+    code: ServerErrorCode,
     detail: string,
     options?: {
       cause?: unknown;
@@ -83,7 +84,7 @@ const TITLES: Record<number, string> = {
  */
 export function problem(
   status: number,
-  code: string,
+  code: ServerErrorCode,
   detail?: string,
   issues?: readonly ProblemIssue[],
 ): ProblemBody {

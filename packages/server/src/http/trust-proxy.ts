@@ -31,7 +31,7 @@ const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
  * }
  * ```
  */
-export class TrustProxyError extends BulwarkError {
+export class TrustProxyError extends BulwarkError<'invalid_trust_proxy'> {
   constructor(message: string) {
     super('invalid_trust_proxy', message);
   }

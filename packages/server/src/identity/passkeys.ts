@@ -37,8 +37,7 @@ export type PasskeyErrorCode =
   | 'passkey_counter_regressed';
 
 /** A refused passkey operation; routes turn it into problem+json with the same code. */
-export class PasskeyError extends BulwarkError {
-  declare readonly code: PasskeyErrorCode;
+export class PasskeyError extends BulwarkError<PasskeyErrorCode> {
   constructor(code: PasskeyErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }

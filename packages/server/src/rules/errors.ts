@@ -10,7 +10,7 @@ import { BulwarkError } from '@bulwark/core';
  * try { compileRule(rule, collection, 'inspections.read'); } catch (e) { if (e instanceof RuleError) console.error(e.path); }
  * ```
  */
-export class RuleError extends BulwarkError {
+export class RuleError extends BulwarkError<'rule_invalid'> {
   readonly path: string;
   constructor(message: string, path: string) {
     super('rule_invalid', `${path}: ${message}`);

@@ -4,7 +4,9 @@
  * checked once is remembered (bounded cache) so that a steady client costs no second asymmetric
  * verify; expiry is still checked against the clock on every use.
  */
+
 import { errors, jwtVerify, SignJWT } from 'jose';
+import type { ServerErrorCode } from '../http/codes.js';
 import { HttpProblem } from '../http/problem.js';
 import { LruMap } from '../lib/lru.js';
 import type { SigningKeySet } from './keys.js';
@@ -25,7 +27,7 @@ export interface AccessClaims {
 
 /** A token the caller may not use: 401 with `WWW-Authenticate: DPoP error="invalid_token"`. */
 export class InvalidTokenError extends HttpProblem {
-  constructor(code: string, detail: string, cause?: unknown) {
+  constructor(code: ServerErrorCode, detail: string, cause?: unknown) {
     super(401, code, detail, {
       cause,
       headers: { 'www-authenticate': 'DPoP error="invalid_token", algs="ES256"' },

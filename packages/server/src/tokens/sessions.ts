@@ -4,15 +4,17 @@
  * hashes; each is exchanged once (an atomic `used_at` update decides the single winner), and a
  * second use of any of them revokes the whole family (OAuth 2.0 Security BCP §4.14).
  */
+
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, SessionsTable } from '../db/schema.js';
+import type { ServerErrorCode } from '../http/codes.js';
 import { HttpProblem } from '../http/problem.js';
 import { sha256Hex } from '../lib/encoding.js';
 
 /** A refresh token was refused: 401. */
 export class RefreshTokenError extends HttpProblem {
-  constructor(code: string, detail: string) {
+  constructor(code: ServerErrorCode, detail: string) {
     super(401, code, detail);
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { RawFinding } from '../lib/finding.js';
 import { childrenNamed, descendantsNamed, isTrue, type XmlElement } from '../lib/xml-tree.js';
-import { isLoopbackHost } from './cleartext.js';
+import { isLoopbackOrEmulatorHost } from './cleartext.js';
 
 const COMPONENTS = ['activity', 'activity-alias', 'service', 'receiver', 'provider'] as const;
 
@@ -173,7 +173,7 @@ export function checkNetworkSecurityConfig(root: XmlElement, file: string, now: 
         ? 'base-config'
         : `domain-config ${domains.map((d) => d.name).join(', ')}`;
     if (isTrue(config, 'cleartextTrafficPermitted')) {
-      const loopbackOnly = domains.length > 0 && domains.every((d) => isLoopbackHost(d.name));
+      const loopbackOnly = domains.length > 0 && domains.every((d) => isLoopbackOrEmulatorHost(d.name));
       if (!loopbackOnly) {
         out.push({
           ruleId: 'android-nsc-cleartext',

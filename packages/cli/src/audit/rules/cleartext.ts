@@ -2,8 +2,9 @@
  * Detectors for what a shipped bundle gives away besides secrets: cleartext `http://` endpoints,
  * tokens written to localStorage / AsyncStorage, and inline source maps.
  *
- * Cleartext exclusions, and why: loopback (127.0.0.0/8, ::1, localhost, and 10.0.2.2, the
- * Android emulator's alias of the host's loopback) never leaves the device; XML namespaces,
+ * Cleartext exclusions, and why: loopback (127.0.0.0/8, ::1, localhost, *.localhost: the rule of
+ * `@bulwark/core/protocol`) never leaves the device, nor does 10.0.2.2, the Android emulator's
+ * alias of the host's loopback, which only this scanner accepts (development builds use it); XML namespaces,
  * DTD/schema identifiers and license URLs are names, never fetched; the reserved documentation
  * domains (example.com/.net/.org, .test, .example, .invalid) are not endpoints; certificate
  * infrastructure (CRL, OCSP, CA certificates, timestamping) is fetched by the OS, over http by
@@ -15,6 +16,7 @@
  * bytes come next, NULs, ESC sequences, other data; without that stop a crafted binary could
  * put terminal escape sequences into the finding.
  */
+import { isAndroidEmulatorHost, isLoopbackHost } from '@bulwark/core/protocol';
 import type { TextDetector } from '../lib/text-engine.js';
 
 const NAME_HOSTS = new Set([
@@ -64,23 +66,18 @@ const LICENSE_HOSTS = new Set([
 ]);
 
 /**
- * True for hosts that never leave the device.
+ * True for hosts a development build talks to without leaving the machine: loopback (the one rule
+ * of `@bulwark/core/protocol`) and, allowed here on purpose, the Android emulator's alias of the
+ * host's loopback, `10.0.2.2`, which is not loopback anywhere else.
  *
  * @example
  * ```ts
- * isLoopbackHost('127.0.0.1'); // true
+ * isLoopbackOrEmulatorHost('127.0.0.1'); // true
+ * isLoopbackOrEmulatorHost('10.0.2.2'); // true
  * ```
  */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return (
-    h === 'localhost' ||
-    h.endsWith('.localhost') ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ||
-    h === '::1' ||
-    h === '0:0:0:0:0:0:0:1' ||
-    h === '10.0.2.2'
-  );
+export function isLoopbackOrEmulatorHost(host: string): boolean {
+  return isLoopbackHost(host) || isAndroidEmulatorHost(host);
 }
 
 /** Hosts that are names whatever the path: namespace and schema hosts, documentation domains. */
@@ -209,7 +206,7 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
       const host = trimHost(m[2] as string);
       const path = trimPath(m[4] as string);
       // Names first: namespace URIs are by far the most common `http://` of a bundle.
-      if (isNameNotEndpoint(host, path) || isLoopbackHost(host)) return undefined;
+      if (isNameNotEndpoint(host, path) || isLoopbackOrEmulatorHost(host)) return undefined;
       const before = text.slice(Math.max(0, (m.index as number) - 120), m.index as number);
       if (NAME_CONTEXT.test(before)) return undefined;
       const shown = `http://${m[1] === undefined ? '' : '•••@'}${host}${m[3] === undefined ? '' : `:${m[3]}`}${path.slice(0, 60)}`;

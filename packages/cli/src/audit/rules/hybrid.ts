@@ -4,7 +4,7 @@
  */
 import type { RawFinding } from '../lib/finding.js';
 import { childrenNamed, type XmlElement } from '../lib/xml-tree.js';
-import { isLoopbackHost } from './cleartext.js';
+import { isLoopbackOrEmulatorHost } from './cleartext.js';
 
 type Dict = Record<string, unknown>;
 
@@ -24,7 +24,7 @@ function dict(value: unknown): Dict | undefined {
 export function isDevHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
   return (
-    isLoopbackHost(h) ||
+    isLoopbackOrEmulatorHost(h) ||
     /^10\.\d+\.\d+\.\d+$/.test(h) ||
     /^192\.168\.\d+\.\d+$/.test(h) ||
     /^172\.(1[6-9]|2\d|3[01])\.\d+\.\d+$/.test(h) ||

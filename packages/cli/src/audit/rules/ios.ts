@@ -3,7 +3,7 @@
  * .entitlements file or the plist embedded in embedded.mobileprovision).
  */
 import type { RawFinding } from '../lib/finding.js';
-import { isLoopbackHost } from './cleartext.js';
+import { isLoopbackOrEmulatorHost } from './cleartext.js';
 
 type Dict = Record<string, unknown>;
 
@@ -52,7 +52,7 @@ export function checkInfoPlist(
   const exceptions = dict(ats.NSExceptionDomains) ?? {};
   for (const [domain, raw] of Object.entries(exceptions)) {
     const d = dict(raw);
-    if (d === undefined || isLoopbackHost(domain)) continue;
+    if (d === undefined || isLoopbackOrEmulatorHost(domain)) continue;
     const insecure =
       d.NSExceptionAllowsInsecureHTTPLoads === true ||
       d.NSTemporaryExceptionAllowsInsecureHTTPLoads === true ||

@@ -2,23 +2,10 @@
  * `--emit sdk`: the pin configuration the Bulwark client SDK reads (shape documented in
  * docs/pins.md): `{ host, pins, backupPins, expires }`, pins as `sha256/<base64>`.
  */
+import type { SdkPinConfig } from '@bulwark/core/protocol';
 import type { PinRecommendation } from '../recommend.js';
 
-/**
- * The SDK's pin configuration for one host.
- *
- * @example
- * ```ts
- * const config: SdkPinConfig = { host: 'api.example.com', pins: ['sha256/…'], backupPins: ['sha256/…'], expires: '2027-01-31T00:00:00.000Z' };
- * ```
- */
-export interface SdkPinConfig {
-  host: string;
-  pins: string[];
-  backupPins: string[];
-  /** ISO 8601 instant after which the SDK stops enforcing these pins. */
-  expires: string;
-}
+export type { SdkPinConfig } from '@bulwark/core/protocol';
 
 /**
  * Builds the SDK pin configuration.

@@ -5,9 +5,9 @@
  * raw bytes (imported as non-extractable CryptoKeys on read), refuses oversized values up front,
  * and keeps an index entry so that `clear()` can find every entry on every platform.
  */
+
+import { fromBase64, type RandomBytes, randomBytes, toBase64, utf8Encode, zero } from '@bulwark/core/crypto';
 import { KeystoreError, KeystoreValueTooLargeError } from '../../errors.js';
-import { fromBase64, toBase64, utf8Encode, zero } from '../../lib/bytes.js';
-import { defaultRandom, type RandomBytes } from '../../lib/random.js';
 import type { Keystore, KeystoreProtection, KeystoreReadOptions, KeystoreWriteOptions } from '../keystore.js';
 import { checkEntryName, importAesKey, refuseBiometrics } from './names.js';
 
@@ -54,7 +54,7 @@ export class StringKeystore implements Keystore {
     this.#namespace = options.namespace ?? 'bulwark';
     checkEntryName(this.#namespace);
     this.#maxValueBytes = options.maxValueBytes ?? 2048;
-    this.#random = options.random ?? defaultRandom;
+    this.#random = options.random ?? randomBytes;
   }
 
   async getSecret(

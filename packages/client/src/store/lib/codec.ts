@@ -7,9 +7,14 @@
  * one authenticated plaintext cannot be swapped) at one AEAD call per record instead of one per
  * field. Decrypted content is checked against the spec, so a field can never change class.
  */
-import { type EncryptionContext, encodeContext, type Keyring } from '@bulwark/core/crypto';
+import {
+  type EncryptionContext,
+  encodeContext,
+  type Keyring,
+  utf8Decode,
+  utf8Encode,
+} from '@bulwark/core/crypto';
 import { CorruptDataError } from '../../errors.js';
-import { utf8Decode, utf8Encode } from '../../lib/bytes.js';
 import { openOrFail } from '../../lib/open-or-fail.js';
 import type { StoredRecord } from '../backend.js';
 import type { CollectionSpec, FieldSpec } from '../collection.js';

@@ -3,8 +3,9 @@
  * on read so that a damaged or foreign record is refused (`corrupt_data`) rather than half-used.
  * The record holds only wrapped keys and counters, never a key in clear.
  */
+
+import { fromBase64, toBase64, utf8Decode, utf8Encode } from '@bulwark/core/crypto';
 import { CorruptDataError } from '../../errors.js';
-import { fromBase64, toBase64, utf8Decode, utf8Encode } from '../../lib/bytes.js';
 
 /** A data key wrapped under the vault root key. */
 export interface WrappedDataKey {

@@ -2,6 +2,7 @@
  * Byte helpers for the binary formats of the crypto module: a writer and a bounds-checked reader
  * for big-endian integers and length-prefixed fields, and strict UTF-8 encoding.
  */
+import { concatBytes } from '../bytes.js';
 import { CryptoParameterError } from '../errors.js';
 
 const encoder = new TextEncoder();
@@ -18,23 +19,8 @@ export function utf8(text: string, what: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(text);
 }
 
-/** Concatenates byte arrays into a fresh array. */
-export function concat(...parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-/** A fresh copy backed by its own ArrayBuffer (WebCrypto and callers may hold the original). */
-export function copy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(bytes);
-}
+// The public helpers under the names the formats use.
+export { concatBytes as concat } from '../bytes.js';
 
 /** Appends big-endian integers and byte strings. */
 export class ByteWriter {
@@ -72,7 +58,7 @@ export class ByteWriter {
   }
 
   finish(): Uint8Array<ArrayBuffer> {
-    return concat(...this.#parts);
+    return concatBytes(...this.#parts);
   }
 }
 
