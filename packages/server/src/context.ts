@@ -7,7 +7,7 @@ import { AuditLog } from './audit/log.js';
 import type { BulwarkConfig } from './config/define.js';
 import { type DataModel, resolveDataModel } from './config/model.js';
 import { type AuthConfig, type AuthOptions, resolveAuthConfig } from './config.js';
-import { reprojectChanged } from './data/reproject.js';
+import { rebuildChangedKeys, reprojectChanged } from './data/reproject.js';
 import { createCacheTables } from './db/database.js';
 import type { CacheDatabase, Database } from './db/schema.js';
 import { DevicePolicyStore } from './devices/policy-store.js';
@@ -91,6 +91,7 @@ export async function createServerContext(options: ServerContextOptions): Promis
   if (options.data !== undefined) {
     const model = resolveDataModel(options.data);
     await reprojectChanged(db, model);
+    await rebuildChangedKeys(db, model);
     data = { model, checkpoints: await CheckpointCodec.load(db) };
   }
   return {

@@ -7,6 +7,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { CollectionModel } from '../config/model.js';
 import type { Database, RecordsTable } from '../db/schema.js';
 import { attrsJson } from '../rules/attrs.js';
+import { type RecordKey, recordKeys } from '../rules/keys.js';
 
 /** A stored record, parsed. */
 export interface StoredRecord {
@@ -122,4 +123,68 @@ export async function appendNotice(
       created_at: nowMs,
     })
     .execute();
+}
+
+/**
+ * The `record_keys` rows of a record at `seq` (rules/keys.ts).
+ *
+ * @example
+ * ```ts
+ * await trx.insertInto('record_keys').values(keyRows(model, seq, owner, record)).execute();
+ * ```
+ */
+export function keyRows(
+  model: CollectionModel,
+  seq: number,
+  owner: string,
+  record: Readonly<Record<string, unknown>>,
+): { collection: string; field: string; value: string; seq: number }[] {
+  return recordKeys(owner, record, model.keyFields).map((k) => ({
+    collection: model.name,
+    field: k.field,
+    value: k.value,
+    seq,
+  }));
+}
+
+/** Indexes a new live record at `seq`. */
+export async function insertKeys(
+  trx: Transaction<Database>,
+  model: CollectionModel,
+  seq: number,
+  owner: string,
+  record: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const rows = keyRows(model, seq, owner, record);
+  if (rows.length > 0) await trx.insertInto('record_keys').values(rows).execute();
+}
+
+function sameKeys(a: readonly RecordKey[], b: readonly RecordKey[]): boolean {
+  return a.length === b.length && a.every((k, i) => k.field === b[i]?.field && k.value === b[i]?.value);
+}
+
+/**
+ * Moves a record's keys from its previous `seq` to its new one; `after` undefined removes them
+ * (a delete: tombstones are never listed or pulled as upserts).
+ */
+export async function moveKeys(
+  trx: Transaction<Database>,
+  model: CollectionModel,
+  previous: StoredRecord,
+  seq: number,
+  after: Readonly<Record<string, unknown>> | undefined,
+): Promise<void> {
+  if (model.keyFields.length === 0) return;
+  if (after !== undefined) {
+    const before = recordKeys(previous.owner, previous.data ?? {}, model.keyFields);
+    const next = recordKeys(previous.owner, after, model.keyFields);
+    if (sameKeys(before, next)) {
+      if (next.length > 0) {
+        await trx.updateTable('record_keys').set({ seq }).where('seq', '=', previous.seq).execute();
+      }
+      return;
+    }
+  }
+  await trx.deleteFrom('record_keys').where('seq', '=', previous.seq).execute();
+  if (after !== undefined) await insertKeys(trx, model, seq, previous.owner, after);
 }

@@ -16,7 +16,7 @@ import { attrsJson } from '../rules/attrs.js';
 import { evaluatePredicate } from '../rules/predicate.js';
 import type { Claims } from '../rules/rule.js';
 import { newRecordId } from './ids.js';
-import { appendNotice, nextSeq, readRecord, type StoredRecord } from './store.js';
+import { appendNotice, insertKeys, moveKeys, nextSeq, readRecord, type StoredRecord } from './store.js';
 
 /** The result of one write. */
 export type WriteOutcome =
@@ -251,6 +251,7 @@ export async function createRecord(scope: WriteScope, body: unknown, id?: string
         ...p,
       };
       await trx.insertInto('records').values(row).execute();
+      await insertKeys(trx, model, seq, claims.userId, record);
       const stored: StoredRecord = {
         collection: model.name,
         id: recordId,
@@ -351,6 +352,7 @@ async function writeUpdate(
     .where('id', '=', stored.id)
     .where('version', '=', stored.version)
     .execute();
+  await moveKeys(trx, model, stored, seq, record);
   const outcome = {
     kind: 'applied',
     created: false,
@@ -431,6 +433,7 @@ export async function deleteRecord(
       .where('collection', '=', model.name)
       .where('id', '=', id)
       .execute();
+    await moveKeys(trx, model, stored, seq, undefined);
     const outcome = {
       kind: 'applied',
       created: false,
