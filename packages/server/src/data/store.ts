@@ -94,6 +94,32 @@ export async function nextSeq(trx: Transaction<Database>, count: number): Promis
   return Number(row.seq) - count + 1;
 }
 
+/**
+ * Locks the change counter until the transaction ends and returns the last number handed out: a
+ * batch of writes (sync push) then hands out the following numbers itself and stores the last one
+ * with {@link setSeq} before it commits.
+ *
+ * @example
+ * ```ts
+ * let seq = await lockCounter(trx);
+ * ```
+ */
+export async function lockCounter(trx: Transaction<Database>): Promise<number> {
+  // An update that changes nothing takes the row lock on both databases (SQLite: the write lock).
+  const row = await trx
+    .updateTable('sync_counter')
+    .set({ seq: sql`seq` })
+    .where('id', '=', 1)
+    .returning('seq')
+    .executeTakeFirstOrThrow();
+  return Number(row.seq);
+}
+
+/** Stores the last sequence number a batch handed out (the counter is locked by the batch). */
+export async function setSeq(trx: Transaction<Database>, seq: number): Promise<void> {
+  await trx.updateTable('sync_counter').set({ seq }).where('id', '=', 1).execute();
+}
+
 /** The JSON texts stored for a full record. */
 export interface Projections {
   readonly data: string;

@@ -16,7 +16,15 @@ import { attrsJson } from '../rules/attrs.js';
 import { evaluatePredicate } from '../rules/predicate.js';
 import type { Claims } from '../rules/rule.js';
 import { newRecordId } from './ids.js';
-import { appendNotice, insertKeys, moveKeys, nextSeq, readRecord, type StoredRecord } from './store.js';
+import {
+  appendNotice,
+  insertKeys,
+  lockCounter,
+  moveKeys,
+  nextSeq,
+  readRecord,
+  type StoredRecord,
+} from './store.js';
 
 /** The result of one write. */
 export type WriteOutcome =
@@ -45,6 +53,40 @@ export interface WriteScope {
     trx: Transaction<Database>,
     outcome: WriteOutcome & { kind: 'applied' },
   ) => Promise<void>;
+  /**
+   * Write inside this batch's transaction instead of one of its own (sync push applies a whole
+   * request in one transaction). The batch holds the change counter from its start, so it hands
+   * out sequence numbers itself and no other writer can interleave.
+   */
+  readonly batch?: WriteBatch;
+}
+
+/** A transaction that holds the change counter and hands out its sequence numbers (sync push). */
+export interface WriteBatch {
+  readonly trx: Transaction<Database>;
+  /** The first of `count` new sequence numbers. */
+  nextSeq(count: number): number;
+}
+
+/**
+ * Runs `fn` in the scope's batch or in a transaction of its own. On PostgreSQL an update or
+ * delete takes the change counter's lock before the record's, in the order a batch takes them,
+ * so that the two can never wait on each other.
+ */
+function inTransaction<T>(
+  scope: WriteScope,
+  lockCounterFirst: boolean,
+  fn: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  if (scope.batch !== undefined) return fn(scope.batch.trx);
+  return scope.ctx.db.transaction().execute(async (trx) => {
+    if (lockCounterFirst && scope.ctx.dialect === 'postgres') await lockCounter(trx);
+    return fn(trx);
+  });
+}
+
+function takeSeq(scope: WriteScope, trx: Transaction<Database>, count: number): Promise<number> {
+  return scope.batch !== undefined ? Promise.resolve(scope.batch.nextSeq(count)) : nextSeq(trx, count);
 }
 
 /** A hook returned a record that is not valid server data: a bug in the hook, answered as 500. */
@@ -226,7 +268,7 @@ export async function createRecord(scope: WriteScope, body: unknown, id?: string
   if (!allowed(model.create, claims, claims.userId, checked.value)) return FORBIDDEN;
   const recordId = id ?? newRecordId();
   if (id !== undefined) {
-    const taken = await readRecord(ctx.db, ctx.dialect, model.name, id);
+    const taken = await readRecord(scope.batch?.trx ?? ctx.db, ctx.dialect, model.name, id);
     if (taken !== undefined)
       return canRead(model, claims, taken) ? { kind: 'conflict', current: taken } : NOT_FOUND;
   }
@@ -237,8 +279,8 @@ export async function createRecord(scope: WriteScope, body: unknown, id?: string
   const p = projections(model, record);
   const nowMs = ctx.now().getTime();
   try {
-    return await ctx.db.transaction().execute(async (trx) => {
-      const seq = await nextSeq(trx, 1);
+    return await inTransaction(scope, false, async (trx) => {
+      const seq = await takeSeq(scope, trx, 1);
       const row = {
         collection: model.name,
         id: recordId,
@@ -270,8 +312,9 @@ export async function createRecord(scope: WriteScope, body: unknown, id?: string
       return outcome;
     });
   } catch (err) {
-    // Two creates raced for the same proposed id: answer as if the other had come first.
-    if (id === undefined) throw err;
+    // Two creates raced for the same proposed id: answer as if the other had come first. (A batch
+    // holds the counter from its start, so no create races it.)
+    if (id === undefined || scope.batch !== undefined) throw err;
     const taken = await readRecord(ctx.db, ctx.dialect, model.name, id);
     if (taken === undefined) throw err;
     return canRead(model, claims, taken) ? { kind: 'conflict', current: taken } : NOT_FOUND;
@@ -304,7 +347,7 @@ export async function updateRecord(
   options: UpdateOptions,
 ): Promise<WriteOutcome> {
   const { ctx, model, claims } = scope;
-  return ctx.db.transaction().execute(async (trx): Promise<WriteOutcome> => {
+  return inTransaction(scope, true, async (trx): Promise<WriteOutcome> => {
     const stored = await readRecord(trx, ctx.dialect, model.name, id, true);
     if (stored === undefined || !canRead(model, claims, stored)) return NOT_FOUND;
     if (stored.deletedAt !== null)
@@ -340,7 +383,7 @@ async function writeUpdate(
   const { ctx, model } = scope;
   const nowMs = ctx.now().getTime();
   const notice = readAttrsChanged(model, stored.data ?? {}, record);
-  const first = await nextSeq(trx, notice ? 2 : 1);
+  const first = await takeSeq(scope, trx, notice ? 2 : 1);
   if (notice) await appendNotice(trx, first, model, stored, nowMs);
   const seq = notice ? first + 1 : first;
   const p = projections(model, record);
@@ -385,7 +428,7 @@ export async function deleteRecord(
   options: { expectedVersion?: number | undefined; tombstoneApplied?: boolean } = {},
 ): Promise<WriteOutcome> {
   const { ctx, model, claims } = scope;
-  return ctx.db.transaction().execute(async (trx): Promise<WriteOutcome> => {
+  return inTransaction(scope, true, async (trx): Promise<WriteOutcome> => {
     const stored = await readRecord(trx, ctx.dialect, model.name, id, true);
     if (stored === undefined || !canRead(model, claims, stored)) return NOT_FOUND;
     if (stored.deletedAt !== null) {
@@ -412,7 +455,7 @@ export async function deleteRecord(
       }
     }
     const nowMs = ctx.now().getTime();
-    const first = await nextSeq(trx, 2);
+    const first = await takeSeq(scope, trx, 2);
     await appendNotice(trx, first, model, stored, nowMs);
     // The tombstone keeps only what the read rule needs, to tell who may learn of the delete.
     const kept: Record<string, unknown> = {};
