@@ -28,6 +28,11 @@ export interface LoadOptions {
   /** Pause of each device between two operations, in ms (uniform in [min, max]). */
   readonly thinkMs?: readonly [number, number];
   readonly log?: (line: string) => void;
+  /**
+   * Seconds of a baseline phase before the sync phase: the same devices, at the same pace, each
+   * request a plain `GET /healthz` (no authentication, no database), round-robin over the nodes.
+   */
+  readonly baselineSeconds?: number;
 }
 
 /** What a run measured and checked. */
@@ -38,6 +43,8 @@ export interface LoadResult {
   readonly statuses: Readonly<Record<string, number>>;
   readonly serverErrors: number;
   readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** Latency of the baseline phase (`GET /healthz`), when one ran. */
+  readonly baselineLatencyMs?: { readonly p50: number; readonly p99: number };
   readonly pushes: number;
   readonly pulls: number;
   readonly retriedPushes: number;
@@ -172,7 +179,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   url.searchParams.set('options', `-c search_path=${schema}`);
   const nodeUrl = url.toString();
   const perUser = options.devicesPerUser ?? 5;
-  const [thinkMin, thinkMax] = options.thinkMs ?? [200, 1200];
+  // A device syncs every few seconds at most; a pause keeps the offered rate that of real devices.
+  const [thinkMin, thinkMax] = options.thinkMs ?? [1000, 5000];
 
   // Users, written directly (one password hash each, shared by their devices' sign-ins).
   const database = await openDatabase({ databaseUrl: options.databaseUrl, schema, poolSize: 4 });
@@ -275,6 +283,27 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       );
     }
     log(`${devices.length} devices enrolled`);
+    const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+    let baselineLatencyMs: { p50: number; p99: number } | undefined;
+    if ((options.baselineSeconds ?? 0) > 0) {
+      const samples: number[] = [];
+      const stop = Date.now() + (options.baselineSeconds ?? 0) * 1000;
+      await Promise.all(
+        devices.map(async () => {
+          await sleep(Math.random() * thinkMax);
+          while (Date.now() < stop) {
+            const node = nodes[rr++ % nodes.length] as Node;
+            const start = performance.now();
+            const res = await fetch(`${node.url}/healthz`);
+            await res.arrayBuffer();
+            samples.push(performance.now() - start);
+            await sleep(thinkMin + Math.random() * (thinkMax - thinkMin));
+          }
+        }),
+      );
+      samples.sort((a, b) => a - b);
+      baselineLatencyMs = { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+    }
     latencies.length = 0;
     for (const k of Object.keys(statuses)) delete statuses[k];
     requests = 0;
@@ -285,7 +314,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     let retryMismatches = 0;
     let pulledChanges = 0;
     const end = Date.now() + options.seconds * 1000;
-    const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
     const push = async (d: Device) => {
       const mutations: Record<string, unknown>[] = [];
       const creates = 1 + Math.floor(Math.random() * 3);
@@ -398,6 +426,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         p99: percentile(latencies, 99),
         max: latencies.at(-1) ?? 0,
       },
+      ...(baselineLatencyMs === undefined ? {} : { baselineLatencyMs }),
       pushes,
       pulls,
       retriedPushes,
