@@ -7,10 +7,12 @@
  *   to SQL, notices for removals, the stored device projection, a MAC'd checkpoint. Baselines:
  *   the same rows by sequence with no rule, no projection, no checkpoint: (a) stored JSON text
  *   spliced into the page, the cheapest possible; (b) rows parsed and re-serialised, what a plain
- *   handler does. A second secured run has a user who may see 10% of the rows (rule filtering).
+ *   handler does. A second secured run has a user who may see 10% of the rows (the inspector of
+ *   one in ten): read through the record keys, it is reported against the pull of all.
  * - Push: mutations of new records in batches of 100 through `push()` (validation, system and
- *   serverOnly refusal, rules, the demo hook, projections, idempotency record), against plain
- *   inserts of the same records, one transaction each, as push does.
+ *   serverOnly refusal, rules, the demo hook, projections, record keys, idempotency record, one
+ *   transaction per request), against plain inserts of the same records, one transaction each
+ *   (a plain handler of one record per request) and 100 per transaction (the same batching).
  * - Validation alone: the core validator on the same records, µs per record.
  *
  * SQLite (a temporary folder) by default; PostgreSQL with BULWARK_BENCH_DATABASE_URL.
