@@ -7,6 +7,7 @@
  * checkpoint, ends up holding exactly the records it may see, at their latest version — whether
  * the pull went through the keys or scanned.
  */
+import { randomUUID } from 'node:crypto';
 import { defineSchema } from '@bulwark/core/schema';
 import fc from 'fast-check';
 import { sql } from 'kysely';
@@ -17,7 +18,7 @@ import { createServerContext, type ServerContext } from '../src/context.js';
 import { type ListCursor, listVisible } from '../src/data/read.js';
 import { rebuildChangedKeys } from '../src/data/reproject.js';
 import { keyRows } from '../src/data/store.js';
-import { createRecord, deleteRecord, updateRecord, type WriteScope } from '../src/data/write.js';
+import { createRecord, deleteRecord, updateRecord, WriteBatch, type WriteScope } from '../src/data/write.js';
 import { attrsJson, ruleFields } from '../src/rules/attrs.js';
 import { compileRule } from '../src/rules/compile.js';
 import { coverOf, keyValue, recordKeys } from '../src/rules/keys.js';
@@ -245,7 +246,8 @@ describeEachDialect('record keys select what the rule selects', (dialect) => {
         fc.array(opArb, { minLength: 1, maxLength: 16 }),
         fc.array(opArb, { maxLength: 10 }),
         fc.integer({ min: 1, max: 4 }),
-        async (rule, claims, before, after, limit) => {
+        fc.boolean(),
+        async (rule, claims, before, after, limit, batched) => {
           round += 1;
           const db = database.db;
           for (const table of ['records', 'record_keys', 'sync_notices', 'sync_mutations'] as const) {
@@ -257,17 +259,21 @@ describeEachDialect('record keys select what the rule selects', (dialect) => {
           const writer: CollectionModel = { ...model, read: compileRule(true, things, 'w') };
           const ids: string[] = [];
           const last = new Map<string, Record<string, unknown>>();
-          const apply = async (ops: typeof before) => {
+          // Each op on its own (the data API), or all in one batch (a sync push request).
+          const applyEach = async (ops: typeof before, batch: WriteBatch | undefined) => {
             for (const op of ops) {
               const scope: WriteScope = {
                 ctx,
                 model: writer,
                 claims: { userId: op.actor, username: op.actor, role: 'user', teams: [] },
                 deviceId: `d-${op.actor}`,
+                ...(batch === undefined ? {} : { batch }),
               };
               const id = ids[op.target % Math.max(ids.length, 1)];
               if (op.kind === 'create' || id === undefined) {
-                const outcome = await createRecord(scope, op.record);
+                const proposed = batch === undefined ? undefined : randomUUID();
+                if (proposed !== undefined) await batch?.lookUpFree('things', [proposed]);
+                const outcome = await createRecord(scope, op.record, proposed);
                 if (outcome.kind === 'applied') {
                   ids.push(outcome.record.id);
                   last.set(outcome.record.id, op.record);
@@ -287,6 +293,14 @@ describeEachDialect('record keys select what the rule selects', (dialect) => {
                 await deleteRecord(scope, id);
               }
             }
+          };
+          const apply = async (ops: typeof before) => {
+            if (!batched) return applyEach(ops, undefined);
+            await db.transaction().execute(async (trx) => {
+              const batch = await WriteBatch.start(trx);
+              await applyEach(ops, batch);
+              await batch.finish();
+            });
           };
           const held = new Map<string, number>();
           const deviceId = `00000000-0000-4000-8000-${String(round).padStart(12, '0')}`;
@@ -322,9 +336,22 @@ describeEachDialect('record keys select what the rule selects', (dialect) => {
           await sync();
           const rows = await db
             .selectFrom('records')
-            .select(['id', 'owner', 'version', 'data'])
+            .select(['id', 'owner', 'version', 'data', 'seq'])
             .where('deleted_at', 'is', null)
             .execute();
+          // The keys are exactly those of the live records, at their current sequence numbers.
+          const keyText = (k: { field: string; value: string; seq: number }) =>
+            `${Number(k.seq)} ${k.field} ${k.value}`;
+          const wantKeys = rows
+            .flatMap((r) =>
+              keyRows(model, Number(r.seq), r.owner, JSON.parse(r.data ?? '{}') as Record<string, unknown>),
+            )
+            .map(keyText)
+            .sort();
+          const haveKeys = (await db.selectFrom('record_keys').select(['field', 'value', 'seq']).execute())
+            .map(keyText)
+            .sort();
+          expect(haveKeys).toEqual(wantKeys);
           const expected = new Map(
             rows
               .filter((r) =>

@@ -151,6 +151,14 @@ export async function appendNotice(
     .execute();
 }
 
+/** A row of `record_keys`. */
+export interface KeyRow {
+  readonly collection: string;
+  readonly field: string;
+  readonly value: string;
+  readonly seq: number;
+}
+
 /**
  * The `record_keys` rows of a record at `seq` (rules/keys.ts).
  *
@@ -164,7 +172,7 @@ export function keyRows(
   seq: number,
   owner: string,
   record: Readonly<Record<string, unknown>>,
-): { collection: string; field: string; value: string; seq: number }[] {
+): KeyRow[] {
   return recordKeys(owner, record, model.keyFields).map((k) => ({
     collection: model.name,
     field: k.field,

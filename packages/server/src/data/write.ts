@@ -19,11 +19,14 @@ import { newRecordId } from './ids.js';
 import {
   appendNotice,
   insertKeys,
+  type KeyRow,
+  keyRows,
   lockCounter,
   moveKeys,
   nextSeq,
   readRecord,
   type StoredRecord,
+  setSeq,
 } from './store.js';
 
 /** The result of one write. */
@@ -61,11 +64,86 @@ export interface WriteScope {
   readonly batch?: WriteBatch;
 }
 
-/** A transaction that holds the change counter and hands out its sequence numbers (sync push). */
-export interface WriteBatch {
-  readonly trx: Transaction<Database>;
+/**
+ * A transaction that holds the change counter and hands out its sequence numbers (sync push). It
+ * also saves statements: the ids a batch's creates propose are looked up once, together, and the
+ * record keys of its creates are inserted together before it commits (or before it moves keys).
+ *
+ * @example
+ * ```ts
+ * await db.transaction().execute(async (trx) => {
+ *   const batch = await WriteBatch.start(trx);
+ *   await createRecord({ ...scope, batch }, body, id);
+ *   await batch.finish();
+ * });
+ * ```
+ */
+export class WriteBatch {
+  #seq: number;
+  readonly #pendingKeys: KeyRow[] = [];
+  /** `collection/id` of proposed ids known to be free (looked up at the start, not created since). */
+  readonly #free = new Set<string>();
+
+  private constructor(
+    readonly trx: Transaction<Database>,
+    seq: number,
+  ) {
+    this.#seq = seq;
+  }
+
+  /** Locks the change counter in `trx` and starts a batch after its last number. */
+  static async start(trx: Transaction<Database>): Promise<WriteBatch> {
+    return new WriteBatch(trx, await lockCounter(trx));
+  }
+
   /** The first of `count` new sequence numbers. */
-  nextSeq(count: number): number;
+  nextSeq(count: number): number {
+    const first = this.#seq + 1;
+    this.#seq += count;
+    return first;
+  }
+
+  /** Looks up, in one statement, which of these proposed ids of `collection` are free. */
+  async lookUpFree(collection: string, ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 200) {
+      const chunk = ids.slice(i, i + 200);
+      const taken = await this.trx
+        .selectFrom('records')
+        .select('id')
+        .where('collection', '=', collection)
+        .where('id', 'in', chunk)
+        .execute();
+      const set = new Set(taken.map((r) => r.id));
+      for (const id of chunk) if (!set.has(id)) this.#free.add(`${collection}/${id}`);
+    }
+  }
+
+  /** Whether `id` is known to be free; the answer holds once, as the caller is about to take it. */
+  takeFree(collection: string, id: string): boolean {
+    return this.#free.delete(`${collection}/${id}`);
+  }
+
+  /** Queues key rows, inserted by {@link flushKeys}. */
+  addKeys(rows: readonly KeyRow[]): void {
+    this.#pendingKeys.push(...rows);
+  }
+
+  /** Inserts the queued key rows. */
+  async flushKeys(): Promise<void> {
+    const rows = this.#pendingKeys.splice(0);
+    for (let i = 0; i < rows.length; i += 300) {
+      await this.trx
+        .insertInto('record_keys')
+        .values(rows.slice(i, i + 300))
+        .execute();
+    }
+  }
+
+  /** Inserts the queued keys and stores the last sequence number handed out; call before commit. */
+  async finish(): Promise<void> {
+    await this.flushKeys();
+    await setSeq(this.trx, this.#seq);
+  }
 }
 
 /**
@@ -83,6 +161,29 @@ function inTransaction<T>(
     if (lockCounterFirst && scope.ctx.dialect === 'postgres') await lockCounter(trx);
     return fn(trx);
   });
+}
+
+async function addKeys(
+  scope: WriteScope,
+  trx: Transaction<Database>,
+  seq: number,
+  owner: string,
+  record: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  if (scope.batch !== undefined) scope.batch.addKeys(keyRows(scope.model, seq, owner, record));
+  else await insertKeys(trx, scope.model, seq, owner, record);
+}
+
+async function changeKeys(
+  scope: WriteScope,
+  trx: Transaction<Database>,
+  previous: StoredRecord,
+  seq: number,
+  after: Readonly<Record<string, unknown>> | undefined,
+): Promise<void> {
+  // The record's keys may still be queued by this batch: insert them before moving them.
+  await scope.batch?.flushKeys();
+  await moveKeys(trx, scope.model, previous, seq, after);
 }
 
 function takeSeq(scope: WriteScope, trx: Transaction<Database>, count: number): Promise<number> {
@@ -267,7 +368,7 @@ export async function createRecord(scope: WriteScope, body: unknown, id?: string
   if (!checked.ok) return invalid(checked.issues);
   if (!allowed(model.create, claims, claims.userId, checked.value)) return FORBIDDEN;
   const recordId = id ?? newRecordId();
-  if (id !== undefined) {
+  if (id !== undefined && scope.batch?.takeFree(model.name, id) !== true) {
     const taken = await readRecord(scope.batch?.trx ?? ctx.db, ctx.dialect, model.name, id);
     if (taken !== undefined)
       return canRead(model, claims, taken) ? { kind: 'conflict', current: taken } : NOT_FOUND;
@@ -293,7 +394,7 @@ export async function createRecord(scope: WriteScope, body: unknown, id?: string
         ...p,
       };
       await trx.insertInto('records').values(row).execute();
-      await insertKeys(trx, model, seq, claims.userId, record);
+      await addKeys(scope, trx, seq, claims.userId, record);
       const stored: StoredRecord = {
         collection: model.name,
         id: recordId,
@@ -395,7 +496,7 @@ async function writeUpdate(
     .where('id', '=', stored.id)
     .where('version', '=', stored.version)
     .execute();
-  await moveKeys(trx, model, stored, seq, record);
+  await changeKeys(scope, trx, stored, seq, record);
   const outcome = {
     kind: 'applied',
     created: false,
@@ -476,7 +577,7 @@ export async function deleteRecord(
       .where('collection', '=', model.name)
       .where('id', '=', id)
       .execute();
-    await moveKeys(trx, model, stored, seq, undefined);
+    await changeKeys(scope, trx, stored, seq, undefined);
     const outcome = {
       kind: 'applied',
       created: false,

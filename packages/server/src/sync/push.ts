@@ -12,12 +12,11 @@ import type { CollectionModel, DataModel } from '../config/model.js';
 import type { ServerContext } from '../context.js';
 import { isNewRecordId, isRecordId } from '../data/ids.js';
 import type { StoredRecord } from '../data/store.js';
-import { lockCounter, setSeq } from '../data/store.js';
 import {
   createRecord,
   deleteRecord,
   updateRecord,
-  type WriteBatch,
+  WriteBatch,
   type WriteOutcome,
   type WriteScope,
 } from '../data/write.js';
@@ -211,15 +210,14 @@ export async function push(scope: PushScope, mutations: readonly PushMutation[])
   const fresh = new Map<string, string>();
   if (mutations.some((m) => !known.has(m.mutationId))) {
     await ctx.db.transaction().execute(async (trx) => {
-      let seq = await lockCounter(trx);
-      const batch: WriteBatch = {
-        trx,
-        nextSeq(count) {
-          const first = seq + 1;
-          seq += count;
-          return first;
-        },
-      };
+      const batch = await WriteBatch.start(trx);
+      // The ids the creates propose, looked up together (almost always free: random UUIDs).
+      const proposed = new Map<string, string[]>();
+      for (const m of mutations) {
+        if (m.op !== 'upsert' || m.baseVersion !== null || known.has(m.mutationId)) continue;
+        proposed.set(m.collection, [...(proposed.get(m.collection) ?? []), m.id]);
+      }
+      for (const [collection, ids] of proposed) await batch.lookUpFree(collection, ids);
       for (const m of mutations) {
         // A retry (or the same id twice in one request) gets the first answer, byte for byte.
         const first = known.get(m.mutationId) ?? fresh.get(m.mutationId);
@@ -231,7 +229,7 @@ export async function push(scope: PushScope, mutations: readonly PushMutation[])
         fresh.set(m.mutationId, JSON.stringify(result));
         results.push(result);
       }
-      await setSeq(trx, seq);
+      await batch.finish();
       const rows = [...fresh].map(([mutation_id, result]) => ({
         device_id: deviceId,
         mutation_id,
