@@ -6,9 +6,11 @@
  * whatever machine wrote it. A benchmark that fails is reported as failed, with its last lines,
  * and the others still run. PostgreSQL comes from BULWARK_BENCH_DATABASE_URL or
  * BULWARK_TEST_DATABASE_URL (the PostgreSQL runs are left out, and said so, without one).
+ * `BENCH_ONLY="sync (SQLite),sync (PostgreSQL)"` runs only the named benchmarks and replaces
+ * their sections of the existing page (each section then says when it was run).
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -81,11 +83,15 @@ function run(bench: Bench): Promise<{ code: number | null; out: string; ms: numb
   });
 }
 
+const only = process.env.BENCH_ONLY?.split(',').map((n) => n.trim());
+const pageUrl = new URL('../docs/benchmarks.md', import.meta.url);
 const started = new Date();
+const stamp = `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const loadBefore = loadavg();
 const sections: string[] = [];
 const summary: string[] = [];
 for (const bench of BENCHES) {
+  if (only !== undefined && !only.includes(bench.name)) continue;
   if (bench.needsPg === true && pgUrl === undefined) {
     summary.push(`| ${bench.name} | not run: no PostgreSQL URL | |`);
     continue;
@@ -98,13 +104,32 @@ for (const bench of BENCHES) {
     [
       `## ${bench.name}`,
       '',
-      `\`npm run ${bench.script}\`: ${bench.what}. ${status}.`,
+      `\`npm run ${bench.script}\`: ${bench.what}. ${status}${only === undefined ? '' : `, run ${stamp}`}.`,
       '',
       '```text',
       r.out.trim(),
       '```',
     ].join('\n'),
   );
+}
+if (only !== undefined) {
+  if (!existsSync(pageUrl))
+    throw new Error('BENCH_ONLY replaces sections of docs/benchmarks.md: run npm run bench first');
+  let page = readFileSync(pageUrl, 'utf8');
+  for (const section of sections) {
+    const heading = section.split('\n')[0] as string;
+    const at = page.indexOf(`\n${heading}\n`);
+    if (at < 0) throw new Error(`no section "${heading}" in docs/benchmarks.md`);
+    const next = page.indexOf('\n## ', at + heading.length + 1);
+    page = `${page.slice(0, at + 1)}${section}\n${next < 0 ? '' : page.slice(next)}`;
+  }
+  for (const row of summary) {
+    const name = row.split('|')[1]?.trim() as string;
+    page = page.replace(new RegExp(`^\\| ${name.replace(/[()]/g, '\\$&')} \\|.*$`, 'm'), row);
+  }
+  writeFileSync(pageUrl, page);
+  console.error(`\nreplaced ${sections.length} section(s) of docs/benchmarks.md`);
+  process.exit(0);
 }
 const cpu = cpus();
 const page = [
@@ -113,7 +138,7 @@ const page = [
   'Written by `npm run bench` (bench/all.ts), which runs every benchmark once, one after the other,',
   'and copies their reports here. Do not edit by hand: run it again.',
   '',
-  `- Date: ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+  `- Date: ${stamp}`,
   `- Machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${process.platform} ${process.arch}`,
   `- Node ${process.version}; load average ${loadBefore.map((l) => l.toFixed(1)).join(', ')} at the start (the machine may be shared)`,
   '',
@@ -133,5 +158,5 @@ const page = [
   '',
   ...sections.flatMap((s) => [s, '']),
 ];
-writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), `${page.join('\n').trimEnd()}\n`);
+writeFileSync(pageUrl, `${page.join('\n').trimEnd()}\n`);
 console.error('\nwrote docs/benchmarks.md');
