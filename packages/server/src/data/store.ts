@@ -115,7 +115,14 @@ export async function lockCounter(trx: Transaction<Database>): Promise<number> {
   return Number(row.seq);
 }
 
-/** Stores the last sequence number a batch handed out (the counter is locked by the batch). */
+/**
+ * Stores the last sequence number a batch handed out (the counter is locked by the batch).
+ *
+ * @example
+ * ```ts
+ * await setSeq(trx, lastHandedOut);
+ * ```
+ */
 export async function setSeq(trx: Transaction<Database>, seq: number): Promise<void> {
   await trx.updateTable('sync_counter').set({ seq }).where('id', '=', 1).execute();
 }
@@ -181,7 +188,14 @@ export function keyRows(
   }));
 }
 
-/** Indexes a new live record at `seq`. */
+/**
+ * Indexes a new live record at `seq`.
+ *
+ * @example
+ * ```ts
+ * await insertKeys(trx, model, seq, claims.userId, record);
+ * ```
+ */
 export async function insertKeys(
   trx: Transaction<Database>,
   model: CollectionModel,
@@ -200,6 +214,11 @@ function sameKeys(a: readonly RecordKey[], b: readonly RecordKey[]): boolean {
 /**
  * Moves a record's keys from its previous `seq` to its new one; `after` undefined removes them
  * (a delete: tombstones are never listed or pulled as upserts).
+ *
+ * @example
+ * ```ts
+ * await moveKeys(trx, model, stored, newSeq, updatedRecord);
+ * ```
  */
 export async function moveKeys(
   trx: Transaction<Database>,
