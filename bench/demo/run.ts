@@ -83,7 +83,8 @@ try {
   await admin.login({ username: initial.username, password: adminPassword, deviceId: adminDevice });
   const inspector = { username: 'bench-inspector', password: `field ${randomBytes(12).toString('hex')}` };
   const user = await admin.request<{ id: string }>('POST', '/admin/users', { ...inspector, role: 'user' });
-  await admin.request('PUT', `/admin/users/${user.id}/teams`, { teams: ['north'] });
+  // A team of its own: the demo configuration also seeds a hundred inspections in north and south.
+  await admin.request('PUT', `/admin/users/${user.id}/teams`, { teams: ['bench'] });
 
   for (let start = 0; start < N; start += 100) {
     const mutations = [];
@@ -98,7 +99,7 @@ try {
           site: `Site ${i}, warehouse ${i % 97}`,
           address: `${i} Quay Street`,
           inspector: user.id,
-          team: 'north',
+          team: 'bench',
           status: (['scheduled', 'in_progress', 'done'] as const)[i % 3],
           scheduledAt: '2030-01-20T08:30:00Z',
           residentPhone: `+33 6 12 ${String(i).padStart(6, '0')}`,

@@ -174,10 +174,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'toJsonSchema',
     'validate',
   ],
-  './errors': [
-    'BulwarkError',
-    'CORE_ERROR_CODES',
-  ],
+  './errors': ['BulwarkError', 'CORE_ERROR_CODES'],
   './protocol': [
     'ANDROID_EMULATOR_HOST',
     'POLICY_TYP',

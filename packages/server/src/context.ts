@@ -9,7 +9,7 @@ import { AttestationService } from './attestation/service.js';
 import type { BulwarkConfig } from './config/define.js';
 import { type DataModel, resolveDataModel } from './config/model.js';
 import { type AuthConfig, type AuthOptions, resolveAuthConfig } from './config.js';
-import { reprojectChanged } from './data/reproject.js';
+import { rebuildChangedKeys, reprojectChanged } from './data/reproject.js';
 import { createCacheTables } from './db/database.js';
 import type { CacheDatabase, Database } from './db/schema.js';
 import { DevicePolicyStore } from './devices/policy-store.js';
@@ -130,6 +130,7 @@ export async function createServerContext(options: ServerContextOptions): Promis
   if (options.data !== undefined) {
     const model = resolveDataModel(options.data);
     await reprojectChanged(db, model);
+    await rebuildChangedKeys(db, model);
     data = { model, checkpoints: await CheckpointCodec.load(db) };
   }
   const events = new SecurityEventLog(db, dialect, now);

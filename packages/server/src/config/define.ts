@@ -148,6 +148,12 @@ export interface CollectionHooks {
 export interface CollectionConfig<F extends string = string> {
   readonly rules?: CollectionRules<F>;
   readonly hooks?: CollectionHooks;
+  /**
+   * Fields to index for list filters (`?filter=`), beyond those the read rule compares, which
+   * are always indexed (docs/sync.md, "Indexes"): top-level string, enum, date-time or
+   * string-list fields.
+   */
+  readonly indexes?: readonly F[];
 }
 
 /**

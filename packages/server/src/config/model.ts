@@ -36,6 +36,13 @@ export interface CollectionModel {
   readonly attrFields: readonly string[];
   /** Fields the read rule reads: what a sync notice and a tombstone keep. */
   readonly readFields: readonly string[];
+  /**
+   * Key fields indexed in `record_keys` (rules/keys.ts): those of the read rule and the declared
+   * `indexes`, sorted.
+   */
+  readonly keyFields: readonly string[];
+  /** Changes when the key fields change: the keys are rebuilt at start-up (devices keep their data). */
+  readonly keyFingerprint: string;
   /** Whether a record holds fields a device never sees. */
   readonly hasServerOnly: boolean;
   /** Changes when the stored projections (`device`, `attrs`) must be recomputed. */
@@ -79,12 +86,32 @@ function compileOrFail(rule: unknown, collection: AnyCollection, path: string): 
   }
 }
 
+/** Fields a collection declares as indexed: string, enum, date-time or string-list fields. */
+function declaredIndexes(collection: AnyCollection, indexes: unknown): string[] {
+  if (indexes === undefined) return [];
+  const at = `collections.${collection.name}.indexes`;
+  if (!Array.isArray(indexes)) throw new ConfigError(`${at} must be a list of field names`);
+  return indexes.map((name: unknown, i) => {
+    const node = typeof name === 'string' ? collection.node.fields.get(name) : undefined;
+    const keyable =
+      node !== undefined &&
+      (node.kind === 'string' ||
+        node.kind === 'enum' ||
+        node.kind === 'dateTime' ||
+        (node.kind === 'array' && (node.items.kind === 'string' || node.items.kind === 'enum')));
+    if (!keyable) {
+      throw new ConfigError(`${at}[${i}]: not a top-level string, enum, date-time or string-list field`);
+    }
+    return name as string;
+  });
+}
+
 function resolveCollection(collection: AnyCollection, config: CollectionConfig): CollectionModel {
   const name = collection.name;
   if (typeof config !== 'object' || config === null) {
     throw new ConfigError(`collections.${name} must be an object`);
   }
-  const known = new Set(['rules', 'hooks']);
+  const known = new Set(['rules', 'hooks', 'indexes']);
   for (const key of Object.keys(config)) {
     if (!known.has(key)) throw new ConfigError(`collections.${name}: unknown setting "${key}"`);
   }
@@ -120,6 +147,7 @@ function resolveCollection(collection: AnyCollection, config: CollectionConfig):
   }
   const attrFields = ruleFields(collection);
   const readFields = [...read.fields].sort();
+  const keyFields = [...new Set([...read.keyFields, ...declaredIndexes(collection, config.indexes)])].sort();
   const deviceSchema = JSON.stringify(toJsonSchema(collection, 'device'));
   const storageFingerprint = sha256(JSON.stringify([collection.version, deviceSchema, attrFields]));
   const syncFingerprint = sha256(
@@ -136,6 +164,8 @@ function resolveCollection(collection: AnyCollection, config: CollectionConfig):
     hooks,
     attrFields,
     readFields,
+    keyFields,
+    keyFingerprint: sha256(JSON.stringify(['record_keys/1', keyFields])),
     hasServerOnly: serverOnly.length > 0,
     storageFingerprint,
     syncFingerprint,

@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { CollectionModel } from '../config/model.js';
 import type { ServerContext } from '../context.js';
+import { coverOf } from '../rules/keys.js';
 import type { Predicate } from '../rules/predicate.js';
 import type { Claims } from '../rules/rule.js';
 import { columnsOf, predicateSql } from '../rules/sql.js';
@@ -87,6 +88,30 @@ export async function listVisible(
     .where('deleted_at', 'is', null)
     .where(predicateSql(read, columns, ctx.dialect));
   if (options.filter !== undefined) query = query.where(predicateSql(options.filter, columns, ctx.dialect));
+  // Served by the record keys: only the records holding a key of the rule (and filter) are read.
+  const cover = coverOf(
+    options.filter === undefined ? read : { k: 'and', of: [read, options.filter] },
+    new Set(model.keyFields),
+  );
+  if (cover !== undefined) {
+    if (cover.length === 0) return { records: [], next: undefined };
+    const byField = new Map<string, string[]>();
+    for (const k of cover) byField.set(k.field, [...(byField.get(k.field) ?? []), k.value]);
+    const name = model.name;
+    query = query.where('seq', 'in', (eb) =>
+      eb
+        .selectFrom('record_keys')
+        .select('record_keys.seq')
+        .where('record_keys.collection', '=', name)
+        .where((k) =>
+          k.or(
+            [...byField].map(([field, values]) =>
+              k.and([k('record_keys.field', '=', field), k('record_keys.value', 'in', values)]),
+            ),
+          ),
+        ),
+    );
+  }
   const after = options.after;
   if (after !== undefined) {
     query = query.where(

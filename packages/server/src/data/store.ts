@@ -7,6 +7,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { CollectionModel } from '../config/model.js';
 import type { Database, RecordsTable } from '../db/schema.js';
 import { attrsJson } from '../rules/attrs.js';
+import { type RecordKey, recordKeys } from '../rules/keys.js';
 
 /** A stored record, parsed. */
 export interface StoredRecord {
@@ -93,6 +94,39 @@ export async function nextSeq(trx: Transaction<Database>, count: number): Promis
   return Number(row.seq) - count + 1;
 }
 
+/**
+ * Locks the change counter until the transaction ends and returns the last number handed out: a
+ * batch of writes (sync push) then hands out the following numbers itself and stores the last one
+ * with {@link setSeq} before it commits.
+ *
+ * @example
+ * ```ts
+ * let seq = await lockCounter(trx);
+ * ```
+ */
+export async function lockCounter(trx: Transaction<Database>): Promise<number> {
+  // An update that changes nothing takes the row lock on both databases (SQLite: the write lock).
+  const row = await trx
+    .updateTable('sync_counter')
+    .set({ seq: sql`seq` })
+    .where('id', '=', 1)
+    .returning('seq')
+    .executeTakeFirstOrThrow();
+  return Number(row.seq);
+}
+
+/**
+ * Stores the last sequence number a batch handed out (the counter is locked by the batch).
+ *
+ * @example
+ * ```ts
+ * await setSeq(trx, lastHandedOut);
+ * ```
+ */
+export async function setSeq(trx: Transaction<Database>, seq: number): Promise<void> {
+  await trx.updateTable('sync_counter').set({ seq }).where('id', '=', 1).execute();
+}
+
 /** The JSON texts stored for a full record. */
 export interface Projections {
   readonly data: string;
@@ -122,4 +156,88 @@ export async function appendNotice(
       created_at: nowMs,
     })
     .execute();
+}
+
+/** A row of `record_keys`. */
+export interface KeyRow {
+  readonly collection: string;
+  readonly field: string;
+  readonly value: string;
+  readonly seq: number;
+}
+
+/**
+ * The `record_keys` rows of a record at `seq` (rules/keys.ts).
+ *
+ * @example
+ * ```ts
+ * await trx.insertInto('record_keys').values(keyRows(model, seq, owner, record)).execute();
+ * ```
+ */
+export function keyRows(
+  model: CollectionModel,
+  seq: number,
+  owner: string,
+  record: Readonly<Record<string, unknown>>,
+): KeyRow[] {
+  return recordKeys(owner, record, model.keyFields).map((k) => ({
+    collection: model.name,
+    field: k.field,
+    value: k.value,
+    seq,
+  }));
+}
+
+/**
+ * Indexes a new live record at `seq`.
+ *
+ * @example
+ * ```ts
+ * await insertKeys(trx, model, seq, claims.userId, record);
+ * ```
+ */
+export async function insertKeys(
+  trx: Transaction<Database>,
+  model: CollectionModel,
+  seq: number,
+  owner: string,
+  record: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const rows = keyRows(model, seq, owner, record);
+  if (rows.length > 0) await trx.insertInto('record_keys').values(rows).execute();
+}
+
+function sameKeys(a: readonly RecordKey[], b: readonly RecordKey[]): boolean {
+  return a.length === b.length && a.every((k, i) => k.field === b[i]?.field && k.value === b[i]?.value);
+}
+
+/**
+ * Moves a record's keys from its previous `seq` to its new one; `after` undefined removes them
+ * (a delete: tombstones are never listed or pulled as upserts).
+ *
+ * @example
+ * ```ts
+ * await moveKeys(trx, model, stored, newSeq, updatedRecord);
+ * ```
+ */
+export async function moveKeys(
+  trx: Transaction<Database>,
+  model: CollectionModel,
+  previous: StoredRecord,
+  seq: number,
+  after: Readonly<Record<string, unknown>> | undefined,
+): Promise<void> {
+  if (model.keyFields.length === 0) return;
+  if (after !== undefined) {
+    const before = recordKeys(previous.owner, previous.data ?? {}, model.keyFields);
+    const next = recordKeys(previous.owner, after, model.keyFields);
+    if (sameKeys(before, next)) {
+      if (next.length > 0) {
+        await trx.updateTable('record_keys').set({ seq }).where('seq', '=', previous.seq).execute();
+      }
+      return;
+    }
+  }
+  await trx.deleteFrom('record_keys').where('seq', '=', previous.seq).execute();
+  if (after !== undefined) await insertKeys(trx, model, seq, previous.owner, after);
 }

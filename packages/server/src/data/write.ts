@@ -16,7 +16,18 @@ import { attrsJson } from '../rules/attrs.js';
 import { evaluatePredicate } from '../rules/predicate.js';
 import type { Claims } from '../rules/rule.js';
 import { newRecordId } from './ids.js';
-import { appendNotice, nextSeq, readRecord, type StoredRecord } from './store.js';
+import {
+  appendNotice,
+  insertKeys,
+  type KeyRow,
+  keyRows,
+  lockCounter,
+  moveKeys,
+  nextSeq,
+  readRecord,
+  type StoredRecord,
+  setSeq,
+} from './store.js';
 
 /** The result of one write. */
 export type WriteOutcome =
@@ -45,6 +56,138 @@ export interface WriteScope {
     trx: Transaction<Database>,
     outcome: WriteOutcome & { kind: 'applied' },
   ) => Promise<void>;
+  /**
+   * Write inside this batch's transaction instead of one of its own (sync push applies a whole
+   * request in one transaction). The batch holds the change counter from its start, so it hands
+   * out sequence numbers itself and no other writer can interleave.
+   */
+  readonly batch?: WriteBatch;
+}
+
+/**
+ * A transaction that holds the change counter and hands out its sequence numbers (sync push). It
+ * also saves statements: the ids a batch's creates propose are looked up once, together, and the
+ * record keys of its creates are inserted together before it commits (or before it moves keys).
+ *
+ * @example
+ * ```ts
+ * await db.transaction().execute(async (trx) => {
+ *   const batch = await WriteBatch.start(trx);
+ *   await createRecord({ ...scope, batch }, body, id);
+ *   await batch.finish();
+ * });
+ * ```
+ */
+export class WriteBatch {
+  #seq: number;
+  readonly #pendingKeys: KeyRow[] = [];
+  /** `collection/id` of proposed ids known to be free (looked up at the start, not created since). */
+  readonly #free = new Set<string>();
+
+  private constructor(
+    readonly trx: Transaction<Database>,
+    seq: number,
+  ) {
+    this.#seq = seq;
+  }
+
+  /** Locks the change counter in `trx` and starts a batch after its last number. */
+  static async start(trx: Transaction<Database>): Promise<WriteBatch> {
+    return new WriteBatch(trx, await lockCounter(trx));
+  }
+
+  /** The first of `count` new sequence numbers. */
+  nextSeq(count: number): number {
+    const first = this.#seq + 1;
+    this.#seq += count;
+    return first;
+  }
+
+  /** Looks up, in one statement, which of these proposed ids of `collection` are free. */
+  async lookUpFree(collection: string, ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 200) {
+      const chunk = ids.slice(i, i + 200);
+      const taken = await this.trx
+        .selectFrom('records')
+        .select('id')
+        .where('collection', '=', collection)
+        .where('id', 'in', chunk)
+        .execute();
+      const set = new Set(taken.map((r) => r.id));
+      for (const id of chunk) if (!set.has(id)) this.#free.add(`${collection}/${id}`);
+    }
+  }
+
+  /** Whether `id` is known to be free; the answer holds once, as the caller is about to take it. */
+  takeFree(collection: string, id: string): boolean {
+    return this.#free.delete(`${collection}/${id}`);
+  }
+
+  /** Queues key rows, inserted by {@link flushKeys}. */
+  addKeys(rows: readonly KeyRow[]): void {
+    this.#pendingKeys.push(...rows);
+  }
+
+  /** Inserts the queued key rows. */
+  async flushKeys(): Promise<void> {
+    const rows = this.#pendingKeys.splice(0);
+    for (let i = 0; i < rows.length; i += 300) {
+      await this.trx
+        .insertInto('record_keys')
+        .values(rows.slice(i, i + 300))
+        .execute();
+    }
+  }
+
+  /** Inserts the queued keys and stores the last sequence number handed out; call before commit. */
+  async finish(): Promise<void> {
+    await this.flushKeys();
+    await setSeq(this.trx, this.#seq);
+  }
+}
+
+/**
+ * Runs `fn` in the scope's batch or in a transaction of its own. On PostgreSQL an update or
+ * delete takes the change counter's lock before the record's, in the order a batch takes them,
+ * so that the two can never wait on each other.
+ */
+function inTransaction<T>(
+  scope: WriteScope,
+  lockCounterFirst: boolean,
+  fn: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  if (scope.batch !== undefined) return fn(scope.batch.trx);
+  return scope.ctx.db.transaction().execute(async (trx) => {
+    if (lockCounterFirst && scope.ctx.dialect === 'postgres') await lockCounter(trx);
+    return fn(trx);
+  });
+}
+
+async function addKeys(
+  scope: WriteScope,
+  trx: Transaction<Database>,
+  seq: number,
+  owner: string,
+  record: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  if (scope.batch !== undefined) scope.batch.addKeys(keyRows(scope.model, seq, owner, record));
+  else await insertKeys(trx, scope.model, seq, owner, record);
+}
+
+async function changeKeys(
+  scope: WriteScope,
+  trx: Transaction<Database>,
+  previous: StoredRecord,
+  seq: number,
+  after: Readonly<Record<string, unknown>> | undefined,
+): Promise<void> {
+  // The record's keys may still be queued by this batch: insert them before moving them.
+  await scope.batch?.flushKeys();
+  await moveKeys(trx, scope.model, previous, seq, after);
+}
+
+function takeSeq(scope: WriteScope, trx: Transaction<Database>, count: number): Promise<number> {
+  return scope.batch !== undefined ? Promise.resolve(scope.batch.nextSeq(count)) : nextSeq(trx, count);
 }
 
 /** A hook returned a record that is not valid server data: a bug in the hook, answered as 500. */
@@ -225,8 +368,8 @@ export async function createRecord(scope: WriteScope, body: unknown, id?: string
   if (!checked.ok) return invalid(checked.issues);
   if (!allowed(model.create, claims, claims.userId, checked.value)) return FORBIDDEN;
   const recordId = id ?? newRecordId();
-  if (id !== undefined) {
-    const taken = await readRecord(ctx.db, ctx.dialect, model.name, id);
+  if (id !== undefined && scope.batch?.takeFree(model.name, id) !== true) {
+    const taken = await readRecord(scope.batch?.trx ?? ctx.db, ctx.dialect, model.name, id);
     if (taken !== undefined)
       return canRead(model, claims, taken) ? { kind: 'conflict', current: taken } : NOT_FOUND;
   }
@@ -237,8 +380,8 @@ export async function createRecord(scope: WriteScope, body: unknown, id?: string
   const p = projections(model, record);
   const nowMs = ctx.now().getTime();
   try {
-    return await ctx.db.transaction().execute(async (trx) => {
-      const seq = await nextSeq(trx, 1);
+    return await inTransaction(scope, false, async (trx) => {
+      const seq = await takeSeq(scope, trx, 1);
       const row = {
         collection: model.name,
         id: recordId,
@@ -251,6 +394,7 @@ export async function createRecord(scope: WriteScope, body: unknown, id?: string
         ...p,
       };
       await trx.insertInto('records').values(row).execute();
+      await addKeys(scope, trx, seq, claims.userId, record);
       const stored: StoredRecord = {
         collection: model.name,
         id: recordId,
@@ -269,8 +413,9 @@ export async function createRecord(scope: WriteScope, body: unknown, id?: string
       return outcome;
     });
   } catch (err) {
-    // Two creates raced for the same proposed id: answer as if the other had come first.
-    if (id === undefined) throw err;
+    // Two creates raced for the same proposed id: answer as if the other had come first. (A batch
+    // holds the counter from its start, so no create races it.)
+    if (id === undefined || scope.batch !== undefined) throw err;
     const taken = await readRecord(ctx.db, ctx.dialect, model.name, id);
     if (taken === undefined) throw err;
     return canRead(model, claims, taken) ? { kind: 'conflict', current: taken } : NOT_FOUND;
@@ -303,7 +448,7 @@ export async function updateRecord(
   options: UpdateOptions,
 ): Promise<WriteOutcome> {
   const { ctx, model, claims } = scope;
-  return ctx.db.transaction().execute(async (trx): Promise<WriteOutcome> => {
+  return inTransaction(scope, true, async (trx): Promise<WriteOutcome> => {
     const stored = await readRecord(trx, ctx.dialect, model.name, id, true);
     if (stored === undefined || !canRead(model, claims, stored)) return NOT_FOUND;
     if (stored.deletedAt !== null)
@@ -339,7 +484,7 @@ async function writeUpdate(
   const { ctx, model } = scope;
   const nowMs = ctx.now().getTime();
   const notice = readAttrsChanged(model, stored.data ?? {}, record);
-  const first = await nextSeq(trx, notice ? 2 : 1);
+  const first = await takeSeq(scope, trx, notice ? 2 : 1);
   if (notice) await appendNotice(trx, first, model, stored, nowMs);
   const seq = notice ? first + 1 : first;
   const p = projections(model, record);
@@ -351,6 +496,7 @@ async function writeUpdate(
     .where('id', '=', stored.id)
     .where('version', '=', stored.version)
     .execute();
+  await changeKeys(scope, trx, stored, seq, record);
   const outcome = {
     kind: 'applied',
     created: false,
@@ -383,7 +529,7 @@ export async function deleteRecord(
   options: { expectedVersion?: number | undefined; tombstoneApplied?: boolean } = {},
 ): Promise<WriteOutcome> {
   const { ctx, model, claims } = scope;
-  return ctx.db.transaction().execute(async (trx): Promise<WriteOutcome> => {
+  return inTransaction(scope, true, async (trx): Promise<WriteOutcome> => {
     const stored = await readRecord(trx, ctx.dialect, model.name, id, true);
     if (stored === undefined || !canRead(model, claims, stored)) return NOT_FOUND;
     if (stored.deletedAt !== null) {
@@ -410,7 +556,7 @@ export async function deleteRecord(
       }
     }
     const nowMs = ctx.now().getTime();
-    const first = await nextSeq(trx, 2);
+    const first = await takeSeq(scope, trx, 2);
     await appendNotice(trx, first, model, stored, nowMs);
     // The tombstone keeps only what the read rule needs, to tell who may learn of the delete.
     const kept: Record<string, unknown> = {};
@@ -431,6 +577,7 @@ export async function deleteRecord(
       .where('collection', '=', model.name)
       .where('id', '=', id)
       .execute();
+    await changeKeys(scope, trx, stored, seq, undefined);
     const outcome = {
       kind: 'applied',
       created: false,

@@ -290,6 +290,20 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_record_keys': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Filled at start-up from the live records (data/reproject.ts), then kept by every write.
+      await db.schema
+        .createTable('record_keys')
+        .addColumn('collection', 'varchar(63)', (c) => c.notNull())
+        .addColumn('field', 'varchar(63)', (c) => c.notNull())
+        .addColumn('value', 'varchar(200)', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('record_keys_pk', ['collection', 'field', 'value', 'seq'])
+        .execute();
+      await db.schema.createIndex('record_keys_seq').on('record_keys').column('seq').execute();
+    },
+  },
 };
 
 /** Provides the migrations above to Kysely's Migrator, in name order. */

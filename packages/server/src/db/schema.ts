@@ -157,6 +157,21 @@ export interface SyncNoticesTable {
   created_at: number;
 }
 
+/**
+ * Record keys (rules/keys.ts): one row per live record and value of a key field, at the record's
+ * current `seq`, so a rule-filtered read looks the records a caller may see up by key, in
+ * sequence order, instead of scanning the collection.
+ */
+export interface RecordKeysTable {
+  collection: string;
+  /** A key field's name, or `owner`. */
+  field: string;
+  /** The value in stored form (rules/keys.ts `keyValue`). */
+  value: string;
+  /** The record's current position in the change sequence (records.seq). */
+  seq: number;
+}
+
 /** The last change sequence number handed out (one row, id 1; locked by each write). */
 export interface SyncCounterTable {
   id: number;
@@ -236,6 +251,7 @@ export interface Database extends AttestationDatabase {
   audit_head: AuditHeadTable;
   records: RecordsTable;
   sync_notices: SyncNoticesTable;
+  record_keys: RecordKeysTable;
   sync_counter: SyncCounterTable;
   sync_mutations: SyncMutationsTable;
   user_teams: UserTeamsTable;

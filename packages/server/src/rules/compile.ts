@@ -43,6 +43,11 @@ export interface CompileOptions {
 export type CompiledRule = ((claims: Claims) => Predicate) & {
   /** Fields of the collection the rule reads (not `owner`). */
   readonly fields: ReadonlySet<string>;
+  /**
+   * Key fields: `owner` and the string or string-list fields the rule compares with `eq`, `in` or
+   * `contains`, which record keys index (rules/keys.ts).
+   */
+  readonly keyFields: ReadonlySet<string>;
 };
 
 type ValueType = 'string' | 'number' | 'boolean' | 'list';
@@ -85,6 +90,7 @@ interface Walk {
   readonly collection: AnyCollection;
   readonly options: CompileOptions;
   readonly fields: Set<string>;
+  readonly keys: Set<string>;
   nodes: number;
 }
 
@@ -166,6 +172,9 @@ function fieldCondition(w: Walk, rule: Record<string, unknown>, path: string): B
   const op = onlyOperator(rule, FIELD_OPERATORS, path);
   const operand = own(rule, op);
   const at = `${path}.${op}`;
+  if ((type === 'string' && (op === 'eq' || op === 'in')) || op === 'contains') {
+    w.keys.add(name);
+  }
   const claim = claimRef(operand);
   if (claim !== undefined && !w.options.claims) throw new RuleError('claims cannot be used here', at);
   if (claim !== undefined && !SCALAR_CLAIMS.has(claim) && claim !== 'teams') {
@@ -303,8 +312,11 @@ export function compileRule(
   path: string,
   options: CompileOptions = { claims: true, serverOnly: true },
 ): CompiledRule {
-  const w: Walk = { collection, options, fields: new Set(), nodes: 0 };
+  const w: Walk = { collection, options, fields: new Set(), keys: new Set(), nodes: 0 };
   const bind = walk(w, rule, path, 0);
   const compiled = (claims: Claims) => simplify(bind(claims));
-  return Object.assign(compiled, { fields: w.fields as ReadonlySet<string> });
+  return Object.assign(compiled, {
+    fields: w.fields as ReadonlySet<string>,
+    keyFields: w.keys as ReadonlySet<string>,
+  });
 }

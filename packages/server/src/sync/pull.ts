@@ -11,7 +11,8 @@ import type { CollectionModel, DataModel } from '../config/model.js';
 import type { ServerContext } from '../context.js';
 import type { Database } from '../db/schema.js';
 import { HttpProblem } from '../http/problem.js';
-import type { Predicate } from '../rules/predicate.js';
+import { coverOf, encodeConstants } from '../rules/keys.js';
+import { evaluatePredicate, type Predicate } from '../rules/predicate.js';
 import type { Claims } from '../rules/rule.js';
 import { columnsOf, type PredicateColumns, predicateSql } from '../rules/sql.js';
 import type { CheckpointCodec } from './checkpoint.js';
@@ -42,7 +43,7 @@ interface Change {
 const MAX_WINDOWS = 20;
 
 function visibleSql(
-  bound: readonly (readonly [CollectionModel, Predicate])[],
+  bound: Bound,
   alias: string,
   dialect: 'sqlite' | 'postgres',
   columns: PredicateColumns,
@@ -54,54 +55,155 @@ function visibleSql(
   return parts.length === 0 ? sql<SqlBool>`(1 = 0)` : sql<SqlBool>`(${sql.join(parts, sql` or `)})`;
 }
 
+type Bound = readonly (readonly [CollectionModel, Predicate])[];
+
+/** One row of a window of the change sequence: `shown` is the device projection when visible. */
+interface WindowRow {
+  readonly seq: number;
+  readonly collection: string | null;
+  readonly id: string | null;
+  readonly version: number | null;
+  readonly shown: string | null;
+  readonly owner?: string | null;
+  readonly attrs?: unknown;
+}
+
+/** Most keys a pull looks up one by one; beyond that it scans the sequence. */
+const MAX_COVER_KEYS = 64;
+
+/** The keys the records the caller may see hold, per collection; undefined when some are not served. */
+function pullCover(bound: Bound): { collection: string; field: string; value: string }[] | undefined {
+  const keys: { collection: string; field: string; value: string }[] = [];
+  for (const [c, p] of bound) {
+    const cover = coverOf(p, new Set(c.keyFields));
+    if (cover === undefined) return undefined;
+    for (const k of cover) keys.push({ collection: c.name, ...k });
+  }
+  return keys.length > MAX_COVER_KEYS ? undefined : keys;
+}
+
 /**
- * The upserts of a page. The change sequence is read in windows of `limit` rows along its index
- * (an inner `order by seq limit`), and the read rule is applied to each window: the database
- * never has to guess how many rows the rule lets through, so no planner can choose to sort a
- * whole collection per page. Returns the upserts and the sequence number up to which every
- * change has been examined.
+ * A window of the change sequence read along its index: the next `limit` changes, whatever the
+ * rule lets through (an inner `order by seq limit`), so no planner can choose to sort a whole
+ * collection per page.
+ */
+function scanWindow(
+  trx: Transaction<Database>,
+  visible: Expression<SqlBool>,
+  from: number,
+  high: number,
+  limit: number,
+): Promise<WindowRow[]> {
+  return trx
+    .selectFrom((db) =>
+      db
+        .selectFrom('records')
+        .select(['collection', 'id', 'version', 'seq', 'device', 'owner', 'attrs', 'deleted_at'])
+        .where('seq', '>', from)
+        .where('seq', '<=', high)
+        .orderBy('seq', 'asc')
+        .limit(limit)
+        .as('w'),
+    )
+    .select([
+      'w.collection',
+      'w.id',
+      'w.version',
+      'w.seq',
+      sql<string | null>`case when w.deleted_at is null and ${visible} then w.device end`.as('shown'),
+    ])
+    .orderBy('w.seq', 'asc')
+    .execute();
+}
+
+/**
+ * A window of the records that hold one of `keys`: the next `limit` of them in sequence order,
+ * each key read as one range of the `record_keys` index. Every record found is still filtered by
+ * the full rule in SQL (and in-process by the caller).
+ */
+async function keyWindow(
+  trx: Transaction<Database>,
+  keys: readonly { collection: string; field: string; value: string }[],
+  visible: Expression<SqlBool>,
+  from: number,
+  high: number,
+  limit: number,
+): Promise<WindowRow[]> {
+  const ranges = keys.map(
+    (k, i) =>
+      sql`select seq from (select seq from record_keys where collection = ${k.collection} and field = ${k.field} and value = ${k.value} and seq > ${from} and seq <= ${high} order by seq limit ${limit}) as ${sql.id(`k${i}`)}`,
+  );
+  const result =
+    await sql<WindowRow>`select c.seq as seq, w.collection as collection, w.id as id, w.version as version, w.owner as owner, w.attrs as attrs,
+      case when w.deleted_at is null and ${visible} then w.device end as shown
+    from (select distinct seq from (${sql.join(ranges, sql` union all `)}) as u order by seq limit ${limit}) as c
+    left join records as w on w.seq = c.seq
+    order by c.seq`.execute(trx);
+  return result.rows;
+}
+
+/** Changes sampled to choose between the keys and the sequence. */
+const SAMPLE = 64;
+
+/** Whether the caller may see at least half of a sample of the next changes. */
+async function mostlyVisible(
+  trx: Transaction<Database>,
+  visible: Expression<SqlBool>,
+  after: number,
+  high: number,
+): Promise<boolean> {
+  const rows = await scanWindow(trx, visible, after, high, SAMPLE);
+  return rows.filter((r) => r.shown !== null).length * 2 >= rows.length && rows.length > 0;
+}
+
+/**
+ * The upserts of a page, read window by window: along the record keys when the read rules are
+ * served by them (a pull then costs what the caller may see), along the change sequence
+ * otherwise. Returns the upserts and the sequence number up to which every change has been
+ * examined.
  */
 async function readUpserts(
   trx: Transaction<Database>,
-  bound: readonly (readonly [CollectionModel, Predicate])[],
+  bound: Bound,
   dialect: 'sqlite' | 'postgres',
   after: number,
   high: number,
   limit: number,
 ): Promise<{ upserts: Change[]; through: number }> {
   const visible = visibleSql(bound, 'w', dialect, columnsOf('w'));
+  let keys = pullCover(bound);
+  if (keys !== undefined && keys.length === 0) return { upserts: [], through: high };
+  if (keys !== undefined && keys.length > 1 && (await mostlyVisible(trx, visible, after, high))) {
+    // The caller sees most of what changed (a team lead, a supervisor): several keys would read
+    // the same records more than once, the sequence reads each once.
+    keys = undefined;
+  }
+  // Defence in depth on the key path: the rule runs again in-process on each record's attributes.
+  const recheck = new Map(bound.map(([c, p]) => [c.name, encodeConstants(p)]));
   const upserts: Change[] = [];
   let from = after;
   for (let window = 0; window < MAX_WINDOWS; window++) {
-    const rows = await trx
-      .selectFrom((db) =>
-        db
-          .selectFrom('records')
-          .select(['collection', 'id', 'version', 'seq', 'device', 'owner', 'attrs', 'deleted_at'])
-          .where('seq', '>', from)
-          .where('seq', '<=', high)
-          .orderBy('seq', 'asc')
-          .limit(limit)
-          .as('w'),
-      )
-      .select([
-        'w.collection',
-        'w.id',
-        'w.version',
-        'w.seq',
-        sql<string | null>`case when w.deleted_at is null and ${visible} then w.device end`.as('shown'),
-      ])
-      .orderBy('w.seq', 'asc')
-      .execute();
+    const rows =
+      keys === undefined
+        ? await scanWindow(trx, visible, from, high, limit)
+        : await keyWindow(trx, keys, visible, from, high, limit);
     for (const row of rows) {
-      if (row.shown === null) continue;
+      if (row.shown === null || row.collection === null) continue;
+      if (keys !== undefined) {
+        const p = recheck.get(row.collection);
+        const attrs = (typeof row.attrs === 'string' ? JSON.parse(row.attrs) : row.attrs) as Record<
+          string,
+          unknown
+        >;
+        if (p === undefined || !evaluatePredicate(p, { owner: row.owner ?? '', fields: attrs })) continue;
+      }
       upserts.push({
         seq: Number(row.seq),
         json: `{"collection":${JSON.stringify(row.collection)},"id":${JSON.stringify(row.id)},"version":${Number(row.version)},"record":${row.shown}}`,
       });
     }
     if (rows.length < limit) return { upserts, through: high };
-    from = Number((rows.at(-1) as { seq: number }).seq);
+    from = Number((rows.at(-1) as WindowRow).seq);
     if (upserts.length >= limit) break;
   }
   if (upserts.length > limit) {

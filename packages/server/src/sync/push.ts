@@ -7,6 +7,7 @@
  * gets the first answer, byte for byte, and is never applied twice.
  */
 import type { PushResult, PushMutation as WirePushMutation } from '@bulwark/core/protocol';
+import type { Kysely, Transaction } from 'kysely';
 import type { CollectionModel, DataModel } from '../config/model.js';
 import type { ServerContext } from '../context.js';
 import { isNewRecordId } from '../data/ids.js';
@@ -15,9 +16,11 @@ import {
   createRecord,
   deleteRecord,
   updateRecord,
+  WriteBatch,
   type WriteOutcome,
   type WriteScope,
 } from '../data/write.js';
+import type { Database } from '../db/schema.js';
 import type { ProblemIssue } from '../http/problem.js';
 import type { Claims } from '../rules/rule.js';
 
@@ -87,13 +90,7 @@ function resultOf(mutationId: string, collection: CollectionModel, outcome: Writ
   }
 }
 
-/** Stores an applied mutation's answer inside the write's transaction. */
-type StoreAnswer = (
-  trx: Parameters<NonNullable<WriteScope['beforeCommit']>>[0],
-  result: PushResult,
-) => Promise<void>;
-
-async function apply(scope: PushScope, m: PushMutation, store: StoreAnswer): Promise<PushResult> {
+async function apply(scope: PushScope, batch: WriteBatch, m: PushMutation): Promise<PushResult> {
   const collection = scope.model.collections.get(m.collection);
   if (collection === undefined)
     return { mutationId: m.mutationId, status: 'rejected', code: 'unknown_collection' };
@@ -105,7 +102,7 @@ async function apply(scope: PushScope, m: PushMutation, store: StoreAnswer): Pro
     model: collection,
     claims: scope.claims,
     deviceId: scope.deviceId,
-    beforeCommit: (trx, outcome) => store(trx, resultOf(m.mutationId, collection, outcome)),
+    batch,
   };
   let outcome: WriteOutcome;
   if (m.op === 'delete') {
@@ -126,22 +123,36 @@ async function apply(scope: PushScope, m: PushMutation, store: StoreAnswer): Pro
 }
 
 /**
- * The stored answer to a mutation id, exactly as it was first sent. Nothing of the retried
- * mutation is read: a mutation id names an answer, and a "retry" that names another collection or
- * record must not turn that answer into a read of it.
+ * The stored answers to some mutation ids, exactly as they were first sent. Nothing of the
+ * retried mutations is read: a mutation id names an answer, and a "retry" that names another
+ * collection or record must not turn that answer into a read of it.
  */
-async function storedAnswer(scope: PushScope, mutationId: string): Promise<PushResult | undefined> {
-  const row = await scope.ctx.db
-    .selectFrom('sync_mutations')
-    .select('result')
-    .where('device_id', '=', scope.deviceId)
-    .where('mutation_id', '=', mutationId)
-    .executeTakeFirst();
-  return row === undefined ? undefined : (JSON.parse(row.result) as PushResult);
+async function storedAnswers(
+  db: Kysely<Database> | Transaction<Database>,
+  deviceId: string,
+  mutationIds: readonly string[],
+): Promise<Map<string, string>> {
+  const answers = new Map<string, string>();
+  for (let i = 0; i < mutationIds.length; i += ID_CHUNK) {
+    const rows = await db
+      .selectFrom('sync_mutations')
+      .select(['mutation_id', 'result'])
+      .where('device_id', '=', deviceId)
+      .where('mutation_id', 'in', mutationIds.slice(i, i + ID_CHUNK))
+      .execute();
+    for (const row of rows) answers.set(row.mutation_id, row.result);
+  }
+  return answers;
 }
 
+const ID_CHUNK = 200;
+
 /**
- * Applies a batch of mutations in order and answers each.
+ * Applies a batch of mutations in order and answers each. The whole request is one transaction:
+ * each mutation is still checked and answered on its own (a rejected or conflicting one writes
+ * nothing), and every answer is stored with the writes, so a retry of any of them gets its first
+ * answer. The batch holds the change counter from its start (writers queue behind it), and one
+ * commit (one disk flush) serves the whole request.
  *
  * @example
  * ```ts
@@ -156,55 +167,56 @@ export async function push(scope: PushScope, mutations: readonly PushMutation[])
     .where('device_id', '=', deviceId)
     .where('created_at', '<', nowMs - scope.model.sync.mutationRetentionSeconds * 1000)
     .execute();
-  const results: PushResult[] = [];
-  for (const m of mutations) {
-    const known = await storedAnswer(scope, m.mutationId);
-    if (known !== undefined) {
-      results.push(known);
-      continue;
-    }
-    let stored = false;
-    const applying = apply(scope, m, async (trx, answer) => {
-      // An applied mutation's answer commits with the write itself.
-      await trx
-        .insertInto('sync_mutations')
-        .values({
-          device_id: deviceId,
-          mutation_id: m.mutationId,
-          result: JSON.stringify(answer),
-          created_at: nowMs,
-        })
-        .execute();
-      stored = true;
+  const ids = [...new Set(mutations.map((m) => m.mutationId))];
+  const known = await storedAnswers(ctx.db, deviceId, ids);
+  const results: (PushResult | string)[] = [];
+  const fresh = new Map<string, string>();
+  if (mutations.some((m) => !known.has(m.mutationId))) {
+    await ctx.db.transaction().execute(async (trx) => {
+      const batch = await WriteBatch.start(trx);
+      // The ids the creates propose, looked up together (almost always free: random UUIDs).
+      const proposed = new Map<string, string[]>();
+      for (const m of mutations) {
+        if (m.op !== 'upsert' || m.baseVersion !== null || known.has(m.mutationId)) continue;
+        proposed.set(m.collection, [...(proposed.get(m.collection) ?? []), m.id]);
+      }
+      for (const [collection, ids] of proposed) await batch.lookUpFree(collection, ids);
+      for (const m of mutations) {
+        // A retry (or the same id twice in one request) gets the first answer, byte for byte.
+        const first = known.get(m.mutationId) ?? fresh.get(m.mutationId);
+        if (first !== undefined) {
+          results.push(first);
+          continue;
+        }
+        const result = await apply(scope, batch, m);
+        fresh.set(m.mutationId, JSON.stringify(result));
+        results.push(result);
+      }
+      await batch.finish();
+      const rows = [...fresh].map(([mutation_id, result]) => ({
+        device_id: deviceId,
+        mutation_id,
+        result,
+        created_at: nowMs,
+      }));
+      for (let i = 0; i < rows.length; i += ID_CHUNK) {
+        // A concurrent retry that stored an answer first keeps it (and this request answers
+        // with it, below); its writes, if any, were checked against the same versions as ours.
+        await trx
+          .insertInto('sync_mutations')
+          .values(rows.slice(i, i + ID_CHUNK))
+          .onConflict((oc) => oc.columns(['device_id', 'mutation_id']).doNothing())
+          .execute();
+      }
     });
-    let result: PushResult;
-    try {
-      result = await applying;
-    } catch (err) {
-      // The same mutation id raced in from a concurrent retry: answer as the first one did.
-      const first = await storedAnswer(scope, m.mutationId);
-      if (first === undefined) throw err;
-      results.push(first);
-      continue;
-    }
-    if (!stored) {
-      // Nothing was written: keep the whole answer (a conflict's record included) so that a
-      // retry gets this very answer. Should a concurrent retry have stored one first, that one
-      // is the answer of the id, for this request too.
-      await ctx.db
-        .insertInto('sync_mutations')
-        .values({
-          device_id: deviceId,
-          mutation_id: m.mutationId,
-          result: JSON.stringify(result),
-          created_at: nowMs,
-        })
-        .onConflict((oc) => oc.columns(['device_id', 'mutation_id']).doNothing())
-        .execute();
-      results.push((await storedAnswer(scope, m.mutationId)) ?? result);
-      continue;
-    }
-    results.push(result);
+  } else {
+    for (const m of mutations) results.push(known.get(m.mutationId) as string);
   }
-  return results;
+  // The answer of an id is the one stored: ours, or that of a concurrent retry that came first.
+  const stored = fresh.size === 0 ? known : await storedAnswers(ctx.db, deviceId, [...fresh.keys()]);
+  return results.map((r, i) => {
+    const id = (mutations[i] as PushMutation).mutationId;
+    const text = typeof r === 'string' ? r : (stored.get(id) ?? JSON.stringify(r));
+    return JSON.parse(text) as PushResult;
+  });
 }
