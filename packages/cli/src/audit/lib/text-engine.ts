@@ -18,6 +18,7 @@
  * one fresh memory that only a full collection frees; windows stay in the young generation and
  * cost a tenth as much to make and to collect.
  */
+import type { RuleId } from '../rules/catalog.js';
 import type { Severity } from '../types.js';
 import { LineCounter } from './line-count.js';
 import { TriggerIndex, type TriggerSpec } from './trigger-index.js';
@@ -32,7 +33,7 @@ export interface TextFileInfo {
 
 /** A detector's verdict on one match. */
 export interface TextVerdict {
-  ruleId: string;
+  ruleId: RuleId;
   message: string;
   /** Redacted evidence. */
   evidence: string;

@@ -3,8 +3,11 @@
  * Loopback-only cleartext exceptions and everything inside <debug-overrides> (which applies only
  * to debuggable builds) are not flagged.
  */
+import { isDebugOnlyPath } from '../lib/context.js';
 import type { RawFinding } from '../lib/finding.js';
+import { stringsToScan } from '../lib/xml-file.js';
 import { childrenNamed, descendantsNamed, isTrue, type XmlElement } from '../lib/xml-tree.js';
+import type { AnalyserContext, AppCheck, DecodedXml, FileAnalyser, SeenNsc } from './analyser.js';
 import { isLoopbackHost } from './cleartext.js';
 
 const COMPONENTS = ['activity', 'activity-alias', 'service', 'receiver', 'provider'] as const;
@@ -213,12 +216,6 @@ export function checkNetworkSecurityConfig(root: XmlElement, file: string, now: 
   return out;
 }
 
-/** A network security config seen during the scan. */
-export interface SeenNsc {
-  file: string;
-  root: XmlElement;
-}
-
 function coversDomain(domain: { name: string; includeSubdomains: boolean }, host: string): number {
   if (domain.name === host) return 2;
   if (domain.includeSubdomains && host.endsWith(`.${domain.name}`)) return 1;
@@ -291,3 +288,81 @@ export function checkPinCoverage(
   }
   return out;
 }
+
+/** The decoded XML of the file, or undefined (reported as unparsed) when it is not XML. */
+export async function xmlOf(context: AnalyserContext): Promise<DecodedXml | undefined> {
+  try {
+    return await context.xml();
+  } catch (err) {
+    context.unparsed(context.name, err);
+    return undefined;
+  }
+}
+
+const RES_XML = /(?:^|\/)res\/xml\/[^/]+\.xml$/;
+
+/**
+ * Pin coverage of one app (the input, or an archive inside it). Release builds carry neither a
+ * debug source set's config nor its manifest: pins are looked for in the others, and a missing
+ * pin is reported on the main config or manifest.
+ */
+const pinCoverage: AppCheck = (app, { apiDomains }) => {
+  if (app.manifests.length === 0) return [];
+  const release = app.nscs.filter((n) => !isDebugOnlyPath(n.file));
+  const manifest = (app.manifests.find((m) => !isDebugOnlyPath(m.file)) ?? app.manifests[0])?.file as string;
+  return checkPinCoverage(release, apiDomains, manifest);
+};
+
+/**
+ * The Android analysers: manifests (text, AXML or protocol-buffer XML) and network security
+ * configs (any `res/xml` file whose root is `network-security-config`).
+ */
+export const ANDROID_ANALYSERS: readonly FileAnalyser[] = [
+  {
+    matches: (_path, name) => name === 'AndroidManifest.xml',
+    async analyse(_bytes, context) {
+      const decoded = await xmlOf(context);
+      if (decoded === undefined) return undefined;
+      const { root } = decoded;
+      if (root.name === 'manifest') {
+        const split = isSplitManifest(root, context.inner);
+        // A split's manifest does not stand for the app in the app-wide checks.
+        if (!split) {
+          context.app.manifests.push({
+            file: context.path,
+            networkSecurityConfig: manifestHasNetworkSecurityConfig(root),
+          });
+        }
+        context.report(...checkManifest(root, context.path, { split }));
+      }
+      return stringsToScan(decoded);
+    },
+  },
+  {
+    // The string pool of the resource table: string resources get the text scan.
+    matches: (_path, name) => name === 'resources.arsc',
+    async analyse(bytes) {
+      const { axmlStrings } = await import('../lib/axml.js');
+      try {
+        return { text: axmlStrings(bytes).join('\n'), lines: false };
+      } catch {
+        return undefined;
+      }
+    },
+  },
+  {
+    matches: (path, name) => name === 'network_security_config.xml' || RES_XML.test(path),
+    async analyse(_bytes, context) {
+      const decoded = await xmlOf(context);
+      if (decoded === undefined) return undefined;
+      if (decoded.root.name === 'network-security-config') {
+        context.app.nscs.push({ file: context.path, root: decoded.root });
+        context.report(...checkNetworkSecurityConfig(decoded.root, context.path, context.now));
+      }
+      return stringsToScan(decoded);
+    },
+  },
+];
+
+/** Checks of a whole Android app. */
+export const ANDROID_APP_CHECKS: readonly AppCheck[] = [pinCoverage];

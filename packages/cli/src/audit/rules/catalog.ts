@@ -14,8 +14,8 @@ import type { Severity } from '../types.js';
  * console.log(rule.title, rule.masvs);
  * ```
  */
-export interface RuleMeta {
-  id: string;
+export interface RuleMeta<Id extends string = string> {
+  id: Id;
   /** Default severity; a detector may lower it (e.g. an encrypted private key). */
   severity: Severity;
   title: string;
@@ -24,14 +24,14 @@ export interface RuleMeta {
   fix: string;
 }
 
-function rule(
-  id: string,
+function rule<const Id extends string>(
+  id: Id,
   severity: Severity,
   masvs: string,
   mastg: string | undefined,
   title: string,
   fix: string,
-): RuleMeta {
+): RuleMeta<Id> {
   return mastg === undefined
     ? { id, severity, title, masvs, fix }
     : { id, severity, title, masvs, mastg, fix };
@@ -40,7 +40,7 @@ function rule(
 const SECRET_FIX =
   'Remove it from the app, revoke and rotate it at the provider, and have the server call the API on the app’s behalf.';
 
-const LIST: readonly RuleMeta[] = [
+const LIST = [
   // Secrets shipped in the bundle (MASWE-0005 / MASWE-0014).
   rule('secret-aws-access-key-id', 'high', 'MASVS-STORAGE-1', undefined, 'AWS access key id', SECRET_FIX),
   rule(
@@ -316,7 +316,17 @@ const LIST: readonly RuleMeta[] = [
     'Configuration file could not be parsed',
     'The checks for this file did not run: make sure it is a valid manifest, plist, XML or JSON file.',
   ),
-];
+] as const satisfies readonly RuleMeta[];
+
+/**
+ * The id of a rule of the catalogue: a detector that names any other id does not compile.
+ *
+ * @example
+ * ```ts
+ * const id: RuleId = 'android-debuggable';
+ * ```
+ */
+export type RuleId = (typeof LIST)[number]['id'];
 
 /**
  * Rules by id.
@@ -326,8 +336,8 @@ const LIST: readonly RuleMeta[] = [
  * RULES['secret-private-key']?.severity; // 'critical'
  * ```
  */
-export const RULES: Readonly<Record<string, RuleMeta>> = Object.freeze(
-  Object.fromEntries(LIST.map((r) => [r.id, r])),
+export const RULES: Readonly<Record<RuleId, RuleMeta<RuleId>>> = Object.freeze(
+  Object.fromEntries(LIST.map((r) => [r.id, r])) as Record<RuleId, RuleMeta<RuleId>>,
 );
 
 /**
@@ -348,8 +358,8 @@ export const ALL_RULES: readonly RuleMeta[] = LIST;
  * const meta = ruleMeta('android-debuggable');
  * ```
  */
-export function ruleMeta(id: string): RuleMeta {
-  const meta = RULES[id];
+export function ruleMeta(id: string): RuleMeta<RuleId> {
+  const meta = (RULES as Readonly<Record<string, RuleMeta<RuleId> | undefined>>)[id];
   if (meta === undefined) throw new Error(`unknown rule ${id}`);
   return meta;
 }

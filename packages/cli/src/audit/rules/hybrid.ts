@@ -3,7 +3,10 @@
  * mixed content, WebView debugging, and Cordova's wildcard origins.
  */
 import type { RawFinding } from '../lib/finding.js';
+import { lineFinder, stringsToScan } from '../lib/xml-file.js';
 import { childrenNamed, type XmlElement } from '../lib/xml-tree.js';
+import type { FileAnalyser } from './analyser.js';
+import { xmlOf } from './android.js';
 import { isLoopbackHost } from './cleartext.js';
 
 type Dict = Record<string, unknown>;
@@ -152,3 +155,35 @@ export function checkCordovaConfig(widget: XmlElement, file: string): RawFinding
   }
   return out;
 }
+
+/**
+ * The hybrid analysers: `capacitor.config.json` (as written in a project and as `npx cap sync`
+ * copies it into the native projects and the built app) and Cordova's `config.xml` (in a
+ * project, and as `res/xml/config.xml` in an APK).
+ */
+export const HYBRID_ANALYSERS: readonly FileAnalyser[] = [
+  {
+    matches: (_path, name) => name === 'capacitor.config.json',
+    async analyse(bytes, context) {
+      const text = bytes.toString('utf8');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (err) {
+        context.unparsed(context.name, err);
+        return undefined;
+      }
+      context.report(...checkCapacitorConfig(parsed, context.path, await lineFinder(text, (k) => `"${k}"`)));
+      return undefined;
+    },
+  },
+  {
+    matches: (path, name) => name === 'config.xml' || /(?:^|\/)res\/xml\/[^/]+\.xml$/.test(path),
+    async analyse(_bytes, context) {
+      const decoded = await xmlOf(context);
+      if (decoded === undefined) return undefined;
+      if (decoded.root.name === 'widget') context.report(...checkCordovaConfig(decoded.root, context.path));
+      return stringsToScan(decoded);
+    },
+  },
+];

@@ -8,6 +8,7 @@ import { crc32 } from 'node:zlib';
 import { characterClasses, shannonEntropy } from '../lib/entropy.js';
 import { redact } from '../lib/redact.js';
 import type { TextDetector, TextFileInfo, TextVerdict } from '../lib/text-engine.js';
+import type { RuleId } from './catalog.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -135,7 +136,7 @@ function isNameByte(c: number): boolean {
 }
 
 function verdict(
-  ruleId: string,
+  ruleId: RuleId,
   secret: string,
   keep: number,
   message: string,
