@@ -196,6 +196,22 @@ const TRAILING = new Set([46, 44, 59, 58, 33, 63, 93, 125, 42]);
 const NAME_CONTEXT =
   /(?:xmlns(?::[\w.-]+)?\s*=\s*|\$schema["']?\s*:\s*|(?:schemaLocation|targetNamespace|namespace)\s*=\s*["'][^"']*|<!DOCTYPE[^>]*|\bSYSTEM\s*|createElementNS\(\s*|setAttributeNS\(\s*|\bns\s*[:=]\s*)["']?$/i;
 
+/** On the bytes: true unless `http://` is followed by what builds a URL (a quote, `${`, `\(`, `%`). */
+function notBuiltUrl(bytes: Uint8Array, at: number): boolean {
+  const c = bytes[at + 7];
+  return c !== 0x22 && c !== 0x27 && c !== 0x24 && c !== 0x5c && c !== 0x25;
+}
+
+/** Back from a Firebase host's suffix to the `http(s)://` before its name, or -1. */
+function firebaseStart(text: string, at: number): number {
+  let i = at;
+  const floor = Math.max(0, at - 80);
+  while (i > floor && /[A-Za-z0-9.-]/.test(text.charAt(i - 1))) i--;
+  if (text.startsWith('https://', i - 8)) return i - 8;
+  if (text.startsWith('http://', i - 7)) return i - 7;
+  return -1;
+}
+
 /** Cleartext, storage and source-map detectors. */
 export const WEB_DETECTORS: readonly TextDetector[] = [
   {
@@ -220,6 +236,37 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
         key: `${host.toLowerCase()}${path.split('?')[0]}`,
       };
     },
+  },
+  {
+    // An http:// URL built at run time: "http://" + host, `http://${host}`, "http://\\(host)",
+    // String.format("http://%s"). A bare "http://" compared or replaced is not a URL.
+    triggers: ['http://'],
+    ignoreCase: true,
+    dismiss: notBuiltUrl,
+    pattern:
+      /http:\/\/(?:(["'])\s*\+\s*([A-Za-z_$][\w$.]{0,80})?|\$\{\s*([^}\s]{1,80})|\\\(\s*([^)\s]{1,80})|(%[s@]))/iy,
+    check: (m) => {
+      const what = m[2] ?? m[3] ?? m[4] ?? m[5] ?? '…';
+      return {
+        ruleId: 'cleartext-http-url',
+        message: `cleartext URL built at run time: http:// + ${what.slice(0, 60)}`,
+        evidence: `http://${m[1] === undefined ? '' : `${m[1]} + `}${what.slice(0, 60)}`,
+        key: `built:${what}`,
+      };
+    },
+  },
+  {
+    // Firebase Realtime Database hosts: their rules decide who reads the data.
+    triggers: ['.firebaseio.com', '.firebasedatabase.app'],
+    start: firebaseStart,
+    pattern:
+      /https?:\/\/([a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]+)?\.(?:firebaseio\.com|firebasedatabase\.app))/iy,
+    check: (m) => ({
+      ruleId: 'firebase-database-url',
+      message: `Firebase Realtime Database ${m[1]}: check that its rules deny unauthenticated access`,
+      evidence: m[1] as string,
+      key: (m[1] as string).toLowerCase(),
+    }),
   },
   {
     triggers: ['localStorage', 'AsyncStorage'],

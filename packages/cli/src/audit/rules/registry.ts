@@ -5,6 +5,7 @@
  */
 import type { AppCheck, FileAnalyser } from './analyser.js';
 import { ANDROID_ANALYSERS, ANDROID_APP_CHECKS } from './android.js';
+import { CODE_ANALYSERS } from './code.js';
 import { FILE_ANALYSERS } from './files.js';
 import { HYBRID_ANALYSERS } from './hybrid.js';
 import { IOS_ANALYSERS } from './ios.js';
@@ -22,6 +23,7 @@ export const ANALYSERS: readonly FileAnalyser[] = [
   ...ANDROID_ANALYSERS,
   ...IOS_ANALYSERS,
   ...HYBRID_ANALYSERS,
+  ...CODE_ANALYSERS,
 ];
 
 /**

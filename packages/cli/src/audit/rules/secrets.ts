@@ -186,6 +186,84 @@ const GENERIC_TRIGGERS = [
   'auth_key',
 ] as const;
 
+/** Schemes whose URLs may carry a user and password. */
+const URL_SCHEMES = [
+  'http://',
+  'https://',
+  'ftp://',
+  'ftps://',
+  'sftp://',
+  'mongodb://',
+  'mongodb+srv://',
+  'postgres://',
+  'postgresql://',
+  'mysql://',
+  'redis://',
+  'rediss://',
+  'amqp://',
+  'amqps://',
+  'smtp://',
+  'smtps://',
+  'ldap://',
+  'ldaps://',
+] as const;
+
+/**
+ * On the bytes: true when the URL at `at` has no `user:password@` (no `@` before the end of its
+ * authority, or no `:` before that `@`). Nearly every URL of a bundle ends here.
+ */
+function noUserInfo(bytes: Uint8Array, at: number): boolean {
+  let i = at;
+  const end = Math.min(bytes.length, at + 24);
+  while (i < end && bytes[i] !== 0x2f) i++;
+  i += 2; // the `//`
+  const limit = Math.min(bytes.length, i + 200);
+  let colon = false;
+  for (; i < limit; i++) {
+    const c = bytes[i] as number;
+    if (c === 0x40) return !colon;
+    if (c === 0x3a) colon = true;
+    else if (URL_AUTHORITY_END[c] === 1) return true;
+  }
+  return true;
+}
+
+/** Bytes the URL regex takes in neither user nor password: whitespace, / ? # quotes < > and backslash. */
+const URL_AUTHORITY_END = new Uint8Array(256).map((_, c) =>
+  /[\s/?#"'`<>\\]/.test(String.fromCharCode(c)) ? 1 : 0,
+);
+
+/** Passwords and users that only show where a credential goes. */
+const URL_PLACEHOLDER =
+  /^(?:password|passwd|pass|pwd|secret|user|username|login|x+|\*+|\.{3}|[$%{<:[].*|.*[}>\]]$|your.*|changeme|example|test|dummy|placeholder)$/i;
+
+function urlCredentials(m: RegExpExecArray): TextVerdict | undefined {
+  const user = m[2] as string;
+  const password = m[3] as string;
+  const host = (m[4] as string).toLowerCase().replace(/\.+$/, '');
+  if (URL_PLACEHOLDER.test(password) || /^[$%{<]/.test(user)) return undefined;
+  if (
+    host === 'localhost' ||
+    /^127\./.test(host) ||
+    /(?:^|\.)example\.(?:com|net|org)$/.test(host) ||
+    /\.(?:example|test|invalid|localhost)$/.test(host) ||
+    host === 'host' ||
+    host === 'hostname'
+  ) {
+    return undefined;
+  }
+  return verdict(
+    'secret-url-credentials',
+    password,
+    0,
+    `user name and password in a ${m[1]?.toLowerCase()}:// URL to ${host.slice(0, 80)}`,
+    {
+      evidence: `${m[1]?.toLowerCase()}://${user.slice(0, 2)}•••:${redact(password, 0)}@${host.slice(0, 80)}`,
+      key: `${user}\u0000${password}\u0000${host}`,
+    },
+  );
+}
+
 /** Every secret detector, in rule-catalogue order. */
 export const SECRET_DETECTORS: readonly TextDetector[] = [
   {
@@ -351,6 +429,15 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
         key: m[0],
       };
     },
+  },
+  {
+    // Credentials inside a URL: scheme://user:password@host (http, ftp, database and broker URLs).
+    triggers: URL_SCHEMES,
+    ignoreCase: true,
+    dismiss: noUserInfo,
+    pattern:
+      /([a-z][a-z0-9+.-]{1,15}):\/\/([^\s:@/?#"'`<>\\]{1,64}):([^\s@/?#"'`<>\\]{1,128})@([A-Za-z0-9][A-Za-z0-9.-]{0,252})/iy,
+    check: (m) => urlCredentials(m),
   },
   {
     // Generic: a secret-like name assigned a quoted high-entropy value.

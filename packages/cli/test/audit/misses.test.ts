@@ -1,0 +1,163 @@
+/**
+ * Misses seen on real apps (issue 13), each reproduced by a small fixture written here: the
+ * problem is found, and its nearest benign look-alike stays quiet. The per-rule pairs are in
+ * `lib/miss-cases.ts` (also counted by the catalogue coverage check of `rules.test.ts`); the
+ * variants of each rule are below.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditPath } from '../../src/audit/scan.js';
+import type { Finding } from '../../src/audit/types.js';
+import { MISS_CASES } from './lib/miss-cases.js';
+
+let root: string;
+let n = 0;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'bulwark-misses-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function scan(
+  files: Record<string, string | Uint8Array>,
+  apiDomains: string[] = [],
+): Promise<Finding[]> {
+  const dir = join(root, String(n++));
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  return (await auditPath(dir, { now: () => new Date('2026-06-01T00:00:00Z'), apiDomains })).findings;
+}
+
+const of = (found: Finding[], rule: string) => found.filter((f) => f.ruleId === rule);
+
+describe('each added rule finds its miss and leaves its look-alike alone', () => {
+  it.each(MISS_CASES)('$rule', async ({ rule, positive, negative, apiDomains }) => {
+    expect(
+      (await scan(positive, apiDomains)).map((f) => f.ruleId),
+      'positive',
+    ).toContain(rule);
+    expect(of(await scan(negative, apiDomains), rule), 'negative').toEqual([]);
+  });
+});
+
+describe('credentials in URLs', () => {
+  it('finds them in connection strings, redacted, and not in placeholders or loopback', async () => {
+    const found = await scan({
+      'www/db.js': [
+        'const a = "mongodb+srv://app:Xy7pQ2wz@cluster0.acme.mongodb.net/app";',
+        'const b = "ftp://deploy:hunter22@files.acme-corp.io/";',
+        'const c = "postgres://dev:devpass@localhost:5432/app";',
+        'const d = "https://user:<password>@api.acme-corp.io/";',
+        '',
+      ].join('\n'),
+    });
+    const urls = of(found, 'secret-url-credentials');
+    expect(urls.map((f) => f.line)).toEqual([1, 2]);
+    expect(urls[0]?.severity).toBe('high');
+    expect(JSON.stringify(found)).not.toContain('Xy7pQ2wz');
+    expect(JSON.stringify(found)).not.toContain('hunter22');
+  });
+});
+
+describe('keys found by their use', () => {
+  it('finds literal keys under key names (low entropy too), in CryptoKit, CommonCrypto and native C', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Crypto.kt':
+        'private const val ENCRYPTION_KEY = "aaaaaaaaaaaaaaaa"\nval spec = SecretKeySpec(byteArrayOf(1, 2, 3, 4, 5, 6, 7, 8), "AES")\n',
+      'ios/App/Vault.swift': 'let key = SymmetricKey(data: Data("supersecretkey12".utf8))\n',
+      'ios/App/Legacy.m':
+        'CCCryptorStatus s = CCCrypt(kCCEncrypt, kCCAlgorithmAES, kCCOptionPKCS7Padding, "0123456789abcdef", kCCKeySizeAES128, iv, in, len, out, outLen, &moved);\n',
+      'app/src/main/jni/keys.c':
+        'static const char *aes_key = "1234567890abcdef";\nchar KEY[] = "abcdefghijklmnop";\n',
+    });
+    const keys = of(found, 'crypto-hardcoded-key');
+    expect(keys.map((f) => `${f.file}:${f.line}`).sort()).toEqual([
+      'app/src/main/java/com/acme/Crypto.kt:1',
+      'app/src/main/java/com/acme/Crypto.kt:2',
+      'app/src/main/jni/keys.c:1',
+      'app/src/main/jni/keys.c:2',
+      'ios/App/Legacy.m:1',
+      'ios/App/Vault.swift:1',
+    ]);
+    expect(keys.every((f) => f.severity === 'high')).toBe(true);
+    expect(JSON.stringify(found)).not.toContain('supersecretkey12');
+  });
+
+  it('leaves names of preferences and short values under a plain key name alone', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Prefs.kt':
+        'const val KEY = "theme"\nconst val PREF_KEY = "dark_mode"\nval key = "Settings"\nprivate const val API_KEY_HEADER = "X-Api-Key"\n',
+    });
+    expect(of(found, 'crypto-hardcoded-key')).toEqual([]);
+  });
+});
+
+describe('secrets written in clear', () => {
+  it('a token in preferences is medium, a password high; UserDefaults too', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Session.java':
+        'class S { void s(SharedPreferences.Editor e, String t, String p) { e.putString("auth_token", t); e.putString("user_pin", p); } }\n',
+      'ios/App/Store.swift': 'UserDefaults.standard.set(password, forKey: "userPassword")\n',
+    });
+    const prefs = of(found, 'storage-secret-in-preferences');
+    expect(prefs.map((f) => [f.evidence, f.severity]).sort()).toEqual([
+      ['auth_token', 'medium'],
+      ['userPassword', 'high'],
+      ['user_pin', 'high'],
+    ]);
+  });
+});
+
+describe('http URLs built by concatenation', () => {
+  it('are cleartext endpoints; comparing or replacing the scheme is not', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Api.java':
+        'class Api {\n  String base(String host) { return "http://" + host + "/api"; }\n  boolean plain(String u) { return u.startsWith("http://"); }\n  String up(String u) { return u.replace("http://", "https://"); }\n}\n',
+      'www/app.js': 'fetch(`http://${server}/v1/items`);\n',
+    });
+    const urls = of(found, 'cleartext-http-url');
+    expect(urls.map((f) => `${f.file}:${f.line}`).sort()).toEqual([
+      'app/src/main/java/com/acme/Api.java:2',
+      'www/app.js:1',
+    ]);
+  });
+});
+
+describe('the other code rules', () => {
+  it('bare "AES" is ECB; trust-all on iOS; gets() is medium, strcpy low; test code is lowered', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/A.java': 'class A { Cipher c = Cipher.getInstance("AES"); }\n',
+      'ios/App/Net.m': 'manager.securityPolicy.allowInvalidCertificates = YES;\n',
+      'app/src/main/cpp/io.c': 'void r(char *b) { gets(b); }\nvoid w(char *d, char *s) { strcat(d, s); }\n',
+      'app/src/test/java/com/acme/T.java':
+        'class T { Cipher c = Cipher.getInstance("DES/ECB/NoPadding"); }\n',
+    });
+    const ecb = of(found, 'crypto-ecb-mode');
+    expect(ecb.map((f) => [f.file, f.severity])).toEqual([
+      ['app/src/main/java/com/acme/A.java', 'high'],
+      ['app/src/test/java/com/acme/T.java', 'low'],
+    ]);
+    expect(of(found, 'network-trust-all-certificates').map((f) => f.file)).toEqual(['ios/App/Net.m']);
+    expect(
+      of(found, 'native-banned-api')
+        .map((f) => [f.evidence, f.severity])
+        .sort(),
+    ).toEqual([
+      ['gets', 'medium'],
+      ['strcat', 'low'],
+    ]);
+  });
+
+  it('a WebView that proceeds on TLS errors trusts every certificate', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/W.java':
+        'class W extends WebViewClient {\n  @Override public void onReceivedSslError(WebView v, SslErrorHandler handler, SslError e) {\n    handler.proceed();\n  }\n}\n',
+    });
+    expect(of(found, 'network-trust-all-certificates').map((f) => f.line)).toEqual([2]);
+  });
+});
