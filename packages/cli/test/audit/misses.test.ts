@@ -118,6 +118,7 @@ describe('http URLs built by concatenation', () => {
     const found = await scan({
       'app/src/main/java/com/acme/Api.java':
         'class Api {\n  String base(String host) { return "http://" + host + "/api"; }\n  boolean plain(String u) { return u.startsWith("http://"); }\n  String up(String u) { return u.replace("http://", "https://"); }\n}\n',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source of a fixture
       'www/app.js': 'fetch(`http://${server}/v1/items`);\n',
     });
     const urls = of(found, 'cleartext-http-url');

@@ -36,6 +36,7 @@ export const MISS_CASES: RuleCase[] = [
         '</resources>',
         '',
       ].join('\n'),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source of a fixture
       'www/app.js': 'const u = `https://${user}:${pass}@api.acme-corp.io/`;\n',
     },
   },
