@@ -162,3 +162,109 @@ describe('the other code rules', () => {
     expect(of(found, 'network-trust-all-certificates').map((f) => f.line)).toEqual([2]);
   });
 });
+
+describe('Android: cleartext by default, SDK levels, from the manifest or Gradle', () => {
+  it('a project targeting 27 in Gradle, with no manifest flag, allows cleartext by default', async () => {
+    const found = await scan({
+      'app/build.gradle': 'android { defaultConfig { minSdkVersion 26\n targetSdkVersion 27 } }\n',
+      'app/src/main/AndroidManifest.xml':
+        '<manifest xmlns:android="http://schemas.android.com/apk/res/android"><application android:allowBackup="false"/></manifest>',
+    });
+    expect(of(found, 'android-cleartext-default').map((f) => [f.file, f.severity])).toEqual([
+      ['app/src/main/AndroidManifest.xml', 'medium'],
+    ]);
+  });
+
+  it('usesCleartextTraffic="false", or a target of 28, closes it', async () => {
+    const found = await scan({
+      'a/src/main/AndroidManifest.xml':
+        '<manifest xmlns:android="http://schemas.android.com/apk/res/android"><uses-sdk android:targetSdkVersion="26"/><application android:usesCleartextTraffic="false"/></manifest>',
+      'b/x.zip': Buffer.alloc(0),
+    });
+    expect(of(found, 'android-cleartext-default')).toEqual([]);
+    const later = await scan({
+      'app/src/main/AndroidManifest.xml':
+        '<manifest xmlns:android="http://schemas.android.com/apk/res/android"><uses-sdk android:targetSdkVersion="28"/><application/></manifest>',
+    });
+    expect(of(later, 'android-cleartext-default')).toEqual([]);
+  });
+});
+
+describe('Cordova <edit-config> and <config-file>', () => {
+  it('get the manifest and ATS checks; the same blocks setting safe values stay quiet', async () => {
+    const widget = (android: string, ios: string) =>
+      `<?xml version="1.0"?>
+<widget id="com.acme.app" xmlns="http://www.w3.org/ns/widgets" xmlns:android="http://schemas.android.com/apk/res/android">
+  <platform name="android">
+    <edit-config file="app/src/main/AndroidManifest.xml" mode="merge" target="/manifest/application">
+      <application ${android}/>
+    </edit-config>
+  </platform>
+  <platform name="ios">
+    <config-file parent="NSAppTransportSecurity" target="*-Info.plist">
+      <dict><key>NSAllowsArbitraryLoads</key><${ios}/></dict>
+    </config-file>
+  </platform>
+</widget>
+`;
+    const found = await scan({
+      'config.xml': widget('android:usesCleartextTraffic="true" android:debuggable="true"', 'true'),
+    });
+    expect(found.map((f) => f.ruleId).sort()).toEqual(
+      expect.arrayContaining(['android-cleartext-traffic', 'android-debuggable', 'ios-ats-arbitrary-loads']),
+    );
+    expect(of(found, 'ios-ats-arbitrary-loads')[0]?.line).toBe(9);
+    const safe = await scan({ 'config.xml': widget('android:usesCleartextTraffic="false"', 'false') });
+    expect(
+      safe.filter((f) =>
+        ['android-cleartext-traffic', 'android-debuggable', 'ios-ats-arbitrary-loads'].includes(f.ruleId),
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('capacitor.config.ts, read without running it', () => {
+  it('finds a live-reload server and cleartext written as literals', async () => {
+    const marker = join(root, 'capacitor-config-ran');
+    const found = await scan({
+      'capacitor.config.ts': `import type { CapacitorConfig } from '@capacitor/cli';
+// Writing this file proves the config ran: the audit must never run it.
+require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x');
+const config: CapacitorConfig = {
+  appId: 'com.acme.app',
+  webDir: "dist",
+  server: {
+    url: \`http://192.168.1.20:8100\`, // live reload
+    cleartext: true,
+  },
+  android: { allowMixedContent: false },
+};
+export default config;
+`,
+    });
+    expect(of(found, 'hybrid-dev-server-url').map((f) => [f.severity, f.line])).toEqual([['high', 8]]);
+    expect(of(found, 'hybrid-cleartext')).toHaveLength(1);
+    expect(of(found, 'hybrid-mixed-content')).toEqual([]);
+    expect(of(found, 'audit-unparsed-file')).toEqual([]);
+    await expect(import('node:fs').then((fs) => fs.existsSync(marker))).resolves.toBe(false);
+  });
+
+  it('says what it could not read: values from the environment, or a config built in code', async () => {
+    const found = await scan({
+      'capacitor.config.ts': `const config: CapacitorConfig = {
+  appId: 'com.acme.app',
+  server: process.env.LIVE ? { url: process.env.LIVE, cleartext: true } : undefined,
+};
+export default config;
+`,
+      'other/capacitor.config.js': 'module.exports = makeConfig();\n',
+    });
+    const notes = of(found, 'audit-unparsed-file');
+    expect(notes.map((f) => [f.file, f.severity]).sort()).toEqual([
+      ['capacitor.config.ts', 'low'],
+      ['other/capacitor.config.js', 'low'],
+    ]);
+    expect(notes.find((f) => f.file === 'capacitor.config.ts')?.message).toContain('server');
+    expect(of(found, 'hybrid-dev-server-url')).toEqual([]);
+  });
+});

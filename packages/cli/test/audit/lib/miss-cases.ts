@@ -19,8 +19,82 @@ const kotlin = (body: string) => ({
   'app/src/main/java/com/acme/Thing.kt': `package com.acme\n\n${body}\n`,
 });
 
+const manifest = (sdk: string, app = '', body = '') => ({
+  'app/src/main/AndroidManifest.xml': `<?xml version="1.0" encoding="utf-8"?>
+<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.acme">
+  ${sdk}
+  <application android:allowBackup="false" ${app}>
+${body}
+  </application>
+</manifest>
+`,
+});
+
 /** The cases, in catalogue order. */
 export const MISS_CASES: RuleCase[] = [
+  {
+    rule: 'android-cleartext-default',
+    positive: manifest('<uses-sdk android:minSdkVersion="24" android:targetSdkVersion="27"/>'),
+    negative: {
+      ...manifest(
+        '<uses-sdk android:minSdkVersion="24" android:targetSdkVersion="27"/>',
+        'android:networkSecurityConfig="@xml/network_security_config"',
+      ),
+      'app/src/main/res/xml/network_security_config.xml':
+        '<network-security-config><base-config cleartextTrafficPermitted="false"/></network-security-config>',
+    },
+  },
+  {
+    rule: 'android-task-hijacking',
+    positive: manifest('', '', '    <activity android:name=".Pay" android:launchMode="singleTask"/>'),
+    negative: manifest(
+      '',
+      'android:taskAffinity=""',
+      '    <activity android:name=".Pay" android:launchMode="singleTask"/>',
+    ),
+  },
+  {
+    rule: 'android-grant-uri-permissions',
+    positive: manifest(
+      '',
+      '',
+      '    <provider android:name=".Docs" android:authorities="com.acme.docs" android:exported="true" android:grantUriPermissions="true"/>',
+    ),
+    negative: manifest(
+      '',
+      '',
+      '    <provider android:name="androidx.core.content.FileProvider" android:authorities="com.acme.files" android:exported="false" android:grantUriPermissions="true"/>',
+    ),
+  },
+  {
+    rule: 'android-fileprovider-root-path',
+    positive: { 'app/src/main/res/xml/file_paths.xml': '<paths><root-path name="root" path="."/></paths>' },
+    negative: {
+      'app/src/main/res/xml/file_paths.xml': '<paths><files-path name="shared" path="shared/"/></paths>',
+    },
+  },
+  {
+    rule: 'android-min-sdk',
+    positive: {
+      'app/build.gradle':
+        'android {\n  defaultConfig {\n    minSdkVersion 19\n    targetSdkVersion 34\n  }\n}\n',
+    },
+    negative: {
+      'app/build.gradle.kts': 'android {\n  defaultConfig {\n    minSdk = 26\n    targetSdk = 34\n  }\n}\n',
+    },
+  },
+  {
+    rule: 'android-debug-signed',
+    positive: {
+      'META-INF/CERT.RSA': Buffer.from(
+        '0\x82\x03\x1b\x06\tCN=Android Debug, O=Android, C=US\x00\x01',
+        'latin1',
+      ),
+    },
+    negative: {
+      'META-INF/CERT.RSA': Buffer.from('0\x82\x03\x1b\x06\tCN=Acme Release, O=Acme, C=DE\x00\x01', 'latin1'),
+    },
+  },
   {
     rule: 'secret-url-credentials',
     positive: {
