@@ -10,6 +10,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditPath } from '../../src/audit/scan.js';
 import type { Finding } from '../../src/audit/types.js';
+import { machO } from './lib/binaries.js';
+import { bks, jks, pkcs12 } from './lib/keystores.js';
 import { MISS_CASES } from './lib/miss-cases.js';
 
 let root: string;
@@ -266,5 +268,66 @@ export default config;
     ]);
     expect(notes.find((f) => f.file === 'capacitor.config.ts')?.message).toContain('server');
     expect(of(found, 'hybrid-dev-server-url')).toEqual([]);
+  });
+});
+
+describe('key stores by their magic bytes', () => {
+  it('finds JKS, JCEKS, PKCS#12 and keyed BKS stores without extension; truststores and look-alikes stay quiet', async () => {
+    const jceks = jks(['key']);
+    jceks.writeUInt32BE(0xcececece, 0);
+    const found = await scan({
+      'app/src/main/assets/client': jks(['key']),
+      'app/src/main/assets/vault.dat': jceks,
+      'app/src/main/res/raw/identity': pkcs12(),
+      'app/src/main/res/raw/mutual': bks(['cert', 'key']),
+      'app/src/main/res/raw/trust': jks(['cert']),
+      'app/src/main/res/raw/pins': bks(['cert']),
+      'app/src/main/assets/cert.der': Buffer.concat([
+        Buffer.from([0x30, 0x82, 0x01, 0x00, 0x30, 0x82]),
+        Buffer.alloc(250, 1),
+      ]),
+      'app/src/main/assets/blob': Buffer.concat([
+        Buffer.from([0, 0, 0, 2, 0, 0, 0, 20]),
+        Buffer.alloc(60, 0),
+      ]),
+    });
+    const stores = of(found, 'secret-private-key');
+    expect(stores.map((f) => [f.file, f.severity]).sort()).toEqual([
+      ['app/src/main/assets/client', 'high'],
+      ['app/src/main/assets/vault.dat', 'high'],
+      ['app/src/main/res/raw/identity', 'high'],
+      ['app/src/main/res/raw/mutual', 'high'],
+    ]);
+    expect(stores.find((f) => f.file.endsWith('identity'))?.message).toContain('PKCS#12');
+    expect(stores.find((f) => f.file.endsWith('client'))?.message).toContain(
+      'JKS with a private or secret key entry',
+    );
+  });
+});
+
+describe('native binaries', () => {
+  it('an iOS executable without PIE, with an executable stack, is found; a dylib is not an executable', async () => {
+    const found = await scan({
+      'Payload/App.app/App': machO(2, 0x20000, ['___stack_chk_fail', '_objc_msgSend', '_objc_release']),
+      'Payload/App.app/Frameworks/Kit.framework/Kit': machO(6, 0, [
+        '___stack_chk_fail',
+        '_swift_release',
+        '_objc_msgSend',
+      ]),
+    });
+    expect(
+      found
+        .filter((f) => f.ruleId.startsWith('native-') || f.ruleId.startsWith('ios-binary'))
+        .map((f) => [f.ruleId, f.file])
+        .sort(),
+    ).toEqual([
+      ['native-not-pie', 'Payload/App.app/App'],
+      ['native-nx-disabled', 'Payload/App.app/App'],
+    ]);
+  });
+
+  it('a file named .so that is not ELF is no finding', async () => {
+    const found = await scan({ 'lib/arm64-v8a/libfake.so': 'not an ELF file' });
+    expect(found.filter((f) => f.ruleId.startsWith('native-'))).toEqual([]);
   });
 });

@@ -105,3 +105,64 @@ export function keyStoreContents(bytes: Uint8Array): KeyStoreContents {
     return 'unknown';
   }
 }
+
+/** The format of a key store, told by its first bytes. */
+export type KeyStoreFormat = 'JKS' | 'JCEKS' | 'PKCS#12' | 'BKS';
+
+/** DER length at `at`: [length, offset of the content], or undefined. */
+function derLength(bytes: Uint8Array, at: number): [number, number] | undefined {
+  const first = bytes[at];
+  if (first === undefined) return undefined;
+  if (first < 0x80) return [first, at + 1];
+  // Indefinite length (BER), as some PKCS#12 writers use.
+  if (first === 0x80) return [-1, at + 1];
+  const n = first & 0x7f;
+  if (n > 4 || at + 1 + n > bytes.length) return undefined;
+  let length = 0;
+  for (let i = 0; i < n; i++) length = length * 256 + (bytes[at + 1 + i] as number);
+  return [length, at + 1 + n];
+}
+
+/** id-data, 1.2.840.113549.1.7.1, as DER: the content type of a PKCS#12 file's authSafe. */
+const PKCS7_DATA = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+
+/**
+ * The key store format of a file, by its first bytes, whatever its name: JKS (`FEEDFEED`), JCEKS
+ * (`CECECECE`), PKCS#12 (a DER `PFX`: SEQUENCE { INTEGER 3, SEQUENCE { id-data, … } }) or a
+ * Bouncy Castle BKS store (version 1 or 2, a 20-byte salt, a sane iteration count and a known
+ * first entry type), else undefined.
+ *
+ * @example
+ * ```ts
+ * keyStoreFormat(await readFile('assets/client')); // 'PKCS#12'
+ * ```
+ */
+export function keyStoreFormat(bytes: Uint8Array): KeyStoreFormat | undefined {
+  if (bytes.length < 16) return undefined;
+  const u32 = (at: number) =>
+    (((bytes[at] as number) << 24) |
+      ((bytes[at + 1] as number) << 16) |
+      ((bytes[at + 2] as number) << 8) |
+      (bytes[at + 3] as number)) >>>
+    0;
+  const magic = u32(0);
+  if (magic === JKS_MAGIC) return 'JKS';
+  if (magic === JCEKS_MAGIC) return 'JCEKS';
+  if (bytes[0] === 0x30) {
+    const outer = derLength(bytes, 1);
+    if (outer !== undefined) {
+      const at = outer[1];
+      if (bytes[at] === 0x02 && bytes[at + 1] === 0x01 && bytes[at + 2] === 0x03 && bytes[at + 3] === 0x30) {
+        const inner = derLength(bytes, at + 4);
+        if (inner !== undefined && PKCS7_DATA.every((b, i) => bytes[inner[1] + i] === b)) return 'PKCS#12';
+      }
+    }
+  }
+  const version = magic;
+  if ((version === 1 || version === 2) && u32(4) === 20 && bytes.length > 33) {
+    const iterations = u32(28);
+    const firstType = bytes[32] as number;
+    if (iterations >= 1 && iterations <= 1_000_000 && firstType >= 1 && firstType <= 4) return 'BKS';
+  }
+  return undefined;
+}

@@ -477,6 +477,47 @@ const LIST = [
     'Unbounded C string function',
     'Use the bounded functions (fgets, strlcpy, strlcat, snprintf) and check their results.',
   ),
+  // Native binaries (ELF libraries, Mach-O executables).
+  rule(
+    'native-nx-disabled',
+    'medium',
+    'MASVS-CODE-4',
+    undefined,
+    'Executable stack (no NX)',
+    'Link with -z noexecstack (the NDK default); remove any assembly or linker flag that marks the stack executable.',
+  ),
+  rule(
+    'native-not-pie',
+    'medium',
+    'MASVS-CODE-4',
+    undefined,
+    'Native code not position-independent',
+    'Build with -fPIE -pie (Android) or keep the MH_PIE default (iOS), so the loader can randomise the address.',
+  ),
+  rule(
+    'native-no-relro',
+    'low',
+    'MASVS-CODE-4',
+    undefined,
+    'No RELRO',
+    'Link with -Wl,-z,relro,-z,now (the NDK default).',
+  ),
+  rule(
+    'native-no-stack-canary',
+    'low',
+    'MASVS-CODE-4',
+    undefined,
+    'No stack canary',
+    'Compile with -fstack-protector-strong (the NDK and Xcode default).',
+  ),
+  rule(
+    'ios-binary-no-arc',
+    'low',
+    'MASVS-CODE-4',
+    undefined,
+    'Objective-C without ARC',
+    'Build with -fobjc-arc (CLANG_ENABLE_OBJC_ARC = YES).',
+  ),
   // The scanner itself.
   rule(
     'audit-unparsed-file',

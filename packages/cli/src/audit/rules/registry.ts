@@ -5,6 +5,7 @@
  */
 import type { AppCheck, FileAnalyser } from './analyser.js';
 import { ANDROID_ANALYSERS, ANDROID_APP_CHECKS } from './android.js';
+import { BINARY_ANALYSERS } from './binary.js';
 import { CODE_ANALYSERS } from './code.js';
 import { FILE_ANALYSERS } from './files.js';
 import { HYBRID_ANALYSERS } from './hybrid.js';
@@ -24,6 +25,7 @@ export const ANALYSERS: readonly FileAnalyser[] = [
   ...IOS_ANALYSERS,
   ...HYBRID_ANALYSERS,
   ...CODE_ANALYSERS,
+  ...BINARY_ANALYSERS,
 ];
 
 /**

@@ -4,6 +4,8 @@
  * (never an app's code), the negative is the nearest benign look-alike, which must stay quiet.
  */
 
+import { elf, MH_PIE, machO, PT_DYNAMIC, PT_GNU_RELRO, PT_GNU_STACK } from './binaries.js';
+
 /** A rule's two fixtures: files (path → content) of an app tree. */
 export interface RuleCase {
   rule: string;
@@ -29,6 +31,9 @@ ${body}
 </manifest>
 `,
 });
+
+const HARDENED = [{ type: PT_DYNAMIC }, { type: PT_GNU_STACK, flags: 6 }, { type: PT_GNU_RELRO }];
+const so = (path: string, content: Buffer) => ({ [`app/src/main/jniLibs/arm64-v8a/${path}`]: content });
 
 /** The cases, in catalogue order. */
 export const MISS_CASES: RuleCase[] = [
@@ -226,6 +231,48 @@ export const MISS_CASES: RuleCase[] = [
     negative: {
       'app/src/main/jni/native.c':
         'void copy(char *dst, const char *src, size_t n) { strlcpy(dst, src, n); snprintf(dst, n, "%s", src); }\n',
+    },
+  },
+  {
+    rule: 'native-nx-disabled',
+    positive: so(
+      'libexec.so',
+      elf(
+        3,
+        [{ type: PT_DYNAMIC }, { type: PT_GNU_STACK, flags: 7 }, { type: PT_GNU_RELRO }],
+        ['__stack_chk_fail'],
+      ),
+    ),
+    negative: so('libok.so', elf(3, HARDENED, ['__stack_chk_fail'])),
+  },
+  {
+    rule: 'native-not-pie',
+    positive: so('libtool.so', elf(2, HARDENED, ['__stack_chk_fail'])),
+    negative: {
+      ...so('libok.so', elf(3, HARDENED, ['__stack_chk_fail'])),
+      'Payload/App.app/App': machO(2, MH_PIE, ['___stack_chk_fail', '_objc_msgSend', '_objc_release']),
+    },
+  },
+  {
+    rule: 'native-no-relro',
+    positive: so(
+      'librw.so',
+      elf(3, [{ type: PT_DYNAMIC }, { type: PT_GNU_STACK, flags: 6 }], ['__stack_chk_fail']),
+    ),
+    negative: so('libok.so', elf(3, HARDENED, ['__stack_chk_fail'])),
+  },
+  {
+    rule: 'native-no-stack-canary',
+    positive: so('libplain.so', elf(3, HARDENED, ['memcpy'])),
+    negative: so('libok.so', elf(3, HARDENED, ['memcpy', '__stack_chk_fail'])),
+  },
+  {
+    rule: 'ios-binary-no-arc',
+    positive: {
+      'Payload/App.app/App': machO(2, MH_PIE, ['___stack_chk_fail', '_objc_msgSend', '_objc_retain']),
+    },
+    negative: {
+      'Payload/App.app/App': machO(2, MH_PIE, ['___stack_chk_fail', '_objc_msgSend', '_objc_release']),
     },
   },
 ];
