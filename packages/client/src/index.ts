@@ -144,10 +144,12 @@ export {
   type TransportOptions,
 } from './transport/transport.js';
 export { checkTransportUrl, isLoopbackHost } from './transport/url-policy.js';
-export type {
-  AppState,
-  AppStateSource,
-  AutoLockPolicy,
+export {
+  type ActivitySource,
+  type AppState,
+  type AppStateSource,
+  type AutoLockPolicy,
+  documentSignals,
 } from './vault/auto-lock.js';
 export {
   BiometricUnavailableError,

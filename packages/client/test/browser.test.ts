@@ -166,6 +166,32 @@ describe.skipIf(!haveChromium)('the SDK in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('createClient for the browser: key input pushes the idle lock back, background store work does not, hiding the page locks', async () => {
+    const idlePage = await browser.newPage();
+    idlePage.on('pageerror', (err) => pageErrors.push(err.message));
+    await idlePage.clock.install();
+    await idlePage.goto(`${server.url}${PAGE}`);
+    await idlePage.waitForFunction(() => document.title === 'ready');
+    expect(await idlePage.evaluate(() => window.bulwark.idleClient())).toBe('unlocked');
+    await idlePage.clock.fastForward(40_000);
+    await idlePage.keyboard.press('Shift');
+    await idlePage.clock.fastForward(40_000);
+    // Eighty seconds since the unlock, forty since the key: still open.
+    expect(await idlePage.evaluate(() => window.bulwark.idleStatus())).toBe('unlocked');
+    for (let n = 0; n < 2; n++) {
+      expect(await idlePage.evaluate((i) => window.bulwark.idleBackgroundWork(i), n)).toBe('unlocked');
+      await idlePage.clock.fastForward(8_000);
+    }
+    expect(await idlePage.evaluate(() => window.bulwark.idleStatus())).toBe('unlocked');
+    await idlePage.clock.fastForward(5_000);
+    // Sixty-one seconds since the key; the store writes in between were not activity.
+    expect(await idlePage.evaluate(() => window.bulwark.idleStatus())).toBe('locked');
+    expect(await idlePage.evaluate(() => window.bulwark.idleUnlock())).toBe('unlocked');
+    expect(await idlePage.evaluate(() => window.bulwark.hide())).toBe('locked');
+    await idlePage.close();
+    expect(pageErrors).toEqual([]);
+  });
+
   it('createClient for the browser: signs in, is revoked, wipes through its one Wiper, the server confirms', async () => {
     await load();
     const secret = `+44 20 ${randomBytes(6).toString('hex')}`;

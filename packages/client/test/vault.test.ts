@@ -8,7 +8,10 @@ import { open, seal } from '@bulwark/core/crypto';
 import { describe, expect, it } from 'vitest';
 import {
   type AppState,
+  type CollectionSpec,
+  EncryptedStore,
   type Keystore,
+  MemoryBackend,
   MemoryKeystore,
   MemoryVaultStorage,
   ReactNativeKeychainKeystore,
@@ -243,6 +246,30 @@ describe('auto-lock', () => {
     clock.advance(1);
     expect(vault.status).toBe('locked');
     expect(locks).toBe(1);
+  });
+
+  it('locks after the idle period although the store is used meanwhile (background sync is not activity)', async () => {
+    const clock = new ManualClock();
+    const { openVault } = world({ clock, autoLock: { idleMs: 1000 } });
+    const vault = await openVault();
+    await vault.initialize();
+    const backend = new MemoryBackend();
+    const spec: CollectionSpec = {
+      name: 'notes',
+      schemaVersion: 1,
+      fields: { body: { class: 'sensitive' } },
+    };
+    const store = await EncryptedStore.open({ backend, vault, collections: [spec] });
+    // What a sync running every 400 ms does while nobody touches the screen.
+    for (let i = 0; i < 2; i++) {
+      clock.advance(400);
+      await store.put('notes', { id: `n${i}`, body: `pulled ${i}` });
+      expect(await store.get('notes', `n${i}`)).toEqual({ id: `n${i}`, body: `pulled ${i}` });
+    }
+    expect(vault.status).toBe('unlocked');
+    clock.advance(200);
+    expect(vault.status).toBe('locked');
+    await expect(store.get('notes', 'n0')).rejects.toMatchObject({ code: 'vault_locked' });
   });
 
   it('locks at once on going to the background by default', async () => {

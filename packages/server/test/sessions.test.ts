@@ -4,6 +4,7 @@
  * the absolute session lifetime, logout, and storage as hashes only.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { revokeDevice } from '../src/devices/registry.js';
 import { sha256Hex } from '../src/lib/encoding.js';
 import { describeEachDialect } from './lib/databases.js';
 import { PASSWORD, type Session, startTestServer, TestDevice, type TestServer } from './lib/harness.js';
@@ -57,6 +58,15 @@ describeEachDialect('sessions', (dialect) => {
     const other = await TestDevice.create(s);
     const otherSession = await other.login('erin', PASSWORD);
     expect((await other.refresh(otherSession)).statusCode).toBe(200);
+  });
+
+  it('tells a revoked device so even when it presents a spent refresh token (killed mid-refresh)', async () => {
+    const stale = { ...session };
+    expect((await device.refresh(session)).statusCode).toBe(200);
+    await revokeDevice(s.ctx.db, Date.now(), device.id, 'stolen');
+    const res = await device.refresh(stale);
+    expect(res.statusCode).toBe(403);
+    expect(res.json().code).toBe('device_revoked');
   });
 
   it('lets exactly one of two concurrent refreshes win', async () => {

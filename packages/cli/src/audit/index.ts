@@ -17,8 +17,22 @@ export {
 } from './errors.js';
 export { formatJson } from './format/json.js';
 export { formatSarif } from './format/sarif.js';
-export { formatTable } from './format/table.js';
+export { formatTable, type TableOptions } from './format/table.js';
+export {
+  type FindingGroup,
+  groupRepeated,
+  type Selection,
+  selectFindings,
+  type ViewOptions,
+} from './format/view.js';
 export { ALL_RULES, RULES, type RuleMeta } from './rules/catalog.js';
 export { type AuditOptions, auditPath } from './scan.js';
 export { atOrAbove, compareSeverity, isSeverity } from './severity.js';
-export { type AuditReport, type AuditStats, type Finding, SEVERITIES, type Severity } from './types.js';
+export {
+  type AuditReport,
+  type AuditStats,
+  type Finding,
+  type FindingContext,
+  SEVERITIES,
+  type Severity,
+} from './types.js';

@@ -9,10 +9,11 @@ import { VERSION } from '../version.js';
 import { createBaseline, loadBaseline, writeBaseline } from './baseline.js';
 import { AUDIT_EXIT, AuditOutputError } from './errors.js';
 import { formatJson } from './format/json.js';
+import { selectFindings } from './format/view.js';
 import { printable } from './lib/printable.js';
 import { type AuditOptions, auditPath } from './scan.js';
 import { atOrAbove } from './severity.js';
-import type { AuditReport, Severity } from './types.js';
+import type { AuditReport, Finding, Severity } from './types.js';
 
 /** The parsed flags of `bulwark audit`. */
 export interface AuditFlags {
@@ -23,6 +24,10 @@ export interface AuditFlags {
   apiDomain: string[];
   output?: string;
   progress: boolean;
+  /** Findings below this are left out of every format; the exit gate still counts them. */
+  minSeverity?: Severity;
+  /** List findings set aside by their place (tests, docs, examples, debug builds) in the table, and count them in the gate. */
+  includeTests?: boolean;
 }
 
 function progressReporter(): { onProgress: NonNullable<AuditOptions['onProgress']>; done: () => void } {
@@ -46,15 +51,48 @@ function progressReporter(): { onProgress: NonNullable<AuditOptions['onProgress'
   };
 }
 
-async function format(report: AuditReport, flags: AuditFlags, colour: boolean): Promise<string> {
-  if (flags.format === 'json') return formatJson(report);
-  if (flags.format === 'sarif') return (await import('./format/sarif.js')).formatSarif(report, VERSION);
-  return (await import('./format/table.js')).formatTable(report, { colour });
+async function format(
+  report: AuditReport,
+  flags: AuditFlags,
+  colour: boolean,
+  elapsedMs: number,
+): Promise<string> {
+  const view = { minSeverity: flags.minSeverity ?? 'info', includeContext: flags.includeTests === true };
+  if (flags.format === 'table')
+    return (await import('./format/table.js')).formatTable(report, { colour, view, elapsedMs });
+  // JSON and SARIF are read by tools: they keep findings set aside by their place (with the
+  // reason), and leave out only what --min-severity asks to.
+  const kept = {
+    ...report,
+    findings: selectFindings(report.findings, { ...view, includeContext: true }).shown,
+  };
+  if (flags.format === 'json') return formatJson(kept);
+  return (await import('./format/sarif.js')).formatSarif(kept, VERSION);
+}
+
+/**
+ * Whether the findings fail the gate: one at or above `--fail-on`, whatever `--min-severity`
+ * hides; findings set aside by their place count only with `--include-tests`.
+ *
+ * @example
+ * ```ts
+ * failsGate(report.findings, { failOn: 'high', includeTests: false });
+ * ```
+ */
+export function failsGate(
+  findings: readonly Finding[],
+  flags: Pick<AuditFlags, 'failOn' | 'includeTests'>,
+): boolean {
+  return findings.some(
+    (f) => atOrAbove(f.severity, flags.failOn) && (f.context === undefined || flags.includeTests === true),
+  );
 }
 
 /**
  * Runs `bulwark audit` and sets `process.exitCode` (0 clean, 1 findings at or above --fail-on,
- * 3 bad input, 70 internal error).
+ * 3 bad input, 70 internal error). `--min-severity` and `--include-tests` decide what is shown;
+ * the exit code follows `--fail-on`, never `--min-severity`, and counts findings set aside by
+ * their place only with `--include-tests` (see {@link failsGate}).
  *
  * @example
  * ```ts
@@ -67,7 +105,9 @@ export async function runAudit(path: string, flags: AuditFlags): Promise<void> {
     const options: AuditOptions = { apiDomains: flags.apiDomain };
     if (flags.baseline !== undefined) options.baseline = await loadBaseline(flags.baseline);
     if (reporter !== undefined) options.onProgress = reporter.onProgress;
+    const started = performance.now();
     const report = await auditPath(path, options);
+    const elapsedMs = performance.now() - started;
     reporter?.done();
     if (flags.writeBaseline !== undefined) {
       await writeBaseline(flags.writeBaseline, createBaseline(report.findings));
@@ -79,7 +119,7 @@ export async function runAudit(path: string, flags: AuditFlags): Promise<void> {
     }
     const colour =
       flags.output === undefined && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
-    const text = await format(report, flags, colour);
+    const text = await format(report, flags, colour, elapsedMs);
     if (flags.output === undefined) process.stdout.write(text);
     else {
       const out = flags.output;
@@ -91,8 +131,7 @@ export async function runAudit(path: string, flags: AuditFlags): Promise<void> {
         );
       });
     }
-    const failing = report.findings.some((f) => atOrAbove(f.severity, flags.failOn));
-    process.exitCode = failing ? AUDIT_EXIT.findings : AUDIT_EXIT.clean;
+    process.exitCode = failsGate(report.findings, flags) ? AUDIT_EXIT.findings : AUDIT_EXIT.clean;
   } catch (err) {
     reporter?.done();
     if (err instanceof BulwarkError) {

@@ -55,6 +55,27 @@ export interface Finding {
   evidence?: string;
   /** Stable id of this finding across runs, used by the baseline and SARIF. */
   fingerprint: string;
+  /**
+   * Set when the finding's place (test code, documentation, an example, a debug-only source set)
+   * lowered it: the severity its rule gave it and why it was lowered. The table hides such
+   * findings unless `--include-tests`; JSON and SARIF keep them.
+   */
+  context?: FindingContext;
+}
+
+/**
+ * Why a finding was lowered by where it sits.
+ *
+ * @example
+ * ```ts
+ * const context: FindingContext = { reason: 'test code, not shipped', loweredFrom: 'high' };
+ * ```
+ */
+export interface FindingContext {
+  /** Shown to the reader, e.g. `documentation`, `debug build only (Gradle source set src/debug)`. */
+  reason: string;
+  /** The severity before the place lowered it. */
+  loweredFrom: Severity;
 }
 
 /**

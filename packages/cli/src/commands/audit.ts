@@ -1,6 +1,7 @@
 /**
  * `bulwark audit <path>`: what an app bundle gives away. Exit codes: 0 no finding at or above
- * --fail-on, 1 such findings, 2 usage error (commander), 3 bad input (missing path, corrupt
+ * --fail-on (findings set aside by their place count only with --include-tests; --min-severity
+ * never changes the exit code), 1 such findings, 2 usage error (commander), 3 bad input (missing path, corrupt
  * archive, unreadable file, invalid baseline), 70 internal error. Never prints a stack trace.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -43,6 +44,15 @@ export function registerAudit(program: Command): void {
       'exit 1 when a finding is at or above this severity',
       parseSeverity,
       'high',
+    )
+    .option(
+      '--min-severity <severity>',
+      'show only findings at or above this severity (the exit code still follows --fail-on)',
+      parseSeverity,
+    )
+    .option(
+      '--include-tests',
+      'list findings in tests, docs, examples and debug builds (set aside by default) and let them fail the build',
     )
     .option('--baseline <file>', 'accept the findings listed in this baseline file')
     .option('--write-baseline <file>', 'write every current finding to this baseline file and exit 0')

@@ -2,8 +2,10 @@
  * Terminal injection through findings: a crafted native library or dex carries, right after an
  * `http://` URL, the bytes that retitle a terminal (OSC 0), clear it (CSI 2J), paint fake report
  * lines (SGR colours), reorder text (bidi overrides) and a NUL. None of them may reach any
- * output: the table, JSON, SARIF or a written baseline. Then, for arbitrary bytes around
- * findings, no output string holds a control character (fast-check).
+ * output: the table (its grouped locations, the reasons of findings set aside, the summary, with
+ * and without `--include-tests` and `--min-severity`), JSON (its groups), SARIF (its related
+ * locations) or a written baseline. Then, for arbitrary bytes around findings, no output string
+ * holds a control character (fast-check).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -59,15 +61,29 @@ function craftedDex(): Buffer {
 
 let root: string;
 let app: string;
+let grouped: string;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'bulwark-audit-escape-'));
   app = join(root, 'app');
+  grouped = join(root, 'grouped');
   await mkdir(join(app, 'lib', 'arm64-v8a'), { recursive: true });
   await writeFile(join(app, 'lib', 'arm64-v8a', 'libcrafted.so'), craftedSo());
   await writeFile(join(app, 'classes.dex'), craftedDex());
   // A file name is the app author's text too.
   await writeFile(join(app, 'evil\u001b]0;named\u0007\u001b[2J.js'), `const token = "${GITHUB_TOKEN}";\n`);
+  // The same crafted library in modules whose names carry escapes: one problem, listed with its
+  // places; and once in a test folder, set aside with its reason.
+  for (const module of [
+    'mod\u001b[2J-a',
+    'mod\u009b2J-b',
+    'mod\u202e-c',
+    'mod-d',
+    'test/t\u001b]0;t\u0007',
+  ]) {
+    await mkdir(join(grouped, module, 'lib'), { recursive: true });
+    await writeFile(join(grouped, module, 'lib', 'libcrafted.so'), craftedSo());
+  }
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -110,6 +126,45 @@ describe('a crafted binary cannot drive the terminal', () => {
     expect(written).toContain('evil\\\\x1B');
     expect(written).not.toMatch(CONTROL);
     expect(written).not.toMatch(/\\u00[01][0-9a-f]|\\u007f/i);
+  });
+});
+
+describe('the grouped table, its summary and the set-aside findings print no control byte', () => {
+  it('in every view of the table', async () => {
+    for (const args of [
+      [],
+      ['--include-tests'],
+      ['--min-severity', 'high'],
+      ['--include-tests', '--min-severity', 'low'],
+    ]) {
+      const { stdout, stderr } = await cli(grouped, ...args);
+      expect(stdout, args.join(' ')).not.toMatch(CONTROL);
+      expect(stderr).not.toMatch(CONTROL);
+      expect(stdout).not.toContain('pwned-title');
+    }
+    const all = (await cli(grouped, '--include-tests')).stdout;
+    // One problem in four modules: its places listed, spelled out.
+    expect(all).toMatch(/at 4 places:/);
+    expect(all).toContain('mod\\x1B[2J-a/lib/libcrafted.so');
+    expect(all).toContain('      and 1 more\n');
+    expect(all).toContain('mod\\u202E-c/lib/libcrafted.so');
+    // The one in the test folder, with the reason it was set aside.
+    expect(all).toContain('test/t\\x1B]0;t\\x07/lib/libcrafted.so');
+    expect(all).toContain('[lowered from medium: test code, not shipped]');
+  });
+
+  it('in JSON groups and SARIF related locations', async () => {
+    const json = (await cli(grouped, '--format', 'json')).stdout;
+    expect(json).not.toMatch(CONTROL);
+    expect(json).not.toMatch(/\\u00[01][0-9a-f]|\\u007f/i);
+    const { groups } = JSON.parse(json) as { groups: { locations: { file: string }[] }[] };
+    expect(groups.length).toBeGreaterThan(0);
+    for (const g of groups) for (const l of g.locations) expect(l.file).not.toMatch(CONTROL_OR_NEWLINE);
+    expect(groups.flatMap((g) => g.locations.map((l) => l.file))).toContain('mod\\x9B2J-b/lib/libcrafted.so');
+    const sarif = (await cli(grouped, '--format', 'sarif')).stdout;
+    expect(sarif).toContain('relatedLocations');
+    expect(sarif).not.toMatch(CONTROL);
+    expect(sarif).not.toMatch(/\\u00[01][0-9a-f]|\\u007f/i);
   });
 });
 
@@ -185,7 +240,7 @@ describe('property: no output string holds a control character', () => {
   it('for findings built with arbitrary text, whoever built them', () => {
     const text = fc.string({ unit: 'binary', maxLength: 40 });
     fc.assert(
-      fc.property(text, text, text, (file, message, evidence) => {
+      fc.property(text, text, text, text, fc.boolean(), (file, message, evidence, reason, includeContext) => {
         const finding: Finding = {
           ruleId: 'cleartext-http-url',
           severity: 'medium',
@@ -196,14 +251,20 @@ describe('property: no output string holds a control character', () => {
           fix: 'fix',
           fingerprint: '0',
         };
+        // The same problem in a second place (grouped), and once set aside with a reason.
         const report: AuditReport = {
           kind: 'file',
-          findings: [finding],
+          findings: [
+            finding,
+            { ...finding, file: `${file}/2`, fingerprint: '1' },
+            { ...finding, severity: 'low', context: { reason, loweredFrom: 'medium' }, fingerprint: '2' },
+          ],
           suppressed: 0,
           stats: { files: 1, bytes: 0, skipped: 0 },
         };
         for (const out of [
           formatTable(report, { colour: false }),
+          formatTable(report, { colour: false, view: { minSeverity: 'info', includeContext }, elapsedMs: 1 }),
           formatJson(report),
           formatSarif(report, '0.0.0'),
         ]) {

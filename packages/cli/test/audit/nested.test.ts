@@ -119,7 +119,10 @@ describe('a build-output directory with an APK, an IPA and a zip in a zip', () =
   it('table, JSON and SARIF name the nested file; the SARIF stays valid', async () => {
     const report = await auditPath(vuln.outputs, { now, apiDomains });
     const nested = 'web.zip!/legacy.zip!/main.js';
-    expect(formatTable(report, { colour: false })).toContain(`${nested}:11`);
+    // The table lists the first places of each rule; its findings in that file alone show its name.
+    const inNested = { ...report, findings: report.findings.filter((f) => f.file === nested) };
+    expect(inNested.findings.length).toBeGreaterThan(0);
+    expect(formatTable(inNested, { colour: false })).toContain(`${nested}:11`);
     const json = JSON.parse(formatJson(report)) as { findings: Finding[] };
     expect(json.findings.map((f) => f.file)).toContain(nested);
     const schema = JSON.parse(

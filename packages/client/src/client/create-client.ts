@@ -36,7 +36,12 @@ import {
 import type { PostureProvider } from '../transport/posture.js';
 import { MemorySessionStore, SecureItemsSessionStore } from '../transport/session.js';
 import { type DeviceSettings, Transport } from '../transport/transport.js';
-import type { AppStateSource, AutoLockPolicy } from '../vault/auto-lock.js';
+import {
+  type ActivitySource,
+  type AppStateSource,
+  type AutoLockPolicy,
+  documentSignals,
+} from '../vault/auto-lock.js';
 import { VaultLockedError, VaultWipedError } from '../vault/errors.js';
 import type { VaultStorage } from '../vault/storage.js';
 import { Vault, type VaultStatus } from '../vault/vault.js';
@@ -73,8 +78,13 @@ export interface ClientOptions {
   readonly fetch?: typeof globalThis.fetch;
   /** The app's own auto-lock; the server's lock timeout bounds it. */
   readonly autoLock?: AutoLockPolicy;
-  /** Foreground/background changes, for the lock in the background. */
+  /** Foreground/background changes, for the lock in the background (browser preset: `visibilitychange`). */
   readonly appState?: AppStateSource;
+  /**
+   * The person's input, which pushes the idle lock back (browser preset: pointer and key input on
+   * the document). Store calls are not activity, so background sync never keeps the vault open.
+   */
+  readonly activity?: ActivitySource;
   /** More data of the app's own that a wipe must destroy. */
   readonly data?: readonly Destroyable[];
   /** Called once a wipe is complete (e.g. to show the enrollment screen). */
@@ -193,9 +203,16 @@ export class BulwarkClient<S = UntypedSchema> {
   readonly #baseWiper: Wiper;
   #session: Session | undefined;
   #opening: Promise<Session> | undefined;
+  readonly #stopActivity: (() => void) | undefined;
 
   /** Use {@link createClientWith} or a platform preset. */
-  private constructor(pieces: ClientPieces, vault: Vault, deviceKeys: DeviceKeyStorage) {
+  private constructor(
+    pieces: ClientPieces,
+    vault: Vault,
+    deviceKeys: DeviceKeyStorage,
+    stopActivity: (() => void) | undefined,
+  ) {
+    this.#stopActivity = stopActivity;
     this.#pieces = pieces;
     this.vault = vault;
     this.keystore = pieces.keystore;
@@ -242,6 +259,7 @@ export class BulwarkClient<S = UntypedSchema> {
       pieces,
       vault,
       pieces.deviceKeys ?? new KeystoreDeviceKeyStorage(pieces.keystore),
+      pieces.activity?.subscribe(() => vault.touch()),
     );
     await client.sendPendingWipeReceipt().catch(() => undefined);
     return client;
@@ -448,6 +466,7 @@ export class BulwarkClient<S = UntypedSchema> {
    * ```
    */
   async close(): Promise<void> {
+    this.#stopActivity?.();
     this.vault.close();
     await this.#pieces.backend.close();
   }
@@ -629,7 +648,9 @@ export async function createClient<const L extends readonly CollectionSpec[]>(
   if (options.platform !== 'browser') return createClientWith(options);
   const name = options.name ?? 'bulwark';
   const backend = options.backend ?? (await IndexedDbBackend.open({ databaseName: `${name}-store` }));
+  const signals = documentSignals();
   return createClientWith({
+    ...(signals === undefined ? {} : { activity: signals.activity, appState: signals.appState }),
     ...options,
     keystore: options.keystore ?? (await IndexedDbKeystore.open({ databaseName: `${name}-keystore` })),
     backend,

@@ -451,10 +451,11 @@ export class EncryptedStore<S = UntypedSchema> {
     return spec;
   }
 
+  // Store calls are not user activity: sync and other background work use the store too, and a
+  // periodic sync would otherwise keep the vault unlocked for ever. The app reports activity
+  // with `vault.touch()` (the browser preset of createClient does on pointer and key input).
   #keys(): CodecKeys {
-    const keys = this.#vault.keys();
-    this.#vault.touch();
-    return keys;
+    return this.#vault.keys();
   }
 
   /** Decodes a page: in one synchronous loop when the sealer allows, else concurrently. */

@@ -29,6 +29,57 @@ export interface AppStateSource {
 }
 
 /**
+ * A source of user activity (a tap, a key, a scroll) that pushes the idle lock back. Only the
+ * person's own input counts: store reads and writes by sync or other background work do not.
+ *
+ * @example
+ * ```ts
+ * const activity: ActivitySource = {
+ *   subscribe: (listener) => {
+ *     document.addEventListener('pointerdown', listener);
+ *     return () => document.removeEventListener('pointerdown', listener);
+ *   },
+ * };
+ * ```
+ */
+export interface ActivitySource {
+  subscribe(listener: () => void): () => void;
+}
+
+/**
+ * The page's own signals, for browsers and WebViews: pointer and key input as activity, and
+ * `visibilitychange` as going to the background and back. Undefined outside a document.
+ *
+ * @example
+ * ```ts
+ * const signals = documentSignals();
+ * ```
+ */
+export function documentSignals(): { activity: ActivitySource; appState: AppStateSource } | undefined {
+  const doc = (globalThis as { document?: Document }).document;
+  if (doc === undefined || typeof doc.addEventListener !== 'function') return undefined;
+  const inputs = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const;
+  return {
+    activity: {
+      subscribe(listener) {
+        const onInput = () => listener();
+        for (const type of inputs) doc.addEventListener(type, onInput, { passive: true, capture: true });
+        return () => {
+          for (const type of inputs) doc.removeEventListener(type, onInput, { capture: true });
+        };
+      },
+    },
+    appState: {
+      subscribe(listener) {
+        const onChange = () => listener(doc.visibilityState === 'hidden' ? 'background' : 'active');
+        doc.addEventListener('visibilitychange', onChange);
+        return () => doc.removeEventListener('visibilitychange', onChange);
+      },
+    },
+  };
+}
+
+/**
  * When the vault locks by itself.
  *
  * @example

@@ -64,6 +64,7 @@ async function storeOf(d: Awaited<ReturnType<typeof device>>) {
 
 let session: { transport: Transport; wipes: unknown[] } | undefined;
 let oneCall: { client: BulwarkClient; wipes: unknown[] } | undefined;
+let idle: BulwarkClient | undefined;
 
 const steps = {
   /** First run: vault with a passcode, one record with a sensitive field. */
@@ -174,6 +175,45 @@ const steps = {
     await client.store.put('notes', { id: 'n1', title: 'Gate', phone });
     oneCall = { client, wipes };
     return { deviceId: client.deviceId, status: client.status, platform: client.protection().platform };
+  },
+
+  /** createClient's browser preset with a one-minute idle lock, for the test's fake clock. */
+  async idleClient() {
+    const client = await createClient({
+      platform: 'browser',
+      name: 'idle',
+      baseUrl: location.origin,
+      devMode: true,
+      collections: [notes],
+      posture,
+      autoLock: { idleMs: 60_000 },
+    });
+    await client.setPasscode('482916');
+    idle = client;
+    return client.status;
+  },
+
+  /** What background sync does: store writes and reads, no input from the person. */
+  async idleBackgroundWork(n: number) {
+    if (idle === undefined) throw new Error('run idleClient first');
+    const store = idle.store;
+    await store.put('notes', { id: `bg${n}`, title: `pulled ${n}`, phone: '+44 20 0000 0000' });
+    await store.get('notes', `bg${n}`);
+    return idle.status;
+  },
+
+  idleStatus: () => idle?.status,
+
+  async idleUnlock() {
+    await idle?.unlock('482916');
+    return idle?.status;
+  },
+
+  /** The page goes to the background as a WebView's does when the app is left. */
+  hide() {
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+    return idle?.status;
   },
 
   async oneCallAfterRevocation() {

@@ -380,8 +380,6 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
           'This refresh token was already used; the session is revoked.',
         );
       };
-      if (candidate.reused) return reuse();
-
       const row = await ctx.db
         .selectFrom('devices')
         .innerJoin('users', 'users.id', 'devices.user_id')
@@ -389,7 +387,11 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
         .select(['users.username', 'users.role', 'users.disabled_at', 'users.must_change_password'])
         .where('devices.id', '=', session.device_id)
         .executeTakeFirstOrThrow();
+      // A revoked device hears so before anything else, a reused token too: an app killed while
+      // its refresh was in flight presents the spent token on its next start, and must still learn
+      // that it is to wipe itself.
       if (row.status === 'revoked' || row.status === 'wipe_confirmed') throw new DeviceRevokedError();
+      if (candidate.reused) return reuse();
       if (row.disabled_at !== null)
         throw new RefreshTokenError('account_disabled', 'This account is disabled.');
       if (session.revoked_at !== null)

@@ -3,10 +3,15 @@
  * catalogue; levels map critical/high → error, medium → warning, low/info → note, and
  * `security-severity` gives GitHub its score. Locations are relative to the scanned root
  * (`%SRCROOT%`); `partialFingerprints` carries our fingerprint so alerts survive rebuilds.
+ * Every finding is a result with its own location, so code scanning shows each place; a problem
+ * repeated in several places (the same manifest setting in eight modules) names up to 20 other
+ * places in `relatedLocations`, and its group and size in `properties.group`/`groupSize`. A finding set aside by its place
+ * (tests, docs, examples, debug builds) carries the reason in `properties.context`.
  */
 import { printableFinding } from '../lib/printable.js';
 import { ALL_RULES } from '../rules/catalog.js';
-import type { AuditReport, Severity } from '../types.js';
+import type { AuditReport, Finding, Severity } from '../types.js';
+import { groupRepeated } from './view.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
   critical: 'error',
@@ -32,6 +37,22 @@ function uri(file: string): string {
 }
 
 /**
+ * Other places of a repeated problem named in a result: enough to see the pattern without a log
+ * that grows with the square of the repeats; `properties.groupSize` gives the full count.
+ */
+const MAX_RELATED = 20;
+
+function location(f: Finding, id?: number) {
+  return {
+    ...(id === undefined ? {} : { id }),
+    physicalLocation: {
+      artifactLocation: { uri: uri(f.file), uriBaseId: '%SRCROOT%' },
+      region: { startLine: f.line ?? 1 },
+    },
+  };
+}
+
+/**
  * Renders the report as a SARIF 2.1.0 log.
  *
  * @example
@@ -41,6 +62,10 @@ function uri(file: string): string {
  */
 export function formatSarif(report: AuditReport, version: string): string {
   const index = new Map(ALL_RULES.map((r, i) => [r.id, i]));
+  const findings = report.findings.map(printableFinding);
+  const groupOf = new Map<Finding, { id: string; members: Finding[] }>();
+  for (const g of groupRepeated(findings))
+    if (g.findings.length > 1) for (const f of g.findings) groupOf.set(f, { id: g.id, members: g.findings });
   const log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -73,27 +98,30 @@ export function formatSarif(report: AuditReport, version: string): string {
         },
         columnKind: 'utf16CodeUnits',
         originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The scanned directory or archive.' } } },
-        results: report.findings.map(printableFinding).map((f) => ({
-          ruleId: f.ruleId,
-          ruleIndex: index.get(f.ruleId) ?? 0,
-          level: LEVEL[f.severity],
-          message: { text: f.evidence === undefined ? f.message : `${f.message} [${f.evidence}]` },
-          locations: [
-            {
-              physicalLocation: {
-                artifactLocation: { uri: uri(f.file), uriBaseId: '%SRCROOT%' },
-                region: { startLine: f.line ?? 1 },
-              },
+        results: findings.map((f) => {
+          const group = groupOf.get(f);
+          const others =
+            group === undefined ? [] : group.members.filter((m) => m !== f).slice(0, MAX_RELATED);
+          return {
+            ruleId: f.ruleId,
+            ruleIndex: index.get(f.ruleId) ?? 0,
+            level: LEVEL[f.severity],
+            message: { text: f.evidence === undefined ? f.message : `${f.message} [${f.evidence}]` },
+            locations: [location(f)],
+            ...(others.length === 0 ? {} : { relatedLocations: others.map((m, i) => location(m, i + 1)) }),
+            partialFingerprints: { 'bulwarkFingerprint/v1': f.fingerprint },
+            properties: {
+              severity: f.severity,
+              'security-severity': SECURITY_SEVERITY[f.severity],
+              masvs: f.masvs,
+              ...(f.mastg === undefined ? {} : { mastg: f.mastg }),
+              ...(group === undefined ? {} : { group: group.id, groupSize: group.members.length }),
+              ...(f.context === undefined
+                ? {}
+                : { context: f.context.reason, loweredFrom: f.context.loweredFrom }),
             },
-          ],
-          partialFingerprints: { 'bulwarkFingerprint/v1': f.fingerprint },
-          properties: {
-            severity: f.severity,
-            'security-severity': SECURITY_SEVERITY[f.severity],
-            masvs: f.masvs,
-            ...(f.mastg === undefined ? {} : { mastg: f.mastg }),
-          },
-        })),
+          };
+        }),
       },
     ],
   };

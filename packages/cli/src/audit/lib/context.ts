@@ -52,7 +52,8 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
 /**
  * The raw finding as its place makes it: lowered to `low`, with the reason in its message, when
  * it sits in a debug-only source set, tests, documentation or examples and its rule is more
- * serious than that; else unchanged.
+ * serious than that; else unchanged. Either way a finding in such a place carries its `context`
+ * (the reason, and the severity before), which the table uses to set it aside.
  *
  * @example
  * ```ts
@@ -65,14 +66,16 @@ export function inContext(raw: RawFinding): RawFinding {
   const place = set === null ? PLACES.find((p) => p.pattern.test(raw.file)) : undefined;
   if (set === null && place === undefined) return raw;
   const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
-  if (severity === DEBUG_SEVERITY || !atOrAbove(severity, DEBUG_SEVERITY)) return raw;
   const reason =
     set === null
       ? (place as { reason: string }).reason
       : `debug build only (Gradle source set ${set[0].replace(/^\//, '').replace(/\/$/, '')})`;
+  if (severity === DEBUG_SEVERITY || !atOrAbove(severity, DEBUG_SEVERITY))
+    return { ...raw, context: { reason, loweredFrom: severity } };
   return {
     ...raw,
     severity: DEBUG_SEVERITY,
     message: `${raw.message} [lowered from ${severity}: ${reason}]`,
+    context: { reason, loweredFrom: severity },
   };
 }

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type RuleId, ruleMeta } from '../rules/catalog.js';
-import type { Finding, Severity } from '../types.js';
+import type { Finding, FindingContext, Severity } from '../types.js';
 import { printable } from './printable.js';
 
 /** What a detector reports before metadata is attached. */
@@ -22,6 +22,8 @@ export interface RawFinding {
   key: string;
   /** Overrides the rule's default severity. */
   severity?: Severity;
+  /** Set by `inContext` when the finding's place lowered it. */
+  context?: FindingContext;
 }
 
 /**
@@ -82,5 +84,7 @@ export function toFinding(raw: RawFinding): Finding {
   if (raw.line !== undefined) finding.line = raw.line;
   if (meta.mastg !== undefined) finding.mastg = meta.mastg;
   if (raw.evidence !== undefined) finding.evidence = printable(raw.evidence);
+  if (raw.context !== undefined)
+    finding.context = { reason: printable(raw.context.reason), loweredFrom: raw.context.loweredFrom };
   return finding;
 }

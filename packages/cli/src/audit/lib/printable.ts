@@ -61,7 +61,7 @@ export function hasUnprintable(text: string): boolean {
  * ```
  */
 export function printableFinding(finding: Finding): Finding {
-  const { file, message, evidence, fix, ruleId, masvs, mastg } = finding;
+  const { file, message, evidence, fix, ruleId, masvs, mastg, context } = finding;
   const dirty =
     hasUnprintable(file) ||
     hasUnprintable(message) ||
@@ -69,7 +69,8 @@ export function printableFinding(finding: Finding): Finding {
     hasUnprintable(fix) ||
     hasUnprintable(ruleId) ||
     hasUnprintable(masvs) ||
-    (mastg !== undefined && hasUnprintable(mastg));
+    (mastg !== undefined && hasUnprintable(mastg)) ||
+    (context !== undefined && hasUnprintable(context.reason));
   if (!dirty) return finding;
   const clean: Finding = {
     ...finding,
@@ -81,5 +82,6 @@ export function printableFinding(finding: Finding): Finding {
   };
   if (evidence !== undefined) clean.evidence = printable(evidence);
   if (mastg !== undefined) clean.mastg = printable(mastg);
+  if (context !== undefined) clean.context = { ...context, reason: printable(context.reason) };
   return clean;
 }
