@@ -149,7 +149,7 @@ const PLACEHOLDER =
   /^(?:x{4,}|\*{3,}|\.{3,}|<.*>|\$\{.*\}|\{\{.*\}\}|%[A-Z_]+%|your[-_ ]|change[-_]?me|replace[-_]?me|example|sample|dummy|placeholder|test[-_]?(?:key|token|secret)|undefined|null|true|false|none|redacted)/i;
 // Names that hold metadata about a secret, not the secret itself.
 const NOT_A_SECRET_NAME =
-  /(?:url|uri|endpoint|path|type|name|label|field|header|prefix|length|len|expiry|expires|expiresin|expiration|ttl|placeholder|hint|title|text|message|msg|error|regex|pattern|format|input|class|id|mode|policy|strategy|storage|cookie|param|version|enabled|required|visible|count|timeout|method|scheme|location|provider|service|file|dir|route|event|action|icon|style|min|max)s?$/i;
+  /(?:url|uri|endpoint|path|type|name|label|field|header|prefix|length|len|expiry|expires|expiresin|expiration|ttl|placeholder|hint|title|text|message|msg|error|regex|pattern|format|input|class|id|mode|policy|strategy|storage|cookie|param|version|enabled|required|visible|count|timeout|method|scheme|location|provider|service|file|dir|route|event|action|icon|style|min|max|tag|screen|view|tint|color|colour|button|toggle)s?$/i;
 const PASSWORD_NAME = /passw|pwd|passphrase/i;
 
 /** Judges the value of a `name = "value"` assignment whose name looks secret. */
@@ -474,7 +474,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
  */
 export function isTranslationFile(path: string): boolean {
   return (
-    /\.(?:strings|stringsdict|xliff|xlf)$/i.test(path) ||
+    /\.(?:strings|stringsdict|xliff|xlf|arb)$/i.test(path) ||
     /(?:^|\/)(?:i18n|locales?|langs?|translations?|l10n)\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(
       path,
     )
@@ -484,12 +484,58 @@ export function isTranslationFile(path: string): boolean {
 /**
  * A value that is itself a name: letters in words (camelCase, snake_case, dotted) holding one of
  * the secret keywords, as in `KEY_PASSWORD = "password"` or `PREF_PROXY_PASSWORD =
- * "prefProxyPassword"`: the key under which a secret is stored, not the secret.
+ * "prefProxyPassword"`: the key under which a secret is stored, not the secret. Words may carry
+ * digits (`rl_go_e2e_save_password`, `E2ESaveYourPasswordView`) when the name is two or more
+ * words and one of them is a keyword word whole, so that `password123` or `MyPassword1` (a weak
+ * password, not a name) is still reported.
  */
 function isIdentifierNamingASecret(value: string): boolean {
-  if (!/^[A-Za-z]+(?:[._-]?[A-Za-z]+)*$/.test(value)) return false;
-  const lower = value.toLowerCase();
-  return GENERIC_TRIGGERS.some((t) => lower.includes(t));
+  if (/^[A-Za-z]+(?:[._-]?[A-Za-z]+)*$/.test(value)) {
+    const lower = value.toLowerCase();
+    if (GENERIC_TRIGGERS.some((t) => lower.includes(t))) return true;
+  }
+  if (!/^[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z0-9]+)*$/.test(value)) return false;
+  const words = value
+    .split(/[._-]/)
+    .flatMap((part) => part.split(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/))
+    .map((w) => w.toLowerCase());
+  return words.length >= 2 && words.some((w) => SECRET_WORDS.has(w));
+}
+
+/** Whole words that say a name is about a secret. */
+const SECRET_WORDS = new Set([
+  'password',
+  'passwords',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'secret',
+  'secrets',
+  'token',
+  'tokens',
+  'apikey',
+  'credential',
+  'credentials',
+]);
+
+/**
+ * A value that refers to a secret kept elsewhere rather than holding one: a shell or CI variable
+ * (`$STORE_PASSWORD`, `"${KEY_PASSWORD}"`, `${{ secrets.UPLOAD_KEY }}`, `%KEY_PASS%`), an
+ * expression reading the environment or a CI context (`env.KEY`, `secrets.KEY`,
+ * `process.env.KEY`, `System.getenv`), or an Android resource or theme reference
+ * (`@string/…`, `?attr/…`). CI workflows and release scripts are full of these; the secret itself
+ * lives in the CI's store.
+ */
+function isReference(value: string): boolean {
+  return (
+    /^\$(?:[A-Za-z_][A-Za-z0-9_]*|\{\{?[^}]*\}?\}?|\([^)]*\)?)$/.test(value) ||
+    /^\$\{\{/.test(value) ||
+    /^%[A-Za-z_][A-Za-z0-9_]*%$/.test(value) ||
+    /^(?:env|secrets|vars|inputs|process\.env|ENV|os\.environ)[.[][A-Za-z_'"]/.test(value) ||
+    /^[@?](?:[a-z][A-Za-z0-9_.]*:)?(?:attr|string|color|dimen|drawable|style|bool|integer|id|android:attr)\/[A-Za-z0-9_.]+$/.test(
+      value,
+    )
+  );
 }
 
 function genericVerdict(
@@ -500,7 +546,8 @@ function genericVerdict(
 ): TextVerdict | undefined {
   if (!GENERIC_TRIGGERS.some((t) => name.toLowerCase().includes(t))) return undefined;
   if (!genericSecret(name, value)) return undefined;
-  if (isIdentifierNamingASecret(value) || isTranslationFile(file.path)) return undefined;
+  if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
+    return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
   return {
     ruleId: 'secret-generic-assignment',
