@@ -78,18 +78,21 @@ describe('identifiers under password-like names', () => {
 });
 
 describe('CI and release files whose values are references', () => {
-  it('${{ secrets.X }}, $VAR, "${VAR}", env.X stay quiet; a literal password in the same workflow is found', async () => {
+  it('secrets contexts, $VAR, quoted braced variables, env.X stay quiet; a literal password in the same workflow is found', async () => {
     const r = await audit({
       '.github/workflows/release.yml': [
         'jobs:',
         '  build:',
         '    env:',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression of a fixture
         '      KEYSTORE_PASSWORD: ${{secrets.KEYSTORE_PASSWORD }}',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression of a fixture
         '      KEY_PASSWORD: ${{ secrets.KEY_PASSWORD }}',
         '      STORE_PASSWORD: env.UPLOAD_STORE_PASSWORD',
         '    steps:',
         '      - run: |',
         '          bundle exec fastlane sign storePassword:$UPLOAD_KEYSTORE_PASSWORD \\',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable of a fixture
         '            keyPassword:"$KEY_PASSWORD" aliasPassword:"${ALIAS_PASSWORD}"',
         '      - run: echo done',
         '        env:',
