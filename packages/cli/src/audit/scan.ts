@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import { BulwarkError } from '@bulwark/core/errors';
 import { type Baseline, partitionByBaseline } from './baseline.js';
 import { AuditArchiveError, AuditPathNotFoundError, AuditUnreadableError } from './errors.js';
-import { inContext } from './lib/context.js';
+import { inAppContext, inContext } from './lib/context.js';
 import { type RawFinding, toFinding } from './lib/finding.js';
 import { ScratchReader } from './lib/scratch-reader.js';
 import type { TextFileInfo } from './lib/text-engine.js';
@@ -209,7 +209,7 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
     throw new AuditUnreadableError(path, 'not a regular file or directory');
   }
   checkApp(state, scope);
-  const all = dedupe(state.raws).map(inContext).map(toFinding).sort(order);
+  const all = inAppContext(dedupe(state.raws)).map(inContext).map(toFinding).sort(order);
   const { kept, suppressed } = options.baseline
     ? partitionByBaseline(all, options.baseline)
     : { kept: all, suppressed: 0 };

@@ -6,9 +6,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditPath } from '../../src/audit/scan.js';
 import type { AuditReport, Finding } from '../../src/audit/types.js';
+import { encodeAxml } from './lib/axml-encoder.js';
+import { jks } from './lib/keystores.js';
 
 let root: string;
 let n = 0;
@@ -115,5 +118,167 @@ describe('Flutter translation files', () => {
       'lib/config.dart': "const password = 'Contrasenya9';\n",
     });
     expect(places(r, 'secret-generic-assignment')).toEqual(['lib/config.dart:1']);
+  });
+});
+
+/** Severity and the reason a finding was lowered for, by file. */
+const judged = (r: AuditReport, ruleId: string): [string, string, string | undefined][] =>
+  of(r, ruleId)
+    .map((f): [string, string, string | undefined] => [f.file, f.severity, f.context?.reason])
+    .sort((a, b) => a[0].localeCompare(b[0]));
+
+/**
+ * A PKCS#12 as keytool writes it, reduced to what is read here: the PFX header, then a key bag's
+ * attributes with its friendlyName (the alias) in the clear, then filler for the encrypted parts.
+ */
+function pkcs12WithAlias(alias: string): Buffer {
+  const name = Buffer.from(alias, 'utf16le').swap16();
+  return Buffer.concat([
+    Buffer.from([0x30, 0x82, 0x04, 0x00, 0x02, 0x01, 0x03, 0x30, 0x82, 0x03, 0xf0]),
+    Buffer.from([0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01]),
+    Buffer.alloc(64, 4),
+    Buffer.from([0x30, 0x06 + name.length + 13]),
+    Buffer.from([0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x14]),
+    Buffer.from([0x31, name.length + 2, 0x1e, name.length]),
+    name,
+    Buffer.alloc(256, 5),
+  ]);
+}
+
+/** A JKS whose first (key) entry has the given alias. */
+function jksWithAlias(alias: string): Buffer {
+  const store = jks(['key']);
+  const at = 16; // magic, version, count, tag
+  return Buffer.concat([
+    store.subarray(0, at),
+    Buffer.from([0, alias.length]),
+    Buffer.from(alias),
+    store.subarray(at + 2 + store.readUInt16BE(at)),
+  ]);
+}
+
+describe('debug signing keystores', () => {
+  it('a key store whose key is the debug key is lowered with its reason; a release or upload key stays high', async () => {
+    const r = await audit({
+      'debug.keystore': pkcs12WithAlias('androiddebugkey'),
+      'keystores/debug-acme.keystore': pkcs12WithAlias('debugkey'),
+      'app/debug.jks': jksWithAlias('androiddebugkey'),
+      'keystores/release.keystore': pkcs12WithAlias('upload'),
+      'app/debug-but-release.jks': jksWithAlias('release'),
+      'app/mixed.keystore': Buffer.concat([pkcs12WithAlias('androiddebugkey'), pkcs12WithAlias('upload')]),
+    });
+    const debug = 'a debug signing key (alias androiddebugkey): it signs debug builds only';
+    expect(judged(r, 'secret-private-key')).toEqual([
+      ['app/debug-but-release.jks', 'high', undefined],
+      ['app/debug.jks', 'low', debug],
+      ['app/mixed.keystore', 'high', undefined],
+      ['debug.keystore', 'low', debug],
+      [
+        'keystores/debug-acme.keystore',
+        'low',
+        'a debug signing key (alias debugkey): it signs debug builds only',
+      ],
+      ['keystores/release.keystore', 'high', undefined],
+    ]);
+  });
+});
+
+describe('debug APKs kept in the tree', () => {
+  const manifest = encodeAxml({
+    name: 'manifest',
+    plain: { package: 'com.acme' },
+    children: [{ name: 'application', android: { debuggable: true, allowBackup: false } }],
+  });
+  /** A v1 signature block: DER framing around the signer's distinguished name. */
+  const signature = (cn: string) =>
+    Buffer.concat([Buffer.from([0x30, 0x82, 0x01, 0x00, 0x0c, cn.length]), Buffer.from(cn)]);
+  const apk = (signer: string) =>
+    Buffer.from(zipSync({ 'AndroidManifest.xml': manifest, 'META-INF/CERT.RSA': signature(signer) }));
+
+  it('debuggable in a Gradle debug output or a debug-signed APK is lowered; in a release-named, release-signed APK it stays high', async () => {
+    const r = await audit({
+      'app/app-debug.apk': apk('Acme Release'),
+      'app/build/outputs/apk/free/debug/app-free-debug.apk': apk('Acme Release'),
+      'tools/exploit.apk': apk('Android Debug'),
+      'app/app-release.apk': apk('Acme Release'),
+      'app/debugger.apk': apk('Acme Release'),
+    });
+    expect(judged(r, 'android-debuggable')).toEqual([
+      ['app/app-debug.apk!/AndroidManifest.xml', 'low', 'a debug build kept in the tree (app-debug.apk)'],
+      ['app/app-release.apk!/AndroidManifest.xml', 'high', undefined],
+      [
+        'app/build/outputs/apk/free/debug/app-free-debug.apk!/AndroidManifest.xml',
+        'low',
+        'a debug build kept in the tree (app-free-debug.apk)',
+      ],
+      ['app/debugger.apk!/AndroidManifest.xml', 'high', undefined],
+      [
+        'tools/exploit.apk!/AndroidManifest.xml',
+        'low',
+        'a debug build (signed with the Android debug certificate, reported apart)',
+      ],
+    ]);
+    expect(of(r, 'android-debug-signed').map((f) => f.file)).toEqual([
+      'tools/exploit.apk!/META-INF/CERT.RSA',
+    ]);
+  });
+});
+
+describe('cleartext only to certificate revocation hosts', () => {
+  it('a domain-config of CRL and OCSP hosts is lowered with its reason; one with an app host beside them stays high', async () => {
+    const nsc = (domains: string[]) =>
+      [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<network-security-config>',
+        '  <base-config cleartextTrafficPermitted="false" />',
+        '  <domain-config cleartextTrafficPermitted="true">',
+        ...domains.map((d) => `    <domain includeSubdomains="true">${d}</domain>`),
+        '  </domain-config>',
+        '</network-security-config>',
+        '',
+      ].join('\n');
+    const r = await audit({
+      'app/src/main/res/xml/network_security_config.xml': nsc([
+        'c.lencr.org',
+        'o.pki.goog',
+        'crls.certainly.com',
+        'ocsp.sectigo.com',
+        'crl3.digicert.com',
+      ]),
+      'app/src/beta/res/xml/network_security_config.xml': nsc(['ocsp.sectigo.com', 'api.acme-corp.io']),
+      'lib/src/main/res/xml/network_security_config.xml': nsc([
+        'ocsp-proxy.acme-corp.io',
+        'lencr.org.acme.io',
+      ]),
+    });
+    expect(judged(r, 'android-nsc-cleartext')).toEqual([
+      ['app/src/beta/res/xml/network_security_config.xml', 'high', undefined],
+      [
+        'app/src/main/res/xml/network_security_config.xml',
+        'low',
+        'only certificate revocation hosts (CRL, OCSP), whose answers are signed',
+      ],
+      ['lib/src/main/res/xml/network_security_config.xml', 'high', undefined],
+    ]);
+  });
+});
+
+describe('test places not recognised before', () => {
+  it('Maestro flows and Gradle test fixtures are set aside as tests; a .maestro-like name elsewhere is not', async () => {
+    const value = "const password = 'Kx9vQ2mLp4Zt';\n";
+    const r = await audit({
+      '.maestro/scripts/data.js': value,
+      'network/src/testFixtures/kotlin/com/acme/Keys.kt': value,
+      'network/src/debugTestFixtures/kotlin/com/acme/Keys.kt': value,
+      'app/maestro-client/data.js': value,
+      'network/src/main/kotlin/com/acme/Keys.kt': value,
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['.maestro/scripts/data.js', 'low', 'test code, not shipped'],
+      ['app/maestro-client/data.js', 'high', undefined],
+      ['network/src/debugTestFixtures/kotlin/com/acme/Keys.kt', 'low', 'test code, not shipped'],
+      ['network/src/main/kotlin/com/acme/Keys.kt', 'high', undefined],
+      ['network/src/testFixtures/kotlin/com/acme/Keys.kt', 'low', 'test code, not shipped'],
+    ]);
   });
 });

@@ -106,6 +106,48 @@ export function keyStoreContents(bytes: Uint8Array): KeyStoreContents {
   }
 }
 
+/** PKCS#9 friendlyName (1.2.840.113549.1.9.20), the alias of a PKCS#12 bag, as DER. */
+const FRIENDLY_NAME_OID = Buffer.from([0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x14]);
+
+/**
+ * The aliases of a key store's key entries that can be read without a password: in a JKS or
+ * JCEKS, the alias of every entry up to the first one whose length is not known; in a PKCS#12,
+ * the friendlyName attributes of bags kept outside an encrypted container (keytool writes the key
+ * bag's that way). Nothing is decrypted; aliases longer than 64 characters are not read.
+ *
+ * @example
+ * ```ts
+ * keyStoreAliases(await readFile('debug.keystore')); // ['androiddebugkey']
+ * ```
+ */
+export function keyStoreAliases(bytes: Uint8Array): string[] {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const aliases: string[] = [];
+  if (buf.length >= 12 && (buf.readUInt32BE(0) === JKS_MAGIC || buf.readUInt32BE(0) === JCEKS_MAGIC)) {
+    // Each entry starts with its tag and its alias; reading the first is enough to name a store
+    // that holds one key, which signing keystores do.
+    if (buf.length >= 18) {
+      const length = buf.readUInt16BE(16);
+      if (length <= 64 && 18 + length <= buf.length)
+        aliases.push(buf.subarray(18, 18 + length).toString('utf8'));
+    }
+    return aliases;
+  }
+  for (let at = buf.indexOf(FRIENDLY_NAME_OID); at >= 0 && aliases.length < 16; ) {
+    // OID, then SET { BMPString }: 0x31 len 0x1e len UTF-16BE.
+    const p = at + FRIENDLY_NAME_OID.length;
+    if (buf[p] === 0x31 && buf[p + 2] === 0x1e) {
+      const length = buf[p + 3] as number;
+      if (length <= 128 && p + 4 + length <= buf.length) {
+        const utf16be = Buffer.from(buf.subarray(p + 4, p + 4 + length));
+        aliases.push(utf16be.swap16().toString('utf16le'));
+      }
+    }
+    at = buf.indexOf(FRIENDLY_NAME_OID, p);
+  }
+  return aliases;
+}
+
 /** The format of a key store, told by its first bytes. */
 export type KeyStoreFormat = 'JKS' | 'JCEKS' | 'PKCS#12' | 'BKS';
 

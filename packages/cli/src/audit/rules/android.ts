@@ -3,7 +3,7 @@
  * Loopback-only cleartext exceptions and everything inside <debug-overrides> (which applies only
  * to debuggable builds) are not flagged.
  */
-import { isDebugOnlyPath } from '../lib/context.js';
+import { isDebugOnlyPath, lowered } from '../lib/context.js';
 import type { RawFinding } from '../lib/finding.js';
 import { stringsToScan } from '../lib/xml-file.js';
 import { childrenNamed, descendantsNamed, isTrue, type XmlElement } from '../lib/xml-tree.js';
@@ -205,6 +205,18 @@ function parseExpiration(value: string | undefined): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+/**
+ * A host that serves certificate status only: a `crl`/`ocsp` first label (`ocsp.sectigo.com`,
+ * `crl3.digicert.com`), or a CA's status-only domain (Let's Encrypt's `lencr.org`, Google Trust
+ * Services' `pki.goog`). Their answers are signed (RFC 5280, RFC 6960) and many certificates name
+ * them as http URLs, so an app allows cleartext to them for revocation checks; nothing the app
+ * sends travels there.
+ */
+function isRevocationHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return /^(?:crls?|ocsp)\d*\./.test(h) || /(?:^|\.)(?:lencr\.org|pki\.goog)$/.test(h);
+}
+
 /** The domain-configs of a config, nested ones included, outside <debug-overrides>. */
 function domainConfigs(root: XmlElement): XmlElement[] {
   return descendantsNamed(root, 'domain-config');
@@ -230,13 +242,19 @@ export function checkNetworkSecurityConfig(root: XmlElement, file: string, now: 
     if (isTrue(config, 'cleartextTrafficPermitted')) {
       const loopbackOnly = domains.length > 0 && domains.every((d) => isLoopbackHost(d.name));
       if (!loopbackOnly) {
-        out.push({
+        const raw: RawFinding = {
           ruleId: 'android-nsc-cleartext',
           file,
           ...at(config),
           message: `${label} permits cleartext traffic`,
           key: `cleartext:${label}`,
-        });
+        };
+        const revocationOnly = domains.length > 0 && domains.every((d) => isRevocationHost(d.name));
+        out.push(
+          revocationOnly
+            ? lowered(raw, 'only certificate revocation hosts (CRL, OCSP), whose answers are signed')
+            : raw,
+        );
       }
     }
     for (const anchors of childrenNamed(config, 'trust-anchors')) {

@@ -2,7 +2,8 @@
  * Files that should not ship at all, told by their name or their bytes: key stores (a truststore
  * holding only certificates is not one), `.env` files and source maps.
  */
-import { keyStoreContents, keyStoreFormat } from '../lib/keystore.js';
+import { lowered } from '../lib/context.js';
+import { keyStoreAliases, keyStoreContents, keyStoreFormat } from '../lib/keystore.js';
 import type { AnalyserContext, FileAnalyser } from './analyser.js';
 
 const KEYSTORE = /\.(?:p12|pfx|jks|keystore|bks)$/i;
@@ -11,14 +12,26 @@ const KEYSTORE_READ_LIMIT = 1024 * 1024;
 const DOTENV = /(?:^|\/)\.env(?:\.[^/]*)?$/;
 const DOTENV_TEMPLATE = /\.(?:example|sample|template|dist|defaults?)$/i;
 
-function keyStoreFinding(context: AnalyserContext, what?: string): void {
-  context.report({
+/**
+ * An alias that names a debug signing key: `androiddebugkey`, the one the Android tools generate
+ * in `debug.keystore` (password `android`, known to everyone), or one starting with `debug`.
+ * Such a key signs debug builds only, which no store accepts.
+ */
+const DEBUG_ALIAS = /^(?:android)?debug(?:[-_ ]?key)?$/i;
+
+function keyStoreFinding(context: AnalyserContext, what?: string, aliases: readonly string[] = []): void {
+  const raw = {
     ruleId: 'secret-private-key',
     file: context.path,
     message: `key store ${context.name} shipped (${what ?? 'PKCS#12 / Java key store: private keys, possibly the signing key'})`,
     key: 'keystore',
     severity: 'high',
-  });
+  } as const;
+  context.report(
+    aliases.length > 0 && aliases.every((a) => DEBUG_ALIAS.test(a))
+      ? lowered(raw, `a debug signing key (alias ${aliases[0]}): it signs debug builds only`)
+      : raw,
+  );
 }
 
 function dotenvFinding(context: AnalyserContext): void {
@@ -61,6 +74,7 @@ export const FILE_ANALYSERS: readonly FileAnalyser[] = [
           : format === 'PKCS#12'
             ? 'PKCS#12: its contents are encrypted, so it may hold private keys, possibly the signing key'
             : undefined,
+        bytes.length <= KEYSTORE_READ_LIMIT ? keyStoreAliases(bytes) : [],
       );
       return { skip: true };
     },
