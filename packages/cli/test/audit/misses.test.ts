@@ -119,6 +119,7 @@ describe('secrets in logs, plists and external storage', () => {
   it('finds interpolated secrets in logs, secrets in written plists and external files; not their look-alikes', async () => {
     const found = await scan({
       'app/src/main/java/com/acme/Auth.kt':
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin source of a fixture
         'fun login(user: String, password: String) {\n  println("login $user with $password")\n  Log.i(TAG, "user ${user.name}")\n}\n',
       'app/src/main/java/com/acme/Backup.java': [
         'class Backup {',
@@ -153,8 +154,8 @@ describe('http URLs built by concatenation', () => {
     const found = await scan({
       'app/src/main/java/com/acme/Api.java':
         'class Api {\n  String base(String host) { return "http://" + host + "/api"; }\n  boolean plain(String u) { return u.startsWith("http://"); }\n  String up(String u) { return u.replace("http://", "https://"); }\n}\n',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source of a fixture
       'www/app.js':
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source of a fixture
         'fetch(`http://${server}/v1/items`);\nconst dev = `http://${emulatorHost}/`;\nconst lo = "http://" + localhostForURL;\n',
     });
     const urls = of(found, 'cleartext-http-url');
