@@ -115,13 +115,48 @@ describe('secrets written in clear', () => {
   });
 });
 
+describe('secrets in logs, plists and external storage', () => {
+  it('finds interpolated secrets in logs, secrets in written plists and external files; not their look-alikes', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Auth.kt':
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin source of a fixture
+        'fun login(user: String, password: String) {\n  println("login $user with $password")\n  Log.i(TAG, "user ${user.name}")\n}\n',
+      'app/src/main/java/com/acme/Backup.java': [
+        'class Backup {',
+        '  void save(String password, byte[] data) throws IOException {',
+        '    File f = new File(Environment.getExternalStorageDirectory(), "backup.txt");',
+        '    FileOutputStream out = new FileOutputStream(f);',
+        '    out.write(data);',
+        '    out.write(password.getBytes());',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'ios/App/Settings.m':
+        'NSDictionary *d = @{@"username": name, @"password": pw, @"label": @"Password"};\n[d writeToFile:path atomically:YES];\n',
+    });
+    expect(of(found, 'storage-secret-in-log').map((f) => [f.file, f.line])).toEqual([
+      ['app/src/main/java/com/acme/Auth.kt', 2],
+    ]);
+    expect(
+      of(found, 'storage-secret-in-preferences')
+        .map((f) => [f.file, f.line, f.evidence])
+        .sort(),
+    ).toEqual([
+      ['app/src/main/java/com/acme/Backup.java', 6, 'password'],
+      ['ios/App/Settings.m', 1, 'password'],
+    ]);
+  });
+});
+
 describe('http URLs built by concatenation', () => {
   it('are cleartext endpoints; comparing or replacing the scheme is not', async () => {
     const found = await scan({
       'app/src/main/java/com/acme/Api.java':
         'class Api {\n  String base(String host) { return "http://" + host + "/api"; }\n  boolean plain(String u) { return u.startsWith("http://"); }\n  String up(String u) { return u.replace("http://", "https://"); }\n}\n',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source of a fixture
-      'www/app.js': 'fetch(`http://${server}/v1/items`);\n',
+      'www/app.js':
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source of a fixture
+        'fetch(`http://${server}/v1/items`);\nconst dev = `http://${emulatorHost}/`;\nconst lo = "http://" + localhostForURL;\n',
     });
     const urls = of(found, 'cleartext-http-url');
     expect(urls.map((f) => `${f.file}:${f.line}`).sort()).toEqual([

@@ -450,7 +450,7 @@ const LIST = [
     'high',
     'MASVS-STORAGE-1',
     undefined,
-    'Secret written in clear to SharedPreferences / UserDefaults',
+    'Secret written in clear to preferences, plists or external storage',
     'Keep secrets in the Android Keystore / iOS Keychain (or EncryptedSharedPreferences, the Bulwark vault), not in preference files.',
   ),
   rule(

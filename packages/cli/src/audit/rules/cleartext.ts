@@ -247,6 +247,8 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
       /http:\/\/(?:(["'])\s*\+\s*([A-Za-z_$][\w$.]{0,80})?|\$\{\s*([^}\s]{1,80})|\\\(\s*([^)\s]{1,80})|(%[s@]))/iy,
     check: (m) => {
       const what = m[2] ?? m[3] ?? m[4] ?? m[5] ?? '…';
+      // Local development servers: loopback and emulators (Firebase's, Android's host alias).
+      if (/localhost|loopback|127\.0\.0\.1|\[::1\]|10\.0\.2\.2|emulator/i.test(what)) return undefined;
       return {
         ruleId: 'cleartext-http-url',
         message: `cleartext URL built at run time: http:// + ${what.slice(0, 60)}`,

@@ -369,14 +369,66 @@ const CODE_RULES: readonly CodeRule[] = [
     },
   },
   {
+    // A secret written to a file on external storage, which other apps (and anyone with the
+    // device over USB) read.
+    langs: ['jvm'],
+    needs: ['getExternalStorage', 'getExternalFilesDir', 'getExternalCacheDir'],
+    pattern: /\.(?:write|append|print|println)\(\s*([A-Za-z_][\w.]*)/g,
+    check: (m, text) => {
+      const name = m[1] as string;
+      const last = name
+        .replace(/\.(?:getBytes|toByteArray|toString)$/, '')
+        .split('.')
+        .pop() as string;
+      const kind = secretKind(last);
+      if (
+        kind === undefined ||
+        !/FileOutputStream|FileWriter|PrintWriter|BufferedWriter|writeText|writeBytes/.test(text)
+      ) {
+        return undefined;
+      }
+      return {
+        ruleId: 'storage-secret-in-preferences',
+        message: `${last.slice(0, 60)} written to a file in a file that uses external storage, readable by other apps`,
+        evidence: last.slice(0, 60),
+        key: `external:${last}`,
+        ...(kind === 'token' ? { severity: 'medium' as const } : {}),
+      };
+    },
+  },
+  {
+    // A plist written by the app with a secret under a key of its dictionary.
+    langs: ['swift', 'objc'],
+    needs: ['writeToFile', 'write(to', 'PropertyListSerialization', 'PropertyListEncoder'],
+    pattern: /@?"([A-Za-z_][\w.-]{0,60})"\s*:\s*([^,}\]\n]{1,120})/g,
+    check: (m, text) => {
+      const kind = secretKind(m[1] as string);
+      if (kind === undefined || /^\s*@?"/.test(m[2] as string)) return undefined;
+      if (!/writeToFile|\.write\(to|PropertyListSerialization|PropertyListEncoder/.test(text))
+        return undefined;
+      return {
+        ruleId: 'storage-secret-in-preferences',
+        message: `"${m[1]}" put in a dictionary of a file that writes plists: stored in clear`,
+        evidence: m[1] as string,
+        key: `plist:${m[1]}`,
+        ...(kind === 'token' ? { severity: 'medium' as const } : {}),
+      };
+    },
+  },
+  {
     // A secret-named variable given to a log call.
     langs: ['jvm', 'swift', 'objc'],
     needs: ['Log.', 'println', 'print(', 'NSLog', 'os_log', 'Timber.'],
     pattern:
       /\b(?:Log\.[vdiwe]|Timber\.[vdiwe]|System\.out\.println|println|print|NSLog|os_log)\s*\(([^;\n]{1,300})/g,
     check: (m) => {
-      // What is logged outside string literals: the names of the values.
-      const code = (m[1] as string).replace(/@?"(?:[^"\\\n]|\\.)*"/g, '""');
+      // What is logged outside string literals, and interpolated into them (Kotlin `$x`, `${x}`,
+      // Swift `\(x)`): the names of the values.
+      const args = m[1] as string;
+      const interpolated = [...args.matchAll(/\$\{?([A-Za-z_][\w.]*)|\\\(\s*([A-Za-z_][\w.]*)/g)]
+        .map((t) => t[1] ?? t[2])
+        .join(' ');
+      const code = `${args.replace(/@?"(?:[^"\\\n]|\\.)*"/g, '""')} ${interpolated}`;
       for (const id of code.matchAll(/\b([A-Za-z_][\w.]*)(?!\s*\()/g)) {
         const name = id[1] as string;
         if (/\.(?:length|size|count|isEmpty)\b/.test(name)) continue;

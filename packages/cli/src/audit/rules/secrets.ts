@@ -186,37 +186,24 @@ const GENERIC_TRIGGERS = [
   'auth_key',
 ] as const;
 
-/** Schemes whose URLs may carry a user and password. */
-const URL_SCHEMES = [
-  'http://',
-  'https://',
-  'ftp://',
-  'ftps://',
-  'sftp://',
-  'mongodb://',
-  'mongodb+srv://',
-  'postgres://',
-  'postgresql://',
-  'mysql://',
-  'redis://',
-  'rediss://',
-  'amqp://',
-  'amqps://',
-  'smtp://',
-  'smtps://',
-  'ldap://',
-  'ldaps://',
-] as const;
+/**
+ * Start of the scheme before a `://` (up to 16 letters, digits, `+`, `.`, `-`), or -1. One
+ * trigger for every scheme: a trigger per scheme (https, mongodb+srv, postgres, redis…) put
+ * their common letter pairs in the prefilter and cost a sixth of the whole scan.
+ */
+function schemeStart(text: string, at: number): number {
+  let i = at;
+  const floor = Math.max(0, at - 16);
+  while (i > floor && /[A-Za-z0-9+.-]/.test(text.charAt(i - 1))) i--;
+  return i < at && /[A-Za-z]/.test(text.charAt(i)) ? i : -1;
+}
 
 /**
- * On the bytes: true when the URL at `at` has no `user:password@` (no `@` before the end of its
+ * On the bytes: true when the URL whose `://` is at `at` has no `user:password@` (no `@` before the end of its
  * authority, or no `:` before that `@`). Nearly every URL of a bundle ends here.
  */
 function noUserInfo(bytes: Uint8Array, at: number): boolean {
-  let i = at;
-  const end = Math.min(bytes.length, at + 24);
-  while (i < end && bytes[i] !== 0x2f) i++;
-  i += 2; // the `//`
+  let i = at + 3; // past `://`
   const limit = Math.min(bytes.length, i + 200);
   let colon = false;
   for (; i < limit; i++) {
@@ -432,8 +419,8 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
   },
   {
     // Credentials inside a URL: scheme://user:password@host (http, ftp, database and broker URLs).
-    triggers: URL_SCHEMES,
-    ignoreCase: true,
+    triggers: ['://'],
+    start: schemeStart,
     dismiss: noUserInfo,
     pattern:
       /([a-z][a-z0-9+.-]{1,15}):\/\/([^\s:@/?#"'`<>\\]{1,64}):([^\s@/?#"'`<>\\]{1,128})@([A-Za-z0-9][A-Za-z0-9.-]{0,252})/iy,
