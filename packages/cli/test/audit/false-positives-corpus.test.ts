@@ -282,3 +282,95 @@ describe('test places not recognised before', () => {
     ]);
   });
 });
+
+describe('saved-state bundles are not preferences', () => {
+  it('putString on a Bundle stays quiet; on SharedPreferences it is found', async () => {
+    const r = await audit({
+      'app/src/main/java/com/acme/LoginActivity.java': [
+        'class LoginActivity extends Activity {',
+        '  @Override',
+        '  protected void onSaveInstanceState(Bundle outState) {',
+        '    super.onSaveInstanceState(outState);',
+        '    outState.putString("password", password);',
+        '  }',
+        '  static LoginFragment of(String token) {',
+        '    Bundle b = new Bundle();',
+        '    b.putString("auth_token", token);',
+        '    return new LoginFragment(b);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/Session.kt': [
+        'fun keep(state: Bundle, password: String) {',
+        '    state.putString("password", password)',
+        '    Bundle().putString("secret", password)',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/Store.java': [
+        'void save(String password) {',
+        '  SharedPreferences.Editor editor = getSharedPreferences("login", MODE_PRIVATE).edit();',
+        '  editor.putString("password", password);',
+        '  editor.apply();',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(places(r, 'storage-secret-in-preferences')).toEqual(['app/src/main/java/com/acme/Store.java:3']);
+  });
+});
+
+describe('names and addresses under key-like names', () => {
+  it('a stored key name, a localisation key and a key server URL stay quiet; key literals beside them are found', async () => {
+    const r = await audit({
+      'app/src/main/kotlin/com/acme/LegacyStorage.kt': [
+        'private val prefsMasterKey = "SecureStorageKey"',
+        'private val encryptionKey = "Zx81kQ0vLm2pW9rT"',
+        '',
+      ].join('\n'),
+      'Sources/Shared/Strings.swift': [
+        'func text(state: String) -> String {',
+        '    let key = "state::default::\\(state)"',
+        '    return key',
+        '}',
+        'let key = "a8Fk2mQ9zX1pL7wR"',
+        '',
+      ].join('\n'),
+      'Sources/Exercises/KeyServerVC.swift': [
+        'let cryptoKey = "http://localhost:8081/cryptoKey.php"',
+        'let aesKey = "TopSecretAesKey!"',
+        '',
+      ].join('\n'),
+    });
+    expect(places(r, 'crypto-hardcoded-key')).toEqual([
+      'Sources/Exercises/KeyServerVC.swift:2',
+      'Sources/Shared/Strings.swift:5',
+      'app/src/main/kotlin/com/acme/LegacyStorage.kt:2',
+    ]);
+  });
+});
+
+describe('signed public documents are not tokens', () => {
+  const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const sig = 'kV3f9Qz1Lx8pTn2Rw7Ys4Hb6Jc0Ud5MeAb1Cd2Ef3Gh4';
+  const jws = (alg: string, payload: object) => `${b64url({ alg, typ: 'JWT' })}.${b64url(payload)}.${sig}`;
+
+  it('an RS256 JWS of configuration is lowered with its reason; a token with a subject or expiry, or HMAC-signed, stays high', async () => {
+    const config = { timestamp: '2026-01-01T00:00:00Z', versions: [{ version: '6.3.1' }], messages: [] };
+    const r = await audit({
+      'app-supportedversions.json': `{ "signed": "${jws('RS256', config)}" }\n`,
+      'src/session.json': `{ "token": "${jws('RS256', { ...config, sub: 'user-42', exp: 1900000000 })}" }\n`,
+      'src/shared.json': `{ "config": "${jws('HS256', config)}" }\n`,
+    });
+    expect(judged(r, 'secret-jwt')).toEqual([
+      [
+        'app-supportedversions.json',
+        'low',
+        'a signed document, not a credential: public-key signature (the app verifies, it cannot sign) and no subject, audience, expiry or scope claim',
+      ],
+      ['src/session.json', 'high', undefined],
+      ['src/shared.json', 'high', undefined],
+    ]);
+  });
+});

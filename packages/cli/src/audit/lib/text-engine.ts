@@ -40,6 +40,8 @@ export interface TextVerdict {
   /** What identifies this problem within the file (for dedupe and the fingerprint). */
   key: string;
   severity?: Severity;
+  /** Why the finding is lowered to `low` and set aside (its reason shown), when it is. */
+  lowered?: string;
   /** Generic detectors yield to a specific one on the same span. */
   generic?: boolean;
   /** Span of the secret value inside the match, when it is not the whole match. */

@@ -58,9 +58,42 @@ const LITERAL = String.raw`@?"((?:[^"\\\n]|\\.){1,256})"`;
 const PLACEHOLDER =
   /^(?:x{3,}|\*{3,}|\.{3,}|<.*>|\$\{.*\}|\{\{.*\}\}|%[@sd]|your[-_ ]?|change[-_]?me|replace[-_]?me|placeholder|todo|redacted|dummy)$/i;
 
-/** A value that is a name (a preference key, an intent extra), not key material. */
+/**
+ * A value that is a name (a preference key, an intent extra, a localisation key), not key
+ * material: dotted, dashed or snake words, camelCase, PascalCase words ending in `Key` (the name
+ * of a stored key, `SecureStorageKey`), `::`-joined words (`state::default::…`), or a URL (a key
+ * server's address).
+ */
 function looksLikeIdentifier(value: string): boolean {
-  return /^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+$/.test(value) || /^[a-z]+(?:[A-Z][a-z0-9]*)+$/.test(value);
+  return (
+    /^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+$/.test(value) ||
+    /^[a-z]+(?:[A-Z][a-z0-9]*)+$/.test(value) ||
+    (/^(?:[A-Z][a-z0-9]+){2,}$/.test(value) && /Key$/.test(value)) ||
+    /^[A-Za-z][\w.]*(?:::[\w.\\()]*)+$/.test(value) ||
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
+  );
+}
+
+/**
+ * True when the `putString` call at `at` is made on a `Bundle` (saved instance state, fragment
+ * arguments, intent extras), which lives in memory or in the system's saved state, not in the
+ * app's preference files: its receiver is declared a `Bundle` (`Bundle outState`,
+ * `outState: Bundle`, `= Bundle()`, `= new Bundle()`), is the saved-state or arguments parameter
+ * by its framework name, or is a `Bundle(…)`/`bundleOf` expression.
+ */
+function isBundleReceiver(text: string, at: number): boolean {
+  const before = text.slice(Math.max(0, at - 80), at);
+  if (
+    /(?:\bBundle\([^()]*\)|\bbundleOf\([^()]*\)|\.(?:extras|arguments)|requireArguments\(\))\s*$/.test(before)
+  )
+    return true;
+  const receiver = /([A-Za-z_][A-Za-z0-9_]*)\s*\??\s*$/.exec(before)?.[1];
+  if (receiver === undefined) return false;
+  if (/^(?:outState|savedInstanceState|savedState|arguments|args|extras)$/.test(receiver)) return true;
+  const r = receiver.replace(/\$/g, '\\$');
+  return new RegExp(
+    String.raw`\bBundle\??\s+${r}\b|\b${r}\s*:\s*Bundle\b|\b${r}\s*=\s*(?:new\s+)?Bundle\(`,
+  ).test(text);
 }
 
 /** Key sizes of AES (and 3DES's 24): a literal of exactly this length under a plain `key` name is key material. */
@@ -339,6 +372,7 @@ const CODE_RULES: readonly CodeRule[] = [
       if (kind === undefined || /encrypt|cipher|hash|digest/i.test(m[2] as string)) return undefined;
       // Written through Jetpack Security's encrypted preferences: not in clear.
       if (text.includes('EncryptedSharedPreferences')) return undefined;
+      if (isBundleReceiver(text, m.index)) return undefined;
       return {
         ruleId: 'storage-secret-in-preferences',
         message: `SharedPreferences stores "${m[1]}" in clear (an XML file in the app's data)`,

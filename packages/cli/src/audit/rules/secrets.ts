@@ -414,6 +414,12 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
         message: `JSON Web Token (alg ${String(header.alg).slice(0, 10)}, claims: ${claims || 'none'})`,
         evidence: redact(m[0], 3),
         key: m[0],
+        ...(isSignedDocument(header, payload)
+          ? {
+              lowered:
+                'a signed document, not a credential: public-key signature (the app verifies, it cannot sign) and no subject, audience, expiry or scope claim',
+            }
+          : {}),
       };
     },
   },
@@ -545,6 +551,37 @@ function genericVerdict(
     valueStart,
     valueEnd: valueStart + value.length,
   };
+}
+
+/** Registered and common claims that make a JWT a credential someone presents. */
+const CREDENTIAL_CLAIMS = [
+  'sub',
+  'aud',
+  'exp',
+  'nbf',
+  'jti',
+  'scope',
+  'scp',
+  'azp',
+  'client_id',
+  'uid',
+  'user_id',
+  'role',
+  'roles',
+  'token_type',
+  'typ',
+  'session',
+  'sid',
+];
+
+/**
+ * A JWS signed with a public-key algorithm (RS, PS, ES, EdDSA) whose payload names no subject,
+ * audience, expiry, scope or session: a signed document (a configuration the app checks with the
+ * issuer's public key), not a bearer credential. Anyone may read it; only the issuer can make one.
+ */
+function isSignedDocument(header: Record<string, unknown>, payload: Record<string, unknown>): boolean {
+  if (!/^(?:RS|PS|ES)(?:256|384|512)$|^EdDSA$/.test(String(header.alg))) return false;
+  return !CREDENTIAL_CLAIMS.some((c) => c in payload);
 }
 
 function decodeJsonPart(part: string): Record<string, unknown> | undefined {
