@@ -374,3 +374,70 @@ describe('signed public documents are not tokens', () => {
     ]);
   });
 });
+
+describe('misses of training apps found one step back', () => {
+  it('a secret logged or written to external storage through a local message, a static IV and a key by use, a scheme held in a variable', async () => {
+    const r = await audit({
+      'app/src/main/java/com/acme/LoggingActivity.kt': [
+        'button.setOnClickListener {',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin string templates of a fixture
+        '    val logMessage = "Username: ${username.text} and Password: ${password.text} are verified"',
+        '    Log.i("Info:", logMessage)',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin string templates of a fixture
+        '    val greeting = "Hello ${username.text}"',
+        '    Log.i("Info:", greeting)',
+        '}',
+        '',
+      ].join('\n'),
+      'Sources/DeviceLogsVC.swift':
+        'NSLog("pinNo: %@", pinTextField.text ?? "")\nNSLog("name: %@", nameTextField.text ?? "")\n',
+      'app/src/main/java/com/acme/SdCardActivity.kt': [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin string templates of a fixture
+        'val data = "Stored on ${Date()}: Username - ${username.text} Password - ${password.text}"',
+        'val userinfo = File.createTempFile("users", "_tmp", getExternalFilesDir(null))',
+        'val fw = FileWriter(userinfo)',
+        'fw.write(data)',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin string templates of a fixture
+        'val note = "Stored on ${Date()}"',
+        'fw.write(note)',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/CryptoClass.java': [
+        'class CryptoClass {',
+        '  String key = "This is the super secret key 123";',
+        '  String title = "This is the title of a page 1234";',
+        '  byte[] ivBytes = {',
+        '    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00',
+        '  };',
+        '  byte[] encrypt(byte[] text, byte[] freshIv) throws Exception {',
+        '    byte[] keyBytes = key.getBytes("UTF-8");',
+        '    Cipher c = Cipher.getInstance("AES/CBC/PKCS5Padding");',
+        '    c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(keyBytes, "AES"), new IvParameterSpec(ivBytes));',
+        '    c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(keyBytes, "AES"), new IvParameterSpec(freshIv));',
+        '    return c.doFinal(text);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/Messages.java': 'String key = "This is the key of a message 123";\n',
+      'app/src/main/java/com/acme/DoLogin.java': [
+        'String protocol = "http://";',
+        'HttpPost post = new HttpPost(protocol + serverip + ":" + serverport + "/login");',
+        'boolean plain = url.startsWith("http://");',
+        '',
+      ].join('\n'),
+    });
+    expect(places(r, 'storage-secret-in-log')).toEqual([
+      'Sources/DeviceLogsVC.swift:1',
+      'app/src/main/java/com/acme/LoggingActivity.kt:3',
+    ]);
+    expect(places(r, 'storage-secret-in-preferences')).toEqual([
+      'app/src/main/java/com/acme/SdCardActivity.kt:4',
+    ]);
+    expect(places(r, 'crypto-hardcoded-key')).toEqual(['app/src/main/java/com/acme/CryptoClass.java:2']);
+    expect(places(r, 'crypto-static-iv')).toEqual(['app/src/main/java/com/acme/CryptoClass.java:10']);
+    expect(of(r, 'cleartext-http-url').map((f) => `${f.file}:${f.line}`)).toEqual([
+      'app/src/main/java/com/acme/DoLogin.java:1',
+    ]);
+  });
+});

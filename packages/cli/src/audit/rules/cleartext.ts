@@ -244,8 +244,23 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
     ignoreCase: true,
     dismiss: notBuiltUrl,
     pattern:
-      /http:\/\/(?:(["'])\s*\+\s*([A-Za-z_$][\w$.]{0,80})?|\$\{\s*([^}\s]{1,80})|\\\(\s*([^)\s]{1,80})|(%[s@]))/iy,
-    check: (m) => {
+      /http:\/\/(?:(["'])(?:\s*\+\s*([A-Za-z_$][\w$.]{0,80})?|(?=\s*;|[ \t]*\r?\n))|\$\{\s*([^}\s]{1,80})|\\\(\s*([^)\s]{1,80})|(%[s@]))/iy,
+    check: (m, text) => {
+      if (m[1] !== undefined && !/\+/.test(m[0])) {
+        // The scheme alone held in a variable (`String protocol = "http://";`): it exists only to
+        // be joined to a host. Anything else ending in a bare "http://" (a comparison, a
+        // replace argument) is no URL.
+        const index = m.index as number;
+        const before = text.slice(Math.max(0, index - 81), index - 1);
+        const name = /\b([A-Za-z_$][\w$]*)\s*(?::\s*String\s*)?=\s*$/.exec(before)?.[1];
+        if (name === undefined || text.charAt(index - 1) !== m[1]) return undefined;
+        return {
+          ruleId: 'cleartext-http-url',
+          message: `cleartext URL built at run time: "http://" kept in ${name.slice(0, 60)} to be joined to a host`,
+          evidence: `${name.slice(0, 60)} = "http://"`,
+          key: `built-scheme:${name}`,
+        };
+      }
       const what = m[2] ?? m[3] ?? m[4] ?? m[5] ?? '…';
       // Local development servers: loopback and emulators (Firebase's, Android's host alias).
       if (/localhost|loopback|127\.0\.0\.1|\[::1\]|10\.0\.2\.2|emulator/i.test(what)) return undefined;

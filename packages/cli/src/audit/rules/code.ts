@@ -96,6 +96,58 @@ function isBundleReceiver(text: string, at: number): boolean {
   ).test(text);
 }
 
+/** True when `name` is turned into bytes (`key.getBytes(…)`, `key.toByteArray()`, `key.data(using:)`) in a file that uses a key API. */
+function usedAsKeyBytes(name: string, text: string): boolean {
+  if (!/SecretKeySpec|SymmetricKey|CCCrypt|PBEKeySpec/.test(text)) return false;
+  return new RegExp(
+    String.raw`\b${name.replace(/\$/g, '\\$')}\s*\.\s*(?:getBytes|toByteArray|data|utf8)\b`,
+  ).test(text);
+}
+
+/**
+ * The expression a local name was last assigned in the file (`val data = "…${password.text}…"`,
+ * `byte[] ivBytes = { 0x00, … }`), up to the end of its line or array literal, or undefined.
+ * One step only: what a value flows through beyond that is not followed.
+ */
+function assignedTo(name: string, text: string): string | undefined {
+  const n = name.replace(/\$/g, '\\$');
+  const re = new RegExp(
+    String.raw`(?:\b(?:val|var|let|const)\s+|\b[\w<>\[\]]+\s+)${n}\s*(?::\s*[\w<>?.\[\]]+\s*)?=\s*(\{[^}]{0,600}\}|[^;\n]{1,300})`,
+    'g',
+  );
+  let last: string | undefined;
+  for (const m of text.matchAll(re)) last = m[1];
+  return last;
+}
+
+/**
+ * The names of the values in an expression: identifiers outside string literals, and those
+ * interpolated into them (Kotlin `$x`, `${x}`, Swift `\(x)`), calls left out.
+ */
+function valueNames(expr: string): string[] {
+  const interpolated = [...expr.matchAll(/\$\{?([A-Za-z_][\w.]*)|\\\(\s*([A-Za-z_][\w.]*)/g)]
+    .map((t) => t[1] ?? t[2])
+    .join(' ');
+  const code = `${expr.replace(/@?"(?:[^"\\\n]|\\.)*"/g, '""')} ${interpolated}`;
+  return [...code.matchAll(/\b([A-Za-z_][\w.]*)(?!\s*\()/g)].map((id) => id[1] as string);
+}
+
+/** The first value of an expression whose name says it is a secret (`password.text` → `password`). */
+function secretNamed(expr: string): string | undefined {
+  for (const name of valueNames(expr)) {
+    if (/\.(?:length|size|count|isEmpty)\b/.test(name)) continue;
+    const parts = name.split('.');
+    // `password.text`, `pinTextField.text`: what a field holds is the secret its name says, so
+    // the accessor and the widget's suffix are left out of the name.
+    const accessor = parts.length > 1 && /^(?:text|value|getText|toString)$/.test(parts.at(-1) as string);
+    const last = accessor
+      ? (parts.at(-2) as string).replace(/(?:Text)?(?:Field|Input|EditText|Edit)$/, '')
+      : (parts.at(-1) as string);
+    if (secretKind(last) !== undefined && !/^(?:TAG|[A-Z_]+)$/.test(last)) return last;
+  }
+  return undefined;
+}
+
 /** Key sizes of AES (and 3DES's 24): a literal of exactly this length under a plain `key` name is key material. */
 const KEY_LENGTHS = new Set([16, 24, 32]);
 
@@ -184,7 +236,7 @@ const CODE_RULES: readonly CodeRule[] = [
       String.raw`\b([A-Za-z0-9_]*(?:key|Key|KEY))\s*(?:\[[^\]\n]{0,8}\])?\s*(?::\s*[\w<>?.\[\]]+\s*)?=\s*(?:\(\s*\w+\s*\*?\s*\)\s*)?${LITERAL}`,
       'g',
     ),
-    check: (m) => {
+    check: (m, text) => {
       const name = m[1] as string;
       const value = m[2] as string;
       const normal = name.toLowerCase().replace(/[_-]/g, '');
@@ -193,8 +245,10 @@ const CODE_RULES: readonly CodeRule[] = [
       if (CRYPTO_KEY_NAME.test(normal)) {
         if (looksLikeIdentifier(value) || value.length < 6) return undefined;
       } else if (plain) {
-        if (!KEY_LENGTHS.has(value.length) || looksLikeIdentifier(value) || /\s/.test(value))
-          return undefined;
+        if (!KEY_LENGTHS.has(value.length) || looksLikeIdentifier(value)) return undefined;
+        // A sentence of a key's length is a key only when the file turns the name into key
+        // bytes and has a key API: found by its use.
+        if (/\s/.test(value) && !usedAsKeyBytes(name, text)) return undefined;
       } else {
         return undefined;
       }
@@ -221,6 +275,30 @@ const CODE_RULES: readonly CodeRule[] = [
           : 'literal IV passed to IvParameterSpec',
       key: `iv:${m[0].replace(/\s+/g, '')}`,
     }),
+  },
+  {
+    // An IV held in a variable assigned a literal or zeroed array (`byte[] iv = { 0x00, … }`,
+    // `val iv = ByteArray(16)`, `"…".getBytes()`), then passed to IvParameterSpec.
+    langs: ['jvm'],
+    needs: ['IvParameterSpec'],
+    pattern: /IvParameterSpec\(\s*([A-Za-z_]\w*)\s*[,)]/g,
+    check: (m, text) => {
+      const expr = assignedTo(m[1] as string, text)?.trim();
+      // A zeroed array filled by a random generator before use is a fresh IV.
+      if (new RegExp(String.raw`nextBytes\(\s*${m[1]}\b`).test(text)) return undefined;
+      if (
+        expr === undefined ||
+        !/^(?:\{|new\s+byte\s*\[|byteArrayOf\(|ByteArray\(\s*\d|"(?:[^"\\\n]|\\.)*"\s*\.\s*(?:getBytes|toByteArray))/.test(
+          expr,
+        )
+      )
+        return undefined;
+      return {
+        ruleId: 'crypto-static-iv',
+        message: `IV ${String(m[1]).slice(0, 40)} is a constant array assigned in the code, passed to IvParameterSpec`,
+        key: `iv-var:${m[1]}`,
+      };
+    },
   },
   {
     // ECB mode: named, or the provider's default for a bare "AES"/"DES"/"DESede" transformation.
@@ -414,18 +492,21 @@ const CODE_RULES: readonly CodeRule[] = [
         .replace(/\.(?:getBytes|toByteArray|toString)$/, '')
         .split('.')
         .pop() as string;
-      const kind = secretKind(last);
-      if (
-        kind === undefined ||
-        !/FileOutputStream|FileWriter|PrintWriter|BufferedWriter|writeText|writeBytes/.test(text)
-      ) {
+      if (!/FileOutputStream|FileWriter|PrintWriter|BufferedWriter|writeText|writeBytes/.test(text))
         return undefined;
+      let secret = secretKind(last) === undefined ? undefined : last;
+      // The content built first (`val data = "… ${password.text} …"; fw.write(data)`): one step back.
+      if (secret === undefined && !name.includes('.')) {
+        const expr = assignedTo(name, text);
+        secret = expr === undefined ? undefined : secretNamed(expr);
       }
+      const kind = secret === undefined ? undefined : secretKind(secret);
+      if (secret === undefined || kind === undefined) return undefined;
       return {
         ruleId: 'storage-secret-in-preferences',
-        message: `${last.slice(0, 60)} written to a file in a file that uses external storage, readable by other apps`,
-        evidence: last.slice(0, 60),
-        key: `external:${last}`,
+        message: `${secret.slice(0, 60)} written to a file in a file that uses external storage, readable by other apps`,
+        evidence: secret.slice(0, 60),
+        key: `external:${secret}`,
         ...(kind === 'token' ? { severity: 'medium' as const } : {}),
       };
     },
@@ -455,28 +536,23 @@ const CODE_RULES: readonly CodeRule[] = [
     needs: ['Log.', 'println', 'print(', 'NSLog', 'os_log', 'Timber.'],
     pattern:
       /\b(?:Log\.[vdiwe]|Timber\.[vdiwe]|System\.out\.println|println|print|NSLog|os_log)\s*\(([^;\n]{1,300})/g,
-    check: (m) => {
-      // What is logged outside string literals, and interpolated into them (Kotlin `$x`, `${x}`,
-      // Swift `\(x)`): the names of the values.
+    check: (m, text) => {
       const args = m[1] as string;
-      const interpolated = [...args.matchAll(/\$\{?([A-Za-z_][\w.]*)|\\\(\s*([A-Za-z_][\w.]*)/g)]
-        .map((t) => t[1] ?? t[2])
-        .join(' ');
-      const code = `${args.replace(/@?"(?:[^"\\\n]|\\.)*"/g, '""')} ${interpolated}`;
-      for (const id of code.matchAll(/\b([A-Za-z_][\w.]*)(?!\s*\()/g)) {
-        const name = id[1] as string;
-        if (/\.(?:length|size|count|isEmpty)\b/.test(name)) continue;
-        const last = name.slice(name.lastIndexOf('.') + 1);
-        if (secretKind(last) !== undefined && !/^(?:TAG|[A-Z_]+)$/.test(last)) {
-          return {
-            ruleId: 'storage-secret-in-log',
-            message: `${last.slice(0, 60)} is written to the log`,
-            evidence: last.slice(0, 60),
-            key: `log:${last}`,
-          };
-        }
+      let last = secretNamed(args);
+      // A message built first (`val msg = "… ${password.text} …"; Log.i(TAG, msg)`): one step back.
+      for (const id of last === undefined ? valueNames(args) : []) {
+        if (id.includes('.')) continue;
+        const expr = assignedTo(id, text);
+        last = expr === undefined ? undefined : secretNamed(expr);
+        if (last !== undefined) break;
       }
-      return undefined;
+      if (last === undefined) return undefined;
+      return {
+        ruleId: 'storage-secret-in-log',
+        message: `${last.slice(0, 60)} is written to the log`,
+        evidence: last.slice(0, 60),
+        key: `log:${last}`,
+      };
     },
   },
   {
