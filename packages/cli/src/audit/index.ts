@@ -18,7 +18,7 @@ export {
 export { formatJson } from './format/json.js';
 export { formatSarif } from './format/sarif.js';
 export { formatTable } from './format/table.js';
-export { ALL_RULES, RULES, type RuleMeta } from './rules/catalog.js';
+export { ALL_RULES, RULES, type RuleId, type RuleMeta } from './rules/catalog.js';
 export { type AuditOptions, auditPath } from './scan.js';
 export { atOrAbove, compareSeverity, isSeverity } from './severity.js';
 export { type AuditReport, type AuditStats, type Finding, SEVERITIES, type Severity } from './types.js';
