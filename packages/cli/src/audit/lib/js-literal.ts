@@ -166,7 +166,14 @@ class Reader {
       this.at++; // :
       const child = path === '' ? key : `${path}.${key}`;
       const v = this.value(child, depth + 1);
-      if (v.known) out[key] = v.value;
+      // An own property even for `__proto__`: an assignment would set the object's prototype.
+      if (v.known)
+        Object.defineProperty(out, key, {
+          value: v.value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
     }
   }
 
