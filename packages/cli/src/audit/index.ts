@@ -25,7 +25,7 @@ export {
   selectFindings,
   type ViewOptions,
 } from './format/view.js';
-export { ALL_RULES, RULES, type RuleMeta } from './rules/catalog.js';
+export { ALL_RULES, RULES, type RuleId, type RuleMeta } from './rules/catalog.js';
 export { type AuditOptions, auditPath } from './scan.js';
 export { atOrAbove, compareSeverity, isSeverity } from './severity.js';
 export {

@@ -191,6 +191,21 @@ describe('the other code rules', () => {
     ]);
   });
 
+  it('comments are blanked, strings kept: a rule in a comment is quiet, "//" inside a string ends no line', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/C.java': [
+        'class C {',
+        '  /* setJavaScriptEnabled(true) in a block comment */',
+        '  String u = "https://acme-corp.io/a"; void f(WebView w) { w.getSettings().setJavaScriptEnabled(true); }',
+        '  // addJavascriptInterface(new Bridge(), "Android");',
+        '  /* an unterminated comment: addJavascriptInterface(b, "X")',
+        '',
+      ].join('\n'),
+    });
+    expect(of(found, 'android-webview-javascript').map((f) => f.line)).toEqual([3]);
+    expect(of(found, 'android-webview-js-interface')).toEqual([]);
+  });
+
   it('a WebView that proceeds on TLS errors trusts every certificate', async () => {
     const found = await scan({
       'app/src/main/java/com/acme/W.java':

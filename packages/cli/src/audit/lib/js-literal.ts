@@ -102,15 +102,21 @@ class Reader {
       const s = this.string();
       result = s === undefined ? { known: false } : { known: true, value: s };
     } else {
-      const word = /^(?:true|false|null|-?\d+(?:\.\d+)?)(?![\w$.])/.exec(
-        this.text.slice(this.at, this.at + 32),
+      const word = /^(?:true|false|null|-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(?![\w$.])/.exec(
+        this.text.slice(this.at, this.at + 64),
       );
       if (word === null) {
         this.skipExpression();
         result = { known: false };
       } else {
         this.at += word[0].length;
-        result = { known: true, value: JSON.parse(word[0]) };
+        result = {
+          known: true,
+          value:
+            word[0].startsWith('t') || word[0].startsWith('f') || word[0] === 'null'
+              ? JSON.parse(word[0])
+              : Number(word[0]),
+        };
       }
     }
     this.space();
@@ -127,7 +133,10 @@ class Reader {
   object(path: string, depth: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     this.at++; // {
-    for (;;) {
+    for (let last = -1; ; ) {
+      // Every turn moves on: a stray `)` or `]` that ends no expression is stepped over.
+      if (this.at === last) this.at++;
+      last = this.at;
       this.space();
       const c = this.peek();
       if (c === '}' || c === '') {
@@ -157,14 +166,23 @@ class Reader {
       this.at++; // :
       const child = path === '' ? key : `${path}.${key}`;
       const v = this.value(child, depth + 1);
-      if (v.known) out[key] = v.value;
+      // An own property even for `__proto__`: an assignment would set the object's prototype.
+      if (v.known)
+        Object.defineProperty(out, key, {
+          value: v.value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
     }
   }
 
   array(path: string, depth: number): unknown[] {
     const out: unknown[] = [];
     this.at++; // [
-    for (let i = 0; ; i++) {
+    for (let i = 0, last = -1; ; i++) {
+      if (this.at === last) this.at++;
+      last = this.at;
       this.space();
       const c = this.peek();
       if (c === ']' || c === '') {

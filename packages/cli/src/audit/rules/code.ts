@@ -224,7 +224,10 @@ const CODE_RULES: readonly CodeRule[] = [
     // CommonCrypto: CCCrypt(op, alg, options, key, …) with a literal key (its fourth argument).
     langs: ['swift', 'objc', 'c'],
     needs: ['CCCrypt'],
-    pattern: new RegExp(String.raw`\bCCCrypt\(\s*[^,()]+,\s*[^,()]+,\s*[^,()]+,\s*${LITERAL}`, 'g'),
+    pattern: new RegExp(
+      String.raw`\bCCCrypt\(\s*[^,()]{1,120},\s*[^,()]{1,120},\s*[^,()]{1,120},\s*${LITERAL}`,
+      'g',
+    ),
     check: (m) => keyLiteral('crypto-hardcoded-key', m[1] as string, 'string literal used as a CCCrypt key'),
   },
   {
@@ -346,7 +349,7 @@ const CODE_RULES: readonly CodeRule[] = [
     langs: ['jvm'],
     needs: ['checkServerTrusted'],
     pattern:
-      /\bcheckServerTrusted\s*\([^)]*\)\s*(?::\s*Unit\s*)?(?:throws\s+[\w.]+(?:\s*,\s*[\w.]+)*\s*)?(?:\{\s*(?:return\s*;?\s*)?\}|=\s*Unit\b)/g,
+      /\bcheckServerTrusted\s*\([^)]{0,300}\)\s*(?::\s*Unit\s*)?(?:throws\s+[\w.]+(?:\s*,\s*[\w.]+)*\s*)?(?:\{\s*(?:return\s*;?\s*)?\}|=\s*Unit\b)/g,
     check: () => ({
       ruleId: 'network-trust-all-certificates',
       message: 'checkServerTrusted accepts every certificate (empty body): TLS can be intercepted',
@@ -358,7 +361,7 @@ const CODE_RULES: readonly CodeRule[] = [
     langs: ['jvm'],
     needs: ['onReceivedSslError'],
     pattern:
-      /\bonReceivedSslError\s*\([^)]*\)\s*(?::\s*Unit\s*)?\{\s*(?:super\.onReceivedSslError\([^)]*\)\s*;?\s*)?(\w+)(?:\?|!!)?\.proceed\(\)\s*;?\s*\}/g,
+      /\bonReceivedSslError\s*\([^)]{0,300}\)\s*(?::\s*Unit\s*)?\{\s*(?:super\.onReceivedSslError\([^)]{0,300}\)\s*;?\s*)?(\w+)(?:\?|!!)?\.proceed\(\)\s*;?\s*\}/g,
     check: () => ({
       ruleId: 'network-trust-all-certificates',
       message: 'onReceivedSslError calls proceed(): the WebView loads pages whatever their certificate',
@@ -580,12 +583,41 @@ const CODE_RULES: readonly CodeRule[] = [
   },
 ];
 
-/** Blanks comments (keeping every offset and line), leaving strings as they are. */
+/**
+ * Blanks comments (keeping every offset and line), leaving strings as they are. One pass over the
+ * text: a regex for block comments would rescan to the end of the file at every unterminated
+ * `/*` of a crafted file, quadratic time.
+ */
 function blankComments(text: string): string {
-  return text.replace(
-    /("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|\/\/[^\n]*|\/\*[\s\S]*?\*\//g,
-    (all, literal) => (literal !== undefined ? all : all.replace(/[^\n]/g, ' ')),
-  );
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      // A string or character literal: up to its closing quote or the end of the line.
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i += 2;
+        else if (d === c || d === 10) {
+          i++;
+          break;
+        } else i++;
+      }
+    } else if (c === 47 && (text.charCodeAt(i + 1) === 47 || text.charCodeAt(i + 1) === 42)) {
+      const line = text.charCodeAt(i + 1) === 47;
+      let end = line ? text.indexOf('\n', i) : text.indexOf('*/', i + 2);
+      end = end === -1 ? n : line ? end : end + 2;
+      out += text.slice(copied, i) + text.slice(i, end).replace(/[^\n]/g, ' ');
+      copied = end;
+      i = end;
+    } else {
+      i++;
+    }
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
 function lineStarts(text: string): number[] {
