@@ -441,3 +441,45 @@ describe('misses of training apps found one step back', () => {
     ]);
   });
 });
+
+describe('http URLs that are no request of the app', () => {
+  it('in translations, licences, build and CI files and comments they are lowered with the reason; endpoints in code stay medium', async () => {
+    const r = await audit({
+      'ios/App/fr.lproj/Localizable.strings': '"help" = "Voir http://help.acme-corp.io/fr";\n',
+      'LICENSE.txt': 'Apache License, see http://www.licence-texts.net/v2.html\n',
+      'gradle.properties': 'systemProp.http.proxyHost=http://proxy.acme-corp.io\n',
+      '.github/workflows/ci.yml': 'env:\n  MIRROR: http://mirror.acme-corp.io/repo\n',
+      'app/build.gradle': 'repositories { maven { url "http://maven.acme-corp.io/releases" } }\n',
+      'app/src/main/java/com/acme/Feeds.java': [
+        '/**',
+        ' * See http://www.feedspec-notes.net/rss-autodiscovery',
+        ' */',
+        'class Feeds {',
+        '  // from http://answers-forum.net/questions/7804335',
+        '  String api = "http://api.acme-corp.io/v1/feeds"; // the legacy endpoint',
+        '  String cdn = "//cdn.acme-corp.io"; String old = "http://old.acme-corp.io/v0";',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/res/xml/config.xml':
+        '<config>\n  <!-- mirrors http://docs.acme-corp.io/config -->\n  <server url="http://sync.acme-corp.io/" />\n</config>\n',
+    });
+    expect(
+      judged(r, 'cleartext-http-url')
+        .map(([file, severity, reason]) => `${file} ${severity} ${reason ?? ''}`)
+        .sort(),
+    ).toEqual([
+      '.github/workflows/ci.yml low build or CI configuration, not the app',
+      'LICENSE.txt low a licence or notice file',
+      'app/build.gradle medium ',
+      'app/src/main/java/com/acme/Feeds.java low in a comment: a documentation link, not a request',
+      'app/src/main/java/com/acme/Feeds.java low in a comment: a documentation link, not a request',
+      'app/src/main/java/com/acme/Feeds.java medium ',
+      'app/src/main/java/com/acme/Feeds.java medium ',
+      'app/src/main/res/xml/config.xml low in a comment: a documentation link, not a request',
+      'app/src/main/res/xml/config.xml medium ',
+      'gradle.properties low build or CI configuration, not the app',
+      'ios/App/fr.lproj/Localizable.strings low a translation file: text shown to the user, not a request',
+    ]);
+  });
+});

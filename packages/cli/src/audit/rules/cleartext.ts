@@ -16,6 +16,7 @@
  * put terminal escape sequences into the finding.
  */
 import type { TextDetector } from '../lib/text-engine.js';
+import { isTranslationFile } from './secrets.js';
 
 const NAME_HOSTS = new Set([
   'www.w3.org',
@@ -196,6 +197,38 @@ const TRAILING = new Set([46, 44, 59, 58, 33, 63, 93, 125, 42]);
 const NAME_CONTEXT =
   /(?:xmlns(?::[\w.-]+)?\s*=\s*|\$schema["']?\s*:\s*|(?:schemaLocation|targetNamespace|namespace)\s*=\s*["'][^"']*|<!DOCTYPE[^>]*|\bSYSTEM\s*|createElementNS\(\s*|setAttributeNS\(\s*|\bns\s*[:=]\s*)["']?$/i;
 
+/** Licence and notice files: their URLs point at licence texts and project pages. */
+const LICENCE_FILE =
+  /(?:^|\/)(?:LICEN[CS]E|COPYING|NOTICE|THIRD[-_]PARTY[^/]*|ACKNOWLEDG[^/]*)(?:\.[A-Za-z]+)?$/i;
+
+/**
+ * Build, dependency and CI files: what they fetch is the build's, not the app's traffic.
+ * `build.gradle` is left out on purpose: a repository URL there fetches dependencies over http,
+ * a supply-chain risk that stays reported.
+ */
+const BUILD_FILE =
+  /(?:^|\/)(?:gradle\.properties|proguard[^/]*\.(?:pro|txt|cfg)|consumer-rules\.pro|Podfile(?:\.lock)?|Gemfile(?:\.lock)?|Fastfile|Appfile|Matchfile|Pluginfile|Cartfile[^/]*|pubspec\.(?:yaml|lock)|package(?:-lock)?\.json|yarn\.lock|\.gitlab-ci\.yml|bitrise\.yml|codemagic\.yaml|Jenkinsfile|Dockerfile)$|(?:^|\/)\.(?:github|circleci)\//;
+
+/**
+ * Why an http URL at `index` is no endpoint of the app, when its place says so: a translation
+ * (text shown to the user), a licence, build or CI configuration, or a comment (a documentation
+ * link such as a javadoc `@see http://…`). The finding is lowered with that reason, not dropped.
+ */
+function urlPlace(text: string, index: number, path: string): string | undefined {
+  if (isTranslationFile(path)) return 'a translation file: text shown to the user, not a request';
+  if (LICENCE_FILE.test(path)) return 'a licence or notice file';
+  if (BUILD_FILE.test(path)) return 'build or CI configuration, not the app';
+  const lineStart = text.lastIndexOf('\n', index - 1) + 1;
+  const prefix = text.slice(Math.max(lineStart, index - 300), index);
+  if (
+    /^\s*(?:\/\/|\/?\*|#(?![!{])|<!--)/.test(prefix) ||
+    /(?:^|[\s;,){}])\/\/[^"'`]*$/.test(prefix) ||
+    /<!--(?:(?!-->).)*$/.test(prefix)
+  )
+    return 'in a comment: a documentation link, not a request';
+  return undefined;
+}
+
 /** On the bytes: true unless `http://` is followed by what builds a URL (a quote, `${`, `\(`, `%`). */
 function notBuiltUrl(bytes: Uint8Array, at: number): boolean {
   const c = bytes[at + 7];
@@ -221,7 +254,7 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
     dismiss: isPlainNamespaceUrl,
     pattern:
       /http:\/\/(?:([!#-&(-.0-;=?A-[\]-_a-~]{1,128})@)?(\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9][A-Za-z0-9.-]{0,252})(?::(\d{1,5}))?((?:\/[!#-&*-;=?-[\]-_a-~]*)?)/iy,
-    check: (m, text) => {
+    check: (m, text, file) => {
       const host = trimHost(m[2] as string);
       const path = trimPath(m[4] as string);
       // Names first: namespace URIs are by far the most common `http://` of a bundle.
@@ -229,11 +262,13 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
       const before = text.slice(Math.max(0, (m.index as number) - 120), m.index as number);
       if (NAME_CONTEXT.test(before)) return undefined;
       const shown = `http://${m[1] === undefined ? '' : '•••@'}${host}${m[3] === undefined ? '' : `:${m[3]}`}${path.slice(0, 60)}`;
+      const place = urlPlace(text, m.index as number, file.path);
       return {
         ruleId: 'cleartext-http-url',
         message: `cleartext endpoint ${shown}`,
         evidence: shown,
         key: `${host.toLowerCase()}${path.split('?')[0]}`,
+        ...(place === undefined ? {} : { lowered: place }),
       };
     },
   },
