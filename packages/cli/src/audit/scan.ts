@@ -251,7 +251,13 @@ function order(a: Finding, b: Finding): number {
 
 function dedupe(raws: RawFinding[]): RawFinding[] {
   const seen = new Set<string>();
-  return raws.filter((r) => {
+  // One problem found at several places of a file is kept where it counts: a place that lowers
+  // it (a comment naming the URL) must not hide the same URL used in code further down.
+  const ordered = [
+    ...raws.filter((r) => r.context === undefined),
+    ...raws.filter((r) => r.context !== undefined),
+  ];
+  return ordered.filter((r) => {
     const id = `${r.ruleId}\u0000${r.file}\u0000${r.key}`;
     if (seen.has(id)) return false;
     seen.add(id);

@@ -453,6 +453,7 @@ describe('http URLs that are no request of the app', () => {
       'app/src/main/java/com/acme/Feeds.java': [
         '/**',
         ' * See http://www.feedspec-notes.net/rss-autodiscovery',
+        ' * Replaces the feeds of http://old.acme-corp.io/v0',
         ' */',
         'class Feeds {',
         '  // from http://answers-forum.net/questions/7804335',
