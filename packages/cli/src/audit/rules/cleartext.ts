@@ -218,10 +218,14 @@ function urlPlace(text: string, index: number, path: string): string | undefined
   if (isTranslationFile(path)) return 'a translation file: text shown to the user, not a request';
   if (LICENCE_FILE.test(path)) return 'a licence or notice file';
   if (BUILD_FILE.test(path)) return 'build or CI configuration, not the app';
-  const lineStart = text.lastIndexOf('\n', index - 1) + 1;
-  const prefix = text.slice(Math.max(lineStart, index - 300), index);
+  // At most 300 characters back: a minified bundle's line is megabytes long, and searching it
+  // for its start at every URL would make the scan quadratic.
+  const window = text.slice(Math.max(0, index - 300), index);
+  const newline = window.lastIndexOf('\n');
+  const prefix = newline < 0 ? window : window.slice(newline + 1);
+  const atLineStart = newline >= 0 || index <= 300;
   if (
-    /^\s*(?:\/\/|\/?\*|#(?![!{])|<!--)/.test(prefix) ||
+    (atLineStart && /^\s*(?:\/\/|\/?\*|#(?![!{])|<!--)/.test(prefix)) ||
     /(?:^|[\s;,){}])\/\/[^"'`]*$/.test(prefix) ||
     /<!--(?:(?!-->).)*$/.test(prefix)
   )
