@@ -484,3 +484,24 @@ describe('http URLs that are no request of the app', () => {
     ]);
   });
 });
+
+describe('property lists', () => {
+  it('a password under a plist key is found; names, build-setting references and short values there stay quiet', async () => {
+    const plist = (body: string) =>
+      `<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n${body}</dict>\n</plist>\n`;
+    const r = await audit({
+      'App/Exercises/Credentials.plist': plist(
+        '\t<key>User</key>\n\t<string>admin</string>\n\t<key>Password</key>\n\t<string>Secret@123</string>\n',
+      ),
+      'App/Info.plist': plist(
+        [
+          '\t<key>PasswordFieldIdentifier</key>\n\t<string>LoginPasswordField</string>\n',
+          '\t<key>APIToken</key>\n\t<string>$(API_TOKEN)</string>\n',
+          '\t<key>NSFaceIDUsageDescription</key>\n\t<string>Unlock your vault with Face ID</string>\n',
+          '\t<key>pwd</key>\n\t<string>abc</string>\n',
+        ].join(''),
+      ),
+    });
+    expect(places(r, 'secret-generic-assignment')).toEqual(['App/Exercises/Credentials.plist:6']);
+  });
+});

@@ -442,6 +442,14 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     check: (m, _text, file) => genericVerdict(m, m[2] as string, m[4] as string, file),
   },
   {
+    // Generic, property lists: `<key>Password</key><string>…</string>` (a bundled credentials
+    // plist), judged as a `name = value` assignment.
+    triggers: ['</key>'],
+    start: plistKeyStart,
+    pattern: /<key>([A-Za-z0-9_$.-]{1,80})<\/key>\s{0,40}<string>([^<\s]{8,300})<\/string>/y,
+    check: (m, _text, file) => genericVerdict(m, m[1] as string, m[2] as string, file),
+  },
+  {
     // Generic, config files (.env, .properties, .yaml…): unquoted values too.
     triggers: GENERIC_TRIGGERS,
     ignoreCase: true,
@@ -452,6 +460,16 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     check: (m, _text, file) => genericVerdict(m, m[1] as string, m[2] as string, file),
   },
 ];
+
+/**
+ * Start of the `<key>` whose `</key>` is at `at`, or -1: the key name is at most 80 characters,
+ * so at most 86 characters are read back.
+ */
+function plistKeyStart(text: string, at: number): number {
+  const from = Math.max(0, at - 86);
+  const open = text.slice(from, at).lastIndexOf('<key>');
+  return open < 0 ? -1 : from + open;
+}
 
 /**
  * Translation resources: Apple's `.strings` tables and i18n JSON/YAML under an `i18n`, `locales`,
