@@ -19,7 +19,7 @@ export { formatJson } from './format/json.js';
 export { formatSarif } from './format/sarif.js';
 export { formatTable, type TableOptions } from './format/table.js';
 export type { FindingGroup, Selection, ViewOptions } from './format/view.js';
-export { ALL_RULES, RULES, type RuleMeta } from './rules/catalog.js';
+export { ALL_RULES, RULES, type RuleId, type RuleMeta } from './rules/catalog.js';
 export { type AuditOptions, auditPath } from './scan.js';
 export {
   type AuditReport,

@@ -1,8 +1,8 @@
 /**
  * `auditPath`: scans a directory, a single file or a zip archive (APK, AAB, IPA) and returns the
- * findings. Each file is read once: configuration files (manifests, network security configs,
- * plists, Capacitor/Cordova configs) go to their checks, and every file that is not media goes
- * through the one-pass text scan; files above 32 MiB are streamed in chunks with an overlap so a
+ * findings. Each file is read once: it goes to the analysers of the rule table (`rules/registry.ts`)
+ * that take it by its path or its first bytes (manifests, plists, hybrid configs, key stores…), and
+ * every file that is not media goes through the one-pass text scan; files above 32 MiB are streamed in chunks with an overlap so a
  * secret on a chunk boundary is still seen whole. A directory's large files are queued while the
  * directory is walked, then scanned by the main thread and, when there is enough of them, by
  * worker threads taking from the same queue. Archives inside the input (an APK in a build output,
@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import { BulwarkError } from '@bulwark/core/errors';
 import { type Baseline, partitionByBaseline } from './baseline.js';
 import { AuditArchiveError, AuditPathNotFoundError, AuditUnreadableError } from './errors.js';
-import { inContext, isDebugOnlyPath } from './lib/context.js';
+import { inAppContext, inContext } from './lib/context.js';
 import { type RawFinding, toFinding } from './lib/finding.js';
 import { ScratchReader } from './lib/scratch-reader.js';
 import type { TextFileInfo } from './lib/text-engine.js';
@@ -25,25 +25,25 @@ import { createTextEngine, scanTextBytes, scanTextChunk } from './lib/text-file.
 import { scanTextStream } from './lib/text-stream.js';
 import { workersFor } from './lib/worker-policy.js';
 import { defaultWorkerUrl, ScanPool } from './lib/worker-pool.js';
-import type { XmlElement } from './lib/xml-tree.js';
-import type { SeenNsc } from './rules/android.js';
+import { decodeXmlFile } from './lib/xml-file.js';
+import {
+  type AnalyserContext,
+  type Analysis,
+  type AppScope,
+  type DecodedXml,
+  type FileAnalyser,
+  newAppScope,
+} from './rules/analyser.js';
+import { APP_CHECKS, analysersFor, analysersSniffing } from './rules/registry.js';
 import { compareSeverity } from './severity.js';
 import { type FileReader, walkDirectory } from './sources/directory.js';
 import type { SourceEntry } from './sources/entry.js';
 import type { ZipBudget, ZipLimits } from './sources/zip.js';
 import type { AuditReport, AuditStats, Finding } from './types.js';
 
-// The parsers (XML, plist, zip) load on first use: a web bundle needs none of them, and start-up
-// time counts when the audit runs on every CI build.
+// The zip reader loads on first use, as the analysers' parsers do: a web bundle needs none of
+// them, and start-up time counts when the audit runs on every CI build.
 const lazy = {
-  axml: () => import('./lib/axml.js'),
-  protoXml: () => import('./lib/proto-xml.js'),
-  plist: () => import('./lib/plist.js'),
-  xml: () => import('./lib/xml-text.js'),
-  android: () => import('./rules/android.js'),
-  hybrid: () => import('./rules/hybrid.js'),
-  ios: () => import('./rules/ios.js'),
-  keystore: () => import('./lib/keystore.js'),
   zip: () => import('./sources/zip.js'),
 };
 
@@ -107,16 +107,7 @@ const SKIPPED_OR_ARCHIVE =
   /\.(?:(zip|jar|aar|apk|apks|xapk|aab|ipa)|png|jpe?g|gif|webp|bmp|ico|icns|tiff?|heic|heif|avif|ttf|otf|woff2?|eot|mp3|mp4|m4a|m4v|aac|wav|ogg|oga|opus|webm|mov|avi|flac|gz|tgz|bz2|xz|7z|rar|car|pdf|psd)$/i;
 // Gradle's wrapper: a build tool checked into Android projects, never part of the app.
 const GRADLE_WRAPPER = /(?:^|\/)gradle\/wrapper\/gradle-wrapper\.jar$/;
-const KEYSTORE = /\.(?:p12|pfx|jks|keystore|bks)$/i;
-/** Largest key store read to tell a truststore from a key store. */
-const KEYSTORE_READ_LIMIT = 1024 * 1024;
 const CONFIG_TEXT = /(?:^|\/)\.env(?:\.[^/]*)?$|\.(?:properties|ya?ml|ini|cfg|conf|toml|env)$/i;
-const DOTENV = /(?:^|\/)\.env(?:\.[^/]*)?$/;
-const DOTENV_TEMPLATE = /\.(?:example|sample|template|dist|defaults?)$/i;
-
-// Files that may need a configuration check (the rest only get the text scan).
-const CONFIG_NAME =
-  /(?:^|\/)(?:AndroidManifest\.xml|config\.xml|network_security_config\.xml|Info\.plist|embedded\.mobileprovision|capacitor\.config\.json|resources\.arsc)$|\.(?:entitlements|map)$|(?:^|\/)res\/xml\/[^/]+\.xml$/;
 
 const engine = createTextEngine();
 // Files smaller than this are scanned on the main thread: a worker round trip costs more.
@@ -126,24 +117,6 @@ const WORKER_MIN_BYTES = 256 * 1024;
 interface QueuedFile {
   entry: SourceEntry & { absolutePath: string };
   info: TextFileInfo;
-}
-
-/**
- * The input, or one archive inside it: what is known per app (kind, manifests, network security
- * configs for the pin coverage check). Entry paths of an archive inside the input start with
- * `prefix` (`dist/app.apk!/`).
- */
-interface Scope {
-  prefix: string;
-  /** 0 for the input, 1 for an archive inside it, and so on. */
-  depth: number;
-  manifests: string[];
-  nscs: SeenNsc[];
-  flags: { apk: boolean; aab: boolean; ipa: boolean };
-}
-
-function newScope(prefix: string, depth: number): Scope {
-  return { prefix, depth, manifests: [], nscs: [], flags: { apk: false, aab: false, ipa: false } };
 }
 
 /** Mutable state of one scan. */
@@ -195,7 +168,7 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
     queuedBytes: 0,
     jobs: [],
   };
-  const scope = newScope('', 0);
+  const scope = newAppScope('', 0);
   const visit = (entry: SourceEntry) => analyseEntry(entry, state, scope);
   let kind: AuditReport['kind'];
   if (info.isDirectory()) {
@@ -235,8 +208,8 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
   } else {
     throw new AuditUnreadableError(path, 'not a regular file or directory');
   }
-  await checkScopePins(state, scope);
-  const all = dedupe(state.raws).map(inContext).map(toFinding).sort(order);
+  checkApp(state, scope);
+  const all = inAppContext(dedupe(state.raws)).map(inContext).map(toFinding).sort(order);
   const { kept, suppressed } = options.baseline
     ? partitionByBaseline(all, options.baseline)
     : { kept: all, suppressed: 0 };
@@ -278,7 +251,13 @@ function order(a: Finding, b: Finding): number {
 
 function dedupe(raws: RawFinding[]): RawFinding[] {
   const seen = new Set<string>();
-  return raws.filter((r) => {
+  // One problem found at several places of a file is kept where it counts: a place that lowers
+  // it (a comment naming the URL) must not hide the same URL used in code further down.
+  const ordered = [
+    ...raws.filter((r) => r.context === undefined),
+    ...raws.filter((r) => r.context !== undefined),
+  ];
+  return ordered.filter((r) => {
     const id = `${r.ruleId}\u0000${r.file}\u0000${r.key}`;
     if (seen.has(id)) return false;
     seen.add(id);
@@ -295,30 +274,10 @@ function unparsed(state: ScanState, file: string, what: string, err: unknown): v
   });
 }
 
-async function lineFinder(
-  text: string | undefined,
-  quote: (key: string) => string,
-): Promise<(key: string) => number | undefined> {
-  if (text === undefined) return () => undefined;
-  const { lineAt, lineStarts } = await lazy.xml();
-  let starts: number[] | undefined;
-  return (key) => {
-    const at = text.indexOf(quote(key));
-    if (at === -1) return undefined;
-    starts ??= lineStarts(text);
-    return lineAt(starts, at);
-  };
-}
-
-/** Pin coverage of one app: the input, or an archive inside it, with its own manifests and configs. */
-async function checkScopePins(state: ScanState, scope: Scope): Promise<void> {
-  if (scope.manifests.length === 0) return;
-  const { checkPinCoverage } = await lazy.android();
-  // Release builds carry neither a debug source set's config nor its manifest: pins are looked
-  // for in the others, and a missing pin is reported on the main config or manifest.
-  const release = scope.nscs.filter((n) => !isDebugOnlyPath(n.file));
-  const manifest = scope.manifests.find((m) => !isDebugOnlyPath(m)) ?? (scope.manifests[0] as string);
-  state.raws.push(...checkPinCoverage(release, state.options.apiDomains ?? [], manifest));
+/** The checks of a whole app, once all its files are read. */
+function checkApp(state: ScanState, app: AppScope): void {
+  const apiDomains = state.options.apiDomains ?? [];
+  for (const check of APP_CHECKS) state.raws.push(...check(app, { apiDomains }));
 }
 
 async function budgetOf(state: ScanState): Promise<ZipBudget> {
@@ -329,7 +288,7 @@ async function budgetOf(state: ScanState): Promise<ZipBudget> {
   return state.budget;
 }
 
-async function analyseEntry(entry: SourceEntry, state: ScanState, scope: Scope): Promise<void> {
+async function analyseEntry(entry: SourceEntry, state: ScanState, scope: AppScope): Promise<void> {
   const path = entry.path;
   const name = path.slice(path.lastIndexOf('/') + 1);
   state.stats.files++;
@@ -345,44 +304,18 @@ async function analyseEntry(entry: SourceEntry, state: ScanState, scope: Scope):
     progress(state, entry.size);
     return;
   }
-  if (KEYSTORE.test(name)) {
-    // A truststore (trusted certificates only) ships no key; key stores are small, so reading
-    // one whole costs nothing. An unreadable or unknown one counts as a key store.
-    const { keyStoreContents } = await lazy.keystore();
-    const truststore =
-      entry.size <= KEYSTORE_READ_LIMIT && keyStoreContents(await entry.read()) === 'certificates';
-    if (truststore) {
-      state.stats.skipped++;
-      progress(state, entry.size);
-      return;
-    }
-    state.raws.push({
-      ruleId: 'secret-private-key',
-      file: path,
-      message: `key store ${name} shipped (PKCS#12 / Java key store: private keys, possibly the signing key)`,
-      key: 'keystore',
-      severity: 'high',
-    });
-    state.stats.skipped++;
-    progress(state, entry.size);
-    return;
-  }
   const info: TextFileInfo = { path, config: CONFIG_TEXT.test(path) };
-  if (DOTENV.test(path) && !DOTENV_TEMPLATE.test(name)) {
-    state.raws.push({
-      ruleId: 'secret-dotenv-file',
-      file: path,
-      message: `${name} shipped: environment files hold build-time secrets`,
-      key: 'dotenv',
-    });
-  }
+  const analysers = analysersFor(path, name);
   if (entry.size > STREAM_THRESHOLD) {
-    if (name.endsWith('.map')) sourceMapFinding(state, path);
+    if (analysers.length > 0) {
+      const context = analyserContext(state, scope, path, name, inner, Buffer.alloc(0));
+      for (const a of analysers) a.tooLarge?.(context);
+    }
     await scanStream(await openStream(entry), info, state);
     progress(state, entry.size);
     return;
   }
-  if (entry.absolutePath !== undefined && entry.size >= WORKER_MIN_BYTES && !CONFIG_NAME.test(path)) {
+  if (entry.absolutePath !== undefined && entry.size >= WORKER_MIN_BYTES && analysers.length === 0) {
     state.queue.push({ entry: { ...entry, absolutePath: entry.absolutePath }, info });
     state.queuedBytes += entry.size;
     startPool(state);
@@ -390,14 +323,77 @@ async function analyseEntry(entry: SourceEntry, state: ScanState, scope: Scope):
     return;
   }
   const bytes = await entry.read();
-  state.stats.bytes += bytes.length;
-  const text = CONFIG_NAME.test(path) ? await analyseConfig(bytes, path, name, state, scope) : undefined;
-  if (text !== undefined) {
-    scanTextChunk(engine, text.text, 0, text.text.length, info, text.lines, 1, state.raws);
+  const analysis = await analyse(
+    analysers.length > 0 ? analysers : analysersSniffing(bytes),
+    analyserContext(state, scope, path, name, inner, bytes),
+    bytes,
+  );
+  if (analysis?.skip === true) {
+    state.stats.skipped++;
   } else {
-    state.raws.push(...scanTextBytes(engine, bytes, info));
+    state.stats.bytes += bytes.length;
+    if (analysis?.text !== undefined) {
+      scanTextChunk(
+        engine,
+        analysis.text,
+        0,
+        analysis.text.length,
+        info,
+        analysis.lines ?? false,
+        1,
+        state.raws,
+      );
+    } else {
+      state.raws.push(...scanTextBytes(engine, bytes, info));
+    }
   }
   progress(state, entry.size);
+}
+
+/** What the analysers of one file are given: where it is, its app, and a shared XML decoding. */
+function analyserContext(
+  state: ScanState,
+  app: AppScope,
+  path: string,
+  name: string,
+  inner: string,
+  bytes: Buffer,
+): AnalyserContext {
+  let xml: Promise<DecodedXml> | undefined;
+  return {
+    path,
+    name,
+    inner,
+    app,
+    now: state.now,
+    report: (...raws) => {
+      state.raws.push(...raws);
+    },
+    unparsed: (what, err) => unparsed(state, path, what, err),
+    xml: () => {
+      xml ??= decodeXmlFile(bytes);
+      return xml;
+    },
+  };
+}
+
+/**
+ * Runs the analysers of a file; the first `text` one of them gives is scanned instead of the
+ * bytes, and any `skip` keeps the bytes from the text scan.
+ */
+async function analyse(
+  analysers: readonly FileAnalyser[],
+  context: AnalyserContext,
+  bytes: Buffer,
+): Promise<Analysis | undefined> {
+  let result: Analysis | undefined;
+  for (const analyser of analysers) {
+    const analysis = await analyser.analyse(bytes, context);
+    if (analysis === undefined) continue;
+    if (analysis.skip === true) result = { ...result, skip: true };
+    else if (analysis.text !== undefined && result?.text === undefined) result = { ...result, ...analysis };
+  }
+  return result;
 }
 
 /** A nested archive that was not scanned: said so, with what stopped it. */
@@ -418,7 +414,7 @@ function nestedNotScanned(state: ScanState, path: string, reason: string, severi
  * into memory, up to a size limit. A corrupt archive is reported, not fatal: the input itself was
  * readable. A broken zip-bomb limit and an unreadable file still stop the scan.
  */
-async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: Scope): Promise<void> {
+async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: AppScope): Promise<void> {
   const budget = await budgetOf(state);
   const { limits } = budget;
   const depth = scope.depth + 1;
@@ -452,7 +448,7 @@ async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: Sc
     return;
   }
   const { walkZip, ZipLimitError } = await lazy.zip();
-  const inner = newScope(`${entry.path}!/`, depth);
+  const inner = newAppScope(`${entry.path}!/`, depth);
   try {
     await walkZip(
       source,
@@ -468,7 +464,7 @@ async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: Sc
     const reason = err.message.startsWith(own) ? err.message.slice(own.length) : err.message;
     nestedNotScanned(state, entry.path, reason.replace(/\.$/, ''), 'high');
   }
-  await checkScopePins(state, inner);
+  checkApp(state, inner);
 }
 
 /** Starts the workers once the queue is worth them (see AuditOptions.workers). */
@@ -585,166 +581,6 @@ async function openStream(entry: SourceEntry): Promise<Readable> {
     if (err instanceof BulwarkError) throw err;
     throw new AuditUnreadableError(entry.path, errCode(err), { cause: err });
   }
-}
-
-function sourceMapFinding(state: ScanState, path: string): void {
-  state.raws.push({
-    ruleId: 'sourcemap-shipped',
-    file: path,
-    message: 'source map shipped: it maps the bundle back to the original sources',
-    key: 'file',
-  });
-}
-
-/** A decoded XML file; `strings` (binary forms only) are scanned instead of the raw bytes. */
-interface DecodedXml {
-  root: XmlElement;
-  strings?: string[];
-}
-
-/** True when the bytes start, after an optional BOM and whitespace, with `<`. */
-function looksLikeTextXml(bytes: Uint8Array): boolean {
-  let at = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  while (
-    at < bytes.length &&
-    (bytes[at] === 0x20 || bytes[at] === 0x09 || bytes[at] === 0x0a || bytes[at] === 0x0d)
-  ) {
-    at++;
-  }
-  return bytes[at] === 0x3c;
-}
-
-/**
- * Decodes an XML file in whichever form it ships: binary AXML (an APK), text (a project) or
- * aapt2's protocol-buffer XML (an AAB). Throws the decoder's error when it is none of them.
- */
-async function decodeXmlFile(bytes: Buffer): Promise<DecodedXml> {
-  const { axmlStrings, decodeAxml, isAxml } = await lazy.axml();
-  if (isAxml(bytes)) {
-    const root = decodeAxml(bytes);
-    try {
-      return { root, strings: axmlStrings(bytes) };
-    } catch {
-      // The pool is not where axmlStrings looks for it: the raw bytes get the text scan instead.
-      return { root };
-    }
-  }
-  if (!looksLikeTextXml(bytes)) {
-    const { decodeProtoXml } = await lazy.protoXml();
-    return decodeProtoXml(bytes);
-  }
-  const { parseXmlText } = await lazy.xml();
-  try {
-    return { root: parseXmlText(bytes.toString('utf8')) };
-  } catch (err) {
-    // A protocol-buffer document whose root element is 60 bytes long also starts with "\n<".
-    if (bytes[0] !== 0x0a) throw err;
-    const { decodeProtoXml } = await lazy.protoXml();
-    try {
-      return decodeProtoXml(bytes);
-    } catch {
-      throw err;
-    }
-  }
-}
-
-/**
- * Runs the configuration checks a file calls for. Returns the text to scan instead of the raw
- * bytes when the file is binary but holds strings (AXML, resources.arsc, binary plists).
- */
-async function analyseConfig(
-  bytes: Buffer,
-  path: string,
-  name: string,
-  state: ScanState,
-  scope: Scope,
-): Promise<{ text: string; lines: boolean } | undefined> {
-  if (
-    name.endsWith('.map') &&
-    /^\s*\{/.test(bytes.subarray(0, 64).toString('latin1')) &&
-    bytes.includes('"mappings"')
-  ) {
-    sourceMapFinding(state, path);
-    return undefined;
-  }
-  if (name === 'resources.arsc') {
-    const { axmlStrings } = await lazy.axml();
-    try {
-      return { text: axmlStrings(bytes).join('\n'), lines: false };
-    } catch {
-      return undefined;
-    }
-  }
-  const xmlLike =
-    name === 'AndroidManifest.xml' ||
-    name === 'config.xml' ||
-    /(?:^|\/)res\/xml\/[^/]+\.xml$/.test(path) ||
-    name === 'network_security_config.xml';
-  if (xmlLike) {
-    let decoded: DecodedXml;
-    try {
-      decoded = await decodeXmlFile(bytes);
-    } catch (err) {
-      unparsed(state, path, name, err);
-      return undefined;
-    }
-    const { root } = decoded;
-    if (root.name === 'manifest' && name === 'AndroidManifest.xml') {
-      const { checkManifest, isSplitManifest } = await lazy.android();
-      const split = isSplitManifest(root, path.slice(scope.prefix.length));
-      // A split's manifest does not stand for the app in the pin coverage check.
-      if (!split) scope.manifests.push(path);
-      state.raws.push(...checkManifest(root, path, { split }));
-    } else if (root.name === 'network-security-config') {
-      const { checkNetworkSecurityConfig } = await lazy.android();
-      scope.nscs.push({ file: path, root });
-      state.raws.push(...checkNetworkSecurityConfig(root, path, state.now));
-    } else if (root.name === 'widget') {
-      const { checkCordovaConfig } = await lazy.hybrid();
-      state.raws.push(...checkCordovaConfig(root, path));
-    }
-    return decoded.strings === undefined ? undefined : { text: decoded.strings.join('\n'), lines: false };
-  }
-  if (name === 'Info.plist' || name.endsWith('.entitlements') || name === 'embedded.mobileprovision') {
-    const { extractEmbeddedPlist, isBinaryPlist, parsePlist } = await lazy.plist();
-    const { checkEntitlements, checkInfoPlist } = await lazy.ios();
-    const binary = isBinaryPlist(bytes);
-    let text: string | undefined;
-    let value: unknown;
-    try {
-      if (name === 'embedded.mobileprovision') {
-        text = extractEmbeddedPlist(bytes);
-        if (text === undefined) throw new Error('no plist inside the profile');
-        value = parsePlist(Buffer.from(text, 'utf8'));
-      } else {
-        text = binary ? undefined : bytes.toString('utf8');
-        value = parsePlist(bytes);
-      }
-    } catch (err) {
-      unparsed(state, path, name, err);
-      return undefined;
-    }
-    const lineOf = await lineFinder(
-      name === 'embedded.mobileprovision' ? undefined : text,
-      (k) => `<key>${k}</key>`,
-    );
-    if (name === 'Info.plist') state.raws.push(...checkInfoPlist(value, path, lineOf));
-    else state.raws.push(...checkEntitlements(value, path, lineOf));
-    return binary ? { text: JSON.stringify(value, null, 1), lines: false } : undefined;
-  }
-  if (name === 'capacitor.config.json') {
-    const { checkCapacitorConfig } = await lazy.hybrid();
-    const text = bytes.toString('utf8');
-    try {
-      state.raws.push(
-        ...checkCapacitorConfig(JSON.parse(text), path, await lineFinder(text, (k) => `"${k}"`)),
-      );
-    } catch (err) {
-      unparsed(state, path, name, err);
-    }
-    return undefined;
-  }
-  return undefined;
 }
 
 async function scanStream(stream: Readable, info: TextFileInfo, state: ScanState): Promise<void> {

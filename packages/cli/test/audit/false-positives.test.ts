@@ -10,6 +10,7 @@ import { auditPath } from '../../src/audit/scan.js';
 import type { AuditReport, Finding } from '../../src/audit/types.js';
 import { encodeAxml } from './lib/axml-encoder.js';
 import { GITHUB_TOKEN, JWT } from './lib/fixtures.js';
+import { bks, jks } from './lib/keystores.js';
 
 let root: string;
 let n = 0;
@@ -310,54 +311,6 @@ describe('tests, documentation and examples', () => {
 });
 
 describe('a truststore is not a key store', () => {
-  const u32 = (n: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(n);
-    return b;
-  };
-  const utf = (s: string) => Buffer.concat([Buffer.from([0, s.length]), Buffer.from(s)]);
-  const DATE = Buffer.alloc(8, 1);
-  const CERT = Buffer.concat([Buffer.from([0x30, 0x82, 0x01, 0x0a]), Buffer.alloc(266, 7)]);
-  const X509 = utf('X.509');
-  /** A JKS (version 2): trusted-certificate entries (tag 2), or a private-key entry (tag 1). */
-  const jks = (entries: ('cert' | 'key')[]) =>
-    Buffer.concat([
-      u32(0xfeedfeed),
-      u32(2),
-      u32(entries.length),
-      ...entries.map((e, i) =>
-        e === 'cert'
-          ? Buffer.concat([u32(2), utf(`ca${i}`), DATE, X509, u32(CERT.length), CERT])
-          : Buffer.concat([
-              u32(1),
-              utf(`key${i}`),
-              DATE,
-              u32(32),
-              Buffer.alloc(32, 9),
-              u32(1),
-              X509,
-              u32(CERT.length),
-              CERT,
-            ]),
-      ),
-      Buffer.alloc(20, 3), // the integrity digest
-    ]);
-  /** A BKS (version 2): certificate entries (type 1), or a sealed key entry (type 4). */
-  const bks = (entries: ('cert' | 'key')[]) =>
-    Buffer.concat([
-      u32(2),
-      u32(20),
-      Buffer.alloc(20, 5),
-      u32(1024),
-      ...entries.map((e, i) =>
-        e === 'cert'
-          ? Buffer.concat([Buffer.from([1]), utf(`ca${i}`), DATE, u32(0), X509, u32(CERT.length), CERT])
-          : Buffer.concat([Buffer.from([4]), utf(`key${i}`), DATE, u32(0), u32(48), Buffer.alloc(48, 9)]),
-      ),
-      Buffer.from([0]),
-      Buffer.alloc(20, 3), // the MAC
-    ]);
-
   it('a JKS or BKS of trusted certificates stays quiet; one holding a key, or a store it cannot read, is reported', async () => {
     const r = await audit({
       'app/src/main/res/raw/truststore.bks': bks(['cert']),

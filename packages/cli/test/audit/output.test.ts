@@ -92,7 +92,7 @@ describe('the table', () => {
     const { stdout } = await cli(app);
     const last = stdout.trimEnd().split('\n').at(-1) ?? '';
     expect(last).toMatch(
-      /^10 findings \(5 high, 5 medium\) in 8 files \(directory\), [\d.]+ MB in \d+\.\d\d s; 2 in tests, docs, examples or debug builds not shown \((?:documentation: 1; test code, not shipped: 1|test code, not shipped: 1; documentation: 1); --include-tests to list them\)\.$/,
+      /^10 findings \(5 high, 5 medium\) in 8 files \(directory\), [\d.]+ MB in \d+\.\d\d s; 2 set aside by their place or reason, not shown \((?:documentation: 1; test code, not shipped: 1|test code, not shipped: 1; documentation: 1); --include-tests to list them\)\.$/,
     );
   });
 });
@@ -132,7 +132,7 @@ describe('--include-tests', () => {
     expect(code).toBe(0);
     expect(stdout).not.toContain('secret-github-token');
     expect(stdout).toMatch(
-      /^No findings in 2 files \(directory\), .*; 1 in tests, docs, examples or debug builds not shown \(test code, not shipped: 1; --include-tests to list them\)\.$/m,
+      /^No findings in 2 files \(directory\), .*; 1 set aside by their place or reason, not shown \(test code, not shipped: 1; --include-tests to list them\)\.$/m,
     );
   });
 

@@ -319,8 +319,8 @@ describe('dismissal on the bytes, before any decoding', () => {
     .map((parts) => parts.join(''));
   const url = fc
     .tuple(
-      fc.constantFrom('http://', 'HTTP://', 'xmlns="http://'),
-      fc.constantFrom('', 'user@', 'a:b@'),
+      fc.constantFrom('http://', 'HTTP://', 'xmlns="http://', 'https://', 'mongodb+srv://'),
+      fc.constantFrom('', 'user@', 'a:b@', 'a:b:c@', ':@', '"+', '${', '\\(', '%s'),
       fc.constantFrom(
         'www.w3.org',
         'WWW.W3.ORG',

@@ -98,7 +98,7 @@ function summary(
     parts.push(`${belowMinimum.length} below --min-severity ${view.minSeverity} not shown`);
   if (setAside.length > 0)
     parts.push(
-      `${setAside.length} in tests, docs, examples or debug builds not shown (${countByReason(setAside)}; --include-tests to list them)`,
+      `${setAside.length} set aside by their place or reason, not shown (${countByReason(setAside)}; --include-tests to list them)`,
     );
   if (report.suppressed > 0) parts.push(`${report.suppressed} accepted by the baseline`);
   return `${parts.join('; ')}.`;

@@ -20,7 +20,7 @@ import type { Finding, Severity } from '../types.js';
 export interface ViewOptions {
   /** Findings below this severity are left out (`--min-severity`). */
   minSeverity: Severity;
-  /** Findings in tests, docs, examples or debug builds are listed too (`--include-tests`). */
+  /** Findings set aside by their place or a detector's reason (tests, docs, debug builds, comments…) are listed too (`--include-tests`). */
   includeContext: boolean;
 }
 

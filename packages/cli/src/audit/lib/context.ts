@@ -35,14 +35,15 @@ const DEBUG_SEVERITY: Severity = 'low';
 
 /**
  * Places other than debug source sets that lower a finding, with the reason shown. Tests:
- * Gradle's `src/test`, `src/androidTest` and flavour variants, `test(s)/`, `__tests__/`,
+ * Gradle's `src/test`, `src/androidTest`, `src/testFixtures` (test fixtures shared by a module's
+ * tests) and flavour variants, `test(s)/`, `__tests__/`, Maestro's `.maestro/` flows,
  * `*.test.*`/`*.spec.*`, iOS `*Tests/` targets. Documentation: `*.md`, `*.markdown`, `*.rst`,
  * `*.adoc`, and `doc(s)/` folders. Examples: `example(s)/`, `sample(s)/`, `demo/` folders.
  */
 const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
     pattern:
-      /(?:^|\/)(?:src\/(?:test|androidTest|[a-z][A-Za-z0-9]*(?:Test|AndroidTest))\/|tests?\/|__tests__\/|[A-Za-z0-9_-]*Tests\/)|\.(?:test|spec)\.[A-Za-z0-9]+$/,
+      /(?:^|\/)(?:src\/(?:test|androidTest|testFixtures|[a-z][A-Za-z0-9]*(?:Test|AndroidTest|TestFixtures))\/|tests?\/|__tests__\/|[A-Za-z0-9_-]*Tests\/|\.maestro\/)|\.(?:test|spec)\.[A-Za-z0-9]+$/,
     reason: 'test code, not shipped',
   },
   { pattern: /(?:^|\/)docs?\/|\.(?:md|markdown|rst|adoc)$/i, reason: 'documentation' },
@@ -62,6 +63,7 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
  * ```
  */
 export function inContext(raw: RawFinding): RawFinding {
+  if (raw.context !== undefined) return raw;
   const set = DEBUG_SOURCE_SET.exec(raw.file);
   const place = set === null ? PLACES.find((p) => p.pattern.test(raw.file)) : undefined;
   if (set === null && place === undefined) return raw;
@@ -78,4 +80,64 @@ export function inContext(raw: RawFinding): RawFinding {
     message: `${raw.message} [lowered from ${severity}: ${reason}]`,
     context: { reason, loweredFrom: severity },
   };
+}
+
+/**
+ * A finding lowered to `low` for a reason a detector knows (not its place): the reason goes in
+ * its message and its `context`, so the table sets it aside and `--include-tests` shows it, as
+ * for a finding in tests.
+ *
+ * @example
+ * ```ts
+ * lowered({ ruleId: 'secret-private-key', file: 'debug.keystore', message: 'key store…', key: 'keystore' },
+ *   'debug signing key (alias androiddebugkey)');
+ * ```
+ */
+export function lowered(raw: RawFinding, reason: string): RawFinding {
+  const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
+  if (severity === DEBUG_SEVERITY || !atOrAbove(severity, DEBUG_SEVERITY))
+    return { ...raw, context: { reason, loweredFrom: severity } };
+  return {
+    ...raw,
+    severity: DEBUG_SEVERITY,
+    message: `${raw.message} [lowered from ${severity}: ${reason}]`,
+    context: { reason, loweredFrom: severity },
+  };
+}
+
+/** Gradle's name for a debug variant's output: `app-debug.apk`, `app-free-debug-unsigned.apk`. */
+const GRADLE_DEBUG_OUTPUT = /(?:^|[-_/])debug(?:-unsigned)?\.(?:apk|aab)$/i;
+
+/**
+ * Findings judged by what else the same app showed: `android:debuggable` in an APK kept in the
+ * tree that is a debug build (named as Gradle names a debug variant's output, or signed with the
+ * Android debug certificate, which `android-debug-signed` reports) is debuggable by design, not
+ * a release setting, so it is lowered with that reason; in the release APK beside it, or in
+ * the sources, it stays high.
+ *
+ * @example
+ * ```ts
+ * const raws = inAppContext(allRaws); // then each through inContext
+ * ```
+ */
+export function inAppContext(raws: readonly RawFinding[]): RawFinding[] {
+  const debugSigned = new Set(
+    raws.filter((r) => r.ruleId === 'android-debug-signed').map((r) => archiveOf(r.file)),
+  );
+  return raws.map((raw) => {
+    if (raw.ruleId !== 'android-debuggable') return raw;
+    const archive = archiveOf(raw.file);
+    if (archive === undefined) return raw;
+    if (GRADLE_DEBUG_OUTPUT.test(archive))
+      return lowered(raw, `a debug build kept in the tree (${archive.slice(archive.lastIndexOf('/') + 1)})`);
+    if (debugSigned.has(archive))
+      return lowered(raw, 'a debug build (signed with the Android debug certificate, reported apart)');
+    return raw;
+  });
+}
+
+/** The innermost archive a file sits in (`out/app.apk` for `out/app.apk!/AndroidManifest.xml`). */
+function archiveOf(file: string): string | undefined {
+  const at = file.lastIndexOf('!/');
+  return at < 0 ? undefined : file.slice(0, at);
 }

@@ -7,13 +7,13 @@
  * fingerprint is taken on the raw text, so it does not change with the spelling.
  */
 import { createHash } from 'node:crypto';
-import { ruleMeta } from '../rules/catalog.js';
+import { type RuleId, ruleMeta } from '../rules/catalog.js';
 import type { Finding, FindingContext, Severity } from '../types.js';
 import { printable } from './printable.js';
 
 /** What a detector reports before metadata is attached. */
 export interface RawFinding {
-  ruleId: string;
+  ruleId: RuleId;
   file: string;
   line?: number;
   message: string;

@@ -18,6 +18,7 @@
  * one fresh memory that only a full collection frees; windows stay in the young generation and
  * cost a tenth as much to make and to collect.
  */
+import type { RuleId } from '../rules/catalog.js';
 import type { Severity } from '../types.js';
 import { LineCounter } from './line-count.js';
 import { TriggerIndex, type TriggerSpec } from './trigger-index.js';
@@ -32,13 +33,15 @@ export interface TextFileInfo {
 
 /** A detector's verdict on one match. */
 export interface TextVerdict {
-  ruleId: string;
+  ruleId: RuleId;
   message: string;
   /** Redacted evidence. */
   evidence: string;
   /** What identifies this problem within the file (for dedupe and the fingerprint). */
   key: string;
   severity?: Severity;
+  /** Why the finding is lowered to `low` and set aside (its reason shown), when it is. */
+  lowered?: string;
   /** Generic detectors yield to a specific one on the same span. */
   generic?: boolean;
   /** Span of the secret value inside the match, when it is not the whole match. */

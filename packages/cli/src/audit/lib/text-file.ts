@@ -8,6 +8,7 @@
 
 import { WEB_DETECTORS } from '../rules/cleartext.js';
 import { SECRET_DETECTORS } from '../rules/secrets.js';
+import { lowered } from './context.js';
 import type { RawFinding } from './finding.js';
 import { countNewlines } from './line-count.js';
 import { TextEngine, type TextFileInfo, type TextSource } from './text-engine.js';
@@ -63,7 +64,7 @@ export function scanTextChunk(
     };
     if (hit.line !== undefined) raw.line = hit.line;
     if (hit.severity !== undefined) raw.severity = hit.severity;
-    out.push(raw);
+    out.push(hit.lowered === undefined ? raw : lowered(raw, hit.lowered));
   }
   if (lines && lineAtEnd) line += countNewlines(source, pos, acceptBefore);
   return line;

@@ -3,8 +3,19 @@
  * Loopback-only cleartext exceptions and everything inside <debug-overrides> (which applies only
  * to debuggable builds) are not flagged.
  */
+import { isDebugOnlyPath, lowered } from '../lib/context.js';
 import type { RawFinding } from '../lib/finding.js';
+import { stringsToScan } from '../lib/xml-file.js';
 import { childrenNamed, descendantsNamed, isTrue, type XmlElement } from '../lib/xml-tree.js';
+import type {
+  AnalyserContext,
+  AppCheck,
+  AppScope,
+  DecodedXml,
+  FileAnalyser,
+  SeenManifest,
+  SeenNsc,
+} from './analyser.js';
 import { isLoopbackOrEmulatorHost } from './cleartext.js';
 
 const COMPONENTS = ['activity', 'activity-alias', 'service', 'receiver', 'provider'] as const;
@@ -107,7 +118,51 @@ function checkApplication(app: XmlElement, file: string, out: RawFinding[]): voi
   }
 }
 
+/** launchMode values (as written, or as AXML's enum integers) that start a task of their own. */
+const NEW_TASK_MODES = new Set(['singletask', 'singleinstance', '2', '3']);
+
+/**
+ * Activities open to task hijacking (StrandHogg): a `singleTask`/`singleInstance` launch mode, or
+ * `allowTaskReparenting`, without `taskAffinity=""` on the activity or the application, lets an
+ * app that claims the same affinity put its own activity in the task.
+ */
+function checkTaskHijacking(app: XmlElement, file: string, out: RawFinding[]): void {
+  const appAffinity = app.attributes.taskAffinity;
+  for (const activity of childrenNamed(app, 'activity')) {
+    const a = activity.attributes;
+    const mode = a.launchMode?.toLowerCase() ?? '';
+    const reparenting = isTrue(activity, 'allowTaskReparenting');
+    if (!NEW_TASK_MODES.has(mode) && !reparenting) continue;
+    if ((a.taskAffinity ?? appAffinity) === '') continue;
+    const name = a.name ?? '(unnamed)';
+    out.push({
+      ruleId: 'android-task-hijacking',
+      file,
+      ...at(activity),
+      message: `<activity ${name}> ${reparenting ? 'allows task reparenting' : `launchMode="${a.launchMode}"`} without taskAffinity="": another app can slip its activity into the task (StrandHogg)`,
+      evidence: name,
+      key: `task:${name}`,
+    });
+  }
+}
+
 function checkComponents(app: XmlElement, file: string, out: RawFinding[]): void {
+  checkTaskHijacking(app, file, out);
+  for (const provider of childrenNamed(app, 'provider')) {
+    // A provider that is not exported grants only what the app hands out (FileProvider's way).
+    if (provider.attributes.exported?.toLowerCase() !== 'true' || !isTrue(provider, 'grantUriPermissions')) {
+      continue;
+    }
+    const name = provider.attributes.name ?? '(unnamed)';
+    out.push({
+      ruleId: 'android-grant-uri-permissions',
+      file,
+      ...at(provider),
+      message: `exported <provider ${name}> with grantUriPermissions: a caller can pass access to its URIs on to other apps`,
+      evidence: name,
+      key: `grant:${name}`,
+    });
+  }
   for (const tag of COMPONENTS) {
     for (const component of childrenNamed(app, tag)) {
       const exported = component.attributes.exported?.toLowerCase();
@@ -150,6 +205,18 @@ function parseExpiration(value: string | undefined): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+/**
+ * A host that serves certificate status only: a `crl`/`ocsp` first label (`ocsp.sectigo.com`,
+ * `crl3.digicert.com`), or a CA's status-only domain (Let's Encrypt's `lencr.org`, Google Trust
+ * Services' `pki.goog`). Their answers are signed (RFC 5280, RFC 6960) and many certificates name
+ * them as http URLs, so an app allows cleartext to them for revocation checks; nothing the app
+ * sends travels there.
+ */
+function isRevocationHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return /^(?:crls?|ocsp)\d*\./.test(h) || /(?:^|\.)(?:lencr\.org|pki\.goog)$/.test(h);
+}
+
 /** The domain-configs of a config, nested ones included, outside <debug-overrides>. */
 function domainConfigs(root: XmlElement): XmlElement[] {
   return descendantsNamed(root, 'domain-config');
@@ -175,13 +242,19 @@ export function checkNetworkSecurityConfig(root: XmlElement, file: string, now: 
     if (isTrue(config, 'cleartextTrafficPermitted')) {
       const loopbackOnly = domains.length > 0 && domains.every((d) => isLoopbackOrEmulatorHost(d.name));
       if (!loopbackOnly) {
-        out.push({
+        const raw: RawFinding = {
           ruleId: 'android-nsc-cleartext',
           file,
           ...at(config),
           message: `${label} permits cleartext traffic`,
           key: `cleartext:${label}`,
-        });
+        };
+        const revocationOnly = domains.length > 0 && domains.every((d) => isRevocationHost(d.name));
+        out.push(
+          revocationOnly
+            ? lowered(raw, 'only certificate revocation hosts (CRL, OCSP), whose answers are signed')
+            : raw,
+        );
       }
     }
     for (const anchors of childrenNamed(config, 'trust-anchors')) {
@@ -211,12 +284,6 @@ export function checkNetworkSecurityConfig(root: XmlElement, file: string, now: 
     }
   }
   return out;
-}
-
-/** A network security config seen during the scan. */
-export interface SeenNsc {
-  file: string;
-  root: XmlElement;
 }
 
 function coversDomain(domain: { name: string; includeSubdomains: boolean }, host: string): number {
@@ -291,3 +358,218 @@ export function checkPinCoverage(
   }
   return out;
 }
+
+/** The decoded XML of the file, or undefined (reported as unparsed) when it is not XML. */
+export async function xmlOf(context: AnalyserContext): Promise<DecodedXml | undefined> {
+  try {
+    return await context.xml();
+  } catch (err) {
+    context.unparsed(context.name, err);
+    return undefined;
+  }
+}
+
+function sdkLevel(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d{1,3}$/.test(value.trim())) return undefined;
+  return Number(value.trim());
+}
+
+function seenManifest(root: XmlElement, file: string): SeenManifest {
+  const sdk = childrenNamed(root, 'uses-sdk')[0]?.attributes ?? {};
+  const app = childrenNamed(root, 'application')[0];
+  const seen: SeenManifest = { file, networkSecurityConfig: manifestHasNetworkSecurityConfig(root) };
+  const target = sdkLevel(sdk.targetSdkVersion);
+  const min = sdkLevel(sdk.minSdkVersion);
+  if (target !== undefined) seen.targetSdk = target;
+  if (min !== undefined) seen.minSdk = min;
+  const cleartext = app?.attributes.usesCleartextTraffic;
+  if (cleartext !== undefined) seen.usesCleartextTraffic = cleartext.trim().toLowerCase();
+  return seen;
+}
+
+/**
+ * SDK levels of an app: those its release manifests state (an APK's merged manifest), else the
+ * lowest of its Gradle build files (a project, whose manifests rarely carry `uses-sdk`).
+ */
+function sdkOf(app: AppScope, which: 'targetSdk' | 'minSdk'): { level: number; file: string } | undefined {
+  const stated = [
+    ...app.manifests.filter((m) => !isDebugOnlyPath(m.file)),
+    ...app.gradleSdk.filter((g) => !isDebugOnlyPath(g.file)),
+  ].filter((s) => s[which] !== undefined);
+  const fromManifest = stated.filter((s) => 'networkSecurityConfig' in s);
+  const pool = fromManifest.length > 0 ? fromManifest : stated;
+  let best: { level: number; file: string } | undefined;
+  for (const s of pool) {
+    const level = s[which] as number;
+    if (best === undefined || level < best.level) best = { level, file: s.file };
+  }
+  return best;
+}
+
+/**
+ * Below targetSdkVersion 28, cleartext is allowed to every host unless the manifest sets
+ * `usesCleartextTraffic="false"` or a network security config's base-config forbids it.
+ */
+const cleartextByDefault: AppCheck = (app) => {
+  const release = app.manifests.filter((m) => !isDebugOnlyPath(m.file));
+  if (release.length === 0) return [];
+  const target = sdkOf(app, 'targetSdk');
+  if (target === undefined || target.level >= 28) return [];
+  // An explicit true is android-cleartext-traffic's finding; an explicit false closes it.
+  if (release.some((m) => m.usesCleartextTraffic !== undefined)) return [];
+  const forbidden = app.nscs.some(
+    (n) =>
+      !isDebugOnlyPath(n.file) &&
+      childrenNamed(n.root, 'base-config').some(
+        (b) => b.attributes.cleartextTrafficPermitted?.trim().toLowerCase() === 'false',
+      ),
+  );
+  if (forbidden) return [];
+  const manifest = release[0] as SeenManifest;
+  return [
+    {
+      ruleId: 'android-cleartext-default',
+      file: manifest.file,
+      message: `targetSdkVersion ${target.level} (${target.file}) < 28: cleartext http:// is allowed to every host by default, and nothing turns it off`,
+      key: 'default',
+    },
+  ];
+};
+
+/** Android below 7.0 (API 24) trusts user-installed CAs and ignores network security configs. */
+const minSdk: AppCheck = (app) => {
+  if (app.manifests.length === 0 && app.gradleSdk.length === 0) return [];
+  const min = sdkOf(app, 'minSdk');
+  if (min === undefined || min.level >= 24) return [];
+  return [
+    {
+      ruleId: 'android-min-sdk',
+      file: min.file,
+      message: `minSdkVersion ${min.level} < 24: on these Android versions user-installed CAs are trusted by every app and network security configs are ignored, and they get no security updates`,
+      key: 'min-sdk',
+    },
+  ];
+};
+
+/** SDK levels stated in a Gradle build file (`targetSdkVersion 27`, `targetSdk = 34`, `minSdk 21`). */
+function gradleSdk(text: string, file: string): AppScope['gradleSdk'][number] {
+  const level = (name: string) => {
+    const m = new RegExp(`\\b${name}(?:Version)?\\s*(?:=\\s*|\\(\\s*|\\s+)(\\d{1,3})\\b`).exec(text);
+    return m === null ? undefined : Number(m[1]);
+  };
+  const out: AppScope['gradleSdk'][number] = { file };
+  const target = level('targetSdk');
+  const min = level('minSdk');
+  if (target !== undefined) out.targetSdk = target;
+  if (min !== undefined) out.minSdk = min;
+  return out;
+}
+
+const RES_XML = /(?:^|\/)res\/xml\/[^/]+\.xml$/;
+
+/**
+ * Pin coverage of one app (the input, or an archive inside it). Release builds carry neither a
+ * debug source set's config nor its manifest: pins are looked for in the others, and a missing
+ * pin is reported on the main config or manifest.
+ */
+const pinCoverage: AppCheck = (app, { apiDomains }) => {
+  if (app.manifests.length === 0) return [];
+  const release = app.nscs.filter((n) => !isDebugOnlyPath(n.file));
+  const manifest = (app.manifests.find((m) => !isDebugOnlyPath(m.file)) ?? app.manifests[0])?.file as string;
+  return checkPinCoverage(release, apiDomains, manifest);
+};
+
+/**
+ * The Android analysers: manifests (text, AXML or protocol-buffer XML) and network security
+ * configs (any `res/xml` file whose root is `network-security-config`).
+ */
+export const ANDROID_ANALYSERS: readonly FileAnalyser[] = [
+  {
+    matches: (_path, name) => name === 'AndroidManifest.xml',
+    async analyse(_bytes, context) {
+      const decoded = await xmlOf(context);
+      if (decoded === undefined) return undefined;
+      const { root } = decoded;
+      if (root.name === 'manifest') {
+        const split = isSplitManifest(root, context.inner);
+        // A split's manifest does not stand for the app in the app-wide checks.
+        if (!split) context.app.manifests.push(seenManifest(root, context.path));
+        context.report(...checkManifest(root, context.path, { split }));
+      }
+      return stringsToScan(decoded);
+    },
+  },
+  {
+    matches: (_path, name) => name === 'build.gradle' || name === 'build.gradle.kts',
+    analyse(bytes, context) {
+      context.app.gradleSdk.push(gradleSdk(bytes.toString('utf8'), context.path));
+      return undefined;
+    },
+  },
+  {
+    // The v1 (JAR) signature block of an APK: its certificate names the signer.
+    matches: (path) => /(?:^|\/)META-INF\/[^/]+\.(?:RSA|DSA|EC)$/.test(path),
+    analyse(bytes, context) {
+      // The debug keystore the Android tools generate signs as "CN=Android Debug,O=Android,C=US".
+      if (bytes.includes('Android Debug')) {
+        context.report({
+          ruleId: 'android-debug-signed',
+          file: context.path,
+          message:
+            'signed with the Android debug certificate (CN=Android Debug): a debug build, not a release',
+          key: 'debug-cert',
+        });
+      }
+      return undefined;
+    },
+  },
+  {
+    // The string pool of the resource table: string resources get the text scan.
+    matches: (_path, name) => name === 'resources.arsc',
+    async analyse(bytes) {
+      const { axmlStrings } = await import('../lib/axml.js');
+      try {
+        return { text: axmlStrings(bytes).join('\n'), lines: false };
+      } catch {
+        return undefined;
+      }
+    },
+  },
+  {
+    matches: (path, name) => name === 'network_security_config.xml' || RES_XML.test(path),
+    async analyse(_bytes, context) {
+      const decoded = await xmlOf(context);
+      if (decoded === undefined) return undefined;
+      const { root } = decoded;
+      if (root.name === 'network-security-config') {
+        context.app.nscs.push({ file: context.path, root });
+        context.report(...checkNetworkSecurityConfig(root, context.path, context.now));
+      } else if (root.name === 'paths') {
+        context.report(...checkFileProviderPaths(root, context.path));
+      }
+      return stringsToScan(decoded);
+    },
+  },
+];
+
+/**
+ * FileProvider paths: `<root-path>` shares the whole file system (every path the app can read,
+ * its databases and preferences included) with whoever gets a URI.
+ *
+ * @example
+ * ```ts
+ * checkFileProviderPaths(parseXmlText('<paths><root-path name="r" path="."/></paths>'), 'res/xml/paths.xml');
+ * ```
+ */
+export function checkFileProviderPaths(root: XmlElement, file: string): RawFinding[] {
+  return childrenNamed(root, 'root-path').map((el) => ({
+    ruleId: 'android-fileprovider-root-path' as const,
+    file,
+    ...at(el),
+    message: `FileProvider <root-path path="${el.attributes.path ?? ''}">: URIs of this provider can reach any file the app can read`,
+    key: `root-path:${el.attributes.path ?? ''}`,
+  }));
+}
+
+/** Checks of a whole Android app. */
+export const ANDROID_APP_CHECKS: readonly AppCheck[] = [pinCoverage, cleartextByDefault, minSdk];

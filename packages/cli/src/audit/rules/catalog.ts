@@ -14,8 +14,8 @@ import type { Severity } from '../types.js';
  * console.log(rule.title, rule.masvs);
  * ```
  */
-export interface RuleMeta {
-  id: string;
+export interface RuleMeta<Id extends string = string> {
+  id: Id;
   /** Default severity; a detector may lower it (e.g. an encrypted private key). */
   severity: Severity;
   title: string;
@@ -24,14 +24,14 @@ export interface RuleMeta {
   fix: string;
 }
 
-function rule(
-  id: string,
+function rule<const Id extends string>(
+  id: Id,
   severity: Severity,
   masvs: string,
   mastg: string | undefined,
   title: string,
   fix: string,
-): RuleMeta {
+): RuleMeta<Id> {
   return mastg === undefined
     ? { id, severity, title, masvs, fix }
     : { id, severity, title, masvs, mastg, fix };
@@ -40,7 +40,7 @@ function rule(
 const SECRET_FIX =
   'Remove it from the app, revoke and rotate it at the provider, and have the server call the API on the app’s behalf.';
 
-const LIST: readonly RuleMeta[] = [
+const LIST = [
   // Secrets shipped in the bundle (MASWE-0005 / MASWE-0014).
   rule('secret-aws-access-key-id', 'high', 'MASVS-STORAGE-1', undefined, 'AWS access key id', SECRET_FIX),
   rule(
@@ -210,6 +210,54 @@ const LIST: readonly RuleMeta[] = [
     'Set android:exported="false" or protect the component with android:permission (signature level).',
   ),
   rule(
+    'android-cleartext-default',
+    'medium',
+    'MASVS-NETWORK-1',
+    'MASTG-TEST-0235',
+    'Cleartext allowed by default (targetSdkVersion < 28)',
+    'Target API 28 or later, or set android:usesCleartextTraffic="false" (or a network security config base-config with cleartextTrafficPermitted="false").',
+  ),
+  rule(
+    'android-task-hijacking',
+    'low',
+    'MASVS-PLATFORM-1',
+    undefined,
+    'Activity open to task hijacking',
+    'Set android:taskAffinity="" on the application (or the activity) and use launchMode standard or singleTop where you can.',
+  ),
+  rule(
+    'android-grant-uri-permissions',
+    'medium',
+    'MASVS-PLATFORM-1',
+    undefined,
+    'Exported content provider grants URI permissions',
+    'Do not export the provider (a FileProvider must not be); grant per-URI access with Intent flags instead.',
+  ),
+  rule(
+    'android-fileprovider-root-path',
+    'medium',
+    'MASVS-PLATFORM-1',
+    undefined,
+    'FileProvider shares the whole file system',
+    'Replace <root-path> with the narrowest <files-path>/<cache-path> subdirectory that holds what you share.',
+  ),
+  rule(
+    'android-min-sdk',
+    'low',
+    'MASVS-CODE-1',
+    undefined,
+    'Supports Android versions below 7.0',
+    'Raise minSdkVersion to 24 or more; on older versions user CAs are trusted and network security configs ignored.',
+  ),
+  rule(
+    'android-debug-signed',
+    'medium',
+    'MASVS-RESILIENCE-2',
+    undefined,
+    'Signed with the Android debug certificate',
+    'Build and sign the release with your release key (or Play App Signing); never ship a debug build.',
+  ),
+  rule(
     'android-nsc-cleartext',
     'high',
     'MASVS-NETWORK-1',
@@ -307,6 +355,169 @@ const LIST: readonly RuleMeta[] = [
     'Cordova allows any origin',
     'List the exact origins in <access origin> / <allow-navigation href> instead of "*".',
   ),
+  // Found in a bundle's text (any file), beside the secrets above.
+  rule(
+    'secret-url-credentials',
+    'high',
+    'MASVS-STORAGE-1',
+    undefined,
+    'User name and password inside a URL',
+    'Remove the credentials from the URL; have the server hold them, or obtain a per-user token at run time.',
+  ),
+  rule(
+    'firebase-database-url',
+    'low',
+    'MASVS-AUTH-1',
+    undefined,
+    'Firebase Realtime Database URL',
+    'Make sure the database rules deny unauthenticated reads and writes (`curl https://<db>/.json` must answer "Permission denied").',
+  ),
+  // Source code (Java, Kotlin, Swift, Objective-C, C).
+  rule(
+    'crypto-hardcoded-key',
+    'high',
+    'MASVS-CRYPTO-2',
+    undefined,
+    'Hard-coded symmetric key',
+    'Generate keys at run time in the Android Keystore / iOS Keychain (Secure Enclave where possible); never ship key material in the app.',
+  ),
+  rule(
+    'crypto-static-iv',
+    'medium',
+    'MASVS-CRYPTO-1',
+    undefined,
+    'Static or zero IV',
+    'Use a fresh random IV (SecureRandom) for every encryption, stored beside the ciphertext; prefer AES-GCM.',
+  ),
+  rule(
+    'crypto-ecb-mode',
+    'high',
+    'MASVS-CRYPTO-1',
+    undefined,
+    'ECB mode',
+    'Name an authenticated mode: "AES/GCM/NoPadding" with a random 12-byte IV.',
+  ),
+  rule(
+    'crypto-insecure-random',
+    'medium',
+    'MASVS-CRYPTO-1',
+    undefined,
+    'Predictable random numbers for a security value',
+    'Use java.security.SecureRandom (SecRandomCopyBytes on iOS) for keys, IVs, salts, nonces and tokens.',
+  ),
+  rule(
+    'network-trust-all-certificates',
+    'high',
+    'MASVS-NETWORK-1',
+    undefined,
+    'TLS certificates not validated',
+    'Remove the custom TrustManager / SSL-error handler; rely on the platform validation (and pin with a network security config).',
+  ),
+  rule(
+    'network-hostname-verification-off',
+    'high',
+    'MASVS-NETWORK-1',
+    undefined,
+    'TLS host name not verified',
+    'Remove the custom HostnameVerifier; the platform default checks the host name.',
+  ),
+  rule(
+    'android-webview-javascript',
+    'low',
+    'MASVS-PLATFORM-2',
+    undefined,
+    'WebView JavaScript enabled',
+    'Enable JavaScript only for WebViews that load your own content over https://.',
+  ),
+  rule(
+    'android-webview-file-access',
+    'medium',
+    'MASVS-PLATFORM-2',
+    undefined,
+    'WebView file access enabled',
+    'Set allowFileAccess, allowFileAccessFromFileURLs and allowUniversalAccessFromFileURLs to false; serve local content with WebViewAssetLoader.',
+  ),
+  rule(
+    'android-webview-js-interface',
+    'medium',
+    'MASVS-PLATFORM-2',
+    undefined,
+    'Native methods exposed to WebView JavaScript',
+    'Expose a JavaScript interface only to your own origin (WebViewCompat.addWebMessageListener with an allow-list) and only the methods it needs.',
+  ),
+  rule(
+    'storage-secret-in-preferences',
+    'high',
+    'MASVS-STORAGE-1',
+    undefined,
+    'Secret written in clear to preferences, plists or external storage',
+    'Keep secrets in the Android Keystore / iOS Keychain (or EncryptedSharedPreferences, the Bulwark vault), not in preference files.',
+  ),
+  rule(
+    'storage-secret-in-log',
+    'medium',
+    'MASVS-STORAGE-2',
+    undefined,
+    'Secret written to the log',
+    'Do not log secrets; strip debug logging from release builds (R8 -assumenosideeffects, #if DEBUG).',
+  ),
+  rule(
+    'code-dynamic-loading',
+    'medium',
+    'MASVS-CODE-4',
+    undefined,
+    'Code loaded at run time',
+    'Ship the code in the app; if it must be loaded, load it only from the app’s private storage and verify its signature first.',
+  ),
+  rule(
+    'native-banned-api',
+    'low',
+    'MASVS-CODE-4',
+    undefined,
+    'Unbounded C string function',
+    'Use the bounded functions (fgets, strlcpy, strlcat, snprintf) and check their results.',
+  ),
+  // Native binaries (ELF libraries, Mach-O executables).
+  rule(
+    'native-nx-disabled',
+    'medium',
+    'MASVS-CODE-4',
+    undefined,
+    'Executable stack (no NX)',
+    'Link with -z noexecstack (the NDK default); remove any assembly or linker flag that marks the stack executable.',
+  ),
+  rule(
+    'native-not-pie',
+    'medium',
+    'MASVS-CODE-4',
+    undefined,
+    'Native code not position-independent',
+    'Build with -fPIE -pie (Android) or keep the MH_PIE default (iOS), so the loader can randomise the address.',
+  ),
+  rule(
+    'native-no-relro',
+    'low',
+    'MASVS-CODE-4',
+    undefined,
+    'No RELRO',
+    'Link with -Wl,-z,relro,-z,now (the NDK default).',
+  ),
+  rule(
+    'native-no-stack-canary',
+    'low',
+    'MASVS-CODE-4',
+    undefined,
+    'No stack canary',
+    'Compile with -fstack-protector-strong (the NDK and Xcode default).',
+  ),
+  rule(
+    'ios-binary-no-arc',
+    'low',
+    'MASVS-CODE-4',
+    undefined,
+    'Objective-C without ARC',
+    'Build with -fobjc-arc (CLANG_ENABLE_OBJC_ARC = YES).',
+  ),
   // The scanner itself.
   rule(
     'audit-unparsed-file',
@@ -316,7 +527,17 @@ const LIST: readonly RuleMeta[] = [
     'Configuration file could not be parsed',
     'The checks for this file did not run: make sure it is a valid manifest, plist, XML or JSON file.',
   ),
-];
+] as const satisfies readonly RuleMeta[];
+
+/**
+ * The id of a rule of the catalogue: a detector that names any other id does not compile.
+ *
+ * @example
+ * ```ts
+ * const id: RuleId = 'android-debuggable';
+ * ```
+ */
+export type RuleId = (typeof LIST)[number]['id'];
 
 /**
  * Rules by id.
@@ -326,8 +547,8 @@ const LIST: readonly RuleMeta[] = [
  * RULES['secret-private-key']?.severity; // 'critical'
  * ```
  */
-export const RULES: Readonly<Record<string, RuleMeta>> = Object.freeze(
-  Object.fromEntries(LIST.map((r) => [r.id, r])),
+export const RULES: Readonly<Record<RuleId, RuleMeta<RuleId>>> = Object.freeze(
+  Object.fromEntries(LIST.map((r) => [r.id, r])) as Record<RuleId, RuleMeta<RuleId>>,
 );
 
 /**
@@ -348,8 +569,8 @@ export const ALL_RULES: readonly RuleMeta[] = LIST;
  * const meta = ruleMeta('android-debuggable');
  * ```
  */
-export function ruleMeta(id: string): RuleMeta {
-  const meta = RULES[id];
+export function ruleMeta(id: string): RuleMeta<RuleId> {
+  const meta = (RULES as Readonly<Record<string, RuleMeta<RuleId> | undefined>>)[id];
   if (meta === undefined) throw new Error(`unknown rule ${id}`);
   return meta;
 }

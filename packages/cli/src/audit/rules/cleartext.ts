@@ -18,6 +18,7 @@
  */
 import { isAndroidEmulatorHost, isLoopbackHost } from '@bulwark/core/protocol';
 import type { TextDetector } from '../lib/text-engine.js';
+import { isTranslationFile } from './secrets.js';
 
 const NAME_HOSTS = new Set([
   'www.w3.org',
@@ -193,6 +194,58 @@ const TRAILING = new Set([46, 44, 59, 58, 33, 63, 93, 125, 42]);
 const NAME_CONTEXT =
   /(?:xmlns(?::[\w.-]+)?\s*=\s*|\$schema["']?\s*:\s*|(?:schemaLocation|targetNamespace|namespace)\s*=\s*["'][^"']*|<!DOCTYPE[^>]*|\bSYSTEM\s*|createElementNS\(\s*|setAttributeNS\(\s*|\bns\s*[:=]\s*)["']?$/i;
 
+/** Licence and notice files: their URLs point at licence texts and project pages. */
+const LICENCE_FILE =
+  /(?:^|\/)(?:LICEN[CS]E|COPYING|NOTICE|THIRD[-_]PARTY[^/]*|ACKNOWLEDG[^/]*)(?:\.[A-Za-z]+)?$/i;
+
+/**
+ * Build, dependency and CI files: what they fetch is the build's, not the app's traffic.
+ * `build.gradle` is left out on purpose: a repository URL there fetches dependencies over http,
+ * a supply-chain risk that stays reported.
+ */
+const BUILD_FILE =
+  /(?:^|\/)(?:gradle\.properties|proguard[^/]*\.(?:pro|txt|cfg)|consumer-rules\.pro|Podfile(?:\.lock)?|Gemfile(?:\.lock)?|Fastfile|Appfile|Matchfile|Pluginfile|Cartfile[^/]*|pubspec\.(?:yaml|lock)|package(?:-lock)?\.json|yarn\.lock|\.gitlab-ci\.yml|bitrise\.yml|codemagic\.yaml|Jenkinsfile|Dockerfile)$|(?:^|\/)\.(?:github|circleci)\//;
+
+/**
+ * Why an http URL at `index` is no endpoint of the app, when its place says so: a translation
+ * (text shown to the user), a licence, build or CI configuration, or a comment (a documentation
+ * link such as a javadoc `@see http://…`). The finding is lowered with that reason, not dropped.
+ */
+function urlPlace(text: string, index: number, path: string): string | undefined {
+  if (isTranslationFile(path)) return 'a translation file: text shown to the user, not a request';
+  if (LICENCE_FILE.test(path)) return 'a licence or notice file';
+  if (BUILD_FILE.test(path)) return 'build or CI configuration, not the app';
+  // At most 300 characters back: a minified bundle's line is megabytes long, and searching it
+  // for its start at every URL would make the scan quadratic.
+  const window = text.slice(Math.max(0, index - 300), index);
+  const newline = window.lastIndexOf('\n');
+  const prefix = newline < 0 ? window : window.slice(newline + 1);
+  const atLineStart = newline >= 0 || index <= 300;
+  if (
+    (atLineStart && /^\s*(?:\/\/|\/?\*|#(?![!{])|<!--)/.test(prefix)) ||
+    /(?:^|[\s;,){}])\/\/[^"'`]*$/.test(prefix) ||
+    /<!--(?:(?!-->).)*$/.test(prefix)
+  )
+    return 'in a comment: a documentation link, not a request';
+  return undefined;
+}
+
+/** On the bytes: true unless `http://` is followed by what builds a URL (a quote, `${`, `\(`, `%`). */
+function notBuiltUrl(bytes: Uint8Array, at: number): boolean {
+  const c = bytes[at + 7];
+  return c !== 0x22 && c !== 0x27 && c !== 0x24 && c !== 0x5c && c !== 0x25;
+}
+
+/** Back from a Firebase host's suffix to the `http(s)://` before its name, or -1. */
+function firebaseStart(text: string, at: number): number {
+  let i = at;
+  const floor = Math.max(0, at - 80);
+  while (i > floor && /[A-Za-z0-9.-]/.test(text.charAt(i - 1))) i--;
+  if (text.startsWith('https://', i - 8)) return i - 8;
+  if (text.startsWith('http://', i - 7)) return i - 7;
+  return -1;
+}
+
 /** Cleartext, storage and source-map detectors. */
 export const WEB_DETECTORS: readonly TextDetector[] = [
   {
@@ -202,7 +255,7 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
     dismiss: isPlainNamespaceUrl,
     pattern:
       /http:\/\/(?:([!#-&(-.0-;=?A-[\]-_a-~]{1,128})@)?(\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9][A-Za-z0-9.-]{0,252})(?::(\d{1,5}))?((?:\/[!#-&*-;=?-[\]-_a-~]*)?)/iy,
-    check: (m, text) => {
+    check: (m, text, file) => {
       const host = trimHost(m[2] as string);
       const path = trimPath(m[4] as string);
       // Names first: namespace URIs are by far the most common `http://` of a bundle.
@@ -210,13 +263,63 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
       const before = text.slice(Math.max(0, (m.index as number) - 120), m.index as number);
       if (NAME_CONTEXT.test(before)) return undefined;
       const shown = `http://${m[1] === undefined ? '' : '•••@'}${host}${m[3] === undefined ? '' : `:${m[3]}`}${path.slice(0, 60)}`;
+      const place = urlPlace(text, m.index as number, file.path);
       return {
         ruleId: 'cleartext-http-url',
         message: `cleartext endpoint ${shown}`,
         evidence: shown,
         key: `${host.toLowerCase()}${path.split('?')[0]}`,
+        ...(place === undefined ? {} : { lowered: place }),
       };
     },
+  },
+  {
+    // An http:// URL built at run time: "http://" + host, `http://${host}`, "http://\\(host)",
+    // String.format("http://%s"). A bare "http://" compared or replaced is not a URL.
+    triggers: ['http://'],
+    ignoreCase: true,
+    dismiss: notBuiltUrl,
+    pattern:
+      /http:\/\/(?:(["'])(?:\s*\+\s*([A-Za-z_$][\w$.]{0,80})?|(?=\s*;|[ \t]*\r?\n))|\$\{\s*([^}\s]{1,80})|\\\(\s*([^)\s]{1,80})|(%[s@]))/iy,
+    check: (m, text) => {
+      if (m[1] !== undefined && !/\+/.test(m[0])) {
+        // The scheme alone held in a variable (`String protocol = "http://";`): it exists only to
+        // be joined to a host. Anything else ending in a bare "http://" (a comparison, a
+        // replace argument) is no URL.
+        const index = m.index as number;
+        const before = text.slice(Math.max(0, index - 81), index - 1);
+        const name = /\b([A-Za-z_$][\w$]*)\s*(?::\s*String\s*)?=\s*$/.exec(before)?.[1];
+        if (name === undefined || text.charAt(index - 1) !== m[1]) return undefined;
+        return {
+          ruleId: 'cleartext-http-url',
+          message: `cleartext URL built at run time: "http://" kept in ${name.slice(0, 60)} to be joined to a host`,
+          evidence: `${name.slice(0, 60)} = "http://"`,
+          key: `built-scheme:${name}`,
+        };
+      }
+      const what = m[2] ?? m[3] ?? m[4] ?? m[5] ?? '…';
+      // Local development servers: loopback and emulators (Firebase's, Android's host alias).
+      if (/localhost|loopback|127\.0\.0\.1|\[::1\]|10\.0\.2\.2|emulator/i.test(what)) return undefined;
+      return {
+        ruleId: 'cleartext-http-url',
+        message: `cleartext URL built at run time: http:// + ${what.slice(0, 60)}`,
+        evidence: `http://${m[1] === undefined ? '' : `${m[1]} + `}${what.slice(0, 60)}`,
+        key: `built:${what}`,
+      };
+    },
+  },
+  {
+    // Firebase Realtime Database hosts: their rules decide who reads the data.
+    triggers: ['.firebaseio.com', '.firebasedatabase.app'],
+    start: firebaseStart,
+    pattern:
+      /https?:\/\/([a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]+)?\.(?:firebaseio\.com|firebasedatabase\.app))/iy,
+    check: (m) => ({
+      ruleId: 'firebase-database-url',
+      message: `Firebase Realtime Database ${m[1]}: check that its rules deny unauthenticated access`,
+      evidence: m[1] as string,
+      key: (m[1] as string).toLowerCase(),
+    }),
   },
   {
     triggers: ['localStorage', 'AsyncStorage'],

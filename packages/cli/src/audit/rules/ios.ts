@@ -3,6 +3,8 @@
  * .entitlements file or the plist embedded in embedded.mobileprovision).
  */
 import type { RawFinding } from '../lib/finding.js';
+import { lineFinder } from '../lib/xml-file.js';
+import type { FileAnalyser } from './analyser.js';
 import { isLoopbackOrEmulatorHost } from './cleartext.js';
 
 type Dict = Record<string, unknown>;
@@ -127,3 +129,42 @@ export function checkEntitlements(
     },
   ];
 }
+
+/**
+ * The iOS analyser: Info.plist (App Transport Security), entitlements files and the entitlements
+ * in the plist of `embedded.mobileprovision` (get-task-allow). A binary plist's values are
+ * given to the text scan as JSON.
+ */
+export const IOS_ANALYSERS: readonly FileAnalyser[] = [
+  {
+    matches: (_path, name) =>
+      name === 'Info.plist' || name.endsWith('.entitlements') || name === 'embedded.mobileprovision',
+    async analyse(bytes, context) {
+      const { name, path } = context;
+      const { extractEmbeddedPlist, isBinaryPlist, parsePlist } = await import('../lib/plist.js');
+      const binary = isBinaryPlist(bytes);
+      let text: string | undefined;
+      let value: unknown;
+      try {
+        if (name === 'embedded.mobileprovision') {
+          text = extractEmbeddedPlist(bytes);
+          if (text === undefined) throw new Error('no plist inside the profile');
+          value = parsePlist(Buffer.from(text, 'utf8'));
+        } else {
+          text = binary ? undefined : bytes.toString('utf8');
+          value = parsePlist(bytes);
+        }
+      } catch (err) {
+        context.unparsed(name, err);
+        return undefined;
+      }
+      const lineOf = await lineFinder(
+        name === 'embedded.mobileprovision' ? undefined : text,
+        (k) => `<key>${k}</key>`,
+      );
+      if (name === 'Info.plist') context.report(...checkInfoPlist(value, path, lineOf));
+      else context.report(...checkEntitlements(value, path, lineOf));
+      return binary ? { text: JSON.stringify(value, null, 1), lines: false } : undefined;
+    },
+  },
+];

@@ -8,6 +8,7 @@ import { crc32 } from 'node:zlib';
 import { characterClasses, shannonEntropy } from '../lib/entropy.js';
 import { redact } from '../lib/redact.js';
 import type { TextDetector, TextFileInfo, TextVerdict } from '../lib/text-engine.js';
+import type { RuleId } from './catalog.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -135,7 +136,7 @@ function isNameByte(c: number): boolean {
 }
 
 function verdict(
-  ruleId: string,
+  ruleId: RuleId,
   secret: string,
   keep: number,
   message: string,
@@ -148,7 +149,7 @@ const PLACEHOLDER =
   /^(?:x{4,}|\*{3,}|\.{3,}|<.*>|\$\{.*\}|\{\{.*\}\}|%[A-Z_]+%|your[-_ ]|change[-_]?me|replace[-_]?me|example|sample|dummy|placeholder|test[-_]?(?:key|token|secret)|undefined|null|true|false|none|redacted)/i;
 // Names that hold metadata about a secret, not the secret itself.
 const NOT_A_SECRET_NAME =
-  /(?:url|uri|endpoint|path|type|name|label|field|header|prefix|length|len|expiry|expires|expiresin|expiration|ttl|placeholder|hint|title|text|message|msg|error|regex|pattern|format|input|class|id|mode|policy|strategy|storage|cookie|param|version|enabled|required|visible|count|timeout|method|scheme|location|provider|service|file|dir|route|event|action|icon|style|min|max)s?$/i;
+  /(?:url|uri|endpoint|path|type|name|label|field|header|prefix|length|len|expiry|expires|expiresin|expiration|ttl|placeholder|hint|title|text|message|msg|error|regex|pattern|format|input|class|id|mode|policy|strategy|storage|cookie|param|version|enabled|required|visible|count|timeout|method|scheme|location|provider|service|file|dir|route|event|action|icon|style|min|max|tag|screen|view|tint|color|colour|button|toggle)s?$/i;
 const PASSWORD_NAME = /passw|pwd|passphrase/i;
 
 /** Judges the value of a `name = "value"` assignment whose name looks secret. */
@@ -184,6 +185,71 @@ const GENERIC_TRIGGERS = [
   'authkey',
   'auth_key',
 ] as const;
+
+/**
+ * Start of the scheme before a `://` (up to 16 letters, digits, `+`, `.`, `-`), or -1. One
+ * trigger for every scheme: a trigger per scheme (https, mongodb+srv, postgres, redis…) put
+ * their common letter pairs in the prefilter and cost a sixth of the whole scan.
+ */
+function schemeStart(text: string, at: number): number {
+  let i = at;
+  const floor = Math.max(0, at - 16);
+  while (i > floor && /[A-Za-z0-9+.-]/.test(text.charAt(i - 1))) i--;
+  return i < at && /[A-Za-z]/.test(text.charAt(i)) ? i : -1;
+}
+
+/**
+ * On the bytes: true when the URL whose `://` is at `at` has no `user:password@` (no `@` before the end of its
+ * authority, or no `:` before that `@`). Nearly every URL of a bundle ends here.
+ */
+function noUserInfo(bytes: Uint8Array, at: number): boolean {
+  let i = at + 3; // past `://`
+  const limit = Math.min(bytes.length, i + 200);
+  let colon = false;
+  for (; i < limit; i++) {
+    const c = bytes[i] as number;
+    if (c === 0x40) return !colon;
+    if (c === 0x3a) colon = true;
+    else if (URL_AUTHORITY_END[c] === 1) return true;
+  }
+  return true;
+}
+
+/** Bytes the URL regex takes in neither user nor password: whitespace, / ? # quotes < > and backslash. */
+const URL_AUTHORITY_END = new Uint8Array(256).map((_, c) =>
+  /[\s/?#"'`<>\\]/.test(String.fromCharCode(c)) ? 1 : 0,
+);
+
+/** Passwords and users that only show where a credential goes. */
+const URL_PLACEHOLDER =
+  /^(?:password|passwd|pass|pwd|secret|user|username|login|x+|\*+|\.{3}|[$%{<:[].*|.*[}>\]]$|your.*|changeme|example|test|dummy|placeholder)$/i;
+
+function urlCredentials(m: RegExpExecArray): TextVerdict | undefined {
+  const user = m[2] as string;
+  const password = m[3] as string;
+  const host = (m[4] as string).toLowerCase().replace(/\.+$/, '');
+  if (URL_PLACEHOLDER.test(password) || /^[$%{<]/.test(user)) return undefined;
+  if (
+    host === 'localhost' ||
+    /^127\./.test(host) ||
+    /(?:^|\.)example\.(?:com|net|org)$/.test(host) ||
+    /\.(?:example|test|invalid|localhost)$/.test(host) ||
+    host === 'host' ||
+    host === 'hostname'
+  ) {
+    return undefined;
+  }
+  return verdict(
+    'secret-url-credentials',
+    password,
+    0,
+    `user name and password in a ${m[1]?.toLowerCase()}:// URL to ${host.slice(0, 80)}`,
+    {
+      evidence: `${m[1]?.toLowerCase()}://${user.slice(0, 2)}•••:${redact(password, 0)}@${host.slice(0, 80)}`,
+      key: `${user}\u0000${password}\u0000${host}`,
+    },
+  );
+}
 
 /** Every secret detector, in rule-catalogue order. */
 export const SECRET_DETECTORS: readonly TextDetector[] = [
@@ -348,8 +414,23 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
         message: `JSON Web Token (alg ${String(header.alg).slice(0, 10)}, claims: ${claims || 'none'})`,
         evidence: redact(m[0], 3),
         key: m[0],
+        ...(isSignedDocument(header, payload)
+          ? {
+              lowered:
+                'a signed document, not a credential: public-key signature (the app verifies, it cannot sign) and no subject, audience, expiry or scope claim',
+            }
+          : {}),
       };
     },
+  },
+  {
+    // Credentials inside a URL: scheme://user:password@host (http, ftp, database and broker URLs).
+    triggers: ['://'],
+    start: schemeStart,
+    dismiss: noUserInfo,
+    pattern:
+      /([a-z][a-z0-9+.-]{1,15}):\/\/([^\s:@/?#"'`<>\\]{1,64}):([^\s@/?#"'`<>\\]{1,128})@([A-Za-z0-9][A-Za-z0-9.-]{0,252})/iy,
+    check: (m) => urlCredentials(m),
   },
   {
     // Generic: a secret-like name assigned a quoted high-entropy value.
@@ -359,6 +440,14 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     dismiss: (bytes, at) => notAnAssignment(bytes, at, true),
     pattern: /(["']?)([A-Za-z0-9_$.-]{1,80})\1\s{0,4}(?::=|[:=])\s{0,4}(["'`])([^"'`\s\\]{8,300})\3/y,
     check: (m, _text, file) => genericVerdict(m, m[2] as string, m[4] as string, file),
+  },
+  {
+    // Generic, property lists: `<key>Password</key><string>…</string>` (a bundled credentials
+    // plist), judged as a `name = value` assignment.
+    triggers: ['</key>'],
+    start: plistKeyStart,
+    pattern: /<key>([A-Za-z0-9_$.-]{1,80})<\/key>\s{0,40}<string>([^<\s]{8,300})<\/string>/y,
+    check: (m, _text, file) => genericVerdict(m, m[1] as string, m[2] as string, file),
   },
   {
     // Generic, config files (.env, .properties, .yaml…): unquoted values too.
@@ -371,6 +460,16 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     check: (m, _text, file) => genericVerdict(m, m[1] as string, m[2] as string, file),
   },
 ];
+
+/**
+ * Start of the `<key>` whose `</key>` is at `at`, or -1: the key name is at most 80 characters,
+ * so at most 86 characters are read back.
+ */
+function plistKeyStart(text: string, at: number): number {
+  const from = Math.max(0, at - 86);
+  const open = text.slice(from, at).lastIndexOf('<key>');
+  return open < 0 ? -1 : from + open;
+}
 
 /**
  * Translation resources: Apple's `.strings` tables and i18n JSON/YAML under an `i18n`, `locales`,
@@ -386,7 +485,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
  */
 export function isTranslationFile(path: string): boolean {
   return (
-    /\.(?:strings|stringsdict|xliff|xlf)$/i.test(path) ||
+    /\.(?:strings|stringsdict|xliff|xlf|arb)$/i.test(path) ||
     /(?:^|\/)(?:i18n|locales?|langs?|translations?|l10n)\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(
       path,
     )
@@ -396,12 +495,58 @@ export function isTranslationFile(path: string): boolean {
 /**
  * A value that is itself a name: letters in words (camelCase, snake_case, dotted) holding one of
  * the secret keywords, as in `KEY_PASSWORD = "password"` or `PREF_PROXY_PASSWORD =
- * "prefProxyPassword"`: the key under which a secret is stored, not the secret.
+ * "prefProxyPassword"`: the key under which a secret is stored, not the secret. Words may carry
+ * digits (`rl_go_e2e_save_password`, `E2ESaveYourPasswordView`) when the name is two or more
+ * words and one of them is a keyword word whole, so that `password123` or `MyPassword1` (a weak
+ * password, not a name) is still reported.
  */
 function isIdentifierNamingASecret(value: string): boolean {
-  if (!/^[A-Za-z]+(?:[._-]?[A-Za-z]+)*$/.test(value)) return false;
-  const lower = value.toLowerCase();
-  return GENERIC_TRIGGERS.some((t) => lower.includes(t));
+  if (/^[A-Za-z]+(?:[._-]?[A-Za-z]+)*$/.test(value)) {
+    const lower = value.toLowerCase();
+    if (GENERIC_TRIGGERS.some((t) => lower.includes(t))) return true;
+  }
+  if (!/^[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z0-9]+)*$/.test(value)) return false;
+  const words = value
+    .split(/[._-]/)
+    .flatMap((part) => part.split(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/))
+    .map((w) => w.toLowerCase());
+  return words.length >= 2 && words.some((w) => SECRET_WORDS.has(w));
+}
+
+/** Whole words that say a name is about a secret. */
+const SECRET_WORDS = new Set([
+  'password',
+  'passwords',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'secret',
+  'secrets',
+  'token',
+  'tokens',
+  'apikey',
+  'credential',
+  'credentials',
+]);
+
+/**
+ * A value that refers to a secret kept elsewhere rather than holding one: a shell or CI variable
+ * (`$STORE_PASSWORD`, `"${KEY_PASSWORD}"`, `${{ secrets.UPLOAD_KEY }}`, `%KEY_PASS%`), an
+ * expression reading the environment or a CI context (`env.KEY`, `secrets.KEY`,
+ * `process.env.KEY`, `System.getenv`), or an Android resource or theme reference
+ * (`@string/…`, `?attr/…`). CI workflows and release scripts are full of these; the secret itself
+ * lives in the CI's store.
+ */
+function isReference(value: string): boolean {
+  return (
+    /^\$(?:[A-Za-z_][A-Za-z0-9_]*|\{\{?[^}]*\}?\}?|\([^)]*\)?)$/.test(value) ||
+    /^\$\{\{/.test(value) ||
+    /^%[A-Za-z_][A-Za-z0-9_]*%$/.test(value) ||
+    /^(?:env|secrets|vars|inputs|process\.env|ENV|os\.environ)[.[][A-Za-z_'"]/.test(value) ||
+    /^[@?](?:[a-z][A-Za-z0-9_.]*:)?(?:attr|string|color|dimen|drawable|style|bool|integer|id|android:attr)\/[A-Za-z0-9_.]+$/.test(
+      value,
+    )
+  );
 }
 
 function genericVerdict(
@@ -412,7 +557,8 @@ function genericVerdict(
 ): TextVerdict | undefined {
   if (!GENERIC_TRIGGERS.some((t) => name.toLowerCase().includes(t))) return undefined;
   if (!genericSecret(name, value)) return undefined;
-  if (isIdentifierNamingASecret(value) || isTranslationFile(file.path)) return undefined;
+  if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
+    return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
   return {
     ruleId: 'secret-generic-assignment',
@@ -423,6 +569,37 @@ function genericVerdict(
     valueStart,
     valueEnd: valueStart + value.length,
   };
+}
+
+/** Registered and common claims that make a JWT a credential someone presents. */
+const CREDENTIAL_CLAIMS = [
+  'sub',
+  'aud',
+  'exp',
+  'nbf',
+  'jti',
+  'scope',
+  'scp',
+  'azp',
+  'client_id',
+  'uid',
+  'user_id',
+  'role',
+  'roles',
+  'token_type',
+  'typ',
+  'session',
+  'sid',
+];
+
+/**
+ * A JWS signed with a public-key algorithm (RS, PS, ES, EdDSA) whose payload names no subject,
+ * audience, expiry, scope or session: a signed document (a configuration the app checks with the
+ * issuer's public key), not a bearer credential. Anyone may read it; only the issuer can make one.
+ */
+function isSignedDocument(header: Record<string, unknown>, payload: Record<string, unknown>): boolean {
+  if (!/^(?:RS|PS|ES)(?:256|384|512)$|^EdDSA$/.test(String(header.alg))) return false;
+  return !CREDENTIAL_CLAIMS.some((c) => c in payload);
 }
 
 function decodeJsonPart(part: string): Record<string, unknown> | undefined {

@@ -1,0 +1,679 @@
+/**
+ * Checks on source code (Java, Kotlin, Swift, Objective-C, C and C++), the ones MobSF's static
+ * analysis makes and the misses of issue 13: keys found by how they are used (`SecretKeySpec`,
+ * `IvParameterSpec`, CommonCrypto `CCCrypt`, CryptoKit `SymmetricKey(data:)`, or a literal under a
+ * key's name, low entropy included), ECB mode, static IVs, `java.util.Random` for security values,
+ * trust-all TrustManagers and HostnameVerifiers, WebView settings, secrets written to
+ * SharedPreferences / NSUserDefaults or logs, dynamic code loading and C functions without bounds.
+ *
+ * They read a project's sources, not compiled code: an APK's `classes.dex` and an IPA's Mach-O
+ * get the text scan and the binary checks only. Comments are blanked before the patterns run,
+ * so a line that only talks about `setAllowFileAccess(true)` is no finding.
+ */
+import type { RawFinding } from '../lib/finding.js';
+import { redact } from '../lib/redact.js';
+import type { Severity } from '../types.js';
+import type { FileAnalyser } from './analyser.js';
+import type { RuleId } from './catalog.js';
+
+type Lang = 'jvm' | 'swift' | 'objc' | 'c';
+
+const LANGS: Readonly<Record<string, readonly Lang[]>> = {
+  java: ['jvm'],
+  kt: ['jvm'],
+  swift: ['swift'],
+  m: ['objc'],
+  mm: ['objc', 'c'],
+  h: ['objc', 'c'],
+  c: ['c'],
+  cc: ['c'],
+  cpp: ['c'],
+  cxx: ['c'],
+  hpp: ['c'],
+};
+
+const SOURCE = /\.(java|kt|swift|m|mm|h|c|cc|cpp|cxx|hpp)$/;
+
+/** What a rule reports of one match. */
+interface CodeVerdict {
+  ruleId: RuleId;
+  message: string;
+  key: string;
+  evidence?: string;
+  severity?: Severity;
+}
+
+/** A rule on source text: it runs only on its languages, and only if the file holds one of `needs`. */
+interface CodeRule {
+  langs: readonly Lang[];
+  needs: readonly string[];
+  /** Global: every match of the file is checked. */
+  pattern: RegExp;
+  check(m: RegExpExecArray, text: string): CodeVerdict | undefined;
+}
+
+/** A quoted literal: Java/Kotlin/Swift/C `"…"`, Objective-C `@"…"`. */
+const LITERAL = String.raw`@?"((?:[^"\\\n]|\\.){1,256})"`;
+
+const PLACEHOLDER =
+  /^(?:x{3,}|\*{3,}|\.{3,}|<.*>|\$\{.*\}|\{\{.*\}\}|%[@sd]|your[-_ ]?|change[-_]?me|replace[-_]?me|placeholder|todo|redacted|dummy)$/i;
+
+/**
+ * A value that is a name (a preference key, an intent extra, a localisation key), not key
+ * material: dotted, dashed or snake words, camelCase, PascalCase words ending in `Key` (the name
+ * of a stored key, `SecureStorageKey`), `::`-joined words (`state::default::…`), or a URL (a key
+ * server's address).
+ */
+function looksLikeIdentifier(value: string): boolean {
+  return (
+    /^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+$/.test(value) ||
+    /^[a-z]+(?:[A-Z][a-z0-9]*)+$/.test(value) ||
+    (/^(?:[A-Z][a-z0-9]+){2,}$/.test(value) && /Key$/.test(value)) ||
+    /^[A-Za-z][\w.]*(?:::[\w.\\()]*)+$/.test(value) ||
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
+  );
+}
+
+/**
+ * True when the `putString` call at `at` is made on a `Bundle` (saved instance state, fragment
+ * arguments, intent extras), which lives in memory or in the system's saved state, not in the
+ * app's preference files: its receiver is declared a `Bundle` (`Bundle outState`,
+ * `outState: Bundle`, `= Bundle()`, `= new Bundle()`), is the saved-state or arguments parameter
+ * by its framework name, or is a `Bundle(…)`/`bundleOf` expression.
+ */
+function isBundleReceiver(text: string, at: number): boolean {
+  const before = text.slice(Math.max(0, at - 80), at);
+  if (
+    /(?:\bBundle\([^()]*\)|\bbundleOf\([^()]*\)|\.(?:extras|arguments)|requireArguments\(\))\s*$/.test(before)
+  )
+    return true;
+  const receiver = /([A-Za-z_][A-Za-z0-9_]*)\s*\??\s*$/.exec(before)?.[1];
+  if (receiver === undefined) return false;
+  if (/^(?:outState|savedInstanceState|savedState|arguments|args|extras)$/.test(receiver)) return true;
+  const r = receiver.replace(/\$/g, '\\$');
+  return new RegExp(
+    String.raw`\bBundle\??\s+${r}\b|\b${r}\s*:\s*Bundle\b|\b${r}\s*=\s*(?:new\s+)?Bundle\(`,
+  ).test(text);
+}
+
+/** True when `name` is turned into bytes (`key.getBytes(…)`, `key.toByteArray()`, `key.data(using:)`) in a file that uses a key API. */
+function usedAsKeyBytes(name: string, text: string): boolean {
+  if (!/SecretKeySpec|SymmetricKey|CCCrypt|PBEKeySpec/.test(text)) return false;
+  return new RegExp(
+    String.raw`\b${name.replace(/\$/g, '\\$')}\s*\.\s*(?:getBytes|toByteArray|data|utf8)\b`,
+  ).test(text);
+}
+
+/**
+ * The expression a local name was last assigned in the file (`val data = "…${password.text}…"`,
+ * `byte[] ivBytes = { 0x00, … }`), up to the end of its line or array literal, or undefined.
+ * One step only: what a value flows through beyond that is not followed.
+ */
+function assignedTo(name: string, text: string): string | undefined {
+  const n = name.replace(/\$/g, '\\$');
+  const re = new RegExp(
+    String.raw`(?:\b(?:val|var|let|const)\s+|\b[\w<>\[\]]+\s+)${n}\s*(?::\s*[\w<>?.\[\]]+\s*)?=\s*(\{[^}]{0,600}\}|[^;\n]{1,300})`,
+    'g',
+  );
+  let last: string | undefined;
+  for (const m of text.matchAll(re)) last = m[1];
+  return last;
+}
+
+/**
+ * The names of the values in an expression: identifiers outside string literals, and those
+ * interpolated into them (Kotlin `$x`, `${x}`, Swift `\(x)`), calls left out.
+ */
+function valueNames(expr: string): string[] {
+  const interpolated = [...expr.matchAll(/\$\{?([A-Za-z_][\w.]*)|\\\(\s*([A-Za-z_][\w.]*)/g)]
+    .map((t) => t[1] ?? t[2])
+    .join(' ');
+  const code = `${expr.replace(/@?"(?:[^"\\\n]|\\.)*"/g, '""')} ${interpolated}`;
+  return [...code.matchAll(/\b([A-Za-z_][\w.]*)(?!\s*\()/g)].map((id) => id[1] as string);
+}
+
+/** The first value of an expression whose name says it is a secret (`password.text` → `password`). */
+function secretNamed(expr: string): string | undefined {
+  for (const name of valueNames(expr)) {
+    if (/\.(?:length|size|count|isEmpty)\b/.test(name)) continue;
+    const parts = name.split('.');
+    // `password.text`, `pinTextField.text`: what a field holds is the secret its name says, so
+    // the accessor and the widget's suffix are left out of the name.
+    const accessor = parts.length > 1 && /^(?:text|value|getText|toString)$/.test(parts.at(-1) as string);
+    const last = accessor
+      ? (parts.at(-2) as string).replace(/(?:Text)?(?:Field|Input|EditText|Edit)$/, '')
+      : (parts.at(-1) as string);
+    if (secretKind(last) !== undefined && !/^(?:TAG|[A-Z_]+)$/.test(last)) return last;
+  }
+  return undefined;
+}
+
+/** Key sizes of AES (and 3DES's 24): a literal of exactly this length under a plain `key` name is key material. */
+const KEY_LENGTHS = new Set([16, 24, 32]);
+
+/** Names that say a value is a symmetric key (normalised: lower case, no `_` or `-`). */
+const CRYPTO_KEY_NAME =
+  /(?:aes|des|crypto|cipher|encryption|encrypt|decryption|decrypt|hmac|symmetric|secret|enc|master|signing)key$/;
+
+const SECRET_WORD = /passw|pwd|passcode|(?<![a-z])pin(?![a-z])|secret|privatekey|private_key|credential/i;
+const TOKEN_WORD = /token|session|auth|api.?key|apikey|bearer|jwt|cookie/i;
+/** Names about a secret (its hint, label, length), not the secret. */
+const ABOUT_A_SECRET =
+  /(?:hint|label|title|text|message|msg|error|length|len|count|policy|enabled|required|visible|changed|set|reset|expiry|expires|expiration|type|url|uri|field|screen|page|prompt|strength|attempts?|timeout|date|time|at)$/i;
+
+function secretKind(name: string): 'secret' | 'token' | undefined {
+  const n = name.replace(/[^A-Za-z0-9_]/g, '');
+  if (ABOUT_A_SECRET.test(n)) return undefined;
+  if (SECRET_WORD.test(n)) return 'secret';
+  if (TOKEN_WORD.test(n)) return 'token';
+  return undefined;
+}
+
+function keyLiteral(
+  ruleId: RuleId,
+  value: string,
+  what: string,
+  extra: Partial<CodeVerdict> = {},
+): CodeVerdict | undefined {
+  if (PLACEHOLDER.test(value)) return undefined;
+  return {
+    ruleId,
+    message: what,
+    evidence: redact(value, 0),
+    key: `${ruleId}:${value}`,
+    ...extra,
+  };
+}
+
+const CODE_RULES: readonly CodeRule[] = [
+  {
+    // A string literal (or its Base64/hex decoding) given to SecretKeySpec: the key is in the app.
+    langs: ['jvm'],
+    needs: ['SecretKeySpec'],
+    pattern: new RegExp(
+      String.raw`SecretKeySpec\(\s*(?:[\w.]*(?:Base64|Hex)[\w.]*\.decode\w*\(\s*)?${LITERAL}`,
+      'g',
+    ),
+    check: (m) =>
+      keyLiteral('crypto-hardcoded-key', m[1] as string, 'string literal used as a SecretKeySpec key'),
+  },
+  {
+    // A byte-array literal given to SecretKeySpec.
+    langs: ['jvm'],
+    needs: ['SecretKeySpec'],
+    pattern: /SecretKeySpec\(\s*(?:new\s+byte\s*\[\s*\]\s*\{|byteArrayOf\()\s*([^)}]{8,400})[)}]/g,
+    check: (m) =>
+      keyLiteral(
+        'crypto-hardcoded-key',
+        (m[1] as string).replace(/\s+/g, ''),
+        'byte-array literal used as a SecretKeySpec key',
+      ),
+  },
+  {
+    // CryptoKit: SymmetricKey(data: "…".data(using:)) / Data("…".utf8) / [UInt8]("…".utf8).
+    langs: ['swift'],
+    needs: ['SymmetricKey'],
+    pattern: new RegExp(
+      String.raw`SymmetricKey\(\s*data:\s*(?:(?:Data|Array|\[UInt8\])\(\s*)?${LITERAL}`,
+      'g',
+    ),
+    check: (m) =>
+      keyLiteral('crypto-hardcoded-key', m[1] as string, 'string literal used as a CryptoKit SymmetricKey'),
+  },
+  {
+    // CommonCrypto: CCCrypt(op, alg, options, key, …) with a literal key (its fourth argument).
+    langs: ['swift', 'objc', 'c'],
+    needs: ['CCCrypt'],
+    pattern: new RegExp(
+      String.raw`\bCCCrypt\(\s*[^,()]{1,120},\s*[^,()]{1,120},\s*[^,()]{1,120},\s*${LITERAL}`,
+      'g',
+    ),
+    check: (m) => keyLiteral('crypto-hardcoded-key', m[1] as string, 'string literal used as a CCCrypt key'),
+  },
+  {
+    // A literal under a key's name: `AES_KEY = "…"`, `encryptionKey = "…"`, `char key[] = "…"`,
+    // and a plain `KEY`/`key` when the literal has an AES key's length.
+    langs: ['jvm', 'swift', 'objc', 'c'],
+    needs: ['key', 'Key', 'KEY'],
+    pattern: new RegExp(
+      String.raw`\b([A-Za-z0-9_]*(?:key|Key|KEY))\s*(?:\[[^\]\n]{0,8}\])?\s*(?::\s*[\w<>?.\[\]]+\s*)?=\s*(?:\(\s*\w+\s*\*?\s*\)\s*)?${LITERAL}`,
+      'g',
+    ),
+    check: (m, text) => {
+      const name = m[1] as string;
+      const value = m[2] as string;
+      const normal = name.toLowerCase().replace(/[_-]/g, '');
+      // `key`, and the prefixes of naming conventions: kKey, sKey, mKey.
+      const plain = /^[ksm]?key$/.test(normal);
+      if (CRYPTO_KEY_NAME.test(normal)) {
+        if (looksLikeIdentifier(value) || value.length < 6) return undefined;
+      } else if (plain) {
+        if (!KEY_LENGTHS.has(value.length) || looksLikeIdentifier(value)) return undefined;
+        // A sentence of a key's length is a key only when the file turns the name into key
+        // bytes and has a key API: found by its use.
+        if (/\s/.test(value) && !usedAsKeyBytes(name, text)) return undefined;
+      } else {
+        return undefined;
+      }
+      return keyLiteral(
+        'crypto-hardcoded-key',
+        value,
+        `literal assigned to ${name.slice(0, 60)}, used as a key`,
+      );
+    },
+  },
+  {
+    // A literal or all-zero IV: the same IV for every message.
+    langs: ['jvm'],
+    needs: ['IvParameterSpec'],
+    pattern: new RegExp(
+      String.raw`IvParameterSpec\(\s*(?:${LITERAL}|(new\s+byte\s*\[\s*\d+\s*\]|ByteArray\(\s*\d+\s*\))|(?:new\s+byte\s*\[\s*\]\s*\{|byteArrayOf\()([^)}]{4,400})[)}])`,
+      'g',
+    ),
+    check: (m) => ({
+      ruleId: 'crypto-static-iv',
+      message:
+        m[3] !== undefined
+          ? 'all-zero IV (a fresh zeroed array) passed to IvParameterSpec'
+          : 'literal IV passed to IvParameterSpec',
+      key: `iv:${m[0].replace(/\s+/g, '')}`,
+    }),
+  },
+  {
+    // An IV held in a variable assigned a literal or zeroed array (`byte[] iv = { 0x00, … }`,
+    // `val iv = ByteArray(16)`, `"…".getBytes()`), then passed to IvParameterSpec.
+    langs: ['jvm'],
+    needs: ['IvParameterSpec'],
+    pattern: /IvParameterSpec\(\s*([A-Za-z_]\w*)\s*[,)]/g,
+    check: (m, text) => {
+      const expr = assignedTo(m[1] as string, text)?.trim();
+      // A zeroed array filled by a random generator before use is a fresh IV.
+      if (new RegExp(String.raw`nextBytes\(\s*${m[1]}\b`).test(text)) return undefined;
+      if (
+        expr === undefined ||
+        !/^(?:\{|new\s+byte\s*\[|byteArrayOf\(|ByteArray\(\s*\d|"(?:[^"\\\n]|\\.)*"\s*\.\s*(?:getBytes|toByteArray))/.test(
+          expr,
+        )
+      )
+        return undefined;
+      return {
+        ruleId: 'crypto-static-iv',
+        message: `IV ${String(m[1]).slice(0, 40)} is a constant array assigned in the code, passed to IvParameterSpec`,
+        key: `iv-var:${m[1]}`,
+      };
+    },
+  },
+  {
+    // ECB mode: named, or the provider's default for a bare "AES"/"DES"/"DESede" transformation.
+    langs: ['jvm'],
+    needs: ['getInstance'],
+    pattern: /Cipher\.getInstance\(\s*"((?:AES|DES|DESede|Blowfish|RC2)(?:\/ECB\/[^"]*)?)"/g,
+    check: (m) => ({
+      ruleId: 'crypto-ecb-mode',
+      message: (m[1] as string).includes('/ECB')
+        ? `Cipher.getInstance("${m[1]}"): ECB mode encrypts equal blocks to equal ciphertext`
+        : `Cipher.getInstance("${m[1]}"): no mode given, so the provider's default, ECB`,
+      evidence: m[1] as string,
+      key: `ecb:${m[1]}`,
+    }),
+  },
+  {
+    langs: ['swift', 'objc', 'c'],
+    needs: ['kCCOptionECBMode', 'ecbMode'],
+    pattern: /\b(?:kCCOptionECBMode|\.ecbMode)\b/g,
+    check: () => ({
+      ruleId: 'crypto-ecb-mode',
+      message: 'CommonCrypto ECB mode: equal blocks encrypt to equal ciphertext',
+      key: 'ecb:commoncrypto',
+    }),
+  },
+  {
+    // java.util.Random / Math.random filling or naming a security value.
+    langs: ['jvm'],
+    needs: ['Random'],
+    pattern:
+      /\b(?:new\s+Random\([^)]*\)|Random\([^)]*\))\s*\.\s*nextBytes\(\s*(\w+)|\b(\w*(?:key|Key|KEY|iv|IV|Iv|salt|Salt|SALT|nonce|Nonce|NONCE|token|Token|TOKEN|otp|Otp|OTP|password|Password|PASSWORD)\w*)\s*(?::\s*[\w<>]+\s*)?=\s*[^;\n]*?\b(?:new\s+Random\(|Random\(\)|Math\.random\()/g,
+    check: (m) => {
+      const name = (m[1] ?? m[2]) as string;
+      if (m[2] !== undefined && /^(?:\w*(?:keyboard|Keyboard|monkey|Monkey|hotkey|Hotkey)\w*)$/.test(name))
+        return undefined;
+      return {
+        ruleId: 'crypto-insecure-random',
+        message: `${name.slice(0, 60)} comes from java.util.Random / Math.random, which are predictable; use SecureRandom`,
+        key: `random:${name}`,
+      };
+    },
+  },
+  {
+    // An X509TrustManager whose checkServerTrusted accepts everything (an empty body).
+    langs: ['jvm'],
+    needs: ['checkServerTrusted'],
+    pattern:
+      /\bcheckServerTrusted\s*\([^)]{0,300}\)\s*(?::\s*Unit\s*)?(?:throws\s+[\w.]+(?:\s*,\s*[\w.]+)*\s*)?(?:\{\s*(?:return\s*;?\s*)?\}|=\s*Unit\b)/g,
+    check: () => ({
+      ruleId: 'network-trust-all-certificates',
+      message: 'checkServerTrusted accepts every certificate (empty body): TLS can be intercepted',
+      key: 'trust-manager',
+    }),
+  },
+  {
+    // A WebView that proceeds on every TLS error.
+    langs: ['jvm'],
+    needs: ['onReceivedSslError'],
+    pattern:
+      /\bonReceivedSslError\s*\([^)]{0,300}\)\s*(?::\s*Unit\s*)?\{\s*(?:super\.onReceivedSslError\([^)]{0,300}\)\s*;?\s*)?(\w+)(?:\?|!!)?\.proceed\(\)\s*;?\s*\}/g,
+    check: () => ({
+      ruleId: 'network-trust-all-certificates',
+      message: 'onReceivedSslError calls proceed(): the WebView loads pages whatever their certificate',
+      key: 'webview-ssl-error',
+    }),
+  },
+  {
+    langs: ['swift', 'objc'],
+    needs: [
+      'allowInvalidCertificates',
+      'AllowInvalidCertificates',
+      'allowsAnyHTTPSCertificateForHost',
+      'kCFStreamSSLValidatesCertificateChain',
+    ],
+    pattern:
+      /\b(?:allowInvalidCertificates\s*=\s*(?:true|YES)|setAllowInvalidCertificates:\s*YES|allowsAnyHTTPSCertificateForHost|kCFStreamSSLValidatesCertificateChain\s*[:,]\s*(?:kCFBooleanFalse|false|NO|@NO))\b/g,
+    check: (m) => ({
+      ruleId: 'network-trust-all-certificates',
+      message: `${m[0].replace(/\s+/g, ' ').slice(0, 60)}: certificates are not validated`,
+      key: `ios:${m[0].replace(/\s+/g, '')}`,
+    }),
+  },
+  {
+    // HostnameVerifiers that accept every host.
+    langs: ['jvm'],
+    needs: ['HostnameVerifier', 'ALLOW_ALL_HOSTNAME_VERIFIER', 'hostnameVerifier'],
+    pattern:
+      /\b(?:ALLOW_ALL_HOSTNAME_VERIFIER|AllowAllHostnameVerifier|NoopHostnameVerifier)\b|\bverify\s*\(\s*(?:final\s+)?String\s+\w+\s*,\s*(?:final\s+)?SSLSession\s+\w+\s*\)\s*\{\s*return\s+true\s*;?\s*\}|\bverify\s*\(\s*\w+\s*:\s*String\??\s*,\s*\w+\s*:\s*SSLSession\??\s*\)\s*(?::\s*Boolean\s*)?(?:=\s*true\b|\{\s*return\s+true\s*\})|\b[Hh]ostnameVerifier\s*\{\s*_\s*,\s*_\s*->\s*true\s*\}/g,
+    check: (m) => ({
+      ruleId: 'network-hostname-verification-off',
+      message: `${m[0].replace(/\s+/g, ' ').slice(0, 60)}: any host name is accepted, so any valid certificate passes for your server`,
+      key: 'hostname',
+    }),
+  },
+  {
+    langs: ['swift', 'objc'],
+    needs: ['validatesDomainName'],
+    pattern: /\bvalidatesDomainName\s*=\s*(?:false|NO)\b/g,
+    check: () => ({
+      ruleId: 'network-hostname-verification-off',
+      message: 'validatesDomainName is off: any valid certificate passes for your server',
+      key: 'hostname',
+    }),
+  },
+  {
+    langs: ['jvm'],
+    needs: ['avaScriptEnabled'],
+    pattern: /\b(?:setJavaScriptEnabled\(\s*true\s*\)|javaScriptEnabled\s*=\s*true\b)/g,
+    check: () => ({
+      ruleId: 'android-webview-javascript',
+      message: 'WebView JavaScript enabled: only load content you trust into it',
+      key: 'js',
+    }),
+  },
+  {
+    langs: ['jvm'],
+    needs: ['llowFileAccess', 'llowUniversalAccessFromFileURLs'],
+    pattern:
+      /\b(?:set)?([Aa]llow(?:FileAccess|FileAccessFromFileURLs|UniversalAccessFromFileURLs))(?:\(\s*true\s*\)|\s*=\s*true\b)/g,
+    check: (m) => {
+      const what = m[1] as string;
+      const universal = /FromFileURLs/.test(what);
+      return {
+        ruleId: 'android-webview-file-access',
+        message: universal
+          ? `WebView ${what} is true: a file:// page can read other files${what.includes('Universal') ? ' and any origin' : ''}`
+          : `WebView ${what} is true: pages can read the app's files through file:// URLs`,
+        key: what.toLowerCase(),
+      };
+    },
+  },
+  {
+    langs: ['jvm'],
+    needs: ['addJavascriptInterface'],
+    pattern: /\baddJavascriptInterface\(\s*([^,]{1,120}),\s*"([^"]{0,60})"/g,
+    check: (m) => ({
+      ruleId: 'android-webview-js-interface',
+      message: `addJavascriptInterface exposes native methods to every page the WebView loads as "${m[2]}"`,
+      key: `bridge:${m[2]}`,
+    }),
+  },
+  {
+    // SharedPreferences.Editor.putString("password", …) and friends.
+    langs: ['jvm'],
+    needs: ['putString', 'putStringSet'],
+    pattern: /\.putString(?:Set)?\(\s*"([^"\n]{1,80})"\s*,\s*([^;\n]{1,200})/g,
+    check: (m, text) => {
+      const kind = secretKind(m[1] as string);
+      if (kind === undefined || /encrypt|cipher|hash|digest/i.test(m[2] as string)) return undefined;
+      // Written through Jetpack Security's encrypted preferences: not in clear.
+      if (text.includes('EncryptedSharedPreferences')) return undefined;
+      if (isBundleReceiver(text, m.index)) return undefined;
+      return {
+        ruleId: 'storage-secret-in-preferences',
+        message: `SharedPreferences stores "${m[1]}" in clear (an XML file in the app's data)`,
+        evidence: m[1] as string,
+        key: `prefs:${m[1]}`,
+        ...(kind === 'token' ? { severity: 'medium' as const } : {}),
+      };
+    },
+  },
+  {
+    // UserDefaults.set(x, forKey: "password") / [defaults setObject:x forKey:@"password"].
+    langs: ['swift', 'objc'],
+    needs: ['forKey'],
+    pattern:
+      /(?:UserDefaults[\w.()]*\.set\(\s*([^\n]{1,200}?),\s*forKey:\s*|\b(?:setObject|setValue):\s*([^\n\]]{1,200}?)\s+forKey:\s*@)"([^"\n]{1,80})"/g,
+    check: (m, text) => {
+      const name = m[3] as string;
+      const kind = secretKind(name);
+      if (kind === undefined || /encrypt|cipher|hash|digest/i.test(m[1] ?? m[2] ?? '')) return undefined;
+      if (m[1] === undefined && !/NSUserDefaults|UserDefaults/.test(text)) return undefined;
+      return {
+        ruleId: 'storage-secret-in-preferences',
+        message: `UserDefaults stores "${name}" in clear (a plist in the app's data)`,
+        evidence: name,
+        key: `defaults:${name}`,
+        ...(kind === 'token' ? { severity: 'medium' as const } : {}),
+      };
+    },
+  },
+  {
+    // A secret written to a file on external storage, which other apps (and anyone with the
+    // device over USB) read.
+    langs: ['jvm'],
+    needs: ['getExternalStorage', 'getExternalFilesDir', 'getExternalCacheDir'],
+    pattern: /\.(?:write|append|print|println)\(\s*([A-Za-z_][\w.]*)/g,
+    check: (m, text) => {
+      const name = m[1] as string;
+      const last = name
+        .replace(/\.(?:getBytes|toByteArray|toString)$/, '')
+        .split('.')
+        .pop() as string;
+      if (!/FileOutputStream|FileWriter|PrintWriter|BufferedWriter|writeText|writeBytes/.test(text))
+        return undefined;
+      let secret = secretKind(last) === undefined ? undefined : last;
+      // The content built first (`val data = "… ${password.text} …"; fw.write(data)`): one step back.
+      if (secret === undefined && !name.includes('.')) {
+        const expr = assignedTo(name, text);
+        secret = expr === undefined ? undefined : secretNamed(expr);
+      }
+      const kind = secret === undefined ? undefined : secretKind(secret);
+      if (secret === undefined || kind === undefined) return undefined;
+      return {
+        ruleId: 'storage-secret-in-preferences',
+        message: `${secret.slice(0, 60)} written to a file in a file that uses external storage, readable by other apps`,
+        evidence: secret.slice(0, 60),
+        key: `external:${secret}`,
+        ...(kind === 'token' ? { severity: 'medium' as const } : {}),
+      };
+    },
+  },
+  {
+    // A plist written by the app with a secret under a key of its dictionary.
+    langs: ['swift', 'objc'],
+    needs: ['writeToFile', 'write(to', 'PropertyListSerialization', 'PropertyListEncoder'],
+    pattern: /@?"([A-Za-z_][\w.-]{0,60})"\s*:\s*([^,}\]\n]{1,120})/g,
+    check: (m, text) => {
+      const kind = secretKind(m[1] as string);
+      if (kind === undefined || /^\s*@?"/.test(m[2] as string)) return undefined;
+      if (!/writeToFile|\.write\(to|PropertyListSerialization|PropertyListEncoder/.test(text))
+        return undefined;
+      return {
+        ruleId: 'storage-secret-in-preferences',
+        message: `"${m[1]}" put in a dictionary of a file that writes plists: stored in clear`,
+        evidence: m[1] as string,
+        key: `plist:${m[1]}`,
+        ...(kind === 'token' ? { severity: 'medium' as const } : {}),
+      };
+    },
+  },
+  {
+    // A secret-named variable given to a log call.
+    langs: ['jvm', 'swift', 'objc'],
+    needs: ['Log.', 'println', 'print(', 'NSLog', 'os_log', 'Timber.'],
+    pattern:
+      /\b(?:Log\.[vdiwe]|Timber\.[vdiwe]|System\.out\.println|println|print|NSLog|os_log)\s*\(([^;\n]{1,300})/g,
+    check: (m, text) => {
+      const args = m[1] as string;
+      let last = secretNamed(args);
+      // A message built first (`val msg = "… ${password.text} …"; Log.i(TAG, msg)`): one step back.
+      for (const id of last === undefined ? valueNames(args) : []) {
+        if (id.includes('.')) continue;
+        const expr = assignedTo(id, text);
+        last = expr === undefined ? undefined : secretNamed(expr);
+        if (last !== undefined) break;
+      }
+      if (last === undefined) return undefined;
+      return {
+        ruleId: 'storage-secret-in-log',
+        message: `${last.slice(0, 60)} is written to the log`,
+        evidence: last.slice(0, 60),
+        key: `log:${last}`,
+      };
+    },
+  },
+  {
+    langs: ['jvm'],
+    needs: ['ClassLoader'],
+    pattern:
+      /\bnew\s+(DexClassLoader|InMemoryDexClassLoader|PathClassLoader)\s*\(|\b(DexClassLoader|InMemoryDexClassLoader)\s*\(/g,
+    check: (m) => ({
+      ruleId: 'code-dynamic-loading',
+      message: `${m[1] ?? m[2]} loads code at run time: code not reviewed or signed with the app`,
+      key: `loader:${m[1] ?? m[2]}`,
+    }),
+  },
+  {
+    langs: ['c', 'objc'],
+    needs: ['strcpy', 'strcat', 'sprintf', 'gets', 'vsprintf'],
+    pattern: /\b(strcpy|strcat|sprintf|vsprintf|gets)\s*\(/g,
+    check: (m) => ({
+      ruleId: 'native-banned-api',
+      message: `${m[1]}() writes without a bound: use ${m[1] === 'gets' ? 'fgets' : m[1] === 'strcpy' || m[1] === 'strcat' ? 'strlcpy/strlcat' : 'snprintf/vsnprintf'}`,
+      evidence: m[1] as string,
+      key: `banned:${m[1]}`,
+      ...(m[1] === 'gets' ? { severity: 'medium' as const } : {}),
+    }),
+  },
+];
+
+/**
+ * Blanks comments (keeping every offset and line), leaving strings as they are. One pass over the
+ * text: a regex for block comments would rescan to the end of the file at every unterminated
+ * `/*` of a crafted file, quadratic time.
+ */
+function blankComments(text: string): string {
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      // A string or character literal: up to its closing quote or the end of the line.
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i += 2;
+        else if (d === c || d === 10) {
+          i++;
+          break;
+        } else i++;
+      }
+    } else if (c === 47 && (text.charCodeAt(i + 1) === 47 || text.charCodeAt(i + 1) === 42)) {
+      const line = text.charCodeAt(i + 1) === 47;
+      let end = line ? text.indexOf('\n', i) : text.indexOf('*/', i + 2);
+      end = end === -1 ? n : line ? end : end + 2;
+      out += text.slice(copied, i) + text.slice(i, end).replace(/[^\n]/g, ' ');
+      copied = end;
+      i = end;
+    } else {
+      i++;
+    }
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function lineAt(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] as number) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
+}
+
+/**
+ * Runs the code rules on one source file.
+ *
+ * @example
+ * ```ts
+ * checkSource('new SecretKeySpec("0123456789abcdef".getBytes(), "AES")', 'Crypto.java');
+ * ```
+ */
+export function checkSource(source: string, file: string): RawFinding[] {
+  const ext = /\.([a-z]+)$/.exec(file)?.[1] ?? '';
+  const langs = LANGS[ext] ?? [];
+  const rules = CODE_RULES.filter(
+    (r) => r.langs.some((l) => langs.includes(l)) && r.needs.some((n) => source.includes(n)),
+  );
+  if (rules.length === 0) return [];
+  const text = blankComments(source);
+  let starts: number[] | undefined;
+  const out: RawFinding[] = [];
+  for (const rule of rules) {
+    rule.pattern.lastIndex = 0;
+    for (let m = rule.pattern.exec(text); m !== null; m = rule.pattern.exec(text)) {
+      const verdict = rule.check(m, text);
+      if (verdict === undefined) continue;
+      starts ??= lineStarts(text);
+      out.push({ ...verdict, file, line: lineAt(starts, m.index) });
+    }
+  }
+  return out;
+}
+
+/** The source-code analyser. */
+export const CODE_ANALYSERS: readonly FileAnalyser[] = [
+  {
+    matches: (_path, name) => SOURCE.test(name),
+    analyse(bytes, context) {
+      context.report(...checkSource(bytes.toString('utf8'), context.path));
+      return undefined;
+    },
+  },
+];

@@ -1,0 +1,383 @@
+/**
+ * Misses seen on real apps (issue 13), each reproduced by a small fixture written here: the
+ * problem is found, and its nearest benign look-alike stays quiet. The per-rule pairs are in
+ * `lib/miss-cases.ts` (also counted by the catalogue coverage check of `rules.test.ts`); the
+ * variants of each rule are below.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditPath } from '../../src/audit/scan.js';
+import type { Finding } from '../../src/audit/types.js';
+import { machO } from './lib/binaries.js';
+import { bks, jks, pkcs12 } from './lib/keystores.js';
+import { MISS_CASES } from './lib/miss-cases.js';
+
+let root: string;
+let n = 0;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'bulwark-misses-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function scan(
+  files: Record<string, string | Uint8Array>,
+  apiDomains: string[] = [],
+): Promise<Finding[]> {
+  const dir = join(root, String(n++));
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  return (await auditPath(dir, { now: () => new Date('2026-06-01T00:00:00Z'), apiDomains })).findings;
+}
+
+const of = (found: Finding[], rule: string) => found.filter((f) => f.ruleId === rule);
+
+describe('each added rule finds its miss and leaves its look-alike alone', () => {
+  it.each(MISS_CASES)('$rule', async ({ rule, positive, negative, apiDomains }) => {
+    expect(
+      (await scan(positive, apiDomains)).map((f) => f.ruleId),
+      'positive',
+    ).toContain(rule);
+    expect(of(await scan(negative, apiDomains), rule), 'negative').toEqual([]);
+  });
+});
+
+describe('credentials in URLs', () => {
+  it('finds them in connection strings, redacted, and not in placeholders or loopback', async () => {
+    const found = await scan({
+      'www/db.js': [
+        'const a = "mongodb+srv://app:Xy7pQ2wz@cluster0.acme.mongodb.net/app";',
+        'const b = "ftp://deploy:hunter22@files.acme-corp.io/";',
+        'const c = "postgres://dev:devpass@localhost:5432/app";',
+        'const d = "https://user:<password>@api.acme-corp.io/";',
+        '',
+      ].join('\n'),
+    });
+    const urls = of(found, 'secret-url-credentials');
+    expect(urls.map((f) => f.line)).toEqual([1, 2]);
+    expect(urls[0]?.severity).toBe('high');
+    expect(JSON.stringify(found)).not.toContain('Xy7pQ2wz');
+    expect(JSON.stringify(found)).not.toContain('hunter22');
+  });
+});
+
+describe('keys found by their use', () => {
+  it('finds literal keys under key names (low entropy too), in CryptoKit, CommonCrypto and native C', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Crypto.kt':
+        'private const val ENCRYPTION_KEY = "aaaaaaaaaaaaaaaa"\nval spec = SecretKeySpec(byteArrayOf(1, 2, 3, 4, 5, 6, 7, 8), "AES")\n',
+      'ios/App/Vault.swift': 'let key = SymmetricKey(data: Data("supersecretkey12".utf8))\n',
+      'ios/App/Legacy.m':
+        'CCCryptorStatus s = CCCrypt(kCCEncrypt, kCCAlgorithmAES, kCCOptionPKCS7Padding, "0123456789abcdef", kCCKeySizeAES128, iv, in, len, out, outLen, &moved);\n',
+      'app/src/main/jni/keys.c':
+        'static const char *aes_key = "1234567890abcdef";\nchar KEY[] = "abcdefghijklmnop";\n',
+    });
+    const keys = of(found, 'crypto-hardcoded-key');
+    expect(keys.map((f) => `${f.file}:${f.line}`).sort()).toEqual([
+      'app/src/main/java/com/acme/Crypto.kt:1',
+      'app/src/main/java/com/acme/Crypto.kt:2',
+      'app/src/main/jni/keys.c:1',
+      'app/src/main/jni/keys.c:2',
+      'ios/App/Legacy.m:1',
+      'ios/App/Vault.swift:1',
+    ]);
+    expect(keys.every((f) => f.severity === 'high')).toBe(true);
+    expect(JSON.stringify(found)).not.toContain('supersecretkey12');
+  });
+
+  it('leaves names of preferences and short values under a plain key name alone', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Prefs.kt':
+        'const val KEY = "theme"\nconst val PREF_KEY = "dark_mode"\nval key = "Settings"\nprivate const val API_KEY_HEADER = "X-Api-Key"\n',
+    });
+    expect(of(found, 'crypto-hardcoded-key')).toEqual([]);
+  });
+});
+
+describe('secrets written in clear', () => {
+  it('a token in preferences is medium, a password high; UserDefaults too', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Session.java':
+        'class S { void s(SharedPreferences.Editor e, String t, String p) { e.putString("auth_token", t); e.putString("user_pin", p); } }\n',
+      'ios/App/Store.swift': 'UserDefaults.standard.set(password, forKey: "userPassword")\n',
+    });
+    const prefs = of(found, 'storage-secret-in-preferences');
+    expect(prefs.map((f) => [f.evidence, f.severity]).sort()).toEqual([
+      ['auth_token', 'medium'],
+      ['userPassword', 'high'],
+      ['user_pin', 'high'],
+    ]);
+  });
+});
+
+describe('secrets in logs, plists and external storage', () => {
+  it('finds interpolated secrets in logs, secrets in written plists and external files; not their look-alikes', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Auth.kt':
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin source of a fixture
+        'fun login(user: String, password: String) {\n  println("login $user with $password")\n  Log.i(TAG, "user ${user.name}")\n}\n',
+      'app/src/main/java/com/acme/Backup.java': [
+        'class Backup {',
+        '  void save(String password, byte[] data) throws IOException {',
+        '    File f = new File(Environment.getExternalStorageDirectory(), "backup.txt");',
+        '    FileOutputStream out = new FileOutputStream(f);',
+        '    out.write(data);',
+        '    out.write(password.getBytes());',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'ios/App/Settings.m':
+        'NSDictionary *d = @{@"username": name, @"password": pw, @"label": @"Password"};\n[d writeToFile:path atomically:YES];\n',
+    });
+    expect(of(found, 'storage-secret-in-log').map((f) => [f.file, f.line])).toEqual([
+      ['app/src/main/java/com/acme/Auth.kt', 2],
+    ]);
+    expect(
+      of(found, 'storage-secret-in-preferences')
+        .map((f) => [f.file, f.line, f.evidence])
+        .sort(),
+    ).toEqual([
+      ['app/src/main/java/com/acme/Backup.java', 6, 'password'],
+      ['ios/App/Settings.m', 1, 'password'],
+    ]);
+  });
+});
+
+describe('http URLs built by concatenation', () => {
+  it('are cleartext endpoints; comparing or replacing the scheme is not', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Api.java':
+        'class Api {\n  String base(String host) { return "http://" + host + "/api"; }\n  boolean plain(String u) { return u.startsWith("http://"); }\n  String up(String u) { return u.replace("http://", "https://"); }\n}\n',
+      'www/app.js':
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source of a fixture
+        'fetch(`http://${server}/v1/items`);\nconst dev = `http://${emulatorHost}/`;\nconst lo = "http://" + localhostForURL;\n',
+    });
+    const urls = of(found, 'cleartext-http-url');
+    expect(urls.map((f) => `${f.file}:${f.line}`).sort()).toEqual([
+      'app/src/main/java/com/acme/Api.java:2',
+      'www/app.js:1',
+    ]);
+  });
+});
+
+describe('the other code rules', () => {
+  it('bare "AES" is ECB; trust-all on iOS; gets() is medium, strcpy low; test code is lowered', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/A.java': 'class A { Cipher c = Cipher.getInstance("AES"); }\n',
+      'ios/App/Net.m': 'manager.securityPolicy.allowInvalidCertificates = YES;\n',
+      'app/src/main/cpp/io.c': 'void r(char *b) { gets(b); }\nvoid w(char *d, char *s) { strcat(d, s); }\n',
+      'app/src/test/java/com/acme/T.java':
+        'class T { Cipher c = Cipher.getInstance("DES/ECB/NoPadding"); }\n',
+    });
+    const ecb = of(found, 'crypto-ecb-mode');
+    expect(ecb.map((f) => [f.file, f.severity])).toEqual([
+      ['app/src/main/java/com/acme/A.java', 'high'],
+      ['app/src/test/java/com/acme/T.java', 'low'],
+    ]);
+    expect(of(found, 'network-trust-all-certificates').map((f) => f.file)).toEqual(['ios/App/Net.m']);
+    expect(
+      of(found, 'native-banned-api')
+        .map((f) => [f.evidence, f.severity])
+        .sort(),
+    ).toEqual([
+      ['gets', 'medium'],
+      ['strcat', 'low'],
+    ]);
+  });
+
+  it('comments are blanked, strings kept: a rule in a comment is quiet, "//" inside a string ends no line', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/C.java': [
+        'class C {',
+        '  /* setJavaScriptEnabled(true) in a block comment */',
+        '  String u = "https://acme-corp.io/a"; void f(WebView w) { w.getSettings().setJavaScriptEnabled(true); }',
+        '  // addJavascriptInterface(new Bridge(), "Android");',
+        '  /* an unterminated comment: addJavascriptInterface(b, "X")',
+        '',
+      ].join('\n'),
+    });
+    expect(of(found, 'android-webview-javascript').map((f) => f.line)).toEqual([3]);
+    expect(of(found, 'android-webview-js-interface')).toEqual([]);
+  });
+
+  it('a WebView that proceeds on TLS errors trusts every certificate', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/W.java':
+        'class W extends WebViewClient {\n  @Override public void onReceivedSslError(WebView v, SslErrorHandler handler, SslError e) {\n    handler.proceed();\n  }\n}\n',
+    });
+    expect(of(found, 'network-trust-all-certificates').map((f) => f.line)).toEqual([2]);
+  });
+});
+
+describe('Android: cleartext by default, SDK levels, from the manifest or Gradle', () => {
+  it('a project targeting 27 in Gradle, with no manifest flag, allows cleartext by default', async () => {
+    const found = await scan({
+      'app/build.gradle': 'android { defaultConfig { minSdkVersion 26\n targetSdkVersion 27 } }\n',
+      'app/src/main/AndroidManifest.xml':
+        '<manifest xmlns:android="http://schemas.android.com/apk/res/android"><application android:allowBackup="false"/></manifest>',
+    });
+    expect(of(found, 'android-cleartext-default').map((f) => [f.file, f.severity])).toEqual([
+      ['app/src/main/AndroidManifest.xml', 'medium'],
+    ]);
+  });
+
+  it('usesCleartextTraffic="false", or a target of 28, closes it', async () => {
+    const found = await scan({
+      'a/src/main/AndroidManifest.xml':
+        '<manifest xmlns:android="http://schemas.android.com/apk/res/android"><uses-sdk android:targetSdkVersion="26"/><application android:usesCleartextTraffic="false"/></manifest>',
+      'b/x.zip': Buffer.alloc(0),
+    });
+    expect(of(found, 'android-cleartext-default')).toEqual([]);
+    const later = await scan({
+      'app/src/main/AndroidManifest.xml':
+        '<manifest xmlns:android="http://schemas.android.com/apk/res/android"><uses-sdk android:targetSdkVersion="28"/><application/></manifest>',
+    });
+    expect(of(later, 'android-cleartext-default')).toEqual([]);
+  });
+});
+
+describe('Cordova <edit-config> and <config-file>', () => {
+  it('get the manifest and ATS checks; the same blocks setting safe values stay quiet', async () => {
+    const widget = (android: string, ios: string) =>
+      `<?xml version="1.0"?>
+<widget id="com.acme.app" xmlns="http://www.w3.org/ns/widgets" xmlns:android="http://schemas.android.com/apk/res/android">
+  <platform name="android">
+    <edit-config file="app/src/main/AndroidManifest.xml" mode="merge" target="/manifest/application">
+      <application ${android}/>
+    </edit-config>
+  </platform>
+  <platform name="ios">
+    <config-file parent="NSAppTransportSecurity" target="*-Info.plist">
+      <dict><key>NSAllowsArbitraryLoads</key><${ios}/></dict>
+    </config-file>
+  </platform>
+</widget>
+`;
+    const found = await scan({
+      'config.xml': widget('android:usesCleartextTraffic="true" android:debuggable="true"', 'true'),
+    });
+    expect(found.map((f) => f.ruleId).sort()).toEqual(
+      expect.arrayContaining(['android-cleartext-traffic', 'android-debuggable', 'ios-ats-arbitrary-loads']),
+    );
+    expect(of(found, 'ios-ats-arbitrary-loads')[0]?.line).toBe(9);
+    const safe = await scan({ 'config.xml': widget('android:usesCleartextTraffic="false"', 'false') });
+    expect(
+      safe.filter((f) =>
+        ['android-cleartext-traffic', 'android-debuggable', 'ios-ats-arbitrary-loads'].includes(f.ruleId),
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('capacitor.config.ts, read without running it', () => {
+  it('finds a live-reload server and cleartext written as literals', async () => {
+    const marker = join(root, 'capacitor-config-ran');
+    const found = await scan({
+      'capacitor.config.ts': `import type { CapacitorConfig } from '@capacitor/cli';
+// Writing this file proves the config ran: the audit must never run it.
+require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x');
+const config: CapacitorConfig = {
+  appId: 'com.acme.app',
+  webDir: "dist",
+  server: {
+    url: \`http://192.168.1.20:8100\`, // live reload
+    cleartext: true,
+  },
+  android: { allowMixedContent: false },
+};
+export default config;
+`,
+    });
+    expect(of(found, 'hybrid-dev-server-url').map((f) => [f.severity, f.line])).toEqual([['high', 8]]);
+    expect(of(found, 'hybrid-cleartext')).toHaveLength(1);
+    expect(of(found, 'hybrid-mixed-content')).toEqual([]);
+    expect(of(found, 'audit-unparsed-file')).toEqual([]);
+    await expect(import('node:fs').then((fs) => fs.existsSync(marker))).resolves.toBe(false);
+  });
+
+  it('says what it could not read: values from the environment, or a config built in code', async () => {
+    const found = await scan({
+      'capacitor.config.ts': `const config: CapacitorConfig = {
+  appId: 'com.acme.app',
+  server: process.env.LIVE ? { url: process.env.LIVE, cleartext: true } : undefined,
+};
+export default config;
+`,
+      'other/capacitor.config.js': 'module.exports = makeConfig();\n',
+    });
+    const notes = of(found, 'audit-unparsed-file');
+    expect(notes.map((f) => [f.file, f.severity]).sort()).toEqual([
+      ['capacitor.config.ts', 'low'],
+      ['other/capacitor.config.js', 'low'],
+    ]);
+    expect(notes.find((f) => f.file === 'capacitor.config.ts')?.message).toContain('server');
+    expect(of(found, 'hybrid-dev-server-url')).toEqual([]);
+  });
+});
+
+describe('key stores by their magic bytes', () => {
+  it('finds JKS, JCEKS, PKCS#12 and keyed BKS stores without extension; truststores and look-alikes stay quiet', async () => {
+    const jceks = jks(['key']);
+    jceks.writeUInt32BE(0xcececece, 0);
+    const found = await scan({
+      'app/src/main/assets/client': jks(['key']),
+      'app/src/main/assets/vault.dat': jceks,
+      'app/src/main/res/raw/identity': pkcs12(),
+      'app/src/main/res/raw/mutual': bks(['cert', 'key']),
+      'app/src/main/res/raw/trust': jks(['cert']),
+      'app/src/main/res/raw/pins': bks(['cert']),
+      'app/src/main/assets/cert.der': Buffer.concat([
+        Buffer.from([0x30, 0x82, 0x01, 0x00, 0x30, 0x82]),
+        Buffer.alloc(250, 1),
+      ]),
+      'app/src/main/assets/blob': Buffer.concat([
+        Buffer.from([0, 0, 0, 2, 0, 0, 0, 20]),
+        Buffer.alloc(60, 0),
+      ]),
+    });
+    const stores = of(found, 'secret-private-key');
+    expect(stores.map((f) => [f.file, f.severity]).sort()).toEqual([
+      ['app/src/main/assets/client', 'high'],
+      ['app/src/main/assets/vault.dat', 'high'],
+      ['app/src/main/res/raw/identity', 'high'],
+      ['app/src/main/res/raw/mutual', 'high'],
+    ]);
+    expect(stores.find((f) => f.file.endsWith('identity'))?.message).toContain('PKCS#12');
+    expect(stores.find((f) => f.file.endsWith('client'))?.message).toContain(
+      'JKS with a private or secret key entry',
+    );
+  });
+});
+
+describe('native binaries', () => {
+  it('an iOS executable without PIE, with an executable stack, is found; a dylib is not an executable', async () => {
+    const found = await scan({
+      'Payload/App.app/App': machO(2, 0x20000, ['___stack_chk_fail', '_objc_msgSend', '_objc_release']),
+      'Payload/App.app/Frameworks/Kit.framework/Kit': machO(6, 0, [
+        '___stack_chk_fail',
+        '_swift_release',
+        '_objc_msgSend',
+      ]),
+    });
+    expect(
+      found
+        .filter((f) => f.ruleId.startsWith('native-') || f.ruleId.startsWith('ios-binary'))
+        .map((f) => [f.ruleId, f.file])
+        .sort(),
+    ).toEqual([
+      ['native-not-pie', 'Payload/App.app/App'],
+      ['native-nx-disabled', 'Payload/App.app/App'],
+    ]);
+  });
+
+  it('a file named .so that is not ELF is no finding', async () => {
+    const found = await scan({ 'lib/arm64-v8a/libfake.so': 'not an ELF file' });
+    expect(found.filter((f) => f.ruleId.startsWith('native-'))).toEqual([]);
+  });
+});
