@@ -7,5 +7,6 @@
  */
 
 export * from './audit/index.js';
+export { type AnyCliError, CLI_ERROR_CODES, type CliErrorCode } from './error-codes.js';
 export * from './pins/index.js';
 export { run } from './program.js';

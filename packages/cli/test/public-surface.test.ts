@@ -17,6 +17,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'AuditOutputError',
     'AuditPathNotFoundError',
     'AuditUnreadableError',
+    'CLI_ERROR_CODES',
     'PINS_EXIT',
     'PinsConnectError',
     'PinsInputError',
