@@ -181,8 +181,9 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
     kind = 'directory';
   } else if (info.isFile()) {
     if (looksLikeZip(await readHead(abs, path))) {
-      const { walkZip } = await lazy.zip();
+      const { walkZip, hasApkSigningBlock } = await lazy.zip();
       await walkZip(abs, path, visit, await budgetOf(state));
+      if (scope.flags.apk) scope.signingBlock = await hasApkSigningBlock(abs);
       const { flags } = scope;
       kind = flags.aab ? 'aab' : flags.apk ? 'apk' : flags.ipa ? 'ipa' : 'zip';
     } else {
@@ -447,7 +448,7 @@ async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: Ap
     nestedNotScanned(state, entry.path, 'not a zip archive', 'high');
     return;
   }
-  const { walkZip, ZipLimitError } = await lazy.zip();
+  const { walkZip, ZipLimitError, hasApkSigningBlock } = await lazy.zip();
   const inner = newAppScope(`${entry.path}!/`, depth);
   try {
     await walkZip(
@@ -464,6 +465,7 @@ async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: Ap
     const reason = err.message.startsWith(own) ? err.message.slice(own.length) : err.message;
     nestedNotScanned(state, entry.path, reason.replace(/\.$/, ''), 'high');
   }
+  if (inner.flags.apk) inner.signingBlock = await hasApkSigningBlock(source);
   checkApp(state, inner);
 }
 

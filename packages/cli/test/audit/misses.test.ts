@@ -12,7 +12,7 @@ import { auditPath } from '../../src/audit/scan.js';
 import type { Finding } from '../../src/audit/types.js';
 import { machO } from './lib/binaries.js';
 import { bks, jks, pkcs12 } from './lib/keystores.js';
-import { MISS_CASES } from './lib/miss-cases.js';
+import { apk, MISS_CASES } from './lib/miss-cases.js';
 
 let root: string;
 let n = 0;
@@ -379,5 +379,21 @@ describe('native binaries', () => {
   it('a file named .so that is not ELF is no finding', async () => {
     const found = await scan({ 'lib/arm64-v8a/libfake.so': 'not an ELF file' });
     expect(found.filter((f) => f.ruleId.startsWith('native-'))).toEqual([]);
+  });
+});
+
+describe('v1-only signing', () => {
+  it('is found in an APK given as the input too, and not in a zip that is no APK', async () => {
+    const dir = join(root, String(n++));
+    await mkdir(dir, { recursive: true });
+    const at = (name: string) => join(dir, name);
+    await writeFile(at('v1.apk'), apk(false));
+    await writeFile(at('v2.apk'), apk(true));
+    const rules = async (file: string) => (await auditPath(file)).findings.map((f) => f.ruleId);
+    expect(await rules(at('v1.apk'))).toContain('android-v1-only-signed');
+    expect(await rules(at('v2.apk'))).not.toContain('android-v1-only-signed');
+    const { zipSync } = await import('fflate');
+    await writeFile(at('docs.zip'), zipSync({ 'META-INF/CERT.RSA': new Uint8Array([0x30]) }));
+    expect(await rules(at('docs.zip'))).not.toContain('android-v1-only-signed');
   });
 });

@@ -40,6 +40,13 @@ export interface AppScope {
   /** SDK levels stated in Gradle build files (`targetSdkVersion 27`, `minSdk = 21`), by file. */
   gradleSdk: { file: string; targetSdk?: number; minSdk?: number }[];
   flags: { apk: boolean; aab: boolean; ipa: boolean };
+  /** The first v1 (JAR) signature file of the app (`META-INF/*.RSA`, `.DSA`, `.EC`). */
+  v1Signature?: string;
+  /**
+   * Whether the archive holds an APK Signing Block (v2 or later signatures) before its central
+   * directory; undefined when the app is not an archive or its end records could not be read.
+   */
+  signingBlock?: boolean | undefined;
 }
 
 /**

@@ -451,6 +451,24 @@ const minSdk: AppCheck = (app) => {
   ];
 };
 
+/**
+ * An APK signed with the v1 (JAR) scheme alone: no APK Signing Block before the central directory,
+ * so Android 5.0 to 8.0 verify it by its JAR signature only, which does not cover the whole file
+ * (the Janus attack, CVE-2017-13156, prepends a dex to a signed APK).
+ */
+const v1OnlySigned: AppCheck = (app) => {
+  if (!app.flags.apk || app.v1Signature === undefined || app.signingBlock !== false) return [];
+  return [
+    {
+      ruleId: 'android-v1-only-signed',
+      file: app.v1Signature,
+      message:
+        'signed with the v1 (JAR) scheme only, without an APK Signature Scheme v2+ block: on Android 5.0 to 8.0 a modified APK can keep this signature (Janus, CVE-2017-13156)',
+      key: 'v1-only',
+    },
+  ];
+};
+
 /** SDK levels stated in a Gradle build file (`targetSdkVersion 27`, `targetSdk = 34`, `minSdk 21`). */
 function gradleSdk(text: string, file: string): AppScope['gradleSdk'][number] {
   const level = (name: string) => {
@@ -510,6 +528,7 @@ export const ANDROID_ANALYSERS: readonly FileAnalyser[] = [
     // The v1 (JAR) signature block of an APK: its certificate names the signer.
     matches: (path) => /(?:^|\/)META-INF\/[^/]+\.(?:RSA|DSA|EC)$/.test(path),
     analyse(bytes, context) {
+      context.app.v1Signature ??= context.path;
       // The debug keystore the Android tools generate signs as "CN=Android Debug,O=Android,C=US".
       if (bytes.includes('Android Debug')) {
         context.report({
@@ -572,4 +591,9 @@ export function checkFileProviderPaths(root: XmlElement, file: string): RawFindi
 }
 
 /** Checks of a whole Android app. */
-export const ANDROID_APP_CHECKS: readonly AppCheck[] = [pinCoverage, cleartextByDefault, minSdk];
+export const ANDROID_APP_CHECKS: readonly AppCheck[] = [
+  pinCoverage,
+  cleartextByDefault,
+  minSdk,
+  v1OnlySigned,
+];

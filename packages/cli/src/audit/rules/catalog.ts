@@ -258,6 +258,14 @@ const LIST = [
     'Build and sign the release with your release key (or Play App Signing); never ship a debug build.',
   ),
   rule(
+    'android-v1-only-signed',
+    'medium',
+    'MASVS-RESILIENCE-2',
+    'MASTG-TEST-0224',
+    'Signed with the v1 (JAR) signature scheme only',
+    'Sign with APK Signature Scheme v2 or later as well (apksigner and the Android Gradle plugin do by default); a v1-only APK can be modified without breaking its signature on Android 5.0 to 8.0.',
+  ),
+  rule(
     'android-nsc-cleartext',
     'high',
     'MASVS-NETWORK-1',

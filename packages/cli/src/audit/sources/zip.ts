@@ -6,6 +6,7 @@
  * machine. The limits are kept in one {@link ZipBudget} per scan, shared by every archive it
  * opens, so nesting archives does not multiply what a scan may expand.
  */
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { AuditArchiveError, AuditUnreadableError } from '../errors.js';
@@ -184,4 +185,60 @@ export async function walkZip(
   } finally {
     zip.close();
   }
+}
+
+/** The magic that ends an APK Signing Block, just before the central directory. */
+const SIGNING_BLOCK_MAGIC = Buffer.from('APK Sig Block 42', 'latin1');
+/** The end-of-central-directory record: 22 bytes, plus a comment of up to 65,535. */
+const EOCD_MAX = 22 + 0xffff;
+
+/**
+ * Whether a zip holds an APK Signing Block (the v2, v3 and v4 signatures live there) right before
+ * its central directory, as apksigner finds it: the 16-byte magic ends at the directory's offset.
+ * Undefined when the end records cannot be read (not a zip, zip64): then nothing is claimed.
+ * Written here because yauzl does not expose the directory's offset.
+ *
+ * @example
+ * ```ts
+ * if ((await hasApkSigningBlock('app-release.apk')) === false) console.log('v1 signatures only');
+ * ```
+ */
+export async function hasApkSigningBlock(source: string | Buffer): Promise<boolean | undefined> {
+  const read = async (offset: number, length: number): Promise<Buffer | undefined> => {
+    if (offset < 0 || length <= 0) return undefined;
+    if (typeof source !== 'string') {
+      return offset + length <= source.length ? source.subarray(offset, offset + length) : undefined;
+    }
+    const handle = await open(source, 'r');
+    try {
+      const out = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(out, 0, length, offset);
+      return bytesRead === length ? out : undefined;
+    } finally {
+      await handle.close();
+    }
+  };
+  const size =
+    typeof source === 'string'
+      ? await open(source, 'r').then(async (h) => {
+          try {
+            return (await h.stat()).size;
+          } finally {
+            await h.close();
+          }
+        })
+      : source.length;
+  const tailLength = Math.min(size, EOCD_MAX);
+  const tail = await read(size - tailLength, tailLength);
+  if (tail === undefined) return undefined;
+  for (let at = tail.length - 22; at >= 0; at--) {
+    if (tail.readUInt32LE(at) !== 0x06054b50) continue;
+    // The comment must run exactly to the end, or this is a signature inside a comment.
+    if (at + 22 + tail.readUInt16LE(at + 20) !== tail.length) continue;
+    const directory = tail.readUInt32LE(at + 16);
+    if (directory === 0xffffffff) return undefined;
+    const magic = await read(directory - SIGNING_BLOCK_MAGIC.length, SIGNING_BLOCK_MAGIC.length);
+    return magic !== undefined && magic.equals(SIGNING_BLOCK_MAGIC);
+  }
+  return undefined;
 }

@@ -4,6 +4,7 @@
  * (never an app's code), the negative is the nearest benign look-alike, which must stay quiet.
  */
 
+import { zipSync } from 'fflate';
 import { elf, MH_PIE, machO, PT_DYNAMIC, PT_GNU_RELRO, PT_GNU_STACK } from './binaries.js';
 
 /** A rule's two fixtures: files (path → content) of an app tree. */
@@ -34,6 +35,30 @@ ${body}
 
 const HARDENED = [{ type: PT_DYNAMIC }, { type: PT_GNU_STACK, flags: 6 }, { type: PT_GNU_RELRO }];
 const so = (path: string, content: Buffer) => ({ [`app/src/main/jniLibs/arm64-v8a/${path}`]: content });
+
+/**
+ * A small APK: a manifest and a v1 signature file, with or without an APK Signing Block (an
+ * empty one: its size, no id-value pairs, its size again, the magic) spliced in before the
+ * central directory, whose offset in the end record moves by the block's length.
+ */
+export function apk(signingBlock: boolean): Uint8Array {
+  const zip = Buffer.from(
+    zipSync({
+      'AndroidManifest.xml': new TextEncoder().encode('<manifest package="com.acme"/>'),
+      'META-INF/CERT.RSA': new TextEncoder().encode('0 CN=Acme Release, O=Acme, C=DE'),
+    }),
+  );
+  if (!signingBlock) return zip;
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const directory = zip.readUInt32LE(eocd + 16);
+  const block = Buffer.alloc(32);
+  block.writeBigUInt64LE(24n, 0);
+  block.writeBigUInt64LE(24n, 8);
+  block.write('APK Sig Block 42', 16, 'latin1');
+  const out = Buffer.concat([zip.subarray(0, directory), block, zip.subarray(directory)]);
+  out.writeUInt32LE(directory + block.length, eocd + block.length + 16);
+  return out;
+}
 
 /** The cases, in catalogue order. */
 export const MISS_CASES: RuleCase[] = [
@@ -99,6 +124,11 @@ export const MISS_CASES: RuleCase[] = [
     negative: {
       'META-INF/CERT.RSA': Buffer.from('0\x82\x03\x1b\x06\tCN=Acme Release, O=Acme, C=DE\x00\x01', 'latin1'),
     },
+  },
+  {
+    rule: 'android-v1-only-signed',
+    positive: { 'app/build/outputs/apk/release/app-release.apk': apk(false) },
+    negative: { 'app/build/outputs/apk/release/app-release.apk': apk(true) },
   },
   {
     rule: 'secret-url-credentials',
