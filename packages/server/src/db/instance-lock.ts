@@ -18,7 +18,8 @@ export const SQLITE_LOCK_FILE = 'bulwark-server.lock';
  *
  * @example
  * ```ts
- * try { lockDataDir(dir); } catch (err) { if (err instanceof DataDirLockedError) console.error(err.message); }
+ * const refused = new DataDirLockedError('./.bulwark');
+ * console.error(refused.code, refused.message); // data_dir_locked, and what to do
  * ```
  */
 export class DataDirLockedError extends BulwarkError {
