@@ -287,6 +287,72 @@ describe('the console: apps and identity providers', () => {
     );
   });
 
+  it('the new lists have their loading and error states, and Try again loads them', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/admin/identity-providers', async (route) => {
+      await held;
+      await route.fulfill({
+        status: 503,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({ status: 503, code: 'unavailable', detail: 'The server is busy.' }),
+      });
+    });
+    await page.goto(`${app.origin}/console/#/providers`);
+    await page.getByRole('status').filter({ hasText: 'Loading identity providers…' }).waitFor();
+    release();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'Could not load the identity providers: The server is busy. (unavailable)' })
+      .waitFor();
+    await expectAccessible();
+    await page.unroute('**/admin/identity-providers');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.locator('[data-provider="corp"]').waitFor();
+    await page.route('**/admin/apps', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({ status: 503, code: 'unavailable', detail: 'The server is busy.' }),
+      }),
+    );
+    await page.goto(`${app.origin}/console/#/apps`);
+    await page.getByRole('alert').filter({ hasText: 'Could not load the apps' }).waitFor();
+    await page.unroute('**/admin/apps');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.locator('tr[data-app="field"]').waitFor();
+  });
+
+  it('fits a phone screen: no page-wide horizontal scroll on the new screens', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [hash, heading] of [
+      ['apps', 'Apps'],
+      ['providers', 'Identity providers'],
+      [`users/${adaId}`, ADA.username],
+    ] as const) {
+      await page.goto(`${app.origin}/console/#/${hash}`);
+      await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+      await page.locator('main table, main .state-empty').first().waitFor();
+      const wide = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('body *'))
+          .filter((e) => e.getBoundingClientRect().right > 391 && e.closest('.table-wrap') === null)
+          .map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
+      );
+      expect({ hash, wide, width: await page.evaluate(() => document.documentElement.scrollWidth) }).toEqual({
+        hash,
+        wide: [],
+        width: 390,
+      });
+      await expectAccessible();
+    }
+    await page.goto(`${app.origin}/console/#/providers`);
+    await page.locator('[data-provider="corp"]').waitFor();
+    await screenshot(page, 'console-providers-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
   it('had no CSP or Trusted Types violation and no uncaught error', () => {
     expect(watch.violations).toEqual([]);
     expect(watch.errors).toEqual([]);

@@ -44,7 +44,7 @@ function Provider(props: { provider: IdentityProvider }) {
   const p = props.provider;
   const titleId = `provider-${p.id}`;
   return (
-    <section class="card" aria-labelledby={titleId} data-provider={p.id}>
+    <section class="card provider" aria-labelledby={titleId} data-provider={p.id}>
       <div class="title-row">
         <h2 id={titleId}>{p.displayName}</h2>
         <Badge tone="neutral">{KIND_NAMES[p.kind]}</Badge>
