@@ -278,3 +278,61 @@ export interface Passkey {
   readonly createdAt?: string;
   readonly lastUsedAt?: string | null;
 }
+
+/** Who may use an app: its roles and teams, and whether an admin set them or the configuration. */
+export interface AppAssignment {
+  readonly roles: readonly string[];
+  readonly teams: readonly string[];
+  readonly source: 'config' | 'admin';
+}
+
+/** A registered app as `GET /admin/apps` lists it. */
+export interface RegisteredApp {
+  readonly id: string;
+  readonly name: string;
+  readonly redirectUris?: readonly string[];
+  readonly collections: readonly string[];
+  readonly installUrl?: string;
+  readonly openUrl?: string;
+  readonly assignedTo: AppAssignment;
+}
+
+/** A claim, attribute or group rule of a provider. */
+export interface ProviderMapping {
+  readonly claim: string;
+  readonly equals: string;
+  readonly role?: string;
+  readonly team?: string;
+}
+
+/** A configured identity provider as `GET /admin/identity-providers` shows it (no secret). */
+export interface IdentityProvider {
+  readonly id: string;
+  readonly kind: 'oidc' | 'saml' | 'ldap';
+  readonly displayName: string;
+  readonly jit: boolean;
+  readonly defaultRole: string;
+  readonly mappings: readonly ProviderMapping[];
+  readonly issuer: string;
+  readonly clientId?: string;
+  readonly confidentialClient?: boolean;
+  readonly scopes?: readonly string[];
+  readonly redirectUris?: readonly string[];
+  readonly entityId?: string;
+  readonly acsUrl?: string;
+  readonly idpSsoUrl?: string;
+  readonly idpCertificates?: number;
+  readonly url?: string;
+  readonly startTls?: boolean;
+  readonly userBaseDn?: string;
+  readonly usernameAttribute?: string;
+}
+
+/** A provider identity linked to an account. */
+export interface FederatedAccount {
+  readonly provider: string;
+  readonly issuer: string;
+  readonly subject: string;
+  readonly createdAt: string;
+  readonly lastLoginAt: string;
+}

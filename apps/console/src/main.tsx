@@ -8,10 +8,12 @@ import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { type Connection, classify, connect, type Me, type SessionEnd } from './api.js';
 import { AccountScreen } from './screens/account.js';
+import { AppsScreen } from './screens/apps.js';
 import { DevicesScreen } from './screens/devices.js';
 import { EventsScreen } from './screens/events.js';
 import { KeysScreen } from './screens/keys.js';
 import { PolicyScreen } from './screens/policy.js';
+import { ProvidersScreen } from './screens/providers.js';
 import { UserScreen, UsersScreen } from './screens/users.js';
 import { ChangePassword, NotAdmin, SignIn } from './signin.js';
 import { ApiContext, type ConsoleApi } from './ui/context.js';
@@ -30,6 +32,8 @@ const SCREENS = [
   ['events', 'Security events'],
   ['policy', 'Device policy'],
   ['keys', 'Signing keys'],
+  ['apps', 'Apps'],
+  ['providers', 'Identity providers'],
   ['account', 'My account'],
 ] as const;
 
@@ -196,6 +200,10 @@ function Console(props: {
           <PolicyScreen />
         ) : screen === 'keys' ? (
           <KeysScreen />
+        ) : screen === 'apps' ? (
+          <AppsScreen />
+        ) : screen === 'providers' ? (
+          <ProvidersScreen />
         ) : screen === 'account' ? (
           <AccountScreen connection={connection} />
         ) : (

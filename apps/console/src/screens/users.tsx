@@ -10,6 +10,7 @@ import { useApi } from '../ui/context.js';
 import { formatTime } from '../ui/format.js';
 import { useLoad } from '../ui/load.js';
 import { DeviceTable } from './devices.js';
+import { FederatedIdentities } from './federated.js';
 
 interface UsersPage {
   readonly users: readonly User[];
@@ -172,7 +173,8 @@ function UserState(props: { user: User }) {
   return <Badge tone="good">active</Badge>;
 }
 
-function parseTeams(text: string): string[] {
+/** Team names from a comma-separated text, trimmed, without repeats. */
+export function parseTeams(text: string): string[] {
   return [
     ...new Set(
       text
@@ -450,6 +452,7 @@ export function UserScreen(props: { userId: string }) {
             </div>
             <h2>Devices</h2>
             <UserDevices userId={user.id} changes={changes} />
+            <FederatedIdentities userId={user.id} username={user.username} />
             <Dialog
               title={confirm === 'disable' ? 'Disable this user?' : 'Reset the password?'}
               open={confirm !== undefined}

@@ -127,7 +127,11 @@ export function appRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     async () => ({
       apps: await Promise.all(
-        apps.all().map(async (a) => ({ ...appView(a), assignedTo: await apps.assignment(a) })),
+        apps.all().map(async (a) => ({
+          ...appView(a),
+          redirectUris: [...a.redirectUris],
+          assignedTo: await apps.assignment(a),
+        })),
       ),
     }),
   );

@@ -475,6 +475,21 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
     properties: { userId: { type: 'string', pattern: ID_PATTERN } },
   } as const;
 
+  app.get(
+    '/admin/identity-providers',
+    {
+      onRequest: requireAuth(ctx, { role: 'admin' }),
+      schema: {
+        tags: ['admin'],
+        summary:
+          'The configured identity providers, read-only: kind, addresses, JIT and mappings; never a secret.',
+        security: DPOP_SECURITY,
+        response: { '4xx': errorResponses },
+      },
+    },
+    async () => ({ providers: [...ctx.config.federation.providers.values()].map(providerAdminView) }),
+  );
+
   app.get<{ Params: { userId: string } }>(
     '/admin/users/:userId/federated-accounts',
     {
@@ -633,4 +648,58 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
       return reply.code(204).send();
     },
   );
+}
+
+/**
+ * What an admin sees of a provider. Built field by field, never by spreading the configuration,
+ * so that a secret added to the options later (a client secret, a bind password) cannot leak.
+ *
+ * @example
+ * ```ts
+ * providerAdminView(ctx.config.federation.providers.get('entra')!).issuer;
+ * ```
+ */
+export function providerAdminView(p: ProviderConfig): Record<string, unknown> {
+  const common = {
+    id: p.id,
+    kind: p.kind,
+    displayName: p.displayName,
+    jit: p.jit,
+    defaultRole: p.defaultRole,
+    mappings: p.mappings.map((m) => ({
+      claim: m.claim,
+      equals: m.equals,
+      ...(m.role === undefined ? {} : { role: m.role }),
+      ...(m.team === undefined ? {} : { team: m.team }),
+    })),
+  };
+  if (p.kind === 'oidc') {
+    return {
+      ...common,
+      issuer: p.issuer,
+      clientId: p.clientId,
+      confidentialClient: p.clientSecret !== undefined,
+      redirectUris: [...p.redirectUris],
+      scopes: [...p.scopes],
+    };
+  }
+  if (p.kind === 'saml') {
+    return {
+      ...common,
+      issuer: p.idpEntityId,
+      entityId: p.entityId,
+      acsUrl: p.acsUrl,
+      idpSsoUrl: p.idpSsoUrl,
+      idpCertificates: p.idpCert.length,
+      redirectUris: [...p.redirectUris],
+    };
+  }
+  return {
+    ...common,
+    issuer: p.issuer,
+    url: p.url,
+    startTls: p.startTls,
+    userBaseDn: p.userBaseDn,
+    usernameAttribute: p.usernameAttribute,
+  };
 }
