@@ -501,7 +501,10 @@ export function isTranslationFile(path: string): boolean {
  * password, not a name) is still reported.
  */
 function isIdentifierNamingASecret(value: string): boolean {
-  if (/^[A-Za-z]+(?:[._-]?[A-Za-z]+)*$/.test(value)) {
+  // Each separator is required: with an optional one, `(?:[._-]?[A-Za-z]+)*` splits a run of
+  // letters in exponentially many ways, and a long run of letters followed by a digit (a value
+  // that fails) made the regex backtrack for hours.
+  if (/^[A-Za-z]+(?:[._-][A-Za-z]+)*$/.test(value)) {
     const lower = value.toLowerCase();
     if (GENERIC_TRIGGERS.some((t) => lower.includes(t))) return true;
   }
