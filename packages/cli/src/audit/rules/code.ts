@@ -586,10 +586,17 @@ const CODE_RULES: readonly CodeRule[] = [
 /**
  * Blanks comments (keeping every offset and line), leaving strings as they are. One pass over the
  * text: a regex for block comments would rescan to the end of the file at every unterminated
- * `/*` of a crafted file, quadratic time.
+ * `/*` of a crafted file, quadratic time. The text is put together from pieces joined once, and a
+ * comment's blank from runs of spaces cut from one string: a regex replace per comment and a
+ * string grown piece by piece took 30 ms on `sqlite3.h` (690 KB, mostly comments).
+ *
+ * @example
+ * ```ts
+ * blankComments('a /* b *\/ "c // d" // e'); // 'a         "c // d"     '
+ * ```
  */
-function blankComments(text: string): string {
-  let out = '';
+export function blankComments(text: string): string {
+  const parts: string[] = [];
   let copied = 0;
   let i = 0;
   const n = text.length;
@@ -610,14 +617,31 @@ function blankComments(text: string): string {
       const line = text.charCodeAt(i + 1) === 47;
       let end = line ? text.indexOf('\n', i) : text.indexOf('*/', i + 2);
       end = end === -1 ? n : line ? end : end + 2;
-      out += text.slice(copied, i) + text.slice(i, end).replace(/[^\n]/g, ' ');
+      parts.push(text.slice(copied, i));
+      // Every character but the line feeds becomes a space.
+      for (let from = i; ; ) {
+        const feed = line ? -1 : text.indexOf('\n', from);
+        const stop = feed === -1 || feed >= end ? end : feed;
+        parts.push(spaces(stop - from));
+        if (stop === end) break;
+        parts.push('\n');
+        from = stop + 1;
+      }
       copied = end;
       i = end;
     } else {
       i++;
     }
   }
-  return copied === 0 ? text : out + text.slice(copied);
+  if (copied === 0) return text;
+  parts.push(text.slice(copied));
+  return parts.join('');
+}
+
+const SPACES = ' '.repeat(1024);
+
+function spaces(count: number): string {
+  return count <= SPACES.length ? SPACES.slice(0, count) : ' '.repeat(count);
 }
 
 function lineStarts(text: string): number[] {
