@@ -12,6 +12,7 @@
  */
 import type { RawFinding } from '../lib/finding.js';
 import { redact } from '../lib/redact.js';
+import { TriggerIndex } from '../lib/trigger-index.js';
 import type { Severity } from '../types.js';
 import type { FileAnalyser } from './analyser.js';
 import type { RuleId } from './catalog.js';
@@ -669,11 +670,15 @@ function lineAt(starts: readonly number[], offset: number): number {
  * checkSource('new SecretKeySpec("0123456789abcdef".getBytes(), "AES")', 'Crypto.java');
  * ```
  */
-export function checkSource(source: string, file: string): RawFinding[] {
+export function checkSource(
+  source: string,
+  file: string,
+  present: ReadonlySet<string> = needsIn(source),
+): RawFinding[] {
   const ext = /\.([a-z]+)$/.exec(file)?.[1] ?? '';
   const langs = LANGS[ext] ?? [];
   const rules = CODE_RULES.filter(
-    (r) => r.langs.some((l) => langs.includes(l)) && r.needs.some((n) => source.includes(n)),
+    (r) => r.langs.some((l) => langs.includes(l)) && r.needs.some((n) => present.has(n)),
   );
   if (rules.length === 0) return [];
   const text = blankComments(source);
@@ -691,12 +696,47 @@ export function checkSource(source: string, file: string): RawFinding[] {
   return out;
 }
 
+/**
+ * Every literal some code rule needs (ASCII, three characters or more).
+ *
+ * @example
+ * ```ts
+ * CODE_NEEDS.includes('SecretKeySpec'); // true
+ * ```
+ */
+export const CODE_NEEDS: readonly string[] = [...new Set(CODE_RULES.flatMap((r) => r.needs))];
+const NEEDS = CODE_NEEDS;
+let needIndex: TriggerIndex | undefined;
+
+/**
+ * The literals of `NEEDS` that `source` holds, found in one pass of the prefilter: asking
+ * `source.includes` for each rule's needs read a file some forty times over (0.18 s for 30 MB of
+ * Java). On the bytes of a UTF-8 file the answer is the same as on its text: the needs are ASCII,
+ * and every ASCII byte decodes to that character and no other byte does.
+ *
+ * @example
+ * ```ts
+ * needsIn('new SecretKeySpec(k, "AES")').has('SecretKeySpec'); // true
+ * ```
+ */
+export function needsIn(source: string | Uint8Array): Set<string> {
+  needIndex ??= new TriggerIndex(NEEDS.map((text) => ({ text, ignoreCase: false })));
+  const found: number[] = [];
+  needIndex.find(source, 0, source.length, found);
+  const present = new Set<string>();
+  for (let i = 0; i < found.length; i += 2) present.add(NEEDS[found[i] as number] as string);
+  return present;
+}
+
 /** The source-code analyser. */
 export const CODE_ANALYSERS: readonly FileAnalyser[] = [
   {
     matches: (_path, name) => SOURCE.test(name),
     analyse(bytes, context) {
-      context.report(...checkSource(bytes.toString('utf8'), context.path));
+      const present = needsIn(bytes);
+      // A file that holds no literal any rule needs is not even decoded.
+      if (present.size === 0) return undefined;
+      context.report(...checkSource(bytes.toString('utf8'), context.path, present));
       return undefined;
     },
   },
