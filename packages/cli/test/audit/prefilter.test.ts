@@ -5,10 +5,15 @@
  * counted exactly on bytes and strings, and across decoded windows.
  */
 import { spawnSync } from 'node:child_process';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { RawFinding } from '../../src/audit/lib/finding.js';
 import { countNewlines, LineCounter } from '../../src/audit/lib/line-count.js';
+import { type TextDetector, TextEngine } from '../../src/audit/lib/text-engine.js';
+import { scanTextBytes } from '../../src/audit/lib/text-file.js';
+import { scanTextStream } from '../../src/audit/lib/text-stream.js';
 import { TriggerIndex, type TriggerSpec } from '../../src/audit/lib/trigger-index.js';
 import { WEB_DETECTORS } from '../../src/audit/rules/cleartext.js';
 import { SECRET_DETECTORS } from '../../src/audit/rules/secrets.js';
@@ -365,13 +370,15 @@ describe('dismissal on the bytes, before any decoding', () => {
   });
 
   it('dismisses the common cases and keeps what may be a finding', () => {
-    const url = WEB_DETECTORS.find((d) => d.triggers.includes('http://'));
+    const url = WEB_DETECTORS[0];
     const generic = SECRET_DETECTORS.find((d) => d.triggers.includes('token') && d.configOnly !== true);
     const config = SECRET_DETECTORS.find((d) => d.triggers.includes('token') && d.configOnly === true);
-    const dismiss = (d: typeof url, text: string, at = text.search(/http:|token/i)) =>
+    const dismiss = (d: typeof url, text: string, at = text.search(/:\/\/|token/i)) =>
       d?.dismiss?.(Buffer.from(text, 'latin1'), at);
     expect(dismiss(url, 'xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(dismiss(url, '"https://api.acme.io/v1"')).toBe(true);
     expect(dismiss(url, '"http://api.acme.io/v1"')).toBe(false);
+    expect(dismiss(url, '"HtTp://api.acme.io/v1"')).toBe(false);
     expect(dismiss(url, '"http://user@www.w3.org/"')).toBe(false);
     expect(dismiss(url, '"http://www.w3.org:8080/"')).toBe(false);
     expect(dismiss(generic, 'tokenize(x)')).toBe(true);
@@ -384,6 +391,101 @@ describe('dismissal on the bytes, before any decoding', () => {
     expect(dismiss(generic, 'authToken\t: x')).toBe(true);
     expect(dismiss(config, 'authToken\t: x')).toBe(false);
     expect(dismiss(config, 'tokenize(x)')).toBe(true);
+  });
+});
+
+describe('http:// URLs woken by the shared `://` trigger', () => {
+  // The reference: each http detector woken by a trigger `http://` of its own, letter case
+  // ignored, as before the two shared the `://` of the URL-credentials detector; its start and
+  // dismissal are the detector's own, from the `://` four characters on.
+  const shared = [...SECRET_DETECTORS, ...WEB_DETECTORS];
+  const http = new Set(WEB_DETECTORS.filter((d) => d.triggers.includes('://')));
+  const ownTrigger = shared.map((d): TextDetector => {
+    if (!http.has(d)) return d;
+    const { start, dismiss } = d;
+    return {
+      ...d,
+      triggers: ['http://'],
+      ignoreCase: true,
+      start: (text, at) => (start === undefined ? at : start(text, at + 4)),
+      ...(dismiss === undefined
+        ? {}
+        : { dismiss: (bytes: Uint8Array, at: number) => dismiss(bytes, at + 4) }),
+    };
+  });
+  const engines = { shared: new TextEngine(shared), own: new TextEngine(ownTrigger) };
+  const piece = fc.constantFrom(
+    'http://',
+    'HTTP://',
+    'hTtP://',
+    'https://',
+    '://',
+    'xhttp://',
+    'ttp://',
+    'http:/',
+    'api.acme.io',
+    'www.w3.org',
+    'localhost:8080',
+    'user:pw0rd@',
+    '/v1/items',
+    '"http://" + host',
+    "'http://';",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a JavaScript template, scanned
+    '`http://${host}`',
+    '"http://%s"',
+    '"http://\\(host)"',
+    'xmlns="',
+    '// see ',
+    '"',
+    ' ',
+    '\n',
+    'x'.repeat(40),
+  );
+  const texts = fc.array(piece, { maxLength: 40 }).map((p) => p.join(''));
+  const info = { path: 'www/main.js', config: false };
+  // Hits of different rules at one start may come in either order (the report sorts them by
+  // rule); those of one rule keep theirs, which a stable sort leaves alone.
+  const byRule = <T extends { ruleId: string }>(list: T[], at: (t: T) => number): T[] =>
+    [...list].sort((a, b) => at(a) - at(b) || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0));
+  const findings = (engine: TextEngine, text: string): RawFinding[] =>
+    byRule(scanTextBytes(engine, Buffer.from(text, 'latin1'), info), (f) => f.line ?? 0);
+
+  it('finds the same in strings and in bytes, whatever the case and the place of http', () => {
+    let found = 0;
+    fc.assert(
+      fc.property(texts, (text) => {
+        const hits = (engine: TextEngine) =>
+          byRule(engine.scan(text, 0, text.length, info, 1), (h) => h.start);
+        expect(hits(engines.shared)).toEqual(hits(engines.own));
+        const bytes = findings(engines.own, text);
+        expect(findings(engines.shared, text)).toEqual(bytes);
+        found += bytes.filter((f) => f.ruleId === 'cleartext-http-url').length;
+      }),
+      { numRuns: 400 },
+    );
+    expect(found).toBeGreaterThan(100);
+  });
+
+  it('finds the same when http:// straddles the boundary of two streamed chunks', async () => {
+    const chunking = { chunk: 64, overlap: 48, context: 16 };
+    for (let pad = 0; pad < 130; pad++) {
+      const text = `${'x'.repeat(pad)}"http://api.acme.io/v1" + "http://" + host;\nHTTP://user:pw0rd@db.acme.io/\n`;
+      const out: Record<string, RawFinding[]> = { shared: [], own: [] };
+      for (const name of ['shared', 'own'] as const) {
+        const pieces = [...Buffer.from(text, 'latin1')].map((b) => Buffer.from([b]));
+        await scanTextStream(
+          engines[name],
+          Readable.from(pieces),
+          info,
+          out[name] as RawFinding[],
+          () => undefined,
+          chunking,
+        );
+      }
+      const line = (f: RawFinding) => f.line ?? 0;
+      expect(byRule(out.shared ?? [], line), `pad ${pad}`).toEqual(byRule(out.own ?? [], line));
+      expect(out.shared?.filter((f) => f.ruleId === 'cleartext-http-url')).toHaveLength(3);
+    }
   });
 });
 

@@ -555,7 +555,8 @@ export const ANDROID_ANALYSERS: readonly FileAnalyser[] = [
     },
   },
   {
-    matches: (path, name) => name === 'network_security_config.xml' || RES_XML.test(path),
+    matches: (path, name) =>
+      name === 'network_security_config.xml' || (name.endsWith('.xml') && RES_XML.test(path)),
     async analyse(_bytes, context) {
       const decoded = await xmlOf(context);
       if (decoded === undefined) return undefined;

@@ -292,7 +292,8 @@ export const HYBRID_ANALYSERS: readonly FileAnalyser[] = [
     },
   },
   {
-    matches: (path, name) => name === 'config.xml' || /(?:^|\/)res\/xml\/[^/]+\.xml$/.test(path),
+    matches: (path, name) =>
+      name === 'config.xml' || (name.endsWith('.xml') && /(?:^|\/)res\/xml\/[^/]+\.xml$/.test(path)),
     async analyse(_bytes, context) {
       const decoded = await xmlOf(context);
       if (decoded === undefined) return undefined;

@@ -206,18 +206,32 @@ function noUserInfo(bytes: Uint8Array, at: number): boolean {
   let i = at + 3; // past `://`
   const limit = Math.min(bytes.length, i + 200);
   let colon = false;
+  // One table read a byte, for the bytes of a host (nearly all of them) the only test.
   for (; i < limit; i++) {
-    const c = bytes[i] as number;
-    if (c === 0x40) return !colon;
-    if (c === 0x3a) colon = true;
-    else if (URL_AUTHORITY_END[c] === 1) return true;
+    const kind = URL_AUTHORITY_BYTE[bytes[i] as number] as number;
+    if (kind === 0) continue;
+    if (kind === AUTHORITY_END) return true;
+    if (kind === AUTHORITY_AT) return !colon;
+    colon = true;
   }
   return true;
 }
 
-/** Bytes the URL regex takes in neither user nor password: whitespace, / ? # quotes < > and backslash. */
-const URL_AUTHORITY_END = new Uint8Array(256).map((_, c) =>
-  /[\s/?#"'`<>\\]/.test(String.fromCharCode(c)) ? 1 : 0,
+const AUTHORITY_END = 1;
+const AUTHORITY_AT = 2;
+const AUTHORITY_COLON = 3;
+/**
+ * What a byte is to `noUserInfo`: `@`, `:`, one the URL regex takes in neither user nor password
+ * (whitespace, / ? # quotes < > and backslash: the end of the authority), or 0 for any other.
+ */
+const URL_AUTHORITY_BYTE = new Uint8Array(256).map((_, c) =>
+  c === 0x40
+    ? AUTHORITY_AT
+    : c === 0x3a
+      ? AUTHORITY_COLON
+      : /[\s/?#"'`<>\\]/.test(String.fromCharCode(c))
+        ? AUTHORITY_END
+        : 0,
 );
 
 /** Passwords and users that only show where a credential goes. */
@@ -501,7 +515,10 @@ export function isTranslationFile(path: string): boolean {
  * password, not a name) is still reported.
  */
 function isIdentifierNamingASecret(value: string): boolean {
-  if (/^[A-Za-z]+(?:[._-]?[A-Za-z]+)*$/.test(value)) {
+  // Each separator is required: with an optional one, `(?:[._-]?[A-Za-z]+)*` splits a run of
+  // letters in exponentially many ways, and a long run of letters followed by a digit (a value
+  // that fails) made the regex backtrack for hours.
+  if (/^[A-Za-z]+(?:[._-][A-Za-z]+)*$/.test(value)) {
     const lower = value.toLowerCase();
     if (GENERIC_TRIGGERS.some((t) => lower.includes(t))) return true;
   }
