@@ -214,8 +214,10 @@ describe('the console: apps and identity providers', () => {
       'GET',
       '/admin/identity-providers',
     );
-    const headings = await page.getByRole('heading', { level: 2 }).allInnerTexts();
-    expect(headings).toEqual(providers.map((p) => p.displayName));
+    // The list loads after the page's heading: wait for it rather than read it once.
+    await expect
+      .poll(() => page.getByRole('heading', { level: 2 }).allInnerTexts())
+      .toEqual(providers.map((p) => p.displayName));
     const entra = page.locator('[data-provider="entra"]');
     for (const text of [
       'OpenID Connect',
