@@ -373,8 +373,16 @@ function Detail(props: {
   const [status, setStatus] = useState('');
   const [error, setError] = useState('');
   const heading = useRef<HTMLHeadingElement>(null);
+  // The copy the draft started from: a draft that differs from it holds unsaved typing.
+  const base = useRef<Inspection>(props.inspection);
   useEffect(() => heading.current?.focus(), []);
-  useEffect(() => setDraft(props.inspection), [props.inspection]);
+  useEffect(() => {
+    // A sync that finishes while the form is open hands in a fresh copy: take it, unless the
+    // person has unsaved changes, which a background refresh must never overwrite.
+    const switched = props.inspection.id !== base.current.id;
+    setDraft((current) => (switched || current === base.current ? props.inspection : current));
+    base.current = props.inspection;
+  }, [props.inspection]);
   const set = (patch: Partial<Inspection>) => setDraft({ ...draft, ...patch });
   return (
     <main class="card">
@@ -391,6 +399,7 @@ function Detail(props: {
           setError('');
           try {
             await props.onSave(draft);
+            base.current = draft;
             setStatus('Saved on this device, encrypted.');
           } catch (err) {
             setError(errorText(err));

@@ -220,6 +220,20 @@ describe('the demo field app', () => {
     await backToList();
   });
 
+  it('keeps what the inspector is typing when a sync finishes while the form is open', async () => {
+    const site = world.sites[1] as string;
+    await openInspection(site);
+    const typed = '+44 7700 900123';
+    await page.getByLabel(/Resident phone/).fill(typed);
+    const pulled = page.waitForResponse((r) => r.url().endsWith('/sync/pull'));
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await pulled;
+    // The button says "Sync now" again once the sync and the list's refresh are over.
+    await page.getByRole('button', { name: 'Sync now' }).waitFor();
+    expect(await page.getByLabel(/Resident phone/).inputValue()).toBe(typed);
+    await page.getByRole('button', { name: '← All inspections' }).click();
+  });
+
   it('locks when the tab is hidden: the overlay hides the data, and the passcode brings it back', async () => {
     await page.evaluate(() => {
       Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
