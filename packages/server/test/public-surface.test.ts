@@ -4,9 +4,7 @@
  * visible change in review, never a side effect (docs/README.md#public-surface). What the lists
  * hold: building and mounting the server, configuration, the database, guarding one's own routes, seeding and provisioning accounts, the security event log and its verification, and every error class the package throws. Type-only exports are checked by the build of the packages that use them.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describePublicSurface } from '../../../test-support/public-surface.js';
 
 const SURFACE: Record<string, readonly string[]> = {
   '.': [
@@ -48,30 +46,4 @@ const SURFACE: Record<string, readonly string[]> = {
   ],
 };
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  exports: Record<string, Record<string, string>>;
-};
-
-/** The source file behind an entry point (`./dist/x/index.js` → `src/x/index.ts`). */
-function sourceOf(entry: string): string {
-  const conditions = pkg.exports[entry] ?? {};
-  const target = conditions.default ?? conditions.node ?? '';
-  expect(target, entry).toMatch(/^\.\/dist\/.+\.js$/);
-  return fileURLToPath(
-    new URL(`../${target.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')}`, import.meta.url),
-  );
-}
-
-describe('@bulwark/server public surface', () => {
-  it('has a committed list for every entry point and none for an entry that does not exist', () => {
-    expect(Object.keys(SURFACE).sort()).toEqual(Object.keys(pkg.exports).sort());
-  });
-
-  for (const [entry, names] of Object.entries(SURFACE)) {
-    it(`${entry} exports exactly its committed list`, async () => {
-      expect(names, 'keep the committed list sorted').toEqual([...names].sort());
-      const module = (await import(sourceOf(entry))) as Record<string, unknown>;
-      expect(Object.keys(module).sort()).toEqual(names);
-    });
-  }
-});
+describePublicSurface('@bulwark/server', new URL('../package.json', import.meta.url), SURFACE);
