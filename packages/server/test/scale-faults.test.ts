@@ -5,46 +5,16 @@
  * with SIGTERM mid-push (the push in flight finishes, nothing half-written). Crashes are in
  * scale-crash.test.ts.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type OpenDatabase, openDatabase } from '../src/db/database.js';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
 import { inspection } from './lib/data-world.js';
-import { createAccounts, DEMO_CONFIG, HttpDevice, type ServerNode, startNode } from './lib/nodes.js';
+import { useNodeHarness } from './lib/node-harness.js';
+import { createAccounts, DEMO_CONFIG, HttpDevice } from './lib/nodes.js';
 import { describeWithRedis, type PrivateRedis, startRedis } from './lib/services.js';
 
-const postgresUrl = process.env.BULWARK_TEST_DATABASE_URL;
+const _postgresUrl = process.env.BULWARK_TEST_DATABASE_URL;
 
-function schemaUrl(base: string, schema: string): string {
-  const url = new URL(base);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return url.toString();
-}
-
-/** Everything a test started, stopped afterwards whatever happened. */
-const cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
-
-/** A schema of its own in the shared test database, dropped afterwards. */
-async function testSchema(): Promise<{ db: OpenDatabase; url: string }> {
-  if (postgresUrl === undefined) throw new Error('BULWARK_TEST_DATABASE_URL is not set');
-  const schema = `t_${randomBytes(8).toString('hex')}`;
-  const db = await openDatabase({ databaseUrl: postgresUrl, schema, poolSize: 2 });
-  cleanup.push(async () => {
-    await db.db.schema.dropSchema(schema).ifExists().cascade().execute();
-    await db.close();
-  });
-  return { db, url: schemaUrl(postgresUrl, schema) };
-}
-
-async function node(options: Parameters<typeof startNode>[0]): Promise<ServerNode> {
-  const started = await startNode(options);
-  cleanup.push(async () => {
-    await started.stop('SIGKILL');
-  });
-  return started;
-}
+const { cleanup, testSchema, node } = useNodeHarness();
 
 /** Polls `probe` until it is true, or fails after `timeoutMs`. */
 async function until(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {

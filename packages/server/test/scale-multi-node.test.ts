@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenDatabase, openDatabase } from '../src/db/database.js';
+import { schemaUrl } from './lib/node-harness.js';
 import { createAccounts, HttpDevice, type ServerNode, startNode } from './lib/nodes.js';
 import { describeWithRedis, type PrivateRedis, startRedis } from './lib/services.js';
 
@@ -15,12 +16,6 @@ const postgresUrl = process.env.BULWARK_TEST_DATABASE_URL;
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
 /** The URL of `schema` in the test database, as `--database-url` takes it. */
-function schemaUrl(base: string, schema: string): string {
-  const url = new URL(base);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return url.toString();
-}
-
 function multiNodeSuite(mode: 'redis' | 'database'): void {
   let redis: PrivateRedis | undefined;
   let db: OpenDatabase;
