@@ -9,7 +9,12 @@ import { calculateJwkThumbprint } from 'jose';
 import type { ServerContext } from '../context.js';
 import type { UsersTable } from '../db/schema.js';
 import { evaluatePolicy, type PolicyDecision, type Posture } from '../devices/policy.js';
-import { DeviceRevokedError, enrollDevice, updateDeviceFacts } from '../devices/registry.js';
+import {
+  type DeviceDeclaration,
+  DeviceRevokedError,
+  enrollDevice,
+  updateDeviceFacts,
+} from '../devices/registry.js';
 import { signPolicy } from '../devices/signed-policy.js';
 import { authOf, requireAuth, verifyProof } from '../http/authenticate.js';
 import { HttpProblem, problem, sendProblem } from '../http/problem.js';
@@ -75,6 +80,51 @@ export function refusalDetails(
     },
     at,
   };
+}
+
+/**
+ * The device step every sign-in shares, local or federated: the policy's verdict on the declared
+ * device, its enrollment (or the existing record, bound to the proof key), the security events,
+ * and a refusal as `device_policy_refused`. Returns the device to open the session on, and the
+ * policy's decision for the answer.
+ */
+export async function enrollForSignIn(
+  ctx: ServerContext,
+  input: { userId: string; proof: { jkt: string; jwk: JWK }; declaration: DeviceDeclaration; ip: string },
+) {
+  const { userId, proof, declaration, ip } = input;
+  const decision = evaluatePolicy(await ctx.devicePolicy.options(), declaration);
+  const { device, created } = await enrollDevice(ctx.db, ctx.now().getTime(), {
+    userId,
+    jkt: proof.jkt,
+    publicJwk: proof.jwk,
+    declaration,
+    decision,
+  });
+  const about = { actorUserId: userId, actorDeviceId: device.id, subject: device.id, ip };
+  if (created) {
+    await ctx.events.append({
+      type: 'device_enrolled',
+      ...about,
+      data: { platform: device.platform, appVersion: device.app_version, decision: decision.decision },
+    });
+  }
+  if (decision.decision === 'refuse') {
+    await ctx.events.append({
+      type: 'device_policy_refused',
+      ...about,
+      data: refusalDetails(decision, declaration, 'login'),
+    });
+    throw policyRefusal(decision);
+  }
+  if (decision.decision === 'warn') {
+    await ctx.events.append({
+      type: 'device_policy_warned',
+      ...about,
+      data: { findings: decision.findings.map((f) => f.code) },
+    });
+  }
+  return { device, decision };
 }
 
 /** Registers the /auth routes. */
@@ -237,47 +287,12 @@ export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void 
           .execute();
       }
 
-      const declaration = { ...body.device, id: deviceId };
-      const decision = evaluatePolicy(await ctx.devicePolicy.options(), declaration);
-      const nowMs = ctx.now().getTime();
-      const { device, created } = await enrollDevice(ctx.db, nowMs, {
+      const { device, decision } = await enrollForSignIn(ctx, {
         userId: user.id,
-        jkt: proof.jkt,
-        publicJwk: proof.jwk,
-        declaration,
-        decision,
+        proof,
+        declaration: { ...body.device, id: deviceId },
+        ip,
       });
-      if (created) {
-        await ctx.events.append({
-          type: 'device_enrolled',
-          actorUserId: user.id,
-          actorDeviceId: device.id,
-          subject: device.id,
-          ip,
-          data: { platform: device.platform, appVersion: device.app_version, decision: decision.decision },
-        });
-      }
-      if (decision.decision === 'refuse') {
-        await ctx.events.append({
-          type: 'device_policy_refused',
-          actorUserId: user.id,
-          actorDeviceId: device.id,
-          subject: device.id,
-          ip,
-          data: refusalDetails(decision, declaration, 'login'),
-        });
-        throw policyRefusal(decision);
-      }
-      if (decision.decision === 'warn') {
-        await ctx.events.append({
-          type: 'device_policy_warned',
-          actorUserId: user.id,
-          actorDeviceId: device.id,
-          subject: device.id,
-          ip,
-          data: { findings: decision.findings.map((f) => f.code) },
-        });
-      }
       const { session, refreshToken } = await ctx.sessions.create({
         userId: user.id,
         deviceId: device.id,

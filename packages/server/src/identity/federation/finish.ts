@@ -14,7 +14,7 @@ import { type DeviceDeclaration, enrollDevice } from '../../devices/registry.js'
 import { signPolicy } from '../../devices/signed-policy.js';
 import { HttpProblem } from '../../http/problem.js';
 import { clientIp } from '../../http/request.js';
-import { policyRefusal, refusalDetails, userView } from '../../routes/auth.js';
+import { enrollForSignIn, userView } from '../../routes/auth.js';
 import { type FederatedIdentity, resolveFederatedUser } from './accounts.js';
 import { appRegistryOf } from './apps.js';
 import type { ProviderConfig } from './config.js';
@@ -101,47 +101,12 @@ export async function issueDeviceSession(
     });
     throw new HttpProblem(401, 'account_disabled', 'This account is disabled.');
   }
-  const declaration = { ...declared, id: declared.id.toLowerCase() };
-  const decision = evaluatePolicy(await ctx.devicePolicy.options(), declaration);
-  const nowMs = ctx.now().getTime();
-  const { device, created } = await enrollDevice(ctx.db, nowMs, {
+  const { device, decision } = await enrollForSignIn(ctx, {
     userId: user.id,
-    jkt: proof.jkt,
-    publicJwk: proof.jwk,
-    declaration,
-    decision,
+    proof,
+    declaration: { ...declared, id: declared.id.toLowerCase() },
+    ip,
   });
-  if (created) {
-    await ctx.events.append({
-      type: 'device_enrolled',
-      actorUserId: user.id,
-      actorDeviceId: device.id,
-      subject: device.id,
-      ip,
-      data: { platform: device.platform, appVersion: device.app_version, decision: decision.decision },
-    });
-  }
-  if (decision.decision === 'refuse') {
-    await ctx.events.append({
-      type: 'device_policy_refused',
-      actorUserId: user.id,
-      actorDeviceId: device.id,
-      subject: device.id,
-      ip,
-      data: refusalDetails(decision, declaration, 'login'),
-    });
-    throw policyRefusal(decision);
-  }
-  if (decision.decision === 'warn') {
-    await ctx.events.append({
-      type: 'device_policy_warned',
-      actorUserId: user.id,
-      actorDeviceId: device.id,
-      subject: device.id,
-      ip,
-      data: { findings: decision.findings.map((f) => f.code) },
-    });
-  }
   const { session, refreshToken } = await ctx.sessions.create({
     userId: user.id,
     deviceId: device.id,
