@@ -217,9 +217,20 @@ export async function waitSynced(page: Page): Promise<void> {
     .toBe('All changes synced');
 }
 
-/** The demo's id of this browser's device (the app keeps it in localStorage). */
-export function deviceIdOf(page: Page): Promise<string | null> {
-  return page.evaluate(() => localStorage.getItem('bulwark-demo.device-id'));
+/**
+ * The id of the one device the inspector enrolled, from the admin API: the demo keeps its device
+ * id where the SDK does, a secure item in the keystore, out of the page's plain reach.
+ */
+export async function deviceIdOf(world: DemoWorld): Promise<string> {
+  const { devices } = await world.admin.request<{ devices: { id: string }[] }>(
+    'GET',
+    `/admin/users/${world.inspector.id}/devices`,
+  );
+  const [device, ...more] = devices;
+  if (device === undefined || more.length > 0) {
+    throw new Error(`expected one enrolled device, found ${devices.length}`);
+  }
+  return device.id;
 }
 
 /**
