@@ -240,3 +240,41 @@ export async function deviceIdOf(world: DemoWorld): Promise<string> {
 export function dumpIndexedDb(page: Page): Promise<string> {
   return page.evaluate(readIndexedDb);
 }
+
+/**
+ * The API traffic of a page (method, path, status or failure, time), kept to explain a wait that
+ * times out: a sync that never started, failed, or never finished says so in the failure.
+ */
+export function recordTraffic(page: Page): string[] {
+  const lines: string[] = [];
+  const at = () => new Date().toISOString().slice(11, 23);
+  const path = (url: string) => new URL(url).pathname;
+  page.on('request', (r) => {
+    if (!r.url().includes('/demo/')) lines.push(`${at()} → ${r.method()} ${path(r.url())}`);
+  });
+  page.on('response', (r) => {
+    if (!r.url().includes('/demo/')) lines.push(`${at()} ← ${r.status()} ${path(r.url())}`);
+  });
+  page.on('requestfailed', (r) => lines.push(`${at()} ✗ ${path(r.url())} ${r.failure()?.errorText ?? ''}`));
+  page.on('console', (m) => lines.push(`${at()} console.${m.type()} ${m.text()}`));
+  return lines;
+}
+
+/**
+ * Waits for a notice of the sync (`.notice.rejected`, `.notice.conflict`); when it does not come,
+ * fails with what the page's header said and the page's recent API traffic.
+ */
+export async function waitNotice(page: Page, selector: string, traffic: readonly string[]): Promise<void> {
+  try {
+    await page.locator(selector).waitFor({ timeout: 20_000 });
+  } catch (err) {
+    const header = await page
+      .locator('header.bar, .sync-status')
+      .allTextContents()
+      .catch(() => []);
+    throw new Error(
+      `${selector} did not appear: header ${JSON.stringify(header)}\n${traffic.slice(-40).join('\n')}`,
+      { cause: err },
+    );
+  }
+}
