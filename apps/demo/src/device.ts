@@ -1,47 +1,39 @@
 /**
- * The demo's device: every piece of the public client SDK wired together for a browser, in one
- * place the screens talk to. IndexedDB keystore (with passkey-gated entries through the WebAuthn
- * PRF extension), a vault with a passcode and auto-lock, the encrypted store and encrypted files
- * in IndexedDB, a DPoP transport whose device key never leaves WebCrypto, the sync engine, and
- * the wiper that erases everything when the server revokes this device.
+ * The demo's device: the public client SDK made by its one call (`createClient`, browser preset)
+ * with the demo's own pieces, in one place the screens talk to. The IndexedDB keystore behind
+ * passkey-gated entries (the WebAuthn PRF extension), a vault with a passcode and auto-lock, the
+ * encrypted store and encrypted files in IndexedDB, a DPoP transport whose device key never
+ * leaves WebCrypto, the sync engine, the offline grace period, and the SDK's one wipe path, which
+ * erases everything when the server revokes this device. What stays the demo's: the interrupted
+ * wipe finished at start, and every database of the origin deleted after a wipe.
  */
 
 import {
-  BackendVaultStorage,
   type Conflict,
-  DeviceKey,
-  EncryptedFiles,
-  EncryptedStore,
+  createClient,
   fromSchema,
   IndexedDbBackend,
   IndexedDbDeviceKeyStorage,
   IndexedDbFileStorage,
   IndexedDbKeystore,
-  loadOrCreateDeviceKey,
-  OfflineGrace,
   type PostureProvider,
   type Rejection,
-  SecureItems,
-  SecureItemsSessionStore,
-  SyncEngine,
-  sendPendingWipeReceipt,
-  Transport,
-  Vault,
+  type Vault,
   WebAuthnPrfKeystore,
   WebStorageReceiptOutbox,
+  type WipeReason,
   type WipeResult,
-  Wiper,
-  webCryptoSealer,
 } from '@bulwark/client';
 import { inspections } from '../schema.js';
 
 /** The collection this app keeps offline. */
 export const INSPECTIONS = 'inspections';
 
-/** Names of the app's own (non-secret) entries in localStorage. */
-const DEVICE_ID = 'bulwark-demo.device-id';
+/**
+ * The app's own (non-secret) entry in localStorage: who signed in here, which also marks this
+ * install as enrolled. (The device id is the SDK's, a secure item in the keystore.)
+ */
 const USER_NAME = 'bulwark-demo.user';
-
 /** Delay before another sync when the server could not be reached. */
 const RETRY_MS = 5_000;
 
@@ -109,39 +101,52 @@ const appState = {
   },
 };
 
+/** The demo's pieces of the client, which the browser preset would otherwise make itself. */
+interface Pieces {
+  readonly keystore: WebAuthnPrfKeystore;
+  readonly backend: IndexedDbBackend;
+  readonly fileStorage: IndexedDbFileStorage;
+  readonly deviceKeys: IndexedDbDeviceKeyStorage;
+  readonly outbox: WebStorageReceiptOutbox;
+}
+
+/** The SDK's client over the demo's pieces, with its collection, lock policy and wipe hook. */
+function openClient(pieces: Pieces, onWiped: (result: WipeResult) => void) {
+  return createClient({
+    platform: 'browser',
+    baseUrl: location.origin,
+    devMode: location.protocol === 'http:',
+    collections: [fromSchema(inspections)],
+    posture,
+    ...pieces,
+    autoLock: { idleMs: IDLE_LOCK_MS, background: 'immediately' },
+    // The preset's input listeners push the idle lock back; this source adds `pagehide` to its
+    // `visibilitychange`, as the demo always had.
+    appState,
+    onWiped,
+  });
+}
+
+type Client = Awaited<ReturnType<typeof openClient>>;
+
+/** The stable code of an error, if it has one. */
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** The device of this browser profile. */
 export class Device {
-  readonly keystore: WebAuthnPrfKeystore;
-  readonly vault: Vault;
-  readonly #backend: IndexedDbBackend;
-  readonly #fileStorage: IndexedDbFileStorage;
-  readonly #deviceKeys = new IndexedDbDeviceKeyStorage();
-  readonly #outbox = new WebStorageReceiptOutbox(localStorage);
+  readonly #client: Client;
   readonly #wipeListeners = new Set<(result: WipeResult) => void>();
-  #transport: Transport | undefined;
-  #wiper: Wiper | undefined;
-  #store: EncryptedStore | undefined;
-  #sync: SyncEngine | undefined;
-  #files: EncryptedFiles | undefined;
-  #wipedAtStart: 'device_revoked' | 'unknown' | undefined;
-  readonly #grace: OfflineGrace;
+  /** The transport and wipe path are open (from sign-in, or from start once enrolled). */
+  #connected = false;
+  #wipedAtStart: WipeReason | 'unknown' | undefined;
+  #lastWipe: WipeResult | undefined;
+  #erased: Promise<void> = Promise.resolve();
 
-  private constructor(
-    keystore: WebAuthnPrfKeystore,
-    backend: IndexedDbBackend,
-    files: IndexedDbFileStorage,
-    vault: Vault,
-  ) {
-    this.keystore = keystore;
-    this.#backend = backend;
-    this.#fileStorage = files;
-    this.vault = vault;
-    this.#grace = new OfflineGrace({
-      items: new SecureItems(keystore),
-      onExpired: async () => {
-        if (this.#wiper !== undefined) await this.#wiper.wipe('offline_grace_expired');
-      },
-    });
+  private constructor(client: Client) {
+    this.#client = client;
   }
 
   /** Opens the device's databases; the vault starts locked (or uninitialised). */
@@ -153,38 +158,52 @@ export class Device {
         return localStorage.getItem(USER_NAME) ?? 'inspector';
       },
     });
-    const backend = await IndexedDbBackend.open({ databaseName: 'bulwark-demo-store' });
-    const files = await IndexedDbFileStorage.open({ databaseName: 'bulwark-demo-files' });
-    const vault = await Vault.open({
+    const pieces: Pieces = {
       keystore,
-      storage: new BackendVaultStorage(backend),
-      autoLock: { idleMs: IDLE_LOCK_MS, background: 'immediately' },
-      appState,
-    });
-    const device = new Device(keystore, backend, files, vault);
-    const deviceKey = await device.#deviceKeys.load();
+      backend: await IndexedDbBackend.open({ databaseName: 'bulwark-demo-store' }),
+      fileStorage: await IndexedDbFileStorage.open({ databaseName: 'bulwark-demo-files' }),
+      deviceKeys: new IndexedDbDeviceKeyStorage(),
+      outbox: new WebStorageReceiptOutbox(localStorage),
+    };
     // A wipe leaves its receipt in the outbox before it destroys anything; a receipt still there,
     // or an enrolled install whose device key is gone, means a wipe that the page's unloading
-    // (a reload, a closed tab) may have cut short. Finish it before anything else.
-    const pendingReceipt = (await device.#outbox.load()) !== undefined;
-    if (pendingReceipt || (localStorage.getItem(DEVICE_ID) !== null && deviceKey === undefined)) {
+    // (a reload, a closed tab) may have cut short. Read before the client is made: it sends a
+    // pending receipt on start, which empties the outbox.
+    const pendingReceipt = (await pieces.outbox.load()) !== undefined;
+    const enrolled = localStorage.getItem(USER_NAME) !== null;
+    const interrupted = pendingReceipt || (enrolled && (await pieces.deviceKeys.load()) === undefined);
+    let device: Device | undefined;
+    const client = await openClient(pieces, (result) => {
+      if (device !== undefined) device.#wiped(result);
+    });
+    device = new Device(client);
+    if (interrupted) {
       // Only a revocation leaves a receipt to send.
       device.#wipedAtStart = pendingReceipt ? 'device_revoked' : 'unknown';
-      await device.#finishWipe();
-    } else if (deviceKey !== undefined) {
-      device.#connect(deviceKey);
+      // The SDK's wipe path finishes it (keys, device key, store, files), then `#wiped`.
+      await client.wipe();
+      await device.#erased;
+    } else if (enrolled) {
+      // The wipe path is open while locked: a revocation reaches a locked device.
+      await device.#connect();
+      // The offline grace period ran out while the app was closed: the SDK wiped on connecting.
+      if (device.#lastWipe !== undefined) device.#wipedAtStart = device.#lastWipe.reason;
     }
-    // A wipe receipt an earlier wipe could not send (it was offline then).
-    void device.sendPendingReceipt();
     return device;
   }
 
   /**
-   * Set when this start finished an interrupted wipe (the screens say the device was erased):
-   * `device_revoked` when a revocation's receipt was waiting, else `unknown`.
+   * Set when this start found the device erased (the screens say so): a wipe the page's unloading
+   * cut short, finished now (`device_revoked` when a revocation's receipt was waiting, else
+   * `unknown`), or the offline grace period that ran out while the app was closed.
    */
-  get wipedAtStart(): 'device_revoked' | 'unknown' | undefined {
+  get wipedAtStart(): WipeReason | 'unknown' | undefined {
     return this.#wipedAtStart;
+  }
+
+  /** The vault: its status, lock events, passkey state. */
+  get vault(): Vault {
+    return this.#client.vault;
   }
 
   /** The signed-in user's name, or undefined before sign-in. */
@@ -194,7 +213,7 @@ export class Device {
 
   /** True when this browser has signed in before and holds a session. */
   get signedIn(): boolean {
-    return this.#transport !== undefined && localStorage.getItem(DEVICE_ID) !== null;
+    return this.#connected && localStorage.getItem(USER_NAME) !== null;
   }
 
   /** Calls `listener` once the device has been wiped. */
@@ -205,63 +224,68 @@ export class Device {
 
   /** Signs in with a device key made here, enrolling this browser as a device. */
   async signIn(username: string, password: string): Promise<void> {
-    const deviceKey = await loadOrCreateDeviceKey(this.#deviceKeys);
-    const transport = this.#connect(deviceKey);
-    let deviceId = localStorage.getItem(DEVICE_ID);
-    if (deviceId === null) deviceId = crypto.randomUUID();
-    await transport.login({ username, password, deviceId });
-    localStorage.setItem(DEVICE_ID, deviceId);
+    await this.#client.connect();
+    this.#connected = true;
+    await this.#client.signIn({ username, password });
     localStorage.setItem(USER_NAME, username);
-    this.#wiper = this.#makeWiper(deviceKey, deviceId, transport);
   }
 
   /** Creates the vault with the passcode the user chose, unlocked. */
   async choosePasscode(passcode: string): Promise<void> {
-    await this.vault.initialize({ passcode });
-    await this.#openData();
+    await this.#client.setPasscode(passcode);
   }
 
   /** Unlocks with the passcode. */
   async unlock(passcode: string): Promise<void> {
-    await this.vault.unlock(passcode);
-    await this.#openData();
+    try {
+      await this.#client.unlock(passcode);
+    } catch (err) {
+      // The offline grace period had run out: the SDK wiped at unlock, and the wiped screen
+      // follows from `onWiped` (this is not a wrong passcode).
+      if (errorCode(err) === 'vault_wiped' && this.#lastWipe?.reason === 'offline_grace_expired') return;
+      throw err;
+    }
   }
 
   /** Unlocks with the passkey (its PRF output unwraps the vault's root key). */
   async unlockWithPasskey(): Promise<void> {
-    await this.vault.unlockWithBiometrics('Unlock your inspections');
-    await this.#openData();
+    await this.#client.vault.unlockWithBiometrics('Unlock your inspections');
   }
 
   /** Creates a passkey and wraps the vault's root key under its PRF output; needs the passcode. */
   async enrolPasskey(passcode: string): Promise<void> {
-    await this.vault.enableBiometrics(passcode);
+    await this.#client.vault.enableBiometrics(passcode);
   }
 
   /** The inspections on this device, by scheduled date. */
   async inspections(): Promise<Inspection[]> {
-    const records = (await this.#data().store.all(INSPECTIONS)) as unknown as Inspection[];
+    const records = (await this.#client.store.all(INSPECTIONS)) as unknown as Inspection[];
     return records.sort((a, b) => a.scheduledAt.localeCompare(b.scheduledAt) || a.site.localeCompare(b.site));
   }
 
   /** One inspection. */
   async inspection(id: string): Promise<Inspection | undefined> {
-    return (await this.#data().store.get(INSPECTIONS, id)) as unknown as Inspection | undefined;
+    return (await this.#client.store.get(INSPECTIONS, id)) as unknown as Inspection | undefined;
   }
 
   /** Saves an edit locally and queues it for the server, in one transaction. */
   async save(inspection: Inspection): Promise<void> {
-    await this.#data().sync.put(INSPECTIONS, { ...inspection });
+    const { findings, photos } = inspection;
+    await this.#client.syncEngine.put(INSPECTIONS, {
+      ...inspection,
+      findings: [...findings],
+      photos: [...photos],
+    });
   }
 
   /** Mutations waiting for the server. */
   pending(): Promise<number> {
-    return this.#data().sync.pending();
+    return this.#client.syncEngine.pending();
   }
 
   /** Push then pull; an unreachable server leaves the edits queued. */
   async syncNow(): Promise<SyncOutcome> {
-    const { sync } = this.#data();
+    const sync = this.#client.syncEngine;
     try {
       const { push } = await sync.sync();
       return {
@@ -272,7 +296,7 @@ export class Device {
         ...(push.nextAttemptAt === undefined ? {} : { retryAt: push.nextAttemptAt }),
       };
     } catch (err) {
-      if ((err as { code?: string }).code === 'network_error') {
+      if (errorCode(err) === 'network_error') {
         // The network came and went (or is still coming back): try again shortly.
         return {
           offline: true,
@@ -296,26 +320,25 @@ export class Device {
       bytes: file.size,
       takenAt: new Date().toISOString(),
     } as const;
-    await this.#data().files.put(photoId(inspection.id, photo.takenAt), file.stream());
+    await this.#client.files.put(photoId(inspection.id, photo.takenAt), file.stream());
     return { ...inspection, photos: [...inspection.photos, photo] };
   }
 
   /** A photo, decrypted, as a Blob; undefined when it was taken on another device. */
   async photo(inspection: Inspection, takenAt: string, type: string): Promise<Blob | undefined> {
-    const stream = await this.#data().files.get(photoId(inspection.id, takenAt));
+    const stream = await this.#client.files.get(photoId(inspection.id, takenAt));
     if (stream === undefined) return undefined;
     const bytes = await new Response(stream).arrayBuffer();
     return new Blob([bytes], { type });
   }
 
   /**
-   * Asks the server about this device: a revoked device learns it here (and wipes) even while
-   * locked, since the wipe needs no vault key. Quiet when offline.
+   * Asks the server about this device: a revoked device learns it here (and wipes through the
+   * SDK's wipe path) even while locked, since the wipe needs no vault key. Quiet when offline.
    */
   async checkIn(): Promise<void> {
-    const transport = this.#transport;
-    if (transport === undefined || localStorage.getItem(DEVICE_ID) === null) return;
-    await transport.request('GET', '/me').catch(() => undefined);
+    if (!this.signedIn) return;
+    await this.#client.transport.request('GET', '/me').catch(() => undefined);
   }
 
   /**
@@ -323,109 +346,45 @@ export class Device {
    * policy allows (`offlineGraceSeconds`). Called at start, on unlock and every minute.
    */
   async enforceOfflineGrace(): Promise<void> {
-    const wiper = this.#wiper;
-    if (wiper === undefined) return;
+    if (!this.signedIn) return;
+    const { grace, wiper } = this.#client;
     // A record that cannot be read counts as expired, as the SDK treats a damaged one. (A read
     // racing a wipe's clearing of the keystore fails too: `wipe` then joins the running wipe.)
-    await this.#grace.enforce().catch(() => wiper.wipe('offline_grace_expired'));
+    await grace.enforce().catch(() => wiper.wipe('offline_grace_expired'));
   }
 
   /** Posts a wipe receipt a previous wipe kept for later. */
   async sendPendingReceipt(): Promise<void> {
-    const transport = this.#transport ?? (await this.#anonymousTransport());
-    await sendPendingWipeReceipt(this.#outbox, transport).catch(() => undefined);
+    await this.#client.sendPendingWipeReceipt().catch(() => undefined);
   }
 
   /** Locks now (the screens show the privacy overlay). */
   lock(): void {
-    this.vault.lock();
+    this.#client.lock();
   }
 
-  #connect(deviceKey: DeviceKey): Transport {
-    const transport = new Transport({
-      baseUrl: location.origin,
-      devMode: location.protocol === 'http:',
-      deviceKey,
-      sessions: new SecureItemsSessionStore(new SecureItems(this.keystore)),
-      posture,
-      onDeviceRevoked: async () => {
-        const wiper = this.#wiper;
-        if (wiper !== undefined) await wiper.wipe('device_revoked');
-      },
-      onCheckIn: (at) => void this.#grace.checkIn(at).catch(() => undefined),
-      onPolicy: (settings) => {
-        this.vault.applySettings(settings);
-        void this.#grace.setGracePeriod(settings.offlineGraceSeconds).catch(() => undefined);
-      },
-    });
-    this.#transport = transport;
-    const deviceId = localStorage.getItem(DEVICE_ID);
-    if (deviceId !== null) this.#wiper = this.#makeWiper(deviceKey, deviceId, transport);
-    return transport;
-  }
-
-  #makeWiper(deviceKey: DeviceKey, deviceId: string, transport: Transport): Wiper {
-    return new Wiper({
-      vault: this.vault,
-      keystore: this.keystore,
-      deviceKeys: this.#deviceKeys,
-      deviceKey,
-      deviceId,
-      transport,
-      outbox: this.#outbox,
-      data: [this.#backend, this.#fileStorage],
-      onWiped: (result) => {
-        // The app's own entries: who signed in here, and this install's id.
-        localStorage.removeItem(DEVICE_ID);
-        localStorage.removeItem(USER_NAME);
-        void deleteEveryDatabase().finally(() => {
-          for (const listener of this.#wipeListeners) listener(result);
-        });
-      },
-    });
-  }
-
-  async #finishWipe(): Promise<void> {
-    this.vault.lock();
-    await this.keystore.clear();
-    await this.#deviceKeys.delete();
-    await this.#backend.destroy();
-    await this.#fileStorage.destroy();
-    localStorage.removeItem(DEVICE_ID);
-    localStorage.removeItem(USER_NAME);
-    await deleteEveryDatabase();
-  }
-
-  async #anonymousTransport(): Promise<Transport> {
-    return new Transport({
-      baseUrl: location.origin,
-      devMode: location.protocol === 'http:',
-      deviceKey: await DeviceKey.generate(),
-      sessions: new SecureItemsSessionStore(new SecureItems(this.keystore)),
-      posture,
-    });
-  }
-
-  async #openData(): Promise<void> {
-    if (this.#store !== undefined) return;
-    const transport = this.#transport;
-    if (transport === undefined) throw new Error('sign in first');
-    const store = await EncryptedStore.open({
-      backend: this.#backend,
-      vault: this.vault,
-      collections: [fromSchema(inspections)],
-      sealer: webCryptoSealer,
-    });
-    this.#sync = await SyncEngine.open({ store, vault: this.vault, transport });
-    this.#files = new EncryptedFiles({ storage: this.#fileStorage, vault: this.vault });
-    this.#store = store;
-  }
-
-  #data(): { store: EncryptedStore; sync: SyncEngine; files: EncryptedFiles } {
-    if (this.#store === undefined || this.#sync === undefined || this.#files === undefined) {
-      throw new Error('unlock first');
+  /** Opens the transport and wipe path; an expired grace period wipes here (`#wiped` saw it). */
+  async #connect(): Promise<void> {
+    try {
+      await this.#client.connect();
+      this.#connected = true;
+    } catch (err) {
+      if (errorCode(err) !== 'vault_wiped') throw err;
     }
-    return { store: this.#store, sync: this.#sync, files: this.#files };
+  }
+
+  /**
+   * After every wipe, whatever triggered it. This client's storage is gone: the next start (the
+   * wiped screen's "Sign in again" reloads the page) makes a new client, a new install.
+   */
+  #wiped(result: WipeResult): void {
+    this.#connected = false;
+    this.#lastWipe = result;
+    // The app's own entry: who signed in here.
+    localStorage.removeItem(USER_NAME);
+    this.#erased = deleteEveryDatabase().finally(() => {
+      for (const listener of this.#wipeListeners) listener(result);
+    });
   }
 }
 

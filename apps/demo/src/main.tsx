@@ -567,7 +567,7 @@ function App(props: { device: Device }) {
   const [selected, setSelected] = useState<Inspection | undefined>(undefined);
   const [notices, setNotices] = useState<Notice[]>([]);
   const [wipeReason, setWipeReason] = useState<WipeReason | undefined>(
-    device.wipedAtStart === 'device_revoked' ? 'device_revoked' : undefined,
+    device.wipedAtStart === 'unknown' ? undefined : device.wipedAtStart,
   );
   /** Inspections whose local edit the server refused: the device keeps it until edited again. */
   const [refused, setRefused] = useState<ReadonlySet<string>>(new Set());
@@ -656,7 +656,6 @@ function App(props: { device: Device }) {
       setNotices([]);
       setScreen('wiped');
     });
-    const activity = () => device.vault.touch();
     const goOnline = () => {
       setOnline(true);
       void device.sendPendingReceipt();
@@ -671,16 +670,12 @@ function App(props: { device: Device }) {
     watch();
     const checkIns = window.setInterval(watch, 60_000);
     const goOffline = () => setOnline(false);
-    document.addEventListener('pointerdown', activity);
-    document.addEventListener('keydown', activity);
     window.addEventListener('online', goOnline);
     window.addEventListener('offline', goOffline);
     return () => {
       window.clearInterval(checkIns);
       offLock();
       offWipe();
-      document.removeEventListener('pointerdown', activity);
-      document.removeEventListener('keydown', activity);
       window.removeEventListener('online', goOnline);
       window.removeEventListener('offline', goOffline);
     };

@@ -21,9 +21,11 @@ import {
   choosePasscode,
   type DemoWorld,
   dumpIndexedDb,
+  recordTraffic,
   signIn,
   startDemoWorld,
   unlock,
+  waitNotice,
   waitSynced,
 } from './lib/demo-world.js';
 import { pngWithMarker } from './lib/png.js';
@@ -36,6 +38,7 @@ describe('the demo field app', () => {
   let context: BrowserContext;
   let page: Page;
   let watch: PageWatch;
+  let traffic: string[];
   const canary = `+44 7${randomBytes(4).readUInt32BE(0).toString().padStart(10, '0').slice(0, 9)}`;
 
   beforeAll(async () => {
@@ -45,6 +48,7 @@ describe('the demo field app', () => {
     context = await browser.newContext({ viewport: { width: 420, height: 860 } });
     watch = watchPage(context);
     page = await context.newPage();
+    traffic = recordTraffic(page);
   }, 120_000);
 
   afterAll(async () => {
@@ -149,7 +153,7 @@ describe('the demo field app', () => {
     await page.getByLabel('Status').selectOption('done');
     await page.getByRole('button', { name: 'Save' }).click();
     const notice = page.locator('.notice.rejected');
-    await notice.waitFor({ timeout: 20_000 });
+    await waitNotice(page, '.notice.rejected', traffic);
     expect(await notice.textContent()).toContain(`Change refused: ${world.sites[1]}`);
     expect(await notice.textContent()).toContain('a done inspection needs a finding');
     await expectAccessible('rejected');
@@ -181,7 +185,7 @@ describe('the demo field app', () => {
     await backToList();
     await context.setOffline(false);
     const notice = page.locator('.notice.conflict');
-    await notice.waitFor({ timeout: 20_000 });
+    await waitNotice(page, '.notice.conflict', traffic);
     expect(await notice.textContent()).toContain(`Conflict: ${world.sites[2]}`);
     expect(await notice.textContent()).toMatch(/changed this inspection on the server \(now version \d+\)/);
     await expectAccessible('conflict');

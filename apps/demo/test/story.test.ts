@@ -91,8 +91,7 @@ describe('the story: an inspector works offline, an admin revokes the device, th
     await screenshot(demo, 'story-demo-synced');
 
     // The administrator: the console, the device, revoke.
-    const deviceId = await deviceIdOf(demo);
-    if (deviceId === null) throw new Error('the demo has no device id');
+    const deviceId = await deviceIdOf(world);
     await consolePage.goto(`${world.app.origin}/console/`);
     await signInByKeyboard(consolePage, admin.username, admin.password);
     await consolePage.getByRole('heading', { level: 1, name: 'Users' }).waitFor();

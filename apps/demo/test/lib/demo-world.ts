@@ -217,9 +217,20 @@ export async function waitSynced(page: Page): Promise<void> {
     .toBe('All changes synced');
 }
 
-/** The demo's id of this browser's device (the app keeps it in localStorage). */
-export function deviceIdOf(page: Page): Promise<string | null> {
-  return page.evaluate(() => localStorage.getItem('bulwark-demo.device-id'));
+/**
+ * The id of the one device the inspector enrolled, from the admin API: the demo keeps its device
+ * id where the SDK does, a secure item in the keystore, out of the page's plain reach.
+ */
+export async function deviceIdOf(world: DemoWorld): Promise<string> {
+  const { devices } = await world.admin.request<{ devices: { id: string }[] }>(
+    'GET',
+    `/admin/users/${world.inspector.id}/devices`,
+  );
+  const [device, ...more] = devices;
+  if (device === undefined || more.length > 0) {
+    throw new Error(`expected one enrolled device, found ${devices.length}`);
+  }
+  return device.id;
 }
 
 /**
@@ -228,4 +239,42 @@ export function deviceIdOf(page: Page): Promise<string | null> {
  */
 export function dumpIndexedDb(page: Page): Promise<string> {
   return page.evaluate(readIndexedDb);
+}
+
+/**
+ * The API traffic of a page (method, path, status or failure, time), kept to explain a wait that
+ * times out: a sync that never started, failed, or never finished says so in the failure.
+ */
+export function recordTraffic(page: Page): string[] {
+  const lines: string[] = [];
+  const at = () => new Date().toISOString().slice(11, 23);
+  const path = (url: string) => new URL(url).pathname;
+  page.on('request', (r) => {
+    if (!r.url().includes('/demo/')) lines.push(`${at()} → ${r.method()} ${path(r.url())}`);
+  });
+  page.on('response', (r) => {
+    if (!r.url().includes('/demo/')) lines.push(`${at()} ← ${r.status()} ${path(r.url())}`);
+  });
+  page.on('requestfailed', (r) => lines.push(`${at()} ✗ ${path(r.url())} ${r.failure()?.errorText ?? ''}`));
+  page.on('console', (m) => lines.push(`${at()} console.${m.type()} ${m.text()}`));
+  return lines;
+}
+
+/**
+ * Waits for a notice of the sync (`.notice.rejected`, `.notice.conflict`); when it does not come,
+ * fails with what the page's header said and the page's recent API traffic.
+ */
+export async function waitNotice(page: Page, selector: string, traffic: readonly string[]): Promise<void> {
+  try {
+    await page.locator(selector).waitFor({ timeout: 20_000 });
+  } catch (err) {
+    const header = await page
+      .locator('header.bar, .sync-status')
+      .allTextContents()
+      .catch(() => []);
+    throw new Error(
+      `${selector} did not appear: header ${JSON.stringify(header)}\n${traffic.slice(-40).join('\n')}`,
+      { cause: err },
+    );
+  }
 }
