@@ -1,8 +1,8 @@
 /**
  * The SDK's own retry across a server crash: the real SyncEngine (encrypted SQLite store, DPoP
  * transport) pushes 200 offline edits to `bulwark serve` processes on PostgreSQL behind a
- * round-robin-free "load balancer" (the transport's fetch, routing to the node in service), and
- * the node is killed with SIGKILL at a point held in PostgreSQL (packages/server/test/lib/
+ * stand-in load balancer (the transport's fetch, sending every request to the node in service),
+ * and the node is killed with SIGKILL at a point held in PostgreSQL (packages/server/test/lib/
  * push-gate.ts): inside the push's transaction, or after its commit but before its answer. The
  * engine keeps the edits queued, and its next push (same mutation ids) on another or restarted
  * node leaves each edit applied exactly once, counted in the database.
