@@ -5,7 +5,9 @@
  * measured in the same run of the same benchmark, so that the page compares like with like on
  * whatever machine wrote it. A benchmark that fails is reported as failed, with its last lines,
  * and the others still run. PostgreSQL comes from BULWARK_BENCH_DATABASE_URL or
- * BULWARK_TEST_DATABASE_URL (the PostgreSQL runs are left out, and said so, without one).
+ * BULWARK_TEST_DATABASE_URL (the PostgreSQL runs are left out, and said so, without one). The
+ * load run goes twice: shared state in PostgreSQL, then in Redis (a private `redis-server` that
+ * bench:load starts: Debian's binary, BULWARK_REDIS_SERVER or /usr/bin/redis-server).
  * `BENCH_ONLY="sync (SQLite),sync (PostgreSQL)"` runs only the named benchmarks and replaces
  * their sections of the existing page (each section then says when it was run).
  */
@@ -20,6 +22,8 @@ const pgUrl = process.env.BULWARK_BENCH_DATABASE_URL ?? process.env.BULWARK_TEST
 interface Bench {
   readonly name: string;
   readonly script: string;
+  /** Arguments after `--` (the same script run another way). */
+  readonly args?: readonly string[];
   readonly env?: Record<string, string>;
   readonly needsPg?: boolean;
   readonly what: string;
@@ -53,12 +57,21 @@ const BENCHES: readonly Bench[] = [
     needsPg: true,
     what: '200 devices syncing over HTTP for 60 s against two server processes',
   },
+  {
+    name: 'load (PostgreSQL and Redis, two nodes)',
+    script: 'bench:load',
+    args: ['--redis'],
+    env: pgUrl === undefined ? {} : { BULWARK_BENCH_DATABASE_URL: pgUrl },
+    needsPg: true,
+    what: 'the same with both server processes given `--redis-url` of a private `redis-server` (replay cache and throttling in Redis)',
+  },
 ];
 
 function run(bench: Bench): Promise<{ code: number | null; out: string; ms: number }> {
   return new Promise((done) => {
     const start = performance.now();
-    const child = spawn('npm', ['run', '--silent', bench.script], {
+    const args = bench.args === undefined ? [] : ['--', ...bench.args];
+    const child = spawn('npm', ['run', '--silent', bench.script, ...args], {
       cwd: root,
       env: { ...process.env, ...bench.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -96,7 +109,8 @@ for (const bench of BENCHES) {
     summary.push(`| ${bench.name} | not run: no PostgreSQL URL | |`);
     continue;
   }
-  console.error(`\n== ${bench.name}: npm run ${bench.script}`);
+  const command = `npm run ${bench.script}${bench.args === undefined ? '' : ` -- ${bench.args.join(' ')}`}`;
+  console.error(`\n== ${bench.name}: ${command}`);
   const r = await run(bench);
   const status = r.code === 0 ? 'ok' : `FAILED (exit ${r.code})`;
   summary.push(`| ${bench.name} | ${status} | ${(r.ms / 1000).toFixed(0)} s |`);
@@ -104,7 +118,7 @@ for (const bench of BENCHES) {
     [
       `## ${bench.name}`,
       '',
-      `\`npm run ${bench.script}\`: ${bench.what}. ${status}${only === undefined ? '' : `, run ${stamp}`}.`,
+      `\`${command}\`: ${bench.what}. ${status}${only === undefined ? '' : `, run ${stamp}`}.`,
       '',
       '```text',
       r.out.trim(),

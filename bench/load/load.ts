@@ -1,6 +1,8 @@
 /**
  * The load run of issue 14: many enrolled devices syncing through real HTTP against two
- * `bulwark serve` processes on one PostgreSQL database, for a bounded time, on loopback only.
+ * `bulwark serve` processes on one PostgreSQL database, for a bounded time, on loopback only;
+ * with `redisUrl`, both nodes keep their short-lived shared state (the DPoP replay cache and the
+ * throttling counters) in that Redis instead of the database.
  * Each device has its own ECDSA P-256 key and signs a DPoP proof per request; the devices live
  * in this one process (many keys, one event loop), so the run fits a small machine. Devices push
  * new inspections and edits of their own, sometimes send a push twice (an answer lost on the
@@ -33,6 +35,8 @@ export interface LoadOptions {
    * request a plain `GET /healthz` (no authentication, no database), round-robin over the nodes.
    */
   readonly baselineSeconds?: number;
+  /** A Redis URL both nodes are given (`--redis-url`); without it they share state in the database. */
+  readonly redisUrl?: string;
 }
 
 /** What a run measured and checked. */
@@ -57,6 +61,8 @@ export interface LoadResult {
   readonly duplicated: number;
   readonly records: number;
   readonly pulledChanges: number;
+  /** Where the nodes said they keep their shared state (their start banner). */
+  readonly sharedState: string;
 }
 
 const PASSWORD = 'load-run-passphrase-not-common-77';
@@ -75,11 +81,17 @@ function percentile(sorted: readonly number[], p: number): number {
 
 interface Node {
   readonly url: string;
+  /** The start banner's line on shared state. */
+  readonly sharedState: string;
   readonly child: ChildProcessWithoutNullStreams;
   readonly exited: Promise<number | null>;
 }
 
-async function startNode(databaseUrl: string, log: (line: string) => void): Promise<Node> {
+async function startNode(
+  databaseUrl: string,
+  redisUrl: string | undefined,
+  log: (line: string) => void,
+): Promise<Node> {
   const child = spawn(
     process.execPath,
     [
@@ -96,19 +108,22 @@ async function startNode(databaseUrl: string, log: (line: string) => void): Prom
       '127.0.0.1',
       '--log-level',
       'error',
+      ...(redisUrl === undefined ? [] : ['--redis-url', redisUrl]),
     ],
     { env: { ...process.env, NODE_ENV: 'production' } },
   );
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  const url = await new Promise<string>((done, fail) => {
+  const [url, sharedState] = await new Promise<[string, string]>((done, fail) => {
     let out = '';
     const timer = setTimeout(() => fail(new Error(`a node did not start: ${out.slice(-2000)}`)), 60_000);
     const read = (chunk: Buffer) => {
       out += chunk.toString();
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match !== null) {
+      // The banner ends with where the shared state lives.
+      const state = /shared state [^:]*: (.*)\n/.exec(out);
+      if (match !== null && state !== null) {
         clearTimeout(timer);
-        done(match[1] as string);
+        done([match[1] as string, state[1] as string]);
       }
     };
     child.stdout.on('data', read);
@@ -120,7 +135,7 @@ async function startNode(databaseUrl: string, log: (line: string) => void): Prom
     });
     child.on('exit', (code) => fail(new Error(`a node exited (${code}): ${out.slice(-2000)}`)));
   });
-  return { url, child, exited };
+  return { url, sharedState, child, exited };
 }
 
 interface Written {
@@ -246,9 +261,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
 
   try {
-    nodes.push(await startNode(nodeUrl, log));
-    nodes.push(await startNode(nodeUrl, log));
-    log(`nodes: ${nodes.map((n) => n.url).join(', ')}; ${users.length} users`);
+    nodes.push(await startNode(nodeUrl, options.redisUrl, log));
+    nodes.push(await startNode(nodeUrl, options.redisUrl, log));
+    const sharedState = (nodes[0] as Node).sharedState;
+    // A run meant for Redis that silently shared state in the database would measure the wrong thing.
+    if (options.redisUrl !== undefined && !nodes.every((n) => n.sharedState.startsWith('Redis'))) {
+      throw new Error(`the nodes do not use Redis: ${nodes.map((n) => n.sharedState).join('; ')}`);
+    }
+    log(`nodes: ${nodes.map((n) => n.url).join(', ')}; ${users.length} users; shared state: ${sharedState}`);
 
     const devices: Device[] = [];
     for (let i = 0; i < options.devices; i++) {
@@ -436,6 +456,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       duplicated,
       records,
       pulledChanges,
+      sharedState,
     };
   } finally {
     for (const n of nodes) n.child.kill('SIGTERM');
