@@ -144,6 +144,20 @@ describe('federated sign-in from the SDK', () => {
     expect(await transport.request('GET', '/me')).toMatchObject({ username: 'sdk-saml-user' });
   });
 
+  it('refuses with invalid_argument when the browser comes back without a code (closed, or not a URL)', async () => {
+    for (const back of [`${SAML_REDIRECT}?error=cancelled`, 'not a url']) {
+      const transport = await newTransport();
+      await expect(
+        signInWithSaml(transport, {
+          provider: 'okta',
+          deviceId: randomUUID(),
+          redirectUri: SAML_REDIRECT,
+          redirect: { open: async () => back },
+        }),
+      ).rejects.toMatchObject({ name: 'InvalidArgumentError', code: 'invalid_argument' });
+    }
+  });
+
   it('signs in with OIDC through the redirect handler', async () => {
     const transport = await newTransport();
     const { user } = await signInWithOidc(transport, {

@@ -69,6 +69,10 @@ describe.runIf(RUN)('LDAP provider config', () => {
     expect(() => resolveFederationConfig({ providers: [{ ...base, url: 'ldap://dc.example:389' }] })).toThrow(
       /plain ldap/,
     );
+    // A configuration error like every other one, with its stable code.
+    expect(() => resolveFederationConfig({ providers: [{ ...base, url: 'ldap://dc.example:389' }] })).toThrow(
+      expect.objectContaining({ name: 'ConfigError', code: 'config_invalid' }),
+    );
     expect(() =>
       resolveFederationConfig({ providers: [{ ...base, url: 'ldap://dc.example:389', startTls: false }] }),
     ).toThrow(/plain ldap/);

@@ -4,6 +4,7 @@
  * `signInWithLdap` (username and password, like `Transport.login`). Each ends in the same
  * DPoP-bound session as a local sign-in. docs/identity.md#federated-sign-in.
  */
+import { InvalidArgumentError } from '../errors.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -77,9 +78,11 @@ export async function signInWithSaml(transport: Transport, input: BrowserSignInI
   const { redirectUrl } = await transport.publicRequest<{ redirectUrl: string }>('POST', `${base}/start`, {
     redirectUri: input.redirectUri,
   });
-  const returned = new URL(await input.redirect.open(redirectUrl, input.redirectUri));
-  const code = returned.searchParams.get('code');
-  if (code === null) throw new TypeError('The identity provider did not send the browser back with a code.');
+  const returned = await input.redirect.open(redirectUrl, input.redirectUri);
+  const code = URL.canParse(returned) ? new URL(returned).searchParams.get('code') : null;
+  if (code === null) {
+    throw new InvalidArgumentError('the redirect handler returned a URL without the sign-in code');
+  }
   return transport.completeSignIn(
     `${base}/complete`,
     { code, ...(input.app === undefined ? {} : { app: input.app }) },

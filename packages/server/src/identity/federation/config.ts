@@ -5,6 +5,8 @@
  * start: an unsafe setting (a plain LDAP bind, an OIDC issuer over http outside loopback) is a
  * start-up error, never a silent downgrade. docs/identity.md#federated-sign-in explains each.
  */
+
+import { ConfigError } from '../../config/errors.js';
 import type { Role } from '../../db/schema.js';
 import { TEAM_PATTERN } from '../../routes/teams.js';
 
@@ -212,20 +214,20 @@ const TEAM = new RegExp(TEAM_PATTERN);
 
 function common(options: ProviderCommonOptions) {
   if (!PROVIDER_ID.test(options.id)) {
-    throw new RangeError(`federation: provider id "${options.id}" must be 1-40 of a-z, 0-9 and -`);
+    throw new ConfigError(`federation: provider id "${options.id}" must be 1-40 of a-z, 0-9 and -`);
   }
   for (const m of options.mappings ?? []) {
     if (m.claim.length === 0 || m.equals.length === 0) {
-      throw new RangeError(`federation: provider ${options.id} has a mapping with an empty claim or value`);
+      throw new ConfigError(`federation: provider ${options.id} has a mapping with an empty claim or value`);
     }
     if (m.role !== undefined && m.role !== 'admin' && m.role !== 'user') {
-      throw new RangeError(`federation: provider ${options.id} maps to an unknown role`);
+      throw new ConfigError(`federation: provider ${options.id} maps to an unknown role`);
     }
     if (m.team !== undefined && !TEAM.test(m.team)) {
-      throw new RangeError(`federation: provider ${options.id} maps to an invalid team name`);
+      throw new ConfigError(`federation: provider ${options.id} maps to an invalid team name`);
     }
     if (m.role === undefined && m.team === undefined) {
-      throw new RangeError(
+      throw new ConfigError(
         `federation: provider ${options.id} has a mapping that gives neither role nor team`,
       );
     }
@@ -244,26 +246,26 @@ function resolveLdap(options: LdapProviderOptions): LdapProviderConfig {
   try {
     url = new URL(options.url);
   } catch {
-    throw new RangeError(`federation: provider ${options.id} has an invalid url`);
+    throw new ConfigError(`federation: provider ${options.id} has an invalid url`);
   }
   const startTls = options.startTls ?? false;
   if (url.protocol === 'ldap:' && !startTls) {
-    throw new RangeError(
+    throw new ConfigError(
       `federation: provider ${options.id} would bind over plain ldap://; use ldaps:// or startTls: true`,
     );
   }
   if (url.protocol === 'ldaps:' && startTls) {
-    throw new RangeError(`federation: provider ${options.id}: startTls is for ldap:// urls only`);
+    throw new ConfigError(`federation: provider ${options.id}: startTls is for ldap:// urls only`);
   }
   if (url.protocol !== 'ldap:' && url.protocol !== 'ldaps:') {
-    throw new RangeError(`federation: provider ${options.id} needs an ldaps:// or ldap:// url`);
+    throw new ConfigError(`federation: provider ${options.id} needs an ldaps:// or ldap:// url`);
   }
   if ((options.tls as { rejectUnauthorized?: unknown } | undefined)?.rejectUnauthorized === false) {
-    throw new RangeError(`federation: provider ${options.id}: certificate checks cannot be turned off`);
+    throw new ConfigError(`federation: provider ${options.id}: certificate checks cannot be turned off`);
   }
   if (options.bindDn.length === 0 || options.bindPassword.length === 0) {
     // An empty password is an unauthenticated bind (RFC 4513 §5.1.2): it "succeeds" for any DN.
-    throw new RangeError(`federation: provider ${options.id} needs bindDn and a non-empty bindPassword`);
+    throw new ConfigError(`federation: provider ${options.id} needs bindDn and a non-empty bindPassword`);
   }
   const ca = options.tls?.ca;
   const usernameAttribute = options.usernameAttribute ?? 'uid';
@@ -299,49 +301,49 @@ function resolveOidc(options: OidcProviderOptions): OidcProviderConfig {
   try {
     issuer = new URL(options.issuer);
   } catch {
-    throw new RangeError(`federation: provider ${options.id} has an invalid issuer`);
+    throw new ConfigError(`federation: provider ${options.id} has an invalid issuer`);
   }
   const loopback = LOOPBACK.has(issuer.hostname);
   if (
     issuer.protocol !== 'https:' &&
     !(issuer.protocol === 'http:' && loopback && options.allowHttpLoopback === true)
   ) {
-    throw new RangeError(`federation: provider ${options.id}: the issuer must be https`);
+    throw new ConfigError(`federation: provider ${options.id}: the issuer must be https`);
   }
   if (options.clientId.length === 0)
-    throw new RangeError(`federation: provider ${options.id} needs a clientId`);
+    throw new ConfigError(`federation: provider ${options.id} needs a clientId`);
   if (options.redirectUris.length === 0) {
-    throw new RangeError(`federation: provider ${options.id} needs at least one redirect URI`);
+    throw new ConfigError(`federation: provider ${options.id} needs at least one redirect URI`);
   }
   for (const uri of options.redirectUris) {
     let u: URL;
     try {
       u = new URL(uri);
     } catch {
-      throw new RangeError(`federation: provider ${options.id}: redirect URI ${uri} is not absolute`);
+      throw new ConfigError(`federation: provider ${options.id}: redirect URI ${uri} is not absolute`);
     }
     if (u.hash !== '' || uri.includes('#')) {
-      throw new RangeError(`federation: provider ${options.id}: redirect URI ${uri} has a fragment`);
+      throw new ConfigError(`federation: provider ${options.id}: redirect URI ${uri} has a fragment`);
     }
     if (u.protocol === 'http:' && !LOOPBACK.has(u.hostname)) {
-      throw new RangeError(
+      throw new ConfigError(
         `federation: provider ${options.id}: redirect URI ${uri} is http on a non-loopback host`,
       );
     }
     if (['javascript:', 'data:', 'file:', 'blob:'].includes(u.protocol)) {
-      throw new RangeError(`federation: provider ${options.id}: redirect URI ${uri} has a forbidden scheme`);
+      throw new ConfigError(`federation: provider ${options.id}: redirect URI ${uri} has a forbidden scheme`);
     }
   }
   const idTokenAlgorithm = options.idTokenAlgorithm ?? 'RS256';
   if (idTokenAlgorithm.toLowerCase() === 'none' || idTokenAlgorithm.startsWith('HS')) {
     // HS* would make the client secret the verification key, shared with every holder of it.
-    throw new RangeError(
+    throw new ConfigError(
       `federation: provider ${options.id}: ID tokens must be signed with an asymmetric key`,
     );
   }
   const ttl = options.requestTtlSeconds ?? 600;
   if (!(ttl >= 60 && ttl <= 3600)) {
-    throw new RangeError(`federation: provider ${options.id}: requestTtlSeconds must be from 60 to 3600`);
+    throw new ConfigError(`federation: provider ${options.id}: requestTtlSeconds must be from 60 to 3600`);
   }
   return {
     ...options,
@@ -362,36 +364,36 @@ function resolveSaml(options: SamlProviderOptions): SamlProviderConfig {
     try {
       u = new URL(value);
     } catch {
-      throw new RangeError(`federation: provider ${options.id}: ${name} is not a URL`);
+      throw new ConfigError(`federation: provider ${options.id}: ${name} is not a URL`);
     }
     if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname))) {
-      throw new RangeError(`federation: provider ${options.id}: ${name} must be https`);
+      throw new ConfigError(`federation: provider ${options.id}: ${name} must be https`);
     }
   }
   if (options.entityId.length === 0 || options.idpEntityId.length === 0) {
-    throw new RangeError(`federation: provider ${options.id} needs entityId and idpEntityId`);
+    throw new ConfigError(`federation: provider ${options.id} needs entityId and idpEntityId`);
   }
   const certs = typeof options.idpCert === 'string' ? [options.idpCert] : [...options.idpCert];
   if (certs.length === 0 || certs.some((c) => c.trim().length === 0)) {
     // Without a certificate node-saml could not check signatures: never start like that.
-    throw new RangeError(`federation: provider ${options.id} needs the identity provider's certificate`);
+    throw new ConfigError(`federation: provider ${options.id} needs the identity provider's certificate`);
   }
   if (options.redirectUris.length === 0) {
-    throw new RangeError(`federation: provider ${options.id} needs at least one redirect URI`);
+    throw new ConfigError(`federation: provider ${options.id} needs at least one redirect URI`);
   }
   const skew = options.clockSkewSeconds ?? 60;
   if (!(skew >= 0 && skew <= 300)) {
-    throw new RangeError(`federation: provider ${options.id}: clockSkewSeconds must be from 0 to 300`);
+    throw new ConfigError(`federation: provider ${options.id}: clockSkewSeconds must be from 0 to 300`);
   }
   const ttl = options.requestTtlSeconds ?? 600;
   if (!(ttl >= 60 && ttl <= 3600)) {
-    throw new RangeError(`federation: provider ${options.id}: requestTtlSeconds must be from 60 to 3600`);
+    throw new ConfigError(`federation: provider ${options.id}: requestTtlSeconds must be from 60 to 3600`);
   }
   return { ...options, ...base, idpCert: certs, clockSkewSeconds: skew, requestTtlSeconds: ttl };
 }
 
 /**
- * Checks and completes the federation settings; throws a RangeError naming the unsafe or
+ * Checks and completes the federation settings; throws a `ConfigError` (`config_invalid`) naming the unsafe or
  * invalid setting.
  *
  * @example
@@ -404,7 +406,7 @@ function resolveSaml(options: SamlProviderOptions): SamlProviderConfig {
 export function resolveFederationConfig(options: FederationOptions = {}): FederationConfig {
   const providers = new Map<string, ProviderConfig>();
   for (const p of options.providers ?? []) {
-    if (providers.has(p.id)) throw new RangeError(`federation: provider id "${p.id}" is used twice`);
+    if (providers.has(p.id)) throw new ConfigError(`federation: provider id "${p.id}" is used twice`);
     switch (p.kind) {
       case 'ldap':
         providers.set(p.id, resolveLdap(p));
@@ -416,29 +418,29 @@ export function resolveFederationConfig(options: FederationOptions = {}): Federa
         providers.set(p.id, resolveSaml(p));
         break;
       default:
-        throw new RangeError(`federation: unknown provider kind "${(p as { kind: string }).kind}"`);
+        throw new ConfigError(`federation: unknown provider kind "${(p as { kind: string }).kind}"`);
     }
   }
   const apps = new Map<string, RegisteredAppOptions>();
   for (const a of options.apps ?? []) {
     if (!PROVIDER_ID.test(a.id))
-      throw new RangeError(`federation: app id "${a.id}" must be 1-40 of a-z, 0-9 and -`);
-    if (apps.has(a.id)) throw new RangeError(`federation: app id "${a.id}" is used twice`);
+      throw new ConfigError(`federation: app id "${a.id}" must be 1-40 of a-z, 0-9 and -`);
+    if (apps.has(a.id)) throw new ConfigError(`federation: app id "${a.id}" is used twice`);
     for (const uri of a.redirectUris) {
       let u: URL;
       try {
         u = new URL(uri);
       } catch {
-        throw new RangeError(`federation: app ${a.id}: redirect URI ${uri} is not absolute`);
+        throw new ConfigError(`federation: app ${a.id}: redirect URI ${uri} is not absolute`);
       }
       if (u.protocol === 'http:' || ['javascript:', 'data:', 'file:', 'blob:'].includes(u.protocol)) {
-        throw new RangeError(
+        throw new ConfigError(
           `federation: app ${a.id}: redirect URI ${uri} must be an app link or custom scheme`,
         );
       }
     }
     for (const t of a.assignedTo?.teams ?? []) {
-      if (!TEAM.test(t)) throw new RangeError(`federation: app ${a.id} is assigned to an invalid team name`);
+      if (!TEAM.test(t)) throw new ConfigError(`federation: app ${a.id} is assigned to an invalid team name`);
     }
     apps.set(a.id, a);
   }
