@@ -7,7 +7,14 @@
 import type { LightMyRequestResponse } from 'fastify';
 import type { BulwarkConfig } from '../../src/config/define.js';
 import type { Dialect } from './databases.js';
-import { PASSWORD, type Session, startTestServer, TestDevice, type TestServer } from './harness.js';
+import {
+  PASSWORD,
+  type Session,
+  startTestServer,
+  TestDevice,
+  type TestServer,
+  type TestServerOptions,
+} from './harness.js';
 
 /** The demo configuration file. */
 export const DEMO_CONFIG_FILE = new URL('../../../../apps/demo/bulwark.config.ts', import.meta.url).pathname;
@@ -64,8 +71,11 @@ export async function createMember(
 }
 
 /** Starts a server with the demo configuration. */
-export async function startDemoServer(dialect: Dialect): Promise<TestServer> {
-  return startTestServer(dialect, {}, { data: await demoConfig() });
+export async function startDemoServer(
+  dialect: Dialect,
+  options: Omit<TestServerOptions, 'data'> = {},
+): Promise<TestServer> {
+  return startTestServer(dialect, {}, { ...options, data: await demoConfig() });
 }
 
 /** A valid inspection body for `inspector` in `team`. */

@@ -54,6 +54,8 @@ export interface TestServerOptions {
   readonly data?: BulwarkConfig;
   /** The app's `trustProxy` (requests set their socket address with `remoteAddress`). */
   readonly trustProxy?: AppOptions['trustProxy'];
+  /** The app's logger (default: silent). */
+  readonly logger?: AppOptions['logger'];
 }
 
 /**
@@ -77,7 +79,7 @@ export async function startTestServer(
   const app = await buildApp({
     db: database.db,
     context: ctx,
-    logger: false,
+    logger: options.logger ?? false,
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
   });
   const leaks: string[] = [];
