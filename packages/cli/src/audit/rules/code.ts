@@ -899,17 +899,28 @@ export function blankComments(text: string): string {
   let i = 0;
   const n = text.length;
   while (i < n) {
+    // Straight to the next quote or slash: the regex engine's loop over the code in between is
+    // several times faster than one in JavaScript (100 MB of sources go through here).
+    QUOTE_OR_SLASH.lastIndex = i;
+    if (QUOTE_OR_SLASH.exec(text) === null) break;
+    i = QUOTE_OR_SLASH.lastIndex - 1;
     const c = text.charCodeAt(i);
     if (c === 34 || c === 39) {
       // A string or character literal: up to its closing quote or the end of the line.
+      const stop = c === 34 ? DOUBLE_QUOTED_STOP : SINGLE_QUOTED_STOP;
       i++;
       while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === 92) i += 2;
-        else if (d === c || d === 10) {
-          i++;
+        stop.lastIndex = i;
+        if (stop.exec(text) === null) {
+          i = n;
           break;
-        } else i++;
+        }
+        const at = stop.lastIndex - 1;
+        if (text.charCodeAt(at) === 92) i = at + 2;
+        else {
+          i = at + 1;
+          break;
+        }
       }
     } else if (c === 47 && (text.charCodeAt(i + 1) === 47 || text.charCodeAt(i + 1) === 42)) {
       const line = text.charCodeAt(i + 1) === 47;
@@ -935,6 +946,11 @@ export function blankComments(text: string): string {
   parts.push(text.slice(copied));
   return parts.join('');
 }
+
+const QUOTE_OR_SLASH = /["'/]/g;
+/** What ends a `"…"` literal's scan: an escape, its quote, the end of the line. */
+const DOUBLE_QUOTED_STOP = /[\\"\n]/g;
+const SINGLE_QUOTED_STOP = /[\\'\n]/g;
 
 const SPACES = ' '.repeat(1024);
 
