@@ -52,4 +52,27 @@ describe('regexes that could backtrack exponentially', () => {
     await writeFile(join(dir, 'config.js'), `const password = "${letters}1";\n`);
     expect(auditInChild(dir)).toEqual({ ruleIds: ['secret-generic-assignment'] });
   }, 60_000);
+
+  it('code rules stay linear on crafted sources: blanked comments, long names, thousands of writes', async () => {
+    const dir = join(root, 'code');
+    await mkdir(dir);
+    // A huge comment (blanked to spaces) before an Objective-C comparison, a 300 000-letter name
+    // before a digest, and 40 000 writes and log calls each naming another variable (each name
+    // was looked up with a regex over the whole file).
+    await writeFile(
+      join(dir, 'A.m'),
+      `/*${' x'.repeat(400_000)}*/ [codeField.text isEqualToString:@"X1"];\n`,
+    );
+    await writeFile(
+      join(dir, 'B.kt'),
+      `val ${'a'.repeat(300_000)} = MessageDigest.getInstance("MD5")\n${'b'.repeat(300_000)} == codeInput.text\n`,
+    );
+    const lines = ['class D { void f() { File d = Environment.getExternalStorageDirectory();'];
+    for (let i = 0; i < 40_000; i++) lines.push(`new FileWriter(a${i}); Log.d(TAG, b${i});`);
+    lines.push('} }');
+    await writeFile(join(dir, 'D.java'), `${lines.join('\n')}\n`);
+    const result = auditInChild(dir);
+    expect(result).not.toHaveProperty('failed');
+    expect(result).toEqual({ ruleIds: expect.arrayContaining(['crypto-weak-hash']) });
+  }, 60_000);
 });

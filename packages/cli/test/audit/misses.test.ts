@@ -397,3 +397,118 @@ describe('v1-only signing', () => {
     expect(await rules(at('docs.zip'))).not.toContain('android-v1-only-signed');
   });
 });
+
+describe('codes compared with what the user typed', () => {
+  it('finds a literal or a constant of the file compared with an input, in Kotlin, Java, Swift and Objective-C', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Promo.kt':
+        'class Promo {\n  private val promoCode: String = "SPRING24"\n  fun ok(promoCodeValue: EditText) = promoCodeValue.text.toString().equals(promoCode, ignoreCase = true)\n}\n',
+      'app/src/main/java/com/acme/Unlock.java':
+        'class Unlock {\n  boolean ok(EditText pinField) {\n    if ("4711".equals(pinField.getText().toString())) return true;\n    return false;\n  }\n}\n',
+      'ios/App/Gate.swift':
+        'func open(_ codeField: UITextField) -> Bool {\n  if codeField.text == "VIP2025" { return true }\n  return false\n}\n',
+      'ios/App/Gate.m': 'if ([self.passcodeField.text isEqualToString:@"9981"]) { [self unlock]; }\n',
+    });
+    const hits = of(found, 'secret-hardcoded-comparison');
+    expect(hits.map((f) => [f.file, f.line, f.severity]).sort()).toEqual([
+      ['app/src/main/java/com/acme/Promo.kt', 3, 'high'],
+      ['app/src/main/java/com/acme/Unlock.java', 3, 'high'],
+      ['ios/App/Gate.m', 1, 'high'],
+      ['ios/App/Gate.swift', 2, 'high'],
+    ]);
+    // The code itself is redacted like any secret.
+    expect(JSON.stringify(found)).not.toContain('SPRING24');
+    expect(JSON.stringify(found)).not.toContain('VIP2025');
+  });
+
+  it('stays quiet on labels, words typed to confirm, state checks and values from elsewhere', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Quiet.kt': [
+        'fun f(confirmInput: EditText, timeLeft: TextView, amountField: EditText, remote: String) {',
+        '  if (confirmInput.text.toString() == "DELETE") wipe()',
+        '  if (timeLeft.text == "1h 5m") tick()',
+        '  if (Environment.MEDIA_MOUNTED == Environment.getExternalStorageState()) save()',
+        '  if (amountField.text.toString() == remote) pay()',
+        '  if (amountField.text.toString() == "") warn()',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(of(found, 'secret-hardcoded-comparison')).toEqual([]);
+  });
+
+  it('finds a constant of the file given to SecretKeySpec as the key', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Vendor.java':
+        'class Vendor {\n  static final String VENDOR_ID = "AcmeVendor2020";\n  SecretKeySpec k = new SecretKeySpec(VENDOR_ID.getBytes(), "AES");\n  SecretKeySpec r = new SecretKeySpec(loadKey(), "AES");\n}\n',
+    });
+    expect(of(found, 'crypto-hardcoded-key').map((f) => f.line)).toEqual([3]);
+  });
+});
+
+describe('weak hashes', () => {
+  it('is high for a secret hashed, low and set aside for a checksum, medium otherwise', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Hashes.kt': [
+        'fun hashPIN(pinValue: String) = MessageDigest.getInstance("MD5").digest(pinValue.toByteArray())',
+        'fun fileChecksum(file: File): ByteArray {',
+        '  val digest = MessageDigest.getInstance("MD5")',
+        '  digest.update(file.readBytes())',
+        '  return digest.digest()',
+        '}',
+        'fun id(name: String) = MessageDigest.getInstance("SHA-1").digest(name.toByteArray())',
+        'fun login(password: String): String {',
+        '  val md = MessageDigest.getInstance("SHA1")',
+        '  md.update(password.toByteArray())',
+        '  return hex(md.digest())',
+        '}',
+        'fun good(b: ByteArray) = MessageDigest.getInstance("SHA-256").digest(b)',
+        '',
+      ].join('\n'),
+      'ios/App/Hash.swift':
+        'let d = Insecure.MD5.hash(data: passwordData)\nlet s = SHA256.hash(data: data)\n',
+      'ios/App/Legacy.m': 'CC_SHA1(bytes, (CC_LONG)len, digest);\n',
+      'www/app.js':
+        'const a = crypto.createHash("md5").update(password).digest("hex"); const b = CryptoJS.SHA1(body); const c = crypto.createHash("sha256").update(x);\n',
+    });
+    const hashes = of(found, 'crypto-weak-hash').map((f) => [f.file, f.line, f.severity]);
+    expect(hashes.sort()).toEqual([
+      ['app/src/main/java/com/acme/Hashes.kt', 1, 'high'],
+      ['app/src/main/java/com/acme/Hashes.kt', 3, 'low'],
+      ['app/src/main/java/com/acme/Hashes.kt', 7, 'medium'],
+      ['app/src/main/java/com/acme/Hashes.kt', 9, 'high'],
+      ['ios/App/Hash.swift', 1, 'high'],
+      ['ios/App/Legacy.m', 1, 'medium'],
+      ['www/app.js', 1, 'high'],
+      ['www/app.js', 1, 'medium'],
+    ]);
+    const checksum = of(found, 'crypto-weak-hash').find((f) => f.severity === 'low');
+    expect(checksum?.context).toEqual({
+      reason: 'named as a checksum (fileChecksum)',
+      loweredFrom: 'medium',
+    });
+  });
+});
+
+describe('writes to external storage', () => {
+  it('finds files opened for writing there, directly or through a variable, and world-readable modes', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Export.kt': [
+        'fun export(data: String) {',
+        '  val tmp = File.createTempFile("users", "_tmp", getExternalFilesDir(null))',
+        '  val fw = FileWriter(tmp)',
+        '  fw.write(data)',
+        '  File(Environment.getExternalStoragePublicDirectory(Environment.DIRECTORY_DOCUMENTS), "x.txt").writeText(data)',
+        '  File(filesDir, "private.txt").writeText(data)',
+        '  val prefs = getSharedPreferences("p", Context.MODE_WORLD_READABLE)',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(of(found, 'storage-external-write').map((f) => [f.line, f.severity])).toEqual([
+      [3, 'medium'],
+      [5, 'medium'],
+      [7, 'medium'],
+    ]);
+  });
+});

@@ -8,6 +8,7 @@
 
 import { WEB_DETECTORS } from '../rules/cleartext.js';
 import { SECRET_DETECTORS } from '../rules/secrets.js';
+import { WEAK_HASH_DETECTORS } from '../rules/weak-hash.js';
 import { lowered } from './context.js';
 import type { RawFinding } from './finding.js';
 import { countNewlines } from './line-count.js';
@@ -22,7 +23,7 @@ import { TextEngine, type TextFileInfo, type TextSource } from './text-engine.js
  * ```
  */
 export function createTextEngine(): TextEngine {
-  return new TextEngine([...SECRET_DETECTORS, ...WEB_DETECTORS]);
+  return new TextEngine([...SECRET_DETECTORS, ...WEB_DETECTORS, ...WEAK_HASH_DETECTORS]);
 }
 
 /**

@@ -6,9 +6,17 @@
  * {@link ScanPool.onRoom}) and scans the rest itself. The pool is closed by the scan.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { RawFinding } from './finding.js';
+
+/**
+ * `node:worker_threads` loads when the first pool starts: most scans start none (see
+ * worker-policy.ts), and loading it costs a short-lived CLI process about 2 ms of CPU time.
+ */
+const workerThreads = (): typeof import('node:worker_threads') =>
+  createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
 
 interface Pending {
   resolve: (value: { raws: RawFinding[]; bytes: number }) => void;
@@ -66,7 +74,8 @@ export class ScanPool {
 
   constructor(size: number, url: URL) {
     for (let i = 0; i < size; i++) {
-      const slot: Slot = { worker: new Worker(url), ready: false, busy: 0, dead: false };
+      const { Worker: WorkerThread } = workerThreads();
+      const slot: Slot = { worker: new WorkerThread(url), ready: false, busy: 0, dead: false };
       slot.worker.on('message', (reply: Reply) => {
         if (reply.ready === true) {
           slot.ready = true;

@@ -382,12 +382,28 @@ const LIST = [
   ),
   // Source code (Java, Kotlin, Swift, Objective-C, C).
   rule(
+    'secret-hardcoded-comparison',
+    'high',
+    'MASVS-AUTH-1',
+    undefined,
+    'User input compared with a literal in the app (promo code, unlock code, PIN)',
+    'Check codes, PINs and passwords on the server (or against a salted slow hash for an offline PIN); anyone who unpacks the app reads a literal compared in it.',
+  ),
+  rule(
     'crypto-hardcoded-key',
     'high',
     'MASVS-CRYPTO-2',
     undefined,
     'Hard-coded symmetric key',
     'Generate keys at run time in the Android Keystore / iOS Keychain (Secure Enclave where possible); never ship key material in the app.',
+  ),
+  rule(
+    'crypto-weak-hash',
+    'medium',
+    'MASVS-CRYPTO-1',
+    undefined,
+    'MD5 or SHA-1 used as a hash',
+    'Hash passwords and PINs with a slow, salted function (Argon2, scrypt, PBKDF2 with a high count) and anything else with SHA-256 or better; MD5 and SHA-1 are fit only for non-security checksums.',
   ),
   rule(
     'crypto-static-iv',
@@ -460,6 +476,14 @@ const LIST = [
     undefined,
     'Secret written in clear to preferences, plists or external storage',
     'Keep secrets in the Android Keystore / iOS Keychain (or EncryptedSharedPreferences, the Bulwark vault), not in preference files.',
+  ),
+  rule(
+    'storage-external-write',
+    'medium',
+    'MASVS-STORAGE-1',
+    undefined,
+    'File written to external storage or made world-readable',
+    'Write app data to internal storage (getFilesDir, Context.MODE_PRIVATE) and share single files through a FileProvider; keep nothing sensitive on external storage, and never use MODE_WORLD_READABLE/WRITEABLE.',
   ),
   rule(
     'storage-secret-in-log',

@@ -10,12 +10,14 @@
  * get the text scan and the binary checks only. Comments are blanked before the patterns run,
  * so a line that only talks about `setAllowFileAccess(true)` is no finding.
  */
+import { lowered } from '../lib/context.js';
 import type { RawFinding } from '../lib/finding.js';
 import { redact } from '../lib/redact.js';
 import { TriggerIndex } from '../lib/trigger-index.js';
 import type { Severity } from '../types.js';
 import type { FileAnalyser } from './analyser.js';
 import type { RuleId } from './catalog.js';
+import { identifierWords, statementAt, weakHashUse, weakHashVerdict } from './weak-hash.js';
 
 type Lang = 'jvm' | 'swift' | 'objc' | 'c';
 
@@ -42,6 +44,8 @@ interface CodeVerdict {
   key: string;
   evidence?: string;
   severity?: Severity;
+  /** Why the finding is lowered to `low` and set aside, when it is. */
+  lowered?: string;
 }
 
 /** A rule on source text: it runs only on its languages, and only if the file holds one of `needs`. */
@@ -111,15 +115,36 @@ function usedAsKeyBytes(name: string, text: string): boolean {
  * One step only: what a value flows through beyond that is not followed.
  */
 function assignedTo(name: string, text: string): string | undefined {
-  const n = name.replace(/\$/g, '\\$');
-  const re = new RegExp(
-    String.raw`(?:\b(?:val|var|let|const)\s+|\b[\w<>\[\]]+\s+)${n}\s*(?::\s*[\w<>?.\[\]]+\s*)?=\s*(\{[^}]{0,600}\}|[^;\n]{1,300})`,
-    'g',
-  );
-  let last: string | undefined;
-  for (const m of text.matchAll(re)) last = m[1];
-  return last;
+  if (assignedText !== text) {
+    assignedText = text;
+    assigned = assignmentsOf(text);
+  }
+  return assigned.get(name);
 }
+
+let assignedText = '';
+let assigned = new Map<string, string>();
+
+/**
+ * Every local assignment of a file, name to its last expression, found in one pass: a regex per
+ * name read the whole file for each name some match asked about, so a crafted file with thousands
+ * of `FileWriter(aN)` or `Log.d(TAG, aN)` took time quadratic in its size.
+ */
+function assignmentsOf(text: string): Map<string, string> {
+  const all = new Map<string, string>();
+  for (const m of text.matchAll(ASSIGNMENT)) all.set(m[2] as string, m[3] as string);
+  return all;
+}
+
+/**
+ * A declaration keyword or a type, the name, an optional type annotation, `=` and the value. The
+ * type is matched atomically (`(?=(…))\1`: the lookahead takes the whole run and the
+ * back-reference cannot give any of it back): a shorter run is followed by a word character, never
+ * by the whitespace required after it, so nothing is lost, and the regex no longer backtracks
+ * through every word of the file.
+ */
+const ASSIGNMENT =
+  /(?:\b(?:val|var|let|const)\s+|\b(?=([\w<>[\]]+))\1\s+)([A-Za-z_$][\w$]*)\s*(?::\s*[\w<>?.[\]]+\s*)?=\s*(\{[^}]{0,600}\}|[^;\n]{1,300})/g;
 
 /**
  * The names of the values in an expression: identifiers outside string literals, and those
@@ -147,6 +172,120 @@ function secretNamed(expr: string): string | undefined {
     if (secretKind(last) !== undefined && !/^(?:TAG|[A-Z_]+)$/.test(last)) return last;
   }
   return undefined;
+}
+
+/**
+ * The operand that ends at `at` (spaces before `at` skipped): a chain of names, calls with their
+ * arguments and `?.`/`!!` (`promoCodeValue.text.toString()`, `field.getText().toString()`), or a
+ * quoted literal. At most 200 characters back.
+ */
+function operandBefore(text: string, at: number): string {
+  let i = at;
+  while (i > Math.max(0, at - 200) && /\s/.test(text.charAt(i - 1))) i--;
+  const end = i;
+  if (text.charAt(i - 1) === '"') {
+    const open = text.lastIndexOf('"', i - 2);
+    if (open === -1 || text.slice(open, i).includes('\n')) return '';
+    return text.slice(text.charAt(open - 1) === '@' ? open - 1 : open, end);
+  }
+  const floor = Math.max(0, at - 200);
+  while (i > floor) {
+    const c = text.charAt(i - 1);
+    if (c === ')') {
+      let depth = 0;
+      let j = i - 1;
+      for (; j >= floor; j--) {
+        const d = text.charAt(j);
+        if (d === ')') depth++;
+        else if (d === '(' && --depth === 0) break;
+        else if (d === '\n') return text.slice(i, end);
+      }
+      if (j < floor) break;
+      i = j;
+    } else if (/[\w.?!$]/.test(c)) {
+      i--;
+    } else {
+      break;
+    }
+  }
+  return text.slice(i, end).replace(/^[.?!]+/, '');
+}
+
+/** The operand that starts at `at`: a quoted literal, or a chain of names and calls (as above). */
+function operandAfter(text: string, at: number): string {
+  const m =
+    /\s*(@?"(?:[^"\\\n]|\\.){0,64}"|[A-Za-z_$][\w$]*(?:\s*(?:\?\.|!!\.|\.)\s*[A-Za-z_$][\w$]*|\(\s*\))*)/y;
+  m.lastIndex = at;
+  return m.exec(text)?.[1] ?? '';
+}
+
+/** Words of a widget's name that say the user types into it (`promoCodeValue`, `pinField`). */
+const INPUT_WORDS = new Set([
+  'edit',
+  'field',
+  'input',
+  'entry',
+  'value',
+  'code',
+  'pin',
+  'password',
+  'passcode',
+  'answer',
+  'box',
+]);
+
+/**
+ * What a user typed: the text of a widget whose name says it is an input (`promoCodeValue.text`,
+ * `pinField.getText()`; a label's `timeLeft.text` is not), a name that says so (`userInput`,
+ * `enteredCode`), or a line read.
+ */
+function isUserInput(expr: string): boolean {
+  if (!/[Tt]ext|[Ii]nput|entered|typed|readLine|stringValue/.test(expr)) return false;
+  if (/[Ii]nput|\bentered|\btyped|\breadLine\s*\(/.test(expr)) return true;
+  const widget =
+    /([A-Za-z_$][\w$]*)\s*(?:\?\.|!!\.|\.)\s*(?:text\b(?!\s*\()|getText\s*\(|stringValue\b)/.exec(expr);
+  return widget !== null && identifierWords(widget[1] as string).some((w) => INPUT_WORDS.has(w));
+}
+
+/** Words of a name that say the value compared is a code that unlocks something. */
+const UNLOCK_WORDS = new Set([
+  'promo',
+  'coupon',
+  'voucher',
+  'unlock',
+  'activation',
+  'license',
+  'licence',
+  'serial',
+  'passcode',
+  'password',
+  'passwd',
+  'pwd',
+  'secret',
+  'admin',
+  'pin',
+  'otp',
+]);
+
+/**
+ * The literal an operand stands for: the operand itself when quoted, or the string literal a
+ * name is assigned in the file (`private val promoCode: String = "NEW2019"`,
+ * `static final String CODE = "…"`), with that name.
+ */
+function literalOf(operand: string, text: string): { value: string; name: string } | undefined {
+  const quoted = /^@?"((?:[^"\\\n]|\\.)*)"$/.exec(operand);
+  if (quoted !== null) return { value: quoted[1] as string, name: '' };
+  if (!/^[A-Za-z_$][\w$]*$/.test(operand)) return undefined;
+  const expr = assignedTo(operand, text)?.trim();
+  const lit = expr === undefined ? null : /^@?"((?:[^"\\\n]|\\.)*)"\s*$/.exec(expr);
+  return lit === null ? undefined : { value: lit[1] as string, name: operand };
+}
+
+/** The word (letters, digits, `_`) that ends at `end`. */
+function wordEndingAt(text: string, end: number): string {
+  let i = end;
+  while (i > 0 && /\w/.test(text.charAt(i - 1))) i--;
+  return text.slice(i, end);
 }
 
 /** Key sizes of AES (and 3DES's 24): a literal of exactly this length under a plain `key` name is key material. */
@@ -236,13 +375,16 @@ const CODE_RULES: readonly CodeRule[] = [
     // and a plain `KEY`/`key` when the literal has an AES key's length.
     langs: ['jvm', 'swift', 'objc', 'c'],
     needs: ['key', 'Key', 'KEY'],
+    // Anchored on the `key` that ends the name, whose start is then found by walking back: a
+    // leading `[A-Za-z0-9_]*` was tried from every word of every file, and backtracked over each
+    // (a fifth of the scan of 100 MB of Android sources).
     pattern: new RegExp(
-      String.raw`\b([A-Za-z0-9_]*(?:key|Key|KEY))\s*(?:\[[^\]\n]{0,8}\])?\s*(?::\s*[\w<>?.\[\]]+\s*)?=\s*(?:\(\s*\w+\s*\*?\s*\)\s*)?${LITERAL}`,
+      String.raw`(?:key|Key|KEY)\s*(?:\[[^\]\n]{0,8}\])?\s*(?::\s*[\w<>?.\[\]]+\s*)?=\s*(?:\(\s*\w+\s*\*?\s*\)\s*)?${LITERAL}`,
       'g',
     ),
     check: (m, text) => {
-      const name = m[1] as string;
-      const value = m[2] as string;
+      const name = wordEndingAt(text, m.index + 3);
+      const value = m[1] as string;
       const normal = name.toLowerCase().replace(/[_-]/g, '');
       // `key`, and the prefixes of naming conventions: kKey, sKey, mKey.
       const plain = /^[ksm]?key$/.test(normal);
@@ -516,6 +658,161 @@ const CODE_RULES: readonly CodeRule[] = [
     },
   },
   {
+    // A literal compared with what the user typed (a promo code, an unlock code, a PIN): whoever
+    // unpacks the app reads the literal, and the check it guards is made on the device.
+    langs: ['jvm', 'swift', 'objc'],
+    // What the user typed must be there (the operators are in nearly every file).
+    needs: ['.text', 'getText', 'nput', 'entered', 'typed', 'readLine', 'stringValue'],
+    // Anchored on the operator's name, not on the `.` before `equals(` (tried at every `.` of a
+    // file, a tenth of the scan of Android sources) nor on spaces before `isEqualToString:` (a
+    // run of blanked comment would be tried from each of its spaces): the receiver and the
+    // spaces are found by walking back.
+    pattern: /\b(?:equals(?:IgnoreCase)?|isEqualToString)\(\s*|[!=]==?(?!=)\s*|\bisEqualToString:\s*/g,
+    check: (m, text) => {
+      let at = m.index;
+      if (/^(?:equals|isEqualToString\()/.test(m[0])) {
+        // A method call: its receiver ends at the `.` before the name.
+        while (at > 0 && /\s/.test(text.charAt(at - 1)) && m.index - at < 40) at--;
+        if (text.charAt(at - 1) !== '.') return undefined;
+        at--;
+      }
+      const left = operandBefore(text, at);
+      const right = operandAfter(text, m.index + m[0].length);
+      const [input, other] = isUserInput(left) ? [left, right] : isUserInput(right) ? [right, left] : [];
+      if (input === undefined || other === undefined) return undefined;
+      const literal = literalOf(other.trim(), text);
+      if (literal === undefined) return undefined;
+      const { value, name } = literal;
+      if (value.length < 3 || value.length > 64 || PLACEHOLDER.test(value) || value.includes('://'))
+        return undefined;
+      // A code has letters and digits (`NEW2019`), or names say what it unlocks (`adminPin`).
+      const named = identifierWords(`${name} ${input}`).some((w) => UNLOCK_WORDS.has(w));
+      if (!named && !(/[A-Za-z]/.test(value) && /[0-9]/.test(value))) return undefined;
+      return {
+        ruleId: 'secret-hardcoded-comparison',
+        message: `what the user typed (${input.slice(0, 40)}) is compared with ${name === '' ? 'a literal' : `the constant ${name.slice(0, 40)}`} in the app`,
+        evidence: redact(value, 0),
+        key: `compare:${value}`,
+      };
+    },
+  },
+  {
+    // A constant of the file (a vendor id, an app name) given to SecretKeySpec as the key.
+    langs: ['jvm'],
+    needs: ['SecretKeySpec'],
+    pattern:
+      /SecretKeySpec\(\s*([A-Za-z_$][\w$]*)\s*(?:\.\s*(?:getBytes|toByteArray)\s*\([^)]{0,40}\))?\s*,/g,
+    check: (m, text) => {
+      const literal = literalOf(m[1] as string, text);
+      if (literal === undefined) return undefined;
+      return keyLiteral(
+        'crypto-hardcoded-key',
+        literal.value,
+        `constant ${literal.name.slice(0, 60)} (a string literal) used as a SecretKeySpec key`,
+      );
+    },
+  },
+  {
+    // MD5 / SHA-1 through the JCA, Apache Commons Codec or Guava.
+    langs: ['jvm'],
+    needs: ['getInstance', 'DigestUtils', 'Hashing.'],
+    pattern:
+      /MessageDigest\.getInstance\(\s*"(MD5|MD2|MD4|SHA-?1|SHA)"\s*[,)]|\bDigestUtils\.(md5|sha1|sha)(?:Hex)?\(|\bHashing\.(md5|sha1)\(\s*\)/gi,
+    check: (m, text) => {
+      const algorithm = (m[1] ?? m[2] ?? m[3]) as string;
+      const lineStart = text.lastIndexOf('\n', m.index) + 1;
+      // The digest kept in a variable (`val md = MessageDigest.getInstance("MD5")`): what its
+      // update/digest calls are given further down.
+      // (The last 200 characters of the line only: the `$`-anchored regex is tried from each of them.)
+      const holder = /([A-Za-z_$][\w$]*)\s*(?::\s*[\w.]+\s*)?=\s*$/.exec(
+        text.slice(Math.max(lineStart, m.index - 200), m.index),
+      )?.[1];
+      let hashed = statementAt(text, m.index + m[0].length);
+      if (holder !== undefined) {
+        const uses = new RegExp(
+          String.raw`\b${holder.replace(/\$/g, '\\$')}\s*\.\s*(?:update|digest)\(([^)\n]{1,120})`,
+          'g',
+        );
+        uses.lastIndex = m.index;
+        for (let u = uses.exec(text), n = 0; u !== null && n < 4; u = uses.exec(text), n++)
+          hashed += ` ${u[1]}`;
+      }
+      const around = text
+        .slice(Math.max(0, lineStart - 400, m.index - 600), m.index)
+        .split('\n')
+        .slice(-4)
+        .join('\n');
+      return weakHashVerdict(algorithm, m[0].replace(/\s+/g, ''), hashed, weakHashUse(hashed, around));
+    },
+  },
+  {
+    // CommonCrypto and CryptoKit.
+    langs: ['swift', 'objc', 'c'],
+    needs: ['CC_MD5', 'CC_SHA1', 'Insecure.'],
+    pattern: /\bCC_(MD5|SHA1)\s*\(|\bInsecure\.(MD5|SHA1)\b/g,
+    check: (m, text) => {
+      const algorithm = (m[1] ?? m[2]) as string;
+      const lineStart = text.lastIndexOf('\n', m.index) + 1;
+      const hashed = statementAt(text, m.index + m[0].length);
+      const around = text
+        .slice(Math.max(0, lineStart - 400, m.index - 600), m.index)
+        .split('\n')
+        .slice(-4)
+        .join('\n');
+      return weakHashVerdict(algorithm, m[0].replace(/[\s(]+/g, ''), hashed, weakHashUse(hashed, around));
+    },
+  },
+  {
+    // A file opened for writing on external storage (shared, or the app's external directory
+    // that other apps could read before scoped storage), directly or through a variable.
+    langs: ['jvm'],
+    needs: ['getExternalStorage', 'getExternalFilesDir', 'getExternalCacheDir'],
+    pattern:
+      /\b(?:new\s+)?(FileOutputStream|FileWriter|RandomAccessFile|PrintWriter|PrintStream)\(\s*([^;\n]{1,200})|\.\s*(writeText|writeBytes|appendText|appendBytes|outputStream|bufferedWriter|printWriter)\(/g,
+    check: (m, text) => {
+      // The path given to the writer, or the receiver of Kotlin's File extension.
+      const target = m[2] ?? operandBefore(text, m.index);
+      const external = (expr: string | undefined) =>
+        expr !== undefined &&
+        /getExternal(?:StorageDirectory|StoragePublicDirectory|FilesDirs?|CacheDirs?)\b/.test(expr);
+      let via = external(target) ? target : undefined;
+      // One or two steps back through the names the path was assigned to.
+      for (
+        let name = /^(?!new\b)[A-Za-z_$][\w$]*/.exec(target.trim())?.[0], step = 0;
+        via === undefined && name !== undefined && step < 2;
+        step++
+      ) {
+        const expr = assignedTo(name, text);
+        if (external(expr)) via = name;
+        name =
+          expr === undefined
+            ? undefined
+            : (/(?:^|\(|,\s*)([A-Za-z_$][\w$]*)\s*[,)]?\s*$/.exec(expr.trim())?.[1] ??
+              /^(?:new\s+)?\w+\(\s*([A-Za-z_$][\w$]*)/.exec(expr.trim())?.[1]);
+      }
+      if (via === undefined) return undefined;
+      const what = (m[1] ?? m[3]) as string;
+      return {
+        ruleId: 'storage-external-write',
+        message: `${what} writes ${via.slice(0, 40)} on external storage, which other apps and anyone with the device over USB can read`,
+        evidence: what,
+        key: `external-write:${via}`,
+      };
+    },
+  },
+  {
+    // Files, preferences or databases created readable or writable by every app.
+    langs: ['jvm'],
+    needs: ['MODE_WORLD_'],
+    pattern: /\bMODE_WORLD_(READABLE|WRITEABLE)\b/g,
+    check: (m) => ({
+      ruleId: 'storage-external-write',
+      message: `MODE_WORLD_${m[1]}: the file is ${m[1] === 'READABLE' ? 'readable' : 'writable'} by every app on the device (Android 7+ refuses it with a SecurityException)`,
+      evidence: `MODE_WORLD_${m[1]}`,
+      key: `world:${m[1]}`,
+    }),
+  },
+  {
     // A plist written by the app with a secret under a key of its dictionary.
     langs: ['swift', 'objc'],
     needs: ['writeToFile', 'write(to', 'PropertyListSerialization', 'PropertyListEncoder'],
@@ -602,17 +899,28 @@ export function blankComments(text: string): string {
   let i = 0;
   const n = text.length;
   while (i < n) {
+    // Straight to the next quote or slash: the regex engine's loop over the code in between is
+    // several times faster than one in JavaScript (100 MB of sources go through here).
+    QUOTE_OR_SLASH.lastIndex = i;
+    if (QUOTE_OR_SLASH.exec(text) === null) break;
+    i = QUOTE_OR_SLASH.lastIndex - 1;
     const c = text.charCodeAt(i);
     if (c === 34 || c === 39) {
       // A string or character literal: up to its closing quote or the end of the line.
+      const stop = c === 34 ? DOUBLE_QUOTED_STOP : SINGLE_QUOTED_STOP;
       i++;
       while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === 92) i += 2;
-        else if (d === c || d === 10) {
-          i++;
+        stop.lastIndex = i;
+        if (stop.exec(text) === null) {
+          i = n;
           break;
-        } else i++;
+        }
+        const at = stop.lastIndex - 1;
+        if (text.charCodeAt(at) === 92) i = at + 2;
+        else {
+          i = at + 1;
+          break;
+        }
       }
     } else if (c === 47 && (text.charCodeAt(i + 1) === 47 || text.charCodeAt(i + 1) === 42)) {
       const line = text.charCodeAt(i + 1) === 47;
@@ -638,6 +946,11 @@ export function blankComments(text: string): string {
   parts.push(text.slice(copied));
   return parts.join('');
 }
+
+const QUOTE_OR_SLASH = /["'/]/g;
+/** What ends a `"…"` literal's scan: an escape, its quote, the end of the line. */
+const DOUBLE_QUOTED_STOP = /[\\"\n]/g;
+const SINGLE_QUOTED_STOP = /[\\'\n]/g;
 
 const SPACES = ' '.repeat(1024);
 
@@ -690,7 +1003,9 @@ export function checkSource(
       const verdict = rule.check(m, text);
       if (verdict === undefined) continue;
       starts ??= lineStarts(text);
-      out.push({ ...verdict, file, line: lineAt(starts, m.index) });
+      const { lowered: reason, ...rest } = verdict;
+      const raw: RawFinding = { ...rest, file, line: lineAt(starts, m.index) };
+      out.push(reason === undefined ? raw : lowered(raw, reason));
     }
   }
   return out;

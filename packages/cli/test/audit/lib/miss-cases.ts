@@ -171,6 +171,26 @@ export const MISS_CASES: RuleCase[] = [
     ),
   },
   {
+    // A promo code kept in a constant and compared with what the user typed (written here after
+    // the AndroGoat case, not copied from it).
+    rule: 'secret-hardcoded-comparison',
+    positive: kotlin(
+      'class Cart {\n  private val couponCode: String = "FREE2026"\n  fun apply(couponField: EditText): Boolean =\n    couponField.text.toString().equals(couponCode, ignoreCase = true)\n}',
+    ),
+    negative: kotlin(
+      'class Cart {\n  fun confirm(confirmInput: EditText, timeLeft: TextView): Boolean =\n    confirmInput.text.toString() == "DELETE" && timeLeft.text == "1h 5m"\n}',
+    ),
+  },
+  {
+    rule: 'crypto-weak-hash',
+    positive: kotlin(
+      'fun hashPin(pin: String): String =\n  MessageDigest.getInstance("MD5").digest(pin.toByteArray()).joinToString("") { "%02x".format(it) }',
+    ),
+    negative: kotlin(
+      'fun hashPin(pin: String): ByteArray = MessageDigest.getInstance("SHA-256").digest(pin.toByteArray())\nval mac = Mac.getInstance("HmacSHA1")',
+    ),
+  },
+  {
     rule: 'crypto-static-iv',
     positive: java('  IvParameterSpec iv = new IvParameterSpec(new byte[16]);'),
     negative: java(
@@ -236,6 +256,15 @@ export const MISS_CASES: RuleCase[] = [
       'app/src/main/java/com/acme/Vault.kt':
         'val prefs = EncryptedSharedPreferences.create(ctx, "vault", key, AES256_SIV, AES256_GCM)\nfun save(pw: String) = prefs.edit().putString("password", pw).apply()\n',
     },
+  },
+  {
+    rule: 'storage-external-write',
+    positive: java(
+      '  void save(String history) throws IOException {\n    String path = Environment.getExternalStorageDirectory() + "/history.html";\n    BufferedWriter out = new BufferedWriter(new FileWriter(path, true));\n    out.write(history);\n  }',
+    ),
+    negative: java(
+      '  void save(String history) throws IOException {\n    boolean mounted = Environment.MEDIA_MOUNTED.equals(Environment.getExternalStorageState());\n    FileWriter out = new FileWriter(new File(getFilesDir(), "history.html"));\n    out.write(history);\n  }',
+    ),
   },
   {
     rule: 'storage-secret-in-log',
