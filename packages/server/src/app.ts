@@ -11,7 +11,7 @@ import type { BulwarkConfig } from './config/define.js';
 import type { AuthOptions } from './config.js';
 import { createServerContext, type ServerContext } from './context.js';
 import type { CacheDatabase, Database } from './db/schema.js';
-import { installProblemHandlers } from './http/problem.js';
+import { frameworkProblem, installProblemHandlers } from './http/problem.js';
 import { fastifyTrustProxy, type TrustProxy } from './http/trust-proxy.js';
 import { useStrictValidation } from './http/validator.js';
 import { registerWebApps, type WebApps } from './http/web-apps.js';
@@ -145,6 +145,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    frameworkErrors: frameworkProblem,
     ...(options.https === undefined ? {} : { https: options.https }),
   } as FastifyServerOptions);
 

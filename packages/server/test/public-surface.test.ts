@@ -34,6 +34,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'createServerContext',
     'createUser',
     'defineConfig',
+    'frameworkProblem',
     'loadConfig',
     'openDatabase',
     'parseTrustProxy',

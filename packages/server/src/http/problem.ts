@@ -210,3 +210,17 @@ export function installProblemHandlers(app: FastifyInstance, options: { notFound
     sendProblem(reply, problem(404, 'not_found', 'No such route.')),
   );
 }
+
+/**
+ * Fastify's `frameworkErrors` option: what the router refuses before any route or hook runs (a
+ * path parameter that is not valid percent-encoding, e.g. `%ff`) is problem+json like every
+ * other refusal, not Fastify's own JSON. A host that mounts the plugin sets it on its own server.
+ *
+ * @example
+ * ```ts
+ * const app = Fastify({ frameworkErrors: frameworkProblem });
+ * ```
+ */
+export function frameworkProblem(_err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  sendProblem(reply, problem(400, 'invalid_request', 'The URL could not be decoded.'));
+}
