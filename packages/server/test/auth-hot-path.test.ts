@@ -15,6 +15,7 @@ import { buildApp } from '../src/app.js';
 import { createServerContext } from '../src/context.js';
 import type { Database } from '../src/db/schema.js';
 import { revokeDevice } from '../src/devices/registry.js';
+import { normalizeHtu, requestHtu } from '../src/dpop/htu.js';
 import { compileOnce } from '../src/lib/compiled-query.js';
 import { isStrictBase64url } from '../src/lib/encoding.js';
 import { describeEachDialect } from './lib/databases.js';
@@ -147,6 +148,28 @@ describeEachDialect('Authentication hot path', (dialect) => {
     }
   });
 
+  it("never reads the session state from another request's unfinished transaction", async () => {
+    // SQLite has one connection: a synchronous read in the middle of a transaction would see its
+    // uncommitted writes. Here a transaction un-revokes the device, then rolls back.
+    await revokeDevice(s.ctx.db, s.clock.ms, device.id, 'stolen');
+    const dpop = await proof();
+    let pending: ReturnType<typeof me> | undefined;
+    await expect(
+      s.ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('devices').set({ status: 'active' }).where('id', '=', device.id).execute();
+        pending = me(s.app, dpop);
+        // Long enough for the request to reach its session read while the transaction is open.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    const res = await pending;
+    expect({ status: res?.statusCode, code: res?.json().code }).toEqual({
+      status: 403,
+      code: 'device_revoked',
+    });
+  });
+
   it('binds the arguments of each call to a query compiled once, and keeps its constants', async () => {
     const statusOf = compileOnce((db: Kysely<Database>, id: string) =>
       db
@@ -179,6 +202,59 @@ describe('compileOnce', () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe('requestHtu', () => {
+  /** The definition: the whole URI, without its query, normalised (dpop/htu.ts). */
+  const reference = (request: { protocol: string; host: string; url: string }, publicUrl?: string) =>
+    normalizeHtu(
+      `${publicUrl === undefined ? `${request.protocol}://${request.host}` : new URL(publicUrl).origin}${request.url.split('?')[0]}`,
+    );
+
+  it('agrees with normalising the whole URI, for any Host and path, cached or not', () => {
+    const piece = (chars: string, maxLength: number) =>
+      fc.array(fc.constantFrom(...chars), { maxLength }).map((c) => c.join(''));
+    const host = fc.oneof(
+      fc.constantFrom(
+        'localhost',
+        'API.Example.com:443',
+        'example.com:80',
+        '[::1]:8080',
+        'a/b',
+        'a?x',
+        'a#x',
+        'u@a',
+        'a\\b',
+        '',
+      ),
+      piece('aZ09.-:[]@/?#%\\ ', 8),
+    );
+    const url = fc.oneof(
+      fc.constantFrom(
+        '/me',
+        '/a/./b',
+        '/a/../b',
+        '/.',
+        '/..',
+        '/%7Euser',
+        '/a//b',
+        '/a?x=1',
+        '/a.b/..c',
+        '/~x',
+      ),
+      piece('aZ09/.-_~%?#\\ 7E', 12).map((p) => `/${p}`),
+    );
+    const publicUrl = fc.constantFrom(undefined, 'https://API.example.com:443/base/', 'http://h:8080');
+    fc.assert(
+      fc.property(fc.constantFrom('http', 'https', 'ftp'), host, url, publicUrl, (protocol, h, u, pub) => {
+        const request = { protocol, host: h, url: u };
+        // Twice: the second call finds the origin cached.
+        expect(requestHtu(request, pub)).toBe(reference(request, pub));
+        expect(requestHtu(request, pub)).toBe(reference(request, pub));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

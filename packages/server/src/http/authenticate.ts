@@ -7,13 +7,16 @@
  * Order of the refusals: replayed proof, proof key not the token's, then device revoked (the SDK
  * must wipe) before account disabled before session ended.
  */
+
+import type SQLite from 'better-sqlite3';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { ServerContext } from '../context.js';
+import { sqliteConnectionOf } from '../db/database.js';
 import type { CacheDatabase, Database, Role } from '../db/schema.js';
 import { DeviceRevokedError } from '../devices/registry.js';
-import { insertReplayKey, ReplayCache, replayKey } from '../dpop/replay-cache.js';
-import { type CheckedProof, DpopProofError, proofReplayed } from '../dpop/verify.js';
+import { insertReplayKey, MemoryReplayCache, ReplayCache, replayKey } from '../dpop/replay-cache.js';
+import { type CheckedProof, DpopProofError, type ProofInput, proofReplayed } from '../dpop/verify.js';
 import { compileOnce } from '../lib/compiled-query.js';
 import { InvalidTokenError } from '../tokens/access-token.js';
 import { HttpProblem } from './problem.js';
@@ -89,18 +92,59 @@ const sessionStateRecordingProof = compileOnce(
 /** A row of {@link sessionState}. */
 type SessionState = ReturnType<typeof sessionState> extends CompiledQuery<infer Row> ? Row : never;
 
+/** The statement of {@link sessionState}, prepared once per SQLite connection. */
+const sqliteSessionState = new WeakMap<SQLite.Database, SQLite.Statement<[string], SessionState>>();
+
+/**
+ * {@link sessionState} read synchronously on SQLite, with the statement better-sqlite3 prepared
+ * once: no asynchronous executor, connection mutex or promise per request. `null` when this
+ * path is not open (PostgreSQL, a database not opened by `openDatabase`, or a transaction of
+ * another request in progress on the one connection, whose uncommitted writes this read would
+ * see): the caller then reads through Kysely, which waits for the transaction to end.
+ */
+function sessionStateNow(db: Kysely<Database>, sessionId: string): SessionState | undefined | null {
+  const sqlite = sqliteConnectionOf(db);
+  if (sqlite === undefined || sqlite.inTransaction) return null;
+  let statement = sqliteSessionState.get(sqlite);
+  if (statement === undefined) {
+    // The SQL Kysely compiles for this dialect: one source for both paths.
+    const compiled = sessionState(db, sessionId);
+    if (compiled.parameters.length !== 1) throw new Error('session state: one parameter expected');
+    statement = sqlite.prepare<[string], SessionState>(compiled.sql);
+    sqliteSessionState.set(sqlite, statement);
+  }
+  return statement.get(sessionId);
+}
+
 /**
  * Records `proof` in the shared replay cache and reads the session state: 'replayed' when the
  * proof was used before, undefined when the session does not exist (the token is then refused
- * whatever the replay cache holds).
+ * whatever the replay cache holds). A single node on SQLite does both synchronously (replay
+ * cache in memory, read through a prepared statement).
  */
-async function recordProofAndReadState(
+function recordProofAndReadState(
   ctx: ServerContext,
   sessionId: string,
   proof: CheckedProof,
-): Promise<SessionState | undefined | 'replayed'> {
+): SessionState | undefined | 'replayed' | Promise<SessionState | undefined | 'replayed'> {
   const replay = ctx.dpop.replay;
   const key = replayKey(proof.jkt, proof.jti);
+  if (replay instanceof MemoryReplayCache) {
+    if (!replay.recordNow(key, proof.replayUntilMs)) return 'replayed';
+    const row = sessionStateNow(ctx.db, sessionId);
+    return row === null ? readState(ctx, sessionId) : row;
+  }
+  return recordProofAndReadStateShared(ctx, sessionId, key, proof.replayUntilMs);
+}
+
+/** {@link recordProofAndReadState} with a replay cache shared by every node (database or Redis). */
+async function recordProofAndReadStateShared(
+  ctx: ServerContext,
+  sessionId: string,
+  key: string,
+  replayUntilMs: number,
+): Promise<SessionState | undefined | 'replayed'> {
+  const replay = ctx.dpop.replay;
   if (
     ctx.dialect === 'postgres' &&
     replay instanceof ReplayCache &&
@@ -108,12 +152,18 @@ async function recordProofAndReadState(
   ) {
     await replay.purgeIfDue();
     const db = ctx.db as unknown as Kysely<Database & CacheDatabase>;
-    const query = sessionStateRecordingProof(db, key, proof.replayUntilMs, sessionId);
+    const query = sessionStateRecordingProof(db, key, replayUntilMs, sessionId);
     const [row] = (await db.executeQuery(query)).rows;
     if (row === undefined) return undefined;
     return Number(row.fresh) === 1 ? row : 'replayed';
   }
-  if (!(await replay.record(key, proof.replayUntilMs))) return 'replayed';
+  if (!(await replay.record(key, replayUntilMs))) return 'replayed';
+  const row = sessionStateNow(ctx.db, sessionId);
+  return row === null ? readState(ctx, sessionId) : row;
+}
+
+/** {@link sessionState} through Kysely. */
+async function readState(ctx: ServerContext, sessionId: string): Promise<SessionState | undefined> {
   const [row] = (await ctx.db.executeQuery(sessionState(ctx.db, sessionId))).rows;
   return row;
 }
@@ -154,15 +204,21 @@ export async function authenticate(
   if (scheme.toLowerCase() !== 'dpop' || token.length === 0 || token.includes(' ')) {
     throw new InvalidTokenError('invalid_token', 'Send Authorization: DPoP <access token>.');
   }
-  const claims = await ctx.tokens.verify(token);
+  // In the steady state of a client (its token and proof header seen before, a single node on
+  // SQLite) nothing below is awaited: each await costs a turn of the microtask queue.
+  const verified = ctx.tokens.verifyCached(token) ?? (await ctx.tokens.verifyWithHash(token));
+  const claims = verified.claims;
   // Every check but the replay check, which is made with the session read below.
-  const proof = await ctx.dpop.check({
+  const input: ProofInput = {
     headers: dpopHeaders(request),
     method: request.method,
     htu: htuOf(ctx, request),
     accessToken: token,
-  });
-  const row = await recordProofAndReadState(ctx, claims.sid, proof);
+    accessTokenHash: verified.ath,
+  };
+  const proof = ctx.dpop.checkNow(input) ?? (await ctx.dpop.check(input));
+  let row = recordProofAndReadState(ctx, claims.sid, proof);
+  if (row instanceof Promise) row = await row;
   if (row === 'replayed') {
     await recordReplay(ctx, request, claims.did);
     throw proofReplayed();
