@@ -18,6 +18,7 @@ import { revokeDevice } from '../src/devices/registry.js';
 import { normalizeHtu, requestHtu } from '../src/dpop/htu.js';
 import { compileOnce } from '../src/lib/compiled-query.js';
 import { isStrictBase64url } from '../src/lib/encoding.js';
+import { connectRedis } from '../src/shared/redis.js';
 import { describeEachDialect } from './lib/databases.js';
 import {
   PASSWORD,
@@ -27,6 +28,7 @@ import {
   TestDevice,
   type TestServer,
 } from './lib/harness.js';
+import { startRedis } from './lib/services.js';
 
 describeEachDialect('Authentication hot path', (dialect) => {
   let s: TestServer;
@@ -136,6 +138,60 @@ describeEachDialect('Authentication hot path', (dialect) => {
     } finally {
       await nodeB.close();
       await ctxB.events.flush();
+    }
+  });
+
+  it('answers requests of several sessions read together (replay cache in Redis) each with its own state', async () => {
+    // On PostgreSQL with Redis, the session reads of one turn of the event loop share a statement.
+    const redisServer = await startRedis();
+    const redis = await connectRedis(redisServer.url);
+    const ctxB = await createServerContext({
+      db: s.database.db,
+      cache: s.database.cache,
+      now: s.clock.now,
+      auth: TEST_AUTH,
+      redis,
+    });
+    const nodeB = await buildApp({ db: s.database.db, context: ctxB, logger: false });
+    await nodeB.ready();
+    try {
+      const tablet = await TestDevice.create(s);
+      const tabletSession = await tablet.login('hana', PASSWORD);
+      const lost = await TestDevice.create(s);
+      const lostSession = await lost.login('hana', PASSWORD);
+      await revokeDevice(s.ctx.db, s.clock.ms, lost.id, 'lost');
+      const call = async (d: TestDevice, accessToken: string, dpop?: string) => {
+        const res = await nodeB.inject({
+          method: 'GET',
+          url: '/me',
+          headers: {
+            authorization: `DPoP ${accessToken}`,
+            dpop: dpop ?? (await d.proof('GET', '/me', { nonce: ctxB.dpop.nonces.current(), accessToken })),
+          },
+        });
+        return res.statusCode === 200 ? `ok ${res.json().deviceId}` : res.json().code;
+      };
+      for (let round = 0; round < 3; round += 1) {
+        const once = await device.proof('GET', '/me', {
+          nonce: ctxB.dpop.nonces.current(),
+          accessToken: session.accessToken,
+        });
+        const [first, tabletA, lostA, again, tabletB] = await Promise.all([
+          call(device, session.accessToken, once),
+          call(tablet, tabletSession.accessToken),
+          call(lost, lostSession.accessToken),
+          call(device, session.accessToken, once),
+          call(tablet, tabletSession.accessToken),
+        ]);
+        // Either use of the proof may be the one recorded first.
+        expect([first, again].sort()).toEqual(['dpop_proof_replayed', `ok ${device.id}`]);
+        expect([tabletA, lostA, tabletB]).toEqual([`ok ${tablet.id}`, 'device_revoked', `ok ${tablet.id}`]);
+      }
+    } finally {
+      await nodeB.close();
+      await ctxB.events.flush();
+      await redis.quit();
+      await redisServer.dispose();
     }
   });
 

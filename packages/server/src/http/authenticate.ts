@@ -10,7 +10,7 @@
 
 import type SQLite from 'better-sqlite3';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { CompiledQuery, Kysely } from 'kysely';
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type { ServerContext } from '../context.js';
 import { sqliteConnectionOf } from '../db/database.js';
 import type { CacheDatabase, Database, Role } from '../db/schema.js';
@@ -159,7 +159,83 @@ async function recordProofAndReadStateShared(
   }
   if (!(await replay.record(key, replayUntilMs))) return 'replayed';
   const row = sessionStateNow(ctx.db, sessionId);
-  return row === null ? readState(ctx, sessionId) : row;
+  if (row !== null) return row;
+  return ctx.dialect === 'postgres' ? batchedReaderOf(ctx.db).read(sessionId) : readState(ctx, sessionId);
+}
+
+/** {@link sessionState} for several sessions at once (PostgreSQL: one array parameter). */
+const sessionStates = compileOnce((db: Kysely<Database>, sessionIds: readonly string[]) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('devices', 'devices.id', 'sessions.device_id')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([...SESSION_STATE_COLUMNS, 'sessions.id as session_id'])
+    .where('sessions.id', '=', sql<string>`any(${sessionIds}::varchar[])`),
+);
+
+/**
+ * Reads the session state of the requests that reach this point in the same turn of the event
+ * loop with one statement, on PostgreSQL with the replay cache in Redis (several nodes): each
+ * request's read still starts after its proof was recorded and reaches the database, so nothing
+ * is cached, but a node busy with many requests pays one round trip (a socket write and read,
+ * which cost more CPU than the lookup) for several of them.
+ */
+/** A request waiting for a batched read. */
+interface Waiter {
+  resolve(row: SessionState | undefined): void;
+  reject(err: unknown): void;
+}
+
+class BatchedStateReader {
+  readonly #db: Kysely<Database>;
+  /** The requests waiting for the next statement, by session. */
+  #pending: Map<string, Waiter[]> | undefined;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  read(sessionId: string): Promise<SessionState | undefined> {
+    let pending = this.#pending;
+    if (pending === undefined) {
+      pending = new Map();
+      this.#pending = pending;
+      setImmediate(() => this.#flush());
+    }
+    const waiting = pending.get(sessionId) ?? [];
+    pending.set(sessionId, waiting);
+    return new Promise((resolve, reject) => {
+      waiting.push({ resolve, reject });
+    });
+  }
+
+  #flush(): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (pending === undefined) return;
+    this.#db.executeQuery(sessionStates(this.#db, [...pending.keys()])).then(
+      ({ rows }) => {
+        const byId = new Map(rows.map(({ session_id, ...row }) => [session_id, row]));
+        for (const [sessionId, waiting] of pending) {
+          for (const waiter of waiting) waiter.resolve(byId.get(sessionId));
+        }
+      },
+      (err: unknown) => {
+        for (const waiting of pending.values()) for (const waiter of waiting) waiter.reject(err);
+      },
+    );
+  }
+}
+
+const batchedReaders = new WeakMap<Kysely<Database>, BatchedStateReader>();
+
+function batchedReaderOf(db: Kysely<Database>): BatchedStateReader {
+  let reader = batchedReaders.get(db);
+  if (reader === undefined) {
+    reader = new BatchedStateReader(db);
+    batchedReaders.set(db, reader);
+  }
+  return reader;
 }
 
 /** {@link sessionState} through Kysely. */
