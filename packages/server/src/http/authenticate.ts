@@ -1,9 +1,12 @@
 /**
  * Authentication of API requests: `Authorization: DPoP <access token>` plus a `DPoP` proof made
  * with the device key the token is bound to. After the token and proof checks, the proof is
- * recorded in the shared replay cache and the session, device and user are read from the
- * database on every request (one statement on PostgreSQL, two on SQLite), so revoking a device,
- * ending a session or disabling a user takes effect on the very next request, on every node.
+ * recorded in the replay cache and the session, device and user are read from the database on
+ * every request, so revoking a device, ending a session or disabling a user takes effect on the
+ * very next request, on every node. How the read is made depends on the deployment (one
+ * statement with the replay insert on PostgreSQL without Redis; a prepared statement run
+ * synchronously on SQLite; one statement for the requests of an event-loop turn on PostgreSQL
+ * with Redis): docs/operations.md, "Authentication cost".
  * Order of the refusals: replayed proof, proof key not the token's, then device revoked (the SDK
  * must wipe) before account disabled before session ended.
  */
