@@ -15,8 +15,10 @@ import { buildApp } from '../src/app.js';
 import { createServerContext } from '../src/context.js';
 import type { Database } from '../src/db/schema.js';
 import { revokeDevice } from '../src/devices/registry.js';
+import { normalizeHtu, requestHtu } from '../src/dpop/htu.js';
 import { compileOnce } from '../src/lib/compiled-query.js';
 import { isStrictBase64url } from '../src/lib/encoding.js';
+import { connectRedis } from '../src/shared/redis.js';
 import { describeEachDialect } from './lib/databases.js';
 import {
   PASSWORD,
@@ -26,6 +28,7 @@ import {
   TestDevice,
   type TestServer,
 } from './lib/harness.js';
+import { startRedis } from './lib/services.js';
 
 describeEachDialect('Authentication hot path', (dialect) => {
   let s: TestServer;
@@ -138,6 +141,60 @@ describeEachDialect('Authentication hot path', (dialect) => {
     }
   });
 
+  it('answers requests of several sessions read together (replay cache in Redis) each with its own state', async () => {
+    // On PostgreSQL with Redis, the session reads of one turn of the event loop share a statement.
+    const redisServer = await startRedis();
+    const redis = await connectRedis(redisServer.url);
+    const ctxB = await createServerContext({
+      db: s.database.db,
+      cache: s.database.cache,
+      now: s.clock.now,
+      auth: TEST_AUTH,
+      redis,
+    });
+    const nodeB = await buildApp({ db: s.database.db, context: ctxB, logger: false });
+    await nodeB.ready();
+    try {
+      const tablet = await TestDevice.create(s);
+      const tabletSession = await tablet.login('hana', PASSWORD);
+      const lost = await TestDevice.create(s);
+      const lostSession = await lost.login('hana', PASSWORD);
+      await revokeDevice(s.ctx.db, s.clock.ms, lost.id, 'lost');
+      const call = async (d: TestDevice, accessToken: string, dpop?: string) => {
+        const res = await nodeB.inject({
+          method: 'GET',
+          url: '/me',
+          headers: {
+            authorization: `DPoP ${accessToken}`,
+            dpop: dpop ?? (await d.proof('GET', '/me', { nonce: ctxB.dpop.nonces.current(), accessToken })),
+          },
+        });
+        return res.statusCode === 200 ? `ok ${res.json().deviceId}` : res.json().code;
+      };
+      for (let round = 0; round < 3; round += 1) {
+        const once = await device.proof('GET', '/me', {
+          nonce: ctxB.dpop.nonces.current(),
+          accessToken: session.accessToken,
+        });
+        const [first, tabletA, lostA, again, tabletB] = await Promise.all([
+          call(device, session.accessToken, once),
+          call(tablet, tabletSession.accessToken),
+          call(lost, lostSession.accessToken),
+          call(device, session.accessToken, once),
+          call(tablet, tabletSession.accessToken),
+        ]);
+        // Either use of the proof may be the one recorded first.
+        expect([first, again].sort()).toEqual(['dpop_proof_replayed', `ok ${device.id}`]);
+        expect([tabletA, lostA, tabletB]).toEqual([`ok ${tablet.id}`, 'device_revoked', `ok ${tablet.id}`]);
+      }
+    } finally {
+      await nodeB.close();
+      await ctxB.events.flush();
+      await redis.quit();
+      await redisServer.dispose();
+    }
+  });
+
   it('accepts a proof sent several times at once exactly once', async () => {
     for (let round = 0; round < 3; round += 1) {
       const once = await proof();
@@ -145,6 +202,28 @@ describeEachDialect('Authentication hot path', (dialect) => {
       const codes = results.map((res) => (res.statusCode === 200 ? 'ok' : res.json().code)).sort();
       expect(codes).toEqual(['dpop_proof_replayed', 'dpop_proof_replayed', 'dpop_proof_replayed', 'ok']);
     }
+  });
+
+  it("never reads the session state from another request's unfinished transaction", async () => {
+    // SQLite has one connection: a synchronous read in the middle of a transaction would see its
+    // uncommitted writes. Here a transaction un-revokes the device, then rolls back.
+    await revokeDevice(s.ctx.db, s.clock.ms, device.id, 'stolen');
+    const dpop = await proof();
+    let pending: ReturnType<typeof me> | undefined;
+    await expect(
+      s.ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('devices').set({ status: 'active' }).where('id', '=', device.id).execute();
+        pending = me(s.app, dpop);
+        // Long enough for the request to reach its session read while the transaction is open.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    const res = await pending;
+    expect({ status: res?.statusCode, code: res?.json().code }).toEqual({
+      status: 403,
+      code: 'device_revoked',
+    });
   });
 
   it('binds the arguments of each call to a query compiled once, and keeps its constants', async () => {
@@ -179,6 +258,59 @@ describe('compileOnce', () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe('requestHtu', () => {
+  /** The definition: the whole URI, without its query, normalised (dpop/htu.ts). */
+  const reference = (request: { protocol: string; host: string; url: string }, publicUrl?: string) =>
+    normalizeHtu(
+      `${publicUrl === undefined ? `${request.protocol}://${request.host}` : new URL(publicUrl).origin}${request.url.split('?')[0]}`,
+    );
+
+  it('agrees with normalising the whole URI, for any Host and path, cached or not', () => {
+    const piece = (chars: string, maxLength: number) =>
+      fc.array(fc.constantFrom(...chars), { maxLength }).map((c) => c.join(''));
+    const host = fc.oneof(
+      fc.constantFrom(
+        'localhost',
+        'API.Example.com:443',
+        'example.com:80',
+        '[::1]:8080',
+        'a/b',
+        'a?x',
+        'a#x',
+        'u@a',
+        'a\\b',
+        '',
+      ),
+      piece('aZ09.-:[]@/?#%\\ ', 8),
+    );
+    const url = fc.oneof(
+      fc.constantFrom(
+        '/me',
+        '/a/./b',
+        '/a/../b',
+        '/.',
+        '/..',
+        '/%7Euser',
+        '/a//b',
+        '/a?x=1',
+        '/a.b/..c',
+        '/~x',
+      ),
+      piece('aZ09/.-_~%?#\\ 7E', 12).map((p) => `/${p}`),
+    );
+    const publicUrl = fc.constantFrom(undefined, 'https://API.example.com:443/base/', 'http://h:8080');
+    fc.assert(
+      fc.property(fc.constantFrom('http', 'https', 'ftp'), host, url, publicUrl, (protocol, h, u, pub) => {
+        const request = { protocol, host: h, url: u };
+        // Twice: the second call finds the origin cached.
+        expect(requestHtu(request, pub)).toBe(reference(request, pub));
+        expect(requestHtu(request, pub)).toBe(reference(request, pub));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

@@ -50,6 +50,26 @@ export const RATE_LIMIT_TABLE = 'bulwark_rate_limits';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** The better-sqlite3 connection under each SQLite Kysely instance that {@link openDatabase} made. */
+const sqliteConnections = new WeakMap<object, SQLite.Database>();
+
+/**
+ * The better-sqlite3 connection under `db` when {@link openDatabase} opened it on SQLite, else
+ * undefined. For the synchronous, statement-prepared reads of the request-authentication hot
+ * path (http/authenticate.ts), where Kysely's asynchronous executor costs more than the indexed
+ * lookup itself. A caller must not read through it while `inTransaction` is true: the one
+ * connection would then show another request's uncommitted writes.
+ *
+ * @example
+ * ```ts
+ * const sqlite = sqliteConnectionOf(db);
+ * if (sqlite !== undefined && !sqlite.inTransaction) sqlite.prepare('select 1').get();
+ * ```
+ */
+export function sqliteConnectionOf(db: object): SQLite.Database | undefined {
+  return sqliteConnections.get(db);
+}
+
 /**
  * Opens (and creates on first run) the database and brings its schema up to date. SQLite runs
  * in WAL mode with `synchronous=FULL`; PostgreSQL is used when `databaseUrl` is given.
@@ -83,6 +103,7 @@ async function openSqlite(dataDir: string): Promise<OpenDatabase> {
   cacheSqlite.pragma('synchronous = OFF');
   cacheSqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  sqliteConnections.set(db, sqlite);
   const cache = new Kysely<CacheDatabase>({
     dialect: new SqliteDialect({ database: withStatementCache(cacheSqlite) }),
   });

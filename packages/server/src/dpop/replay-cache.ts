@@ -172,6 +172,19 @@ export class MemoryReplayCache implements ReplayStore {
   }
 
   async record(key: string, expiresAtMs: number): Promise<boolean> {
+    return this.recordNow(key, expiresAtMs);
+  }
+
+  /**
+   * {@link MemoryReplayCache.record}, synchronously (the authentication hot path of a single
+   * node awaits nothing it does not have to).
+   *
+   * @example
+   * ```ts
+   * if (!replay.recordNow(replayKey(jkt, jti), replayUntilMs)) throw proofReplayed();
+   * ```
+   */
+  recordNow(key: string, expiresAtMs: number): boolean {
     const now = this.#now().getTime();
     const known = this.#entries.get(key);
     if (known !== undefined && known >= now) return false;

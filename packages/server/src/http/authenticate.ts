@@ -1,19 +1,25 @@
 /**
  * Authentication of API requests: `Authorization: DPoP <access token>` plus a `DPoP` proof made
  * with the device key the token is bound to. After the token and proof checks, the proof is
- * recorded in the shared replay cache and the session, device and user are read from the
- * database on every request (one statement on PostgreSQL, two on SQLite), so revoking a device,
- * ending a session or disabling a user takes effect on the very next request, on every node.
+ * recorded in the replay cache and the session, device and user are read from the database on
+ * every request, so revoking a device, ending a session or disabling a user takes effect on the
+ * very next request, on every node. How the read is made depends on the deployment (one
+ * statement with the replay insert on PostgreSQL without Redis; a prepared statement run
+ * synchronously on SQLite; one statement for the requests of an event-loop turn on PostgreSQL
+ * with Redis): docs/operations.md, "Authentication cost".
  * Order of the refusals: replayed proof, proof key not the token's, then device revoked (the SDK
  * must wipe) before account disabled before session ended.
  */
+
+import type SQLite from 'better-sqlite3';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { CompiledQuery, Kysely } from 'kysely';
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type { ServerContext } from '../context.js';
+import { sqliteConnectionOf } from '../db/database.js';
 import type { CacheDatabase, Database, Role } from '../db/schema.js';
 import { DeviceRevokedError } from '../devices/registry.js';
-import { insertReplayKey, ReplayCache, replayKey } from '../dpop/replay-cache.js';
-import { type CheckedProof, DpopProofError, proofReplayed } from '../dpop/verify.js';
+import { insertReplayKey, MemoryReplayCache, ReplayCache, replayKey } from '../dpop/replay-cache.js';
+import { type CheckedProof, DpopProofError, type ProofInput, proofReplayed } from '../dpop/verify.js';
 import { compileOnce } from '../lib/compiled-query.js';
 import { InvalidTokenError } from '../tokens/access-token.js';
 import { HttpProblem } from './problem.js';
@@ -89,18 +95,59 @@ const sessionStateRecordingProof = compileOnce(
 /** A row of {@link sessionState}. */
 type SessionState = ReturnType<typeof sessionState> extends CompiledQuery<infer Row> ? Row : never;
 
+/** The statement of {@link sessionState}, prepared once per SQLite connection. */
+const sqliteSessionState = new WeakMap<SQLite.Database, SQLite.Statement<[string], SessionState>>();
+
+/**
+ * {@link sessionState} read synchronously on SQLite, with the statement better-sqlite3 prepared
+ * once: no asynchronous executor, connection mutex or promise per request. `null` when this
+ * path is not open (PostgreSQL, a database not opened by `openDatabase`, or a transaction of
+ * another request in progress on the one connection, whose uncommitted writes this read would
+ * see): the caller then reads through Kysely, which waits for the transaction to end.
+ */
+function sessionStateNow(db: Kysely<Database>, sessionId: string): SessionState | undefined | null {
+  const sqlite = sqliteConnectionOf(db);
+  if (sqlite === undefined || sqlite.inTransaction) return null;
+  let statement = sqliteSessionState.get(sqlite);
+  if (statement === undefined) {
+    // The SQL Kysely compiles for this dialect: one source for both paths.
+    const compiled = sessionState(db, sessionId);
+    if (compiled.parameters.length !== 1) throw new Error('session state: one parameter expected');
+    statement = sqlite.prepare<[string], SessionState>(compiled.sql);
+    sqliteSessionState.set(sqlite, statement);
+  }
+  return statement.get(sessionId);
+}
+
 /**
  * Records `proof` in the shared replay cache and reads the session state: 'replayed' when the
  * proof was used before, undefined when the session does not exist (the token is then refused
- * whatever the replay cache holds).
+ * whatever the replay cache holds). A single node on SQLite does both synchronously (replay
+ * cache in memory, read through a prepared statement).
  */
-async function recordProofAndReadState(
+function recordProofAndReadState(
   ctx: ServerContext,
   sessionId: string,
   proof: CheckedProof,
-): Promise<SessionState | undefined | 'replayed'> {
+): SessionState | undefined | 'replayed' | Promise<SessionState | undefined | 'replayed'> {
   const replay = ctx.dpop.replay;
   const key = replayKey(proof.jkt, proof.jti);
+  if (replay instanceof MemoryReplayCache) {
+    if (!replay.recordNow(key, proof.replayUntilMs)) return 'replayed';
+    const row = sessionStateNow(ctx.db, sessionId);
+    return row === null ? readState(ctx, sessionId) : row;
+  }
+  return recordProofAndReadStateShared(ctx, sessionId, key, proof.replayUntilMs);
+}
+
+/** {@link recordProofAndReadState} with a replay cache shared by every node (database or Redis). */
+async function recordProofAndReadStateShared(
+  ctx: ServerContext,
+  sessionId: string,
+  key: string,
+  replayUntilMs: number,
+): Promise<SessionState | undefined | 'replayed'> {
+  const replay = ctx.dpop.replay;
   if (
     ctx.dialect === 'postgres' &&
     replay instanceof ReplayCache &&
@@ -108,12 +155,94 @@ async function recordProofAndReadState(
   ) {
     await replay.purgeIfDue();
     const db = ctx.db as unknown as Kysely<Database & CacheDatabase>;
-    const query = sessionStateRecordingProof(db, key, proof.replayUntilMs, sessionId);
+    const query = sessionStateRecordingProof(db, key, replayUntilMs, sessionId);
     const [row] = (await db.executeQuery(query)).rows;
     if (row === undefined) return undefined;
     return Number(row.fresh) === 1 ? row : 'replayed';
   }
-  if (!(await replay.record(key, proof.replayUntilMs))) return 'replayed';
+  if (!(await replay.record(key, replayUntilMs))) return 'replayed';
+  const row = sessionStateNow(ctx.db, sessionId);
+  if (row !== null) return row;
+  return ctx.dialect === 'postgres' ? batchedReaderOf(ctx.db).read(sessionId) : readState(ctx, sessionId);
+}
+
+/** {@link sessionState} for several sessions at once (PostgreSQL: one array parameter). */
+const sessionStates = compileOnce((db: Kysely<Database>, sessionIds: readonly string[]) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('devices', 'devices.id', 'sessions.device_id')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([...SESSION_STATE_COLUMNS, 'sessions.id as session_id'])
+    .where('sessions.id', '=', sql<string>`any(${sessionIds}::varchar[])`),
+);
+
+/**
+ * Reads the session state of the requests that reach this point in the same turn of the event
+ * loop with one statement, on PostgreSQL with the replay cache in Redis (several nodes): each
+ * request's read still starts after its proof was recorded and reaches the database, so nothing
+ * is cached, but a node busy with many requests pays one round trip (a socket write and read,
+ * which cost more CPU than the lookup) for several of them.
+ */
+/** A request waiting for a batched read. */
+interface Waiter {
+  resolve(row: SessionState | undefined): void;
+  reject(err: unknown): void;
+}
+
+class BatchedStateReader {
+  readonly #db: Kysely<Database>;
+  /** The requests waiting for the next statement, by session. */
+  #pending: Map<string, Waiter[]> | undefined;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  read(sessionId: string): Promise<SessionState | undefined> {
+    let pending = this.#pending;
+    if (pending === undefined) {
+      pending = new Map();
+      this.#pending = pending;
+      setImmediate(() => this.#flush());
+    }
+    const waiting = pending.get(sessionId) ?? [];
+    pending.set(sessionId, waiting);
+    return new Promise((resolve, reject) => {
+      waiting.push({ resolve, reject });
+    });
+  }
+
+  #flush(): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (pending === undefined) return;
+    this.#db.executeQuery(sessionStates(this.#db, [...pending.keys()])).then(
+      ({ rows }) => {
+        const byId = new Map(rows.map(({ session_id, ...row }) => [session_id, row]));
+        for (const [sessionId, waiting] of pending) {
+          for (const waiter of waiting) waiter.resolve(byId.get(sessionId));
+        }
+      },
+      (err: unknown) => {
+        for (const waiting of pending.values()) for (const waiter of waiting) waiter.reject(err);
+      },
+    );
+  }
+}
+
+const batchedReaders = new WeakMap<Kysely<Database>, BatchedStateReader>();
+
+function batchedReaderOf(db: Kysely<Database>): BatchedStateReader {
+  let reader = batchedReaders.get(db);
+  if (reader === undefined) {
+    reader = new BatchedStateReader(db);
+    batchedReaders.set(db, reader);
+  }
+  return reader;
+}
+
+/** {@link sessionState} through Kysely. */
+async function readState(ctx: ServerContext, sessionId: string): Promise<SessionState | undefined> {
   const [row] = (await ctx.db.executeQuery(sessionState(ctx.db, sessionId))).rows;
   return row;
 }
@@ -154,15 +283,21 @@ export async function authenticate(
   if (scheme.toLowerCase() !== 'dpop' || token.length === 0 || token.includes(' ')) {
     throw new InvalidTokenError('invalid_token', 'Send Authorization: DPoP <access token>.');
   }
-  const claims = await ctx.tokens.verify(token);
+  // In the steady state of a client (its token and proof header seen before, a single node on
+  // SQLite) nothing below is awaited: each await costs a turn of the microtask queue.
+  const verified = ctx.tokens.verifyCached(token) ?? (await ctx.tokens.verifyWithHash(token));
+  const claims = verified.claims;
   // Every check but the replay check, which is made with the session read below.
-  const proof = await ctx.dpop.check({
+  const input: ProofInput = {
     headers: dpopHeaders(request),
     method: request.method,
     htu: htuOf(ctx, request),
     accessToken: token,
-  });
-  const row = await recordProofAndReadState(ctx, claims.sid, proof);
+    accessTokenHash: verified.ath,
+  };
+  const proof = ctx.dpop.checkNow(input) ?? (await ctx.dpop.check(input));
+  let row = recordProofAndReadState(ctx, claims.sid, proof);
+  if (row instanceof Promise) row = await row;
   if (row === 'replayed') {
     await recordReplay(ctx, request, claims.did);
     throw proofReplayed();

@@ -1,14 +1,17 @@
 /** Hashing and encoding helpers shared by the identity modules (Node crypto, synchronous). */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
+
+// One-shot `hash` rather than `createHash`: no Hash object per call (the replay key of every
+// authenticated request is one of these).
 
 /** Hex SHA-256 of a UTF-8 string. */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 /** base64url SHA-256 of a UTF-8 string (DPoP `ath`). */
 export function sha256Base64url(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('base64url');
+  return hash('sha256', value, 'base64url');
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;

@@ -8,6 +8,7 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { ServerErrorCode } from '../http/codes.js';
 import { HttpProblem } from '../http/problem.js';
+import { sha256Base64url } from '../lib/encoding.js';
 import { LruMap } from '../lib/lru.js';
 import type { SigningKeySet } from './keys.js';
 
@@ -23,6 +24,13 @@ export interface AccessClaims {
   readonly jkt: string;
   /** Expiry, seconds since the epoch. */
   readonly exp: number;
+}
+
+/** A verified access token and the DPoP `ath` of its text (RFC 9449 §4.2), computed once. */
+export interface VerifiedAccessToken {
+  readonly claims: AccessClaims;
+  /** base64url SHA-256 of the token, what a proof made for it carries as `ath`. */
+  readonly ath: string;
 }
 
 /** A token the caller may not use: 401 with `WWW-Authenticate: DPoP error="invalid_token"`. */
@@ -41,7 +49,7 @@ export class AccessTokens {
   readonly #issuer: string;
   readonly #ttlSeconds: number;
   readonly #now: () => Date;
-  readonly #verified: LruMap<string, AccessClaims>;
+  readonly #verified: LruMap<string, VerifiedAccessToken>;
 
   constructor(keys: SigningKeySet, issuer: string, ttlSeconds: number, now: () => Date, cacheSize = 10_000) {
     this.#keys = keys;
@@ -87,15 +95,40 @@ export class AccessTokens {
    * ```
    */
   async verify(token: string): Promise<AccessClaims> {
-    const nowSeconds = this.#now().getTime() / 1000;
+    return (this.verifyCached(token) ?? (await this.verifyWithHash(token))).claims;
+  }
+
+  /**
+   * The token, synchronously, when its signature was checked before; undefined when it was
+   * not (the caller then awaits {@link AccessTokens.verifyWithHash}). Expiry is checked here:
+   * throws `token_expired` when the remembered token has expired.
+   *
+   * @example
+   * ```ts
+   * const { claims, ath } = tokens.verifyCached(token) ?? (await tokens.verifyWithHash(token));
+   * ```
+   */
+  verifyCached(token: string): VerifiedAccessToken | undefined {
     const cached = this.#verified.get(token);
-    if (cached !== undefined) {
-      if (cached.exp <= nowSeconds) {
-        this.#verified.delete(token);
-        throw new InvalidTokenError('token_expired', 'The access token has expired; refresh it.');
-      }
-      return cached;
+    if (cached === undefined) return undefined;
+    if (cached.claims.exp <= this.#now().getTime() / 1000) {
+      this.#verified.delete(token);
+      throw new InvalidTokenError('token_expired', 'The access token has expired; refresh it.');
     }
+    return cached;
+  }
+
+  /**
+   * {@link AccessTokens.verify}, with the token's `ath` beside its claims.
+   *
+   * @example
+   * ```ts
+   * const { claims, ath } = await tokens.verifyWithHash(token);
+   * ```
+   */
+  async verifyWithHash(token: string): Promise<VerifiedAccessToken> {
+    const cached = this.verifyCached(token);
+    if (cached !== undefined) return cached;
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(
@@ -131,8 +164,11 @@ export class AccessTokens {
     ) {
       throw new InvalidTokenError('invalid_token', 'The access token is not valid.');
     }
-    const claims: AccessClaims = { sub, did, sid, jkt: cnf.jkt, exp };
-    this.#verified.set(token, claims);
-    return claims;
+    const verified: VerifiedAccessToken = {
+      claims: { sub, did, sid, jkt: cnf.jkt, exp },
+      ath: sha256Base64url(token),
+    };
+    this.#verified.set(token, verified);
+    return verified;
   }
 }
