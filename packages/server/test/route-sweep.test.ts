@@ -121,6 +121,10 @@ describeEachDialect('every documented route, swept', (dialect) => {
   function expectRefusalShape(res: LightMyRequestResponse, what: string): void {
     expect(res.statusCode, `${what}: ${res.body.slice(0, 300)}`).toBeLessThan(500);
     expect(res.body, what).not.toMatch(/\n\s+at |\\n\s+at /);
+    // Every answer, a refusal of the router included, carries the API's security headers.
+    expect(res.headers['cache-control'], what).toBe('no-store');
+    expect(res.headers['x-content-type-options'], what).toBe('nosniff');
+    expect(String(res.headers['content-security-policy']), what).toContain("default-src 'none'");
     if (res.statusCode < 400) return;
     expect(res.headers['content-type'], what).toContain('application/problem+json');
     const code = (res.json() as { code?: unknown }).code;

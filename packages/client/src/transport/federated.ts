@@ -79,7 +79,7 @@ export async function signInWithSaml(transport: Transport, input: BrowserSignInI
     redirectUri: input.redirectUri,
   });
   const returned = await input.redirect.open(redirectUrl, input.redirectUri);
-  const code = URL.canParse(returned) ? new URL(returned).searchParams.get('code') : null;
+  const code = codeOf(returned);
   if (code === null) {
     throw new InvalidArgumentError('the redirect handler returned a URL without the sign-in code');
   }
@@ -111,4 +111,14 @@ export async function signInWithLdap(
     },
     input.deviceId,
   );
+}
+
+/** The `code` of the URL the browser came back with; null when there is none or it is not a URL. */
+function codeOf(returned: string): string | null {
+  // `new URL` in a try, not `URL.canParse`: older WebViews and React Native's URL lack the latter.
+  try {
+    return new URL(returned).searchParams.get('code');
+  } catch {
+    return null;
+  }
 }

@@ -212,15 +212,39 @@ export function installProblemHandlers(app: FastifyInstance, options: { notFound
 }
 
 /**
- * Fastify's `frameworkErrors` option: what the router refuses before any route or hook runs (a
- * path parameter that is not valid percent-encoding, e.g. `%ff`) is problem+json like every
- * other refusal, not Fastify's own JSON. A host that mounts the plugin sets it on its own server.
+ * The headers every API answer carries (helmet sets them in a hook, which Fastify skips for what
+ * its router refuses): no caching, no sniffing, no framing, no referrer, HTTPS only.
+ */
+const ROUTER_REFUSAL_HEADERS = {
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'SAMEORIGIN',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'cross-origin-resource-policy': 'same-origin',
+} as const;
+
+/**
+ * Fastify's `frameworkErrors` option: what the router refuses before any route or hook runs is
+ * problem+json like every other refusal, with the same security headers, not Fastify's own JSON:
+ * a path that is not valid percent-encoding (`%ff`) or a path parameter over Fastify's
+ * `maxParamLength` (100 characters) is `400 invalid_request`. A host that mounts the plugin sets
+ * it on its own server.
  *
  * @example
  * ```ts
  * const app = Fastify({ frameworkErrors: frameworkProblem });
  * ```
  */
-export function frameworkProblem(_err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  sendProblem(reply, problem(400, 'invalid_request', 'The URL could not be decoded.'));
+export function frameworkProblem(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.headers(ROUTER_REFUSAL_HEADERS);
+  if (err.code === 'FST_ERR_BAD_URL') {
+    sendProblem(reply, problem(400, 'invalid_request', 'The URL could not be decoded.'));
+  } else if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    sendProblem(reply, problem(400, 'invalid_request', 'A part of the path is longer than 100 characters.'));
+  } else {
+    request.log.error({ errName: err.name, errCode: err.code }, 'unexpected router error');
+    sendProblem(reply, problem(500, 'internal_error', 'An unexpected error occurred.'));
+  }
 }
