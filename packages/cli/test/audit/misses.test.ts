@@ -414,7 +414,8 @@ describe('codes compared with what the user typed', () => {
       ['app/src/main/java/com/acme/Promo.kt', 3, 'high'],
       ['app/src/main/java/com/acme/Unlock.java', 3, 'high'],
       ['ios/App/Gate.m', 1, 'high'],
-      ['ios/App/Gate.swift', 2, 'high'],
+      // `codeField` says it holds a code, not what the code opens (a postal or country code too).
+      ['ios/App/Gate.swift', 2, 'medium'],
     ]);
     // The code itself is redacted like any secret.
     expect(JSON.stringify(found)).not.toContain('SPRING24');
@@ -435,6 +436,22 @@ describe('codes compared with what the user typed', () => {
       ].join('\n'),
     });
     expect(of(found, 'secret-hardcoded-comparison')).toEqual([]);
+  });
+
+  it('rates a token compared with an input whose names say nothing of a code as medium, and an address or phrase not at all', async () => {
+    const found = await scan({
+      'app/src/main/java/com/acme/Search.kt': [
+        'fun f(searchInput: EditText, emailInput: EditText, nameField: EditText) {',
+        '  if (searchInput.text.toString() == "iphone15") showPhones()',
+        '  if (emailInput.text.toString() == "a@b.c1") fill()',
+        '  if (nameField.text.toString().equals("Room 101")) room()',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(of(found, 'secret-hardcoded-comparison').map((f) => [f.line, f.severity])).toEqual([
+      [2, 'medium'],
+    ]);
   });
 
   it('finds a constant of the file given to SecretKeySpec as the key', async () => {
@@ -501,6 +518,7 @@ describe('writes to external storage', () => {
         '  File(Environment.getExternalStoragePublicDirectory(Environment.DIRECTORY_DOCUMENTS), "x.txt").writeText(data)',
         '  File(filesDir, "private.txt").writeText(data)',
         '  val prefs = getSharedPreferences("p", Context.MODE_WORLD_READABLE)',
+        '  Log.d(TAG, "never use MODE_WORLD_READABLE here")',
         '}',
         '',
       ].join('\n'),

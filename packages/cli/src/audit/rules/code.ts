@@ -685,10 +685,14 @@ const CODE_RULES: readonly CodeRule[] = [
       const { value, name } = literal;
       if (value.length < 3 || value.length > 64 || PLACEHOLDER.test(value) || value.includes('://'))
         return undefined;
-      // A code has letters and digits (`NEW2019`), or names say what it unlocks (`adminPin`).
+      // Names say what it unlocks (`adminPin`, `promoCodeValue`): high. A token of letters and
+      // digits (`NEW2019`) compared with any input may be a code too, or a search term or a
+      // test value (`searchInput == "iphone15"`): medium, since the code does not say.
       const named = identifierWords(`${name} ${input}`).some((w) => UNLOCK_WORDS.has(w));
-      if (!named && !(/[A-Za-z]/.test(value) && /[0-9]/.test(value))) return undefined;
+      if (!named && !(/^[\w-]+$/.test(value) && /[A-Za-z]/.test(value) && /[0-9]/.test(value)))
+        return undefined;
       return {
+        ...(named ? {} : { severity: 'medium' as const }),
         ruleId: 'secret-hardcoded-comparison',
         message: `what the user typed (${input.slice(0, 40)}) is compared with ${name === '' ? 'a literal' : `the constant ${name.slice(0, 40)}`} in the app`,
         evidence: redact(value, 0),
@@ -805,12 +809,17 @@ const CODE_RULES: readonly CodeRule[] = [
     langs: ['jvm'],
     needs: ['MODE_WORLD_'],
     pattern: /\bMODE_WORLD_(READABLE|WRITEABLE)\b/g,
-    check: (m) => ({
-      ruleId: 'storage-external-write',
-      message: `MODE_WORLD_${m[1]}: the file is ${m[1] === 'READABLE' ? 'readable' : 'writable'} by every app on the device (Android 7+ refuses it with a SecurityException)`,
-      evidence: `MODE_WORLD_${m[1]}`,
-      key: `world:${m[1]}`,
-    }),
+    check: (m, text) => {
+      // Named inside a string (a log line, a lint message) it opens nothing.
+      const before = text.slice(text.lastIndexOf('\n', m.index) + 1, m.index);
+      if ((before.match(/(?<!\\)"/g)?.length ?? 0) % 2 === 1) return undefined;
+      return {
+        ruleId: 'storage-external-write',
+        message: `MODE_WORLD_${m[1]}: the file is ${m[1] === 'READABLE' ? 'readable' : 'writable'} by every app on the device (Android 7+ refuses it with a SecurityException)`,
+        evidence: `MODE_WORLD_${m[1]}`,
+        key: `world:${m[1]}`,
+      };
+    },
   },
   {
     // A plist written by the app with a secret under a key of its dictionary.
