@@ -6,8 +6,9 @@
  * whatever machine wrote it. A benchmark that fails is reported as failed, with its last lines,
  * and the others still run. PostgreSQL comes from BULWARK_BENCH_DATABASE_URL or
  * BULWARK_TEST_DATABASE_URL (the PostgreSQL runs are left out, and said so, without one). The
- * load run goes twice: shared state in PostgreSQL, then in Redis (a private `redis-server` that
- * bench:load starts: Debian's binary, BULWARK_REDIS_SERVER or /usr/bin/redis-server).
+ * auth and load runs go twice: on one node's own state, then with several nodes' shared state
+ * in Redis (a private `redis-server`: Debian's binary, BULWARK_REDIS_SERVER or
+ * /usr/bin/redis-server; left out, and said so, without one).
  * `BENCH_ONLY="sync (SQLite),sync (PostgreSQL)"` runs only the named benchmarks and replaces
  * their sections of the existing page (each section then says when it was run).
  */
@@ -15,9 +16,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { startBenchRedis } from './load/redis.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pgUrl = process.env.BULWARK_BENCH_DATABASE_URL ?? process.env.BULWARK_TEST_DATABASE_URL;
+const redisServer = process.env.BULWARK_REDIS_SERVER ?? '/usr/bin/redis-server';
 
 interface Bench {
   readonly name: string;
@@ -26,6 +29,9 @@ interface Bench {
   readonly args?: readonly string[];
   readonly env?: Record<string, string>;
   readonly needsPg?: boolean;
+  /** Needs Debian's `redis-server`; `startRedis`: this script starts one and passes its URL. */
+  readonly needsRedis?: boolean;
+  readonly startRedis?: boolean;
   readonly what: string;
 }
 
@@ -34,6 +40,15 @@ const BENCHES: readonly Bench[] = [
     name: 'auth (SQLite)',
     script: 'bench:auth',
     what: 'CPU of authenticating a request (access token, DPoP proof, session and device checks) against an unauthenticated request and one signature verify, in-process',
+  },
+  {
+    name: 'auth (PostgreSQL and Redis)',
+    script: 'bench:auth',
+    env: pgUrl === undefined ? {} : { BULWARK_BENCH_DATABASE_URL: pgUrl },
+    needsPg: true,
+    needsRedis: true,
+    startRedis: true,
+    what: 'the same with the server on PostgreSQL and its replay cache and throttling in a private `redis-server` (how several nodes run)',
   },
   {
     name: 'sync (SQLite)',
@@ -63,17 +78,31 @@ const BENCHES: readonly Bench[] = [
     args: ['--redis'],
     env: pgUrl === undefined ? {} : { BULWARK_BENCH_DATABASE_URL: pgUrl },
     needsPg: true,
+    needsRedis: true,
     what: 'the same with both server processes given `--redis-url` of a private `redis-server` (replay cache and throttling in Redis)',
   },
 ];
 
-function run(bench: Bench): Promise<{ code: number | null; out: string; ms: number }> {
+async function run(bench: Bench): Promise<{ code: number | null; out: string; ms: number }> {
+  if (bench.startRedis !== true) return runScript(bench, {});
+  const redis = await startBenchRedis();
+  try {
+    return await runScript(bench, { BULWARK_BENCH_REDIS_URL: redis.url });
+  } finally {
+    await redis.stop();
+  }
+}
+
+function runScript(
+  bench: Bench,
+  extraEnv: Record<string, string>,
+): Promise<{ code: number | null; out: string; ms: number }> {
   return new Promise((done) => {
     const start = performance.now();
     const args = bench.args === undefined ? [] : ['--', ...bench.args];
     const child = spawn('npm', ['run', '--silent', bench.script, ...args], {
       cwd: root,
-      env: { ...process.env, ...bench.env },
+      env: { ...process.env, ...bench.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -107,6 +136,10 @@ for (const bench of BENCHES) {
   if (only !== undefined && !only.includes(bench.name)) continue;
   if (bench.needsPg === true && pgUrl === undefined) {
     summary.push(`| ${bench.name} | not run: no PostgreSQL URL | |`);
+    continue;
+  }
+  if (bench.needsRedis === true && !existsSync(redisServer)) {
+    summary.push(`| ${bench.name} | not run: no redis-server at ${redisServer} | |`);
     continue;
   }
   const command = `npm run ${bench.script}${bench.args === undefined ? '' : ` -- ${bench.args.join(' ')}`}`;

@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort, waitForPort } from '../../test-support/ports.js';
 
 /** A running private Redis. */
 export interface BenchRedis {
@@ -17,37 +17,6 @@ export interface BenchRedis {
   commandsProcessed(): Promise<number>;
   /** Stops the server and removes its folder. */
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once something accepts TCP connections on `port`, or rejects after 15 s. */
-async function waitForPort(port: number): Promise<void> {
-  const until = Date.now() + 15_000;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-      socket.connect(port, '127.0.0.1');
-    });
-    if (open) return;
-    if (Date.now() > until) throw new Error(`redis-server did not listen on 127.0.0.1:${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /**

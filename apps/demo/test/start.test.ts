@@ -43,9 +43,18 @@ describe('the demo at start', () => {
     const { context, page, watch } = await enrolled();
     expect(await dumpIndexedDb(page)).toContain(world.sites[0]);
     // A wipe destroys the keys first: the device key gone, the store still there, is what a
-    // reload in the middle of one leaves. The deletion waits for the page's connection to close.
-    await page.evaluate(() => void indexedDB.deleteDatabase('bulwark-device'));
-    await page.reload();
+    // reload in the middle of one leaves. The app is left first (its connections close), so the
+    // deletion is not blocked, and it is awaited before the app starts again.
+    await page.goto(`${world.app.origin}/healthz`);
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const request = indexedDB.deleteDatabase('bulwark-device');
+          request.onsuccess = () => resolve();
+          request.onerror = () => reject(request.error);
+        }),
+    );
+    await page.goto(`${world.app.origin}/demo/`);
     await page.getByRole('heading', { name: 'This device was erased' }).waitFor({ timeout: 20_000 });
     expect(await page.getByRole('alert').textContent()).toContain('This device had to be erased');
     expect(await axeViolations(page)).toEqual([]);

@@ -6,10 +6,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
+import { freePort } from '../../../../test-support/ports.js';
 import { createTestCa } from './test-ca.js';
 
 /** The slapd binary, when the environment provides one. */
@@ -39,18 +39,6 @@ export interface TestSlapd {
   /** Replaces attributes of an entry. */
   modify(dn: string, attributes: Record<string, string | string[]>): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts slapd with suffix `dc=example,dc=test` and the base OUs `people`, `groups`, `services`. */
