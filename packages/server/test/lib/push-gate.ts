@@ -30,9 +30,9 @@ export interface Holdings {
 }
 
 async function until(probe: () => Promise<boolean>, what: string): Promise<void> {
-  const end = Date.now() + 20_000;
+  const end = Date.now() + 45_000;
   while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`${what}: not within 20 s`);
+    if (Date.now() > end) throw new Error(`${what}: not within 45 s`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
