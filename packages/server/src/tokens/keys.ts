@@ -45,8 +45,12 @@ export interface KeyInfo {
 
 /** How long a retired key stays published and accepted: long enough for any token it signed. */
 const RETIRED_KEY_GRACE_MS = 31 * 24 * 3600 * 1000;
-/** Fewest milliseconds between two reloads caused by an unknown `kid`. */
-const RELOAD_INTERVAL_MS = 5_000;
+/** How long a `kid` the database does not hold is answered without asking it again. */
+const UNKNOWN_KID_MS = 1_000;
+/** Unknown `kid`s remembered at most (a flood of made-up ones clears the memory, not the node). */
+const UNKNOWN_KIDS_MAX = 1_000;
+
+type KeyRow = Pick<Database['server_keys'], 'kid' | 'public_jwk' | 'private_jwk' | 'created_at' | 'retired_at'>;
 
 /**
  * The server's asymmetric signing keys (ES256, shared by every node through the database), as a
@@ -58,7 +62,10 @@ export class SigningKeySet {
   readonly #now: () => Date;
   #keys = new Map<string, LoadedKey>();
   #signing: LoadedKey | undefined;
-  #lastReload = 0;
+  /** `kid`s looked up and not found, until when they are answered from memory. */
+  readonly #unknown = new Map<string, number>();
+  /** Look-ups in flight, so that a burst of tokens with a new `kid` asks the database once. */
+  readonly #lookups = new Map<string, Promise<LoadedKey | undefined>>();
 
   constructor(db: Kysely<Database>, now: () => Date) {
     this.#db = db;
@@ -85,27 +92,31 @@ export class SigningKeySet {
   /** Re-reads the keys from the database (after another node rotated them). */
   async reload(): Promise<void> {
     const rows = await this.#db.selectFrom('server_keys').selectAll().orderBy('created_at', 'asc').execute();
-    const now = this.#now().getTime();
     const keys = new Map<string, LoadedKey>();
     let signing: LoadedKey | undefined;
     for (const row of rows) {
-      const retiredAt = row.retired_at === null ? null : Number(row.retired_at);
-      if (retiredAt !== null && now - retiredAt > RETIRED_KEY_GRACE_MS) continue;
-      const publicJwk = JSON.parse(row.public_jwk) as JWK;
-      const loaded: LoadedKey = {
-        kid: row.kid,
-        publicJwk,
-        publicKey: (await importJWK(publicJwk, 'ES256')) as CryptoKey,
-        privateKey: (await importJWK(JSON.parse(row.private_jwk) as JWK, 'ES256')) as CryptoKey,
-        createdAt: Number(row.created_at),
-        retiredAt,
-      };
+      const loaded = await this.#load(row);
+      if (loaded === undefined) continue;
       keys.set(row.kid, loaded);
-      if (retiredAt === null) signing = loaded;
+      if (loaded.retiredAt === null) signing = loaded;
     }
     this.#keys = keys;
     this.#signing = signing;
-    this.#lastReload = now;
+  }
+
+  /** A key row ready to use; undefined once it has been retired for longer than the grace. */
+  async #load(row: KeyRow): Promise<LoadedKey | undefined> {
+    const retiredAt = row.retired_at === null ? null : Number(row.retired_at);
+    if (retiredAt !== null && this.#now().getTime() - retiredAt > RETIRED_KEY_GRACE_MS) return undefined;
+    const publicJwk = JSON.parse(row.public_jwk) as JWK;
+    return {
+      kid: row.kid,
+      publicJwk,
+      publicKey: (await importJWK(publicJwk, 'ES256')) as CryptoKey,
+      privateKey: (await importJWK(JSON.parse(row.private_jwk) as JWK, 'ES256')) as CryptoKey,
+      createdAt: Number(row.created_at),
+      retiredAt,
+    };
   }
 
   async #create(): Promise<string> {
@@ -133,19 +144,55 @@ export class SigningKeySet {
     return { kid: this.#signing.kid, privateKey: this.#signing.privateKey };
   }
 
-  /** The public key with `kid`, reloading once when another node may have rotated. */
+  /**
+   * The public key with `kid`. A `kid` this node has not loaded is looked up in the database at
+   * once: another node made it (a rotation there, or its own first key when several nodes first
+   * started together), and its tokens must verify here from the first request. A `kid` the
+   * database does not hold is answered from memory for a second.
+   */
   async verificationKey(kid: string | undefined): Promise<CryptoKey | undefined> {
     if (kid === undefined) return undefined;
     const known = this.#keys.get(kid);
     if (known !== undefined) return known.publicKey;
-    if (this.#now().getTime() - this.#lastReload < RELOAD_INTERVAL_MS) return undefined;
-    await this.reload();
-    return this.#keys.get(kid)?.publicKey;
+    const now = this.#now().getTime();
+    if ((this.#unknown.get(kid) ?? 0) > now) return undefined;
+    let lookup = this.#lookups.get(kid);
+    if (lookup === undefined) {
+      lookup = this.#lookup(kid).finally(() => this.#lookups.delete(kid));
+      this.#lookups.set(kid, lookup);
+    }
+    return (await lookup)?.publicKey;
   }
 
-  /** Public keys for `/.well-known/jwks.json`. */
-  jwks(): { keys: JWK[] } {
-    return { keys: [...this.#keys.values()].map((k) => k.publicJwk) };
+  async #lookup(kid: string): Promise<LoadedKey | undefined> {
+    const row = await this.#db.selectFrom('server_keys').selectAll().where('kid', '=', kid).executeTakeFirst();
+    const loaded = row === undefined ? undefined : await this.#load(row);
+    if (loaded === undefined) {
+      if (this.#unknown.size >= UNKNOWN_KIDS_MAX) this.#unknown.clear();
+      this.#unknown.set(kid, this.#now().getTime() + UNKNOWN_KID_MS);
+      return undefined;
+    }
+    this.#keys.set(kid, loaded);
+    return loaded;
+  }
+
+  /**
+   * Public keys for `/.well-known/jwks.json`, read from the database on each call: a device that
+   * signed in through one node may fetch the keys from another, which must publish the key that
+   * signed its policy even if it has not loaded it yet.
+   */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    const rows = await this.#db
+      .selectFrom('server_keys')
+      .select(['public_jwk', 'retired_at'])
+      .orderBy('created_at', 'asc')
+      .execute();
+    const now = this.#now().getTime();
+    return {
+      keys: rows
+        .filter((r) => r.retired_at === null || now - Number(r.retired_at) <= RETIRED_KEY_GRACE_MS)
+        .map((r) => JSON.parse(r.public_jwk) as JWK),
+    };
   }
 
   /**
