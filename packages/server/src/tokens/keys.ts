@@ -50,7 +50,10 @@ const UNKNOWN_KID_MS = 1_000;
 /** Unknown `kid`s remembered at most (a flood of made-up ones clears the memory, not the node). */
 const UNKNOWN_KIDS_MAX = 1_000;
 
-type KeyRow = Pick<Database['server_keys'], 'kid' | 'public_jwk' | 'private_jwk' | 'created_at' | 'retired_at'>;
+type KeyRow = Pick<
+  Database['server_keys'],
+  'kid' | 'public_jwk' | 'private_jwk' | 'created_at' | 'retired_at'
+>;
 
 /**
  * The server's asymmetric signing keys (ES256, shared by every node through the database), as a
@@ -165,7 +168,11 @@ export class SigningKeySet {
   }
 
   async #lookup(kid: string): Promise<LoadedKey | undefined> {
-    const row = await this.#db.selectFrom('server_keys').selectAll().where('kid', '=', kid).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('server_keys')
+      .selectAll()
+      .where('kid', '=', kid)
+      .executeTakeFirst();
     const loaded = row === undefined ? undefined : await this.#load(row);
     if (loaded === undefined) {
       if (this.#unknown.size >= UNKNOWN_KIDS_MAX) this.#unknown.clear();
