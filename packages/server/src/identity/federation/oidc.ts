@@ -14,7 +14,7 @@ import * as client from 'openid-client';
 import { HttpProblem } from '../../http/problem.js';
 import type { FederatedIdentity } from './accounts.js';
 import type { OidcProviderConfig } from './config.js';
-import type { FederationDatabase } from './tables.js';
+import { type FederationDatabase, savePendingRequest, takePendingRequest } from './tables.js';
 
 /** What is kept between the start and the end of a sign-in. */
 interface PendingOidc {
@@ -143,20 +143,14 @@ export class OidcRelyingParty {
     const verifier = client.randomPKCECodeVerifier();
     const challenge = await client.calculatePKCECodeChallenge(verifier);
     const pending: PendingOidc = { nonce, verifier, redirectUri };
-    await this.#db
-      .insertInto('federation_requests')
-      .values({
-        id: sha256(`oidc\u0000${state}`),
-        provider_id: c.id,
-        jkt,
-        data: JSON.stringify(pending),
-        expires_at: this.#now().getTime() + c.requestTtlSeconds * 1000,
-      })
-      .execute();
-    await this.#db
-      .deleteFrom('federation_requests')
-      .where('expires_at', '<=', this.#now().getTime())
-      .execute();
+    await savePendingRequest(this.#db, {
+      id: sha256(`oidc\u0000${state}`),
+      providerId: c.id,
+      jkt,
+      data: pending,
+      ttlSeconds: c.requestTtlSeconds,
+      nowMs: this.#now().getTime(),
+    });
     const url = client.buildAuthorizationUrl(configuration, {
       redirect_uri: redirectUri,
       response_type: 'code',
@@ -188,22 +182,20 @@ export class OidcRelyingParty {
     if (state === null || state.length === 0 || state.length > 200) {
       throw new HttpProblem(400, 'oidc_state_invalid', 'The callback has no valid state.');
     }
-    // Single use: the row is deleted by the statement that reads it (one winner under races).
-    const row = await this.#db
-      .deleteFrom('federation_requests')
-      .where('id', '=', sha256(`oidc\u0000${state}`))
-      .where('provider_id', '=', c.id)
-      .where('jkt', '=', jkt)
-      .returningAll()
-      .executeTakeFirst();
-    if (row === undefined || Number(row.expires_at) <= this.#now().getTime()) {
+    const taken = await takePendingRequest<PendingOidc>(this.#db, {
+      id: sha256(`oidc\u0000${state}`),
+      providerId: c.id,
+      jkt,
+      nowMs: this.#now().getTime(),
+    });
+    if (taken === undefined) {
       throw new HttpProblem(
         400,
         'oidc_state_invalid',
         'This sign-in was not started by this device, or it expired or ended.',
       );
     }
-    const pending = JSON.parse(row.data) as PendingOidc;
+    const pending = taken.data;
     const base = new URL(callbackUrl);
     base.search = '';
     base.hash = '';

@@ -14,7 +14,7 @@ import type { Kysely } from 'kysely';
 import { HttpProblem } from '../../http/problem.js';
 import type { FederatedIdentity } from './accounts.js';
 import type { SamlProviderConfig } from './config.js';
-import type { FederationDatabase } from './tables.js';
+import { type FederationDatabase, savePendingRequest, takePendingRequest } from './tables.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -140,20 +140,14 @@ export class SamlServiceProvider {
     const relayState = randomBytes(32).toString('base64url');
     const pending: PendingSaml = { requestId, redirectUri };
     const redirectUrl = await this.#saml(jkt, requestId).getAuthorizeUrlAsync(relayState, undefined, {});
-    await this.#db
-      .insertInto('federation_requests')
-      .values({
-        id: sha256(`saml-relay\u0000${relayState}`),
-        provider_id: c.id,
-        jkt,
-        data: JSON.stringify(pending),
-        expires_at: this.#now().getTime() + c.requestTtlSeconds * 1000,
-      })
-      .execute();
-    await this.#db
-      .deleteFrom('federation_requests')
-      .where('expires_at', '<=', this.#now().getTime())
-      .execute();
+    await savePendingRequest(this.#db, {
+      id: sha256(`saml-relay\u0000${relayState}`),
+      providerId: c.id,
+      jkt,
+      data: pending,
+      ttlSeconds: c.requestTtlSeconds,
+      nowMs: this.#now().getTime(),
+    });
     await this.#db
       .deleteFrom('saml_assertions_seen')
       .where('expires_at', '<=', this.#now().getTime())
@@ -168,20 +162,19 @@ export class SamlServiceProvider {
    */
   async consume(samlResponse: string, relayState: string): Promise<{ location: string }> {
     const c = this.#config;
-    const relay = await this.#db
-      .deleteFrom('federation_requests')
-      .where('id', '=', sha256(`saml-relay\u0000${relayState}`))
-      .where('provider_id', '=', c.id)
-      .returningAll()
-      .executeTakeFirst();
-    if (relay === undefined || Number(relay.expires_at) <= this.#now().getTime()) {
+    const relay = await takePendingRequest<PendingSaml>(this.#db, {
+      id: sha256(`saml-relay\u0000${relayState}`),
+      providerId: c.id,
+      nowMs: this.#now().getTime(),
+    });
+    if (relay === undefined) {
       throw new HttpProblem(
         400,
         'saml_relay_state_invalid',
         'This sign-in was not started here, or it expired or ended.',
       );
     }
-    const pending = JSON.parse(relay.data) as PendingSaml;
+    const pending = relay.data;
     let profile: Profile | null;
     try {
       ({ profile } = await this.#saml(relay.jkt).validatePostResponseAsync({ SAMLResponse: samlResponse }));
@@ -223,16 +216,14 @@ export class SamlServiceProvider {
       claims: { ...attributes, nameID: nameId },
     };
     const code = randomBytes(32).toString('base64url');
-    await this.#db
-      .insertInto('federation_requests')
-      .values({
-        id: sha256(`saml-code\u0000${code}`),
-        provider_id: c.id,
-        jkt: relay.jkt,
-        data: JSON.stringify(identity),
-        expires_at: this.#now().getTime() + 120_000,
-      })
-      .execute();
+    await savePendingRequest(this.#db, {
+      id: sha256(`saml-code\u0000${code}`),
+      providerId: c.id,
+      jkt: relay.jkt,
+      data: identity,
+      ttlSeconds: 120,
+      nowMs: this.#now().getTime(),
+    });
     const target = new URL(pending.redirectUri);
     target.searchParams.set('code', code);
     return { location: target.href };
@@ -270,20 +261,19 @@ export class SamlServiceProvider {
 
   /** Redeems the one-time code for the identity, for the device key that started the sign-in. */
   async complete(jkt: string, code: string): Promise<FederatedIdentity> {
-    const row = await this.#db
-      .deleteFrom('federation_requests')
-      .where('id', '=', sha256(`saml-code\u0000${code}`))
-      .where('provider_id', '=', this.#config.id)
-      .where('jkt', '=', jkt)
-      .returningAll()
-      .executeTakeFirst();
-    if (row === undefined || Number(row.expires_at) <= this.#now().getTime()) {
+    const taken = await takePendingRequest<FederatedIdentity>(this.#db, {
+      id: sha256(`saml-code\u0000${code}`),
+      providerId: this.#config.id,
+      jkt,
+      nowMs: this.#now().getTime(),
+    });
+    if (taken === undefined) {
       throw new HttpProblem(
         400,
         'saml_code_invalid',
         'This code was not issued to this device, or it expired or was used.',
       );
     }
-    return JSON.parse(row.data) as FederatedIdentity;
+    return taken.data;
   }
 }

@@ -63,3 +63,43 @@ export type FederationDatabase = Database & FederationTables;
 export function federationDb(db: Kysely<Database>): Kysely<FederationDatabase> {
   return db as unknown as Kysely<FederationDatabase>;
 }
+
+/**
+ * Stores an outstanding OIDC or SAML request under `id` (a hash of its state or relay state),
+ * bound to the device key `jkt`, for `ttlSeconds`; requests that have expired go at the same time.
+ */
+export async function savePendingRequest(
+  db: Kysely<FederationDatabase>,
+  request: { id: string; providerId: string; jkt: string; data: unknown; ttlSeconds: number; nowMs: number },
+): Promise<void> {
+  await db
+    .insertInto('federation_requests')
+    .values({
+      id: request.id,
+      provider_id: request.providerId,
+      jkt: request.jkt,
+      data: JSON.stringify(request.data),
+      expires_at: request.nowMs + request.ttlSeconds * 1000,
+    })
+    .execute();
+  await db.deleteFrom('federation_requests').where('expires_at', '<=', request.nowMs).execute();
+}
+
+/**
+ * Takes an outstanding request: deleted by the statement that reads it (single use, one winner
+ * under races), and only for its provider (and device key, when given): what it stored and the
+ * device key it is bound to. Undefined when there is none or it has expired.
+ */
+export async function takePendingRequest<T>(
+  db: Kysely<FederationDatabase>,
+  request: { id: string; providerId: string; jkt?: string; nowMs: number },
+): Promise<{ data: T; jkt: string } | undefined> {
+  let query = db
+    .deleteFrom('federation_requests')
+    .where('id', '=', request.id)
+    .where('provider_id', '=', request.providerId);
+  if (request.jkt !== undefined) query = query.where('jkt', '=', request.jkt);
+  const row = await query.returningAll().executeTakeFirst();
+  if (row === undefined || Number(row.expires_at) <= request.nowMs) return undefined;
+  return { data: JSON.parse(row.data) as T, jkt: row.jkt };
+}
