@@ -25,6 +25,16 @@ import {
   tokenResponseSchema,
 } from './schemas.js';
 
+/** The body of a browser sign-in's start (OIDC and SAML): where the provider sends the user back. */
+const startBody = {
+  type: 'object',
+  required: ['redirectUri'],
+  additionalProperties: false,
+  properties: {
+    redirectUri: { type: 'string', minLength: 1, maxLength: 2000, pattern: NO_CONTROL_CHARACTERS },
+  },
+} as const;
+
 const errorResponses = { description: 'application/problem+json with a stable code (docs/errors.md)' };
 
 /** The device part of a sign-in body. */
@@ -226,14 +236,7 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
           'Needs a DPoP proof (no ath) by the device key that will finish the sign-in. redirectUri must be one ' +
           "of the provider's registered redirect URIs, character for character. The answer expires after expiresIn seconds.",
         params: providerParams,
-        body: {
-          type: 'object',
-          required: ['redirectUri'],
-          additionalProperties: false,
-          properties: {
-            redirectUri: { type: 'string', minLength: 1, maxLength: 2000, pattern: NO_CONTROL_CHARACTERS },
-          },
-        },
+        body: startBody,
         response: {
           200: {
             type: 'object',
@@ -337,14 +340,7 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
           'Needs a DPoP proof by the device key that will finish the sign-in. After the identity provider posts to ' +
           'the ACS, the browser is sent to redirectUri with a one-time code for POST /auth/saml/:provider/complete.',
         params: providerParams,
-        body: {
-          type: 'object',
-          required: ['redirectUri'],
-          additionalProperties: false,
-          properties: {
-            redirectUri: { type: 'string', minLength: 1, maxLength: 2000, pattern: NO_CONTROL_CHARACTERS },
-          },
-        },
+        body: startBody,
         response: {
           200: {
             type: 'object',
