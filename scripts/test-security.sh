@@ -42,6 +42,7 @@ SECURITY_TESTS=(
   # DPoP, replay and nonces
   packages/server/test/dpop.test.ts
   packages/server/test/auth-hot-path.test.ts
+  packages/server/test/session-state-cache.test.ts
   packages/server/test/replay-memory.test.ts
   packages/server/test/scale-single-node.test.ts
   # Sessions, passwords, throttling, passkeys

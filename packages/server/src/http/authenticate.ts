@@ -1,12 +1,13 @@
 /**
  * Authentication of API requests: `Authorization: DPoP <access token>` plus a `DPoP` proof made
  * with the device key the token is bound to. After the token and proof checks, the proof is
- * recorded in the replay cache and the session, device and user are read from the database on
- * every request, so revoking a device, ending a session or disabling a user takes effect on the
- * very next request, on every node. How the read is made depends on the deployment (one
- * statement with the replay insert on PostgreSQL without Redis; a prepared statement run
- * synchronously on SQLite; one statement for the requests of an event-loop turn on PostgreSQL
- * with Redis): docs/operations.md, "Authentication cost".
+ * recorded in the replay cache and the state of the session, device and user is checked against
+ * the database on every request, so revoking a device, ending a session or disabling a user takes
+ * effect on the very next request, on every node. How depends on the deployment (one statement
+ * with the replay insert on PostgreSQL without Redis; one statement for the requests of an
+ * event-loop turn on PostgreSQL with Redis; on SQLite, a prepared statement run synchronously,
+ * whose row is kept until the database reports a write to a column it depends on, by this
+ * process or another: db/sqlite-change-watch.ts): docs/operations.md, "Authentication cost".
  * Order of the refusals: replayed proof, proof key not the token's, then device revoked (the SDK
  * must wipe) before account disabled before session ended.
  */
@@ -17,10 +18,12 @@ import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type { ServerContext } from '../context.js';
 import { sqliteConnectionOf } from '../db/database.js';
 import type { CacheDatabase, Database, Role } from '../db/schema.js';
+import { SqliteChangeWatch, type WatchedTable } from '../db/sqlite-change-watch.js';
 import { DeviceRevokedError } from '../devices/registry.js';
 import { insertReplayKey, MemoryReplayCache, ReplayCache, replayKey } from '../dpop/replay-cache.js';
 import { type CheckedProof, DpopProofError, type ProofInput, proofReplayed } from '../dpop/verify.js';
 import { compileOnce } from '../lib/compiled-query.js';
+import { LruMap } from '../lib/lru.js';
 import { InvalidTokenError } from '../tokens/access-token.js';
 import { HttpProblem } from './problem.js';
 import { clientIp, dpopHeaders, htuOf } from './request.js';
@@ -95,28 +98,80 @@ const sessionStateRecordingProof = compileOnce(
 /** A row of {@link sessionState}. */
 type SessionState = ReturnType<typeof sessionState> extends CompiledQuery<infer Row> ? Row : never;
 
-/** The statement of {@link sessionState}, prepared once per SQLite connection. */
-const sqliteSessionState = new WeakMap<SQLite.Database, SQLite.Statement<[string], SessionState>>();
+/**
+ * The columns a cached {@link SessionState} row depends on, by table: what it selects and the
+ * keys it joins on. A write to any of them (or an insert or delete in these tables) makes every
+ * cached row stale (db/sqlite-change-watch.ts).
+ */
+function watchedTables(): WatchedTable[] {
+  const byTable = new Map<string, Set<string>>();
+  for (const column of [...SESSION_STATE_COLUMNS, 'sessions.id', 'devices.id', 'users.id']) {
+    const [table = '', name = ''] = column.split(' ')[0]?.split('.') ?? [];
+    const set = byTable.get(table) ?? new Set<string>();
+    // `last_seen_at` is written by this module alone, which then drops the cached row itself;
+    // watched, its write once a minute per device would empty the whole cache as often.
+    if (name !== 'last_seen_at') set.add(name);
+    byTable.set(table, set);
+  }
+  return [...byTable].map(([table, columns]) => ({ table, columns: [...columns] }));
+}
+
+/** The SQLite fast path of one connection: the prepared statement and the rows read with it. */
+interface SqliteStateReader {
+  readonly statement: SQLite.Statement<[string], SessionState>;
+  readonly watch: SqliteChangeWatch;
+  /** Rows by session id, each with the watch's generation when it was read. */
+  readonly rows: LruMap<string, { readonly row: SessionState; readonly generation: number }>;
+}
+
+/** How many sessions' rows the SQLite fast path keeps between their requests. */
+const CACHED_SESSION_STATES = 10_000;
+
+const sqliteStateReaders = new WeakMap<SQLite.Database, SqliteStateReader>();
+
+function sqliteStateReaderOf(db: Kysely<Database>, sqlite: SQLite.Database): SqliteStateReader {
+  let reader = sqliteStateReaders.get(sqlite);
+  if (reader === undefined) {
+    // The SQL Kysely compiles for this dialect: one source for both paths.
+    const compiled = sessionState(db, '');
+    if (compiled.parameters.length !== 1) throw new Error('session state: one parameter expected');
+    reader = {
+      statement: sqlite.prepare<[string], SessionState>(compiled.sql),
+      watch: new SqliteChangeWatch(sqlite, watchedTables()),
+      rows: new LruMap(CACHED_SESSION_STATES),
+    };
+    sqliteStateReaders.set(sqlite, reader);
+  }
+  return reader;
+}
 
 /**
  * {@link sessionState} read synchronously on SQLite, with the statement better-sqlite3 prepared
- * once: no asynchronous executor, connection mutex or promise per request. `null` when this
- * path is not open (PostgreSQL, a database not opened by `openDatabase`, or a transaction of
- * another request in progress on the one connection, whose uncommitted writes this read would
+ * once: no asynchronous executor, connection mutex or promise per request. A row read before is
+ * served again only while the database reports that none of the columns it depends on was
+ * written since, by this process or any other (db/sqlite-change-watch.ts): a revocation, a
+ * disabled account or an ended session still takes effect on the very next request. `null` when
+ * this path is not open (PostgreSQL, a database not opened by `openDatabase`, or a transaction
+ * of another request in progress on the one connection, whose uncommitted writes this read would
  * see): the caller then reads through Kysely, which waits for the transaction to end.
  */
 function sessionStateNow(db: Kysely<Database>, sessionId: string): SessionState | undefined | null {
   const sqlite = sqliteConnectionOf(db);
   if (sqlite === undefined || sqlite.inTransaction) return null;
-  let statement = sqliteSessionState.get(sqlite);
-  if (statement === undefined) {
-    // The SQL Kysely compiles for this dialect: one source for both paths.
-    const compiled = sessionState(db, sessionId);
-    if (compiled.parameters.length !== 1) throw new Error('session state: one parameter expected');
-    statement = sqlite.prepare<[string], SessionState>(compiled.sql);
-    sqliteSessionState.set(sqlite, statement);
-  }
-  return statement.get(sessionId);
+  const reader = sqliteStateReaderOf(db, sqlite);
+  // Taken before the read: a write after it makes the row stale, never the other way round.
+  const generation = reader.watch.generation();
+  const cached = reader.rows.get(sessionId);
+  if (cached !== undefined && cached.generation === generation) return cached.row;
+  const row = reader.statement.get(sessionId);
+  if (row !== undefined) reader.rows.set(sessionId, { row: Object.freeze(row), generation });
+  return row;
+}
+
+/** Drops the cached row of a session (after this module wrote to its device). */
+function forgetSessionState(db: Kysely<Database>, sessionId: string): void {
+  const sqlite = sqliteConnectionOf(db);
+  if (sqlite !== undefined) sqliteStateReaders.get(sqlite)?.rows.delete(sessionId);
 }
 
 /**
@@ -348,6 +403,7 @@ export async function authenticate(
       .set({ last_seen_at: nowMs })
       .where('id', '=', row.device_id)
       .execute();
+    forgetSessionState(ctx.db, claims.sid);
   }
   return {
     userId: row.user_id,
