@@ -91,6 +91,32 @@ describe('NonceService epochs', () => {
     expect(after.isValid(before.current())).toBe(false);
     expect(new NonceService(secret, 300, clock).isValid(before.current())).toBe(false);
   });
+
+  it('stops accepting the nonce it accepted last once it expires or the epoch changes', () => {
+    let ms = Date.UTC(2030, 0, 1);
+    const nonces = new NonceService(secret, 300, () => new Date(ms), 'epoch-1');
+    const nonce = nonces.current();
+    // Accepted twice: the second check takes the short path of the nonce accepted last.
+    expect(nonces.isValid(nonce)).toBe(true);
+    expect(nonces.isValid(nonce)).toBe(true);
+    // One character changed: not the nonce accepted last, and its MAC fails.
+    const forged = `${nonce.slice(0, -1)}${nonce.endsWith('A') ? 'B' : 'A'}`;
+    expect(nonces.isValid(forged)).toBe(false);
+    expect(nonces.isValid(nonce)).toBe(true);
+    // Issued in the future (the clock went back): refused.
+    ms -= 3_600_000;
+    expect(nonces.isValid(nonce)).toBe(false);
+    ms += 3_600_000;
+    expect(nonces.isValid(nonce)).toBe(true);
+    // Expired: refused, however often it was accepted before.
+    ms += 450_000;
+    expect(nonces.isValid(nonce)).toBe(false);
+    ms -= 450_000;
+    expect(nonces.isValid(nonce)).toBe(true);
+    nonces.setEpoch('epoch-2');
+    expect(nonces.isValid(nonce)).toBe(false);
+    expect(nonces.isValid(nonces.current())).toBe(true);
+  });
 });
 
 describe('where a single node keeps its replay cache', () => {

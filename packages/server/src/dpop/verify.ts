@@ -191,7 +191,7 @@ export class DpopVerifier {
 
   /** Every check after the header's: signature, then the payload's claims. */
   #checkRest(input: ProofInput, parts: CompactParts, known: KnownHeader): CheckedProof {
-    const { h, p, sig } = parts;
+    const { proof, h, p, sig } = parts;
     const { jkt, key, jwk: publicJwk } = known;
     const now = this.#now();
     // The signature is checked before the payload is even decoded: ECDSA P-256 with SHA-256
@@ -201,7 +201,8 @@ export class DpopVerifier {
       signature.length === ES256_SIGNATURE_LENGTH &&
       verifySignature(
         'sha256',
-        Buffer.from(`${h}.${p}`, 'latin1'),
+        // The signing input is the proof up to its second dot (no string built to join h and p).
+        Buffer.from(proof.slice(0, h.length + 1 + p.length), 'latin1'),
         { key, dsaEncoding: 'ieee-p1363' },
         signature,
       );
