@@ -243,12 +243,28 @@ export class TextEngine {
     }
     // Most triggers of a bundle are namespace URLs and words like `token(`: dismissed here, on
     // the bytes, they cost no decoding.
+    const kept = this.#keep(found, bytes, run.file.config);
+    if (kept.length > 0) this.#wakeKept(found, kept, bytes, run);
+  }
+
+  /**
+   * The triggers of `found` that some detector does not dismiss on the bytes, as indices into
+   * `found`. A function of its own: the first file whose triggers are all dismissed would leave
+   * the decoding loop below without type feedback, and V8 would then throw away this loop's
+   * optimised code with it (and compile both again) at the first trigger kept.
+   */
+  #keep(found: readonly number[], bytes: Buffer, config: boolean): number[] {
     const kept = this.#kept;
     kept.length = 0;
     for (let f = 0; f < found.length; f += 2) {
       const wakes = this.#wakes[found[f] as number] as Wake[];
-      if (!dismissedByAll(wakes, bytes, found[f + 1] as number, run.file.config)) kept.push(f);
+      if (!dismissedByAll(wakes, bytes, found[f + 1] as number, config)) kept.push(f);
     }
+    return kept;
+  }
+
+  /** Wakes the detectors of the kept triggers, each on the decoded window that holds it. */
+  #wakeKept(found: readonly number[], kept: readonly number[], bytes: Buffer, run: Run): void {
     let window = '';
     let base = 0;
     let windowLast = -1;
