@@ -9,6 +9,7 @@
  * (docs/api.md).
  */
 import {
+  type BulwarkClient,
   createClient,
   isLoopbackHost,
   ServerProblemError,
@@ -37,18 +38,23 @@ export type SessionEnd = 'signed_out' | 'session_ended' | 'device_revoked';
 
 /** The connection of this browser to the server. */
 export interface Connection {
+  /** The transport of this browser's current device (a new one after a revocation). */
   readonly transport: Transport;
   /** This browser's install id as a device. */
   readonly deviceId: string;
   /**
    * Signs in; a server that requires the account's passkey after the password gets it from the
-   * browser's authenticator (`passkey_required`, docs/api.md#passkeys).
+   * browser's authenticator (`passkey_required`, docs/api.md#passkeys). After a revocation it
+   * first waits for the new device the wipe makes room for, so it never signs in with the wiped one.
    */
   signIn(username: string, password: string): Promise<SignInResult>;
 }
 
 /**
  * Opens this browser's device: its key (made on first use), its install id and its session.
+ * `onRevoked` is called as soon as the server says this device is revoked, while the SDK's wipe
+ * still runs; after the wipe the connection opens a new device for the next sign-in, as many
+ * times as the browser is revoked.
  *
  * @example
  * ```ts
@@ -57,7 +63,68 @@ export interface Connection {
  * ```
  */
 export async function connect(onRevoked: () => void): Promise<Connection> {
+  // The device that follows a revocation: opened once the revoked one is wiped (same databases).
+  let fresh: Promise<ConsoleClient> | undefined;
+  const renew = (revoked: ConsoleClient) => {
+    // The wipe the revocation started (a wipe that failed is tried again), then a new install.
+    const opening = revoked.wiper.wipe('device_revoked').then(open);
+    opening.catch(() => undefined);
+    fresh = opening;
+  };
+  const open = (): Promise<ConsoleClient> =>
+    openClient((revoked) => {
+      renew(revoked);
+      onRevoked();
+    });
+  let client = await open();
+  const current = async (): Promise<ConsoleClient> => {
+    const pending = fresh;
+    if (pending === undefined) return client;
+    const revoked = client;
+    try {
+      client = await pending;
+    } catch (err) {
+      // Said at this sign-in; the next one tries again.
+      if (fresh === pending) renew(revoked);
+      throw err;
+    }
+    if (fresh === pending) fresh = undefined;
+    return client;
+  };
+  return {
+    get transport() {
+      return client.transport;
+    },
+    get deviceId() {
+      return client.deviceId;
+    },
+    signIn: async (username, password) =>
+      (await current()).signIn({
+        username,
+        password,
+        passkey: async (options) =>
+          startAuthentication({
+            optionsJSON: options as Parameters<typeof startAuthentication>[0]['optionsJSON'],
+          }),
+      }),
+  };
+}
+
+/**
+ * What the console uses of its client (it keeps no collections), taken once its session is open:
+ * after the wipe the client itself answers `vault_wiped` for each of them.
+ */
+interface ConsoleClient {
+  readonly transport: Transport;
+  readonly deviceId: string;
+  readonly wiper: BulwarkClient['wiper'];
+  signIn: BulwarkClient['signIn'];
+}
+
+/** The console's client, unlocked (or set up on first use), its session open. */
+async function openClient(onRevoked: (client: ConsoleClient) => void): Promise<ConsoleClient> {
   const origin = new URL(location.origin);
+  let opened: ConsoleClient | undefined;
   const client = await createClient({
     platform: 'browser',
     name: DATABASES,
@@ -74,10 +141,10 @@ export async function connect(onRevoked: () => void): Promise<Connection> {
         posture: { rooted: false, screenLock: true, emulator: false },
       }),
     },
-    // Only a revocation wipes the console (it never signs out through a wipe: a sign-out keeps
-    // the device, as an admin's browser stays enrolled).
-    onWiped: (result) => {
-      if (result.reason === 'device_revoked') onRevoked();
+    // Told before the wipe ends: the console says so at once, whatever its other requests meet
+    // meanwhile (the session is gone from the wipe's first steps on).
+    onDeviceRevoked: () => {
+      if (opened !== undefined) onRevoked(opened);
     },
   });
   if (client.status === 'uninitialized') {
@@ -88,23 +155,17 @@ export async function connect(onRevoked: () => void): Promise<Connection> {
     } catch (err) {
       // The offline grace period ran out while the console was not used: the SDK wiped this
       // install at unlock. The next client is a new install, enrolled at the next sign-in.
-      if (errorCode(err) === 'vault_wiped') return connect(onRevoked);
+      if (errorCode(err) === 'vault_wiped') return openClient(onRevoked);
       throw err;
     }
   }
-  return {
+  opened = {
     transport: client.transport,
     deviceId: client.deviceId,
-    signIn: (username, password) =>
-      client.signIn({
-        username,
-        password,
-        passkey: async (options) =>
-          startAuthentication({
-            optionsJSON: options as Parameters<typeof startAuthentication>[0]['optionsJSON'],
-          }),
-      }),
+    wiper: client.wiper,
+    signIn: (credentials) => client.signIn(credentials),
   };
+  return opened;
 }
 
 /** Codes after which the session is gone and the admin must sign in again. */

@@ -46,7 +46,18 @@ function App() {
   const [connection, setConnection] = useState<Connection | undefined>();
   const [view, setView] = useState<View>({ kind: 'starting' });
 
-  const ended = useCallback((why: SessionEnd) => setView({ kind: 'signin', ended: why }), []);
+  // The revocation outranks the rest: once the SDK has wiped this device's session, the console's
+  // other requests fail as if the session had ended (not_signed_in), before or after the
+  // revocation itself is reported; the sign-in screen keeps saying the browser was revoked.
+  // Any other report that comes while the sign-in screen shows is a late answer to a request of
+  // the console that is gone, and changes nothing.
+  const ended = useCallback(
+    (why: SessionEnd) =>
+      setView((current) =>
+        current.kind === 'signin' && why !== 'device_revoked' ? current : { kind: 'signin', ended: why },
+      ),
+    [],
+  );
 
   const enter = useCallback(async (c: Connection) => {
     const me = await c.transport.request<Me>('GET', '/me');
@@ -56,14 +67,9 @@ function App() {
   }, []);
 
   useEffect(() => {
-    let revoked: () => void = () => undefined;
-    connect(() => revoked()).then(
+    // The connection makes a new device for the next sign-in after each revocation.
+    connect(() => ended('device_revoked')).then(
       async (c) => {
-        revoked = () => {
-          // The device key is gone: a fresh one is made for the next sign-in.
-          connect(() => ended('device_revoked')).then(setConnection, () => undefined);
-          ended('device_revoked');
-        };
         setConnection(c);
         await enter(c).catch((err: unknown) => {
           const kind = classify(err);

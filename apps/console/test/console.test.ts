@@ -18,6 +18,7 @@ import {
   startAppServer,
   watchPage,
 } from '../../../test-support/e2e.js';
+import { explainFailures, type PageTrace, tracePage } from '../../../test-support/page-trace.js';
 import { apiAs, column, HEALTHY, type NodeDevice, nodeDevice, signInByKeyboard } from './lib/world.js';
 
 interface User {
@@ -37,6 +38,7 @@ describe('the admin console', () => {
   let context: BrowserContext;
   let page: Page;
   let watch: PageWatch;
+  let trace: PageTrace;
   let admin: { username: string; password: string };
   let api: Transport;
   let adaId: string;
@@ -52,7 +54,14 @@ describe('the admin console', () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.origin });
     page = await context.newPage();
     watch = watchPage(context);
+    trace = tracePage(page, { skip: (path) => path.startsWith('/console/') });
   });
+
+  // A wait that times out says what the page showed and what it last asked the server.
+  explainFailures(
+    () => page,
+    () => trace,
+  );
 
   afterAll(async () => {
     await browser?.close();
@@ -414,26 +423,53 @@ describe('the admin console', () => {
       await go('account', 'My account');
       return (await page.locator('.lead code').textContent()) ?? '';
     };
+    const wipedOnServer = async (id: string) =>
+      (
+        await api.request<{ devices: { id: string; status: string }[] }>('GET', `/admin/devices?q=${id}`)
+      ).devices.find((d) => d.id === id)?.status;
     const consoleDevice = await enrolledAs();
     expect(consoleDevice).toMatch(/^[0-9a-f-]{36}$/);
     await go('users', 'Users');
+    await page.locator('table').first().waitFor();
+    // The receipt is held back, so the SDK's wipe is still running when the message must show:
+    // the console says so as soon as the server refuses the device, whatever its other
+    // requests meet meanwhile (they find no session any more).
+    let sendReceipt: () => void = () => undefined;
+    const receiptHeld = new Promise<void>((resolve) => {
+      sendReceipt = resolve;
+    });
+    await page.route('**/devices/wipe-receipt', async (route) => {
+      await receiptHeld;
+      await route.continue();
+    });
     await api.request('POST', `/admin/devices/${consoleDevice}/revoke`, { reason: 'admin' });
     // The console's next request meets the revocation.
     await page.getByLabel('Search by name').fill('a');
     await page.getByText('This browser was revoked as a device', { exact: false }).waitFor();
     await expectAccessible();
-    // The key is gone; signing in again enrols a new device.
+    expect(await wipedOnServer(consoleDevice)).toBe('revoked');
+    sendReceipt();
+    // The key is gone; signing in again, at once, enrols a new device once the wipe is done.
     await signInByKeyboard(page, admin.username, admin.password);
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
-    expect(await enrolledAs()).not.toBe(consoleDevice);
+    await page.unroute('**/devices/wipe-receipt');
+    const secondDevice = await enrolledAs();
+    expect(secondDevice).toMatch(/^[0-9a-f-]{36}$/);
+    expect(secondDevice).not.toBe(consoleDevice);
     // The SDK's wipe sent its receipt: the server knows the revoked console device is wiped.
-    const wiped = (
-      await api.request<{ devices: { id: string; status: string }[] }>(
-        'GET',
-        `/admin/devices?q=${consoleDevice}`,
-      )
-    ).devices.find((d) => d.id === consoleDevice);
-    expect(wiped?.status).toBe('wipe_confirmed');
+    expect(await wipedOnServer(consoleDevice)).toBe('wipe_confirmed');
+
+    // Revoked again in the same page: the same message, and the next sign-in enrols a third device.
+    await go('users', 'Users');
+    await page.locator('table').first().waitFor();
+    await api.request('POST', `/admin/devices/${secondDevice}/revoke`, { reason: 'admin' });
+    await page.getByLabel('Search by name').fill('a');
+    await page.getByText('This browser was revoked as a device', { exact: false }).waitFor();
+    await signInByKeyboard(page, admin.username, admin.password);
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    const thirdDevice = await enrolledAs();
+    expect([consoleDevice, secondDevice]).not.toContain(thirdDevice);
+    await expect.poll(() => wipedOnServer(secondDevice)).toBe('wipe_confirmed');
     await go('users', 'Users');
   });
 

@@ -38,7 +38,7 @@ describe('the demo field app', () => {
   let context: BrowserContext;
   let page: Page;
   let watch: PageWatch;
-  let traffic: string[];
+  let traffic: readonly string[];
   const canary = `+44 7${randomBytes(4).readUInt32BE(0).toString().padStart(10, '0').slice(0, 9)}`;
 
   beforeAll(async () => {

@@ -142,14 +142,23 @@ describe('createClient for Node, against the real server', () => {
       posture,
     } as const;
     const results: unknown[] = [];
-    const client = await createClient({ ...options, fetch: fetchOnline, onWiped: (r) => results.push(r) });
+    const client = await createClient({
+      ...options,
+      fetch: fetchOnline,
+      onWiped: (r) => results.push(r),
+      // Told at once, before the wipe; what it throws does not stop the wipe.
+      onDeviceRevoked: () => {
+        results.push('revoked');
+        throw new Error('app code failing');
+      },
+    });
     await client.setPasscode(PASSCODE);
     await client.signIn(USER);
     const deviceId = client.deviceId;
     await revokeAsAdmin(server.url, deviceId, 'lost');
     online = false;
     await expect(client.sync()).rejects.toMatchObject({ code: 'device_revoked' });
-    expect(results).toEqual([{ reason: 'device_revoked', receiptSent: false }]);
+    expect(results).toEqual(['revoked', { reason: 'device_revoked', receiptSent: false }]);
     expect(await deviceStatus(server, deviceId)).toBe('revoked');
     expect(await client.outbox?.load()).toMatch(/^ey/);
     await client.close();

@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { type AppServer, startAppServer } from '../../../../test-support/e2e.js';
 import { dumpIndexedDb as readIndexedDb } from '../../../../test-support/indexeddb-dump.js';
+import { describePage, tracePage } from '../../../../test-support/page-trace.js';
 import demoConfig from '../../bulwark.config.js';
 
 const posture = {
@@ -242,22 +243,12 @@ export function dumpIndexedDb(page: Page): Promise<string> {
 }
 
 /**
- * The API traffic of a page (method, path, status or failure, time), kept to explain a wait that
- * times out: a sync that never started, failed, or never finished says so in the failure.
+ * The API traffic of a page (method, path, status or failure, time) and its console, kept to
+ * explain a wait that times out: a sync that never started, failed, or never finished says so in
+ * the failure.
  */
-export function recordTraffic(page: Page): string[] {
-  const lines: string[] = [];
-  const at = () => new Date().toISOString().slice(11, 23);
-  const path = (url: string) => new URL(url).pathname;
-  page.on('request', (r) => {
-    if (!r.url().includes('/demo/')) lines.push(`${at()} → ${r.method()} ${path(r.url())}`);
-  });
-  page.on('response', (r) => {
-    if (!r.url().includes('/demo/')) lines.push(`${at()} ← ${r.status()} ${path(r.url())}`);
-  });
-  page.on('requestfailed', (r) => lines.push(`${at()} ✗ ${path(r.url())} ${r.failure()?.errorText ?? ''}`));
-  page.on('console', (m) => lines.push(`${at()} console.${m.type()} ${m.text()}`));
-  return lines;
+export function recordTraffic(page: Page): readonly string[] {
+  return tracePage(page, { skip: (path) => path.startsWith('/demo/') }).lines;
 }
 
 /**
@@ -273,7 +264,7 @@ export async function waitNotice(page: Page, selector: string, traffic: readonly
       .allTextContents()
       .catch(() => []);
     throw new Error(
-      `${selector} did not appear: header ${JSON.stringify(header)}\n${traffic.slice(-40).join('\n')}`,
+      `${selector} did not appear: header ${JSON.stringify(header)}\n${await describePage(page)}\n${traffic.slice(-40).join('\n')}`,
       { cause: err },
     );
   }

@@ -93,6 +93,13 @@ export interface ClientOptions {
   readonly data?: readonly Destroyable[];
   /** Called once a wipe is complete (e.g. to show the enrollment screen). */
   readonly onWiped?: (result: WipeResult) => unknown;
+  /**
+   * Called as soon as the server answers `device_revoked`, before the wipe that follows, so the
+   * app can tell the person at once (the wipe's steps can take a while: the receipt goes over the
+   * network). Not waited for, and what it throws is ignored: it never delays or stops the wipe;
+   * `onWiped` comes once the wipe is done.
+   */
+  readonly onDeviceRevoked?: () => unknown;
   readonly clock?: Clock;
 }
 
@@ -553,6 +560,12 @@ export class BulwarkClient<S = UntypedSchema> {
       ...this.#transportBase(),
       deviceKey,
       sessions: new SecureItemsSessionStore(items),
+      // On the next microtask and not awaited: app code never holds up or breaks the wipe.
+      onDeviceRevoked: async () => {
+        void Promise.resolve()
+          .then(() => p.onDeviceRevoked?.())
+          .catch(() => undefined);
+      },
       onCheckIn: (at) => graceWrite(grace?.checkIn(at)),
       onPolicy: (settings) => {
         vault.applySettings(settings);
