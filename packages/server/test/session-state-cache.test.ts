@@ -149,60 +149,101 @@ describe('the session state kept between requests on SQLite', () => {
 });
 
 describe('SqliteChangeWatch', () => {
-  it('moves on at every write of a watched column, by this connection or another, and only then', () => {
+  /** A database file with a watched table `t` (rows named by `id`) and a second connection. */
+  const open = (remembered?: number) => {
     const dir = mkdtempSync(join(tmpdir(), 'bulwark-watch-'));
     const file = join(dir, 'watch.sqlite');
     const db = new SQLite(file);
     db.pragma('journal_mode = WAL');
-    db.exec('create table t (id integer primary key, watched text, other text)');
-    db.prepare("insert into t values (1, 'a', 'x')").run();
-    const watch = new SqliteChangeWatch(db, [{ table: 't', columns: ['watched'] }]);
+    db.exec('create table t (id text primary key, watched text, other text)');
+    db.prepare("insert into t values ('a', 'x', 'x'), ('b', 'x', 'x')").run();
+    const watch = new SqliteChangeWatch(db, [{ table: 't', key: 'id', columns: ['watched'] }], remembered);
     const second = new SQLite(file);
+    return {
+      db,
+      watch,
+      second,
+      close() {
+        second.close();
+        db.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  };
+
+  it('sees each write of a watched row, by this connection or another, and only that row', () => {
+    const { db, watch, second, close } = open();
     try {
-      let seen = watch.generation();
-      const moved = () => {
-        const now = watch.generation();
-        const changed = now !== seen;
-        seen = now;
-        return changed;
+      // As a cache does: a new mark first (it looks at other connections' commits), then the row.
+      const changed = (mark: number, id: string) => {
+        watch.mark();
+        return watch.changedSince(mark, 0, id);
       };
-      expect(moved()).toBe(false);
-      db.prepare("update t set other = 'y'").run();
-      expect(moved()).toBe(false);
-      db.prepare("update t set watched = 'b'").run();
-      expect(moved()).toBe(true);
+      let mark = watch.mark();
+      expect([changed(mark, 'a'), changed(mark, 'b')]).toEqual([false, false]);
+      db.prepare("update t set other = 'y' where id = 'a'").run();
+      expect(changed(mark, 'a')).toBe(false);
+      db.prepare("update t set watched = 'y' where id = 'a'").run();
+      expect([changed(mark, 'a'), changed(mark, 'b')]).toEqual([true, false]);
       // Set to the same value: still a write of the column.
-      db.prepare("update t set watched = 'b'").run();
-      expect(moved()).toBe(true);
-      db.prepare("insert into t values (2, 'c', 'z')").run();
-      expect(moved()).toBe(true);
-      db.prepare('delete from t where id = 2').run();
-      expect(moved()).toBe(true);
-      // Rolled back: the generation moved on anyway (a cache then reads again, nothing worse).
+      mark = watch.mark();
+      db.prepare("update t set watched = 'y' where id = 'b'").run();
+      expect([changed(mark, 'a'), changed(mark, 'b')]).toEqual([false, true]);
+      // The key itself changed: both the old and the new key count as written.
+      mark = watch.mark();
+      db.prepare("update t set id = 'c' where id = 'b'").run();
+      expect([changed(mark, 'b'), changed(mark, 'c'), changed(mark, 'a')]).toEqual([true, true, false]);
+      mark = watch.mark();
+      db.prepare("insert into t values ('d', 'x', 'x')").run();
+      db.prepare("delete from t where id = 'c'").run();
+      expect([changed(mark, 'd'), changed(mark, 'c'), changed(mark, 'a')]).toEqual([true, true, false]);
+      // Replaced by INSERT OR REPLACE (no delete trigger runs): the insert names the row.
+      mark = watch.mark();
+      db.prepare("insert or replace into t values ('a', 'z', 'z')").run();
+      expect(changed(mark, 'a')).toBe(true);
+      // Rolled back: counted as written anyway (a cache then reads again, nothing worse).
+      mark = watch.mark();
       db.exec('begin');
-      db.prepare("update t set watched = 'q'").run();
+      db.prepare("update t set watched = 'q' where id = 'd'").run();
       db.exec('rollback');
-      expect(moved()).toBe(true);
-      // Another connection: any commit (its triggers are not there; the data version moves).
-      second.prepare("update t set other = 'w'").run();
-      expect(moved()).toBe(true);
-      expect(moved()).toBe(false);
+      expect(changed(mark, 'd')).toBe(true);
+      // Another connection: any commit counts as a write of every row (its triggers are not
+      // there; the data version moves), seen at the next mark.
+      mark = watch.mark();
+      second.prepare("update t set other = 'w' where id = 'a'").run();
+      expect(changed(mark, 'd')).toBe(true);
+      mark = watch.mark();
+      expect([changed(mark, 'a'), changed(mark, 'd')]).toEqual([false, false]);
       // The other connection never meets the watch's function: its writes run as before.
       expect(() => second.prepare("update t set watched = 'v'").run()).not.toThrow();
-      expect(moved()).toBe(true);
+      expect(changed(mark, 'a')).toBe(true);
     } finally {
-      second.close();
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
+      close();
+    }
+  });
+
+  it('forgets no change when it forgets rows to stay bounded', () => {
+    const { db, watch, close } = open(2);
+    try {
+      const before = watch.mark();
+      for (const id of ['a', 'b']) db.prepare("update t set watched = 'n' where id = ?").run(id);
+      db.prepare("insert into t values ('c', 'x', 'x')").run();
+      // Three rows changed, two remembered: 'a' was forgotten, and still counts as changed.
+      expect(watch.changedSince(before, 0, 'a')).toBe(true);
+      expect(watch.changedSince(before, 0, 'never-written')).toBe(true);
+      const after = watch.mark();
+      expect(['a', 'b', 'c'].map((id) => watch.changedSince(after, 0, id))).toEqual([false, false, false]);
+    } finally {
+      close();
     }
   });
 
   it('refuses a table or column name that is not a plain identifier', () => {
     const db = new SQLite(':memory:');
     try {
-      expect(() => new SqliteChangeWatch(db, [{ table: 't; drop table x', columns: ['a'] }])).toThrow(
-        /plain identifier/,
-      );
+      expect(
+        () => new SqliteChangeWatch(db, [{ table: 't; drop table x', key: 'id', columns: ['a'] }]),
+      ).toThrow(/plain identifier/);
     } finally {
       db.close();
     }

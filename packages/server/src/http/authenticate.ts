@@ -98,30 +98,35 @@ const sessionStateRecordingProof = compileOnce(
 /** A row of {@link sessionState}. */
 type SessionState = ReturnType<typeof sessionState> extends CompiledQuery<infer Row> ? Row : never;
 
+/** The tables a {@link SessionState} row is read from, in the order given to the change watch. */
+const STATE_TABLES = ['sessions', 'devices', 'users'] as const;
+const [SESSIONS, DEVICES, USERS] = [0, 1, 2] as const;
+
 /**
  * The columns a cached {@link SessionState} row depends on, by table: what it selects and the
- * keys it joins on. A write to any of them (or an insert or delete in these tables) makes every
- * cached row stale (db/sqlite-change-watch.ts).
+ * columns it joins on; each table's rows are named by `id`. A write to any of them (or an insert
+ * or delete of a row) makes the cached rows that read that row stale
+ * (db/sqlite-change-watch.ts).
  */
 function watchedTables(): WatchedTable[] {
-  const byTable = new Map<string, Set<string>>();
-  for (const column of [...SESSION_STATE_COLUMNS, 'sessions.id', 'devices.id', 'users.id']) {
+  const byTable = new Map<string, Set<string>>(STATE_TABLES.map((table) => [table, new Set<string>()]));
+  for (const column of SESSION_STATE_COLUMNS) {
     const [table = '', name = ''] = column.split(' ')[0]?.split('.') ?? [];
-    const set = byTable.get(table) ?? new Set<string>();
+    const columns = byTable.get(table);
+    if (columns === undefined) throw new Error(`session state: ${table} is not watched`);
     // `last_seen_at` is written by this module alone, which then drops the cached row itself;
-    // watched, its write once a minute per device would empty the whole cache as often.
-    if (name !== 'last_seen_at') set.add(name);
-    byTable.set(table, set);
+    // watched, its write once a minute would make the row be read again each time as well.
+    if (name !== 'last_seen_at' && name !== 'id') columns.add(name);
   }
-  return [...byTable].map(([table, columns]) => ({ table, columns: [...columns] }));
+  return STATE_TABLES.map((table) => ({ table, key: 'id', columns: [...(byTable.get(table) ?? [])] }));
 }
 
 /** The SQLite fast path of one connection: the prepared statement and the rows read with it. */
 interface SqliteStateReader {
   readonly statement: SQLite.Statement<[string], SessionState>;
   readonly watch: SqliteChangeWatch;
-  /** Rows by session id, each with the watch's generation when it was read. */
-  readonly rows: LruMap<string, { readonly row: SessionState; readonly generation: number }>;
+  /** Rows by session id, each with the watch's mark taken before it was read. */
+  readonly rows: LruMap<string, { readonly row: SessionState; readonly mark: number }>;
 }
 
 /** How many sessions' rows the SQLite fast path keeps between their requests. */
@@ -148,23 +153,32 @@ function sqliteStateReaderOf(db: Kysely<Database>, sqlite: SQLite.Database): Sql
 /**
  * {@link sessionState} read synchronously on SQLite, with the statement better-sqlite3 prepared
  * once: no asynchronous executor, connection mutex or promise per request. A row read before is
- * served again only while the database reports that none of the columns it depends on was
- * written since, by this process or any other (db/sqlite-change-watch.ts): a revocation, a
- * disabled account or an ended session still takes effect on the very next request. `null` when
- * this path is not open (PostgreSQL, a database not opened by `openDatabase`, or a transaction
- * of another request in progress on the one connection, whose uncommitted writes this read would
- * see): the caller then reads through Kysely, which waits for the transaction to end.
+ * served again only while the database reports that none of the rows it was read from (its
+ * session, device and user) was written since, by this process or any other
+ * (db/sqlite-change-watch.ts): a revocation, a disabled account or an ended session still takes
+ * effect on the very next request. `null` when this path is not open (PostgreSQL, a database
+ * not opened by `openDatabase`, or a transaction of another request in progress on the one
+ * connection, whose uncommitted writes this read would see): the caller then reads through
+ * Kysely, which waits for the transaction to end.
  */
 function sessionStateNow(db: Kysely<Database>, sessionId: string): SessionState | undefined | null {
   const sqlite = sqliteConnectionOf(db);
   if (sqlite === undefined || sqlite.inTransaction) return null;
   const reader = sqliteStateReaderOf(db, sqlite);
+  const { watch } = reader;
   // Taken before the read: a write after it makes the row stale, never the other way round.
-  const generation = reader.watch.generation();
+  const mark = watch.mark();
   const cached = reader.rows.get(sessionId);
-  if (cached !== undefined && cached.generation === generation) return cached.row;
+  if (
+    cached !== undefined &&
+    !watch.changedSince(cached.mark, SESSIONS, sessionId) &&
+    !watch.changedSince(cached.mark, DEVICES, cached.row.device_id) &&
+    !watch.changedSince(cached.mark, USERS, cached.row.user_id)
+  ) {
+    return cached.row;
+  }
   const row = reader.statement.get(sessionId);
-  if (row !== undefined) reader.rows.set(sessionId, { row: Object.freeze(row), generation });
+  if (row !== undefined) reader.rows.set(sessionId, { row: Object.freeze(row), mark });
   return row;
 }
 
