@@ -229,10 +229,28 @@ async function recordProofAndReadStateShared(
     if (row === undefined) return undefined;
     return Number(row.fresh) === 1 ? row : 'replayed';
   }
+  if (ctx.dialect === 'postgres') {
+    // The replay record (Redis) and the session read (PostgreSQL) go out at once: neither needs
+    // the other's answer, so a request waits for the slower round trip instead of for both. The
+    // answer is still the replay's first: a replayed proof is refused whatever the read gives,
+    // and a replay store that cannot answer fails the request (503), never lets it through.
+    const reading = batchedReaderOf(ctx.db).read(sessionId);
+    let fresh: boolean;
+    try {
+      fresh = await replay.record(key, replayUntilMs);
+    } catch (err) {
+      reading.catch(() => undefined);
+      throw err;
+    }
+    if (!fresh) {
+      reading.catch(() => undefined);
+      return 'replayed';
+    }
+    return reading;
+  }
   if (!(await replay.record(key, replayUntilMs))) return 'replayed';
   const row = sessionStateNow(ctx.db, sessionId);
-  if (row !== null) return row;
-  return ctx.dialect === 'postgres' ? batchedReaderOf(ctx.db).read(sessionId) : readState(ctx, sessionId);
+  return row !== null ? row : readState(ctx, sessionId);
 }
 
 /** {@link sessionState} for several sessions at once (PostgreSQL: one array parameter). */
@@ -248,9 +266,9 @@ const sessionStates = compileOnce((db: Kysely<Database>, sessionIds: readonly st
 /**
  * Reads the session state of the requests that reach this point in the same turn of the event
  * loop with one statement, on PostgreSQL with the replay cache in Redis (several nodes): each
- * request's read still starts after its proof was recorded and reaches the database, so nothing
- * is cached, but a node busy with many requests pays one round trip (a socket write and read,
- * which cost more CPU than the lookup) for several of them.
+ * request's read starts after the request arrived and reaches the database, so nothing is
+ * cached, but a node busy with many requests pays one round trip (a socket write and read, which
+ * cost more CPU than the lookup) for several of them.
  */
 /** A request waiting for a batched read. */
 interface Waiter {
