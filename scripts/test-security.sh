@@ -8,8 +8,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-log() { printf '\n== %s\n' "$*"; }
-
 SECURITY_TESTS=(
   # Crypto: standard vectors, golden bytes, properties, tampering
   packages/core/test/crypto/wycheproof-aes-gcm.test.ts
@@ -102,17 +100,9 @@ for file in "${SECURITY_TESTS[@]}"; do
   [ -f "$file" ] || { printf 'test-security: %s does not exist\n' "$file" >&2; exit 1; }
 done
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing npm dependencies (npm ci: the lock file is used as it is, never rewritten)"
-  npm ci --no-audit --no-fund
-fi
-
-# System services the suites need are installed and started by scripts/services.sh.
-if [ -x scripts/services.sh ]; then
-  log "system services"
-  # shellcheck source=/dev/null
-  source scripts/services.sh
-fi
+# npm dependencies and system services (PostgreSQL, Chromium, Redis, slapd).
+# shellcheck source=/dev/null
+source scripts/prepare-tests.sh
 
 log "build (the CLI, server and web apps some of these suites run as built)"
 npm run build

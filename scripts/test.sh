@@ -4,19 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-log() { printf '\n== %s\n' "$*"; }
-
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing npm dependencies (npm ci: the lock file is used as it is, never rewritten)"
-  npm ci --no-audit --no-fund
-fi
-
-# System services the suites need are installed and started by scripts/services.sh.
-if [ -x scripts/services.sh ]; then
-  log "system services"
-  # shellcheck source=/dev/null
-  source scripts/services.sh
-fi
+# npm dependencies and system services (PostgreSQL, Chromium, Redis, slapd).
+# shellcheck source=/dev/null
+source scripts/prepare-tests.sh
 
 log "build (tsc -b type-checks every package; the console and demo apps are bundled)"
 npm run build
