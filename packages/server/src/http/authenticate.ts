@@ -263,6 +263,12 @@ const sessionStates = compileOnce((db: Kysely<Database>, sessionIds: readonly st
     .where('sessions.id', '=', sql<string>`any(${sessionIds}::varchar[])`),
 );
 
+/** A request waiting for a batched read. */
+interface Waiter {
+  resolve(row: SessionState | undefined): void;
+  reject(err: unknown): void;
+}
+
 /**
  * Reads the session state of the requests that reach this point in the same turn of the event
  * loop with one statement, on PostgreSQL with the replay cache in Redis (several nodes): each
@@ -270,12 +276,6 @@ const sessionStates = compileOnce((db: Kysely<Database>, sessionIds: readonly st
  * cached, but a node busy with many requests pays one round trip (a socket write and read, which
  * cost more CPU than the lookup) for several of them.
  */
-/** A request waiting for a batched read. */
-interface Waiter {
-  resolve(row: SessionState | undefined): void;
-  reject(err: unknown): void;
-}
-
 class BatchedStateReader {
   readonly #db: Kysely<Database>;
   /** The requests waiting for the next statement, by session. */
