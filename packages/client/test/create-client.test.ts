@@ -263,6 +263,49 @@ describe('createClient: the server policy reaches the vault and the grace timer'
     expect(results).toEqual([{ reason: 'offline_grace_expired', receiptSent: false }]);
     await client.close();
   });
+
+  it('keeps the policy after a restart without network: 3 wrong passcodes wipe, not the app default of 10', async () => {
+    const listeners = new Set<(state: 'active' | 'background') => void>();
+    const appState = {
+      subscribe: (listener: (state: 'active' | 'background') => void) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    const dataDir = await mkdtemp(join(tmpdir(), 'bulwark-one-call-offline-policy-'));
+    const options = {
+      platform: 'node',
+      dataDir,
+      devMode: true,
+      collections,
+      posture,
+      appState,
+      autoLock: { background: 'never' },
+    } as const;
+    const client = await createClient({ ...options, baseUrl: strict.url });
+    await client.setPasscode(PASSCODE);
+    await client.signIn(USER);
+    client.lock();
+    await client.close();
+
+    // A thief restarts the app with the network cut: no policy can come from the server.
+    const offline = await createClient({
+      ...options,
+      baseUrl: strict.url,
+      fetch: async () => {
+        throw new TypeError('network down');
+      },
+    });
+    expect(offline.vault.attemptsLeft).toBe(3);
+    await offline.unlock(PASSCODE);
+    for (const listener of listeners) listener('background');
+    expect(offline.status).toBe('locked'); // the policy's lockTimeoutSeconds 0, over the app's 'never'
+    await expect(offline.unlock('000001')).rejects.toMatchObject({ code: 'wrong_passcode', attemptsLeft: 2 });
+    await expect(offline.unlock('000002')).rejects.toMatchObject({ code: 'wrong_passcode', attemptsLeft: 1 });
+    await expect(offline.unlock('000003')).rejects.toMatchObject({ code: 'vault_wiped' });
+    expect(offline.status).toBe('wiped');
+    await offline.close();
+  });
 });
 
 describe('createClient for browsers (fake-indexeddb) and mobile presets: every wipe trigger', () => {

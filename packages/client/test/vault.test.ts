@@ -305,7 +305,7 @@ describe('auto-lock', () => {
     const { openVault } = world({ clock, maxFailedAttempts: 10 });
     const vault = await openVault();
     await vault.initialize({ passcode: '482916' });
-    vault.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 2 });
+    await vault.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 2 });
     clock.advance(59_000);
     expect(vault.status).toBe('unlocked');
     clock.advance(1_000);
@@ -317,13 +317,65 @@ describe('auto-lock', () => {
     );
   });
 
+  it('keeps the server policy across a restart: a device started without network keeps the admin limits', async () => {
+    const clock = new ManualClock();
+    const { storage, openVault } = world({ clock, maxFailedAttempts: 10, autoLock: { idleMs: 300_000 } });
+    const vault = await openVault();
+    await vault.initialize({ passcode: '482916' });
+    await vault.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 3 });
+    vault.lock();
+    expect(text((await storage.read()) ?? new Uint8Array())).toContain('"failedUnlockLimit":3');
+
+    // The next start: no policy from the server yet, the stored one holds.
+    const restarted = await openVault();
+    expect(restarted.attemptsLeft).toBe(3);
+    await restarted.unlock('482916');
+    clock.advance(59_000);
+    expect(restarted.status).toBe('unlocked');
+    clock.advance(1_000);
+    expect(restarted.status).toBe('locked');
+    await expect(restarted.unlock('1')).rejects.toMatchObject({ code: 'wrong_passcode', attemptsLeft: 2 });
+    await expect(restarted.unlock('2')).rejects.toMatchObject({ code: 'wrong_passcode', attemptsLeft: 1 });
+    await expect(restarted.unlock('3')).rejects.toMatchObject({ code: 'vault_wiped' });
+  });
+
+  it('keeps a policy that came before the vault was set up, and the newest one after', async () => {
+    const { openVault } = world({ maxFailedAttempts: 10 });
+    const vault = await openVault();
+    // A sign-in before the passcode is chosen: the policy comes first.
+    await vault.applySettings({ lockTimeoutSeconds: 300, failedUnlockLimit: 2 });
+    await vault.initialize({ passcode: '482916' });
+    expect((await openVault()).attemptsLeft).toBe(2);
+    // The admin raises it: the server decides, in both directions.
+    await vault.applySettings({ lockTimeoutSeconds: 300, failedUnlockLimit: 5 });
+    expect((await openVault()).attemptsLeft).toBe(5);
+  });
+
+  it('refuses a stored policy that is not in the expected shape', async () => {
+    const { storage, openVault } = world();
+    const vault = await openVault();
+    await vault.initialize();
+    await vault.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 3 });
+    const stored = text((await storage.read()) ?? new Uint8Array());
+    for (const bad of [
+      '{"lockTimeoutSeconds":60,"failedUnlockLimit":-1}',
+      '{"lockTimeoutSeconds":"60","failedUnlockLimit":3}',
+      '7',
+    ]) {
+      await storage.write(
+        new TextEncoder().encode(stored.replace('{"lockTimeoutSeconds":60,"failedUnlockLimit":3}', bad)),
+      );
+      await expect(openVault()).rejects.toMatchObject({ code: 'corrupt_data' });
+    }
+  });
+
   it('applies a server lock timeout of 0 as "lock immediately" on going to the background', async () => {
     const clock = new ManualClock();
     const app = appStateSource();
     const { openVault } = world({ clock, appState: app.source, autoLock: { background: 'never' } });
     const vault = await openVault();
     await vault.initialize();
-    vault.applySettings({ lockTimeoutSeconds: 0, failedUnlockLimit: 0 });
+    await vault.applySettings({ lockTimeoutSeconds: 0, failedUnlockLimit: 0 });
     app.emit('background');
     expect(vault.status).toBe('locked');
   });
@@ -334,7 +386,7 @@ describe('auto-lock', () => {
     const loose = world({ clock, appState: app.source, autoLock: { background: 'never' } });
     const vault = await loose.openVault();
     await vault.initialize();
-    vault.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 0 });
+    await vault.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 0 });
     app.emit('background');
     clock.suspendTimers = true;
     clock.advance(60_000);
@@ -344,7 +396,7 @@ describe('auto-lock', () => {
     const strict = world({ clock, appState: app.source, autoLock: { background: 1000 } });
     const other = await strict.openVault();
     await other.initialize();
-    other.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 0 });
+    await other.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 0 });
     app.emit('background');
     clock.advance(1000);
     app.emit('active');

@@ -568,7 +568,8 @@ export class BulwarkClient<S = UntypedSchema> {
       },
       onCheckIn: (at) => graceWrite(grace?.checkIn(at)),
       onPolicy: (settings) => {
-        vault.applySettings(settings);
+        // Kept in the vault's state: a start without network keeps the admin's limits.
+        graceWrite(vault.applySettings(settings));
         graceWrite(grace?.setGracePeriod(settings.offlineGraceSeconds));
       },
     });

@@ -48,6 +48,7 @@ import {
   decodeState,
   encodeState,
   type LiveState,
+  type PolicySettings,
   type VaultState,
   type WrappedDataKey,
 } from './lib/state.js';
@@ -145,6 +146,11 @@ export class Vault {
   readonly #wipeListeners = new Set<() => unknown>();
   readonly #retireListeners = new Set<(keyId: string) => unknown>();
   #state: VaultState | undefined;
+  /**
+   * The last verified server policy settings: from the state at open, or from `applySettings`
+   * (which may come before `initialize`: a sign-in before the passcode is chosen).
+   */
+  #policy: PolicySettings | undefined;
   #keys: (VaultKeys & RootKeys) | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   /** The last state write, which a wipe lets finish before it writes the tombstone. */
@@ -170,6 +176,8 @@ export class Vault {
     this.#autoLock = new AutoLock(this.#appAutoLock, options.clock ?? systemClock, () => this.lock());
     this.#unsubscribe = options.appState?.subscribe((s) => this.#autoLock.appState(s));
     this.#state = state;
+    // The admin's limits hold from the start, before (or without) any contact with the server.
+    if (state?.kind === 'live' && state.policy !== undefined) this.#enforcePolicy(state.policy);
     vaultWipeLinks.set(this, {
       attach: (coordinator) => {
         this.#coordinator = coordinator;
@@ -226,20 +234,46 @@ export class Vault {
    * while it is in use, so the app's idle timeout stays). `failedUnlockLimit: 0` leaves the limit
    * as it is. A lower limit takes effect at the next attempt (a vault already past it wipes then).
    *
+   * The settings apply at once and are kept in the vault's state (one atomic write, the promise
+   * settles when it is done), so the next start applies them before any contact with the server:
+   * a device restarted without network keeps the admin's limits, not the app's defaults. Settings
+   * that come before `initialize` are written with the new vault.
+   *
    * @example
    * ```ts
-   * const transport = new Transport({ ...options, onPolicy: (settings) => vault.applySettings(settings) });
+   * const transport = new Transport({ ...options, onPolicy: (settings) => void vault.applySettings(settings) });
    * ```
    */
-  applySettings(settings: { readonly lockTimeoutSeconds: number; readonly failedUnlockLimit: number }): void {
+  applySettings(settings: {
+    readonly lockTimeoutSeconds: number;
+    readonly failedUnlockLimit: number;
+  }): Promise<void> {
     const { lockTimeoutSeconds, failedUnlockLimit } = settings;
     for (const value of [lockTimeoutSeconds, failedUnlockLimit]) {
       if (!Number.isSafeInteger(value) || value < 0) {
         throw new InvalidArgumentError('policy settings must be non-negative integers');
       }
     }
-    if (failedUnlockLimit > 0) this.#maxFailedAttempts = failedUnlockLimit;
-    this.#autoLock.setPolicy(boundedAutoLock(this.#appAutoLock, lockTimeoutSeconds));
+    const policy: PolicySettings = { lockTimeoutSeconds, failedUnlockLimit };
+    this.#enforcePolicy(policy);
+    return this.#serial(async () => {
+      const state = this.#state;
+      // Nothing to keep it in yet (initialize writes it) or any more (a wipe).
+      if (state?.kind !== 'live' || this.#wipeStarted) return;
+      if (
+        state.policy?.lockTimeoutSeconds === lockTimeoutSeconds &&
+        state.policy.failedUnlockLimit === failedUnlockLimit
+      ) {
+        return;
+      }
+      await this.#write({ ...state, policy });
+    });
+  }
+
+  #enforcePolicy(policy: PolicySettings): void {
+    this.#policy = policy;
+    if (policy.failedUnlockLimit > 0) this.#maxFailedAttempts = policy.failedUnlockLimit;
+    this.#autoLock.setPolicy(boundedAutoLock(this.#appAutoLock, policy.lockTimeoutSeconds));
   }
 
   /**
@@ -294,6 +328,7 @@ export class Vault {
           root,
           dataKeys: [{ id: dekId, wrapped }],
           failedAttempts: 0,
+          ...(this.#policy === undefined ? {} : { policy: this.#policy }),
         };
         await this.#write(state);
         await this.#becomeUnlocked(state, rootKeys);
