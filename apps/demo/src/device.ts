@@ -173,11 +173,18 @@ export class Device {
     const enrolled = localStorage.getItem(USER_NAME) !== null;
     const interrupted = pendingReceipt || (enrolled && (await pieces.deviceKeys.load()) === undefined);
     let device: Device | undefined;
+    let atStart: WipeResult | undefined;
     const client = await openClient(pieces, (result) => {
       if (device !== undefined) device.#wiped(result);
+      // The SDK finished, as it started, a wipe that a crash cut short after the keys went.
+      else atStart = result;
     });
     device = new Device(client);
-    if (interrupted) {
+    if (atStart !== undefined) {
+      device.#wipedAtStart = atStart.reason;
+      device.#wiped(atStart);
+      await device.#erased;
+    } else if (interrupted) {
       // Only a revocation leaves a receipt to send.
       device.#wipedAtStart = pendingReceipt ? 'device_revoked' : 'unknown';
       // The SDK's wipe path finishes it (keys, device key, store, files), then `#wiped`.

@@ -502,6 +502,34 @@ describe('crash safety, with a crash injected before every write', () => {
     }
   });
 
+  it('wipe: the tombstone first, so a crash leaves the vault whole or wiped, never locked without its key', async () => {
+    const states: string[] = [];
+    const points = await everyCrashPoint(
+      async (keystore, storage) => {
+        const vault = await Vault.open({ keystore, storage });
+        await vault.initialize({ passcode: 'p4ss' });
+        return sealSample(vault);
+      },
+      (vault) => vault.wipe(),
+      async (keystore, storage, envelope, completed) => {
+        const vault = await Vault.open({ keystore, storage });
+        states.push(vault.status);
+        if (vault.status === 'locked') {
+          // Killed before the wipe's first write: nothing was destroyed.
+          await vault.unlock('p4ss');
+          expect(await openSample(vault, envelope)).toBe('+44 20 7946 0958');
+        } else {
+          expect(vault.status).toBe('wiped');
+          expect(text((await storage.read()) ?? new Uint8Array())).toContain('"reason":"manual"');
+        }
+        if (completed) expect(await keystore.getKey('vault.kek.1')).toBeUndefined();
+      },
+    );
+    expect(points).toBeGreaterThanOrEqual(2);
+    expect(states[0]).toBe('locked');
+    expect(states.slice(1).every((s) => s === 'wiped')).toBe(true);
+  });
+
   it('data key rotation: old data opens, new data is sealed under the new key, after any crash', async () => {
     await everyCrashPoint(
       async (keystore, storage) => {

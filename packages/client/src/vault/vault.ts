@@ -49,6 +49,7 @@ import {
   encodeState,
   type LiveState,
   type PolicySettings,
+  type TombstoneReason,
   type VaultState,
   type WrappedDataKey,
 } from './lib/state.js';
@@ -158,6 +159,8 @@ export class Vault {
   /** Set the moment a wipe begins: from then on every operation fails with `vault_wiped`. */
   #wipeStarted = false;
   #shredding: Promise<void> | undefined;
+  /** The vault's keystore keys a wipe has still to delete (its tombstone is already written). */
+  readonly #keysToDelete = new Set<string>();
   readonly #ownWipe = new SharedRun<void>();
   /** The wipe coordinator (`Wiper`) that every wipe of this vault goes through, when there is one. */
   #coordinator: VaultWipeCoordinator | undefined;
@@ -183,7 +186,8 @@ export class Vault {
         this.#coordinator = coordinator;
       },
       begin: () => this.#begin(),
-      shred: () => this.#shred(),
+      shred: (reason) => this.#shred(reason),
+      tombstoneAtOpen: () => (state?.kind === 'wiped' ? (state.reason ?? null) : undefined),
       listeners: () => [...this.#wipeListeners],
     });
   }
@@ -742,8 +746,8 @@ export class Vault {
   }
 
   /**
-   * Crypto-shreds the vault: destroys the keystore keys first, then the wrapped keys (a tombstone
-   * replaces the state), then runs the `onWipe` listeners that delete the data. When a `Wiper`
+   * Crypto-shreds the vault: destroys the wrapped keys first (a tombstone replaces the state),
+   * then its keystore keys, then runs the `onWipe` listeners that delete the data. When a `Wiper`
    * was made for this vault, the wipe is the Wiper's (reason `manual`): every key, secure item,
    * session and data set it knows goes too. It does not queue behind other operations (they fail
    * with `vault_wiped` from the moment it begins), and calls made while it runs share it.
@@ -775,7 +779,7 @@ export class Vault {
     const coordinator = this.#coordinator;
     if (coordinator !== undefined) return coordinator.wipe(reason).then(() => undefined);
     return this.#ownWipe.run(async (callback) => {
-      await this.#shred();
+      await this.#shred(reason);
       for (const listener of [...this.#wipeListeners]) await callback(listener);
     });
   }
@@ -785,26 +789,36 @@ export class Vault {
     this.lock();
   }
 
-  /** Keystore keys, then wrapped keys; once per wipe, outside the operation queue. */
-  #shred(): Promise<void> {
+  /** Wrapped keys, then keystore keys; once per wipe, outside the operation queue. */
+  #shred(reason: TombstoneReason): Promise<void> {
     this.#begin();
-    this.#shredding ??= this.#destroyKeys().catch((err: unknown) => {
+    this.#shredding ??= this.#destroyKeys(reason).catch((err: unknown) => {
       this.#shredding = undefined;
       throw err;
     });
     return this.#shredding;
   }
 
-  async #destroyKeys(): Promise<void> {
+  async #destroyKeys(reason: TombstoneReason): Promise<void> {
     // A state write already under way lands first, so the tombstone is the last word.
     await this.#writing;
     const state = this.#state;
-    if (state?.kind === 'wiped') return;
-    if (state?.kind === 'live') {
-      const names = new Set([state.kek, state.retiredKek, state.biometric?.key, BIOMETRIC_KEY]);
-      for (const name of names) if (name !== undefined) await this.#keystore.deleteKey(name);
+    if (state?.kind !== 'wiped') {
+      if (state?.kind === 'live') {
+        for (const name of [state.kek, state.retiredKek, state.biometric?.key, BIOMETRIC_KEY]) {
+          if (name !== undefined) this.#keysToDelete.add(name);
+        }
+      }
+      // The wrapped keys first, in one atomic write: a crash from here on leaves a tombstone, which
+      // the next start recognises as a wipe to finish, never a live vault whose keystore key is
+      // gone (`vault_key_missing`, which looks like a backup restore).
+      await this.#write({ kind: 'wiped', reason });
     }
-    await this.#write({ kind: 'wiped' });
+    // Kept until deleted, so a wipe that failed here deletes them when it is run again.
+    for (const name of [...this.#keysToDelete]) {
+      await this.#keystore.deleteKey(name);
+      this.#keysToDelete.delete(name);
+    }
   }
 
   /**

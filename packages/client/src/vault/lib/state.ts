@@ -41,9 +41,30 @@ export interface LiveState {
   readonly policy?: PolicySettings;
 }
 
-/** What remains after a wipe: a tombstone, so the app can tell "wiped" from "never set up". */
+/** Why a wipe was made, as its tombstone keeps it (the `Wiper`'s reasons). */
+export type TombstoneReason =
+  | 'device_revoked'
+  | 'logout'
+  | 'offline_grace_expired'
+  | 'failed_unlocks'
+  | 'manual';
+
+const TOMBSTONE_REASONS: readonly string[] = [
+  'device_revoked',
+  'logout',
+  'offline_grace_expired',
+  'failed_unlocks',
+  'manual',
+] satisfies readonly TombstoneReason[];
+
+/**
+ * What remains after the wipe destroyed the vault's keys: a tombstone, so the app can tell
+ * "wiped" from "never set up", and, while the store that holds it has not been destroyed yet, a
+ * wipe that a crash cut short from a finished one.
+ */
 export interface WipedState {
   readonly kind: 'wiped';
+  readonly reason?: TombstoneReason;
 }
 
 export type VaultState = LiveState | WipedState;
@@ -52,7 +73,11 @@ const ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** Serialises a state record. */
 export function encodeState(state: VaultState): Uint8Array<ArrayBuffer> {
-  if (state.kind === 'wiped') return utf8Encode(JSON.stringify({ v: 1, wiped: true }));
+  if (state.kind === 'wiped') {
+    return utf8Encode(
+      JSON.stringify({ v: 1, wiped: true, ...(state.reason === undefined ? {} : { reason: state.reason }) }),
+    );
+  }
   return utf8Encode(
     JSON.stringify({
       v: 1,
@@ -106,7 +131,14 @@ export function decodeState(record: Uint8Array): VaultState {
     fail();
   }
   if (raw.v !== 1) fail();
-  if (raw.wiped === true) return { kind: 'wiped' };
+  if (raw.wiped === true) {
+    if (raw.reason === undefined) return { kind: 'wiped' };
+    const reason =
+      typeof raw.reason === 'string' && TOMBSTONE_REASONS.includes(raw.reason)
+        ? (raw.reason as TombstoneReason)
+        : fail();
+    return { kind: 'wiped', reason };
+  }
   const protection = raw.protection === 'keystore' || raw.protection === 'passcode' ? raw.protection : fail();
   const failedAttempts = count(raw.failedAttempts);
   const dataKeys = Array.isArray(raw.dataKeys) && raw.dataKeys.length > 0 ? raw.dataKeys : fail();
