@@ -101,6 +101,47 @@ describe('vault with passcode', () => {
     expect(await openSample(restarted, envelope)).toBe('+44 20 7946 0958');
   });
 
+  it('counts the wrong passcodes of every tab or window of the install together', async () => {
+    const { openVault } = world({ maxFailedAttempts: 5 });
+    const first = await openVault();
+    await first.initialize({ passcode: '482916' });
+    first.lock();
+    // Three tabs opened before any attempt: each has read a count of zero.
+    const tabs = [
+      first,
+      await openVault({ maxFailedAttempts: 5 }),
+      await openVault({ maxFailedAttempts: 5 }),
+    ];
+    const answers: unknown[] = [];
+    for (let i = 0; i < 6; i++) {
+      const tab = tabs[i % tabs.length] as Vault;
+      answers.push(
+        await tab
+          .unlock(`00000${i}`)
+          .catch((err: { code: string; attemptsLeft?: number }) => err.attemptsLeft ?? err.code),
+      );
+    }
+    expect(answers).toEqual([4, 3, 2, 1, 'vault_wiped', 'vault_wiped']);
+    // A tab that had not tried since learns it at its next attempt, the right passcode included.
+    await expect(tabs[0]?.unlock('482916')).rejects.toMatchObject({ code: 'vault_wiped' });
+    for (const tab of tabs) expect(tab.status).toBe('wiped');
+    expect((await openVault()).status).toBe('wiped');
+  });
+
+  it('a tab that finds its install wiped by another, or a new install in its place, is wiped', async () => {
+    const { openVault } = world({ maxFailedAttempts: 5 });
+    const first = await openVault();
+    await first.initialize({ passcode: '482916' });
+    first.lock();
+    const stale = await openVault();
+    await first.wipe();
+    await first.initialize({ passcode: '111111' });
+    first.lock();
+    await expect(stale.unlock('111111')).rejects.toMatchObject({ code: 'vault_wiped' });
+    expect(stale.status).toBe('wiped');
+    await first.unlock('111111');
+  });
+
   it('wipes at the limit: keys first, then data, and no passcode opens it afterwards', async () => {
     const { keystore, openVault } = world({ maxFailedAttempts: 3 });
     const vault = await openVault();

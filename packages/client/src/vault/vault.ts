@@ -356,8 +356,10 @@ export class Vault {
    */
   unlock(passcode?: string): Promise<void> {
     return this.#serial(async () => {
-      const state = this.#live();
+      this.#live();
       if (this.#keys !== undefined) return;
+      // Another tab or window of the install may have changed or wiped it since this one opened.
+      const state = await this.#reread(this.#live());
       if (state.protection === 'keystore') {
         if (passcode !== undefined) throw new PasscodeRequiredError('this vault has no passcode');
         const kekKey = await this.#kekKey(state);
@@ -836,27 +838,52 @@ export class Vault {
     throw new VaultWipedError();
   }
 
-  /** Counts an attempt, persists the count, then runs `attempt`; wipes at the limit. */
-  async #attempt<T>(state: LiveState, attempt: () => Promise<T>): Promise<T> {
-    if (state.failedAttempts >= this.#maxFailedAttempts) {
-      this.#begin();
-      throw new LimitReached();
-    }
-    const counted: LiveState = { ...state, failedAttempts: state.failedAttempts + 1 };
-    await this.#write(counted);
-    let result: T;
-    try {
-      result = await attempt();
-    } catch (err) {
-      if (!(err instanceof DecryptionError)) throw err;
-      if (counted.failedAttempts >= this.#maxFailedAttempts) {
+  /**
+   * Counts an attempt, persists the count, then runs `attempt`; wipes at the limit. The count is
+   * the stored one, read again under a lock that other tabs and windows of the origin share
+   * (Web Locks, where the platform has them): every context of the install that was opened before
+   * the attempts began holds its own copy of the state, and counting from that copy gave each of
+   * them the whole limit again.
+   */
+  #attempt<T>(state: LiveState, attempt: () => Promise<T>): Promise<T> {
+    return acrossContexts(`bulwark.vault.attempt.${state.installId}`, async () => {
+      const current = await this.#reread(state);
+      if (current.failedAttempts >= this.#maxFailedAttempts) {
         this.#begin();
         throw new LimitReached();
       }
-      throw new WrongPasscodeError(this.#maxFailedAttempts - counted.failedAttempts);
+      const counted: LiveState = { ...current, failedAttempts: current.failedAttempts + 1 };
+      await this.#write(counted);
+      let result: T;
+      try {
+        result = await attempt();
+      } catch (err) {
+        if (!(err instanceof DecryptionError)) throw err;
+        if (counted.failedAttempts >= this.#maxFailedAttempts) {
+          this.#begin();
+          throw new LimitReached();
+        }
+        throw new WrongPasscodeError(this.#maxFailedAttempts - counted.failedAttempts);
+      }
+      await this.#write({ ...counted, failedAttempts: 0 });
+      return result;
+    });
+  }
+
+  /**
+   * The stored state of this install, which another context may have changed since this one read
+   * it; `vault_wiped` when that context wiped it (or wiped it and set up a new install).
+   */
+  async #reread(state: LiveState): Promise<LiveState> {
+    const record = await this.#storage.read();
+    const stored = record === undefined ? undefined : decodeState(record);
+    if (stored?.kind !== 'live' || stored.installId !== state.installId) {
+      this.#begin();
+      this.#state = stored?.kind === 'wiped' ? stored : { kind: 'wiped' };
+      throw new VaultWipedError();
     }
-    await this.#write({ ...counted, failedAttempts: 0 });
-    return result;
+    this.#state = stored;
+    return stored;
   }
 
   async #openRoot(state: LiveState): Promise<Uint8Array<ArrayBuffer>> {
@@ -1019,6 +1046,21 @@ function hex(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) out += b.toString(16).padStart(2, '0');
   return out;
+}
+
+/** The part of the Web Locks API used here (`navigator.locks`). */
+interface LockManagerLike {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Runs `operation` holding the origin-wide lock `name` where the platform has Web Locks (browsers,
+ * WebViews, workers), so that tabs and windows of one install take turns; elsewhere (Node, React
+ * Native) it just runs: one process holds the install there.
+ */
+function acrossContexts<T>(name: string, operation: () => Promise<T>): Promise<T> {
+  const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+  return locks === undefined ? operation() : locks.request(name, operation);
 }
 
 /**
