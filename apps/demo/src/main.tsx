@@ -34,6 +34,12 @@ const PASSCODE_AUTOCOMPLETE = 'one-time-code';
  * person's choice.)
  */
 const USER_NAME_AUTOCOMPLETE = 'off';
+/**
+ * The other fields of the inspection that hold what a person types or picks: Chromium writes the
+ * state of a page's form fields to its session files (for restoring tabs), where it outlives the
+ * wipe, except for fields with autocomplete off. (The resident phone has it too.)
+ */
+const FORM_STATE_OFF = 'off';
 
 const STATUS_LABEL = { scheduled: 'Scheduled', in_progress: 'In progress', done: 'Done' } as const;
 
@@ -461,7 +467,7 @@ function Detail(props: {
             ))}
           </ul>
           <label for="finding-note">New finding</label>
-          <textarea id="finding-note" rows={2} maxLength={2000} />
+          <textarea id="finding-note" rows={2} maxLength={2000} autocomplete={FORM_STATE_OFF} />
           <label for="finding-severity">Severity</label>
           <select id="finding-severity">
             <option value="low">Low</option>
@@ -511,6 +517,7 @@ function Detail(props: {
         <input
           id="photo"
           type="file"
+          autocomplete={FORM_STATE_OFF}
           accept="image/jpeg,image/png"
           capture="environment"
           onChange={async (e) => {

@@ -5,8 +5,9 @@
  * are, and neither the passcode nor the password is (nor did Chromium offer to save the passcode);
  * after an admin revokes the device, the demo wipes on its next contact with the server, says so
  * clearly, the server records the wipe as confirmed, and nothing of the demo's data is left in the
- * profile, nor the user's name outside the browser's password manager. Every scan looks for each
- * value raw, in UTF-16, base64, hex and URL-encoded.
+ * profile, nor the user's name outside the browser's password manager; what is typed into a form
+ * stays out of the session files Chromium keeps to restore tabs. Every scan looks for each value
+ * raw, in UTF-16, base64, hex and URL-encoded.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -30,6 +31,7 @@ import {
   dumpIndexedDb,
   signIn,
   startDemoWorld,
+  unlock,
   waitSynced,
 } from './lib/demo-world.js';
 
@@ -161,6 +163,24 @@ describe('the demo in a browser profile on disk', () => {
     // Chromium never offered to save the passcode as the site's password (its password manager
     // records each offer; an offer for a form without a user name has an empty one).
     expect(passwordSaveOffers(profile)).not.toContain('');
+  });
+
+  it('keeps what is typed into the forms out of the browser session files, which outlive a wipe', async () => {
+    await open();
+    await unlock(page, PASSCODE);
+    await page.getByRole('button', { name: new RegExp(`^${world.sites[0]}`) }).click();
+    const typed = `Typed finding ${randomBytes(6).toString('hex')}`;
+    await page.getByLabel('New finding').fill(typed);
+    // A same-document navigation makes Chromium record the page's state, its form fields
+    // included, in the session files it keeps to restore tabs: wait until they hold the marker.
+    const marker = `marker${randomBytes(6).toString('hex')}`;
+    await page.evaluate((m) => {
+      location.hash = m;
+    }, marker);
+    await expect.poll(() => filesHolding(profile, marker), { timeout: 20_000 }).not.toEqual([]);
+    await close();
+    expect(await filesHolding(profile, typed)).toEqual([]);
+    expect(await filesHolding(profile, canary)).toEqual([]);
   });
 
   it('wipes after the admin revokes the device, says so, and leaves none of its data in the profile', async () => {
