@@ -289,6 +289,28 @@ describe('auto-lock', () => {
     expect(locks).toBe(1);
   });
 
+  it('locks at the first activity after an idle period its timer missed (a sleeping laptop, a suspended process)', async () => {
+    const clock = new ManualClock();
+    const { openVault } = world({ clock, autoLock: { idleMs: 60_000, background: 'never' } });
+    const vault = await openVault();
+    await vault.initialize();
+    // The machine sleeps with the app open: the idle timer does not run, the clock moves on.
+    clock.suspendTimers = true;
+    clock.advance(3_600_000);
+    // On waking, the key press that wakes it reaches the app before the overdue timer.
+    vault.touch();
+    expect(vault.status).toBe('locked');
+    // Activity within the period still pushes the lock back.
+    clock.suspendTimers = false;
+    await vault.unlock();
+    clock.advance(59_000);
+    vault.touch();
+    clock.advance(59_000);
+    expect(vault.status).toBe('unlocked');
+    clock.advance(1_000);
+    expect(vault.status).toBe('locked');
+  });
+
   it('locks after the idle period although the store is used meanwhile (background sync is not activity)', async () => {
     const clock = new ManualClock();
     const { openVault } = world({ clock, autoLock: { idleMs: 1000 } });
