@@ -67,6 +67,9 @@ function appDatabase<T>(
   });
 }
 
+/** Where versions of the demo before that kept the user's name: moved to the database at start. */
+const LEGACY_USER_NAME = 'bulwark-demo.user';
+
 /** The name of the user who signed in here, read at start and kept in memory (the passkey's user name reads it). */
 let signedInUser: string | undefined;
 
@@ -208,6 +211,13 @@ export class Device {
     const pendingReceipt = (await pieces.outbox.load()) !== undefined;
     const stored = await appDatabase<unknown>('readonly', (store) => store.get(USER_KEY));
     signedInUser = typeof stored === 'string' ? stored : undefined;
+    const legacy = localStorage.getItem(LEGACY_USER_NAME);
+    if (legacy !== null) {
+      // An install enrolled by an earlier version stays enrolled (a revocation still reaches it).
+      if (signedInUser === undefined) await appDatabase('readwrite', (store) => store.put(legacy, USER_KEY));
+      signedInUser ??= legacy;
+      localStorage.removeItem(LEGACY_USER_NAME);
+    }
     const enrolled = signedInUser !== undefined;
     const interrupted = pendingReceipt || (enrolled && (await pieces.deviceKeys.load()) === undefined);
     let device: Device | undefined;

@@ -110,6 +110,28 @@ describe('the demo at start', () => {
     await context.close();
   });
 
+  it('keeps an install enrolled by an earlier version, which kept the user name in localStorage', async () => {
+    const { context, page, watch } = await enrolled();
+    await page.goto(`${world.app.origin}/healthz`);
+    await page.evaluate(
+      (name) =>
+        new Promise<void>((resolve, reject) => {
+          localStorage.setItem('bulwark-demo.user', name);
+          const request = indexedDB.deleteDatabase('bulwark-demo-app');
+          request.onsuccess = () => resolve();
+          request.onerror = () => reject(request.error);
+        }),
+      world.inspector.username,
+    );
+    await page.goto(`${world.app.origin}/demo/`);
+    await page.getByRole('heading', { name: 'Locked' }).waitFor({ timeout: 20_000 });
+    expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
+    expect(await dumpIndexedDb(page)).toContain(world.inspector.username);
+    expect(watch.violations).toEqual([]);
+    expect(watch.errors).toEqual([]);
+    await context.close();
+  });
+
   it('wipes on start when the offline grace period ran out while the app was closed, and says why', async () => {
     const { context, page, watch } = await enrolled();
     await context.setOffline(true);
