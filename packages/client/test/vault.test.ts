@@ -128,6 +128,19 @@ describe('vault with passcode', () => {
     expect((await openVault()).status).toBe('wiped');
   });
 
+  it('a policy that reaches a tab opened earlier does not set back the count of wrong passcodes', async () => {
+    const { openVault } = world({ maxFailedAttempts: 5 });
+    const first = await openVault();
+    await first.initialize({ passcode: '482916' });
+    first.lock();
+    const stale = await openVault();
+    for (const guess of ['1', '2', '3']) await first.unlock(guess).catch(() => undefined);
+    // The other tab's token refresh brings the policy: stored over the current count, not its copy.
+    await stale.applySettings({ lockTimeoutSeconds: 300, failedUnlockLimit: 5 });
+    expect((await openVault()).attemptsLeft).toBe(2);
+    expect(stale.attemptsLeft).toBe(2);
+  });
+
   it('a tab that finds its install wiped by another, or a new install in its place, is wiped', async () => {
     const { openVault } = world({ maxFailedAttempts: 5 });
     const first = await openVault();

@@ -261,16 +261,24 @@ export class Vault {
     const policy: PolicySettings = { lockTimeoutSeconds, failedUnlockLimit };
     this.#enforcePolicy(policy);
     return this.#serial(async () => {
-      const state = this.#state;
+      const mine = this.#state;
       // Nothing to keep it in yet (initialize writes it) or any more (a wipe).
-      if (state?.kind !== 'live' || this.#wipeStarted) return;
-      if (
-        state.policy?.lockTimeoutSeconds === lockTimeoutSeconds &&
-        state.policy.failedUnlockLimit === failedUnlockLimit
-      ) {
-        return;
-      }
-      await this.#write({ ...state, policy });
+      if (mine?.kind !== 'live' || this.#wipeStarted) return;
+      await acrossContexts(stateLockName(mine.installId), async () => {
+        // Written over the stored state, never over this context's copy of it: another tab may
+        // have counted wrong passcodes since, and a stale copy would set the count back.
+        const record = await this.#storage.read();
+        const state = record === undefined ? undefined : decodeState(record);
+        if (state?.kind !== 'live' || state.installId !== mine.installId) return;
+        if (
+          state.policy?.lockTimeoutSeconds === lockTimeoutSeconds &&
+          state.policy.failedUnlockLimit === failedUnlockLimit
+        ) {
+          this.#state = state;
+          return;
+        }
+        await this.#write({ ...state, policy });
+      });
     });
   }
 
@@ -846,7 +854,7 @@ export class Vault {
    * them the whole limit again.
    */
   #attempt<T>(state: LiveState, attempt: () => Promise<T>): Promise<T> {
-    return acrossContexts(`bulwark.vault.attempt.${state.installId}`, async () => {
+    return acrossContexts(stateLockName(state.installId), async () => {
       const current = await this.#reread(state);
       if (current.failedAttempts >= this.#maxFailedAttempts) {
         this.#begin();
@@ -1046,6 +1054,11 @@ function hex(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) out += b.toString(16).padStart(2, '0');
   return out;
+}
+
+/** The origin-wide lock that every read-modify-write of an install's stored state takes. */
+function stateLockName(installId: string): string {
+  return `bulwark.vault.state.${installId}`;
 }
 
 /** The part of the Web Locks API used here (`navigator.locks`). */
