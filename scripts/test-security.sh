@@ -31,6 +31,7 @@ SECURITY_TESTS=(
   packages/server/test/devices.test.ts
   packages/client/test/wipe.test.ts
   packages/client/test/wipe-paths.test.ts
+  packages/client/test/create-client.test.ts
   apps/demo/test/start.test.ts
   apps/demo/test/offline-grace.test.ts
   # The wire: pinning, transport, honesty of the protection report

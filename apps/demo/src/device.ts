@@ -30,10 +30,49 @@ import { inspections } from '../schema.js';
 export const INSPECTIONS = 'inspections';
 
 /**
- * The app's own (non-secret) entry in localStorage: who signed in here, which also marks this
- * install as enrolled. (The device id is the SDK's, a secure item in the keystore.)
+ * The app's own database: who signed in here, which also marks this install as enrolled. (The
+ * device id is the SDK's, a secure item in the keystore.) Not localStorage: Chromium keeps it in
+ * one LevelDB for the whole profile, whose log holds a removed value until a compaction, so the
+ * user's name outlived the wipe there; a database of its own is deleted with the others after a
+ * wipe, and with no database left the browser removes the origin's folder.
  */
-const USER_NAME = 'bulwark-demo.user';
+const APP_DATABASE = 'bulwark-demo-app';
+const APP_STORE = 'app';
+const USER_KEY = 'user';
+
+/** Runs one request on the app's database in a transaction of its own; the connection is closed after. */
+function appDatabase<T>(
+  mode: IDBTransactionMode,
+  request: (store: IDBObjectStore) => IDBRequest,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(APP_DATABASE, 1);
+    open.onupgradeneeded = () => open.result.createObjectStore(APP_STORE);
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      // A deletion of every database after a wipe is never blocked by this connection.
+      db.onversionchange = () => db.close();
+      const tx = db.transaction(APP_STORE, mode);
+      const req = request(tx.objectStore(APP_STORE));
+      tx.oncomplete = () => {
+        db.close();
+        resolve(req.result as T);
+      };
+      tx.onerror = tx.onabort = () => {
+        db.close();
+        reject(tx.error);
+      };
+    };
+  });
+}
+
+/** Where versions of the demo before that kept the user's name: moved to the database at start. */
+const LEGACY_USER_NAME = 'bulwark-demo.user';
+
+/** The name of the user who signed in here, read at start and kept in memory (the passkey's user name reads it). */
+let signedInUser: string | undefined;
+
 /** Delay before another sync when the server could not be reached. */
 const RETRY_MS = 5_000;
 
@@ -155,7 +194,7 @@ export class Device {
     const keystore = new WebAuthnPrfKeystore(inner, {
       rpName: 'Bulwark demo',
       get userName() {
-        return localStorage.getItem(USER_NAME) ?? 'inspector';
+        return signedInUser ?? 'inspector';
       },
     });
     const pieces: Pieces = {
@@ -170,14 +209,30 @@ export class Device {
     // (a reload, a closed tab) may have cut short. Read before the client is made: it sends a
     // pending receipt on start, which empties the outbox.
     const pendingReceipt = (await pieces.outbox.load()) !== undefined;
-    const enrolled = localStorage.getItem(USER_NAME) !== null;
+    const stored = await appDatabase<unknown>('readonly', (store) => store.get(USER_KEY));
+    signedInUser = typeof stored === 'string' ? stored : undefined;
+    const legacy = localStorage.getItem(LEGACY_USER_NAME);
+    if (legacy !== null) {
+      // An install enrolled by an earlier version stays enrolled (a revocation still reaches it).
+      if (signedInUser === undefined) await appDatabase('readwrite', (store) => store.put(legacy, USER_KEY));
+      signedInUser ??= legacy;
+      localStorage.removeItem(LEGACY_USER_NAME);
+    }
+    const enrolled = signedInUser !== undefined;
     const interrupted = pendingReceipt || (enrolled && (await pieces.deviceKeys.load()) === undefined);
     let device: Device | undefined;
+    let atStart: WipeResult | undefined;
     const client = await openClient(pieces, (result) => {
       if (device !== undefined) device.#wiped(result);
+      // The SDK finished, as it started, a wipe that a crash cut short after the keys went.
+      else atStart = result;
     });
     device = new Device(client);
-    if (interrupted) {
+    if (atStart !== undefined) {
+      device.#wipedAtStart = atStart.reason;
+      device.#wiped(atStart);
+      await device.#erased;
+    } else if (interrupted) {
       // Only a revocation leaves a receipt to send.
       device.#wipedAtStart = pendingReceipt ? 'device_revoked' : 'unknown';
       // The SDK's wipe path finishes it (keys, device key, store, files), then `#wiped`.
@@ -208,12 +263,12 @@ export class Device {
 
   /** The signed-in user's name, or undefined before sign-in. */
   get userName(): string | undefined {
-    return localStorage.getItem(USER_NAME) ?? undefined;
+    return signedInUser;
   }
 
   /** True when this browser has signed in before and holds a session. */
   get signedIn(): boolean {
-    return this.#connected && localStorage.getItem(USER_NAME) !== null;
+    return this.#connected && signedInUser !== undefined;
   }
 
   /** Calls `listener` once the device has been wiped. */
@@ -227,7 +282,8 @@ export class Device {
     await this.#client.connect();
     this.#connected = true;
     await this.#client.signIn({ username, password });
-    localStorage.setItem(USER_NAME, username);
+    await appDatabase('readwrite', (store) => store.put(username, USER_KEY));
+    signedInUser = username;
   }
 
   /** Creates the vault with the passcode the user chose, unlocked. */
@@ -380,8 +436,8 @@ export class Device {
   #wiped(result: WipeResult): void {
     this.#connected = false;
     this.#lastWipe = result;
-    // The app's own entry: who signed in here.
-    localStorage.removeItem(USER_NAME);
+    // Who signed in here: its database goes with every other one.
+    signedInUser = undefined;
     this.#erased = deleteEveryDatabase().finally(() => {
       for (const listener of this.#wipeListeners) listener(result);
     });

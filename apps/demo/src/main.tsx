@@ -21,6 +21,26 @@ interface Notice {
   readonly retry?: Inspection;
 }
 
+/**
+ * The passcode fields' `autocomplete`. Chromium's password manager offers to save every password
+ * field of a submitted form as the site's password, the vault's passcode included, which would then
+ * sit in the browser's own store (beside the keys it protects, out of the wipe's reach) and be
+ * filled in for whoever sits at the browser; it leaves fields marked as one-time codes alone.
+ */
+const PASSCODE_AUTOCOMPLETE = 'one-time-code';
+/**
+ * The user name's: no form history, which Chromium keeps in a database of its own that no wipe of
+ * the app's data reaches. (Its password manager still offers to save the sign-in password, the
+ * person's choice.)
+ */
+const USER_NAME_AUTOCOMPLETE = 'off';
+/**
+ * The other fields of the inspection that hold what a person types or picks: Chromium writes the
+ * state of a page's form fields to its session files (for restoring tabs), where it outlives the
+ * wipe, except for fields with autocomplete off. (The resident phone has it too.)
+ */
+const FORM_STATE_OFF = 'off';
+
 const STATUS_LABEL = { scheduled: 'Scheduled', in_progress: 'In progress', done: 'Done' } as const;
 
 function errorText(err: unknown): string {
@@ -118,7 +138,7 @@ function SignIn(props: { onDone: (username: string, password: string) => Promise
         }}
       >
         <label for="username">User name</label>
-        <input id="username" name="username" autocomplete="username" required />
+        <input id="username" name="username" autocomplete={USER_NAME_AUTOCOMPLETE} required />
         <label for="password">Password</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required />
         {error && (
@@ -169,7 +189,7 @@ function ChoosePasscode(props: { onDone: (passcode: string) => Promise<void> }) 
           name="passcode"
           type="password"
           minLength={6}
-          autocomplete="new-password"
+          autocomplete={PASSCODE_AUTOCOMPLETE}
           required
         />
         <label for="confirm">Passcode again</label>
@@ -178,7 +198,7 @@ function ChoosePasscode(props: { onDone: (passcode: string) => Promise<void> }) 
           name="confirm"
           type="password"
           minLength={6}
-          autocomplete="new-password"
+          autocomplete={PASSCODE_AUTOCOMPLETE}
           required
         />
         {error && (
@@ -229,7 +249,7 @@ function Locked(props: {
             id="unlock-passcode"
             name="unlock-passcode"
             type="password"
-            autocomplete="current-password"
+            autocomplete={PASSCODE_AUTOCOMPLETE}
             required
           />
           {error && (
@@ -447,7 +467,7 @@ function Detail(props: {
             ))}
           </ul>
           <label for="finding-note">New finding</label>
-          <textarea id="finding-note" rows={2} maxLength={2000} />
+          <textarea id="finding-note" rows={2} maxLength={2000} autocomplete={FORM_STATE_OFF} />
           <label for="finding-severity">Severity</label>
           <select id="finding-severity">
             <option value="low">Low</option>
@@ -497,6 +517,7 @@ function Detail(props: {
         <input
           id="photo"
           type="file"
+          autocomplete={FORM_STATE_OFF}
           accept="image/jpeg,image/png"
           capture="environment"
           onChange={async (e) => {
@@ -536,7 +557,13 @@ function PasskeySetup(props: { onEnrol: (passcode: string) => Promise<void>; onC
       }}
     >
       <label for="enrol-passcode">Your passcode, to set up passkey unlock</label>
-      <input id="enrol-passcode" name="enrol-passcode" type="password" required />
+      <input
+        id="enrol-passcode"
+        name="enrol-passcode"
+        type="password"
+        autocomplete={PASSCODE_AUTOCOMPLETE}
+        required
+      />
       {error && (
         <p class="error" role="alert">
           {error}

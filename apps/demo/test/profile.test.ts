@@ -2,14 +2,18 @@
  * What the demo leaves in the browser profile on disk, in a Chromium profile folder of the test's
  * own (`launchPersistentContext`): after offline edits, a canary put in the sensitive field is in
  * no file of the profile (nor in what the page can read from IndexedDB) while the plain fields
- * are; after an admin revokes the device, the demo wipes on its next contact with the server,
- * says so clearly, the server records the wipe as confirmed, and nothing of the demo's data is
- * left in the profile.
+ * are, and neither the passcode nor the password is (nor did Chromium offer to save the passcode);
+ * after an admin revokes the device, the demo wipes on its next contact with the server, says so
+ * clearly, the server records the wipe as confirmed, and nothing of the demo's data is left in the
+ * profile, nor the user's name outside the browser's password manager; what is typed into a form
+ * stays out of the session files Chromium keeps to restore tabs. Every scan looks for each value
+ * raw, in UTF-16, base64, hex and URL-encoded.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -27,6 +31,7 @@ import {
   dumpIndexedDb,
   signIn,
   startDemoWorld,
+  unlock,
   waitSynced,
 } from './lib/demo-world.js';
 
@@ -43,15 +48,53 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
-/** The files of the profile that hold `text` as UTF-8/Latin-1 or UTF-16 bytes. */
+/**
+ * `text` in every form a careless write could use: UTF-8/Latin-1, UTF-16 in both byte orders,
+ * base64 and base64url at the three byte alignments (the characters that depend on neighbouring
+ * bytes dropped), hex in both cases, URL-encoded.
+ */
+function encodings(text: string): Buffer[] {
+  const bytes = Buffer.from(text, 'utf8');
+  const forms = [bytes, Buffer.from(text, 'utf16le'), Buffer.from(text, 'utf16le').swap16()];
+  for (let shift = 0; shift < 3; shift++) {
+    for (const encoding of ['base64', 'base64url'] as const) {
+      const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString(encoding);
+      forms.push(
+        Buffer.from(
+          encoded.slice(Math.ceil((shift * 4) / 3) + 1, Math.floor(((shift + bytes.length) * 4) / 3) - 1),
+        ),
+      );
+    }
+  }
+  forms.push(Buffer.from(bytes.toString('hex')), Buffer.from(bytes.toString('hex').toUpperCase()));
+  forms.push(
+    Buffer.from(encodeURIComponent(text)),
+    Buffer.from(new URLSearchParams({ q: text }).toString().slice(2)),
+  );
+  return forms;
+}
+
+/** The files of the profile that hold `text` in any of its encodings. */
 async function filesHolding(dir: string, text: string): Promise<string[]> {
-  const needles = [Buffer.from(text, 'utf8'), Buffer.from(text, 'utf16le')];
+  const needles = encodings(text);
   const hits: string[] = [];
   for (const file of await filesUnder(dir)) {
     const bytes = await readFile(file).catch(() => Buffer.alloc(0));
     if (needles.some((n) => bytes.includes(n))) hits.push(file.slice(dir.length + 1));
   }
   return hits;
+}
+
+/** The user names of the offers to save a password that Chromium's password manager recorded. */
+function passwordSaveOffers(dir: string): string[] {
+  const db = new Database(join(dir, 'Default', 'Login Data'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('select username_value from stats').all() as { username_value: string }[]).map(
+      (row) => row.username_value,
+    );
+  } finally {
+    db.close();
+  }
 }
 
 describe('the demo in a browser profile on disk', () => {
@@ -110,10 +153,34 @@ describe('the demo in a browser profile on disk', () => {
     expect(dump).not.toContain(canary);
     await close();
 
-    // The plain fields are on disk (the scan finds what is there), the sensitive one is not.
+    // The plain fields are on disk (the scan finds what is there), the sensitive one is not, nor
+    // the passcode or the password.
     expect((await filesHolding(profile, world.sites[0] as string)).length).toBeGreaterThan(0);
     expect(await filesHolding(profile, canary)).toEqual([]);
     expect(await filesHolding(profile, canary.replace(/\s/g, ''))).toEqual([]);
+    expect(await filesHolding(profile, PASSCODE)).toEqual([]);
+    expect(await filesHolding(profile, world.inspector.password)).toEqual([]);
+    // Chromium never offered to save the passcode as the site's password (its password manager
+    // records each offer; an offer for a form without a user name has an empty one).
+    expect(passwordSaveOffers(profile)).not.toContain('');
+  });
+
+  it('keeps what is typed into the forms out of the browser session files, which outlive a wipe', async () => {
+    await open();
+    await unlock(page, PASSCODE);
+    await page.getByRole('button', { name: new RegExp(`^${world.sites[0]}`) }).click();
+    const typed = `Typed finding ${randomBytes(6).toString('hex')}`;
+    await page.getByLabel('New finding').fill(typed);
+    // A same-document navigation makes Chromium record the page's state, its form fields
+    // included, in the session files it keeps to restore tabs: wait until they hold the marker.
+    const marker = `marker${randomBytes(6).toString('hex')}`;
+    await page.evaluate((m) => {
+      location.hash = m;
+    }, marker);
+    await expect.poll(() => filesHolding(profile, marker), { timeout: 20_000 }).not.toEqual([]);
+    await close();
+    expect(await filesHolding(profile, typed)).toEqual([]);
+    expect(await filesHolding(profile, canary)).toEqual([]);
   });
 
   it('wipes after the admin revokes the device, says so, and leaves none of its data in the profile', async () => {
@@ -140,5 +207,9 @@ describe('the demo in a browser profile on disk', () => {
 
     for (const site of world.sites) expect(await filesHolding(profile, site)).toEqual([]);
     expect(await filesHolding(profile, canary)).toEqual([]);
+    // Nor who used it: the user name is left only where the browser's password manager counts its
+    // offer to save the sign-in password, the browser's own database, which no page reaches.
+    expect(await filesHolding(profile, world.inspector.username)).toEqual(['Default/Login Data']);
+    expect(passwordSaveOffers(profile)).toEqual([world.inspector.username]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * What the demo finds when it starts: a wipe that a reload cut short (the device key already gone,
- * the rest still there) is finished before any screen, through the SDK's wipe path, and the
- * screen says the device was erased; an offline grace period that ran out while the app was
+ * the rest still there, or only the vault's tombstone written) is finished before any screen,
+ * through the SDK's wipe path, and the screen says the device was erased; an offline grace period that ran out while the app was
  * closed wipes on start and says why. Debian's Chromium against the real server with the demo
  * configuration; the page must raise no CSP or Trusted Types violation and no uncaught error.
  */
@@ -66,6 +66,67 @@ describe('the demo at start', () => {
     // The next start is a new install: the sign-in screen.
     await page.getByRole('button', { name: 'Sign in again' }).click();
     await page.getByRole('heading', { name: 'Site inspections' }).waitFor();
+    expect(watch.violations).toEqual([]);
+    expect(watch.errors).toEqual([]);
+    await context.close();
+  });
+
+  it('finishes a wipe that a closed tab cut short after its first write (the tombstone), and says why', async () => {
+    const { context, page, watch } = await enrolled();
+    expect(await dumpIndexedDb(page)).toContain(world.sites[0]);
+    // A wipe's first write replaces the vault's state by a tombstone that keeps the reason; a tab
+    // closed right after leaves that, with the keystore, the device key and the store still there.
+    await page.goto(`${world.app.origin}/healthz`);
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('bulwark-demo-store');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const db = open.result;
+            const tx = db.transaction('meta', 'readwrite');
+            const tombstone = JSON.stringify({ v: 1, wiped: true, reason: 'device_revoked' });
+            tx.objectStore('meta').put(new TextEncoder().encode(tombstone), 'vault');
+            tx.oncomplete = () => {
+              db.close();
+              resolve();
+            };
+            tx.onerror = () => reject(tx.error);
+          };
+        }),
+    );
+    await page.goto(`${world.app.origin}/demo/`);
+    await page.getByRole('heading', { name: 'This device was erased' }).waitFor({ timeout: 20_000 });
+    expect(await page.getByRole('alert').textContent()).toContain('An administrator revoked this device');
+    expect(await axeViolations(page)).toEqual([]);
+    const dump = await dumpIndexedDb(page);
+    expect(dump).not.toContain(world.sites[0]);
+    expect(dump).not.toContain('CryptoKey');
+    expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
+    await page.getByRole('button', { name: 'Sign in again' }).click();
+    await page.getByRole('heading', { name: 'Site inspections' }).waitFor();
+    expect(watch.violations).toEqual([]);
+    expect(watch.errors).toEqual([]);
+    await context.close();
+  });
+
+  it('keeps an install enrolled by an earlier version, which kept the user name in localStorage', async () => {
+    const { context, page, watch } = await enrolled();
+    await page.goto(`${world.app.origin}/healthz`);
+    await page.evaluate(
+      (name) =>
+        new Promise<void>((resolve, reject) => {
+          localStorage.setItem('bulwark-demo.user', name);
+          const request = indexedDB.deleteDatabase('bulwark-demo-app');
+          request.onsuccess = () => resolve();
+          request.onerror = () => reject(request.error);
+        }),
+      world.inspector.username,
+    );
+    await page.goto(`${world.app.origin}/demo/`);
+    await page.getByRole('heading', { name: 'Locked' }).waitFor({ timeout: 20_000 });
+    expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
+    expect(await dumpIndexedDb(page)).toContain(world.inspector.username);
     expect(watch.violations).toEqual([]);
     expect(watch.errors).toEqual([]);
     await context.close();

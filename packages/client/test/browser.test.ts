@@ -121,6 +121,33 @@ describe.skipIf(!haveChromium)('the SDK in Chromium', () => {
     expect(dump).not.toContain('[CryptoKey extractable=true]');
   });
 
+  it('counts the wrong passcodes of every tab of the install together, even tried at the same time', async () => {
+    // Three tabs of one origin (a context of their own, so that this install's databases stay
+    // out of the other tests'), each opened before any attempt: each has read a count of zero.
+    const context = await browser.newContext();
+    const tabs = [await context.newPage(), await context.newPage(), await context.newPage()];
+    for (const tab of tabs) {
+      tab.on('pageerror', (err) => pageErrors.push(err.message));
+      await tab.goto(`${server.url}${PAGE}`);
+      await tab.waitForFunction(() => document.title === 'ready');
+    }
+    await tabs[0]?.evaluate(() => window.bulwark.tabsSetUp('482916'));
+    for (const tab of tabs) expect(await tab.evaluate(() => window.bulwark.tabsOpen())).toBe(4);
+    // They guess at once, three passcodes each, against a limit of four.
+    const answers = (
+      await Promise.all(
+        tabs.map((tab, t) =>
+          tab.evaluate((wrong) => window.bulwark.tabsGuess(wrong), [`${t}00001`, `${t}00002`, `${t}00003`]),
+        ),
+      )
+    ).flat();
+    // Three wrong passcodes counted, the fourth wipes, every later one meets the wiped vault.
+    expect(answers.filter((a) => a === 'wrong_passcode')).toHaveLength(3);
+    expect(answers.filter((a) => a === 'vault_wiped')).toHaveLength(6);
+    await context.close();
+    expect(pageErrors).toEqual([]);
+  });
+
   it('runs Argon2id where the page allows WebAssembly; elsewhere says kdf_unavailable, and PBKDF2 works', async () => {
     await load();
     expect(await page.evaluate(() => window.bulwark.kdfs())).toEqual({

@@ -7,7 +7,7 @@
  */
 import 'fake-indexeddb/auto';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collection, defineSchema, t } from '@bulwark/core/schema';
@@ -23,9 +23,16 @@ import {
   MemoryReceiptOutbox,
   ReactNativeKeychainKeystore,
 } from '../src/index.js';
-import { createClient, type NodeClientOptions } from '../src/node/index.js';
+import {
+  createClient,
+  DirectoryFileStorage,
+  FileKeystore,
+  type NodeClientOptions,
+  SqliteBackend,
+} from '../src/node/index.js';
 import { canary, scan } from './fakes/canary.js';
 import { ManualClock } from './fakes/clock.js';
+import { FaultBudget, faultyBackend, faultyFileStorage, faultyKeystore } from './fakes/faults.js';
 import { FakeReactNativeKeychain } from './fakes/mobile-keystores.js';
 import {
   deviceStatus,
@@ -211,6 +218,81 @@ describe('createClient for Node, against the real server', () => {
   });
 });
 
+describe('createClient: a wipe that a crash cut short is finished at the next start', () => {
+  it('a kill before any write of the wipe leaves the install whole; after any later one, the next start finishes it', async () => {
+    const base = { platform: 'node', baseUrl: server.url, devMode: true, collections, posture } as const;
+    const plain = Array.from({ length: 5 }, () => canary());
+    const secret = Array.from({ length: 5 }, () => canary());
+    let completed = false;
+    const outcomes: string[] = [];
+    for (let budget = 0; !completed; budget++) {
+      const dataDir = await mkdtemp(join(tmpdir(), 'bulwark-one-call-cut-wipe-'));
+      const setup = await createClient({ ...base, dataDir });
+      await setup.setPasscode();
+      await setup.store.putMany(
+        'sites',
+        plain.map((name, i) => ({ id: `s${i}`, name, notes: secret[i] as string })),
+      );
+      await setup.files.put('photo', new Blob([secret.join('|')]).stream());
+      await setup.close();
+
+      // The app is killed after `budget` writes of the wipe: nothing is written after that.
+      const faults = new FaultBudget();
+      const dying = await createClient({
+        ...base,
+        dataDir,
+        keystore: faultyKeystore(await FileKeystore.open({ path: join(dataDir, 'keystore.json') }), faults),
+        backend: faultyBackend(await SqliteBackend.open({ path: join(dataDir, 'store.db') }), faults),
+        fileStorage: faultyFileStorage(new DirectoryFileStorage(join(dataDir, 'files')), faults),
+      });
+      await dying.unlock();
+      faults.remaining = budget;
+      completed = await dying.wipe().then(
+        () => true,
+        () => false,
+      );
+
+      const wiped: unknown[] = [];
+      const restarted = await createClient({ ...base, dataDir, onWiped: (r) => wiped.push(r) });
+      if (restarted.status === 'locked') {
+        // Killed before the tombstone, the wipe's first write: nothing was destroyed.
+        expect(budget).toBe(0);
+        await restarted.unlock();
+        expect(await restarted.store.get('sites', 's0')).toEqual({
+          id: 's0',
+          name: plain[0],
+          notes: secret[0],
+        });
+        outcomes.push('whole');
+      } else {
+        // Never a live vault whose keys are gone (`vault_key_missing`) over data left in clear:
+        // the tombstone was there (`wiped`, finished now, reported once) or the data is gone.
+        expect(['wiped', 'uninitialized']).toContain(restarted.status);
+        const finishedNow = restarted.status === 'wiped';
+        expect(wiped).toEqual(finishedNow ? [{ reason: 'manual', receiptSent: false }] : []);
+        expect(await scan(dataDir, [...plain, ...secret])).toEqual([]);
+        expect(await readdir(join(dataDir, 'files')).catch(() => [])).toEqual([]);
+        const keystore = JSON.parse(await readFile(join(dataDir, 'keystore.json'), 'utf8')) as {
+          keys: object;
+          secrets: object;
+        };
+        expect([...Object.keys(keystore.keys), ...Object.keys(keystore.secrets)]).toEqual([]);
+        if (finishedNow) {
+          await restarted.close();
+          // The start after that is a new install.
+          const next = await createClient({ ...base, dataDir });
+          expect(next.status).toBe('uninitialized');
+          await next.close();
+        }
+        outcomes.push(finishedNow ? 'finished at start' : 'finished');
+      }
+      if (restarted.status !== 'wiped') await restarted.close();
+    }
+    expect(outcomes[0]).toBe('whole');
+    expect(outcomes.filter((o) => o === 'finished at start').length).toBeGreaterThanOrEqual(4);
+  });
+});
+
 describe('createClient: the server policy reaches the vault and the grace timer', () => {
   let strict: RealServer;
   beforeAll(async () => {
@@ -262,6 +344,49 @@ describe('createClient: the server policy reaches the vault and the grace timer'
     await expect(client.unlock(PASSCODE)).rejects.toMatchObject({ code: 'vault_wiped' });
     expect(results).toEqual([{ reason: 'offline_grace_expired', receiptSent: false }]);
     await client.close();
+  });
+
+  it('keeps the policy after a restart without network: 3 wrong passcodes wipe, not the app default of 10', async () => {
+    const listeners = new Set<(state: 'active' | 'background') => void>();
+    const appState = {
+      subscribe: (listener: (state: 'active' | 'background') => void) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    const dataDir = await mkdtemp(join(tmpdir(), 'bulwark-one-call-offline-policy-'));
+    const options = {
+      platform: 'node',
+      dataDir,
+      devMode: true,
+      collections,
+      posture,
+      appState,
+      autoLock: { background: 'never' },
+    } as const;
+    const client = await createClient({ ...options, baseUrl: strict.url });
+    await client.setPasscode(PASSCODE);
+    await client.signIn(USER);
+    client.lock();
+    await client.close();
+
+    // A thief restarts the app with the network cut: no policy can come from the server.
+    const offline = await createClient({
+      ...options,
+      baseUrl: strict.url,
+      fetch: async () => {
+        throw new TypeError('network down');
+      },
+    });
+    expect(offline.vault.attemptsLeft).toBe(3);
+    await offline.unlock(PASSCODE);
+    for (const listener of listeners) listener('background');
+    expect(offline.status).toBe('locked'); // the policy's lockTimeoutSeconds 0, over the app's 'never'
+    await expect(offline.unlock('000001')).rejects.toMatchObject({ code: 'wrong_passcode', attemptsLeft: 2 });
+    await expect(offline.unlock('000002')).rejects.toMatchObject({ code: 'wrong_passcode', attemptsLeft: 1 });
+    await expect(offline.unlock('000003')).rejects.toMatchObject({ code: 'vault_wiped' });
+    expect(offline.status).toBe('wiped');
+    await offline.close();
   });
 });
 

@@ -5,7 +5,8 @@
  * a passcode they are stored as they are, protected by the file's permissions only — the test
  * shows that too, as docs/platforms.md says.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -165,5 +166,65 @@ describe('Node file keystore without a passcode', () => {
     const next = await install(folder);
     await next.vault.initialize({ passcode: 'a-new-start' });
     expect(await next.items.getString('refresh-token')).toBeUndefined();
+  });
+});
+
+describe('Node file keystore after a crash in the middle of a write', () => {
+  /** Starts a process that rewrites a secret in a loop, kills it with SIGKILL after `ms`. */
+  async function killWriter(folder: string, value: string, ms: number): Promise<void> {
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'fixtures/keystore-writer.mjs'), folder, value],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  const temps = async (folder: string) => (await readdir(folder)).filter((name) => name.endsWith('.tmp'));
+
+  it('leaves no copy of the keystore beside it once opened again, nor after a wipe clears it', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'bulwark-keystore-kill-'));
+    const secret = canary();
+    // A kill between the temporary file's write and its rename leaves a full copy of the keystore.
+    let copies: string[] = [];
+    for (let attempt = 0; attempt < 60 && copies.length === 0; attempt++) {
+      await killWriter(folder, secret, 30 + ((attempt * 37) % 90));
+      copies = [];
+      for (const name of await temps(folder)) {
+        if ((await readFile(join(folder, name))).length > 0) copies.push(name);
+      }
+    }
+    expect(copies).toHaveLength(1);
+    const copy = join(folder, copies[0] as string);
+    expect(await scan(folder, [secret])).toContain(`${copy}: ${secret}`);
+
+    const keystore = await FileKeystore.open({ path: join(folder, 'keystore.json') });
+    expect(await temps(folder)).toEqual([]);
+    // The wipe: nothing of the secret anywhere in the folder.
+    await keystore.clear();
+    expect(await scan(folder, [secret])).toEqual([]);
+  });
+
+  it('removes its own leftovers and those of earlier versions when it opens and clears, nothing else', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'bulwark-keystore-temps-'));
+    const secret = canary();
+    const leftovers = ['.keystore.json.0a1b2c3d4e5f.tmp', '.00aa11bb22cc.tmp'];
+    const others = [
+      '.store.db.0a1b2c3d4e5f.tmp',
+      'keystore.json.tmp',
+      '.keystore.json.notes.tmp',
+      'notes.txt',
+    ];
+    for (const name of [...leftovers, ...others]) await writeFile(join(folder, name), secret);
+    const keystore = await FileKeystore.open({ path: join(folder, 'keystore.json') });
+    expect((await readdir(folder)).sort()).toEqual([...others].sort());
+    await new SecureItems(keystore).set('a', 'b');
+    await writeFile(join(folder, '.keystore.json.ffffffffffff.tmp'), secret);
+    await keystore.clear();
+    expect((await readdir(folder)).sort()).toEqual([...others].sort());
   });
 });

@@ -101,6 +101,60 @@ describe('vault with passcode', () => {
     expect(await openSample(restarted, envelope)).toBe('+44 20 7946 0958');
   });
 
+  it('counts the wrong passcodes of every tab or window of the install together', async () => {
+    const { openVault } = world({ maxFailedAttempts: 5 });
+    const first = await openVault();
+    await first.initialize({ passcode: '482916' });
+    first.lock();
+    // Three tabs opened before any attempt: each has read a count of zero.
+    const tabs = [
+      first,
+      await openVault({ maxFailedAttempts: 5 }),
+      await openVault({ maxFailedAttempts: 5 }),
+    ];
+    const answers: unknown[] = [];
+    for (let i = 0; i < 6; i++) {
+      const tab = tabs[i % tabs.length] as Vault;
+      answers.push(
+        await tab
+          .unlock(`00000${i}`)
+          .catch((err: { code: string; attemptsLeft?: number }) => err.attemptsLeft ?? err.code),
+      );
+    }
+    expect(answers).toEqual([4, 3, 2, 1, 'vault_wiped', 'vault_wiped']);
+    // A tab that had not tried since learns it at its next attempt, the right passcode included.
+    await expect(tabs[0]?.unlock('482916')).rejects.toMatchObject({ code: 'vault_wiped' });
+    for (const tab of tabs) expect(tab.status).toBe('wiped');
+    expect((await openVault()).status).toBe('wiped');
+  });
+
+  it('a policy that reaches a tab opened earlier does not set back the count of wrong passcodes', async () => {
+    const { openVault } = world({ maxFailedAttempts: 5 });
+    const first = await openVault();
+    await first.initialize({ passcode: '482916' });
+    first.lock();
+    const stale = await openVault();
+    for (const guess of ['1', '2', '3']) await first.unlock(guess).catch(() => undefined);
+    // The other tab's token refresh brings the policy: stored over the current count, not its copy.
+    await stale.applySettings({ lockTimeoutSeconds: 300, failedUnlockLimit: 5 });
+    expect((await openVault()).attemptsLeft).toBe(2);
+    expect(stale.attemptsLeft).toBe(2);
+  });
+
+  it('a tab that finds its install wiped by another, or a new install in its place, is wiped', async () => {
+    const { openVault } = world({ maxFailedAttempts: 5 });
+    const first = await openVault();
+    await first.initialize({ passcode: '482916' });
+    first.lock();
+    const stale = await openVault();
+    await first.wipe();
+    await first.initialize({ passcode: '111111' });
+    first.lock();
+    await expect(stale.unlock('111111')).rejects.toMatchObject({ code: 'vault_wiped' });
+    expect(stale.status).toBe('wiped');
+    await first.unlock('111111');
+  });
+
   it('wipes at the limit: keys first, then data, and no passcode opens it afterwards', async () => {
     const { keystore, openVault } = world({ maxFailedAttempts: 3 });
     const vault = await openVault();
@@ -248,6 +302,28 @@ describe('auto-lock', () => {
     expect(locks).toBe(1);
   });
 
+  it('locks at the first activity after an idle period its timer missed (a sleeping laptop, a suspended process)', async () => {
+    const clock = new ManualClock();
+    const { openVault } = world({ clock, autoLock: { idleMs: 60_000, background: 'never' } });
+    const vault = await openVault();
+    await vault.initialize();
+    // The machine sleeps with the app open: the idle timer does not run, the clock moves on.
+    clock.suspendTimers = true;
+    clock.advance(3_600_000);
+    // On waking, the key press that wakes it reaches the app before the overdue timer.
+    vault.touch();
+    expect(vault.status).toBe('locked');
+    // Activity within the period still pushes the lock back.
+    clock.suspendTimers = false;
+    await vault.unlock();
+    clock.advance(59_000);
+    vault.touch();
+    clock.advance(59_000);
+    expect(vault.status).toBe('unlocked');
+    clock.advance(1_000);
+    expect(vault.status).toBe('locked');
+  });
+
   it('locks after the idle period although the store is used meanwhile (background sync is not activity)', async () => {
     const clock = new ManualClock();
     const { openVault } = world({ clock, autoLock: { idleMs: 1000 } });
@@ -305,7 +381,7 @@ describe('auto-lock', () => {
     const { openVault } = world({ clock, maxFailedAttempts: 10 });
     const vault = await openVault();
     await vault.initialize({ passcode: '482916' });
-    vault.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 2 });
+    await vault.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 2 });
     clock.advance(59_000);
     expect(vault.status).toBe('unlocked');
     clock.advance(1_000);
@@ -317,13 +393,65 @@ describe('auto-lock', () => {
     );
   });
 
+  it('keeps the server policy across a restart: a device started without network keeps the admin limits', async () => {
+    const clock = new ManualClock();
+    const { storage, openVault } = world({ clock, maxFailedAttempts: 10, autoLock: { idleMs: 300_000 } });
+    const vault = await openVault();
+    await vault.initialize({ passcode: '482916' });
+    await vault.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 3 });
+    vault.lock();
+    expect(text((await storage.read()) ?? new Uint8Array())).toContain('"failedUnlockLimit":3');
+
+    // The next start: no policy from the server yet, the stored one holds.
+    const restarted = await openVault();
+    expect(restarted.attemptsLeft).toBe(3);
+    await restarted.unlock('482916');
+    clock.advance(59_000);
+    expect(restarted.status).toBe('unlocked');
+    clock.advance(1_000);
+    expect(restarted.status).toBe('locked');
+    await expect(restarted.unlock('1')).rejects.toMatchObject({ code: 'wrong_passcode', attemptsLeft: 2 });
+    await expect(restarted.unlock('2')).rejects.toMatchObject({ code: 'wrong_passcode', attemptsLeft: 1 });
+    await expect(restarted.unlock('3')).rejects.toMatchObject({ code: 'vault_wiped' });
+  });
+
+  it('keeps a policy that came before the vault was set up, and the newest one after', async () => {
+    const { openVault } = world({ maxFailedAttempts: 10 });
+    const vault = await openVault();
+    // A sign-in before the passcode is chosen: the policy comes first.
+    await vault.applySettings({ lockTimeoutSeconds: 300, failedUnlockLimit: 2 });
+    await vault.initialize({ passcode: '482916' });
+    expect((await openVault()).attemptsLeft).toBe(2);
+    // The admin raises it: the server decides, in both directions.
+    await vault.applySettings({ lockTimeoutSeconds: 300, failedUnlockLimit: 5 });
+    expect((await openVault()).attemptsLeft).toBe(5);
+  });
+
+  it('refuses a stored policy that is not in the expected shape', async () => {
+    const { storage, openVault } = world();
+    const vault = await openVault();
+    await vault.initialize();
+    await vault.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 3 });
+    const stored = text((await storage.read()) ?? new Uint8Array());
+    for (const bad of [
+      '{"lockTimeoutSeconds":60,"failedUnlockLimit":-1}',
+      '{"lockTimeoutSeconds":"60","failedUnlockLimit":3}',
+      '7',
+    ]) {
+      await storage.write(
+        new TextEncoder().encode(stored.replace('{"lockTimeoutSeconds":60,"failedUnlockLimit":3}', bad)),
+      );
+      await expect(openVault()).rejects.toMatchObject({ code: 'corrupt_data' });
+    }
+  });
+
   it('applies a server lock timeout of 0 as "lock immediately" on going to the background', async () => {
     const clock = new ManualClock();
     const app = appStateSource();
     const { openVault } = world({ clock, appState: app.source, autoLock: { background: 'never' } });
     const vault = await openVault();
     await vault.initialize();
-    vault.applySettings({ lockTimeoutSeconds: 0, failedUnlockLimit: 0 });
+    await vault.applySettings({ lockTimeoutSeconds: 0, failedUnlockLimit: 0 });
     app.emit('background');
     expect(vault.status).toBe('locked');
   });
@@ -334,7 +462,7 @@ describe('auto-lock', () => {
     const loose = world({ clock, appState: app.source, autoLock: { background: 'never' } });
     const vault = await loose.openVault();
     await vault.initialize();
-    vault.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 0 });
+    await vault.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 0 });
     app.emit('background');
     clock.suspendTimers = true;
     clock.advance(60_000);
@@ -344,7 +472,7 @@ describe('auto-lock', () => {
     const strict = world({ clock, appState: app.source, autoLock: { background: 1000 } });
     const other = await strict.openVault();
     await other.initialize();
-    other.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 0 });
+    await other.applySettings({ lockTimeoutSeconds: 60, failedUnlockLimit: 0 });
     app.emit('background');
     clock.advance(1000);
     app.emit('active');
@@ -448,6 +576,34 @@ describe('crash safety, with a crash injected before every write', () => {
       );
       expect(points).toBeGreaterThanOrEqual(3);
     }
+  });
+
+  it('wipe: the tombstone first, so a crash leaves the vault whole or wiped, never locked without its key', async () => {
+    const states: string[] = [];
+    const points = await everyCrashPoint(
+      async (keystore, storage) => {
+        const vault = await Vault.open({ keystore, storage });
+        await vault.initialize({ passcode: 'p4ss' });
+        return sealSample(vault);
+      },
+      (vault) => vault.wipe(),
+      async (keystore, storage, envelope, completed) => {
+        const vault = await Vault.open({ keystore, storage });
+        states.push(vault.status);
+        if (vault.status === 'locked') {
+          // Killed before the wipe's first write: nothing was destroyed.
+          await vault.unlock('p4ss');
+          expect(await openSample(vault, envelope)).toBe('+44 20 7946 0958');
+        } else {
+          expect(vault.status).toBe('wiped');
+          expect(text((await storage.read()) ?? new Uint8Array())).toContain('"reason":"manual"');
+        }
+        if (completed) expect(await keystore.getKey('vault.kek.1')).toBeUndefined();
+      },
+    );
+    expect(points).toBeGreaterThanOrEqual(2);
+    expect(states[0]).toBe('locked');
+    expect(states.slice(1).every((s) => s === 'wiped')).toBe(true);
   });
 
   it('data key rotation: old data opens, new data is sealed under the new key, after any crash', async () => {

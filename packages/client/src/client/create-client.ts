@@ -43,6 +43,7 @@ import {
   documentSignals,
 } from '../vault/auto-lock.js';
 import { VaultLockedError, VaultWipedError } from '../vault/errors.js';
+import { vaultWipeLinks } from '../vault/lib/wipe-link.js';
 import type { VaultStorage } from '../vault/storage.js';
 import { Vault, type VaultStatus } from '../vault/vault.js';
 import { OfflineGrace } from '../wipe/offline-grace.js';
@@ -276,6 +277,10 @@ export class BulwarkClient<S = UntypedSchema> {
       pieces.deviceKeys ?? new KeystoreDeviceKeyStorage(pieces.keystore),
       pieces.activity?.subscribe(() => vault.touch()),
     );
+    // A tombstone in the store means a wipe that a crash (a killed app, a closed tab) cut short
+    // after the keys went: finish it before the app sees anything, through the one wipe path.
+    const cutShort = vaultWipeLinks.get(vault)?.tombstoneAtOpen();
+    if (cutShort !== undefined) await client.#baseWiper.wipe(cutShort ?? 'manual').catch(() => undefined);
     await client.sendPendingWipeReceipt().catch(() => undefined);
     return client;
   }
@@ -516,7 +521,9 @@ export class BulwarkClient<S = UntypedSchema> {
 
   #data(): Destroyable[] {
     const p = this.#pieces;
-    return [p.backend, ...(p.fileStorage === undefined ? [] : [p.fileStorage]), ...(p.data ?? [])];
+    // The backend last: it holds the vault's tombstone, which tells the next start that a wipe a
+    // crash cut short has data left to destroy.
+    return [...(p.fileStorage === undefined ? [] : [p.fileStorage]), ...(p.data ?? []), p.backend];
   }
 
   #transportBase() {
@@ -568,7 +575,8 @@ export class BulwarkClient<S = UntypedSchema> {
       },
       onCheckIn: (at) => graceWrite(grace?.checkIn(at)),
       onPolicy: (settings) => {
-        vault.applySettings(settings);
+        // Kept in the vault's state: a start without network keeps the admin's limits.
+        graceWrite(vault.applySettings(settings));
         graceWrite(grace?.setGracePeriod(settings.offlineGraceSeconds));
       },
     });

@@ -31,7 +31,7 @@ import type {
 } from '../keystore/keystore.js';
 import { checkEntryName, importAesKey, refuseBiometrics } from '../keystore/lib/names.js';
 import { VaultLockedError } from '../vault/errors.js';
-import { writeFileAtomic } from './lib/atomic-file.js';
+import { removeStaleTemps, writeFileAtomic } from './lib/atomic-file.js';
 
 // Maps, not objects: an entry named `__proto__` must stay an entry, never a prototype.
 interface FileContents {
@@ -102,6 +102,9 @@ export class FileKeystore implements Keystore {
   static async open(options: FileKeystoreOptions): Promise<FileKeystore> {
     const keystore = new FileKeystore(options.path);
     await mkdir(dirname(options.path), { recursive: true, mode: 0o700 });
+    // A write a crash stopped leaves a full copy of the keystore beside it (keys in clear): gone
+    // before anything else, and a wipe does not leave it behind.
+    await removeStaleTemps(options.path);
     await keystore.#read();
     return keystore;
   }
@@ -242,6 +245,7 @@ export class FileKeystore implements Keystore {
       // from the live file even if the removal fails.
       await this.#write(empty());
       await rm(this.#path, { force: true });
+      await removeStaleTemps(this.#path);
     });
   }
 

@@ -5,7 +5,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { VaultStorage } from '../vault/storage.js';
-import { writeFileAtomic } from './lib/atomic-file.js';
+import { removeStaleTemps, writeFileAtomic } from './lib/atomic-file.js';
 
 /**
  * Vault state in a 0600 file.
@@ -43,5 +43,6 @@ export class FileVaultStorage implements VaultStorage {
 
   async delete(): Promise<void> {
     await rm(this.#path, { force: true });
+    await removeStaleTemps(this.#path);
   }
 }

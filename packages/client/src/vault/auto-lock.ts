@@ -123,7 +123,7 @@ export class AutoLock {
   arm(): void {
     this.#armed = true;
     this.#backgroundedAt = undefined;
-    this.touch();
+    this.#restartIdle(this.#clock.now());
   }
 
   /** Stops all timers (after a lock). */
@@ -140,14 +140,20 @@ export class AutoLock {
     return this.#policy;
   }
 
-  /** Records user activity. */
+  /**
+   * Records user activity. Activity that comes after the idle period already ran out locks
+   * instead: a timer can miss its moment (a machine asleep, a suspended process), and the key
+   * press that wakes the device reaches the app before the overdue timer does.
+   */
   touch(): void {
     if (!this.#armed) return;
-    this.#lastActivity = this.#clock.now();
+    const now = this.#clock.now();
     const idleMs = this.#policy.idleMs;
-    if (idleMs === undefined) return;
-    this.#clock.clearTimeout(this.#idleTimer);
-    this.#idleTimer = this.#clock.setTimeout(() => this.#checkIdle(), idleMs);
+    if (idleMs !== undefined && now - this.#lastActivity >= idleMs) {
+      this.#fire();
+      return;
+    }
+    this.#restartIdle(now);
   }
 
   /** Reacts to a foreground/background change. */
@@ -173,6 +179,14 @@ export class AutoLock {
       return;
     }
     this.#checkIdle();
+  }
+
+  #restartIdle(now: number): void {
+    this.#lastActivity = now;
+    const idleMs = this.#policy.idleMs;
+    if (idleMs === undefined) return;
+    this.#clock.clearTimeout(this.#idleTimer);
+    this.#idleTimer = this.#clock.setTimeout(() => this.#checkIdle(), idleMs);
   }
 
   #checkIdle(): void {

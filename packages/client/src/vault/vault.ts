@@ -48,6 +48,8 @@ import {
   decodeState,
   encodeState,
   type LiveState,
+  type PolicySettings,
+  type TombstoneReason,
   type VaultState,
   type WrappedDataKey,
 } from './lib/state.js';
@@ -145,6 +147,11 @@ export class Vault {
   readonly #wipeListeners = new Set<() => unknown>();
   readonly #retireListeners = new Set<(keyId: string) => unknown>();
   #state: VaultState | undefined;
+  /**
+   * The last verified server policy settings: from the state at open, or from `applySettings`
+   * (which may come before `initialize`: a sign-in before the passcode is chosen).
+   */
+  #policy: PolicySettings | undefined;
   #keys: (VaultKeys & RootKeys) | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   /** The last state write, which a wipe lets finish before it writes the tombstone. */
@@ -152,6 +159,8 @@ export class Vault {
   /** Set the moment a wipe begins: from then on every operation fails with `vault_wiped`. */
   #wipeStarted = false;
   #shredding: Promise<void> | undefined;
+  /** The vault's keystore keys a wipe has still to delete (its tombstone is already written). */
+  readonly #keysToDelete = new Set<string>();
   readonly #ownWipe = new SharedRun<void>();
   /** The wipe coordinator (`Wiper`) that every wipe of this vault goes through, when there is one. */
   #coordinator: VaultWipeCoordinator | undefined;
@@ -170,12 +179,15 @@ export class Vault {
     this.#autoLock = new AutoLock(this.#appAutoLock, options.clock ?? systemClock, () => this.lock());
     this.#unsubscribe = options.appState?.subscribe((s) => this.#autoLock.appState(s));
     this.#state = state;
+    // The admin's limits hold from the start, before (or without) any contact with the server.
+    if (state?.kind === 'live' && state.policy !== undefined) this.#enforcePolicy(state.policy);
     vaultWipeLinks.set(this, {
       attach: (coordinator) => {
         this.#coordinator = coordinator;
       },
       begin: () => this.#begin(),
-      shred: () => this.#shred(),
+      shred: (reason) => this.#shred(reason),
+      tombstoneAtOpen: () => (state?.kind === 'wiped' ? (state.reason ?? null) : undefined),
       listeners: () => [...this.#wipeListeners],
     });
   }
@@ -226,20 +238,54 @@ export class Vault {
    * while it is in use, so the app's idle timeout stays). `failedUnlockLimit: 0` leaves the limit
    * as it is. A lower limit takes effect at the next attempt (a vault already past it wipes then).
    *
+   * The settings apply at once and are kept in the vault's state (one atomic write, the promise
+   * settles when it is done), so the next start applies them before any contact with the server:
+   * a device restarted without network keeps the admin's limits, not the app's defaults. Settings
+   * that come before `initialize` are written with the new vault.
+   *
    * @example
    * ```ts
-   * const transport = new Transport({ ...options, onPolicy: (settings) => vault.applySettings(settings) });
+   * const transport = new Transport({ ...options, onPolicy: (settings) => void vault.applySettings(settings) });
    * ```
    */
-  applySettings(settings: { readonly lockTimeoutSeconds: number; readonly failedUnlockLimit: number }): void {
+  applySettings(settings: {
+    readonly lockTimeoutSeconds: number;
+    readonly failedUnlockLimit: number;
+  }): Promise<void> {
     const { lockTimeoutSeconds, failedUnlockLimit } = settings;
     for (const value of [lockTimeoutSeconds, failedUnlockLimit]) {
       if (!Number.isSafeInteger(value) || value < 0) {
         throw new InvalidArgumentError('policy settings must be non-negative integers');
       }
     }
-    if (failedUnlockLimit > 0) this.#maxFailedAttempts = failedUnlockLimit;
-    this.#autoLock.setPolicy(boundedAutoLock(this.#appAutoLock, lockTimeoutSeconds));
+    const policy: PolicySettings = { lockTimeoutSeconds, failedUnlockLimit };
+    this.#enforcePolicy(policy);
+    return this.#serial(async () => {
+      const mine = this.#state;
+      // Nothing to keep it in yet (initialize writes it) or any more (a wipe).
+      if (mine?.kind !== 'live' || this.#wipeStarted) return;
+      await acrossContexts(stateLockName(mine.installId), async () => {
+        // Written over the stored state, never over this context's copy of it: another tab may
+        // have counted wrong passcodes since, and a stale copy would set the count back.
+        const record = await this.#storage.read();
+        const state = record === undefined ? undefined : decodeState(record);
+        if (state?.kind !== 'live' || state.installId !== mine.installId) return;
+        if (
+          state.policy?.lockTimeoutSeconds === lockTimeoutSeconds &&
+          state.policy.failedUnlockLimit === failedUnlockLimit
+        ) {
+          this.#state = state;
+          return;
+        }
+        await this.#write({ ...state, policy });
+      });
+    });
+  }
+
+  #enforcePolicy(policy: PolicySettings): void {
+    this.#policy = policy;
+    if (policy.failedUnlockLimit > 0) this.#maxFailedAttempts = policy.failedUnlockLimit;
+    this.#autoLock.setPolicy(boundedAutoLock(this.#appAutoLock, policy.lockTimeoutSeconds));
   }
 
   /**
@@ -294,6 +340,7 @@ export class Vault {
           root,
           dataKeys: [{ id: dekId, wrapped }],
           failedAttempts: 0,
+          ...(this.#policy === undefined ? {} : { policy: this.#policy }),
         };
         await this.#write(state);
         await this.#becomeUnlocked(state, rootKeys);
@@ -317,8 +364,10 @@ export class Vault {
    */
   unlock(passcode?: string): Promise<void> {
     return this.#serial(async () => {
-      const state = this.#live();
+      this.#live();
       if (this.#keys !== undefined) return;
+      // Another tab or window of the install may have changed or wiped it since this one opened.
+      const state = await this.#reread(this.#live());
       if (state.protection === 'keystore') {
         if (passcode !== undefined) throw new PasscodeRequiredError('this vault has no passcode');
         const kekKey = await this.#kekKey(state);
@@ -707,8 +756,8 @@ export class Vault {
   }
 
   /**
-   * Crypto-shreds the vault: destroys the keystore keys first, then the wrapped keys (a tombstone
-   * replaces the state), then runs the `onWipe` listeners that delete the data. When a `Wiper`
+   * Crypto-shreds the vault: destroys the wrapped keys first (a tombstone replaces the state),
+   * then its keystore keys, then runs the `onWipe` listeners that delete the data. When a `Wiper`
    * was made for this vault, the wipe is the Wiper's (reason `manual`): every key, secure item,
    * session and data set it knows goes too. It does not queue behind other operations (they fail
    * with `vault_wiped` from the moment it begins), and calls made while it runs share it.
@@ -740,7 +789,7 @@ export class Vault {
     const coordinator = this.#coordinator;
     if (coordinator !== undefined) return coordinator.wipe(reason).then(() => undefined);
     return this.#ownWipe.run(async (callback) => {
-      await this.#shred();
+      await this.#shred(reason);
       for (const listener of [...this.#wipeListeners]) await callback(listener);
     });
   }
@@ -750,26 +799,36 @@ export class Vault {
     this.lock();
   }
 
-  /** Keystore keys, then wrapped keys; once per wipe, outside the operation queue. */
-  #shred(): Promise<void> {
+  /** Wrapped keys, then keystore keys; once per wipe, outside the operation queue. */
+  #shred(reason: TombstoneReason): Promise<void> {
     this.#begin();
-    this.#shredding ??= this.#destroyKeys().catch((err: unknown) => {
+    this.#shredding ??= this.#destroyKeys(reason).catch((err: unknown) => {
       this.#shredding = undefined;
       throw err;
     });
     return this.#shredding;
   }
 
-  async #destroyKeys(): Promise<void> {
+  async #destroyKeys(reason: TombstoneReason): Promise<void> {
     // A state write already under way lands first, so the tombstone is the last word.
     await this.#writing;
     const state = this.#state;
-    if (state?.kind === 'wiped') return;
-    if (state?.kind === 'live') {
-      const names = new Set([state.kek, state.retiredKek, state.biometric?.key, BIOMETRIC_KEY]);
-      for (const name of names) if (name !== undefined) await this.#keystore.deleteKey(name);
+    if (state?.kind !== 'wiped') {
+      if (state?.kind === 'live') {
+        for (const name of [state.kek, state.retiredKek, state.biometric?.key, BIOMETRIC_KEY]) {
+          if (name !== undefined) this.#keysToDelete.add(name);
+        }
+      }
+      // The wrapped keys first, in one atomic write: a crash from here on leaves a tombstone, which
+      // the next start recognises as a wipe to finish, never a live vault whose keystore key is
+      // gone (`vault_key_missing`, which looks like a backup restore).
+      await this.#write({ kind: 'wiped', reason });
     }
-    await this.#write({ kind: 'wiped' });
+    // Kept until deleted, so a wipe that failed here deletes them when it is run again.
+    for (const name of [...this.#keysToDelete]) {
+      await this.#keystore.deleteKey(name);
+      this.#keysToDelete.delete(name);
+    }
   }
 
   /**
@@ -787,27 +846,52 @@ export class Vault {
     throw new VaultWipedError();
   }
 
-  /** Counts an attempt, persists the count, then runs `attempt`; wipes at the limit. */
-  async #attempt<T>(state: LiveState, attempt: () => Promise<T>): Promise<T> {
-    if (state.failedAttempts >= this.#maxFailedAttempts) {
-      this.#begin();
-      throw new LimitReached();
-    }
-    const counted: LiveState = { ...state, failedAttempts: state.failedAttempts + 1 };
-    await this.#write(counted);
-    let result: T;
-    try {
-      result = await attempt();
-    } catch (err) {
-      if (!(err instanceof DecryptionError)) throw err;
-      if (counted.failedAttempts >= this.#maxFailedAttempts) {
+  /**
+   * Counts an attempt, persists the count, then runs `attempt`; wipes at the limit. The count is
+   * the stored one, read again under a lock that other tabs and windows of the origin share
+   * (Web Locks, where the platform has them): every context of the install that was opened before
+   * the attempts began holds its own copy of the state, and counting from that copy gave each of
+   * them the whole limit again.
+   */
+  #attempt<T>(state: LiveState, attempt: () => Promise<T>): Promise<T> {
+    return acrossContexts(stateLockName(state.installId), async () => {
+      const current = await this.#reread(state);
+      if (current.failedAttempts >= this.#maxFailedAttempts) {
         this.#begin();
         throw new LimitReached();
       }
-      throw new WrongPasscodeError(this.#maxFailedAttempts - counted.failedAttempts);
+      const counted: LiveState = { ...current, failedAttempts: current.failedAttempts + 1 };
+      await this.#write(counted);
+      let result: T;
+      try {
+        result = await attempt();
+      } catch (err) {
+        if (!(err instanceof DecryptionError)) throw err;
+        if (counted.failedAttempts >= this.#maxFailedAttempts) {
+          this.#begin();
+          throw new LimitReached();
+        }
+        throw new WrongPasscodeError(this.#maxFailedAttempts - counted.failedAttempts);
+      }
+      await this.#write({ ...counted, failedAttempts: 0 });
+      return result;
+    });
+  }
+
+  /**
+   * The stored state of this install, which another context may have changed since this one read
+   * it; `vault_wiped` when that context wiped it (or wiped it and set up a new install).
+   */
+  async #reread(state: LiveState): Promise<LiveState> {
+    const record = await this.#storage.read();
+    const stored = record === undefined ? undefined : decodeState(record);
+    if (stored?.kind !== 'live' || stored.installId !== state.installId) {
+      this.#begin();
+      this.#state = stored?.kind === 'wiped' ? stored : { kind: 'wiped' };
+      throw new VaultWipedError();
     }
-    await this.#write({ ...counted, failedAttempts: 0 });
-    return result;
+    this.#state = stored;
+    return stored;
   }
 
   async #openRoot(state: LiveState): Promise<Uint8Array<ArrayBuffer>> {
@@ -970,6 +1054,26 @@ function hex(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) out += b.toString(16).padStart(2, '0');
   return out;
+}
+
+/** The origin-wide lock that every read-modify-write of an install's stored state takes. */
+function stateLockName(installId: string): string {
+  return `bulwark.vault.state.${installId}`;
+}
+
+/** The part of the Web Locks API used here (`navigator.locks`). */
+interface LockManagerLike {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Runs `operation` holding the origin-wide lock `name` where the platform has Web Locks (browsers,
+ * WebViews, workers), so that tabs and windows of one install take turns; elsewhere (Node, React
+ * Native) it just runs: one process holds the install there.
+ */
+function acrossContexts<T>(name: string, operation: () => Promise<T>): Promise<T> {
+  const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+  return locks === undefined ? operation() : locks.request(name, operation);
 }
 
 /**

@@ -6,11 +6,13 @@
  *
  * 1. when the server revoked the device, the wipe receipt is signed (it needs the device key) and
  *    saved in the outbox, which the wipe never touches;
- * 2. crypto-shredding: every keystore is cleared (vault key-encryption keys, secure items, the
+ * 2. crypto-shredding: the vault's wrapped keys are replaced by a tombstone (which keeps the
+ *    reason), then every keystore is cleared (vault key-encryption keys, secure items, the
  *    refresh token, device keys kept as keystore secrets), device key storages and session
- *    stores are emptied, then the vault's wrapped keys are replaced by a tombstone — whatever
- *    data survives below is unreadable from here on;
- * 3. the data: every store backend (with its sync outbox) and file storage, open or not;
+ *    stores are emptied — whatever data survives below is unreadable from here on;
+ * 3. the data: every store backend (with its sync outbox) and file storage, open or not, the
+ *    backend that holds the vault's tombstone last, so that a wipe a crash cut short leaves the
+ *    tombstone for the next start to find;
  * 4. the vault's `onWipe` listeners, the receipt's delivery, and `onWiped`.
  *
  * Each step runs even when an earlier one failed; the failures are reported together at the end
@@ -82,7 +84,8 @@ export interface WipeTargets {
    * app opened them in this session. (An open `EncryptedStore` or `EncryptedFiles` destroys its
    * own through the vault; a wipe that comes before they are opened — a revocation met at the
    * sign-in screen, wrong passcodes at the unlock screen — would otherwise leave their plain
-   * fields and ciphertexts on disk.) A sync engine's outbox lives in its store backend.
+   * fields and ciphertexts on disk.) A sync engine's outbox lives in its store backend. They are
+   * destroyed in this order: put the backend that holds the vault's state last.
    */
   readonly data?: readonly Destroyable[];
 }
@@ -241,16 +244,19 @@ export class Wiper {
       });
     }
 
-    // Keys first: with them gone, whatever data survives below is unreadable.
+    // Keys first: with them gone, whatever data survives below is unreadable. The vault's wrapped
+    // keys before anything else: its tombstone marks the wipe as begun, so a crash at any later
+    // point leaves an install that the next start recognises and finishes (createClient does).
     if (link !== undefined) link.begin();
     else vault.lock();
+    await step(() => (link !== undefined ? link.shred(reason) : vault.wipe()));
     for (const keystore of this.#keystores) await step(() => keystore.clear());
     for (const storage of this.#deviceKeyStorages) await step(() => storage.delete());
     for (const sessions of this.#sessions) await step(() => sessions.clear());
     if (transport !== undefined) await step(() => transport.forget());
-    await step(() => (link !== undefined ? link.shred() : vault.wipe()));
 
-    // Then the data, open or not.
+    // Then the data, open or not, in the order given: the backend that holds the vault's
+    // tombstone belongs last.
     for (const storage of this.#data) await step(() => storage.destroy());
 
     // App code last, none of it waited for when it waits for this wipe.

@@ -63,6 +63,14 @@ async function storeOf(d: Awaited<ReturnType<typeof device>>) {
 }
 
 let session: { transport: Transport; wipes: unknown[] } | undefined;
+/** This tab's vault of the install that several tabs share (`tabsOpen`). */
+let tabVault: Vault | undefined;
+/** The install several tabs open: its own databases, a limit of four wrong passcodes. */
+async function tabsInstall(): Promise<Vault> {
+  const keystore = await IndexedDbKeystore.open({ databaseName: 'bulwark-tabs-keys' });
+  const backend = await IndexedDbBackend.open({ databaseName: 'bulwark-tabs-store' });
+  return Vault.open({ keystore, storage: new BackendVaultStorage(backend), maxFailedAttempts: 4 });
+}
 let oneCall: { client: BulwarkClient; wipes: unknown[] } | undefined;
 let idle: BulwarkClient | undefined;
 
@@ -100,6 +108,33 @@ const steps = {
   },
 
   dump: dumpIndexedDb,
+
+  /** Sets up the install that several tabs share, with a passcode, locked. */
+  async tabsSetUp(passcode: string) {
+    const vault = await tabsInstall();
+    await vault.initialize({ passcode });
+    vault.lock();
+  },
+
+  /** Opens the shared install in this tab, as a tab opened before any attempt would. */
+  async tabsOpen() {
+    tabVault = await tabsInstall();
+    return tabVault.attemptsLeft;
+  },
+
+  /** Tries `wrong` passcodes one after the other in this tab: each answer's code. */
+  async tabsGuess(wrong: readonly string[]) {
+    const answers: string[] = [];
+    for (const passcode of wrong) {
+      answers.push(
+        await (tabVault as Vault).unlock(passcode).then(
+          () => 'opened',
+          (err: { code?: string }) => err.code ?? 'error',
+        ),
+      );
+    }
+    return answers;
+  },
 
   /** A vault set up with each passcode KDF: its status, or the error's code. */
   async kdfs() {

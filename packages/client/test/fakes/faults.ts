@@ -1,9 +1,9 @@
 /**
- * Crash injection: wraps a keystore and a vault storage so that every mutating call spends one
- * unit of a shared budget, and the call after the budget is spent throws before doing anything,
- * as if the process had died between two writes.
+ * Crash injection: wraps a keystore, a vault storage, a store backend and a file storage so that
+ * every mutating call spends one unit of a shared budget, and every call after the budget is
+ * spent throws before doing anything, as if the process had died between two writes.
  */
-import type { Keystore, VaultStorage } from '../../src/index.js';
+import type { FileStorage, Keystore, StoreBackend, VaultStorage } from '../../src/index.js';
 
 export class Crash extends Error {
   constructor() {
@@ -60,6 +60,46 @@ export function faultyStorage(inner: VaultStorage, budget: FaultBudget): VaultSt
     async delete() {
       budget.spend();
       return inner.delete();
+    },
+  };
+}
+
+export function faultyBackend(inner: StoreBackend, budget: FaultBudget): StoreBackend {
+  return {
+    kind: inner.kind,
+    get: (c, id) => inner.get(c, id),
+    list: (c, options) => inner.list(c, options),
+    findByTerm: (c, term) => inner.findByTerm(c, term),
+    expired: (c, before, limit) => inner.expired(c, before, limit),
+    staleKeys: (keyId, limit, c) => inner.staleKeys(keyId, limit, c),
+    getMeta: (key) => inner.getMeta(key),
+    close: () => inner.close(),
+    async write(ops) {
+      budget.spend();
+      return inner.write(ops);
+    },
+    async destroy() {
+      budget.spend();
+      return inner.destroy();
+    },
+  };
+}
+
+export function faultyFileStorage(inner: FileStorage, budget: FaultBudget): FileStorage {
+  return {
+    read: (id) => inner.read(id),
+    ...(inner.list === undefined ? {} : { list: () => (inner.list as () => Promise<string[]>)() }),
+    async write(id, stream) {
+      budget.spend();
+      return inner.write(id, stream);
+    },
+    async delete(id) {
+      budget.spend();
+      return inner.delete(id);
+    },
+    async destroy() {
+      budget.spend();
+      return inner.destroy();
     },
   };
 }

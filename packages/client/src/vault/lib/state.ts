@@ -1,7 +1,8 @@
 /**
  * The vault's persistent state and its encoding: JSON with base64 blobs, validated field by field
  * on read so that a damaged or foreign record is refused (`corrupt_data`) rather than half-used.
- * The record holds only wrapped keys and counters, never a key in clear.
+ * The record holds only wrapped keys, counters and the last server policy settings, never a key in
+ * clear.
  */
 
 import { fromBase64, toBase64, utf8Decode, utf8Encode } from '@bulwark/core/crypto';
@@ -11,6 +12,15 @@ import { CorruptDataError } from '../../errors.js';
 export interface WrappedDataKey {
   readonly id: string;
   readonly wrapped: Uint8Array<ArrayBuffer>;
+}
+
+/**
+ * The settings of the last verified server policy that bind the vault (docs/client.md, "Vault"):
+ * kept with the state so that a restart without network keeps the admin's limits.
+ */
+export interface PolicySettings {
+  readonly lockTimeoutSeconds: number;
+  readonly failedUnlockLimit: number;
 }
 
 /** A live vault. `dataKeys[0]` is the primary (sealing) key. */
@@ -27,11 +37,34 @@ export interface LiveState {
   readonly biometric?: { readonly key: string; readonly root: Uint8Array<ArrayBuffer> };
   readonly dataKeys: readonly WrappedDataKey[];
   readonly failedAttempts: number;
+  /** The last verified server policy settings, absent until one has come. */
+  readonly policy?: PolicySettings;
 }
 
-/** What remains after a wipe: a tombstone, so the app can tell "wiped" from "never set up". */
+/** Why a wipe was made, as its tombstone keeps it (the `Wiper`'s reasons). */
+export type TombstoneReason =
+  | 'device_revoked'
+  | 'logout'
+  | 'offline_grace_expired'
+  | 'failed_unlocks'
+  | 'manual';
+
+const TOMBSTONE_REASONS: readonly string[] = [
+  'device_revoked',
+  'logout',
+  'offline_grace_expired',
+  'failed_unlocks',
+  'manual',
+] satisfies readonly TombstoneReason[];
+
+/**
+ * What remains after the wipe destroyed the vault's keys: a tombstone, so the app can tell
+ * "wiped" from "never set up", and, while the store that holds it has not been destroyed yet, a
+ * wipe that a crash cut short from a finished one.
+ */
 export interface WipedState {
   readonly kind: 'wiped';
+  readonly reason?: TombstoneReason;
 }
 
 export type VaultState = LiveState | WipedState;
@@ -40,7 +73,11 @@ const ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** Serialises a state record. */
 export function encodeState(state: VaultState): Uint8Array<ArrayBuffer> {
-  if (state.kind === 'wiped') return utf8Encode(JSON.stringify({ v: 1, wiped: true }));
+  if (state.kind === 'wiped') {
+    return utf8Encode(
+      JSON.stringify({ v: 1, wiped: true, ...(state.reason === undefined ? {} : { reason: state.reason }) }),
+    );
+  }
   return utf8Encode(
     JSON.stringify({
       v: 1,
@@ -54,6 +91,14 @@ export function encodeState(state: VaultState): Uint8Array<ArrayBuffer> {
         : { biometric: { key: state.biometric.key, root: toBase64(state.biometric.root) } }),
       dataKeys: state.dataKeys.map((k) => ({ id: k.id, wrapped: toBase64(k.wrapped) })),
       failedAttempts: state.failedAttempts,
+      ...(state.policy === undefined
+        ? {}
+        : {
+            policy: {
+              lockTimeoutSeconds: state.policy.lockTimeoutSeconds,
+              failedUnlockLimit: state.policy.failedUnlockLimit,
+            },
+          }),
     }),
   );
 }
@@ -64,6 +109,10 @@ function fail(): never {
 
 function id(value: unknown): string {
   return typeof value === 'string' && ID.test(value) ? value : fail();
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : fail();
 }
 
 function blob(value: unknown): Uint8Array<ArrayBuffer> {
@@ -82,19 +131,32 @@ export function decodeState(record: Uint8Array): VaultState {
     fail();
   }
   if (raw.v !== 1) fail();
-  if (raw.wiped === true) return { kind: 'wiped' };
+  if (raw.wiped === true) {
+    if (raw.reason === undefined) return { kind: 'wiped' };
+    const reason =
+      typeof raw.reason === 'string' && TOMBSTONE_REASONS.includes(raw.reason)
+        ? (raw.reason as TombstoneReason)
+        : fail();
+    return { kind: 'wiped', reason };
+  }
   const protection = raw.protection === 'keystore' || raw.protection === 'passcode' ? raw.protection : fail();
-  const failedAttempts =
-    typeof raw.failedAttempts === 'number' &&
-    Number.isSafeInteger(raw.failedAttempts) &&
-    raw.failedAttempts >= 0
-      ? raw.failedAttempts
-      : fail();
+  const failedAttempts = count(raw.failedAttempts);
   const dataKeys = Array.isArray(raw.dataKeys) && raw.dataKeys.length > 0 ? raw.dataKeys : fail();
   let biometric: LiveState['biometric'];
   if (raw.biometric !== undefined) {
     const b = typeof raw.biometric === 'object' && raw.biometric !== null ? (raw.biometric as never) : fail();
     biometric = { key: id((b as { key: unknown }).key), root: blob((b as { root: unknown }).root) };
+  }
+  let policy: PolicySettings | undefined;
+  if (raw.policy !== undefined) {
+    const p =
+      typeof raw.policy === 'object' && raw.policy !== null
+        ? (raw.policy as { lockTimeoutSeconds?: unknown; failedUnlockLimit?: unknown })
+        : fail();
+    policy = {
+      lockTimeoutSeconds: count(p.lockTimeoutSeconds),
+      failedUnlockLimit: count(p.failedUnlockLimit),
+    };
   }
   return {
     kind: 'live',
@@ -109,5 +171,6 @@ export function decodeState(record: Uint8Array): VaultState {
       return { id: id(entry.id), wrapped: blob(entry.wrapped) };
     }),
     failedAttempts,
+    ...(policy === undefined ? {} : { policy }),
   };
 }

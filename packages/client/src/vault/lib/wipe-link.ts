@@ -6,6 +6,8 @@
  * holds that queue would otherwise wait for it forever.
  */
 
+import type { TombstoneReason } from './state.js';
+
 /** Why the vault asks for a wipe. */
 export type VaultWipeReason = 'failed_unlocks' | 'manual';
 
@@ -22,8 +24,17 @@ export interface VaultWipeLink {
   attach(coordinator: VaultWipeCoordinator): void;
   /** Locks the vault and refuses every operation from now on (synchronous). */
   begin(): void;
-  /** Destroys the vault's keystore keys, then its wrapped keys (a tombstone replaces the state). */
-  shred(): Promise<void>;
+  /**
+   * Destroys the vault's wrapped keys (a tombstone that keeps `reason` replaces the state), then
+   * its keystore keys.
+   */
+  shred(reason: TombstoneReason): Promise<void>;
+  /**
+   * The reason kept by a tombstone the vault found when it opened (`null` when it kept none), or
+   * `undefined` when it opened live or new: a tombstone still there means a wipe that a crash cut
+   * short before the store that holds it was destroyed.
+   */
+  tombstoneAtOpen(): TombstoneReason | null | undefined;
   /** The listeners registered with `vault.onWipe`, in order. */
   listeners(): ReadonlyArray<() => unknown>;
 }
