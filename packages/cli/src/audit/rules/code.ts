@@ -219,6 +219,16 @@ function operandAfter(text: string, at: number): string {
   return m.exec(text)?.[1] ?? '';
 }
 
+/**
+ * A string literal's text, then the text of a widget appended to it: by `+`, a Kotlin template
+ * (`$x`, `${x}`) or a Swift interpolation (`\(x)`). The label is the literal's last 80 characters.
+ */
+const TYPED_AFTER_LABEL =
+  /"([^"\n]{0,80}?)(?:"\s*\+\s*|\$\{\s*|\$(?=[A-Za-z_])|\\\(\s*)([A-Za-z_$][\w$]*)\s*(?:\?\.|!!\.|\.)\s*(?:getText\s*\(|text\b(?!\s*\())/;
+/** A label that names what follows as a secret: a password, PIN, card number, CVV, SSN. */
+const SECRET_LABEL =
+  /passw|passcode|(?<![a-z])pin(?![a-z])|secret|credit.?card|card.?(?:number|no\b)|(?<![a-z])(?:cvv|cvc|ssn)(?![a-z])|social.?security/i;
+
 /** Words of a widget's name that say the user types into it (`promoCodeValue`, `pinField`). */
 const INPUT_WORDS = new Set([
   'edit',
@@ -841,6 +851,33 @@ const CODE_RULES: readonly CodeRule[] = [
     },
   },
   {
+    // A secret set under a key of a dictionary (`data.setValue(password, forKey: "password")`,
+    // `[dict setObject:pin forKey:@"pin"]`) in a file that writes plists: the dictionary
+    // literal's form above, written with calls. A defaults object is the UserDefaults rule's.
+    langs: ['swift', 'objc'],
+    needs: ['forKey'],
+    pattern:
+      /([\w$?!.\]]*)\s*\.\s*set(?:Value|Object)\(\s*([^\n]{1,200}?),\s*forKey:\s*"([^"\n]{1,80})"|\[\s*([\w$.]+)\s+set(?:Value|Object):\s*([^\n\]]{1,200}?)\s+forKey:\s*@"([^"\n]{1,80})"/g,
+    check: (m, text) => {
+      const receiver = (m[1] ?? m[4]) as string;
+      const value = (m[2] ?? m[5]) as string;
+      const name = (m[3] ?? m[6]) as string;
+      const kind = secretKind(name);
+      if (kind === undefined || /^\s*@?"/.test(value) || /encrypt|cipher|hash|digest/i.test(value))
+        return undefined;
+      if (/defaults/i.test(receiver)) return undefined;
+      if (!/writeToFile|\.write\(to|PropertyListSerialization|PropertyListEncoder/.test(text))
+        return undefined;
+      return {
+        ruleId: 'storage-secret-in-preferences',
+        message: `"${name}" set in a dictionary of a file that writes plists: stored in clear`,
+        evidence: name,
+        key: `plist:${name}`,
+        ...(kind === 'token' ? { severity: 'medium' as const } : {}),
+      };
+    },
+  },
+  {
     // A secret-named variable given to a log call.
     langs: ['jvm', 'swift', 'objc'],
     needs: ['Log.', 'println', 'print(', 'NSLog', 'os_log', 'Timber.'],
@@ -855,6 +892,12 @@ const CODE_RULES: readonly CodeRule[] = [
         const expr = assignedTo(id, text);
         last = expr === undefined ? undefined : secretNamed(expr);
         if (last !== undefined) break;
+      }
+      // What the user typed, under a label that says it is a secret (`"credit card: " +
+      // cctxt.getText()`, `"PIN: ${code.text}"`): the widget's name says nothing, its label does.
+      if (last === undefined) {
+        const typed = TYPED_AFTER_LABEL.exec(args);
+        if (typed !== null && SECRET_LABEL.test(typed[1] as string)) last = typed[2] as string;
       }
       if (last === undefined) return undefined;
       return {

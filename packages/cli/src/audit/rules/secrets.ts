@@ -157,13 +157,20 @@ const PLACEHOLDER =
 const NOT_A_SECRET_NAME =
   /(?:url|uri|endpoint|path|type|name|label|field|header|prefix|length|len|expiry|expires|expiresin|expiration|ttl|placeholder|hint|title|text|message|msg|error|regex|pattern|format|input|class|id|mode|policy|strategy|storage|cookie|param|version|enabled|required|visible|count|timeout|method|scheme|location|provider|service|file|dir|route|event|action|icon|style|min|max|tag|screen|view|tint|color|colour|button|toggle)s?$/i;
 const PASSWORD_NAME = /passw|pwd|passphrase/i;
+/**
+ * Keys whose provider documents them as public, made to ship in clients, told by their prefix:
+ * PostHog project API keys (`phc_`, write-only ingestion), Stripe publishable keys (`pk_live_`,
+ * `pk_test_`) and Mapbox public tokens (`pk.` and a JWT-like body). The secret forms of the same
+ * providers (`phx_`, `sk_live_`, Mapbox `sk.`) are not these prefixes.
+ */
+const PUBLISHABLE_KEY = /^(?:phc_|pk_(?:live|test)_|pk\.eyJ)/;
 
 /** Judges the value of a `name = "value"` assignment whose name looks secret. */
 function genericSecret(name: string, value: string): boolean {
   // Words that merely contain a keyword (tokenize, tokenizer, secretary) name no secret.
   if (NOT_A_SECRET_NAME.test(name) || /tokeni[sz]|secretar/i.test(name)) return false;
   if (PLACEHOLDER.test(value) || value.includes('://') || /^[./~]/.test(value)) return false;
-  if (/^(.)\1+$/.test(value)) return false;
+  if (/^(.)\1+$/.test(value) || PUBLISHABLE_KEY.test(value)) return false;
   // Dotted or dashed words (i18n keys, property paths, CSS classes) are not secrets.
   if (/^[A-Za-z]+(?:[._:-][A-Za-z]+)+$/.test(value)) return false;
   if (PASSWORD_NAME.test(name)) {

@@ -1,0 +1,184 @@
+/**
+ * False positives and misses measured on apps the rules had never been run on (the second part of
+ * the corpus in bench/audit-corpus), each class reproduced by a small fixture written here, never
+ * an app's own code: a false positive stays quiet or is lowered with its reason shown, a miss is
+ * found, and a look-alike on the other side of the line keeps its verdict.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditPath } from '../../src/audit/scan.js';
+import type { AuditReport, Finding } from '../../src/audit/types.js';
+
+let root: string;
+let n = 0;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'bulwark-audit-unseen-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Writes the files (path → content) into a fresh app tree and audits it. */
+async function audit(files: Record<string, string>): Promise<AuditReport> {
+  const dir = join(root, `app${n++}`);
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  return auditPath(dir, { now: () => new Date('2026-06-01T00:00:00Z') });
+}
+
+const of = (r: AuditReport, ruleId: string): Finding[] => r.findings.filter((f) => f.ruleId === ruleId);
+const judged = (r: AuditReport, ruleId: string): [string, string, string | undefined][] =>
+  of(r, ruleId)
+    .map((f): [string, string, string | undefined] => [
+      `${f.file}:${f.line ?? ''}`,
+      f.severity,
+      f.context?.reason,
+    ])
+    .sort((a, b) => a[0].localeCompare(b[0]));
+
+describe('end-to-end test suites', () => {
+  it('e2e/ and integration_test/ folders are set aside as tests; an e2ee/ folder of the app is not', async () => {
+    const value = "const password = 'Kx9vQ2mLp4Zt';\n";
+    const r = await audit({
+      'detox/e2e/support/server_api/user.ts': value,
+      'e2e/fixtures/users.js': value,
+      'integration_test/login_test.js': value,
+      'app/src/main/e2ee/keys.js': value,
+      'app/src/main/e2e-config/keys.js': value,
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/src/main/e2e-config/keys.js:1', 'high', undefined],
+      ['app/src/main/e2ee/keys.js:1', 'high', undefined],
+      ['detox/e2e/support/server_api/user.ts:1', 'low', 'test code, not shipped'],
+      ['e2e/fixtures/users.js:1', 'low', 'test code, not shipped'],
+      ['integration_test/login_test.js:1', 'low', 'test code, not shipped'],
+    ]);
+  });
+});
+
+describe('environment files that name no secret', () => {
+  it('a .env of build switches and names is lowered with its reason; one with a secret-like name stays high', async () => {
+    const r = await audit({
+      'fastlane/.env.ios.beta': [
+        '## You invoke this with --env ios.beta on the fastlane command',
+        'APP_NAME="Acme Beta"',
+        'MAIN_APP_IDENTIFIER=com.acme.beta',
+        'export BETA_BUILD=true',
+        'AWS_REGION=us-east-1',
+        '',
+      ].join('\n'),
+      'www/.env': 'API_URL=https://api.acme.io\nSTRIPE_KEY=\n',
+      'web/.env.production': 'API_URL=https://api.acme.io\nSESSION_SALT=abc\n',
+      'empty/.env': '# nothing yet\n',
+    });
+    expect(judged(r, 'secret-dotenv-file')).toEqual([
+      ['empty/.env:', 'low', 'no variable set in it'],
+      [
+        'fastlane/.env.ios.beta:',
+        'low',
+        'no variable in it is named as a secret (APP_NAME, MAIN_APP_IDENTIFIER, BETA_BUILD, …)',
+      ],
+      ['web/.env.production:', 'high', undefined],
+      ['www/.env:', 'high', undefined],
+    ]);
+  });
+});
+
+describe('keys their provider publishes to clients', () => {
+  it('PostHog project keys, Stripe publishable keys and Mapbox public tokens stay quiet; the secret forms are found', async () => {
+    const r = await audit({
+      'app/src/main/kotlin/com/acme/Analytics.kt': [
+        'val release = PosthogConfig(',
+        '    apiKey = "phc_Jx8Kq2Lm9Np3Rt7Vw1Yz4Ab6Cd",',
+        ')',
+        'val stripeKey = "pk_live_51Hx8Kq2Lm9Np3Rt7Vw1Yz4Ab6Cd"',
+        'val mapboxToken = "pk.eyJ1IjoiYWNtZSIsImEiOiJjazl4OHEyIn0.Jx8Kq2Lm9Np3"',
+        'val adminKey = PosthogConfig(apiKey = "phx_Jx8Kq2Lm9Np3Rt7Vw1Yz4Ab6Cd")',
+        'val mapboxSecret = "sk.eyJ1IjoiYWNtZSIsImEiOiJjazl4OHEyIn0.Jx8Kq2Lm9Np3"',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/src/main/kotlin/com/acme/Analytics.kt:6', 'high', undefined],
+      ['app/src/main/kotlin/com/acme/Analytics.kt:7', 'high', undefined],
+    ]);
+  });
+});
+
+describe('a secret set in a plist dictionary by a call', () => {
+  it('setValue/setObject forKey "password" in a file that writes plists is found; other keys, files that write no plist and defaults stay quiet', async () => {
+    const r = await audit({
+      'Sources/PListViewController.swift': [
+        'func save() {',
+        '    let data = NSMutableDictionary()',
+        '    guard let password = passwordTextField.text else { return }',
+        '    data.setValue(username, forKey: "username")',
+        '    data.setValue(password, forKey: "password")',
+        '    data.write(toFile: dataFilePath(), atomically: true)',
+        '}',
+        '',
+      ].join('\n'),
+      'Sources/Legacy/Store.m': [
+        '- (void)save {',
+        '    NSMutableDictionary *dict = [NSMutableDictionary dictionary];',
+        '    [dict setObject:self.pinField.text forKey:@"pin"];',
+        '    [dict writeToFile:[self path] atomically:YES];',
+        '}',
+        '',
+      ].join('\n'),
+      'Sources/Form.swift': [
+        'let form = NSMutableDictionary()',
+        'form.setValue(password, forKey: "password")',
+        'api.post(form)',
+        '',
+      ].join('\n'),
+      'Sources/Settings.swift': [
+        'defaults?.setValue(password, forKey: "password")',
+        'let hashed = NSMutableDictionary()',
+        'hashed.setValue(hashOf(password), forKey: "password")',
+        'try data.write(to: url)',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'storage-secret-in-preferences')).toEqual([
+      ['Sources/Legacy/Store.m:3', 'high', undefined],
+      ['Sources/PListViewController.swift:5', 'high', undefined],
+    ]);
+  });
+});
+
+describe('what the user typed, logged under a secret label', () => {
+  it('a card number or PIN typed into a neutrally named field and logged is found; a search term is not', async () => {
+    const r = await audit({
+      'app/src/main/java/com/acme/LogActivity.java': [
+        'class LogActivity extends Activity {',
+        '  void checkout(View v) {',
+        '    EditText cctxt = (EditText) findViewById(R.id.ccText);',
+        '    Log.e("acme-log", "Error while processing transaction with credit card: " + cctxt.getText().toString());',
+        '    Log.d("acme-log", "Searching for: " + query.getText().toString());',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/Unlock.kt': [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin string templates of a fixture
+        'Log.i("Unlock", "PIN entered: ${code.text}")',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin string templates of a fixture
+        'Log.i("Unlock", "Pinned tab: ${tab.text}")',
+        '',
+      ].join('\n'),
+      'Sources/Checkout.swift':
+        'print("card number \\(numberField.text ?? "")")\nprint("city \\(cityField.text ?? "")")\n',
+    });
+    expect(judged(r, 'storage-secret-in-log')).toEqual([
+      ['app/src/main/java/com/acme/LogActivity.java:4', 'medium', undefined],
+      ['app/src/main/java/com/acme/Unlock.kt:1', 'medium', undefined],
+      ['Sources/Checkout.swift:1', 'medium', undefined],
+    ]);
+  });
+});
