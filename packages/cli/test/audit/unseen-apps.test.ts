@@ -182,3 +182,146 @@ describe('what the user typed, logged under a secret label', () => {
     ]);
   });
 });
+
+describe('secrets stored in clear in local databases and files of the app', () => {
+  it('SQLite rows, ContentValues, Realm and Core Data objects, Couchbase documents, Yap collections and temporary files holding a password are found; hashed values, other columns and plain objects stay quiet', async () => {
+    const r = await audit({
+      'app/src/main/java/com/acme/SqlStore.java': [
+        'class SqlStore {',
+        '  void save(SQLiteDatabase db) {',
+        '    db.execSQL("CREATE TABLE IF NOT EXISTS users(user VARCHAR, password VARCHAR);");',
+        `    db.execSQL("INSERT INTO users VALUES ('" + usr.getText().toString() + "', '" + pwd.getText().toString() + "');");`,
+        `    db.execSQL("INSERT INTO notes VALUES ('" + title.getText().toString() + "');");`,
+        `    db.execSQL("INSERT INTO users VALUES ('" + usr + "', '" + hashOf(pwd) + "');");`,
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/AccountDao.kt': [
+        'fun save(db: SQLiteDatabase, account: Account) {',
+        '    val values = ContentValues()',
+        '    values.put("user", account.user)',
+        '    values.put("password", account.password)',
+        '    values.put("pin", sha256(account.pin))',
+        '    db.insert("accounts", null, values)',
+        '}',
+        '',
+      ].join('\n'),
+      'Sources/RealmStore.swift': [
+        'import RealmSwift',
+        'func save() {',
+        '    let realm = try! Realm()',
+        '    let user = RealmUser()',
+        '    user.name = nameTextField.text',
+        '    user.password = passwordTextField.text',
+        '    self.password = passwordTextField.text',
+        '    try! realm.write { realm.add(user) }',
+        '}',
+        '',
+      ].join('\n'),
+      'Sources/CoreDataStore.swift': [
+        'let newUser = NSEntityDescription.insertNewObject(forEntityName: "User", into: context) as? User',
+        'newUser?.password = passwordTextField.text',
+        'try context.save()',
+        '',
+      ].join('\n'),
+      'Sources/CouchStore.swift': [
+        'let properties: [String: Any] = ["username": username, "password": password]',
+        'let doc = database.createDocument()',
+        'try doc.putProperties(properties)',
+        '',
+      ].join('\n'),
+      'Sources/YapStore.swift': [
+        'connection.readWrite { transaction in',
+        '    transaction.setObject(username, forKey: "Username", inCollection: "app")',
+        '    transaction.setObject(password, forKey: "Password", inCollection: "app")',
+        '}',
+        '',
+      ].join('\n'),
+      'Sources/Form.swift': 'form.password = passwordTextField.text\napi.send(form)\n',
+      'app/src/main/java/com/acme/SecretProvider.kt': [
+        'val encryptedFile = EncryptedFile(context, file)',
+        'val secret = generateSecret()',
+        'encryptedFile.openFileOutput().use { it.write(secret) }',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/TempStore.java': [
+        'File uinfo = File.createTempFile("uinfo", "tmp", dir);',
+        'FileWriter fw = new FileWriter(uinfo);',
+        'fw.write(usr.getText().toString() + ":" + pwd.getText().toString() + "\\n");',
+        'fw.write(note);',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'storage-secret-in-preferences')).toEqual([
+      ['app/src/main/java/com/acme/AccountDao.kt:4', 'high', undefined],
+      ['app/src/main/java/com/acme/SqlStore.java:4', 'high', undefined],
+      ['app/src/main/java/com/acme/TempStore.java:3', 'high', undefined],
+      ['Sources/CoreDataStore.swift:2', 'high', undefined],
+      ['Sources/CouchStore.swift:1', 'high', undefined],
+      ['Sources/RealmStore.swift:6', 'high', undefined],
+      ['Sources/YapStore.swift:3', 'high', undefined],
+    ]);
+  });
+});
+
+describe('secrets compared or used as keys, written in the code', () => {
+  it('a credentials map, an XOR key, a JNI macro compared with a Java string and a typed value compared with a literal naming a secret are found; look-alikes stay quiet', async () => {
+    const r = await audit({
+      'app/src/main/java/com/acme/Util.kt': [
+        'private fun getUserCreds(): HashMap<String, String> {',
+        '    val userCreds = HashMap<String, String>()',
+        '    userCreds["shopuser"] = "!ns3csh0p"',
+        '    userCreds["server"] = "https://shop.acme.io"',
+        '    headers["Accept"] = "application/json"',
+        '    return userCreds',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/EncryptDecrypt.java': [
+        'class EncryptDecrypt {',
+        '  static public String secret = "amazing";',
+        '  static String encrypt(String input, String other) {',
+        '    StringBuilder out = new StringBuilder();',
+        '    for (int i = 0; i < input.length(); i++) {',
+        '      out.append((char) (input.charAt(i) ^ secret.charAt(i % secret.length())));',
+        '      out.append((char) (input.charAt(i) ^ other.charAt(i % other.length())));',
+        '    }',
+        '    return out.toString();',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/jni/acmejni.c': [
+        '#include <jni.h>',
+        '#define VENDORKEY   "olsd;fgalh"',
+        '#define CODE        ".dotdot"',
+        '#define LOG_TAG     "acme"',
+        'JNIEXPORT jint JNICALL Java_com_acme_Jni_access(JNIEnv * env, jobject o, jstring jkey) {',
+        '    const char * key = (*env)->GetStringUTFChars(env, jkey, 0);',
+        '    if (strncmp(code, CODE, sizeof(CODE)) == 0) return 2;',
+        '    return ((strncmp(VENDORKEY, key, strlen(VENDORKEY))) ? 0 : 1);',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/HardcodeActivity.java': [
+        'EditText hckey = (EditText) findViewById(R.id.hcKey);',
+        'if (hckey.getText().toString().equals("vendorsecretkey")) { grant(); }',
+        'if (toggle.getText().toString().equals("Start")) { start(); }',
+        'if (label.getText().toString().equals("Unlimited")) { show(); }',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/src/main/java/com/acme/Util.kt:3', 'high', undefined],
+    ]);
+    expect(judged(r, 'crypto-hardcoded-key')).toEqual([
+      ['app/src/main/java/com/acme/EncryptDecrypt.java:6', 'high', undefined],
+    ]);
+    expect(judged(r, 'secret-hardcoded-comparison')).toEqual([
+      ['app/src/main/java/com/acme/HardcodeActivity.java:2', 'high', undefined],
+      ['app/src/main/jni/acmejni.c:2', 'high', undefined],
+      ['app/src/main/jni/acmejni.c:3', 'medium', undefined],
+    ]);
+  });
+});

@@ -229,6 +229,38 @@ const TYPED_AFTER_LABEL =
 const SECRET_LABEL =
   /passw|passcode|(?<![a-z])pin(?![a-z])|secret|credit.?card|card.?(?:number|no\b)|(?<![a-z])(?:cvv|cvc|ssn)(?![a-z])|social.?security/i;
 
+/** A value that is hashed or encrypted before it is stored: not in clear. */
+const HASHED = /encrypt|cipher|hash|digest|seal|sha-?\d|md5|bcrypt|scrypt|argon|pbkdf/i;
+
+/**
+ * The first name in an expression that says it holds a secret, string literals left out, each
+ * part of a chain taken alone (`pwd.getText().toString()` → `pwd`), a widget's suffix dropped
+ * (`passwordTextField` → `password`); calls are no value. Undefined when the value is hashed or
+ * encrypted first.
+ */
+function secretValueIn(expr: string): string | undefined {
+  if (HASHED.test(expr)) return undefined;
+  const code = expr.replace(/@?"(?:[^"\\\n]|\\.)*"?/g, '""');
+  for (const id of code.matchAll(/[A-Za-z_$][\w$]*(?!\s*\(|[\w$])/g)) {
+    const name = id[0].replace(/(?:Text)?(?:Field|Input|EditText|Edit)$/, '');
+    if (name !== '' && secretKind(name) !== undefined && !/^(?:TAG|[A-Z_]+)$/.test(name)) return name;
+  }
+  return undefined;
+}
+
+/** The finding for a secret stored in clear in a local database, or none without a secret. */
+function databaseVerdict(name: string | undefined, where: string): CodeVerdict | undefined {
+  const kind = name === undefined ? undefined : secretKind(name);
+  if (name === undefined || kind === undefined) return undefined;
+  return {
+    ruleId: 'storage-secret-in-preferences',
+    message: `${name.slice(0, 60)} stored in clear in ${where} (a database file in the app's data)`,
+    evidence: name.slice(0, 60),
+    key: `db:${name}`,
+    ...(kind === 'token' ? { severity: 'medium' as const } : {}),
+  };
+}
+
 /** Words of a widget's name that say the user types into it (`promoCodeValue`, `pinField`). */
 const INPUT_WORDS = new Set([
   'edit',
@@ -256,6 +288,11 @@ function isUserInput(expr: string): boolean {
     /([A-Za-z_$][\w$]*)\s*(?:\?\.|!!\.|\.)\s*(?:text\b(?!\s*\()|getText\s*\(|stringValue\b)/.exec(expr);
   return widget !== null && identifierWords(widget[1] as string).some((w) => INPUT_WORDS.has(w));
 }
+
+/** The text of a widget, whatever its name: `hckey.getText()`, `field.text`. */
+const WIDGET_TEXT = /[A-Za-z_$][\w$]*\s*(?:\?\.|!!\.|\.)\s*(?:text\b(?!\s*\()|getText\s*\()/;
+/** A literal that says itself it is a secret (`"vendorsecretkey"`, `"adminpassword1"`). */
+const SECRET_LITERAL = /secret|passw|passcode|unlock/i;
 
 /** Words of a name that say the value compared is a code that unlocks something. */
 const UNLOCK_WORDS = new Set([
@@ -412,6 +449,22 @@ const CODE_RULES: readonly CodeRule[] = [
         'crypto-hardcoded-key',
         value,
         `literal assigned to ${name.slice(0, 60)}, used as a key`,
+      );
+    },
+  },
+  {
+    // A string constant XORed into data as a key (`input.charAt(i) ^ secret.charAt(i % n)`):
+    // the "encryption" of every request is undone by whoever reads the constant.
+    langs: ['jvm'],
+    needs: ['charAt'],
+    pattern: /\^\s*(?:\(\s*\w+\s*\)\s*)?([A-Za-z_$][\w$]*)\s*\.\s*charAt\s*\(/g,
+    check: (m, text) => {
+      const literal = literalOf(m[1] as string, text);
+      if (literal === undefined || literal.value.length < 3) return undefined;
+      return keyLiteral(
+        'crypto-hardcoded-key',
+        literal.value,
+        `constant ${literal.name.slice(0, 60)} (a string literal) used as an XOR key`,
       );
     },
   },
@@ -688,17 +741,28 @@ const CODE_RULES: readonly CodeRule[] = [
       }
       const left = operandBefore(text, at);
       const right = operandAfter(text, m.index + m[0].length);
-      const [input, other] = isUserInput(left) ? [left, right] : isUserInput(right) ? [right, left] : [];
+      let [input, other] = isUserInput(left) ? [left, right] : isUserInput(right) ? [right, left] : [];
+      // The text of a widget whose name says nothing (`hckey.getText()`) counts only when the
+      // literal itself says it is a secret (`"vendorsecretkey"`): a label's text is compared with
+      // words of the UI, not with secrets.
+      const byLiteral = input === undefined;
+      if (byLiteral)
+        [input, other] = WIDGET_TEXT.test(left)
+          ? [left, right]
+          : WIDGET_TEXT.test(right)
+            ? [right, left]
+            : [];
       if (input === undefined || other === undefined) return undefined;
       const literal = literalOf(other.trim(), text);
       if (literal === undefined) return undefined;
       const { value, name } = literal;
       if (value.length < 3 || value.length > 64 || PLACEHOLDER.test(value) || value.includes('://'))
         return undefined;
+      if (byLiteral && !SECRET_LITERAL.test(value)) return undefined;
       // Names say what it unlocks (`adminPin`, `promoCodeValue`): high. A token of letters and
       // digits (`NEW2019`) compared with any input may be a code too, or a search term or a
       // test value (`searchInput == "iphone15"`): medium, since the code does not say.
-      const named = identifierWords(`${name} ${input}`).some((w) => UNLOCK_WORDS.has(w));
+      const named = byLiteral || identifierWords(`${name} ${input}`).some((w) => UNLOCK_WORDS.has(w));
       if (!named && !(/^[\w-]+$/.test(value) && /[A-Za-z]/.test(value) && /[0-9]/.test(value)))
         return undefined;
       return {
@@ -875,6 +939,130 @@ const CODE_RULES: readonly CodeRule[] = [
         key: `plist:${name}`,
         ...(kind === 'token' ? { severity: 'medium' as const } : {}),
       };
+    },
+  },
+  {
+    // A password written into a map of credentials in the code (`userCreds["shopuser"] =
+    // "…"`, `credentials.put("admin", "…")`): a login that anyone who unpacks the app reads.
+    langs: ['jvm', 'swift', 'objc'],
+    needs: ['Creds', 'creds', 'redential', 'asswords'],
+    pattern:
+      /\b([A-Za-z_$][\w$]*)\s*(?:\[\s*@?"([^"\n]{1,80})"\s*\]\s*=|\.put\(\s*"([^"\n]{1,80})"\s*,)\s*@?"((?:[^"\\\n]|\\.){4,128})"/g,
+    check: (m) => {
+      const map = m[1] as string;
+      const value = m[4] as string;
+      if (!/creds|credentials|passwords/i.test(map) || PLACEHOLDER.test(value) || value.includes('://'))
+        return undefined;
+      return {
+        ruleId: 'secret-generic-assignment',
+        message: `password of the user ${(m[2] ?? m[3] ?? '').slice(0, 2)}••• written in the code into ${map.slice(0, 40)}`,
+        evidence: redact(value, 0),
+        key: `creds:${map}:${m[2] ?? m[3]}`,
+      };
+    },
+  },
+  {
+    // A string macro of JNI code compared with a string passed in from Java
+    // (`#define VENDORKEY "…"`, `strncmp(VENDORKEY, key, …)`): a native library is read as
+    // easily as the Java code, with `strings`.
+    langs: ['c'],
+    needs: ['GetStringUTFChars'],
+    pattern: /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w{0,60})[ \t]+"((?:[^"\\\n]|\\.){3,64})"/gm,
+    check: (m, text) => {
+      const name = m[1] as string;
+      const compared = new RegExp(
+        String.raw`\b(?:strn?cmp|strn?casecmp|memcmp)\s*\(\s*(?:[^,()\n]{1,80},\s*)?${name}\b`,
+      );
+      if (!compared.test(text) || PLACEHOLDER.test(m[2] as string)) return undefined;
+      const named = /key|pin|pass|secret|licen[cs]e|serial|unlock|otp|admin/i.test(name);
+      return {
+        ...(named ? {} : { severity: 'medium' as const }),
+        ruleId: 'secret-hardcoded-comparison',
+        message: `a string from Java is compared with the constant ${name} of the native code`,
+        evidence: redact(m[2] as string, 0),
+        key: `compare:${m[2]}`,
+      };
+    },
+  },
+  {
+    // A secret written in clear to a file the app creates in its own storage (a temporary file,
+    // `openFileOutput`): the file in clear, as a preference file would be.
+    langs: ['jvm'],
+    needs: ['createTempFile', 'openFileOutput'],
+    pattern: /\.(?:write|append|print|println)\(\s*([^;\n]{1,300})/g,
+    check: (m, text) => {
+      if (!/FileWriter|FileOutputStream|openFileOutput|PrintWriter|BufferedWriter/.test(text))
+        return undefined;
+      // Jetpack Security's EncryptedFile (its own `openFileOutput`) or a cipher stream: not in clear.
+      if (/EncryptedFile|CipherOutputStream/.test(text)) return undefined;
+      const name = secretValueIn(m[1] as string);
+      const kind = name === undefined ? undefined : secretKind(name);
+      if (name === undefined || kind === undefined) return undefined;
+      return {
+        ruleId: 'storage-secret-in-preferences',
+        message: `${name.slice(0, 60)} written in clear to a file of the app`,
+        evidence: name.slice(0, 60),
+        key: `file:${name}`,
+        ...(kind === 'token' ? { severity: 'medium' as const } : {}),
+      };
+    },
+  },
+  {
+    // A secret put in a SQLite row by a statement built in the code (`execSQL("INSERT INTO
+    // users VALUES ('" + usr.getText() + "', '" + pwd.getText() + "')")`).
+    langs: ['jvm'],
+    needs: ['execSQL'],
+    pattern: /\bexecSQL\(\s*([^\n]{1,400})/g,
+    check: (m) => {
+      const args = m[1] as string;
+      if (!/\b(?:INSERT|UPDATE|REPLACE)\b/i.test(args)) return undefined;
+      return databaseVerdict(secretValueIn(args), 'a SQLite row');
+    },
+  },
+  {
+    // ContentValues of a row: `values.put("password", pwd)` before `db.insert(…)`.
+    langs: ['jvm'],
+    needs: ['ContentValues'],
+    pattern: /\.put\(\s*"([^"\n]{1,80})"\s*,\s*([^;\n]{1,200})/g,
+    check: (m, text) => {
+      if (!/\.(?:insert|insertOrThrow|insertWithOnConflict|update|replace)\(/.test(text)) return undefined;
+      if (/^\s*"/.test(m[2] as string) || HASHED.test(m[2] as string)) return undefined;
+      return databaseVerdict(m[1] as string, 'a SQLite row');
+    },
+  },
+  {
+    // A property of a Realm or Core Data object set to a secret (`user.password =
+    // passwordTextField.text` before `realm.add(user)` or `context.save()`).
+    langs: ['jvm', 'swift', 'objc'],
+    needs: ['Realm', 'insertNewObject', 'NSManagedObject'],
+    pattern: /\b([A-Za-z_$][\w$]*)\s*[?!]?\s*\.\s*([A-Za-z_$][\w$]*)\s*=(?!=)\s*([^\n;]{1,200})/g,
+    check: (m, text) => {
+      const value = m[3] as string;
+      if (/^(?:self|this)$/.test(m[1] as string) || /^\s*@?"/.test(value) || HASHED.test(value))
+        return undefined;
+      if (
+        !/\brealm\.(?:add|create|write|copyToRealm|insert)|\.copyToRealm|insertNewObject|NSManagedObject/.test(
+          text,
+        )
+      )
+        return undefined;
+      return databaseVerdict(m[2] as string, 'a Realm or Core Data object');
+    },
+  },
+  {
+    // A secret in a Couchbase Lite document's properties or set in a YapDatabase collection.
+    langs: ['swift', 'objc'],
+    needs: ['createDocument', 'putProperties', 'MutableDocument', 'inCollection'],
+    pattern:
+      /@?"([A-Za-z_][\w.-]{0,60})"\s*:\s*([^,}\]\n]{1,120})|\bsetObject\(\s*([^\n]{1,200}?),\s*forKey:\s*"([^"\n]{1,80})"\s*,\s*inCollection:/g,
+    check: (m, text) => {
+      const value = (m[2] ?? m[3]) as string;
+      if (/^\s*@?"/.test(value) || HASHED.test(value)) return undefined;
+      if (m[1] !== undefined && !/createDocument|putProperties|MutableDocument/.test(text)) return undefined;
+      return databaseVerdict(
+        (m[1] ?? m[4]) as string,
+        m[1] === undefined ? 'a YapDatabase collection' : 'a Couchbase Lite document',
+      );
     },
   },
   {
