@@ -325,3 +325,77 @@ describe('secrets compared or used as keys, written in the code', () => {
     ]);
   });
 });
+
+describe('values built at run time, names about keys, placeholder URLs, hand-written HMACs, test-support modules', () => {
+  it('each is quiet or lowered with its reason; the literal secret, key, URL password, plain MD5 of a password and app module beside them are found', async () => {
+    const r = await audit({
+      'internal/src/main/java/com/acme/SampleLogins.kt': [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin string templates of a fixture
+        'sampleCredentials(domain = "fill.dev", username = "alice-$timestamp", password = "alice-$timestamp")',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin string templates of a fixture
+        'sampleCredentials(domain = "fill.dev", username = "bob", password = "P${randomId}!Test1234")',
+        'sampleCredentials(domain = "fill.dev", username = "carol", password = "Kx9vQ2mLp4Zt")',
+        '',
+      ].join('\n'),
+      'src/api/users.ts': [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a JavaScript template literal of a fixture
+        'const user = { password: `P${randomId}!Test1234` };',
+        "const admin = { password: 'P4ssw0rd!Test1234' };",
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/IdentityWriter.kt': [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin string templates of a fixture
+        'val key = "$accountUuid.$identityKey.$index"',
+        'internal const val HKDF_INFO_MAIN_ENCRYPTION_KEY = "Main Key"',
+        'internal const val MAIN_ENCRYPTION_KEY = "v8Kq2Lm9Np3Rt7Vw"',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/StoreUriDecoder.java': [
+        '/**',
+        ' * imap://auth:user:password@server:port ConnectionSecurity.NONE',
+        ' */',
+        'String legacy = "imap://auth:alice:Kx9vQ2mLp4Zt@mail.acme.io:993";',
+        '',
+      ].join('\n'),
+      'mail/common/src/main/java/com/acme/Authentication.java': [
+        'byte[] cramMd5(String password, byte[] nonce) throws Exception {',
+        '  byte[] secretBytes = password.getBytes();',
+        '  MessageDigest md = MessageDigest.getInstance("MD5");',
+        '  byte[] ipad = new byte[64];',
+        '  byte[] opad = new byte[64];',
+        '  for (int i = 0; i < 64; i++) { ipad[i] ^= 0x36; opad[i] ^= 0x5c; }',
+        '  md.update(ipad); md.update(nonce);',
+        '  return md.digest();',
+        '}',
+        '',
+      ].join('\n'),
+      'mail/pop3/src/main/java/com/acme/Pop3Connection.java': [
+        'MessageDigest md = MessageDigest.getInstance("MD5");',
+        'byte[] digest = md.digest((timestamp + settings.getPassword()).getBytes());',
+        '',
+      ].join('\n'),
+      'mail/testing/src/main/java/com/acme/testing/Servers.java': 'String password = "Kx9vQ2mLp4Zt";\n',
+      'app/src/main/java/com/acme/testing/AbTesting.java': 'String password = "Kx9vQ2mLp4Zt";\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/src/main/java/com/acme/testing/AbTesting.java:1', 'high', undefined],
+      ['internal/src/main/java/com/acme/SampleLogins.kt:3', 'high', undefined],
+      ['mail/testing/src/main/java/com/acme/testing/Servers.java:1', 'low', 'test code, not shipped'],
+      ['src/api/users.ts:2', 'high', undefined],
+    ]);
+    expect(judged(r, 'crypto-hardcoded-key')).toEqual([
+      ['app/src/main/java/com/acme/IdentityWriter.kt:3', 'high', undefined],
+    ]);
+    expect(judged(r, 'secret-url-credentials')).toEqual([
+      ['app/src/main/java/com/acme/StoreUriDecoder.java:4', 'high', undefined],
+    ]);
+    expect(judged(r, 'crypto-weak-hash')).toEqual([
+      [
+        'mail/common/src/main/java/com/acme/Authentication.java:3',
+        'low',
+        'a hand-written HMAC (RFC 2104 ipad/opad)',
+      ],
+      ['mail/pop3/src/main/java/com/acme/Pop3Connection.java:1', 'high', undefined],
+    ]);
+  });
+});

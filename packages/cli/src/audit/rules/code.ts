@@ -361,6 +361,33 @@ const KEY_LENGTHS = new Set([16, 24, 32]);
 const CRYPTO_KEY_NAME =
   /(?:aes|des|crypto|cipher|encryption|encrypt|decryption|decrypt|hmac|symmetric|secret|enc|master|signing)key$/;
 
+/**
+ * True when a file holds RFC 2104's pads, by name or by byte (`ipad` and `opad`, `0x36` and
+ * `0x5c`): four linear searches, not one regex that runs to the end of the file from each pad.
+ */
+function hasHmacPads(text: string): boolean {
+  return (
+    (/\bipad\b/.test(text) && /\bopad\b/.test(text)) || (/\b0x36\b/.test(text) && /\b0x5[cC]\b/.test(text))
+  );
+}
+
+/**
+ * Words of a key's name that say the value is about a key, not the key: an HKDF `info` or label,
+ * an alias, a name, an id, a tag, a context or purpose string, a type or a prefix.
+ */
+const ABOUT_A_KEY = new Set([
+  'info',
+  'label',
+  'alias',
+  'name',
+  'id',
+  'tag',
+  'context',
+  'purpose',
+  'type',
+  'prefix',
+]);
+
 const SECRET_WORD = /passw|pwd|passcode|(?<![a-z])pin(?![a-z])|secret|privatekey|private_key|credential/i;
 const TOKEN_WORD = /token|session|auth|api.?key|apikey|bearer|jwt|cookie/i;
 /** Names about a secret (its hint, label, length), not the secret. */
@@ -454,6 +481,10 @@ const CODE_RULES: readonly CodeRule[] = [
       const normal = name.toLowerCase().replace(/[_-]/g, '');
       // `key`, and the prefixes of naming conventions: kKey, sKey, mKey.
       const plain = /^[ksm]?key$/.test(normal);
+      // Built at run time from a template (`"$accountUuid.$identityKey"`, `"\(id).key"`), or a
+      // name about a key, not the key (`HKDF_INFO_MAIN_ENCRYPTION_KEY`, `KEY_ALIAS`'s kin).
+      if (/\$\{|\$[A-Za-z_]|\\\(/.test(value)) return undefined;
+      if (identifierWords(name).some((w) => ABOUT_A_KEY.has(w))) return undefined;
       if (CRYPTO_KEY_NAME.test(normal)) {
         if (looksLikeIdentifier(value) || value.length < 6) return undefined;
       } else if (plain) {
@@ -839,7 +870,12 @@ const CODE_RULES: readonly CodeRule[] = [
         .split('\n')
         .slice(-4)
         .join('\n');
-      return weakHashVerdict(algorithm, m[0].replace(/\s+/g, ''), hashed, weakHashUse(hashed, around));
+      // An HMAC written by hand (RFC 2104's inner and outer pads, as CRAM-MD5 code does): it
+      // does not rest on the hash's collision resistance, like HmacMD5 from the JCA.
+      const use = hasHmacPads(text)
+        ? { severity: 'medium' as const, detail: '', lowered: 'a hand-written HMAC (RFC 2104 ipad/opad)' }
+        : weakHashUse(hashed, around);
+      return weakHashVerdict(algorithm, m[0].replace(/\s+/g, ''), hashed, use);
     },
   },
   {

@@ -261,8 +261,8 @@ function urlCredentials(m: RegExpExecArray): TextVerdict | undefined {
     /^127\./.test(host) ||
     /(?:^|\.)example\.(?:com|net|org)$/.test(host) ||
     /\.(?:example|test|invalid|localhost)$/.test(host) ||
-    host === 'host' ||
-    host === 'hostname'
+    /^(?:host|hostname|server|servername|domain)$/.test(host) ||
+    password.split(':').every((part) => URL_PLACEHOLDER.test(part))
   ) {
     return undefined;
   }
@@ -579,6 +579,19 @@ function isReference(value: string): boolean {
   );
 }
 
+/** Languages whose double-quoted strings interpolate `$name`: Kotlin, Dart, Groovy (Gradle). */
+const DOLLAR_INTERPOLATES = /\.(?:kt|kts|dart|groovy|gradle)$/;
+
+/**
+ * A value built at run time from a template: `${…}` (JavaScript template literals, Kotlin, Dart,
+ * Groovy, shells, CI files), or `$name` in a language whose strings interpolate it
+ * (`password = "alice-$timestamp"`): only its fixed part is in the app, and that part alone is
+ * no secret.
+ */
+function isTemplate(value: string, path: string): boolean {
+  return /\$\{[^}]+\}/.test(value) || (DOLLAR_INTERPOLATES.test(path) && /\$[A-Za-z_]/.test(value));
+}
+
 function genericVerdict(
   m: RegExpExecArray,
   name: string,
@@ -589,6 +602,7 @@ function genericVerdict(
   if (!genericSecret(name, value)) return undefined;
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
+  if (isTemplate(value, file.path)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
   return {
     ruleId: 'secret-generic-assignment',
