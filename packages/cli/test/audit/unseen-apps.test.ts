@@ -330,7 +330,6 @@ describe('values built at run time, names about keys, placeholder URLs, hand-wri
   it('each is quiet or lowered with its reason; the literal secret, key, URL password, plain MD5 of a password and app module beside them are found', async () => {
     const r = await audit({
       'internal/src/main/java/com/acme/SampleLogins.kt': [
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin string templates of a fixture
         'sampleCredentials(domain = "fill.dev", username = "alice-$timestamp", password = "alice-$timestamp")',
         // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin string templates of a fixture
         'sampleCredentials(domain = "fill.dev", username = "bob", password = "P${randomId}!Test1234")',
@@ -344,7 +343,6 @@ describe('values built at run time, names about keys, placeholder URLs, hand-wri
         '',
       ].join('\n'),
       'app/src/main/java/com/acme/IdentityWriter.kt': [
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin string templates of a fixture
         'val key = "$accountUuid.$identityKey.$index"',
         'internal const val HKDF_INFO_MAIN_ENCRYPTION_KEY = "Main Key"',
         'internal const val MAIN_ENCRYPTION_KEY = "v8Kq2Lm9Np3Rt7Vw"',
