@@ -397,3 +397,44 @@ describe('values built at run time, names about keys, placeholder URLs, hand-wri
     ]);
   });
 });
+
+describe('a held-out set of apps: localisations in .lproj folders, Wear OS data maps, request parameters beside a plist', () => {
+  it('each stays quiet; a password in a plain JSON config, in SharedPreferences and in a dictionary written as a plist is found', async () => {
+    const r = await audit({
+      'Localization/StringsConvertor/input/ca.lproj/app.json': '{\n  "password": "Contrasenya1"\n}\n',
+      'Localization/input/config.json': '{\n  "password": "Contrasenya1"\n}\n',
+      'app/src/main/kotlin/com/acme/wear/SettingsWearViewModel.kt': [
+        'PutDataMapRequest.create("/config").run {',
+        '    dataMap.putString("TLSClientCertificatePassword", certificatePassword.orEmpty())',
+        '    asPutDataRequest()',
+        '}',
+        'prefs.edit().putString("TLSClientCertificatePassword", certificatePassword).apply()',
+        '',
+      ].join('\n'),
+      'Sources/LoginViewController.swift': [
+        'let parameters: Parameters = [',
+        '    "email": textFieldUserName.text!,',
+        '    "password": textFieldPassword.text!',
+        ']',
+        'AF.request(url, method: .post, parameters: parameters)',
+        'let dicContent: [String: String] = ["token": token]',
+        'NSDictionary(dictionary: dicContent).write(toFile: path, atomically: true)',
+        '',
+      ].join('\n'),
+      'Sources/CredentialsStore.swift': [
+        'let stored: [String: String] = ["username": user, "password": passwordField.text!]',
+        'NSDictionary(dictionary: stored).write(toFile: path, atomically: true)',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['Localization/input/config.json:2', 'high', undefined],
+    ]);
+    expect(judged(r, 'storage-secret-in-preferences')).toEqual([
+      ['app/src/main/kotlin/com/acme/wear/SettingsWearViewModel.kt:5', 'high', undefined],
+      ['Sources/CredentialsStore.swift:1', 'high', undefined],
+      // The token the same file does write to its plist: a token, medium.
+      ['Sources/LoginViewController.swift:6', 'medium', undefined],
+    ]);
+  });
+});

@@ -84,7 +84,9 @@ function looksLikeIdentifier(value: string): boolean {
  * arguments, intent extras), which lives in memory or in the system's saved state, not in the
  * app's preference files: its receiver is declared a `Bundle` (`Bundle outState`,
  * `outState: Bundle`, `= Bundle()`, `= new Bundle()`), is the saved-state or arguments parameter
- * by its framework name, or is a `Bundle(…)`/`bundleOf` expression.
+ * by its framework name, or is a `Bundle(…)`/`bundleOf` expression. A `PersistableBundle` and a
+ * Wear OS `DataMap` (`dataMap.putString`, items sent to the watch through Google Play services'
+ * Data Layer) are not preference files either.
  */
 function isBundleReceiver(text: string, at: number): boolean {
   const before = text.slice(Math.max(0, at - 80), at);
@@ -94,11 +96,28 @@ function isBundleReceiver(text: string, at: number): boolean {
     return true;
   const receiver = /([A-Za-z_][A-Za-z0-9_]*)\s*\??\s*$/.exec(before)?.[1];
   if (receiver === undefined) return false;
-  if (/^(?:outState|savedInstanceState|savedState|arguments|args|extras)$/.test(receiver)) return true;
+  if (/^(?:outState|savedInstanceState|savedState|arguments|args|extras|dataMap)$/.test(receiver))
+    return true;
   const r = receiver.replace(/\$/g, '\\$');
   return new RegExp(
-    String.raw`\bBundle\??\s+${r}\b|\b${r}\s*:\s*Bundle\b|\b${r}\s*=\s*(?:new\s+)?Bundle\(`,
+    String.raw`\b(?:Persistable)?Bundle\??\s+${r}\b|\b${r}\s*:\s*(?:Persistable)?Bundle\b|\b${r}\s*=\s*(?:new\s+)?(?:Persistable)?Bundle\(|\bDataMap\??\s+${r}\b|\b${r}\s*:\s*DataMap\b`,
   ).test(text);
+}
+
+/**
+ * True when the dictionary literal holding the entry at `at` is assigned to a name or type of an
+ * HTTP request's parameters (`let parameters: Parameters = ["password": …]`, `var body = [`):
+ * sent to a server, not written to the plist the same file writes elsewhere. Only the 300
+ * characters before the entry are read, and the literal must not have closed in between.
+ */
+function isRequestDictionary(text: string, at: number): boolean {
+  const before = text.slice(Math.max(0, at - 300), at);
+  const open = before.lastIndexOf('[');
+  if (open === -1 || before.indexOf(']', open) !== -1) return false;
+  const decl = /\b(?:let|var)\s+([A-Za-z_]\w*)\s*(?::\s*([^=\n]{1,60}))?=\s*$/.exec(before.slice(0, open));
+  return (
+    decl !== null && /param|body|payload|json|header|query|request|form/i.test(`${decl[1]} ${decl[2] ?? ''}`)
+  );
 }
 
 /** True when `name` is turned into bytes (`key.getBytes(…)`, `key.toByteArray()`, `key.data(using:)`) in a file that uses a key API. */
@@ -974,6 +993,7 @@ const CODE_RULES: readonly CodeRule[] = [
       if (kind === undefined || /^\s*@?"/.test(m[2] as string)) return undefined;
       if (!/writeToFile|\.write\(to|PropertyListSerialization|PropertyListEncoder/.test(text))
         return undefined;
+      if (isRequestDictionary(text, m.index)) return undefined;
       return {
         ruleId: 'storage-secret-in-preferences',
         message: `"${m[1]}" put in a dictionary of a file that writes plists: stored in clear`,

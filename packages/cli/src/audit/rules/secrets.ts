@@ -499,7 +499,8 @@ function plistKeyStart(text: string, at: number): number {
 }
 
 /**
- * Translation resources: Apple's `.strings` tables and i18n JSON/YAML under an `i18n`, `locales`,
+ * Translation resources: Apple's `.strings` tables, JSON/YAML inside an Apple `.lproj` folder
+ * (a language's resources: `ca.lproj/app.json`), and i18n JSON/YAML under an `i18n`, `locales`,
  * `locale`, `lang(s)`, `translations` or `l10n` folder. Their keys name UI fields
  * (`"settings.password" = "Passwort";`) and their values are words shown to the user, so a
  * secret-like name there says nothing; the detectors of a secret's own shape still run on them.
@@ -513,6 +514,7 @@ function plistKeyStart(text: string, at: number): number {
 export function isTranslationFile(path: string): boolean {
   return (
     /\.(?:strings|stringsdict|xliff|xlf|arb)$/i.test(path) ||
+    /(?:^|\/)[^/]+\.lproj\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(path) ||
     /(?:^|\/)(?:i18n|locales?|langs?|translations?|l10n)\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(
       path,
     )
