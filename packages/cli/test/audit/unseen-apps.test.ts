@@ -438,3 +438,25 @@ describe('a held-out set of apps: localisations in .lproj folders, Wear OS data 
     ]);
   });
 });
+
+describe('what the user typed, compared through a local', () => {
+  it('a typed value kept in a local and compared with a code-like literal is found; an intent extra or a word compared the same way is not', async () => {
+    const r = await audit({
+      'app/src/main/java/com/acme/FlagOneLoginActivity.kt': [
+        'fun submitFlag(view: View) {',
+        '    val editText2 = findViewById<EditText>(R.id.editText2)',
+        '    val post = editText2.text.toString()',
+        '    if (post == "F1ag_0n3") { unlock() }',
+        '    val tab = intent.getStringExtra("tab")',
+        '    if (tab == "home2") { showHome() }',
+        '    val answer = answerField.text.toString()',
+        '    if (answer == "yes") { confirm() }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-hardcoded-comparison')).toEqual([
+      ['app/src/main/java/com/acme/FlagOneLoginActivity.kt:4', 'medium', undefined],
+    ]);
+  });
+});

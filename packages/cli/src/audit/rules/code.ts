@@ -327,6 +327,24 @@ function isUserInput(expr: string): boolean {
   return widget !== null && identifierWords(widget[1] as string).some((w) => INPUT_WORDS.has(w));
 }
 
+/**
+ * `[input, literal]` when `name` is a local whose value is what the user typed and `literal` a
+ * quoted literal in place that looks like a code (letters and digits) or names a secret; else
+ * undefined. The literal is judged first, so the file's assignments are read only for such
+ * comparisons.
+ */
+function typedThroughLocal(name: string, literal: string, text: string): [string, string] | undefined {
+  const id = name.trim();
+  const quoted = /^\s*@?"((?:[^"\\\n]|\\.)*)"\s*$/.exec(literal);
+  if (quoted === null || !/^[A-Za-z_$][\w$]*$/.test(id)) return undefined;
+  const value = quoted[1] as string;
+  const codeLike = /^[\w-]{3,64}$/.test(value) && /[A-Za-z]/.test(value) && /[0-9]/.test(value);
+  if (!codeLike && !SECRET_LITERAL.test(value)) return undefined;
+  const expr = assignedTo(id, text);
+  if (expr === undefined || !isUserInput(expr)) return undefined;
+  return [`${id} = ${expr.trim().slice(0, 40)}`, literal];
+}
+
 /** The text of a widget, whatever its name: `hckey.getText()`, `field.text`. */
 const WIDGET_TEXT = /[A-Za-z_$][\w$]*\s*(?:\?\.|!!\.|\.)\s*(?:text\b(?!\s*\()|getText\s*\()/;
 /** A literal that says itself it is a secret (`"vendorsecretkey"`, `"adminpassword1"`). */
@@ -823,6 +841,10 @@ const CODE_RULES: readonly CodeRule[] = [
       const left = operandBefore(text, at);
       const right = operandAfter(text, m.index + m[0].length);
       let [input, other] = isUserInput(left) ? [left, right] : isUserInput(right) ? [right, left] : [];
+      // What was typed, kept first in a local (`val post = editText.text.toString()`, then
+      // `post == "F1ag_0n3"`): one step back, for a literal in place that looks like a code.
+      if (input === undefined)
+        [input, other] = typedThroughLocal(left, right, text) ?? typedThroughLocal(right, left, text) ?? [];
       // The text of a widget whose name says nothing (`hckey.getText()`) counts only when the
       // literal itself says it is a secret (`"vendorsecretkey"`): a label's text is compared with
       // words of the UI, not with secrets.
