@@ -460,3 +460,56 @@ describe('what the user typed, compared through a local', () => {
     ]);
   });
 });
+
+describe('a second held-out set: tooling, test data, public keys, secret-manager paths, pinned hosts', () => {
+  it('each is skipped, set aside, quiet or lowered; the real secrets and the unpinned verifier beside them are found', async () => {
+    const value = "const password = 'Kx9vQ2mLp4Zt';\n";
+    const r = await audit({
+      '.yarn/releases/yarn-4.15.0.cjs': value,
+      'src/features/trustedDevice/fixtures/fixtures.ts': value,
+      'src/__mocks__/api.ts': value,
+      'owncloudTestUtil/src/main/java/com/acme/testutil/OCAccount.kt': value,
+      'core-testing/src/main/java/com/acme/Servers.kt': value,
+      'src/features/auth/session.ts': value,
+      '.env.production': [
+        'API_URL=https://api.acme.io',
+        'CONTENTFUL_PUBLIC_ACCESS_TOKEN=Kx9vQ2mLp4ZtWq7Rb3Nc8Vd',
+        'CONTENTFUL_ACCESS_TOKEN=Kx9vQ2mLp4ZtWq7Rb3Nc8Vd',
+        '',
+      ].join('\n'),
+      '.github/workflows/deploy.yml': [
+        '      - uses: google-github-actions/get-secretmanager-secrets@v3',
+        '        with:',
+        '          secrets: |-',
+        '            MAESTRO_PASSWORD:acme-metier-ehp/acme-app-native-e2e-maestro-password',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression of a fixture
+        '            KEYSTORE_PASSWORD:acme-metier-ehp/acme-app-android-${{ inputs.ENV }}-keystore-password',
+        '      - run: ./deploy.sh',
+        '        env:',
+        '          STORE_PASSWORD: Kx9vQ2mLp4Zt',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/api/PinnedClient.kt': [
+        'val trustManager = PinningTrustManager(pinnedKeyHashes)',
+        'okClientBuilder.hostnameVerifier(HostnameVerifier { _, _ -> true })',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/api/LooseClient.kt':
+        'okClientBuilder.hostnameVerifier(HostnameVerifier { _, _ -> true })\n',
+    });
+    expect(r.findings.some((f) => f.file.startsWith('.yarn/'))).toBe(false);
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['.env.production:3', 'high', undefined],
+      ['.github/workflows/deploy.yml:8', 'high', undefined],
+      ['core-testing/src/main/java/com/acme/Servers.kt:1', 'low', 'test code, not shipped'],
+      ['owncloudTestUtil/src/main/java/com/acme/testutil/OCAccount.kt:1', 'low', 'test code, not shipped'],
+      ['src/__mocks__/api.ts:1', 'low', 'test code, not shipped'],
+      ['src/features/auth/session.ts:1', 'high', undefined],
+      ['src/features/trustedDevice/fixtures/fixtures.ts:1', 'low', 'test code, not shipped'],
+    ]);
+    expect(judged(r, 'network-hostname-verification-off')).toEqual([
+      ['app/src/main/java/com/acme/api/LooseClient.kt:1', 'high', undefined],
+      ['app/src/main/java/com/acme/api/PinnedClient.kt:2', 'medium', undefined],
+    ]);
+  });
+});

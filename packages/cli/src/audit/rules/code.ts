@@ -410,6 +410,10 @@ const KEY_LENGTHS = new Set([16, 24, 32]);
 const CRYPTO_KEY_NAME =
   /(?:aes|des|crypto|cipher|encryption|encrypt|decryption|decrypt|hmac|symmetric|secret|enc|master|signing)key$/;
 
+/** Certificate pinning in a file: OkHttp's `CertificatePinner`, a pinning trust manager, pinned key hashes. */
+const PINS =
+  /\bCertificatePinner\b|Pinning\w*TrustManager|\bpinned(?:Key|Cert|Spki)\w*|sha256\/[A-Za-z0-9+/]{43}=/;
+
 /**
  * True when a file holds RFC 2104's pads, by name or by byte (`ipad` and `opad`, `0x36` and
  * `0x5c`): four linear searches, not one regex that runs to the end of the file from each pad.
@@ -695,10 +699,19 @@ const CODE_RULES: readonly CodeRule[] = [
     needs: ['HostnameVerifier', 'ALLOW_ALL_HOSTNAME_VERIFIER', 'hostnameVerifier'],
     pattern:
       /\b(?:ALLOW_ALL_HOSTNAME_VERIFIER|AllowAllHostnameVerifier|NoopHostnameVerifier)\b|\bverify\s*\(\s*(?:final\s+)?String\s+\w+\s*,\s*(?:final\s+)?SSLSession\s+\w+\s*\)\s*\{\s*return\s+true\s*;?\s*\}|\bverify\s*\(\s*\w+\s*:\s*String\??\s*,\s*\w+\s*:\s*SSLSession\??\s*\)\s*(?::\s*Boolean\s*)?(?:=\s*true\b|\{\s*return\s+true\s*\})|\b[Hh]ostnameVerifier\s*\{\s*_\s*,\s*_\s*->\s*true\s*\}/g,
-    check: (m) => ({
+    check: (m, text) => ({
       ruleId: 'network-hostname-verification-off',
       message: `${m[0].replace(/\s+/g, ' ').slice(0, 60)}: any host name is accepted, so any valid certificate passes for your server`,
       key: 'hostname',
+      // A file that pins the server's keys (OkHttp's CertificatePinner, a pinning trust manager,
+      // pinned SPKI hashes): only a pinned certificate passes, whatever its name. Medium: the pins,
+      // not the code here, decide whether that holds.
+      ...(PINS.test(text)
+        ? {
+            severity: 'medium' as const,
+            message: `${m[0].replace(/\s+/g, ' ').slice(0, 60)}: any host name is accepted; the same file pins certificates, which then alone decide`,
+          }
+        : {}),
     }),
   },
   {

@@ -158,6 +158,13 @@ const NOT_A_SECRET_NAME =
   /(?:url|uri|endpoint|path|type|name|label|field|header|prefix|length|len|expiry|expires|expiresin|expiration|ttl|placeholder|hint|title|text|message|msg|error|regex|pattern|format|input|class|id|mode|policy|strategy|storage|cookie|param|version|enabled|required|visible|count|timeout|method|scheme|location|provider|service|file|dir|route|event|action|icon|style|min|max|tag|screen|view|tint|color|colour|button|toggle)s?$/i;
 const PASSWORD_NAME = /passw|pwd|passphrase/i;
 /**
+ * The path of a secret kept in a secret manager (`my-project/app-e2e-maestro-password`, as
+ * google-github-actions/get-secretmanager-secrets reads `NAME:project/secret`): segments of
+ * lowercase words joined by `-` or `_`, separated by `/`. It names where the secret is, not the
+ * secret.
+ */
+const SECRET_MANAGER_PATH = /^[a-z0-9]+(?:[-_][a-z0-9]+)+(?:\/[a-z0-9]+(?:[-_][a-z0-9]+)+)+$/;
+/**
  * Keys whose provider documents them as public, made to ship in clients, told by their prefix:
  * PostHog project API keys (`phc_`, write-only ingestion), Stripe publishable keys (`pk_live_`,
  * `pk_test_`) and Mapbox public tokens (`pk.` and a JWT-like body). The secret forms of the same
@@ -169,6 +176,10 @@ const PUBLISHABLE_KEY = /^(?:phc_|pk_(?:live|test)_|pk\.eyJ)/;
 function genericSecret(name: string, value: string): boolean {
   // Words that merely contain a keyword (tokenize, tokenizer, secretary) name no secret.
   if (NOT_A_SECRET_NAME.test(name) || /tokeni[sz]|secretar/i.test(name)) return false;
+  // A name that says the value is public (`CONTENTFUL_PUBLIC_ACCESS_TOKEN`, `publishableKey`,
+  // `GOOGLE_MAPS_API_PUBLIC_KEY`): a client key meant to ship, as the provider names it.
+  if (/public|publishable/i.test(name)) return false;
+  if (SECRET_MANAGER_PATH.test(value)) return false;
   if (PLACEHOLDER.test(value) || value.includes('://') || /^[./~]/.test(value)) return false;
   if (/^(.)\1+$/.test(value) || PUBLISHABLE_KEY.test(value)) return false;
   // Dotted or dashed words (i18n keys, property paths, CSS classes) are not secrets.
@@ -591,7 +602,7 @@ const DOLLAR_INTERPOLATES = /\.(?:kt|kts|dart|groovy|gradle)$/;
  * no secret.
  */
 function isTemplate(value: string, path: string): boolean {
-  return /\$\{[^}]+\}/.test(value) || (DOLLAR_INTERPOLATES.test(path) && /\$[A-Za-z_]/.test(value));
+  return value.includes('${') || (DOLLAR_INTERPOLATES.test(path) && /\$[A-Za-z_]/.test(value));
 }
 
 function genericVerdict(
