@@ -513,3 +513,21 @@ describe('a second held-out set: tooling, test data, public keys, secret-manager
     ]);
   });
 });
+
+describe('literal rows of a table with a secret column', () => {
+  it('a password written as a literal into an unencrypted SQLite table is found; other columns, other tables and SQLCipher databases stay quiet', async () => {
+    const table = [
+      'db.execSQL("CREATE TABLE IF NOT EXISTS Accounts(Username VARCHAR,Password VARCHAR);");',
+      `db.execSQL("INSERT INTO Accounts VALUES('admin','AdminPass');");`,
+      `db.execSQL("INSERT INTO Notes VALUES('home','Buy milk');");`,
+      `db.execSQL("INSERT INTO Accounts VALUES('guest','');");`,
+    ];
+    const r = await audit({
+      'app/src/main/java/com/acme/PlainStore.java': `import android.database.sqlite.SQLiteDatabase;\n${table.join('\n')}\n`,
+      'app/src/main/java/com/acme/CipherStore.java': `import net.sqlcipher.database.SQLiteDatabase;\n${table.join('\n')}\n`,
+    });
+    expect(judged(r, 'storage-secret-in-preferences')).toEqual([
+      ['app/src/main/java/com/acme/PlainStore.java:3', 'high', undefined],
+    ]);
+  });
+});

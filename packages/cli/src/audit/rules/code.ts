@@ -286,6 +286,34 @@ function comparedNames(text: string): Set<string> {
 }
 let compared: { text: string; names: Set<string> } | undefined;
 
+/**
+ * The name of a secret column that an `INSERT INTO t VALUES('…', '…')` of literals fills, from the
+ * `CREATE TABLE t(…)` of the same file (`Accounts(Username VARCHAR, Password VARCHAR)` and
+ * `VALUES('admin','AdminPass')`: a password written in the code and stored in clear), else
+ * undefined. Only plain literal rows are read.
+ */
+function literalSecretColumn(statement: string, text: string): string | undefined {
+  const insert = /\bINSERT\s+INTO\s+(\w+)\s+VALUES\s*\(([^)]{1,300})\)/i.exec(statement);
+  if (insert === null) return undefined;
+  const values = (insert[2] as string).split(',').map((v) => v.trim());
+  if (!values.every((v) => /^'[^']*'$|^\d+$/.test(v))) return undefined;
+  const table = (insert[1] as string).toLowerCase();
+  for (const create of text.matchAll(
+    /\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s*\(([^)]{1,400})\)/gi,
+  )) {
+    if ((create[1] as string).toLowerCase() !== table) continue;
+    const columns = (create[2] as string).split(',').map((c) => c.trim().split(/\s+/)[0] as string);
+    return columns.find((c, i) => secretKind(c) === 'secret' && (values[i] ?? "''").length > 2);
+  }
+  return undefined;
+}
+
+/**
+ * A database opened encrypted: SQLCipher (`net.sqlcipher`, its `SupportFactory` for Room), or a
+ * Realm configured with an `encryptionKey`. Its rows are not in clear.
+ */
+const ENCRYPTED_DATABASE = /sqlcipher|\bSupportFactory\b|\bencryptionKey\s*[(:=]/i;
+
 /** The finding for a secret stored in clear in a local database, or none without a secret. */
 function databaseVerdict(name: string | undefined, where: string): CodeVerdict | undefined {
   const kind = name === undefined ? undefined : secretKind(name);
@@ -1141,10 +1169,10 @@ const CODE_RULES: readonly CodeRule[] = [
     langs: ['jvm'],
     needs: ['execSQL'],
     pattern: /\bexecSQL\(\s*([^\n]{1,400})/g,
-    check: (m) => {
+    check: (m, text) => {
       const args = m[1] as string;
-      if (!/\b(?:INSERT|UPDATE|REPLACE)\b/i.test(args)) return undefined;
-      return databaseVerdict(secretValueIn(args), 'a SQLite row');
+      if (!/\b(?:INSERT|UPDATE|REPLACE)\b/i.test(args) || ENCRYPTED_DATABASE.test(text)) return undefined;
+      return databaseVerdict(secretValueIn(args) ?? literalSecretColumn(args, text), 'a SQLite row');
     },
   },
   {
@@ -1154,6 +1182,7 @@ const CODE_RULES: readonly CodeRule[] = [
     pattern: /\.put\(\s*"([^"\n]{1,80})"\s*,\s*([^;\n]{1,200})/g,
     check: (m, text) => {
       if (!/\.(?:insert|insertOrThrow|insertWithOnConflict|update|replace)\(/.test(text)) return undefined;
+      if (ENCRYPTED_DATABASE.test(text)) return undefined;
       if (/^\s*"/.test(m[2] as string) || HASHED.test(m[2] as string)) return undefined;
       return databaseVerdict(m[1] as string, 'a SQLite row');
     },
@@ -1177,6 +1206,7 @@ const CODE_RULES: readonly CodeRule[] = [
         )
       )
         return undefined;
+      if (ENCRYPTED_DATABASE.test(text)) return undefined;
       return databaseVerdict(m[1] as string, 'a Realm or Core Data object');
     },
   },
