@@ -75,4 +75,16 @@ describe('regexes that could backtrack exponentially', () => {
     expect(result).not.toHaveProperty('failed');
     expect(result).toEqual({ ruleIds: expect.arrayContaining(['crypto-weak-hash']) });
   }, 60_000);
+
+  it('JNI macros compared with Java strings are matched in one pass, not a regex per macro', async () => {
+    // 60,000 string macros, one of them compared with strcmp: a regex per macro read the whole
+    // file again for each (20 s for 40,000, growing with the square of the file).
+    const dir = join(root, 'jni');
+    await mkdir(join(dir, 'jni'), { recursive: true });
+    const lines = ['#include <jni.h>', 'const char * key = (*env)->GetStringUTFChars(env, jkey, 0);'];
+    for (let i = 0; i < 60_000; i++) lines.push(`#define SECRETKEY${i} "value${i}x"`);
+    lines.push('int ok = strcmp(key, SECRETKEY0);');
+    await writeFile(join(dir, 'jni', 'lib.c'), `${lines.join('\n')}\n`);
+    expect(auditInChild(dir)).toEqual({ ruleIds: ['secret-hardcoded-comparison'] });
+  }, 60_000);
 });

@@ -474,7 +474,7 @@ const LIST = [
     'high',
     'MASVS-STORAGE-1',
     undefined,
-    'Secret written in clear to preferences, plists or external storage',
+    'Secret written in clear to preferences, plists, local databases or external storage',
     'Keep secrets in the Android Keystore / iOS Keychain (or EncryptedSharedPreferences, the Bulwark vault), not in preference files.',
   ),
   rule(

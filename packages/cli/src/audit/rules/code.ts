@@ -84,7 +84,9 @@ function looksLikeIdentifier(value: string): boolean {
  * arguments, intent extras), which lives in memory or in the system's saved state, not in the
  * app's preference files: its receiver is declared a `Bundle` (`Bundle outState`,
  * `outState: Bundle`, `= Bundle()`, `= new Bundle()`), is the saved-state or arguments parameter
- * by its framework name, or is a `Bundle(…)`/`bundleOf` expression.
+ * by its framework name, or is a `Bundle(…)`/`bundleOf` expression. A `PersistableBundle` and a
+ * Wear OS `DataMap` (`dataMap.putString`, items sent to the watch through Google Play services'
+ * Data Layer) are not preference files either.
  */
 function isBundleReceiver(text: string, at: number): boolean {
   const before = text.slice(Math.max(0, at - 80), at);
@@ -94,11 +96,28 @@ function isBundleReceiver(text: string, at: number): boolean {
     return true;
   const receiver = /([A-Za-z_][A-Za-z0-9_]*)\s*\??\s*$/.exec(before)?.[1];
   if (receiver === undefined) return false;
-  if (/^(?:outState|savedInstanceState|savedState|arguments|args|extras)$/.test(receiver)) return true;
+  if (/^(?:outState|savedInstanceState|savedState|arguments|args|extras|dataMap)$/.test(receiver))
+    return true;
   const r = receiver.replace(/\$/g, '\\$');
   return new RegExp(
-    String.raw`\bBundle\??\s+${r}\b|\b${r}\s*:\s*Bundle\b|\b${r}\s*=\s*(?:new\s+)?Bundle\(`,
+    String.raw`\b(?:Persistable)?Bundle\??\s+${r}\b|\b${r}\s*:\s*(?:Persistable)?Bundle\b|\b${r}\s*=\s*(?:new\s+)?(?:Persistable)?Bundle\(|\bDataMap\??\s+${r}\b|\b${r}\s*:\s*DataMap\b`,
   ).test(text);
+}
+
+/**
+ * True when the dictionary literal holding the entry at `at` is assigned to a name or type of an
+ * HTTP request's parameters (`let parameters: Parameters = ["password": …]`, `var body = [`):
+ * sent to a server, not written to the plist the same file writes elsewhere. Only the 300
+ * characters before the entry are read, and the literal must not have closed in between.
+ */
+function isRequestDictionary(text: string, at: number): boolean {
+  const before = text.slice(Math.max(0, at - 300), at);
+  const open = before.lastIndexOf('[');
+  if (open === -1 || before.indexOf(']', open) !== -1) return false;
+  const decl = /\b(?:let|var)\s+([A-Za-z_]\w*)\s*(?::\s*([^=\n]{1,60}))?=\s*$/.exec(before.slice(0, open));
+  return (
+    decl !== null && /param|body|payload|json|header|query|request|form/i.test(`${decl[1]} ${decl[2] ?? ''}`)
+  );
 }
 
 /** True when `name` is turned into bytes (`key.getBytes(…)`, `key.toByteArray()`, `key.data(using:)`) in a file that uses a key API. */
@@ -219,6 +238,95 @@ function operandAfter(text: string, at: number): string {
   return m.exec(text)?.[1] ?? '';
 }
 
+/**
+ * A string literal's text, then the text of a widget appended to it: by `+`, a Kotlin template
+ * (`$x`, `${x}`) or a Swift interpolation (`\(x)`). The label is the literal's last 80 characters.
+ */
+const TYPED_AFTER_LABEL =
+  /"([^"\n]{0,80}?)(?:"\s*\+\s*|\$\{\s*|\$(?=[A-Za-z_])|\\\(\s*)([A-Za-z_$][\w$]*)\s*(?:\?\.|!!\.|\.)\s*(?:getText\s*\(|text\b(?!\s*\())/;
+/** A label that names what follows as a secret: a password, PIN, card number, CVV, SSN. */
+const SECRET_LABEL =
+  /passw|passcode|(?<![a-z])pin(?![a-z])|secret|credit.?card|card.?(?:number|no\b)|(?<![a-z])(?:cvv|cvc|ssn)(?![a-z])|social.?security/i;
+
+/** A value that is hashed or encrypted before it is stored: not in clear. */
+const HASHED = /encrypt|cipher|hash|digest|seal|sha-?\d|md5|bcrypt|scrypt|argon|pbkdf/i;
+
+/**
+ * The first name in an expression that says it holds a secret, string literals left out, each
+ * part of a chain taken alone (`pwd.getText().toString()` → `pwd`), a widget's suffix dropped
+ * (`passwordTextField` → `password`); calls are no value. Undefined when the value is hashed or
+ * encrypted first.
+ */
+function secretValueIn(expr: string): string | undefined {
+  if (HASHED.test(expr)) return undefined;
+  const code = expr.replace(/@?"(?:[^"\\\n]|\\.)*"?/g, '""');
+  for (const id of code.matchAll(/[A-Za-z_$][\w$]*(?!\s*\(|[\w$])/g)) {
+    const name = id[0].replace(/(?:Text)?(?:Field|Input|EditText|Edit)$/, '');
+    if (name !== '' && secretKind(name) !== undefined && !/^(?:TAG|[A-Z_]+)$/.test(name)) return name;
+  }
+  return undefined;
+}
+
+/**
+ * The names given to `strcmp`, `strncmp`, `strcasecmp`, `strncasecmp` or `memcmp` as their first or
+ * second argument in a C file, read in one pass and kept for the file's other macros: a regex
+ * per macro read the whole file again for each (20,000 macros, 12 s).
+ */
+function comparedNames(text: string): Set<string> {
+  if (compared?.text === text) return compared.names;
+  const names = new Set<string>();
+  for (const c of text.matchAll(
+    /\b(?:strn?cmp|strn?casecmp|memcmp)\s*\(\s*([^,()\n]{1,80}),\s*([A-Za-z_]\w*)?/g,
+  )) {
+    names.add((c[1] as string).trim());
+    if (c[2] !== undefined) names.add(c[2]);
+  }
+  compared = { text, names };
+  return names;
+}
+let compared: { text: string; names: Set<string> } | undefined;
+
+/**
+ * The name of a secret column that an `INSERT INTO t VALUES('…', '…')` of literals fills, from the
+ * `CREATE TABLE t(…)` of the same file (`Accounts(Username VARCHAR, Password VARCHAR)` and
+ * `VALUES('admin','AdminPass')`: a password written in the code and stored in clear), else
+ * undefined. Only plain literal rows are read.
+ */
+function literalSecretColumn(statement: string, text: string): string | undefined {
+  const insert = /\bINSERT\s+INTO\s+(\w+)\s+VALUES\s*\(([^)]{1,300})\)/i.exec(statement);
+  if (insert === null) return undefined;
+  const values = (insert[2] as string).split(',').map((v) => v.trim());
+  if (!values.every((v) => /^'[^']*'$|^\d+$/.test(v))) return undefined;
+  const table = (insert[1] as string).toLowerCase();
+  for (const create of text.matchAll(
+    /\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s*\(([^)]{1,400})\)/gi,
+  )) {
+    if ((create[1] as string).toLowerCase() !== table) continue;
+    const columns = (create[2] as string).split(',').map((c) => c.trim().split(/\s+/)[0] as string);
+    return columns.find((c, i) => secretKind(c) === 'secret' && (values[i] ?? "''").length > 2);
+  }
+  return undefined;
+}
+
+/**
+ * A database opened encrypted: SQLCipher (`net.sqlcipher`, its `SupportFactory` for Room), or a
+ * Realm configured with an `encryptionKey`. Its rows are not in clear.
+ */
+const ENCRYPTED_DATABASE = /sqlcipher|\bSupportFactory\b|\bencryptionKey\s*[(:=]/i;
+
+/** The finding for a secret stored in clear in a local database, or none without a secret. */
+function databaseVerdict(name: string | undefined, where: string): CodeVerdict | undefined {
+  const kind = name === undefined ? undefined : secretKind(name);
+  if (name === undefined || kind === undefined) return undefined;
+  return {
+    ruleId: 'storage-secret-in-preferences',
+    message: `${name.slice(0, 60)} stored in clear in ${where} (a database file in the app's data)`,
+    evidence: name.slice(0, 60),
+    key: `db:${name}`,
+    ...(kind === 'token' ? { severity: 'medium' as const } : {}),
+  };
+}
+
 /** Words of a widget's name that say the user types into it (`promoCodeValue`, `pinField`). */
 const INPUT_WORDS = new Set([
   'edit',
@@ -246,6 +354,29 @@ function isUserInput(expr: string): boolean {
     /([A-Za-z_$][\w$]*)\s*(?:\?\.|!!\.|\.)\s*(?:text\b(?!\s*\()|getText\s*\(|stringValue\b)/.exec(expr);
   return widget !== null && identifierWords(widget[1] as string).some((w) => INPUT_WORDS.has(w));
 }
+
+/**
+ * `[input, literal]` when `name` is a local whose value is what the user typed and `literal` a
+ * quoted literal in place that looks like a code (letters and digits) or names a secret; else
+ * undefined. The literal is judged first, so the file's assignments are read only for such
+ * comparisons.
+ */
+function typedThroughLocal(name: string, literal: string, text: string): [string, string] | undefined {
+  const id = name.trim();
+  const quoted = /^\s*@?"((?:[^"\\\n]|\\.)*)"\s*$/.exec(literal);
+  if (quoted === null || !/^[A-Za-z_$][\w$]*$/.test(id)) return undefined;
+  const value = quoted[1] as string;
+  const codeLike = /^[\w-]{3,64}$/.test(value) && /[A-Za-z]/.test(value) && /[0-9]/.test(value);
+  if (!codeLike && !SECRET_LITERAL.test(value)) return undefined;
+  const expr = assignedTo(id, text);
+  if (expr === undefined || !isUserInput(expr)) return undefined;
+  return [`${id} = ${expr.trim().slice(0, 40)}`, literal];
+}
+
+/** The text of a widget, whatever its name: `hckey.getText()`, `field.text`. */
+const WIDGET_TEXT = /[A-Za-z_$][\w$]*\s*(?:\?\.|!!\.|\.)\s*(?:text\b(?!\s*\()|getText\s*\()/;
+/** A literal that says itself it is a secret (`"vendorsecretkey"`, `"adminpassword1"`). */
+const SECRET_LITERAL = /secret|passw|passcode|unlock/i;
 
 /** Words of a name that say the value compared is a code that unlocks something. */
 const UNLOCK_WORDS = new Set([
@@ -281,6 +412,18 @@ function literalOf(operand: string, text: string): { value: string; name: string
   return lit === null ? undefined : { value: lit[1] as string, name: operand };
 }
 
+/**
+ * The receiver of a member whose `.` is at `dot`: the name before it, past `?`/`!` and spaces
+ * (`newUser?.password` → `newUser`, `dict .setValue` → `dict`), or '' when none.
+ */
+function receiverBefore(text: string, dot: number): string {
+  let i = dot;
+  while (i > 0 && dot - i < 8 && /[\s?!]/.test(text.charAt(i - 1))) i--;
+  const end = i;
+  while (i > 0 && end - i < 100 && /[\w$]/.test(text.charAt(i - 1))) i--;
+  return text.slice(i, end);
+}
+
 /** The word (letters, digits, `_`) that ends at `end`. */
 function wordEndingAt(text: string, end: number): string {
   let i = end;
@@ -294,6 +437,37 @@ const KEY_LENGTHS = new Set([16, 24, 32]);
 /** Names that say a value is a symmetric key (normalised: lower case, no `_` or `-`). */
 const CRYPTO_KEY_NAME =
   /(?:aes|des|crypto|cipher|encryption|encrypt|decryption|decrypt|hmac|symmetric|secret|enc|master|signing)key$/;
+
+/** Certificate pinning in a file: OkHttp's `CertificatePinner`, a pinning trust manager, pinned key hashes. */
+const PINS =
+  /\bCertificatePinner\b|Pinning\w*TrustManager|\bpinned(?:Key|Cert|Spki)\w*|sha256\/[A-Za-z0-9+/]{43}=/;
+
+/**
+ * True when a file holds RFC 2104's pads, by name or by byte (`ipad` and `opad`, `0x36` and
+ * `0x5c`): four linear searches, not one regex that runs to the end of the file from each pad.
+ */
+function hasHmacPads(text: string): boolean {
+  return (
+    (/\bipad\b/.test(text) && /\bopad\b/.test(text)) || (/\b0x36\b/.test(text) && /\b0x5[cC]\b/.test(text))
+  );
+}
+
+/**
+ * Words of a key's name that say the value is about a key, not the key: an HKDF `info` or label,
+ * an alias, a name, an id, a tag, a context or purpose string, a type or a prefix.
+ */
+const ABOUT_A_KEY = new Set([
+  'info',
+  'label',
+  'alias',
+  'name',
+  'id',
+  'tag',
+  'context',
+  'purpose',
+  'type',
+  'prefix',
+]);
 
 const SECRET_WORD = /passw|pwd|passcode|(?<![a-z])pin(?![a-z])|secret|privatekey|private_key|credential/i;
 const TOKEN_WORD = /token|session|auth|api.?key|apikey|bearer|jwt|cookie/i;
@@ -388,6 +562,10 @@ const CODE_RULES: readonly CodeRule[] = [
       const normal = name.toLowerCase().replace(/[_-]/g, '');
       // `key`, and the prefixes of naming conventions: kKey, sKey, mKey.
       const plain = /^[ksm]?key$/.test(normal);
+      // Built at run time from a template (`"$accountUuid.$identityKey"`, `"\(id).key"`), or a
+      // name about a key, not the key (`HKDF_INFO_MAIN_ENCRYPTION_KEY`, `KEY_ALIAS`'s kin).
+      if (/\$\{|\$[A-Za-z_]|\\\(/.test(value)) return undefined;
+      if (identifierWords(name).some((w) => ABOUT_A_KEY.has(w))) return undefined;
       if (CRYPTO_KEY_NAME.test(normal)) {
         if (looksLikeIdentifier(value) || value.length < 6) return undefined;
       } else if (plain) {
@@ -402,6 +580,22 @@ const CODE_RULES: readonly CodeRule[] = [
         'crypto-hardcoded-key',
         value,
         `literal assigned to ${name.slice(0, 60)}, used as a key`,
+      );
+    },
+  },
+  {
+    // A string constant XORed into data as a key (`input.charAt(i) ^ secret.charAt(i % n)`):
+    // the "encryption" of every request is undone by whoever reads the constant.
+    langs: ['jvm'],
+    needs: ['charAt'],
+    pattern: /\^\s*(?:\(\s*\w+\s*\)\s*)?([A-Za-z_$][\w$]*)\s*\.\s*charAt\s*\(/g,
+    check: (m, text) => {
+      const literal = literalOf(m[1] as string, text);
+      if (literal === undefined || literal.value.length < 3) return undefined;
+      return keyLiteral(
+        'crypto-hardcoded-key',
+        literal.value,
+        `constant ${literal.name.slice(0, 60)} (a string literal) used as an XOR key`,
       );
     },
   },
@@ -533,10 +727,19 @@ const CODE_RULES: readonly CodeRule[] = [
     needs: ['HostnameVerifier', 'ALLOW_ALL_HOSTNAME_VERIFIER', 'hostnameVerifier'],
     pattern:
       /\b(?:ALLOW_ALL_HOSTNAME_VERIFIER|AllowAllHostnameVerifier|NoopHostnameVerifier)\b|\bverify\s*\(\s*(?:final\s+)?String\s+\w+\s*,\s*(?:final\s+)?SSLSession\s+\w+\s*\)\s*\{\s*return\s+true\s*;?\s*\}|\bverify\s*\(\s*\w+\s*:\s*String\??\s*,\s*\w+\s*:\s*SSLSession\??\s*\)\s*(?::\s*Boolean\s*)?(?:=\s*true\b|\{\s*return\s+true\s*\})|\b[Hh]ostnameVerifier\s*\{\s*_\s*,\s*_\s*->\s*true\s*\}/g,
-    check: (m) => ({
+    check: (m, text) => ({
       ruleId: 'network-hostname-verification-off',
       message: `${m[0].replace(/\s+/g, ' ').slice(0, 60)}: any host name is accepted, so any valid certificate passes for your server`,
       key: 'hostname',
+      // A file that pins the server's keys (OkHttp's CertificatePinner, a pinning trust manager,
+      // pinned SPKI hashes): only a pinned certificate passes, whatever its name. Medium: the pins,
+      // not the code here, decide whether that holds.
+      ...(PINS.test(text)
+        ? {
+            severity: 'medium' as const,
+            message: `${m[0].replace(/\s+/g, ' ').slice(0, 60)}: any host name is accepted; the same file pins certificates, which then alone decide`,
+          }
+        : {}),
     }),
   },
   {
@@ -678,17 +881,34 @@ const CODE_RULES: readonly CodeRule[] = [
       }
       const left = operandBefore(text, at);
       const right = operandAfter(text, m.index + m[0].length);
-      const [input, other] = isUserInput(left) ? [left, right] : isUserInput(right) ? [right, left] : [];
+      let [input, other] = isUserInput(left) ? [left, right] : isUserInput(right) ? [right, left] : [];
+      // What was typed, kept first in a local (`val post = editText.text.toString()`, then
+      // `post == "F1ag_0n3"`): one step back, for a literal in place that looks like a code.
+      if (input === undefined)
+        [input, other] = typedThroughLocal(left, right, text) ?? typedThroughLocal(right, left, text) ?? [];
+      // The text of a widget whose name says nothing (`hckey.getText()`) counts only when the
+      // literal itself says it is a secret (`"vendorsecretkey"`): a label's text is compared with
+      // words of the UI, not with secrets.
+      const byLiteral = input === undefined;
+      // (A quoted literal in place only: a constant's value is looked up for named inputs alone.)
+      if (byLiteral)
+        [input, other] =
+          /^\s*@?"/.test(right) && WIDGET_TEXT.test(left)
+            ? [left, right]
+            : /^\s*@?"/.test(left) && WIDGET_TEXT.test(right)
+              ? [right, left]
+              : [];
       if (input === undefined || other === undefined) return undefined;
       const literal = literalOf(other.trim(), text);
       if (literal === undefined) return undefined;
       const { value, name } = literal;
       if (value.length < 3 || value.length > 64 || PLACEHOLDER.test(value) || value.includes('://'))
         return undefined;
+      if (byLiteral && !SECRET_LITERAL.test(value)) return undefined;
       // Names say what it unlocks (`adminPin`, `promoCodeValue`): high. A token of letters and
       // digits (`NEW2019`) compared with any input may be a code too, or a search term or a
       // test value (`searchInput == "iphone15"`): medium, since the code does not say.
-      const named = identifierWords(`${name} ${input}`).some((w) => UNLOCK_WORDS.has(w));
+      const named = byLiteral || identifierWords(`${name} ${input}`).some((w) => UNLOCK_WORDS.has(w));
       if (!named && !(/^[\w-]+$/.test(value) && /[A-Za-z]/.test(value) && /[0-9]/.test(value)))
         return undefined;
       return {
@@ -746,7 +966,12 @@ const CODE_RULES: readonly CodeRule[] = [
         .split('\n')
         .slice(-4)
         .join('\n');
-      return weakHashVerdict(algorithm, m[0].replace(/\s+/g, ''), hashed, weakHashUse(hashed, around));
+      // An HMAC written by hand (RFC 2104's inner and outer pads, as CRAM-MD5 code does): it
+      // does not rest on the hash's collision resistance, like HmacMD5 from the JCA.
+      const use = hasHmacPads(text)
+        ? { severity: 'medium' as const, detail: '', lowered: 'a hand-written HMAC (RFC 2104 ipad/opad)' }
+        : weakHashUse(hashed, around);
+      return weakHashVerdict(algorithm, m[0].replace(/\s+/g, ''), hashed, use);
     },
   },
   {
@@ -831,6 +1056,7 @@ const CODE_RULES: readonly CodeRule[] = [
       if (kind === undefined || /^\s*@?"/.test(m[2] as string)) return undefined;
       if (!/writeToFile|\.write\(to|PropertyListSerialization|PropertyListEncoder/.test(text))
         return undefined;
+      if (isRequestDictionary(text, m.index)) return undefined;
       return {
         ruleId: 'storage-secret-in-preferences',
         message: `"${m[1]}" put in a dictionary of a file that writes plists: stored in clear`,
@@ -838,6 +1064,166 @@ const CODE_RULES: readonly CodeRule[] = [
         key: `plist:${m[1]}`,
         ...(kind === 'token' ? { severity: 'medium' as const } : {}),
       };
+    },
+  },
+  {
+    // A secret set under a key of a dictionary (`data.setValue(password, forKey: "password")`,
+    // `[dict setObject:pin forKey:@"pin"]`) in a file that writes plists: the dictionary
+    // literal's form above, written with calls. A defaults object is the UserDefaults rule's.
+    langs: ['swift', 'objc'],
+    needs: ['forKey'],
+    // Anchored on the `.` before the call, whose receiver is then read by walking back: a leading
+    // receiver pattern was tried from every character of a file (two thirds of the code rules'
+    // time on 113 MB of app sources).
+    pattern:
+      /\.\s*set(?:Value|Object)\(\s*([^\n]{1,200}?),\s*forKey:\s*"([^"\n]{1,80})"|\[\s*([\w$.]+)\s+set(?:Value|Object):\s*([^\n\]]{1,200}?)\s+forKey:\s*@"([^"\n]{1,80})"/g,
+    check: (m, text) => {
+      const receiver = m[3] ?? receiverBefore(text, m.index);
+      const value = (m[1] ?? m[4]) as string;
+      const name = (m[2] ?? m[5]) as string;
+      const kind = secretKind(name);
+      if (kind === undefined || /^\s*@?"/.test(value) || /encrypt|cipher|hash|digest/i.test(value))
+        return undefined;
+      if (/defaults/i.test(receiver)) return undefined;
+      if (!/writeToFile|\.write\(to|PropertyListSerialization|PropertyListEncoder/.test(text))
+        return undefined;
+      return {
+        ruleId: 'storage-secret-in-preferences',
+        message: `"${name}" set in a dictionary of a file that writes plists: stored in clear`,
+        evidence: name,
+        key: `plist:${name}`,
+        ...(kind === 'token' ? { severity: 'medium' as const } : {}),
+      };
+    },
+  },
+  {
+    // A password written into a map of credentials in the code (`userCreds["shopuser"] =
+    // "…"`, `credentials.put("admin", "…")`): a login that anyone who unpacks the app reads.
+    langs: ['jvm', 'swift', 'objc'],
+    // The map's name ends the need (`…Creds[`, `…Passwords.put(`): a name alone (`credential`)
+    // woke the rule in every file of an app's sign-in code.
+    needs: ['reds[', 'ords[', 'tials[', 'reds.put(', 'ords.put(', 'tials.put('],
+    // Anchored on the `[` or `.put(` after the map's name, whose start is then found by walking
+    // back: a leading name pattern was tried from every word of every file naming credentials.
+    pattern:
+      /(?:\[\s*@?"([^"\n]{1,80})"\s*\]\s*=|\.put\(\s*"([^"\n]{1,80})"\s*,)\s*@?"((?:[^"\\\n]|\\.){4,128})"/g,
+    check: (m, text) => {
+      const map = wordEndingAt(text, m.index);
+      const value = m[3] as string;
+      if (!/creds|credentials|passwords/i.test(map) || PLACEHOLDER.test(value) || value.includes('://'))
+        return undefined;
+      return {
+        ruleId: 'secret-generic-assignment',
+        message: `password of the user ${(m[1] ?? m[2] ?? '').slice(0, 2)}••• written in the code into ${map.slice(0, 40)}`,
+        evidence: redact(value, 0),
+        key: `creds:${map}:${m[1] ?? m[2]}`,
+      };
+    },
+  },
+  {
+    // A string macro of JNI code compared with a string passed in from Java
+    // (`#define VENDORKEY "…"`, `strncmp(VENDORKEY, key, …)`): a native library is read as
+    // easily as the Java code, with `strings`.
+    langs: ['c'],
+    needs: ['GetStringUTFChars'],
+    pattern: /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w{0,60})[ \t]+"((?:[^"\\\n]|\\.){3,64})"/gm,
+    check: (m, text) => {
+      const name = m[1] as string;
+      if (!comparedNames(text).has(name) || PLACEHOLDER.test(m[2] as string)) return undefined;
+      const named = /key|pin|pass|secret|licen[cs]e|serial|unlock|otp|admin/i.test(name);
+      return {
+        ...(named ? {} : { severity: 'medium' as const }),
+        ruleId: 'secret-hardcoded-comparison',
+        message: `a string from Java is compared with the constant ${name} of the native code`,
+        evidence: redact(m[2] as string, 0),
+        key: `compare:${m[2]}`,
+      };
+    },
+  },
+  {
+    // A secret written in clear to a file the app creates in its own storage (a temporary file,
+    // `openFileOutput`): the file in clear, as a preference file would be.
+    langs: ['jvm'],
+    needs: ['createTempFile', 'openFileOutput'],
+    pattern: /\.(?:write|append|print|println)\(\s*([^;\n]{1,300})/g,
+    check: (m, text) => {
+      if (!/FileWriter|FileOutputStream|openFileOutput|PrintWriter|BufferedWriter/.test(text))
+        return undefined;
+      // Jetpack Security's EncryptedFile (its own `openFileOutput`) or a cipher stream: not in clear.
+      if (/EncryptedFile|CipherOutputStream/.test(text)) return undefined;
+      const name = secretValueIn(m[1] as string);
+      const kind = name === undefined ? undefined : secretKind(name);
+      if (name === undefined || kind === undefined) return undefined;
+      return {
+        ruleId: 'storage-secret-in-preferences',
+        message: `${name.slice(0, 60)} written in clear to a file of the app`,
+        evidence: name.slice(0, 60),
+        key: `file:${name}`,
+        ...(kind === 'token' ? { severity: 'medium' as const } : {}),
+      };
+    },
+  },
+  {
+    // A secret put in a SQLite row by a statement built in the code (`execSQL("INSERT INTO
+    // users VALUES ('" + usr.getText() + "', '" + pwd.getText() + "')")`).
+    langs: ['jvm'],
+    needs: ['execSQL'],
+    pattern: /\bexecSQL\(\s*([^\n]{1,400})/g,
+    check: (m, text) => {
+      const args = m[1] as string;
+      if (!/\b(?:INSERT|UPDATE|REPLACE)\b/i.test(args) || ENCRYPTED_DATABASE.test(text)) return undefined;
+      return databaseVerdict(secretValueIn(args) ?? literalSecretColumn(args, text), 'a SQLite row');
+    },
+  },
+  {
+    // ContentValues of a row: `values.put("password", pwd)` before `db.insert(…)`.
+    langs: ['jvm'],
+    needs: ['ContentValues'],
+    pattern: /\.put\(\s*"([^"\n]{1,80})"\s*,\s*([^;\n]{1,200})/g,
+    check: (m, text) => {
+      if (!/\.(?:insert|insertOrThrow|insertWithOnConflict|update|replace)\(/.test(text)) return undefined;
+      if (ENCRYPTED_DATABASE.test(text)) return undefined;
+      if (/^\s*"/.test(m[2] as string) || HASHED.test(m[2] as string)) return undefined;
+      return databaseVerdict(m[1] as string, 'a SQLite row');
+    },
+  },
+  {
+    // A property of a Realm or Core Data object set to a secret (`user.password =
+    // passwordTextField.text` before `realm.add(user)` or `context.save()`).
+    langs: ['jvm', 'swift', 'objc'],
+    needs: ['Realm', 'insertNewObject', 'NSManagedObject'],
+    // Anchored on the `.` before the property (the receiver read by walking back), not on every
+    // word of the file.
+    pattern: /\.\s*([A-Za-z_$][\w$]*)\s*=(?!=)\s*([^\n;]{1,200})/g,
+    check: (m, text) => {
+      const value = m[2] as string;
+      const receiver = receiverBefore(text, m.index);
+      if (receiver === '' || /^(?:self|this)$/.test(receiver) || /^\s*@?"/.test(value) || HASHED.test(value))
+        return undefined;
+      if (
+        !/\brealm\.(?:add|create|write|copyToRealm|insert)|\.copyToRealm|insertNewObject|NSManagedObject/.test(
+          text,
+        )
+      )
+        return undefined;
+      if (ENCRYPTED_DATABASE.test(text)) return undefined;
+      return databaseVerdict(m[1] as string, 'a Realm or Core Data object');
+    },
+  },
+  {
+    // A secret in a Couchbase Lite document's properties or set in a YapDatabase collection.
+    langs: ['swift', 'objc'],
+    needs: ['createDocument', 'putProperties', 'MutableDocument', 'inCollection'],
+    pattern:
+      /@?"([A-Za-z_][\w.-]{0,60})"\s*:\s*([^,}\]\n]{1,120})|\bsetObject\(\s*([^\n]{1,200}?),\s*forKey:\s*"([^"\n]{1,80})"\s*,\s*inCollection:/g,
+    check: (m, text) => {
+      const value = (m[2] ?? m[3]) as string;
+      if (/^\s*@?"/.test(value) || HASHED.test(value)) return undefined;
+      if (m[1] !== undefined && !/createDocument|putProperties|MutableDocument/.test(text)) return undefined;
+      return databaseVerdict(
+        (m[1] ?? m[4]) as string,
+        m[1] === undefined ? 'a YapDatabase collection' : 'a Couchbase Lite document',
+      );
     },
   },
   {
@@ -855,6 +1241,12 @@ const CODE_RULES: readonly CodeRule[] = [
         const expr = assignedTo(id, text);
         last = expr === undefined ? undefined : secretNamed(expr);
         if (last !== undefined) break;
+      }
+      // What the user typed, under a label that says it is a secret (`"credit card: " +
+      // cctxt.getText()`, `"PIN: ${code.text}"`): the widget's name says nothing, its label does.
+      if (last === undefined && /getText|\.text\b/.test(args)) {
+        const typed = TYPED_AFTER_LABEL.exec(args);
+        if (typed !== null && SECRET_LABEL.test(typed[1] as string)) last = typed[2] as string;
       }
       if (last === undefined) return undefined;
       return {

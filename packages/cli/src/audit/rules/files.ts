@@ -34,13 +34,43 @@ function keyStoreFinding(context: AnalyserContext, what?: string, aliases: reado
   );
 }
 
-function dotenvFinding(context: AnalyserContext): void {
-  context.report({
+/**
+ * A variable name that may hold a secret: a key, secret, password, token, credential, auth value,
+ * DSN, certificate, private, cookie, session or salt (`STRIPE_KEY`, `DB_PASS`, `SENTRY_DSN`).
+ * Broad on purpose: a name that might hold one keeps the file high.
+ */
+const DOTENV_SECRET_NAME = /key|secret|pass|pwd|token|cred|auth|dsn|cert|private|cookie|session|salt/i;
+/** One `NAME=value` line of an environment file (`export` allowed, as dotenv and shells read it). */
+const DOTENV_LINE = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=/gm;
+
+/**
+ * The names of a `.env` file's variables when none of them may hold a secret, else undefined:
+ * fastlane's `.env.<lane>` files, for instance, set app names, bundle ids and switches.
+ */
+function namesWithoutSecrets(bytes: Buffer): string[] | undefined {
+  const names = [...bytes.toString('utf8').matchAll(DOTENV_LINE)].map((m) => m[1] as string);
+  return names.some((n) => DOTENV_SECRET_NAME.test(n)) ? undefined : names;
+}
+
+function dotenvFinding(context: AnalyserContext, bytes?: Buffer): void {
+  const raw = {
     ruleId: 'secret-dotenv-file',
     file: context.path,
     message: `${context.name} shipped: environment files hold build-time secrets`,
     key: 'dotenv',
-  });
+  } as const;
+  // A file too large to read stays high: what it holds is not known.
+  const names = bytes === undefined ? undefined : namesWithoutSecrets(bytes);
+  context.report(
+    names === undefined
+      ? raw
+      : lowered(
+          raw,
+          names.length === 0
+            ? 'no variable set in it'
+            : `no variable in it is named as a secret (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`,
+        ),
+  );
 }
 
 function sourceMapFinding(context: AnalyserContext): void {
@@ -82,11 +112,11 @@ export const FILE_ANALYSERS: readonly FileAnalyser[] = [
   },
   {
     matches: (path, name) => DOTENV.test(path) && !DOTENV_TEMPLATE.test(name),
-    analyse(_bytes, context) {
-      dotenvFinding(context);
+    analyse(bytes, context) {
+      dotenvFinding(context, bytes);
       return undefined;
     },
-    tooLarge: dotenvFinding,
+    tooLarge: (context) => dotenvFinding(context),
   },
   {
     matches: (_path, name) => name.endsWith('.map'),

@@ -157,13 +157,31 @@ const PLACEHOLDER =
 const NOT_A_SECRET_NAME =
   /(?:url|uri|endpoint|path|type|name|label|field|header|prefix|length|len|expiry|expires|expiresin|expiration|ttl|placeholder|hint|title|text|message|msg|error|regex|pattern|format|input|class|id|mode|policy|strategy|storage|cookie|param|version|enabled|required|visible|count|timeout|method|scheme|location|provider|service|file|dir|route|event|action|icon|style|min|max|tag|screen|view|tint|color|colour|button|toggle)s?$/i;
 const PASSWORD_NAME = /passw|pwd|passphrase/i;
+/**
+ * The path of a secret kept in a secret manager (`my-project/app-e2e-maestro-password`, as
+ * google-github-actions/get-secretmanager-secrets reads `NAME:project/secret`): segments of
+ * lowercase words joined by `-` or `_`, separated by `/`. It names where the secret is, not the
+ * secret.
+ */
+const SECRET_MANAGER_PATH = /^[a-z0-9]+(?:[-_][a-z0-9]+)+(?:\/[a-z0-9]+(?:[-_][a-z0-9]+)+)+$/;
+/**
+ * Keys whose provider documents them as public, made to ship in clients, told by their prefix:
+ * PostHog project API keys (`phc_`, write-only ingestion), Stripe publishable keys (`pk_live_`,
+ * `pk_test_`) and Mapbox public tokens (`pk.` and a JWT-like body). The secret forms of the same
+ * providers (`phx_`, `sk_live_`, Mapbox `sk.`) are not these prefixes.
+ */
+const PUBLISHABLE_KEY = /^(?:phc_|pk_(?:live|test)_|pk\.eyJ)/;
 
 /** Judges the value of a `name = "value"` assignment whose name looks secret. */
 function genericSecret(name: string, value: string): boolean {
   // Words that merely contain a keyword (tokenize, tokenizer, secretary) name no secret.
   if (NOT_A_SECRET_NAME.test(name) || /tokeni[sz]|secretar/i.test(name)) return false;
+  // A name that says the value is public (`CONTENTFUL_PUBLIC_ACCESS_TOKEN`, `publishableKey`,
+  // `GOOGLE_MAPS_API_PUBLIC_KEY`): a client key meant to ship, as the provider names it.
+  if (/public|publishable/i.test(name)) return false;
+  if (SECRET_MANAGER_PATH.test(value)) return false;
   if (PLACEHOLDER.test(value) || value.includes('://') || /^[./~]/.test(value)) return false;
-  if (/^(.)\1+$/.test(value)) return false;
+  if (/^(.)\1+$/.test(value) || PUBLISHABLE_KEY.test(value)) return false;
   // Dotted or dashed words (i18n keys, property paths, CSS classes) are not secrets.
   if (/^[A-Za-z]+(?:[._:-][A-Za-z]+)+$/.test(value)) return false;
   if (PASSWORD_NAME.test(name)) {
@@ -254,8 +272,8 @@ function urlCredentials(m: RegExpExecArray): TextVerdict | undefined {
     /^127\./.test(host) ||
     /(?:^|\.)example\.(?:com|net|org)$/.test(host) ||
     /\.(?:example|test|invalid|localhost)$/.test(host) ||
-    host === 'host' ||
-    host === 'hostname'
+    /^(?:host|hostname|server|servername|domain)$/.test(host) ||
+    password.split(':').every((part) => URL_PLACEHOLDER.test(part))
   ) {
     return undefined;
   }
@@ -492,7 +510,8 @@ function plistKeyStart(text: string, at: number): number {
 }
 
 /**
- * Translation resources: Apple's `.strings` tables and i18n JSON/YAML under an `i18n`, `locales`,
+ * Translation resources: Apple's `.strings` tables, JSON/YAML inside an Apple `.lproj` folder
+ * (a language's resources: `ca.lproj/app.json`), and i18n JSON/YAML under an `i18n`, `locales`,
  * `locale`, `lang(s)`, `translations` or `l10n` folder. Their keys name UI fields
  * (`"settings.password" = "Passwort";`) and their values are words shown to the user, so a
  * secret-like name there says nothing; the detectors of a secret's own shape still run on them.
@@ -506,6 +525,7 @@ function plistKeyStart(text: string, at: number): number {
 export function isTranslationFile(path: string): boolean {
   return (
     /\.(?:strings|stringsdict|xliff|xlf|arb)$/i.test(path) ||
+    /(?:^|\/)[^/]+\.lproj\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(path) ||
     /(?:^|\/)(?:i18n|locales?|langs?|translations?|l10n)\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(
       path,
     )
@@ -572,6 +592,19 @@ function isReference(value: string): boolean {
   );
 }
 
+/** Languages whose double-quoted strings interpolate `$name`: Kotlin, Dart, Groovy (Gradle). */
+const DOLLAR_INTERPOLATES = /\.(?:kt|kts|dart|groovy|gradle)$/;
+
+/**
+ * A value built at run time from a template: `${…}` (JavaScript template literals, Kotlin, Dart,
+ * Groovy, shells, CI files), or `$name` in a language whose strings interpolate it
+ * (`password = "alice-$timestamp"`): only its fixed part is in the app, and that part alone is
+ * no secret.
+ */
+function isTemplate(value: string, path: string): boolean {
+  return value.includes('${') || (DOLLAR_INTERPOLATES.test(path) && /\$[A-Za-z_]/.test(value));
+}
+
 function genericVerdict(
   m: RegExpExecArray,
   name: string,
@@ -582,6 +615,7 @@ function genericVerdict(
   if (!genericSecret(name, value)) return undefined;
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
+  if (isTemplate(value, file.path)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
   return {
     ruleId: 'secret-generic-assignment',

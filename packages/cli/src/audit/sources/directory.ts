@@ -1,7 +1,7 @@
 /**
  * Walks a directory for the audit: sorted for stable output, symlinks not followed (no loops, no
  * escaping the scanned root), and tool folders that never ship (.git, node_modules, .gradle,
- * .idea, .vscode) skipped. Directory listings, file metadata and whole-file reads use the
+ * .idea, .vscode, and .yarn: Yarn's own committed release, cache and plugins) skipped. Directory listings, file metadata and whole-file reads use the
  * synchronous calls: each takes microseconds on a local disk, where the asynchronous ones make a
  * round trip to Node's I/O threads for every file, and the scan has nothing else to do meanwhile.
  */
@@ -17,6 +17,7 @@ export const SKIPPED_DIRECTORIES: ReadonlySet<string> = new Set([
   '.gradle',
   '.idea',
   '.vscode',
+  '.yarn',
 ]);
 
 /** Reads a file; replaceable so tests can simulate I/O failures (the scan runs as any user). */

@@ -1,0 +1,533 @@
+/**
+ * False positives and misses measured on apps the rules had never been run on (the second part of
+ * the corpus in bench/audit-corpus), each class reproduced by a small fixture written here, never
+ * an app's own code: a false positive stays quiet or is lowered with its reason shown, a miss is
+ * found, and a look-alike on the other side of the line keeps its verdict.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditPath } from '../../src/audit/scan.js';
+import type { AuditReport, Finding } from '../../src/audit/types.js';
+
+let root: string;
+let n = 0;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'bulwark-audit-unseen-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Writes the files (path → content) into a fresh app tree and audits it. */
+async function audit(files: Record<string, string>): Promise<AuditReport> {
+  const dir = join(root, `app${n++}`);
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  return auditPath(dir, { now: () => new Date('2026-06-01T00:00:00Z') });
+}
+
+const of = (r: AuditReport, ruleId: string): Finding[] => r.findings.filter((f) => f.ruleId === ruleId);
+const judged = (r: AuditReport, ruleId: string): [string, string, string | undefined][] =>
+  of(r, ruleId)
+    .map((f): [string, string, string | undefined] => [
+      `${f.file}:${f.line ?? ''}`,
+      f.severity,
+      f.context?.reason,
+    ])
+    .sort((a, b) => a[0].localeCompare(b[0]));
+
+describe('end-to-end test suites', () => {
+  it('e2e/ and integration_test/ folders are set aside as tests; an e2ee/ folder of the app is not', async () => {
+    const value = "const password = 'Kx9vQ2mLp4Zt';\n";
+    const r = await audit({
+      'detox/e2e/support/server_api/user.ts': value,
+      'e2e/fixtures/users.js': value,
+      'integration_test/login_test.js': value,
+      'app/src/main/e2ee/keys.js': value,
+      'app/src/main/e2e-config/keys.js': value,
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/src/main/e2e-config/keys.js:1', 'high', undefined],
+      ['app/src/main/e2ee/keys.js:1', 'high', undefined],
+      ['detox/e2e/support/server_api/user.ts:1', 'low', 'test code, not shipped'],
+      ['e2e/fixtures/users.js:1', 'low', 'test code, not shipped'],
+      ['integration_test/login_test.js:1', 'low', 'test code, not shipped'],
+    ]);
+  });
+});
+
+describe('environment files that name no secret', () => {
+  it('a .env of build switches and names is lowered with its reason; one with a secret-like name stays high', async () => {
+    const r = await audit({
+      'fastlane/.env.ios.beta': [
+        '## You invoke this with --env ios.beta on the fastlane command',
+        'APP_NAME="Acme Beta"',
+        'MAIN_APP_IDENTIFIER=com.acme.beta',
+        'export BETA_BUILD=true',
+        'AWS_REGION=us-east-1',
+        '',
+      ].join('\n'),
+      'www/.env': 'API_URL=https://api.acme.io\nSTRIPE_KEY=\n',
+      'web/.env.production': 'API_URL=https://api.acme.io\nSESSION_SALT=abc\n',
+      'empty/.env': '# nothing yet\n',
+    });
+    expect(judged(r, 'secret-dotenv-file')).toEqual([
+      ['empty/.env:', 'low', 'no variable set in it'],
+      [
+        'fastlane/.env.ios.beta:',
+        'low',
+        'no variable in it is named as a secret (APP_NAME, MAIN_APP_IDENTIFIER, BETA_BUILD, …)',
+      ],
+      ['web/.env.production:', 'high', undefined],
+      ['www/.env:', 'high', undefined],
+    ]);
+  });
+});
+
+describe('keys their provider publishes to clients', () => {
+  it('PostHog project keys, Stripe publishable keys and Mapbox public tokens stay quiet; the secret forms are found', async () => {
+    const r = await audit({
+      'app/src/main/kotlin/com/acme/Analytics.kt': [
+        'val release = PosthogConfig(',
+        '    apiKey = "phc_Jx8Kq2Lm9Np3Rt7Vw1Yz4Ab6Cd",',
+        ')',
+        'val stripeKey = "pk_live_51Hx8Kq2Lm9Np3Rt7Vw1Yz4Ab6Cd"',
+        'val mapboxToken = "pk.eyJ1IjoiYWNtZSIsImEiOiJjazl4OHEyIn0.Jx8Kq2Lm9Np3"',
+        'val adminKey = PosthogConfig(apiKey = "phx_Jx8Kq2Lm9Np3Rt7Vw1Yz4Ab6Cd")',
+        'val mapboxSecret = "sk.eyJ1IjoiYWNtZSIsImEiOiJjazl4OHEyIn0.Jx8Kq2Lm9Np3"',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/src/main/kotlin/com/acme/Analytics.kt:6', 'high', undefined],
+      ['app/src/main/kotlin/com/acme/Analytics.kt:7', 'high', undefined],
+    ]);
+  });
+});
+
+describe('a secret set in a plist dictionary by a call', () => {
+  it('setValue/setObject forKey "password" in a file that writes plists is found; other keys, files that write no plist and defaults stay quiet', async () => {
+    const r = await audit({
+      'Sources/PListViewController.swift': [
+        'func save() {',
+        '    let data = NSMutableDictionary()',
+        '    guard let password = passwordTextField.text else { return }',
+        '    data.setValue(username, forKey: "username")',
+        '    data.setValue(password, forKey: "password")',
+        '    data.write(toFile: dataFilePath(), atomically: true)',
+        '}',
+        '',
+      ].join('\n'),
+      'Sources/Legacy/Store.m': [
+        '- (void)save {',
+        '    NSMutableDictionary *dict = [NSMutableDictionary dictionary];',
+        '    [dict setObject:self.pinField.text forKey:@"pin"];',
+        '    [dict writeToFile:[self path] atomically:YES];',
+        '}',
+        '',
+      ].join('\n'),
+      'Sources/Form.swift': [
+        'let form = NSMutableDictionary()',
+        'form.setValue(password, forKey: "password")',
+        'api.post(form)',
+        '',
+      ].join('\n'),
+      'Sources/Settings.swift': [
+        'defaults?.setValue(password, forKey: "password")',
+        'let hashed = NSMutableDictionary()',
+        'hashed.setValue(hashOf(password), forKey: "password")',
+        'try data.write(to: url)',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'storage-secret-in-preferences')).toEqual([
+      ['Sources/Legacy/Store.m:3', 'high', undefined],
+      ['Sources/PListViewController.swift:5', 'high', undefined],
+    ]);
+  });
+});
+
+describe('what the user typed, logged under a secret label', () => {
+  it('a card number or PIN typed into a neutrally named field and logged is found; a search term is not', async () => {
+    const r = await audit({
+      'app/src/main/java/com/acme/LogActivity.java': [
+        'class LogActivity extends Activity {',
+        '  void checkout(View v) {',
+        '    EditText cctxt = (EditText) findViewById(R.id.ccText);',
+        '    Log.e("acme-log", "Error while processing transaction with credit card: " + cctxt.getText().toString());',
+        '    Log.d("acme-log", "Searching for: " + query.getText().toString());',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/Unlock.kt': [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin string templates of a fixture
+        'Log.i("Unlock", "PIN entered: ${code.text}")',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin string templates of a fixture
+        'Log.i("Unlock", "Pinned tab: ${tab.text}")',
+        '',
+      ].join('\n'),
+      'Sources/Checkout.swift':
+        'print("card number \\(numberField.text ?? "")")\nprint("city \\(cityField.text ?? "")")\n',
+    });
+    expect(judged(r, 'storage-secret-in-log')).toEqual([
+      ['app/src/main/java/com/acme/LogActivity.java:4', 'medium', undefined],
+      ['app/src/main/java/com/acme/Unlock.kt:1', 'medium', undefined],
+      ['Sources/Checkout.swift:1', 'medium', undefined],
+    ]);
+  });
+});
+
+describe('secrets stored in clear in local databases and files of the app', () => {
+  it('SQLite rows, ContentValues, Realm and Core Data objects, Couchbase documents, Yap collections and temporary files holding a password are found; hashed values, other columns and plain objects stay quiet', async () => {
+    const r = await audit({
+      'app/src/main/java/com/acme/SqlStore.java': [
+        'class SqlStore {',
+        '  void save(SQLiteDatabase db) {',
+        '    db.execSQL("CREATE TABLE IF NOT EXISTS users(user VARCHAR, password VARCHAR);");',
+        `    db.execSQL("INSERT INTO users VALUES ('" + usr.getText().toString() + "', '" + pwd.getText().toString() + "');");`,
+        `    db.execSQL("INSERT INTO notes VALUES ('" + title.getText().toString() + "');");`,
+        `    db.execSQL("INSERT INTO users VALUES ('" + usr + "', '" + hashOf(pwd) + "');");`,
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/AccountDao.kt': [
+        'fun save(db: SQLiteDatabase, account: Account) {',
+        '    val values = ContentValues()',
+        '    values.put("user", account.user)',
+        '    values.put("password", account.password)',
+        '    values.put("pin", sha256(account.pin))',
+        '    db.insert("accounts", null, values)',
+        '}',
+        '',
+      ].join('\n'),
+      'Sources/RealmStore.swift': [
+        'import RealmSwift',
+        'func save() {',
+        '    let realm = try! Realm()',
+        '    let user = RealmUser()',
+        '    user.name = nameTextField.text',
+        '    user.password = passwordTextField.text',
+        '    self.password = passwordTextField.text',
+        '    try! realm.write { realm.add(user) }',
+        '}',
+        '',
+      ].join('\n'),
+      'Sources/CoreDataStore.swift': [
+        'let newUser = NSEntityDescription.insertNewObject(forEntityName: "User", into: context) as? User',
+        'newUser?.password = passwordTextField.text',
+        'try context.save()',
+        '',
+      ].join('\n'),
+      'Sources/CouchStore.swift': [
+        'let properties: [String: Any] = ["username": username, "password": password]',
+        'let doc = database.createDocument()',
+        'try doc.putProperties(properties)',
+        '',
+      ].join('\n'),
+      'Sources/YapStore.swift': [
+        'connection.readWrite { transaction in',
+        '    transaction.setObject(username, forKey: "Username", inCollection: "app")',
+        '    transaction.setObject(password, forKey: "Password", inCollection: "app")',
+        '}',
+        '',
+      ].join('\n'),
+      'Sources/Form.swift': 'form.password = passwordTextField.text\napi.send(form)\n',
+      'app/src/main/java/com/acme/SecretProvider.kt': [
+        'val encryptedFile = EncryptedFile(context, file)',
+        'val secret = generateSecret()',
+        'encryptedFile.openFileOutput().use { it.write(secret) }',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/TempStore.java': [
+        'File uinfo = File.createTempFile("uinfo", "tmp", dir);',
+        'FileWriter fw = new FileWriter(uinfo);',
+        'fw.write(usr.getText().toString() + ":" + pwd.getText().toString() + "\\n");',
+        'fw.write(note);',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'storage-secret-in-preferences')).toEqual([
+      ['app/src/main/java/com/acme/AccountDao.kt:4', 'high', undefined],
+      ['app/src/main/java/com/acme/SqlStore.java:4', 'high', undefined],
+      ['app/src/main/java/com/acme/TempStore.java:3', 'high', undefined],
+      ['Sources/CoreDataStore.swift:2', 'high', undefined],
+      ['Sources/CouchStore.swift:1', 'high', undefined],
+      ['Sources/RealmStore.swift:6', 'high', undefined],
+      ['Sources/YapStore.swift:3', 'high', undefined],
+    ]);
+  });
+});
+
+describe('secrets compared or used as keys, written in the code', () => {
+  it('a credentials map, an XOR key, a JNI macro compared with a Java string and a typed value compared with a literal naming a secret are found; look-alikes stay quiet', async () => {
+    const r = await audit({
+      'app/src/main/java/com/acme/Util.kt': [
+        'private fun getUserCreds(): HashMap<String, String> {',
+        '    val userCreds = HashMap<String, String>()',
+        '    userCreds["shopuser"] = "!ns3csh0p"',
+        '    userCreds["server"] = "https://shop.acme.io"',
+        '    headers["Accept"] = "application/json"',
+        '    return userCreds',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/EncryptDecrypt.java': [
+        'class EncryptDecrypt {',
+        '  static public String secret = "amazing";',
+        '  static String encrypt(String input, String other) {',
+        '    StringBuilder out = new StringBuilder();',
+        '    for (int i = 0; i < input.length(); i++) {',
+        '      out.append((char) (input.charAt(i) ^ secret.charAt(i % secret.length())));',
+        '      out.append((char) (input.charAt(i) ^ other.charAt(i % other.length())));',
+        '    }',
+        '    return out.toString();',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/jni/acmejni.c': [
+        '#include <jni.h>',
+        '#define VENDORKEY   "olsd;fgalh"',
+        '#define CODE        ".dotdot"',
+        '#define LOG_TAG     "acme"',
+        'JNIEXPORT jint JNICALL Java_com_acme_Jni_access(JNIEnv * env, jobject o, jstring jkey) {',
+        '    const char * key = (*env)->GetStringUTFChars(env, jkey, 0);',
+        '    if (strncmp(code, CODE, sizeof(CODE)) == 0) return 2;',
+        '    return ((strncmp(VENDORKEY, key, strlen(VENDORKEY))) ? 0 : 1);',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/HardcodeActivity.java': [
+        'EditText hckey = (EditText) findViewById(R.id.hcKey);',
+        'if (hckey.getText().toString().equals("vendorsecretkey")) { grant(); }',
+        'if (toggle.getText().toString().equals("Start")) { start(); }',
+        'if (label.getText().toString().equals("Unlimited")) { show(); }',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/src/main/java/com/acme/Util.kt:3', 'high', undefined],
+    ]);
+    expect(judged(r, 'crypto-hardcoded-key')).toEqual([
+      ['app/src/main/java/com/acme/EncryptDecrypt.java:6', 'high', undefined],
+    ]);
+    expect(judged(r, 'secret-hardcoded-comparison')).toEqual([
+      ['app/src/main/java/com/acme/HardcodeActivity.java:2', 'high', undefined],
+      ['app/src/main/jni/acmejni.c:2', 'high', undefined],
+      ['app/src/main/jni/acmejni.c:3', 'medium', undefined],
+    ]);
+  });
+});
+
+describe('values built at run time, names about keys, placeholder URLs, hand-written HMACs, test-support modules', () => {
+  it('each is quiet or lowered with its reason; the literal secret, key, URL password, plain MD5 of a password and app module beside them are found', async () => {
+    const r = await audit({
+      'internal/src/main/java/com/acme/SampleLogins.kt': [
+        'sampleCredentials(domain = "fill.dev", username = "alice-$timestamp", password = "alice-$timestamp")',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Kotlin string templates of a fixture
+        'sampleCredentials(domain = "fill.dev", username = "bob", password = "P${randomId}!Test1234")',
+        'sampleCredentials(domain = "fill.dev", username = "carol", password = "Kx9vQ2mLp4Zt")',
+        '',
+      ].join('\n'),
+      'src/api/users.ts': [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a JavaScript template literal of a fixture
+        'const user = { password: `P${randomId}!Test1234` };',
+        "const admin = { password: 'P4ssw0rd!Test1234' };",
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/IdentityWriter.kt': [
+        'val key = "$accountUuid.$identityKey.$index"',
+        'internal const val HKDF_INFO_MAIN_ENCRYPTION_KEY = "Main Key"',
+        'internal const val MAIN_ENCRYPTION_KEY = "v8Kq2Lm9Np3Rt7Vw"',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/StoreUriDecoder.java': [
+        '/**',
+        ' * imap://auth:user:password@server:port ConnectionSecurity.NONE',
+        ' */',
+        'String legacy = "imap://auth:alice:Kx9vQ2mLp4Zt@mail.acme.io:993";',
+        '',
+      ].join('\n'),
+      'mail/common/src/main/java/com/acme/Authentication.java': [
+        'byte[] cramMd5(String password, byte[] nonce) throws Exception {',
+        '  byte[] secretBytes = password.getBytes();',
+        '  MessageDigest md = MessageDigest.getInstance("MD5");',
+        '  byte[] ipad = new byte[64];',
+        '  byte[] opad = new byte[64];',
+        '  for (int i = 0; i < 64; i++) { ipad[i] ^= 0x36; opad[i] ^= 0x5c; }',
+        '  md.update(ipad); md.update(nonce);',
+        '  return md.digest();',
+        '}',
+        '',
+      ].join('\n'),
+      'mail/pop3/src/main/java/com/acme/Pop3Connection.java': [
+        'MessageDigest md = MessageDigest.getInstance("MD5");',
+        'byte[] digest = md.digest((timestamp + settings.getPassword()).getBytes());',
+        '',
+      ].join('\n'),
+      'mail/testing/src/main/java/com/acme/testing/Servers.java': 'String password = "Kx9vQ2mLp4Zt";\n',
+      'app/src/main/java/com/acme/testing/AbTesting.java': 'String password = "Kx9vQ2mLp4Zt";\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/src/main/java/com/acme/testing/AbTesting.java:1', 'high', undefined],
+      ['internal/src/main/java/com/acme/SampleLogins.kt:3', 'high', undefined],
+      ['mail/testing/src/main/java/com/acme/testing/Servers.java:1', 'low', 'test code, not shipped'],
+      ['src/api/users.ts:2', 'high', undefined],
+    ]);
+    expect(judged(r, 'crypto-hardcoded-key')).toEqual([
+      ['app/src/main/java/com/acme/IdentityWriter.kt:3', 'high', undefined],
+    ]);
+    expect(judged(r, 'secret-url-credentials')).toEqual([
+      ['app/src/main/java/com/acme/StoreUriDecoder.java:4', 'high', undefined],
+    ]);
+    expect(judged(r, 'crypto-weak-hash')).toEqual([
+      [
+        'mail/common/src/main/java/com/acme/Authentication.java:3',
+        'low',
+        'a hand-written HMAC (RFC 2104 ipad/opad)',
+      ],
+      ['mail/pop3/src/main/java/com/acme/Pop3Connection.java:1', 'high', undefined],
+    ]);
+  });
+});
+
+describe('a held-out set of apps: localisations in .lproj folders, Wear OS data maps, request parameters beside a plist', () => {
+  it('each stays quiet; a password in a plain JSON config, in SharedPreferences and in a dictionary written as a plist is found', async () => {
+    const r = await audit({
+      'Localization/StringsConvertor/input/ca.lproj/app.json': '{\n  "password": "Contrasenya1"\n}\n',
+      'Localization/input/config.json': '{\n  "password": "Contrasenya1"\n}\n',
+      'app/src/main/kotlin/com/acme/wear/SettingsWearViewModel.kt': [
+        'PutDataMapRequest.create("/config").run {',
+        '    dataMap.putString("TLSClientCertificatePassword", certificatePassword.orEmpty())',
+        '    asPutDataRequest()',
+        '}',
+        'prefs.edit().putString("TLSClientCertificatePassword", certificatePassword).apply()',
+        '',
+      ].join('\n'),
+      'Sources/LoginViewController.swift': [
+        'let parameters: Parameters = [',
+        '    "email": textFieldUserName.text!,',
+        '    "password": textFieldPassword.text!',
+        ']',
+        'AF.request(url, method: .post, parameters: parameters)',
+        'let dicContent: [String: String] = ["token": token]',
+        'NSDictionary(dictionary: dicContent).write(toFile: path, atomically: true)',
+        '',
+      ].join('\n'),
+      'Sources/CredentialsStore.swift': [
+        'let stored: [String: String] = ["username": user, "password": passwordField.text!]',
+        'NSDictionary(dictionary: stored).write(toFile: path, atomically: true)',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['Localization/input/config.json:2', 'high', undefined],
+    ]);
+    expect(judged(r, 'storage-secret-in-preferences')).toEqual([
+      ['app/src/main/kotlin/com/acme/wear/SettingsWearViewModel.kt:5', 'high', undefined],
+      ['Sources/CredentialsStore.swift:1', 'high', undefined],
+      // The token the same file does write to its plist: a token, medium.
+      ['Sources/LoginViewController.swift:6', 'medium', undefined],
+    ]);
+  });
+});
+
+describe('what the user typed, compared through a local', () => {
+  it('a typed value kept in a local and compared with a code-like literal is found; an intent extra or a word compared the same way is not', async () => {
+    const r = await audit({
+      'app/src/main/java/com/acme/FlagOneLoginActivity.kt': [
+        'fun submitFlag(view: View) {',
+        '    val editText2 = findViewById<EditText>(R.id.editText2)',
+        '    val post = editText2.text.toString()',
+        '    if (post == "F1ag_0n3") { unlock() }',
+        '    val tab = intent.getStringExtra("tab")',
+        '    if (tab == "home2") { showHome() }',
+        '    val answer = answerField.text.toString()',
+        '    if (answer == "yes") { confirm() }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-hardcoded-comparison')).toEqual([
+      ['app/src/main/java/com/acme/FlagOneLoginActivity.kt:4', 'medium', undefined],
+    ]);
+  });
+});
+
+describe('a second held-out set: tooling, test data, public keys, secret-manager paths, pinned hosts', () => {
+  it('each is skipped, set aside, quiet or lowered; the real secrets and the unpinned verifier beside them are found', async () => {
+    const value = "const password = 'Kx9vQ2mLp4Zt';\n";
+    const r = await audit({
+      '.yarn/releases/yarn-4.15.0.cjs': value,
+      'src/features/trustedDevice/fixtures/fixtures.ts': value,
+      'src/__mocks__/api.ts': value,
+      'owncloudTestUtil/src/main/java/com/acme/testutil/OCAccount.kt': value,
+      'core-testing/src/main/java/com/acme/Servers.kt': value,
+      'src/features/auth/session.ts': value,
+      '.env.production': [
+        'API_URL=https://api.acme.io',
+        'CONTENTFUL_PUBLIC_ACCESS_TOKEN=Kx9vQ2mLp4ZtWq7Rb3Nc8Vd',
+        'CONTENTFUL_ACCESS_TOKEN=Kx9vQ2mLp4ZtWq7Rb3Nc8Vd',
+        '',
+      ].join('\n'),
+      '.github/workflows/deploy.yml': [
+        '      - uses: google-github-actions/get-secretmanager-secrets@v3',
+        '        with:',
+        '          secrets: |-',
+        '            MAESTRO_PASSWORD:acme-metier-ehp/acme-app-native-e2e-maestro-password',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression of a fixture
+        '            KEYSTORE_PASSWORD:acme-metier-ehp/acme-app-android-${{ inputs.ENV }}-keystore-password',
+        '      - run: ./deploy.sh',
+        '        env:',
+        '          STORE_PASSWORD: Kx9vQ2mLp4Zt',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/api/PinnedClient.kt': [
+        'val trustManager = PinningTrustManager(pinnedKeyHashes)',
+        'okClientBuilder.hostnameVerifier(HostnameVerifier { _, _ -> true })',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/api/LooseClient.kt':
+        'okClientBuilder.hostnameVerifier(HostnameVerifier { _, _ -> true })\n',
+    });
+    expect(r.findings.some((f) => f.file.startsWith('.yarn/'))).toBe(false);
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['.env.production:3', 'high', undefined],
+      ['.github/workflows/deploy.yml:8', 'high', undefined],
+      ['core-testing/src/main/java/com/acme/Servers.kt:1', 'low', 'test code, not shipped'],
+      ['owncloudTestUtil/src/main/java/com/acme/testutil/OCAccount.kt:1', 'low', 'test code, not shipped'],
+      ['src/__mocks__/api.ts:1', 'low', 'test code, not shipped'],
+      ['src/features/auth/session.ts:1', 'high', undefined],
+      ['src/features/trustedDevice/fixtures/fixtures.ts:1', 'low', 'test code, not shipped'],
+    ]);
+    expect(judged(r, 'network-hostname-verification-off')).toEqual([
+      ['app/src/main/java/com/acme/api/LooseClient.kt:1', 'high', undefined],
+      ['app/src/main/java/com/acme/api/PinnedClient.kt:2', 'medium', undefined],
+    ]);
+  });
+});
+
+describe('literal rows of a table with a secret column', () => {
+  it('a password written as a literal into an unencrypted SQLite table is found; other columns, other tables and SQLCipher databases stay quiet', async () => {
+    const table = [
+      'db.execSQL("CREATE TABLE IF NOT EXISTS Accounts(Username VARCHAR,Password VARCHAR);");',
+      `db.execSQL("INSERT INTO Accounts VALUES('admin','AdminPass');");`,
+      `db.execSQL("INSERT INTO Notes VALUES('home','Buy milk');");`,
+      `db.execSQL("INSERT INTO Accounts VALUES('guest','');");`,
+    ];
+    const r = await audit({
+      'app/src/main/java/com/acme/PlainStore.java': `import android.database.sqlite.SQLiteDatabase;\n${table.join('\n')}\n`,
+      'app/src/main/java/com/acme/CipherStore.java': `import net.sqlcipher.database.SQLiteDatabase;\n${table.join('\n')}\n`,
+    });
+    expect(judged(r, 'storage-secret-in-preferences')).toEqual([
+      ['app/src/main/java/com/acme/PlainStore.java:3', 'high', undefined],
+    ]);
+  });
+});
