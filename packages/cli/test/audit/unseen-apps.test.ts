@@ -61,6 +61,44 @@ describe('end-to-end test suites', () => {
   });
 });
 
+describe('flavours built for UI tests, and editor copies of documentation', () => {
+  it('src/uiAutomation/, src/mock/ and src/<flavour>Mock/ are test places and a swap file of a README is documentation; src/main/ and a .swp of code are not', async () => {
+    const cleartext = [
+      '<?xml version="1.0" encoding="utf-8"?>',
+      '<network-security-config><base-config cleartextTrafficPermitted="true" /></network-security-config>',
+      '',
+    ].join('\n');
+    const jwt =
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+    const r = await audit({
+      'app/src/uiAutomation/res/xml/network_security_config.xml': cleartext,
+      'app/src/mock/res/xml/network_security_config.xml': cleartext,
+      'app/src/betaMock/res/xml/network_security_config.xml': cleartext,
+      'app/src/main/res/xml/network_security_config.xml': cleartext,
+      'server/.README.md.swp': `curl -H "Authorization: Bearer ${jwt}"\n`,
+      'server/.session.js.swp': `const token = "${jwt}";\n`,
+    });
+    expect(
+      judged(r, 'android-nsc-cleartext').map(([file, severity, reason]) => [
+        file.split('/res/')[0],
+        severity,
+        reason,
+      ]),
+    ).toEqual([
+      ['app/src/betaMock', 'low', 'test code, not shipped'],
+      ['app/src/main', 'high', undefined],
+      ['app/src/mock', 'low', 'test code, not shipped'],
+      ['app/src/uiAutomation', 'low', 'test code, not shipped'],
+    ]);
+    expect(
+      judged(r, 'secret-jwt').map(([file, severity, reason]) => [file.split(':')[0], severity, reason]),
+    ).toEqual([
+      ['server/.README.md.swp', 'low', 'documentation'],
+      ['server/.session.js.swp', 'high', undefined],
+    ]);
+  });
+});
+
 describe('environment files that name no secret', () => {
   it('a .env of build switches and names is lowered with its reason; one with a secret-like name stays high', async () => {
     const r = await audit({
@@ -83,9 +121,56 @@ describe('environment files that name no secret', () => {
         'low',
         'no variable in it is named as a secret (APP_NAME, MAIN_APP_IDENTIFIER, BETA_BUILD, …)',
       ],
-      ['web/.env.production:', 'high', undefined],
-      ['www/.env:', 'high', undefined],
+      [
+        'web/.env.production:',
+        'medium',
+        'no value shaped like a secret under the names that say secret (SESSION_SALT): empty, placeholders, references, URLs, file names or identifiers',
+      ],
+      [
+        'www/.env:',
+        'medium',
+        'no value shaped like a secret under the names that say secret (STRIPE_KEY): empty, placeholders, references, URLs, file names or identifiers',
+      ],
     ]);
+  });
+
+  it('a .env stays high only where a name that says secret holds a value that may be one', async () => {
+    const clientSettings = [
+      'API_BASE_URL=https://api.acme.io',
+      "SENTRY_DSN='https://5b2c0e3f9a7d4e1b8c6a2f4d9e0b7c1a@o4501.ingest.sentry.io/4505'",
+      'ADJUST_APP_TOKEN=qtn0x7k2m9ab',
+      'IOS_KEYCHAIN_SERVICE_KEY="NOT USED"',
+      'FIREBASE_API_PUBLIC_KEY=AIzaSyD3x9Kq2LmN8pQ4rS6tU1vW5yZ7aB0cDeF',
+      'SUPABASE_ANON_KEY=eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.c2lnbmF0dXJlc2lnbmF0dXJl',
+      'SIGNING_KEY_PATH=keys/release.p8',
+      "SUPPLY_JSON_KEY='fastlane/playStoreServiceAccount.json'",
+      "IOS_KEYCHAIN_SERVICE_KEY_V2='rn_keychain_service_key_for_the_app'",
+      'FIREBASE_AUTHDOMAIN=acme-app-production.firebaseapp.com',
+      'COOKIES_POLICY_LINK=https://acme.io/cookies',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a reference to another variable, as dotenv-expand reads it
+      'API_TOKEN=${CI_API_TOKEN}',
+      'DB_PASSWORD=changeme',
+      'STRIPE_SECRET_KEY=',
+      '',
+    ].join('\n');
+    const r = await audit({
+      'app/.env.integration': clientSettings,
+      'app/.env.production': `${clientSettings}CONTENTFUL_ACCESS_TOKEN=Kx9vQ2mLp4ZtWq7Rb3Nc8VdYe\n`,
+      'app/.env.staging': `${clientSettings}DB_PASSWORD=hunter22\n`,
+      'app/.env.testing': `${clientSettings}DATABASE_URL=postgres://app:Kx9vQ2mLp4@db.acme.io/app\nDB_PASS_CRED=x\n`,
+    });
+    const dotenv = judged(r, 'secret-dotenv-file');
+    expect(dotenv.map(([file, severity]) => [file, severity])).toEqual([
+      ['app/.env.integration:', 'medium'],
+      ['app/.env.production:', 'high'],
+      ['app/.env.staging:', 'high'],
+      ['app/.env.testing:', 'medium'],
+    ]);
+    const messages = r.findings.filter((f) => f.ruleId === 'secret-dotenv-file').map((f) => f.message);
+    expect(messages.find((m) => m.startsWith('.env.production'))).toContain('CONTENTFUL_ACCESS_TOKEN');
+    expect(messages.find((m) => m.startsWith('.env.staging'))).toContain('DB_PASSWORD');
+    // Names, never values.
+    expect(messages.join('\n')).not.toMatch(/hunter22|Kx9vQ2mLp4ZtWq7Rb3Nc8VdYe/);
   });
 });
 

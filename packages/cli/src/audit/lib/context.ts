@@ -36,21 +36,26 @@ const DEBUG_SEVERITY: Severity = 'low';
 /**
  * Places other than debug source sets that lower a finding, with the reason shown. Tests:
  * Gradle's `src/test`, `src/androidTest`, `src/testFixtures` (test fixtures shared by a module's
- * tests) and flavour variants, `test(s)/`, `__tests__/`, Maestro's `.maestro/` flows,
+ * tests) and flavour variants, source sets of flavours built for UI tests or against a fake
+ * backend (`src/uiAutomation/`, `src/mock/`, `src/fake/`, `src/<flavour>Mock/`), `test(s)/`, `__tests__/`, Maestro's `.maestro/` flows,
  * end-to-end suites (`e2e/`, as Detox, Appium and Playwright lay them out) and Flutter's
  * `integration_test/`, test data (`fixtures/`, `__fixtures__/`, `__mocks__/`), Gradle modules that
  * only tests depend on (`testing/src/`, `core-testing/src/`, `test-utils/src/`,
  * `owncloudTestUtil/src/`, `test-support/src/`, `testlib/src/`), `*.test.*`/`*.spec.*`, iOS
  * `*Tests/` targets. Documentation: `*.md`, `*.markdown`, `*.rst`,
- * `*.adoc`, and `doc(s)/` folders. Examples: `example(s)/`, `sample(s)/`, `demo/` folders.
+ * `*.adoc`, their editor swap and backup copies (`.README.md.swp`, `README.md~`), and `doc(s)/`
+ * folders. Examples: `example(s)/`, `sample(s)/`, `demo/` folders.
  */
 const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
     pattern:
-      /(?:^|\/)(?:src\/(?:test|androidTest|testFixtures|[a-z][A-Za-z0-9]*(?:Test|AndroidTest|TestFixtures))\/|tests?\/|__tests__\/|[A-Za-z0-9_-]*Tests\/|\.maestro\/|e2e\/|integration_test\/|__mocks__\/|__fixtures__\/|fixtures\/|[A-Za-z0-9_-]*(?:[Tt]esting|[Tt]est-?[Uu]tils?|[Tt]est-?[Ss]upport|[Tt]est-?[Hh]elpers?|[Tt]est[Ll]ib)\/src\/)|\.(?:test|spec)\.[A-Za-z0-9]+$/,
+      /(?:^|\/)(?:src\/(?:test|androidTest|testFixtures|uiAutomation|mock|fake|[a-z][A-Za-z0-9]*(?:Test|AndroidTest|TestFixtures|Automation|Mock|Fake))\/|tests?\/|__tests__\/|[A-Za-z0-9_-]*Tests\/|\.maestro\/|e2e\/|integration_test\/|__mocks__\/|__fixtures__\/|fixtures\/|[A-Za-z0-9_-]*(?:[Tt]esting|[Tt]est-?[Uu]tils?|[Tt]est-?[Ss]upport|[Tt]est-?[Hh]elpers?|[Tt]est[Ll]ib)\/src\/)|\.(?:test|spec)\.[A-Za-z0-9]+$/,
     reason: 'test code, not shipped',
   },
-  { pattern: /(?:^|\/)docs?\/|\.(?:md|markdown|rst|adoc)$/i, reason: 'documentation' },
+  {
+    pattern: /(?:^|\/)docs?\/|\.(?:md|markdown|rst|adoc)(?:\.sw[a-p]|\.bak|\.orig|~)?$/i,
+    reason: 'documentation',
+  },
   { pattern: /(?:^|\/)(?:examples?|samples?|demo)\//, reason: 'example code' },
 ];
 

@@ -37,21 +37,94 @@ function keyStoreFinding(context: AnalyserContext, what?: string, aliases: reado
 /**
  * A variable name that may hold a secret: a key, secret, password, token, credential, auth value,
  * DSN, certificate, private, cookie, session or salt (`STRIPE_KEY`, `DB_PASS`, `SENTRY_DSN`).
- * Broad on purpose: a name that might hold one keeps the file high.
  */
 const DOTENV_SECRET_NAME = /key|secret|pass|pwd|token|cred|auth|dsn|cert|private|cookie|session|salt/i;
-/** One `NAME=value` line of an environment file (`export` allowed, as dotenv and shells read it). */
-const DOTENV_LINE = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=/gm;
-
 /**
- * The names of a `.env` file's variables when none of them may hold a secret, else undefined:
- * fastlane's `.env.<lane>` files, for instance, set app names, bundle ids and switches.
+ * Names that say the value is published to clients by design (`SITE_PUBLIC_KEY`,
+ * `STRIPE_PUBLISHABLE_KEY`, `SUPABASE_ANON_KEY`) or is not the secret itself but where it is
+ * (`KEY_PATH`, `CERT_FILE`, `AUTH_URL`, `TOKEN_ENDPOINT`, `KEY_ALIAS`).
  */
-function namesWithoutSecrets(bytes: Buffer): string[] | undefined {
-  const names = [...bytes.toString('utf8').matchAll(DOTENV_LINE)].map((m) => m[1] as string);
-  return names.some((n) => DOTENV_SECRET_NAME.test(n)) ? undefined : names;
+const DOTENV_NOT_SECRET_NAME =
+  /public|publishable|anon|(?:path|file|dir|url|uri|link|endpoint|host|domain|alias|enabled|version)$|(?:^|_)(?:name|id|type|mode)$/i;
+/** A value that names a file (`fastlane/play-store-account.json`, `./keys/AuthKey.p8`): where a secret is, not it. */
+const DOTENV_FILE_VALUE =
+  /^(?:\.{0,2}\/|~\/)|\.(?:json|p8|p12|pfx|pem|key|jks|keystore|bks|crt|cer|der|txt|plist)$/i;
+/**
+ * Names whose value is a secret at any length (a password may be short); the others (keys,
+ * tokens, DSNs) name an identifier as often as a secret when the value is short.
+ */
+const DOTENV_SHORT_SECRET_NAME = /secret|pass|pwd|private|cred/i;
+/**
+ * A value a key or token under such a name is at least as long as (shorter: an id, an app token),
+ * and it mixes digits with letters (none: words that name something).
+ */
+const DOTENV_TOKEN_MIN_LENGTH = 20;
+/** A value under a password-like name shorter than this is a placeholder (`abc`, `1234`). */
+const DOTENV_PASSWORD_MIN_LENGTH = 6;
+/** Values that hold the place of one: `xxx`, `changeme`, `your-key`, `<key>`, `TODO`, `none`. */
+const DOTENV_PLACEHOLDER =
+  /^(?:x+|\*+|\.{3}|changeme|change_me|todo|tbd|none|null|nil|undefined|true|false|dummy|example|test|placeholder|your[-_ ].*|<.*>|\[.*\])$/i;
+/** One `NAME=value` line of an environment file (`export` allowed, as dotenv and shells read it). */
+const DOTENV_LINE = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*(.*)$/gm;
+
+/** The value of a `NAME=value` line as dotenv reads it: quotes taken off, a trailing comment cut. */
+function dotenvValue(raw: string): string {
+  const quoted = /^(["'`])(.*)\1/.exec(raw);
+  if (quoted !== null) return quoted[2] as string;
+  return raw.replace(/[ \t]+#.*$/, '').trim();
 }
 
+/**
+ * True when `value` under `name` may be a secret: the name says secret and not public; the value
+ * is set, no placeholder, no reference to another variable (`${X}`, `$X`), no number, no text of
+ * several words, no URL unless it carries a password, no file name; a password as long as a
+ * short one, a key or token as long and as mixed as a random one.
+ */
+function holdsSecret(name: string, value: string): boolean {
+  if (!DOTENV_SECRET_NAME.test(name) || DOTENV_NOT_SECRET_NAME.test(name)) return false;
+  if (value === '' || /\s/.test(value) || value.includes('$') || DOTENV_PLACEHOLDER.test(value)) return false;
+  if (/^[0-9.]+$/.test(value)) return false;
+  const url = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(value);
+  if (url !== null) return /^[^@]*:[^@]+@/.test(url[1] as string);
+  if (DOTENV_FILE_VALUE.test(value)) return false;
+  if (DOTENV_SHORT_SECRET_NAME.test(name)) return value.length >= DOTENV_PASSWORD_MIN_LENGTH;
+  // A key or token is random: long, with digits among its letters; words joined by `_`, `-` or
+  // `.` (`rn_keychain_service_key`, `app.acme.mobile`) name something.
+  return value.length >= DOTENV_TOKEN_MIN_LENGTH && /[0-9]/.test(value) && /[A-Za-z]/.test(value);
+}
+
+/** What a `.env` file holds, for the severity of its finding. */
+type DotenvContents =
+  | { readonly kind: 'secrets'; readonly names: readonly string[] }
+  | { readonly kind: 'secret-names'; readonly names: readonly string[] }
+  | { readonly kind: 'no-secret-names'; readonly names: readonly string[] };
+
+function dotenvContents(bytes: Buffer): DotenvContents {
+  const lines = [...bytes.toString('utf8').matchAll(DOTENV_LINE)].map((m) => ({
+    name: m[1] as string,
+    value: dotenvValue(m[2] as string),
+  }));
+  const secrets = lines.filter((l) => holdsSecret(l.name, l.value)).map((l) => l.name);
+  if (secrets.length > 0) return { kind: 'secrets', names: secrets };
+  const named = lines
+    .map((l) => l.name)
+    .filter((n) => DOTENV_SECRET_NAME.test(n) && !DOTENV_NOT_SECRET_NAME.test(n));
+  if (named.length > 0) return { kind: 'secret-names', names: named };
+  return { kind: 'no-secret-names', names: lines.map((l) => l.name) };
+}
+
+/** The first names of a list, for a message. */
+function someNames(names: readonly string[]): string {
+  return `${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}`;
+}
+
+/**
+ * A `.env` file in the app: high when a variable named as a secret holds a value that may be one
+ * (the names are given, never the values); medium when such names hold only empty, placeholder,
+ * short or reference values (`ADJUST_APP_TOKEN=qtn0x7…`, `KEY="NOT USED"`): the file is where
+ * secrets go, none is in it now; low when no name says secret (fastlane lane settings). A file
+ * too large to read stays high: what it holds is not known.
+ */
 function dotenvFinding(context: AnalyserContext, bytes?: Buffer): void {
   const raw = {
     ruleId: 'secret-dotenv-file',
@@ -59,18 +132,34 @@ function dotenvFinding(context: AnalyserContext, bytes?: Buffer): void {
     message: `${context.name} shipped: environment files hold build-time secrets`,
     key: 'dotenv',
   } as const;
-  // A file too large to read stays high: what it holds is not known.
-  const names = bytes === undefined ? undefined : namesWithoutSecrets(bytes);
-  context.report(
-    names === undefined
-      ? raw
-      : lowered(
-          raw,
-          names.length === 0
-            ? 'no variable set in it'
-            : `no variable in it is named as a secret (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`,
-        ),
-  );
+  if (bytes === undefined) {
+    context.report(raw);
+    return;
+  }
+  const contents = dotenvContents(bytes);
+  if (contents.kind === 'secrets') {
+    context.report({
+      ...raw,
+      message: `${raw.message} (a secret-like value in ${someNames(contents.names)})`,
+    });
+  } else if (contents.kind === 'secret-names') {
+    const reason = `no value shaped like a secret under the names that say secret (${someNames(contents.names)}): empty, placeholders, references, URLs, file names or identifiers`;
+    context.report({
+      ...raw,
+      severity: 'medium',
+      message: `${raw.message} [lowered from high: ${reason}]`,
+      context: { reason, loweredFrom: 'high' },
+    });
+  } else {
+    context.report(
+      lowered(
+        raw,
+        contents.names.length === 0
+          ? 'no variable set in it'
+          : `no variable in it is named as a secret (${someNames(contents.names)})`,
+      ),
+    );
+  }
 }
 
 function sourceMapFinding(context: AnalyserContext): void {
