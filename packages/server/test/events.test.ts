@@ -1,6 +1,8 @@
 /**
  * The security event log on both dialects: events are chained; verification passes on an untouched log
- * and catches an edited, a deleted and a truncated entry; concurrent appends keep one chain.
+ * and catches an edited, a deleted and a truncated entry; concurrent appends keep one chain; a
+ * username tried at sign-in that the database cannot store as typed (an unpaired surrogate, an emoji
+ * cut in half at the subject's length limit) does not break the chain.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { SecurityEventLog } from '../src/events/log.js';
@@ -95,5 +97,21 @@ describeEachDialect('security event log', (dialect) => {
     );
     const report = await verifyEventChain(s.ctx.db, 7);
     expect(report).toMatchObject({ ok: true, entries: 44 });
+  });
+
+  it('stays verifiable when a sign-in names a username with an unpaired surrogate or a long one ending in an emoji', async () => {
+    const device = await TestDevice.create(s);
+    // Both databases store text as UTF-8, which has no unpaired surrogates: what the hash covers
+    // must be what is stored, or one anonymous sign-in attempt breaks the chain.
+    const lone = 'zz\ud800zz';
+    const long = `${'a'.repeat(199)}\u{1F600}`;
+    expect((await device.loginRaw(lone, 'wrong-password-x')).statusCode).toBe(401);
+    expect((await device.loginRaw(long, 'wrong-password-x')).statusCode).toBe(401);
+    await s.ctx.events.flush();
+    const report = await verifyEventChain(s.ctx.db);
+    expect(report).toMatchObject({ ok: true, entries: 6, problems: [] });
+    const subjects = (await s.ctx.events.list()).map((e) => e.subject);
+    expect(subjects).toContain('zz\ufffdzz');
+    expect(subjects).toContain('a'.repeat(199));
   });
 });

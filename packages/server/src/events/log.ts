@@ -110,6 +110,26 @@ export interface SecurityEventQuery {
   readonly limit: number;
 }
 
+/** Longest stored subject, in UTF-16 code units. */
+const SUBJECT_MAX = 200;
+const LONE_SURROGATE = /\p{Cs}/gu;
+
+/**
+ * `subject` as both databases store it: at most {@link SUBJECT_MAX} code units, not cut inside a
+ * surrogate pair, and with any unpaired surrogate replaced by U+FFFD. UTF-8 (the storage of both)
+ * has no unpaired surrogates, so the database would replace them itself, after the hash was
+ * computed over the original: the stored entry would no longer match its hash. Subjects are what
+ * callers typed (a username tried at sign-in), so this is reachable without an account.
+ */
+function storableSubject(subject: string): string {
+  let text = subject;
+  if (text.length > SUBJECT_MAX) {
+    const last = text.charCodeAt(SUBJECT_MAX - 1);
+    text = text.slice(0, last >= 0xd800 && last <= 0xdbff ? SUBJECT_MAX - 1 : SUBJECT_MAX);
+  }
+  return text.replace(LONE_SURROGATE, '\ufffd');
+}
+
 /** Appends and reads security events. */
 export class SecurityEventLog {
   readonly #db: Kysely<Database>;
@@ -152,7 +172,8 @@ export class SecurityEventLog {
         type: event.type,
         actor_user_id: event.actorUserId ?? null,
         actor_device_id: event.actorDeviceId ?? null,
-        subject: event.subject === undefined || event.subject === null ? null : event.subject.slice(0, 200),
+        subject:
+          event.subject === undefined || event.subject === null ? null : storableSubject(event.subject),
         ip: event.ip ?? null,
         data: canonicalJson(event.data ?? {}),
         prev_hash: head.hash,
