@@ -232,6 +232,21 @@ describeEachDialect('devices', (dialect) => {
       .executeTakeFirstOrThrow();
     expect(row.status).toBe('wipe_confirmed');
     expect((await s.ctx.events.list({ type: 'device_wipe_confirmed' })).length).toBe(1);
+
+    // The route takes no credentials: replaying the receipt, one after the other or many at once,
+    // answers the same and changes nothing, not even the event log (one confirmation, one event).
+    s.clock.advance(60);
+    const replays = await Promise.all([post(late), post(late), post(late)]);
+    expect(replays.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    expect(replays[0]?.json()).toEqual({ deviceId: phone.id, status: 'wipe_confirmed' });
+    await s.ctx.events.flush();
+    expect((await s.ctx.events.list({ type: 'device_wipe_confirmed' })).length).toBe(1);
+    const after = await s.ctx.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('id', '=', phone.id)
+      .executeTakeFirstOrThrow();
+    expect(after.wiped_at).toBe(row.wiped_at);
   });
 
   it('refuses to re-bind a device id to another account or key', async () => {
