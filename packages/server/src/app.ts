@@ -11,6 +11,7 @@ import type { BulwarkConfig } from './config/define.js';
 import type { AuthOptions } from './config.js';
 import { createServerContext, type ServerContext } from './context.js';
 import type { CacheDatabase, Database } from './db/schema.js';
+import { logRequest } from './http/log-request.js';
 import { frameworkProblem, installProblemHandlers } from './http/problem.js';
 import { fastifyTrustProxy, type TrustProxy } from './http/trust-proxy.js';
 import { useStrictValidation } from './http/validator.js';
@@ -112,7 +113,7 @@ export interface AppOptions extends BulwarkPluginOptions {
   readonly webApps?: WebApps;
 }
 
-/** Header and body paths that are never logged. */
+/** Header and body paths that are never logged (query values neither: `logRequest`). */
 export const REDACTED_LOG_PATHS = [
   'req.headers.authorization',
   'req.headers.dpop',
@@ -137,8 +138,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       logger === false
         ? false
         : typeof logger === 'object'
-          ? { ...logger, redact: REDACTED_LOG_PATHS }
-          : { redact: REDACTED_LOG_PATHS },
+          ? {
+              ...logger,
+              redact: REDACTED_LOG_PATHS,
+              serializers: { ...logger.serializers, req: logRequest },
+            }
+          : { redact: REDACTED_LOG_PATHS, serializers: { req: logRequest } },
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: fastifyTrustProxy(options.trustProxy),
     // Reject `__proto__` and `constructor.prototype` keys in JSON bodies outright.

@@ -36,6 +36,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'defineConfig',
     'frameworkProblem',
     'loadConfig',
+    'logRequest',
     'openDatabase',
     'parseTrustProxy',
     'requireAuth',
