@@ -191,6 +191,13 @@ describeEachDialect('admin users', (dialect) => {
       [{ username: '' }, 'invalid_request'],
       [{ username: 'tab\there' }, 'invalid_username'],
       [{ username: '   ' }, 'invalid_username'],
+      // Names that would be stored as another string (UTF-8 has no unpaired surrogates), or that
+      // read exactly like another account's: zero-width space, a right-to-left override, a BOM.
+      [{ username: 'gi\ud800na' }, 'invalid_username'],
+      [{ username: 'gina\u200b' }, 'invalid_username'],
+      [{ username: '\u202eanig' }, 'invalid_username'],
+      [{ username: '\ufeffgina' }, 'invalid_username'],
+      [{ username: 'gina\u0085' }, 'invalid_username'],
       [{ username: 'ok', role: 'owner' }, 'invalid_request'],
       [{ username: 'ok', teams: ['a b'] }, 'invalid_request'],
       [{ username: 'ok', teams: ['a', 'a'] }, 'invalid_request'],
@@ -208,6 +215,21 @@ describeEachDialect('admin users', (dialect) => {
       ]);
     }
     expect(await count()).toBe(before);
+  });
+
+  it('accepts names in any script, joiners and emoji sequences included, and stores them as sent', async () => {
+    for (const username of [
+      'Zoë Ångström',
+      'مریم\u200cزاده',
+      '👩\u200d🔬 lab',
+      '山田太郎',
+      `${'x'.repeat(150)}😀`,
+    ]) {
+      const res = await call('POST', '/admin/users', { username, password: PASSWORD });
+      expect([username, res.statusCode]).toEqual([username, 201]);
+      const read = await call('GET', `/admin/users/${res.json().user.id}`);
+      expect(read.json().user.username).toBe(username);
+    }
   });
 
   it('returns usernames with markup verbatim, as JSON strings', async () => {
