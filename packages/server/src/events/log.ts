@@ -112,14 +112,17 @@ export interface SecurityEventQuery {
 
 /** Longest stored subject, in UTF-16 code units. */
 const SUBJECT_MAX = 200;
-const LONE_SURROGATE = /\p{Cs}/gu;
+/** What neither database stores as sent: unpaired surrogates (UTF-8), NUL (PostgreSQL text). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what it replaces.
+const UNSTORABLE = /[\p{Cs}\u0000]/gu;
 
 /**
  * `subject` as both databases store it: at most {@link SUBJECT_MAX} code units, not cut inside a
- * surrogate pair, and with any unpaired surrogate replaced by U+FFFD. UTF-8 (the storage of both)
- * has no unpaired surrogates, so the database would replace them itself, after the hash was
- * computed over the original: the stored entry would no longer match its hash. Subjects are what
- * callers typed (a username tried at sign-in), so this is reachable without an account.
+ * surrogate pair, and with any unpaired surrogate or NUL replaced by U+FFFD. UTF-8 (the storage of
+ * both) has no unpaired surrogates, so the database would replace them itself, after the hash was
+ * computed over the original: the stored entry would no longer match its hash; PostgreSQL text
+ * cannot hold NUL at all, so the append would fail. Subjects are what callers typed (a username
+ * tried at sign-in) or what an identity provider sent, so this is reachable without an account.
  */
 function storableSubject(subject: string): string {
   let text = subject;
@@ -127,7 +130,7 @@ function storableSubject(subject: string): string {
     const last = text.charCodeAt(SUBJECT_MAX - 1);
     text = text.slice(0, last >= 0xd800 && last <= 0xdbff ? SUBJECT_MAX - 1 : SUBJECT_MAX);
   }
-  return text.replace(LONE_SURROGATE, '\ufffd');
+  return text.replace(UNSTORABLE, '\ufffd');
 }
 
 /** Appends and reads security events. */
