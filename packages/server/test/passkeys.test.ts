@@ -130,6 +130,11 @@ describeEachDialect('passkeys', (dialect) => {
     expect(foreign.statusCode).toBe(404);
     expect(foreign.json().code).toBe('passkey_not_found');
     expect((await device.call(session, 'GET', '/auth/passkeys')).json().passkeys).toHaveLength(1);
+    // An id no passkey can have is refused at input: a NUL would fail the PostgreSQL statement.
+    for (const id of ['%00', 'a%00b', '%E2%80%AE', 'a b']) {
+      const bad = await device.call(session, 'DELETE', `/auth/passkeys/${id.replace(' ', '%20')}`);
+      expect([id, bad.statusCode, bad.json().code]).toEqual([id, 400, 'invalid_request']);
+    }
 
     const deleted = await device.call(session, 'DELETE', `/auth/passkeys/${passkey.id}`);
     expect(deleted.statusCode).toBe(204);
