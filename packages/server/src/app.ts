@@ -12,7 +12,7 @@ import type { AuthOptions } from './config.js';
 import { createServerContext, type ServerContext } from './context.js';
 import type { CacheDatabase, Database } from './db/schema.js';
 import { logRequest } from './http/log-request.js';
-import { frameworkProblem, installProblemHandlers } from './http/problem.js';
+import { clientErrorProblem, frameworkProblem, installProblemHandlers } from './http/problem.js';
 import { fastifyTrustProxy, type TrustProxy } from './http/trust-proxy.js';
 import { useStrictValidation } from './http/validator.js';
 import { registerWebApps, type WebApps } from './http/web-apps.js';
@@ -151,6 +151,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     frameworkErrors: frameworkProblem,
+    clientErrorHandler: clientErrorProblem,
     ...(options.https === undefined ? {} : { https: options.https }),
   } as FastifyServerOptions);
 

@@ -1,8 +1,10 @@
 /**
  * The standalone app's envelope: health probes, the generated OpenAPI document, problem+json for
- * every error, hardening headers, body limits and the plain-HTTP rule of `startServer`.
+ * every error (also for what Node's HTTP parser refuses before Fastify sees a request), hardening
+ * headers, body limits and the plain-HTTP rule of `startServer`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions } from 'fastify';
@@ -159,6 +161,66 @@ describe('hardening headers', () => {
     const res = await app.inject({ method: 'GET', url: '/nope' });
     expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
     expect(res.headers['cache-control']).toBe('no-store');
+  });
+});
+
+/** Sends `bytes` on a new connection to `port` and resolves with everything the server answered. */
+function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+describe('requests the HTTP parser refuses', () => {
+  it('answers them as problem+json with the hardening headers, not as Fastify JSON', async () => {
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = Number(new URL(address).port);
+    const cases: Array<[string, string, number]> = [
+      ['a request line that is not HTTP', 'GARBAGE\r\n\r\n', 400],
+      [
+        'Content-Length and Transfer-Encoding together (request smuggling)',
+        'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+        400,
+      ],
+      [
+        'two Content-Length headers',
+        'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}',
+        400,
+      ],
+      [
+        'a header section over the limit',
+        `GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: ${'a'.repeat(20_000)}\r\n\r\n`,
+        431,
+      ],
+    ];
+    for (const [what, bytes, status] of cases) {
+      const answer = await rawExchange(port, bytes);
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      expect([what, head.split('\r\n')[0]]).toEqual([
+        what,
+        `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : 'Request Header Fields Too Large'}`,
+      ]);
+      const headers = head.toLowerCase();
+      expect(headers, what).toContain('content-type: application/problem+json');
+      expect(headers, what).toContain('cache-control: no-store');
+      expect(headers, what).toContain('x-content-type-options: nosniff');
+      expect(headers, what).toContain("content-security-policy: default-src 'none'");
+      expect(headers, what).toContain('connection: close');
+      expect(JSON.parse(body), what).toEqual({
+        type: 'urn:bulwark:problem:bad_request',
+        title: status === 400 ? 'Bad Request' : 'Request Header Fields Too Large',
+        status,
+        code: 'bad_request',
+        detail: expect.any(String),
+      });
+    }
   });
 });
 

@@ -31,6 +31,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'authOf',
     'buildApp',
     'bulwarkPlugin',
+    'clientErrorProblem',
     'createServerContext',
     'createUser',
     'defineConfig',
