@@ -201,6 +201,17 @@ describeEachDialect('identity', (dialect) => {
     const blocked = await device.call(session, 'GET', '/admin/users');
     expect(blocked.statusCode).toBe(403);
     expect(blocked.json().code).toBe('password_change_required');
+    // "Changing" it to itself would keep the one-time password (printed at start, seen by whoever
+    // issued it) as the account's password, and clear the obligation to change it.
+    const kept = await device.call(session, 'POST', '/auth/password', {
+      currentPassword: admin?.password,
+      newPassword: admin?.password,
+    });
+    expect([kept.statusCode, kept.json().code]).toEqual([400, 'password_rejected']);
+    expect(kept.json().issues).toEqual([
+      { path: '/newPassword', code: 'password_unchanged', message: expect.any(String) },
+    ]);
+    expect((await device.call(session, 'GET', '/admin/users')).json().code).toBe('password_change_required');
     const changed = await device.call(session, 'POST', '/auth/password', {
       currentPassword: admin?.password,
       newPassword: 'a-new-admin-passphrase-77',
@@ -234,6 +245,29 @@ describeEachDialect('identity', (dialect) => {
       newPassword: 'another-good-passphrase',
     });
     expect(ok.json()).toEqual({ otherSessionsEnded: 1 });
+    // The same password in another Unicode form (passwords are compared after NFKC) is no change.
+    const composed = 'caf\u00e9-au-lait-every-morning';
+    expect(
+      (
+        await phone.call(onPhone, 'POST', '/auth/password', {
+          currentPassword: 'another-good-passphrase',
+          newPassword: composed,
+        })
+      ).statusCode,
+    ).toBe(200);
+    const decomposed = await phone.call(onPhone, 'POST', '/auth/password', {
+      currentPassword: composed,
+      newPassword: composed.normalize('NFD'),
+    });
+    expect(decomposed.json().issues?.map((i: { code: string }) => i.code)).toEqual(['password_unchanged']);
+    expect(
+      (
+        await phone.call(onPhone, 'POST', '/auth/password', {
+          currentPassword: composed,
+          newPassword: 'another-good-passphrase',
+        })
+      ).statusCode,
+    ).toBe(200);
     expect((await phone.call(onPhone, 'GET', '/me')).statusCode).toBe(200);
     const ended = await tablet.call(onTablet, 'GET', '/me');
     expect(ended.statusCode).toBe(401);

@@ -20,7 +20,7 @@ import { authOf, requireAuth, verifyProof } from '../http/authenticate.js';
 import { HttpProblem, problem, sendProblem } from '../http/problem.js';
 import { clientIp } from '../http/request.js';
 import { PasskeyError } from '../identity/passkeys.js';
-import { checkPasswordRules } from '../identity/passwords/rules.js';
+import { checkPasswordRules, normalizePassword } from '../identity/passwords/rules.js';
 import { findUserByUsername, usernameKey } from '../identity/users.js';
 import { RefreshTokenError } from '../tokens/sessions.js';
 import { typed } from './lib/typed.js';
@@ -512,6 +512,16 @@ export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void 
       }
       await ctx.throttle.succeeded(attempt.ticket);
       const issues = checkPasswordRules(request.body.newPassword, user.username, ctx.config.passwords);
+      // Compared as the hasher compares them (normalised). Keeping the current password would keep a
+      // one-time password (printed at start, or handed over by the admin who reset it) for good,
+      // while clearing the obligation to change it.
+      if (normalizePassword(request.body.newPassword) === normalizePassword(request.body.currentPassword)) {
+        issues.push({
+          path: '/newPassword',
+          code: 'password_unchanged',
+          message: 'The new password is the current one; choose another.',
+        });
+      }
       if (issues.length > 0) {
         throw new HttpProblem(400, 'password_rejected', 'The new password does not meet the rules.', {
           issues,
