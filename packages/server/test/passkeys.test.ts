@@ -102,6 +102,15 @@ describeEachDialect('passkeys', (dialect) => {
     expect(options.challenge).toMatch(/^[A-Za-z0-9_-]{20,}$/);
 
     const auth = new SoftAuthenticator(ORIGIN, 'localhost');
+    // A name is text like a device name: a NUL (PostgreSQL text cannot hold it) or an unpaired
+    // surrogate is refused at input, before the challenge is spent.
+    for (const name of ['Lap\u0000top', 'Lap\ud800top']) {
+      const refused = await device.call(session, 'POST', '/auth/passkeys', {
+        response: auth.create(options),
+        name,
+      });
+      expect([refused.statusCode, refused.json().code]).toEqual([400, 'invalid_request']);
+    }
     const created = await device.call(session, 'POST', '/auth/passkeys', {
       response: auth.create(options),
       name: 'Laptop',

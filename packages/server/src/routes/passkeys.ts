@@ -11,7 +11,7 @@ import { HttpProblem } from '../http/problem.js';
 import { clientIp } from '../http/request.js';
 import { PasskeyError } from '../identity/passkeys.js';
 import { typed } from './lib/typed.js';
-import { DPOP_SECURITY, ID_PATTERN } from './schemas.js';
+import { DPOP_SECURITY, ID_PATTERN, NO_CONTROL_CHARACTERS } from './schemas.js';
 
 const errorResponses = { description: 'application/problem+json with a stable code (docs/errors.md)' };
 
@@ -157,7 +157,7 @@ export function passkeyRoutes(instance: FastifyInstance, ctx: ServerContext): vo
           additionalProperties: false,
           properties: {
             response: registrationResponseSchema,
-            name: { type: 'string', minLength: 1, maxLength: 100 },
+            name: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_CONTROL_CHARACTERS },
           },
         },
         response: {
