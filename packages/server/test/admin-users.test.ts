@@ -5,6 +5,7 @@
  * input refused with stable codes; usernames with markup returned verbatim.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createUser } from '../src/identity/users.js';
 import { describeEachDialect } from './lib/databases.js';
 import { PASSWORD, type Session, startTestServer, TestDevice, type TestServer } from './lib/harness.js';
 
@@ -214,6 +215,14 @@ describeEachDialect('admin users', (dialect) => {
         code,
       ]);
     }
+    expect(await count()).toBe(before);
+    // In-process (seed, CLI, an identity provider's name at first sign-in) the schema is not there:
+    // 300 characters whose NFKC form is 150 must not reach the 200-character column (PostgreSQL
+    // would fail the insert).
+    const deps = { db: s.ctx.db, passwords: s.ctx.passwords, rules: s.ctx.config.passwords, now: s.ctx.now };
+    await expect(
+      createUser(deps, { username: 'e\u0301'.repeat(150), password: PASSWORD, role: 'user' }),
+    ).rejects.toMatchObject({ code: 'invalid_username' });
     expect(await count()).toBe(before);
   });
 

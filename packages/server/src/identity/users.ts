@@ -47,7 +47,15 @@ export interface UserStoreDeps {
  */
 export async function createUser(deps: UserStoreDeps, input: NewUser): Promise<UserRow> {
   const key = usernameKey(input.username);
-  if (key.length === 0 || key.length > 200 || hasForbiddenUsernameCharacter(input.username)) {
+  const username = input.username.trim();
+  // Both the name as given and its key (NFKC can lengthen or shorten it) fit the 200-character
+  // columns; the route schemas check only the first, and callers in-process neither.
+  if (
+    key.length === 0 ||
+    key.length > 200 ||
+    [...username].length > 200 ||
+    hasForbiddenUsernameCharacter(input.username)
+  ) {
     throw new HttpProblem(
       400,
       'invalid_username',
@@ -67,7 +75,7 @@ export async function createUser(deps: UserStoreDeps, input: NewUser): Promise<U
   const now = deps.now().getTime();
   const row: UserRow = {
     id: randomUUID(),
-    username: input.username.trim(),
+    username,
     username_key: key,
     password_hash: await deps.passwords.hash(input.password),
     role: input.role,
