@@ -103,6 +103,13 @@ export interface AppOptions extends BulwarkPluginOptions {
   /** Largest accepted request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
   /**
+   * Milliseconds a client has to send a whole request, headers and body (default 60,000). Fastify
+   * sets no limit, so a client sending its body a byte at a time held its connection forever; one
+   * that misses it is answered `408 bad_request` and disconnected. Node checks every 30 s, so a
+   * slow client is cut off up to 30 s after its time is up.
+   */
+  readonly requestTimeoutMs?: number;
+  /**
    * The reverse proxies whose `X-Forwarded-*` headers are believed: a hop count or their addresses
    * and CIDR ranges (docs/operations.md). Off by default: the client address is the socket's.
    */
@@ -133,6 +140,7 @@ export const REDACTED_LOG_PATHS = [
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const logger = options.logger ?? false;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
   const app = Fastify({
     logger:
       logger === false
@@ -145,6 +153,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             }
           : { redact: REDACTED_LOG_PATHS, serializers: { req: logRequest } },
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestTimeout: requestTimeoutMs,
     trustProxy: fastifyTrustProxy(options.trustProxy),
     // Reject `__proto__` and `constructor.prototype` keys in JSON bodies outright.
     onProtoPoisoning: 'error',
@@ -155,6 +164,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.https === undefined ? {} : { https: options.https }),
   } as FastifyServerOptions);
 
+  // Node enforces the shorter of the two, and takes the headers' limit (60 s by default) for the
+  // whole request when it is the longer one.
+  app.server.headersTimeout = Math.min(app.server.headersTimeout, requestTimeoutMs);
   installProblemHandlers(app);
   await app.register(helmet, {
     hsts: { maxAge: 31_536_000, includeSubDomains: true },

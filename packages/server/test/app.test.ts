@@ -224,6 +224,53 @@ describe('requests the HTTP parser refuses', () => {
   });
 });
 
+describe('slow clients', () => {
+  it('gives a request a minute by default, not the unlimited time Fastify gives', () => {
+    expect(app.server.requestTimeout).toBe(60_000);
+    expect(app.server.headersTimeout).toBeLessThanOrEqual(60_000);
+  });
+
+  it('answers a client that trickles its body past the limit 408 and closes the connection', async () => {
+    const slow = await buildApp({ db: database.db, logger: false, requestTimeoutMs: 1_000 });
+    const address = await slow.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const port = Number(new URL(address).port);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () =>
+          socket.write(
+            'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+          ),
+        );
+        // One byte every half second: never idle, never done. Node looks at request ages every
+        // 30 s, so the answer comes within about 31 s.
+        const drip = setInterval(() => socket.writable && socket.write(' '), 500);
+        let text = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        socket.on('close', () => {
+          clearInterval(drip);
+          resolve(text);
+        });
+        socket.on('error', (err) => {
+          clearInterval(drip);
+          if (text === '') reject(err);
+          else resolve(text);
+        });
+      });
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+      expect(answer.toLowerCase()).toContain('content-type: application/problem+json');
+      expect(JSON.parse(answer.split('\r\n\r\n')[1] ?? '')).toMatchObject({
+        status: 408,
+        code: 'bad_request',
+      });
+    } finally {
+      await slow.close();
+    }
+  }, 45_000);
+});
+
 describe('startServer', () => {
   it('recognises loopback hosts', () => {
     // The one rule of @bulwark/core/protocol, the client's too: *.localhost is loopback, the
