@@ -1,7 +1,7 @@
 /**
  * Every route the server documents in /openapi.json, swept with generated input on both dialects:
- * path parameters (real ids, other UUIDs, traversal, NUL, very long, prototype names), query
- * strings, JSON bodies of any shape, bodies that are not JSON, a wrong content type; sent by a
+ * path parameters (real ids, other UUIDs, traversal, NUL, very long, prototype names; each hostile
+ * one to every route), query strings (each hostile value to every documented parameter), JSON bodies of any shape, bodies that are not JSON, a wrong content type; sent by a
  * signed-in admin with a valid DPoP proof and by an anonymous caller. No answer may be a 5xx; every
  * refusal is problem+json with a code from the server's code table, and none carries a stack trace.
  * New routes are swept without a change here, so none escapes the rule by being new.
@@ -176,6 +176,32 @@ describeEachDialect('every documented route, swept', (dialect) => {
           ...(op.body ? { body: '{}' } : {}),
         });
         expectRefusalShape(signed, `admin ${what}`);
+      }
+    }
+  });
+
+  it('answers every hostile value of every documented query parameter', async () => {
+    // Not left to sampling either: a number past PostgreSQL's bigint, or a NUL, fails a statement
+    // only when that exact value reaches it.
+    const values = [
+      '99999999999999999999',
+      '9007199254740993',
+      '-1',
+      '1e309',
+      '%00',
+      '%ED%A0%80',
+      'x'.repeat(3000),
+    ];
+    const ops = (await operations()).filter((op) => op.query.length > 0);
+    expect(ops.length).toBeGreaterThan(3);
+    for (const op of ops) {
+      const path = op.template.replace(/\{[^}]+\}/g, realIds[0] ?? 'x');
+      for (const name of op.query) {
+        for (const value of values) {
+          const url = `${path}?${encodeURIComponent(name)}=${value}`;
+          const signed = await admin.send(op.method, url, { accessToken: session.accessToken });
+          expectRefusalShape(signed, `admin ${op.method} ${url.slice(0, 200)}`);
+        }
       }
     }
   });
