@@ -151,6 +151,41 @@ describeEachDialect('identity', (dialect) => {
     expect((await device.loginRaw('bob', 'wrong-pass-1', { ip })).statusCode).toBe(401);
   });
 
+  it('starts no session from a password that was changed while the sign-in checked it', async () => {
+    // An attacker who knows the password signs in over and over; one sign-in is always between its
+    // password check and its new session. The owner's change ends every other session, but not
+    // one that does not exist yet: it must not be created from the old password afterwards.
+    await s.user('fern', PASSWORD);
+    const owner = await TestDevice.create(s);
+    const ownerSession = await owner.login('fern', PASSWORD);
+    const attacker = await TestDevice.create(s);
+    await attacker.loginRaw('nobody', 'x'); // picks up a nonce
+    const verify = s.ctx.passwords.verify.bind(s.ctx.passwords);
+    let changed: Promise<unknown> | undefined;
+    s.ctx.passwords.verify = async (hash, password) => {
+      const ok = await verify(hash, password);
+      if (changed === undefined) {
+        s.ctx.passwords.verify = verify;
+        changed = owner.call(ownerSession, 'POST', '/auth/password', {
+          currentPassword: PASSWORD,
+          newPassword: 'fern-changed-it-in-time',
+        });
+        expect(((await changed) as { statusCode: number }).statusCode).toBe(200);
+      }
+      return ok;
+    };
+    const late = await attacker.loginRaw('fern', PASSWORD);
+    expect([late.statusCode, late.json().code]).toEqual([401, 'invalid_credentials']);
+    const live = await s.ctx.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('device_id', '=', attacker.id)
+      .where('revoked_at', 'is', null)
+      .execute();
+    expect(live).toEqual([]);
+    expect((await attacker.loginRaw('fern', 'fern-changed-it-in-time')).statusCode).toBe(200);
+  });
+
   it('counts an IPv6 client by its /64 network, and an IPv4-mapped address as the IPv4 one', async () => {
     // A subscriber gets at least a /64: an attacker rotating through its addresses is one client,
     // or every address-keyed limit (account+IP, the spraying limit per IP) is void.
