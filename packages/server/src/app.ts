@@ -11,7 +11,8 @@ import type { BulwarkConfig } from './config/define.js';
 import type { AuthOptions } from './config.js';
 import { createServerContext, type ServerContext } from './context.js';
 import type { CacheDatabase, Database } from './db/schema.js';
-import { frameworkProblem, installProblemHandlers } from './http/problem.js';
+import { logRequest } from './http/log-request.js';
+import { clientErrorProblem, frameworkProblem, installProblemHandlers } from './http/problem.js';
 import { fastifyTrustProxy, type TrustProxy } from './http/trust-proxy.js';
 import { useStrictValidation } from './http/validator.js';
 import { registerWebApps, type WebApps } from './http/web-apps.js';
@@ -102,6 +103,13 @@ export interface AppOptions extends BulwarkPluginOptions {
   /** Largest accepted request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
   /**
+   * Milliseconds a client has to send a whole request, headers and body (default 60,000). Fastify
+   * sets no limit, so a client sending its body a byte at a time held its connection forever; one
+   * that misses it is answered `408 bad_request` and disconnected. Node checks every 30 s, so a
+   * slow client is cut off up to 30 s after its time is up.
+   */
+  readonly requestTimeoutMs?: number;
+  /**
    * The reverse proxies whose `X-Forwarded-*` headers are believed: a hop count or their addresses
    * and CIDR ranges (docs/operations.md). Off by default: the client address is the socket's.
    */
@@ -112,7 +120,7 @@ export interface AppOptions extends BulwarkPluginOptions {
   readonly webApps?: WebApps;
 }
 
-/** Header and body paths that are never logged. */
+/** Header and body paths that are never logged (query values neither: `logRequest`). */
 export const REDACTED_LOG_PATHS = [
   'req.headers.authorization',
   'req.headers.dpop',
@@ -132,23 +140,33 @@ export const REDACTED_LOG_PATHS = [
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const logger = options.logger ?? false;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
   const app = Fastify({
     logger:
       logger === false
         ? false
         : typeof logger === 'object'
-          ? { ...logger, redact: REDACTED_LOG_PATHS }
-          : { redact: REDACTED_LOG_PATHS },
+          ? {
+              ...logger,
+              redact: REDACTED_LOG_PATHS,
+              serializers: { ...logger.serializers, req: logRequest },
+            }
+          : { redact: REDACTED_LOG_PATHS, serializers: { req: logRequest } },
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestTimeout: requestTimeoutMs,
     trustProxy: fastifyTrustProxy(options.trustProxy),
     // Reject `__proto__` and `constructor.prototype` keys in JSON bodies outright.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     frameworkErrors: frameworkProblem,
+    clientErrorHandler: clientErrorProblem,
     ...(options.https === undefined ? {} : { https: options.https }),
   } as FastifyServerOptions);
 
+  // Node enforces the shorter of the two, and takes the headers' limit (60 s by default) for the
+  // whole request when it is the longer one.
+  app.server.headersTimeout = Math.min(app.server.headersTimeout, requestTimeoutMs);
   installProblemHandlers(app);
   await app.register(helmet, {
     hsts: { maxAge: 31_536_000, includeSubDomains: true },

@@ -84,7 +84,14 @@ export {
 export { type ChainProblem, type ChainReport, verifyEventChain } from './events/verify.js';
 export { type AuthInfo, authOf, type RequireAuthOptions, requireAuth } from './http/authenticate.js';
 export { type AnyServerError, SERVER_ERROR_CODES, type ServerErrorCode } from './http/codes.js';
-export { frameworkProblem, HttpProblem, type ProblemBody, type ProblemIssue } from './http/problem.js';
+export { type LoggedRequest, logRequest } from './http/log-request.js';
+export {
+  clientErrorProblem,
+  frameworkProblem,
+  HttpProblem,
+  type ProblemBody,
+  type ProblemIssue,
+} from './http/problem.js';
 export { parseTrustProxy, type TrustProxy, TrustProxyError } from './http/trust-proxy.js';
 export type { WebApp, WebApps } from './http/web-apps.js';
 export type {

@@ -299,6 +299,19 @@ describeEachDialect('admin devices', (dialect) => {
     }
     const nulUser = await (await TestDevice.create(s)).loginRaw('gi\u0000na', PASSWORD);
     expect([nulUser.statusCode, nulUser.json().code]).toEqual([400, 'invalid_request']);
+    // Unpaired surrogates likewise: UTF-8 cannot hold them, so the database would store another
+    // name than the device sent (three U+FFFD on SQLite, one on PostgreSQL).
+    for (const [field, value] of [
+      ['name', 'phone \ud83d'],
+      ['osVersion', '\udc0014'],
+    ] as const) {
+      const d = await TestDevice.create(s);
+      (d as unknown as Record<string, string>)[field] = value;
+      const refused = await d.loginRaw('gina', PASSWORD);
+      expect([field, refused.statusCode, refused.json().code]).toEqual([field, 400, 'invalid_request']);
+    }
+    const loneUser = await (await TestDevice.create(s)).loginRaw('gi\ud800na', PASSWORD);
+    expect([loneUser.statusCode, loneUser.json().code]).toEqual([400, 'invalid_request']);
     const signedIn = await TestDevice.create(s);
     const session = await signedIn.login('gina', PASSWORD);
     const refresh = await signedIn.refresh(session, {

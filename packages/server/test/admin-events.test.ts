@@ -160,6 +160,9 @@ describeEachDialect('admin events and keys', (dialect) => {
       `userId=${'u'.repeat(65)}`,
       `since=${'2'.repeat(41)}`,
       'afterSeq=1&cursor=abc',
+      // Past PostgreSQL's bigint (the statement failed: a 500), and past what a JS number holds.
+      'afterSeq=99999999999999999999',
+      'afterSeq=9007199254740993',
       'nope=1',
     ]) {
       const res = await call('GET', `/admin/events?${bad}`);

@@ -5,6 +5,7 @@
  * input refused with stable codes; usernames with markup returned verbatim.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createUser } from '../src/identity/users.js';
 import { describeEachDialect } from './lib/databases.js';
 import { PASSWORD, type Session, startTestServer, TestDevice, type TestServer } from './lib/harness.js';
 
@@ -191,6 +192,13 @@ describeEachDialect('admin users', (dialect) => {
       [{ username: '' }, 'invalid_request'],
       [{ username: 'tab\there' }, 'invalid_username'],
       [{ username: '   ' }, 'invalid_username'],
+      // Names that would be stored as another string (UTF-8 has no unpaired surrogates), or that
+      // read exactly like another account's: zero-width space, a right-to-left override, a BOM.
+      [{ username: 'gi\ud800na' }, 'invalid_username'],
+      [{ username: 'gina\u200b' }, 'invalid_username'],
+      [{ username: '\u202eanig' }, 'invalid_username'],
+      [{ username: '\ufeffgina' }, 'invalid_username'],
+      [{ username: 'gina\u0085' }, 'invalid_username'],
       [{ username: 'ok', role: 'owner' }, 'invalid_request'],
       [{ username: 'ok', teams: ['a b'] }, 'invalid_request'],
       [{ username: 'ok', teams: ['a', 'a'] }, 'invalid_request'],
@@ -208,6 +216,29 @@ describeEachDialect('admin users', (dialect) => {
       ]);
     }
     expect(await count()).toBe(before);
+    // In-process (seed, CLI, an identity provider's name at first sign-in) the schema is not there:
+    // 300 characters whose NFKC form is 150 must not reach the 200-character column (PostgreSQL
+    // would fail the insert).
+    const deps = { db: s.ctx.db, passwords: s.ctx.passwords, rules: s.ctx.config.passwords, now: s.ctx.now };
+    await expect(
+      createUser(deps, { username: 'e\u0301'.repeat(150), password: PASSWORD, role: 'user' }),
+    ).rejects.toMatchObject({ code: 'invalid_username' });
+    expect(await count()).toBe(before);
+  });
+
+  it('accepts names in any script, joiners and emoji sequences included, and stores them as sent', async () => {
+    for (const username of [
+      'Zoë Ångström',
+      'مریم\u200cزاده',
+      '👩\u200d🔬 lab',
+      '山田太郎',
+      `${'x'.repeat(150)}😀`,
+    ]) {
+      const res = await call('POST', '/admin/users', { username, password: PASSWORD });
+      expect([username, res.statusCode]).toEqual([username, 201]);
+      const read = await call('GET', `/admin/users/${res.json().user.id}`);
+      expect(read.json().user.username).toBe(username);
+    }
   });
 
   it('returns usernames with markup verbatim, as JSON strings', async () => {

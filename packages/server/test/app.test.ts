@@ -1,8 +1,10 @@
 /**
  * The standalone app's envelope: health probes, the generated OpenAPI document, problem+json for
- * every error, hardening headers, body limits and the plain-HTTP rule of `startServer`.
+ * every error (also for what Node's HTTP parser refuses before Fastify sees a request), hardening
+ * headers, body limits and the plain-HTTP rule of `startServer`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions } from 'fastify';
@@ -160,6 +162,113 @@ describe('hardening headers', () => {
     expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
     expect(res.headers['cache-control']).toBe('no-store');
   });
+});
+
+/** Sends `bytes` on a new connection to `port` and resolves with everything the server answered. */
+function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+describe('requests the HTTP parser refuses', () => {
+  it('answers them as problem+json with the hardening headers, not as Fastify JSON', async () => {
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = Number(new URL(address).port);
+    const cases: Array<[string, string, number]> = [
+      ['a request line that is not HTTP', 'GARBAGE\r\n\r\n', 400],
+      [
+        'Content-Length and Transfer-Encoding together (request smuggling)',
+        'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+        400,
+      ],
+      [
+        'two Content-Length headers',
+        'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}',
+        400,
+      ],
+      [
+        'a header section over the limit',
+        `GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: ${'a'.repeat(20_000)}\r\n\r\n`,
+        431,
+      ],
+    ];
+    for (const [what, bytes, status] of cases) {
+      const answer = await rawExchange(port, bytes);
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      expect([what, head.split('\r\n')[0]]).toEqual([
+        what,
+        `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : 'Request Header Fields Too Large'}`,
+      ]);
+      const headers = head.toLowerCase();
+      expect(headers, what).toContain('content-type: application/problem+json');
+      expect(headers, what).toContain('cache-control: no-store');
+      expect(headers, what).toContain('x-content-type-options: nosniff');
+      expect(headers, what).toContain("content-security-policy: default-src 'none'");
+      expect(headers, what).toContain('connection: close');
+      expect(JSON.parse(body), what).toEqual({
+        type: 'urn:bulwark:problem:bad_request',
+        title: status === 400 ? 'Bad Request' : 'Request Header Fields Too Large',
+        status,
+        code: 'bad_request',
+        detail: expect.any(String),
+      });
+    }
+  });
+});
+
+describe('slow clients', () => {
+  it('gives a request a minute by default, not the unlimited time Fastify gives', () => {
+    expect(app.server.requestTimeout).toBe(60_000);
+    expect(app.server.headersTimeout).toBeLessThanOrEqual(60_000);
+  });
+
+  it('answers a client that trickles its body past the limit 408 and closes the connection', async () => {
+    const slow = await buildApp({ db: database.db, logger: false, requestTimeoutMs: 1_000 });
+    const address = await slow.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const port = Number(new URL(address).port);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () =>
+          socket.write(
+            'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+          ),
+        );
+        // One byte every half second: never idle, never done. Node looks at request ages every
+        // 30 s, so the answer comes within about 31 s.
+        const drip = setInterval(() => socket.writable && socket.write(' '), 500);
+        let text = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        socket.on('close', () => {
+          clearInterval(drip);
+          resolve(text);
+        });
+        socket.on('error', (err) => {
+          clearInterval(drip);
+          if (text === '') reject(err);
+          else resolve(text);
+        });
+      });
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+      expect(answer.toLowerCase()).toContain('content-type: application/problem+json');
+      expect(JSON.parse(answer.split('\r\n\r\n')[1] ?? '')).toMatchObject({
+        status: 408,
+        code: 'bad_request',
+      });
+    } finally {
+      await slow.close();
+    }
+  }, 45_000);
 });
 
 describe('startServer', () => {

@@ -232,6 +232,21 @@ describeEachDialect('devices', (dialect) => {
       .executeTakeFirstOrThrow();
     expect(row.status).toBe('wipe_confirmed');
     expect((await s.ctx.events.list({ type: 'device_wipe_confirmed' })).length).toBe(1);
+
+    // The route takes no credentials: replaying the receipt, one after the other or many at once,
+    // answers the same and changes nothing, not even the event log (one confirmation, one event).
+    s.clock.advance(60);
+    const replays = await Promise.all([post(late), post(late), post(late)]);
+    expect(replays.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    expect(replays[0]?.json()).toEqual({ deviceId: phone.id, status: 'wipe_confirmed' });
+    await s.ctx.events.flush();
+    expect((await s.ctx.events.list({ type: 'device_wipe_confirmed' })).length).toBe(1);
+    const after = await s.ctx.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('id', '=', phone.id)
+      .executeTakeFirstOrThrow();
+    expect(after.wiped_at).toBe(row.wiped_at);
   });
 
   it('refuses to re-bind a device id to another account or key', async () => {
@@ -243,6 +258,45 @@ describeEachDialect('devices', (dialect) => {
     const clone = await TestDevice.create(s);
     Object.defineProperty(clone, 'id', { value: device.id });
     expect((await clone.loginRaw('frank', PASSWORD)).json().code).toBe('device_conflict');
+  });
+
+  it('enrolls a new device that signs in twice at once (a double tap, a retry) without a false device_conflict', async () => {
+    const { enrollDevice } = await import('../src/devices/registry.js');
+    const device = await TestDevice.create(s);
+    const userId = (
+      await s.ctx.db
+        .selectFrom('users')
+        .select('id')
+        .where('username', '=', 'frank')
+        .executeTakeFirstOrThrow()
+    ).id;
+    const declaration = {
+      id: device.id,
+      platform: device.platform,
+      osVersion: device.osVersion,
+      appVersion: device.appVersion,
+      posture: device.posture,
+    };
+    const input = {
+      userId,
+      jkt: device.jkt,
+      publicJwk: device.publicJwk,
+      declaration,
+      decision: evaluatePolicy(POLICY.devicePolicy ?? {}, declaration),
+    };
+    // Both look for the id before either has written it; the second insert loses the race.
+    const both = await Promise.all([
+      enrollDevice(s.ctx.db, s.clock.ms, input),
+      enrollDevice(s.ctx.db, s.clock.ms, input),
+    ]);
+    expect(both.map((r) => r.created).sort()).toEqual([false, true]);
+    expect(both.map((r) => r.device.id)).toEqual([device.id, device.id]);
+    // The same race by another account or key is still a conflict.
+    const clone = await TestDevice.create(s);
+    const stolen = { ...input, jkt: clone.jkt, publicJwk: clone.publicJwk };
+    await expect(enrollDevice(s.ctx.db, s.clock.ms, stolen)).rejects.toMatchObject({
+      code: 'device_conflict',
+    });
   });
 
   it('disabling a user ends all their sessions at once and refuses sign-in', async () => {

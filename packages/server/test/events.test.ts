@@ -1,6 +1,8 @@
 /**
  * The security event log on both dialects: events are chained; verification passes on an untouched log
- * and catches an edited, a deleted and a truncated entry; concurrent appends keep one chain.
+ * and catches an edited, a deleted and a truncated entry; concurrent appends keep one chain; a
+ * subject the database cannot store as given (an unpaired surrogate, an emoji cut in half at the
+ * subject's length limit, NUL) does not break the chain.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { SecurityEventLog } from '../src/events/log.js';
@@ -95,5 +97,25 @@ describeEachDialect('security event log', (dialect) => {
     );
     const report = await verifyEventChain(s.ctx.db, 7);
     expect(report).toMatchObject({ ok: true, entries: 44 });
+  });
+
+  it('stays verifiable when a subject cannot be stored as given (unpaired surrogate, emoji cut at the limit, NUL)', async () => {
+    const device = await TestDevice.create(s);
+    // Both databases store text as UTF-8, which has no unpaired surrogates, and PostgreSQL text has
+    // no NUL: what the hash covers must be what is stored, or one anonymous sign-in attempt breaks
+    // the chain. A sign-in body with an unpaired surrogate is refused before it reaches the log;
+    // a long well-formed name is cut to the subject's 200 code units, between two characters.
+    expect((await device.loginRaw('zz\ud800zz', 'wrong-password-x')).statusCode).toBe(400);
+    expect((await device.loginRaw(`${'a'.repeat(199)}\u{1F600}`, 'wrong-password-x')).statusCode).toBe(401);
+    await s.ctx.events.flush();
+    // What an identity provider sends is not checked like a sign-in body.
+    await s.ctx.events.append({ type: 'login_failed', subject: 'oidc:zz\ud800zz' });
+    await s.ctx.events.append({ type: 'login_failed', subject: 'oidc:a\u0000b' });
+    const report = await verifyEventChain(s.ctx.db);
+    expect(report).toMatchObject({ ok: true, entries: 7, problems: [] });
+    const subjects = (await s.ctx.events.list()).map((e) => e.subject);
+    expect(subjects).toContain('a'.repeat(199));
+    expect(subjects).toContain('oidc:zz\ufffdzz');
+    expect(subjects).toContain('oidc:a\ufffdb');
   });
 });

@@ -1,10 +1,13 @@
 /**
  * Accounts and sign-in on both dialects: login, identical failures for unknown user and wrong
- * password, brute-force throttling (1,000 scripted guesses), the hashing cap, first-start admin,
- * password change and account disable.
+ * password, brute-force throttling (1,000 scripted guesses; an IPv6 client counted by its /64),
+ * the hashing cap, first-start admin, password change and account disable.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { BlockList } from 'node:net';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ensureInitialAdmin } from '../src/identity/bootstrap.js';
+import { throttleAddress } from '../src/identity/lib/throttle-address.js';
 import { describeEachDialect } from './lib/databases.js';
 import { PASSWORD, startTestServer, TestDevice, type TestServer } from './lib/harness.js';
 
@@ -148,6 +151,71 @@ describeEachDialect('identity', (dialect) => {
     expect((await device.loginRaw('bob', 'wrong-pass-1', { ip })).statusCode).toBe(401);
   });
 
+  it('starts no session from a password that was changed while the sign-in checked it', async () => {
+    // An attacker who knows the password signs in over and over; one sign-in is always between its
+    // password check and its new session. The owner's change ends every other session, but not
+    // one that does not exist yet: it must not be created from the old password afterwards.
+    await s.user('fern', PASSWORD);
+    const owner = await TestDevice.create(s);
+    const ownerSession = await owner.login('fern', PASSWORD);
+    const attacker = await TestDevice.create(s);
+    await attacker.loginRaw('nobody', 'x'); // picks up a nonce
+    const verify = s.ctx.passwords.verify.bind(s.ctx.passwords);
+    let changed: Promise<unknown> | undefined;
+    s.ctx.passwords.verify = async (hash, password) => {
+      const ok = await verify(hash, password);
+      if (changed === undefined) {
+        s.ctx.passwords.verify = verify;
+        changed = owner.call(ownerSession, 'POST', '/auth/password', {
+          currentPassword: PASSWORD,
+          newPassword: 'fern-changed-it-in-time',
+        });
+        expect(((await changed) as { statusCode: number }).statusCode).toBe(200);
+      }
+      return ok;
+    };
+    const late = await attacker.loginRaw('fern', PASSWORD);
+    expect([late.statusCode, late.json().code]).toEqual([401, 'invalid_credentials']);
+    const live = await s.ctx.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('device_id', '=', attacker.id)
+      .where('revoked_at', 'is', null)
+      .execute();
+    expect(live).toEqual([]);
+    expect((await attacker.loginRaw('fern', 'fern-changed-it-in-time')).statusCode).toBe(200);
+  });
+
+  it('counts an IPv6 client by its /64 network, and an IPv4-mapped address as the IPv4 one', async () => {
+    // A subscriber gets at least a /64: an attacker rotating through its addresses is one client,
+    // or every address-keyed limit (account+IP, the spraying limit per IP) is void.
+    await s.user('dora', PASSWORD);
+    const device = await TestDevice.create(s);
+    const free = s.ctx.config.throttle.freeFailuresPerAccountIp;
+    const attempts = Array.from(
+      { length: free + 1 },
+      (_, i) => `2001:db8:aa:bb:${(i + 1).toString(16)}::${i + 7}`,
+    );
+    for (const ip of attempts)
+      expect((await device.loginRaw('dora', 'wrong-pass-1', { ip })).statusCode).toBe(401);
+    for (const ip of [
+      '2001:db8:aa:bb::ffff',
+      '2001:DB8:AA:BB:0:0:0:1',
+      '2001:db8:aa:bb:ffff:ffff:ffff:ffff',
+    ]) {
+      expect([ip, (await device.loginRaw('dora', PASSWORD, { ip })).statusCode]).toEqual([ip, 429]);
+    }
+    // The next /64 is another client.
+    expect((await device.loginRaw('dora', PASSWORD, { ip: '2001:db8:aa:bc::1' })).statusCode).toBe(200);
+
+    await s.user('emil', PASSWORD);
+    const other = await TestDevice.create(s);
+    for (let i = 0; i <= free; i += 1)
+      expect((await other.loginRaw('emil', 'wrong-pass-1', { ip: '198.51.100.77' })).statusCode).toBe(401);
+    expect((await other.loginRaw('emil', PASSWORD, { ip: '::ffff:198.51.100.77' })).statusCode).toBe(429);
+    expect((await other.loginRaw('emil', PASSWORD, { ip: '198.51.100.78' })).statusCode).toBe(200);
+  });
+
   it('stores throttling counters under hashed keys and purges them once expired', async () => {
     const device = await TestDevice.create(s);
     await device.loginRaw('someone', 'wrong-password-x', { ip: '192.0.2.9' });
@@ -201,6 +269,17 @@ describeEachDialect('identity', (dialect) => {
     const blocked = await device.call(session, 'GET', '/admin/users');
     expect(blocked.statusCode).toBe(403);
     expect(blocked.json().code).toBe('password_change_required');
+    // "Changing" it to itself would keep the one-time password (printed at start, seen by whoever
+    // issued it) as the account's password, and clear the obligation to change it.
+    const kept = await device.call(session, 'POST', '/auth/password', {
+      currentPassword: admin?.password,
+      newPassword: admin?.password,
+    });
+    expect([kept.statusCode, kept.json().code]).toEqual([400, 'password_rejected']);
+    expect(kept.json().issues).toEqual([
+      { path: '/newPassword', code: 'password_unchanged', message: expect.any(String) },
+    ]);
+    expect((await device.call(session, 'GET', '/admin/users')).json().code).toBe('password_change_required');
     const changed = await device.call(session, 'POST', '/auth/password', {
       currentPassword: admin?.password,
       newPassword: 'a-new-admin-passphrase-77',
@@ -234,6 +313,29 @@ describeEachDialect('identity', (dialect) => {
       newPassword: 'another-good-passphrase',
     });
     expect(ok.json()).toEqual({ otherSessionsEnded: 1 });
+    // The same password in another Unicode form (passwords are compared after NFKC) is no change.
+    const composed = 'caf\u00e9-au-lait-every-morning';
+    expect(
+      (
+        await phone.call(onPhone, 'POST', '/auth/password', {
+          currentPassword: 'another-good-passphrase',
+          newPassword: composed,
+        })
+      ).statusCode,
+    ).toBe(200);
+    const decomposed = await phone.call(onPhone, 'POST', '/auth/password', {
+      currentPassword: composed,
+      newPassword: composed.normalize('NFD'),
+    });
+    expect(decomposed.json().issues?.map((i: { code: string }) => i.code)).toEqual(['password_unchanged']);
+    expect(
+      (
+        await phone.call(onPhone, 'POST', '/auth/password', {
+          currentPassword: composed,
+          newPassword: 'another-good-passphrase',
+        })
+      ).statusCode,
+    ).toBe(200);
     expect((await phone.call(onPhone, 'GET', '/me')).statusCode).toBe(200);
     const ended = await tablet.call(onTablet, 'GET', '/me');
     expect(ended.statusCode).toBe(401);
@@ -241,5 +343,38 @@ describeEachDialect('identity', (dialect) => {
     expect((await tablet.refresh(onTablet)).json().code).toBe('session_revoked');
     expect((await tablet.loginRaw('carol', PASSWORD)).statusCode).toBe(401);
     expect((await tablet.loginRaw('carol', 'another-good-passphrase')).statusCode).toBe(200);
+  });
+});
+
+describe('the address a sign-in throttle counts', () => {
+  it('is the /64 network of an IPv6 address (checked against node:net BlockList), in whatever spelling', () => {
+    fc.assert(
+      fc.property(
+        fc.ipV6(),
+        fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 4, maxLength: 4 }),
+        (address, low) => {
+          const key = throttleAddress(address);
+          if (!key.endsWith('::/64')) return; // an IPv4-mapped address: the next property
+          const network = new BlockList();
+          network.addSubnet(key.slice(0, -3), 64, 'ipv6');
+          expect(network.check(address, 'ipv6')).toBe(true);
+          // Any other address of the network, spelled out in upper case, is the same client.
+          const sibling = [...key.slice(0, -5).split(':'), ...low.map((x) => x.toString(16))]
+            .join(':')
+            .toUpperCase();
+          expect(throttleAddress(sibling)).toBe(key);
+        },
+      ),
+    );
+  });
+
+  it('is an IPv4 address itself, also when a dual-stack socket reports it IPv4-mapped', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), (address) => {
+        expect(throttleAddress(address)).toBe(address);
+        expect(throttleAddress(`::ffff:${address}`)).toBe(address);
+        expect(throttleAddress(`::FFFF:${address}`)).toBe(address);
+      }),
+    );
   });
 });

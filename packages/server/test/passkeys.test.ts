@@ -102,6 +102,15 @@ describeEachDialect('passkeys', (dialect) => {
     expect(options.challenge).toMatch(/^[A-Za-z0-9_-]{20,}$/);
 
     const auth = new SoftAuthenticator(ORIGIN, 'localhost');
+    // A name is text like a device name: a NUL (PostgreSQL text cannot hold it) or an unpaired
+    // surrogate is refused at input, before the challenge is spent.
+    for (const name of ['Lap\u0000top', 'Lap\ud800top']) {
+      const refused = await device.call(session, 'POST', '/auth/passkeys', {
+        response: auth.create(options),
+        name,
+      });
+      expect([refused.statusCode, refused.json().code]).toEqual([400, 'invalid_request']);
+    }
     const created = await device.call(session, 'POST', '/auth/passkeys', {
       response: auth.create(options),
       name: 'Laptop',
@@ -130,6 +139,11 @@ describeEachDialect('passkeys', (dialect) => {
     expect(foreign.statusCode).toBe(404);
     expect(foreign.json().code).toBe('passkey_not_found');
     expect((await device.call(session, 'GET', '/auth/passkeys')).json().passkeys).toHaveLength(1);
+    // An id no passkey can have is refused at input: a NUL would fail the PostgreSQL statement.
+    for (const id of ['%00', 'a%00b', '%E2%80%AE', 'a b']) {
+      const bad = await device.call(session, 'DELETE', `/auth/passkeys/${id.replace(' ', '%20')}`);
+      expect([id, bad.statusCode, bad.json().code]).toEqual([id, 400, 'invalid_request']);
+    }
 
     const deleted = await device.call(session, 'DELETE', `/auth/passkeys/${passkey.id}`);
     expect(deleted.statusCode).toBe(204);

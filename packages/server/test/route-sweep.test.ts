@@ -1,7 +1,7 @@
 /**
  * Every route the server documents in /openapi.json, swept with generated input on both dialects:
- * path parameters (real ids, other UUIDs, traversal, NUL, very long, prototype names), query
- * strings, JSON bodies of any shape, bodies that are not JSON, a wrong content type; sent by a
+ * path parameters (real ids, other UUIDs, traversal, NUL, very long, prototype names; each hostile
+ * one to every route), query strings (each hostile value to every documented parameter), JSON bodies of any shape, bodies that are not JSON, a wrong content type; sent by a
  * signed-in admin with a valid DPoP proof and by an anonymous caller. No answer may be a 5xx; every
  * refusal is problem+json with a code from the server's code table, and none carries a stack trace.
  * New routes are swept without a change here, so none escapes the rule by being new.
@@ -78,12 +78,28 @@ describeEachDialect('every documented route, swept', (dialect) => {
     return out;
   }
 
+  /** Path segments that no id is, each sent to every route that takes a path parameter. */
+  const HOSTILE_SEGMENTS = [
+    '..',
+    '%2e%2e',
+    '%00',
+    'a%00b',
+    '%ff',
+    '%ED%A0%80',
+    '%E2%80%AE',
+    '__proto__',
+    'constructor',
+    'a'.repeat(4000),
+    '%25',
+    '-',
+  ] as const;
+
   const segment = () =>
     fc.oneof(
       fc.constantFrom(...realIds).map(encodeURIComponent),
       fc.uuid().map(encodeURIComponent),
       fc.string({ maxLength: 80 }).map(encodeURIComponent),
-      fc.constantFrom('..', '%2e%2e', '%00', '%ff', '__proto__', 'constructor', 'a'.repeat(4000), '%25', '-'),
+      fc.constantFrom(...HOSTILE_SEGMENTS),
     );
 
   const query = (names: readonly string[]) =>
@@ -140,6 +156,55 @@ describeEachDialect('every documented route, swept', (dialect) => {
       `${what}: ${res.statusCode} ${String(code)}`,
     ).toBe(true);
   }
+
+  it('answers every hostile path segment (NUL first: PostgreSQL cannot hold it) on every route with a parameter', async () => {
+    // Not left to sampling: a route whose parameter reaches a PostgreSQL statement unchecked fails
+    // only on the one segment that holds a NUL.
+    const ops = (await operations()).filter((op) => op.template.includes('{'));
+    expect(ops.length).toBeGreaterThan(10);
+    for (const op of ops) {
+      for (const hostile of HOSTILE_SEGMENTS) {
+        const path = op.template
+          .split('/')
+          .map((part) => (part.startsWith('{') ? hostile : part))
+          .join('/');
+        const headers = op.body ? { 'content-type': 'application/json' } : {};
+        const what = `${op.method} ${path.slice(0, 200)}`;
+        const signed = await admin.send(op.method, path, {
+          accessToken: session.accessToken,
+          headers,
+          ...(op.body ? { body: '{}' } : {}),
+        });
+        expectRefusalShape(signed, `admin ${what}`);
+      }
+    }
+  });
+
+  it('answers every hostile value of every documented query parameter', async () => {
+    // Not left to sampling either: a number past PostgreSQL's bigint, or a NUL, fails a statement
+    // only when that exact value reaches it.
+    const values = [
+      '99999999999999999999',
+      '9007199254740993',
+      '-1',
+      '1e309',
+      '%00',
+      '%ED%A0%80',
+      'x'.repeat(3000),
+    ];
+    const ops = (await operations()).filter((op) => op.query.length > 0);
+    expect(ops.length).toBeGreaterThan(3);
+    for (const op of ops) {
+      const path = op.template.replace(/\{[^}]+\}/g, realIds[0] ?? 'x');
+      for (const name of op.query) {
+        for (const value of values) {
+          const url = `${path}?${encodeURIComponent(name)}=${value}`;
+          const signed = await admin.send(op.method, url, { accessToken: session.accessToken });
+          expectRefusalShape(signed, `admin ${op.method} ${url.slice(0, 200)}`);
+        }
+      }
+    }
+  });
 
   it('answers generated input on every route with a 2xx or a coded 4xx problem, never a 5xx', async () => {
     const ops = await operations();

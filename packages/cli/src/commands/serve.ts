@@ -89,7 +89,7 @@ export function registerServe(program: Command): void {
     )
     .option(
       '--public-url <url>',
-      'public base URL (https://bulwark.example.com): checked in DPoP proofs, and the origin and rp id of passkeys (default http://localhost:<port>)',
+      "public base URL (https://bulwark.example.com): checked in DPoP proofs (without it, against the request's own scheme and Host), and the origin and rp id of passkeys (default http://localhost:<port>, for passkeys only)",
     )
     .option(
       '-c, --config <file>',

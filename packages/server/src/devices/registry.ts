@@ -64,7 +64,8 @@ export async function enrollDevice(
     policy_findings: JSON.stringify(input.decision.findings),
     last_seen_at: nowMs,
   };
-  const existing = await db.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
+  const read = () => db.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
+  let existing = await read();
   if (existing === undefined) {
     const device: DeviceRow = {
       id,
@@ -81,10 +82,14 @@ export async function enrollDevice(
     };
     try {
       await db.insertInto('devices').values(device).execute();
+      return { device, created: true };
     } catch (cause) {
-      throw new HttpProblem(409, 'device_conflict', 'This device id is already enrolled.', { cause });
+      // Another sign-in with this id committed first: the same app signing in twice at once (a
+      // double tap, a retry), or another account or key. Decide on the row it wrote, like a
+      // device enrolled before; no row means the insert failed for another reason.
+      existing = await read();
+      if (existing === undefined) throw cause;
     }
-    return { device, created: true };
   }
   if (existing.status === 'revoked' || existing.status === 'wipe_confirmed') throw new DeviceRevokedError();
   if (existing.user_id !== input.userId || existing.jkt !== input.jkt) {

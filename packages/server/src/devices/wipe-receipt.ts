@@ -9,7 +9,8 @@
  * a receipt is accepted up to 30 days after it was signed, but only if it was signed after the
  * revocation (less two minutes of clock skew): one signed earlier, say by a tampered app before
  * any wipe, proves nothing. Replaying a receipt changes nothing (the state is already
- * `wipe_confirmed`).
+ * `wipe_confirmed`), and is not recorded as another confirmation: the route takes no credentials,
+ * so anyone holding a receipt could otherwise grow the security event log at will.
  */
 import { WIPE_RECEIPT_TYP } from '@bulwark/core/protocol';
 import {
@@ -44,15 +45,29 @@ function invalid(cause?: unknown): HttpProblem {
   return new HttpProblem(400, 'invalid_wipe_receipt', 'The wipe receipt is not valid.', { cause });
 }
 
+/** What an accepted receipt did. */
+export interface WipeReceiptOutcome {
+  readonly deviceId: string;
+  /**
+   * Whether this receipt moved the device to `wipe_confirmed`; false for a replay of a receipt
+   * (or a second one) once the device is confirmed, which changes nothing and is not an event.
+   */
+  readonly confirmed: boolean;
+}
+
 /**
- * Verifies `receipt` and records the wipe; returns the device id.
+ * Verifies `receipt` and records the wipe.
  *
  * @example
  * ```ts
- * const deviceId = await acceptWipeReceipt(db, new Date(), jws);
+ * const { deviceId, confirmed } = await acceptWipeReceipt(db, new Date(), jws);
  * ```
  */
-export async function acceptWipeReceipt(db: Kysely<Database>, now: Date, receipt: string): Promise<string> {
+export async function acceptWipeReceipt(
+  db: Kysely<Database>,
+  now: Date,
+  receipt: string,
+): Promise<WipeReceiptOutcome> {
   const parts = receipt.split('.');
   if (parts.length !== 3 || !parts.every(isStrictBase64url)) throw invalid();
   let sub: unknown;
@@ -90,16 +105,18 @@ export async function acceptWipeReceipt(db: Kysely<Database>, now: Date, receipt
     throw invalid(cause);
   }
   if (device === undefined) throw invalid();
-  if (device.status === 'wipe_confirmed') return device.id;
+  if (device.status === 'wipe_confirmed') return { deviceId: device.id, confirmed: false };
   if (device.status !== 'revoked' || device.revoked_at === null) {
     throw new HttpProblem(409, 'device_not_revoked', 'Only a revoked device confirms a wipe.');
   }
   if (issuedAt * 1000 < device.revoked_at - SKEW_SECONDS * 1000) throw invalid();
-  await db
+  // Receipts posted at once all pass the checks above; only the one whose update finds the device
+  // still revoked confirms it.
+  const updated = await db
     .updateTable('devices')
     .set({ status: 'wipe_confirmed', wiped_at: now.getTime() })
     .where('id', '=', device.id)
     .where('status', '=', 'revoked')
-    .execute();
-  return device.id;
+    .executeTakeFirst();
+  return { deviceId: device.id, confirmed: Number(updated.numUpdatedRows) > 0 };
 }

@@ -110,6 +110,29 @@ export interface SecurityEventQuery {
   readonly limit: number;
 }
 
+/** Longest stored subject, in UTF-16 code units. */
+const SUBJECT_MAX = 200;
+/** What neither database stores as sent: unpaired surrogates (UTF-8), NUL (PostgreSQL text). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what it replaces.
+const UNSTORABLE = /[\p{Cs}\u0000]/gu;
+
+/**
+ * `subject` as both databases store it: at most {@link SUBJECT_MAX} code units, not cut inside a
+ * surrogate pair, and with any unpaired surrogate or NUL replaced by U+FFFD. UTF-8 (the storage of
+ * both) has no unpaired surrogates, so the database would replace them itself, after the hash was
+ * computed over the original: the stored entry would no longer match its hash; PostgreSQL text
+ * cannot hold NUL at all, so the append would fail. Subjects are what callers typed (a username
+ * tried at sign-in) or what an identity provider sent, so this is reachable without an account.
+ */
+function storableSubject(subject: string): string {
+  let text = subject;
+  if (text.length > SUBJECT_MAX) {
+    const last = text.charCodeAt(SUBJECT_MAX - 1);
+    text = text.slice(0, last >= 0xd800 && last <= 0xdbff ? SUBJECT_MAX - 1 : SUBJECT_MAX);
+  }
+  return text.replace(UNSTORABLE, '\ufffd');
+}
+
 /** Appends and reads security events. */
 export class SecurityEventLog {
   readonly #db: Kysely<Database>;
@@ -152,7 +175,8 @@ export class SecurityEventLog {
         type: event.type,
         actor_user_id: event.actorUserId ?? null,
         actor_device_id: event.actorDeviceId ?? null,
-        subject: event.subject === undefined || event.subject === null ? null : event.subject.slice(0, 200),
+        subject:
+          event.subject === undefined || event.subject === null ? null : storableSubject(event.subject),
         ip: event.ip ?? null,
         data: canonicalJson(event.data ?? {}),
         prev_hash: head.hash,

@@ -66,6 +66,7 @@ export const SERVER_ERROR_CODES = {
   password_too_long: ['issue'],
   password_common: ['issue'],
   password_is_username: ['issue'],
+  password_unchanged: ['issue'],
   invalid_username: ['400'],
   user_exists: ['409'],
   user_not_found: ['404'],

@@ -3,6 +3,8 @@
  * stable `code` (the same string as the thrown error's `code`), never a stack trace, SQL text or
  * secret.
  */
+
+import type { Socket } from 'node:net';
 import { BulwarkError } from '@bulwark/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerErrorCode } from './codes.js';
@@ -65,11 +67,13 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -247,4 +251,38 @@ export function frameworkProblem(err: FastifyError, request: FastifyRequest, rep
     request.log.error({ errName: err.name, errCode: err.code }, 'unexpected router error');
     sendProblem(reply, problem(500, 'internal_error', 'An unexpected error occurred.'));
   }
+}
+
+/**
+ * Fastify's `clientErrorHandler` option: what Node's HTTP parser refuses before there is a request
+ * (a request line that is not HTTP, `Content-Length` with `Transfer-Encoding` or twice, a bad chunk,
+ * a header section over the limit, a client too slow to send one) is answered `bad_request` as
+ * problem+json with the API's security headers, instead of Fastify's own JSON without them; then
+ * the connection closes, as Node's own handler does.
+ *
+ * @example
+ * ```ts
+ * const app = Fastify({ clientErrorHandler: clientErrorProblem });
+ * ```
+ */
+export function clientErrorProblem(err: NodeJS.ErrnoException, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'The request headers are larger than the server accepts.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request did not arrive in time.']
+        : [400, 'The request is not well-formed HTTP.'];
+  if (socket.writable) {
+    const body = JSON.stringify(problem(status, 'bad_request', detail));
+    const headers = Object.entries(ROUTER_REFUSAL_HEADERS)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    socket.write(
+      `HTTP/1.1 ${status} ${TITLES[status]}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\n${headers}connection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

@@ -252,7 +252,14 @@ export class PasskeyService {
     try {
       await this.#db.insertInto('passkeys').values(passkey).execute();
     } catch (err) {
-      // Only the unique credential id can fail here: the same passkey registered at once twice.
+      // The same passkey registered twice at once loses the unique index; anything else (the
+      // database gone) is not that, and keeps its own answer.
+      const raced = await this.#db
+        .selectFrom('passkeys')
+        .select('id')
+        .where('credential_id', '=', info.credential.id)
+        .executeTakeFirst();
+      if (raced === undefined) throw err;
       throw new PasskeyError('passkey_exists', 'This passkey is already registered.', { cause: err });
     }
     return passkeyView(passkey);

@@ -9,6 +9,7 @@
  * - account + IP: a few free failures, then a delay that doubles with every further failure up
  *   to a cap. It never locks the account as a whole: it only slows that IP on that account.
  * - IP: failed logins from one address over all accounts (slow spraying).
+ * An address is an IPv4 address or an IPv6 /64 network (lib/throttle-address.ts).
  * - account: failed logins over all IPs (a botnet on one account). Once exceeded, only logins
  *   from a device already enrolled to that account go on; so an attacker can make a new device
  *   wait, never a known one.
@@ -21,6 +22,7 @@ import type { AuthConfig } from '../config.js';
 import { sha256Hex } from '../lib/encoding.js';
 import { type Limiter, redisLimiter } from '../shared/redis.js';
 import { KyselyRateLimiter } from './lib/kysely-rate-limiter.js';
+import { throttleAddress } from './lib/throttle-address.js';
 
 /** Where the counters live: the cache database, or Redis. */
 export type ThrottleStore =
@@ -109,10 +111,12 @@ export class LoginThrottle {
       this.#lastPurge = now;
       await this.purgeExpired(now);
     }
-    // Hashed keys: rows hold no usernames or addresses, and have a fixed size.
+    // Hashed keys: rows hold no usernames or addresses, and have a fixed size. An IPv6 client
+    // is counted by its /64 (lib/throttle-address.ts).
+    const client = throttleAddress(ip);
     const accountKey = sha256Hex(`acct\u0000${usernameKey}`);
-    const ipKey = sha256Hex(`ip\u0000${ip}`);
-    const accountIpKey = sha256Hex(`acct-ip\u0000${usernameKey}\u0000${ip}`);
+    const ipKey = sha256Hex(`ip\u0000${client}`);
+    const accountIpKey = sha256Hex(`acct-ip\u0000${usernameKey}\u0000${client}`);
 
     const ipRes = await consume(this.#perIp, ipKey);
     if (ipRes.rejected)

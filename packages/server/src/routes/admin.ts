@@ -535,7 +535,7 @@ export function adminRoutes(instance: FastifyInstance, ctx: ServerContext): void
             until: { type: 'string', maxLength: 40, description: 'ISO 8601 date-time with a zone.' },
             limit: { type: 'integer', minimum: 1, maximum: 1000, description: 'Page size (default 50).' },
             cursor: pageQuery.cursor,
-            afterSeq: { type: 'integer', minimum: 0 },
+            afterSeq: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
           },
         },
         response: {

@@ -20,7 +20,7 @@ import { authOf, requireAuth, verifyProof } from '../http/authenticate.js';
 import { HttpProblem, problem, sendProblem } from '../http/problem.js';
 import { clientIp } from '../http/request.js';
 import { PasskeyError } from '../identity/passkeys.js';
-import { checkPasswordRules } from '../identity/passwords/rules.js';
+import { checkPasswordRules, normalizePassword } from '../identity/passwords/rules.js';
 import { findUserByUsername, usernameKey } from '../identity/users.js';
 import { RefreshTokenError } from '../tokens/sessions.js';
 import { typed } from './lib/typed.js';
@@ -278,13 +278,18 @@ export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void 
         });
         throw new HttpProblem(401, 'account_disabled', 'This account is disabled.');
       }
+      // The hash this sign-in checked the password against (or rehashed it to, below).
+      let checkedHash = user.password_hash;
       if (ctx.passwords.needsRehash(user.password_hash)) {
         const rehashed = await ctx.passwords.hash(body.password);
-        await ctx.db
+        // Only over the hash that was checked: a password changed meanwhile is not written back.
+        const result = await ctx.db
           .updateTable('users')
           .set({ password_hash: rehashed })
           .where('id', '=', user.id)
-          .execute();
+          .where('password_hash', '=', user.password_hash)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 1) checkedHash = rehashed;
       }
 
       const { device, decision } = await enrollForSignIn(ctx, {
@@ -293,11 +298,29 @@ export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void 
         declaration: { ...body.device, id: deviceId },
         ip,
       });
-      const { session, refreshToken } = await ctx.sessions.create({
-        userId: user.id,
-        deviceId: device.id,
-        jkt: proof.jkt,
+      // The session starts only if the password checked above is still the account's: a change
+      // or reset that committed meanwhile ended every session there was, and this one must not
+      // begin after it from the old password. (Every change stores a new salted hash.) The user
+      // row is locked (PostgreSQL; SQLite has one writer), so a change either commits first and
+      // is seen here, or waits for this session and ends it.
+      const started = await ctx.db.transaction().execute(async (trx) => {
+        let current = trx.selectFrom('users').select('password_hash').where('id', '=', user.id);
+        if (ctx.dialect === 'postgres') current = current.forUpdate();
+        const row = await current.executeTakeFirst();
+        if (row === undefined || row.password_hash !== checkedHash) return undefined;
+        return ctx.sessions.create({ userId: user.id, deviceId: device.id, jkt: proof.jkt }, trx);
       });
+      if (started === undefined) {
+        await ctx.events.append({
+          type: 'login_failed',
+          actorUserId: user.id,
+          subject: key,
+          ip,
+          data: { reason: 'password_changed_during_sign_in' },
+        });
+        throw new HttpProblem(401, 'invalid_credentials', 'The username or password is wrong.');
+      }
+      const { session, refreshToken } = started;
       const accessToken = await ctx.tokens.issue({
         sub: user.id,
         did: device.id,
@@ -512,6 +535,16 @@ export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void 
       }
       await ctx.throttle.succeeded(attempt.ticket);
       const issues = checkPasswordRules(request.body.newPassword, user.username, ctx.config.passwords);
+      // Compared as the hasher compares them (normalised). Keeping the current password would keep a
+      // one-time password (printed at start, or handed over by the admin who reset it) for good,
+      // while clearing the obligation to change it.
+      if (normalizePassword(request.body.newPassword) === normalizePassword(request.body.currentPassword)) {
+        issues.push({
+          path: '/newPassword',
+          code: 'password_unchanged',
+          message: 'The new password is the current one; choose another.',
+        });
+      }
       if (issues.length > 0) {
         throw new HttpProblem(400, 'password_rejected', 'The new password does not meet the rules.', {
           issues,

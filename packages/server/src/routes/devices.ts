@@ -83,13 +83,15 @@ export function deviceRoutes(instance: FastifyInstance, ctx: ServerContext): voi
       },
     },
     async (request) => {
-      const deviceId = await acceptWipeReceipt(ctx.db, ctx.now(), request.body.receipt);
-      await ctx.events.append({
-        type: 'device_wipe_confirmed',
-        actorDeviceId: deviceId,
-        subject: deviceId,
-        ip: clientIp(request),
-      });
+      const { deviceId, confirmed } = await acceptWipeReceipt(ctx.db, ctx.now(), request.body.receipt);
+      if (confirmed) {
+        await ctx.events.append({
+          type: 'device_wipe_confirmed',
+          actorDeviceId: deviceId,
+          subject: deviceId,
+          ip: clientIp(request),
+        });
+      }
       return { deviceId, status: 'wipe_confirmed' as const };
     },
   );

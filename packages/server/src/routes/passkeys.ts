@@ -11,7 +11,7 @@ import { HttpProblem } from '../http/problem.js';
 import { clientIp } from '../http/request.js';
 import { PasskeyError } from '../identity/passkeys.js';
 import { typed } from './lib/typed.js';
-import { DPOP_SECURITY } from './schemas.js';
+import { DPOP_SECURITY, ID_PATTERN, NO_CONTROL_CHARACTERS } from './schemas.js';
 
 const errorResponses = { description: 'application/problem+json with a stable code (docs/errors.md)' };
 
@@ -157,7 +157,7 @@ export function passkeyRoutes(instance: FastifyInstance, ctx: ServerContext): vo
           additionalProperties: false,
           properties: {
             response: registrationResponseSchema,
-            name: { type: 'string', minLength: 1, maxLength: 100 },
+            name: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_CONTROL_CHARACTERS },
           },
         },
         response: {
@@ -236,7 +236,8 @@ export function passkeyRoutes(instance: FastifyInstance, ctx: ServerContext): vo
         params: {
           type: 'object',
           required: ['id'],
-          properties: { id: { type: 'string', minLength: 1, maxLength: 36 } },
+          // Passkey ids are UUIDs; anything else (a NUL would fail the PostgreSQL statement) is 400.
+          properties: { id: { type: 'string', pattern: ID_PATTERN } },
         },
         response: { 204: { type: 'null', description: 'Deleted.' }, '4xx': errorResponses },
       },

@@ -1,4 +1,5 @@
 /** JSON schemas shared by the identity routes (they also generate /openapi.json). */
+import { NO_CONTROL_CHARACTERS } from '../lib/text.js';
 
 export const postureSchema = {
   type: 'object',
@@ -27,12 +28,11 @@ export const publicJwkSchema = {
   description: 'The device public key (ECDSA P-256); the same key signs the DPoP proofs.',
 } as const;
 
-/**
- * Text without control characters: what a device or a user may put in a name, version or
- * search. PostgreSQL text cannot hold NUL (it would fail the statement), and no such field needs
- * any control character.
- */
-export const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f]*$';
+// Text without control characters or unpaired surrogates: what a device or a user may put in a
+// name, version or search. PostgreSQL text cannot hold NUL (it would fail the statement), UTF-8
+// cannot hold an unpaired surrogate (the database would store another string than was sent), and
+// no such field needs any control character.
+export { NO_CONTROL_CHARACTERS };
 
 /** Identifiers in paths, filters and cursors (user and device ids are UUIDs). */
 export const ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
