@@ -5,7 +5,7 @@
  */
 import './console.css';
 import { render } from 'preact';
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import { type Connection, classify, connect, type Me, type SessionEnd } from './api.js';
 import { AccountScreen } from './screens/account.js';
 import { AppsScreen } from './screens/apps.js';
@@ -141,12 +141,19 @@ function Console(props: {
   onSignOut: () => void;
 }) {
   const [route, setRoute] = useState(currentRoute);
-  useEffect(() => {
+  // A layout effect, and the hash read again once listening: a hash changed between the first
+  // render and the listener (a link followed just after sign-in) would otherwise be missed,
+  // leaving one screen shown under another's address.
+  useLayoutEffect(() => {
     const onHash = () => {
       setRoute(currentRoute());
       document.getElementById('main')?.focus();
     };
     addEventListener('hashchange', onHash);
+    setRoute((shown) => {
+      const now = currentRoute();
+      return now.join('/') === shown.join('/') ? shown : now;
+    });
     return () => removeEventListener('hashchange', onHash);
   }, []);
   const { connection, me, onEnded } = props;

@@ -484,6 +484,26 @@ describe('the admin console', () => {
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
   });
 
+  it('follows a link taken the moment the console appears after sign-in', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Username').waitFor();
+    // The address changes in the same turn as the first screen is drawn, before any effect of
+    // that render has run: as a person following a link at once, or a slow device, would do it.
+    await page.evaluate(() => {
+      const observer = new MutationObserver(() => {
+        if (document.querySelector('main h1')?.textContent === 'Users') {
+          observer.disconnect();
+          location.hash = '#/account';
+        }
+      });
+      observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+    });
+    await signInByKeyboard(page, admin.username, admin.password);
+    await page.getByRole('heading', { level: 1, name: 'My account' }).waitFor({ timeout: 10_000 });
+    expect(page.url()).toMatch(/#\/account$/);
+    await go('users', 'Users');
+  });
+
   it('every list has its loading, empty and error states', async () => {
     // Loading: the answer is held back; error: the server fails; then Try again loads the list.
     let release: () => void = () => undefined;
