@@ -616,3 +616,72 @@ describe('literal rows of a table with a secret column', () => {
     ]);
   });
 });
+
+describe('a third held-out set: Genymotion hosts, demo copies of a configuration, passwords in markup', () => {
+  it('cleartext only to loopback and emulator hosts (Genymotion too) is quiet; another private host keeps its finding', async () => {
+    const nsc = (hosts: string[]): string =>
+      `<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>\n  <domain-config cleartextTrafficPermitted="true">\n${hosts
+        .map((h) => `    <domain includeSubdomains="false">${h}</domain>\n`)
+        .join('')}  </domain-config>\n</network-security-config>\n`;
+    const r = await audit({
+      'dev/android/app/src/main/res/xml/network_security_config.xml': nsc([
+        'localhost',
+        '10.0.2.2',
+        '10.0.3.2',
+        '127.0.0.1',
+      ]),
+      'lan/android/app/src/main/res/xml/network_security_config.xml': nsc(['10.0.3.2', '10.0.4.2']),
+    });
+    expect(judged(r, 'android-nsc-cleartext')).toEqual([
+      ['lan/android/app/src/main/res/xml/network_security_config.xml:3', 'high', undefined],
+    ]);
+  });
+
+  it('a demo or template copy of a configuration is lowered with its reason; the configuration itself and a demo feature are not', async () => {
+    const swift =
+      'struct SPCredentials {\n  static let simperiumApiKey = "6805ca9a091e45ada8a9d8988367f14e"\n}\n';
+    const r = await audit({
+      'App/SPCredentials-demo.swift': swift,
+      'App/Keys.example.kt': 'object Keys { const val API_SECRET = "Zq8xW2vN5mK7pL3rT9yB4cD6" }\n',
+      'App/SPCredentials.swift': swift,
+      'App/DemoCredentials.swift': swift,
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['App/DemoCredentials.swift:2', 'high', undefined],
+      [
+        'App/Keys.example.kt:1',
+        'low',
+        'a demo or template copy of a configuration, for builds without the real one',
+      ],
+      [
+        'App/SPCredentials-demo.swift:2',
+        'low',
+        'a demo or template copy of a configuration, for builds without the real one',
+      ],
+      ['App/SPCredentials.swift:2', 'high', undefined],
+    ]);
+  });
+
+  it('a password written as an element of markup built in code is found; placeholders, references, templates and labels are not', async () => {
+    const body = (inner: string): string =>
+      `object Soap {\n  const val BODY = """\n    <soap:Header>\n${inner}\n    </soap:Header>\n  """\n}\n`;
+    const r = await audit({
+      'app/src/main/java/a/Siebel.kt': body(
+        '      <UsernameToken xmlns="http://siebel.com/webservices">superadmin</UsernameToken>\n      <PasswordText xmlns="http://siebel.com/webservices">supersecurepassword</PasswordText>',
+      ),
+      'app/src/main/java/a/Wsse.java':
+        'String h = "<wsse:Security><wsse:Password Type=\\"#PasswordText\\">Hunter2Secret</wsse:Password></wsse:Security>";\n',
+      'app/src/main/java/a/Placeholder.kt': body('      <Password>password</Password>'),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Kotlin string template of a fixture
+      'app/src/main/java/a/Reference.kt': body('      <Password>${BuildConfig.PASS}</Password>'),
+      'app/src/main/java/a/Template.java': 'String s = "<password>%s</password>";\n',
+      'app/src/main/res/layout/form.xml':
+        '<LinearLayout>\n  <PasswordHint>enterYourPasswordHere</PasswordHint>\n</LinearLayout>\n',
+      'settings.xml': '<settings><server><password>{maven-encrypted}</password></server></settings>\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/src/main/java/a/Siebel.kt:5', 'high', undefined],
+      ['app/src/main/java/a/Wsse.java:1', 'high', undefined],
+    ]);
+  });
+});

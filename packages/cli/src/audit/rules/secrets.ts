@@ -488,6 +488,18 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     check: (m, _text, file) => genericVerdict(m, m[1] as string, m[2] as string, file),
   },
   {
+    // Generic, markup: `<PasswordText>…</PasswordText>`, `<wsse:Password …>…</wsse:Password>`, a
+    // credential written as an element's text (a SOAP header built in code, a client's XML
+    // configuration).
+    triggers: GENERIC_TRIGGERS,
+    ignoreCase: true,
+    start: elementStart,
+    dismiss: notAnElement,
+    pattern:
+      /<(?:[A-Za-z][A-Za-z0-9_.-]{0,30}:)?([A-Za-z][A-Za-z0-9_.-]{0,79})(?:\s[^<>]{0,200})?>([^<\s]{6,300})<\/(?:[A-Za-z][A-Za-z0-9_.-]{0,30}:)?\1>/y,
+    check: (m, _text, file) => elementVerdict(m, m[1] as string, m[2] as string, file),
+  },
+  {
     // Generic, config files (.env, .properties, .yaml…): unquoted values too.
     triggers: GENERIC_TRIGGERS,
     ignoreCase: true,
@@ -507,6 +519,71 @@ function plistKeyStart(text: string, at: number): number {
   const from = Math.max(0, at - 86);
   const open = text.slice(from, at).lastIndexOf('<key>');
   return open < 0 ? -1 : from + open;
+}
+
+/**
+ * Start of the element whose name holds the keyword at `at`, or -1: the name (at most 80 name
+ * characters, after an optional `prefix:`) must follow a `<` directly.
+ */
+function elementStart(text: string, at: number): number {
+  let i = at;
+  const floor = Math.max(0, at - MAX_NAME);
+  while (i > floor && isNameChar(text, i - 1)) i--;
+  if (i > 0 && text.charCodeAt(i - 1) === 58) {
+    let p = i - 1;
+    const prefixFloor = Math.max(0, p - 31);
+    while (p > prefixFloor && isNameChar(text, p - 1)) p--;
+    if (p < i - 1) i = p;
+  }
+  return i > 0 && text.charCodeAt(i - 1) === 60 ? i - 1 : -1;
+}
+
+/**
+ * On the bytes: true when the keyword at `at` is not inside an element name, that is no `<`
+ * (or `<prefix:`) before the name characters that lead to it. Nearly every keyword of a bundle is
+ * dismissed here.
+ */
+function notAnElement(bytes: Uint8Array, at: number): boolean {
+  let i = at;
+  const floor = Math.max(0, at - MAX_NAME);
+  while (i > floor && isNameByte(bytes[i - 1] as number)) i--;
+  if (i > 0 && bytes[i - 1] === 58) {
+    let p = i - 1;
+    const prefixFloor = Math.max(0, p - 31);
+    while (p > prefixFloor && isNameByte(bytes[p - 1] as number)) p--;
+    if (p < i - 1) i = p;
+  }
+  return !(i > 0 && bytes[i - 1] === 60);
+}
+
+/**
+ * Judges an element's text as the value of its name. In markup the element's text is the value
+ * itself, so a name ending in `Text` or `Value` (`PasswordText`, a SOAP header's password) names
+ * that value, not a label. A password element holds a password whatever its letters (a value of
+ * 6 characters or more that is not a placeholder, a reference or a template); other names are
+ * judged as an assignment's.
+ */
+function elementVerdict(
+  m: RegExpExecArray,
+  element: string,
+  value: string,
+  file: TextFileInfo,
+): TextVerdict | undefined {
+  const name = element.replace(/(?:Text|Value)$/, '');
+  if (!PASSWORD_NAME.test(name) || NOT_A_SECRET_NAME.test(name) || isTranslationFile(file.path))
+    return genericVerdict(m, name, value, file);
+  if (URL_PLACEHOLDER.test(value) || PLACEHOLDER.test(value) || isReference(value)) return undefined;
+  if (isTemplate(value, file.path) || /^[%{]|[}]$/.test(value)) return undefined;
+  const valueStart = (m.index as number) + m[0].indexOf(`>${value}<`) + 1;
+  return {
+    ruleId: 'secret-generic-assignment',
+    message: `password written in the element <${element.slice(0, 60)}>`,
+    evidence: `<${element.slice(0, 60)}>${redact(value, 0)}`,
+    key: `${element}\u0000${value}`,
+    generic: true,
+    valueStart,
+    valueEnd: valueStart + value.length,
+  };
 }
 
 /**
