@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 /** Writes the files (path → content) into a fresh app tree and audits it. */
-async function audit(files: Record<string, string>): Promise<AuditReport> {
+async function audit(files: Record<string, string | Buffer>): Promise<AuditReport> {
   const dir = join(root, `app${n++}`);
   for (const [path, content] of Object.entries(files)) {
     await mkdir(dirname(join(dir, path)), { recursive: true });
@@ -682,6 +682,81 @@ describe('a third held-out set: Genymotion hosts, demo copies of a configuration
     expect(judged(r, 'secret-generic-assignment')).toEqual([
       ['app/src/main/java/a/Siebel.kt:5', 'high', undefined],
       ['app/src/main/java/a/Wsse.java:1', 'high', undefined],
+    ]);
+  });
+});
+
+describe('a third held-out set, second batch: Example/ folders, language folders, parameter names, words ending in a cipher, Visual Studio test keys, a field read and logged', () => {
+  it('a capitalised Example/ folder is example code; an app folder that only contains the word is not', async () => {
+    const plist =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n  <key>NSAppTransportSecurity</key>\n  <dict>\n    <key>NSAllowsArbitraryLoads</key>\n    <true/>\n  </dict>\n</dict>\n</plist>\n';
+    const r = await audit({
+      'src/charts/Example/ios/Example/Info.plist': plist,
+      'ios/ExampleApp/Info.plist': plist,
+    });
+    expect(judged(r, 'ios-ats-arbitrary-loads')).toEqual([
+      ['ios/ExampleApp/Info.plist:6', 'high', undefined],
+      ['src/charts/Example/ios/Example/Info.plist:6', 'low', 'example code'],
+    ]);
+  });
+
+  it('translations in a languages/ folder or a file named by a locale and region stay quiet; a config beside them is read', async () => {
+    const words = '{\n  "backup_password": "Contraseña",\n  "password": "Contraseña"\n}\n';
+    const r = await audit({
+      'src/languages/es_419.json': words,
+      'src/strings/pt-BR.json': words,
+      'src/config/env.json': '{\n  "password": "Kx9vQ2mLp4Zt"\n}\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([['src/config/env.json:2', 'high', undefined]]);
+  });
+
+  it('the name of a query parameter is quiet; a password ending in = is not', async () => {
+    const r = await audit({
+      'Sources/API/WriteAPI.swift':
+        'struct WriteAPI {\n  static let Password = "password="\n  static let Token = "&access_token="\n}\n',
+      'Sources/API/Login.swift': 'struct Login {\n  static let password = "Kx9vQ2mLp4Zt="\n}\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['Sources/API/Login.swift:2', 'high', undefined],
+    ]);
+  });
+
+  it('a name that ends in the letters of a cipher is not a key; the cipher named as a word is', async () => {
+    const r = await audit({
+      'Sources/Json.swift':
+        'enum Json {\n  static let NucleotidesKey = "nucleotides"\n  static let SucralosesKey = "sucraloses"\n}\n',
+      'Sources/Crypto.swift':
+        'enum Crypto {\n  static let desKey = "k3Y9pQ2x"\n  static let AES_KEY = "q8Lz2VfR7mNc4TpW"\n}\n',
+    });
+    expect(judged(r, 'crypto-hardcoded-key')).toEqual([
+      ['Sources/Crypto.swift:2', 'high', undefined],
+      ['Sources/Crypto.swift:3', 'high', undefined],
+    ]);
+  });
+
+  it("Visual Studio's temporary test key is lowered with its reason; another PKCS#12 store stays high", async () => {
+    const p12 = Buffer.concat([Buffer.from([0x30, 0x82, 0x0a, 0x00]), Buffer.alloc(64, 1)]);
+    const r = await audit({
+      'vendor/sqlcipher/vsixtest/vsixtest_TemporaryKey.pfx': p12,
+      'app/src/main/assets/client.pfx': p12,
+    });
+    expect(judged(r, 'secret-private-key')).toEqual([
+      ['app/src/main/assets/client.pfx:', 'high', undefined],
+      [
+        'vendor/sqlcipher/vsixtest/vsixtest_TemporaryKey.pfx:',
+        'low',
+        'a temporary key Visual Studio generates to sign local test builds (…_TemporaryKey.pfx)',
+      ],
+    ]);
+  });
+
+  it('a password field read with getText().toString() and logged is found; its length and a user name are not', async () => {
+    const r = await audit({
+      'app/src/main/java/a/Login.java':
+        'class Login {\n  void go() {\n    Log.d("username", etUsername.getText().toString());\n    Log.d("password", etPassword.getText().toString());\n    Log.d("len", String.valueOf(etPassword.getText().toString().length()));\n  }\n}\n',
+    });
+    expect(judged(r, 'storage-secret-in-log')).toEqual([
+      ['app/src/main/java/a/Login.java:4', 'medium', undefined],
     ]);
   });
 });

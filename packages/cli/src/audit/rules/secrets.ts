@@ -589,7 +589,8 @@ function elementVerdict(
 /**
  * Translation resources: Apple's `.strings` tables, JSON/YAML inside an Apple `.lproj` folder
  * (a language's resources: `ca.lproj/app.json`), and i18n JSON/YAML under an `i18n`, `locales`,
- * `locale`, `lang(s)`, `translations` or `l10n` folder. Their keys name UI fields
+ * `locale`, `lang(s)`, `language(s)`, `translations` or `l10n` folder, and JSON/YAML named by a
+ * locale with its region (`es_419.json`, `pt-BR.yaml`, `en_US.json`). Their keys name UI fields
  * (`"settings.password" = "Passwort";`) and their values are words shown to the user, so a
  * secret-like name there says nothing; the detectors of a secret's own shape still run on them.
  *
@@ -603,9 +604,10 @@ export function isTranslationFile(path: string): boolean {
   return (
     /\.(?:strings|stringsdict|xliff|xlf|arb)$/i.test(path) ||
     /(?:^|\/)[^/]+\.lproj\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(path) ||
-    /(?:^|\/)(?:i18n|locales?|langs?|translations?|l10n)\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(
+    /(?:^|\/)(?:i18n|locales?|langs?|languages?|translations?|l10n)\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(
       path,
-    )
+    ) ||
+    /(?:^|\/)[a-z]{2,3}[-_](?:[A-Z]{2}|[0-9]{3}|[A-Z][a-z]{3})\.(?:json|ya?ml)$/.test(path)
   );
 }
 
@@ -669,6 +671,15 @@ function isReference(value: string): boolean {
   );
 }
 
+/**
+ * The name of a query or form parameter, the part a request puts before the value:
+ * `Password = "password="`, `"&access_token="`. It names where a secret goes, not the secret.
+ */
+function isParameterName(value: string): boolean {
+  const name = /^[?&]?([A-Za-z][A-Za-z0-9_.-]*)=$/.exec(value);
+  return name !== null && isIdentifierNamingASecret(name[1] as string);
+}
+
 /** Languages whose double-quoted strings interpolate `$name`: Kotlin, Dart, Groovy (Gradle). */
 const DOLLAR_INTERPOLATES = /\.(?:kt|kts|dart|groovy|gradle)$/;
 
@@ -692,7 +703,7 @@ function genericVerdict(
   if (!genericSecret(name, value)) return undefined;
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
-  if (isTemplate(value, file.path)) return undefined;
+  if (isTemplate(value, file.path) || isParameterName(value)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
   return {
     ruleId: 'secret-generic-assignment',
