@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 /** Writes the files (path → content) into a fresh app tree and audits it. */
-async function audit(files: Record<string, string>): Promise<AuditReport> {
+async function audit(files: Record<string, string | Buffer>): Promise<AuditReport> {
   const dir = join(root, `app${n++}`);
   for (const [path, content] of Object.entries(files)) {
     await mkdir(dirname(join(dir, path)), { recursive: true });
@@ -613,6 +613,150 @@ describe('literal rows of a table with a secret column', () => {
     });
     expect(judged(r, 'storage-secret-in-preferences')).toEqual([
       ['app/src/main/java/com/acme/PlainStore.java:3', 'high', undefined],
+    ]);
+  });
+});
+
+describe('a third held-out set: Genymotion hosts, demo copies of a configuration, passwords in markup', () => {
+  it('cleartext only to loopback and emulator hosts (Genymotion too) is quiet; another private host keeps its finding', async () => {
+    const nsc = (hosts: string[]): string =>
+      `<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>\n  <domain-config cleartextTrafficPermitted="true">\n${hosts
+        .map((h) => `    <domain includeSubdomains="false">${h}</domain>\n`)
+        .join('')}  </domain-config>\n</network-security-config>\n`;
+    const r = await audit({
+      'dev/android/app/src/main/res/xml/network_security_config.xml': nsc([
+        'localhost',
+        '10.0.2.2',
+        '10.0.3.2',
+        '127.0.0.1',
+      ]),
+      'lan/android/app/src/main/res/xml/network_security_config.xml': nsc(['10.0.3.2', '10.0.4.2']),
+    });
+    expect(judged(r, 'android-nsc-cleartext')).toEqual([
+      ['lan/android/app/src/main/res/xml/network_security_config.xml:3', 'high', undefined],
+    ]);
+  });
+
+  it('a demo or template copy of a configuration is lowered with its reason; the configuration itself and a demo feature are not', async () => {
+    const swift =
+      'struct SPCredentials {\n  static let simperiumApiKey = "6805ca9a091e45ada8a9d8988367f14e"\n}\n';
+    const r = await audit({
+      'App/SPCredentials-demo.swift': swift,
+      'App/Keys.example.kt': 'object Keys { const val API_SECRET = "Zq8xW2vN5mK7pL3rT9yB4cD6" }\n',
+      'App/SPCredentials.swift': swift,
+      'App/DemoCredentials.swift': swift,
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['App/DemoCredentials.swift:2', 'high', undefined],
+      [
+        'App/Keys.example.kt:1',
+        'low',
+        'a demo or template copy of a configuration, for builds without the real one',
+      ],
+      [
+        'App/SPCredentials-demo.swift:2',
+        'low',
+        'a demo or template copy of a configuration, for builds without the real one',
+      ],
+      ['App/SPCredentials.swift:2', 'high', undefined],
+    ]);
+  });
+
+  it('a password written as an element of markup built in code is found; placeholders, references, templates and labels are not', async () => {
+    const body = (inner: string): string =>
+      `object Soap {\n  const val BODY = """\n    <soap:Header>\n${inner}\n    </soap:Header>\n  """\n}\n`;
+    const r = await audit({
+      'app/src/main/java/a/Siebel.kt': body(
+        '      <UsernameToken xmlns="http://siebel.com/webservices">superadmin</UsernameToken>\n      <PasswordText xmlns="http://siebel.com/webservices">supersecurepassword</PasswordText>',
+      ),
+      'app/src/main/java/a/Wsse.java':
+        'String h = "<wsse:Security><wsse:Password Type=\\"#PasswordText\\">Hunter2Secret</wsse:Password></wsse:Security>";\n',
+      'app/src/main/java/a/Placeholder.kt': body('      <Password>password</Password>'),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Kotlin string template of a fixture
+      'app/src/main/java/a/Reference.kt': body('      <Password>${BuildConfig.PASS}</Password>'),
+      'app/src/main/java/a/Template.java': 'String s = "<password>%s</password>";\n',
+      'app/src/main/res/layout/form.xml':
+        '<LinearLayout>\n  <PasswordHint>enterYourPasswordHere</PasswordHint>\n</LinearLayout>\n',
+      'settings.xml': '<settings><server><password>{maven-encrypted}</password></server></settings>\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/src/main/java/a/Siebel.kt:5', 'high', undefined],
+      ['app/src/main/java/a/Wsse.java:1', 'high', undefined],
+    ]);
+  });
+});
+
+describe('a third held-out set, second batch: Example/ folders, language folders, parameter names, words ending in a cipher, Visual Studio test keys, a field read and logged', () => {
+  it('a capitalised Example/ folder is example code; an app folder that only contains the word is not', async () => {
+    const plist =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n  <key>NSAppTransportSecurity</key>\n  <dict>\n    <key>NSAllowsArbitraryLoads</key>\n    <true/>\n  </dict>\n</dict>\n</plist>\n';
+    const r = await audit({
+      'src/charts/Example/ios/Example/Info.plist': plist,
+      'ios/ExampleApp/Info.plist': plist,
+    });
+    expect(judged(r, 'ios-ats-arbitrary-loads')).toEqual([
+      ['ios/ExampleApp/Info.plist:6', 'high', undefined],
+      ['src/charts/Example/ios/Example/Info.plist:6', 'low', 'example code'],
+    ]);
+  });
+
+  it('translations in a languages/ folder or a file named by a locale and region stay quiet; a config beside them is read', async () => {
+    const words = '{\n  "backup_password": "Contraseña",\n  "password": "Contraseña"\n}\n';
+    const r = await audit({
+      'src/languages/es_419.json': words,
+      'src/strings/pt-BR.json': words,
+      'src/config/env.json': '{\n  "password": "Kx9vQ2mLp4Zt"\n}\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([['src/config/env.json:2', 'high', undefined]]);
+  });
+
+  it('the name of a query parameter is quiet; a password ending in = is not', async () => {
+    const r = await audit({
+      'Sources/API/WriteAPI.swift':
+        'struct WriteAPI {\n  static let Password = "password="\n  static let Token = "&access_token="\n}\n',
+      'Sources/API/Login.swift': 'struct Login {\n  static let password = "Kx9vQ2mLp4Zt="\n}\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['Sources/API/Login.swift:2', 'high', undefined],
+    ]);
+  });
+
+  it('a name that ends in the letters of a cipher is not a key; the cipher named as a word is', async () => {
+    const r = await audit({
+      'Sources/Json.swift':
+        'enum Json {\n  static let NucleotidesKey = "nucleotides"\n  static let SucralosesKey = "sucraloses"\n}\n',
+      'Sources/Crypto.swift':
+        'enum Crypto {\n  static let desKey = "k3Y9pQ2x"\n  static let AES_KEY = "q8Lz2VfR7mNc4TpW"\n}\n',
+    });
+    expect(judged(r, 'crypto-hardcoded-key')).toEqual([
+      ['Sources/Crypto.swift:2', 'high', undefined],
+      ['Sources/Crypto.swift:3', 'high', undefined],
+    ]);
+  });
+
+  it("Visual Studio's temporary test key is lowered with its reason; another PKCS#12 store stays high", async () => {
+    const p12 = Buffer.concat([Buffer.from([0x30, 0x82, 0x0a, 0x00]), Buffer.alloc(64, 1)]);
+    const r = await audit({
+      'vendor/sqlcipher/vsixtest/vsixtest_TemporaryKey.pfx': p12,
+      'app/src/main/assets/client.pfx': p12,
+    });
+    expect(judged(r, 'secret-private-key')).toEqual([
+      ['app/src/main/assets/client.pfx:', 'high', undefined],
+      [
+        'vendor/sqlcipher/vsixtest/vsixtest_TemporaryKey.pfx:',
+        'low',
+        'a temporary key Visual Studio generates to sign local test builds (…_TemporaryKey.pfx)',
+      ],
+    ]);
+  });
+
+  it('a password field read with getText().toString() and logged is found; its length and a user name are not', async () => {
+    const r = await audit({
+      'app/src/main/java/a/Login.java':
+        'class Login {\n  void go() {\n    Log.d("username", etUsername.getText().toString());\n    Log.d("password", etPassword.getText().toString());\n    Log.d("len", String.valueOf(etPassword.getText().toString().length()));\n  }\n}\n',
+    });
+    expect(judged(r, 'storage-secret-in-log')).toEqual([
+      ['app/src/main/java/a/Login.java:4', 'medium', undefined],
     ]);
   });
 });

@@ -44,7 +44,8 @@ const DEBUG_SEVERITY: Severity = 'low';
  * `owncloudTestUtil/src/`, `test-support/src/`, `testlib/src/`), `*.test.*`/`*.spec.*`, iOS
  * `*Tests/` targets. Documentation: `*.md`, `*.markdown`, `*.rst`,
  * `*.adoc`, their editor swap and backup copies (`.README.md.swp`, `README.md~`), and `doc(s)/`
- * folders. Examples: `example(s)/`, `sample(s)/`, `demo/` folders.
+ * folders. Examples: `example(s)/`, `sample(s)/`, `demo/` folders in any case (`Example/`), and files named as a demo or
+ * template copy of another (`Credentials-demo.swift`, `keys.sample.json`).
  */
 const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
@@ -56,7 +57,15 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
     pattern: /(?:^|\/)docs?\/|\.(?:md|markdown|rst|adoc)(?:\.sw[a-p]|\.bak|\.orig|~)?$/i,
     reason: 'documentation',
   },
-  { pattern: /(?:^|\/)(?:examples?|samples?|demo)\//, reason: 'example code' },
+  // Any case: Xcode and React Native libraries name theirs `Example/` (`…/Example/ios/…`).
+  { pattern: /(?:^|\/)(?:examples?|samples?|demo)\//i, reason: 'example code' },
+  {
+    // The copy of a configuration a project ships for those who build it without its own secrets
+    // (`SPCredentials-demo.swift` beside the ignored `SPCredentials.swift`, `Keys.example.kt`).
+    pattern:
+      /[-_.](?:demo|examples?|samples?|templates?)\.(?:swift|m|h|kt|kts|java|dart|js|jsx|ts|tsx|json|plist|xml|properties|ya?ml|gradle)$/i,
+    reason: 'a demo or template copy of a configuration, for builds without the real one',
+  },
 ];
 
 /**

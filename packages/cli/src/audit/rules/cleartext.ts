@@ -67,9 +67,16 @@ const LICENSE_HOSTS = new Set([
 ]);
 
 /**
+ * Genymotion's alias of the host machine's loopback, as `10.0.2.2` is the Android emulator's:
+ * development configs list both (`localhost, 10.0.2.2, 10.0.3.2, 127.0.0.1`).
+ */
+const GENYMOTION_HOST = '10.0.3.2';
+
+/**
  * True for hosts a development build talks to without leaving the machine: loopback (the one rule
- * of `@bulwark/core/protocol`) and, allowed here on purpose, the Android emulator's alias of the
- * host's loopback, `10.0.2.2`, which is not loopback anywhere else.
+ * of `@bulwark/core/protocol`) and, allowed here on purpose, the aliases of the host's loopback
+ * in the Android emulator (`10.0.2.2`) and in Genymotion (`10.0.3.2`), which are not loopback
+ * anywhere else.
  *
  * @example
  * ```ts
@@ -78,7 +85,7 @@ const LICENSE_HOSTS = new Set([
  * ```
  */
 export function isLoopbackOrEmulatorHost(host: string): boolean {
-  return isLoopbackHost(host) || isAndroidEmulatorHost(host);
+  return isLoopbackHost(host) || isAndroidEmulatorHost(host) || host === GENYMOTION_HOST;
 }
 
 /** Hosts that are names whatever the path: namespace and schema hosts, documentation domains. */

@@ -177,9 +177,14 @@ function valueNames(expr: string): string[] {
   return [...code.matchAll(/\b([A-Za-z_][\w.]*)(?!\s*\()/g)].map((id) => id[1] as string);
 }
 
-/** The first value of an expression whose name says it is a secret (`password.text` → `password`). */
+/**
+ * The first value of an expression whose name says it is a secret (`password.text` → `password`,
+ * `etPassword.getText().toString()` → `etPassword`).
+ */
 function secretNamed(expr: string): string | undefined {
-  for (const name of valueNames(expr)) {
+  // `etPassword.getText().toString()`: the calls that read a field are its text, as `.text` is.
+  const read = expr.replace(/(?:\s*\.\s*(?:getText|toString|trim)\s*\(\s*\))+/g, '.text');
+  for (const name of valueNames(read)) {
     if (/\.(?:length|size|count|isEmpty)\b/.test(name)) continue;
     const parts = name.split('.');
     // `password.text`, `pinTextField.text`: what a field holds is the secret its name says, so
@@ -438,6 +443,9 @@ const KEY_LENGTHS = new Set([16, 24, 32]);
 const CRYPTO_KEY_NAME =
   /(?:aes|des|crypto|cipher|encryption|encrypt|decryption|decrypt|hmac|symmetric|secret|enc|master|signing)key$/;
 
+/** {@link CRYPTO_KEY_NAME} as the whole of the last word or two of a name (`aes` + `key`, `secretkey`). */
+const CRYPTO_KEY_WORDS = new RegExp(`^${CRYPTO_KEY_NAME.source}`);
+
 /** Certificate pinning in a file: OkHttp's `CertificatePinner`, a pinning trust manager, pinned key hashes. */
 const PINS =
   /\bCertificatePinner\b|Pinning\w*TrustManager|\bpinned(?:Key|Cert|Spki)\w*|sha256\/[A-Za-z0-9+/]{43}=/;
@@ -560,13 +568,17 @@ const CODE_RULES: readonly CodeRule[] = [
       const name = wordEndingAt(text, m.index + 3);
       const value = m[1] as string;
       const normal = name.toLowerCase().replace(/[_-]/g, '');
+      // The crypto word is a word of the name, not the end of another (`NucleotidesKey` is a
+      // JSON field's key, not a DES key): the last word, or the last two, make the whole match.
+      const words = identifierWords(name);
+      const tail = [words.slice(-1).join(''), words.slice(-2).join('')];
       // `key`, and the prefixes of naming conventions: kKey, sKey, mKey.
       const plain = /^[ksm]?key$/.test(normal);
       // Built at run time from a template (`"$accountUuid.$identityKey"`, `"\(id).key"`), or a
       // name about a key, not the key (`HKDF_INFO_MAIN_ENCRYPTION_KEY`, `KEY_ALIAS`'s kin).
       if (/\$\{|\$[A-Za-z_]|\\\(/.test(value)) return undefined;
       if (identifierWords(name).some((w) => ABOUT_A_KEY.has(w))) return undefined;
-      if (CRYPTO_KEY_NAME.test(normal)) {
+      if (tail.some((t) => CRYPTO_KEY_WORDS.test(t))) {
         if (looksLikeIdentifier(value) || value.length < 6) return undefined;
       } else if (plain) {
         if (!KEY_LENGTHS.has(value.length) || looksLikeIdentifier(value)) return undefined;

@@ -19,6 +19,12 @@ const DOTENV_TEMPLATE = /\.(?:example|sample|template|dist|defaults?)$/i;
  */
 const DEBUG_ALIAS = /^(?:android)?debug(?:[-_ ]?key)?$/i;
 
+/**
+ * The self-signed certificate Visual Studio creates for a Windows (UWP, VSIX, MAUI) project to
+ * sign the builds it deploys for testing, `<Project>_TemporaryKey.pfx`; the store signs releases.
+ */
+const VS_TEMPORARY_KEY = /_TemporaryKey\.pfx$/i;
+
 function keyStoreFinding(context: AnalyserContext, what?: string, aliases: readonly string[] = []): void {
   const raw = {
     ruleId: 'secret-private-key',
@@ -30,7 +36,12 @@ function keyStoreFinding(context: AnalyserContext, what?: string, aliases: reado
   context.report(
     aliases.length > 0 && aliases.every((a) => DEBUG_ALIAS.test(a))
       ? lowered(raw, `a debug signing key (alias ${aliases[0]}): it signs debug builds only`)
-      : raw,
+      : VS_TEMPORARY_KEY.test(context.name)
+        ? lowered(
+            raw,
+            'a temporary key Visual Studio generates to sign local test builds (…_TemporaryKey.pfx)',
+          )
+        : raw,
   );
 }
 

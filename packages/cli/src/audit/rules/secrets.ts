@@ -488,6 +488,18 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     check: (m, _text, file) => genericVerdict(m, m[1] as string, m[2] as string, file),
   },
   {
+    // Generic, markup: `<PasswordText>…</PasswordText>`, `<wsse:Password …>…</wsse:Password>`, a
+    // credential written as an element's text (a SOAP header built in code, a client's XML
+    // configuration).
+    triggers: GENERIC_TRIGGERS,
+    ignoreCase: true,
+    start: elementStart,
+    dismiss: notAnElement,
+    pattern:
+      /<(?:[A-Za-z][A-Za-z0-9_.-]{0,30}:)?([A-Za-z][A-Za-z0-9_.-]{0,79})(?:\s[^<>]{0,200})?>([^<\s]{6,300})<\/(?:[A-Za-z][A-Za-z0-9_.-]{0,30}:)?\1>/y,
+    check: (m, _text, file) => elementVerdict(m, m[1] as string, m[2] as string, file),
+  },
+  {
     // Generic, config files (.env, .properties, .yaml…): unquoted values too.
     triggers: GENERIC_TRIGGERS,
     ignoreCase: true,
@@ -510,9 +522,75 @@ function plistKeyStart(text: string, at: number): number {
 }
 
 /**
+ * Start of the element whose name holds the keyword at `at`, or -1: the name (at most 80 name
+ * characters, after an optional `prefix:`) must follow a `<` directly.
+ */
+function elementStart(text: string, at: number): number {
+  let i = at;
+  const floor = Math.max(0, at - MAX_NAME);
+  while (i > floor && isNameChar(text, i - 1)) i--;
+  if (i > 0 && text.charCodeAt(i - 1) === 58) {
+    let p = i - 1;
+    const prefixFloor = Math.max(0, p - 31);
+    while (p > prefixFloor && isNameChar(text, p - 1)) p--;
+    if (p < i - 1) i = p;
+  }
+  return i > 0 && text.charCodeAt(i - 1) === 60 ? i - 1 : -1;
+}
+
+/**
+ * On the bytes: true when the keyword at `at` is not inside an element name, that is no `<`
+ * (or `<prefix:`) before the name characters that lead to it. Nearly every keyword of a bundle is
+ * dismissed here.
+ */
+function notAnElement(bytes: Uint8Array, at: number): boolean {
+  let i = at;
+  const floor = Math.max(0, at - MAX_NAME);
+  while (i > floor && isNameByte(bytes[i - 1] as number)) i--;
+  if (i > 0 && bytes[i - 1] === 58) {
+    let p = i - 1;
+    const prefixFloor = Math.max(0, p - 31);
+    while (p > prefixFloor && isNameByte(bytes[p - 1] as number)) p--;
+    if (p < i - 1) i = p;
+  }
+  return !(i > 0 && bytes[i - 1] === 60);
+}
+
+/**
+ * Judges an element's text as the value of its name. In markup the element's text is the value
+ * itself, so a name ending in `Text` or `Value` (`PasswordText`, a SOAP header's password) names
+ * that value, not a label. A password element holds a password whatever its letters (a value of
+ * 6 characters or more that is not a placeholder, a reference or a template); other names are
+ * judged as an assignment's.
+ */
+function elementVerdict(
+  m: RegExpExecArray,
+  element: string,
+  value: string,
+  file: TextFileInfo,
+): TextVerdict | undefined {
+  const name = element.replace(/(?:Text|Value)$/, '');
+  if (!PASSWORD_NAME.test(name) || NOT_A_SECRET_NAME.test(name) || isTranslationFile(file.path))
+    return genericVerdict(m, name, value, file);
+  if (URL_PLACEHOLDER.test(value) || PLACEHOLDER.test(value) || isReference(value)) return undefined;
+  if (isTemplate(value, file.path) || /^[%{]|[}]$/.test(value)) return undefined;
+  const valueStart = (m.index as number) + m[0].indexOf(`>${value}<`) + 1;
+  return {
+    ruleId: 'secret-generic-assignment',
+    message: `password written in the element <${element.slice(0, 60)}>`,
+    evidence: `<${element.slice(0, 60)}>${redact(value, 0)}`,
+    key: `${element}\u0000${value}`,
+    generic: true,
+    valueStart,
+    valueEnd: valueStart + value.length,
+  };
+}
+
+/**
  * Translation resources: Apple's `.strings` tables, JSON/YAML inside an Apple `.lproj` folder
  * (a language's resources: `ca.lproj/app.json`), and i18n JSON/YAML under an `i18n`, `locales`,
- * `locale`, `lang(s)`, `translations` or `l10n` folder. Their keys name UI fields
+ * `locale`, `lang(s)`, `language(s)`, `translations` or `l10n` folder, and JSON/YAML named by a
+ * locale with its region (`es_419.json`, `pt-BR.yaml`, `en_US.json`). Their keys name UI fields
  * (`"settings.password" = "Passwort";`) and their values are words shown to the user, so a
  * secret-like name there says nothing; the detectors of a secret's own shape still run on them.
  *
@@ -526,9 +604,10 @@ export function isTranslationFile(path: string): boolean {
   return (
     /\.(?:strings|stringsdict|xliff|xlf|arb)$/i.test(path) ||
     /(?:^|\/)[^/]+\.lproj\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(path) ||
-    /(?:^|\/)(?:i18n|locales?|langs?|translations?|l10n)\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(
+    /(?:^|\/)(?:i18n|locales?|langs?|languages?|translations?|l10n)\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(
       path,
-    )
+    ) ||
+    /(?:^|\/)[a-z]{2,3}[-_](?:[A-Z]{2}|[0-9]{3}|[A-Z][a-z]{3})\.(?:json|ya?ml)$/.test(path)
   );
 }
 
@@ -592,6 +671,15 @@ function isReference(value: string): boolean {
   );
 }
 
+/**
+ * The name of a query or form parameter, the part a request puts before the value:
+ * `Password = "password="`, `"&access_token="`. It names where a secret goes, not the secret.
+ */
+function isParameterName(value: string): boolean {
+  const name = /^[?&]?([A-Za-z][A-Za-z0-9_.-]*)=$/.exec(value);
+  return name !== null && isIdentifierNamingASecret(name[1] as string);
+}
+
 /** Languages whose double-quoted strings interpolate `$name`: Kotlin, Dart, Groovy (Gradle). */
 const DOLLAR_INTERPOLATES = /\.(?:kt|kts|dart|groovy|gradle)$/;
 
@@ -615,7 +703,7 @@ function genericVerdict(
   if (!genericSecret(name, value)) return undefined;
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
-  if (isTemplate(value, file.path)) return undefined;
+  if (isTemplate(value, file.path) || isParameterName(value)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
   return {
     ruleId: 'secret-generic-assignment',
