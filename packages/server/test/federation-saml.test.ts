@@ -3,11 +3,13 @@
  * (test/lib/saml-idp.ts): metadata, the happy path with attribute mapping, and one refusal each
  * for an unsigned assertion, four XML signature wrapping variants, a wrong audience, an expired
  * assertion, another recipient, a wrong or missing InResponseTo, a replayed assertion id, a
- * comment-injected NameID, and a code redeemed by another device.
+ * comment-injected NameID, a code redeemed by another device, and a provisioned name a local
+ * account could not have.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SamlProviderOptions } from '../src/identity/federation/config.js';
 import { resolveFederationConfig } from '../src/identity/federation/config.js';
+import { federationDb } from '../src/identity/federation/tables.js';
 import { describeEachDialect } from './lib/databases.js';
 import { startTestServer, TestDevice, type TestServer } from './lib/harness.js';
 import { type AssertionSpec, TestIdp } from './lib/saml-idp.js';
@@ -260,6 +262,42 @@ describeEachDialect('SAML sign-in', (dialect) => {
     const second = await signIn(device, (r) => idp.sign(idp.assertion(spec(r, { id: '_replayed-1' }))));
     expect(second.acs.statusCode).toBe(401);
     expect(second.acs.json().code).toBe('saml_assertion_replayed');
+  });
+
+  it('provisions no account under a name a local account could not have', async () => {
+    const local = await TestDevice.create(s);
+    const ok = await signIn(local, (r) =>
+      idp.sign(idp.assertion(spec(r, { nameId: 'okta-gina', attributes: { email: ['gina'] } }))),
+    );
+    expect(ok.done?.statusCode, ok.done?.body).toBe(200);
+    const names = [
+      // Displayed exactly like "gina" in the console and the event log.
+      'gina\u200b',
+      '\u202eanig',
+      'gi\tna',
+      // 300 characters whose NFKC key is 150: fits the key column, not the name column.
+      'e\u0301'.repeat(150),
+    ];
+    for (const [i, name] of names.entries()) {
+      const device = await TestDevice.create(s);
+      const { acs, done } = await signIn(device, (r) =>
+        idp.sign(idp.assertion(spec(r, { nameId: `okta-bad-${i}`, attributes: { email: [name] } }))),
+      );
+      const res = done ?? acs;
+      expect(res.statusCode, res.body).toBe(403);
+      expect(res.json().code).toBe('federated_account_unknown');
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+      const linked = await federationDb(s.ctx.db)
+        .selectFrom('federated_accounts')
+        .select('user_id')
+        .where('subject', '=', `okta-bad-${i}`)
+        .execute();
+      expect(linked).toEqual([]);
+    }
+    const users = await s.ctx.db.selectFrom('users').select('username').execute();
+    expect(users.filter((u) => u.username.startsWith('gina') || u.username.includes('\u0301'))).toEqual([
+      { username: 'gina' },
+    ]);
   });
 
   it('reads a comment-injected NameID whole, never the part before the comment', async () => {

@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Role, UsersTable } from '../../db/schema.js';
 import type { SecurityEventLog } from '../../events/log.js';
 import { HttpProblem } from '../../http/problem.js';
+import { hasForbiddenUsernameCharacter } from '../../lib/text.js';
 import { usernameKey } from '../users.js';
 import type { ClaimMapping, ProviderConfig } from './config.js';
 import { federationDb } from './tables.js';
@@ -129,7 +130,15 @@ export async function resolveFederatedUser(
       );
     }
     const key = usernameKey(identity.username);
-    if (key.length === 0 || key.length > 200) {
+    // The rules createUser applies to a local name: a provider's name with an invisible character
+    // (`gina` + U+200B) would be a second account displayed exactly like a local one, and a name
+    // NFKC shortens could fit the key column but not the name column.
+    if (
+      key.length === 0 ||
+      key.length > 200 ||
+      [...identity.username.trim()].length > 200 ||
+      hasForbiddenUsernameCharacter(identity.username)
+    ) {
       throw new HttpProblem(403, 'federated_account_unknown', 'The identity provider sent no usable name.');
     }
     const taken = await db
