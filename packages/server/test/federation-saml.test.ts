@@ -300,6 +300,23 @@ describeEachDialect('SAML sign-in', (dialect) => {
     ]);
   });
 
+  it('refuses alike on both databases a NameID longer than an account link can hold', async () => {
+    const device = await TestDevice.create(s);
+    const nameId = `okta-${'x'.repeat(300)}`;
+    const { acs, done } = await signIn(device, (r) =>
+      idp.sign(idp.assertion(spec(r, { nameId, attributes: { email: ['long.subject@example.test'] } }))),
+    );
+    const res = done ?? acs;
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.json().code).toBe('federated_account_unknown');
+    const users = await s.ctx.db
+      .selectFrom('users')
+      .select('id')
+      .where('username_key', '=', 'long.subject@example.test')
+      .execute();
+    expect(users).toEqual([]);
+  });
+
   it('reads a comment-injected NameID whole, never the part before the comment', async () => {
     // The victim signs in once, so that an account keyed by their NameID exists.
     const victim = await TestDevice.create(s);

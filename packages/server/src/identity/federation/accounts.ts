@@ -104,6 +104,16 @@ export async function resolveFederatedUser(
 ): Promise<UsersTable> {
   const db = federationDb(deps.db);
   const nowMs = deps.now().getTime();
+  // The link's columns hold 255 characters of subject (what an admin may link, too): a longer id
+  // was stored by SQLite and refused by PostgreSQL, so one server provisioned what another
+  // answered with a false "name taken".
+  if ([...identity.subject].length > 255) {
+    throw new HttpProblem(
+      403,
+      'federated_account_unknown',
+      "The identity provider's id for this identity is longer than 255 characters.",
+    );
+  }
   const mapped = mapClaims(provider.mappings, identity.claims, provider.defaultRole);
   const linked = await db
     .selectFrom('federated_accounts')
@@ -195,12 +205,19 @@ export async function resolveFederatedUser(
         .where('federated_accounts.issuer', '=', identity.issuer)
         .where('federated_accounts.subject', '=', identity.subject)
         .executeTakeFirst();
-      if (again === undefined) {
+      if (again !== undefined) return again;
+      const named = await db
+        .selectFrom('users')
+        .select('id')
+        .where('username_key', '=', key)
+        .executeTakeFirst();
+      if (named !== undefined) {
         throw new HttpProblem(409, 'federated_username_taken', 'An account with this name exists already.', {
           cause,
         });
       }
-      return again;
+      // Neither race: a failure of its own, not to be told as a taken name.
+      throw cause;
     }
     await deps.events.append({
       type: 'user_created',
