@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Role, UsersTable } from '../../db/schema.js';
 import type { SecurityEventLog } from '../../events/log.js';
 import { HttpProblem } from '../../http/problem.js';
-import { hasForbiddenUsernameCharacter } from '../../lib/text.js';
+import { hasForbiddenUsernameCharacter, NO_CONTROL_CHARACTERS } from '../../lib/text.js';
 import { usernameKey } from '../users.js';
 import type { ClaimMapping, ProviderConfig } from './config.js';
 import { federationDb } from './tables.js';
@@ -26,6 +26,8 @@ export interface FederatedIdentity {
   readonly username: string;
   readonly claims: Readonly<Record<string, unknown>>;
 }
+
+const PRINTABLE = new RegExp(NO_CONTROL_CHARACTERS, 'u');
 
 /**
  * Marks a provisioned account as having no password: not a PHC string, so a password sign-in
@@ -107,11 +109,13 @@ export async function resolveFederatedUser(
   // The link's columns hold 255 characters of subject (what an admin may link, too): a longer id
   // was stored by SQLite and refused by PostgreSQL, so one server provisioned what another
   // answered with a false "name taken".
-  if ([...identity.subject].length > 255) {
+  // A control character or an unpaired surrogate (which an OIDC `sub` may hold; JSON escapes
+  // them) is refused too: PostgreSQL cannot compare a NUL at all, SQLite would store it.
+  if ([...identity.subject].length > 255 || !PRINTABLE.test(identity.subject)) {
     throw new HttpProblem(
       403,
       'federated_account_unknown',
-      "The identity provider's id for this identity is longer than 255 characters.",
+      "The identity provider's id for this identity is over 255 characters or not printable.",
     );
   }
   const mapped = mapClaims(provider.mappings, identity.claims, provider.defaultRole);

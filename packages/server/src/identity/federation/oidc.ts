@@ -23,6 +23,9 @@ interface PendingOidc {
   readonly redirectUri: string;
 }
 
+/** How far ahead of this server's clock an ID token's `iat` may be (the providers' clocks drift). */
+const IAT_FUTURE_SECONDS = 60;
+
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** The provider could not be used: 503 when unreachable, 502 when what it says is unusable. */
@@ -258,6 +261,15 @@ export class OidcRelyingParty {
     const claims = tokens.claims();
     if (claims === undefined) {
       throw new HttpProblem(401, 'oidc_id_token_invalid', 'The identity provider sent no ID token.');
+    }
+    // What openid-client leaves to the relying party (OIDC Core §3.1.3.7): a token authorized
+    // for another client (`azp`) is not ours even when our id is in its audience, and a token
+    // issued in the future was not issued in answer to this sign-in.
+    if (claims.azp !== undefined && claims.azp !== c.clientId) {
+      throw new HttpProblem(401, 'oidc_id_token_invalid', 'The ID token was issued to another client.');
+    }
+    if (claims.iat > this.#now().getTime() / 1000 + IAT_FUTURE_SECONDS) {
+      throw new HttpProblem(401, 'oidc_id_token_invalid', 'The ID token says it was issued in the future.');
     }
     // Providers that follow OIDC Core §5.4 strictly put profile claims in UserInfo, not in the
     // ID token; UserInfo must name the same subject (openid-client checks it).
