@@ -151,6 +151,40 @@ describeEachDialect('identity', (dialect) => {
     expect((await device.loginRaw('bob', 'wrong-pass-1', { ip })).statusCode).toBe(401);
   });
 
+  it('keeps an admin reset that lands while a password change checks the current password', async () => {
+    // An attacker with the password and a session changes the password; the admin, alerted,
+    // resets it at that moment to lock them out. The change checked the old password: it must not
+    // write the attacker's password over the one-time password afterwards.
+    await s.user('gale', PASSWORD);
+    await s.user('warden', PASSWORD, 'admin');
+    const attacker = await TestDevice.create(s);
+    const stolen = await attacker.login('gale', PASSWORD);
+    const adminDevice = await TestDevice.create(s);
+    const admin = await adminDevice.login('warden', PASSWORD);
+    const verify = s.ctx.passwords.verify.bind(s.ctx.passwords);
+    let reset: Promise<{ statusCode: number; json(): { oneTimePassword: string } }> | undefined;
+    s.ctx.passwords.verify = async (hash, password) => {
+      const ok = await verify(hash, password);
+      if (reset === undefined) {
+        s.ctx.passwords.verify = verify;
+        reset = adminDevice.call(admin, 'POST', `/admin/users/${stolen.userId}/reset-password`);
+        expect((await reset).statusCode).toBe(200);
+      }
+      return ok;
+    };
+    const change = await attacker.call(stolen, 'POST', '/auth/password', {
+      currentPassword: PASSWORD,
+      newPassword: 'gale-is-mine-now-123',
+    });
+    expect([change.statusCode, change.json().code]).toEqual([401, 'invalid_credentials']);
+    const oneTime = (await reset)?.json().oneTimePassword ?? '';
+    expect((await attacker.loginRaw('gale', 'gale-is-mine-now-123')).statusCode).toBe(401);
+    const owner = await TestDevice.create(s);
+    const back = await owner.loginRaw('gale', oneTime);
+    expect(back.statusCode, back.body).toBe(200);
+    expect(back.json().user.mustChangePassword).toBe(true);
+  });
+
   it('starts no session from a password that was changed while the sign-in checked it', async () => {
     // An attacker who knows the password signs in over and over; one sign-in is always between its
     // password check and its new session. The owner's change ends every other session, but not

@@ -553,16 +553,32 @@ export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void 
       const hash = await ctx.passwords.hash(request.body.newPassword);
       const nowMs = ctx.now().getTime();
       const ended = await ctx.db.transaction().execute(async (trx) => {
-        await trx
+        // Only over the hash the current password was checked against: an admin reset (or another
+        // change) that committed meanwhile must not be overwritten by a password chosen by whoever
+        // held the old one — the reset may be what was meant to lock them out.
+        const result = await trx
           .updateTable('users')
           .set({ password_hash: hash, must_change_password: 0, password_changed_at: nowMs })
           .where('id', '=', user.id)
-          .execute();
+          .where('password_hash', '=', user.password_hash)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) !== 1) return undefined;
         return ctx.sessions.revoke({ userId: user.id }, 'password_changed', {
           except: auth.sessionId,
           db: trx,
         });
       });
+      if (ended === undefined) {
+        await ctx.events.append({
+          type: 'login_failed',
+          actorUserId: user.id,
+          actorDeviceId: auth.deviceId,
+          subject: user.username_key,
+          ip,
+          data: { reason: 'password_changed_during_change', during: 'password_change' },
+        });
+        throw new HttpProblem(401, 'invalid_credentials', 'The current password is wrong.');
+      }
       await ctx.events.append({
         type: 'password_changed',
         actorUserId: user.id,
