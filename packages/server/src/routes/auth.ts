@@ -303,13 +303,29 @@ export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void 
       // begin after it from the old password. (Every change stores a new salted hash.) The user
       // row is locked (PostgreSQL; SQLite has one writer), so a change either commits first and
       // is seen here, or waits for this session and ends it.
+      // Likewise a disable that committed meanwhile: it ended every session there was, and one
+      // started after it would come back to life when the account is enabled again.
       const started = await ctx.db.transaction().execute(async (trx) => {
-        let current = trx.selectFrom('users').select('password_hash').where('id', '=', user.id);
+        let current = trx
+          .selectFrom('users')
+          .select(['password_hash', 'disabled_at'])
+          .where('id', '=', user.id);
         if (ctx.dialect === 'postgres') current = current.forUpdate();
         const row = await current.executeTakeFirst();
         if (row === undefined || row.password_hash !== checkedHash) return undefined;
+        if (row.disabled_at !== null) return 'disabled' as const;
         return ctx.sessions.create({ userId: user.id, deviceId: device.id, jkt: proof.jkt }, trx);
       });
+      if (started === 'disabled') {
+        await ctx.events.append({
+          type: 'login_failed',
+          actorUserId: user.id,
+          subject: key,
+          ip,
+          data: { reason: 'account_disabled' },
+        });
+        throw new HttpProblem(401, 'account_disabled', 'This account is disabled.');
+      }
       if (started === undefined) {
         await ctx.events.append({
           type: 'login_failed',
