@@ -317,6 +317,41 @@ describeEachDialect('SAML sign-in', (dialect) => {
     expect(users).toEqual([]);
   });
 
+  it('starts no session for an account disabled while the sign-in was being finished', async () => {
+    const first = await TestDevice.create(s);
+    const once = await signIn(first, (r) =>
+      idp.sign(idp.assertion(spec(r, { nameId: 'okta-ines', attributes: { email: ['ines'] } }))),
+    );
+    expect(once.done?.statusCode, once.done?.body).toBe(200);
+    const userId = String(once.done?.json().user.id);
+    // The disable lands after the account was resolved and checked, before the session starts
+    // (as an admin's POST /admin/users/:id/disable does it: the flag and the sessions at once).
+    const policy = s.ctx.devicePolicy;
+    const options = policy.options.bind(policy);
+    policy.options = async () => {
+      policy.options = options;
+      await s.ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('users').set({ disabled_at: Date.now() }).where('id', '=', userId).execute();
+        await s.ctx.sessions.revoke({ userId }, 'user_disabled', { db: trx });
+      });
+      return options();
+    };
+    const device = await TestDevice.create(s);
+    const late = await signIn(device, (r) =>
+      idp.sign(idp.assertion(spec(r, { nameId: 'okta-ines', attributes: { email: ['ines'] } }))),
+    );
+    policy.options = options;
+    expect([late.done?.statusCode, late.done?.json().code]).toEqual([401, 'account_disabled']);
+    await s.ctx.db.updateTable('users').set({ disabled_at: null }).where('id', '=', userId).execute();
+    const live = await s.ctx.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .execute();
+    expect(live).toEqual([]);
+  });
+
   it('reads a comment-injected NameID whole, never the part before the comment', async () => {
     // The victim signs in once, so that an account keyed by their NameID exists.
     const victim = await TestDevice.create(s);
