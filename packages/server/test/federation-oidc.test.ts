@@ -289,6 +289,21 @@ describeEachDialect('OIDC sign-in', (dialect) => {
           }),
       ],
     ];
+    it('never names an account after an e-mail address the provider has not verified', async () => {
+      const unverified = await crafted((c) => {
+        const { preferred_username: _drop, ...rest } = c;
+        return sign({ ...rest, sub: 'rogue-unverified-1', email: 'ceo@corp.example', email_verified: false });
+      });
+      expect(unverified.res.statusCode, unverified.res.body).toBe(200);
+      expect(unverified.res.json().user.username).toBe('rogue-unverified-1');
+      const verified = await crafted((c) => {
+        const { preferred_username: _drop, ...rest } = c;
+        return sign({ ...rest, sub: 'rogue-verified-1', email: 'cfo@corp.example', email_verified: true });
+      });
+      expect(verified.res.statusCode, verified.res.body).toBe(200);
+      expect(verified.res.json().user.username).toBe('cfo@corp.example');
+    });
+
     it('refuses a subject no database column could hold alike, before any lookup', async () => {
       for (const sub of ['rogue\u0000user', 'rogue\ud800user', 'rogue\u0085user']) {
         const { res, device } = await crafted((c) => sign({ ...c, sub, preferred_username: 'rhea' }));

@@ -282,10 +282,15 @@ export class OidcRelyingParty {
         throw providerProblem(err);
       }
     }
+    // An address the provider says it has not verified is whatever the user typed (someone
+    // else's, as like as not): it never names an account.
+    const unverifiedEmail = merged.email_verified === false || merged.email_verified === 'false';
+    const nameFrom = (claim: string) =>
+      claim === 'email' && unverifiedEmail ? undefined : stringClaim(merged[claim]);
     const username =
-      (c.usernameClaim === undefined ? undefined : stringClaim(merged[c.usernameClaim])) ??
+      (c.usernameClaim === undefined ? undefined : nameFrom(c.usernameClaim)) ??
       stringClaim(merged.preferred_username) ??
-      stringClaim(merged.email) ??
+      nameFrom('email') ??
       claims.sub;
     return {
       providerId: c.id,
