@@ -1,7 +1,8 @@
 /**
  * The console's user routes on both dialects: list with search (LIKE wildcards taken
  * literally), filters and cursor pages; one user; creation with a one-time password and teams;
- * role changes and password resets with their self-protection, sessions and audit events; bad
+ * role changes and password resets with their self-protection (and the last enabled admin kept
+ * when two admins demote or disable each other at once), sessions and audit events; bad
  * input refused with stable codes; usernames with markup returned verbatim.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -251,6 +252,74 @@ describeEachDialect('admin users', (dialect) => {
     expect((list.json().users as UserJson[]).map((u) => u.username)).toEqual([markup]);
     const events = await call('GET', '/admin/events?type=user_created');
     expect(events.json().events[0].details.username).toBe(markup);
+  });
+
+  it('keeps an enabled admin when two admins demote or disable each other at once', async () => {
+    const gina = await TestDevice.create(s);
+    const ginaSession = await gina.login('gina', PASSWORD);
+    expect((await call('PUT', `/admin/users/${ginaId}/role`, { role: 'admin' })).statusCode).toBe(200);
+    const enabledAdmins = async () =>
+      (
+        await s.ctx.db
+          .selectFrom('users')
+          .select('id')
+          .where('role', '=', 'admin')
+          .where('disabled_at', 'is', null)
+          .execute()
+      ).length;
+    // Both requests pass their admin check before either writes: their transactions wait for each other.
+    const db = s.ctx.db as unknown as { transaction: () => { execute: (fn: unknown) => Promise<unknown> } };
+    const transaction = db.transaction.bind(db);
+    const atOnce = async <T>(requests: () => Promise<T>[]): Promise<T[]> => {
+      let arrived = 0;
+      let release: () => void = () => undefined;
+      const all = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      db.transaction = () => {
+        const builder = transaction();
+        return {
+          execute: async (fn: unknown) => {
+            arrived += 1;
+            if (arrived === 2) release();
+            await all;
+            return builder.execute(fn);
+          },
+        };
+      };
+      try {
+        return await Promise.all(requests());
+      } finally {
+        db.transaction = transaction;
+      }
+    };
+    const demotions = await atOnce(() => [
+      call('PUT', `/admin/users/${ginaId}/role`, { role: 'user' }),
+      gina.call(ginaSession, 'PUT', `/admin/users/${adminSession.userId}/role`, { role: 'user' }),
+    ]);
+    expect(
+      demotions.map((r) => (r.statusCode === 200 ? 200 : `${r.statusCode} ${r.json().code}`)).sort(),
+    ).toEqual([200, '409 last_admin']);
+    expect(await enabledAdmins()).toBe(1);
+
+    // Both admins again (the one left promotes the other back), then each disables the other.
+    const left = demotions[0]?.statusCode === 200 ? 'root' : 'gina';
+    if (left === 'root') {
+      expect((await call('PUT', `/admin/users/${ginaId}/role`, { role: 'admin' })).statusCode).toBe(200);
+    } else {
+      const back = await gina.call(ginaSession, 'PUT', `/admin/users/${adminSession.userId}/role`, {
+        role: 'admin',
+      });
+      expect(back.statusCode).toBe(200);
+    }
+    const disables = await atOnce(() => [
+      call('POST', `/admin/users/${ginaId}/disable`),
+      gina.call(ginaSession, 'POST', `/admin/users/${adminSession.userId}/disable`),
+    ]);
+    expect(
+      disables.map((r) => (r.statusCode === 200 ? 200 : `${r.statusCode} ${r.json().code}`)).sort(),
+    ).toEqual([200, '409 last_admin']);
+    expect(await enabledAdmins()).toBe(1);
   });
 
   it('changes roles (not its own), effective on the next request, and logs before and after', async () => {

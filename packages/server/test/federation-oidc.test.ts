@@ -1,8 +1,8 @@
 /**
  * OpenID Connect sign-in on both dialects, against a real oidc-provider on loopback (the happy
  * path, state, code reuse, PKCE, redirect URI) and a rogue provider that answers crafted ID
- * tokens (issuer, audience, signature, `alg: none`, expiry, nonce). Every refusal is checked to
- * leave no session and no account behind.
+ * tokens (issuer, audience, signature, `alg: none`, expiry, nonce, `azp`, a future `iat`, a
+ * subject no column holds). Every refusal is checked to leave no session and no account behind.
  */
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -277,7 +277,42 @@ describeEachDialect('OIDC sign-in', (dialect) => {
         },
       ],
       ['a wrong nonce', (c) => sign({ ...c, nonce: 'not-the-nonce-we-sent-0123456789' })],
+      ['an audience list without azp', (c) => sign({ ...c, aud: ['bulwark-mobile', 'another-client'] })],
+      ['azp naming another client', (c) => sign({ ...c, azp: 'another-client' })],
+      [
+        'an ID token issued an hour ahead',
+        (c) =>
+          sign({
+            ...c,
+            iat: Math.floor(Date.now() / 1000) + 3600,
+            exp: Math.floor(Date.now() / 1000) + 7200,
+          }),
+      ],
     ];
+    it('never names an account after an e-mail address the provider has not verified', async () => {
+      const unverified = await crafted((c) => {
+        const { preferred_username: _drop, ...rest } = c;
+        return sign({ ...rest, sub: 'rogue-unverified-1', email: 'ceo@corp.example', email_verified: false });
+      });
+      expect(unverified.res.statusCode, unverified.res.body).toBe(200);
+      expect(unverified.res.json().user.username).toBe('rogue-unverified-1');
+      const verified = await crafted((c) => {
+        const { preferred_username: _drop, ...rest } = c;
+        return sign({ ...rest, sub: 'rogue-verified-1', email: 'cfo@corp.example', email_verified: true });
+      });
+      expect(verified.res.statusCode, verified.res.body).toBe(200);
+      expect(verified.res.json().user.username).toBe('cfo@corp.example');
+    });
+
+    it('refuses a subject no database column could hold alike, before any lookup', async () => {
+      for (const sub of ['rogue\u0000user', 'rogue\ud800user', 'rogue\u0085user']) {
+        const { res, device } = await crafted((c) => sign({ ...c, sub, preferred_username: 'rhea' }));
+        expect(res.statusCode, res.body).toBe(403);
+        expect(res.json().code).toBe('federated_account_unknown');
+        expect(await sessionsOf(device.id)).toHaveLength(0);
+      }
+    });
+
     for (const [name, mutate] of cases) {
       it(`refuses ${name}`, async () => {
         const before = await s.ctx.db

@@ -3,11 +3,13 @@
  * (test/lib/saml-idp.ts): metadata, the happy path with attribute mapping, and one refusal each
  * for an unsigned assertion, four XML signature wrapping variants, a wrong audience, an expired
  * assertion, another recipient, a wrong or missing InResponseTo, a replayed assertion id, a
- * comment-injected NameID, and a code redeemed by another device.
+ * comment-injected NameID, a code redeemed by another device, and a provisioned name a local
+ * account could not have.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SamlProviderOptions } from '../src/identity/federation/config.js';
 import { resolveFederationConfig } from '../src/identity/federation/config.js';
+import { federationDb } from '../src/identity/federation/tables.js';
 import { describeEachDialect } from './lib/databases.js';
 import { startTestServer, TestDevice, type TestServer } from './lib/harness.js';
 import { type AssertionSpec, TestIdp } from './lib/saml-idp.js';
@@ -260,6 +262,94 @@ describeEachDialect('SAML sign-in', (dialect) => {
     const second = await signIn(device, (r) => idp.sign(idp.assertion(spec(r, { id: '_replayed-1' }))));
     expect(second.acs.statusCode).toBe(401);
     expect(second.acs.json().code).toBe('saml_assertion_replayed');
+  });
+
+  it('provisions no account under a name a local account could not have', async () => {
+    const local = await TestDevice.create(s);
+    const ok = await signIn(local, (r) =>
+      idp.sign(idp.assertion(spec(r, { nameId: 'okta-gina', attributes: { email: ['gina'] } }))),
+    );
+    expect(ok.done?.statusCode, ok.done?.body).toBe(200);
+    const names = [
+      // Displayed exactly like "gina" in the console and the event log.
+      'gina\u200b',
+      '\u202eanig',
+      'gi\tna',
+      // 300 characters whose NFKC key is 150: fits the key column, not the name column.
+      'e\u0301'.repeat(150),
+    ];
+    for (const [i, name] of names.entries()) {
+      const device = await TestDevice.create(s);
+      const { acs, done } = await signIn(device, (r) =>
+        idp.sign(idp.assertion(spec(r, { nameId: `okta-bad-${i}`, attributes: { email: [name] } }))),
+      );
+      const res = done ?? acs;
+      expect(res.statusCode, res.body).toBe(403);
+      expect(res.json().code).toBe('federated_account_unknown');
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+      const linked = await federationDb(s.ctx.db)
+        .selectFrom('federated_accounts')
+        .select('user_id')
+        .where('subject', '=', `okta-bad-${i}`)
+        .execute();
+      expect(linked).toEqual([]);
+    }
+    const users = await s.ctx.db.selectFrom('users').select('username').execute();
+    expect(users.filter((u) => u.username.startsWith('gina') || u.username.includes('\u0301'))).toEqual([
+      { username: 'gina' },
+    ]);
+  });
+
+  it('refuses alike on both databases a NameID longer than an account link can hold', async () => {
+    const device = await TestDevice.create(s);
+    const nameId = `okta-${'x'.repeat(300)}`;
+    const { acs, done } = await signIn(device, (r) =>
+      idp.sign(idp.assertion(spec(r, { nameId, attributes: { email: ['long.subject@example.test'] } }))),
+    );
+    const res = done ?? acs;
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.json().code).toBe('federated_account_unknown');
+    const users = await s.ctx.db
+      .selectFrom('users')
+      .select('id')
+      .where('username_key', '=', 'long.subject@example.test')
+      .execute();
+    expect(users).toEqual([]);
+  });
+
+  it('starts no session for an account disabled while the sign-in was being finished', async () => {
+    const first = await TestDevice.create(s);
+    const once = await signIn(first, (r) =>
+      idp.sign(idp.assertion(spec(r, { nameId: 'okta-ines', attributes: { email: ['ines'] } }))),
+    );
+    expect(once.done?.statusCode, once.done?.body).toBe(200);
+    const userId = String(once.done?.json().user.id);
+    // The disable lands after the account was resolved and checked, before the session starts
+    // (as an admin's POST /admin/users/:id/disable does it: the flag and the sessions at once).
+    const policy = s.ctx.devicePolicy;
+    const options = policy.options.bind(policy);
+    policy.options = async () => {
+      policy.options = options;
+      await s.ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('users').set({ disabled_at: Date.now() }).where('id', '=', userId).execute();
+        await s.ctx.sessions.revoke({ userId }, 'user_disabled', { db: trx });
+      });
+      return options();
+    };
+    const device = await TestDevice.create(s);
+    const late = await signIn(device, (r) =>
+      idp.sign(idp.assertion(spec(r, { nameId: 'okta-ines', attributes: { email: ['ines'] } }))),
+    );
+    policy.options = options;
+    expect([late.done?.statusCode, late.done?.json().code]).toEqual([401, 'account_disabled']);
+    await s.ctx.db.updateTable('users').set({ disabled_at: null }).where('id', '=', userId).execute();
+    const live = await s.ctx.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .execute();
+    expect(live).toEqual([]);
   });
 
   it('reads a comment-injected NameID whole, never the part before the comment', async () => {

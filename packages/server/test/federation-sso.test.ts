@@ -232,6 +232,43 @@ describeEachDialect('SSO across apps', (dialect) => {
     expect((await get(second.billing, second.b.accessToken, '/me')).json().code).toBe('session_revoked');
   });
 
+  it('opens no session for a handoff redeemed while the account is being disabled', async () => {
+    const field = await TestDevice.create(s);
+    const a = await samlSignIn(field, 'sam', ['Admins', 'East'], 'field');
+    expect(a.statusCode, a.body).toBe(200);
+    const userId = String(a.json().user.id);
+    const handoff = await field.send('POST', '/auth/sso/handoff', {
+      accessToken: a.json().accessToken,
+      body: { app: 'billing', redirectUri: BILLING_REDIRECT },
+    });
+    expect(handoff.statusCode, handoff.body).toBe(200);
+    // The disable lands after the exchange checked the account, before its session starts.
+    const policy = s.ctx.devicePolicy;
+    const options = policy.options.bind(policy);
+    policy.options = async () => {
+      policy.options = options;
+      await s.ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('users').set({ disabled_at: s.clock.ms }).where('id', '=', userId).execute();
+        await s.ctx.sessions.revoke({ userId }, 'user_disabled', { db: trx });
+      });
+      return options();
+    };
+    const billing = await TestDevice.create(s);
+    const b = await billing.send('POST', '/auth/sso/exchange', {
+      body: { code: handoff.json().code, app: 'billing' },
+    });
+    policy.options = options;
+    expect([b.statusCode, b.json().code]).toEqual([401, 'account_disabled']);
+    await s.ctx.db.updateTable('users').set({ disabled_at: null }).where('id', '=', userId).execute();
+    const live = await s.ctx.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .execute();
+    expect(live).toEqual([]);
+  });
+
   it('refuses handoffs to an app not assigned to the user, to another redirect URI, and stale codes', async () => {
     const eveDevice = await TestDevice.create(s);
     const eve = await samlSignIn(eveDevice, 'eve', ['East'], 'field');

@@ -151,6 +151,77 @@ describeEachDialect('identity', (dialect) => {
     expect((await device.loginRaw('bob', 'wrong-pass-1', { ip })).statusCode).toBe(401);
   });
 
+  it('starts no session for an account disabled while the sign-in checked its password', async () => {
+    // Enabling an account again must not bring back a session that began after it was disabled.
+    await s.user('hale', PASSWORD);
+    await s.user('keeper', PASSWORD, 'admin');
+    const adminDevice = await TestDevice.create(s);
+    const admin = await adminDevice.login('keeper', PASSWORD);
+    const target = await s.ctx.db
+      .selectFrom('users')
+      .select('id')
+      .where('username_key', '=', 'hale')
+      .executeTakeFirstOrThrow();
+    const device = await TestDevice.create(s);
+    await device.loginRaw('nobody', 'x'); // picks up a nonce
+    const verify = s.ctx.passwords.verify.bind(s.ctx.passwords);
+    let disabled = false;
+    s.ctx.passwords.verify = async (hash, password) => {
+      const ok = await verify(hash, password);
+      if (!disabled) {
+        disabled = true;
+        s.ctx.passwords.verify = verify;
+        const res = await adminDevice.call(admin, 'POST', `/admin/users/${target.id}/disable`);
+        expect(res.statusCode).toBe(200);
+      }
+      return ok;
+    };
+    const late = await device.loginRaw('hale', PASSWORD);
+    expect([late.statusCode, late.json().code]).toEqual([401, 'account_disabled']);
+    expect((await adminDevice.call(admin, 'POST', `/admin/users/${target.id}/enable`)).statusCode).toBe(200);
+    const live = await s.ctx.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('device_id', '=', device.id)
+      .where('revoked_at', 'is', null)
+      .execute();
+    expect(live).toEqual([]);
+  });
+
+  it('keeps an admin reset that lands while a password change checks the current password', async () => {
+    // An attacker with the password and a session changes the password; the admin, alerted,
+    // resets it at that moment to lock them out. The change checked the old password: it must not
+    // write the attacker's password over the one-time password afterwards.
+    await s.user('gale', PASSWORD);
+    await s.user('warden', PASSWORD, 'admin');
+    const attacker = await TestDevice.create(s);
+    const stolen = await attacker.login('gale', PASSWORD);
+    const adminDevice = await TestDevice.create(s);
+    const admin = await adminDevice.login('warden', PASSWORD);
+    const verify = s.ctx.passwords.verify.bind(s.ctx.passwords);
+    let reset: Promise<{ statusCode: number; json(): { oneTimePassword: string } }> | undefined;
+    s.ctx.passwords.verify = async (hash, password) => {
+      const ok = await verify(hash, password);
+      if (reset === undefined) {
+        s.ctx.passwords.verify = verify;
+        reset = adminDevice.call(admin, 'POST', `/admin/users/${stolen.userId}/reset-password`);
+        expect((await reset).statusCode).toBe(200);
+      }
+      return ok;
+    };
+    const change = await attacker.call(stolen, 'POST', '/auth/password', {
+      currentPassword: PASSWORD,
+      newPassword: 'gale-is-mine-now-123',
+    });
+    expect([change.statusCode, change.json().code]).toEqual([401, 'invalid_credentials']);
+    const oneTime = (await reset)?.json().oneTimePassword ?? '';
+    expect((await attacker.loginRaw('gale', 'gale-is-mine-now-123')).statusCode).toBe(401);
+    const owner = await TestDevice.create(s);
+    const back = await owner.loginRaw('gale', oneTime);
+    expect(back.statusCode, back.body).toBe(200);
+    expect(back.json().user.mustChangePassword).toBe(true);
+  });
+
   it('starts no session from a password that was changed while the sign-in checked it', async () => {
     // An attacker who knows the password signs in over and over; one sign-in is always between its
     // password check and its new session. The owner's change ends every other session, but not

@@ -1,8 +1,9 @@
 /**
  * Passkeys on both dialects, with real WebAuthn responses from a software authenticator:
  * registration, the admin second factor at sign-in, and every way of breaking it (wrong or
- * replayed challenge, a challenge of another account or device, counter regression, another
- * account's passkey, wrong origin or rp id, a missing passkey, brute force).
+ * replayed challenge, a challenge of another account or device, counter regression, a clone
+ * racing the original, another account's passkey, wrong origin or rp id, a missing passkey,
+ * brute force).
  */
 import { readFileSync } from 'node:fs';
 import type { LightMyRequestResponse } from 'fastify';
@@ -292,6 +293,21 @@ describeEachDialect('passkeys', (dialect) => {
     expect((await withPasskey(device, c5.challengeId, auth.get(c5.options, { counter: 6 }))).statusCode).toBe(
       200,
     );
+  });
+
+  it('accepts one of two assertions with the same counter that arrive at once (a clone racing the original)', async () => {
+    const { device, auth } = await adminWithPasskey();
+    const other = await TestDevice.create(s);
+    const c1 = await challenge(device);
+    const c2 = await challenge(other);
+    const results = await Promise.all([
+      withPasskey(device, c1.challengeId, auth.get(c1.options, { counter: 5 })),
+      withPasskey(other, c2.challengeId, auth.get(c2.options, { counter: 5 })),
+    ]);
+    const answers = results.map((r) => (r.statusCode === 200 ? 200 : `${r.statusCode} ${r.json().code}`));
+    expect(answers.sort()).toEqual([200, '401 passkey_counter_regressed']);
+    const sessions = await s.ctx.db.selectFrom('sessions').select('device_id').execute();
+    expect(sessions.filter((r) => r.device_id === other.id || r.device_id === device.id)).toHaveLength(2);
   });
 
   it("refuses another account's passkey, and a challenge issued to another account or device key", async () => {

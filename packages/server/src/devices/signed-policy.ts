@@ -27,7 +27,7 @@ export async function signPolicy(
   decision: PolicyDecision,
   now: Date,
 ): Promise<string> {
-  const { kid, privateKey } = keys.signingKey();
+  const { kid, privateKey } = await keys.currentSigningKey();
   const iat = Math.floor(now.getTime() / 1000);
   return new SignJWT({
     decision: decision.decision,

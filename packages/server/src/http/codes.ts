@@ -72,6 +72,7 @@ export const SERVER_ERROR_CODES = {
   user_not_found: ['404'],
   cannot_disable_self: ['409'],
   cannot_change_own_role: ['409'],
+  last_admin: ['409'],
   cannot_reset_self: ['409'],
   // Passkeys
   passkey_required: ['401'],

@@ -336,7 +336,10 @@ export class PasskeyService {
         'The passkey signature counter went backwards: the authenticator may have been cloned.',
       );
     }
-    await this.#db
+    // The counter only moves forward, even when two assertions race: a clone and the original
+    // presenting the same counter at once both passed the comparison above, one wins here.
+    const counts = newCounter > 0 || stored > 0;
+    const updated = await this.#db
       .updateTable('passkeys')
       .set({
         counter: newCounter,
@@ -344,7 +347,14 @@ export class PasskeyService {
         backed_up: credentialBackedUp ? 1 : 0,
       })
       .where('id', '=', passkey.id)
-      .execute();
+      .where('counter', counts ? '<' : '<=', newCounter)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) {
+      throw new PasskeyError(
+        'passkey_counter_regressed',
+        'The passkey signature counter went backwards: the authenticator may have been cloned.',
+      );
+    }
     return passkey.id;
   }
 

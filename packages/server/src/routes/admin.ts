@@ -6,7 +6,9 @@
  * a user supplied is returned as JSON strings, never as markup (docs/api.md#admin-routes).
  */
 import type { FastifyInstance } from 'fastify';
-import type { ServerContext } from '../context.js';
+import type { Kysely } from 'kysely';
+import { dialectOf, type ServerContext } from '../context.js';
+import type { Database } from '../db/schema.js';
 import type { AdminPolicy } from '../devices/policy-store.js';
 import { deviceView, deviceWithOwner, listDevices, revokeDevice } from '../devices/registry.js';
 import { verifyEventChain } from '../events/verify.js';
@@ -58,6 +60,31 @@ function nextCursorAfter<T>(
   key: (row: T) => CursorPart[],
 ): { nextCursor?: string } {
   return more && last !== undefined ? { nextCursor: encodeCursor(kind, key(last)) } : {};
+}
+
+/**
+ * Refuses (409 `last_admin`) to demote or disable `userId` when no other enabled admin would be
+ * left. The self-checks cannot see two admins demoting or disabling each other at once, which
+ * left none; the enabled admins are read under row locks (PostgreSQL; SQLite has one writer), so
+ * the second of two such requests sees the first one's outcome.
+ */
+async function keepAnotherAdmin(trx: Kysely<Database>, userId: string): Promise<void> {
+  let admins = trx
+    .selectFrom('users')
+    .select('id')
+    .where('role', '=', 'admin')
+    .where('disabled_at', 'is', null);
+  if (dialectOf(trx) === 'postgres') admins = admins.forUpdate();
+  const others = (await admins.execute()).filter((r) => r.id !== userId);
+  const target = await trx
+    .selectFrom('users')
+    .select(['role', 'disabled_at'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  const targetCounts = target?.role === 'admin' && target.disabled_at === null;
+  if (targetCounts && others.length === 0) {
+    throw new HttpProblem(409, 'last_admin', 'This is the last enabled admin; another admin must remain.');
+  }
 }
 
 /** Registers the /admin routes. */
@@ -251,6 +278,7 @@ export function adminRoutes(instance: FastifyInstance, ctx: ServerContext): void
         }
         const nowMs = ctx.now().getTime();
         const ended = await ctx.db.transaction().execute(async (trx) => {
+          if (action === 'disable') await keepAnotherAdmin(trx, userId);
           const result = await trx
             .updateTable('users')
             .set({ disabled_at: action === 'disable' ? nowMs : null })
@@ -303,6 +331,7 @@ export function adminRoutes(instance: FastifyInstance, ctx: ServerContext): void
       const before = await ctx.db.transaction().execute(async (trx) => {
         const row = await trx.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirst();
         if (row === undefined) throw userNotFound();
+        if (role !== 'admin') await keepAnotherAdmin(trx, userId);
         await trx.updateTable('users').set({ role }).where('id', '=', userId).execute();
         return row.role;
       });

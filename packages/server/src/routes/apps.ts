@@ -342,7 +342,19 @@ export function appRoutes(app: FastifyInstance, ctx: ServerContext): void {
         });
         throw policyRefusal(decision);
       }
-      const { session, refreshToken } = await ctx.db.transaction().execute(async (trx) => {
+      const started = await ctx.db.transaction().execute(async (trx) => {
+        // Read again under a row lock (PostgreSQL; SQLite has one writer) as the session starts:
+        // a disable or a sign-out that committed since the checks above ended every session
+        // there was, and one started after it would outlive it (and come back on enable).
+        let current = trx
+          .selectFrom('sessions')
+          .innerJoin('users', 'users.id', 'sessions.user_id')
+          .select(['sessions.revoked_at', 'users.disabled_at'])
+          .where('sessions.id', '=', handoff.sessionId);
+        if (ctx.dialect === 'postgres') current = current.forUpdate();
+        const now = await current.executeTakeFirst();
+        if (now === undefined || now.disabled_at !== null) return 'account_disabled' as const;
+        if (now.revoked_at !== null) return 'session_revoked' as const;
         const created = await ctx.sessions.create(
           { userId: handoff.userId, deviceId: source.id, jkt: proof.jkt },
           trx,
@@ -357,6 +369,13 @@ export function appRoutes(app: FastifyInstance, ctx: ServerContext): void {
         await apps.bind(created.session.id, target.id, trx);
         return created;
       });
+      if (started === 'account_disabled') {
+        throw new HttpProblem(401, 'account_disabled', 'This account is disabled.');
+      }
+      if (started === 'session_revoked') {
+        throw new HttpProblem(401, 'session_revoked', 'The session that made this code has ended.');
+      }
+      const { session, refreshToken } = started;
       const accessToken = await ctx.tokens.issue({
         sub: handoff.userId,
         did: source.id,

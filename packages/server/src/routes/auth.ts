@@ -303,13 +303,29 @@ export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void 
       // begin after it from the old password. (Every change stores a new salted hash.) The user
       // row is locked (PostgreSQL; SQLite has one writer), so a change either commits first and
       // is seen here, or waits for this session and ends it.
+      // Likewise a disable that committed meanwhile: it ended every session there was, and one
+      // started after it would come back to life when the account is enabled again.
       const started = await ctx.db.transaction().execute(async (trx) => {
-        let current = trx.selectFrom('users').select('password_hash').where('id', '=', user.id);
+        let current = trx
+          .selectFrom('users')
+          .select(['password_hash', 'disabled_at'])
+          .where('id', '=', user.id);
         if (ctx.dialect === 'postgres') current = current.forUpdate();
         const row = await current.executeTakeFirst();
         if (row === undefined || row.password_hash !== checkedHash) return undefined;
+        if (row.disabled_at !== null) return 'disabled' as const;
         return ctx.sessions.create({ userId: user.id, deviceId: device.id, jkt: proof.jkt }, trx);
       });
+      if (started === 'disabled') {
+        await ctx.events.append({
+          type: 'login_failed',
+          actorUserId: user.id,
+          subject: key,
+          ip,
+          data: { reason: 'account_disabled' },
+        });
+        throw new HttpProblem(401, 'account_disabled', 'This account is disabled.');
+      }
       if (started === undefined) {
         await ctx.events.append({
           type: 'login_failed',
@@ -553,16 +569,32 @@ export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void 
       const hash = await ctx.passwords.hash(request.body.newPassword);
       const nowMs = ctx.now().getTime();
       const ended = await ctx.db.transaction().execute(async (trx) => {
-        await trx
+        // Only over the hash the current password was checked against: an admin reset (or another
+        // change) that committed meanwhile must not be overwritten by a password chosen by whoever
+        // held the old one — the reset may be what was meant to lock them out.
+        const result = await trx
           .updateTable('users')
           .set({ password_hash: hash, must_change_password: 0, password_changed_at: nowMs })
           .where('id', '=', user.id)
-          .execute();
+          .where('password_hash', '=', user.password_hash)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) !== 1) return undefined;
         return ctx.sessions.revoke({ userId: user.id }, 'password_changed', {
           except: auth.sessionId,
           db: trx,
         });
       });
+      if (ended === undefined) {
+        await ctx.events.append({
+          type: 'login_failed',
+          actorUserId: user.id,
+          actorDeviceId: auth.deviceId,
+          subject: user.username_key,
+          ip,
+          data: { reason: 'password_changed_during_change', during: 'password_change' },
+        });
+        throw new HttpProblem(401, 'invalid_credentials', 'The current password is wrong.');
+      }
       await ctx.events.append({
         type: 'password_changed',
         actorUserId: user.id,

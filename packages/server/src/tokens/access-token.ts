@@ -73,7 +73,7 @@ export class AccessTokens {
    * ```
    */
   async issue(claims: Omit<AccessClaims, 'exp'>): Promise<string> {
-    const { kid, privateKey } = this.#keys.signingKey();
+    const { kid, privateKey } = await this.#keys.currentSigningKey();
     const iat = Math.floor(this.#now().getTime() / 1000);
     return new SignJWT({ did: claims.did, sid: claims.sid, cnf: { jkt: claims.jkt } })
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid })

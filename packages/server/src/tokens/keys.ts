@@ -45,6 +45,11 @@ export interface KeyInfo {
 
 /** How long a retired key stays published and accepted: long enough for any token it signed. */
 const RETIRED_KEY_GRACE_MS = 31 * 24 * 3600 * 1000;
+/**
+ * How old this node's view of the keys may be when it signs: a rotation made on another node
+ * reaches the keys this one signs with within this time.
+ */
+const SIGNING_VIEW_MS = 5_000;
 /** How long a `kid` the database does not hold is answered without asking it again. */
 const UNKNOWN_KID_MS = 1_000;
 /** Unknown `kid`s remembered at most (a flood of made-up ones clears the memory, not the node). */
@@ -69,6 +74,8 @@ export class SigningKeySet {
   readonly #unknown = new Map<string, number>();
   /** Look-ups in flight, so that a burst of tokens with a new `kid` asks the database once. */
   readonly #lookups = new Map<string, Promise<LoadedKey | undefined>>();
+  #loadedAt = Number.NEGATIVE_INFINITY;
+  #reloading: Promise<void> | undefined;
 
   constructor(db: Kysely<Database>, now: () => Date) {
     this.#db = db;
@@ -94,20 +101,35 @@ export class SigningKeySet {
 
   /** Re-reads the keys from the database (after another node rotated them). */
   async reload(): Promise<void> {
+    const startedAt = this.#now().getTime();
     const rows = await this.#db.selectFrom('server_keys').selectAll().orderBy('created_at', 'asc').execute();
     const keys = new Map<string, LoadedKey>();
     let signing: LoadedKey | undefined;
     for (const row of rows) {
-      const loaded = await this.#load(row);
+      const before = this.#keys.get(row.kid);
+      const retiredAt = row.retired_at === null ? null : Number(row.retired_at);
+      // A key read before and not retired since is not imported again.
+      const loaded =
+        before !== undefined && before.retiredAt === retiredAt && !this.#pastGrace(before)
+          ? before
+          : await this.#load(row);
       if (loaded === undefined) continue;
       keys.set(row.kid, loaded);
       if (loaded.retiredAt === null) signing = loaded;
     }
     this.#keys = keys;
-    this.#signing = signing;
+    // Read between another node's retiring and its inserting of the new key (or with every key
+    // retired by hand): the key that signed until now goes on signing, rather than none.
+    this.#signing = signing ?? this.#signing;
+    this.#loadedAt = startedAt;
   }
 
   /** A key row ready to use; undefined once it has been retired for longer than the grace. */
+  /** Whether `key` has been retired for longer than the grace (it verifies nothing any more). */
+  #pastGrace(key: Pick<LoadedKey, 'retiredAt'>): boolean {
+    return key.retiredAt !== null && this.#now().getTime() - key.retiredAt > RETIRED_KEY_GRACE_MS;
+  }
+
   async #load(row: KeyRow): Promise<LoadedKey | undefined> {
     const retiredAt = row.retired_at === null ? null : Number(row.retired_at);
     if (retiredAt !== null && this.#now().getTime() - retiredAt > RETIRED_KEY_GRACE_MS) return undefined;
@@ -146,6 +168,25 @@ export class SigningKeySet {
     if (this.#signing === undefined) throw new Error('SigningKeySet.init() was not called');
     return { kid: this.#signing.kid, privateKey: this.#signing.privateKey };
   }
+  /**
+   * The key that signs now, as the database says at most a few seconds ago: after a rotation on
+   * another node, this node signs with the new key too, instead of going on with the retired one
+   * until it restarts (whose tokens and policies would stop verifying once its grace ended).
+   *
+   * @example
+   * ```ts
+   * const { kid, privateKey } = await keys.currentSigningKey();
+   * ```
+   */
+  async currentSigningKey(): Promise<SigningKey> {
+    if (this.#now().getTime() - this.#loadedAt > SIGNING_VIEW_MS) {
+      this.#reloading ??= this.reload().finally(() => {
+        this.#reloading = undefined;
+      });
+      await this.#reloading;
+    }
+    return this.signingKey();
+  }
 
   /**
    * The public key with `kid`. A `kid` this node has not loaded is looked up in the database at
@@ -156,7 +197,11 @@ export class SigningKeySet {
   async verificationKey(kid: string | undefined): Promise<CryptoKey | undefined> {
     if (kid === undefined) return undefined;
     const known = this.#keys.get(kid);
-    if (known !== undefined) return known.publicKey;
+    if (known !== undefined) {
+      // Loaded while within its grace, by a node that has run since: the grace still ends.
+      if (!this.#pastGrace(known)) return known.publicKey;
+      this.#keys.delete(kid);
+    }
     const now = this.#now().getTime();
     if ((this.#unknown.get(kid) ?? 0) > now) return undefined;
     let lookup = this.#lookups.get(kid);

@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Role, UsersTable } from '../../db/schema.js';
 import type { SecurityEventLog } from '../../events/log.js';
 import { HttpProblem } from '../../http/problem.js';
+import { hasForbiddenUsernameCharacter, NO_CONTROL_CHARACTERS } from '../../lib/text.js';
 import { usernameKey } from '../users.js';
 import type { ClaimMapping, ProviderConfig } from './config.js';
 import { federationDb } from './tables.js';
@@ -25,6 +26,8 @@ export interface FederatedIdentity {
   readonly username: string;
   readonly claims: Readonly<Record<string, unknown>>;
 }
+
+const PRINTABLE = new RegExp(NO_CONTROL_CHARACTERS, 'u');
 
 /**
  * Marks a provisioned account as having no password: not a PHC string, so a password sign-in
@@ -103,6 +106,18 @@ export async function resolveFederatedUser(
 ): Promise<UsersTable> {
   const db = federationDb(deps.db);
   const nowMs = deps.now().getTime();
+  // The link's columns hold 255 characters of subject (what an admin may link, too): a longer id
+  // was stored by SQLite and refused by PostgreSQL, so one server provisioned what another
+  // answered with a false "name taken".
+  // A control character or an unpaired surrogate (which an OIDC `sub` may hold; JSON escapes
+  // them) is refused too: PostgreSQL cannot compare a NUL at all, SQLite would store it.
+  if ([...identity.subject].length > 255 || !PRINTABLE.test(identity.subject)) {
+    throw new HttpProblem(
+      403,
+      'federated_account_unknown',
+      "The identity provider's id for this identity is over 255 characters or not printable.",
+    );
+  }
   const mapped = mapClaims(provider.mappings, identity.claims, provider.defaultRole);
   const linked = await db
     .selectFrom('federated_accounts')
@@ -129,7 +144,15 @@ export async function resolveFederatedUser(
       );
     }
     const key = usernameKey(identity.username);
-    if (key.length === 0 || key.length > 200) {
+    // The rules createUser applies to a local name: a provider's name with an invisible character
+    // (`gina` + U+200B) would be a second account displayed exactly like a local one, and a name
+    // NFKC shortens could fit the key column but not the name column.
+    if (
+      key.length === 0 ||
+      key.length > 200 ||
+      [...identity.username.trim()].length > 200 ||
+      hasForbiddenUsernameCharacter(identity.username)
+    ) {
       throw new HttpProblem(403, 'federated_account_unknown', 'The identity provider sent no usable name.');
     }
     const taken = await db
@@ -186,12 +209,19 @@ export async function resolveFederatedUser(
         .where('federated_accounts.issuer', '=', identity.issuer)
         .where('federated_accounts.subject', '=', identity.subject)
         .executeTakeFirst();
-      if (again === undefined) {
+      if (again !== undefined) return again;
+      const named = await db
+        .selectFrom('users')
+        .select('id')
+        .where('username_key', '=', key)
+        .executeTakeFirst();
+      if (named !== undefined) {
         throw new HttpProblem(409, 'federated_username_taken', 'An account with this name exists already.', {
           cause,
         });
       }
-      return again;
+      // Neither race: a failure of its own, not to be told as a taken name.
+      throw cause;
     }
     await deps.events.append({
       type: 'user_created',

@@ -106,12 +106,29 @@ export async function issueDeviceSession(
     declaration: { ...declared, id: declared.id.toLowerCase() },
     ip,
   });
-  const { session, refreshToken } = await ctx.sessions.create({
-    userId: user.id,
-    deviceId: device.id,
-    jkt: proof.jkt,
+  // The account is read again, under a row lock (PostgreSQL; SQLite has one writer), as the
+  // session starts: a disable that committed since the check above ended every session there
+  // was, and one started after it would come back to life when the account is enabled again.
+  const started = await ctx.db.transaction().execute(async (trx) => {
+    let current = trx.selectFrom('users').select('disabled_at').where('id', '=', user.id);
+    if (ctx.dialect === 'postgres') current = current.forUpdate();
+    const row = await current.executeTakeFirst();
+    if (row === undefined || row.disabled_at !== null) return undefined;
+    const created = await ctx.sessions.create({ userId: user.id, deviceId: device.id, jkt: proof.jkt }, trx);
+    if (appId !== undefined) await apps.bind(created.session.id, appId, trx);
+    return created;
   });
-  if (appId !== undefined) await apps.bind(session.id, appId);
+  if (started === undefined) {
+    await ctx.events.append({
+      type: 'login_failed',
+      actorUserId: user.id,
+      subject: user.username_key,
+      ip,
+      data: { reason: 'account_disabled', ...extra },
+    });
+    throw new HttpProblem(401, 'account_disabled', 'This account is disabled.');
+  }
+  const { session, refreshToken } = started;
   const accessToken = await ctx.tokens.issue({
     sub: user.id,
     did: device.id,

@@ -23,6 +23,9 @@ interface PendingOidc {
   readonly redirectUri: string;
 }
 
+/** How far ahead of this server's clock an ID token's `iat` may be (the providers' clocks drift). */
+const IAT_FUTURE_SECONDS = 60;
+
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** The provider could not be used: 503 when unreachable, 502 when what it says is unusable. */
@@ -259,6 +262,15 @@ export class OidcRelyingParty {
     if (claims === undefined) {
       throw new HttpProblem(401, 'oidc_id_token_invalid', 'The identity provider sent no ID token.');
     }
+    // What openid-client leaves to the relying party (OIDC Core §3.1.3.7): a token authorized
+    // for another client (`azp`) is not ours even when our id is in its audience, and a token
+    // issued in the future was not issued in answer to this sign-in.
+    if (claims.azp !== undefined && claims.azp !== c.clientId) {
+      throw new HttpProblem(401, 'oidc_id_token_invalid', 'The ID token was issued to another client.');
+    }
+    if (claims.iat > this.#now().getTime() / 1000 + IAT_FUTURE_SECONDS) {
+      throw new HttpProblem(401, 'oidc_id_token_invalid', 'The ID token says it was issued in the future.');
+    }
     // Providers that follow OIDC Core §5.4 strictly put profile claims in UserInfo, not in the
     // ID token; UserInfo must name the same subject (openid-client checks it).
     let merged: Record<string, unknown> = { ...claims };
@@ -270,10 +282,15 @@ export class OidcRelyingParty {
         throw providerProblem(err);
       }
     }
+    // An address the provider says it has not verified is whatever the user typed (someone
+    // else's, as like as not): it never names an account.
+    const unverifiedEmail = merged.email_verified === false || merged.email_verified === 'false';
+    const nameFrom = (claim: string) =>
+      claim === 'email' && unverifiedEmail ? undefined : stringClaim(merged[claim]);
     const username =
-      (c.usernameClaim === undefined ? undefined : stringClaim(merged[c.usernameClaim])) ??
+      (c.usernameClaim === undefined ? undefined : nameFrom(c.usernameClaim)) ??
       stringClaim(merged.preferred_username) ??
-      stringClaim(merged.email) ??
+      nameFrom('email') ??
       claims.sub;
     return {
       providerId: c.id,
