@@ -208,6 +208,20 @@ describe('the admin console', () => {
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-device-id')));
     expect(shown.sort()).toEqual(devices.map((d) => d.id).sort());
     expect(await row.locator('.app-version').textContent()).toBe('2.3.0');
+    // Short names are never broken inside a word to make room ("admi n" once, on a wide screen):
+    // each one is laid out on a single line.
+    const brokenNames = await page
+      .locator('tbody .username, tbody .device-name, tbody .platform')
+      .evaluateAll((spans) =>
+        spans
+          .filter((span) => {
+            const range = document.createRange();
+            range.selectNodeContents(span);
+            return range.getClientRects().length > 1;
+          })
+          .map((span) => span.textContent),
+      );
+    expect(brokenNames).toEqual([]);
     await expectAccessible();
 
     // The attestation verdict, fetched on demand: this device declared it has none (a PWA).
@@ -366,6 +380,16 @@ describe('the admin console', () => {
     await page.getByLabel('Minimum app version').fill('0.1.0');
     await page.getByLabel('Emulator or simulator').selectOption('refuse');
     await page.getByLabel('Lock timeout (seconds)').fill('120');
+    // Each setting reads back in its own unit: the unlock limit is a count of wrong passcodes, not seconds.
+    const hintOf = (label: string) =>
+      page
+        .getByLabel(label, { exact: true })
+        .evaluate(
+          (input) => document.getElementById(input.getAttribute('aria-describedby') ?? '')?.textContent,
+        );
+    expect(await hintOf('Lock timeout (seconds)')).toContain('Now: 2 min.');
+    const limit = await page.getByLabel('Failed unlock limit', { exact: true }).inputValue();
+    expect(await hintOf('Failed unlock limit')).toContain(`Now: ${limit} wrong passcodes.`);
     await page.getByRole('button', { name: 'Save policy' }).click();
     await page.getByText('Policy saved.', { exact: false }).waitFor();
     const after = await api.request<{
