@@ -86,6 +86,15 @@ describe('the admin console', () => {
     await expectAccessible();
     // Until the password is changed, the server refuses the admin routes to this session.
     await page.getByLabel('Current (one-time) password').fill(admin.password);
+    // A password the rules refuse: the reasons read as sentences, not run together with ".;".
+    await page.getByLabel('New password', { exact: true }).fill('short');
+    await page.getByLabel('New password again').fill('short');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    const refused = page.getByRole('alert').filter({ hasText: 'password_rejected' });
+    await refused.waitFor();
+    expect(await refused.textContent()).toMatch(
+      /^The new password does not meet the rules\. Use at least \d+ characters\. .*\(password_rejected\)$/,
+    );
     await page.getByLabel('New password', { exact: true }).fill(NEW_ADMIN_PASSWORD);
     await page.getByLabel('New password again').fill(NEW_ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Change password' }).click();
@@ -178,10 +187,11 @@ describe('the admin console', () => {
 
     await page.getByRole('button', { name: 'Disable user' }).click();
     await expectAccessible();
-    await page
-      .getByRole('dialog', { name: 'Disable this user?' })
-      .getByRole('button', { name: 'Disable' })
-      .click();
+    // The confirmation says what disabling does not do: an employee who leaves keeps the data on
+    // their phone unless the device is revoked as well.
+    const disable = page.getByRole('dialog', { name: 'Disable this user?' });
+    expect(await disable.textContent()).toContain('Their devices are not wiped');
+    await disable.getByRole('button', { name: 'Disable' }).click();
     await page.getByText('Disabled.').waitFor();
     expect((await read()).disabled).toBe(true);
     await expect(apiAs(app.origin, ADA)).rejects.toMatchObject({ code: 'account_disabled' });
@@ -245,6 +255,20 @@ describe('the admin console', () => {
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
     await row.getByRole('button', { name: /^Revoke device/ }).click();
+    // The question names the device within its sentence: the name starts on the line of "Revoke".
+    const inLine = await dialog
+      .locator('p')
+      .first()
+      .evaluate((question) => {
+        const lineOf = (node: Node) => {
+          const range = document.createRange();
+          range.selectNodeContents(node);
+          return range.getClientRects()[0]?.top;
+        };
+        const name = question.querySelector('.device-name');
+        return question.firstChild !== null && name !== null && lineOf(question.firstChild) === lineOf(name);
+      });
+    expect(inLine).toBe(true);
     await dialog.getByLabel('Reason').selectOption('stolen');
     await dialog.getByLabel('Note (optional)').fill('reported at the front desk');
     await expectAccessible();
