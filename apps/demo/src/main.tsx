@@ -7,7 +7,7 @@ import './app.css';
 import type { Conflict, Rejection, WipeReason } from '@bulwark/client';
 import { WebAuthnPrfKeystore } from '@bulwark/client';
 import { render } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { Device, type Inspection, type SyncOutcome } from './device.js';
 import { registerServiceWorker } from './service-worker.js';
 
@@ -63,6 +63,16 @@ function errorText(err: unknown): string {
     default:
       return e.message ?? 'Something went wrong.';
   }
+}
+
+/**
+ * The header's word on sync. A refused edit leaves the outbox, so "All changes synced" alone
+ * claimed the refused one too, while it is only on this device.
+ */
+function syncSummary(waiting: number, refused: number): string {
+  const sent = waiting === 0 ? 'All changes sent' : `${waiting} change${waiting === 1 ? '' : 's'} waiting`;
+  if (refused === 0) return waiting === 0 ? 'All changes synced' : sent;
+  return `${sent}; ${refused} refused, not synced`;
 }
 
 function rejectionNotice(r: Rejection, site: string): Notice {
@@ -352,7 +362,8 @@ function List(props: {
   const list = useRef<HTMLUListElement>(null);
   // Without this the focus fell to the page's start on "All inspections", and a keyboard user had
   // to tab through the header and every inspection before the one they had been working on.
-  useEffect(() => {
+  // A layout effect: the focus moves as the list is drawn, before anyone can press a key.
+  useLayoutEffect(() => {
     if (props.returnTo === undefined) return;
     list.current
       ?.querySelector<HTMLButtonElement>(`button[data-id="${CSS.escape(props.returnTo)}"]`)
@@ -788,9 +799,7 @@ function App(props: { device: Device }) {
       <header class="bar">
         <span class="brand">Inspections</span>
         <span class={`net ${online ? 'on' : 'off'}`}>{online ? 'Online' : 'Offline'}</span>
-        <span class="pending">
-          {pending === 0 ? 'All changes synced' : `${pending} change${pending === 1 ? '' : 's'} waiting`}
-        </span>
+        <span class="pending">{syncSummary(pending, refused.size)}</span>
         <button type="button" class="secondary" disabled={syncing} onClick={() => void sync()}>
           {syncing ? 'Syncing…' : 'Sync now'}
         </button>

@@ -160,7 +160,8 @@ describe('the demo field app', () => {
     await page.getByRole('button', { name: 'Dismiss' }).click();
     expect((await world.read(world.ids[1] as string))?.record.status).toBe('scheduled');
     await backToList();
-    // The list says which local edit the server refused.
+    // The header does not call the refused edit synced; the list says which one it is.
+    expect(await page.locator('.pending').textContent()).toBe('All changes sent; 1 refused, not synced');
     expect(
       await page.getByRole('button', { name: new RegExp(`^${world.sites[1]}`) }).textContent(),
     ).toContain('refused by the server, not synced');
@@ -200,7 +201,9 @@ describe('the demo field app', () => {
     expect((await world.read(id))?.record.status).toBe('scheduled');
     await backToList();
     // Back in the list, the focus is on the inspection just closed, not at the top of the page.
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toMatch(new RegExp(`^${site}`));
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.textContent))
+      .toMatch(new RegExp(`^${site}`));
   });
 
   it('shows a conflict with the server’s newer version, and re-applies the change on request', async () => {
