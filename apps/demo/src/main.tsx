@@ -165,9 +165,20 @@ function SignIn(props: { onDone: (username: string, password: string) => Promise
   );
 }
 
+/**
+ * Puts the focus in a screen's first field as the screen is drawn: the passcode screens replace
+ * the whole page, and the focus fell to the page's start, a Tab away from where typing goes.
+ */
+function useFocusFirst<T extends HTMLElement>() {
+  const field = useRef<T>(null);
+  useLayoutEffect(() => field.current?.focus(), []);
+  return field;
+}
+
 function ChoosePasscode(props: { onDone: (passcode: string) => Promise<void> }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const first = useFocusFirst<HTMLInputElement>();
   return (
     <main class="card narrow">
       <h1>Choose a passcode</h1>
@@ -196,6 +207,7 @@ function ChoosePasscode(props: { onDone: (passcode: string) => Promise<void> }) 
       >
         <label for="passcode">Passcode (at least 6 characters)</label>
         <input
+          ref={first}
           id="passcode"
           name="passcode"
           type="password"
@@ -234,6 +246,7 @@ function Locked(props: {
 }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const first = useFocusFirst<HTMLInputElement>();
   const attempt = async (action: () => Promise<void>) => {
     setBusy(true);
     setError('');
@@ -258,6 +271,7 @@ function Locked(props: {
         >
           <label for="unlock-passcode">Passcode</label>
           <input
+            ref={first}
             id="unlock-passcode"
             name="unlock-passcode"
             type="password"

@@ -77,6 +77,9 @@ describe('the demo field app', () => {
     await expectAccessible('sign-in');
     await signIn(page, world);
     await page.getByRole('heading', { name: 'Choose a passcode' }).waitFor();
+    // The focus is where typing goes, not back at the page's start.
+    const focused = () => page.evaluate(() => document.activeElement?.id);
+    expect(await focused()).toBe('passcode');
     await expectAccessible('passcode');
     await choosePasscode(page, PASSCODE);
     for (const site of world.sites)
@@ -288,6 +291,7 @@ describe('the demo field app', () => {
       document.dispatchEvent(new Event('visibilitychange'));
     });
     await page.getByRole('heading', { name: 'Locked' }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('unlock-passcode');
     const text = (await page.textContent('body')) ?? '';
     for (const site of world.sites) expect(text).not.toContain(site);
     await expectAccessible('locked');
