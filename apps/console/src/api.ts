@@ -214,8 +214,13 @@ export function describeError(err: unknown): string {
   if (err instanceof ServerProblemError) {
     if (err.status === 404 && err.code === 'http_404')
       return 'This server does not offer this yet (HTTP 404).';
-    const issues = err.issues.map((i) => i.message ?? i.code).join('; ');
-    return `${err.message}${issues === '' ? '' : ` — ${issues}`} (${err.code})`;
+    // Each reason as a sentence of its own: joined with "; " after the message's own full stop they
+    // read "…the rules. — Use at least 8 characters.; This password…".
+    const issues = err.issues
+      .map((i) => i.message ?? i.code)
+      .map((reason) => (/[.!?]$/.test(reason) ? reason : `${reason}.`))
+      .join(' ');
+    return `${err.message}${issues === '' ? '' : ` ${issues}`} (${err.code})`;
   }
   const code = errorCode(err);
   const message = err instanceof Error ? err.message : String(err);

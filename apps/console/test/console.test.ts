@@ -86,6 +86,15 @@ describe('the admin console', () => {
     await expectAccessible();
     // Until the password is changed, the server refuses the admin routes to this session.
     await page.getByLabel('Current (one-time) password').fill(admin.password);
+    // A password the rules refuse: the reasons read as sentences, not run together with ".;".
+    await page.getByLabel('New password', { exact: true }).fill('short');
+    await page.getByLabel('New password again').fill('short');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    const refused = page.getByRole('alert').filter({ hasText: 'password_rejected' });
+    await refused.waitFor();
+    expect(await refused.textContent()).toMatch(
+      /^The new password does not meet the rules\. Use at least \d+ characters\. .*\(password_rejected\)$/,
+    );
     await page.getByLabel('New password', { exact: true }).fill(NEW_ADMIN_PASSWORD);
     await page.getByLabel('New password again').fill(NEW_ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Change password' }).click();
@@ -178,10 +187,11 @@ describe('the admin console', () => {
 
     await page.getByRole('button', { name: 'Disable user' }).click();
     await expectAccessible();
-    await page
-      .getByRole('dialog', { name: 'Disable this user?' })
-      .getByRole('button', { name: 'Disable' })
-      .click();
+    // The confirmation says what disabling does not do: an employee who leaves keeps the data on
+    // their phone unless the device is revoked as well.
+    const disable = page.getByRole('dialog', { name: 'Disable this user?' });
+    expect(await disable.textContent()).toContain('Their devices are not wiped');
+    await disable.getByRole('button', { name: 'Disable' }).click();
     await page.getByText('Disabled.').waitFor();
     expect((await read()).disabled).toBe(true);
     await expect(apiAs(app.origin, ADA)).rejects.toMatchObject({ code: 'account_disabled' });
@@ -208,6 +218,20 @@ describe('the admin console', () => {
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-device-id')));
     expect(shown.sort()).toEqual(devices.map((d) => d.id).sort());
     expect(await row.locator('.app-version').textContent()).toBe('2.3.0');
+    // Short names are never broken inside a word to make room ("admi n" once, on a wide screen):
+    // each one is laid out on a single line.
+    const brokenNames = await page
+      .locator('tbody .username, tbody .device-name, tbody .platform')
+      .evaluateAll((spans) =>
+        spans
+          .filter((span) => {
+            const range = document.createRange();
+            range.selectNodeContents(span);
+            return range.getClientRects().length > 1;
+          })
+          .map((span) => span.textContent),
+      );
+    expect(brokenNames).toEqual([]);
     await expectAccessible();
 
     // The attestation verdict, fetched on demand: this device declared it has none (a PWA).
@@ -231,6 +255,20 @@ describe('the admin console', () => {
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
     await row.getByRole('button', { name: /^Revoke device/ }).click();
+    // The question names the device within its sentence: the name starts on the line of "Revoke".
+    const inLine = await dialog
+      .locator('p')
+      .first()
+      .evaluate((question) => {
+        const lineOf = (node: Node) => {
+          const range = document.createRange();
+          range.selectNodeContents(node);
+          return range.getClientRects()[0]?.top;
+        };
+        const name = question.querySelector('.device-name');
+        return question.firstChild !== null && name !== null && lineOf(question.firstChild) === lineOf(name);
+      });
+    expect(inLine).toBe(true);
     await dialog.getByLabel('Reason').selectOption('stolen');
     await dialog.getByLabel('Note (optional)').fill('reported at the front desk');
     await expectAccessible();
@@ -366,6 +404,16 @@ describe('the admin console', () => {
     await page.getByLabel('Minimum app version').fill('0.1.0');
     await page.getByLabel('Emulator or simulator').selectOption('refuse');
     await page.getByLabel('Lock timeout (seconds)').fill('120');
+    // Each setting reads back in its own unit: the unlock limit is a count of wrong passcodes, not seconds.
+    const hintOf = (label: string) =>
+      page
+        .getByLabel(label, { exact: true })
+        .evaluate(
+          (input) => document.getElementById(input.getAttribute('aria-describedby') ?? '')?.textContent,
+        );
+    expect(await hintOf('Lock timeout (seconds)')).toContain('Now: 2 min.');
+    const limit = await page.getByLabel('Failed unlock limit', { exact: true }).inputValue();
+    expect(await hintOf('Failed unlock limit')).toContain(`Now: ${limit} wrong passcodes.`);
     await page.getByRole('button', { name: 'Save policy' }).click();
     await page.getByText('Policy saved.', { exact: false }).waitFor();
     const after = await api.request<{

@@ -415,6 +415,17 @@ export class Device {
   }
 
   /** Locks now (the screens show the privacy overlay). */
+  /**
+   * Erases this install at the person's request, for a forgotten passcode: the SDK's one wipe
+   * path (keys, device key, store, files, then every database), so that the next sign-in starts
+   * a new install. Without it a locked app offered no way on but to guess the passcode until the
+   * failed-unlock limit wiped it.
+   */
+  async erase(): Promise<void> {
+    await this.#client.wipe();
+    await this.#erased;
+  }
+
   lock(): void {
     this.#client.lock();
   }

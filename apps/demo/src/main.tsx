@@ -7,7 +7,7 @@ import './app.css';
 import type { Conflict, Rejection, WipeReason } from '@bulwark/client';
 import { WebAuthnPrfKeystore } from '@bulwark/client';
 import { render } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { Device, type Inspection, type SyncOutcome } from './device.js';
 import { registerServiceWorker } from './service-worker.js';
 
@@ -65,14 +65,25 @@ function errorText(err: unknown): string {
   }
 }
 
+/**
+ * The header's word on sync. A refused edit leaves the outbox, so "All changes synced" alone
+ * claimed the refused one too, while it is only on this device.
+ */
+function syncSummary(waiting: number, refused: number): string {
+  const sent = waiting === 0 ? 'All changes sent' : `${waiting} change${waiting === 1 ? '' : 's'} waiting`;
+  if (refused === 0) return waiting === 0 ? 'All changes synced' : sent;
+  return `${sent}; ${refused} refused, not synced`;
+}
+
 function rejectionNotice(r: Rejection, site: string): Notice {
   const reasons = r.issues.map((i) => i.message ?? i.code).join('; ');
-  return {
-    key: r.mutationId,
-    kind: 'rejected',
-    title: `Change refused: ${site}`,
-    text: `The server refused your change (${r.code})${reasons ? `: ${reasons}` : ''}. Your edit is still on this device; correct it and save again.`,
-  };
+  // A refusal by the rules is not the edit's fault: no correction gets it through, so "correct it
+  // and save again" would leave the inspector trying forever. Say who may change it instead.
+  const text =
+    r.code === 'forbidden'
+      ? 'You may not change this inspection: only the inspector it is assigned to, a supervisor of its team or an administrator can (forbidden). Your edit is kept on this device but will not be synced; ask one of them to make the change.'
+      : `The server refused your change (${r.code})${reasons ? `: ${reasons}` : ''}. Your edit is still on this device; correct it and save again.`;
+  return { key: r.mutationId, kind: 'rejected', title: `Change refused: ${site}`, text };
 }
 
 const FIELD_LABEL: Record<string, string> = {
@@ -154,9 +165,20 @@ function SignIn(props: { onDone: (username: string, password: string) => Promise
   );
 }
 
+/**
+ * Puts the focus in a screen's first field as the screen is drawn: the passcode screens replace
+ * the whole page, and the focus fell to the page's start, a Tab away from where typing goes.
+ */
+function useFocusFirst<T extends HTMLElement>() {
+  const field = useRef<T>(null);
+  useLayoutEffect(() => field.current?.focus(), []);
+  return field;
+}
+
 function ChoosePasscode(props: { onDone: (passcode: string) => Promise<void> }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const first = useFocusFirst<HTMLInputElement>();
   return (
     <main class="card narrow">
       <h1>Choose a passcode</h1>
@@ -185,6 +207,7 @@ function ChoosePasscode(props: { onDone: (passcode: string) => Promise<void> }) 
       >
         <label for="passcode">Passcode (at least 6 characters)</label>
         <input
+          ref={first}
           id="passcode"
           name="passcode"
           type="password"
@@ -219,9 +242,11 @@ function Locked(props: {
   passkey: boolean;
   onPasscode: (passcode: string) => Promise<void>;
   onPasskey: () => Promise<void>;
+  onErase: () => Promise<void>;
 }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const first = useFocusFirst<HTMLInputElement>();
   const attempt = async (action: () => Promise<void>) => {
     setBusy(true);
     setError('');
@@ -246,6 +271,7 @@ function Locked(props: {
         >
           <label for="unlock-passcode">Passcode</label>
           <input
+            ref={first}
             id="unlock-passcode"
             name="unlock-passcode"
             type="password"
@@ -271,6 +297,17 @@ function Locked(props: {
             Unlock with passkey
           </button>
         )}
+        <details class="forgot">
+          <summary>Forgot your passcode?</summary>
+          <p>
+            It cannot be recovered. Erasing this device deletes every inspection, photo and key kept in this
+            browser, with any change not synced yet. The inspections on the server stay: sign in again to
+            download them and choose a new passcode.
+          </p>
+          <button type="button" class="danger" disabled={busy} onClick={() => void attempt(props.onErase)}>
+            Erase this device
+          </button>
+        </details>
       </main>
     </div>
   );
@@ -282,13 +319,15 @@ function Wiped(props: { reason: WipeReason | undefined }) {
       ? 'This device stayed out of touch with the server for longer than your organisation allows.'
       : props.reason === 'device_revoked'
         ? 'An administrator revoked this device.'
-        : 'This device had to be erased.';
+        : props.reason === 'manual'
+          ? 'You erased this device.'
+          : 'This device had to be erased.';
   return (
     <main class="card narrow">
       <h1>This device was erased</h1>
       <p role="alert">
         {why} Every inspection, photo and key the demo kept in this browser has been erased.
-        {props.reason === 'offline_grace_expired'
+        {props.reason === 'offline_grace_expired' || props.reason === 'manual'
           ? ' Sign in again when you are online to download your inspections.'
           : ' The server receives a signed confirmation of the erasure, as soon as this browser can reach it.'}
       </p>
@@ -330,14 +369,26 @@ function Notices(props: {
 function List(props: {
   items: readonly Inspection[];
   refused: ReadonlySet<string>;
+  /** The inspection just closed: its button takes the focus back, where the keyboard left off. */
+  returnTo: string | undefined;
   onOpen: (id: string) => void;
 }) {
+  const list = useRef<HTMLUListElement>(null);
+  // Without this the focus fell to the page's start on "All inspections", and a keyboard user had
+  // to tab through the header and every inspection before the one they had been working on.
+  // A layout effect: the focus moves as the list is drawn, before anyone can press a key.
+  useLayoutEffect(() => {
+    if (props.returnTo === undefined) return;
+    list.current
+      ?.querySelector<HTMLButtonElement>(`button[data-id="${CSS.escape(props.returnTo)}"]`)
+      ?.focus();
+  }, []);
   if (props.items.length === 0) return <p class="muted">No inspection on this device yet.</p>;
   return (
-    <ul class="list">
+    <ul class="list" ref={list}>
       {props.items.map((item) => (
         <li key={item.id}>
-          <button type="button" class="item" onClick={() => props.onOpen(item.id)}>
+          <button type="button" class="item" data-id={item.id} onClick={() => props.onOpen(item.id)}>
             <span class="site">{item.site}</span>
             <span class={`badge ${item.status}`}>{STATUS_LABEL[item.status]}</span>
             <span class="when">
@@ -598,6 +649,7 @@ function App(props: { device: Device }) {
   );
   /** Inspections whose local edit the server refused: the device keeps it until edited again. */
   const [refused, setRefused] = useState<ReadonlySet<string>>(new Set());
+  const [returnTo, setReturnTo] = useState<string | undefined>(undefined);
   const [pending, setPending] = useState(0);
   const [online, setOnline] = useState(navigator.onLine);
   const [syncing, setSyncing] = useState(false);
@@ -747,6 +799,7 @@ function App(props: { device: Device }) {
             await device.unlockWithPasskey();
             await opened();
           }}
+          onErase={() => device.erase()}
         />
       );
     case 'wiped':
@@ -760,9 +813,7 @@ function App(props: { device: Device }) {
       <header class="bar">
         <span class="brand">Inspections</span>
         <span class={`net ${online ? 'on' : 'off'}`}>{online ? 'Online' : 'Offline'}</span>
-        <span class="pending">
-          {pending === 0 ? 'All changes synced' : `${pending} change${pending === 1 ? '' : 's'} waiting`}
-        </span>
+        <span class="pending">{syncSummary(pending, refused.size)}</span>
         <button type="button" class="secondary" disabled={syncing} onClick={() => void sync()}>
           {syncing ? 'Syncing…' : 'Sync now'}
         </button>
@@ -791,6 +842,7 @@ function App(props: { device: Device }) {
           device={device}
           inspection={selected}
           onBack={() => {
+            setReturnTo(selected.id);
             setSelected(undefined);
             setScreen('list');
           }}
@@ -831,6 +883,7 @@ function App(props: { device: Device }) {
           <List
             items={items}
             refused={refused}
+            returnTo={returnTo}
             onOpen={async (id) => {
               setSelected(await device.inspection(id));
               setScreen('detail');

@@ -7,7 +7,7 @@
  * and after idle. Every screen is checked with axe-core, and the page must raise no CSP or
  * Trusted Types violation.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -77,6 +77,9 @@ describe('the demo field app', () => {
     await expectAccessible('sign-in');
     await signIn(page, world);
     await page.getByRole('heading', { name: 'Choose a passcode' }).waitFor();
+    // The focus is where typing goes, not back at the page's start.
+    const focused = () => page.evaluate(() => document.activeElement?.id);
+    expect(await focused()).toBe('passcode');
     await expectAccessible('passcode');
     await choosePasscode(page, PASSCODE);
     for (const site of world.sites)
@@ -160,10 +163,50 @@ describe('the demo field app', () => {
     await page.getByRole('button', { name: 'Dismiss' }).click();
     expect((await world.read(world.ids[1] as string))?.record.status).toBe('scheduled');
     await backToList();
-    // The list says which local edit the server refused.
+    // The header does not call the refused edit synced; the list says which one it is.
+    expect(await page.locator('.pending').textContent()).toBe('All changes sent; 1 refused, not synced');
     expect(
       await page.getByRole('button', { name: new RegExp(`^${world.sites[1]}`) }).textContent(),
     ).toContain('refused by the server, not synced');
+  });
+
+  it('says who may change a teammate’s inspection when the rules refuse an edit of it', async () => {
+    const team = (await world.read(world.ids[0] as string))?.record.team;
+    if (team === undefined) throw new Error('inspection missing');
+    const site = 'Teammate depot 9 Mill Lane';
+    const id = randomUUID();
+    await world.write(
+      id,
+      {
+        site,
+        inspector: randomUUID(),
+        team,
+        status: 'scheduled',
+        scheduledAt: new Date(Date.UTC(2026, 11, 20, 9)).toISOString(),
+        findings: [],
+        photos: [],
+      },
+      null,
+    );
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await openInspection(site);
+    await page.getByLabel('Status').selectOption('in_progress');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await waitNotice(page, '.notice.rejected', traffic);
+    const text = await page.locator('.notice.rejected').textContent();
+    // Not "correct it and save again": no correction gets past the rules.
+    expect(text).toContain(
+      'only the inspector it is assigned to, a supervisor of its team or an administrator',
+    );
+    expect(text).not.toContain('correct it');
+    await expectAccessible('forbidden');
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    expect((await world.read(id))?.record.status).toBe('scheduled');
+    await backToList();
+    // Back in the list, the focus is on the inspection just closed, not at the top of the page.
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.textContent))
+      .toMatch(new RegExp(`^${site}`));
   });
 
   it('shows a conflict with the server’s newer version, and re-applies the change on request', async () => {
@@ -205,6 +248,10 @@ describe('the demo field app', () => {
   it('stores a photo encrypted in chunks and shows it back', async () => {
     const marker = `PHOTO-CANARY-${randomBytes(6).toString('hex')}`;
     await openInspection(world.sites[0] as string);
+    // The record screen fits a phone: nothing on it, the photo picker included, widens the page.
+    await page.setViewportSize({ width: 360, height: 860 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await page.setViewportSize({ width: 420, height: 860 });
     await page.setInputFiles('#photo', {
       name: 'handrail.png',
       mimeType: 'image/png',
@@ -244,6 +291,7 @@ describe('the demo field app', () => {
       document.dispatchEvent(new Event('visibilitychange'));
     });
     await page.getByRole('heading', { name: 'Locked' }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('unlock-passcode');
     const text = (await page.textContent('body')) ?? '';
     for (const site of world.sites) expect(text).not.toContain(site);
     await expectAccessible('locked');
@@ -310,6 +358,26 @@ describe('the demo field app', () => {
       otherPolicy: 'TypeError',
     });
     await other.close();
+  });
+
+  it('offers a way out of the lock screen for a forgotten passcode: erase, then sign in again', async () => {
+    await page.reload();
+    await page.getByRole('heading', { name: 'Locked' }).waitFor();
+    // From the keyboard: the fold is a native <details>, its erase button says what it does first.
+    await page.getByText('Forgot your passcode?').focus();
+    await page.keyboard.press('Enter');
+    const erase = page.getByRole('button', { name: 'Erase this device' });
+    await erase.waitFor();
+    expect(await page.locator('.forgot').textContent()).toContain('with any change not synced yet');
+    await expectAccessible('forgot-passcode');
+    await erase.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'This device was erased' }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('You erased this device.');
+    const dump = await dumpIndexedDb(page);
+    for (const site of world.sites) expect(dump).not.toContain(site);
+    await page.getByRole('button', { name: 'Sign in again' }).click();
+    await page.getByRole('heading', { name: 'Site inspections' }).waitFor();
   });
 
   it('raised no CSP or Trusted Types violation and no uncaught error', () => {

@@ -24,19 +24,32 @@ const RULES = [
   ['appVersionTooOld', 'App older than the minimum version'],
 ] as const;
 
+// How each setting reads back under its field: two are durations in seconds, one is a count (of
+// wrong passcodes, which a duration's "10 s" would misstate).
 const SETTINGS = [
   [
     'lockTimeoutSeconds',
     'Lock timeout (seconds)',
     'The app locks after this long in the background or idle.',
+    formatDuration,
   ],
-  ['failedUnlockLimit', 'Failed unlock limit', 'Wrong passcodes before the device wipes itself.'],
+  [
+    'failedUnlockLimit',
+    'Failed unlock limit',
+    'Wrong passcodes before the device wipes itself.',
+    formatAttempts,
+  ],
   [
     'offlineGraceSeconds',
     'Offline grace (seconds)',
     'Time without contact after which the device wipes itself.',
+    formatDuration,
   ],
 ] as const;
+
+function formatAttempts(count: number): string {
+  return count === 1 ? '1 wrong passcode' : `${count} wrong passcodes`;
+}
 
 /** Compares dotted versions numerically, as the server does (`2.10` > `2.9`). */
 function compareVersions(a: string, b: string): number {
@@ -136,12 +149,8 @@ export function PolicyScreen() {
               </fieldset>
               <fieldset class="card">
                 <legend>Settings every device applies</legend>
-                {SETTINGS.map(([key, label, hint]) => (
-                  <Field
-                    key={key}
-                    label={label}
-                    hint={`${hint} Now: ${formatDuration(draft.settings[key])}.`}
-                  >
+                {SETTINGS.map(([key, label, hint, format]) => (
+                  <Field key={key} label={label} hint={`${hint} Now: ${format(draft.settings[key])}.`}>
                     {(id, hintId) => (
                       <input
                         id={id}

@@ -460,7 +460,7 @@ export function UserScreen(props: { userId: string }) {
             >
               <p>
                 {confirm === 'disable'
-                  ? 'Every session of this user ends at once and sign-in is refused until the user is enabled again.'
+                  ? 'Every session of this user ends at once and sign-in is refused until the user is enabled again. Their devices are not wiped: the data each one holds stays on it. To erase it, revoke the device (below).'
                   : 'The current password stops working. The server draws a one-time password that the user must change at next sign-in.'}
               </p>
               <div class="actions">
