@@ -538,16 +538,20 @@ export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void 
           headers: { 'retry-after': String(attempt.retryAfterSeconds) },
         });
       }
-      if (!(await ctx.passwords.verify(user.password_hash, request.body.currentPassword))) {
+      // The current password wrong, or no longer the account's when the new one is written.
+      const refuse = async (reason: string): Promise<never> => {
         await ctx.events.append({
           type: 'login_failed',
           actorUserId: user.id,
           actorDeviceId: auth.deviceId,
           subject: user.username_key,
           ip,
-          data: { reason: 'invalid_credentials', during: 'password_change' },
+          data: { reason, during: 'password_change' },
         });
         throw new HttpProblem(401, 'invalid_credentials', 'The current password is wrong.');
+      };
+      if (!(await ctx.passwords.verify(user.password_hash, request.body.currentPassword))) {
+        await refuse('invalid_credentials');
       }
       await ctx.throttle.succeeded(attempt.ticket);
       const issues = checkPasswordRules(request.body.newPassword, user.username, ctx.config.passwords);
@@ -584,17 +588,7 @@ export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void 
           db: trx,
         });
       });
-      if (ended === undefined) {
-        await ctx.events.append({
-          type: 'login_failed',
-          actorUserId: user.id,
-          actorDeviceId: auth.deviceId,
-          subject: user.username_key,
-          ip,
-          data: { reason: 'password_changed_during_change', during: 'password_change' },
-        });
-        throw new HttpProblem(401, 'invalid_credentials', 'The current password is wrong.');
-      }
+      if (ended === undefined) await refuse('password_changed_during_change');
       await ctx.events.append({
         type: 'password_changed',
         actorUserId: user.id,

@@ -84,13 +84,7 @@ export async function issueDeviceSession(
 ) {
   const ip = clientIp(request);
   const apps = appRegistryOf(ctx);
-  if (appId !== undefined) {
-    const app = apps.app(appId);
-    if (!(await apps.allowed(app, user.role, await apps.teamsOf(user.id)))) {
-      throw new HttpProblem(403, 'app_not_assigned', 'This account may not use this app.');
-    }
-  }
-  if (user.disabled_at !== null) {
+  const refuseDisabled = async (): Promise<never> => {
     await ctx.events.append({
       type: 'login_failed',
       actorUserId: user.id,
@@ -99,6 +93,15 @@ export async function issueDeviceSession(
       data: { reason: 'account_disabled', ...extra },
     });
     throw new HttpProblem(401, 'account_disabled', 'This account is disabled.');
+  };
+  if (appId !== undefined) {
+    const app = apps.app(appId);
+    if (!(await apps.allowed(app, user.role, await apps.teamsOf(user.id)))) {
+      throw new HttpProblem(403, 'app_not_assigned', 'This account may not use this app.');
+    }
+  }
+  if (user.disabled_at !== null) {
+    return refuseDisabled();
   }
   const { device, decision } = await enrollForSignIn(ctx, {
     userId: user.id,
@@ -119,14 +122,7 @@ export async function issueDeviceSession(
     return created;
   });
   if (started === undefined) {
-    await ctx.events.append({
-      type: 'login_failed',
-      actorUserId: user.id,
-      subject: user.username_key,
-      ip,
-      data: { reason: 'account_disabled', ...extra },
-    });
-    throw new HttpProblem(401, 'account_disabled', 'This account is disabled.');
+    return refuseDisabled();
   }
   const { session, refreshToken } = started;
   const accessToken = await ctx.tokens.issue({
