@@ -77,6 +77,14 @@ describe('the admin console', () => {
     expect(await axeViolations(page)).toEqual([]);
   }
 
+  /** The accessible name (its text or aria-label) of the focused element. */
+  function focusedName(): Promise<string | undefined> {
+    return page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return el?.getAttribute('aria-label') ?? el?.textContent?.trim() ?? undefined;
+    });
+  }
+
   it('first sign-in with the one-time password forces a password change', async () => {
     await page.goto(`${app.origin}/console/`);
     await expectAccessible();
@@ -172,10 +180,10 @@ describe('the admin console', () => {
     expect((await read()).teams).toEqual(['field', 'south']);
 
     await page.getByRole('button', { name: 'Reset password' }).click();
-    await page
-      .getByRole('dialog', { name: 'Reset the password?' })
-      .getByRole('button', { name: 'Reset password' })
-      .click();
+    const reset = page.getByRole('dialog', { name: 'Reset the password?' });
+    // The question starts on its safe answer, as the other questions do.
+    await expect.poll(() => focusedName()).toBe('Cancel');
+    await reset.getByRole('button', { name: 'Reset password' }).click();
     const otp = (await page.locator('code.otp').textContent())?.trim() ?? '';
     expect(otp.length).toBeGreaterThan(10);
     // The old password is dead, the one-time password signs in and must be changed.
@@ -191,12 +199,55 @@ describe('the admin console', () => {
     // their phone unless the device is revoked as well.
     const disable = page.getByRole('dialog', { name: 'Disable this user?' });
     expect(await disable.textContent()).toContain('Their devices are not wiped');
-    await disable.getByRole('button', { name: 'Disable' }).click();
+    // The focus starts on Cancel, not on the destructive button (WAI-ARIA dialog pattern): a
+    // stray Enter closes the question and disables nobody.
+    await expect.poll(() => focusedName()).toBe('Cancel');
+    await screenshot(page, 'console-disable-dialog');
+    await page.keyboard.press('Enter');
+    await disable.waitFor({ state: 'hidden' });
+    expect((await read()).disabled).toBe(false);
+    await expect.poll(() => focusedName()).toBe('Disable user');
+    // From the keyboard: open it again, Shift+Tab back to Disable, Enter.
+    // Pressed at once: the first close's event must not shut the dialog opened again.
+    await page.keyboard.press('Enter');
+    await disable.waitFor();
+    await expect.poll(() => focusedName()).toBe('Cancel');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focusedName()).toBe('Disable');
+    await page.keyboard.press('Enter');
     await page.getByText('Disabled.').waitFor();
     expect((await read()).disabled).toBe(true);
     await expect(apiAs(app.origin, ADA)).rejects.toMatchObject({ code: 'account_disabled' });
     await page.getByRole('button', { name: 'Enable user' }).click();
     await page.getByText('Enabled.').waitFor();
+
+    // A question opened again before the event of its previous close arrived (Cancel, then the
+    // same button at once) stays open: that close was the console's own, not the person leaving.
+    await page.getByRole('button', { name: 'Reset password' }).click();
+    await page.getByRole('dialog', { name: 'Reset the password?' }).waitFor();
+    const reopened = await page.evaluate(async () => {
+      const dialog = Array.from(document.querySelectorAll('dialog')).find((d) => d.open);
+      const opener = Array.from(document.querySelectorAll('button')).find(
+        (b) => b.textContent === 'Reset password' && b.closest('dialog') === null,
+      );
+      const cancel = Array.from(dialog?.querySelectorAll('button') ?? []).find(
+        (b) => b.textContent === 'Cancel',
+      );
+      if (dialog === undefined || opener === undefined || cancel === undefined) return 'not found';
+      // Runs as a microtask once `close()` took the `open` attribute away: before its `close` event.
+      const observer = new MutationObserver(() => {
+        if (dialog.open) return;
+        observer.disconnect();
+        opener.click();
+      });
+      observer.observe(dialog, { attributes: true, attributeFilter: ['open'] });
+      cancel.click();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return dialog.open ? 'open' : 'closed';
+    });
+    expect(reopened).toBe('open');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog', { name: 'Reset the password?' }).waitFor({ state: 'hidden' });
     expect((await read()).disabled).toBe(false);
     device = await nodeDevice(app.origin, ADA);
     await screenshot(page, 'console-user');
@@ -209,15 +260,23 @@ describe('the admin console', () => {
     await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
     const row = page.locator(`tr[data-device-id="${device.deviceId}"]`);
     await row.waitFor();
-    const { devices } = await api.request<{ devices: { id: string; status: string; appVersion: string }[] }>(
-      'GET',
-      '/admin/devices',
-    );
+    const { devices } = await api.request<{
+      devices: { id: string; status: string; appVersion: string; enrolledAt: string }[];
+    }>('GET', '/admin/devices');
     const shown = await page
       .locator('tbody tr')
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-device-id')));
     expect(shown.sort()).toEqual(devices.map((d) => d.id).sort());
     expect(await row.locator('.app-version').textContent()).toBe('2.3.0');
+    // A device that reported no name is told apart by platform, OS version, enrolment day and id,
+    // never shown as "(unnamed)".
+    expect(await page.locator('tbody').textContent()).not.toContain('(unnamed)');
+    const enrolledDay = devices.find((d) => d.id === device.deviceId)?.enrolledAt.slice(0, 10);
+    expect(await row.locator('.device-name').textContent()).toBe('Android 14 device');
+    expect(await row.locator('.enrolled').textContent()).toBe(`enrolled ${enrolledDay}`);
+    expect(await row.getByRole('button', { name: /^Revoke device/ }).getAttribute('aria-label')).toBe(
+      `Revoke device Android 14 device ${device.deviceId.slice(0, 8)}, enrolled ${enrolledDay}`,
+    );
     // Short names are never broken inside a word to make room ("admi n" once, on a wide screen):
     // each one is laid out on a single line.
     const brokenNames = await page
@@ -252,6 +311,11 @@ describe('the admin console', () => {
     await row.getByRole('button', { name: /^Revoke device/ }).click();
     const dialog = page.getByRole('dialog', { name: 'Revoke device' });
     await dialog.waitFor();
+    // Like the questions without fields, it does not start on its destructive button: on the
+    // reason, its first field.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id ?? '')).not.toBe('');
+    expect(await dialog.getByLabel('Reason').evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await dialog.textContent()).toContain(`Android 14 device ${device.deviceId.slice(0, 8)}`);
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
     await row.getByRole('button', { name: /^Revoke device/ }).click();
@@ -452,6 +516,7 @@ describe('the admin console', () => {
     await expect.poll(() => column(page, 1)).toEqual(before.keys.map((k) => k.kid));
     await expectAccessible();
     await page.getByRole('button', { name: 'Rotate key' }).click();
+    await expect.poll(() => focusedName()).toBe('Cancel');
     await page
       .getByRole('dialog', { name: 'Rotate the signing key?' })
       .getByRole('button', { name: 'Rotate' })

@@ -278,7 +278,16 @@ describe('the console: apps and identity providers', () => {
     const dialog = page.getByRole('dialog', { name: 'Unlink this identity?' });
     await dialog.waitFor();
     await expectAccessible();
-    await dialog.getByRole('button', { name: 'Unlink' }).focus();
+    // The question starts on Cancel (the safe answer); Shift+Tab reaches Unlink.
+    await expect
+      .poll(() =>
+        dialog.getByRole('button', { name: 'Cancel' }).evaluate((el) => el === document.activeElement),
+      )
+      .toBe(true);
+    await page.keyboard.press('Shift+Tab');
+    expect(
+      await dialog.getByRole('button', { name: 'Unlink' }).evaluate((el) => el === document.activeElement),
+    ).toBe(true);
     await page.keyboard.press('Enter');
     await page.getByText('Unlinked corp identity', { exact: false }).waitFor();
     await page.getByText('No identity of a provider is linked to this account.').waitFor();

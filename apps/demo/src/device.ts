@@ -16,6 +16,7 @@ import {
   IndexedDbDeviceKeyStorage,
   IndexedDbFileStorage,
   IndexedDbKeystore,
+  type OfflineGraceStatus,
   type PostureProvider,
   type Rejection,
   type Vault,
@@ -407,6 +408,16 @@ export class Device {
     // A record that cannot be read counts as expired, as the SDK treats a damaged one. (A read
     // racing a wipe's clearing of the keystore fails too: `wipe` then joins the running wipe.)
     await grace.enforce().catch(() => wiper.wipe('offline_grace_expired'));
+  }
+
+  /**
+   * How long this device may still stay out of touch with the server before it erases its data
+   * (the SDK's count of the policy's `offlineGraceSeconds`), to warn the person in time. Undefined
+   * before sign-in, or when the record cannot be read (the next check wipes then).
+   */
+  async graceStatus(): Promise<OfflineGraceStatus | undefined> {
+    if (!this.signedIn) return undefined;
+    return this.#client.grace.status().catch(() => undefined);
   }
 
   /** Posts a wipe receipt a previous wipe kept for later. */

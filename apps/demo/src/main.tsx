@@ -4,7 +4,7 @@
  * worker's registration through the page's one Trusted Types policy.
  */
 import './app.css';
-import type { Conflict, Rejection, WipeReason } from '@bulwark/client';
+import type { Conflict, OfflineGraceStatus, Rejection, WipeReason } from '@bulwark/client';
 import { WebAuthnPrfKeystore } from '@bulwark/client';
 import { render } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
@@ -73,6 +73,63 @@ function syncSummary(waiting: number, refused: number): string {
   const sent = waiting === 0 ? 'All changes sent' : `${waiting} change${waiting === 1 ? '' : 's'} waiting`;
   if (refused === 0) return waiting === 0 ? 'All changes synced' : sent;
   return `${sent}; ${refused} refused, not synced`;
+}
+
+/**
+ * The warning before the offline grace period's wipe: whole hours, rounded down (never more time
+ * than there is), then minutes in the last hour. Undefined when there is nothing to warn of.
+ */
+function graceWarningText(status: OfflineGraceStatus | undefined): string | undefined {
+  if (status === undefined || !status.warning || status.remainingMs === undefined) return undefined;
+  const hours = Math.floor(status.remainingMs / 3_600_000);
+  const minutes = Math.max(1, Math.ceil(status.remainingMs / 60_000));
+  const left =
+    hours >= 2 ? `${hours} hours` : hours === 1 ? '1 hour' : `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  return `This device will erase its data in ${left} unless it connects to the server.`;
+}
+
+/** The warning of {@link graceWarningText}, as an alert; nothing when there is none. */
+function GraceWarning(props: { status: OfflineGraceStatus | undefined }) {
+  const text = graceWarningText(props.status);
+  if (text === undefined) return null;
+  return (
+    <p class="grace-warning" role="alert">
+      {text}
+    </p>
+  );
+}
+
+/**
+ * When the last sync was: the time alone on the day it happened, with the date on any later day
+ * (a bare "14:03" read the next morning looks like today's).
+ */
+function syncedWhen(at: number, now: number): string {
+  const when = new Date(at);
+  const time = when.toLocaleTimeString('en-GB');
+  if (when.toDateString() === new Date(now).toDateString()) return `at ${time}`;
+  const sameYear = when.getFullYear() === new Date(now).getFullYear();
+  const date = when.toLocaleDateString('en-GB', {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    ...(sameYear ? {} : { year: 'numeric' }),
+  });
+  return `on ${date} at ${time}`;
+}
+
+/** The line under the header: what the last sync did, with its time. */
+function syncStatusText(
+  message: string,
+  syncedAt: number | undefined,
+  offline: boolean,
+  now: number,
+): string {
+  if (offline) {
+    const last = syncedAt === undefined ? '' : ` Last synced ${syncedWhen(syncedAt, now)}.`;
+    return `Offline: your changes are kept on this device.${last}`;
+  }
+  if (message !== '') return message;
+  return syncedAt === undefined ? '' : `Synced ${syncedWhen(syncedAt, now)}.`;
 }
 
 function rejectionNotice(r: Rejection, site: string): Notice {
@@ -239,6 +296,7 @@ function ChoosePasscode(props: { onDone: (passcode: string) => Promise<void> }) 
 
 /** The privacy overlay: covers everything while locked; the data is not in the page. */
 function Locked(props: {
+  grace: OfflineGraceStatus | undefined;
   passkey: boolean;
   onPasscode: (passcode: string) => Promise<void>;
   onPasskey: () => Promise<void>;
@@ -262,6 +320,7 @@ function Locked(props: {
       <main class="card narrow" aria-labelledby="locked-title">
         <h1 id="locked-title">Locked</h1>
         <p class="muted">Your inspections are encrypted and hidden until you unlock.</p>
+        <GraceWarning status={props.grace} />
         <form
           onSubmit={(event) => {
             event.preventDefault();
@@ -653,7 +712,12 @@ function App(props: { device: Device }) {
   const [pending, setPending] = useState(0);
   const [online, setOnline] = useState(navigator.onLine);
   const [syncing, setSyncing] = useState(false);
+  /** A sync's failure to show; empty once a sync went through (then `syncedAt` is shown). */
   const [lastSync, setLastSync] = useState('');
+  const [syncedAt, setSyncedAt] = useState<number | undefined>(undefined);
+  const [syncOffline, setSyncOffline] = useState(false);
+  const [now, setNow] = useState(Date.now());
+  const [grace, setGrace] = useState<OfflineGraceStatus | undefined>(undefined);
   const [passkeySupported, setPasskeySupported] = useState(false);
   const [enrolling, setEnrolling] = useState(false);
   const [info, setInfo] = useState('');
@@ -672,12 +736,18 @@ function App(props: { device: Device }) {
     return list;
   };
 
+  const updateGrace = async () => {
+    setGrace(await device.graceStatus());
+    setNow(Date.now());
+  };
+
   const sync = async () => {
     if (device.vault.status !== 'unlocked') return;
     if (!navigator.onLine) {
       // Known to be offline: no attempt, so that queued edits do not back off before the network returns.
       setOnline(false);
-      setLastSync('Offline: your changes are kept on this device.');
+      setSyncOffline(true);
+      setNow(Date.now());
       setPending(await device.pending());
       return;
     }
@@ -697,11 +767,14 @@ function App(props: { device: Device }) {
       }
       if (outcome.pending === 0) edits.current.clear();
       setOnline(!outcome.offline && navigator.onLine);
-      setLastSync(
-        outcome.offline
-          ? 'Offline: your changes are kept on this device.'
-          : `Synced at ${new Date().toLocaleTimeString('en-GB')}.`,
-      );
+      setSyncOffline(outcome.offline);
+      setLastSync('');
+      setNow(Date.now());
+      if (!outcome.offline) {
+        setSyncedAt(Date.now());
+        // A sync that went through is a check-in: the offline countdown starts again.
+        void updateGrace();
+      }
       setPending(outcome.pending);
       if ((outcome.pending > 0 || outcome.offline) && outcome.retryAt !== undefined) {
         retryTimer.current = window.setTimeout(
@@ -713,6 +786,7 @@ function App(props: { device: Device }) {
       if (open !== undefined) setSelected(list.find((i) => i.id === open.id));
     } catch (err) {
       if (device.vault.status !== 'unlocked' && screenRef.current === 'wiped') return;
+      setSyncOffline(false);
       setLastSync(errorText(err));
     } finally {
       setSyncing(false);
@@ -737,14 +811,19 @@ function App(props: { device: Device }) {
     });
     const goOnline = () => {
       setOnline(true);
+      setSyncOffline(false);
       void device.sendPendingReceipt();
       void device.checkIn();
       void sync();
     };
     // A revocation reaches a locked device too: at start, when back online, and every minute.
     // A device out of touch for longer than the server's policy allows wipes itself.
+    // The time left before that wipe is shown as a warning once it is near (SDK: status()).
     const watch = () => {
-      void device.enforceOfflineGrace().then(() => device.checkIn());
+      void device
+        .enforceOfflineGrace()
+        .then(() => device.checkIn())
+        .then(updateGrace);
     };
     watch();
     const checkIns = window.setInterval(watch, 60_000);
@@ -762,6 +841,7 @@ function App(props: { device: Device }) {
 
   const opened = async () => {
     await device.enforceOfflineGrace();
+    void updateGrace();
     if (device.vault.status !== 'unlocked') return;
     await refresh();
     setScreen('list');
@@ -790,6 +870,7 @@ function App(props: { device: Device }) {
     case 'locked':
       return (
         <Locked
+          grace={grace}
           passkey={device.vault.hasBiometrics}
           onPasscode={async (passcode) => {
             await device.unlock(passcode);
@@ -822,8 +903,9 @@ function App(props: { device: Device }) {
         </button>
       </header>
       <p class="sync-status" role="status">
-        {lastSync}
+        {syncStatusText(lastSync, syncedAt, syncOffline || !online, now)}
       </p>
+      <GraceWarning status={grace} />
       <Notices
         notices={notices}
         onDismiss={(key) => setNotices(notices.filter((n) => n.key !== key))}

@@ -204,7 +204,7 @@ export { IndexedDbVaultStorage } from './vault/indexeddb-storage.js';
 export { MemoryVaultStorage, type VaultStorage } from './vault/storage.js';
 export { Vault, type VaultKeys, type VaultOptions, type VaultStatus } from './vault/vault.js';
 export { WipeIncompleteError } from './wipe/errors.js';
-export { OfflineGrace, type OfflineGraceOptions } from './wipe/offline-grace.js';
+export { OfflineGrace, type OfflineGraceOptions, type OfflineGraceStatus } from './wipe/offline-grace.js';
 export {
   type KeyValueStorage,
   MemoryReceiptOutbox,

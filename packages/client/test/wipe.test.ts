@@ -22,6 +22,7 @@ import {
   MemoryReceiptOutbox,
   NetworkError,
   OfflineGrace,
+  type OfflineGraceStatus,
   protectionReport,
   ReactNativeKeychainKeystore,
   SecureItems,
@@ -207,8 +208,100 @@ describe('offline grace period', () => {
   it('treats a damaged record as expired, never as unlimited', async () => {
     const { items, grace, wipes } = await setup();
     await items.set('bulwark-grace', '{"elapsed":"none"}');
+    expect((await grace.status()).expired).toBe(true);
+    expect((await grace.status()).remainingMs).toBe(0);
     expect(await grace.enforce()).toBe(true);
     expect(wipes()).toBe(1);
+  });
+
+  it('tells the time left, warns once a day before the wipe, and starts again after a check-in', async () => {
+    const clock = new ManualClock();
+    const items = new SecureItems(new MemoryKeystore());
+    const warnings: OfflineGraceStatus[] = [];
+    let wipes = 0;
+    const grace = new OfflineGrace({
+      items,
+      clock,
+      onExpired: async () => void wipes++,
+      onWarning: (status) => void warnings.push(status),
+    });
+    const HOUR = 3600_000;
+    // No record, no period: no limit to tell.
+    expect(await grace.status()).toMatchObject({ graceSeconds: 0, remainingMs: undefined, warning: false });
+    await grace.setGracePeriod(7 * 24 * 3600);
+    await grace.checkIn();
+    clock.advance(5 * 24 * HOUR);
+    expect(await grace.status()).toMatchObject({
+      offlineMs: 5 * 24 * HOUR,
+      remainingMs: 2 * 24 * HOUR,
+      warnBeforeMs: 24 * HOUR,
+      warning: false,
+      expired: false,
+    });
+    clock.advance(24 * HOUR - 1);
+    expect(await grace.enforce()).toBe(false);
+    expect((await grace.status()).warning).toBe(false);
+    clock.advance(1);
+    expect(await grace.enforce()).toBe(false);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ remainingMs: 24 * HOUR, warning: true });
+    // Once per stretch offline: later observations tell the time left without calling again.
+    clock.advance(5 * HOUR);
+    expect((await grace.status()).remainingMs).toBe(19 * HOUR);
+    expect(await grace.enforce()).toBe(false);
+    await Promise.resolve();
+    expect(warnings).toHaveLength(1);
+    // Setting the clock back gives no time back to the countdown either.
+    clock.advance(-10 * HOUR);
+    expect((await grace.status()).remainingMs).toBe(19 * HOUR);
+    // A check-in ends the stretch; the next one warns again.
+    await grace.checkIn();
+    expect(await grace.status()).toMatchObject({ offlineMs: 0, remainingMs: 7 * 24 * HOUR, warning: false });
+    clock.advance(6 * 24 * HOUR + HOUR);
+    expect((await grace.status()).warning).toBe(true);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(warnings).toHaveLength(2);
+    clock.advance(23 * HOUR + 1);
+    expect(await grace.status()).toMatchObject({ remainingMs: 0, warning: false, expired: true });
+    expect(await grace.enforce()).toBe(true);
+    expect(wipes).toBe(1);
+  });
+
+  it('warns halfway through a short period, and a throwing warning handler never stops the wipe', async () => {
+    const clock = new ManualClock();
+    let wipes = 0;
+    let calls = 0;
+    const grace = new OfflineGrace({
+      items: new SecureItems(new MemoryKeystore()),
+      clock,
+      onExpired: async () => void wipes++,
+      onWarning: () => {
+        calls++;
+        throw new Error('the app broke');
+      },
+    });
+    await grace.setGracePeriod(3600);
+    await grace.checkIn();
+    clock.advance(1799_000);
+    expect(await grace.status()).toMatchObject({ warnBeforeMs: 1800_000, warning: false });
+    clock.advance(1_000);
+    expect((await grace.status()).warning).toBe(true);
+    clock.advance(1800_001);
+    expect(await grace.enforce()).toBe(true);
+    await Promise.resolve();
+    expect(calls).toBe(1);
+    expect(wipes).toBe(1);
+    expect(
+      () =>
+        new OfflineGrace({
+          items: new SecureItems(new MemoryKeystore()),
+          onExpired: async () => undefined,
+          warnBeforeSeconds: -1,
+        }),
+    ).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
   });
 });
 

@@ -49,6 +49,13 @@ export interface ThrottleOptions {
   readonly failuresPerAccount?: number;
   /** Window of the per-account count; default 3,600 s. */
   readonly accountWindowSeconds?: number;
+  /**
+   * OIDC and SAML sign-ins one IP (an IPv6 /64) may start per window and leave unfinished;
+   * default 30. A finished sign-in gives its start back (docs/identity.md#federated-sign-in).
+   */
+  readonly signInStartsPerIp?: number;
+  /** Window of the sign-in start count; default 600 s. */
+  readonly signInStartWindowSeconds?: number;
 }
 
 /** DPoP (RFC 9449) checks. */
@@ -184,6 +191,8 @@ export function resolveAuthConfig(options: AuthOptions = {}): AuthConfig {
       ipWindowSeconds: 3_600,
       failuresPerAccount: 50,
       accountWindowSeconds: 3_600,
+      signInStartsPerIp: 30,
+      signInStartWindowSeconds: 600,
       ...options.throttle,
     },
     dpop: {

@@ -8,7 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { type Device, describeError, errorCode, type Finding, query, REVOCATION_REASONS } from '../api.js';
 import { Badge, Dialog, Field, FormEnd, ListState, Notice, TableFrame } from '../ui/components.js';
 import { useApi } from '../ui/context.js';
-import { formatTime } from '../ui/format.js';
+import { deviceKind, deviceLabel, enrolledDay, formatTime } from '../ui/format.js';
 import { useLoad } from '../ui/load.js';
 import { Pager } from './users.js';
 
@@ -149,11 +149,7 @@ function Integrity(props: { device: Device }) {
   }
   if (state === undefined) {
     return (
-      <button
-        type="button"
-        aria-label={`Show attestation of ${props.device.name ?? props.device.id}`}
-        onClick={check}
-      >
+      <button type="button" aria-label={`Show attestation of ${deviceLabel(props.device)}`} onClick={check}>
         Show
       </button>
     );
@@ -211,7 +207,15 @@ export function DeviceTable(props: { devices: readonly Device[]; onChanged: () =
               return (
                 <tr key={d.id} data-device-id={d.id}>
                   <td>
-                    <span class="device-name">{d.name ?? '(unnamed)'}</span>
+                    {d.name?.trim() ? (
+                      <span class="device-name">{d.name}</span>
+                    ) : (
+                      // No name reported: what tells the device apart, with its full id below.
+                      <>
+                        <span class="device-name unnamed">{deviceKind(d)}</span>{' '}
+                        <span class="small enrolled">enrolled {enrolledDay(d)}</span>
+                      </>
+                    )}
                     <code class="small">{d.id}</code>
                   </td>
                   {props.showUser ? (
@@ -257,7 +261,7 @@ export function DeviceTable(props: { devices: readonly Device[]; onChanged: () =
                       <button
                         type="button"
                         class="danger"
-                        aria-label={`Revoke device ${d.name ?? d.id}`}
+                        aria-label={`Revoke device ${deviceLabel(d)}`}
                         onClick={() => setRevoking(d)}
                       >
                         Revoke
@@ -320,7 +324,7 @@ function RevokeDialog(props: {
     <Dialog title="Revoke device" open={device !== undefined} onClose={props.onClose}>
       <form onSubmit={submit}>
         <p>
-          Revoke <span class="device-name">{device?.name ?? device?.id}</span>
+          Revoke <span class="device-name">{device === undefined ? '' : deviceLabel(device)}</span>
           {device?.username === undefined ? null : (
             <>
               {' '}

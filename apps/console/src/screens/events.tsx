@@ -40,6 +40,7 @@ const KNOWN_TYPES = [
   'user_disabled',
   'user_enabled',
   'user_role_changed',
+  'user_role_kept',
   'user_teams_changed',
   'policy_changed',
   'signing_key_rotated',

@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { describeError, type FederatedAccount, type IdentityProvider } from '../api.js';
-import { Dialog, Field, ListState, Notice, TableFrame } from '../ui/components.js';
+import { ConfirmActions, Dialog, Field, ListState, Notice, TableFrame } from '../ui/components.js';
 import { useApi } from '../ui/context.js';
 import { formatTime } from '../ui/format.js';
 import { useLoad } from '../ui/load.js';
@@ -157,20 +157,14 @@ export function FederatedIdentities(props: { userId: string; username: string })
           {`A sign-in with ${unlinking?.provider ?? ''} as ${unlinking?.subject ?? ''} no longer reaches ${props.username}. `}
           Sessions already open are not ended; disable the user or revoke the device for that.
         </p>
-        <div class="actions">
-          <button
-            type="button"
-            class="danger"
-            onClick={() => {
-              if (unlinking !== undefined) void unlink(unlinking);
-            }}
-          >
-            Unlink
-          </button>
-          <button type="button" onClick={() => setUnlinking(undefined)}>
-            Cancel
-          </button>
-        </div>
+        <ConfirmActions
+          action="Unlink"
+          tone="danger"
+          onAction={() => {
+            if (unlinking !== undefined) void unlink(unlinking);
+          }}
+          onCancel={() => setUnlinking(undefined)}
+        />
       </Dialog>
     </section>
   );

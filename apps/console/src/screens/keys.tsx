@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { describeError, type SigningKey } from '../api.js';
-import { Badge, Dialog, ListState, Notice, TableFrame } from '../ui/components.js';
+import { Badge, ConfirmActions, Dialog, ListState, Notice, TableFrame } from '../ui/components.js';
 import { useApi } from '../ui/context.js';
 import { formatTime } from '../ui/format.js';
 import { useLoad } from '../ui/load.js';
@@ -80,14 +80,12 @@ export function KeysScreen() {
       </ListState>
       <Dialog title="Rotate the signing key?" open={confirming} onClose={() => setConfirming(false)}>
         <p>A new key signs from now on; the current one is retired and keeps verifying what it signed.</p>
-        <div class="actions">
-          <button type="button" class="primary" onClick={rotate}>
-            Rotate
-          </button>
-          <button type="button" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </div>
+        <ConfirmActions
+          action="Rotate"
+          tone="primary"
+          onAction={rotate}
+          onCancel={() => setConfirming(false)}
+        />
       </Dialog>
     </section>
   );

@@ -5,7 +5,16 @@
  */
 import { useState } from 'preact/hooks';
 import { describeError, query, type User } from '../api.js';
-import { Badge, Dialog, Field, FormEnd, ListState, Notice, TableFrame } from '../ui/components.js';
+import {
+  Badge,
+  ConfirmActions,
+  Dialog,
+  Field,
+  FormEnd,
+  ListState,
+  Notice,
+  TableFrame,
+} from '../ui/components.js';
 import { useApi } from '../ui/context.js';
 import { formatTime } from '../ui/format.js';
 import { useLoad } from '../ui/load.js';
@@ -463,30 +472,24 @@ export function UserScreen(props: { userId: string }) {
                   ? 'Every session of this user ends at once and sign-in is refused until the user is enabled again. Their devices are not wiped: the data each one holds stays on it. To erase it, revoke the device (below).'
                   : 'The current password stops working. The server draws a one-time password that the user must change at next sign-in.'}
               </p>
-              <div class="actions">
-                <button
-                  type="button"
-                  class="danger"
-                  onClick={() => {
-                    const what = confirm;
-                    setConfirm(undefined);
-                    if (what === 'disable') void act('Disabled.', () => api.call('POST', `${path}/disable`));
-                    else
-                      void act('Password reset.', async () => {
-                        const answer = await api.call<{ oneTimePassword: string }>(
-                          'POST',
-                          `${path}/reset-password`,
-                        );
-                        setOtp(answer.oneTimePassword);
-                      });
-                  }}
-                >
-                  {confirm === 'disable' ? 'Disable' : 'Reset password'}
-                </button>
-                <button type="button" onClick={() => setConfirm(undefined)}>
-                  Cancel
-                </button>
-              </div>
+              <ConfirmActions
+                action={confirm === 'disable' ? 'Disable' : 'Reset password'}
+                tone="danger"
+                onCancel={() => setConfirm(undefined)}
+                onAction={() => {
+                  const what = confirm;
+                  setConfirm(undefined);
+                  if (what === 'disable') void act('Disabled.', () => api.call('POST', `${path}/disable`));
+                  else
+                    void act('Password reset.', async () => {
+                      const answer = await api.call<{ oneTimePassword: string }>(
+                        'POST',
+                        `${path}/reset-password`,
+                      );
+                      setOtp(answer.oneTimePassword);
+                    });
+                }}
+              />
             </Dialog>
           </>
         )}

@@ -1,7 +1,8 @@
 /**
  * The console's few components, written here rather than taken from a component library
  * (docs/console.md says why): the loading, error and empty states of a list, a labelled field,
- * a modal dialog on the native `<dialog>` element, the error and buttons that end a form, a status badge and a notice. Everything
+ * a modal dialog on the native `<dialog>` element, the buttons of a question, the error and buttons that end a form, a
+ * status badge and a notice. Everything
  * renders text nodes only; nothing here takes markup.
  */
 import type { ComponentChildren } from 'preact';
@@ -107,14 +108,26 @@ export function Dialog(props: {
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
+  // Closes this component made itself (its owner set `open` false): their `close` event, queued
+  // as a task, is not the person leaving. Passed on, a Cancel pressed with Enter and the button
+  // that opens the dialog pressed again at once saw the first close's event arrive after the
+  // second opening and shut it.
+  const ownCloses = useRef(0);
   useEffect(() => {
     const dialog = ref.current;
     if (dialog === null) return;
     if (props.open && !dialog.open) dialog.showModal();
-    if (!props.open && dialog.open) dialog.close();
+    if (!props.open && dialog.open) {
+      ownCloses.current += 1;
+      dialog.close();
+    }
   }, [props.open]);
+  const closed = () => {
+    if (ownCloses.current > 0) ownCloses.current -= 1;
+    else props.onClose();
+  };
   return (
-    <dialog ref={ref} aria-labelledby={titleId} onClose={props.onClose} onCancel={props.onClose}>
+    <dialog ref={ref} aria-labelledby={titleId} onClose={closed} onCancel={props.onClose}>
       {props.open ? (
         <>
           <h2 id={titleId}>{props.title}</h2>
@@ -122,6 +135,37 @@ export function Dialog(props: {
         </>
       ) : null}
     </dialog>
+  );
+}
+
+/**
+ * The buttons of a question without fields (disable this user? unlink? rotate?): the action, then
+ * Cancel, which takes the focus as the dialog opens. WAI-ARIA's dialog pattern puts the initial
+ * focus on the least destructive control: a stray Enter or Space then closes the question instead
+ * of disabling an account. (A dialog with fields, like revoking a device, starts in its first
+ * field, which is just as safe.)
+ *
+ * @example
+ * ```tsx
+ * <ConfirmActions action="Disable" tone="danger" onAction={disable} onCancel={close} />
+ * ```
+ */
+export function ConfirmActions(props: {
+  action: string;
+  tone: 'primary' | 'danger';
+  onAction: () => void;
+  onCancel: () => void;
+}) {
+  return (
+    <div class="actions">
+      <button type="button" class={props.tone} onClick={props.onAction}>
+        {props.action}
+      </button>
+      {/* `autofocus` is what showModal() reads to choose where the focus starts. */}
+      <button type="button" autofocus onClick={props.onCancel}>
+        Cancel
+      </button>
+    </div>
   );
 }
 

@@ -46,7 +46,7 @@ import { VaultLockedError, VaultWipedError } from '../vault/errors.js';
 import { vaultWipeLinks } from '../vault/lib/wipe-link.js';
 import type { VaultStorage } from '../vault/storage.js';
 import { Vault, type VaultStatus } from '../vault/vault.js';
-import { OfflineGrace } from '../wipe/offline-grace.js';
+import { OfflineGrace, type OfflineGraceStatus } from '../wipe/offline-grace.js';
 import {
   type PendingReceiptOutcome,
   type ReceiptOutbox,
@@ -101,6 +101,14 @@ export interface ClientOptions {
    * `onWiped` comes once the wipe is done.
    */
   readonly onDeviceRevoked?: () => unknown;
+  /**
+   * Called when the device, offline, comes within `offlineGraceWarnBeforeSeconds` of the wipe
+   * that the server's offline grace period orders, so the app can tell the person to connect
+   * (once per stretch offline; `client.grace.status()` gives the time left at any moment).
+   */
+  readonly onOfflineGraceWarning?: (status: OfflineGraceStatus) => unknown;
+  /** How long before that wipe the warning starts; default one day (half a shorter period). */
+  readonly offlineGraceWarnBeforeSeconds?: number;
   readonly clock?: Clock;
 }
 
@@ -592,7 +600,15 @@ export class BulwarkClient<S = UntypedSchema> {
       ...(p.clock === undefined ? {} : { clock: p.clock }),
       onWiped: (result) => this.#wiped(result),
     });
-    grace = new OfflineGrace({ items, wiper, ...(p.clock === undefined ? {} : { clock: p.clock }) });
+    grace = new OfflineGrace({
+      items,
+      wiper,
+      ...(p.clock === undefined ? {} : { clock: p.clock }),
+      ...(p.onOfflineGraceWarning === undefined ? {} : { onWarning: p.onOfflineGraceWarning }),
+      ...(p.offlineGraceWarnBeforeSeconds === undefined
+        ? {}
+        : { warnBeforeSeconds: p.offlineGraceWarnBeforeSeconds }),
+    });
     const sealer = p.sealer === undefined ? {} : { sealer: p.sealer };
     const online = p.collections.length === 0;
     const store = online

@@ -304,6 +304,17 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('record_keys_seq').on('record_keys').column('seq').execute();
     },
   },
+  '0005_sign_in_start_bounds': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Every sign-in start sweeps expired outstanding requests and counts the live ones
+      // (identity/federation/tables.ts): both by expiry, without reading the whole table.
+      await db.schema
+        .createIndex('federation_requests_expiry')
+        .on('federation_requests')
+        .column('expires_at')
+        .execute();
+    },
+  },
 };
 
 /** Provides the migrations above to Kysely's Migrator, in name order. */

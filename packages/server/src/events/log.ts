@@ -32,6 +32,7 @@ export type SecurityEventType =
   | 'signing_key_rotated'
   | 'user_teams_changed'
   | 'user_role_changed'
+  | 'user_role_kept'
   | 'password_reset'
   | 'policy_changed'
   | 'login_passkey_required'

@@ -14,6 +14,9 @@
  *   from a device already enrolled to that account go on; so an attacker can make a new device
  *   wait, never a known one.
  * Unknown usernames are counted exactly like real ones, so throttling reveals nothing.
+ *
+ * Browser sign-ins (OIDC, SAML) are throttled at their start, per IP, by a fourth limit: each
+ * start stores state until it is finished or expires, so a loop of starts would fill the table.
  */
 import type { Redis } from 'ioredis';
 import { Kysely } from 'kysely';
@@ -51,8 +54,20 @@ const NEVER_REJECT = 1_000_000_000;
 /** Expired counters are deleted at most this often (they are ignored once expired anyway). */
 const PURGE_EVERY_MS = 5 * 60_000;
 
-/** Throttles password checks by account+IP, IP and account. */
+/** Outcome of {@link LoginThrottle.beginSignInStart}. */
+export type SignInStartDecision =
+  | { readonly allowed: true }
+  | {
+      readonly allowed: false;
+      readonly retryAfterSeconds: number;
+      readonly limit: 'sign_in_starts_ip';
+      /** The first refusal of this client in the window (worth one security event, not one each). */
+      readonly first: boolean;
+    };
+
+/** Throttles password checks by account+IP, IP and account, and browser sign-in starts by IP. */
 export class LoginThrottle {
+  readonly #starts: Limiter;
   readonly #failures: Limiter;
   readonly #delayGate: Limiter;
   readonly #perIp: Limiter;
@@ -85,6 +100,7 @@ export class LoginThrottle {
     this.#delayGate = limiter('login_gate_ai', 1, config.baseDelaySeconds);
     this.#perIp = limiter('login_ip', config.failuresPerIp, config.ipWindowSeconds);
     this.#perAccount = limiter('login_acct', config.failuresPerAccount, config.accountWindowSeconds);
+    this.#starts = limiter('signin_start_ip', config.signInStartsPerIp, config.signInStartWindowSeconds);
     this.#purgeable = this.#failures instanceof KyselyRateLimiter ? this.#failures : undefined;
   }
 
@@ -169,6 +185,45 @@ export class LoginThrottle {
     if (ticket.accountCharged) await this.#perAccount.reward(ticket.accountKey, 1);
   }
 
+  /**
+   * Counts the start of an OIDC or SAML sign-in from `ip` (an IPv6 client by its /64); refuses it
+   * once the client has started `signInStartsPerIp` in the window without finishing them.
+   *
+   * @example
+   * ```ts
+   * const d = await throttle.beginSignInStart('203.0.113.7');
+   * if (!d.allowed) reply.header('retry-after', d.retryAfterSeconds);
+   * ```
+   */
+  async beginSignInStart(ip: string): Promise<SignInStartDecision> {
+    const started = await consume(this.#starts, startKey(ip));
+    if (started.rejected) {
+      return {
+        allowed: false,
+        retryAfterSeconds: seconds(started.res.msBeforeNext),
+        limit: 'sign_in_starts_ip',
+        first: started.res.consumedPoints === this.#config.signInStartsPerIp + 1,
+      };
+    }
+    return { allowed: true };
+  }
+
+  /**
+   * A browser sign-in from `ip` finished: its start is given back, so that many people signing in
+   * behind one address (an office's NAT) only count what they leave unfinished. Nothing is given
+   * to an address that has no start counted: finishing cannot bank starts for later.
+   *
+   * @example
+   * ```ts
+   * await throttle.signInFinished('203.0.113.7');
+   * ```
+   */
+  async signInFinished(ip: string): Promise<void> {
+    const key = startKey(ip);
+    const current = await this.#starts.get(key);
+    if (current !== null && current.consumedPoints > 0) await this.#starts.reward(key, 1);
+  }
+
   /** Deletes expired counters; returns how many rows went. */
   async purgeExpired(nowMs: number): Promise<number> {
     return this.#purgeable === undefined ? 0 : this.#purgeable.purgeExpired(nowMs);
@@ -187,6 +242,11 @@ async function consume(
     if (err instanceof RateLimiterRes) return { rejected: true, res: err };
     throw err;
   }
+}
+
+/** The hashed counter key of a sign-in start from `ip` (an IPv6 client by its /64). */
+function startKey(ip: string): string {
+  return sha256Hex(`start\u0000${throttleAddress(ip)}`);
 }
 
 function seconds(ms: number): number {

@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { dialectOf, type ServerContext } from '../context.js';
+import type { ServerContext } from '../context.js';
 import type { Database } from '../db/schema.js';
 import type { AdminPolicy } from '../devices/policy-store.js';
 import { deviceView, deviceWithOwner, listDevices, revokeDevice } from '../devices/registry.js';
@@ -17,6 +17,7 @@ import { HttpProblem } from '../http/problem.js';
 import { clientIp } from '../http/request.js';
 import { oneTimePassword } from '../identity/bootstrap.js';
 import { listUsers, userViewById, userViews } from '../identity/directory.js';
+import { isLastEnabledAdmin } from '../identity/last-admin.js';
 import { createUser } from '../identity/users.js';
 import { type CursorPart, decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { MAX_EVENT_TYPES, parseDateTime, parseEventTypes } from './lib/admin-query.js';
@@ -65,24 +66,10 @@ function nextCursorAfter<T>(
 /**
  * Refuses (409 `last_admin`) to demote or disable `userId` when no other enabled admin would be
  * left. The self-checks cannot see two admins demoting or disabling each other at once, which
- * left none; the enabled admins are read under row locks (PostgreSQL; SQLite has one writer), so
- * the second of two such requests sees the first one's outcome.
+ * left none: isLastEnabledAdmin reads the admins under row locks.
  */
 async function keepAnotherAdmin(trx: Kysely<Database>, userId: string): Promise<void> {
-  let admins = trx
-    .selectFrom('users')
-    .select('id')
-    .where('role', '=', 'admin')
-    .where('disabled_at', 'is', null);
-  if (dialectOf(trx) === 'postgres') admins = admins.forUpdate();
-  const others = (await admins.execute()).filter((r) => r.id !== userId);
-  const target = await trx
-    .selectFrom('users')
-    .select(['role', 'disabled_at'])
-    .where('id', '=', userId)
-    .executeTakeFirst();
-  const targetCounts = target?.role === 'admin' && target.disabled_at === null;
-  if (targetCounts && others.length === 0) {
+  if (await isLastEnabledAdmin(trx, userId)) {
     throw new HttpProblem(409, 'last_admin', 'This is the last enabled admin; another admin must remain.');
   }
 }

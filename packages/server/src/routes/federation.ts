@@ -3,7 +3,7 @@
  * `POST /auth/ldap/:provider/login`. Each ends in the same device-bound DPoP session as
  * `POST /auth/login` (identity/federation/finish.ts). docs/api.md#federated-sign-in.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { ServerContext } from '../context.js';
 import type { DeviceDeclaration } from '../devices/registry.js';
@@ -15,7 +15,7 @@ import { finishFederatedSignIn, type SignInProof } from '../identity/federation/
 import { LdapDirectory } from '../identity/federation/ldap.js';
 import { OidcRelyingParty } from '../identity/federation/oidc.js';
 import { SamlServiceProvider } from '../identity/federation/saml.js';
-import { federationDb } from '../identity/federation/tables.js';
+import { ensurePendingRoom, federationDb } from '../identity/federation/tables.js';
 import { usernameKey } from '../identity/users.js';
 import {
   DPOP_SECURITY,
@@ -100,6 +100,42 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
     if (p.kind === 'saml')
       serviceProviders.set(p.id, new SamlServiceProvider(p, federationDb(ctx.db), ctx.now));
   }
+
+  /**
+   * Admits the start of a browser sign-in (OIDC, SAML), which stores state until it is finished
+   * or expires: at most `signInStartsPerIp` unfinished starts per client address (429
+   * `login_throttled`, one security event per client and window, not one per refused request
+   * of a flood), and at most `maxPendingSignIns` outstanding requests in all (503 `server_busy`).
+   */
+  const admitStart = async (request: FastifyRequest, providerId: string): Promise<void> => {
+    const ip = clientIp(request);
+    const decision = await ctx.throttle.beginSignInStart(ip);
+    if (!decision.allowed) {
+      if (decision.first) {
+        await ctx.events.append({
+          type: 'login_throttled',
+          subject: providerId,
+          ip,
+          data: {
+            limit: decision.limit,
+            retryAfterSeconds: decision.retryAfterSeconds,
+            provider: providerId,
+          },
+        });
+      }
+      throw new HttpProblem(
+        429,
+        'login_throttled',
+        'Too many sign-ins started from this address and not finished; wait before trying again.',
+        { headers: { 'retry-after': String(decision.retryAfterSeconds) } },
+      );
+    }
+    await ensurePendingRoom(
+      federationDb(ctx.db),
+      ctx.now().getTime(),
+      ctx.config.federation.maxPendingSignIns,
+    );
+  };
 
   app.get(
     '/auth/providers',
@@ -251,6 +287,7 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
     async (request) => {
       const provider = providerOf(ctx, request.params.provider, 'oidc');
       const proof = await verifyProof(ctx, request, undefined);
+      await admitStart(request, provider.id);
       const rp = relyingParties.get(provider.id) as OidcRelyingParty;
       return rp.start(proof.jkt, request.body.redirectUri);
     },
@@ -301,7 +338,7 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
         }
         throw err;
       }
-      return finishFederatedSignIn(
+      const signedIn = await finishFederatedSignIn(
         ctx,
         request,
         provider,
@@ -310,6 +347,8 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
         request.body.device,
         request.body.app,
       );
+      await ctx.throttle.signInFinished(clientIp(request));
+      return signedIn;
     },
   );
 
@@ -355,6 +394,7 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
     async (request) => {
       const provider = providerOf(ctx, request.params.provider, 'saml');
       const proof = await verifyProof(ctx, request, undefined);
+      await admitStart(request, provider.id);
       const sp = serviceProviders.get(provider.id) as SamlServiceProvider;
       return sp.start(proof.jkt, request.body.redirectUri);
     },
@@ -441,7 +481,7 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
       const proof = await deviceProof(ctx, request, request.body.device);
       const sp = serviceProviders.get(provider.id) as SamlServiceProvider;
       const identity = await sp.complete(proof.jkt, request.body.code);
-      return finishFederatedSignIn(
+      const signedIn = await finishFederatedSignIn(
         ctx,
         request,
         provider,
@@ -450,6 +490,8 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
         request.body.device,
         request.body.app,
       );
+      await ctx.throttle.signInFinished(clientIp(request));
+      return signedIn;
     },
   );
 

@@ -10,6 +10,7 @@ import type { Database, Role, UsersTable } from '../../db/schema.js';
 import type { SecurityEventLog } from '../../events/log.js';
 import { HttpProblem } from '../../http/problem.js';
 import { hasForbiddenUsernameCharacter, NO_CONTROL_CHARACTERS } from '../../lib/text.js';
+import { isLastEnabledAdmin } from '../last-admin.js';
 import { usernameKey } from '../users.js';
 import type { ClaimMapping, ProviderConfig } from './config.js';
 import { federationDb } from './tables.js';
@@ -233,15 +234,42 @@ export async function resolveFederatedUser(
     return row;
   }
   if (mapped.role !== undefined && mapped.role !== user.role) {
-    await db.updateTable('users').set({ role: mapped.role }).where('id', '=', user.id).execute();
-    await deps.events.append({
-      type: 'user_role_changed',
-      actorUserId: user.id,
-      subject: user.id,
-      ip,
-      data: { before: user.role, after: mapped.role, provider: provider.id },
+    const role = mapped.role;
+    // The last enabled admin keeps the role when the mapping would drop it: a sign-in must never
+    // leave the system without an admin (the admin API refuses the same with 409 last_admin), and
+    // refusing the sign-in would lock out the one person who can repair the mapping. The role is
+    // read again in the transaction: a concurrent sign-in or admin change may have moved it.
+    const outcome = await deps.db.transaction().execute(async (trx) => {
+      const current = await trx
+        .selectFrom('users')
+        .select('role')
+        .where('id', '=', user.id)
+        .executeTakeFirst();
+      const before = current?.role ?? user.role;
+      if (before === role) return { before, after: role, kept: false };
+      if (role !== 'admin' && (await isLastEnabledAdmin(trx, user.id)))
+        return { before, after: before, kept: true };
+      await trx.updateTable('users').set({ role }).where('id', '=', user.id).execute();
+      return { before, after: role, kept: false };
     });
-    user = { ...user, role: mapped.role };
+    if (outcome.kept) {
+      await deps.events.append({
+        type: 'user_role_kept',
+        actorUserId: user.id,
+        subject: user.id,
+        ip,
+        data: { role: outcome.before, mapped: role, reason: 'last_admin', provider: provider.id },
+      });
+    } else if (outcome.before !== outcome.after) {
+      await deps.events.append({
+        type: 'user_role_changed',
+        actorUserId: user.id,
+        subject: user.id,
+        ip,
+        data: { before: outcome.before, after: outcome.after, provider: provider.id },
+      });
+    }
+    user = { ...user, role: outcome.after };
   }
   if (mapped.teams !== undefined) {
     const teams = mapped.teams;

@@ -160,6 +160,12 @@ export interface RegisteredAppOptions {
 export interface FederationOptions {
   readonly providers?: readonly ProviderOptions[];
   readonly apps?: readonly RegisteredAppOptions[];
+  /**
+   * Most OIDC and SAML sign-ins started and not yet finished or expired, over all providers and
+   * clients; default 10,000. A start beyond it is refused with 503 `server_busy` and those in
+   * flight go on (docs/identity.md#federated-sign-in).
+   */
+  readonly maxPendingSignIns?: number;
 }
 
 /** {@link LdapProviderOptions} with defaults filled in. */
@@ -207,6 +213,7 @@ export type ProviderConfig = LdapProviderConfig | OidcProviderConfig | SamlProvi
 export interface FederationConfig {
   readonly providers: ReadonlyMap<string, ProviderConfig>;
   readonly apps: ReadonlyMap<string, RegisteredAppOptions>;
+  readonly maxPendingSignIns: number;
 }
 
 const PROVIDER_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -444,5 +451,9 @@ export function resolveFederationConfig(options: FederationOptions = {}): Federa
     }
     apps.set(a.id, a);
   }
-  return { providers, apps };
+  const maxPendingSignIns = options.maxPendingSignIns ?? 10_000;
+  if (!Number.isInteger(maxPendingSignIns) || maxPendingSignIns < 1) {
+    throw new ConfigError('federation: maxPendingSignIns must be a whole number of at least 1');
+  }
+  return { providers, apps, maxPendingSignIns };
 }

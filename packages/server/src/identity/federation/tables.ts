@@ -4,6 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { HttpProblem } from '../../http/problem.js';
 
 /** A federated identity linked to an account; (issuer, subject) is unique. */
 export interface FederatedAccountsTable {
@@ -62,6 +63,35 @@ export type FederationDatabase = Database & FederationTables;
 /** The same Kysely instance, typed with the federation tables. */
 export function federationDb(db: Kysely<Database>): Kysely<FederationDatabase> {
   return db as unknown as Kysely<FederationDatabase>;
+}
+
+/**
+ * Makes room for one more outstanding sign-in: expired requests are swept, and when `max` live
+ * ones remain the start is refused with 503 `server_busy` (Retry-After: until the oldest
+ * expires). Those in flight are never evicted to make room: a flood of starts could otherwise
+ * push an honest user's sign-in out between the provider's login page and the callback.
+ *
+ * @example
+ * ```ts
+ * await ensurePendingRoom(federationDb(ctx.db), ctx.now().getTime(), ctx.config.federation.maxPendingSignIns);
+ * ```
+ */
+export async function ensurePendingRoom(
+  db: Kysely<FederationDatabase>,
+  nowMs: number,
+  max: number,
+): Promise<void> {
+  await db.deleteFrom('federation_requests').where('expires_at', '<=', nowMs).execute();
+  const live = await db
+    .selectFrom('federation_requests')
+    .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min('expires_at').as('oldest')])
+    .where('expires_at', '>', nowMs)
+    .executeTakeFirstOrThrow();
+  if (Number(live.n) < max) return;
+  const retryAfter = Math.max(1, Math.ceil((Number(live.oldest) - nowMs) / 1000));
+  throw new HttpProblem(503, 'server_busy', 'Too many sign-ins are in progress; try again shortly.', {
+    headers: { 'retry-after': String(retryAfter) },
+  });
 }
 
 /**
