@@ -316,13 +316,17 @@ export class SyncEngine<S = UntypedSchema> {
       }
       if (batch.length === 0) return this.#report(applied, rejected, conflicts, all);
       const mutations: PushMutation[] = [];
+      /** The base version each mutation was sent with, by mutation id. */
+      const sent = new Map<string, number | null>();
       for (const entry of batch) {
+        const baseVersion = await this.#version(entry.collection, entry.id);
+        sent.set(entry.mutationId, baseVersion);
         mutations.push({
           mutationId: entry.mutationId,
           collection: entry.collection,
           id: entry.id,
           op: entry.op,
-          baseVersion: await this.#version(entry.collection, entry.id),
+          baseVersion,
           ...(entry.record === undefined ? {} : { record: entry.record }),
         });
       }
@@ -366,6 +370,14 @@ export class SyncEngine<S = UntypedSchema> {
         );
         for (const e of later) ops.push({ kind: 'delete', collection: OUTBOX, id: e.key });
         if (result.status === 'rejected') {
+          // not_found on a record the device had from the server: no record this user may see has
+          // this id any more (reassigned, moved out of their teams). Its removal, if the pull sent
+          // one, was skipped while this edit was queued, and will not come again: drop the copy.
+          // A refused create keeps its record: that data is the user's own, never the server's.
+          if (result.code === 'not_found' && sent.get(entry.mutationId) !== null) {
+            ops.push({ kind: 'delete', collection: entry.collection, id: entry.id });
+            ops.push({ kind: 'meta', key: versionKey(entry.collection, entry.id), value: null });
+          }
           rejected.push({
             mutationId: entry.mutationId,
             collection: entry.collection,
