@@ -6,6 +6,7 @@
  * answer is the device's last word on the record: it must delete its copy.
  */
 import { randomUUID } from 'node:crypto';
+import { utf8Encode } from '@bulwark/core/crypto';
 import { collection, defineSchema, t } from '@bulwark/core/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -83,6 +84,7 @@ async function adaDevice() {
   const sync = await SyncEngine.open({ store, vault: disk.vault, transport, clock });
   return {
     folder: disk.folder,
+    backend: disk.backend,
     store,
     sync,
     clock,
@@ -168,5 +170,36 @@ describe('a record the user lost access to while an edit of it was queued', () =
     const report = await device.sync.push();
     expect(report.rejected).toMatchObject([{ id, code: 'forbidden' }]);
     expect(await device.store.get('jobs', id)).toEqual({ id, title: 'Draft', team: 'south' });
+  });
+});
+
+describe('a checkpoint the server no longer accepts', () => {
+  it('starts over as a reset: drops what the user may no longer hold, keeps syncing', async () => {
+    const device = await adaDevice();
+    const kept = randomUUID();
+    const moved = randomUUID();
+    await device.sync.put('jobs', { id: kept, title: 'Stays', team: 'north' });
+    await device.sync.put('jobs', { id: moved, title: 'Moves', team: 'north' });
+    expect(await device.sync.push()).toMatchObject({ applied: 2, pending: 0 });
+    await device.sync.pull();
+
+    const admin = await adminTransport();
+    await admin.request('PATCH', `/data/jobs/${moved}`, { team: 'south' });
+    // The stored checkpoint is refused (400 invalid_checkpoint), as after the server's checkpoint
+    // secret changed or a store restored from another device: the removal of `moved` it would
+    // have led to is lost with it.
+    await device.backend.write([
+      {
+        kind: 'meta',
+        key: 'sync.checkpoint',
+        value: utf8Encode('1.0000000000000000.AAAAAAAAAAAAAAAAAAAAAA'),
+      },
+    ]);
+
+    const report = await device.sync.pull();
+    expect(report.reset).toBe(true);
+    expect(await device.store.get('jobs', moved)).toBeUndefined();
+    expect(await device.store.get('jobs', kept)).toEqual({ id: kept, title: 'Stays', team: 'north' });
+    expect(await device.sync.pull()).toMatchObject({ reset: false, upserted: 0, removed: 0 });
   });
 });

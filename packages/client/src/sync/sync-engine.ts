@@ -457,16 +457,35 @@ export class SyncEngine<S = UntypedSchema> {
     for (;;) {
       const stored = await this.#store.backend.getMeta(CHECKPOINT_KEY);
       const checkpoint = stored === undefined ? null : utf8Decode(stored);
-      const page = await this.#transport.request<PullResponse>('POST', '/sync/pull', {
-        checkpoint,
-        limit: this.#pageLimit,
-      });
+      const ask = (from: string | null) =>
+        this.#transport.request<PullResponse>('POST', '/sync/pull', {
+          checkpoint: from,
+          limit: this.#pageLimit,
+        });
+      let page: PullResponse;
+      let startOver = false;
+      try {
+        page = await ask(checkpoint);
+      } catch (err) {
+        if (
+          checkpoint === null ||
+          !(err instanceof ServerProblemError) ||
+          err.code !== 'invalid_checkpoint'
+        ) {
+          throw err;
+        }
+        // The server no longer accepts this checkpoint (its checkpoint secret changed, or this
+        // store was restored from elsewhere): start over. The removals since that checkpoint are
+        // lost with it, so the first page drops every synced record, as a reset does.
+        page = await ask(null);
+        startOver = true;
+      }
       if (!Array.isArray(page?.changes) || typeof page.checkpoint !== 'string') {
         throw new NetworkError('the server sent an unexpected pull page');
       }
       const pending = new Set((await this.#entries()).map((e) => `${e.collection}\u0000${e.id}`));
       const ops: WriteOp[] = [];
-      if (page.reset === true) {
+      if (page.reset === true || startOver) {
         reset = true;
         // The server can no longer say what changed: drop every synced record (edits still
         // queued stay, their push decides), then apply the page, all in one transaction.
