@@ -151,12 +151,21 @@ describeEachDialect('sync', (dialect) => {
 
   it('refuses checkpoints that were forged, edited or issued to another device', async () => {
     const cp = (await pullAll(ann, null)).checkpoint;
-    const [seq, fp, mac] = cp.split('.') as [string, string, string];
+    const [sealed, mac] = cp.split('.') as [string, string];
+    const flip = (text: string, at: number) =>
+      `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
+    const high = Number(
+      (await s.ctx.db.selectFrom('sync_counter').select('seq').executeTakeFirstOrThrow()).seq,
+    );
     for (const bad of [
-      `${Number(seq) + 1}.${fp}.${mac}`,
-      `${seq}.${'0'.repeat(16)}.${mac}`,
+      `${flip(sealed, 0)}.${mac}`,
+      `${flip(sealed, 21)}.${mac}`,
+      `${sealed}.${flip(mac, 3)}`,
+      `${sealed}.${'A'.repeat(22)}`,
+      `${sealed}.${mac}.`,
+      // The former clear form of this very position, with a MAC of the right shape.
+      `${high}.${'0'.repeat(16)}.${mac}`,
       'x',
-      `${seq}.${fp}.${'A'.repeat(22)}`,
     ]) {
       const res = await ann.call('POST', '/sync/pull', { checkpoint: bad });
       expect(res.statusCode).toBe(400);
@@ -173,6 +182,32 @@ describeEachDialect('sync', (dialect) => {
     ]) {
       expect((await ann.call('POST', '/sync/pull', body)).json().code).toBe('invalid_request');
     }
+  });
+
+  it('does not show in its checkpoints how many changes others made (the sequence is sealed)', async () => {
+    const before = (await pullAll(bob, null)).checkpoint;
+    // Changes bob may not see: ann's inspections of team north.
+    for (let i = 0; i < 5; i++) {
+      expect((await ann.call('POST', '/data/inspections', inspection(ann.userId, 'north'))).statusCode).toBe(
+        201,
+      );
+    }
+    const res = await bob.call('POST', '/sync/pull', { checkpoint: before });
+    const after = (res.json() as Page).checkpoint;
+    expect((res.json() as Page).changes).toEqual([]);
+    const high = Number(
+      (await s.ctx.db.selectFrom('sync_counter').select('seq').executeTakeFirstOrThrow()).seq,
+    );
+    expect(high).toBeGreaterThanOrEqual(5);
+    for (const cp of [before, after]) {
+      expect(cp).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
+      // No part of it is a position in the change sequence, in decimal or in hex.
+      for (const part of cp.split('.')) {
+        expect(/^[0-9a-f]+$/i.test(part) && Number.parseInt(part, 10) <= high).toBe(false);
+      }
+    }
+    // Still bob's, still his position: the next pull from it has nothing and keeps working.
+    expect(await pullAll(bob, after)).toMatchObject({ changes: [], resets: 0 });
   });
 
   it('answers each pushed mutation: applied, rejected with reasons, conflict with the server version', async () => {
