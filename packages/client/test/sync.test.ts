@@ -173,6 +173,27 @@ describe('outbox and push', () => {
     expect(await store.get('sites', 's1')).toEqual({ id: 's1', name: 'Server v2', status: 'closed' });
   });
 
+  it('reports a conflict whose server record this store refuses, and still answers the rest of the batch', async () => {
+    const { sync, store } = await world();
+    data.serverWrite('sites', 's1', { name: 'Server v1', status: 'open' });
+    await sync.pull();
+    // The server's newer version holds a field this app version does not know (or may not store).
+    data.serverWrite('sites', 's1', { name: 'Server v2', status: 'open', riskScore: 10 });
+    await sync.put('sites', { id: 's1', name: 'Local edit', status: 'open' });
+    await sync.put('sites', { id: 's2', name: 'Other', status: 'open' });
+    const report = await sync.push();
+    expect(report).toMatchObject({ applied: 1, pending: 0, rejected: [] });
+    expect(report.conflicts).toMatchObject([
+      { collection: 'sites', id: 's1', serverVersion: 2, attempted: { name: 'Local edit' } },
+    ]);
+    // The device cannot hold the server's version: it keeps neither that nor its losing edit.
+    expect(await store.get('sites', 's1')).toBeUndefined();
+    expect(await store.get('sites', 's2')).toEqual({ id: 's2', name: 'Other', status: 'open' });
+    expect(data.applications).toBe(1);
+    expect(await sync.push()).toMatchObject({ applied: 0, pending: 0 });
+    expect(data.applications).toBe(1);
+  });
+
   it('does not retry a revoked device', async () => {
     const { sync } = await world();
     await sync.put('sites', { id: 's1', name: 'Depot' });

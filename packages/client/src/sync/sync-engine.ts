@@ -388,13 +388,15 @@ export class SyncEngine<S = UntypedSchema> {
           });
         } else {
           const serverRecord = result.serverRecord;
-          if (serverRecord === undefined) {
+          const stored =
+            serverRecord === undefined ? undefined : await this.#encodeOrRefuse(entry, serverRecord);
+          if (stored === undefined) {
+            // Deleted on the server, or a version this store refuses (a field this app version
+            // does not know, say, as a pull reports it): keep neither it nor the losing edit.
             ops.push({ kind: 'delete', collection: entry.collection, id: entry.id });
             ops.push({ kind: 'meta', key: versionKey(entry.collection, entry.id), value: null });
           } else {
-            ops.push(
-              ...(await this.#store.encodePuts(entry.collection, [{ ...serverRecord, id: entry.id }])),
-            );
+            ops.push(...stored);
             ops.push({
               kind: 'meta',
               key: versionKey(entry.collection, entry.id),
@@ -417,6 +419,24 @@ export class SyncEngine<S = UntypedSchema> {
         await this.#defer(unanswered);
         return this.#report(applied, rejected, conflicts, await this.#entries());
       }
+    }
+  }
+
+  /**
+   * The writes that store a conflict's server record, or undefined when the store refuses it.
+   * Thrown otherwise, the refusal would fail every later push too: the server answers a retried
+   * mutation with the same record.
+   */
+  async #encodeOrRefuse(
+    entry: OutboxEntry,
+    serverRecord: Readonly<Record<string, unknown>>,
+  ): Promise<WriteOp[] | undefined> {
+    try {
+      return await this.#store.encodePuts(entry.collection, [{ ...serverRecord, id: entry.id }]);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === 'vault_locked' || code === 'vault_wiped') throw err;
+      return undefined;
     }
   }
 
