@@ -149,6 +149,48 @@ describeEachDialect('sync', (dialect) => {
     expect(steady.resets).toBe(0);
   });
 
+  it('starts over with reset when the checkpoint is ahead of the sequence (restored backup, promoted replica)', async () => {
+    const counter = async () =>
+      Number((await s.ctx.db.selectFrom('sync_counter').select('seq').executeTakeFirstOrThrow()).seq);
+    const created = await sue.call(
+      'POST',
+      '/data/inspections',
+      inspection(bob.userId, 'south', { site: 'Kept' }),
+    );
+    const kept = (created.json() as { id: string }).id;
+    const backup = await counter();
+    // Written after the backup: lost by the restore, but bob pulls them first.
+    for (const site of ['Lost 1', 'Lost 2', 'Lost 3']) {
+      await sue.call('POST', '/data/inspections', inspection(bob.userId, 'south', { site }));
+    }
+    const pulled = await pullAll(bob, null);
+    expect(pulled.changes.map((c) => c.record?.site).sort()).toEqual(['Kept', 'Lost 1', 'Lost 2', 'Lost 3']);
+
+    // The database goes back to the backup: what came after it is gone, the counter is back.
+    await s.ctx.db.deleteFrom('record_keys').where('seq', '>', backup).execute();
+    await s.ctx.db.deleteFrom('sync_notices').where('seq', '>', backup).execute();
+    await s.ctx.db.deleteFrom('records').where('seq', '>', backup).execute();
+    await s.ctx.db.updateTable('sync_counter').set({ seq: backup }).where('id', '=', 1).execute();
+
+    // After the restore, the kept inspection goes to sue in team north: bob may no longer hold it. Its
+    // change takes numbers bob's checkpoint already covers.
+    const moved = await sue.call('PATCH', `/data/inspections/${kept}`, {
+      team: 'north',
+      inspector: sue.userId,
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(await counter()).toBeLessThan(backup + 4);
+
+    const next = await pullAll(bob, pulled.checkpoint);
+    expect(next.resets).toBe(1);
+    expect(next.changes).toEqual([]);
+    // From the new checkpoint on, bob follows the sequence again.
+    await sue.call('POST', '/data/inspections', inspection(bob.userId, 'south', { site: 'New' }));
+    const steady = await pullAll(bob, next.checkpoint);
+    expect(steady.resets).toBe(0);
+    expect(steady.changes.map((c) => c.record?.site)).toEqual(['New']);
+  });
+
   it('refuses checkpoints that were forged, edited or issued to another device', async () => {
     const cp = (await pullAll(ann, null)).checkpoint;
     const [sealed, mac] = cp.split('.') as [string, string];
