@@ -254,6 +254,46 @@ describeEachDialect('data API robustness', (dialect) => {
     expect(await snapshot(s)).toBe(before);
   });
 
+  it('refuses a content-coded body (gzip, …) instead of reading it as plain JSON, storing nothing', async () => {
+    const before = await snapshot(s);
+    const record = inspection(ann.userId, 'north');
+    const push = {
+      mutations: [
+        {
+          mutationId: 'coded',
+          collection: 'inspections',
+          id: randomUUID(),
+          op: 'upsert',
+          baseVersion: null,
+          record,
+        },
+      ],
+    };
+    for (const coding of ['gzip', 'deflate', 'br', 'GZIP', 'identity, gzip']) {
+      for (const [url, body] of [
+        ['/data/inspections', record],
+        ['/sync/push', push],
+      ] as const) {
+        // The bytes are plain JSON: a server that ignored the header would store them.
+        const res = await ann.device.send('POST', url, {
+          accessToken: ann.session.accessToken,
+          headers: { 'content-type': 'application/json', 'content-encoding': coding },
+          body: JSON.stringify(body),
+        });
+        expect(res.statusCode, `${url} ${coding}`).toBe(415);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.json().code).toBe('unsupported_media_type');
+      }
+    }
+    expect(await snapshot(s)).toBe(before);
+    const plain = await ann.device.send('POST', '/data/inspections', {
+      accessToken: ann.session.accessToken,
+      headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+      body: JSON.stringify(record),
+    });
+    expect(plain.statusCode).toBe(201);
+  });
+
   it('stores and returns SQL-injection strings verbatim, and filters on them exactly', async () => {
     for (const text of INJECTIONS) {
       const body = inspection(ann.userId, 'north', {

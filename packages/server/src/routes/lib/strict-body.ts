@@ -23,7 +23,17 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export function useStrictBodies(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // Nothing here decodes a content coding: a body declared gzip (or any coding) would be read
+    // as if it were plain, so what a proxy or a client meant and what is stored could differ.
+    const coding = request.headers['content-encoding'];
+    if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+      done(
+        new HttpProblem(415, 'unsupported_media_type', 'Send the body without a content coding (no gzip).'),
+        undefined,
+      );
+      return;
+    }
     let text: string;
     try {
       // JSON is UTF-8 (RFC 8259 §8.1). Decoded leniently, bytes that are not would become U+FFFD
