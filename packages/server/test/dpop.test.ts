@@ -309,3 +309,70 @@ describeEachDialect('DPoP', (dialect) => {
     expect(res.json().code).toBe('device_key_mismatch');
   });
 });
+
+describeEachDialect('DPoP with a public URL', (dialect) => {
+  const PUBLIC = 'https://api.example.com';
+  let s: TestServer;
+  let device: TestDevice;
+
+  beforeEach(async () => {
+    s = await startTestServer(dialect, { publicUrl: PUBLIC });
+    await s.user('dora', PASSWORD);
+    device = await TestDevice.create(s);
+    device.nonce = s.ctx.dpop.nonces.current();
+  });
+  afterEach(async () => {
+    await s.close();
+  });
+
+  /** A request to `path` whose proof names `htu`, sent with the Host header `host`. */
+  const call = async (
+    method: 'GET' | 'POST',
+    path: string,
+    htu: string,
+    host: string,
+    token?: string,
+    body?: object,
+  ) =>
+    s.app.inject({
+      method,
+      url: path,
+      headers: {
+        host,
+        dpop: await device.proof(method, path, {
+          payload: { htu },
+          ...(token === undefined ? {} : { accessToken: token }),
+        }),
+        ...(token === undefined ? {} : { authorization: `DPoP ${token}` }),
+      },
+      ...(body === undefined ? {} : { payload: body }),
+    });
+
+  it('checks htu against the public URL, whatever Host the request claims', async () => {
+    const login = { username: 'dora', password: PASSWORD, device: device.declaration() };
+    // A proof made for the Host a request claims is not one made for this server.
+    expectRefused(
+      await call('POST', '/auth/login', 'http://evil.example/auth/login', 'evil.example', undefined, login),
+      'dpop_proof_htu',
+    );
+    expectRefused(
+      await call('POST', '/auth/login', 'http://localhost/auth/login', 'localhost', undefined, login),
+      'dpop_proof_htu',
+    );
+    const res = await call('POST', '/auth/login', `${PUBLIC}/auth/login`, 'evil.example', undefined, login);
+    expect(res.statusCode, res.body).toBe(200);
+    const token = res.json().accessToken as string;
+    for (const [htu, host] of [
+      ['http://evil.example/me', 'evil.example'],
+      ['http://api.example.com/me', 'api.example.com'],
+      ['https://api.example.com:8443/me', 'api.example.com:8443'],
+      ['https://api.example.com.evil.example/me', 'api.example.com.evil.example'],
+    ] as const) {
+      expectRefused(await call('GET', '/me', htu, host, token), 'dpop_proof_htu');
+    }
+    const ok = await call('GET', '/me', `${PUBLIC}/me`, 'internal:8080', token);
+    expect(ok.statusCode, ok.body).toBe(200);
+    const upper = await call('GET', '/me', 'HTTPS://API.EXAMPLE.COM:443/me', 'internal:8080', token);
+    expect(upper.statusCode, upper.body).toBe(200);
+  });
+});
