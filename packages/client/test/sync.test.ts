@@ -194,6 +194,28 @@ describe('outbox and push', () => {
     expect(data.applications).toBe(1);
   });
 
+  it('drops its copy of a record whose collection is no longer synced when the push of an edit is refused', async () => {
+    const { sync, store } = await world();
+    data.serverWrite('sites', 's1', { name: 'Server', status: 'open' });
+    await sync.pull();
+    mode = 'offline';
+    await sync.put('sites', { id: 's1', name: 'Local edit', status: 'open' });
+    await sync.put('sites', { id: 'new', name: 'Created here', status: 'open' });
+    mode = 'online';
+    // The operator makes the collection online-only: its reset kept s1 for its queued edit.
+    data.notSynced.add('sites');
+    data.resetNext = true;
+    expect((await sync.pull()).reset).toBe(true);
+    const report = await sync.push();
+    expect(report.rejected.map((r) => [r.id, r.code])).toEqual([
+      ['s1', 'collection_not_synced'],
+      ['new', 'collection_not_synced'],
+    ]);
+    expect(await store.get('sites', 's1')).toBeUndefined();
+    // A record made on this device is the user's own: kept, and reported.
+    expect(await store.get('sites', 'new')).toEqual({ id: 'new', name: 'Created here', status: 'open' });
+  });
+
   it('does not retry a revoked device', async () => {
     const { sync } = await world();
     await sync.put('sites', { id: 's1', name: 'Depot' });

@@ -31,6 +31,8 @@ const OUTBOX_SPEC: CollectionSpec = {
   fields: { entry: { class: 'sensitive' } },
 };
 const CHECKPOINT_KEY = 'sync.checkpoint';
+/** Refusals of an edit that mean the device may no longer hold the record it edited. */
+const GONE_FROM_DEVICE = new Set(['not_found', 'collection_not_synced']);
 const versionKey = (collection: string, id: string) => `sync.v:${collection}:${id}`;
 
 interface OutboxEntry {
@@ -371,10 +373,11 @@ export class SyncEngine<S = UntypedSchema> {
         for (const e of later) ops.push({ kind: 'delete', collection: OUTBOX, id: e.key });
         if (result.status === 'rejected') {
           // not_found on a record the device had from the server: no record this user may see has
-          // this id any more (reassigned, moved out of their teams). Its removal, if the pull sent
-          // one, was skipped while this edit was queued, and will not come again: drop the copy.
-          // A refused create keeps its record: that data is the user's own, never the server's.
-          if (result.code === 'not_found' && sent.get(entry.mutationId) !== null) {
+          // this id any more (reassigned, moved out of their teams); collection_not_synced: its
+          // collection may no longer be held on devices at all. The removal or reset that said so
+          // left the record alone while this edit was queued, and will not come again: drop the
+          // copy. A refused create keeps its record: that data is the user's own, never the server's.
+          if (GONE_FROM_DEVICE.has(String(result.code)) && sent.get(entry.mutationId) !== null) {
             ops.push({ kind: 'delete', collection: entry.collection, id: entry.id });
             ops.push({ kind: 'meta', key: versionKey(entry.collection, entry.id), value: null });
           }
