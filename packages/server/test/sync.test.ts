@@ -252,6 +252,100 @@ describeEachDialect('sync', (dialect) => {
     expect(await pullAll(bob, after)).toMatchObject({ changes: [], resets: 0 });
   });
 
+  it('answers a batch mixing allowed and refused mutations one by one: what is refused writes nothing', async () => {
+    const mine = randomUUID();
+    const base = inspection(ann.userId, 'north', { site: 'Mine' });
+    const created = await ann.call('POST', '/sync/push', {
+      mutations: [
+        {
+          mutationId: 'c',
+          collection: 'inspections',
+          id: mine,
+          op: 'upsert',
+          baseVersion: null,
+          record: base,
+        },
+      ],
+    });
+    expect(created.json().results[0]).toMatchObject({ status: 'applied', version: 1 });
+    const bobs = (await bob.call('POST', '/data/inspections', inspection(bob.userId, 'south'))).json()
+      .id as string;
+    const bobsBefore = await s.ctx.db
+      .selectFrom('records')
+      .selectAll()
+      .where('id', '=', bobs)
+      .executeTakeFirstOrThrow();
+    const stranger = randomUUID();
+    const m = (mutationId: string, rest: Record<string, unknown>) => ({
+      mutationId,
+      collection: 'inspections',
+      ...rest,
+    });
+    const res = await ann.call('POST', '/sync/push', {
+      mutations: [
+        m('edit', { id: mine, op: 'upsert', baseVersion: 1, record: { ...base, site: 'Edited' } }),
+        m('move', { id: mine, op: 'upsert', baseVersion: 2, record: { ...base, team: 'south' } }),
+        m('give', { id: mine, op: 'upsert', baseVersion: 2, record: { ...base, inspector: bob.userId } }),
+        m('nul', { id: mine, op: 'upsert', baseVersion: 2, record: { ...base, team: 'north\u0000' } }),
+        m('other-team', {
+          id: stranger,
+          op: 'upsert',
+          baseVersion: null,
+          record: inspection(ann.userId, 'south'),
+        }),
+        m('taken', { id: bobs, op: 'upsert', baseVersion: null, record: base }),
+        m('take-over', { id: bobs, op: 'upsert', baseVersion: 1, record: base }),
+        m('drop-bobs', { id: bobs, op: 'delete', baseVersion: 1 }),
+        m('drop-mine', { id: mine, op: 'delete', baseVersion: 2 }),
+        m('edit-again', {
+          id: mine,
+          op: 'upsert',
+          baseVersion: 2,
+          record: { ...base, site: 'Edited twice' },
+        }),
+      ],
+    });
+    expect(res.statusCode).toBe(200);
+    expect(
+      res
+        .json()
+        .results.map((r: { mutationId: string; status: string; code?: string }) => [
+          r.mutationId,
+          r.status,
+          r.code,
+        ]),
+    ).toEqual([
+      ['edit', 'applied', undefined],
+      ['move', 'rejected', 'forbidden'],
+      ['give', 'rejected', 'forbidden'],
+      ['nul', 'rejected', 'forbidden'],
+      ['other-team', 'rejected', 'forbidden'],
+      ['taken', 'rejected', 'not_found'],
+      ['take-over', 'rejected', 'not_found'],
+      ['drop-bobs', 'rejected', 'not_found'],
+      ['drop-mine', 'rejected', 'forbidden'],
+      ['edit-again', 'applied', undefined],
+    ]);
+    const row = await s.ctx.db
+      .selectFrom('records')
+      .selectAll()
+      .where('id', '=', mine)
+      .executeTakeFirstOrThrow();
+    expect(Number(row.version)).toBe(3);
+    expect(JSON.parse(row.device ?? '{}')).toMatchObject({
+      site: 'Edited twice',
+      team: 'north',
+      inspector: ann.userId,
+    });
+    expect(await s.ctx.db.selectFrom('records').selectAll().where('id', '=', stranger).execute()).toEqual([]);
+    expect(
+      await s.ctx.db.selectFrom('records').selectAll().where('id', '=', bobs).executeTakeFirstOrThrow(),
+    ).toEqual(bobsBefore);
+    // A supervisor may reassign within the teams they supervise, not into another one.
+    const away = await sue.call('PATCH', `/data/inspections/${bobs}`, { team: 'east' });
+    expect(away.json().code).toBe('forbidden');
+  });
+
   it('answers each pushed mutation: applied, rejected with reasons, conflict with the server version', async () => {
     const id = randomUUID();
     const res = await ann.call('POST', '/sync/push', {
