@@ -216,6 +216,44 @@ describe('outbox and push', () => {
     expect(await store.get('sites', 'new')).toEqual({ id: 'new', name: 'Created here', status: 'open' });
   });
 
+  it('drops a record whose removal came while its edit was queued, even when the retried push answers with its record', async () => {
+    const { sync, store, clock } = await world();
+    data.serverWrite('sites', 's1', { name: 'Server v1', status: 'open' });
+    await sync.pull();
+    await sync.put('sites', { id: 's1', name: 'Local edit', status: 'open' });
+    data.serverWrite('sites', 's1', { name: 'Server v2', status: 'open' });
+    // The push is answered (a conflict, with the server's record then), but the answer is lost.
+    mode = 'drop-push-response';
+    expect((await sync.push()).pending).toBe(1);
+    // Then the record leaves what this user may hold; the pull skips its removal (edit queued).
+    data.serverWrite('sites', 's1', undefined);
+    mode = 'online';
+    await sync.pull();
+    clock.advance(10 * 60_000);
+    // The retry gets the first answer again, record and all: it must not bring the record back.
+    const report = await sync.push();
+    expect(report.conflicts).toMatchObject([{ id: 's1', serverRecord: { name: 'Server v2' } }]);
+    expect(await store.get('sites', 's1')).toBeUndefined();
+    expect(await sync.pull()).toMatchObject({ upserted: 0, removed: 0 });
+    expect(await store.get('sites', 's1')).toBeUndefined();
+  });
+
+  it('keeps a record whose skipped removal was followed by a skipped upsert (visible again)', async () => {
+    const { sync, store } = await world();
+    data.serverWrite('sites', 's1', { name: 'Server v1', status: 'open' });
+    await sync.pull();
+    mode = 'offline';
+    await sync.put('sites', { id: 's1', name: 'Local edit', status: 'open' });
+    mode = 'online';
+    data.serverWrite('sites', 's1', undefined);
+    await sync.pull();
+    data.serverWrite('sites', 's1', { name: 'Back', status: 'open' });
+    await sync.pull();
+    const report = await sync.push();
+    expect(report.conflicts).toMatchObject([{ id: 's1', serverRecord: { name: 'Back' } }]);
+    expect(await store.get('sites', 's1')).toEqual({ id: 's1', name: 'Back', status: 'open' });
+  });
+
   it('does not retry a revoked device', async () => {
     const { sync } = await world();
     await sync.put('sites', { id: 's1', name: 'Depot' });

@@ -34,6 +34,12 @@ const CHECKPOINT_KEY = 'sync.checkpoint';
 /** Refusals of an edit that mean the device may no longer hold the record it edited. */
 const GONE_FROM_DEVICE = new Set(['not_found', 'collection_not_synced']);
 const versionKey = (collection: string, id: string) => `sync.v:${collection}:${id}`;
+/**
+ * Set when a pull left a record alone because an edit of it was queued, and what it left was a
+ * removal or a reset (the user may no longer hold the record); cleared by a later upsert of it.
+ */
+const goneKey = (collection: string, id: string) => `sync.gone:${collection}:${id}`;
+const SET = utf8Encode('1');
 
 interface OutboxEntry {
   readonly key: string;
@@ -353,6 +359,16 @@ export class SyncEngine<S = UntypedSchema> {
           continue;
         }
         ops.push({ kind: 'delete', collection: OUTBOX, id: entry.key });
+        // A removal (or a reset) the pull skipped while this edit was queued: the record may no
+        // longer be one this user may hold, and that removal will not come again. Whatever the
+        // answer (a retry gets its first answer, which may predate the removal), the copy goes;
+        // if the user may hold the record after all, it changed after that pull, so the next
+        // pull brings it back.
+        // (A record created here and never acknowledged stays: that data is the user's own.)
+        const marked = (await this.#store.backend.getMeta(goneKey(entry.collection, entry.id))) !== undefined;
+        if (marked) ops.push({ kind: 'meta', key: goneKey(entry.collection, entry.id), value: null });
+        const gone = marked && sent.get(entry.mutationId) !== null;
+        if (gone) ops.push({ kind: 'delete', collection: entry.collection, id: entry.id });
         if (result.status === 'applied') {
           applied += 1;
           ops.push(
@@ -377,7 +393,7 @@ export class SyncEngine<S = UntypedSchema> {
           // collection may no longer be held on devices at all. The removal or reset that said so
           // left the record alone while this edit was queued, and will not come again: drop the
           // copy. A refused create keeps its record: that data is the user's own, never the server's.
-          if (GONE_FROM_DEVICE.has(String(result.code)) && sent.get(entry.mutationId) !== null) {
+          if (gone || (GONE_FROM_DEVICE.has(String(result.code)) && sent.get(entry.mutationId) !== null)) {
             ops.push({ kind: 'delete', collection: entry.collection, id: entry.id });
             ops.push({ kind: 'meta', key: versionKey(entry.collection, entry.id), value: null });
           }
@@ -392,7 +408,7 @@ export class SyncEngine<S = UntypedSchema> {
         } else {
           const serverRecord = result.serverRecord;
           const stored =
-            serverRecord === undefined ? undefined : await this.#encodeOrRefuse(entry, serverRecord);
+            serverRecord === undefined || gone ? undefined : await this.#encodeOrRefuse(entry, serverRecord);
           if (stored === undefined) {
             // Deleted on the server, or a version this store refuses (a field this app version
             // does not know, say, as a pull reports it): keep neither it nor the losing edit.
@@ -514,14 +530,24 @@ export class SyncEngine<S = UntypedSchema> {
         // queued stay, their push decides), then apply the page, all in one transaction.
         for (const name of this.#store.collectionNames()) {
           for (const id of await this.#store.ids(name)) {
-            if (pending.has(`${name}\u0000${id}`)) continue;
+            if (pending.has(`${name}\u0000${id}`)) {
+              // Kept for its queued edit; if the server's, gone unless the reset pass sends it again.
+              if ((await this.#version(name, id)) !== null) {
+                ops.push({ kind: 'meta', key: goneKey(name, id), value: SET });
+              }
+              continue;
+            }
             ops.push({ kind: 'delete', collection: name, id });
             ops.push({ kind: 'meta', key: versionKey(name, id), value: null });
           }
         }
       }
       for (const change of page.changes) {
-        if (pending.has(`${change.collection}\u0000${change.id}`)) continue;
+        if (pending.has(`${change.collection}\u0000${change.id}`)) {
+          const removal = 'removed' in change && change.removed === true;
+          ops.push({ kind: 'meta', key: goneKey(change.collection, change.id), value: removal ? SET : null });
+          continue;
+        }
         try {
           this.#store.collection(change.collection);
           if ('removed' in change && change.removed === true) {
