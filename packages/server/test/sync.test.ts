@@ -5,7 +5,7 @@
  * conflict (with the server's version), idempotent retries, offline-only collections;
  * `device_revoked` on both routes.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type Actor, createMember, inspection, signIn, snapshot, startDemoServer } from './lib/data-world.js';
 import { describeEachDialect } from './lib/databases.js';
@@ -189,6 +189,37 @@ describeEachDialect('sync', (dialect) => {
     const steady = await pullAll(bob, next.checkpoint);
     expect(steady.resets).toBe(0);
     expect(steady.changes.map((c) => c.record?.site)).toEqual(['New']);
+  });
+
+  it('reads a checkpoint of the clear form issued before the upgrade, keeping the place, and answers a sealed one', async () => {
+    await sue.call('POST', '/data/inspections', inspection(bob.userId, 'south', { site: 'Before' }));
+    const sealed = (await pullAll(bob, null)).checkpoint;
+    const cp = s.ctx.data?.checkpoints.decode(bob.device.id, sealed);
+    if (cp === undefined) throw new Error('the checkpoint just issued does not decode');
+    const row = await s.ctx.db
+      .selectFrom('bulwark_meta')
+      .select('value')
+      .where('key', '=', 'sync_checkpoint_secret')
+      .executeTakeFirstOrThrow();
+    // The same position, as the server wrote it before checkpoints were sealed.
+    const clearMac = (device: string) =>
+      createHmac('sha256', Buffer.from(row.value, 'base64url'))
+        .update(`bulwark-checkpoint:${device}:${cp.seq}:${cp.fingerprint}`)
+        .digest('base64url')
+        .slice(0, 22);
+    const clear = `${cp.seq}.${cp.fingerprint}.${clearMac(bob.device.id)}`;
+    await sue.call('POST', '/data/inspections', inspection(bob.userId, 'south', { site: 'After' }));
+    const res = await bob.call('POST', '/sync/pull', { checkpoint: clear });
+    expect(res.statusCode, res.body).toBe(200);
+    const page = res.json() as Page;
+    expect(page.reset).toBeUndefined();
+    expect(page.changes.map((c) => c.record?.site)).toEqual(['After']);
+    expect(page.checkpoint).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
+    // Still bound to the device it was issued to.
+    const other = await ann.call('POST', '/sync/pull', {
+      checkpoint: `${cp.seq}.${cp.fingerprint}.${clearMac(bob.device.id)}`,
+    });
+    expect(other.json().code).toBe('invalid_checkpoint');
   });
 
   it('refuses checkpoints that were forged, edited or issued to another device', async () => {

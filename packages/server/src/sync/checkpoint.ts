@@ -17,6 +17,11 @@ import type { Claims } from '../rules/rule.js';
 
 const SECRET_KEY = 'sync_checkpoint_secret';
 const FORMAT = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})$/;
+/**
+ * The clear form issued before checkpoints were sealed, `<seq>.<fingerprint>.<mac>`: still read,
+ * so that devices in the field keep their place across the upgrade (their next checkpoint is sealed).
+ */
+const CLEAR_FORMAT = /^(0|[1-9][0-9]{0,15})\.([0-9a-f]{16})\.([A-Za-z0-9_-]{22})$/;
 
 /** A checkpoint as read back from a client. */
 export interface Checkpoint {
@@ -50,10 +55,12 @@ export function syncFingerprint(modelFingerprint: string, claims: Claims): strin
  * anyway. The MAC then authenticates the block and the device it was issued to.
  */
 export class CheckpointCodec {
+  readonly #secret: Buffer;
   readonly #macKey: Buffer;
   readonly #sealKey: Buffer;
 
   constructor(secret: Buffer) {
+    this.#secret = secret;
     this.#macKey = derive(secret, 'bulwark sync checkpoint mac');
     this.#sealKey = derive(secret, 'bulwark sync checkpoint seal');
   }
@@ -105,7 +112,7 @@ export class CheckpointCodec {
    */
   decode(deviceId: string, text: string): Checkpoint | undefined {
     const m = FORMAT.exec(text);
-    if (m === null) return undefined;
+    if (m === null) return this.#decodeClear(deviceId, text);
     const sealed = m[1] as string;
     if (!safeEqual(this.#mac(deviceId, sealed), m[2] as string)) return undefined;
     const bytes = Buffer.from(sealed, 'base64url');
@@ -116,6 +123,20 @@ export class CheckpointCodec {
     const seq = Number(block.readBigUInt64BE(0));
     if (!Number.isSafeInteger(seq)) return undefined;
     return { seq, fingerprint: block.subarray(8).toString('hex') };
+  }
+
+  /** A checkpoint of the clear form (see {@link CLEAR_FORMAT}), with its MAC under the secret itself. */
+  #decodeClear(deviceId: string, text: string): Checkpoint | undefined {
+    const m = CLEAR_FORMAT.exec(text);
+    if (m === null) return undefined;
+    const seq = Number(m[1]);
+    const fingerprint = m[2] as string;
+    const mac = createHmac('sha256', this.#secret)
+      .update(`bulwark-checkpoint:${deviceId}:${seq}:${fingerprint}`)
+      .digest('base64url')
+      .slice(0, 22);
+    if (!Number.isSafeInteger(seq) || !safeEqual(mac, m[3] as string)) return undefined;
+    return { seq, fingerprint };
   }
 }
 
