@@ -203,3 +203,25 @@ describe('a checkpoint the server no longer accepts', () => {
     expect(await device.sync.pull()).toMatchObject({ reset: false, upserted: 0, removed: 0 });
   });
 });
+
+describe('a queued record the server refuses as malformed', () => {
+  it('is reported and dropped from the outbox instead of failing every later push', async () => {
+    const device = await adaDevice();
+    const good = randomUUID();
+    // Ids the push envelope refuses (400 invalid_request for the whole request): upper case, not v4.
+    const upper = randomUUID().toUpperCase();
+    const timeBased = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
+    await device.sync.put('jobs', { id: upper, title: 'Upper', team: 'north' });
+    await device.sync.put('jobs', { id: good, title: 'Good', team: 'north' });
+    await device.sync.put('jobs', { id: timeBased, title: 'Time-based', team: 'north' });
+    const report = await device.sync.push();
+    expect(report.rejected.map((r) => [r.id, r.code, r.issues.map((i) => i.path)])).toEqual([
+      [upper, 'invalid_request', ['/id']],
+      [timeBased, 'invalid_request', ['/id']],
+    ]);
+    expect(report).toMatchObject({ applied: 1, pending: 0 });
+    expect(await device.sync.push()).toMatchObject({ applied: 0, pending: 0, rejected: [] });
+    const admin = await adminTransport();
+    expect(await admin.request('GET', `/data/jobs/${good}`)).toMatchObject({ record: { title: 'Good' } });
+  });
+});

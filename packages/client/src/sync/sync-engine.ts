@@ -342,6 +342,28 @@ export class SyncEngine<S = UntypedSchema> {
       try {
         response = await this.#transport.request<PushResponse>('POST', '/sync/push', { mutations });
       } catch (err) {
+        const malformed = malformedEntries(err, batch);
+        if (malformed !== undefined) {
+          // The server refused the request for the envelope of these mutations (an id it does
+          // not accept, say): report and drop them, or they would fail every later push with it.
+          const ops: WriteOp[] = [];
+          for (const [entry, issues] of malformed) {
+            const later = all.filter(
+              (e) => e.collection === entry.collection && e.id === entry.id && e.key !== entry.key,
+            );
+            for (const e of [entry, ...later]) ops.push({ kind: 'delete', collection: OUTBOX, id: e.key });
+            rejected.push({
+              mutationId: entry.mutationId,
+              collection: entry.collection,
+              id: entry.id,
+              code: 'invalid_request',
+              issues,
+              dropped: later.length,
+            });
+          }
+          await this.#store.backend.write(ops);
+          continue;
+        }
         if (!retryable(err)) throw err;
         await this.#defer(batch);
         return this.#report(applied, rejected, conflicts, await this.#entries());
@@ -586,6 +608,28 @@ export class SyncEngine<S = UntypedSchema> {
 }
 
 /** Network failures and server-side trouble are retried; anything else is the app's to see. */
+/**
+ * The entries of `batch` that a `400 invalid_request` names (issues at `/mutations/<i>/…`), each
+ * with its issues relative to the mutation; undefined when the refusal names none of them, or
+ * names something else as well (then the whole request is at fault).
+ */
+function malformedEntries(
+  err: unknown,
+  batch: readonly OutboxEntry[],
+): Map<OutboxEntry, RejectionIssue[]> | undefined {
+  if (!(err instanceof ServerProblemError) || err.status !== 400 || err.code !== 'invalid_request') {
+    return undefined;
+  }
+  const named = new Map<OutboxEntry, RejectionIssue[]>();
+  for (const issue of err.issues) {
+    const m = /^\/mutations\/(0|[1-9][0-9]*)(\/.*)?$/.exec(issue.path);
+    const entry = m === null ? undefined : batch[Number(m[1])];
+    if (m === null || entry === undefined) return undefined;
+    named.set(entry, [...(named.get(entry) ?? []), { ...issue, path: m[2] ?? '/' }]);
+  }
+  return named.size === 0 ? undefined : named;
+}
+
 function retryable(err: unknown): boolean {
   if (err instanceof NetworkError) return true;
   return err instanceof ServerProblemError && (err.status >= 500 || err.status === 429);
