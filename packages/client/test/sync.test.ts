@@ -173,6 +173,87 @@ describe('outbox and push', () => {
     expect(await store.get('sites', 's1')).toEqual({ id: 's1', name: 'Server v2', status: 'closed' });
   });
 
+  it('reports a conflict whose server record this store refuses, and still answers the rest of the batch', async () => {
+    const { sync, store } = await world();
+    data.serverWrite('sites', 's1', { name: 'Server v1', status: 'open' });
+    await sync.pull();
+    // The server's newer version holds a field this app version does not know (or may not store).
+    data.serverWrite('sites', 's1', { name: 'Server v2', status: 'open', riskScore: 10 });
+    await sync.put('sites', { id: 's1', name: 'Local edit', status: 'open' });
+    await sync.put('sites', { id: 's2', name: 'Other', status: 'open' });
+    const report = await sync.push();
+    expect(report).toMatchObject({ applied: 1, pending: 0, rejected: [] });
+    expect(report.conflicts).toMatchObject([
+      { collection: 'sites', id: 's1', serverVersion: 2, attempted: { name: 'Local edit' } },
+    ]);
+    // The device cannot hold the server's version: it keeps neither that nor its losing edit.
+    expect(await store.get('sites', 's1')).toBeUndefined();
+    expect(await store.get('sites', 's2')).toEqual({ id: 's2', name: 'Other', status: 'open' });
+    expect(data.applications).toBe(1);
+    expect(await sync.push()).toMatchObject({ applied: 0, pending: 0 });
+    expect(data.applications).toBe(1);
+  });
+
+  it('drops its copy of a record whose collection is no longer synced when the push of an edit is refused', async () => {
+    const { sync, store } = await world();
+    data.serverWrite('sites', 's1', { name: 'Server', status: 'open' });
+    await sync.pull();
+    mode = 'offline';
+    await sync.put('sites', { id: 's1', name: 'Local edit', status: 'open' });
+    await sync.put('sites', { id: 'new', name: 'Created here', status: 'open' });
+    mode = 'online';
+    // The operator makes the collection online-only: its reset kept s1 for its queued edit.
+    data.notSynced.add('sites');
+    data.resetNext = true;
+    expect((await sync.pull()).reset).toBe(true);
+    const report = await sync.push();
+    expect(report.rejected.map((r) => [r.id, r.code])).toEqual([
+      ['s1', 'collection_not_synced'],
+      ['new', 'collection_not_synced'],
+    ]);
+    expect(await store.get('sites', 's1')).toBeUndefined();
+    // A record made on this device is the user's own: kept, and reported.
+    expect(await store.get('sites', 'new')).toEqual({ id: 'new', name: 'Created here', status: 'open' });
+  });
+
+  it('drops a record whose removal came while its edit was queued, even when the retried push answers with its record', async () => {
+    const { sync, store, clock } = await world();
+    data.serverWrite('sites', 's1', { name: 'Server v1', status: 'open' });
+    await sync.pull();
+    await sync.put('sites', { id: 's1', name: 'Local edit', status: 'open' });
+    data.serverWrite('sites', 's1', { name: 'Server v2', status: 'open' });
+    // The push is answered (a conflict, with the server's record then), but the answer is lost.
+    mode = 'drop-push-response';
+    expect((await sync.push()).pending).toBe(1);
+    // Then the record leaves what this user may hold; the pull skips its removal (edit queued).
+    data.serverWrite('sites', 's1', undefined);
+    mode = 'online';
+    await sync.pull();
+    clock.advance(10 * 60_000);
+    // The retry gets the first answer again, record and all: it must not bring the record back.
+    const report = await sync.push();
+    expect(report.conflicts).toMatchObject([{ id: 's1', serverRecord: { name: 'Server v2' } }]);
+    expect(await store.get('sites', 's1')).toBeUndefined();
+    expect(await sync.pull()).toMatchObject({ upserted: 0, removed: 0 });
+    expect(await store.get('sites', 's1')).toBeUndefined();
+  });
+
+  it('keeps a record whose skipped removal was followed by a skipped upsert (visible again)', async () => {
+    const { sync, store } = await world();
+    data.serverWrite('sites', 's1', { name: 'Server v1', status: 'open' });
+    await sync.pull();
+    mode = 'offline';
+    await sync.put('sites', { id: 's1', name: 'Local edit', status: 'open' });
+    mode = 'online';
+    data.serverWrite('sites', 's1', undefined);
+    await sync.pull();
+    data.serverWrite('sites', 's1', { name: 'Back', status: 'open' });
+    await sync.pull();
+    const report = await sync.push();
+    expect(report.conflicts).toMatchObject([{ id: 's1', serverRecord: { name: 'Back' } }]);
+    expect(await store.get('sites', 's1')).toEqual({ id: 's1', name: 'Back', status: 'open' });
+  });
+
   it('does not retry a revoked device', async () => {
     const { sync } = await world();
     await sync.put('sites', { id: 's1', name: 'Depot' });

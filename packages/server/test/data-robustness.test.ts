@@ -6,6 +6,7 @@
  * problem+json with a stable code, never a 5xx; nothing is stored; `Object.prototype` is
  * untouched. Valid records full of SQL-injection strings are stored and returned verbatim.
  */
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Actor, createMember, inspection, signIn, snapshot, startDemoServer } from './lib/data-world.js';
@@ -209,6 +210,88 @@ describeEachDialect('data API robustness', (dialect) => {
     // Both refusal layers were exercised: the strict JSON parser and the validator.
     expect(seen.get('invalid_json') ?? 0).toBeGreaterThan(RUNS[dialect] / 20);
     expect(seen.get('validation_failed') ?? 0).toBeGreaterThan(RUNS[dialect] / 5);
+  });
+
+  it('refuses a body that is not well-formed UTF-8 (data API and sync push), storing nothing', async () => {
+    const before = await snapshot(s);
+    const record = inspection(ann.userId, 'north', { site: 'AB' });
+    const bodies = [
+      JSON.stringify(record),
+      JSON.stringify({
+        mutations: [
+          {
+            mutationId: 'utf8',
+            collection: 'inspections',
+            id: randomUUID(),
+            op: 'upsert',
+            baseVersion: null,
+            record,
+          },
+        ],
+      }),
+    ];
+    // A lone continuation byte, bytes UTF-8 never uses, an encoded surrogate, an overlong '/'.
+    for (const bytes of [
+      [0x80, 0x41],
+      [0xff, 0xfe],
+      [0xed, 0xa0],
+      [0xc0, 0xaf],
+    ]) {
+      for (const [i, url] of ['/data/inspections', '/sync/push'].entries()) {
+        const body = Buffer.from(bodies[i] as string);
+        const at = body.indexOf('AB');
+        body.set(bytes, at);
+        const res = await ann.device.send('POST', url, {
+          accessToken: ann.session.accessToken,
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        expect(res.statusCode, `${url} ${bytes}`).toBe(400);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.json().code).toBe('invalid_json');
+      }
+    }
+    expect(await snapshot(s)).toBe(before);
+  });
+
+  it('refuses a content-coded body (gzip, …) instead of reading it as plain JSON, storing nothing', async () => {
+    const before = await snapshot(s);
+    const record = inspection(ann.userId, 'north');
+    const push = {
+      mutations: [
+        {
+          mutationId: 'coded',
+          collection: 'inspections',
+          id: randomUUID(),
+          op: 'upsert',
+          baseVersion: null,
+          record,
+        },
+      ],
+    };
+    for (const coding of ['gzip', 'deflate', 'br', 'GZIP', 'identity, gzip']) {
+      for (const [url, body] of [
+        ['/data/inspections', record],
+        ['/sync/push', push],
+      ] as const) {
+        // The bytes are plain JSON: a server that ignored the header would store them.
+        const res = await ann.device.send('POST', url, {
+          accessToken: ann.session.accessToken,
+          headers: { 'content-type': 'application/json', 'content-encoding': coding },
+          body: JSON.stringify(body),
+        });
+        expect(res.statusCode, `${url} ${coding}`).toBe(415);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.json().code).toBe('unsupported_media_type');
+      }
+    }
+    expect(await snapshot(s)).toBe(before);
+    const plain = await ann.device.send('POST', '/data/inspections', {
+      accessToken: ann.session.accessToken,
+      headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+      body: JSON.stringify(record),
+    });
+    expect(plain.statusCode).toBe(201);
   });
 
   it('stores and returns SQL-injection strings verbatim, and filters on them exactly', async () => {

@@ -184,6 +184,54 @@ describeEachDialect('DPoP', (dialect) => {
     expect(normalizeHtu('https://api.example.com:8443/x')).toBe('https://api.example.com:8443/x');
   });
 
+  it('refuses the near misses of the right htu: other path spelling, port, scheme, user info', async () => {
+    for (const htu of [
+      'http://localhost/me/',
+      'http://localhost//me',
+      'http://localhost/ME',
+      'http://localhost/%6De/x/..%2F',
+      'http://localhost/m%65%2F',
+      'http://localhost:8080/me',
+      'http://localhost:0/me',
+      'https://localhost:80/me',
+      'http://user@localhost/me',
+      'http://localhost.:80/me',
+      'ws://localhost/me',
+      'localhost/me',
+      '',
+    ]) {
+      expectRefused(await me(await proof({ payload: { htu } })), 'dpop_proof_htu');
+    }
+    for (const htu of [42, null, ['http://localhost/me'], { href: 'http://localhost/me' }]) {
+      expectRefused(await me(await proof({ payload: { htu } })), 'dpop_proof_htu');
+    }
+    // The same URI, spelled otherwise: percent-encoded unreserved characters.
+    expect((await me(await proof({ payload: { htu: 'http://localhost/%6D%65' } }))).statusCode).toBe(200);
+  });
+
+  it('refuses a typ, htm or iat of the wrong shape, and keeps the key thumbprint whatever else the jwk says', async () => {
+    for (const typ of ['DPOP+JWT', 'application/dpop+jwt', 'JWT', 'dpop+jwt ', undefined]) {
+      expectRefused(await me(await proof({ header: { typ } })), 'dpop_proof_typ');
+    }
+    for (const htm of ['get', 'Get', ' GET', 'GET ', 'HEAD', ['GET']]) {
+      expectRefused(await me(await proof({ payload: { htm } })), 'dpop_proof_htm');
+    }
+    const now = Math.floor(s.clock.ms / 1000);
+    for (const iat of [String(now), `${now}`, null, [now], { now }, true]) {
+      expectRefused(await me(await proof({ payload: { iat } })), 'dpop_proof_iat');
+    }
+    // Public members beside the key's own change nothing: the token is bound to the key's thumbprint.
+    const extra = { ...device.publicJwk, alg: 'ES256', use: 'sig', kid: 'k1', key_ops: ['verify'] };
+    expect((await me(await proof({ header: { jwk: extra } }))).statusCode).toBe(200);
+    // A jwk that names another key, with this device's signature, is that other key's proof.
+    const { publicKey } = await generateKeyPair('ES256');
+    const theirs = await exportJWK(publicKey);
+    expectRefused(
+      await me(await proof({ header: { jwk: { kty: 'EC', crv: 'P-256', x: theirs.x, y: theirs.y } } })),
+      'dpop_proof_signature',
+    );
+  });
+
   it('refuses a stale iat and an iat in the future', async () => {
     const now = Math.floor(s.clock.ms / 1000);
     const { maxAgeSeconds, futureSkewSeconds } = s.ctx.config.dpop;
@@ -259,5 +307,72 @@ describeEachDialect('DPoP', (dialect) => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('device_key_mismatch');
+  });
+});
+
+describeEachDialect('DPoP with a public URL', (dialect) => {
+  const PUBLIC = 'https://api.example.com';
+  let s: TestServer;
+  let device: TestDevice;
+
+  beforeEach(async () => {
+    s = await startTestServer(dialect, { publicUrl: PUBLIC });
+    await s.user('dora', PASSWORD);
+    device = await TestDevice.create(s);
+    device.nonce = s.ctx.dpop.nonces.current();
+  });
+  afterEach(async () => {
+    await s.close();
+  });
+
+  /** A request to `path` whose proof names `htu`, sent with the Host header `host`. */
+  const call = async (
+    method: 'GET' | 'POST',
+    path: string,
+    htu: string,
+    host: string,
+    token?: string,
+    body?: object,
+  ) =>
+    s.app.inject({
+      method,
+      url: path,
+      headers: {
+        host,
+        dpop: await device.proof(method, path, {
+          payload: { htu },
+          ...(token === undefined ? {} : { accessToken: token }),
+        }),
+        ...(token === undefined ? {} : { authorization: `DPoP ${token}` }),
+      },
+      ...(body === undefined ? {} : { payload: body }),
+    });
+
+  it('checks htu against the public URL, whatever Host the request claims', async () => {
+    const login = { username: 'dora', password: PASSWORD, device: device.declaration() };
+    // A proof made for the Host a request claims is not one made for this server.
+    expectRefused(
+      await call('POST', '/auth/login', 'http://evil.example/auth/login', 'evil.example', undefined, login),
+      'dpop_proof_htu',
+    );
+    expectRefused(
+      await call('POST', '/auth/login', 'http://localhost/auth/login', 'localhost', undefined, login),
+      'dpop_proof_htu',
+    );
+    const res = await call('POST', '/auth/login', `${PUBLIC}/auth/login`, 'evil.example', undefined, login);
+    expect(res.statusCode, res.body).toBe(200);
+    const token = res.json().accessToken as string;
+    for (const [htu, host] of [
+      ['http://evil.example/me', 'evil.example'],
+      ['http://api.example.com/me', 'api.example.com'],
+      ['https://api.example.com:8443/me', 'api.example.com:8443'],
+      ['https://api.example.com.evil.example/me', 'api.example.com.evil.example'],
+    ] as const) {
+      expectRefused(await call('GET', '/me', htu, host, token), 'dpop_proof_htu');
+    }
+    const ok = await call('GET', '/me', `${PUBLIC}/me`, 'internal:8080', token);
+    expect(ok.statusCode, ok.body).toBe(200);
+    const upper = await call('GET', '/me', 'HTTPS://API.EXAMPLE.COM:443/me', 'internal:8080', token);
+    expect(upper.statusCode, upper.body).toBe(200);
   });
 });

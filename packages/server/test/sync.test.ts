@@ -5,7 +5,7 @@
  * conflict (with the server's version), idempotent retries, offline-only collections;
  * `device_revoked` on both routes.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type Actor, createMember, inspection, signIn, snapshot, startDemoServer } from './lib/data-world.js';
 import { describeEachDialect } from './lib/databases.js';
@@ -149,14 +149,96 @@ describeEachDialect('sync', (dialect) => {
     expect(steady.resets).toBe(0);
   });
 
+  it('starts over with reset when the checkpoint is ahead of the sequence (restored backup, promoted replica)', async () => {
+    const counter = async () =>
+      Number((await s.ctx.db.selectFrom('sync_counter').select('seq').executeTakeFirstOrThrow()).seq);
+    const created = await sue.call(
+      'POST',
+      '/data/inspections',
+      inspection(bob.userId, 'south', { site: 'Kept' }),
+    );
+    const kept = (created.json() as { id: string }).id;
+    const backup = await counter();
+    // Written after the backup: lost by the restore, but bob pulls them first.
+    for (const site of ['Lost 1', 'Lost 2', 'Lost 3']) {
+      await sue.call('POST', '/data/inspections', inspection(bob.userId, 'south', { site }));
+    }
+    const pulled = await pullAll(bob, null);
+    expect(pulled.changes.map((c) => c.record?.site).sort()).toEqual(['Kept', 'Lost 1', 'Lost 2', 'Lost 3']);
+
+    // The database goes back to the backup: what came after it is gone, the counter is back.
+    await s.ctx.db.deleteFrom('record_keys').where('seq', '>', backup).execute();
+    await s.ctx.db.deleteFrom('sync_notices').where('seq', '>', backup).execute();
+    await s.ctx.db.deleteFrom('records').where('seq', '>', backup).execute();
+    await s.ctx.db.updateTable('sync_counter').set({ seq: backup }).where('id', '=', 1).execute();
+
+    // After the restore, the kept inspection goes to sue in team north: bob may no longer hold it. Its
+    // change takes numbers bob's checkpoint already covers.
+    const moved = await sue.call('PATCH', `/data/inspections/${kept}`, {
+      team: 'north',
+      inspector: sue.userId,
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(await counter()).toBeLessThan(backup + 4);
+
+    const next = await pullAll(bob, pulled.checkpoint);
+    expect(next.resets).toBe(1);
+    expect(next.changes).toEqual([]);
+    // From the new checkpoint on, bob follows the sequence again.
+    await sue.call('POST', '/data/inspections', inspection(bob.userId, 'south', { site: 'New' }));
+    const steady = await pullAll(bob, next.checkpoint);
+    expect(steady.resets).toBe(0);
+    expect(steady.changes.map((c) => c.record?.site)).toEqual(['New']);
+  });
+
+  it('reads a checkpoint of the clear form issued before the upgrade, keeping the place, and answers a sealed one', async () => {
+    await sue.call('POST', '/data/inspections', inspection(bob.userId, 'south', { site: 'Before' }));
+    const sealed = (await pullAll(bob, null)).checkpoint;
+    const cp = s.ctx.data?.checkpoints.decode(bob.device.id, sealed);
+    if (cp === undefined) throw new Error('the checkpoint just issued does not decode');
+    const row = await s.ctx.db
+      .selectFrom('bulwark_meta')
+      .select('value')
+      .where('key', '=', 'sync_checkpoint_secret')
+      .executeTakeFirstOrThrow();
+    // The same position, as the server wrote it before checkpoints were sealed.
+    const clearMac = (device: string) =>
+      createHmac('sha256', Buffer.from(row.value, 'base64url'))
+        .update(`bulwark-checkpoint:${device}:${cp.seq}:${cp.fingerprint}`)
+        .digest('base64url')
+        .slice(0, 22);
+    const clear = `${cp.seq}.${cp.fingerprint}.${clearMac(bob.device.id)}`;
+    await sue.call('POST', '/data/inspections', inspection(bob.userId, 'south', { site: 'After' }));
+    const res = await bob.call('POST', '/sync/pull', { checkpoint: clear });
+    expect(res.statusCode, res.body).toBe(200);
+    const page = res.json() as Page;
+    expect(page.reset).toBeUndefined();
+    expect(page.changes.map((c) => c.record?.site)).toEqual(['After']);
+    expect(page.checkpoint).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
+    // Still bound to the device it was issued to.
+    const other = await ann.call('POST', '/sync/pull', {
+      checkpoint: `${cp.seq}.${cp.fingerprint}.${clearMac(bob.device.id)}`,
+    });
+    expect(other.json().code).toBe('invalid_checkpoint');
+  });
+
   it('refuses checkpoints that were forged, edited or issued to another device', async () => {
     const cp = (await pullAll(ann, null)).checkpoint;
-    const [seq, fp, mac] = cp.split('.') as [string, string, string];
+    const [sealed, mac] = cp.split('.') as [string, string];
+    const flip = (text: string, at: number) =>
+      `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
+    const high = Number(
+      (await s.ctx.db.selectFrom('sync_counter').select('seq').executeTakeFirstOrThrow()).seq,
+    );
     for (const bad of [
-      `${Number(seq) + 1}.${fp}.${mac}`,
-      `${seq}.${'0'.repeat(16)}.${mac}`,
+      `${flip(sealed, 0)}.${mac}`,
+      `${flip(sealed, 21)}.${mac}`,
+      `${sealed}.${flip(mac, 3)}`,
+      `${sealed}.${'A'.repeat(22)}`,
+      `${sealed}.${mac}.`,
+      // The former clear form of this very position, with a MAC of the right shape.
+      `${high}.${'0'.repeat(16)}.${mac}`,
       'x',
-      `${seq}.${fp}.${'A'.repeat(22)}`,
     ]) {
       const res = await ann.call('POST', '/sync/pull', { checkpoint: bad });
       expect(res.statusCode).toBe(400);
@@ -173,6 +255,126 @@ describeEachDialect('sync', (dialect) => {
     ]) {
       expect((await ann.call('POST', '/sync/pull', body)).json().code).toBe('invalid_request');
     }
+  });
+
+  it('does not show in its checkpoints how many changes others made (the sequence is sealed)', async () => {
+    const before = (await pullAll(bob, null)).checkpoint;
+    // Changes bob may not see: ann's inspections of team north.
+    for (let i = 0; i < 5; i++) {
+      expect((await ann.call('POST', '/data/inspections', inspection(ann.userId, 'north'))).statusCode).toBe(
+        201,
+      );
+    }
+    const res = await bob.call('POST', '/sync/pull', { checkpoint: before });
+    const after = (res.json() as Page).checkpoint;
+    expect((res.json() as Page).changes).toEqual([]);
+    const high = Number(
+      (await s.ctx.db.selectFrom('sync_counter').select('seq').executeTakeFirstOrThrow()).seq,
+    );
+    expect(high).toBeGreaterThanOrEqual(5);
+    for (const cp of [before, after]) {
+      expect(cp).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
+      // No part of it is a position in the change sequence, in decimal or in hex.
+      for (const part of cp.split('.')) {
+        expect(/^[0-9a-f]+$/i.test(part) && Number.parseInt(part, 10) <= high).toBe(false);
+      }
+    }
+    // Still bob's, still his position: the next pull from it has nothing and keeps working.
+    expect(await pullAll(bob, after)).toMatchObject({ changes: [], resets: 0 });
+  });
+
+  it('answers a batch mixing allowed and refused mutations one by one: what is refused writes nothing', async () => {
+    const mine = randomUUID();
+    const base = inspection(ann.userId, 'north', { site: 'Mine' });
+    const created = await ann.call('POST', '/sync/push', {
+      mutations: [
+        {
+          mutationId: 'c',
+          collection: 'inspections',
+          id: mine,
+          op: 'upsert',
+          baseVersion: null,
+          record: base,
+        },
+      ],
+    });
+    expect(created.json().results[0]).toMatchObject({ status: 'applied', version: 1 });
+    const bobs = (await bob.call('POST', '/data/inspections', inspection(bob.userId, 'south'))).json()
+      .id as string;
+    const bobsBefore = await s.ctx.db
+      .selectFrom('records')
+      .selectAll()
+      .where('id', '=', bobs)
+      .executeTakeFirstOrThrow();
+    const stranger = randomUUID();
+    const m = (mutationId: string, rest: Record<string, unknown>) => ({
+      mutationId,
+      collection: 'inspections',
+      ...rest,
+    });
+    const res = await ann.call('POST', '/sync/push', {
+      mutations: [
+        m('edit', { id: mine, op: 'upsert', baseVersion: 1, record: { ...base, site: 'Edited' } }),
+        m('move', { id: mine, op: 'upsert', baseVersion: 2, record: { ...base, team: 'south' } }),
+        m('give', { id: mine, op: 'upsert', baseVersion: 2, record: { ...base, inspector: bob.userId } }),
+        m('nul', { id: mine, op: 'upsert', baseVersion: 2, record: { ...base, team: 'north\u0000' } }),
+        m('other-team', {
+          id: stranger,
+          op: 'upsert',
+          baseVersion: null,
+          record: inspection(ann.userId, 'south'),
+        }),
+        m('taken', { id: bobs, op: 'upsert', baseVersion: null, record: base }),
+        m('take-over', { id: bobs, op: 'upsert', baseVersion: 1, record: base }),
+        m('drop-bobs', { id: bobs, op: 'delete', baseVersion: 1 }),
+        m('drop-mine', { id: mine, op: 'delete', baseVersion: 2 }),
+        m('edit-again', {
+          id: mine,
+          op: 'upsert',
+          baseVersion: 2,
+          record: { ...base, site: 'Edited twice' },
+        }),
+      ],
+    });
+    expect(res.statusCode).toBe(200);
+    expect(
+      res
+        .json()
+        .results.map((r: { mutationId: string; status: string; code?: string }) => [
+          r.mutationId,
+          r.status,
+          r.code,
+        ]),
+    ).toEqual([
+      ['edit', 'applied', undefined],
+      ['move', 'rejected', 'forbidden'],
+      ['give', 'rejected', 'forbidden'],
+      ['nul', 'rejected', 'forbidden'],
+      ['other-team', 'rejected', 'forbidden'],
+      ['taken', 'rejected', 'not_found'],
+      ['take-over', 'rejected', 'not_found'],
+      ['drop-bobs', 'rejected', 'not_found'],
+      ['drop-mine', 'rejected', 'forbidden'],
+      ['edit-again', 'applied', undefined],
+    ]);
+    const row = await s.ctx.db
+      .selectFrom('records')
+      .selectAll()
+      .where('id', '=', mine)
+      .executeTakeFirstOrThrow();
+    expect(Number(row.version)).toBe(3);
+    expect(JSON.parse(row.device ?? '{}')).toMatchObject({
+      site: 'Edited twice',
+      team: 'north',
+      inspector: ann.userId,
+    });
+    expect(await s.ctx.db.selectFrom('records').selectAll().where('id', '=', stranger).execute()).toEqual([]);
+    expect(
+      await s.ctx.db.selectFrom('records').selectAll().where('id', '=', bobs).executeTakeFirstOrThrow(),
+    ).toEqual(bobsBefore);
+    // A supervisor may reassign within the teams they supervise, not into another one.
+    const away = await sue.call('PATCH', `/data/inspections/${bobs}`, { team: 'east' });
+    expect(away.json().code).toBe('forbidden');
   });
 
   it('answers each pushed mutation: applied, rejected with reasons, conflict with the server version', async () => {

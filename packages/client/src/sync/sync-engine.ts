@@ -31,7 +31,15 @@ const OUTBOX_SPEC: CollectionSpec = {
   fields: { entry: { class: 'sensitive' } },
 };
 const CHECKPOINT_KEY = 'sync.checkpoint';
+/** Refusals of an edit that mean the device may no longer hold the record it edited. */
+const GONE_FROM_DEVICE = new Set(['not_found', 'collection_not_synced']);
 const versionKey = (collection: string, id: string) => `sync.v:${collection}:${id}`;
+/**
+ * Set when a pull left a record alone because an edit of it was queued, and what it left was a
+ * removal or a reset (the user may no longer hold the record); cleared by a later upsert of it.
+ */
+const goneKey = (collection: string, id: string) => `sync.gone:${collection}:${id}`;
+const SET = utf8Encode('1');
 
 interface OutboxEntry {
   readonly key: string;
@@ -316,13 +324,17 @@ export class SyncEngine<S = UntypedSchema> {
       }
       if (batch.length === 0) return this.#report(applied, rejected, conflicts, all);
       const mutations: PushMutation[] = [];
+      /** The base version each mutation was sent with, by mutation id. */
+      const sent = new Map<string, number | null>();
       for (const entry of batch) {
+        const baseVersion = await this.#version(entry.collection, entry.id);
+        sent.set(entry.mutationId, baseVersion);
         mutations.push({
           mutationId: entry.mutationId,
           collection: entry.collection,
           id: entry.id,
           op: entry.op,
-          baseVersion: await this.#version(entry.collection, entry.id),
+          baseVersion,
           ...(entry.record === undefined ? {} : { record: entry.record }),
         });
       }
@@ -330,6 +342,28 @@ export class SyncEngine<S = UntypedSchema> {
       try {
         response = await this.#transport.request<PushResponse>('POST', '/sync/push', { mutations });
       } catch (err) {
+        const malformed = malformedEntries(err, batch);
+        if (malformed !== undefined) {
+          // The server refused the request for the envelope of these mutations (an id it does
+          // not accept, say): report and drop them, or they would fail every later push with it.
+          const ops: WriteOp[] = [];
+          for (const [entry, issues] of malformed) {
+            const later = all.filter(
+              (e) => e.collection === entry.collection && e.id === entry.id && e.key !== entry.key,
+            );
+            for (const e of [entry, ...later]) ops.push({ kind: 'delete', collection: OUTBOX, id: e.key });
+            rejected.push({
+              mutationId: entry.mutationId,
+              collection: entry.collection,
+              id: entry.id,
+              code: 'invalid_request',
+              issues,
+              dropped: later.length,
+            });
+          }
+          await this.#store.backend.write(ops);
+          continue;
+        }
         if (!retryable(err)) throw err;
         await this.#defer(batch);
         return this.#report(applied, rejected, conflicts, await this.#entries());
@@ -347,6 +381,16 @@ export class SyncEngine<S = UntypedSchema> {
           continue;
         }
         ops.push({ kind: 'delete', collection: OUTBOX, id: entry.key });
+        // A removal (or a reset) the pull skipped while this edit was queued: the record may no
+        // longer be one this user may hold, and that removal will not come again. Whatever the
+        // answer (a retry gets its first answer, which may predate the removal), the copy goes;
+        // if the user may hold the record after all, it changed after that pull, so the next
+        // pull brings it back.
+        // (A record created here and never acknowledged stays: that data is the user's own.)
+        const marked = (await this.#store.backend.getMeta(goneKey(entry.collection, entry.id))) !== undefined;
+        if (marked) ops.push({ kind: 'meta', key: goneKey(entry.collection, entry.id), value: null });
+        const gone = marked && sent.get(entry.mutationId) !== null;
+        if (gone) ops.push({ kind: 'delete', collection: entry.collection, id: entry.id });
         if (result.status === 'applied') {
           applied += 1;
           ops.push(
@@ -366,6 +410,15 @@ export class SyncEngine<S = UntypedSchema> {
         );
         for (const e of later) ops.push({ kind: 'delete', collection: OUTBOX, id: e.key });
         if (result.status === 'rejected') {
+          // not_found on a record the device had from the server: no record this user may see has
+          // this id any more (reassigned, moved out of their teams); collection_not_synced: its
+          // collection may no longer be held on devices at all. The removal or reset that said so
+          // left the record alone while this edit was queued, and will not come again: drop the
+          // copy. A refused create keeps its record: that data is the user's own, never the server's.
+          if (gone || (GONE_FROM_DEVICE.has(String(result.code)) && sent.get(entry.mutationId) !== null)) {
+            ops.push({ kind: 'delete', collection: entry.collection, id: entry.id });
+            ops.push({ kind: 'meta', key: versionKey(entry.collection, entry.id), value: null });
+          }
           rejected.push({
             mutationId: entry.mutationId,
             collection: entry.collection,
@@ -376,13 +429,15 @@ export class SyncEngine<S = UntypedSchema> {
           });
         } else {
           const serverRecord = result.serverRecord;
-          if (serverRecord === undefined) {
+          const stored =
+            serverRecord === undefined || gone ? undefined : await this.#encodeOrRefuse(entry, serverRecord);
+          if (stored === undefined) {
+            // Deleted on the server, or a version this store refuses (a field this app version
+            // does not know, say, as a pull reports it): keep neither it nor the losing edit.
             ops.push({ kind: 'delete', collection: entry.collection, id: entry.id });
             ops.push({ kind: 'meta', key: versionKey(entry.collection, entry.id), value: null });
           } else {
-            ops.push(
-              ...(await this.#store.encodePuts(entry.collection, [{ ...serverRecord, id: entry.id }])),
-            );
+            ops.push(...stored);
             ops.push({
               kind: 'meta',
               key: versionKey(entry.collection, entry.id),
@@ -405,6 +460,24 @@ export class SyncEngine<S = UntypedSchema> {
         await this.#defer(unanswered);
         return this.#report(applied, rejected, conflicts, await this.#entries());
       }
+    }
+  }
+
+  /**
+   * The writes that store a conflict's server record, or undefined when the store refuses it.
+   * Thrown otherwise, the refusal would fail every later push too: the server answers a retried
+   * mutation with the same record.
+   */
+  async #encodeOrRefuse(
+    entry: OutboxEntry,
+    serverRecord: Readonly<Record<string, unknown>>,
+  ): Promise<WriteOp[] | undefined> {
+    try {
+      return await this.#store.encodePuts(entry.collection, [{ ...serverRecord, id: entry.id }]);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === 'vault_locked' || code === 'vault_wiped') throw err;
+      return undefined;
     }
   }
 
@@ -445,29 +518,58 @@ export class SyncEngine<S = UntypedSchema> {
     for (;;) {
       const stored = await this.#store.backend.getMeta(CHECKPOINT_KEY);
       const checkpoint = stored === undefined ? null : utf8Decode(stored);
-      const page = await this.#transport.request<PullResponse>('POST', '/sync/pull', {
-        checkpoint,
-        limit: this.#pageLimit,
-      });
+      const ask = (from: string | null) =>
+        this.#transport.request<PullResponse>('POST', '/sync/pull', {
+          checkpoint: from,
+          limit: this.#pageLimit,
+        });
+      let page: PullResponse;
+      let startOver = false;
+      try {
+        page = await ask(checkpoint);
+      } catch (err) {
+        if (
+          checkpoint === null ||
+          !(err instanceof ServerProblemError) ||
+          err.code !== 'invalid_checkpoint'
+        ) {
+          throw err;
+        }
+        // The server no longer accepts this checkpoint (its checkpoint secret changed, or this
+        // store was restored from elsewhere): start over. The removals since that checkpoint are
+        // lost with it, so the first page drops every synced record, as a reset does.
+        page = await ask(null);
+        startOver = true;
+      }
       if (!Array.isArray(page?.changes) || typeof page.checkpoint !== 'string') {
         throw new NetworkError('the server sent an unexpected pull page');
       }
       const pending = new Set((await this.#entries()).map((e) => `${e.collection}\u0000${e.id}`));
       const ops: WriteOp[] = [];
-      if (page.reset === true) {
+      if (page.reset === true || startOver) {
         reset = true;
         // The server can no longer say what changed: drop every synced record (edits still
         // queued stay, their push decides), then apply the page, all in one transaction.
         for (const name of this.#store.collectionNames()) {
           for (const id of await this.#store.ids(name)) {
-            if (pending.has(`${name}\u0000${id}`)) continue;
+            if (pending.has(`${name}\u0000${id}`)) {
+              // Kept for its queued edit; if the server's, gone unless the reset pass sends it again.
+              if ((await this.#version(name, id)) !== null) {
+                ops.push({ kind: 'meta', key: goneKey(name, id), value: SET });
+              }
+              continue;
+            }
             ops.push({ kind: 'delete', collection: name, id });
             ops.push({ kind: 'meta', key: versionKey(name, id), value: null });
           }
         }
       }
       for (const change of page.changes) {
-        if (pending.has(`${change.collection}\u0000${change.id}`)) continue;
+        if (pending.has(`${change.collection}\u0000${change.id}`)) {
+          const removal = 'removed' in change && change.removed === true;
+          ops.push({ kind: 'meta', key: goneKey(change.collection, change.id), value: removal ? SET : null });
+          continue;
+        }
         try {
           this.#store.collection(change.collection);
           if ('removed' in change && change.removed === true) {
@@ -506,6 +608,28 @@ export class SyncEngine<S = UntypedSchema> {
 }
 
 /** Network failures and server-side trouble are retried; anything else is the app's to see. */
+/**
+ * The entries of `batch` that a `400 invalid_request` names (issues at `/mutations/<i>/…`), each
+ * with its issues relative to the mutation; undefined when the refusal names none of them, or
+ * names something else as well (then the whole request is at fault).
+ */
+function malformedEntries(
+  err: unknown,
+  batch: readonly OutboxEntry[],
+): Map<OutboxEntry, RejectionIssue[]> | undefined {
+  if (!(err instanceof ServerProblemError) || err.status !== 400 || err.code !== 'invalid_request') {
+    return undefined;
+  }
+  const named = new Map<OutboxEntry, RejectionIssue[]>();
+  for (const issue of err.issues) {
+    const m = /^\/mutations\/(0|[1-9][0-9]*)(\/.*)?$/.exec(issue.path);
+    const entry = m === null ? undefined : batch[Number(m[1])];
+    if (m === null || entry === undefined) return undefined;
+    named.set(entry, [...(named.get(entry) ?? []), { ...issue, path: m[2] ?? '/' }]);
+  }
+  return named.size === 0 ? undefined : named;
+}
+
 function retryable(err: unknown): boolean {
   if (err instanceof NetworkError) return true;
   return err instanceof ServerProblemError && (err.status >= 500 || err.status === 429);

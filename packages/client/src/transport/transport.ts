@@ -134,6 +134,8 @@ const SESSION_ENDED = new Set([
 export class Transport {
   readonly #options: TransportOptions;
   readonly #base: URL;
+  /** The base URL's path without its trailing slash (`''` for a server at the root). */
+  readonly #basePath: string;
   readonly #fetch: typeof globalThis.fetch;
   readonly #clock: Clock;
   readonly #random: RandomBytes;
@@ -146,6 +148,7 @@ export class Transport {
   constructor(options: TransportOptions) {
     this.#options = options;
     this.#base = checkTransportUrl(options.baseUrl, { devMode: options.devMode === true });
+    this.#basePath = this.#base.pathname.replace(/\/+$/, '');
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? randomBytes;
@@ -422,7 +425,12 @@ export class Transport {
     if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) {
       throw new InvalidArgumentError('request paths are absolute paths on the server');
     }
-    const url = checkTransportUrl(new URL(path, this.#base), { devMode: this.#options.devMode === true });
+    // Under the base URL's path (a server mounted as a plugin under a prefix): resolved alone, an
+    // absolute path would drop it and reach the host backend's own route of that name instead,
+    // with the password or the tokens this request carries.
+    const url = checkTransportUrl(new URL(`${this.#basePath}${path}`, this.#base), {
+      devMode: this.#options.devMode === true,
+    });
     if (url.origin !== this.#base.origin)
       throw new InvalidArgumentError('requests stay on the configured server');
     // Extra headers first: the ones the transport sets (DPoP, authorization) always win.

@@ -15,6 +15,8 @@ export class FakeSyncData {
   applications = 0;
   /** Answer the next pull with `reset: true` and everything from the start. */
   resetNext = false;
+  /** Collections no longer synced (made online-only): pushes to them are refused. */
+  readonly notSynced = new Set<string>();
   #seq = 0;
 
   #key(collection: string, id: string) {
@@ -71,7 +73,9 @@ export class FakeSyncData {
           if (earlier !== undefined) return earlier;
           const current = this.rows.get(this.#key(m.collection, m.id));
           let result: unknown;
-          if (
+          if (this.notSynced.has(m.collection)) {
+            result = { mutationId: m.mutationId, status: 'rejected', code: 'collection_not_synced' };
+          } else if (
             (current?.version ?? null) !== m.baseVersion &&
             !(current === undefined && m.baseVersion === null)
           ) {

@@ -263,19 +263,24 @@ async function readRemovals(
   };
 }
 
-async function readPage(
-  trx: Transaction<Database>,
-  scope: PullScope,
-  after: number,
-  limit: number,
-): Promise<{ changes: Change[]; checkpointSeq: number; hasMore: boolean }> {
-  const { ctx, model, claims } = scope;
+/** The last number of the change sequence, as the page's snapshot sees it. */
+async function highWaterMark(trx: Transaction<Database>): Promise<number> {
   const head = await trx
     .selectFrom('sync_counter')
     .select('seq')
     .where('id', '=', 1)
     .executeTakeFirstOrThrow();
-  const high = Number(head.seq);
+  return Number(head.seq);
+}
+
+async function readPage(
+  trx: Transaction<Database>,
+  scope: PullScope,
+  after: number,
+  high: number,
+  limit: number,
+): Promise<{ changes: Change[]; checkpointSeq: number; hasMore: boolean }> {
+  const { ctx, model, claims } = scope;
   const bound = model.offline
     .map((c) => [c, c.read(claims)] as const)
     .filter(([, p]) => !(p.k === 'const' && !p.value));
@@ -326,7 +331,18 @@ export async function pull(scope: PullScope, request: PullRequest): Promise<stri
     ctx.dialect === 'postgres'
       ? ctx.db.transaction().setIsolationLevel('repeatable read')
       : ctx.db.transaction();
-  const page = await tx.execute((trx) => readPage(trx, scope, after, limit));
+  const page = await tx.execute(async (trx) => {
+    const high = await highWaterMark(trx);
+    if (after > high) {
+      // The checkpoint is ahead of the sequence: the database was restored from a backup, or a
+      // replica that had not received the last commits was promoted. The numbers after `high`
+      // will be handed out again to other changes, removals included, which this device would
+      // take as already pulled: it starts over instead.
+      after = 0;
+      reset = true;
+    }
+    return readPage(trx, scope, after, high, limit);
+  });
   const checkpoint = codec.encode(deviceId, { seq: page.checkpointSeq, fingerprint });
   let body = '{"changes":[';
   for (let i = 0; i < page.changes.length; i++) {

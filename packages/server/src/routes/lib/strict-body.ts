@@ -11,6 +11,8 @@ import type { FastifyInstance } from 'fastify';
 import { parseStrictJson, StrictJsonError } from '../../data/strict-json.js';
 import { HttpProblem } from '../../http/problem.js';
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
  * Makes `app` (a child context) parse JSON strictly and serialise answers as they are.
  *
@@ -21,9 +23,28 @@ import { HttpProblem } from '../../http/problem.js';
  */
 export function useStrictBodies(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // Nothing here decodes a content coding: a body declared gzip (or any coding) would be read
+    // as if it were plain, so what a proxy or a client meant and what is stored could differ.
+    const coding = request.headers['content-encoding'];
+    if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+      done(
+        new HttpProblem(415, 'unsupported_media_type', 'Send the body without a content coding (no gzip).'),
+        undefined,
+      );
+      return;
+    }
+    let text: string;
     try {
-      done(null, parseStrictJson(body as string));
+      // JSON is UTF-8 (RFC 8259 §8.1). Decoded leniently, bytes that are not would become U+FFFD
+      // and the record would be stored other than it was sent. A BOM is kept, and refused below.
+      text = UTF8.decode(body as Buffer);
+    } catch {
+      done(new HttpProblem(400, 'invalid_json', 'The request body is not well-formed UTF-8.'), undefined);
+      return;
+    }
+    try {
+      done(null, parseStrictJson(text));
     } catch (err) {
       const detail = err instanceof StrictJsonError ? err.message : 'The request body is not valid JSON.';
       done(new HttpProblem(400, 'invalid_json', detail), undefined);
