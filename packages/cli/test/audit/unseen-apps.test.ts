@@ -512,8 +512,9 @@ describe('a held-out set of apps: localisations in .lproj folders, Wear OS data 
         '',
       ].join('\n'),
     });
+    // (Medium since the fourth held-out set: a password made of words and digits.)
     expect(judged(r, 'secret-generic-assignment')).toEqual([
-      ['Localization/input/config.json:2', 'high', undefined],
+      ['Localization/input/config.json:2', 'medium', undefined],
     ]);
     expect(judged(r, 'storage-secret-in-preferences')).toEqual([
       ['app/src/main/kotlin/com/acme/wear/SettingsWearViewModel.kt:5', 'high', undefined],
@@ -757,6 +758,167 @@ describe('a third held-out set, second batch: Example/ folders, language folders
     });
     expect(judged(r, 'storage-secret-in-log')).toEqual([
       ['app/src/main/java/a/Login.java:4', 'medium', undefined],
+    ]);
+  });
+});
+
+describe('a fourth held-out set: resource bundles, backup keys, qualified names, debug signing stores, raw block ciphers', () => {
+  it('a .strings table with a suffix and Java resource bundles named by a locale are translations; gradle.properties and a secrets file beside them are read', async () => {
+    const r = await audit({
+      'App/Resources/de.lproj/Localizable.strings.current':
+        '"settings.password" = "Passwort";\n"Password" = "Kx9vQ2mLp4Zt";\n',
+      'www/resources/sap/m/messagebundle_en_US_saptrc.properties':
+        'MULTIINPUT_SHOW_MORE_TOKENS=jOrXmBXclUle5q7QpWh3\n',
+      'src/main/resources/messages_de.properties': 'login.token=Zk3vQ9pLm2Xr7TnW4yHb\n',
+      'PasscodeLock/gradle.properties': 'passcodelock.password_enc_secret=5-maggio-2002-Karin-Zt9Q\n',
+      'config/secrets.properties': 'api_token=Zk3vQ9pLm2Xr7TnW4yHb\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['config/secrets.properties:1', 'high', undefined],
+      ['PasscodeLock/gradle.properties:1', 'high', undefined],
+    ]);
+  });
+
+  it('an Android Backup Service key is quiet; another key under the same name is found', async () => {
+    const r = await audit({
+      'app/build.gradle':
+        'android {\n  defaultConfig {\n    manifestPlaceholders = [ googleAndroidBackupAPIKey:"AEdPqrEAAAAIbRfbV8fHLItXo8OcHwrO0sSNblqhPwkc0DPTqg" ]\n  }\n}\n',
+      'lib/build.gradle':
+        'android {\n  defaultConfig {\n    manifestPlaceholders = [ googleAndroidBackupAPIKey:"Q7pLm2Xr9TnW4yHbZk3v8sKd1RfGj6Ce" ]\n  }\n}\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([['lib/build.gradle:3', 'high', undefined]]);
+  });
+
+  it("a name qualified by a package (another app's preference key) is not a key; a literal key under the same name is", async () => {
+    const r = await audit({
+      'app/src/main/java/a/Importer.java':
+        'class Importer {\n  void read() {\n    final String secretKey = "com.blizzard.messenger.AUTHENTICATOR_DEVICE_SECRET";\n    final String apiToken = "org.acme.app.EXTRA_TOKEN_9";\n  }\n}\n',
+      'app/src/main/java/a/Crypto.java':
+        'class Crypto {\n  static final String secretKey = "q8Lz2VfR7mNc4TpW";\n}\n',
+    });
+    expect(judged(r, 'crypto-hardcoded-key')).toEqual([
+      ['app/src/main/java/a/Crypto.java:2', 'high', undefined],
+    ]);
+    expect(judged(r, 'secret-generic-assignment').filter(([f]) => f.includes('Importer'))).toEqual([]);
+  });
+
+  it('a password made of words and digits and a UUID under a secret name are medium with the reason; a generated password and a random key stay high', async () => {
+    const r = await audit({
+      'fastlane/Fastfile': 'create_keychain(\n  name: "ci",\n  password: "temp_123456",\n)\n',
+      'app/Importer.java':
+        'class Importer {\n  private static final char[] PASSWORD = "TotpAuthenticator".toCharArray();\n}\n',
+      'src/Logging/Logger.cs':
+        'class Logger {\n  private const string AppSecret = "51f96ae5-68ba-45f6-99a1-8ad9f63046c3";\n}\n',
+      'src/Login.ts': "const password = 'Kx9vQ2mLp4Zt';\n",
+      'src/Sync.ts': "const syncPassword = 'hV7#qL2!mZ9@xR4$pT6w';\n",
+      'src/Api.ts': "const apiSecret = 'Q7pLm2Xr9TnW4yHbZk3v8sKd';\n",
+    });
+    const found = of(r, 'secret-generic-assignment');
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['app/Importer.java:2', 'medium'],
+      ['fastlane/Fastfile:3', 'medium'],
+      ['src/Api.ts:1', 'high'],
+      ['src/Logging/Logger.cs:2', 'medium'],
+      ['src/Login.ts:1', 'high'],
+      ['src/Sync.ts:1', 'high'],
+    ]);
+    expect(found.find((f) => f.file === 'fastlane/Fastfile')?.message).toContain(
+      'a password made of words and digits',
+    );
+    expect(found.find((f) => f.file === 'src/Logging/Logger.cs')?.message).toContain('a UUID');
+  });
+
+  it('a key store named by a Gradle debug signing config is lowered with its reason; the release store and one no config names stay high', async () => {
+    const jks = Buffer.concat([Buffer.from([0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2]), Buffer.alloc(64, 1)]);
+    const r = await audit({
+      'app/build.gradle': [
+        'android {',
+        '  signingConfigs {',
+        '    debug {',
+        "      storeFile file('testkey_untrusted.jks')",
+        "      keyAlias 'alias'",
+        '    }',
+        '    release {',
+        "      storeFile file('../keys/release.jks')",
+        '    }',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'wear/build.gradle.kts':
+        'android {\n  signingConfigs {\n    getByName("debug") {\n      storeFile = file("debug-wear.jks")\n    }\n  }\n}\n',
+      'app/testkey_untrusted.jks': jks,
+      'keys/release.jks': jks,
+      'wear/debug-wear.jks': jks,
+      'other/client.jks': jks,
+    });
+    const reason =
+      'the store of a debug signing config (Gradle signingConfigs.debug): it signs debug builds only';
+    expect(judged(r, 'secret-private-key')).toEqual([
+      ['app/testkey_untrusted.jks:', 'low', reason],
+      ['keys/release.jks:', 'high', undefined],
+      ['other/client.jks:', 'high', undefined],
+      ['wear/debug-wear.jks:', 'low', reason],
+    ]);
+  });
+
+  it('ECB without padding (a raw block operation) is medium with the reason; ECB with padding stays high', async () => {
+    const r = await audit({
+      'crypto/src/main/java/a/AesKdf.kt':
+        'object AesKdf {\n  fun round(seed: ByteArray) = Cipher.getInstance("AES/ECB/NoPadding")\n}\n',
+      'app/src/main/java/a/Box.java':
+        'class Box {\n  Cipher c() throws Exception { return Cipher.getInstance("AES/ECB/PKCS5Padding"); }\n}\n',
+    });
+    expect(judged(r, 'crypto-ecb-mode').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/Box.java:2', 'high'],
+      ['crypto/src/main/java/a/AesKdf.kt:2', 'medium'],
+    ]);
+    expect(of(r, 'crypto-ecb-mode').find((f) => f.severity === 'medium')?.message).toContain(
+      'raw block operation',
+    );
+  });
+
+  it('a byte-array literal given to SecretKeySpec through a local, and a literal password given to RNCryptor, are found; random and typed keys are not', async () => {
+    const r = await audit({
+      'app/src/main/java/a/Encryption.java': [
+        'class Encryption {',
+        '  static byte[] enc(byte[] v) throws Exception {',
+        '    byte[] key = {',
+        '        1, 2, 3, 4, 5, 6, 7, 8, 8, 7, 6, 5, 4, 3, 2, 1',
+        '    };',
+        '    SecretKeySpec spec = new SecretKeySpec(key, "AES");',
+        '    return v;',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/a/Fresh.java': [
+        'class Fresh {',
+        '  static SecretKeySpec make() {',
+        '    byte[] fresh = new byte[16];',
+        '    new SecureRandom().nextBytes(fresh);',
+        '    return new SecretKeySpec(fresh, "AES");',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'ios/App/BrokenCryptoVC.m': [
+        '- (void)save {',
+        '    NSData *encrypted = [RNEncryptor encryptData:data',
+        '                                    withSettings:kRNCryptorAES256Settings',
+        '                                        password:@"Secret-Key"',
+        '                                           error:&error];',
+        '    NSData *mine = [RNEncryptor encryptData:data withSettings:kRNCryptorAES256Settings password:self.passwordTextField.text error:&error];',
+        '}',
+        '',
+      ].join('\n'),
+      'ios/App/Vault.swift':
+        'let sealed = RNCryptor.encrypt(data: data, withPassword: "k3Y-vault-2019")\nlet typed = RNCryptor.encrypt(data: data, withPassword: passwordField.text!)\n',
+    });
+    expect(judged(r, 'crypto-hardcoded-key').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/Encryption.java:6', 'high'],
+      ['ios/App/BrokenCryptoVC.m:2', 'high'],
+      ['ios/App/Vault.swift:1', 'high'],
     ]);
   });
 });

@@ -40,6 +40,13 @@ export interface AppScope {
   /** SDK levels stated in Gradle build files (`targetSdkVersion 27`, `minSdk = 21`), by file. */
   gradleSdk: { file: string; targetSdk?: number; minSdk?: number }[];
   flags: { apk: boolean; aab: boolean; ipa: boolean };
+  /**
+   * Key stores named as the store of a Gradle `signingConfigs { debug { storeFile … } }` block,
+   * by their path in the scan (as `AnalyserContext.path` gives it).
+   */
+  debugSigningStores: string[];
+  /** Key store findings, held until every file of the app is read (see `debugSigningStores`). */
+  keyStores: RawFinding[];
   /** The first v1 (JAR) signature file of the app (`META-INF/*.RSA`, `.DSA`, `.EC`). */
   v1Signature?: string;
   /**
@@ -64,6 +71,8 @@ export function newAppScope(prefix: string, depth: number): AppScope {
     manifests: [],
     nscs: [],
     gradleSdk: [],
+    debugSigningStores: [],
+    keyStores: [],
     flags: { apk: false, aab: false, ipa: false },
   };
 }

@@ -3,6 +3,7 @@
  * Loopback-only cleartext exceptions and everything inside <debug-overrides> (which applies only
  * to debuggable builds) are not flagged.
  */
+import { posix } from 'node:path';
 import { isDebugOnlyPath, lowered } from '../lib/context.js';
 import type { RawFinding } from '../lib/finding.js';
 import { stringsToScan } from '../lib/xml-file.js';
@@ -520,7 +521,9 @@ export const ANDROID_ANALYSERS: readonly FileAnalyser[] = [
   {
     matches: (_path, name) => name === 'build.gradle' || name === 'build.gradle.kts',
     analyse(bytes, context) {
-      context.app.gradleSdk.push(gradleSdk(bytes.toString('utf8'), context.path));
+      const text = bytes.toString('utf8');
+      context.app.gradleSdk.push(gradleSdk(text, context.path));
+      context.app.debugSigningStores.push(...debugSigningStores(text, context.path));
       return undefined;
     },
   },
@@ -589,6 +592,47 @@ export function checkFileProviderPaths(root: XmlElement, file: string): RawFindi
     message: `FileProvider <root-path path="${el.attributes.path ?? ''}">: URIs of this provider can reach any file the app can read`,
     key: `root-path:${el.attributes.path ?? ''}`,
   }));
+}
+
+/** `storeFile file('…')` (Groovy) or `storeFile = file("…")` (Kotlin), with its path. */
+const STORE_FILE = /\bstoreFile\s*=?\s*(?:rootProject\s*\.\s*)?file\(\s*["']([^"'$\n]{1,200})["']\s*\)/g;
+
+/**
+ * The key stores a Gradle build file names as the store of its debug signing config
+ * (`signingConfigs { debug { storeFile file('debug.jks') } }`, or `getByName("debug") { … }` in
+ * Kotlin), resolved against the build file's folder. Such a store signs debug builds only; the
+ * name of its alias or file need not say so (`testkey_untrusted.jks`, alias `repo`).
+ *
+ * @example
+ * ```ts
+ * debugSigningStores("signingConfigs { debug { storeFile file('keys/dev.jks') } }", 'app/build.gradle');
+ * // ['app/keys/dev.jks']
+ * ```
+ */
+export function debugSigningStores(text: string, file: string): string[] {
+  if (!text.includes('signingConfigs')) return [];
+  const out: string[] = [];
+  for (const m of text.matchAll(STORE_FILE)) {
+    const header = enclosingBlockHeader(text, m.index);
+    if (!/(?:\bdebug|\(\s*["']debug["']\s*\))\s*$/.test(header)) continue;
+    const folder = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
+    out.push(posix.normalize(`${folder}${m[1] as string}`));
+  }
+  return out;
+}
+
+/** The text before the `{` that opens the block around `at` (at most 80 characters), or ''. */
+function enclosingBlockHeader(text: string, at: number): string {
+  let depth = 0;
+  for (let i = at - 1, n = 0; i >= 0 && n < 4000; i--, n++) {
+    const c = text.charCodeAt(i);
+    if (c === 125) depth++;
+    else if (c === 123) {
+      if (depth === 0) return text.slice(Math.max(0, i - 80), i);
+      depth--;
+    }
+  }
+  return '';
 }
 
 /** Checks of a whole Android app. */

@@ -17,6 +17,7 @@ import { TriggerIndex } from '../lib/trigger-index.js';
 import type { Severity } from '../types.js';
 import type { FileAnalyser } from './analyser.js';
 import type { RuleId } from './catalog.js';
+import { isQualifiedName } from './secrets.js';
 import { identifierWords, statementAt, weakHashUse, weakHashVerdict } from './weak-hash.js';
 
 type Lang = 'jvm' | 'swift' | 'objc' | 'c';
@@ -66,11 +67,13 @@ const PLACEHOLDER =
 /**
  * A value that is a name (a preference key, an intent extra, a localisation key), not key
  * material: dotted, dashed or snake words, camelCase, PascalCase words ending in `Key` (the name
- * of a stored key, `SecureStorageKey`), `::`-joined words (`state::default::…`), or a URL (a key
+ * of a stored key, `SecureStorageKey`), `::`-joined words (`state::default::…`), a name qualified
+ * by a package (`com.example.app.DEVICE_SECRET`, another app's preference key), or a URL (a key
  * server's address).
  */
 function looksLikeIdentifier(value: string): boolean {
   return (
+    isQualifiedName(value) ||
     /^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+$/.test(value) ||
     /^[a-z]+(?:[A-Z][a-z0-9]*)+$/.test(value) ||
     (/^(?:[A-Z][a-z0-9]+){2,}$/.test(value) && /Key$/.test(value)) ||
@@ -664,6 +667,16 @@ const CODE_RULES: readonly CodeRule[] = [
         : `Cipher.getInstance("${m[1]}"): no mode given, so the provider's default, ECB`,
       evidence: m[1] as string,
       key: `ecb:${m[1]}`,
+      // ECB without padding takes whole blocks only: the raw block operation that key derivations
+      // (KeePass's AES-KDF), CMAC, key wraps and hand-built counter modes are made of, far more
+      // often than a message's encryption. Medium: what is encrypted decides, and the code must
+      // be read.
+      ...(/\/ECB\/NoPadding$/i.test(m[1] as string)
+        ? {
+            severity: 'medium' as const,
+            message: `Cipher.getInstance("${m[1]}"): ECB without padding, a raw block operation (key derivations, CMAC, key wraps are built on it); a message encrypted with it shows its equal blocks`,
+          }
+        : {}),
     }),
   },
   {
@@ -947,6 +960,43 @@ const CODE_RULES: readonly CodeRule[] = [
         `constant ${literal.name.slice(0, 60)} (a string literal) used as a SecretKeySpec key`,
       );
     },
+  },
+  {
+    // A local or field assigned an array literal (`byte[] key = { 1, 2, … }`, `byteArrayOf(…)`)
+    // and given to SecretKeySpec: the key is in the app, as an array instead of a string.
+    langs: ['jvm'],
+    needs: ['SecretKeySpec'],
+    pattern: /SecretKeySpec\(\s*([A-Za-z_$][\w$]*)\s*,/g,
+    check: (m, text) => {
+      const expr = assignedTo(m[1] as string, text)?.trim();
+      const array =
+        expr === undefined
+          ? null
+          : /^(?:\{|new\s+byte\s*\[\s*\]\s*\{|byteArrayOf\()\s*([^)}]{8,400})[)}]/.exec(expr);
+      if (array === null) return undefined;
+      return keyLiteral(
+        'crypto-hardcoded-key',
+        (array[1] as string).replace(/\s+/g, ''),
+        `${String(m[1]).slice(0, 40)}, a byte-array literal assigned in the code, used as a SecretKeySpec key`,
+      );
+    },
+  },
+  {
+    // RNCryptor, encrypting or decrypting under a literal password: `[RNEncryptor encryptData:…
+    // withSettings:… password:@"…" error:…]`, `RNCryptor.encrypt(data:, withPassword: "…")`. The
+    // key is derived from a password every copy of the app holds.
+    langs: ['swift', 'objc'],
+    needs: ['RNEncryptor', 'RNDecryptor', 'RNCryptor'],
+    pattern: new RegExp(
+      String.raw`\b(?:RNEncryptor|RNDecryptor|RNCryptor)\b[^;\n]{0,200}(?:\n[^;\n]{0,200}){0,4}?\b(?:withPassword|password)\s*:\s*${LITERAL}`,
+      'g',
+    ),
+    check: (m) =>
+      keyLiteral(
+        'crypto-hardcoded-key',
+        m[1] as string,
+        'literal password given to RNCryptor: the key is derived from it',
+      ),
   },
   {
     // MD5 / SHA-1 through the JCA, Apache Commons Codec or Guava.

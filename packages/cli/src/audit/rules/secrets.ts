@@ -168,9 +168,11 @@ const SECRET_MANAGER_PATH = /^[a-z0-9]+(?:[-_][a-z0-9]+)+(?:\/[a-z0-9]+(?:[-_][a
  * Keys whose provider documents them as public, made to ship in clients, told by their prefix:
  * PostHog project API keys (`phc_`, write-only ingestion), Stripe publishable keys (`pk_live_`,
  * `pk_test_`) and Mapbox public tokens (`pk.` and a JWT-like body). The secret forms of the same
- * providers (`phx_`, `sk_live_`, Mapbox `sk.`) are not these prefixes.
+ * providers (`phx_`, `sk_live_`, Mapbox `sk.`) are not these prefixes. Android Backup Service
+ * keys (`AEdPqrEAAAAI…`) are registered for one package name and go in the app's manifest
+ * (`com.google.android.backup.api_key`), as Google's documentation says to.
  */
-const PUBLISHABLE_KEY = /^(?:phc_|pk_(?:live|test)_|pk\.eyJ)/;
+const PUBLISHABLE_KEY = /^(?:phc_|pk_(?:live|test)_|pk\.eyJ|AEdPqrEAAAAI)/;
 
 /** Judges the value of a `name = "value"` assignment whose name looks secret. */
 function genericSecret(name: string, value: string): boolean {
@@ -183,13 +185,60 @@ function genericSecret(name: string, value: string): boolean {
   if (PLACEHOLDER.test(value) || value.includes('://') || /^[./~]/.test(value)) return false;
   if (/^(.)\1+$/.test(value) || PUBLISHABLE_KEY.test(value)) return false;
   // Dotted or dashed words (i18n keys, property paths, CSS classes) are not secrets.
-  if (/^[A-Za-z]+(?:[._:-][A-Za-z]+)+$/.test(value)) return false;
+  if (/^[A-Za-z]+(?:[._:-][A-Za-z]+)+$/.test(value) || isQualifiedName(value)) return false;
   if (PASSWORD_NAME.test(name)) {
     return value.length >= 8 && characterClasses(value) >= 2 && shannonEntropy(value) >= 2.5;
   }
   return (
     value.length >= 16 && characterClasses(value) >= 2 && /[0-9]/.test(value) && shannonEntropy(value) >= 3.5
   );
+}
+
+/**
+ * A name qualified by a package, as Android and Java name preference keys, intent extras and
+ * actions: lowercase package segments, then a constant or class name
+ * (`com.blizzard.messenger.AUTHENTICATOR_DEVICE_SECRET`, `org.acme.app.EXTRA_TOKEN`). Where a
+ * secret is kept or passed, not the secret.
+ *
+ * @example
+ * ```ts
+ * isQualifiedName('com.example.app.PREF_SECRET_KEY'); // true
+ * isQualifiedName('q8Lz2VfR.7mNc4TpW'); // false
+ * ```
+ */
+export function isQualifiedName(value: string): boolean {
+  return /^[a-z][a-z0-9]*(?:\.[a-z][a-z0-9_]*){1,8}\.[A-Za-z][A-Za-z0-9_]*$/.test(value);
+}
+
+/**
+ * A UUID (8-4-4-4-12 hexadecimal digits): the shape of an app, tenant or client identifier as
+ * often as of a key (App Center's app secret, Heroku's API key), so a UUID under a secret's name
+ * is reported at medium.
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The last word of a name says password: `keychain_password`, `withPassword`, `PWD`. */
+const PASSWORD_LAST_WORD = /(?:passw(?:or)?d|pwd|passphrase|passcode)s?$/i;
+
+/**
+ * How sure a guess of the generic rule is, when it is less than high: a name that ends in a
+ * password word and a value made of words and digits (`temp_123456`, `Guest!@123456`,
+ * `TotpAuthenticator`), or any UUID. On the ordinary apps of the corpus every such password was
+ * something other than a credential of the app (a temporary CI keychain's, a guest account every
+ * install shares, another app's backup format), which the code around it decides and the rule
+ * cannot see; a generated value (16 characters or more of three classes or, shorter, one with no
+ * run of four lowercase letters) is a provisioned secret and stays high.
+ */
+function guessSeverity(name: string, value: string): string | undefined {
+  if (UUID.test(value)) return 'a UUID, the shape of an identifier as often as of a key';
+  if (!PASSWORD_LAST_WORD.test(name.replace(/[^A-Za-z]+$/, ''))) return undefined;
+  const generated =
+    characterClasses(value) >= 3 &&
+    shannonEntropy(value) >= 3.5 &&
+    (value.length >= 16 || !/[a-z]{4}/.test(value));
+  return generated
+    ? undefined
+    : 'a password made of words and digits: nothing here says what it protects (an account, a test or temporary store, another app’s format)';
 }
 
 const GENERIC_TRIGGERS = [
@@ -587,8 +636,18 @@ function elementVerdict(
 }
 
 /**
- * Translation resources: Apple's `.strings` tables, JSON/YAML inside an Apple `.lproj` folder
- * (a language's resources: `ca.lproj/app.json`), and i18n JSON/YAML under an `i18n`, `locales`,
+ * A Java resource bundle of UI texts: `messages_de.properties`, `strings_pt_BR.properties`,
+ * `messagebundle_en_US_saptrc.properties` (SAP UI5), named by a locale after the base name, or a
+ * message bundle whatever its suffix. Gradle's and the local `*.properties` are not named so.
+ */
+const RESOURCE_BUNDLE =
+  /(?:^|\/)(?:messagebundle[^/]*|(?:messages?|strings|texts?|labels|i18n|translations?|resources?|bundle)_[a-z]{2,3}(?:_[A-Z]{2}|_[0-9]{3})?(?:_[A-Za-z0-9]{1,12})?)\.properties$/;
+
+/**
+ * Translation resources: Apple's `.strings` tables (and copies with a suffix after it,
+ * `Localizable.strings.current`), JSON/YAML inside an Apple `.lproj` folder (a language's
+ * resources: `ca.lproj/app.json`), Java resource bundles named by a locale
+ * (`messages_de.properties`), and i18n JSON/YAML under an `i18n`, `locales`,
  * `locale`, `lang(s)`, `language(s)`, `translations` or `l10n` folder, and JSON/YAML named by a
  * locale with its region (`es_419.json`, `pt-BR.yaml`, `en_US.json`). Their keys name UI fields
  * (`"settings.password" = "Passwort";`) and their values are words shown to the user, so a
@@ -602,8 +661,9 @@ function elementVerdict(
  */
 export function isTranslationFile(path: string): boolean {
   return (
-    /\.(?:strings|stringsdict|xliff|xlf|arb)$/i.test(path) ||
+    /\.(?:strings|stringsdict|xliff|xlf|arb)(?:\.[A-Za-z0-9]{1,12})?$/i.test(path) ||
     /(?:^|\/)[^/]+\.lproj\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(path) ||
+    RESOURCE_BUNDLE.test(path) ||
     /(?:^|\/)(?:i18n|locales?|langs?|languages?|translations?|l10n)\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(
       path,
     ) ||
@@ -705,9 +765,14 @@ function genericVerdict(
     return undefined;
   if (isTemplate(value, file.path) || isParameterName(value)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
+  const unsure = guessSeverity(name, value);
   return {
     ruleId: 'secret-generic-assignment',
-    message: `high-entropy value assigned to ${name.slice(0, 60)}`,
+    message:
+      unsure === undefined
+        ? `high-entropy value assigned to ${name.slice(0, 60)}`
+        : `secret-like value assigned to ${name.slice(0, 60)} (medium: ${unsure})`,
+    ...(unsure === undefined ? {} : { severity: 'medium' as const }),
     evidence: `${name.slice(0, 60)} = ${redact(value, 0)}`,
     key: `${name}\u0000${value}`,
     generic: true,
