@@ -921,4 +921,25 @@ describe('a fourth held-out set: resource bundles, backup keys, qualified names,
       ['ios/App/Vault.swift:1', 'high'],
     ]);
   });
+
+  it('MD5 or SHA-1 named at the call of a hash helper of the app is found; SHA-256 and a helper named otherwise are not', async () => {
+    const r = await audit({
+      'app/src/main/java/a/HashScreen.java': [
+        'class HashScreen {',
+        '  void onClick() {',
+        '    String value = field.getText().toString();',
+        '    String weak = Encryption.hash("MD5", value);',
+        '    String old = digestOf("SHA-1", value);',
+        '    String good = Encryption.hash("SHA-256", value);',
+        '    String label = format("MD5", value);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'crypto-weak-hash').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/HashScreen.java:4', 'medium'],
+      ['app/src/main/java/a/HashScreen.java:5', 'medium'],
+    ]);
+  });
 });

@@ -1054,6 +1054,30 @@ const CODE_RULES: readonly CodeRule[] = [
     },
   },
   {
+    // A helper of the app's own that hashes with the algorithm it is given, called with MD5 or
+    // SHA-1 by name (`Encryption.hash("MD5", content)`, `digest("SHA1", bytes)`): the weak
+    // algorithm is chosen at the call, where `MessageDigest.getInstance(algorithm)` cannot show it.
+    langs: ['jvm'],
+    needs: ['"MD5"', '"SHA1"', '"SHA-1"', '"MD2"', '"MD4"', '"SHA"'],
+    pattern:
+      /\b((?:[A-Za-z_$][\w$]*)?(?:hash|Hash|HASH|digest|Digest|DIGEST)[\w$]*)\s*\(\s*"(MD5|MD2|MD4|SHA-?1|SHA)"\s*,\s*([^)\n]{1,120})/g,
+    check: (m, text) => {
+      const lineStart = text.lastIndexOf('\n', m.index) + 1;
+      const hashed = m[3] as string;
+      const around = text
+        .slice(Math.max(0, lineStart - 400, m.index - 600), m.index)
+        .split('\n')
+        .slice(-4)
+        .join('\n');
+      return weakHashVerdict(
+        m[2] as string,
+        `${m[1] as string}("${m[2] as string}")`,
+        hashed,
+        weakHashUse(hashed, around),
+      );
+    },
+  },
+  {
     // A file opened for writing on external storage (shared, or the app's external directory
     // that other apps could read before scoped storage), directly or through a variable.
     langs: ['jvm'],

@@ -638,10 +638,11 @@ function elementVerdict(
 /**
  * A Java resource bundle of UI texts: `messages_de.properties`, `strings_pt_BR.properties`,
  * `messagebundle_en_US_saptrc.properties` (SAP UI5), named by a locale after the base name, or a
- * message bundle whatever its suffix. Gradle's and the local `*.properties` are not named so.
+ * message bundle whatever its suffix. Gradle's and the local `*.properties` are not named so, and
+ * an environment's suffix (`messages_dev.properties`) is not a locale.
  */
 const RESOURCE_BUNDLE =
-  /(?:^|\/)(?:messagebundle[^/]*|(?:messages?|strings|texts?|labels|i18n|translations?|resources?|bundle)_[a-z]{2,3}(?:_[A-Z]{2}|_[0-9]{3})?(?:_[A-Za-z0-9]{1,12})?)\.properties$/;
+  /(?:^|\/)(?:messagebundle[^/]*|(?:messages?|strings|texts?|labels|i18n|translations?|resources?|bundle)_(?!(?:dev|prd|stg|uat|tst|int|loc|qa)[_.])[a-z]{2,3}(?:_[A-Z]{2}|_[0-9]{3})?(?:_[A-Za-z0-9]{1,12})?)\.properties$/;
 
 /**
  * Translation resources: Apple's `.strings` tables (and copies with a suffix after it,
