@@ -943,3 +943,102 @@ describe('a fourth held-out set: resource bundles, backup keys, qualified names,
     ]);
   });
 });
+
+describe('a fourth held-out set, second batch: example hosts in documentation, Ruby templates, SDK ingest keys, push tokens, endpoints, abbreviated columns', () => {
+  it('credentials in a URL to a host that is no address (a documentation example) are quiet; the same password to a server is found', async () => {
+    const r = await audit({
+      'app/src/main/java/a/FileUtils.java':
+        'class FileUtils {\n  /** For URI paths: ["smb://user;workgroup:passw0rd@12.3.4", "ftp://u:passw0rd@300.1.2.3"] */\n  void f() {}\n}\n',
+      'app/src/main/res/values/strings.xml':
+        '<resources>\n  <string name="test_url">https://adm1n:passw0rd@dev.acme.org</string>\n  <string name="nas">smb://backup:passw0rd@10.0.0.12/share</string>\n</resources>\n',
+    });
+    expect(judged(r, 'secret-url-credentials').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/res/values/strings.xml:2', 'high'],
+      ['app/src/main/res/values/strings.xml:3', 'high'],
+    ]);
+  });
+
+  it("a password built by Ruby's interpolation in a Fastfile is quiet; a literal one is found", async () => {
+    const r = await audit({
+      'fastlane/Fastfile':
+        'lane :temp do\n  password = "temp#{SecureRandom.hex(6)}"\n  other_password = "hV7#qL2!mZ9@xR4$pT6w"\nend\n',
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['fastlane/Fastfile:3', 'high'],
+    ]);
+  });
+
+  it("an analytics or crash-reporting SDK's client key is medium with the reason; an API key of the app stays high", async () => {
+    const r = await audit({
+      'ios/App/Info.plist': [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<plist version="1.0"><dict>',
+        '\t<key>bugsnag</key>',
+        '\t<dict>',
+        '\t\t<key>apiKey</key>',
+        '\t\t<string>17ba9059f676f1cc4f45d98182388b01</string>',
+        '\t</dict>',
+        '\t<key>ServiceApiKey</key>',
+        '\t<string>Q7pLm2Xr9TnW4yHbZk3v8sKd</string>',
+        '</dict></plist>',
+        '',
+      ].join('\n'),
+      'ios/App/AppDelegate.swift':
+        'Flurry.startSession(apiKey: "8RM5WHP628853HQXFKDX", sessionBuilder: builder)\n',
+    });
+    const found = of(r, 'secret-generic-assignment');
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['ios/App/AppDelegate.swift:1', 'medium'],
+      ['ios/App/Info.plist:5', 'medium'],
+      ['ios/App/Info.plist:8', 'high'],
+    ]);
+    expect(found.find((f) => f.line === 5)?.message).toContain('analytics or crash-reporting SDK');
+  });
+
+  it('a push token in AsyncStorage is quiet; an auth token is found', async () => {
+    const r = await audit({
+      'src/notifications.ts':
+        'await AsyncStorage.setItem(PUSH_TOKEN, JSON.stringify(token));\nawait AsyncStorage.setItem("fcmToken", t);\nawait AsyncStorage.setItem(AUTH_TOKEN, session.token);\n',
+    });
+    expect(judged(r, 'storage-token-in-web-storage').map(([f, s]) => [f, s])).toEqual([
+      ['src/notifications.ts:3', 'high'],
+    ]);
+  });
+
+  it('an endpoint named after a password policy stored in Realm is quiet; the password beside it is found', async () => {
+    const r = await audit({
+      'Sources/Database.swift': [
+        'import RealmSwift',
+        'func store() {',
+        '    let realm = try! Realm()',
+        '    capabilities.passwordPolicyGenerateAPIEndpoint = caps["generate"] as? String ?? ""',
+        '    account.password = passwordField.text',
+        '    try! realm.write { realm.add(capabilities) }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'storage-secret-in-preferences').map(([f, s]) => [f, s])).toEqual([
+      ['Sources/Database.swift:5', 'high'],
+    ]);
+  });
+
+  it('literal rows of a table whose column is named pass are found; a column named passage is not', async () => {
+    const r = await audit({
+      'app/src/main/java/a/DbLeak.java': [
+        'class DbLeak {',
+        '  void seed(SQLiteDatabase db) {',
+        '    db.execSQL("CREATE TABLE IF NOT EXISTS CREDS(admin VARCHAR, pass VARCHAR, access VARCHAR);");',
+        `    db.execSQL("INSERT INTO CREDS VALUES('Mr Admin', '0xNotSecure_', 'STAFF');");`,
+        '    db.execSQL("CREATE TABLE IF NOT EXISTS BOOKS(title VARCHAR, passage VARCHAR);");',
+        `    db.execSQL("INSERT INTO BOOKS VALUES('Dune', 'Fear is the mind-killer');");`,
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'storage-secret-in-preferences').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/DbLeak.java:4', 'high'],
+    ]);
+  });
+});

@@ -311,7 +311,9 @@ function literalSecretColumn(statement: string, text: string): string | undefine
   )) {
     if ((create[1] as string).toLowerCase() !== table) continue;
     const columns = (create[2] as string).split(',').map((c) => c.trim().split(/\s+/)[0] as string);
-    return columns.find((c, i) => secretKind(c) === 'secret' && (values[i] ?? "''").length > 2);
+    return columns.find(
+      (c, i) => (secretKind(c) === 'secret' || /^(?:pass|pw)$/i.test(c)) && (values[i] ?? "''").length > 2,
+    );
   }
   return undefined;
 }
@@ -324,7 +326,11 @@ const ENCRYPTED_DATABASE = /sqlcipher|\bSupportFactory\b|\bencryptionKey\s*[(:=]
 
 /** The finding for a secret stored in clear in a local database, or none without a secret. */
 function databaseVerdict(name: string | undefined, where: string): CodeVerdict | undefined {
-  const kind = name === undefined ? undefined : secretKind(name);
+  // `pass` and `pw` alone are how a column abbreviates a password.
+  const kind =
+    name === undefined
+      ? undefined
+      : (secretKind(name) ?? (/^(?:pass|pw)$/i.test(name) ? 'secret' : undefined));
   if (name === undefined || kind === undefined) return undefined;
   return {
     ruleId: 'storage-secret-in-preferences',
@@ -484,7 +490,7 @@ const SECRET_WORD = /passw|pwd|passcode|(?<![a-z])pin(?![a-z])|secret|privatekey
 const TOKEN_WORD = /token|session|auth|api.?key|apikey|bearer|jwt|cookie/i;
 /** Names about a secret (its hint, label, length), not the secret. */
 const ABOUT_A_SECRET =
-  /(?:hint|label|title|text|message|msg|error|length|len|count|policy|enabled|required|visible|changed|set|reset|expiry|expires|expiration|type|url|uri|field|screen|page|prompt|strength|attempts?|timeout|date|time|at)$/i;
+  /(?:hint|label|title|text|message|msg|error|length|len|count|policy|enabled|required|visible|changed|set|reset|expiry|expires|expiration|type|url|uri|endpoint|field|screen|page|prompt|strength|attempts?|timeout|date|time|at)$/i;
 
 function secretKind(name: string): 'secret' | 'token' | undefined {
   const n = name.replace(/[^A-Za-z0-9_]/g, '');

@@ -217,6 +217,15 @@ export function isQualifiedName(value: string): boolean {
  */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * Analytics and crash-reporting SDKs whose client key every app embeds by the vendor's
+ * instructions (Bugsnag's `apiKey` in Info.plist, `Flurry.startSession(apiKey:)`, Mixpanel's
+ * project token): it lets anyone send events to the project, not read its data. Told by the SDK's
+ * name in the key's name or before it in the same block (the same call, the same plist dictionary).
+ */
+const INGEST_SDK =
+  /bugsnag|flurry|mixpanel|amplitude|appcenter|instabug|countly|crashlytics|newrelic|appsflyer/i;
+
 /** The last word of a name says password: `keychain_password`, `withPassword`, `PWD`. */
 const PASSWORD_LAST_WORD = /(?:passw(?:or)?d|pwd|passphrase|passcode)s?$/i;
 
@@ -229,8 +238,10 @@ const PASSWORD_LAST_WORD = /(?:passw(?:or)?d|pwd|passphrase|passcode)s?$/i;
  * cannot see; a generated value (16 characters or more of three classes or, shorter, one with no
  * run of four lowercase letters) is a provisioned secret and stays high.
  */
-function guessSeverity(name: string, value: string): string | undefined {
+function guessSeverity(name: string, value: string, before: string): string | undefined {
   if (UUID.test(value)) return 'a UUID, the shape of an identifier as often as of a key';
+  if (/key|token/i.test(name) && INGEST_SDK.test(`${before} ${name}`))
+    return 'the key of an analytics or crash-reporting SDK, which its vendor has every app ship: it sends events, it reads nothing';
   if (!PASSWORD_LAST_WORD.test(name.replace(/[^A-Za-z]+$/, ''))) return undefined;
   const generated =
     characterClasses(value) >= 3 &&
@@ -311,11 +322,22 @@ const URL_AUTHORITY_BYTE = new Uint8Array(256).map((_, c) =>
 const URL_PLACEHOLDER =
   /^(?:password|passwd|pass|pwd|secret|user|username|login|x+|\*+|\.{3}|[$%{<:[].*|.*[}>\]]$|your.*|changeme|example|test|dummy|placeholder)$/i;
 
+/**
+ * A host made of numbers that is no IPv4 address (`12.3.4`, `300.1.1.1`): what documentation
+ * writes for "some address" in an example URL (`smb://user;workgroup:passw0rd@12.3.4` in a
+ * Javadoc comment), never a server an app reaches.
+ */
+function notAnAddress(host: string): boolean {
+  if (!/^[0-9.]+$/.test(host)) return false;
+  const parts = host.split('.');
+  return parts.length !== 4 || parts.some((p) => p === '' || Number(p) > 255);
+}
+
 function urlCredentials(m: RegExpExecArray): TextVerdict | undefined {
   const user = m[2] as string;
   const password = m[3] as string;
   const host = (m[4] as string).toLowerCase().replace(/\.+$/, '');
-  if (URL_PLACEHOLDER.test(password) || /^[$%{<]/.test(user)) return undefined;
+  if (URL_PLACEHOLDER.test(password) || /^[$%{<]/.test(user) || notAnAddress(host)) return undefined;
   if (
     host === 'localhost' ||
     /^127\./.test(host) ||
@@ -526,7 +548,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     start: assignmentStart,
     dismiss: (bytes, at) => notAnAssignment(bytes, at, true),
     pattern: /(["']?)([A-Za-z0-9_$.-]{1,80})\1\s{0,4}(?::=|[:=])\s{0,4}(["'`])([^"'`\s\\]{8,300})\3/y,
-    check: (m, _text, file) => genericVerdict(m, m[2] as string, m[4] as string, file),
+    check: (m, text, file) => genericVerdict(m, m[2] as string, m[4] as string, file, text),
   },
   {
     // Generic, property lists: `<key>Password</key><string>…</string>` (a bundled credentials
@@ -534,7 +556,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     triggers: ['</key>'],
     start: plistKeyStart,
     pattern: /<key>([A-Za-z0-9_$.-]{1,80})<\/key>\s{0,40}<string>([^<\s]{8,300})<\/string>/y,
-    check: (m, _text, file) => genericVerdict(m, m[1] as string, m[2] as string, file),
+    check: (m, text, file) => genericVerdict(m, m[1] as string, m[2] as string, file, text),
   },
   {
     // Generic, markup: `<PasswordText>…</PasswordText>`, `<wsse:Password …>…</wsse:Password>`, a
@@ -546,7 +568,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     dismiss: notAnElement,
     pattern:
       /<(?:[A-Za-z][A-Za-z0-9_.-]{0,30}:)?([A-Za-z][A-Za-z0-9_.-]{0,79})(?:\s[^<>]{0,200})?>([^<\s]{6,300})<\/(?:[A-Za-z][A-Za-z0-9_.-]{0,30}:)?\1>/y,
-    check: (m, _text, file) => elementVerdict(m, m[1] as string, m[2] as string, file),
+    check: (m, text, file) => elementVerdict(m, m[1] as string, m[2] as string, file, text),
   },
   {
     // Generic, config files (.env, .properties, .yaml…): unquoted values too.
@@ -556,7 +578,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     dismiss: (bytes, at) => notAnAssignment(bytes, at, false),
     configOnly: true,
     pattern: /([A-Za-z0-9_.-]{1,80})[ \t]{0,4}[:=][ \t]{0,4}([^\s"'`#;,]{8,300})/y,
-    check: (m, _text, file) => genericVerdict(m, m[1] as string, m[2] as string, file),
+    check: (m, text, file) => genericVerdict(m, m[1] as string, m[2] as string, file, text),
   },
 ];
 
@@ -617,10 +639,11 @@ function elementVerdict(
   element: string,
   value: string,
   file: TextFileInfo,
+  text: string,
 ): TextVerdict | undefined {
   const name = element.replace(/(?:Text|Value)$/, '');
   if (!PASSWORD_NAME.test(name) || NOT_A_SECRET_NAME.test(name) || isTranslationFile(file.path))
-    return genericVerdict(m, name, value, file);
+    return genericVerdict(m, name, value, file, text);
   if (URL_PLACEHOLDER.test(value) || PLACEHOLDER.test(value) || isReference(value)) return undefined;
   if (isTemplate(value, file.path) || /^[%{]|[}]$/.test(value)) return undefined;
   const valueStart = (m.index as number) + m[0].indexOf(`>${value}<`) + 1;
@@ -746,19 +769,29 @@ const DOLLAR_INTERPOLATES = /\.(?:kt|kts|dart|groovy|gradle)$/;
 
 /**
  * A value built at run time from a template: `${…}` (JavaScript template literals, Kotlin, Dart,
- * Groovy, shells, CI files), or `$name` in a language whose strings interpolate it
+ * Groovy, shells, CI files), `#{…}` in Ruby (fastlane: `password = "temp#{SecureRandom.hex(6)}"`),
+ * or `$name` in a language whose strings interpolate it
  * (`password = "alice-$timestamp"`): only its fixed part is in the app, and that part alone is
  * no secret.
  */
 function isTemplate(value: string, path: string): boolean {
-  return value.includes('${') || (DOLLAR_INTERPOLATES.test(path) && /\$[A-Za-z_]/.test(value));
+  return (
+    value.includes('${') ||
+    (DOLLAR_INTERPOLATES.test(path) && /\$[A-Za-z_]/.test(value)) ||
+    (RUBY.test(path) && value.includes('#{'))
+  );
 }
+
+/** Ruby, whose double-quoted strings interpolate `#{…}`: fastlane's files, CocoaPods', `.rb`. */
+const RUBY =
+  /(?:^|\/)(?:Fastfile|Appfile|Matchfile|Pluginfile|Podfile|Gemfile|Dangerfile)$|\.(?:rb|podspec)$/;
 
 function genericVerdict(
   m: RegExpExecArray,
   name: string,
   value: string,
   file: TextFileInfo,
+  text: string,
 ): TextVerdict | undefined {
   if (!GENERIC_TRIGGERS.some((t) => name.toLowerCase().includes(t))) return undefined;
   if (!genericSecret(name, value)) return undefined;
@@ -766,7 +799,12 @@ function genericVerdict(
     return undefined;
   if (isTemplate(value, file.path) || isParameterName(value)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
-  const unsure = guessSeverity(name, value);
+  const at = m.index as number;
+  // What leads to the value within its own block: the end of an earlier dictionary, block or
+  // statement closes what the SDK's name there spoke of.
+  const lead = text.slice(Math.max(0, at - 160), at);
+  const close = Math.max(lead.lastIndexOf('</dict>'), lead.lastIndexOf('}'), lead.lastIndexOf(';'));
+  const unsure = guessSeverity(name, value, lead.slice(close + 1));
   return {
     ruleId: 'secret-generic-assignment',
     message:
