@@ -1042,3 +1042,40 @@ describe('a fourth held-out set, second batch: example hosts in documentation, R
     ]);
   });
 });
+
+describe('a fourth held-out set, third batch: grouped preference names, printf formats', () => {
+  it('a preference name joined by double underscores under a plain key is quiet; a key-length random literal is found', async () => {
+    const r = await audit({
+      'app/src/main/kotlin/a/AppPrefs.kt': [
+        'object AppPrefs {',
+        '  val hintedSymbols = boolean(',
+        '    key = "keyboard__hinted_symbols_enabled",',
+        '    default = true,',
+        '  )',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/kotlin/a/Vault.kt': 'object Vault {\n  val key = "q8Lz2VfR7mNc4TpWq8Lz2VfR7mNc4TpW"\n}\n',
+    });
+    expect(judged(r, 'crypto-hardcoded-key').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/kotlin/a/Vault.kt:2', 'high'],
+    ]);
+  });
+
+  it('printf formats that write CI secrets into a file are quiet; a literal secret in the same workflow is found', async () => {
+    const r = await audit({
+      '.github/workflows/e2e.yml': [
+        'jobs:',
+        '  e2e:',
+        '    steps:',
+        '      - run: printf \'API_URL=https://api.acme.org\\nAPI_SECRET=%s\\nE2E_PASSWORD=%s\\n\' "$API_SECRET" "$E2E_PASSWORD" > .env',
+        '      - env:',
+        '          OTHER_SECRET: Zk3vQ9pLm2Xr7TnW4yHb',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['.github/workflows/e2e.yml:6', 'high'],
+    ]);
+  });
+});

@@ -74,7 +74,8 @@ const PLACEHOLDER =
 function looksLikeIdentifier(value: string): boolean {
   return (
     isQualifiedName(value) ||
-    /^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+$/.test(value) ||
+    // Separators may double (`keyboard__hinted_symbols_enabled`: a group, then a name).
+    /^[a-z][a-z0-9]*(?:[._-]{1,2}[a-z0-9]+)+$/.test(value) ||
     /^[a-z]+(?:[A-Z][a-z0-9]*)+$/.test(value) ||
     (/^(?:[A-Z][a-z0-9]+){2,}$/.test(value) && /Key$/.test(value)) ||
     /^[A-Za-z][\w.]*(?:::[\w.\\()]*)+$/.test(value) ||

@@ -764,6 +764,14 @@ function isParameterName(value: string): boolean {
   return name !== null && isIdentifierNamingASecret(name[1] as string);
 }
 
+/**
+ * A value that is a format's placeholder (`%s`, `%1$s`, `%@`, `%d`), as a shell's `printf
+ * 'SECRET=%s\n…' "$SECRET"` writes a CI secret into a file: the value comes from the argument.
+ */
+function isFormat(value: string): boolean {
+  return /^%(?:[0-9]+\$)?[-+ #0-9.]*[sdifxXq@]/.test(value);
+}
+
 /** Languages whose double-quoted strings interpolate `$name`: Kotlin, Dart, Groovy (Gradle). */
 const DOLLAR_INTERPOLATES = /\.(?:kt|kts|dart|groovy|gradle)$/;
 
@@ -797,7 +805,7 @@ function genericVerdict(
   if (!genericSecret(name, value)) return undefined;
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
-  if (isTemplate(value, file.path) || isParameterName(value)) return undefined;
+  if (isTemplate(value, file.path) || isParameterName(value) || isFormat(value)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
   const at = m.index as number;
   // What leads to the value within its own block: the end of an earlier dictionary, block or
