@@ -847,6 +847,9 @@ describe('a fourth held-out set: resource bundles, backup keys, qualified names,
       ].join('\n'),
       'wear/build.gradle.kts':
         'android {\n  signingConfigs {\n    getByName("debug") {\n      storeFile = file("debug-wear.jks")\n    }\n  }\n}\n',
+      'lib/build.gradle':
+        "android {\n  signingConfigs {\n    debug {\n      storeFile rootProject.file('keys/shared-debug.jks')\n    }\n  }\n}\n",
+      'keys/shared-debug.jks': jks,
       'app/testkey_untrusted.jks': jks,
       'keys/release.jks': jks,
       'wear/debug-wear.jks': jks,
@@ -857,6 +860,7 @@ describe('a fourth held-out set: resource bundles, backup keys, qualified names,
     expect(judged(r, 'secret-private-key')).toEqual([
       ['app/testkey_untrusted.jks:', 'low', reason],
       ['keys/release.jks:', 'high', undefined],
+      ['keys/shared-debug.jks:', 'low', reason],
       ['other/client.jks:', 'high', undefined],
       ['wear/debug-wear.jks:', 'low', reason],
     ]);

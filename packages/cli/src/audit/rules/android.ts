@@ -595,13 +595,14 @@ export function checkFileProviderPaths(root: XmlElement, file: string): RawFindi
 }
 
 /** `storeFile file('…')` (Groovy) or `storeFile = file("…")` (Kotlin), with its path. */
-const STORE_FILE = /\bstoreFile\s*=?\s*(?:rootProject\s*\.\s*)?file\(\s*["']([^"'$\n]{1,200})["']\s*\)/g;
+const STORE_FILE = /\bstoreFile\s*=?\s*(rootProject\s*\.\s*)?file\(\s*["']([^"'$\n]{1,200})["']\s*\)/g;
 
 /**
  * The key stores a Gradle build file names as the store of its debug signing config
  * (`signingConfigs { debug { storeFile file('debug.jks') } }`, or `getByName("debug") { … }` in
- * Kotlin), resolved against the build file's folder. Such a store signs debug builds only; the
- * name of its alias or file need not say so (`testkey_untrusted.jks`, alias `repo`).
+ * Kotlin), resolved against the build file's folder (`rootProject.file(…)` against the root).
+ * Such a store signs debug builds only; the name of its alias or file need not say so
+ * (`testkey_untrusted.jks`, alias `repo`).
  *
  * @example
  * ```ts
@@ -615,8 +616,9 @@ export function debugSigningStores(text: string, file: string): string[] {
   for (const m of text.matchAll(STORE_FILE)) {
     const header = enclosingBlockHeader(text, m.index);
     if (!/(?:\bdebug|\(\s*["']debug["']\s*\))\s*$/.test(header)) continue;
-    const folder = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
-    out.push(posix.normalize(`${folder}${m[1] as string}`));
+    // `rootProject.file(…)` is the root project's folder: the scanned tree's root, as a checkout is.
+    const folder = m[1] !== undefined || !file.includes('/') ? '' : file.slice(0, file.lastIndexOf('/') + 1);
+    out.push(posix.normalize(`${folder}${m[2] as string}`));
   }
   return out;
 }
