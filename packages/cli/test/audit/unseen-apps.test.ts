@@ -1083,3 +1083,20 @@ describe('a fourth held-out set, third batch: grouped preference names, printf f
     ]);
   });
 });
+
+describe('a fourth held-out set, fourth batch: mock data', () => {
+  it("a token in a mock/ folder's canned answers is lowered with its reason; the same token in the app's code is not", async () => {
+    const token = '"token": "CNM1DCvOw3P5D8yg7ItWZpk7nT4Pq8g5pt3Vl8jteGHAGm2nG3LAIJRbKGGlzIFF",';
+    const r = await audit({
+      'lib/data/mock/mock_login.dart': `const kMockLogin = '''\n{\n  ${token}\n}\n''';\n`,
+      'src/mocks/session.json': `{\n  ${token}\n}\n`,
+      'lib/data/web_client.dart': `const kLogin = '''\n{\n  ${token}\n}\n''';\n`,
+    });
+    const reason = 'mock data (a fake backend for tests or a demo mode)';
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['lib/data/mock/mock_login.dart:3', 'low', reason],
+      ['lib/data/web_client.dart:3', 'high', undefined],
+      ['src/mocks/session.json:2', 'low', reason],
+    ]);
+  });
+});
