@@ -1100,3 +1100,21 @@ describe('a fourth held-out set, fourth batch: mock data', () => {
     ]);
   });
 });
+
+describe('a fourth held-out set, fifth batch: StoreKit test configurations', () => {
+  it("the key pair of an Xcode StoreKit configuration is lowered with its reason; the same key in the app's JSON is not", async () => {
+    const pair = '"privateKey" : "MIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIBAQQgoBfhzTMV9qRkLiy4"';
+    const r = await audit({
+      'Pocket Casts Configuration.storekit': `{\n  "subscriptionOffersKeyPair" : {\n    "id" : "98EEF22A",\n    ${pair}\n  }\n}\n`,
+      'App/Resources/offers.json': `{\n  ${pair}\n}\n`,
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['App/Resources/offers.json:2', 'high', undefined],
+      [
+        'Pocket Casts Configuration.storekit:4',
+        'low',
+        'a StoreKit configuration for testing purchases in Xcode, not shipped',
+      ],
+    ]);
+  });
+});
