@@ -1118,3 +1118,38 @@ describe('a fourth held-out set, fifth batch: StoreKit test configurations', () 
     ]);
   });
 });
+
+describe('a fourth held-out set, sixth batch: backup rules that exclude nothing', () => {
+  const manifest = (backup: string) =>
+    `<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="a.b">\n  <application android:allowBackup="${backup}" android:fullBackupContent="@xml/backup_rules" android:dataExtractionRules="@xml/data_extraction_rules" />\n</manifest>\n`;
+  const template =
+    '<?xml version="1.0" encoding="utf-8"?>\n<full-backup-content>\n  <!--\n  <include domain="sharedpref" path="."/>\n  <exclude domain="sharedpref" path="device.xml"/>\n  -->\n</full-backup-content>\n';
+  const extraction =
+    '<?xml version="1.0" encoding="utf-8"?>\n<data-extraction-rules>\n  <cloud-backup>\n    <!-- <exclude .../> -->\n  </cloud-backup>\n</data-extraction-rules>\n';
+  const excluding =
+    '<?xml version="1.0" encoding="utf-8"?>\n<data-extraction-rules>\n  <cloud-backup>\n    <exclude domain="sharedpref" path="secrets.xml"/>\n  </cloud-backup>\n</data-extraction-rules>\n';
+
+  it("backup on under Android Studio's template rules is found; rules that exclude a file, and backup off, are quiet", async () => {
+    const r = await audit({
+      'template/src/main/AndroidManifest.xml': manifest('true'),
+      'template/src/main/res/xml/backup_rules.xml': template,
+      'template/src/main/res/xml/data_extraction_rules.xml': extraction,
+    });
+    expect(judged(r, 'android-allow-backup').map(([f, s]) => [f, s])).toEqual([
+      ['template/src/main/AndroidManifest.xml:2', 'medium'],
+    ]);
+    expect(of(r, 'android-allow-backup')[0]?.message).toContain('include and exclude nothing');
+    const quiet = await audit({
+      'kept/src/main/AndroidManifest.xml': manifest('true'),
+      'kept/src/main/res/xml/backup_rules.xml': template,
+      'kept/src/main/res/xml/data_extraction_rules.xml': excluding,
+    });
+    expect(of(quiet, 'android-allow-backup')).toEqual([]);
+    const off = await audit({
+      'off/src/main/AndroidManifest.xml': manifest('false'),
+      'off/src/main/res/xml/backup_rules.xml': template,
+      'off/src/main/res/xml/data_extraction_rules.xml': extraction,
+    });
+    expect(of(off, 'android-allow-backup')).toEqual([]);
+  });
+});

@@ -385,6 +385,14 @@ function seenManifest(root: XmlElement, file: string): SeenManifest {
   if (min !== undefined) seen.minSdk = min;
   const cleartext = app?.attributes.usesCleartextTraffic;
   if (cleartext !== undefined) seen.usesCleartextTraffic = cleartext.trim().toLowerCase();
+  const a = app?.attributes ?? {};
+  const backup = a.allowBackup?.toLowerCase();
+  const ownAgent = a.backupAgent !== undefined && a.fullBackupOnly?.toLowerCase() !== 'true';
+  const rules = [a.fullBackupContent, a.dataExtractionRules]
+    .filter((r): r is string => r !== undefined)
+    .map((r) => r.replace(/^@(?:[\w.]+:)?xml\//, ''));
+  if (app !== undefined && backup !== 'false' && !ownAgent && rules.length > 0)
+    seen.backupRules = { names: rules, ...at(app), ...(backup === undefined ? {} : { allowBackup: backup }) };
   return seen;
 }
 
@@ -569,6 +577,11 @@ export const ANDROID_ANALYSERS: readonly FileAnalyser[] = [
         context.report(...checkNetworkSecurityConfig(root, context.path, context.now));
       } else if (root.name === 'paths') {
         context.report(...checkFileProviderPaths(root, context.path));
+      } else if (root.name === 'full-backup-content' || root.name === 'data-extraction-rules') {
+        context.app.backupRuleFiles.push({
+          name: context.name.replace(/\.xml$/, ''),
+          restricts: descendantsNamed(root, 'include').length + descendantsNamed(root, 'exclude').length > 0,
+        });
       }
       return stringsToScan(decoded);
     },
@@ -637,8 +650,32 @@ function enclosingBlockHeader(text: string, at: number): string {
   return '';
 }
 
+/**
+ * Backup on under rules that include and exclude nothing: Android Studio's project template writes
+ * `backup_rules.xml` and `data_extraction_rules.xml` with their `<include>`/`<exclude>` in
+ * comments, so every file of the app is backed up as if there were no rules. Reported when every
+ * rules file the manifest names was read and none includes or excludes anything.
+ */
+const emptyBackupRules: AppCheck = (app) =>
+  app.manifests.flatMap((m) => {
+    const rules = m.backupRules;
+    if (rules === undefined || isDebugOnlyPath(m.file)) return [];
+    const files = rules.names.map((n) => app.backupRuleFiles.filter((f) => f.name === n));
+    if (files.some((f) => f.length === 0) || files.flat().some((f) => f.restricts)) return [];
+    return [
+      {
+        ruleId: 'android-allow-backup' as const,
+        file: m.file,
+        ...(rules.line === undefined ? {} : { line: rules.line }),
+        message: `${rules.allowBackup === 'true' ? 'android:allowBackup="true"' : 'allowBackup defaults to true'} with backup rules (${rules.names.join(', ')}) that include and exclude nothing, as Android Studio's template writes them: every file is backed up`,
+        key: 'app',
+      },
+    ];
+  });
+
 /** Checks of a whole Android app. */
 export const ANDROID_APP_CHECKS: readonly AppCheck[] = [
+  emptyBackupRules,
   pinCoverage,
   cleartextByDefault,
   minSdk,
