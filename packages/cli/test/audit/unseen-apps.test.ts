@@ -512,8 +512,9 @@ describe('a held-out set of apps: localisations in .lproj folders, Wear OS data 
         '',
       ].join('\n'),
     });
+    // (Medium since the fourth held-out set: a password made of words and digits.)
     expect(judged(r, 'secret-generic-assignment')).toEqual([
-      ['Localization/input/config.json:2', 'high', undefined],
+      ['Localization/input/config.json:2', 'medium', undefined],
     ]);
     expect(judged(r, 'storage-secret-in-preferences')).toEqual([
       ['app/src/main/kotlin/com/acme/wear/SettingsWearViewModel.kt:5', 'high', undefined],
@@ -758,5 +759,397 @@ describe('a third held-out set, second batch: Example/ folders, language folders
     expect(judged(r, 'storage-secret-in-log')).toEqual([
       ['app/src/main/java/a/Login.java:4', 'medium', undefined],
     ]);
+  });
+});
+
+describe('a fourth held-out set: resource bundles, backup keys, qualified names, debug signing stores, raw block ciphers', () => {
+  it('a .strings table with a suffix and Java resource bundles named by a locale are translations; gradle.properties and a secrets file beside them are read', async () => {
+    const r = await audit({
+      'App/Resources/de.lproj/Localizable.strings.current':
+        '"settings.password" = "Passwort";\n"Password" = "Kx9vQ2mLp4Zt";\n',
+      'www/resources/sap/m/messagebundle_en_US_saptrc.properties':
+        'MULTIINPUT_SHOW_MORE_TOKENS=jOrXmBXclUle5q7QpWh3\n',
+      'src/main/resources/messages_de.properties': 'login.token=Zk3vQ9pLm2Xr7TnW4yHb\n',
+      'PasscodeLock/gradle.properties': 'passcodelock.password_enc_secret=5-maggio-2002-Karin-Zt9Q\n',
+      'config/secrets.properties': 'api_token=Zk3vQ9pLm2Xr7TnW4yHb\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['config/secrets.properties:1', 'high', undefined],
+      ['PasscodeLock/gradle.properties:1', 'high', undefined],
+    ]);
+  });
+
+  it('an Android Backup Service key is quiet; another key under the same name is found', async () => {
+    const r = await audit({
+      'app/build.gradle':
+        'android {\n  defaultConfig {\n    manifestPlaceholders = [ googleAndroidBackupAPIKey:"AEdPqrEAAAAIbRfbV8fHLItXo8OcHwrO0sSNblqhPwkc0DPTqg" ]\n  }\n}\n',
+      'lib/build.gradle':
+        'android {\n  defaultConfig {\n    manifestPlaceholders = [ googleAndroidBackupAPIKey:"Q7pLm2Xr9TnW4yHbZk3v8sKd1RfGj6Ce" ]\n  }\n}\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([['lib/build.gradle:3', 'high', undefined]]);
+  });
+
+  it("a name qualified by a package (another app's preference key) is not a key; a literal key under the same name is", async () => {
+    const r = await audit({
+      'app/src/main/java/a/Importer.java':
+        'class Importer {\n  void read() {\n    final String secretKey = "com.blizzard.messenger.AUTHENTICATOR_DEVICE_SECRET";\n    final String apiToken = "org.acme.app.EXTRA_TOKEN_9";\n  }\n}\n',
+      'app/src/main/java/a/Crypto.java':
+        'class Crypto {\n  static final String secretKey = "q8Lz2VfR7mNc4TpW";\n}\n',
+    });
+    expect(judged(r, 'crypto-hardcoded-key')).toEqual([
+      ['app/src/main/java/a/Crypto.java:2', 'high', undefined],
+    ]);
+    expect(judged(r, 'secret-generic-assignment').filter(([f]) => f.includes('Importer'))).toEqual([]);
+  });
+
+  it('a password made of words and digits and a UUID under a secret name are medium with the reason; a generated password and a random key stay high', async () => {
+    const r = await audit({
+      'fastlane/Fastfile': 'create_keychain(\n  name: "ci",\n  password: "temp_123456",\n)\n',
+      'app/Importer.java':
+        'class Importer {\n  private static final char[] PASSWORD = "TotpAuthenticator".toCharArray();\n}\n',
+      'src/Logging/Logger.cs':
+        'class Logger {\n  private const string AppSecret = "51f96ae5-68ba-45f6-99a1-8ad9f63046c3";\n}\n',
+      'src/Login.ts': "const password = 'Kx9vQ2mLp4Zt';\n",
+      'src/Sync.ts': "const syncPassword = 'hV7#qL2!mZ9@xR4$pT6w';\n",
+      'src/Api.ts': "const apiSecret = 'Q7pLm2Xr9TnW4yHbZk3v8sKd';\n",
+    });
+    const found = of(r, 'secret-generic-assignment');
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['app/Importer.java:2', 'medium'],
+      ['fastlane/Fastfile:3', 'medium'],
+      ['src/Api.ts:1', 'high'],
+      ['src/Logging/Logger.cs:2', 'medium'],
+      ['src/Login.ts:1', 'high'],
+      ['src/Sync.ts:1', 'high'],
+    ]);
+    expect(found.find((f) => f.file === 'fastlane/Fastfile')?.message).toContain(
+      'a password made of words and digits',
+    );
+    expect(found.find((f) => f.file === 'src/Logging/Logger.cs')?.message).toContain('a UUID');
+  });
+
+  it('a key store named by a Gradle debug signing config is lowered with its reason; the release store and one no config names stay high', async () => {
+    const jks = Buffer.concat([Buffer.from([0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2]), Buffer.alloc(64, 1)]);
+    const r = await audit({
+      'app/build.gradle': [
+        'android {',
+        '  signingConfigs {',
+        '    debug {',
+        "      storeFile file('testkey_untrusted.jks')",
+        "      keyAlias 'alias'",
+        '    }',
+        '    release {',
+        "      storeFile file('../keys/release.jks')",
+        '    }',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'wear/build.gradle.kts':
+        'android {\n  signingConfigs {\n    getByName("debug") {\n      storeFile = file("debug-wear.jks")\n    }\n  }\n}\n',
+      'lib/build.gradle':
+        "android {\n  signingConfigs {\n    debug {\n      storeFile rootProject.file('keys/shared-debug.jks')\n    }\n  }\n}\n",
+      'keys/shared-debug.jks': jks,
+      'app/testkey_untrusted.jks': jks,
+      'keys/release.jks': jks,
+      'wear/debug-wear.jks': jks,
+      'other/client.jks': jks,
+    });
+    const reason =
+      'the store of a debug signing config (Gradle signingConfigs.debug): it signs debug builds only';
+    expect(judged(r, 'secret-private-key')).toEqual([
+      ['app/testkey_untrusted.jks:', 'low', reason],
+      ['keys/release.jks:', 'high', undefined],
+      ['keys/shared-debug.jks:', 'low', reason],
+      ['other/client.jks:', 'high', undefined],
+      ['wear/debug-wear.jks:', 'low', reason],
+    ]);
+  });
+
+  it('ECB without padding (a raw block operation) is medium with the reason; ECB with padding stays high', async () => {
+    const r = await audit({
+      'crypto/src/main/java/a/AesKdf.kt':
+        'object AesKdf {\n  fun round(seed: ByteArray) = Cipher.getInstance("AES/ECB/NoPadding")\n}\n',
+      'app/src/main/java/a/Box.java':
+        'class Box {\n  Cipher c() throws Exception { return Cipher.getInstance("AES/ECB/PKCS5Padding"); }\n}\n',
+    });
+    expect(judged(r, 'crypto-ecb-mode').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/Box.java:2', 'high'],
+      ['crypto/src/main/java/a/AesKdf.kt:2', 'medium'],
+    ]);
+    expect(of(r, 'crypto-ecb-mode').find((f) => f.severity === 'medium')?.message).toContain(
+      'raw block operation',
+    );
+  });
+
+  it('a byte-array literal given to SecretKeySpec through a local, and a literal password given to RNCryptor, are found; random and typed keys are not', async () => {
+    const r = await audit({
+      'app/src/main/java/a/Encryption.java': [
+        'class Encryption {',
+        '  static byte[] enc(byte[] v) throws Exception {',
+        '    byte[] key = {',
+        '        1, 2, 3, 4, 5, 6, 7, 8, 8, 7, 6, 5, 4, 3, 2, 1',
+        '    };',
+        '    SecretKeySpec spec = new SecretKeySpec(key, "AES");',
+        '    return v;',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/a/Fresh.java': [
+        'class Fresh {',
+        '  static SecretKeySpec make() {',
+        '    byte[] fresh = new byte[16];',
+        '    new SecureRandom().nextBytes(fresh);',
+        '    return new SecretKeySpec(fresh, "AES");',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'ios/App/BrokenCryptoVC.m': [
+        '- (void)save {',
+        '    NSData *encrypted = [RNEncryptor encryptData:data',
+        '                                    withSettings:kRNCryptorAES256Settings',
+        '                                        password:@"Secret-Key"',
+        '                                           error:&error];',
+        '    NSData *mine = [RNEncryptor encryptData:data withSettings:kRNCryptorAES256Settings password:self.passwordTextField.text error:&error];',
+        '}',
+        '',
+      ].join('\n'),
+      'ios/App/Vault.swift':
+        'let sealed = RNCryptor.encrypt(data: data, withPassword: "k3Y-vault-2019")\nlet typed = RNCryptor.encrypt(data: data, withPassword: passwordField.text!)\n',
+    });
+    expect(judged(r, 'crypto-hardcoded-key').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/Encryption.java:6', 'high'],
+      ['ios/App/BrokenCryptoVC.m:2', 'high'],
+      ['ios/App/Vault.swift:1', 'high'],
+    ]);
+  });
+
+  it('MD5 or SHA-1 named at the call of a hash helper of the app is found; SHA-256 and a helper named otherwise are not', async () => {
+    const r = await audit({
+      'app/src/main/java/a/HashScreen.java': [
+        'class HashScreen {',
+        '  void onClick() {',
+        '    String value = field.getText().toString();',
+        '    String weak = Encryption.hash("MD5", value);',
+        '    String old = digestOf("SHA-1", value);',
+        '    String good = Encryption.hash("SHA-256", value);',
+        '    String label = format("MD5", value);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'crypto-weak-hash').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/HashScreen.java:4', 'medium'],
+      ['app/src/main/java/a/HashScreen.java:5', 'medium'],
+    ]);
+  });
+});
+
+describe('a fourth held-out set, second batch: example hosts in documentation, Ruby templates, SDK ingest keys, push tokens, endpoints, abbreviated columns', () => {
+  it('credentials in a URL to a host that is no address (a documentation example) are quiet; the same password to a server is found', async () => {
+    const r = await audit({
+      'app/src/main/java/a/FileUtils.java':
+        'class FileUtils {\n  /** For URI paths: ["smb://user;workgroup:passw0rd@12.3.4", "ftp://u:passw0rd@300.1.2.3"] */\n  void f() {}\n}\n',
+      'app/src/main/res/values/strings.xml':
+        '<resources>\n  <string name="test_url">https://adm1n:passw0rd@dev.acme.org</string>\n  <string name="nas">smb://backup:passw0rd@10.0.0.12/share</string>\n</resources>\n',
+    });
+    expect(judged(r, 'secret-url-credentials').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/res/values/strings.xml:2', 'high'],
+      ['app/src/main/res/values/strings.xml:3', 'high'],
+    ]);
+  });
+
+  it("a password built by Ruby's interpolation in a Fastfile is quiet; a literal one is found", async () => {
+    const r = await audit({
+      'fastlane/Fastfile':
+        'lane :temp do\n  password = "temp#{SecureRandom.hex(6)}"\n  other_password = "hV7#qL2!mZ9@xR4$pT6w"\nend\n',
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['fastlane/Fastfile:3', 'high'],
+    ]);
+  });
+
+  it("an analytics or crash-reporting SDK's client key is medium with the reason; an API key of the app stays high", async () => {
+    const r = await audit({
+      'ios/App/Info.plist': [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<plist version="1.0"><dict>',
+        '\t<key>bugsnag</key>',
+        '\t<dict>',
+        '\t\t<key>apiKey</key>',
+        '\t\t<string>17ba9059f676f1cc4f45d98182388b01</string>',
+        '\t</dict>',
+        '\t<key>ServiceApiKey</key>',
+        '\t<string>Q7pLm2Xr9TnW4yHbZk3v8sKd</string>',
+        '</dict></plist>',
+        '',
+      ].join('\n'),
+      'ios/App/AppDelegate.swift':
+        'Flurry.startSession(apiKey: "8RM5WHP628853HQXFKDX", sessionBuilder: builder)\n',
+    });
+    const found = of(r, 'secret-generic-assignment');
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['ios/App/AppDelegate.swift:1', 'medium'],
+      ['ios/App/Info.plist:5', 'medium'],
+      ['ios/App/Info.plist:8', 'high'],
+    ]);
+    expect(found.find((f) => f.line === 5)?.message).toContain('analytics or crash-reporting SDK');
+  });
+
+  it('a push token in AsyncStorage is quiet; an auth token is found', async () => {
+    const r = await audit({
+      'src/notifications.ts':
+        'await AsyncStorage.setItem(PUSH_TOKEN, JSON.stringify(token));\nawait AsyncStorage.setItem("fcmToken", t);\nawait AsyncStorage.setItem(AUTH_TOKEN, session.token);\n',
+    });
+    expect(judged(r, 'storage-token-in-web-storage').map(([f, s]) => [f, s])).toEqual([
+      ['src/notifications.ts:3', 'high'],
+    ]);
+  });
+
+  it('an endpoint named after a password policy stored in Realm is quiet; the password beside it is found', async () => {
+    const r = await audit({
+      'Sources/Database.swift': [
+        'import RealmSwift',
+        'func store() {',
+        '    let realm = try! Realm()',
+        '    capabilities.passwordPolicyGenerateAPIEndpoint = caps["generate"] as? String ?? ""',
+        '    account.password = passwordField.text',
+        '    try! realm.write { realm.add(capabilities) }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'storage-secret-in-preferences').map(([f, s]) => [f, s])).toEqual([
+      ['Sources/Database.swift:5', 'high'],
+    ]);
+  });
+
+  it('literal rows of a table whose column is named pass are found; a column named passage is not', async () => {
+    const r = await audit({
+      'app/src/main/java/a/DbLeak.java': [
+        'class DbLeak {',
+        '  void seed(SQLiteDatabase db) {',
+        '    db.execSQL("CREATE TABLE IF NOT EXISTS CREDS(admin VARCHAR, pass VARCHAR, access VARCHAR);");',
+        `    db.execSQL("INSERT INTO CREDS VALUES('Mr Admin', '0xNotSecure_', 'STAFF');");`,
+        '    db.execSQL("CREATE TABLE IF NOT EXISTS BOOKS(title VARCHAR, passage VARCHAR);");',
+        `    db.execSQL("INSERT INTO BOOKS VALUES('Dune', 'Fear is the mind-killer');");`,
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'storage-secret-in-preferences').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/DbLeak.java:4', 'high'],
+    ]);
+  });
+});
+
+describe('a fourth held-out set, third batch: grouped preference names, printf formats', () => {
+  it('a preference name joined by double underscores under a plain key is quiet; a key-length random literal is found', async () => {
+    const r = await audit({
+      'app/src/main/kotlin/a/AppPrefs.kt': [
+        'object AppPrefs {',
+        '  val hintedSymbols = boolean(',
+        '    key = "keyboard__hinted_symbols_enabled",',
+        '    default = true,',
+        '  )',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/kotlin/a/Vault.kt': 'object Vault {\n  val key = "q8Lz2VfR7mNc4TpWq8Lz2VfR7mNc4TpW"\n}\n',
+    });
+    expect(judged(r, 'crypto-hardcoded-key').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/kotlin/a/Vault.kt:2', 'high'],
+    ]);
+  });
+
+  it('printf formats that write CI secrets into a file are quiet; a literal secret in the same workflow is found', async () => {
+    const r = await audit({
+      '.github/workflows/e2e.yml': [
+        'jobs:',
+        '  e2e:',
+        '    steps:',
+        '      - run: printf \'API_URL=https://api.acme.org\\nAPI_SECRET=%s\\nE2E_PASSWORD=%s\\n\' "$API_SECRET" "$E2E_PASSWORD" > .env',
+        '      - env:',
+        '          OTHER_SECRET: Zk3vQ9pLm2Xr7TnW4yHb',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['.github/workflows/e2e.yml:6', 'high'],
+    ]);
+  });
+});
+
+describe('a fourth held-out set, fourth batch: mock data', () => {
+  it("a token in a mock/ folder's canned answers is lowered with its reason; the same token in the app's code is not", async () => {
+    const token = '"token": "CNM1DCvOw3P5D8yg7ItWZpk7nT4Pq8g5pt3Vl8jteGHAGm2nG3LAIJRbKGGlzIFF",';
+    const r = await audit({
+      'lib/data/mock/mock_login.dart': `const kMockLogin = '''\n{\n  ${token}\n}\n''';\n`,
+      'src/mocks/session.json': `{\n  ${token}\n}\n`,
+      'lib/data/web_client.dart': `const kLogin = '''\n{\n  ${token}\n}\n''';\n`,
+    });
+    const reason = 'mock data (a fake backend for tests or a demo mode)';
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['lib/data/mock/mock_login.dart:3', 'low', reason],
+      ['lib/data/web_client.dart:3', 'high', undefined],
+      ['src/mocks/session.json:2', 'low', reason],
+    ]);
+  });
+});
+
+describe('a fourth held-out set, fifth batch: StoreKit test configurations', () => {
+  it("the key pair of an Xcode StoreKit configuration is lowered with its reason; the same key in the app's JSON is not", async () => {
+    const pair = '"privateKey" : "MIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIBAQQgoBfhzTMV9qRkLiy4"';
+    const r = await audit({
+      'Pocket Casts Configuration.storekit': `{\n  "subscriptionOffersKeyPair" : {\n    "id" : "98EEF22A",\n    ${pair}\n  }\n}\n`,
+      'App/Resources/offers.json': `{\n  ${pair}\n}\n`,
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['App/Resources/offers.json:2', 'high', undefined],
+      [
+        'Pocket Casts Configuration.storekit:4',
+        'low',
+        'a StoreKit configuration for testing purchases in Xcode, not shipped',
+      ],
+    ]);
+  });
+});
+
+describe('a fourth held-out set, sixth batch: backup rules that exclude nothing', () => {
+  const manifest = (backup: string) =>
+    `<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="a.b">\n  <application android:allowBackup="${backup}" android:fullBackupContent="@xml/backup_rules" android:dataExtractionRules="@xml/data_extraction_rules" />\n</manifest>\n`;
+  const template =
+    '<?xml version="1.0" encoding="utf-8"?>\n<full-backup-content>\n  <!--\n  <include domain="sharedpref" path="."/>\n  <exclude domain="sharedpref" path="device.xml"/>\n  -->\n</full-backup-content>\n';
+  const extraction =
+    '<?xml version="1.0" encoding="utf-8"?>\n<data-extraction-rules>\n  <cloud-backup>\n    <!-- <exclude .../> -->\n  </cloud-backup>\n</data-extraction-rules>\n';
+  const excluding =
+    '<?xml version="1.0" encoding="utf-8"?>\n<data-extraction-rules>\n  <cloud-backup>\n    <exclude domain="sharedpref" path="secrets.xml"/>\n  </cloud-backup>\n</data-extraction-rules>\n';
+
+  it("backup on under Android Studio's template rules is found; rules that exclude a file, and backup off, are quiet", async () => {
+    const r = await audit({
+      'template/src/main/AndroidManifest.xml': manifest('true'),
+      'template/src/main/res/xml/backup_rules.xml': template,
+      'template/src/main/res/xml/data_extraction_rules.xml': extraction,
+    });
+    expect(judged(r, 'android-allow-backup').map(([f, s]) => [f, s])).toEqual([
+      ['template/src/main/AndroidManifest.xml:2', 'medium'],
+    ]);
+    expect(of(r, 'android-allow-backup')[0]?.message).toContain('include and exclude nothing');
+    const quiet = await audit({
+      'kept/src/main/AndroidManifest.xml': manifest('true'),
+      'kept/src/main/res/xml/backup_rules.xml': template,
+      'kept/src/main/res/xml/data_extraction_rules.xml': excluding,
+    });
+    expect(of(quiet, 'android-allow-backup')).toEqual([]);
+    const off = await audit({
+      'off/src/main/AndroidManifest.xml': manifest('false'),
+      'off/src/main/res/xml/backup_rules.xml': template,
+      'off/src/main/res/xml/data_extraction_rules.xml': extraction,
+    });
+    expect(of(off, 'android-allow-backup')).toEqual([]);
   });
 });

@@ -45,7 +45,8 @@ const DEBUG_SEVERITY: Severity = 'low';
  * `*Tests/` targets. Documentation: `*.md`, `*.markdown`, `*.rst`,
  * `*.adoc`, their editor swap and backup copies (`.README.md.swp`, `README.md~`), and `doc(s)/`
  * folders. Examples: `example(s)/`, `sample(s)/`, `demo/` folders in any case (`Example/`), and files named as a demo or
- * template copy of another (`Credentials-demo.swift`, `keys.sample.json`).
+ * template copy of another (`Credentials-demo.swift`, `keys.sample.json`). Mock data: `mock(s)/`
+ * folders anywhere (a fake backend's canned answers). Xcode's `.storekit` test configurations.
  */
 const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
@@ -59,6 +60,19 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   },
   // Any case: Xcode and React Native libraries name theirs `Example/` (`…/Example/ios/…`).
   { pattern: /(?:^|\/)(?:examples?|samples?|demo)\//i, reason: 'example code' },
+  {
+    // Xcode's StoreKit configuration, for testing purchases in Xcode and the simulator: the
+    // subscription-offer key pair it holds is one Xcode generates for that test, and the file is
+    // not bundled with the app.
+    pattern: /\.storekit$/i,
+    reason: 'a StoreKit configuration for testing purchases in Xcode, not shipped',
+  },
+  {
+    // A fake backend's canned answers (`lib/data/mock/mock_login.dart`, `src/mocks/`), for tests
+    // or a demo mode: sample tokens of sample accounts. Lowered, not dropped: the name is a guess.
+    pattern: /(?:^|\/)mocks?\//i,
+    reason: 'mock data (a fake backend for tests or a demo mode)',
+  },
   {
     // The copy of a configuration a project ships for those who build it without its own secrets
     // (`SPCredentials-demo.swift` beside the ignored `SPCredentials.swift`, `Keys.example.kt`).

@@ -24,6 +24,12 @@ export interface SeenManifest {
   minSdk?: number;
   /** android:usesCleartextTraffic as written ("true", "false"), when present. */
   usesCleartextTraffic?: string;
+  /**
+   * Backup on, under backup rules (`fullBackupContent`, `dataExtractionRules`): the rules'
+   * resource names and where the application element is, for the check that the rules exclude
+   * anything.
+   */
+  backupRules?: { names: string[]; line?: number; allowBackup?: string };
   networkSecurityConfig: boolean;
 }
 
@@ -40,6 +46,15 @@ export interface AppScope {
   /** SDK levels stated in Gradle build files (`targetSdkVersion 27`, `minSdk = 21`), by file. */
   gradleSdk: { file: string; targetSdk?: number; minSdk?: number }[];
   flags: { apk: boolean; aab: boolean; ipa: boolean };
+  /**
+   * Key stores named as the store of a Gradle `signingConfigs { debug { storeFile … } }` block,
+   * by their path in the scan (as `AnalyserContext.path` gives it).
+   */
+  debugSigningStores: string[];
+  /** Backup rules files seen (`res/xml/<name>.xml`), and whether each includes or excludes anything. */
+  backupRuleFiles: { name: string; restricts: boolean }[];
+  /** Key store findings, held until every file of the app is read (see `debugSigningStores`). */
+  keyStores: RawFinding[];
   /** The first v1 (JAR) signature file of the app (`META-INF/*.RSA`, `.DSA`, `.EC`). */
   v1Signature?: string;
   /**
@@ -64,6 +79,9 @@ export function newAppScope(prefix: string, depth: number): AppScope {
     manifests: [],
     nscs: [],
     gradleSdk: [],
+    debugSigningStores: [],
+    backupRuleFiles: [],
+    keyStores: [],
     flags: { apk: false, aab: false, ipa: false },
   };
 }

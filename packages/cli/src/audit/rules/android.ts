@@ -3,6 +3,7 @@
  * Loopback-only cleartext exceptions and everything inside <debug-overrides> (which applies only
  * to debuggable builds) are not flagged.
  */
+import { posix } from 'node:path';
 import { isDebugOnlyPath, lowered } from '../lib/context.js';
 import type { RawFinding } from '../lib/finding.js';
 import { stringsToScan } from '../lib/xml-file.js';
@@ -384,6 +385,14 @@ function seenManifest(root: XmlElement, file: string): SeenManifest {
   if (min !== undefined) seen.minSdk = min;
   const cleartext = app?.attributes.usesCleartextTraffic;
   if (cleartext !== undefined) seen.usesCleartextTraffic = cleartext.trim().toLowerCase();
+  const a = app?.attributes ?? {};
+  const backup = a.allowBackup?.toLowerCase();
+  const ownAgent = a.backupAgent !== undefined && a.fullBackupOnly?.toLowerCase() !== 'true';
+  const rules = [a.fullBackupContent, a.dataExtractionRules]
+    .filter((r): r is string => r !== undefined)
+    .map((r) => r.replace(/^@(?:[\w.]+:)?xml\//, ''));
+  if (app !== undefined && backup !== 'false' && !ownAgent && rules.length > 0)
+    seen.backupRules = { names: rules, ...at(app), ...(backup === undefined ? {} : { allowBackup: backup }) };
   return seen;
 }
 
@@ -520,7 +529,9 @@ export const ANDROID_ANALYSERS: readonly FileAnalyser[] = [
   {
     matches: (_path, name) => name === 'build.gradle' || name === 'build.gradle.kts',
     analyse(bytes, context) {
-      context.app.gradleSdk.push(gradleSdk(bytes.toString('utf8'), context.path));
+      const text = bytes.toString('utf8');
+      context.app.gradleSdk.push(gradleSdk(text, context.path));
+      context.app.debugSigningStores.push(...debugSigningStores(text, context.path));
       return undefined;
     },
   },
@@ -566,6 +577,11 @@ export const ANDROID_ANALYSERS: readonly FileAnalyser[] = [
         context.report(...checkNetworkSecurityConfig(root, context.path, context.now));
       } else if (root.name === 'paths') {
         context.report(...checkFileProviderPaths(root, context.path));
+      } else if (root.name === 'full-backup-content' || root.name === 'data-extraction-rules') {
+        context.app.backupRuleFiles.push({
+          name: context.name.replace(/\.xml$/, ''),
+          restricts: descendantsNamed(root, 'include').length + descendantsNamed(root, 'exclude').length > 0,
+        });
       }
       return stringsToScan(decoded);
     },
@@ -591,8 +607,75 @@ export function checkFileProviderPaths(root: XmlElement, file: string): RawFindi
   }));
 }
 
+/** `storeFile file('…')` (Groovy) or `storeFile = file("…")` (Kotlin), with its path. */
+const STORE_FILE = /\bstoreFile\s*=?\s*(rootProject\s*\.\s*)?file\(\s*["']([^"'$\n]{1,200})["']\s*\)/g;
+
+/**
+ * The key stores a Gradle build file names as the store of its debug signing config
+ * (`signingConfigs { debug { storeFile file('debug.jks') } }`, or `getByName("debug") { … }` in
+ * Kotlin), resolved against the build file's folder (`rootProject.file(…)` against the root).
+ * Such a store signs debug builds only; the name of its alias or file need not say so
+ * (`testkey_untrusted.jks`, alias `repo`).
+ *
+ * @example
+ * ```ts
+ * debugSigningStores("signingConfigs { debug { storeFile file('keys/dev.jks') } }", 'app/build.gradle');
+ * // ['app/keys/dev.jks']
+ * ```
+ */
+export function debugSigningStores(text: string, file: string): string[] {
+  if (!text.includes('signingConfigs')) return [];
+  const out: string[] = [];
+  for (const m of text.matchAll(STORE_FILE)) {
+    const header = enclosingBlockHeader(text, m.index);
+    if (!/(?:\bdebug|\(\s*["']debug["']\s*\))\s*$/.test(header)) continue;
+    // `rootProject.file(…)` is the root project's folder: the scanned tree's root, as a checkout is.
+    const folder = m[1] !== undefined || !file.includes('/') ? '' : file.slice(0, file.lastIndexOf('/') + 1);
+    out.push(posix.normalize(`${folder}${m[2] as string}`));
+  }
+  return out;
+}
+
+/** The text before the `{` that opens the block around `at` (at most 80 characters), or ''. */
+function enclosingBlockHeader(text: string, at: number): string {
+  let depth = 0;
+  for (let i = at - 1, n = 0; i >= 0 && n < 4000; i--, n++) {
+    const c = text.charCodeAt(i);
+    if (c === 125) depth++;
+    else if (c === 123) {
+      if (depth === 0) return text.slice(Math.max(0, i - 80), i);
+      depth--;
+    }
+  }
+  return '';
+}
+
+/**
+ * Backup on under rules that include and exclude nothing: Android Studio's project template writes
+ * `backup_rules.xml` and `data_extraction_rules.xml` with their `<include>`/`<exclude>` in
+ * comments, so every file of the app is backed up as if there were no rules. Reported when every
+ * rules file the manifest names was read and none includes or excludes anything.
+ */
+const emptyBackupRules: AppCheck = (app) =>
+  app.manifests.flatMap((m) => {
+    const rules = m.backupRules;
+    if (rules === undefined || isDebugOnlyPath(m.file)) return [];
+    const files = rules.names.map((n) => app.backupRuleFiles.filter((f) => f.name === n));
+    if (files.some((f) => f.length === 0) || files.flat().some((f) => f.restricts)) return [];
+    return [
+      {
+        ruleId: 'android-allow-backup' as const,
+        file: m.file,
+        ...(rules.line === undefined ? {} : { line: rules.line }),
+        message: `${rules.allowBackup === 'true' ? 'android:allowBackup="true"' : 'allowBackup defaults to true'} with backup rules (${rules.names.join(', ')}) that include and exclude nothing, as Android Studio's template writes them: every file is backed up`,
+        key: 'app',
+      },
+    ];
+  });
+
 /** Checks of a whole Android app. */
 export const ANDROID_APP_CHECKS: readonly AppCheck[] = [
+  emptyBackupRules,
   pinCoverage,
   cleartextByDefault,
   minSdk,

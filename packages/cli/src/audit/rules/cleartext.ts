@@ -20,6 +20,13 @@ import { isAndroidEmulatorHost, isLoopbackHost } from '@bulwark/core/protocol';
 import type { TextDetector } from '../lib/text-engine.js';
 import { isTranslationFile } from './secrets.js';
 
+/**
+ * A push-notification address (`PUSH_TOKEN`, `fcmToken`, `deviceToken`, `apnsToken`): the
+ * platform's address of the device, which lets a sender holding the server key reach it; it signs
+ * nobody in, so it is no credential of the user's in web storage.
+ */
+const PUSH_TOKEN = /(?:push|fcm|gcm|apns|device|notification|firebase)[-_ ]?(?:messaging[-_ ]?)?token/i;
+
 const NAME_HOSTS = new Set([
   'www.w3.org',
   'w3.org',
@@ -364,7 +371,8 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
       const key = m[3] ?? m[4] ?? m[6] ?? m[7];
       if (
         key === undefined ||
-        !/token|jwt|secret|passw|credential|session|bearer|api.?key|(?<![a-z])auth/i.test(key)
+        !/token|jwt|secret|passw|credential|session|bearer|api.?key|(?<![a-z])auth/i.test(key) ||
+        PUSH_TOKEN.test(key)
       ) {
         return undefined;
       }

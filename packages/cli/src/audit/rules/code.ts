@@ -17,6 +17,7 @@ import { TriggerIndex } from '../lib/trigger-index.js';
 import type { Severity } from '../types.js';
 import type { FileAnalyser } from './analyser.js';
 import type { RuleId } from './catalog.js';
+import { isQualifiedName } from './secrets.js';
 import { identifierWords, statementAt, weakHashUse, weakHashVerdict } from './weak-hash.js';
 
 type Lang = 'jvm' | 'swift' | 'objc' | 'c';
@@ -66,12 +67,15 @@ const PLACEHOLDER =
 /**
  * A value that is a name (a preference key, an intent extra, a localisation key), not key
  * material: dotted, dashed or snake words, camelCase, PascalCase words ending in `Key` (the name
- * of a stored key, `SecureStorageKey`), `::`-joined words (`state::default::…`), or a URL (a key
+ * of a stored key, `SecureStorageKey`), `::`-joined words (`state::default::…`), a name qualified
+ * by a package (`com.example.app.DEVICE_SECRET`, another app's preference key), or a URL (a key
  * server's address).
  */
 function looksLikeIdentifier(value: string): boolean {
   return (
-    /^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+$/.test(value) ||
+    isQualifiedName(value) ||
+    // Separators may double (`keyboard__hinted_symbols_enabled`: a group, then a name).
+    /^[a-z][a-z0-9]*(?:[._-]{1,2}[a-z0-9]+)+$/.test(value) ||
     /^[a-z]+(?:[A-Z][a-z0-9]*)+$/.test(value) ||
     (/^(?:[A-Z][a-z0-9]+){2,}$/.test(value) && /Key$/.test(value)) ||
     /^[A-Za-z][\w.]*(?:::[\w.\\()]*)+$/.test(value) ||
@@ -308,7 +312,9 @@ function literalSecretColumn(statement: string, text: string): string | undefine
   )) {
     if ((create[1] as string).toLowerCase() !== table) continue;
     const columns = (create[2] as string).split(',').map((c) => c.trim().split(/\s+/)[0] as string);
-    return columns.find((c, i) => secretKind(c) === 'secret' && (values[i] ?? "''").length > 2);
+    return columns.find(
+      (c, i) => (secretKind(c) === 'secret' || /^(?:pass|pw)$/i.test(c)) && (values[i] ?? "''").length > 2,
+    );
   }
   return undefined;
 }
@@ -321,7 +327,11 @@ const ENCRYPTED_DATABASE = /sqlcipher|\bSupportFactory\b|\bencryptionKey\s*[(:=]
 
 /** The finding for a secret stored in clear in a local database, or none without a secret. */
 function databaseVerdict(name: string | undefined, where: string): CodeVerdict | undefined {
-  const kind = name === undefined ? undefined : secretKind(name);
+  // `pass` and `pw` alone are how a column abbreviates a password.
+  const kind =
+    name === undefined
+      ? undefined
+      : (secretKind(name) ?? (/^(?:pass|pw)$/i.test(name) ? 'secret' : undefined));
   if (name === undefined || kind === undefined) return undefined;
   return {
     ruleId: 'storage-secret-in-preferences',
@@ -481,7 +491,7 @@ const SECRET_WORD = /passw|pwd|passcode|(?<![a-z])pin(?![a-z])|secret|privatekey
 const TOKEN_WORD = /token|session|auth|api.?key|apikey|bearer|jwt|cookie/i;
 /** Names about a secret (its hint, label, length), not the secret. */
 const ABOUT_A_SECRET =
-  /(?:hint|label|title|text|message|msg|error|length|len|count|policy|enabled|required|visible|changed|set|reset|expiry|expires|expiration|type|url|uri|field|screen|page|prompt|strength|attempts?|timeout|date|time|at)$/i;
+  /(?:hint|label|title|text|message|msg|error|length|len|count|policy|enabled|required|visible|changed|set|reset|expiry|expires|expiration|type|url|uri|endpoint|field|screen|page|prompt|strength|attempts?|timeout|date|time|at)$/i;
 
 function secretKind(name: string): 'secret' | 'token' | undefined {
   const n = name.replace(/[^A-Za-z0-9_]/g, '');
@@ -664,6 +674,16 @@ const CODE_RULES: readonly CodeRule[] = [
         : `Cipher.getInstance("${m[1]}"): no mode given, so the provider's default, ECB`,
       evidence: m[1] as string,
       key: `ecb:${m[1]}`,
+      // ECB without padding takes whole blocks only: the raw block operation that key derivations
+      // (KeePass's AES-KDF), CMAC, key wraps and hand-built counter modes are made of, far more
+      // often than a message's encryption. Medium: what is encrypted decides, and the code must
+      // be read.
+      ...(/\/ECB\/NoPadding$/i.test(m[1] as string)
+        ? {
+            severity: 'medium' as const,
+            message: `Cipher.getInstance("${m[1]}"): ECB without padding, a raw block operation (key derivations, CMAC, key wraps are built on it); a message encrypted with it shows its equal blocks`,
+          }
+        : {}),
     }),
   },
   {
@@ -949,6 +969,43 @@ const CODE_RULES: readonly CodeRule[] = [
     },
   },
   {
+    // A local or field assigned an array literal (`byte[] key = { 1, 2, … }`, `byteArrayOf(…)`)
+    // and given to SecretKeySpec: the key is in the app, as an array instead of a string.
+    langs: ['jvm'],
+    needs: ['SecretKeySpec'],
+    pattern: /SecretKeySpec\(\s*([A-Za-z_$][\w$]*)\s*,/g,
+    check: (m, text) => {
+      const expr = assignedTo(m[1] as string, text)?.trim();
+      const array =
+        expr === undefined
+          ? null
+          : /^(?:\{|new\s+byte\s*\[\s*\]\s*\{|byteArrayOf\()\s*([^)}]{8,400})[)}]/.exec(expr);
+      if (array === null) return undefined;
+      return keyLiteral(
+        'crypto-hardcoded-key',
+        (array[1] as string).replace(/\s+/g, ''),
+        `${String(m[1]).slice(0, 40)}, a byte-array literal assigned in the code, used as a SecretKeySpec key`,
+      );
+    },
+  },
+  {
+    // RNCryptor, encrypting or decrypting under a literal password: `[RNEncryptor encryptData:…
+    // withSettings:… password:@"…" error:…]`, `RNCryptor.encrypt(data:, withPassword: "…")`. The
+    // key is derived from a password every copy of the app holds.
+    langs: ['swift', 'objc'],
+    needs: ['RNEncryptor', 'RNDecryptor', 'RNCryptor'],
+    pattern: new RegExp(
+      String.raw`\b(?:RNEncryptor|RNDecryptor|RNCryptor)\b[^;\n]{0,200}(?:\n[^;\n]{0,200}){0,4}?\b(?:withPassword|password)\s*:\s*${LITERAL}`,
+      'g',
+    ),
+    check: (m) =>
+      keyLiteral(
+        'crypto-hardcoded-key',
+        m[1] as string,
+        'literal password given to RNCryptor: the key is derived from it',
+      ),
+  },
+  {
     // MD5 / SHA-1 through the JCA, Apache Commons Codec or Guava.
     langs: ['jvm'],
     needs: ['getInstance', 'DigestUtils', 'Hashing.'],
@@ -1001,6 +1058,30 @@ const CODE_RULES: readonly CodeRule[] = [
         .slice(-4)
         .join('\n');
       return weakHashVerdict(algorithm, m[0].replace(/[\s(]+/g, ''), hashed, weakHashUse(hashed, around));
+    },
+  },
+  {
+    // A helper of the app's own that hashes with the algorithm it is given, called with MD5 or
+    // SHA-1 by name (`Encryption.hash("MD5", content)`, `digest("SHA1", bytes)`): the weak
+    // algorithm is chosen at the call, where `MessageDigest.getInstance(algorithm)` cannot show it.
+    langs: ['jvm'],
+    needs: ['"MD5"', '"SHA1"', '"SHA-1"', '"MD2"', '"MD4"', '"SHA"'],
+    pattern:
+      /\b((?:[A-Za-z_$][\w$]*)?(?:hash|Hash|HASH|digest|Digest|DIGEST)[\w$]*)\s*\(\s*"(MD5|MD2|MD4|SHA-?1|SHA)"\s*,\s*([^)\n]{1,120})/g,
+    check: (m, text) => {
+      const lineStart = text.lastIndexOf('\n', m.index) + 1;
+      const hashed = m[3] as string;
+      const around = text
+        .slice(Math.max(0, lineStart - 400, m.index - 600), m.index)
+        .split('\n')
+        .slice(-4)
+        .join('\n');
+      return weakHashVerdict(
+        m[2] as string,
+        `${m[1] as string}("${m[2] as string}")`,
+        hashed,
+        weakHashUse(hashed, around),
+      );
     },
   },
   {

@@ -4,7 +4,7 @@
  */
 import { lowered } from '../lib/context.js';
 import { keyStoreAliases, keyStoreContents, keyStoreFormat } from '../lib/keystore.js';
-import type { AnalyserContext, FileAnalyser } from './analyser.js';
+import type { AnalyserContext, AppCheck, FileAnalyser } from './analyser.js';
 
 const KEYSTORE = /\.(?:p12|pfx|jks|keystore|bks)$/i;
 /** Largest key store read to tell a truststore from a key store. */
@@ -33,17 +33,38 @@ function keyStoreFinding(context: AnalyserContext, what?: string, aliases: reado
     key: 'keystore',
     severity: 'high',
   } as const;
-  context.report(
-    aliases.length > 0 && aliases.every((a) => DEBUG_ALIAS.test(a))
-      ? lowered(raw, `a debug signing key (alias ${aliases[0]}): it signs debug builds only`)
-      : VS_TEMPORARY_KEY.test(context.name)
-        ? lowered(
-            raw,
-            'a temporary key Visual Studio generates to sign local test builds (…_TemporaryKey.pfx)',
-          )
-        : raw,
-  );
+  if (aliases.length > 0 && aliases.every((a) => DEBUG_ALIAS.test(a)))
+    context.report(lowered(raw, `a debug signing key (alias ${aliases[0]}): it signs debug builds only`));
+  else if (VS_TEMPORARY_KEY.test(context.name))
+    context.report(
+      lowered(raw, 'a temporary key Visual Studio generates to sign local test builds (…_TemporaryKey.pfx)'),
+    );
+  // Judged once the whole app is read: a Gradle file may name it as its debug signing store.
+  else context.app.keyStores.push(raw);
 }
+
+/**
+ * The key stores of an app, reported once all its files are read: one that a Gradle build file
+ * names as the store of its debug signing config is lowered with that reason, as a store whose
+ * alias says debug is; the others stay as found.
+ *
+ * @example
+ * ```ts
+ * const raws = keyStoresOfApp(app, { apiDomains: [] });
+ * ```
+ */
+export const keyStoresOfApp: AppCheck = (app) =>
+  app.keyStores.map((raw) =>
+    app.debugSigningStores.includes(raw.file)
+      ? lowered(
+          raw,
+          'the store of a debug signing config (Gradle signingConfigs.debug): it signs debug builds only',
+        )
+      : raw,
+  );
+
+/** Checks of a whole app for the files of this module. */
+export const FILE_APP_CHECKS: readonly AppCheck[] = [keyStoresOfApp];
 
 /**
  * A variable name that may hold a secret: a key, secret, password, token, credential, auth value,

@@ -7,7 +7,7 @@ import type { AppCheck, FileAnalyser } from './analyser.js';
 import { ANDROID_ANALYSERS, ANDROID_APP_CHECKS } from './android.js';
 import { BINARY_ANALYSERS } from './binary.js';
 import { CODE_ANALYSERS } from './code.js';
-import { FILE_ANALYSERS } from './files.js';
+import { FILE_ANALYSERS, FILE_APP_CHECKS } from './files.js';
 import { HYBRID_ANALYSERS } from './hybrid.js';
 import { IOS_ANALYSERS } from './ios.js';
 
@@ -36,7 +36,7 @@ export const ANALYSERS: readonly FileAnalyser[] = [
  * for (const check of APP_CHECKS) findings.push(...check(app, { apiDomains: [] }));
  * ```
  */
-export const APP_CHECKS: readonly AppCheck[] = [...ANDROID_APP_CHECKS];
+export const APP_CHECKS: readonly AppCheck[] = [...ANDROID_APP_CHECKS, ...FILE_APP_CHECKS];
 
 /** The analysers that take a file by its path. */
 export function analysersFor(path: string, name: string): FileAnalyser[] {

@@ -168,9 +168,11 @@ const SECRET_MANAGER_PATH = /^[a-z0-9]+(?:[-_][a-z0-9]+)+(?:\/[a-z0-9]+(?:[-_][a
  * Keys whose provider documents them as public, made to ship in clients, told by their prefix:
  * PostHog project API keys (`phc_`, write-only ingestion), Stripe publishable keys (`pk_live_`,
  * `pk_test_`) and Mapbox public tokens (`pk.` and a JWT-like body). The secret forms of the same
- * providers (`phx_`, `sk_live_`, Mapbox `sk.`) are not these prefixes.
+ * providers (`phx_`, `sk_live_`, Mapbox `sk.`) are not these prefixes. Android Backup Service
+ * keys (`AEdPqrEAAAAI…`) are registered for one package name and go in the app's manifest
+ * (`com.google.android.backup.api_key`), as Google's documentation says to.
  */
-const PUBLISHABLE_KEY = /^(?:phc_|pk_(?:live|test)_|pk\.eyJ)/;
+const PUBLISHABLE_KEY = /^(?:phc_|pk_(?:live|test)_|pk\.eyJ|AEdPqrEAAAAI)/;
 
 /** Judges the value of a `name = "value"` assignment whose name looks secret. */
 function genericSecret(name: string, value: string): boolean {
@@ -183,13 +185,71 @@ function genericSecret(name: string, value: string): boolean {
   if (PLACEHOLDER.test(value) || value.includes('://') || /^[./~]/.test(value)) return false;
   if (/^(.)\1+$/.test(value) || PUBLISHABLE_KEY.test(value)) return false;
   // Dotted or dashed words (i18n keys, property paths, CSS classes) are not secrets.
-  if (/^[A-Za-z]+(?:[._:-][A-Za-z]+)+$/.test(value)) return false;
+  if (/^[A-Za-z]+(?:[._:-][A-Za-z]+)+$/.test(value) || isQualifiedName(value)) return false;
   if (PASSWORD_NAME.test(name)) {
     return value.length >= 8 && characterClasses(value) >= 2 && shannonEntropy(value) >= 2.5;
   }
   return (
     value.length >= 16 && characterClasses(value) >= 2 && /[0-9]/.test(value) && shannonEntropy(value) >= 3.5
   );
+}
+
+/**
+ * A name qualified by a package, as Android and Java name preference keys, intent extras and
+ * actions: lowercase package segments, then a constant or class name
+ * (`com.blizzard.messenger.AUTHENTICATOR_DEVICE_SECRET`, `org.acme.app.EXTRA_TOKEN`). Where a
+ * secret is kept or passed, not the secret.
+ *
+ * @example
+ * ```ts
+ * isQualifiedName('com.example.app.PREF_SECRET_KEY'); // true
+ * isQualifiedName('q8Lz2VfR.7mNc4TpW'); // false
+ * ```
+ */
+export function isQualifiedName(value: string): boolean {
+  return /^[a-z][a-z0-9]*(?:\.[a-z][a-z0-9_]*){1,8}\.[A-Za-z][A-Za-z0-9_]*$/.test(value);
+}
+
+/**
+ * A UUID (8-4-4-4-12 hexadecimal digits): the shape of an app, tenant or client identifier as
+ * often as of a key (App Center's app secret, Heroku's API key), so a UUID under a secret's name
+ * is reported at medium.
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Analytics and crash-reporting SDKs whose client key every app embeds by the vendor's
+ * instructions (Bugsnag's `apiKey` in Info.plist, `Flurry.startSession(apiKey:)`, Mixpanel's
+ * project token): it lets anyone send events to the project, not read its data. Told by the SDK's
+ * name in the key's name or before it in the same block (the same call, the same plist dictionary).
+ */
+const INGEST_SDK =
+  /bugsnag|flurry|mixpanel|amplitude|appcenter|instabug|countly|crashlytics|newrelic|appsflyer/i;
+
+/** The last word of a name says password: `keychain_password`, `withPassword`, `PWD`. */
+const PASSWORD_LAST_WORD = /(?:passw(?:or)?d|pwd|passphrase|passcode)s?$/i;
+
+/**
+ * How sure a guess of the generic rule is, when it is less than high: a name that ends in a
+ * password word and a value made of words and digits (`temp_123456`, `Guest!@123456`,
+ * `TotpAuthenticator`), or any UUID. On the ordinary apps of the corpus every such password was
+ * something other than a credential of the app (a temporary CI keychain's, a guest account every
+ * install shares, another app's backup format), which the code around it decides and the rule
+ * cannot see; a generated value (16 characters or more of three classes or, shorter, one with no
+ * run of four lowercase letters) is a provisioned secret and stays high.
+ */
+function guessSeverity(name: string, value: string, before: string): string | undefined {
+  if (UUID.test(value)) return 'a UUID, the shape of an identifier as often as of a key';
+  if (/key|token/i.test(name) && INGEST_SDK.test(`${before} ${name}`))
+    return 'the key of an analytics or crash-reporting SDK, which its vendor has every app ship: it sends events, it reads nothing';
+  if (!PASSWORD_LAST_WORD.test(name.replace(/[^A-Za-z]+$/, ''))) return undefined;
+  const generated =
+    characterClasses(value) >= 3 &&
+    shannonEntropy(value) >= 3.5 &&
+    (value.length >= 16 || !/[a-z]{4}/.test(value));
+  return generated
+    ? undefined
+    : 'a password made of words and digits: nothing here says what it protects (an account, a test or temporary store, another app’s format)';
 }
 
 const GENERIC_TRIGGERS = [
@@ -262,11 +322,22 @@ const URL_AUTHORITY_BYTE = new Uint8Array(256).map((_, c) =>
 const URL_PLACEHOLDER =
   /^(?:password|passwd|pass|pwd|secret|user|username|login|x+|\*+|\.{3}|[$%{<:[].*|.*[}>\]]$|your.*|changeme|example|test|dummy|placeholder)$/i;
 
+/**
+ * A host made of numbers that is no IPv4 address (`12.3.4`, `300.1.1.1`): what documentation
+ * writes for "some address" in an example URL (`smb://user;workgroup:passw0rd@12.3.4` in a
+ * Javadoc comment), never a server an app reaches.
+ */
+function notAnAddress(host: string): boolean {
+  if (!/^[0-9.]+$/.test(host)) return false;
+  const parts = host.split('.');
+  return parts.length !== 4 || parts.some((p) => p === '' || Number(p) > 255);
+}
+
 function urlCredentials(m: RegExpExecArray): TextVerdict | undefined {
   const user = m[2] as string;
   const password = m[3] as string;
   const host = (m[4] as string).toLowerCase().replace(/\.+$/, '');
-  if (URL_PLACEHOLDER.test(password) || /^[$%{<]/.test(user)) return undefined;
+  if (URL_PLACEHOLDER.test(password) || /^[$%{<]/.test(user) || notAnAddress(host)) return undefined;
   if (
     host === 'localhost' ||
     /^127\./.test(host) ||
@@ -477,7 +548,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     start: assignmentStart,
     dismiss: (bytes, at) => notAnAssignment(bytes, at, true),
     pattern: /(["']?)([A-Za-z0-9_$.-]{1,80})\1\s{0,4}(?::=|[:=])\s{0,4}(["'`])([^"'`\s\\]{8,300})\3/y,
-    check: (m, _text, file) => genericVerdict(m, m[2] as string, m[4] as string, file),
+    check: (m, text, file) => genericVerdict(m, m[2] as string, m[4] as string, file, text),
   },
   {
     // Generic, property lists: `<key>Password</key><string>…</string>` (a bundled credentials
@@ -485,7 +556,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     triggers: ['</key>'],
     start: plistKeyStart,
     pattern: /<key>([A-Za-z0-9_$.-]{1,80})<\/key>\s{0,40}<string>([^<\s]{8,300})<\/string>/y,
-    check: (m, _text, file) => genericVerdict(m, m[1] as string, m[2] as string, file),
+    check: (m, text, file) => genericVerdict(m, m[1] as string, m[2] as string, file, text),
   },
   {
     // Generic, markup: `<PasswordText>…</PasswordText>`, `<wsse:Password …>…</wsse:Password>`, a
@@ -497,7 +568,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     dismiss: notAnElement,
     pattern:
       /<(?:[A-Za-z][A-Za-z0-9_.-]{0,30}:)?([A-Za-z][A-Za-z0-9_.-]{0,79})(?:\s[^<>]{0,200})?>([^<\s]{6,300})<\/(?:[A-Za-z][A-Za-z0-9_.-]{0,30}:)?\1>/y,
-    check: (m, _text, file) => elementVerdict(m, m[1] as string, m[2] as string, file),
+    check: (m, text, file) => elementVerdict(m, m[1] as string, m[2] as string, file, text),
   },
   {
     // Generic, config files (.env, .properties, .yaml…): unquoted values too.
@@ -507,7 +578,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     dismiss: (bytes, at) => notAnAssignment(bytes, at, false),
     configOnly: true,
     pattern: /([A-Za-z0-9_.-]{1,80})[ \t]{0,4}[:=][ \t]{0,4}([^\s"'`#;,]{8,300})/y,
-    check: (m, _text, file) => genericVerdict(m, m[1] as string, m[2] as string, file),
+    check: (m, text, file) => genericVerdict(m, m[1] as string, m[2] as string, file, text),
   },
 ];
 
@@ -568,10 +639,11 @@ function elementVerdict(
   element: string,
   value: string,
   file: TextFileInfo,
+  text: string,
 ): TextVerdict | undefined {
   const name = element.replace(/(?:Text|Value)$/, '');
   if (!PASSWORD_NAME.test(name) || NOT_A_SECRET_NAME.test(name) || isTranslationFile(file.path))
-    return genericVerdict(m, name, value, file);
+    return genericVerdict(m, name, value, file, text);
   if (URL_PLACEHOLDER.test(value) || PLACEHOLDER.test(value) || isReference(value)) return undefined;
   if (isTemplate(value, file.path) || /^[%{]|[}]$/.test(value)) return undefined;
   const valueStart = (m.index as number) + m[0].indexOf(`>${value}<`) + 1;
@@ -587,8 +659,19 @@ function elementVerdict(
 }
 
 /**
- * Translation resources: Apple's `.strings` tables, JSON/YAML inside an Apple `.lproj` folder
- * (a language's resources: `ca.lproj/app.json`), and i18n JSON/YAML under an `i18n`, `locales`,
+ * A Java resource bundle of UI texts: `messages_de.properties`, `strings_pt_BR.properties`,
+ * `messagebundle_en_US_saptrc.properties` (SAP UI5), named by a locale after the base name, or a
+ * message bundle whatever its suffix. Gradle's and the local `*.properties` are not named so, and
+ * an environment's suffix (`messages_dev.properties`) is not a locale.
+ */
+const RESOURCE_BUNDLE =
+  /(?:^|\/)(?:messagebundle[^/]*|(?:messages?|strings|texts?|labels|i18n|translations?|resources?|bundle)_(?!(?:dev|prd|stg|uat|tst|int|loc|qa)[_.])[a-z]{2,3}(?:_[A-Z]{2}|_[0-9]{3})?(?:_[A-Za-z0-9]{1,12})?)\.properties$/;
+
+/**
+ * Translation resources: Apple's `.strings` tables (and copies with a suffix after it,
+ * `Localizable.strings.current`), JSON/YAML inside an Apple `.lproj` folder (a language's
+ * resources: `ca.lproj/app.json`), Java resource bundles named by a locale
+ * (`messages_de.properties`), and i18n JSON/YAML under an `i18n`, `locales`,
  * `locale`, `lang(s)`, `language(s)`, `translations` or `l10n` folder, and JSON/YAML named by a
  * locale with its region (`es_419.json`, `pt-BR.yaml`, `en_US.json`). Their keys name UI fields
  * (`"settings.password" = "Passwort";`) and their values are words shown to the user, so a
@@ -602,8 +685,9 @@ function elementVerdict(
  */
 export function isTranslationFile(path: string): boolean {
   return (
-    /\.(?:strings|stringsdict|xliff|xlf|arb)$/i.test(path) ||
+    /\.(?:strings|stringsdict|xliff|xlf|arb)(?:\.[A-Za-z0-9]{1,12})?$/i.test(path) ||
     /(?:^|\/)[^/]+\.lproj\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(path) ||
+    RESOURCE_BUNDLE.test(path) ||
     /(?:^|\/)(?:i18n|locales?|langs?|languages?|translations?|l10n)\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(
       path,
     ) ||
@@ -680,34 +764,62 @@ function isParameterName(value: string): boolean {
   return name !== null && isIdentifierNamingASecret(name[1] as string);
 }
 
+/**
+ * A value that is a format's placeholder (`%s`, `%1$s`, `%@`, `%d`), as a shell's `printf
+ * 'SECRET=%s\n…' "$SECRET"` writes a CI secret into a file: the value comes from the argument.
+ */
+function isFormat(value: string): boolean {
+  return /^%(?:[0-9]+\$)?[-+ #0-9.]*[sdifxXq@]/.test(value);
+}
+
 /** Languages whose double-quoted strings interpolate `$name`: Kotlin, Dart, Groovy (Gradle). */
 const DOLLAR_INTERPOLATES = /\.(?:kt|kts|dart|groovy|gradle)$/;
 
 /**
  * A value built at run time from a template: `${…}` (JavaScript template literals, Kotlin, Dart,
- * Groovy, shells, CI files), or `$name` in a language whose strings interpolate it
+ * Groovy, shells, CI files), `#{…}` in Ruby (fastlane: `password = "temp#{SecureRandom.hex(6)}"`),
+ * or `$name` in a language whose strings interpolate it
  * (`password = "alice-$timestamp"`): only its fixed part is in the app, and that part alone is
  * no secret.
  */
 function isTemplate(value: string, path: string): boolean {
-  return value.includes('${') || (DOLLAR_INTERPOLATES.test(path) && /\$[A-Za-z_]/.test(value));
+  return (
+    value.includes('${') ||
+    (DOLLAR_INTERPOLATES.test(path) && /\$[A-Za-z_]/.test(value)) ||
+    (RUBY.test(path) && value.includes('#{'))
+  );
 }
+
+/** Ruby, whose double-quoted strings interpolate `#{…}`: fastlane's files, CocoaPods', `.rb`. */
+const RUBY =
+  /(?:^|\/)(?:Fastfile|Appfile|Matchfile|Pluginfile|Podfile|Gemfile|Dangerfile)$|\.(?:rb|podspec)$/;
 
 function genericVerdict(
   m: RegExpExecArray,
   name: string,
   value: string,
   file: TextFileInfo,
+  text: string,
 ): TextVerdict | undefined {
   if (!GENERIC_TRIGGERS.some((t) => name.toLowerCase().includes(t))) return undefined;
   if (!genericSecret(name, value)) return undefined;
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
-  if (isTemplate(value, file.path) || isParameterName(value)) return undefined;
+  if (isTemplate(value, file.path) || isParameterName(value) || isFormat(value)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
+  const at = m.index as number;
+  // What leads to the value within its own block: the end of an earlier dictionary, block or
+  // statement closes what the SDK's name there spoke of.
+  const lead = text.slice(Math.max(0, at - 160), at);
+  const close = Math.max(lead.lastIndexOf('</dict>'), lead.lastIndexOf('}'), lead.lastIndexOf(';'));
+  const unsure = guessSeverity(name, value, lead.slice(close + 1));
   return {
     ruleId: 'secret-generic-assignment',
-    message: `high-entropy value assigned to ${name.slice(0, 60)}`,
+    message:
+      unsure === undefined
+        ? `high-entropy value assigned to ${name.slice(0, 60)}`
+        : `secret-like value assigned to ${name.slice(0, 60)} (medium: ${unsure})`,
+    ...(unsure === undefined ? {} : { severity: 'medium' as const }),
     evidence: `${name.slice(0, 60)} = ${redact(value, 0)}`,
     key: `${name}\u0000${value}`,
     generic: true,
