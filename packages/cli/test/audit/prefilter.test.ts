@@ -266,6 +266,28 @@ describe('line counting', () => {
     );
   });
 
+  it('counts long stretches of short lines (WebAssembly, 64 KiB at a time) exactly', () => {
+    // Short lines, so the count goes to the word loop and, past 4 KiB, to WebAssembly; stretches
+    // of up to three copies of its memory, cut anywhere, with bytes of every value around.
+    const noise = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 0, maxLength: 8 });
+    const text = fc
+      .tuple(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), noise), { minLength: 6000, maxLength: 12_000 }),
+      )
+      .map(([lines]) =>
+        lines.map(([n, bytes]) => `${'x'.repeat(n)}${String.fromCharCode(...bytes)}\n`).join(''),
+      );
+    fc.assert(
+      fc.property(text, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 7 }), (t, a, b, shift) => {
+        const from = a % (t.length + 1);
+        const to = from + (b % (t.length + 1 - from));
+        expect(countNewlines(bytesAt(t, shift), from, to)).toBe(naiveCount(t, from, to));
+        expect(countNewlines(bytesAt(t, shift), 0, t.length)).toBe(naiveCount(t, 0, t.length));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('gives the line of each position, in or out of a decoded window, forwards or a step back', () => {
     fc.assert(
       fc.property(

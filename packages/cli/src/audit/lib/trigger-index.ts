@@ -57,7 +57,6 @@ const WASM_MASKS = 319488;
 const WASM_OUT = 327680;
 /** Pairs the output holds. */
 const WASM_OUT_PAIRS = 32767;
-const WASM_DATA = 589824;
 const WASM_PAGE = 65536;
 /** Groups the sets region holds (group numbers start at 1). */
 const MAX_GROUPS = (WASM_GROUPS - WASM_SETS) / 64 - 1;
@@ -72,16 +71,29 @@ declare const WebAssembly: {
 };
 
 /** The exports of trigger-scan.wat. */
-interface TriggerScan {
+export interface TriggerScan {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   next: { value: number };
   scan: (p: number, end: number, cap: number, from: number, before: number) => number;
+  lineFeeds: (p: number, end: number) => number;
 }
+
+/** Where the bytes to scan, or to count line feeds in, start in the module's memory. */
+export const WASM_DATA = 589824;
 
 let compiled: object | undefined;
 
-/** A fresh instance of the scan module (compiled once per thread). */
-function instantiateScan(): TriggerScan {
+/**
+ * A fresh instance of the scan module (compiled once per thread), with a memory of its own.
+ *
+ * @example
+ * ```ts
+ * const wasm = instantiateScan();
+ * new Uint8Array(wasm.memory.buffer).set(Buffer.from('a\nb\n'), WASM_DATA);
+ * wasm.lineFeeds(WASM_DATA, WASM_DATA + 4); // 2
+ * ```
+ */
+export function instantiateScan(): TriggerScan {
   compiled ??= new WebAssembly.Module(Buffer.from(TRIGGER_SCAN_WASM, 'base64'));
   return new WebAssembly.Instance(compiled, {}).exports as unknown as TriggerScan;
 }
