@@ -6,7 +6,6 @@
 import { writeFile } from 'node:fs/promises';
 import { BulwarkError } from '@bulwark/core/errors';
 import { VERSION } from '../version.js';
-import { createBaseline, loadBaseline, writeBaseline } from './baseline.js';
 import { AUDIT_EXIT, AuditOutputError } from './errors.js';
 import { formatJson } from './format/json.js';
 import { selectFindings } from './format/view.js';
@@ -103,13 +102,17 @@ export async function runAudit(path: string, flags: AuditFlags): Promise<void> {
   const reporter = flags.progress && process.stderr.isTTY === true ? progressReporter() : undefined;
   try {
     const options: AuditOptions = { apiDomains: flags.apiDomain };
-    if (flags.baseline !== undefined) options.baseline = await loadBaseline(flags.baseline);
+    // The baseline's module loads only when one is read or written: most runs have none.
+    if (flags.baseline !== undefined) {
+      options.baseline = await (await import('./baseline.js')).loadBaseline(flags.baseline);
+    }
     if (reporter !== undefined) options.onProgress = reporter.onProgress;
     const started = performance.now();
     const report = await auditPath(path, options);
     const elapsedMs = performance.now() - started;
     reporter?.done();
     if (flags.writeBaseline !== undefined) {
+      const { createBaseline, writeBaseline } = await import('./baseline.js');
       await writeBaseline(flags.writeBaseline, createBaseline(report.findings));
       process.stderr.write(
         `bulwark audit: ${report.findings.length} findings written to ${printable(flags.writeBaseline)}\n`,

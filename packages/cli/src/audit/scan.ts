@@ -15,16 +15,15 @@ import { availableParallelism, loadavg } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BulwarkError } from '@bulwark/core/errors';
-import { type Baseline, partitionByBaseline } from './baseline.js';
+import type { Baseline } from './baseline.js';
 import { AuditArchiveError, AuditPathNotFoundError, AuditUnreadableError } from './errors.js';
 import { inAppContext, inContext } from './lib/context.js';
 import { type RawFinding, toFinding } from './lib/finding.js';
 import { ScratchReader } from './lib/scratch-reader.js';
 import type { TextFileInfo } from './lib/text-engine.js';
 import { createTextEngine, scanTextBytes, scanTextChunk } from './lib/text-file.js';
-import { scanTextStream } from './lib/text-stream.js';
 import { workersFor } from './lib/worker-policy.js';
-import { defaultWorkerUrl, ScanPool } from './lib/worker-pool.js';
+import type { ScanPool } from './lib/worker-pool.js';
 import { decodeXmlFile } from './lib/xml-file.js';
 import {
   type AnalyserContext,
@@ -42,9 +41,14 @@ import type { ZipBudget, ZipLimits } from './sources/zip.js';
 import type { AuditReport, AuditStats, Finding } from './types.js';
 
 // The zip reader loads on first use, as the analysers' parsers do: a web bundle needs none of
-// them, and start-up time counts when the audit runs on every CI build.
+// them, and start-up time counts when the audit runs on every CI build. So do the worker pool
+// (most scans start none), the streamed scan (files over 32 MiB) and the baseline (most runs
+// have none): each module is about a millisecond of CPU time to load.
 const lazy = {
   zip: () => import('./sources/zip.js'),
+  pool: () => import('./lib/worker-pool.js'),
+  stream: () => import('./lib/text-stream.js'),
+  baseline: () => import('./baseline.js'),
 };
 
 /** True when the first bytes are a zip local file header or an empty archive's end record. */
@@ -212,7 +216,7 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
   checkApp(state, scope);
   const all = inAppContext(dedupe(state.raws)).map(inContext).map(toFinding).sort(order);
   const { kept, suppressed } = options.baseline
-    ? partitionByBaseline(all, options.baseline)
+    ? (await lazy.baseline()).partitionByBaseline(all, options.baseline)
     : { kept: all, suppressed: 0 };
   return { kind, findings: kept, suppressed, stats: state.stats };
 }
@@ -319,7 +323,7 @@ async function analyseEntry(entry: SourceEntry, state: ScanState, scope: AppScop
   if (entry.absolutePath !== undefined && entry.size >= WORKER_MIN_BYTES && analysers.length === 0) {
     state.queue.push({ entry: { ...entry, absolutePath: entry.absolutePath }, info });
     state.queuedBytes += entry.size;
-    startPool(state);
+    await startPool(state);
     feedPool(state);
     return;
   }
@@ -469,13 +473,15 @@ async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: Ap
   checkApp(state, inner);
 }
 
-/** Starts the workers once the queue is worth them (see AuditOptions.workers). */
-function startPool(state: ScanState): void {
+/**
+ * Starts the workers once the queue is worth them (see AuditOptions.workers). The decision is
+ * made before the pool's module is loaded, so a scan that starts none never loads it.
+ */
+async function startPool(state: ScanState): Promise<void> {
   if (state.pool !== undefined) return;
   const { options } = state;
-  const url = options.workerUrl ?? defaultWorkerUrl();
   // An injected reader must see every read, so it keeps the scan on this thread.
-  if (url === undefined || options.readFile !== undefined) {
+  if (options.readFile !== undefined) {
     state.pool = null;
     return;
   }
@@ -488,6 +494,12 @@ function startPool(state: ScanState): void {
   if (size === undefined) return;
   if (size === 0) {
     state.pool = null;
+    return;
+  }
+  const { defaultWorkerUrl, ScanPool } = await lazy.pool();
+  const url = options.workerUrl ?? defaultWorkerUrl();
+  if (url === undefined || state.pool !== undefined) {
+    state.pool ??= null;
     return;
   }
   const pool = new ScanPool(size, url);
@@ -524,7 +536,7 @@ function feedPool(state: ScanState): void {
  * a reader was injected); workers are fed whenever the event loop turns, until none is left.
  */
 async function drainQueue(state: ScanState): Promise<void> {
-  startPool(state);
+  await startPool(state);
   const helps = !(state.pool && state.options.scanOnMainThread === false);
   const readers =
     state.options.readFile === undefined ? [new ScratchReader(), new ScratchReader()] : undefined;
@@ -587,6 +599,7 @@ async function openStream(entry: SourceEntry): Promise<Readable> {
 
 async function scanStream(stream: Readable, info: TextFileInfo, state: ScanState): Promise<void> {
   try {
+    const { scanTextStream } = await lazy.stream();
     await scanTextStream(engine, stream, info, state.raws, (n) => {
       state.stats.bytes += n;
     });

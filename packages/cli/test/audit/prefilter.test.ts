@@ -184,6 +184,29 @@ describe('TriggerIndex', () => {
     expect(found(index, 'AKI', 0, 3)).toEqual([]);
   });
 
+  it('hands over more occurrences than one batch holds, none lost or repeated at the seams', () => {
+    // Overlapping triggers a few bytes apart: 90,000 occurrences, several times what the
+    // WebAssembly scan writes out before it returns, so batches end in the middle of a run.
+    const triggers: TriggerSpec[] = [
+      { text: 'abc', ignoreCase: false },
+      { text: 'bca', ignoreCase: false },
+      { text: 'CAB', ignoreCase: true },
+    ];
+    const index = new TriggerIndex(triggers);
+    const text = 'abcab.'.repeat(30_000);
+    const expected = naive(text, triggers, 0, text.length);
+    expect(expected.length).toBe(90_000);
+    expect(found(index, bytesAt(text, 3), 0, text.length)).toEqual(expected);
+    let batches = 0;
+    let total = 0;
+    index.findInBatches(Buffer.from(text, 'latin1'), 0, text.length, (_pairs, count) => {
+      batches++;
+      total += count;
+    });
+    expect(total).toBe(90_000);
+    expect(batches).toBeGreaterThan(2);
+  });
+
   it('never matches characters above 255 in a string', () => {
     const index = new TriggerIndex([{ text: 'token', ignoreCase: true }]);
     // U+0174 lower-cases to U+0175 and U+212A (Kelvin) to k: no trigger may match through them.
@@ -240,6 +263,28 @@ describe('line counting', () => {
         expect(countNewlines(bytesAt(text, shift), from, to)).toBe(naiveCount(text, from, to));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('counts long stretches of short lines (WebAssembly, 64 KiB at a time) exactly', () => {
+    // Short lines, so the count goes to the word loop and, past 4 KiB, to WebAssembly; stretches
+    // of up to three copies of its memory, cut anywhere, with bytes of every value around.
+    const noise = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 0, maxLength: 8 });
+    const text = fc
+      .tuple(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), noise), { minLength: 6000, maxLength: 12_000 }),
+      )
+      .map(([lines]) =>
+        lines.map(([n, bytes]) => `${'x'.repeat(n)}${String.fromCharCode(...bytes)}\n`).join(''),
+      );
+    fc.assert(
+      fc.property(text, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 7 }), (t, a, b, shift) => {
+        const from = a % (t.length + 1);
+        const to = from + (b % (t.length + 1 - from));
+        expect(countNewlines(bytesAt(t, shift), from, to)).toBe(naiveCount(t, from, to));
+        expect(countNewlines(bytesAt(t, shift), 0, t.length)).toBe(naiveCount(t, 0, t.length));
+      }),
+      { numRuns: 40 },
     );
   });
 

@@ -5,10 +5,11 @@
  * workers (with or without the main thread's help) find what the main thread finds; the reused
  * read buffer never leaks a previous file's bytes; the default number of workers follows the
  * machine's load. Plus the edges of the shortcuts taken before a regex runs (names of 80
- * characters, namespace URLs) and the locale-independent order of the report.
+ * characters, namespace URLs), the locale-independent order of the report, and a directory walk
+ * that follows no symbolic link.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -402,5 +403,26 @@ describe('the order of the report', () => {
       'www/a.js',
       'www/\u00e9.js',
     ]);
+  });
+});
+
+describe('the directory walk', () => {
+  it('follows no symbolic link (to a file, a folder outside, a loop) and skips tool folders', async () => {
+    const outside = join(root, String(n++));
+    await mkdir(outside, { recursive: true });
+    await writeFile(join(outside, 'leak.js'), `k = "${SECRETS.stripeLive}"`);
+    const dir = join(root, String(n++));
+    await mkdir(join(dir, 'www/sub'), { recursive: true });
+    await mkdir(join(dir, 'node_modules/lib'), { recursive: true });
+    await writeFile(join(dir, 'www/app.js'), `k = "${SECRETS.awsKeyId}"`);
+    await writeFile(join(dir, 'www/sub/deep.js'), `k = "${SECRETS.gitlab}"`);
+    await writeFile(join(dir, 'node_modules/lib/index.js'), `k = "${SECRETS.slack}"`);
+    await symlink(join(outside, 'leak.js'), join(dir, 'www/linked.js'));
+    await symlink(outside, join(dir, 'www/outside'));
+    await symlink(dir, join(dir, 'www/sub/loop'));
+    const report = await auditPath(dir);
+    expect(report.stats.files).toBe(2);
+    const files = report.findings.filter((f) => f.ruleId.startsWith('secret-')).map((f) => f.file);
+    expect([...new Set(files)].sort()).toEqual(['www/app.js', 'www/sub/deep.js']);
   });
 });

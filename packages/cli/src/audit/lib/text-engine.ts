@@ -21,7 +21,7 @@
 import type { RuleId } from '../rules/catalog.js';
 import type { Severity } from '../types.js';
 import { LineCounter } from './line-count.js';
-import { TriggerIndex, type TriggerSpec } from './trigger-index.js';
+import { pushInOrder, TriggerIndex, type TriggerSpec } from './trigger-index.js';
 
 /** What the engine knows about the file being scanned. */
 export interface TextFileInfo {
@@ -126,7 +126,10 @@ const keep = (_bytes: Uint8Array, _at: number): boolean => false;
  * files only dismisses everything in other files).
  */
 function dismissedByAll(wakes: readonly Wake[], bytes: Uint8Array, at: number, config: boolean): boolean {
-  for (const wake of wakes) {
+  // An indexed loop, not for-of: this runs for every trigger of a file, much of it before V8
+  // has optimised it, and the interpreter runs an iterator's calls one by one.
+  for (let i = 0; i < wakes.length; i++) {
+    const wake = wakes[i] as Wake;
     if (wake.configOnly && !config) continue;
     if (!wake.dismiss(bytes, at)) return false;
   }
@@ -149,7 +152,7 @@ export class TextEngine {
   readonly #detectorCount: number;
   /** The matches of the scan under way. */
   readonly #matches: Match[] = [];
-  /** Indices into `found` of the triggers kept, for the scan under way (reused: see #matches). */
+  /** The (trigger, start) pairs kept, for the scan under way (reused: see #matches). */
   readonly #kept: number[] = [];
 
   constructor(detectors: readonly TextDetector[]) {
@@ -207,20 +210,20 @@ export class TextEngine {
     file: TextFileInfo,
     firstLine?: number,
   ): TextHit[] {
-    const found: number[] = [];
-    this.#index.find(source, from, acceptBefore, found);
-    if (found.length === 0) return [];
-    const run: Run = {
-      file,
-      bytes: typeof source === 'string' ? undefined : source,
-      matches: this.#matches,
-      seen: new Set<number>(),
-      detectors: this.#detectorCount,
-    };
-    if (typeof source === 'string') this.#wakeAll(found, source, undefined, run);
-    else this.#wakeAll(found, '', source, run);
+    if (typeof source === 'string') {
+      const found: number[] = [];
+      this.#index.find(source, from, acceptBefore, found);
+      if (found.length === 0) return [];
+      this.#wakeAll(found, source, this.#run(file, undefined));
+    } else {
+      // Most triggers of a bundle are namespace URLs and words like `token(`: dismissed here, on
+      // the bytes, as the prefilter hands them over, they are never collected nor decoded.
+      const kept = this.#keepFound(source, from, acceptBefore, file.config);
+      if (kept.length === 0) return [];
+      this.#wakeKept(kept, source, this.#run(file, source));
+    }
     try {
-      return makeHits(run.matches, source, from, firstLine);
+      return makeHits(this.#matches, source, from, firstLine);
     } finally {
       // Emptied, not replaced: a fresh array starts out typed for small integers, and V8 would
       // recompile the loop that fills it each time it turns into an array of objects.
@@ -228,55 +231,64 @@ export class TextEngine {
     }
   }
 
-  /**
-   * The event loop: for each trigger, in order, its detectors, on the decoded window that holds
-   * it (or on `text` when there are no bytes). Kept small, with the making of hits after it, so
-   * that the optimising compiler has little to copy into it (its compile time is CPU time too).
-   */
-  #wakeAll(found: number[], text: string, bytes: Buffer | undefined, run: Run): void {
-    if (bytes === undefined) {
-      for (let f = 0; f < found.length; f += 2) {
-        const trigger = found[f + 1] as number;
-        for (const wake of this.#wakes[found[f] as number] as Wake[]) wakeUp(wake, text, 0, trigger, run);
-      }
-      return;
-    }
-    // Most triggers of a bundle are namespace URLs and words like `token(`: dismissed here, on
-    // the bytes, they cost no decoding.
-    const kept = this.#keep(found, bytes, run.file.config);
-    if (kept.length > 0) this.#wakeKept(found, kept, bytes, run);
+  /** What the detectors of this scan share. */
+  #run(file: TextFileInfo, bytes: Buffer | undefined): Run {
+    return { file, bytes, matches: this.#matches, seen: new Set<number>(), detectors: this.#detectorCount };
   }
 
   /**
-   * The triggers of `found` that some detector does not dismiss on the bytes, as indices into
-   * `found`. A function of its own: the first file whose triggers are all dismissed would leave
-   * the decoding loop below without type feedback, and V8 would then throw away this loop's
-   * optimised code with it (and compile both again) at the first trigger kept.
+   * The event loop of a string: for each trigger, in order, its detectors. Kept small, with the
+   * making of hits after it, so that the optimising compiler has little to copy into it (its
+   * compile time is CPU time too).
    */
-  #keep(found: readonly number[], bytes: Buffer, config: boolean): number[] {
+  #wakeAll(found: number[], text: string, run: Run): void {
+    for (let f = 0; f < found.length; f += 2) {
+      const trigger = found[f + 1] as number;
+      for (const wake of this.#wakes[found[f] as number] as Wake[]) wakeUp(wake, text, 0, trigger, run);
+    }
+  }
+
+  /**
+   * The triggers in `bytes` that some detector does not dismiss on the bytes, as (trigger,
+   * start) pairs in the order of their starts.
+   */
+  #keepFound(bytes: Buffer, from: number, before: number, config: boolean): number[] {
     const kept = this.#kept;
     kept.length = 0;
-    for (let f = 0; f < found.length; f += 2) {
-      const wakes = this.#wakes[found[f] as number] as Wake[];
-      if (!dismissedByAll(wakes, bytes, found[f + 1] as number, config)) kept.push(f);
-    }
+    this.#index.findInBatches(bytes, from, before, (pairs, count, shift) =>
+      this.#keepBatch(pairs, count, shift, bytes, config),
+    );
     return kept;
   }
 
+  /**
+   * One batch of the prefilter's pairs through the byte checks. A function of its own: the first
+   * file whose triggers are all dismissed would leave the decoding loop below without type
+   * feedback, and V8 would then throw away this loop's optimised code with it (and compile both
+   * again) at the first trigger kept.
+   */
+  #keepBatch(pairs: Int32Array, count: number, shift: number, bytes: Buffer, config: boolean): void {
+    const kept = this.#kept;
+    for (let i = 0; i < 2 * count; i += 2) {
+      const trigger = pairs[i] as number;
+      const at = (pairs[i + 1] as number) + shift;
+      if (!dismissedByAll(this.#wakes[trigger] as Wake[], bytes, at, config)) pushInOrder(kept, trigger, at);
+    }
+  }
+
   /** Wakes the detectors of the kept triggers, each on the decoded window that holds it. */
-  #wakeKept(found: readonly number[], kept: readonly number[], bytes: Buffer, run: Run): void {
+  #wakeKept(kept: readonly number[], bytes: Buffer, run: Run): void {
     let window = '';
     let base = 0;
     let windowLast = -1;
-    for (let k = 0; k < kept.length; k++) {
-      const f = kept[k] as number;
-      const trigger = found[f + 1] as number;
+    for (let k = 0; k < kept.length; k += 2) {
+      const trigger = kept[k + 1] as number;
       if (trigger > windowLast) {
-        windowLast = lastOfWindow(found, kept, k);
+        windowLast = lastOfWindow(kept, k);
         base = Math.max(0, trigger - WINDOW_BEFORE);
         window = bytes.toString('latin1', base, Math.min(bytes.length, windowLast + WINDOW_AFTER));
       }
-      for (const wake of this.#wakes[found[f] as number] as Wake[]) {
+      for (const wake of this.#wakes[kept[k] as number] as Wake[]) {
         wakeUp(wake, window, base, trigger - base, run);
       }
     }
@@ -284,14 +296,14 @@ export class TextEngine {
 }
 
 /**
- * The last trigger served by a window that opens at kept trigger `k`: the kept triggers after it
+ * The last trigger served by a window that opens at the kept pair `k`: the kept triggers after it
  * while each is within WINDOW_GAP of the one before and all within WINDOW_TRIGGERS of the first.
  */
-function lastOfWindow(found: readonly number[], kept: readonly number[], k: number): number {
-  const first = found[(kept[k] as number) + 1] as number;
+function lastOfWindow(kept: readonly number[], k: number): number {
+  const first = kept[k + 1] as number;
   let last = first;
-  for (let j = k + 1; j < kept.length; j++) {
-    const next = found[(kept[j] as number) + 1] as number;
+  for (let j = k + 3; j < kept.length; j += 2) {
+    const next = kept[j] as number;
     if (next - first >= WINDOW_TRIGGERS || next - last > WINDOW_GAP) break;
     last = next;
   }

@@ -16,8 +16,10 @@
  * likely in code (estimated from how common their letters are), so few places get that far. Each
  * occurrence is reported exactly once, overlapping occurrences of different triggers included.
  *
- * The loop over the bytes of a buffer is WebAssembly (`trigger-scan.wat`, which says why); the
- * comparisons, and the whole scan of a string, stay here.
+ * The scan of a buffer, the loop over its bytes and the comparisons, is WebAssembly
+ * (`trigger-scan.wat`, which says why), and hands its occurrences over in batches
+ * (`findInBatches`) so that a caller can sift them without collecting them first; the scan of a
+ * string stays here.
  */
 
 import { TRIGGER_SCAN_WASM } from './trigger-scan-wasm.js';
@@ -47,12 +49,20 @@ const BY_FREQUENCY =
 
 /** Memory layout of the WebAssembly scan (see trigger-scan.wat). */
 const WASM_SETS = 131072;
-const WASM_OUT = 262144;
-const WASM_OUT_CAP = 65535;
-const WASM_DATA = 524288;
+const WASM_GROUPS = 262144;
+const WASM_PROBES = 270336;
+const WASM_TRIGGERS = 303104;
+const WASM_CODES = 311296;
+const WASM_MASKS = 319488;
+const WASM_OUT = 327680;
+/** Pairs the output holds. */
+const WASM_OUT_PAIRS = 32767;
 const WASM_PAGE = 65536;
 /** Groups the sets region holds (group numbers start at 1). */
-const MAX_GROUPS = (WASM_OUT - WASM_SETS) / 64 - 1;
+const MAX_GROUPS = (WASM_GROUPS - WASM_SETS) / 64 - 1;
+const MAX_PROBES = (WASM_TRIGGERS - WASM_PROBES) / 8;
+const MAX_TRIGGERS = (WASM_CODES - WASM_TRIGGERS) / 8;
+const MAX_CODES = WASM_MASKS - WASM_CODES;
 
 // The WebAssembly API this module uses (the project's TypeScript libraries do not declare it).
 declare const WebAssembly: {
@@ -61,16 +71,29 @@ declare const WebAssembly: {
 };
 
 /** The exports of trigger-scan.wat. */
-interface TriggerScan {
+export interface TriggerScan {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   next: { value: number };
-  scan: (p: number, end: number, cap: number) => number;
+  scan: (p: number, end: number, cap: number, from: number, before: number) => number;
+  lineFeeds: (p: number, end: number) => number;
 }
+
+/** Where the bytes to scan, or to count line feeds in, start in the module's memory. */
+export const WASM_DATA = 589824;
 
 let compiled: object | undefined;
 
-/** A fresh instance of the scan module (compiled once per thread). */
-function instantiateScan(): TriggerScan {
+/**
+ * A fresh instance of the scan module (compiled once per thread), with a memory of its own.
+ *
+ * @example
+ * ```ts
+ * const wasm = instantiateScan();
+ * new Uint8Array(wasm.memory.buffer).set(Buffer.from('a\nb\n'), WASM_DATA);
+ * wasm.lineFeeds(WASM_DATA, WASM_DATA + 4); // 2
+ * ```
+ */
+export function instantiateScan(): TriggerScan {
   compiled ??= new WebAssembly.Module(Buffer.from(TRIGGER_SCAN_WASM, 'base64'));
   return new WebAssembly.Instance(compiled, {}).exports as unknown as TriggerScan;
 }
@@ -89,14 +112,23 @@ function bigramKey(c0: number, c1: number): number {
   return c0 | (c1 << 8);
 }
 
+/**
+ * Every spelling of `s` in the letter cases it matches. Plain loops: this runs at start-up, a few
+ * thousand times, in code V8 has not optimised yet.
+ */
 function letterCases(s: string, ignoreCase: boolean): string[] {
   let out = [''];
-  for (const ch of s) {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charAt(i);
     const lower = ch.toLowerCase();
     const upper = ch.toUpperCase();
-    out = out.flatMap((prefix) =>
-      ignoreCase && lower !== upper ? [prefix + lower, prefix + upper] : [prefix + ch],
-    );
+    const both = ignoreCase && lower !== upper;
+    const next: string[] = [];
+    for (const prefix of out) {
+      if (both) next.push(prefix + lower, prefix + upper);
+      else next.push(prefix + ch);
+    }
+    out = next;
   }
   return out;
 }
@@ -111,15 +143,24 @@ function characterWeight(ch: string): number {
   return rank === -1 ? 0.001 : 1 / (1 + rank);
 }
 
+/** The estimates made so far: triggers share many bigrams, and every index asks. */
+const frequencies = new Map<string, number>();
+
 /** Estimated count per 10,000 bytes of a bigram in all the letter cases it matches. */
 function estimatedFrequency(bigram: string, ignoreCase: boolean): number {
-  return letterCases(bigram, ignoreCase).reduce(
-    (sum, b) =>
+  const key = ignoreCase ? `i${bigram}` : `=${bigram}`;
+  let sum = frequencies.get(key);
+  if (sum === undefined) {
+    sum = 0;
+    for (const b of letterCases(bigram, ignoreCase)) {
       // Below the table's smallest count (10) for any bigram not in it.
-      sum +
-      (bigramCounts.get(b) ?? Math.min(9, 2000 * characterWeight(b[0] ?? '') * characterWeight(b[1] ?? ''))),
-    0,
-  );
+      sum +=
+        bigramCounts.get(b) ??
+        Math.min(9, 2000 * characterWeight(b.charAt(0)) * characterWeight(b.charAt(1)));
+    }
+    frequencies.set(key, sum);
+  }
+  return sum;
 }
 
 /** Offset of the three characters of `text` whose two bigrams are the least common. */
@@ -174,6 +215,8 @@ export class TriggerIndex {
    */
   readonly #nextSets: Int32Array;
   readonly #scan: TriggerScan;
+  /** Pairs after which a call of the scan returns (see #writeTables). */
+  #outCap = 0;
   /** Every trigger's character codes (lower-cased when it ignores case), one after the other. */
   readonly #codes: Uint8Array;
   /** Their case masks (see `caseMask`). */
@@ -256,8 +299,44 @@ export class TriggerIndex {
       }
     }
     this.#scan = instantiateScan();
-    new Uint16Array(this.#scan.memory.buffer, 0, 65536).set(this.#table);
-    new Int32Array(this.#scan.memory.buffer, WASM_SETS, this.#nextSets.length).set(this.#nextSets);
+    this.#writeTables(g, total);
+  }
+
+  /** Copies the tables to the WebAssembly module's memory (layout: trigger-scan.wat). */
+  #writeTables(groups: number, probes: number): void {
+    if (
+      probes > MAX_PROBES ||
+      this.#length.length > MAX_TRIGGERS ||
+      this.#codes.length > MAX_CODES ||
+      this.maxLength > 255
+    ) {
+      throw new Error('too many triggers');
+    }
+    const buffer = this.#scan.memory.buffer;
+    new Uint16Array(buffer, 0, 65536).set(this.#table);
+    new Int32Array(buffer, WASM_SETS, this.#nextSets.length).set(this.#nextSets);
+    new Int32Array(buffer, WASM_GROUPS, groups + 1).set(this.#groupStart);
+    const view = new DataView(buffer);
+    let most = 0;
+    for (let g = 1; g <= groups; g++) {
+      most = Math.max(most, (this.#groupStart[g] as number) - (this.#groupStart[g - 1] as number));
+    }
+    for (let i = 0; i < probes; i++) {
+      const at = WASM_PROBES + 8 * i;
+      view.setUint16(at, this.#probeTrigger[i] as number, true);
+      view.setUint8(at + 2, this.#probeOffset[i] as number);
+      view.setInt8(at + 3, this.#probeNext[i] as number);
+      view.setUint8(at + 4, this.#probeNextCode[i] as number);
+      view.setUint8(at + 5, this.#probeNextMask[i] as number);
+    }
+    for (let t = 0; t < this.#length.length; t++) {
+      view.setInt32(WASM_TRIGGERS + 8 * t, this.#codeStart[t] as number, true);
+      view.setInt32(WASM_TRIGGERS + 8 * t + 4, this.#length[t] as number, true);
+    }
+    new Uint8Array(buffer, WASM_CODES, this.#codes.length).set(this.#codes);
+    new Uint8Array(buffer, WASM_MASKS, this.#masks.length).set(this.#masks);
+    // One word can add the triggers of two groups: the scan stops with room left for them.
+    this.#outCap = WASM_OUT_PAIRS - 2 * most - 1;
   }
 
   /**
@@ -271,13 +350,34 @@ export class TriggerIndex {
   }
 
   #findInBytes(bytes: Uint8Array, from: number, before: number, out: number[]): void {
+    this.findInBatches(bytes, from, before, (pairs, count, shift) => {
+      for (let i = 0; i < 2 * count; i += 2) {
+        pushInOrder(out, pairs[i] as number, (pairs[i + 1] as number) + shift);
+      }
+    });
+  }
+
+  /**
+   * The occurrences in `bytes` that start in `[from, before)`, handed to `visit` in batches as
+   * they are found, without collecting them first: `pairs` holds `count` pairs (trigger index,
+   * start - shift), in the order of their anchors, so a start can come up to a trigger's length
+   * before the start of the pair ahead of it (`pushInOrder` sorts them). `pairs` is valid only
+   * during the call.
+   */
+  findInBatches(
+    bytes: Uint8Array,
+    from: number,
+    before: number,
+    visit: (pairs: Int32Array, count: number, shift: number) => void,
+  ): void {
     const n = bytes.length;
     const start = Math.max(0, from);
     // Last bigram position that can belong to a trigger starting before `before`.
     const last = Math.min(n - 2, before + this.maxLength - 2);
     if (start > last) return;
     // The bytes the scan reads (from a multiple of four, up to the word and the character after
-    // the last bigram), copied to the module's memory with zeros after them.
+    // the last bigram), copied to the module's memory with zeros after them. A trigger that would
+    // run past the end of the file meets those zeros and does not match.
     const base = start - (start & 3);
     const copyEnd = Math.min(n, last + 5);
     const scan = this.#scan;
@@ -288,41 +388,13 @@ export class TriggerIndex {
     const memory = new Uint8Array(scan.memory.buffer);
     memory.set(bytes.subarray(base, copyEnd), WASM_DATA);
     memory.fill(0, WASM_DATA + (copyEnd - base), WASM_DATA + (copyEnd - base) + 8);
-    const found = new Int32Array(scan.memory.buffer, WASM_OUT, WASM_OUT_CAP);
-    const table = this.#table;
+    const pairs = new Int32Array(scan.memory.buffer, WASM_OUT, 2 * WASM_OUT_PAIRS);
     const end = WASM_DATA + (last - base) + 1;
+    const fromAt = WASM_DATA + (start - base);
+    const beforeAt = WASM_DATA + (Math.min(before, n) - base);
     for (let p = WASM_DATA; p < end; p = scan.next.value) {
-      const count = scan.scan(p, end, WASM_OUT_CAP);
-      for (let i = 0; i < count; i++) {
-        const at = base + (found[i] as number) - WASM_DATA;
-        const group = table[bigramKey(bytes[at] as number, bytes[at + 1] as number)] as number;
-        this.#probeBytes(bytes, at, group, start, before, out);
-      }
-    }
-  }
-
-  #probeBytes(
-    bytes: Uint8Array,
-    at: number,
-    group: number,
-    from: number,
-    before: number,
-    out: number[],
-  ): void {
-    const codes = this.#codes;
-    const masks = this.#masks;
-    const end = this.#groupStart[group] as number;
-    for (let i = this.#groupStart[group - 1] as number; i < end; i++) {
-      const t = this.#probeTrigger[i] as number;
-      const s = at - (this.#probeOffset[i] as number);
-      const length = this.#length[t] as number;
-      if (s < from || s >= before || s + length > bytes.length) continue;
-      const next = bytes[at + (this.#probeNext[i] as number)] as number;
-      if ((next | (this.#probeNextMask[i] as number)) !== this.#probeNextCode[i]) continue;
-      const c0 = this.#codeStart[t] as number;
-      let j = 0;
-      while (j < length && ((bytes[s + j] as number) | (masks[c0 + j] as number)) === codes[c0 + j]) j++;
-      if (j === length) pushInOrder(out, t, s);
+      const count = scan.scan(p, end, this.#outCap, fromAt, beforeAt);
+      if (count > 0) visit(pairs, count, base - WASM_DATA);
     }
   }
 
@@ -356,8 +428,14 @@ export class TriggerIndex {
  * Appends a pair keeping `out` sorted by start: anchors are found in text order, and a start is
  * at most a trigger's length before the start of an earlier anchor, so this moves a pair back by
  * a step or two at most.
+ *
+ * @example
+ * ```ts
+ * const out = [0, 10];
+ * pushInOrder(out, 1, 8); // out = [1, 8, 0, 10]
+ * ```
  */
-function pushInOrder(out: number[], trigger: number, start: number): void {
+export function pushInOrder(out: number[], trigger: number, start: number): void {
   let i = out.length;
   out.push(trigger, start);
   while (i > 0 && (out[i - 1] as number) > start) {
