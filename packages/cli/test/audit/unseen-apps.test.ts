@@ -1204,7 +1204,7 @@ describe('generalisation: guesses need evidence to be high', () => {
   });
 });
 
-describe('a fifth held-out set: debug APKs, imports, sample configurations, published signing keys', () => {
+describe('a fifth held-out set: debug APKs, imports, sample configurations, published signing keys, constant seeds', () => {
   it('a manifest setting inside a debug-signed APK is lowered like its debuggable; in a release-signed APK it stays high', async () => {
     const manifest = encodeAxml({
       name: 'manifest',
@@ -1254,6 +1254,29 @@ describe('a fifth held-out set: debug APKs, imports, sample configurations, publ
     expect(of(r, 'secret-generic-assignment').find((f) => f.severity === 'medium')?.message).toContain(
       'loopback address',
     );
+  });
+
+  it('a SecureRandom seeded with a constant is found; one seeded by the system or a plain Random seeded for a shuffle is not', async () => {
+    const r = await audit({
+      'app/src/main/java/a/Seeds.java': [
+        'class Seeds {',
+        '  void run() {',
+        '    SecureRandom fixed = new SecureRandom("12345".getBytes());',
+        '    SecureRandom later = new SecureRandom();',
+        '    later.setSeed(12345);',
+        '    SecureRandom fine = new SecureRandom();',
+        '    fine.setSeed(System.nanoTime());',
+        '    Random shuffle = new Random();',
+        '    shuffle.setSeed(42);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'crypto-insecure-random').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/Seeds.java:3', 'medium'],
+      ['app/src/main/java/a/Seeds.java:5', 'medium'],
+    ]);
   });
 
   it('a key store whose Gradle signing config writes its password is medium; one whose password comes from CI stays high', async () => {

@@ -755,6 +755,32 @@ const CODE_RULES: readonly CodeRule[] = [
     }),
   },
   {
+    // A SecureRandom seeded with a constant (`new SecureRandom("12345".getBytes())`,
+    // `random.setSeed(12345)`): on the SHA1PRNG of Android before 7 a seed given before the first
+    // use replaces the system's entropy, so every install draws the same numbers; elsewhere the
+    // constant adds nothing and says the author expected it to matter.
+    langs: ['jvm'],
+    needs: ['SecureRandom'],
+    pattern:
+      /\bnew\s+SecureRandom\(\s*(?:"[^"\n]*"\s*\.\s*(?:getBytes|toByteArray)\s*\([^)]*\)|new\s+byte\s*\[\s*\]\s*\{[^}]*\}|byteArrayOf\([^)]*\))\s*\)|\b([A-Za-z_$][\w$]*)\s*\.\s*setSeed\(\s*(?:-?\d+L?|"[^"\n]*"\s*\.\s*(?:getBytes|toByteArray)\s*\([^)]*\))\s*\)/g,
+    check: (m, text) => {
+      const holder = m[1];
+      if (holder !== undefined) {
+        const name = holder.replace(/\$/g, '\\$');
+        const secure = new RegExp(
+          String.raw`\bSecureRandom\s+${name}\b|\b${name}\s*(?::\s*SecureRandom\s*)?=\s*(?:new\s+)?SecureRandom\b`,
+        );
+        if (!secure.test(text)) return undefined;
+      }
+      return {
+        ruleId: 'crypto-insecure-random',
+        severity: 'medium',
+        message: `${m[0].replace(/\s+/g, ' ').slice(0, 60)}: a SecureRandom seeded with a constant (on Android's SHA1PRNG before 7, every install draws the same numbers)`,
+        key: `seed:${m[0].replace(/\s+/g, '')}`,
+      };
+    },
+  },
+  {
     // java.util.Random / Math.random filling or naming a security value.
     langs: ['jvm'],
     needs: ['Random'],
