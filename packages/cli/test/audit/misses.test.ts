@@ -70,12 +70,12 @@ describe('keys found by their use', () => {
   it('finds literal keys under key names (low entropy too), in CryptoKit, CommonCrypto and native C', async () => {
     const found = await scan({
       'app/src/main/java/com/acme/Crypto.kt':
-        'private const val ENCRYPTION_KEY = "aaaaaaaaaaaaaaaa"\nval spec = SecretKeySpec(byteArrayOf(1, 2, 3, 4, 5, 6, 7, 8), "AES")\n',
+        'private const val ENCRYPTION_KEY = "aaaaaaaaaaaaaaaa"\nval spec = SecretKeySpec(byteArrayOf(1, 2, 3, 4, 5, 6, 7, 8), "AES")\nval main = SecretKeySpec(ENCRYPTION_KEY.toByteArray(), "AES")\n',
       'ios/App/Vault.swift': 'let key = SymmetricKey(data: Data("supersecretkey12".utf8))\n',
       'ios/App/Legacy.m':
         'CCCryptorStatus s = CCCrypt(kCCEncrypt, kCCAlgorithmAES, kCCOptionPKCS7Padding, "0123456789abcdef", kCCKeySizeAES128, iv, in, len, out, outLen, &moved);\n',
       'app/src/main/jni/keys.c':
-        'static const char *aes_key = "1234567890abcdef";\nchar KEY[] = "abcdefghijklmnop";\n',
+        'static const char *aes_key = "1234567890abcdef";\nchar KEY[] = "abcdefghijklmnop";\nvoid init(AES_KEY *k) { AES_set_encrypt_key((const unsigned char *)aes_key, 128, k); }\nvoid mask(char *s, int n) { for (int i = 0; i < n; i++) s[i] ^= KEY[i % 16]; }\n',
     });
     const keys = of(found, 'crypto-hardcoded-key');
     expect(keys.map((f) => `${f.file}:${f.line}`).sort()).toEqual([

@@ -7,9 +7,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditPath } from '../../src/audit/scan.js';
 import type { AuditReport, Finding } from '../../src/audit/types.js';
+import { encodeAxml } from './lib/axml-encoder.js';
+import { jks } from './lib/keystores.js';
 
 let root: string;
 let n = 0;
@@ -431,6 +434,7 @@ describe('values built at run time, names about keys, placeholder URLs, hand-wri
         'val key = "$accountUuid.$identityKey.$index"',
         'internal const val HKDF_INFO_MAIN_ENCRYPTION_KEY = "Main Key"',
         'internal const val MAIN_ENCRYPTION_KEY = "v8Kq2Lm9Np3Rt7Vw"',
+        'fun mainKey() = SecretKeySpec(MAIN_ENCRYPTION_KEY.toByteArray(), "AES")',
         '',
       ].join('\n'),
       'app/src/main/java/com/acme/StoreUriDecoder.java': [
@@ -586,7 +590,7 @@ describe('a second held-out set: tooling, test data, public keys, secret-manager
     expect(r.findings.some((f) => f.file.startsWith('.yarn/'))).toBe(false);
     expect(judged(r, 'secret-generic-assignment')).toEqual([
       ['.env.production:3', 'high', undefined],
-      ['.github/workflows/deploy.yml:8', 'high', undefined],
+      ['.github/workflows/deploy.yml:8', 'medium', undefined],
       ['core-testing/src/main/java/com/acme/Servers.kt:1', 'low', 'test code, not shipped'],
       ['owncloudTestUtil/src/main/java/com/acme/testutil/OCAccount.kt:1', 'low', 'test code, not shipped'],
       ['src/__mocks__/api.ts:1', 'low', 'test code, not shipped'],
@@ -727,7 +731,7 @@ describe('a third held-out set, second batch: Example/ folders, language folders
       'Sources/Json.swift':
         'enum Json {\n  static let NucleotidesKey = "nucleotides"\n  static let SucralosesKey = "sucraloses"\n}\n',
       'Sources/Crypto.swift':
-        'enum Crypto {\n  static let desKey = "k3Y9pQ2x"\n  static let AES_KEY = "q8Lz2VfR7mNc4TpW"\n}\n',
+        'enum Crypto {\n  static let desKey = "k3Y9pQ2x"\n  static let AES_KEY = "q8Lz2VfR7mNc4TpW"\n  static func seal() { CCCrypt(kCCEncrypt, 0, 0, desKey, 8, nil, nil, 0, nil, 0, nil); CCCrypt(kCCEncrypt, 0, 0, AES_KEY, 16, nil, nil, 0, nil, 0, nil) }\n}\n',
     });
     expect(judged(r, 'crypto-hardcoded-key')).toEqual([
       ['Sources/Crypto.swift:2', 'high', undefined],
@@ -794,7 +798,7 @@ describe('a fourth held-out set: resource bundles, backup keys, qualified names,
       'app/src/main/java/a/Importer.java':
         'class Importer {\n  void read() {\n    final String secretKey = "com.blizzard.messenger.AUTHENTICATOR_DEVICE_SECRET";\n    final String apiToken = "org.acme.app.EXTRA_TOKEN_9";\n  }\n}\n',
       'app/src/main/java/a/Crypto.java':
-        'class Crypto {\n  static final String secretKey = "q8Lz2VfR7mNc4TpW";\n}\n',
+        'class Crypto {\n  static final String secretKey = "q8Lz2VfR7mNc4TpW";\n  static Key spec() { return new SecretKeySpec(secretKey.getBytes(), "AES"); }\n}\n',
     });
     expect(judged(r, 'crypto-hardcoded-key')).toEqual([
       ['app/src/main/java/a/Crypto.java:2', 'high', undefined],
@@ -823,6 +827,9 @@ describe('a fourth held-out set: resource bundles, backup keys, qualified names,
       ['src/Sync.ts:1', 'high'],
     ]);
     expect(found.find((f) => f.file === 'fastlane/Fastfile')?.message).toContain(
+      'build, CI or release tooling',
+    );
+    expect(found.find((f) => f.file === 'app/Importer.java')?.message).toContain(
       'a password made of words and digits',
     );
     expect(found.find((f) => f.file === 'src/Logging/Logger.cs')?.message).toContain('a UUID');
@@ -968,7 +975,7 @@ describe('a fourth held-out set, second batch: example hosts in documentation, R
         'lane :temp do\n  password = "temp#{SecureRandom.hex(6)}"\n  other_password = "hV7#qL2!mZ9@xR4$pT6w"\nend\n',
     });
     expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
-      ['fastlane/Fastfile:3', 'high'],
+      ['fastlane/Fastfile:3', 'medium'],
     ]);
   });
 
@@ -1059,7 +1066,8 @@ describe('a fourth held-out set, third batch: grouped preference names, printf f
         '}',
         '',
       ].join('\n'),
-      'app/src/main/kotlin/a/Vault.kt': 'object Vault {\n  val key = "q8Lz2VfR7mNc4TpWq8Lz2VfR7mNc4TpW"\n}\n',
+      'app/src/main/kotlin/a/Vault.kt':
+        'object Vault {\n  val key = "q8Lz2VfR7mNc4TpWq8Lz2VfR7mNc4TpW"\n  fun spec() = SecretKeySpec(key.toByteArray(), "AES")\n}\n',
     });
     expect(judged(r, 'crypto-hardcoded-key').map(([f, s]) => [f, s])).toEqual([
       ['app/src/main/kotlin/a/Vault.kt:2', 'high'],
@@ -1079,7 +1087,7 @@ describe('a fourth held-out set, third batch: grouped preference names, printf f
       ].join('\n'),
     });
     expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
-      ['.github/workflows/e2e.yml:6', 'high'],
+      ['.github/workflows/e2e.yml:6', 'medium'],
     ]);
   });
 });
@@ -1151,5 +1159,161 @@ describe('a fourth held-out set, sixth batch: backup rules that exclude nothing'
       'off/src/main/res/xml/data_extraction_rules.xml': extraction,
     });
     expect(of(off, 'android-allow-backup')).toEqual([]);
+  });
+});
+
+describe('generalisation: guesses need evidence to be high', () => {
+  it('a generic guess in build, CI or release tooling is medium with its reason; the same value in the app stays high', async () => {
+    const value = 'password = "Kx9vQ2mLp4Zt"\n';
+    const r = await audit({
+      '.github/workflows/release.yml': `env:\n  keystore_${value.replace(' = ', ': ')}`,
+      'fastlane/Fastfile': `lane :beta do\n  ${value}end\n`,
+      'scripts/sign.sh': `store_${value.replace(/ /g, '')}`,
+      'app/src/main/java/a/Login.java': `class Login { String ${value.replace('\n', ';\n')}}\n`,
+    });
+    const found = judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s]);
+    expect(found).toEqual([
+      ['.github/workflows/release.yml:2', 'medium'],
+      ['app/src/main/java/a/Login.java:1', 'high'],
+      ['fastlane/Fastfile:2', 'medium'],
+      ['scripts/sign.sh:1', 'medium'],
+    ]);
+    for (const f of of(r, 'secret-generic-assignment').filter((x) => x.severity === 'medium'))
+      expect(f.message).toContain('build, CI or release tooling');
+  });
+
+  it('a literal named as a key is high only when its file gives it to a cipher; a key-named map key or label is medium', async () => {
+    const r = await audit({
+      'app/src/main/java/a/Crypto.java':
+        'class Crypto {\n  static final String AES_KEY = "q8Zr3LmW0pXv7TnB";\n  byte[] enc(byte[] d) throws Exception {\n    Cipher c = Cipher.getInstance("AES/GCM/NoPadding");\n    c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(AES_KEY.getBytes(), "AES"));\n    return c.doFinal(d);\n  }\n}\n',
+      'app/src/main/java/a/Xor.java':
+        'class Xor {\n  static final String encryptionKey = "Zq7pLk2V";\n  String x(String s) {\n    StringBuilder b = new StringBuilder();\n    for (int i = 0; i < s.length(); i++) b.append((char) (s.charAt(i) ^ encryptionKey.charAt(i % 8)));\n    return b.toString();\n  }\n}\n',
+      'app/src/main/java/a/Prefs.java':
+        'class Prefs {\n  static final String SESSION_KEY = "session_store_v2";\n  static final String encryptionKey = "settings_encryption_enabled_flag";\n  boolean on(Map<String, Boolean> m) { return m.get(encryptionKey); }\n}\n',
+      'Sources/App/Strings.swift': 'let cryptoKey = "Zq7pLk2Vx9Qw3RtY"\n',
+    });
+    const found = judged(r, 'crypto-hardcoded-key').map(([f, s]) => [f, s]);
+    expect(found).toEqual([
+      ['app/src/main/java/a/Crypto.java:2', 'high'],
+      ['app/src/main/java/a/Xor.java:2', 'high'],
+      ['Sources/App/Strings.swift:1', 'medium'],
+    ]);
+    expect(of(r, 'crypto-hardcoded-key').find((f) => f.severity === 'medium')?.message).toContain(
+      'gives it to no cipher',
+    );
+  });
+});
+
+describe('a fifth held-out set: debug APKs, imports, sample configurations, published signing keys, constant seeds', () => {
+  it('a manifest setting inside a debug-signed APK is lowered like its debuggable; in a release-signed APK it stays high', async () => {
+    const manifest = encodeAxml({
+      name: 'manifest',
+      plain: { package: 'com.acme' },
+      children: [{ name: 'application', android: { usesCleartextTraffic: true, allowBackup: false } }],
+    });
+    const signature = (cn: string) =>
+      Buffer.concat([Buffer.from([0x30, 0x82, 0x01, 0x00, 0x0c, cn.length]), Buffer.from(cn)]);
+    const apk = (signer: string) =>
+      Buffer.from(zipSync({ 'AndroidManifest.xml': manifest, 'META-INF/CERT.RSA': signature(signer) }));
+    const r = await audit({
+      'app/insecure_app.apk': apk('Android Debug'),
+      'out/release.apk': apk('Acme Release'),
+    });
+    expect(judged(r, 'android-cleartext-traffic')).toEqual([
+      [
+        'app/insecure_app.apk!/AndroidManifest.xml:3',
+        'low',
+        'a debug build (signed with the Android debug certificate, reported apart)',
+      ],
+      ['out/release.apk!/AndroidManifest.xml:3', 'high', undefined],
+    ]);
+  });
+
+  it('an import of ALLOW_ALL_HOSTNAME_VERIFIER is no use of it; the use is found on its own line', async () => {
+    const imp = 'import static org.apache.http.conn.ssl.SSLSocketFactory.ALLOW_ALL_HOSTNAME_VERIFIER;\n';
+    const r = await audit({
+      'app/src/main/java/a/Caller.java': `package a;\n${imp}final class Caller { void run() {} }\n`,
+      'app/src/main/java/a/Tls.java': `package a;\n${imp}final class Tls {\n  OkHttpClient c = new OkHttpClient.Builder()\n      .hostnameVerifier(ALLOW_ALL_HOSTNAME_VERIFIER).build();\n}\n`,
+    });
+    expect(judged(r, 'network-hostname-verification-off').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/Tls.java:5', 'high'],
+    ]);
+  });
+
+  it('a credential in an object whose server is the loopback address is medium; the same to a real host stays high', async () => {
+    const outbound = (server: string) =>
+      `const Map<String, dynamic> outbounds = {\n  "trojan": {\n    "type": "trojan",\n    "server": "${server}",\n    "server_port": 1080,\n    "password": "8JCsPssfgS8tiRwiMlhARg==",\n  },\n};\n`;
+    const r = await audit({
+      'lib/features/editor/templates.dart': outbound('127.0.0.1'),
+      'lib/features/profile/default_profile.dart': outbound('vpn.acme.example.net'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['lib/features/editor/templates.dart:6', 'medium'],
+      ['lib/features/profile/default_profile.dart:6', 'high'],
+    ]);
+    expect(of(r, 'secret-generic-assignment').find((f) => f.severity === 'medium')?.message).toContain(
+      'loopback address',
+    );
+  });
+
+  it('a SecureRandom seeded with a constant is found; one seeded by the system or a plain Random seeded for a shuffle is not', async () => {
+    const r = await audit({
+      'app/src/main/java/a/Seeds.java': [
+        'class Seeds {',
+        '  void run() {',
+        '    SecureRandom fixed = new SecureRandom("12345".getBytes());',
+        '    SecureRandom later = new SecureRandom();',
+        '    later.setSeed(12345);',
+        '    SecureRandom fine = new SecureRandom();',
+        '    fine.setSeed(System.nanoTime());',
+        '    Random shuffle = new Random();',
+        '    shuffle.setSeed(42);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'crypto-insecure-random').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/Seeds.java:3', 'medium'],
+      ['app/src/main/java/a/Seeds.java:5', 'medium'],
+    ]);
+  });
+
+  it('a key store whose Gradle signing config writes its password is medium; one whose password comes from CI stays high', async () => {
+    const gradle = [
+      'android {',
+      '    signingConfigs {',
+      '        release {',
+      '            def keystorePath = System.getenv("KEYSTOREPATH")',
+      '            if (keystorePath != null) {',
+      '                storeFile file(keystorePath)',
+      '                storePassword System.getenv("KEYSTOREPWD")',
+      '            } else {',
+      '                storeFile file("${rootDir}/tools/fallback-release-keystore.jks")',
+      '                storePassword "Test@123"',
+      '                keyAlias "my-key"',
+      '                keyPassword "Test@123"',
+      '            }',
+      '        }',
+      '        nightly {',
+      '            storeFile file("signature/nightly.keystore")',
+      '            storePassword System.getenv("NIGHTLY_STOREPASSWORD")',
+      '        }',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const r = await audit({
+      'AnkiDroid/build.gradle': gradle,
+      'tools/fallback-release-keystore.jks': jks(['key']),
+      'AnkiDroid/signature/nightly.keystore': jks(['key']),
+    });
+    expect(judged(r, 'secret-private-key').map(([f, s]) => [f, s])).toEqual([
+      ['AnkiDroid/signature/nightly.keystore:', 'high'],
+      ['tools/fallback-release-keystore.jks:', 'medium'],
+    ]);
+    expect(of(r, 'secret-private-key').find((f) => f.severity === 'medium')?.message).toContain(
+      'writes the store password in the build file',
+    );
   });
 });

@@ -137,15 +137,24 @@ export function lowered(raw: RawFinding, reason: string): RawFinding {
   };
 }
 
+/**
+ * The settings of an Android package that a debug build may hold apart from the release:
+ * `debuggable`, and the manifest's and network security config's (cleartext, user CAs, backup,
+ * exported components), which a debug source set commonly overrides. The secrets and code rules
+ * are not among them: what a debug APK holds of those, the release holds too.
+ */
+const DEBUG_BUILD_SETTING = /^android-(?!debug-signed$)/;
+
 /** Gradle's name for a debug variant's output: `app-debug.apk`, `app-free-debug-unsigned.apk`. */
 const GRADLE_DEBUG_OUTPUT = /(?:^|[-_/])debug(?:-unsigned)?\.(?:apk|aab)$/i;
 
 /**
- * Findings judged by what else the same app showed: `android:debuggable` in an APK kept in the
- * tree that is a debug build (named as Gradle names a debug variant's output, or signed with the
- * Android debug certificate, which `android-debug-signed` reports) is debuggable by design, not
- * a release setting, so it is lowered with that reason; in the release APK beside it, or in
- * the sources, it stays high.
+ * Findings judged by what else the same app showed: `android:debuggable`, and every other setting
+ * of the manifest or network security config (cleartext permitted, user CAs, backup), in an APK
+ * kept in the tree that is a debug build (named as Gradle names a debug variant's output, or
+ * signed with the Android debug certificate, which `android-debug-signed` reports) is a debug
+ * build's setting, not the release's, so it is lowered with that reason; in the release APK
+ * beside it, or in the sources (where the same setting is found on its own), it stays high.
  *
  * @example
  * ```ts
@@ -157,7 +166,7 @@ export function inAppContext(raws: readonly RawFinding[]): RawFinding[] {
     raws.filter((r) => r.ruleId === 'android-debug-signed').map((r) => archiveOf(r.file)),
   );
   return raws.map((raw) => {
-    if (raw.ruleId !== 'android-debuggable') return raw;
+    if (!DEBUG_BUILD_SETTING.test(raw.ruleId)) return raw;
     const archive = archiveOf(raw.file);
     if (archive === undefined) return raw;
     if (GRADLE_DEBUG_OUTPUT.test(archive))

@@ -51,6 +51,8 @@ export interface AppScope {
    * by their path in the scan (as `AnalyserContext.path` gives it).
    */
   debugSigningStores: string[];
+  /** Key stores of a Gradle signing config whose store password the build file writes out. */
+  publishedSigningStores: string[];
   /** Backup rules files seen (`res/xml/<name>.xml`), and whether each includes or excludes anything. */
   backupRuleFiles: { name: string; restricts: boolean }[];
   /** Key store findings, held until every file of the app is read (see `debugSigningStores`). */
@@ -80,6 +82,7 @@ export function newAppScope(prefix: string, depth: number): AppScope {
     nscs: [],
     gradleSdk: [],
     debugSigningStores: [],
+    publishedSigningStores: [],
     backupRuleFiles: [],
     keyStores: [],
     flags: { apk: false, aab: false, ipa: false },

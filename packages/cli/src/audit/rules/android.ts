@@ -532,6 +532,7 @@ export const ANDROID_ANALYSERS: readonly FileAnalyser[] = [
       const text = bytes.toString('utf8');
       context.app.gradleSdk.push(gradleSdk(text, context.path));
       context.app.debugSigningStores.push(...debugSigningStores(text, context.path));
+      context.app.publishedSigningStores.push(...publishedSigningStores(text, context.path));
       return undefined;
     },
   },
@@ -608,7 +609,8 @@ export function checkFileProviderPaths(root: XmlElement, file: string): RawFindi
 }
 
 /** `storeFile file('…')` (Groovy) or `storeFile = file("…")` (Kotlin), with its path. */
-const STORE_FILE = /\bstoreFile\s*=?\s*(rootProject\s*\.\s*)?file\(\s*["']([^"'$\n]{1,200})["']\s*\)/g;
+const STORE_FILE =
+  /\bstoreFile\s*=?\s*(rootProject\s*\.\s*)?file\(\s*["'](\$\{?(?:rootDir|rootProject\.rootDir|rootProject\.projectDir)\}?\/)?([^"'$\n]{1,200})["']\s*\)/g;
 
 /**
  * The key stores a Gradle build file names as the store of its debug signing config
@@ -629,11 +631,73 @@ export function debugSigningStores(text: string, file: string): string[] {
   for (const m of text.matchAll(STORE_FILE)) {
     const header = enclosingBlockHeader(text, m.index);
     if (!/(?:\bdebug|\(\s*["']debug["']\s*\))\s*$/.test(header)) continue;
-    // `rootProject.file(…)` is the root project's folder: the scanned tree's root, as a checkout is.
-    const folder = m[1] !== undefined || !file.includes('/') ? '' : file.slice(0, file.lastIndexOf('/') + 1);
-    out.push(posix.normalize(`${folder}${m[2] as string}`));
+    out.push(storePath(m, file));
   }
   return out;
+}
+
+/**
+ * `rootProject.file(…)` and `"${rootDir}/…"` are the root project's folder: the scanned tree's
+ * root, as a checkout is; any other path is the build file's folder's.
+ */
+function storePath(m: RegExpMatchArray, file: string): string {
+  const folder =
+    m[1] !== undefined || m[2] !== undefined || !file.includes('/')
+      ? ''
+      : file.slice(0, file.lastIndexOf('/') + 1);
+  return posix.normalize(`${folder}${m[3] as string}`);
+}
+
+/**
+ * The key stores a Gradle build file names in a signing config whose store password is written
+ * in the file (`storePassword "Test@123"`, not read from the environment or a properties file):
+ * a store anyone with the repository can open, kept so that builds without the real key can be
+ * signed (Anki-Android's `fallback-release-keystore.jks`, used when no `KEYSTOREPATH` is set).
+ * A store whose password comes from CI is not among them.
+ *
+ * @example
+ * ```ts
+ * publishedSigningStores('signingConfigs { release { storeFile file("k.jks"); storePassword "pw" } }', 'app/build.gradle');
+ * // ['app/k.jks']
+ * ```
+ */
+export function publishedSigningStores(text: string, file: string): string[] {
+  if (!text.includes('signingConfigs') || !text.includes('storePassword')) return [];
+  const out: string[] = [];
+  for (const m of text.matchAll(STORE_FILE)) {
+    const block = enclosingBlock(text, m.index);
+    if (/\bstorePassword\s*=?\s*["'][^"'$\n]{1,200}["']/.test(block)) out.push(storePath(m, file));
+  }
+  return out;
+}
+
+/** The text of the block around `at`, between its `{` and its `}` (at most 4000 characters each way). */
+function enclosingBlock(text: string, at: number): string {
+  let open = -1;
+  for (let i = at - 1, depth = 0, n = 0; i >= 0 && n < 4000; i--, n++) {
+    const c = text.charCodeAt(i);
+    if (c === 125) depth++;
+    else if (c === 123) {
+      if (depth === 0) {
+        open = i;
+        break;
+      }
+      depth--;
+    }
+  }
+  let close = Math.min(text.length, at + 4000);
+  for (let i = at, depth = 0; i < close; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 123) depth++;
+    else if (c === 125) {
+      if (depth === 0) {
+        close = i;
+        break;
+      }
+      depth--;
+    }
+  }
+  return text.slice(open + 1, close);
 }
 
 /** The text before the `{` that opens the block around `at` (at most 80 characters), or ''. */

@@ -133,6 +133,39 @@ function usedAsKeyBytes(name: string, text: string): boolean {
 }
 
 /**
+ * A cipher, MAC or key-derivation API of the JCA, CommonCrypto, CryptoKit, RNCryptor, OpenSSL or
+ * libsodium, or an XOR of data with a string's or array's characters (a hand-made cipher).
+ */
+const KEY_API =
+  /\b(?:SecretKeySpec|Cipher\s*\.\s*getInstance|Mac\s*\.\s*getInstance|PBEKeySpec|KeyGenerator|SymmetricKey|CCCrypt\w*|CCHmac\w*|CCKeyDerivation\w*|kCC\w+|Encrypter|AES\s*\.\s*GCM|ChaChaPoly|HMAC\s*<|RNCryptor|RNEncryptor|RNDecryptor|EVP_\w+|AES_set_\w+|crypto_\w+|CryptoJS)\b|\^\s*(?:\(\s*\w+\s*\)\s*)?[A-Za-z_$][\w$]*\s*(?:\.\s*charAt\s*\(|\[)/;
+
+/**
+ * Whether a constant named as a key is what a key's name says: the file has a cipher, MAC or key
+ * API and uses the name again after assigning it. A name alone (`KEY = "…"`, `cryptoKey = "…"`)
+ * is as often a map key, a preference's name or a URL as a key; on the judged ordinary apps 9 of
+ * 10 first-read highs of this rule were such names, and every training app's key reached a cipher
+ * in its own file.
+ */
+function usedWithCipher(name: string, text: string): boolean {
+  // Counted once a file: a regex per name read the whole file for each constant, quadratic in a
+  // crafted file of thousands of them.
+  if (cipherText !== text) {
+    cipherText = text;
+    identifiers = KEY_API.test(text) ? countIdentifiers(text) : undefined;
+  }
+  return (identifiers?.get(name) ?? 0) >= 2;
+}
+
+let cipherText = '';
+let identifiers: Map<string, number> | undefined;
+
+function countIdentifiers(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const m of text.matchAll(/[A-Za-z_$][\w$]*/g)) counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
+  return counts;
+}
+
+/**
  * The expression a local name was last assigned in the file (`val data = "…${password.text}…"`,
  * `byte[] ivBytes = { 0x00, … }`), up to the end of its line or array literal, or undefined.
  * One step only: what a value flows through beyond that is not followed.
@@ -517,6 +550,24 @@ function keyLiteral(
   };
 }
 
+/** A host name verifier that accepts every host, medium when the same file pins certificates. */
+function hostnameVerdict(m: RegExpExecArray, text: string): CodeVerdict {
+  return {
+    ruleId: 'network-hostname-verification-off',
+    message: `${m[0].replace(/\s+/g, ' ').slice(0, 60)}: any host name is accepted, so any valid certificate passes for your server`,
+    key: 'hostname',
+    // A file that pins the server's keys (OkHttp's CertificatePinner, a pinning trust manager,
+    // pinned SPKI hashes): only a pinned certificate passes, whatever its name. Medium: the pins,
+    // not the code here, decide whether that holds.
+    ...(PINS.test(text)
+      ? {
+          severity: 'medium' as const,
+          message: `${m[0].replace(/\s+/g, ' ').slice(0, 60)}: any host name is accepted; the same file pins certificates, which then alone decide`,
+        }
+      : {}),
+  };
+}
+
 const CODE_RULES: readonly CodeRule[] = [
   {
     // A string literal (or its Base64/hex decoding) given to SecretKeySpec: the key is in the app.
@@ -598,10 +649,17 @@ const CODE_RULES: readonly CodeRule[] = [
       } else {
         return undefined;
       }
+      if (usedWithCipher(name, text))
+        return keyLiteral(
+          'crypto-hardcoded-key',
+          value,
+          `literal assigned to ${name.slice(0, 60)}, used as a key`,
+        );
       return keyLiteral(
         'crypto-hardcoded-key',
         value,
-        `literal assigned to ${name.slice(0, 60)}, used as a key`,
+        `literal assigned to ${name.slice(0, 60)} (medium: named as a key, but this file gives it to no cipher, MAC or key API, so it may as well be a map key, a preference name or a label)`,
+        { severity: 'medium' },
       );
     },
   },
@@ -697,6 +755,32 @@ const CODE_RULES: readonly CodeRule[] = [
     }),
   },
   {
+    // A SecureRandom seeded with a constant (`new SecureRandom("12345".getBytes())`,
+    // `random.setSeed(12345)`): on the SHA1PRNG of Android before 7 a seed given before the first
+    // use replaces the system's entropy, so every install draws the same numbers; elsewhere the
+    // constant adds nothing and says the author expected it to matter.
+    langs: ['jvm'],
+    needs: ['SecureRandom'],
+    pattern:
+      /\bnew\s+SecureRandom\(\s*(?:"[^"\n]*"\s*\.\s*(?:getBytes|toByteArray)\s*\([^)]*\)|new\s+byte\s*\[\s*\]\s*\{[^}]*\}|byteArrayOf\([^)]*\))\s*\)|\b([A-Za-z_$][\w$]*)\s*\.\s*setSeed\(\s*(?:-?\d+L?|"[^"\n]*"\s*\.\s*(?:getBytes|toByteArray)\s*\([^)]*\))\s*\)/g,
+    check: (m, text) => {
+      const holder = m[1];
+      if (holder !== undefined) {
+        const name = holder.replace(/\$/g, '\\$');
+        const secure = new RegExp(
+          String.raw`\bSecureRandom\s+${name}\b|\b${name}\s*(?::\s*SecureRandom\s*)?=\s*(?:new\s+)?SecureRandom\b`,
+        );
+        if (!secure.test(text)) return undefined;
+      }
+      return {
+        ruleId: 'crypto-insecure-random',
+        severity: 'medium',
+        message: `${m[0].replace(/\s+/g, ' ').slice(0, 60)}: a SecureRandom seeded with a constant (on Android's SHA1PRNG before 7, every install draws the same numbers)`,
+        key: `seed:${m[0].replace(/\s+/g, '')}`,
+      };
+    },
+  },
+  {
     // java.util.Random / Math.random filling or naming a security value.
     langs: ['jvm'],
     needs: ['Random'],
@@ -759,20 +843,14 @@ const CODE_RULES: readonly CodeRule[] = [
     needs: ['HostnameVerifier', 'ALLOW_ALL_HOSTNAME_VERIFIER', 'hostnameVerifier'],
     pattern:
       /\b(?:ALLOW_ALL_HOSTNAME_VERIFIER|AllowAllHostnameVerifier|NoopHostnameVerifier)\b|\bverify\s*\(\s*(?:final\s+)?String\s+\w+\s*,\s*(?:final\s+)?SSLSession\s+\w+\s*\)\s*\{\s*return\s+true\s*;?\s*\}|\bverify\s*\(\s*\w+\s*:\s*String\??\s*,\s*\w+\s*:\s*SSLSession\??\s*\)\s*(?::\s*Boolean\s*)?(?:=\s*true\b|\{\s*return\s+true\s*\})|\b[Hh]ostnameVerifier\s*\{\s*_\s*,\s*_\s*->\s*true\s*\}/g,
-    check: (m, text) => ({
-      ruleId: 'network-hostname-verification-off',
-      message: `${m[0].replace(/\s+/g, ' ').slice(0, 60)}: any host name is accepted, so any valid certificate passes for your server`,
-      key: 'hostname',
-      // A file that pins the server's keys (OkHttp's CertificatePinner, a pinning trust manager,
-      // pinned SPKI hashes): only a pinned certificate passes, whatever its name. Medium: the pins,
-      // not the code here, decide whether that holds.
-      ...(PINS.test(text)
-        ? {
-            severity: 'medium' as const,
-            message: `${m[0].replace(/\s+/g, ' ').slice(0, 60)}: any host name is accepted; the same file pins certificates, which then alone decide`,
-          }
-        : {}),
-    }),
+    check: (m, text) => {
+      // An import names the verifier, it does not install it: a file that imports
+      // ALLOW_ALL_HOSTNAME_VERIFIER and never uses it accepts no host (the use, when there is
+      // one, is found on its own line).
+      const lineStart = text.lastIndexOf('\n', m.index) + 1;
+      if (/^\s*import\s/.test(text.slice(lineStart, m.index))) return undefined;
+      return hostnameVerdict(m, text);
+    },
   },
   {
     langs: ['swift', 'objc'],

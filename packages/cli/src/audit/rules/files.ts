@@ -46,7 +46,8 @@ function keyStoreFinding(context: AnalyserContext, what?: string, aliases: reado
 /**
  * The key stores of an app, reported once all its files are read: one that a Gradle build file
  * names as the store of its debug signing config is lowered with that reason, as a store whose
- * alias says debug is; the others stay as found.
+ * alias says debug is; one whose signing config writes its store password in the build file is
+ * medium (published on purpose); the others stay as found.
  *
  * @example
  * ```ts
@@ -54,14 +55,20 @@ function keyStoreFinding(context: AnalyserContext, what?: string, aliases: reado
  * ```
  */
 export const keyStoresOfApp: AppCheck = (app) =>
-  app.keyStores.map((raw) =>
-    app.debugSigningStores.includes(raw.file)
-      ? lowered(
-          raw,
-          'the store of a debug signing config (Gradle signingConfigs.debug): it signs debug builds only',
-        )
-      : raw,
-  );
+  app.keyStores.map((raw) => {
+    if (app.debugSigningStores.includes(raw.file))
+      return lowered(
+        raw,
+        'the store of a debug signing config (Gradle signingConfigs.debug): it signs debug builds only',
+      );
+    if (app.publishedSigningStores.includes(raw.file) && raw.severity !== 'low')
+      return {
+        ...raw,
+        severity: 'medium' as const,
+        message: `${raw.message} (medium: its signing config writes the store password in the build file, so the key is published with the repository on purpose, a fallback or test key; check that no release is signed with it)`,
+      };
+    return raw;
+  });
 
 /** Checks of a whole app for the files of this module. */
 export const FILE_APP_CHECKS: readonly AppCheck[] = [keyStoresOfApp];

@@ -226,6 +226,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INGEST_SDK =
   /bugsnag|flurry|mixpanel|amplitude|appcenter|instabug|countly|crashlytics|newrelic|appsflyer/i;
 
+/**
+ * Build, CI and release tooling: CI configuration (`.github/`, `.gitlab-ci.yml`, `.circleci/`,
+ * Bitrise, Codemagic, Travis, Azure Pipelines, Jenkins, Buildkite), fastlane (`fastlane/`,
+ * `Fastfile`, `Matchfile`…), `scripts/` and shell or batch scripts, and package managers' vendored
+ * releases (`.yarn/releases/`). None of it ships in the app. Over all the judged apps every
+ * generic guess there on an ordinary app was false (a temporary CI keychain's password, a
+ * `printf` format writing a CI secret, a `NAME:project/secret` reference, a vendored Yarn).
+ */
+const BUILD_TOOLING =
+  /(?:^|\/)(?:\.github|\.gitlab|\.circleci|\.buildkite|\.bitrise|\.travis|\.azure-pipelines|\.husky|\.yarn|fastlane|scripts)\/|(?:^|\/)(?:Fastfile|Appfile|Matchfile|Pluginfile|Dangerfile|Jenkinsfile|bitrise\.ya?ml|codemagic\.ya?ml|\.gitlab-ci\.ya?ml|\.travis\.ya?ml|azure-pipelines\.ya?ml|appveyor\.ya?ml)$|\.(?:sh|bash|zsh|ps1|bat|cmd)$/;
+
 /** The last word of a name says password: `keychain_password`, `withPassword`, `PWD`. */
 const PASSWORD_LAST_WORD = /(?:passw(?:or)?d|pwd|passphrase|passcode)s?$/i;
 
@@ -238,7 +249,9 @@ const PASSWORD_LAST_WORD = /(?:passw(?:or)?d|pwd|passphrase|passcode)s?$/i;
  * cannot see; a generated value (16 characters or more of three classes or, shorter, one with no
  * run of four lowercase letters) is a provisioned secret and stays high.
  */
-function guessSeverity(name: string, value: string, before: string): string | undefined {
+function guessSeverity(name: string, value: string, before: string, path: string): string | undefined {
+  if (BUILD_TOOLING.test(path))
+    return 'a guess by its name in build, CI or release tooling (a workflow, a fastlane lane, a script, a vendored tool): not shipped in the app, and such files hold temporary keychains, CI variables and test accounts far more often than the app’s credentials';
   if (UUID.test(value)) return 'a UUID, the shape of an identifier as often as of a key';
   if (/key|token/i.test(name) && INGEST_SDK.test(`${before} ${name}`))
     return 'the key of an analytics or crash-reporting SDK, which its vendor has every app ship: it sends events, it reads nothing';
@@ -812,7 +825,11 @@ function genericVerdict(
   // statement closes what the SDK's name there spoke of.
   const lead = text.slice(Math.max(0, at - 160), at);
   const close = Math.max(lead.lastIndexOf('</dict>'), lead.lastIndexOf('}'), lead.lastIndexOf(';'));
-  const unsure = guessSeverity(name, value, lead.slice(close + 1));
+  const unsure =
+    guessSeverity(name, value, lead.slice(close + 1), file.path) ??
+    (LOOPBACK_PEER.test(objectAround(text, at, valueStart + value.length))
+      ? 'a credential of a server at the loopback address (127.0.0.1, localhost) in the same object: a sample or template configuration, the credential of nothing another device can reach'
+      : undefined);
   return {
     ruleId: 'secret-generic-assignment',
     message:
@@ -826,6 +843,26 @@ function genericVerdict(
     valueStart,
     valueEnd: valueStart + value.length,
   };
+}
+
+/**
+ * A server, host or address field set to the loopback address: `"server": "127.0.0.1"`,
+ * `host = 'localhost'`. Beside a credential it makes the object a sample (hiddify's protocol
+ * templates, each outbound's server 127.0.0.1, with sing-box's documented example keys).
+ */
+const LOOPBACK_PEER =
+  /["']?\b(?:server|host|hostname|address|server_address|endpoint)["']?\s*[:=]\s*["'](?:127\.0\.0\.1|localhost|::1)["']/i;
+
+/**
+ * The text of the object literal (or block) around a value: from the last `{` or `}` before it
+ * (at most 600 characters back) to the next `}` after it (at most 600 characters on).
+ */
+function objectAround(text: string, at: number, end: number): string {
+  const before = text.slice(Math.max(0, at - 600), at);
+  const open = Math.max(before.lastIndexOf('{'), before.lastIndexOf('}'));
+  const after = text.slice(end, end + 600);
+  const close = after.indexOf('}');
+  return `${before.slice(open + 1)}${close < 0 ? after : after.slice(0, close)}`;
 }
 
 /** Registered and common claims that make a JWT a credential someone presents. */
