@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  # npm ci runs the root `prepare` script, which is the build: building again would repeat it.
   npm ci --no-audit --no-fund
+else
+  npm run build
 fi
-npm run build
 args=("$@")
 case " $* " in
   *" --config "* | *" -c "* | *" --config="* | *" --help "* | *" -h "*) ;;

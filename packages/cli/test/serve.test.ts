@@ -36,11 +36,13 @@ function waitForLine(child: ChildProcessWithoutNullStreams, pattern: RegExp): Pr
 }
 
 describe('bulwark serve', () => {
-  it('documents --port and --data-dir with their defaults', () => {
+  it('says what it serves, and documents --port and --data-dir with their defaults', () => {
     const res = spawnSync(process.execPath, [bin, 'serve', '--help'], { encoding: 'utf8' });
     expect(res.status).toBe(0);
     expect(res.stdout).toMatch(/--port <number>.*\(default: 8080\)/);
     expect(res.stdout).toMatch(/--data-dir <path>.*\(default: "\.bulwark"\)/);
+    // What it serves and on what, so that the summary does not hide --database-url.
+    expect(res.stdout.replace(/\s+/g, ' ')).toMatch(/admin console.*embedded SQLite.*PostgreSQL/);
   });
 
   it('creates the data folder, serves health and OpenAPI, and stops cleanly on SIGTERM', async () => {

@@ -442,6 +442,28 @@ describe('createClient for browsers (fake-indexeddb) and mobile presets: every w
     expect(await stored(name)).toEqual([]);
   }, 60_000);
 
+  it('signIn, store or sync before the vault is opened say which call opens it (vault_locked)', async () => {
+    const name = `one-call-${++n}`;
+    const client = await browser({ name });
+    expect(client.status).toBe('uninitialized');
+    await expect(client.signIn({ username: 'ada', password: 'pw' })).rejects.toMatchObject({
+      code: 'vault_locked',
+      message: expect.stringMatching(/setPasscode\(\).*connect\(\)/),
+    });
+    expect(() => client.store).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('setPasscode()') }),
+    );
+    await client.setPasscode(PASSCODE);
+    await client.close();
+    const restarted = await browser({ name });
+    expect(restarted.status).toBe('locked');
+    await expect(restarted.sync()).rejects.toMatchObject({
+      code: 'vault_locked',
+      message: expect.stringMatching(/unlock\(\).*connect\(\)/),
+    });
+    await restarted.close();
+  });
+
   it('an expired offline grace period wipes at unlock', async () => {
     const clock = new ManualClock();
     const name = `one-call-${++n}`;

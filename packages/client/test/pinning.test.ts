@@ -157,6 +157,29 @@ describe('SPKI pinning in Node', () => {
     );
   });
 
+  it('says why a chain was not accepted, and what to do, through the transport (network_error)', async () => {
+    const untrusted = await transport(
+      (servers.rsa as { url: string }).url,
+      createPinnedFetch({ pins: [pin('rsa'), pin('ec')] }),
+    );
+    await expect(untrusted.publicRequest('GET', '/healthz')).rejects.toMatchObject({
+      code: 'network_error',
+      message: expect.stringMatching(/TLS certificate was not accepted \([A-Z_]+\).*`ca`/),
+    });
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const down = await transport(
+      `https://127.0.0.1:${port}`,
+      createPinnedFetch({ pins: [pin('rsa'), pin('ec')], ca }),
+    );
+    await expect(down.publicRequest('GET', '/healthz')).rejects.toMatchObject({
+      code: 'network_error',
+      message: 'the server could not be reached (ECONNREFUSED)',
+    });
+  });
+
   it('reports pin_mismatch through the transport', async () => {
     const make = async (pins: string[], name: string) =>
       transport((servers[name] as { url: string }).url, createPinnedFetch({ pins, ca }));

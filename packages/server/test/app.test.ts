@@ -3,7 +3,7 @@
  * every error (also for what Node's HTTP parser refuses before Fastify sees a request), hardening
  * headers, body limits and the plain-HTTP rule of `startServer`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,26 @@ describe('health', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.json()).toMatchObject({ status: 503, code: 'not_ready' });
     await probe.close();
+  });
+});
+
+describe('the bare address', () => {
+  it('sends a browser to the console where it is served, and is a 404 problem where it is not', async () => {
+    const consoleDir = join(dir, 'console');
+    mkdirSync(consoleDir);
+    writeFileSync(join(consoleDir, 'index.html'), '<!doctype html><title>console</title>');
+    const withConsole = await buildApp({
+      db: database.db,
+      logger: false,
+      webApps: { console: { dir: consoleDir } },
+    });
+    const res = await withConsole.inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe('/console/');
+    await withConsole.close();
+    const apiOnly = await app.inject({ method: 'GET', url: '/' });
+    expect(apiOnly.statusCode).toBe(404);
+    expect(apiOnly.json()).toMatchObject({ code: 'not_found' });
   });
 });
 

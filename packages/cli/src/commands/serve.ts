@@ -68,7 +68,9 @@ function browserUrl(url: string): string {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('Run the Bulwark server on embedded SQLite (created on first run).')
+    .description(
+      'Run the Bulwark server: its API, the admin console and the demo app, on embedded SQLite (created on first run) or PostgreSQL.',
+    )
     .option('--host <address>', 'address to listen on; plain HTTP only on loopback', '127.0.0.1')
     .option('-p, --port <number>', 'port to listen on (0 picks a free one)', parsePort, 8080)
     .option('-d, --data-dir <path>', 'folder of the embedded database', '.bulwark')

@@ -522,7 +522,14 @@ export class BulwarkClient<S = UntypedSchema> {
 
   #open(): Session {
     if (this.#session === undefined) {
-      throw this.vault.status === 'wiped' ? new VaultWipedError() : new VaultLockedError();
+      const status = this.vault.status;
+      if (status === 'wiped') throw new VaultWipedError();
+      // A first start is where a new app meets this: say which call opens the client.
+      throw new VaultLockedError(
+        status === 'uninitialized'
+          ? 'no vault yet on this install: call setPasscode() first (or connect() to sign in before the passcode is chosen)'
+          : 'the vault is locked: call unlock() first (or connect() to sign in while locked)',
+      );
     }
     return this.#session;
   }

@@ -500,10 +500,31 @@ export class Transport {
   }
 }
 
-/** The pinning fetch reports its refusal as the cause of a fetch TypeError; surface it. */
+/** Node's codes for a certificate chain or name that did not verify (before any pin is checked). */
+const TLS_UNTRUSTED =
+  /^(UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|CERT_|ERR_TLS_CERT_ALTNAME_INVALID$)/;
+
+/**
+ * The pinning fetch reports its refusal as the cause of a fetch TypeError; surface it. Otherwise
+ * the message names the system's code (`ECONNREFUSED`, a TLS verification code) and, for an
+ * untrusted certificate, what to do: a bare "could not be reached" sent developers of a server
+ * with a private CA looking at their network.
+ */
 function unwrapNetworkError(cause: unknown): Error {
+  let system: string | undefined;
   for (let e: unknown = cause, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if ((e as { code?: unknown }).code === 'pin_mismatch') return e;
+    const code = (e as { code?: unknown }).code;
+    if (code === 'pin_mismatch') return e;
+    if (system === undefined && typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(code))
+      system = code;
   }
-  return new NetworkError('the server could not be reached', { cause });
+  if (system !== undefined && TLS_UNTRUSTED.test(system)) {
+    return new NetworkError(
+      `the server's TLS certificate was not accepted (${system}): a private or self-signed CA must be trusted first (the pinned fetch's \`ca\`, or NODE_EXTRA_CA_CERTS); pins are checked only on a chain that verifies`,
+      { cause },
+    );
+  }
+  return new NetworkError(`the server could not be reached${system === undefined ? '' : ` (${system})`}`, {
+    cause,
+  });
 }

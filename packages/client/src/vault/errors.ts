@@ -14,8 +14,9 @@ import { BulwarkError } from '@bulwark/core';
  * ```
  */
 export class VaultLockedError extends BulwarkError<'vault_locked'> {
-  constructor() {
-    super('vault_locked', 'the vault is locked');
+  /** `message` says what to call where the caller knows (the client: the vault's status). */
+  constructor(message = 'the vault is locked') {
+    super('vault_locked', message);
   }
 }
 

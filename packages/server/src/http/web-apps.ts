@@ -73,7 +73,8 @@ export function contentSecurityPolicy(app: WebApp): string {
 }
 
 /**
- * Mounts each app at `/<name>/` (and redirects `/<name>` there). Files only, no directory
+ * Mounts each app at `/<name>/` (and redirects `/<name>` there, and `/` to the console when it is
+ * served). Files only, no directory
  * listings, no dot files; unknown paths under the prefix are 404 problem documents like the
  * rest of the server.
  *
@@ -113,5 +114,10 @@ export async function registerWebApps(app: FastifyInstance, apps: WebApps): Prom
         reply.redirect(prefix, 301),
       );
     });
+  }
+  // Someone who opens the server's bare address in a browser lands on the console, not on a
+  // 404 problem document. Temporary (302): the root is not the console's address.
+  if (apps.console !== undefined) {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/', 302));
   }
 }
