@@ -31,6 +31,12 @@ const PAYLOADS = [
 ];
 const EVIL_NAME = PAYLOADS.join(' ').slice(0, 100);
 const EVIL_USER = { username: `${PAYLOADS[0]}${PAYLOADS[3]}`, password: 'correct horse battery staple' };
+/**
+ * A device name that opens a right-to-left override (U+202E) and never closes it: shown inline,
+ * it would turn every word after it in the same paragraph around (the owner's name, the
+ * question), so the admin would read something else than the console wrote.
+ */
+const BIDI_NAME = "\u202eenohp s'ecila";
 const PASSWORD = 'a console admin passphrase of some length';
 
 /** Signs in from a new device with `fields` as its declaration (the SDK sends no device name). */
@@ -96,6 +102,15 @@ describe('the console renders hostile data as text', () => {
       });
       expect(res.status).toBe(200);
     }
+    expect(
+      (
+        await rawLogin(app.origin, EVIL_USER, {
+          name: BIDI_NAME,
+          osVersion: `14${BIDI_NAME}`,
+          appVersion: `1.0${BIDI_NAME}`,
+        })
+      ).status,
+    ).toBe(200);
     await apiAs(app.origin, { username: PAYLOADS[2] ?? '', password: 'wrong password of some length' }).catch(
       () => undefined,
     );
@@ -174,6 +189,47 @@ describe('the console renders hostile data as text', () => {
     expect(await page.getByRole('dialog').textContent()).toContain(PAYLOADS[0]);
     await page.keyboard.press('Escape');
     await screenshot(page, 'console-hostile-devices');
+  });
+
+  it('keeps a bidirectional override inside the name that carries it, in the lists and the revoke dialog', async () => {
+    await page.getByRole('link', { name: 'Devices' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
+    const row = page.locator('tbody tr', { hasText: 'ecila' });
+    await row.waitFor();
+    /** Whether the text after `start` in the first text node of `root` holding it reads left to right. */
+    const readsLeftToRight = (selector: string, start: string) =>
+      page.evaluate(
+        ([selector, start]) => {
+          const root = document.querySelector(selector);
+          if (root === null) throw new Error(`no ${selector}`);
+          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+            const at = node.textContent?.indexOf(start) ?? -1;
+            if (at < 0) continue;
+            const xs = [0, 1, 2, 3].map((i) => {
+              const range = document.createRange();
+              range.setStart(node, at + i);
+              range.setEnd(node, at + i + 1);
+              return range.getBoundingClientRect().left;
+            });
+            return xs.every((x, i) => i === 0 || x > (xs[i - 1] ?? 0));
+          }
+          throw new Error(`no text ${start} in ${selector}`);
+        },
+        [selector, start] as const,
+      );
+    // The row: the device's id under its name, the version after the OS version.
+    const id = await row.getAttribute('data-device-id');
+    expect(await readsLeftToRight(`tr[data-device-id="${id}"] td:first-child`, id ?? '')).toBe(true);
+    await row.getByRole('button', { name: /^Revoke device/ }).click();
+    await page.getByRole('dialog', { name: 'Revoke device' }).waitFor();
+    try {
+      // The question: the owner's name and the words after the device's name.
+      expect(await readsLeftToRight('dialog[open] p .username', '<img')).toBe(true);
+      expect(await readsLeftToRight('dialog[open] p', 'Its sessions')).toBe(true);
+    } finally {
+      await page.keyboard.press('Escape');
+    }
   });
 
   it('the security events', async () => {
