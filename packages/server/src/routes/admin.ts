@@ -596,6 +596,19 @@ export function adminRoutes(instance: FastifyInstance, ctx: ServerContext): void
         ...base,
         summary:
           'Check the hash chain of the whole event log; copy headHash elsewhere to detect a later consistent rewrite.',
+        description:
+          'anchor (repeatable): head hashes recorded elsewhere earlier; each must still be an entry of the chain, else anchor_missing (the log was cut or rewritten before it).',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            anchor: {
+              type: 'array',
+              maxItems: 20,
+              items: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+            },
+          },
+        },
         response: {
           200: {
             type: 'object',
@@ -616,8 +629,15 @@ export function adminRoutes(instance: FastifyInstance, ctx: ServerContext): void
                     seq: { type: 'integer' },
                     reason: {
                       type: 'string',
-                      enum: ['hash_mismatch', 'broken_link', 'sequence_gap', 'head_mismatch'],
+                      enum: [
+                        'hash_mismatch',
+                        'broken_link',
+                        'sequence_gap',
+                        'head_mismatch',
+                        'anchor_missing',
+                      ],
                     },
+                    anchor: { type: 'string', description: 'The anchor not found (anchor_missing only).' },
                   },
                 },
               },
@@ -627,9 +647,9 @@ export function adminRoutes(instance: FastifyInstance, ctx: ServerContext): void
         },
       },
     },
-    async () => {
+    async (request) => {
       await ctx.events.flush();
-      const report = await verifyEventChain(ctx.db);
+      const report = await verifyEventChain(ctx.db, 1000, request.query.anchor ?? []);
       const first = report.problems[0];
       return {
         ok: report.ok,
