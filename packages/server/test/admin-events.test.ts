@@ -222,6 +222,36 @@ describeEachDialect('admin events and keys', (dialect) => {
     }
   });
 
+  it('still lists the log when an entry was edited so that its details no longer parse, and the check names it', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      await call('POST', `/admin/users/${ginaId}/disable`);
+      await call('POST', `/admin/users/${ginaId}/enable`);
+    }
+    await s.ctx.events.flush();
+    const all = (await events('?limit=1000')).events;
+    const edits = ['{"sessionsEnded":', 'null', '[1,2]', '"text"', '42', `{${'x'.repeat(5000)}`];
+    const edited = all.slice(0, edits.length);
+    expect(edited).toHaveLength(edits.length);
+    for (const [i, event] of edited.entries()) {
+      await sql`update audit_events set data = ${edits[i]} where seq = ${event.seq}`.execute(s.ctx.db);
+    }
+    const res = await call('GET', '/admin/events?limit=1000');
+    expect(res.statusCode).toBe(200);
+    const listed = res.json().events as Array<{ seq: number; details: unknown }>;
+    expect(listed).toHaveLength(all.length);
+    for (const [i, event] of edited.entries()) {
+      expect(listed.find((e) => e.seq === event.seq)?.details).toEqual({
+        unreadable: (edits[i] ?? '').slice(0, 2000),
+      });
+    }
+    const oldestFirst = await call('GET', '/admin/events?afterSeq=0&limit=1000');
+    expect(oldestFirst.statusCode).toBe(200);
+    const report = (await call('GET', '/admin/events/verify')).json();
+    expect(report.ok).toBe(false);
+    for (const event of edited)
+      expect(report.problems).toContainEqual({ seq: event.seq, reason: 'hash_mismatch' });
+  });
+
   it('lists signing keys, active and retired, without private parts', async () => {
     const before = (await call('GET', '/admin/keys')).json().keys as Array<Record<string, unknown>>;
     expect(before).toHaveLength(1);
