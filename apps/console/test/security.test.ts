@@ -3,7 +3,9 @@
  * markup payloads in every field it sends (name, OS and app version; the platform is refused by
  * the server unless it is a plain word) and a user whose name is such a payload are listed on
  * every screen, and nothing runs, loads or navigates: no dialog, no request to a URL the console
- * does not use, no element made from a payload, and the payload shown verbatim as text. And an
+ * does not use, no element made from a payload, and the payload shown verbatim as text. Text that
+ * lies without markup: a right-to-left override in a device name stays inside the name. A link
+ * whose address is not valid percent-encoding does not blank the console. And an
  * account that is not an admin cannot use the console: the UI says so, the API answers 403.
  */
 import { randomUUID } from 'node:crypto';
@@ -238,6 +240,19 @@ describe('the console renders hostile data as text', () => {
     await page.locator('tbody tr').first().waitFor();
     // The hostile app versions in the enrolment events, the hostile username tried at sign-in.
     await expectInert([...PAYLOADS.map((p) => p.slice(0, 40)), PAYLOADS[2] ?? '']);
+  });
+
+  it('survives a link whose address is not valid percent-encoding, and still works after it', async () => {
+    // A link an attacker hands the admin: decoding `%E0%A4%A` throws, which left a blank page.
+    await page.evaluate(() => {
+      location.hash = '#/users/%E0%A4%A';
+    });
+    await page.getByRole('navigation').waitFor();
+    await page.getByRole('alert').filter({ hasText: 'invalid_request' }).waitFor();
+    await expectInert([]);
+    await page.getByRole('navigation').getByRole('link', { name: 'Users', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    await page.getByRole('link', { name: EVIL_USER.username }).waitFor();
   });
 
   it('had no CSP or Trusted Types violation and no uncaught error', async () => {
