@@ -37,7 +37,7 @@ import {
   userSchema,
 } from './lib/admin-schemas.js';
 import { typed } from './lib/typed.js';
-import { DPOP_SECURITY } from './schemas.js';
+import { DPOP_SECURITY, NO_CONTROL_CHARACTERS } from './schemas.js';
 
 /** Default page size of the admin lists. */
 const DEFAULT_LIMIT = 50;
@@ -490,7 +490,10 @@ export function adminRoutes(instance: FastifyInstance, ctx: ServerContext): void
             note: {
               type: 'string',
               maxLength: 500,
-              description: 'Free text for the security event log (e.g. a ticket number).',
+              // One line, like every other text the API stores: a newline would show as a
+              // second, forged detail of the event wherever the log is read line by line.
+              pattern: NO_CONTROL_CHARACTERS,
+              description: 'Free text for the security event log (e.g. a ticket number), one line.',
             },
           },
         },
