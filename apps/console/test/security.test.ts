@@ -9,7 +9,9 @@
  * account that is not an admin cannot use the console: the UI says so, the API answers 403.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { createDpopProof, DeviceKey, type Transport } from '@bulwark/client';
+import Database from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -253,6 +255,45 @@ describe('the console renders hostile data as text', () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Users', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
     await page.getByRole('link', { name: EVIL_USER.username }).waitFor();
+  });
+
+  it('finds a cut tail whose head was set to match, given the head hash the admin copied before', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Security events' }).click();
+    const chain = page.getByRole('region', { name: 'Hash chain' });
+    await chain.getByText('verified', { exact: true }).waitFor();
+    const copied = (await chain.locator('#head-hash').textContent())?.trim() ?? '';
+    expect(copied).toMatch(/^[0-9a-f]{64}$/);
+
+    // Someone with write access to the database deletes the newest event and moves the head back.
+    const db = new Database(join(app.dataDir, 'bulwark.sqlite'));
+    let kept: string;
+    try {
+      const [newest, before] = db
+        .prepare('select seq, hash from audit_events order by seq desc limit 2')
+        .all() as Array<{ seq: number; hash: string }>;
+      expect(newest?.hash).toBe(copied);
+      kept = before?.hash ?? '';
+      db.prepare('delete from audit_events where seq = ?').run(newest?.seq);
+      db.prepare('update audit_head set seq = ?, hash = ? where id = 1').run(before?.seq, kept);
+    } finally {
+      db.close();
+    }
+    await chain.getByRole('button', { name: 'Verify again' }).click();
+    await chain.locator('#head-hash', { hasText: kept }).waitFor();
+    await chain.getByText('verified', { exact: true }).waitFor();
+
+    const field = chain.getByLabel('Recorded head hash (optional)');
+    await field.fill('not a hash');
+    await chain.getByRole('button', { name: 'Check against it' }).click();
+    await chain.getByRole('alert').filter({ hasText: '64 hexadecimal digits' }).waitFor();
+    await field.fill(copied.toUpperCase());
+    await chain.getByRole('button', { name: 'Check against it' }).click();
+    await chain.getByText('broken', { exact: true }).waitFor();
+    expect(await chain.textContent()).toContain('the recorded head hash is not one of them');
+    await field.fill(kept);
+    await chain.getByRole('button', { name: 'Check against it' }).click();
+    await chain.getByText('The recorded head hash is in the log').waitFor();
+    await expectInert([]);
   });
 
   it('had no CSP or Trusted Types violation and no uncaught error', async () => {
