@@ -5,10 +5,14 @@
  * every screen, and nothing runs, loads or navigates: no dialog, no request to a URL the console
  * does not use, no element made from a payload, and the payload shown verbatim as text. Text that
  * lies without markup: a right-to-left override in a device name stays inside the name. A link
- * whose address is not valid percent-encoding does not blank the console. And an
+ * whose address is not valid percent-encoding does not blank the console. A cut tail of the event
+ * log is found against a head hash copied before. An attacker's page in the same browser can
+ * neither frame the console nor read the API. And an
  * account that is not an admin cannot use the console: the UI says so, the API answers 403.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createDpopProof, DeviceKey, type Transport } from '@bulwark/client';
 import Database from 'better-sqlite3';
@@ -294,6 +298,75 @@ describe('the console renders hostile data as text', () => {
     await chain.getByRole('button', { name: 'Check against it' }).click();
     await chain.getByText('The recorded head hash is in the log').waitFor();
     await expectInert([]);
+  });
+
+  it("gives an attacker's page in the admin's browser nothing: no frame, no readable answer, no simple request", async () => {
+    const attacker: Server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<!doctype html><title>attacker</title><p>hi</p>');
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    // Another context of the same browser, so that its refusals are not counted as the console's.
+    const evilContext = await browser.newContext();
+    const evil = await evilContext.newPage();
+    try {
+      const attackerOrigin = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`;
+      await evil.goto(`${attackerOrigin}/`);
+      const tries = await evil.evaluate(async (target) => {
+        const out: Record<string, string> = {};
+        // Framing the console, to click-jack the revoke button.
+        const frame = document.createElement('iframe');
+        frame.src = `${target}/console/#/devices`;
+        document.body.append(frame);
+        await new Promise((resolve) => {
+          frame.onload = resolve;
+          setTimeout(resolve, 3000);
+        });
+        try {
+          out.frame = frame.contentDocument?.title ?? 'opaque';
+        } catch {
+          out.frame = 'opaque';
+        }
+        // Reading the admin API (a CORS request; the console's tokens are not cookies anyway).
+        try {
+          const res = await fetch(`${target}/admin/users`, { credentials: 'include' });
+          out.read = String(res.status);
+        } catch (err) {
+          out.read = (err as Error).name;
+        }
+        // A simple request, which needs no preflight: the page cannot see its answer.
+        try {
+          const simple = await fetch(`${target}/auth/login`, {
+            method: 'POST',
+            mode: 'no-cors',
+            headers: { 'content-type': 'text/plain' },
+            body: JSON.stringify({ username: 'admin', password: 'x' }),
+          });
+          out.simple = simple.type;
+        } catch (err) {
+          out.simple = (err as Error).name;
+        }
+        return out;
+      }, app.origin);
+      // The console refuses to be framed (frame-ancestors 'none'); the API answers no other origin.
+      expect(tries.frame).toBe('opaque');
+      // Chromium replaced the refused frame's document with its error page: the console never ran.
+      const frames = evil.frames().filter((f) => f !== evil.mainFrame());
+      expect(frames.map((f) => f.url())).toEqual(['chrome-error://chromewebdata/']);
+      expect(tries.read).toBe('TypeError');
+      expect(['opaque', 'TypeError']).toContain(tries.simple);
+    } finally {
+      await evilContext.close();
+      await new Promise<void>((resolve) => attacker.close(() => resolve()));
+    }
+    // The simple request reached the server and was refused before anything was tried.
+    const res = await fetch(`${app.origin}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', origin: 'http://127.0.0.1:1' },
+      body: JSON.stringify({ username: 'admin', password: 'x' }),
+    });
+    expect([res.status, (await res.json()).code]).toEqual([415, 'unsupported_media_type']);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('had no CSP or Trusted Types violation and no uncaught error', async () => {
