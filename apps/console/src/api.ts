@@ -309,6 +309,7 @@ export interface ChainStatus {
   readonly headSeq?: number | null;
   readonly headHash?: string | null;
   readonly brokenAtSeq?: number | null;
+  readonly problems?: readonly { readonly seq: number; readonly reason: string; readonly anchor?: string }[];
 }
 
 /** The device policy. */

@@ -37,8 +37,22 @@ const SCREENS = [
   ['account', 'My account'],
 ] as const;
 
+/**
+ * One part of the address as the screen gets it. The address may come from a link someone else
+ * wrote: a part that is not valid percent-encoding (`%E0%A4%A`) made `decodeURIComponent` throw
+ * while rendering, and the console went blank. Such a part is kept as written; the screen's
+ * request then says the id is not valid.
+ */
+function routePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 function currentRoute(): string[] {
-  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(routePart);
   return parts.length === 0 ? ['users'] : parts;
 }
 

@@ -1,6 +1,7 @@
 /**
  * `bulwark events verify` on both dialects: exit 0 and the head hash on an intact log, exit 1
- * and the broken entries after an edit or a deletion, exit 2 when there is no database.
+ * and the broken entries after an edit or a deletion, or, given the head recorded earlier as an
+ * anchor, after a cut tail whose head was set to match; exit 2 when there is no database.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +61,33 @@ describeEachDatabase('bulwark events verify', 'bulwark-cli-', (fresh) => {
     const deleted = await cli(['events', 'verify', ...target.args]);
     expect(deleted.code).toBe(1);
     expect(deleted.out).toContain('seq 5: sequence_gap');
+  });
+
+  it('with --anchor, fails a log whose tail was cut and whose head was set to match', async () => {
+    const target = await fresh();
+    const log = new SecurityEventLog(target.database.db, target.database.dialect, () => new Date());
+    for (let i = 0; i < 4; i += 1) await log.append({ type: 'login_failed', subject: `user${i}` });
+    const first = await cli(['events', 'verify', ...target.args]);
+    const anchor = /hash ([0-9a-f]{64})/.exec(first.out)?.[1] ?? '';
+    const anchored = await cli(['events', 'verify', '--anchor', anchor, ...target.args]);
+    expect(anchored.code).toBe(0);
+    expect(anchored.out).toContain('anchors: 1 in the chain');
+
+    const [third] = await log.list({ afterSeq: 2, limit: 1 });
+    await target.database.db.deleteFrom('audit_events').where('seq', '=', 4).execute();
+    await target.database.db
+      .updateTable('audit_head')
+      .set({ seq: 3, hash: third?.hash ?? '' })
+      .where('id', '=', 1)
+      .execute();
+    expect((await cli(['events', 'verify', ...target.args])).code).toBe(0);
+    const cut = await cli(['events', 'verify', '--anchor', anchor, ...target.args]);
+    expect(cut.code).toBe(1);
+    expect(cut.out).toContain(`seq 3: anchor_missing (anchor ${anchor} is not in the chain)`);
+
+    const bad = await cli(['events', 'verify', '--anchor', 'seq 4', ...target.args]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('an anchor is a head hash');
   });
 });
 

@@ -321,6 +321,45 @@ describeEachDialect('admin devices', (dialect) => {
     expect((await list(`?userId=${ginaId}`)).devices).toHaveLength(2);
   });
 
+  it('refuses control characters in a revocation note: no forged line in the event log, nothing revoked', async () => {
+    const phone = await TestDevice.create(s);
+    await phone.login('gina', PASSWORD);
+    await s.ctx.events.flush();
+    const before = (await s.ctx.events.list({ limit: 1000 })).length;
+    for (const note of [
+      // Shown line by line, this would read as a second detail of the event.
+      'ticket 41\nreason lost',
+      'ticket 41\r\nsessionsEnded 0',
+      'ticket\u0000',
+      '\u001b[2J\u001b[31mcleared',
+      'next\u0085line',
+      '\u007f',
+    ]) {
+      const res = await call('POST', `/admin/devices/${phone.id}/revoke`, { reason: 'stolen', note });
+      expect([JSON.stringify(note), res.statusCode, res.json().code]).toEqual([
+        JSON.stringify(note),
+        400,
+        'invalid_request',
+      ]);
+    }
+    expect(
+      (await list(`?userId=${ginaId}`)).devices.find((d: { id: string }) => d.id === phone.id),
+    ).toMatchObject({
+      status: 'active',
+    });
+    await s.ctx.events.flush();
+    expect((await s.ctx.events.list({ limit: 1000 })).length).toBe(before);
+    // Printable text of any script stays allowed, and is stored as sent.
+    const ok = await call('POST', `/admin/devices/${phone.id}/revoke`, {
+      reason: 'stolen',
+      note: 'Tícket №41 — 盗難',
+    });
+    expect(ok.statusCode).toBe(200);
+    await s.ctx.events.flush();
+    const [revoked] = await s.ctx.events.list({ type: 'device_revoked', limit: 1000 });
+    expect(revoked?.data.note).toBe('Tícket №41 — 盗難');
+  });
+
   it('refuses unknown devices and users with 404', async () => {
     const missing = '00000000-0000-4000-8000-000000000000';
     const revoke = await call('POST', `/admin/devices/${missing}/revoke`, { reason: 'lost' });

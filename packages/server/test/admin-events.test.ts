@@ -197,6 +197,61 @@ describeEachDialect('admin events and keys', (dialect) => {
     expect(broken.problems).toContainEqual({ seq: newest?.seq, reason: 'hash_mismatch' });
   });
 
+  it('checks anchors kept elsewhere: a cut tail whose head was set to match is found; a bad anchor is 400', async () => {
+    await call('POST', `/admin/users/${ginaId}/disable`);
+    await call('POST', `/admin/users/${ginaId}/enable`);
+    const intact = (await call('GET', '/admin/events/verify')).json();
+    const anchor: string = intact.headHash;
+    const kept = (await call('GET', `/admin/events/verify?anchor=${anchor}`)).json();
+    expect(kept).toMatchObject({ ok: true, problems: [] });
+
+    // Cut the newest event and set the head to the one before it.
+    const before = (await events(`?afterSeq=${intact.headSeq - 2}&limit=1`)).events[0];
+    await sql`delete from audit_events where seq = ${intact.headSeq}`.execute(s.ctx.db);
+    await sql`update audit_head set seq = ${before?.seq}, hash = ${before?.hash} where id = 1`.execute(
+      s.ctx.db,
+    );
+    expect((await call('GET', '/admin/events/verify')).json()).toMatchObject({ ok: true });
+    const cut = (await call('GET', `/admin/events/verify?anchor=${anchor}&anchor=${before?.hash}`)).json();
+    expect(cut).toMatchObject({ ok: false, brokenAtSeq: before?.seq });
+    expect(cut.problems).toEqual([{ seq: before?.seq, reason: 'anchor_missing', anchor }]);
+
+    for (const bad of ['xyz', anchor.toUpperCase(), `${anchor}0`, '']) {
+      const res = await call('GET', `/admin/events/verify?anchor=${encodeURIComponent(bad)}`);
+      expect([bad, res.statusCode, res.json().code]).toEqual([bad, 400, 'invalid_request']);
+    }
+  });
+
+  it('still lists the log when an entry was edited so that its details no longer parse, and the check names it', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      await call('POST', `/admin/users/${ginaId}/disable`);
+      await call('POST', `/admin/users/${ginaId}/enable`);
+    }
+    await s.ctx.events.flush();
+    const all = (await events('?limit=1000')).events;
+    const edits = ['{"sessionsEnded":', 'null', '[1,2]', '"text"', '42', `{${'x'.repeat(5000)}`];
+    const edited = all.slice(0, edits.length);
+    expect(edited).toHaveLength(edits.length);
+    for (const [i, event] of edited.entries()) {
+      await sql`update audit_events set data = ${edits[i]} where seq = ${event.seq}`.execute(s.ctx.db);
+    }
+    const res = await call('GET', '/admin/events?limit=1000');
+    expect(res.statusCode).toBe(200);
+    const listed = res.json().events as Array<{ seq: number; details: unknown }>;
+    expect(listed).toHaveLength(all.length);
+    for (const [i, event] of edited.entries()) {
+      expect(listed.find((e) => e.seq === event.seq)?.details).toEqual({
+        unreadable: (edits[i] ?? '').slice(0, 2000),
+      });
+    }
+    const oldestFirst = await call('GET', '/admin/events?afterSeq=0&limit=1000');
+    expect(oldestFirst.statusCode).toBe(200);
+    const report = (await call('GET', '/admin/events/verify')).json();
+    expect(report.ok).toBe(false);
+    for (const event of edited)
+      expect(report.problems).toContainEqual({ seq: event.seq, reason: 'hash_mismatch' });
+  });
+
   it('lists signing keys, active and retired, without private parts', async () => {
     const before = (await call('GET', '/admin/keys')).json().keys as Array<Record<string, unknown>>;
     expect(before).toHaveLength(1);

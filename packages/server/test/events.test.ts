@@ -1,6 +1,7 @@
 /**
  * The security event log on both dialects: events are chained; verification passes on an untouched log
- * and catches an edited, a deleted and a truncated entry; concurrent appends keep one chain; a
+ * and catches an edited, a deleted and a truncated entry, and, given an anchor kept elsewhere, a cut
+ * tail or a rewrite whose head was set to match; concurrent appends keep one chain; a
  * subject the database cannot store as given (an unpaired surrogate, an emoji cut in half at the
  * subject's length limit, NUL) does not break the chain.
  */
@@ -86,6 +87,51 @@ describeEachDialect('security event log', (dialect) => {
     await s.ctx.db.deleteFrom('audit_events').where('seq', '=', 2).execute();
     const tail = await verifyEventChain(s.ctx.db);
     expect(tail.problems).toEqual([{ seq: 2, reason: 'head_mismatch' }]);
+  });
+
+  it('catches a cut tail or a rewritten chain whose head was set to match, given an anchor kept elsewhere', async () => {
+    const { entryHash } = await import('../src/events/chain.js');
+    // The head as an admin copied it (the console's copy button, `bulwark events verify`).
+    const anchor = (await verifyEventChain(s.ctx.db)).headHash;
+    const older = (await s.ctx.events.list()).find((e) => e.seq === 2)?.hash ?? '';
+    expect(await verifyEventChain(s.ctx.db, 1000, [anchor, older])).toMatchObject({ ok: true, problems: [] });
+
+    // Cut the two newest events and set the head to the new last one: nothing else looks wrong.
+    await s.ctx.db.deleteFrom('audit_events').where('seq', '>', 2).execute();
+    await s.ctx.db.updateTable('audit_head').set({ seq: 2, hash: older }).where('id', '=', 1).execute();
+    expect(await verifyEventChain(s.ctx.db)).toMatchObject({ ok: true, entries: 2 });
+    const cut = await verifyEventChain(s.ctx.db, 1000, [anchor, older]);
+    expect(cut.ok).toBe(false);
+    expect(cut.problems).toEqual([{ seq: 2, reason: 'anchor_missing', anchor }]);
+
+    // Forge new events after the cut, hashes recomputed and the head moved: still not the anchor.
+    let prev = older;
+    for (const seq of [3, 4]) {
+      const fields = {
+        seq,
+        at: s.clock.now().toISOString(),
+        type: 'login_succeeded',
+        actor_user_id: null,
+        actor_device_id: null,
+        subject: 'ivan',
+        ip: '127.0.0.1',
+        data: '{}',
+        prev_hash: prev,
+      };
+      prev = entryHash(fields);
+      await s.ctx.db
+        .insertInto('audit_events')
+        .values({ ...fields, hash: prev })
+        .execute();
+    }
+    await s.ctx.db.updateTable('audit_head').set({ seq: 4, hash: prev }).where('id', '=', 1).execute();
+    expect(await verifyEventChain(s.ctx.db)).toMatchObject({ ok: true, entries: 4 });
+    expect((await verifyEventChain(s.ctx.db, 1000, [anchor])).problems).toEqual([
+      { seq: 4, reason: 'anchor_missing', anchor },
+    ]);
+    // The older anchor still holds: the log up to it is what it was.
+    expect(await verifyEventChain(s.ctx.db, 1000, [older])).toMatchObject({ ok: true });
+    await expect(verifyEventChain(s.ctx.db, 1000, ['not a hash'])).rejects.toThrow(TypeError);
   });
 
   it('keeps a single chain under concurrent appends, also from two writers (two nodes)', async () => {

@@ -287,6 +287,16 @@ export function DeviceTable(props: { devices: readonly Device[]; onChanged: () =
   );
 }
 
+/**
+ * The note as the server takes it: one line. The box wraps a long note, but the server refuses
+ * control characters (a newline would read as a forged second detail of the event), so line
+ * breaks and tabs typed or pasted become spaces.
+ */
+function oneLine(note: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces.
+  return note.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+}
+
 function RevokeDialog(props: {
   device: Device | undefined;
   onClose: () => void;
@@ -307,7 +317,7 @@ function RevokeDialog(props: {
     try {
       await api.call('POST', `/admin/devices/${encodeURIComponent(device.id)}/revoke`, {
         reason,
-        ...(note.trim() === '' ? {} : { note: note.trim() }),
+        ...(oneLine(note) === '' ? {} : { note: oneLine(note) }),
       });
       setNote('');
       props.onRevoked(

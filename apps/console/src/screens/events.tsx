@@ -242,10 +242,20 @@ function Details(props: { details: Record<string, unknown> }) {
   );
 }
 
+const HASH = /^[0-9a-f]{64}$/;
+
 function Chain() {
   const api = useApi();
-  const [load, reload] = useLoad(() => api.call<ChainStatus>('GET', '/admin/events/verify'), []);
+  // A head hash recorded elsewhere earlier: without one, a log whose newest events were cut and
+  // whose head was set to match still verifies (docs/identity.md#security-events).
+  const [anchorText, setAnchorText] = useState('');
+  const [anchor, setAnchor] = useState('');
+  const [load, reload] = useLoad(
+    () => api.call<ChainStatus>('GET', `/admin/events/verify${anchor === '' ? '' : `?anchor=${anchor}`}`),
+    [anchor],
+  );
   const [copied, setCopied] = useState(false);
+  const anchorInvalid = anchorText.trim() !== '' && !HASH.test(anchorText.trim().toLowerCase());
   return (
     <section class="card chain" aria-labelledby="chain-title">
       <h2 id="chain-title">Hash chain</h2>
@@ -256,8 +266,13 @@ function Chain() {
               {c.ok ? <Badge tone="good">verified</Badge> : <Badge tone="bad">broken</Badge>}{' '}
               {c.ok
                 ? `All ${c.count} events link up to the head.`
-                : `The chain breaks at event #${c.brokenAtSeq ?? '?'}: the log was edited or damaged.`}
+                : (c.problems ?? []).every((p) => p.reason === 'anchor_missing')
+                  ? `All ${c.count} events link up to the head, but the recorded head hash is not one of them: the newest events were cut, or the log rewritten, after it was recorded.`
+                  : `The chain breaks at event #${c.brokenAtSeq ?? '?'}: the log was edited or damaged.`}
             </p>
+            {anchor !== '' && c.ok ? (
+              <p>The recorded head hash is in the log: every event up to it is as it was.</p>
+            ) : null}
             <dl class="facts">
               <dt>Head event</dt>
               <dd>{c.headSeq ?? '—'}</dd>
@@ -284,6 +299,37 @@ function Chain() {
             <button type="button" onClick={reload}>
               Verify again
             </button>
+            <form
+              class="anchor"
+              onSubmit={(event) => {
+                event.preventDefault();
+                const text = anchorText.trim().toLowerCase();
+                if (text === '' || HASH.test(text)) setAnchor(text);
+              }}
+            >
+              <Field
+                label="Recorded head hash (optional)"
+                hint="A head hash copied earlier and kept elsewhere: the log must still hold it."
+              >
+                {(id, hint) => (
+                  <input
+                    id={id}
+                    aria-describedby={hint}
+                    aria-invalid={anchorInvalid}
+                    spellcheck={false}
+                    autocomplete="off"
+                    value={anchorText}
+                    onInput={(e) => setAnchorText(e.currentTarget.value)}
+                  />
+                )}
+              </Field>
+              {anchorInvalid ? (
+                <p class="notice notice-error" role="alert">
+                  A head hash is 64 hexadecimal digits.
+                </p>
+              ) : null}
+              <button type="submit">Check against it</button>
+            </form>
           </>
         )}
       </ListState>

@@ -134,6 +134,28 @@ function storableSubject(subject: string): string {
   return text.replace(UNSTORABLE, '\ufffd');
 }
 
+/** Longest piece of an unreadable `data` column given back as is. */
+const UNREADABLE_MAX = 2000;
+
+/**
+ * An entry's stored details as an object. The server only ever writes a JSON object there, but
+ * the log exists for the day someone edited the database: one entry whose details no longer parse
+ * (or are not an object) must not make every page that holds it fail, hiding the rest of the log
+ * from the admin who is looking for what happened. Such details are given back as
+ * `{ unreadable: <the stored text> }`; the chain check reports the entry itself.
+ */
+function storedDetails(data: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(data);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      return parsed as Record<string, unknown>;
+    }
+  } catch {
+    // Falls through to the text as stored.
+  }
+  return { unreadable: data.slice(0, UNREADABLE_MAX) };
+}
+
 /** Appends and reads security events. */
 export class SecurityEventLog {
   readonly #db: Kysely<Database>;
@@ -234,7 +256,7 @@ export class SecurityEventLog {
       ...(r.actor_device_id === null ? {} : { deviceId: r.actor_device_id }),
       ...(r.subject === null ? {} : { subject: r.subject }),
       ...(r.ip === null ? {} : { ip: r.ip }),
-      details: JSON.parse(r.data) as Record<string, unknown>,
+      details: storedDetails(r.data),
       hash: r.hash,
     }));
     return { events, more: rows.length > q.limit };
@@ -267,7 +289,7 @@ export class SecurityEventLog {
       actorDeviceId: r.actor_device_id,
       subject: r.subject,
       ip: r.ip,
-      data: JSON.parse(r.data) as Record<string, unknown>,
+      data: storedDetails(r.data),
       hash: r.hash,
     }));
   }

@@ -37,7 +37,7 @@ import {
   userSchema,
 } from './lib/admin-schemas.js';
 import { typed } from './lib/typed.js';
-import { DPOP_SECURITY } from './schemas.js';
+import { DPOP_SECURITY, NO_CONTROL_CHARACTERS } from './schemas.js';
 
 /** Default page size of the admin lists. */
 const DEFAULT_LIMIT = 50;
@@ -490,7 +490,10 @@ export function adminRoutes(instance: FastifyInstance, ctx: ServerContext): void
             note: {
               type: 'string',
               maxLength: 500,
-              description: 'Free text for the security event log (e.g. a ticket number).',
+              // One line, like every other text the API stores: a newline would show as a
+              // second, forged detail of the event wherever the log is read line by line.
+              pattern: NO_CONTROL_CHARACTERS,
+              description: 'Free text for the security event log (e.g. a ticket number), one line.',
             },
           },
         },
@@ -596,6 +599,19 @@ export function adminRoutes(instance: FastifyInstance, ctx: ServerContext): void
         ...base,
         summary:
           'Check the hash chain of the whole event log; copy headHash elsewhere to detect a later consistent rewrite.',
+        description:
+          'anchor (repeatable): head hashes recorded elsewhere earlier; each must still be an entry of the chain, else anchor_missing (the log was cut or rewritten before it).',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            anchor: {
+              type: 'array',
+              maxItems: 20,
+              items: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+            },
+          },
+        },
         response: {
           200: {
             type: 'object',
@@ -616,8 +632,15 @@ export function adminRoutes(instance: FastifyInstance, ctx: ServerContext): void
                     seq: { type: 'integer' },
                     reason: {
                       type: 'string',
-                      enum: ['hash_mismatch', 'broken_link', 'sequence_gap', 'head_mismatch'],
+                      enum: [
+                        'hash_mismatch',
+                        'broken_link',
+                        'sequence_gap',
+                        'head_mismatch',
+                        'anchor_missing',
+                      ],
                     },
+                    anchor: { type: 'string', description: 'The anchor not found (anchor_missing only).' },
                   },
                 },
               },
@@ -627,9 +650,9 @@ export function adminRoutes(instance: FastifyInstance, ctx: ServerContext): void
         },
       },
     },
-    async () => {
+    async (request) => {
       await ctx.events.flush();
-      const report = await verifyEventChain(ctx.db);
+      const report = await verifyEventChain(ctx.db, 1000, request.query.anchor ?? []);
       const first = report.problems[0];
       return {
         ok: report.ok,
