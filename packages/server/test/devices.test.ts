@@ -7,6 +7,7 @@ import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { AuthOptions } from '../src/config.js';
 import { compareVersions, evaluatePolicy } from '../src/devices/policy.js';
+import { EVENT_WINDOW_SECONDS } from '../src/identity/throttle.js';
 import { describeEachDialect } from './lib/databases.js';
 import { PASSWORD, startTestServer, TestDevice, type TestServer } from './lib/harness.js';
 
@@ -185,6 +186,31 @@ describeEachDialect('devices', (dialect) => {
     );
     expect(list[0]?.posture).toEqual({ rooted: false, screenLock: true, emulator: false });
     expect(list[0]?.lastSeenAt).toBe(s.clock.now().toISOString());
+  });
+
+  it('records a revoked device that keeps calling once a minute, every call still refused', async () => {
+    const phone = await TestDevice.create(s);
+    const onPhone = await phone.login('frank', PASSWORD);
+    const revoke = await adminDevice.call(adminSession, 'POST', `/admin/devices/${phone.id}/revoke`, {
+      reason: 'stolen',
+    });
+    expect(revoke.statusCode).toBe(200);
+    const calls = async (n: number) => {
+      for (let i = 0; i < n; i += 1) {
+        const res = await phone.call(onPhone, 'GET', '/me');
+        expect(res.statusCode).toBe(403);
+        expect(res.json().code).toBe('device_revoked');
+      }
+    };
+    const recorded = async () =>
+      (await s.ctx.events.list({ type: 'device_revoked_access', limit: 1000 })).filter(
+        (e) => e.actorDeviceId === phone.id,
+      ).length;
+    await calls(30);
+    expect(await recorded()).toBe(1);
+    s.clock.advance(EVENT_WINDOW_SECONDS);
+    await calls(5);
+    expect(await recorded()).toBe(2);
   });
 
   it('accepts a wipe receipt signed by the revoked device key only', async () => {

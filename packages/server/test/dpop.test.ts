@@ -8,6 +8,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { normalizeHtu } from '../src/dpop/htu.js';
+import { EVENT_WINDOW_SECONDS } from '../src/identity/throttle.js';
 import { describeEachDialect } from './lib/databases.js';
 import { PASSWORD, type Session, startTestServer, TestDevice, type TestServer } from './lib/harness.js';
 
@@ -252,8 +253,23 @@ describeEachDialect('DPoP', (dialect) => {
     const jti = randomUUID();
     expect((await me(await proof({ jti }))).statusCode).toBe(200);
     expectRefused(await me(await proof({ jti })), 'dpop_proof_replayed');
+    // One event per client address and minute of replays, not one per replayed request.
+    expect(await s.ctx.events.list({ type: 'dpop_replay' })).toHaveLength(1);
+    s.clock.advance(EVENT_WINDOW_SECONDS);
+    const later = await proof();
+    expect((await me(later)).statusCode).toBe(200);
+    expectRefused(await me(later), 'dpop_proof_replayed');
+    expect(await s.ctx.events.list({ type: 'dpop_replay' })).toHaveLength(2);
+  });
+
+  it('records a flood of replays from one address as one event a minute, each still refused', async () => {
+    const once = await proof();
+    expect((await me(once)).statusCode).toBe(200);
+    for (let i = 0; i < 40; i += 1) expectRefused(await me(once), 'dpop_proof_replayed');
     const events = await s.ctx.events.list({ type: 'dpop_replay' });
-    expect(events).toHaveLength(2);
+    expect(events).toHaveLength(1);
+    const head = await s.ctx.events.list({ limit: 1000 });
+    expect(head.filter((e) => e.type === 'dpop_replay')).toHaveLength(1);
   });
 
   it('refuses a wrong or missing ath', async () => {

@@ -301,8 +301,9 @@ describeEachDialect('LDAP sign-in', (dialect) => {
     s.clock.advance(3600);
     const later = await ldapLogin(device, 'carol', PASSWORD, 'corp', ip);
     expect(later.statusCode).toBe(200);
+    // Refusals of one client on one account in a minute are one event: carol's three, nobody's two.
     const throttled = await s.ctx.events.list({ type: 'login_throttled' });
-    expect(throttled.length).toBeGreaterThanOrEqual(4);
+    expect(throttled).toHaveLength(2);
   });
 
   it('refuses an identity not linked to an account when the provider does not provision', async () => {

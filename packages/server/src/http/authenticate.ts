@@ -407,14 +407,18 @@ export async function authenticate(
   }
   const nowMs = ctx.now().getTime();
   if (row.device_status === 'revoked' || row.device_status === 'wipe_confirmed') {
-    await ctx.events.append({
-      type: 'device_revoked_access',
-      actorUserId: row.user_id,
-      actorDeviceId: row.device_id,
-      subject: row.device_id,
-      ip: clientIp(request),
-      data: { method: request.method, route: request.routeOptions.url ?? null },
-    });
+    // A thief can call with the revoked device as often as they like: one event per device and
+    // minute (identity/throttle.ts).
+    if (await ctx.throttle.firstInEventWindow('device_revoked_access', row.device_id)) {
+      await ctx.events.append({
+        type: 'device_revoked_access',
+        actorUserId: row.user_id,
+        actorDeviceId: row.device_id,
+        subject: row.device_id,
+        ip: clientIp(request),
+        data: { method: request.method, route: request.routeOptions.url ?? null },
+      });
+    }
     throw new DeviceRevokedError();
   }
   if (row.device_status === 'blocked') {
@@ -473,12 +477,17 @@ export async function verifyProof(
   }
 }
 
-/** Records a replayed proof as a security event. */
+/**
+ * Records a replayed proof as a security event, once per client address and minute: anyone can
+ * replay a proof of their own as often as they like (identity/throttle.ts).
+ */
 async function recordReplay(ctx: ServerContext, request: FastifyRequest, deviceId?: string): Promise<void> {
+  const ip = clientIp(request);
+  if (!(await ctx.throttle.firstInEventWindow('dpop_replay', ip))) return;
   await ctx.events.append({
     type: 'dpop_replay',
     actorDeviceId: deviceId ?? null,
-    ip: clientIp(request),
+    ip,
     data: { method: request.method, route: request.routeOptions.url ?? null },
   });
 }

@@ -17,6 +17,12 @@
  *
  * Browser sign-ins (OIDC, SAML) are throttled at their start, per IP, by a fourth limit: each
  * start stores state until it is finished or expires, so a loop of starts would fill the table.
+ *
+ * The same store decides which refusals are worth a security event: a client can cause refusals
+ * at will (a throttled sign-in, a replayed proof, a revoked device that keeps calling), and one
+ * event each would let a flood of requests grow the hash-chained log, whose appends are
+ * serialised on its head, by a row per request. So each kind of refusal is recorded once per
+ * client and {@link EVENT_WINDOW_SECONDS} ({@link LoginThrottle.firstInEventWindow}).
  */
 import type { Redis } from 'ioredis';
 import { Kysely } from 'kysely';
@@ -39,6 +45,11 @@ export type ThrottleDecision =
       readonly allowed: false;
       readonly retryAfterSeconds: number;
       readonly limit: 'account_ip' | 'ip' | 'account';
+      /**
+       * The first refusal of this client (and account, for the account limits) by this limit in
+       * the event window: worth one security event, not one each.
+       */
+      readonly first: boolean;
     };
 
 /** The points an allowed attempt took; settle it with the login's outcome. */
@@ -51,6 +62,11 @@ export interface ThrottleTicket {
 }
 
 const NEVER_REJECT = 1_000_000_000;
+/**
+ * How long a client's refusals of one kind count as one security event: an attack that goes on
+ * shows as one event a minute per client, its first refusal and its duration kept.
+ */
+export const EVENT_WINDOW_SECONDS = 60;
 /** Expired counters are deleted at most this often (they are ignored once expired anyway). */
 const PURGE_EVERY_MS = 5 * 60_000;
 
@@ -72,6 +88,7 @@ export class LoginThrottle {
   readonly #delayGate: Limiter;
   readonly #perIp: Limiter;
   readonly #perAccount: Limiter;
+  readonly #eventWindows: Limiter;
   readonly #config: AuthConfig['throttle'];
   readonly #nowMs: () => number;
   /** The database store, whose expired rows this node purges (Redis expires keys itself). */
@@ -101,6 +118,7 @@ export class LoginThrottle {
     this.#perIp = limiter('login_ip', config.failuresPerIp, config.ipWindowSeconds);
     this.#perAccount = limiter('login_acct', config.failuresPerAccount, config.accountWindowSeconds);
     this.#starts = limiter('signin_start_ip', config.signInStartsPerIp, config.signInStartWindowSeconds);
+    this.#eventWindows = limiter('event_window', 1, EVENT_WINDOW_SECONDS);
     this.#purgeable = this.#failures instanceof KyselyRateLimiter ? this.#failures : undefined;
   }
 
@@ -134,15 +152,27 @@ export class LoginThrottle {
     const ipKey = sha256Hex(`ip\u0000${client}`);
     const accountIpKey = sha256Hex(`acct-ip\u0000${usernameKey}\u0000${client}`);
 
+    const refused = async (
+      limit: 'account_ip' | 'ip' | 'account',
+      ms: number,
+    ): Promise<ThrottleDecision> => ({
+      allowed: false,
+      retryAfterSeconds: seconds(ms),
+      limit,
+      first: await this.firstInEventWindow(
+        `login_throttled:${limit}`,
+        limit === 'ip' ? client : `${client}\u0000${usernameKey}`,
+      ),
+    });
+
     const ipRes = await consume(this.#perIp, ipKey);
-    if (ipRes.rejected)
-      return { allowed: false, retryAfterSeconds: seconds(ipRes.res.msBeforeNext), limit: 'ip' };
+    if (ipRes.rejected) return refused('ip', ipRes.res.msBeforeNext);
 
     // The previous delay must be over: one attempt may pass per delay period.
     const pending = await this.#delayGate.get(accountIpKey);
     if (pending !== null && pending.consumedPoints >= 1 && pending.msBeforeNext > 0) {
       await this.#perIp.reward(ipKey, 1);
-      return { allowed: false, retryAfterSeconds: seconds(pending.msBeforeNext), limit: 'account_ip' };
+      return refused('account_ip', pending.msBeforeNext);
     }
     const failures = (await this.#failures.consume(accountIpKey, 1)).consumedPoints;
     const delay = this.delayAfter(failures);
@@ -150,7 +180,7 @@ export class LoginThrottle {
       const gate = await consume(this.#delayGate, accountIpKey, { customDuration: delay });
       if (gate.rejected) {
         await this.#perIp.reward(ipKey, 1);
-        return { allowed: false, retryAfterSeconds: seconds(gate.res.msBeforeNext), limit: 'account_ip' };
+        return refused('account_ip', gate.res.msBeforeNext);
       }
     }
 
@@ -159,7 +189,7 @@ export class LoginThrottle {
       const acct = await consume(this.#perAccount, accountKey);
       if (acct.rejected) {
         await this.#perIp.reward(ipKey, 1);
-        return { allowed: false, retryAfterSeconds: seconds(acct.res.msBeforeNext), limit: 'account' };
+        return refused('account', acct.res.msBeforeNext);
       }
       accountCharged = true;
     }
@@ -222,6 +252,22 @@ export class LoginThrottle {
     const key = startKey(ip);
     const current = await this.#starts.get(key);
     if (current !== null && current.consumedPoints > 0) await this.#starts.reward(key, 1);
+  }
+
+  /**
+   * True for the first call with this `kind` and `client` in {@link EVENT_WINDOW_SECONDS}, on
+   * every node (the counters' store): whether a refusal a client can repeat at will is worth a
+   * security event. `client` is an address (an IPv6 client counts by its /64) or any other key
+   * (a device id); it is stored hashed.
+   *
+   * @example
+   * ```ts
+   * if (await throttle.firstInEventWindow('dpop_replay', ip)) await events.append(replayEvent);
+   * ```
+   */
+  async firstInEventWindow(kind: string, client: string): Promise<boolean> {
+    const key = sha256Hex(`event\u0000${kind}\u0000${throttleAddress(client)}`);
+    return !(await consume(this.#eventWindows, key)).rejected;
   }
 
   /** Deletes expired counters; returns how many rows went. */

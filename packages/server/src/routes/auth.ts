@@ -199,12 +199,15 @@ export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void 
         .executeTakeFirst();
       const decisionToTry = await ctx.throttle.begin(key, ip, known !== undefined);
       if (!decisionToTry.allowed) {
-        await ctx.events.append({
-          type: 'login_throttled',
-          subject: key,
-          ip,
-          data: { limit: decisionToTry.limit, retryAfterSeconds: decisionToTry.retryAfterSeconds },
-        });
+        // One event per client (and account) and minute of refusals, not one per request.
+        if (decisionToTry.first) {
+          await ctx.events.append({
+            type: 'login_throttled',
+            subject: key,
+            ip,
+            data: { limit: decisionToTry.limit, retryAfterSeconds: decisionToTry.retryAfterSeconds },
+          });
+        }
         throw new HttpProblem(
           429,
           'login_throttled',

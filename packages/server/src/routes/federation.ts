@@ -222,12 +222,18 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
       const attempt = await ctx.throttle.begin(key, ip, known !== undefined);
       const subject = `${provider.id}:${usernameKey(body.username)}`.slice(0, 200);
       if (!attempt.allowed) {
-        await ctx.events.append({
-          type: 'login_throttled',
-          subject,
-          ip,
-          data: { limit: attempt.limit, retryAfterSeconds: attempt.retryAfterSeconds, provider: provider.id },
-        });
+        if (attempt.first) {
+          await ctx.events.append({
+            type: 'login_throttled',
+            subject,
+            ip,
+            data: {
+              limit: attempt.limit,
+              retryAfterSeconds: attempt.retryAfterSeconds,
+              provider: provider.id,
+            },
+          });
+        }
         throw new HttpProblem(
           429,
           'login_throttled',
