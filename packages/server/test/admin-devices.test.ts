@@ -57,6 +57,21 @@ describeEachDialect('admin devices', (dialect) => {
     return res.json() as { devices: DeviceJson[]; nextCursor?: string };
   };
 
+  it('answers a device row damaged in the database as a fault of the server, not as invalid JSON sent by the client', async () => {
+    const phone = await TestDevice.create(s);
+    await phone.login('gina', PASSWORD);
+    await s.ctx.db
+      .updateTable('devices')
+      .set({ posture: '{"rooted": fal' })
+      .where('id', '=', phone.id)
+      .execute();
+    const res = await call('GET', '/admin/devices');
+    expect(res.statusCode).toBe(500);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ status: 500, code: 'internal_error' });
+    expect(res.body).not.toContain('SyntaxError');
+  });
+
   it('lists every device with owner, versions, posture, state and last decision; filters by user, status and text', async () => {
     const phone = await TestDevice.create(s);
     phone.name = "Gina's phone";

@@ -131,8 +131,14 @@ function fromFastifyError(err: FastifyError): ProblemBody | undefined {
     default:
       break;
   }
-  // JSON.parse prototype-poisoning rejections from secure-json-parse.
-  if (err instanceof SyntaxError || err.message === 'Object contains forbidden prototype property') {
+  // The body parser's own rejections (malformed JSON, secure-json-parse's prototype poisoning),
+  // which Fastify marks with status 400. A SyntaxError without it comes from parsing something
+  // the server stored (a damaged row): a fault of the server, not of the request, so it is not
+  // blamed on the client as invalid_json.
+  if (
+    (err instanceof SyntaxError || err.message === 'Object contains forbidden prototype property') &&
+    err.statusCode === 400
+  ) {
     return problem(400, 'invalid_json', 'The request body is not valid JSON.');
   }
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
