@@ -252,9 +252,13 @@ describe('the console: apps and identity providers', () => {
     await form.getByLabel('Subject').focus();
     await page.keyboard.type('4f1c2e9a-0b7d-4c55-9d2e-ada000000001');
     await page.keyboard.press('Enter');
-    await page
-      .getByText('Linked corp identity 4f1c2e9a-0b7d-4c55-9d2e-ada000000001', { exact: false })
-      .waitFor();
+    // Each value of the notice is isolated (U+2068 … U+2069), so an override inside one cannot
+    // turn around the rest of the sentence.
+    const notice = page.getByText(/^Linked .*corp.* identity .*4f1c2e9a-0b7d-4c55-9d2e-ada000000001/);
+    await notice.waitFor();
+    expect(await notice.textContent()).toBe(
+      `Linked \u2068corp\u2069 identity \u20684f1c2e9a-0b7d-4c55-9d2e-ada000000001\u2069 to \u2068${ADA.username}\u2069.`,
+    );
     const path = `/admin/users/${adaId}/federated-accounts`;
     const linked = await api.request<{
       federatedAccounts: { provider: string; issuer: string; subject: string }[];
@@ -289,7 +293,7 @@ describe('the console: apps and identity providers', () => {
       await dialog.getByRole('button', { name: 'Unlink' }).evaluate((el) => el === document.activeElement),
     ).toBe(true);
     await page.keyboard.press('Enter');
-    await page.getByText('Unlinked corp identity', { exact: false }).waitFor();
+    await page.getByText(/^Unlinked \u2068corp\u2069 identity \u2068/).waitFor();
     await page.getByText('No identity of a provider is linked to this account.').waitFor();
     expect((await api.request<{ federatedAccounts: unknown[] }>('GET', path)).federatedAccounts).toEqual([]);
     const events = await api.request<{ events: { type: string }[] }>('GET', `/admin/events?userId=${adaId}`);

@@ -34,7 +34,10 @@ export function FederatedIdentities(props: { userId: string; username: string })
     setNotice(undefined);
     try {
       await api.call('POST', path, { provider: chosen, subject: subject.trim() });
-      setNotice({ tone: 'ok', text: `Linked ${chosen} identity ${subject.trim()} to ${props.username}.` });
+      setNotice({
+        tone: 'ok',
+        text: `Linked ${isolate(chosen)} identity ${isolate(subject.trim())} to ${isolate(props.username)}.`,
+      });
       setSubject('');
       reload();
     } catch (err) {
@@ -50,7 +53,10 @@ export function FederatedIdentities(props: { userId: string; username: string })
         'DELETE',
         `${path}?${new URLSearchParams({ provider: account.provider, subject: account.subject }).toString()}`,
       );
-      setNotice({ tone: 'ok', text: `Unlinked ${account.provider} identity ${account.subject}.` });
+      setNotice({
+        tone: 'ok',
+        text: `Unlinked ${isolate(account.provider)} identity ${isolate(account.subject)}.`,
+      });
       reload();
     } catch (err) {
       setNotice({ tone: 'error', text: describeError(err) });
@@ -168,4 +174,13 @@ export function FederatedIdentities(props: { userId: string; username: string })
       </Dialog>
     </section>
   );
+}
+
+/**
+ * A value set inside a sentence of plain text between FIRST STRONG ISOLATE and POP DIRECTIONAL
+ * ISOLATE (Unicode bidi, UAX #9): a subject that opens a right-to-left override (which an identity
+ * provider may send) turns around only itself, never the words after it.
+ */
+function isolate(value: string): string {
+  return `\u2068${value}\u2069`;
 }
