@@ -265,10 +265,12 @@ export async function encodeRecord(
   const fast = encodeRecordSync(sealer, spec, id, record, keys, storedAt);
   if (fast !== undefined) return fast;
   const parts = split(spec, record);
-  const blindKey = keys.blindIndexKeys.get(keys.primaryKeyId) as CryptoKey;
   const sealedPromise = parts.hasSecret
     ? sealAsync(sealer, spec, id, keys, utf8Encode(JSON.stringify(parts.secret)))
     : Promise.resolve(null);
+  // Without blind indexes (most collections) there is only the seal to wait for.
+  if (parts.indexed.length === 0) return toStored(spec, id, parts, keys, storedAt, await sealedPromise, []);
+  const blindKey = keys.blindIndexKeys.get(keys.primaryKeyId) as CryptoKey;
   const [sealed, ...terms] = await Promise.all([
     sealedPromise,
     ...parts.indexed.map(([name, value]) => termFor(sealer, spec, name, blindKey, value)),
