@@ -30,14 +30,37 @@ const IV_POOL_BYTES = 65_532;
 let ivPool = new Uint8Array(0);
 let ivOffset = 0;
 
-function nextIv(into: Uint8Array): void {
+/** Writes the next IV of the pool at `into[at]`, and wipes it from the pool. */
+function nextIv(into: Uint8Array, at: number): void {
   if (ivOffset + IV_BYTES > ivPool.length) {
     ivPool = randomFillSync(new Uint8Array(IV_POOL_BYTES));
     ivOffset = 0;
   }
-  into.set(ivPool.subarray(ivOffset, ivOffset + IV_BYTES));
-  ivPool.fill(0, ivOffset, ivOffset + IV_BYTES);
+  for (let i = 0; i < IV_BYTES; i++) {
+    into[at + i] = ivPool[ivOffset + i] as number;
+    ivPool[ivOffset + i] = 0;
+  }
   ivOffset += IV_BYTES;
+}
+
+// The store's envelopes are carved out of 64 KiB blocks rather than each getting an ArrayBuffer
+// of its own (an allocation outside the JS heap per record, and as much garbage). A block holds
+// nothing but envelopes, which are ciphertext, and each envelope is a view of its exact bytes;
+// every backend copies or binds the view, never the whole block. Larger envelopes get their own.
+const BLOCK_BYTES = 65_536;
+const BLOCK_MAX_ENVELOPE = 1024;
+let block = new ArrayBuffer(0);
+let blockOffset = 0;
+
+function envelopeBytes(length: number): Uint8Array<ArrayBuffer> {
+  if (length > BLOCK_MAX_ENVELOPE) return new Uint8Array(length);
+  if (blockOffset + length > block.byteLength) {
+    block = new ArrayBuffer(BLOCK_BYTES);
+    blockOffset = 0;
+  }
+  const out = new Uint8Array(block, blockOffset, length);
+  blockOffset += length;
+  return out;
 }
 
 // Context encoding: core's canonical format is a count byte followed by the entries sorted by
@@ -162,13 +185,38 @@ function sealEncodedSync(
   plaintext: Uint8Array,
   encodedContext: Uint8Array,
 ): Uint8Array<ArrayBuffer> {
+  return sealInto(key, plaintext, encodedContext, new Uint8Array(envelopeLength(key, plaintext)));
+}
+
+function envelopeLength(key: SealingKey, plaintext: Uint8Array): number {
+  return 3 + key.id.length + IV_BYTES + plaintext.length + TAG_BYTES;
+}
+
+/** The store's record path: as `sealEncodedSync`, the envelope carved out of a shared block. */
+function sealRecordSync(
+  key: SealingKey,
+  plaintext: Uint8Array,
+  encodedContext: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  return sealInto(key, plaintext, encodedContext, envelopeBytes(envelopeLength(key, plaintext)));
+}
+
+function sealInto(
+  key: SealingKey,
+  plaintext: Uint8Array,
+  encodedContext: Uint8Array,
+  out: Uint8Array<ArrayBuffer>,
+): Uint8Array<ArrayBuffer> {
   const head = envelopeHeaderOf(key.id);
   key.reserveSeal();
-  const out = new Uint8Array(head.length + IV_BYTES + plaintext.length + TAG_BYTES);
   out.set(head, 0);
-  const iv = out.subarray(head.length, head.length + IV_BYTES);
-  nextIv(iv);
-  const cipher = createCipheriv('aes-256-gcm', keyObject(key.key), iv, { authTagLength: TAG_BYTES });
+  nextIv(out, head.length);
+  const cipher = createCipheriv(
+    'aes-256-gcm',
+    keyObject(key.key),
+    out.subarray(head.length, head.length + IV_BYTES),
+    { authTagLength: TAG_BYTES },
+  );
   // One AAD call: the header and the context, contiguous in a scratch buffer.
   cipher.setAAD(aadOf(head, encodedContext));
   const body = cipher.update(plaintext);
@@ -312,7 +360,7 @@ export const nodeSealer: Sealer = Object.freeze({
       scope: EncryptionContext,
       options: BlindIndexOptions = {},
     ) => blindIndexSync(key, value, scope, options),
-    sealEncoded: sealEncodedSync,
+    sealEncoded: sealRecordSync,
     openEncoded: openEncodedSync,
   }),
 });

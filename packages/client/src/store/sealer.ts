@@ -62,7 +62,11 @@ export interface Sealer {
   ): Promise<Uint8Array<ArrayBuffer> | undefined>;
   /**
    * Synchronous forms, for implementations that have them (node:crypto). The bulk paths use them
-   * to avoid one promise per record; results are identical to the asynchronous forms.
+   * to avoid one promise per record; results are identical to the asynchronous forms. The
+   * envelope `sync.sealEncoded` returns may be a view into a larger buffer that holds only other
+   * envelopes (node:crypto carves the store's small envelopes out of shared blocks): use its
+   * bytes, or copy it, never its whole `.buffer`. The context it is given may be a reused buffer,
+   * consumed before it returns.
    */
   readonly sync?: {
     sealEncoded?(

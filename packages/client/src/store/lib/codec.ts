@@ -79,15 +79,13 @@ interface ContextTemplate {
 }
 
 const templates = new WeakMap<CollectionSpec, ContextTemplate>();
+// The template of the last spec used: a bulk write encodes one collection's records one after
+// the other, and this spares a WeakMap lookup per record.
+let lastSpec: CollectionSpec | undefined;
+let lastTemplate: ContextTemplate | undefined;
 
-/**
- * `encodeContext(recordContext(spec, id))`, built from a per-collection template instead of
- * encoding an object per record: the constant entries come from core's encoder once, and only the
- * id is written per record. Keys sort as collection < field < recordId < schemaVersion. Ids that
- * are not plain ASCII of an allowed length get `undefined` (the caller then uses the object).
- */
-export function recordContextBytes(spec: CollectionSpec, id: string): Uint8Array<ArrayBuffer> | undefined {
-  let template = templates.get(spec);
+function templateOf(spec: CollectionSpec): ContextTemplate {
+  let template = spec === lastSpec ? lastTemplate : templates.get(spec);
   // Checked on every use, so that a spec object changed after its first record still encodes right.
   if (
     template === undefined ||
@@ -111,20 +109,61 @@ export function recordContextBytes(spec: CollectionSpec, id: string): Uint8Array
     };
     templates.set(spec, template);
   }
-  if (id.length === 0 || id.length > 128) return undefined;
+  lastSpec = spec;
+  lastTemplate = template;
+  return template;
+}
+
+/** Bytes of the record context of `id` under `template`, or 0 when the id is not plain ASCII of an allowed length. */
+function contextLength(template: ContextTemplate, id: string): number {
+  return id.length === 0 || id.length > 128
+    ? 0
+    : template.prefix.length + 2 + id.length + template.suffix.length;
+}
+
+/** Writes the record context into `out` (of `contextLength` bytes at least); false for a non-ASCII id. */
+function writeContext(template: ContextTemplate, id: string, out: Uint8Array): boolean {
   const { prefix, suffix } = template;
-  const out = new Uint8Array(prefix.length + 2 + id.length + suffix.length);
   out.set(prefix, 0);
   let offset = prefix.length;
   out[offset++] = 0;
   out[offset++] = id.length;
   for (let i = 0; i < id.length; i++) {
     const code = id.charCodeAt(i);
-    if (code > 0x7f) return undefined;
+    if (code > 0x7f) return false;
     out[offset++] = code;
   }
   out.set(suffix, offset);
-  return out;
+  return true;
+}
+
+/**
+ * `encodeContext(recordContext(spec, id))`, built from a per-collection template instead of
+ * encoding an object per record: the constant entries come from core's encoder once, and only the
+ * id is written per record. Keys sort as collection < field < recordId < schemaVersion. Ids that
+ * are not plain ASCII of an allowed length get `undefined` (the caller then uses the object).
+ */
+export function recordContextBytes(spec: CollectionSpec, id: string): Uint8Array<ArrayBuffer> | undefined {
+  const template = templateOf(spec);
+  const length = contextLength(template, id);
+  if (length === 0) return undefined;
+  const out = new Uint8Array(length);
+  return writeContext(template, id, out) ? out : undefined;
+}
+
+let contextScratch = new Uint8Array(256);
+
+/**
+ * `recordContextBytes` in a reused buffer, valid until the next call: for the synchronous
+ * sealers, which consume the context before they return (it is public data, nothing to wipe).
+ */
+function recordContextScratch(spec: CollectionSpec, id: string): Uint8Array | undefined {
+  const template = templateOf(spec);
+  const length = contextLength(template, id);
+  if (length === 0) return undefined;
+  if (length > contextScratch.length)
+    contextScratch = new Uint8Array(Math.max(length, contextScratch.length * 2));
+  return writeContext(template, id, contextScratch) ? contextScratch.subarray(0, length) : undefined;
 }
 
 /** Blind-index term of `value` in `field` under one blind-index key. */
@@ -226,10 +265,12 @@ export async function encodeRecord(
   const fast = encodeRecordSync(sealer, spec, id, record, keys, storedAt);
   if (fast !== undefined) return fast;
   const parts = split(spec, record);
-  const blindKey = keys.blindIndexKeys.get(keys.primaryKeyId) as CryptoKey;
   const sealedPromise = parts.hasSecret
     ? sealAsync(sealer, spec, id, keys, utf8Encode(JSON.stringify(parts.secret)))
     : Promise.resolve(null);
+  // Without blind indexes (most collections) there is only the seal to wait for.
+  if (parts.indexed.length === 0) return toStored(spec, id, parts, keys, storedAt, await sealedPromise, []);
+  const blindKey = keys.blindIndexKeys.get(keys.primaryKeyId) as CryptoKey;
   const [sealed, ...terms] = await Promise.all([
     sealedPromise,
     ...parts.indexed.map(([name, value]) => termFor(sealer, spec, name, blindKey, value)),
@@ -269,7 +310,7 @@ export function encodeRecordSync(
   let sealed: Uint8Array<ArrayBuffer> | null = null;
   if (parts.hasSecret) {
     const json = JSON.stringify(parts.secret);
-    const encoded = sync.sealEncoded === undefined ? undefined : recordContextBytes(spec, id);
+    const encoded = sync.sealEncoded === undefined ? undefined : recordContextScratch(spec, id);
     if (encoded === undefined || sync.sealEncoded === undefined) {
       sealed = sync.seal(keys.keyring.primary, utf8Encode(json), recordContext(spec, id));
     } else {
@@ -335,7 +376,7 @@ export function decodeRecordSync(
   if (sync === undefined) return undefined;
   if (stored.sealed === null) return assemble(spec, stored, null);
   const envelope = ownBytes(stored.sealed);
-  const encoded = sync.openEncoded === undefined ? undefined : recordContextBytes(spec, stored.id);
+  const encoded = sync.openEncoded === undefined ? undefined : recordContextScratch(spec, stored.id);
   const bytes =
     encoded === undefined || sync.openEncoded === undefined
       ? sync.open(keys.keyring, envelope, recordContext(spec, stored.id))
