@@ -1,12 +1,15 @@
 /**
- * `bulwark admin passkeys reset` on both dialects: it removes the account's passkeys, ends its
- * sessions and records the event; an unknown account exits 1, a missing database 2.
+ * `bulwark admin passkeys reset` and `bulwark admin password reset` on both dialects: the first
+ * removes the account's passkeys, the second replaces its password with a one-time password that
+ * must be changed; both end its sessions and record the event; an unknown account exits 1 and
+ * changes nothing, a missing database 2.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type OpenDatabase, SecurityEventLog } from '@bulwark/server';
+import { verify } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
 import { describeEachDatabase } from './lib/database-target.js';
 import { runCli } from './lib/run-cli.js';
@@ -123,6 +126,60 @@ describeEachDatabase('bulwark admin passkeys reset', 'bulwark-cli-admin-', (fres
   });
 });
 
+describeEachDatabase('bulwark admin password reset', 'bulwark-cli-admin-pw-', (fresh) => {
+  it('sets a one-time password that must be changed, ends the sessions, keeps the passkeys, records the event', async () => {
+    const target = await fresh();
+    const userId = await accountWithPasskeys(target.database, 'root', 1);
+    const otherId = await accountWithPasskeys(target.database, 'other', 1);
+
+    const res = await runCli('admin', 'password', 'reset', '--username', 'root', ...target.args);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('root: password replaced, 1 session(s) ended.');
+    const password = /One-time password, shown only now: (\S+)/.exec(res.stdout)?.[1] ?? '';
+    expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+
+    const db = target.database.db;
+    const user = await db
+      .selectFrom('users')
+      .select(['password_hash', 'must_change_password'])
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow();
+    expect(user.must_change_password).toBe(1);
+    expect(user.password_hash.startsWith('$argon2id$')).toBe(true);
+    expect(await verify(user.password_hash, password)).toBe(true);
+    expect(await verify(user.password_hash, `${password}x`)).toBe(false);
+    const other = await db
+      .selectFrom('users')
+      .select('password_hash')
+      .where('id', '=', otherId)
+      .executeTakeFirstOrThrow();
+    expect(other.password_hash).toBe('$argon2id$unused');
+    const live = await db.selectFrom('sessions').select('user_id').where('revoked_at', 'is', null).execute();
+    expect(live.map((r) => r.user_id)).toEqual([otherId]);
+    expect(await db.selectFrom('passkeys').select('id').where('user_id', '=', userId).execute()).toHaveLength(
+      1,
+    );
+    const events = await new SecurityEventLog(db, target.database.dialect, () => new Date()).list();
+    const reset = events.filter((e) => e.type === 'password_reset');
+    expect(reset).toHaveLength(1);
+    expect(reset[0]?.subject).toBe(userId);
+    expect(reset[0]?.data).toMatchObject({ by: 'server_command', sessionsEnded: 1 });
+    expect(JSON.stringify(events)).not.toContain(password);
+  });
+
+  it('exits 1 for an unknown account and changes nothing', async () => {
+    const target = await fresh();
+    await accountWithPasskeys(target.database, 'root', 0);
+    const res = await runCli('admin', 'password', 'reset', '--username', 'nobody', ...target.args);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('no account named nobody');
+    expect(res.stdout).toBe('');
+    const users = await target.database.db.selectFrom('users').select('password_hash').execute();
+    expect(users.map((u) => u.password_hash)).toEqual(['$argon2id$unused']);
+  });
+});
+
 describe('bulwark admin passkeys reset', () => {
   it('exits 2 without a database, and needs --username', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bulwark-cli-admin-empty-'));
@@ -133,6 +190,9 @@ describe('bulwark admin passkeys reset', () => {
       const usage = await runCli('admin', 'passkeys', 'reset', '--data-dir', dir);
       expect(usage.code).toBe(2);
       expect(usage.stderr).toContain('--username');
+      const password = await runCli('admin', 'password', 'reset', '--username', 'root', '--data-dir', dir);
+      expect(password.code).toBe(2);
+      expect(password.stderr).toContain('bulwark admin password reset: no Bulwark database');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -94,6 +94,7 @@ export {
 } from './http/problem.js';
 export { parseTrustProxy, type TrustProxy, TrustProxyError } from './http/trust-proxy.js';
 export type { WebApp, WebApps } from './http/web-apps.js';
+export { resetPasswordOnServer, type ServerPasswordReset } from './identity/bootstrap.js';
 export type {
   ClaimMapping,
   FederationOptions,

@@ -1,17 +1,42 @@
 /**
- * `bulwark admin`: administration run on the server itself, with direct access to its database.
- * `bulwark admin passkeys reset --username <name>` is the recovery for lost passkeys: it removes
- * the account's passkeys and ends its sessions (docs/identity.md#passkeys, docs/operations.md).
+ * `bulwark admin`: administration run on the server itself, with direct access to its database,
+ * for what the admin API cannot do because no admin can sign in:
+ * - `bulwark admin passkeys reset --username <name>`: the recovery for lost passkeys; it removes
+ *   the account's passkeys and ends its sessions (docs/identity.md#passkeys);
+ * - `bulwark admin password reset --username <name>`: the recovery for a lost password; it sets a
+ *   one-time password (printed once) that must be changed at the next sign-in and ends the
+ *   account's sessions (docs/operations.md, "Lost passwords").
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { OpenDatabase } from '@bulwark/server';
+import type { OpenDatabase, SecurityEventLog } from '@bulwark/server';
 import type { Command } from 'commander';
+import { type DatabaseFlags, withServerDatabase } from './server-database.js';
 
-interface ResetFlags {
+interface ResetFlags extends DatabaseFlags {
   username: string;
-  dataDir: string;
-  databaseUrl?: string;
+}
+
+/** Runs `work` with the database and its event log, whose appends are written before it closes. */
+async function withEvents(
+  name: string,
+  flags: ResetFlags,
+  work: (database: OpenDatabase, events: SecurityEventLog) => Promise<void>,
+): Promise<void> {
+  await withServerDatabase(name, flags, async (database) => {
+    const server = await import('@bulwark/server');
+    const events = new server.SecurityEventLog(database.db, database.dialect, () => new Date());
+    await work(database, events);
+    await events.flush();
+  });
+}
+
+/** The options every `admin` sub-command takes. */
+function accountCommand(parent: Command, name: string, description: string, whose: string): Command {
+  return parent
+    .command(name)
+    .description(description)
+    .requiredOption('-u, --username <name>', whose)
+    .option('-d, --data-dir <path>', 'folder of the embedded database', '.bulwark')
+    .option('--database-url <url>', 'PostgreSQL database instead (default $BULWARK_DATABASE_URL)');
 }
 
 /** Registers `admin` and its sub-commands on the program. */
@@ -20,56 +45,50 @@ export function registerAdmin(program: Command): void {
     .command('admin')
     .description('Server-side administration (needs access to the database).');
   const passkeys = admin.command('passkeys').description('Passkeys of accounts.');
-  passkeys
-    .command('reset')
-    .description(
-      "Recovery for lost passkeys: remove the account's passkeys and end its sessions; it then signs in with its password alone.",
-    )
-    .requiredOption('-u, --username <name>', 'the account whose passkeys are lost')
-    .option('-d, --data-dir <path>', 'folder of the embedded database', '.bulwark')
-    .option('--database-url <url>', 'PostgreSQL database instead (default $BULWARK_DATABASE_URL)')
-    .action(async (flags: ResetFlags) => {
-      const databaseUrl = flags.databaseUrl ?? process.env.BULWARK_DATABASE_URL;
-      const dataDir = resolve(flags.dataDir);
-      // Loaded here, not at the top, so other commands start without loading the server.
-      const { SecurityEventLog, openDatabase, resetPasskeys, SQLITE_FILE } = await import('@bulwark/server');
-      if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-        process.stderr.write('bulwark admin passkeys reset: --database-url must be a postgres:// URL.\n');
-        process.exitCode = 2;
+  accountCommand(
+    passkeys,
+    'reset',
+    "Recovery for lost passkeys: remove the account's passkeys and end its sessions; it then signs in with its password alone.",
+    'the account whose passkeys are lost',
+  ).action(async (flags: ResetFlags) => {
+    const name = 'bulwark admin passkeys reset';
+    await withEvents(name, flags, async (database, events) => {
+      const { resetPasskeys } = await import('@bulwark/server');
+      const reset = await resetPasskeys(database.db, events, flags.username, () => new Date());
+      if (reset === undefined) {
+        process.stderr.write(`${name}: no account named ${flags.username}.\n`);
+        process.exitCode = 1;
         return;
       }
-      if (databaseUrl === undefined && !existsSync(join(dataDir, SQLITE_FILE))) {
-        process.stderr.write(`bulwark admin passkeys reset: no Bulwark database in ${dataDir}.\n`);
-        process.exitCode = 2;
-        return;
-      }
-      let database: OpenDatabase;
-      try {
-        database = await openDatabase(databaseUrl === undefined ? { dataDir } : { databaseUrl });
-      } catch (err) {
-        process.stderr.write(
-          `bulwark admin passkeys reset: cannot open the database: ${(err as Error).message}\n`,
-        );
-        process.exitCode = 2;
-        return;
-      }
-      try {
-        const now = () => new Date();
-        const events = new SecurityEventLog(database.db, database.dialect, now);
-        const reset = await resetPasskeys(database.db, events, flags.username, now);
-        await events.flush();
-        if (reset === undefined) {
-          process.stderr.write(`bulwark admin passkeys reset: no account named ${flags.username}.\n`);
-          process.exitCode = 1;
-          return;
-        }
-        process.stdout.write(
-          `${reset.username}: ${reset.passkeysRemoved} passkey(s) removed, ${reset.sessionsEnded} session(s) ended.\n` +
-            'The account now signs in with its password alone; it should register a new passkey at once.\n',
-        );
-        process.exitCode = 0;
-      } finally {
-        await database.close();
-      }
+      process.stdout.write(
+        `${reset.username}: ${reset.passkeysRemoved} passkey(s) removed, ${reset.sessionsEnded} session(s) ended.\n` +
+          'The account now signs in with its password alone; it should register a new passkey at once.\n',
+      );
+      process.exitCode = 0;
     });
+  });
+  const password = admin.command('password').description('Passwords of accounts.');
+  accountCommand(
+    password,
+    'reset',
+    'Recovery for a lost password: set a one-time password (printed once) that must be changed at the next sign-in, and end the account\u2019s sessions.',
+    'the account whose password is lost',
+  ).action(async (flags: ResetFlags) => {
+    const name = 'bulwark admin password reset';
+    await withEvents(name, flags, async (database, events) => {
+      const { resetPasswordOnServer } = await import('@bulwark/server');
+      const reset = await resetPasswordOnServer(database.db, events, flags.username, () => new Date());
+      if (reset === undefined) {
+        process.stderr.write(`${name}: no account named ${flags.username}.\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(
+        `${reset.username}: password replaced, ${reset.sessionsEnded} session(s) ended.\n` +
+          `One-time password, shown only now: ${reset.oneTimePassword}\n` +
+          'Sign in with it and choose a new password at once; passkeys of the account are kept.\n',
+      );
+      process.exitCode = 0;
+    });
+  });
 }

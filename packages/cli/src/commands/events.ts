@@ -4,14 +4,10 @@
  * or deleted. It prints the head hash: record it elsewhere and give it back with `--anchor` to
  * detect a cut tail or a rewrite of the chain whose head was set to match.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { OpenDatabase } from '@bulwark/server';
 import type { Command } from 'commander';
+import { type DatabaseFlags, withServerDatabase } from './server-database.js';
 
-interface VerifyFlags {
-  dataDir: string;
-  databaseUrl?: string;
+interface VerifyFlags extends DatabaseFlags {
   json?: boolean;
   anchor: string[];
 }
@@ -42,24 +38,8 @@ export function registerEvents(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const databaseUrl = flags.databaseUrl ?? process.env.BULWARK_DATABASE_URL;
-      const dataDir = resolve(flags.dataDir);
-      // Loaded here, not at the top, so other commands start without loading the server.
-      const { openDatabase, SQLITE_FILE, verifyEventChain } = await import('@bulwark/server');
-      if (databaseUrl === undefined && !existsSync(join(dataDir, SQLITE_FILE))) {
-        process.stderr.write(`bulwark events verify: no Bulwark database in ${dataDir}.\n`);
-        process.exitCode = 2;
-        return;
-      }
-      let database: OpenDatabase;
-      try {
-        database = await openDatabase(databaseUrl === undefined ? { dataDir } : { databaseUrl });
-      } catch (err) {
-        process.stderr.write(`bulwark events verify: cannot open the database: ${(err as Error).message}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      try {
+      await withServerDatabase('bulwark events verify', flags, async (database) => {
+        const { verifyEventChain } = await import('@bulwark/server');
         const report = await verifyEventChain(database.db, 1000, flags.anchor);
         if (flags.json === true) {
           process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -78,8 +58,6 @@ export function registerEvents(program: Command): void {
           }
         }
         process.exitCode = report.ok ? 0 : 1;
-      } finally {
-        await database.close();
-      }
+      });
     });
 }
