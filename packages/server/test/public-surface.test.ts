@@ -43,6 +43,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'requireAuth',
     'requireIntegrity',
     'resetPasskeys',
+    'resetPasswordOnServer',
     'runSeed',
     'startServer',
     'verifyEventChain',
