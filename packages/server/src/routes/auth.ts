@@ -271,7 +271,8 @@ export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void 
         }
       }
       await ctx.throttle.succeeded(decisionToTry.ticket);
-      if (user.disabled_at !== null) {
+      // A disabled account, seen before the session or under its row lock: refused, and logged.
+      const refuseDisabled = async (): Promise<never> => {
         await ctx.events.append({
           type: 'login_failed',
           actorUserId: user.id,
@@ -280,7 +281,8 @@ export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void 
           data: { reason: 'account_disabled' },
         });
         throw new HttpProblem(401, 'account_disabled', 'This account is disabled.');
-      }
+      };
+      if (user.disabled_at !== null) return refuseDisabled();
       // The hash this sign-in checked the password against (or rehashed it to, below).
       let checkedHash = user.password_hash;
       if (ctx.passwords.needsRehash(user.password_hash)) {
@@ -319,16 +321,7 @@ export function authRoutes(instance: FastifyInstance, ctx: ServerContext): void 
         if (row.disabled_at !== null) return 'disabled' as const;
         return ctx.sessions.create({ userId: user.id, deviceId: device.id, jkt: proof.jkt }, trx);
       });
-      if (started === 'disabled') {
-        await ctx.events.append({
-          type: 'login_failed',
-          actorUserId: user.id,
-          subject: key,
-          ip,
-          data: { reason: 'account_disabled' },
-        });
-        throw new HttpProblem(401, 'account_disabled', 'This account is disabled.');
-      }
+      if (started === 'disabled') return refuseDisabled();
       if (started === undefined) {
         await ctx.events.append({
           type: 'login_failed',
