@@ -1,16 +1,57 @@
 // Builds the browser apps (apps/console, apps/demo) into each app's dist/ folder: type-checks
 // the app with tsc, bundles it with esbuild (one script, one style sheet, names hashed), writes
 // index.html from the app's template and copies its public/ files. No CDN, no asset from outside
-// the server: everything the app loads is in dist/. Usage: node scripts/build-apps.mjs [app…]
+// the server: everything the app loads is in dist/. An app whose inputs (its own files, the
+// packages' sources, the lock file and this script) are those of its last build is not built
+// again, so that `npm start` starts in about a second after the first time; --force builds
+// anyway. Usage: node scripts/build-apps.mjs [--force] [app…]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['console', 'demo'];
+const args = process.argv.slice(2);
+const force = args.includes('--force');
+const named = args.filter((a) => a !== '--force');
+const names = named.length > 0 ? named : ['console', 'demo'];
+/** Where the digest of the inputs of an app's build is kept (the server serves no dot file). */
+const STAMP = '.inputs-sha256';
+/** Folders of an app or package that are not inputs of the app's bundle. */
+const NOT_INPUTS = new Set(['dist', 'node_modules', 'test', 'tests', 'test-results', 'screenshots']);
+
+/** Every file under `dir`, but for the folders of {@link NOT_INPUTS}, in a stable order. */
+function inputFiles(dir) {
+  const files = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) {
+      if (!NOT_INPUTS.has(entry.name)) files.push(...inputFiles(join(dir, entry.name)));
+    } else if (entry.isFile() && !entry.name.endsWith('.tsbuildinfo')) {
+      files.push(join(dir, entry.name));
+    }
+  }
+  return files.sort();
+}
+
+/** SHA-256 over the names and bytes of everything the build of the app in `dir` reads. */
+function inputsDigest(dir) {
+  const digest = createHash('sha256');
+  const files = [
+    ...inputFiles(dir),
+    ...readdirSync(join(root, 'packages')).flatMap((pkg) => inputFiles(join(root, 'packages', pkg))),
+    ...['package-lock.json', 'tsconfig.base.json', 'tsconfig.json', 'scripts/build-apps.mjs']
+      .map((name) => join(root, name))
+      .filter((file) => existsSync(file)),
+  ];
+  for (const file of files) {
+    digest.update(`${relative(root, file)}\0`);
+    digest.update(readFileSync(file));
+    digest.update('\0');
+  }
+  return digest.digest('hex');
+}
 
 const hash = (bytes) => createHash('sha256').update(bytes).digest('base64url').slice(0, 10);
 
@@ -18,6 +59,12 @@ async function buildApp(name) {
   const dir = join(root, 'apps', name);
   const entry = join(dir, 'src', 'main.tsx');
   if (!existsSync(entry)) return;
+  const inputs = inputsDigest(dir);
+  const stamp = join(dir, 'dist', STAMP);
+  if (!force && existsSync(stamp) && readFileSync(stamp, 'utf8') === inputs) {
+    process.stdout.write(`${name}: up to date\n`);
+    return;
+  }
   execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], {
     stdio: 'inherit',
   });
@@ -65,6 +112,8 @@ async function buildApp(name) {
     .replace('<!--style-->', assets.css ? `<link rel="stylesheet" href="./${assets.css}">` : '')
     .replace('<!--script-->', `<script type="module" src="./${assets.js}"></script>`);
   writeFileSync(join(out, 'index.html'), html);
+  // Written last: a build cut short leaves no stamp, and the next start builds again.
+  writeFileSync(join(out, STAMP), inputs);
   process.stdout.write(`built ${basename(dir)}: ${Object.values(assets).join(', ')}\n`);
 }
 
