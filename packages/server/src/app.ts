@@ -14,7 +14,7 @@ import type { CacheDatabase, Database } from './db/schema.js';
 import { logRequest } from './http/log-request.js';
 import { clientErrorProblem, frameworkProblem, installProblemHandlers } from './http/problem.js';
 import { fastifyTrustProxy, type TrustProxy } from './http/trust-proxy.js';
-import { useStrictValidation } from './http/validator.js';
+import { refuseUndeclaredQueryParameters, useStrictValidation } from './http/validator.js';
 import { registerWebApps, type WebApps } from './http/web-apps.js';
 import { adminRoutes } from './routes/admin.js';
 import { appRoutes } from './routes/apps.js';
@@ -82,11 +82,13 @@ export async function bulwarkPlugin(app: FastifyInstance, options: BulwarkPlugin
   deviceRoutes(app, ctx);
   attestationRoutes(app, ctx);
   adminRoutes(app, ctx);
-  // Data, sync and team routes parse JSON strictly. Sync and team bodies are checked by their
-  // route schemas; records by the core validator alone.
+  // Data, sync and team routes parse JSON strictly and refuse query parameters they do not
+  // declare. Sync and team bodies are checked by their route schemas; records by the core
+  // validator alone.
   await app.register(async (child) => {
     useStrictBodies(child);
     useStrictValidation(child, { bodiesOnly: true });
+    refuseUndeclaredQueryParameters(child);
     teamRoutes(child, ctx);
     syncRoutes(child, ctx);
     await child.register(async (records) => {

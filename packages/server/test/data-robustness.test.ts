@@ -315,4 +315,47 @@ describeEachDialect('data API robustness', (dialect) => {
       .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(1);
   });
+
+  it('refuses a query parameter a data or sync route does not declare, storing nothing', async () => {
+    const before = await snapshot(s);
+    const record = inspection(ann.userId, 'north');
+    const push = {
+      mutations: [
+        {
+          mutationId: 'query',
+          collection: 'inspections',
+          id: randomUUID(),
+          op: 'upsert',
+          baseVersion: null,
+          record,
+        },
+      ],
+    };
+    const calls: Array<[method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown]> =
+      [
+        ['POST', '/sync/pull?limit=1', { checkpoint: null }],
+        ['POST', '/sync/pull?checkpoint=', { checkpoint: null }],
+        ['POST', '/sync/push?dryRun=true', push],
+        ['GET', '/data/inspections?cursr=x'],
+        ['GET', '/data/inspections?limit=5&__proto__=1'],
+        ['POST', '/data/inspections?owner=someone-else', record],
+        ['GET', `/data/inspections/${existing}?fields=all`],
+        ['PUT', `/data/inspections/${existing}?force=1`, record],
+        ['PATCH', `/data/inspections/${existing}?x`, { site: 'Q' }],
+        ['DELETE', `/data/inspections/${existing}?hard=true`],
+      ];
+    for (const [method, path, body] of calls) {
+      const res = await ann.call(method, path, body);
+      expect(res.statusCode, `${method} ${path}`).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      const problem = res.json();
+      expect(problem.code, `${method} ${path}`).toBe('invalid_request');
+      expect(problem.issues[0].code).toBe('unknown_parameter');
+    }
+    expect(await snapshot(s)).toBe(before);
+    // What the routes declare still works.
+    expect((await ann.call('GET', '/data/inspections?limit=1')).statusCode).toBe(200);
+    expect((await ann.call('GET', `/data/inspections/${existing}`)).statusCode).toBe(200);
+    expect((await ann.call('POST', '/sync/pull', { checkpoint: null })).statusCode).toBe(200);
+  });
 });

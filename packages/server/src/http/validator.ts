@@ -10,6 +10,7 @@
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance, FastifySchema } from 'fastify';
+import { HttpProblem } from './problem.js';
 
 // ajv-formats is CommonJS with a default export; under Node's ESM interop it may arrive wrapped.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
@@ -56,5 +57,38 @@ export function useStrictValidation(app: FastifyInstance, options: StrictValidat
   app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) => {
     if (httpPart === 'body') return bodies.compile(schema as object);
     return options.bodiesOnly === true ? (value: unknown) => ({ value }) : text.compile(schema as object);
+  });
+}
+
+/**
+ * Refuses, on every route registered on `app` (and its children), a query parameter that the
+ * route's `querystring` schema does not declare: 400 `invalid_request` naming it, after the
+ * route's `onRequest` hooks (authentication) and before its handler. A parameter a client
+ * believes does something (`?limit=` on a sync route, a misspelt `?cursr=`) is then an error
+ * it sees, not one the server ignores.
+ *
+ * @example
+ * ```ts
+ * await app.register(async (scope) => {
+ *   refuseUndeclaredQueryParameters(scope);
+ *   scope.get('/x', { schema: { querystring: { type: 'object', properties: { limit: { type: 'integer' } } } } }, handler);
+ * });
+ * ```
+ */
+export function refuseUndeclaredQueryParameters(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    const query = request.query as Record<string, unknown> | null | undefined;
+    if (query === null || typeof query !== 'object') return;
+    const schema = request.routeOptions.schema?.querystring as { properties?: object } | undefined;
+    const declared = schema?.properties ?? {};
+    for (const key of Object.keys(query)) {
+      if (!Object.hasOwn(declared, key)) {
+        throw new HttpProblem(400, 'invalid_request', 'Unknown query parameter.', {
+          issues: [
+            { path: `/${key.slice(0, 64)}`, code: 'unknown_parameter', message: 'is not a parameter' },
+          ],
+        });
+      }
+    }
   });
 }
