@@ -558,6 +558,8 @@ export class BulwarkClient<S = UntypedSchema> {
     });
     const session = this.#session ?? (await this.#opening);
     if (await session.grace.enforce()) throw new VaultWipedError();
+    // Files attached to records that a drop removed just before the app was killed.
+    await session.files?.deleteOrphanAttachments();
   }
 
   async #newSession(): Promise<Session> {
@@ -624,7 +626,12 @@ export class BulwarkClient<S = UntypedSchema> {
     const files =
       p.fileStorage === undefined || online
         ? undefined
-        : new EncryptedFiles({ storage: p.fileStorage, vault, ...sealer });
+        : new EncryptedFiles({
+            storage: p.fileStorage,
+            vault,
+            ...(store === undefined ? {} : { store }),
+            ...sealer,
+          });
     const sync =
       store === undefined
         ? undefined

@@ -27,6 +27,19 @@ import { type Sealer, webCryptoSealer } from './sealer.js';
 import type { DeviceRecord, SchemaOfSpecs, StoreCollectionName, StoreQuery, UntypedSchema } from './typed.js';
 
 /**
+ * A record of the store, by collection and id.
+ *
+ * @example
+ * ```ts
+ * const ref: RecordRef = { collection: 'inspections', id: 'i-42' };
+ * ```
+ */
+export interface RecordRef {
+  readonly collection: string;
+  readonly id: string;
+}
+
+/**
  * Options of {@link EncryptedStore.open}.
  *
  * @example
@@ -65,6 +78,7 @@ export class EncryptedStore<S = UntypedSchema> {
   readonly #sealer: Sealer;
   readonly #clock: Clock;
   #offRetire: () => void = () => undefined;
+  readonly #removedListeners = new Set<(removed: readonly RecordRef[]) => unknown>();
 
   private constructor(options: StoreOptions) {
     this.#backend = options.backend;
@@ -106,6 +120,59 @@ export class EncryptedStore<S = UntypedSchema> {
   /** The backend, for the sync engine's atomic local-write-plus-outbox batches. */
   get backend(): StoreBackend {
     return this.#backend;
+  }
+
+  /**
+   * Calls `listener` after records of the declared collections were dropped from the device: by
+   * `delete`, `purgeExpired`, or a batch given to `commit` (the sync engine's removals, resets
+   * and local deletes). `EncryptedFiles` opened with this store deletes the files attached to
+   * them here. Returns a function that removes the listener.
+   *
+   * @example
+   * ```ts
+   * store.onRemoved((removed) => console.info(`${removed.length} records left this device`));
+   * ```
+   */
+  onRemoved(listener: (removed: readonly RecordRef[]) => unknown): () => void {
+    this.#removedListeners.add(listener);
+    return () => this.#removedListeners.delete(listener);
+  }
+
+  /**
+   * Writes one atomic batch to the backend and, when it deletes records of the declared
+   * collections, does what a drop owes the device: the backend scrubs its files of the deleted
+   * rows, and the `onRemoved` listeners run (attached files go). The sync engine writes through
+   * it.
+   *
+   * @example
+   * ```ts
+   * await store.commit([{ kind: 'delete', collection: 'sites', id: 's1' }, outboxOp]);
+   * ```
+   */
+  async commit(ops: readonly WriteOp[]): Promise<void> {
+    await this.#backend.write(ops);
+    await this.#dropped(ops);
+  }
+
+  /** Scrubs the backend and tells the listeners when `ops` deleted records of this store. */
+  async #dropped(ops: readonly WriteOp[]): Promise<void> {
+    const removed: RecordRef[] = [];
+    for (const op of ops) {
+      if (op.kind === 'delete' && this.#collections.has(op.collection)) {
+        removed.push({ collection: op.collection, id: op.id });
+      }
+    }
+    if (removed.length === 0) return;
+    const failures: unknown[] = [];
+    await this.#backend.scrub?.().catch((err: unknown) => failures.push(err));
+    for (const listener of this.#removedListeners) {
+      try {
+        await listener(removed);
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
   }
 
   /**
@@ -312,6 +379,7 @@ export class EncryptedStore<S = UntypedSchema> {
     for (let i = 0; i < ops.length; i += this.#batchSize) {
       await this.#backend.write(ops.slice(i, i + this.#batchSize));
     }
+    await this.#dropped(ops);
   }
 
   /**
@@ -324,16 +392,20 @@ export class EncryptedStore<S = UntypedSchema> {
    */
   async purgeExpired(): Promise<number> {
     let purged = 0;
+    const dropped: WriteOp[] = [];
     const now = this.#clock.now();
     for (const spec of this.#collections.values()) {
       if (spec.maxAgeMs === undefined) continue;
       for (;;) {
         const ids = await this.#backend.expired(spec.name, now - spec.maxAgeMs, this.#batchSize);
         if (ids.length === 0) break;
-        await this.#backend.write(ids.map((id) => ({ kind: 'delete', collection: spec.name, id })));
+        const ops: WriteOp[] = ids.map((id) => ({ kind: 'delete', collection: spec.name, id }));
+        await this.#backend.write(ops);
+        dropped.push(...ops);
         purged += ids.length;
       }
     }
+    await this.#dropped(dropped);
     return purged;
   }
 
