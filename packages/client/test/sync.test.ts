@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   BackendVaultStorage,
   DeviceKey,
+  EncryptedFiles,
   EncryptedStore,
   MemoryKeystore,
   MemorySessionStore,
@@ -18,7 +19,7 @@ import {
   Transport,
   Vault,
 } from '../src/index.js';
-import { nodeSealer, SqliteBackend } from '../src/node/index.js';
+import { DirectoryFileStorage, nodeSealer, SqliteBackend } from '../src/node/index.js';
 import { canary, scan } from './fakes/canary.js';
 import { ManualClock } from './fakes/clock.js';
 import { FakeServer } from './fakes/fake-server.js';
@@ -314,6 +315,37 @@ describe('pull', () => {
     const report = await sync.pull();
     expect(report.reset).toBe(true);
     expect((await store.all('sites')).map((r) => r.id)).toEqual(['local', 's1']);
+  });
+
+  it('drops, on a reset that no longer sends them (the collection made online-only, say), the records with their attached files and every trace of their plain fields', async () => {
+    const { folder, vault, sync, store } = await world();
+    const files = new EncryptedFiles({
+      storage: await DirectoryFileStorage.open(join(folder, 'files')),
+      vault,
+      store,
+    });
+    const names = [canary(), canary()];
+    data.serverWrite('sites', 's1', { name: names[0] });
+    data.serverWrite('sites', 's2', { name: names[1] });
+    await sync.pull();
+    await sync.put('sites', { id: 'mine', name: 'kept for its queued edit' });
+    for (const id of ['s1', 's2', 'mine']) {
+      await files.attach('sites', id, 'p1', new Blob([`photo of ${id}`]).stream());
+    }
+    expect(await scan(folder, names)).not.toEqual([]);
+    data.rows.clear();
+    data.log.splice(0);
+    data.resetNext = true;
+    expect((await sync.pull()).reset).toBe(true);
+    expect(await store.ids('sites')).toEqual(['mine']);
+    expect(await files.attachments('sites', 's1')).toEqual([]);
+    expect(await files.attachments('sites', 's2')).toEqual([]);
+    expect(await files.attachments('sites', 'mine')).toEqual(['p1']);
+    expect(await scan(folder, names)).toEqual([]);
+
+    // A local delete takes the attached files too.
+    await sync.delete('sites', 'mine');
+    expect(await files.attachments('sites', 'mine')).toEqual([]);
   });
 
   it('leaves records with queued edits alone and reports changes the store refuses', async () => {
