@@ -103,6 +103,18 @@ async function adminTransport(): Promise<Transport> {
   return admin;
 }
 
+/** Everything an app could log of an error: its text, stack, own fields and causes. */
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as { cause?: unknown }).cause;
+  return [
+    String(err),
+    err.stack ?? '',
+    JSON.stringify(err),
+    cause === undefined ? '' : describeError(cause),
+  ].join('\n');
+}
+
 const photo = (marker: string) => new Blob([`PNG-ish ${marker} `.repeat(4000)]).stream();
 
 async function device(dataDir: string, tokens: string[]) {
@@ -123,6 +135,7 @@ describe('canary scan of a Node install', () => {
     const tokens: string[] = [];
     const passcode = `pc-${canary()}`;
     const client = await device(dataDir, tokens);
+    const thrown: unknown[] = [];
     await client.setPasscode(passcode);
     await client.signIn(USER);
     expect(tokens.length).toBeGreaterThanOrEqual(2);
@@ -156,12 +169,37 @@ describe('canary scan of a Node install', () => {
 
     client.lock();
     expect(await scanAll(dataDir, [moved.title, moved.id, ...secrets])).toEqual([]);
+    // What the SDK throws carries no secret either: a wrong passcode, a wrong password.
+    const wrongPasscode = `pc-${canary()}`;
+    const wrongPassword = `pw-${canary()}`;
+    thrown.push(await client.unlock(wrongPasscode).catch((err: unknown) => err));
+    await client.unlock(passcode);
+    thrown.push(await client.signIn({ ...USER, password: wrongPassword }).catch((err: unknown) => err));
+    client.lock();
 
     // Revoked while locked: the next contact with the server wipes.
     await revokeAsAdmin(server.url, client.deviceId, 'lost');
-    await expect(client.transport.request('GET', '/me')).rejects.toMatchObject({ code: 'device_revoked' });
+    const revoked = await client.transport.request('GET', '/me').catch((err: unknown) => err);
+    expect(revoked).toMatchObject({ code: 'device_revoked' });
+    thrown.push(revoked);
     expect(client.status).toBe('wiped');
-    expect(await scanAll(dataDir, [kept.title, kept.id, moved.title, moved.id, ...secrets])).toEqual([]);
+    expect(thrown.map((err) => (err as { code?: unknown }).code)).toEqual([
+      'wrong_passcode',
+      expect.any(String),
+      'device_revoked',
+    ]);
+    for (const err of thrown) log.push(describeError(err));
+    expect(
+      await scanAll(dataDir, [
+        kept.title,
+        kept.id,
+        moved.title,
+        moved.id,
+        ...secrets,
+        wrongPasscode,
+        wrongPassword,
+      ]),
+    ).toEqual([]);
     expect(await filesUnder(dataDir)).toEqual([join(dataDir, 'keystore.json')]);
     await client.close();
   });
