@@ -7,12 +7,21 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BackendVaultStorage, EncryptedStore, MemoryKeystore, Vault } from '../src/index.js';
+import {
+  BackendVaultStorage,
+  EncryptedFiles,
+  EncryptedStore,
+  MemoryFileStorage,
+  MemoryKeystore,
+  Vault,
+} from '../src/index.js';
 import { nodeSealer, SqliteBackend } from '../src/node/index.js';
 import { canary, filesUnder, scan } from './fakes/canary.js';
-import { findings, sites } from './fakes/store-world.js';
+import { ManualClock } from './fakes/clock.js';
+import { DAY, findings, sites } from './fakes/store-world.js';
 
 async function openStore(folder: string, passcode?: string) {
+  const clock = new ManualClock();
   const backend = await SqliteBackend.open({ path: join(folder, 'store.db') });
   const vault = await Vault.open({
     keystore: new MemoryKeystore(),
@@ -24,8 +33,9 @@ async function openStore(folder: string, passcode?: string) {
     vault,
     collections: [sites, findings],
     sealer: nodeSealer,
+    clock,
   });
-  return { backend, vault, store };
+  return { backend, vault, store, clock };
 }
 
 const site = (id: string, name: string) => ({ id, name, status: 'open', visits: 1, notes: canary() });
@@ -58,6 +68,30 @@ describe('plain fields of a dropped record', () => {
     await store.commit(dropped.map((r) => ({ kind: 'delete' as const, collection: 'sites', id: r.id })));
     expect(await scan(folder, names)).toEqual([]);
     expect(await store.ids('sites')).toHaveLength(30);
+  });
+
+  it('leave no trace, nor their attached files, after they expire (purgeExpired)', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'bulwark-residue-'));
+    const { vault, store, clock } = await openStore(folder);
+    const files = new EncryptedFiles({ storage: new MemoryFileStorage(), vault, store });
+    const old = Array.from({ length: 20 }, (_, i) => site(`old${i}`, canary()));
+    await store.putMany('sites', old);
+    for (const r of old) await files.attach('sites', r.id, 'p1', new Blob(['photo']).stream());
+    clock.advance(31 * DAY);
+    await store.putMany(
+      'sites',
+      Array.from({ length: 20 }, (_, i) => site(`new${i}`, `new ${i}`)),
+    );
+    await files.attach('sites', 'new1', 'p1', new Blob(['photo']).stream());
+    expect(await store.purgeExpired()).toBe(20);
+    expect(
+      await scan(
+        folder,
+        old.map((r) => r.name),
+      ),
+    ).toEqual([]);
+    expect(await files.attachments('sites', 'old3')).toEqual([]);
+    expect(await files.attachments('sites', 'new1')).toEqual(['p1']);
   });
 });
 
