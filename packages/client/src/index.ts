@@ -119,7 +119,7 @@ export type { StoreRecord } from './store/lib/codec.js';
 export { MemoryBackend } from './store/memory-backend.js';
 export { type FromSchemaOptions, fromSchema } from './store/schema.js';
 export { type Sealer, webCryptoSealer } from './store/sealer.js';
-export { EncryptedStore, type RecordRef, type StoreOptions } from './store/store.js';
+export { EncryptedStore, type RecordRef, type RemovedRecords, type StoreOptions } from './store/store.js';
 export type {
   DeviceRecord,
   SchemaCollectionSpec,

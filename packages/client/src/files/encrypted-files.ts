@@ -9,7 +9,7 @@ import { toBase64, utf8Encode } from '@bulwark/core/crypto';
 import { InvalidArgumentError } from '../errors.js';
 
 import type { Sealer } from '../store/sealer.js';
-import type { RecordRef } from '../store/store.js';
+import type { RecordRef, RemovedRecords } from '../store/store.js';
 import type { Vault } from '../vault/vault.js';
 import { decryptFile, encryptFile, readFileKeyId } from './chunked.js';
 import type { FileStorage } from './storage.js';
@@ -44,9 +44,11 @@ export interface EncryptedFilesOptions {
  * ```
  */
 export interface AttachmentRecords {
-  onRemoved(listener: (removed: readonly RecordRef[]) => unknown): () => void;
+  onRemoved(listener: (removed: RemovedRecords) => unknown): () => void;
   collectionNames(): readonly string[];
   ids(collection: string): Promise<string[]>;
+  /** True while some records are absent only until a later batch stores them again. */
+  dropsHeld(): Promise<boolean>;
 }
 
 /** `bwr.` + 24 base64url characters naming the record + `.` + the attachment's name. */
@@ -85,7 +87,8 @@ export class EncryptedFiles {
     this.#options = options;
     options.vault.onWipe(() => options.storage.destroy());
     options.store?.onRemoved(async (removed) => {
-      await this.deleteAttached(removed);
+      await this.deleteAttached(removed.records);
+      if (removed.more) await this.deleteOrphanAttachments();
     });
     options.vault.onRetireDataKey(async () => {
       await this.reencrypt();
@@ -272,7 +275,9 @@ export class EncryptedFiles {
   /**
    * Deletes attached files whose record is no longer in the store (the store given in the
    * options): what a drop left when the app was killed between committing it and deleting the
-   * files. `createClient` runs it at each unlock. Returns how many went.
+   * files, and at the end of a sync pass that began with a reset. Does nothing while the store
+   * holds drops (a reset pass not finished: records still to come back keep their files).
+   * `createClient` runs it once, at the client's start. Returns how many went.
    *
    * @example
    * ```ts
@@ -281,7 +286,7 @@ export class EncryptedFiles {
    */
   async deleteOrphanAttachments(): Promise<number> {
     const { store, storage } = this.#options;
-    if (store === undefined || storage.list === undefined) return 0;
+    if (store === undefined || storage.list === undefined || (await store.dropsHeld())) return 0;
     const attached = (await this.#list()).filter((id) => ATTACHED.test(id));
     if (attached.length === 0) return 0;
     const live = new Set<string>();

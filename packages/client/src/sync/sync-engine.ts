@@ -595,8 +595,16 @@ export class SyncEngine<S = UntypedSchema> {
         }
       }
       ops.push({ kind: 'meta', key: CHECKPOINT_KEY, value: utf8Encode(page.checkpoint) });
-      await this.#store.commit(ops);
-      if (page.hasMore !== true) return { upserted, removed, invalid, reset };
+      // A reset drops every synced record and the pass sends back those still held, over as many
+      // pages as it takes (and across restarts): their attached files must not go with the drop.
+      // The store holds the drops until the pass ends, then the files of records not sent back go.
+      const resetPage = page.reset === true || startOver;
+      const last = page.hasMore !== true;
+      await this.#store.commit(ops, {
+        holdDrops: resetPage,
+        releaseDrops: last && (resetPage || (await this.#store.dropsHeld())),
+      });
+      if (last) return { upserted, removed, invalid, reset };
     }
   }
 
