@@ -3,8 +3,9 @@
  * own (`launchPersistentContext`): after offline edits, a canary put in the sensitive field is in
  * no file of the profile (nor in what the page can read from IndexedDB) while the plain fields
  * are, and neither the passcode, the password nor the access and refresh tokens are (nor did
- * Chromium offer to save the passcode); after an admin revokes the device, the demo wipes on its next contact with the server, says so
- * clearly, the server records the wipe as confirmed, and nothing of the demo's data is left in the
+ * Chromium offer to save the passcode), nor did any of them reach the page's console; after an
+ * admin revokes the device, the demo wipes on its next contact with the server, says so clearly,
+ * the server records the wipe as confirmed, and nothing of the demo's data is left in the
  * profile, nor the user's name outside the browser's password manager; what is typed into a form
  * stays out of the session files Chromium keeps to restore tabs. Every scan looks for each value
  * raw, in UTF-16, base64, hex and URL-encoded.
@@ -105,6 +106,7 @@ describe('the demo in a browser profile on disk', () => {
   let watch: PageWatch;
   const canary = `+33 6${randomBytes(4).readUInt32BE(0).toString().padStart(10, '7').slice(0, 8)}`;
   const tokens: string[] = [];
+  const consoleText: string[] = [];
 
   async function open(): Promise<void> {
     context = await chromium.launchPersistentContext(profile, {
@@ -113,6 +115,9 @@ describe('the demo in a browser profile on disk', () => {
     });
     page = context.pages()[0] ?? (await context.newPage());
     watch = watchPage(page);
+    // What the page logs, to look for secrets in it.
+    page.on('console', (message) => consoleText.push(message.text()));
+    page.on('pageerror', (error) => consoleText.push(`${error.message} ${error.stack ?? ''}`));
     // Every token the server hands this browser, to look for them on disk later.
     page.on('response', (response) => {
       if (!new URL(response.url()).pathname.startsWith('/auth/')) return;
@@ -126,6 +131,7 @@ describe('the demo in a browser profile on disk', () => {
         .catch(() => undefined);
     });
     await page.goto(`${world.app.origin}/demo/`);
+    await page.evaluate(() => console.info('console capture works'));
   }
 
   async function close(): Promise<void> {
@@ -224,6 +230,12 @@ describe('the demo in a browser profile on disk', () => {
     for (const site of world.sites) expect(await filesHolding(profile, site)).toEqual([]);
     expect(await filesHolding(profile, canary)).toEqual([]);
     for (const token of tokens) expect(await filesHolding(profile, token)).toEqual([]);
+    // Nothing secret went to the console either, over the whole suite.
+    const logged = consoleText.join('\n');
+    expect(logged).toContain('console capture works');
+    for (const secret of [canary, PASSCODE, world.inspector.password, ...tokens]) {
+      expect(logged).not.toContain(secret);
+    }
     // Nor who used it: the user name is left only where the browser's password manager counts its
     // offer to save the sign-in password, the browser's own database, which no page reaches.
     expect(await filesHolding(profile, world.inspector.username)).toEqual(['Default/Login Data']);
