@@ -27,6 +27,11 @@ SECURITY_TESTS=(
   packages/client/test/vault.test.ts
   packages/client/test/browser.test.ts
   apps/demo/test/profile.test.ts
+  # What a record that leaves the device leaves behind
+  packages/client/test/canary-residue.test.ts
+  packages/client/test/canary-device.test.ts
+  packages/client/test/sync.test.ts
+  apps/demo/test/field-app.test.ts
   # Revocation and wipe
   packages/server/test/devices.test.ts
   packages/client/test/wipe.test.ts

@@ -7,7 +7,7 @@
  * and after idle. Every screen is checked with axe-core, and the page must raise no CSP or
  * Trusted Types violation.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -269,6 +269,32 @@ describe('the demo field app', () => {
       { name: 'handrail.png', contentType: 'image/png' },
     ]);
     await backToList();
+  });
+
+  it('drops an inspection reassigned to someone else from the device, and its photos with it', async () => {
+    const id = world.ids[2] as string;
+    const site = world.sites[2] as string;
+    await openInspection(site);
+    await page.setInputFiles('#photo', {
+      name: 'boiler.png',
+      mimeType: 'image/png',
+      buffer: pngWithMarker(`PHOTO-CANARY-${randomBytes(6).toString('hex')}`),
+    });
+    await page.getByRole('img', { name: /^boiler\.png, taken / }).waitFor();
+    await waitSynced(page);
+    await backToList();
+    // The SDK names a record's attached files after it (docs/store.md, "Files attached to a record").
+    const tag = `bwr.${createHash('sha256').update(`inspections\u0000${id}`).digest().subarray(0, 18).toString('base64url')}.`;
+    expect(await dumpIndexedDb(page)).toContain(tag);
+
+    const before = await world.read(id);
+    if (before === undefined) throw new Error('inspection missing');
+    const { riskScore: _computed, ...fields } = before.record;
+    await world.write(id, { ...fields, inspector: randomUUID(), team: 'south' }, before.version);
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await page.getByRole('button', { name: new RegExp(`^${site}`) }).waitFor({ state: 'detached' });
+    await expect.poll(async () => (await dumpIndexedDb(page)).includes(tag)).toBe(false);
+    expect(await dumpIndexedDb(page)).not.toContain(site);
   });
 
   it('keeps what the inspector is typing when a sync finishes while the form is open', async () => {

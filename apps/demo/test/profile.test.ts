@@ -2,9 +2,10 @@
  * What the demo leaves in the browser profile on disk, in a Chromium profile folder of the test's
  * own (`launchPersistentContext`): after offline edits, a canary put in the sensitive field is in
  * no file of the profile (nor in what the page can read from IndexedDB) while the plain fields
- * are, and neither the passcode nor the password is (nor did Chromium offer to save the passcode);
- * after an admin revokes the device, the demo wipes on its next contact with the server, says so
- * clearly, the server records the wipe as confirmed, and nothing of the demo's data is left in the
+ * are, and neither the passcode, the password nor the access and refresh tokens are (nor did
+ * Chromium offer to save the passcode), nor did any of them reach the page's console; after an
+ * admin revokes the device, the demo wipes on its next contact with the server, says so clearly,
+ * the server records the wipe as confirmed, and nothing of the demo's data is left in the
  * profile, nor the user's name outside the browser's password manager; what is typed into a form
  * stays out of the session files Chromium keeps to restore tabs. Every scan looks for each value
  * raw, in UTF-16, base64, hex and URL-encoded.
@@ -104,6 +105,8 @@ describe('the demo in a browser profile on disk', () => {
   let page: Page;
   let watch: PageWatch;
   const canary = `+33 6${randomBytes(4).readUInt32BE(0).toString().padStart(10, '7').slice(0, 8)}`;
+  const tokens: string[] = [];
+  const consoleText: string[] = [];
 
   async function open(): Promise<void> {
     context = await chromium.launchPersistentContext(profile, {
@@ -112,7 +115,23 @@ describe('the demo in a browser profile on disk', () => {
     });
     page = context.pages()[0] ?? (await context.newPage());
     watch = watchPage(page);
+    // What the page logs, to look for secrets in it.
+    page.on('console', (message) => consoleText.push(message.text()));
+    page.on('pageerror', (error) => consoleText.push(`${error.message} ${error.stack ?? ''}`));
+    // Every token the server hands this browser, to look for them on disk later.
+    page.on('response', (response) => {
+      if (!new URL(response.url()).pathname.startsWith('/auth/')) return;
+      void response
+        .json()
+        .then((body: Record<string, unknown>) => {
+          for (const key of ['accessToken', 'refreshToken']) {
+            if (typeof body[key] === 'string') tokens.push(body[key]);
+          }
+        })
+        .catch(() => undefined);
+    });
     await page.goto(`${world.app.origin}/demo/`);
+    await page.evaluate(() => console.info('console capture works'));
   }
 
   async function close(): Promise<void> {
@@ -160,6 +179,9 @@ describe('the demo in a browser profile on disk', () => {
     expect(await filesHolding(profile, canary.replace(/\s/g, ''))).toEqual([]);
     expect(await filesHolding(profile, PASSCODE)).toEqual([]);
     expect(await filesHolding(profile, world.inspector.password)).toEqual([]);
+    // Nor the access and refresh tokens the server handed out.
+    expect(tokens.length).toBeGreaterThanOrEqual(2);
+    for (const token of tokens) expect(await filesHolding(profile, token)).toEqual([]);
     // Chromium never offered to save the passcode as the site's password (its password manager
     // records each offer; an offer for a form without a user name has an empty one).
     expect(passwordSaveOffers(profile)).not.toContain('');
@@ -207,6 +229,13 @@ describe('the demo in a browser profile on disk', () => {
 
     for (const site of world.sites) expect(await filesHolding(profile, site)).toEqual([]);
     expect(await filesHolding(profile, canary)).toEqual([]);
+    for (const token of tokens) expect(await filesHolding(profile, token)).toEqual([]);
+    // Nothing secret went to the console either, over the whole suite.
+    const logged = consoleText.join('\n');
+    expect(logged).toContain('console capture works');
+    for (const secret of [canary, PASSCODE, world.inspector.password, ...tokens]) {
+      expect(logged).not.toContain(secret);
+    }
     // Nor who used it: the user name is left only where the browser's password manager counts its
     // offer to save the sign-in password, the browser's own database, which no page reaches.
     expect(await filesHolding(profile, world.inspector.username)).toEqual(['Default/Login Data']);

@@ -62,7 +62,11 @@ export {
   type FileCryptoOptions,
   readFileKeyId,
 } from './files/chunked.js';
-export { EncryptedFiles, type EncryptedFilesOptions } from './files/encrypted-files.js';
+export {
+  type AttachmentRecords,
+  EncryptedFiles,
+  type EncryptedFilesOptions,
+} from './files/encrypted-files.js';
 export { IndexedDbFileStorage } from './files/indexeddb-storage.js';
 export { type FileStorage, MemoryFileStorage } from './files/storage.js';
 export {
@@ -115,7 +119,7 @@ export type { StoreRecord } from './store/lib/codec.js';
 export { MemoryBackend } from './store/memory-backend.js';
 export { type FromSchemaOptions, fromSchema } from './store/schema.js';
 export { type Sealer, webCryptoSealer } from './store/sealer.js';
-export { EncryptedStore, type StoreOptions } from './store/store.js';
+export { EncryptedStore, type RecordRef, type RemovedRecords, type StoreOptions } from './store/store.js';
 export type {
   DeviceRecord,
   SchemaCollectionSpec,

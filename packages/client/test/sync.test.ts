@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   BackendVaultStorage,
   DeviceKey,
+  EncryptedFiles,
   EncryptedStore,
   MemoryKeystore,
   MemorySessionStore,
@@ -18,7 +19,7 @@ import {
   Transport,
   Vault,
 } from '../src/index.js';
-import { nodeSealer, SqliteBackend } from '../src/node/index.js';
+import { DirectoryFileStorage, nodeSealer, SqliteBackend } from '../src/node/index.js';
 import { canary, scan } from './fakes/canary.js';
 import { ManualClock } from './fakes/clock.js';
 import { FakeServer } from './fakes/fake-server.js';
@@ -28,7 +29,8 @@ import { sites } from './fakes/store-world.js';
 const DEVICE_ID = '2d8f7a61-0c4b-4f7e-9d1a-5b3c6e8f9a01';
 let server: FakeServer;
 let data: FakeSyncData;
-let mode: 'online' | 'offline' | 'drop-push-response';
+/** `one-pull-page`: the next pull request goes through, then the network is gone (`offline`). */
+let mode: 'online' | 'offline' | 'drop-push-response' | 'one-pull-page';
 
 beforeEach(async () => {
   data = new FakeSyncData();
@@ -51,6 +53,7 @@ async function world() {
   const store = await EncryptedStore.open({ backend, vault, collections: [sites], sealer: nodeSealer });
   const flakyFetch: typeof fetch = async (input, init) => {
     if (mode === 'offline') throw new TypeError('fetch failed');
+    if (mode === 'one-pull-page' && String(input).endsWith('/sync/pull')) mode = 'offline';
     const response = await fetch(input, init);
     if (mode === 'drop-push-response' && String(input).endsWith('/sync/push'))
       throw new TypeError('socket hang up');
@@ -314,6 +317,72 @@ describe('pull', () => {
     const report = await sync.pull();
     expect(report.reset).toBe(true);
     expect((await store.all('sites')).map((r) => r.id)).toEqual(['local', 's1']);
+  });
+
+  it('drops, on a reset that no longer sends them (the collection made online-only, say), the records with their attached files and every trace of their plain fields', async () => {
+    const { folder, vault, sync, store } = await world();
+    const files = new EncryptedFiles({
+      storage: await DirectoryFileStorage.open(join(folder, 'files')),
+      vault,
+      store,
+    });
+    const names = [canary(), canary()];
+    data.serverWrite('sites', 's1', { name: names[0] });
+    data.serverWrite('sites', 's2', { name: names[1] });
+    await sync.pull();
+    await sync.put('sites', { id: 'mine', name: 'kept for its queued edit' });
+    for (const id of ['s1', 's2', 'mine']) {
+      await files.attach('sites', id, 'p1', new Blob([`photo of ${id}`]).stream());
+    }
+    expect(await scan(folder, names)).not.toEqual([]);
+    data.rows.clear();
+    data.log.splice(0);
+    data.resetNext = true;
+    expect((await sync.pull()).reset).toBe(true);
+    expect(await store.ids('sites')).toEqual(['mine']);
+    expect(await files.attachments('sites', 's1')).toEqual([]);
+    expect(await files.attachments('sites', 's2')).toEqual([]);
+    expect(await files.attachments('sites', 'mine')).toEqual(['p1']);
+    expect(await scan(folder, names)).toEqual([]);
+
+    // A local delete takes the attached files too.
+    await sync.delete('sites', 'mine');
+    expect(await files.attachments('sites', 'mine')).toEqual([]);
+  });
+
+  it('keeps the attached files of every record a reset pass sends back, over several pages and a restart in the middle, and deletes the others at its end', async () => {
+    const { folder, vault, sync, store } = await world();
+    const files = new EncryptedFiles({
+      storage: await DirectoryFileStorage.open(join(folder, 'files')),
+      vault,
+      store,
+    });
+    for (let i = 1; i <= 5; i++) data.serverWrite('sites', `s${i}`, { name: `Site ${i}` });
+    await sync.pull();
+    for (let i = 1; i <= 5; i++) {
+      await files.attach('sites', `s${i}`, 'p1', new Blob([`photo ${i}`]).stream());
+    }
+    // s2 leaves what this user may hold, and the server can only say so by a reset.
+    data.rows.delete('sites/s2');
+    data.log.splice(
+      data.log.findIndex((e) => e.id === 's2'),
+      1,
+    );
+    data.resetNext = true;
+    mode = 'one-pull-page';
+    await expect(sync.pull()).rejects.toMatchObject({ code: 'network_error' });
+    // The first page (s1, s3) is applied; s4 and s5 come back on the next page.
+    expect(await store.ids('sites')).toEqual(['s1', 's3']);
+    expect(await store.dropsHeld()).toBe(true);
+    for (const id of ['s4', 's5']) expect(await files.attachments('sites', id)).toEqual(['p1']);
+    // A restart here sweeps nothing: the pass has not ended.
+    expect(await files.deleteOrphanAttachments()).toBe(0);
+    mode = 'online';
+    await sync.pull();
+    expect(await store.dropsHeld()).toBe(false);
+    expect(await store.ids('sites')).toEqual(['s1', 's3', 's4', 's5']);
+    for (const id of ['s1', 's3', 's4', 's5']) expect(await files.attachments('sites', id)).toEqual(['p1']);
+    expect(await files.attachments('sites', 's2')).toEqual([]);
   });
 
   it('leaves records with queued edits alone and reports changes the store refuses', async () => {

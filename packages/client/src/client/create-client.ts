@@ -229,6 +229,8 @@ export class BulwarkClient<S = UntypedSchema> {
   readonly #baseWiper: Wiper;
   #session: Session | undefined;
   #opening: Promise<Session> | undefined;
+  /** Set once this client swept the attached files of records dropped before it started. */
+  #swept = false;
   readonly #stopActivity: (() => void) | undefined;
 
   /** Use {@link createClientWith} or a platform preset. */
@@ -558,6 +560,13 @@ export class BulwarkClient<S = UntypedSchema> {
     });
     const session = this.#session ?? (await this.#opening);
     if (await session.grace.enforce()) throw new VaultWipedError();
+    // Files attached to records that a drop removed just before the app was killed: once per
+    // client, at its start, never while the app may be attaching a file to a record it has not
+    // saved yet.
+    if (!this.#swept) {
+      this.#swept = true;
+      await session.files?.deleteOrphanAttachments();
+    }
   }
 
   async #newSession(): Promise<Session> {
@@ -624,7 +633,12 @@ export class BulwarkClient<S = UntypedSchema> {
     const files =
       p.fileStorage === undefined || online
         ? undefined
-        : new EncryptedFiles({ storage: p.fileStorage, vault, ...sealer });
+        : new EncryptedFiles({
+            storage: p.fileStorage,
+            vault,
+            ...(store === undefined ? {} : { store }),
+            ...sealer,
+          });
     const sync =
       store === undefined
         ? undefined

@@ -2,7 +2,9 @@
  * SQLite store backend for Node and Electron (better-sqlite3). WAL journal with
  * `synchronous = FULL`, so a write acknowledged to the app survives a process kill and a power
  * loss; `secure_delete = ON`, so deleted rows are overwritten in the file rather than left in
- * free pages. The database file is created mode 0600 before SQLite opens it, and SQLite gives its
+ * free pages; a batch that deletes rows or changes meta entries ends with a WAL checkpoint that
+ * truncates the WAL to zero bytes, and `scrub()` rebuilds the file so that no copy of a deleted
+ * row is left in unused space inside pages (the store runs it when it drops records). The database file is created mode 0600 before SQLite opens it, and SQLite gives its
  * WAL and shared-memory files the database file's mode; files of an existing database are narrowed
  * to 0600 on open. A batch is one transaction. `destroy()` closes the database and deletes the file
  * with its WAL and shared-memory files. Layout: docs/store.md.
@@ -123,6 +125,9 @@ export class SqliteBackend implements StoreBackend {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       db.pragma('secure_delete = ON');
+      // VACUUM (scrub) and big sorts build a temporary copy of the data: in memory, never in
+      // the OS's temporary folder, where it would outlive the app's own files.
+      db.pragma('temp_store = MEMORY');
       db.exec(SCHEMA);
     } catch (err) {
       db.close();
@@ -175,6 +180,7 @@ export class SqliteBackend implements StoreBackend {
 
   async write(ops: readonly WriteOp[]): Promise<void> {
     const s = this.#statements;
+    let scrub = false;
     this.#db.transaction(() => {
       for (const op of ops) {
         if (op.kind === 'put') {
@@ -191,15 +197,41 @@ export class SqliteBackend implements StoreBackend {
           s.deleteTerms.run(r.collection, r.id);
           for (const term of r.terms) s.insertTerm.run(r.collection, term, r.id);
         } else if (op.kind === 'delete') {
+          scrub = true;
           s.deleteRecord.run(op.collection, op.id);
           s.deleteTerms.run(op.collection, op.id);
-        } else if (op.value === null) {
-          s.deleteMeta.run(op.key);
         } else {
-          s.putMeta.run(op.key, op.value);
+          scrub = true;
+          if (op.value === null) s.deleteMeta.run(op.key);
+          else s.putMeta.run(op.key, op.value);
         }
       }
     })();
+    // secure_delete zeroes a deleted row in its page, but the WAL still holds the page images
+    // written before, with the row in them, and SQLite reuses the WAL file without shortening it:
+    // a dropped record's plain fields, or a vault state replaced by a passcode change, stayed
+    // readable there. Copying the WAL into the database and truncating it to zero bytes leaves
+    // only the zeroed pages. Batches of puts alone skip it (the bulk write path stays as fast).
+    if (scrub) this.#db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  /**
+   * Rebuilds the database (VACUUM) and truncates the WAL, so that no row deleted before survives
+   * in the files. `secure_delete` alone does not do it: when SQLite rebalances a b-tree page it
+   * copies the page's cells and leaves the unused space between them as it was, and the earlier
+   * copies of a row stay there after the row is deleted (a dropped record's plain fields and id
+   * were found there by the canary scan). Costs a rewrite of the whole file.
+   *
+   * @example
+   * ```ts
+   * const sqlite = await SqliteBackend.open({ path: 'data/store.db' });
+   * await sqlite.write([{ kind: 'delete', collection: 'sites', id: 's1' }]);
+   * await sqlite.scrub();
+   * ```
+   */
+  async scrub(): Promise<void> {
+    this.#db.exec('VACUUM');
+    this.#db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   async getMeta(key: string): Promise<Uint8Array | undefined> {

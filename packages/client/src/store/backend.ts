@@ -71,6 +71,12 @@ export interface StoreBackend {
   /** Applies every op of the batch in one transaction: all or nothing. */
   write(ops: readonly WriteOp[]): Promise<void>;
   getMeta(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * Rewrites the backend's files so that rows deleted before leave no bytes behind in them (free
+   * pages, unused space inside pages, the journal). Optional: a backend without it has no way to
+   * (IndexedDB) or nothing to scrub (memory). The store runs it after it drops records.
+   */
+  scrub?(): Promise<void>;
   /** Deletes every record and meta entry, and the database files where there are any. */
   destroy(): Promise<void>;
   close(): Promise<void>;

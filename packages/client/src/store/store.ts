@@ -27,6 +27,37 @@ import { type Sealer, webCryptoSealer } from './sealer.js';
 import type { DeviceRecord, SchemaOfSpecs, StoreCollectionName, StoreQuery, UntypedSchema } from './typed.js';
 
 /**
+ * A record of the store, by collection and id.
+ *
+ * @example
+ * ```ts
+ * const ref: RecordRef = { collection: 'inspections', id: 'i-42' };
+ * ```
+ */
+export interface RecordRef {
+  readonly collection: string;
+  readonly id: string;
+}
+
+/**
+ * What `onRemoved` listeners are told: the records a batch deleted, and whether others may have
+ * left too (then compare with what the store holds).
+ *
+ * @example
+ * ```ts
+ * const removed: RemovedRecords = { records: [{ collection: 'inspections', id: 'i-42' }], more: false };
+ * ```
+ */
+export interface RemovedRecords {
+  readonly records: readonly RecordRef[];
+  readonly more: boolean;
+}
+
+/** Meta entry set while a `holdDrops` batch awaits its `releaseDrops`. */
+const DROPS_HELD = 'store.drops_held';
+const HELD = new Uint8Array([1]);
+
+/**
  * Options of {@link EncryptedStore.open}.
  *
  * @example
@@ -65,6 +96,7 @@ export class EncryptedStore<S = UntypedSchema> {
   readonly #sealer: Sealer;
   readonly #clock: Clock;
   #offRetire: () => void = () => undefined;
+  readonly #removedListeners = new Set<(removed: RemovedRecords) => unknown>();
 
   private constructor(options: StoreOptions) {
     this.#backend = options.backend;
@@ -106,6 +138,98 @@ export class EncryptedStore<S = UntypedSchema> {
   /** The backend, for the sync engine's atomic local-write-plus-outbox batches. */
   get backend(): StoreBackend {
     return this.#backend;
+  }
+
+  /**
+   * Calls `listener` after records of the declared collections were dropped from the device: by
+   * `delete`, `purgeExpired`, or a batch given to `commit` (the sync engine's removals, resets
+   * and local deletes). `removed.records` are the records the batch deleted (a record deleted and
+   * stored again in the same batch is not among them); `removed.more` says that other records
+   * may have left too (the end of a sync pass that began with a reset): compare with what the
+   * store holds. `EncryptedFiles` opened with this store deletes the files attached to them
+   * here. Returns a function that removes the listener.
+   *
+   * @example
+   * ```ts
+   * store.onRemoved(({ records }) => console.info(`${records.length} records left this device`));
+   * ```
+   */
+  onRemoved(listener: (removed: RemovedRecords) => unknown): () => void {
+    this.#removedListeners.add(listener);
+    return () => this.#removedListeners.delete(listener);
+  }
+
+  /**
+   * Writes one atomic batch to the backend and, when it deletes records of the declared
+   * collections, does what a drop owes the device: the backend scrubs its files of the deleted
+   * rows, and the `onRemoved` listeners run (attached files go). The sync engine writes through
+   * it. `holdDrops` is for a batch that deletes records some of which a later batch stores again
+   * (the first page of a reset pass): the listeners are not told, and the store notes, in the
+   * same batch, that drops are held (`dropsHeld()`); a later batch with `releaseDrops` clears
+   * the note and tells the listeners to compare with what is held (`more: true`).
+   *
+   * @example
+   * ```ts
+   * await store.commit([{ kind: 'delete', collection: 'sites', id: 's1' }, outboxOp]);
+   * ```
+   */
+  async commit(
+    ops: readonly WriteOp[],
+    options: { readonly holdDrops?: boolean; readonly releaseDrops?: boolean } = {},
+  ): Promise<void> {
+    const hold = options.holdDrops === true && options.releaseDrops !== true;
+    const release = options.releaseDrops === true;
+    const note: WriteOp[] =
+      hold || release ? [{ kind: 'meta', key: DROPS_HELD, value: hold ? HELD : null }] : [];
+    await this.#backend.write(note.length === 0 ? ops : [...ops, ...note]);
+    await this.#dropped(ops, { announce: !hold, more: release || options.holdDrops === true });
+  }
+
+  /**
+   * True while a batch committed with `holdDrops` awaits its `releaseDrops`: some records are
+   * absent only until a later batch stores them again (a sync pass that began with a reset and
+   * has not ended, even across a restart). `EncryptedFiles` keeps their attached files meanwhile.
+   *
+   * @example
+   * ```ts
+   * if (!(await store.dropsHeld())) await files.deleteOrphanAttachments();
+   * ```
+   */
+  async dropsHeld(): Promise<boolean> {
+    return (await this.#backend.getMeta(DROPS_HELD)) !== undefined;
+  }
+
+  /**
+   * Scrubs the backend when `ops` deleted records of this store and, when `announce`, tells the
+   * listeners which (the last op of a record in the batch decides whether it is gone).
+   */
+  async #dropped(
+    ops: readonly WriteOp[],
+    options: { readonly announce: boolean; readonly more: boolean } = { announce: true, more: false },
+  ): Promise<void> {
+    const last = new Map<string, RecordRef | undefined>();
+    for (const op of ops) {
+      if (op.kind === 'delete' && this.#collections.has(op.collection)) {
+        last.set(`${op.collection}\u0000${op.id}`, { collection: op.collection, id: op.id });
+      } else if (op.kind === 'put') {
+        last.set(`${op.record.collection}\u0000${op.record.id}`, undefined);
+      }
+    }
+    const records = [...last.values()].filter((r): r is RecordRef => r !== undefined);
+    const deleted = ops.some((op) => op.kind === 'delete' && this.#collections.has(op.collection));
+    if (!deleted && !(options.announce && options.more)) return;
+    const failures: unknown[] = [];
+    if (deleted) await this.#backend.scrub?.().catch((err: unknown) => failures.push(err));
+    if (options.announce && (records.length > 0 || options.more)) {
+      for (const listener of this.#removedListeners) {
+        try {
+          await listener({ records, more: options.more });
+        } catch (err) {
+          failures.push(err);
+        }
+      }
+    }
+    if (failures.length > 0) throw failures[0];
   }
 
   /**
@@ -312,6 +436,7 @@ export class EncryptedStore<S = UntypedSchema> {
     for (let i = 0; i < ops.length; i += this.#batchSize) {
       await this.#backend.write(ops.slice(i, i + this.#batchSize));
     }
+    await this.#dropped(ops);
   }
 
   /**
@@ -324,16 +449,20 @@ export class EncryptedStore<S = UntypedSchema> {
    */
   async purgeExpired(): Promise<number> {
     let purged = 0;
+    const dropped: WriteOp[] = [];
     const now = this.#clock.now();
     for (const spec of this.#collections.values()) {
       if (spec.maxAgeMs === undefined) continue;
       for (;;) {
         const ids = await this.#backend.expired(spec.name, now - spec.maxAgeMs, this.#batchSize);
         if (ids.length === 0) break;
-        await this.#backend.write(ids.map((id) => ({ kind: 'delete', collection: spec.name, id })));
+        const ops: WriteOp[] = ids.map((id) => ({ kind: 'delete', collection: spec.name, id }));
+        await this.#backend.write(ops);
+        dropped.push(...ops);
         purged += ids.length;
       }
     }
+    await this.#dropped(dropped);
     return purged;
   }
 

@@ -204,7 +204,7 @@ export class SyncEngine<S = UntypedSchema> {
     const ops = await this.#store.encodePuts(collection, [record]);
     const { id, ...fields } = record;
     const entry = await this.#entry(collection, id, 'upsert', fields);
-    await this.#store.backend.write([...ops, ...entry]);
+    await this.#store.commit([...ops, ...entry]);
   }
 
   /**
@@ -218,7 +218,7 @@ export class SyncEngine<S = UntypedSchema> {
   async delete(collection: StoreCollectionName<S>, id: string): Promise<void> {
     this.#store.collection(collection);
     const entry = await this.#entry(collection, id, 'delete', undefined);
-    await this.#store.backend.write([{ kind: 'delete', collection, id }, ...entry]);
+    await this.#store.commit([{ kind: 'delete', collection, id }, ...entry]);
   }
 
   /**
@@ -361,7 +361,7 @@ export class SyncEngine<S = UntypedSchema> {
               dropped: later.length,
             });
           }
-          await this.#store.backend.write(ops);
+          await this.#store.commit(ops);
           continue;
         }
         if (!retryable(err)) throw err;
@@ -455,7 +455,7 @@ export class SyncEngine<S = UntypedSchema> {
           });
         }
       }
-      await this.#store.backend.write(ops);
+      await this.#store.commit(ops);
       if (unanswered.length > 0) {
         await this.#defer(unanswered);
         return this.#report(applied, rejected, conflicts, await this.#entries());
@@ -494,7 +494,7 @@ export class SyncEngine<S = UntypedSchema> {
         entry: { ...rest, attempts, nextAttemptAt: now + Math.round(ceiling * (0.5 + jitter / 2)) },
       };
     });
-    await this.#store.backend.write(await this.#outbox.encodePuts(OUTBOX, rows));
+    await this.#store.commit(await this.#outbox.encodePuts(OUTBOX, rows));
   }
 
   #report(
@@ -595,8 +595,16 @@ export class SyncEngine<S = UntypedSchema> {
         }
       }
       ops.push({ kind: 'meta', key: CHECKPOINT_KEY, value: utf8Encode(page.checkpoint) });
-      await this.#store.backend.write(ops);
-      if (page.hasMore !== true) return { upserted, removed, invalid, reset };
+      // A reset drops every synced record and the pass sends back those still held, over as many
+      // pages as it takes (and across restarts): their attached files must not go with the drop.
+      // The store holds the drops until the pass ends, then the files of records not sent back go.
+      const resetPage = page.reset === true || startOver;
+      const last = page.hasMore !== true;
+      await this.#store.commit(ops, {
+        holdDrops: resetPage,
+        releaseDrops: last && (resetPage || (await this.#store.dropsHeld())),
+      });
+      if (last) return { upserted, removed, invalid, reset };
     }
   }
 

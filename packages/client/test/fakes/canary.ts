@@ -63,7 +63,12 @@ export async function scan(folder: string, canaries: readonly string[]): Promise
   }
   const hits = new Set<string>();
   for (const file of await filesUnder(folder)) {
-    const content = await readFile(file);
+    // A temporary file renamed away while the scan runs (an atomic write finishing) is skipped:
+    // its content is under the final name, which this scan reads if it was listed, a later one if not.
+    const content = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return Buffer.alloc(0);
+      throw err;
+    });
     for (let i = 0; i + 4 <= content.length; i++) {
       const candidates = byPrefix.get(content.readUInt32LE(i));
       if (candidates === undefined) continue;
