@@ -1317,3 +1317,79 @@ describe('a fifth held-out set: debug APKs, imports, sample configurations, publ
     );
   });
 });
+
+describe('a sixth held-out set: chain addresses, test utilities, labels, loopback CAs, <Target>-Info.plist', () => {
+  it('an Ethereum address under a token name is no secret; a 32-byte private key of the same chain stays high', async () => {
+    const r = await audit({
+      'src/configs/envConfig.js': [
+        'export default {',
+        "  STAKING_TOKEN_ADDRESS: '0x0DC0f405Fb0a716E9C5A412cD2b6f0698Dc87210',",
+        "  DEPLOYER_PRIVATE_KEY: '0x067D674A5D8D0DEBC0B02D4E5DB5166B3FA08384DCE50A574A0D0E370B4534F9',",
+        '};',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['src/configs/envConfig.js:3', 'high'],
+    ]);
+  });
+
+  it('a testUtils/ folder and a Jest setup file are test code; a utils/ folder of the app is not', async () => {
+    const mock =
+      "const mockWallet = {\n  privateKey: '0x067D674A5D8D0DEBC0B02D4E5DB5166B3FA08384DCE50A574A0D0E370B4534F9',\n};\n";
+    const r = await audit({
+      'src/testUtils/jestSetup.js': mock,
+      'src/test_helpers/wallet.ts': mock,
+      'jest.setup.js': mock,
+      'src/utils/wallet.js': mock,
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['jest.setup.js:2', 'low', 'test code, not shipped'],
+      ['src/test_helpers/wallet.ts:2', 'low', 'test code, not shipped'],
+      ['src/testUtils/jestSetup.js:2', 'low', 'test code, not shipped'],
+      ['src/utils/wallet.js:2', 'high', undefined],
+    ]);
+  });
+
+  it('a value that spells the end of its own name is a label; a passphrase that does not stays high', async () => {
+    const r = await audit({
+      'app/src/main/java/a/Operation.java': [
+        'class Operation {',
+        '  public static final String PASSPHRASE_FORMAT_NUMERIC9X4 = "numeric9x4";',
+        '  public static final String BACKUP_PASSPHRASE = "k7Qz!x9Tm2Lp";',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/Operation.java:3', 'high'],
+    ]);
+  });
+
+  it('user CAs trusted for localhost only are quiet; for a real host or the base-config they stay high', async () => {
+    const nsc = (domain: string) =>
+      `<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>\n  <domain-config>\n    <domain includeSubdomains="true">${domain}</domain>\n    <trust-anchors>\n      <certificates src="user" />\n    </trust-anchors>\n  </domain-config>\n</network-security-config>\n`;
+    const r = await audit({
+      'a/src/main/res/xml/network_security_config.xml': nsc('localhost'),
+      'b/src/main/res/xml/network_security_config.xml': nsc('127.0.0.1'),
+      'c/src/main/res/xml/network_security_config.xml': nsc('api.acme.example'),
+    });
+    expect(judged(r, 'android-nsc-user-certs').map(([f, s]) => [f, s])).toEqual([
+      ['c/src/main/res/xml/network_security_config.xml:6', 'high'],
+    ]);
+  });
+
+  it('ATS off in a <Target>-Info.plist is found as in an Info.plist; GoogleService-Info.plist is not read as one', async () => {
+    const ats =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n\t<key>NSAppTransportSecurity</key>\n\t<dict>\n\t\t<key>NSAllowsArbitraryLoads</key>\n\t\t<true/>\n\t</dict>\n</dict>\n</plist>\n';
+    const r = await audit({
+      'iGoat/iGoat/iGoat-Info.plist': ats,
+      'openHAB/Info.plist': ats,
+      'openHAB/GoogleService-Info.plist': ats,
+    });
+    expect(judged(r, 'ios-ats-arbitrary-loads').map(([f, s]) => [f, s])).toEqual([
+      ['iGoat/iGoat/iGoat-Info.plist:6', 'high'],
+      ['openHAB/Info.plist:6', 'high'],
+    ]);
+  });
+});

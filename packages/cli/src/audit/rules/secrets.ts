@@ -174,6 +174,35 @@ const SECRET_MANAGER_PATH = /^[a-z0-9]+(?:[-_][a-z0-9]+)+(?:\/[a-z0-9]+(?:[-_][a
  */
 const PUBLISHABLE_KEY = /^(?:phc_|pk_(?:live|test)_|pk\.eyJ|AEdPqrEAAAAI)/;
 
+/**
+ * An account or contract address of Ethereum and the chains that share its format: `0x` and 20
+ * bytes in hex. Addresses are public on a public ledger (`STAKING_TOKEN_ADDRESS`, a token's
+ * contract, is a token's address, not a token). A private key of the same chains is 32 bytes, 64
+ * hex digits, and stays a candidate.
+ */
+const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/**
+ * The value spells the last words of its own name, without case or separators: a label whose
+ * constant says what it labels (`PASSPHRASE_FORMAT_NUMERIC9X4 = "numeric9x4"`,
+ * `TOKEN_TYPE_BEARER = "bearer"`). A secret does not repeat the name it is kept under.
+ */
+function spellsItsName(name: string, value: string): boolean {
+  const spelled = value.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (spelled.length < 4) return false;
+  const words = name
+    .split(/[^A-Za-z0-9]+/)
+    .flatMap((part) => part.split(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/))
+    .filter((w) => w !== '')
+    .map((w) => w.toLowerCase());
+  let tail = '';
+  for (let i = words.length - 1; i >= 0 && tail.length < spelled.length; i--) {
+    tail = `${words[i]}${tail}`;
+    if (tail === spelled) return true;
+  }
+  return false;
+}
+
 /** Judges the value of a `name = "value"` assignment whose name looks secret. */
 function genericSecret(name: string, value: string): boolean {
   // Words that merely contain a keyword (tokenize, tokenizer, secretary) name no secret.
@@ -184,6 +213,7 @@ function genericSecret(name: string, value: string): boolean {
   if (SECRET_MANAGER_PATH.test(value)) return false;
   if (PLACEHOLDER.test(value) || value.includes('://') || /^[./~]/.test(value)) return false;
   if (/^(.)\1+$/.test(value) || PUBLISHABLE_KEY.test(value)) return false;
+  if (EVM_ADDRESS.test(value) || spellsItsName(name, value)) return false;
   // Dotted or dashed words (i18n keys, property paths, CSS classes) are not secrets.
   if (/^[A-Za-z]+(?:[._:-][A-Za-z]+)+$/.test(value) || isQualifiedName(value)) return false;
   if (PASSWORD_NAME.test(name)) {
