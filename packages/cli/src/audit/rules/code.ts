@@ -588,8 +588,9 @@ function keyHelpers(text: string): Set<string> {
   helperText = text;
   helpers = new Set();
   for (const m of text.matchAll(KEY_HELPER)) {
-    const name = (m[1] ?? m[3]) as string;
-    const param = ((m[2] ?? m[4]) as string).replace(/\$/g, '\\$');
+    const name = (m[2] ?? m[4]) as string;
+    const param = ((m[3] ?? m[5]) as string).replace(/\$/g, '\\$');
+    if (param.length > 64) continue;
     const body = text.slice((m.index as number) + m[0].length, (m.index as number) + m[0].length + 800);
     if (
       /\b(?:SecretKeySpec|PBEKeySpec)\s*\(/.test(body) &&
@@ -605,9 +606,13 @@ function keyHelpers(text: string): Set<string> {
 let helperText = '';
 let helpers = new Set<string>();
 
-/** A Java method or a Kotlin function with one `String` parameter: name and parameter. */
+/**
+ * A Java method or a Kotlin function with one `String` parameter: name and parameter. The return
+ * type is matched atomically and from its start only (as {@link ASSIGNMENT}'s type), so a long run
+ * of name characters is read once, not from each of its characters.
+ */
 const KEY_HELPER =
-  /\b[\w<>[\]]+\s+([a-zA-Z_]\w*)\s*\(\s*(?:final\s+)?String\s+([a-zA-Z_]\w*)\s*\)\s*(?:throws\s[^{;]{1,200})?\{|\bfun\s+([a-zA-Z_]\w*)\s*\(\s*([a-zA-Z_]\w*)\s*:\s*String\s*\)/g;
+  /(?<![\w<>[\]])(?=([\w<>[\]]+))\1\s+([a-zA-Z_]\w*)\s*\(\s*(?:final\s+)?String\s+([a-zA-Z_]\w*)\s*\)\s*(?:throws\s[^{;]{1,200})?\{|\bfun\s+([a-zA-Z_]\w*)\s*\(\s*([a-zA-Z_]\w*)\s*:\s*String\s*\)/g;
 
 /**
  * What a name is assigned in a file, by a regex for that name (`NSString *key = @"…"`,
@@ -622,7 +627,8 @@ function assignmentOfName(name: string, text: string): string | undefined {
     named = new Map();
   }
   if (named.has(name)) return named.get(name);
-  if (named.size >= 16) return undefined;
+  // A name is put in a regex: a crafted one of 300,000 letters would not compile.
+  if (named.size >= 16 || name.length > 64) return undefined;
   const m = new RegExp(
     String.raw`(?<![\w$.])${name.replace(/\$/g, '\\$')}\s*(?:\[[^\]\n]{0,8}\])?\s*(?::\s*[\w<>?.[\]]+\s*)?=(?!=)\s*([^;\n]{1,300})`,
   ).exec(text);
@@ -852,9 +858,10 @@ const CODE_RULES: readonly CodeRule[] = [
     langs: ['jvm', 'swift', 'objc', 'c', 'dart'],
     needs: [' ^ ', ' ^='],
     pattern:
-      /([A-Za-z_$][\w$]*)\s*\[[^\]\n]{1,60}\]\s*(?=\^)|\^=?\s*(?:\(\s*[\w ]+\s*\*?\s*\)\s*)?([A-Za-z_$][\w$]*)\s*(?:\.\s*codeUnitAt\s*\(|\[)/g,
+      /(?<![\w$])([A-Za-z_$][\w$]*)\s*\[[^\]\n]{1,60}\]\s*(?=\^)|\^=?\s*(?:\(\s*[\w ]+\s*\*?\s*\)\s*)?([A-Za-z_$][\w$]*)\s*(?:\.\s*codeUnitAt\s*\(|\[)/g,
     check: (m, text) => {
       const operand = (m[1] ?? m[2]) as string;
+      if (operand.length > 64) return undefined;
       // `out[i] = out[i] ^ key[j]`: the operand the statement writes back to is the data.
       if (
         m[1] !== undefined &&
