@@ -1379,6 +1379,30 @@ describe('a sixth held-out set: chain addresses, test utilities, labels, loopbac
     ]);
   });
 
+  it('a test source set named after a variant (androidTestGoogleplay, testGoogleplayRelease) is test code; a flavour named otherwise is not', async () => {
+    const token = 'val purchaseToken = "ciogggalpbohflhmjamciehl.AO-J1OyjBpBOnwKCOBSN0Cil7yM65ZYnk"\n';
+    const r = await audit({
+      'app/src/androidTestGoogleplay/java/a/InventoryTest.kt': token,
+      'app/src/testGoogleplayRelease/java/a/BillingTest.kt': token,
+      'app/src/googleplay/java/a/Billing.kt': token,
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/src/androidTestGoogleplay/java/a/InventoryTest.kt:1', 'low', 'test code, not shipped'],
+      ['app/src/googleplay/java/a/Billing.kt:1', 'high', undefined],
+      ['app/src/testGoogleplayRelease/java/a/BillingTest.kt:1', 'low', 'test code, not shipped'],
+    ]);
+  });
+
+  it('a package name in a lock file is no secret; a token in a registry URL there is still found, and the same name in the app is a guess', async () => {
+    const r = await audit({
+      'yarn.lock':
+        'sudo-prompt@^8.2.0:\n  dependencies:\n    password-prompt: "npm:^1.0.4x9Qz"\n  resolved "https://ci:Zx81kQv0pLm3@registry.acme.io/sudo-prompt.tgz"\n',
+      'src/config.js': 'export const passwordPrompt = "npm:^1.0.4x9Qz";\n',
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f]) => f)).toEqual(['src/config.js:1']);
+    expect(judged(r, 'secret-url-credentials').map(([f]) => f)).toEqual(['yarn.lock:4']);
+  });
+
   it('ATS off in a <Target>-Info.plist is found as in an Info.plist; GoogleService-Info.plist is not read as one', async () => {
     const ats =
       '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n\t<key>NSAppTransportSecurity</key>\n\t<dict>\n\t\t<key>NSAllowsArbitraryLoads</key>\n\t\t<true/>\n\t</dict>\n</dict>\n</plist>\n';

@@ -833,6 +833,16 @@ function isTemplate(value: string, path: string): boolean {
   );
 }
 
+/**
+ * A package manager's lock file (`yarn.lock`, `package-lock.json`, `pnpm-lock.yaml`,
+ * `Podfile.lock`, `pubspec.lock`, `Package.resolved`, Gradle's `gradle.lockfile`…): written by the
+ * tool, it holds package names, versions and integrity hashes (`password-prompt: "npm:^1.0.4"`),
+ * never a name the app chose for a value. Secrets of their own shape (a token in a registry URL)
+ * are other rules and are still found there.
+ */
+const LOCK_FILE =
+  /(?:^|\/)(?:yarn\.lock|package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.ya?ml|bun\.lock|Podfile\.lock|Cartfile\.resolved|Package\.resolved|pubspec\.lock|Gemfile\.lock|Cargo\.lock|composer\.lock|gradle\.lockfile|[\w.-]+\.lockfile)$/;
+
 /** Ruby, whose double-quoted strings interpolate `#{…}`: fastlane's files, CocoaPods', `.rb`. */
 const RUBY =
   /(?:^|\/)(?:Fastfile|Appfile|Matchfile|Pluginfile|Podfile|Gemfile|Dangerfile)$|\.(?:rb|podspec)$/;
@@ -845,6 +855,7 @@ function genericVerdict(
   text: string,
 ): TextVerdict | undefined {
   if (!GENERIC_TRIGGERS.some((t) => name.toLowerCase().includes(t))) return undefined;
+  if (LOCK_FILE.test(file.path)) return undefined;
   if (!genericSecret(name, value)) return undefined;
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
