@@ -1319,12 +1319,13 @@ describe('a fifth held-out set: debug APKs, imports, sample configurations, publ
 });
 
 describe('a sixth held-out set: chain addresses, test utilities, labels, loopback CAs, <Target>-Info.plist', () => {
-  it('an Ethereum address under a token name is no secret; a 32-byte private key of the same chain stays high', async () => {
+  it('an Ethereum address, or any value under a name ending in address, is no secret; a 32-byte private key of the same chain stays high', async () => {
     const r = await audit({
       'src/configs/envConfig.js': [
         'export default {',
         "  STAKING_TOKEN_ADDRESS: '0x0DC0f405Fb0a716E9C5A412cD2b6f0698Dc87210',",
         "  DEPLOYER_PRIVATE_KEY: '0x067D674A5D8D0DEBC0B02D4E5DB5166B3FA08384DCE50A574A0D0E370B4534F9',",
+        "  REWARD_TOKEN_MINT_ADDRESS: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v',",
         '};',
         '',
       ].join('\n'),
