@@ -71,6 +71,14 @@ describe('regexes that could backtrack exponentially', () => {
     for (let i = 0; i < 40_000; i++) lines.push(`new FileWriter(a${i}); Log.d(TAG, b${i});`);
     lines.push('} }');
     await writeFile(join(dir, 'D.java'), `${lines.join('\n')}\n`);
+    // A long name before an index and a long run of type characters before a helper's name
+    // (each regex tried from every character of the run), and 40,000 XORs and calls with a
+    // literal in files that use a key API (each operand's assignment was a regex over the file).
+    await writeFile(join(dir, 'E.c'), `int f() { return ${'n'.repeat(300_000)}[0] ^ 1; }\n`);
+    await writeFile(
+      join(dir, 'F.java'),
+      `class F { ${'a<'.repeat(150_000)}b x; SecretKeySpec k;\n${Array.from({ length: 40_000 }, (_, i) => `h${i}("v${i}"); c${i}[0] ^ d${i}[1];`).join('\n')}\n}\n`,
+    );
     const result = auditInChild(dir);
     expect(result).not.toHaveProperty('failed');
     expect(result).toEqual({ ruleIds: expect.arrayContaining(['crypto-weak-hash']) });

@@ -1317,3 +1317,308 @@ describe('a fifth held-out set: debug APKs, imports, sample configurations, publ
     );
   });
 });
+
+describe('a sixth held-out set: chain addresses, test utilities, labels, loopback CAs, <Target>-Info.plist', () => {
+  it('an Ethereum address, or any value under a name ending in address, is no secret; a 32-byte private key of the same chain stays high', async () => {
+    const r = await audit({
+      'src/configs/envConfig.js': [
+        'export default {',
+        "  STAKING_TOKEN_ADDRESS: '0x0DC0f405Fb0a716E9C5A412cD2b6f0698Dc87210',",
+        "  DEPLOYER_PRIVATE_KEY: '0x067D674A5D8D0DEBC0B02D4E5DB5166B3FA08384DCE50A574A0D0E370B4534F9',",
+        "  REWARD_TOKEN_MINT_ADDRESS: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v',",
+        '};',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['src/configs/envConfig.js:3', 'high'],
+    ]);
+  });
+
+  it('a testUtils/ folder and a Jest setup file are test code; a utils/ folder of the app is not', async () => {
+    const mock =
+      "const mockWallet = {\n  privateKey: '0x067D674A5D8D0DEBC0B02D4E5DB5166B3FA08384DCE50A574A0D0E370B4534F9',\n};\n";
+    const r = await audit({
+      'src/testUtils/jestSetup.js': mock,
+      'src/test_helpers/wallet.ts': mock,
+      'jest.setup.js': mock,
+      'src/utils/wallet.js': mock,
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['jest.setup.js:2', 'low', 'test code, not shipped'],
+      ['src/test_helpers/wallet.ts:2', 'low', 'test code, not shipped'],
+      ['src/testUtils/jestSetup.js:2', 'low', 'test code, not shipped'],
+      ['src/utils/wallet.js:2', 'high', undefined],
+    ]);
+  });
+
+  it('a value that spells the end of its own name is a label; a passphrase that does not stays high', async () => {
+    const r = await audit({
+      'app/src/main/java/a/Operation.java': [
+        'class Operation {',
+        '  public static final String PASSPHRASE_FORMAT_NUMERIC9X4 = "numeric9x4";',
+        '  public static final String BACKUP_PASSPHRASE = "k7Qz!x9Tm2Lp";',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/Operation.java:3', 'high'],
+    ]);
+  });
+
+  it('user CAs trusted for localhost only are quiet; for a real host or the base-config they stay high', async () => {
+    const nsc = (domain: string) =>
+      `<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>\n  <domain-config>\n    <domain includeSubdomains="true">${domain}</domain>\n    <trust-anchors>\n      <certificates src="user" />\n    </trust-anchors>\n  </domain-config>\n</network-security-config>\n`;
+    const r = await audit({
+      'a/src/main/res/xml/network_security_config.xml': nsc('localhost'),
+      'b/src/main/res/xml/network_security_config.xml': nsc('127.0.0.1'),
+      'c/src/main/res/xml/network_security_config.xml': nsc('api.acme.example'),
+    });
+    expect(judged(r, 'android-nsc-user-certs').map(([f, s]) => [f, s])).toEqual([
+      ['c/src/main/res/xml/network_security_config.xml:6', 'high'],
+    ]);
+  });
+
+  it('a test source set named after a variant (androidTestGoogleplay, testGoogleplayRelease) is test code; a flavour named otherwise is not', async () => {
+    const token = 'val purchaseToken = "ciogggalpbohflhmjamciehl.AO-J1OyjBpBOnwKCOBSN0Cil7yM65ZYnk"\n';
+    const r = await audit({
+      'app/src/androidTestGoogleplay/java/a/InventoryTest.kt': token,
+      'app/src/testGoogleplayRelease/java/a/BillingTest.kt': token,
+      'app/src/googleplay/java/a/Billing.kt': token,
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/src/androidTestGoogleplay/java/a/InventoryTest.kt:1', 'low', 'test code, not shipped'],
+      ['app/src/googleplay/java/a/Billing.kt:1', 'high', undefined],
+      ['app/src/testGoogleplayRelease/java/a/BillingTest.kt:1', 'low', 'test code, not shipped'],
+    ]);
+  });
+
+  it('a package name in a lock file is no secret; a token in a registry URL there is still found, and the same name in the app is a guess', async () => {
+    const r = await audit({
+      'yarn.lock':
+        'sudo-prompt@^8.2.0:\n  dependencies:\n    password-prompt: "npm:^1.0.4x9Qz"\n  resolved "https://ci:Zx81kQv0pLm3@registry.acme.io/sudo-prompt.tgz"\n',
+      'src/config.js': 'export const passwordPrompt = "npm:^1.0.4x9Qz";\n',
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f]) => f)).toEqual(['src/config.js:1']);
+    expect(judged(r, 'secret-url-credentials').map(([f]) => f)).toEqual(['yarn.lock:4']);
+  });
+
+  it('ATS off in a <Target>-Info.plist is found as in an Info.plist; GoogleService-Info.plist is not read as one', async () => {
+    const ats =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n\t<key>NSAppTransportSecurity</key>\n\t<dict>\n\t\t<key>NSAllowsArbitraryLoads</key>\n\t\t<true/>\n\t</dict>\n</dict>\n</plist>\n';
+    const r = await audit({
+      'iGoat/iGoat/iGoat-Info.plist': ats,
+      'openHAB/Info.plist': ats,
+      'openHAB/GoogleService-Info.plist': ats,
+    });
+    expect(judged(r, 'ios-ats-arbitrary-loads').map(([f, s]) => [f, s])).toEqual([
+      ['iGoat/iGoat/iGoat-Info.plist:6', 'high'],
+      ['openHAB/Info.plist:6', 'high'],
+    ]);
+  });
+});
+
+describe('a sixth held-out set, misses: keys through helpers and constants, XOR with a string, Dart ciphers and logs, SQLite binds', () => {
+  it('a literal given to a helper that hashes it into a SecretKeySpec is a hard-coded key; a helper that loads a key by alias is not', async () => {
+    const r = await audit({
+      'app/src/main/java/a/Contacts.java': [
+        'class Contacts {',
+        '  private static String AES = "AES";',
+        '  static String encrypt(String data) throws Exception {',
+        '    SecretKeySpec key = generateKey("secretKey");',
+        '    Cipher cipher = Cipher.getInstance(AES);',
+        '    cipher.init(Cipher.ENCRYPT_MODE, key);',
+        '    return new String(cipher.doFinal(data.getBytes()));',
+        '  }',
+        '  static SecretKeySpec generateKey(String secretKey) throws Exception {',
+        '    MessageDigest digest = MessageDigest.getInstance("SHA-256");',
+        '    byte[] bytes = secretKey.getBytes("UTF-8");',
+        '    digest.update(bytes, 0, bytes.length);',
+        '    return new SecretKeySpec(digest.digest(), "AES");',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/a/Vault.java': [
+        'class Vault {',
+        '  private static final String MODE = "AES/GCM/NoPadding";',
+        '  byte[] seal(byte[] data) throws Exception {',
+        '    SecretKey key = loadKey("vault_key_alias");',
+        '    Cipher cipher = Cipher.getInstance(MODE);',
+        '    cipher.init(Cipher.ENCRYPT_MODE, key);',
+        '    return cipher.doFinal(data);',
+        '  }',
+        '  SecretKey loadKey(String alias) throws Exception {',
+        '    KeyStore ks = KeyStore.getInstance("AndroidKeyStore");',
+        '    ks.load(null);',
+        '    return (SecretKey) ks.getKey(alias, null);',
+        '  }',
+        '  SecretKeySpec wrap(byte[] raw) { return new SecretKeySpec(raw, "AES"); }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'crypto-hardcoded-key').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/Contacts.java:4', 'high'],
+    ]);
+    expect(judged(r, 'crypto-ecb-mode').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/Contacts.java:5', 'high'],
+    ]);
+  });
+
+  it('an XOR with the bytes of a string constant is found in Objective-C, C, Swift and Dart; an XOR with a table or with input is not', async () => {
+    const r = await audit({
+      'iGoat/Photo/PhotoVC.m': [
+        '- (NSString *)thePw {',
+        '    char xored[] = {0x5e, 0x42, 0x56, 0x5a};',
+        '    char key[] = "1234567890";',
+        '    char pw[20] = {0};',
+        '    for (int i = 0; i < sizeof(xored); i++) {',
+        '        pw[i] = xored[i] ^ key[i % sizeof(key)];',
+        '    }',
+        '    return [NSString stringWithUTF8String:pw];',
+        '}',
+        '- (void)transform:(NSData *)input {',
+        '    NSString* secret = @"iGoat";',
+        '    unsigned char* pBytesInput = (unsigned char*)[input bytes];',
+        '    unsigned char* pBytesKey = (unsigned char*)[[secret dataUsingEncoding:NSUTF8StringEncoding] bytes];',
+        '    for (unsigned int v = 0; v < 8; v++) { pBytesInput[v] = pBytesInput[v] ^ pBytesKey[v % 5]; }',
+        '}',
+        '',
+      ].join('\n'),
+      'Sources/Obfuscator.swift': [
+        'func reveal(_ data: [UInt8]) -> [UInt8] {',
+        '    let salt: [UInt8] = Array("n0t-s0-s3cret".utf8)',
+        '    return data.enumerated().map { $0.element ^ salt[$0.offset % salt.count] }',
+        '}',
+        '',
+      ].join('\n'),
+      'lib/obfuscate.dart': [
+        "const _k = 'flutter-key';",
+        'String xor(String s) {',
+        '  return String.fromCharCodes(',
+        '      List.generate(s.length, (i) => s.codeUnitAt(i) ^ _k.codeUnitAt(i % _k.length)));',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/cpp/native-lib.cpp': [
+        "    char key[5] = {'M', 'A', 'D'};",
+        '    string output = "win";',
+        '    for (int i = 0; i < output.size(); i++) {',
+        '        output[i] = output[i] ^ key[i % (sizeof(key) / sizeof(char))];',
+        '    }',
+        '',
+      ].join('\n'),
+      'src/crc.c': [
+        'static const unsigned int table[256] = { 0x00000000, 0x77073096 };',
+        'unsigned int crc(const char *msg, int n) {',
+        '    const char *prefix = "v1";',
+        '    unsigned int c = 0xffffffff;',
+        '    for (int i = 0; i < n; i++) c = table[(c ^ msg[i]) & 0xff] ^ (c >> 8);',
+        '    return c;',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'crypto-hardcoded-key').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/cpp/native-lib.cpp:4', 'high'],
+      ['iGoat/Photo/PhotoVC.m:14', 'high'],
+      ['iGoat/Photo/PhotoVC.m:6', 'high'],
+      ['lib/obfuscate.dart:4', 'high'],
+      ['Sources/Obfuscator.swift:3', 'high'],
+    ]);
+    // The data written back (`output[i] = output[i] ^ …`) is not taken for the key.
+    expect(of(r, 'crypto-hardcoded-key').find((f) => f.file.endsWith('native-lib.cpp'))?.message).toMatch(
+      /^key \(/,
+    );
+  });
+
+  it('Dart ciphers: a literal key and IV, an all-zero IV and ECB are found; random keys and IVs are not, unpadded ECB is medium', async () => {
+    const r = await audit({
+      'lib/bugs/static.dart': [
+        "import 'package:encrypt/encrypt.dart';",
+        "const _iv = 'abcdefghijklmnop';",
+        'String run(String text) {',
+        "  final key = Key.fromUtf8('my32lengthsupersecretnooneknows1');",
+        '  final iv = IV.fromUtf8(_iv);',
+        '  final zero = IV.fromLength(16);',
+        '  final enc = Encrypter(AES(key, mode: AESMode.ecb));',
+        '  return enc.encrypt(text, iv: iv).base64 + zero.base64;',
+        '}',
+        '',
+      ].join('\n'),
+      'lib/crypto/good.dart': [
+        "import 'package:encrypt/encrypt.dart';",
+        'String run(String text, String stored) {',
+        '  final key = Key.fromSecureRandom(32);',
+        '  final iv = IV.fromSecureRandom(16);',
+        '  final other = Key.fromBase64(stored);',
+        '  final enc = Encrypter(AES(key, mode: AESMode.gcm));',
+        '  final raw = Encrypter(AES(other, mode: AESMode.ecb, padding: null));',
+        '  return enc.encrypt(text, iv: iv).base64 + raw.algo.toString();',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'crypto-hardcoded-key').map(([f, s]) => [f, s])).toEqual([
+      ['lib/bugs/static.dart:4', 'high'],
+    ]);
+    expect(judged(r, 'crypto-static-iv').map(([f, s]) => [f, s])).toEqual([
+      ['lib/bugs/static.dart:5', 'medium'],
+      ['lib/bugs/static.dart:6', 'medium'],
+    ]);
+    expect(judged(r, 'crypto-ecb-mode').map(([f, s]) => [f, s])).toEqual([
+      ['lib/bugs/static.dart:7', 'high'],
+      ['lib/crypto/good.dart:7', 'medium'],
+    ]);
+  });
+
+  it('a token or password printed in Dart is written to the log; a message that only names a password is not', async () => {
+    const r = await audit({
+      'lib/auth/session.dart': [
+        'void signedIn(String accessToken, String password) {',
+        "  print('token: $accessToken');",
+        "  debugPrint('wrong password, try again');",
+        '  debugPrint(password);',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'storage-secret-in-log').map(([f, s]) => [f, s])).toEqual([
+      ['lib/auth/session.dart:2', 'medium'],
+      ['lib/auth/session.dart:4', 'medium'],
+    ]);
+  });
+
+  it('a password bound into an SQLite row with the C API or set in a YapDatabase from Objective-C is found; a SQLCipher database keyed with PRAGMA key is not', async () => {
+    const bind = [
+      '- (void)store:(NSString *)username password:(NSString *)password {',
+      '    sqlite3_stmt *stmt;',
+      '    sqlite3_prepare_v2(db, "INSERT INTO creds(username, password) VALUES(?, ?)", -1, &stmt, NULL);',
+      '    sqlite3_bind_text(stmt, 1, [username UTF8String], -1, SQLITE_TRANSIENT);',
+      '    sqlite3_bind_text(stmt, 2, [password UTF8String], -1, SQLITE_TRANSIENT);',
+      '}',
+      '',
+    ].join('\n');
+    const r = await audit({
+      'App/Local/LocalStorage.m': bind,
+      'App/Keyed/KeyedStorage.m': `// keyed\nstatic const char *k = "PRAGMA key = 'x'";\n${bind}`,
+      'sqlite/ext/userauth/userauth.c':
+        'static int check(sqlite3 *db) {\n  sqlite3_bind_text(pStmt, 2, db->auth.zAuthUser, -1, SQLITE_STATIC);\n  return 0;\n}\n',
+      'App/Yap/YapVC.m': [
+        'static NSString *const YapKeyPassword = @"YapKeyPassword";',
+        '- (void)save {',
+        '    [self.connection readWriteWithBlock:^(YapDatabaseReadWriteTransaction *transaction) {',
+        '        [transaction setObject:self.passwordField.text forKey:YapKeyPassword inCollection:@"app"];',
+        '    }];',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'storage-secret-in-preferences').map(([f, s]) => [f, s])).toEqual([
+      ['App/Local/LocalStorage.m:5', 'high'],
+      ['App/Yap/YapVC.m:4', 'high'],
+    ]);
+  });
+});

@@ -36,12 +36,16 @@ const DEBUG_SEVERITY: Severity = 'low';
 /**
  * Places other than debug source sets that lower a finding, with the reason shown. Tests:
  * Gradle's `src/test`, `src/androidTest`, `src/testFixtures` (test fixtures shared by a module's
- * tests) and flavour variants, source sets of flavours built for UI tests or against a fake
+ * tests) and flavour variants before (`src/googleAndroidTest`) or after (`src/androidTestGoogleplay`,
+ * `src/testDebug`: the Android Gradle plugin refuses flavour and build type names that start with
+ * `test` or `androidTest`, so such a folder is always a variant's tests), source sets of flavours built for UI tests or against a fake
  * backend (`src/uiAutomation/`, `src/mock/`, `src/fake/`, `src/<flavour>Mock/`), `test(s)/`, `__tests__/`, Maestro's `.maestro/` flows,
  * end-to-end suites (`e2e/`, as Detox, Appium and Playwright lay them out) and Flutter's
  * `integration_test/`, test data (`fixtures/`, `__fixtures__/`, `__mocks__/`), Gradle modules that
  * only tests depend on (`testing/src/`, `core-testing/src/`, `test-utils/src/`,
- * `owncloudTestUtil/src/`, `test-support/src/`, `testlib/src/`), `*.test.*`/`*.spec.*`, iOS
+ * `owncloudTestUtil/src/`, `test-support/src/`, `testlib/src/`), folders of test utilities in a
+ * JavaScript or Dart tree (`testUtils/`, `test_helpers/`), Jest's setup files (`jestSetup.js`,
+ * `jest.setup.ts`, `setupTests.js`, run only by Jest), `*.test.*`/`*.spec.*`, iOS
  * `*Tests/` targets. Documentation: `*.md`, `*.markdown`, `*.rst`,
  * `*.adoc`, their editor swap and backup copies (`.README.md.swp`, `README.md~`), and `doc(s)/`
  * folders. Examples: `example(s)/`, `sample(s)/`, `demo/` folders in any case (`Example/`), and files named as a demo or
@@ -51,7 +55,7 @@ const DEBUG_SEVERITY: Severity = 'low';
 const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
     pattern:
-      /(?:^|\/)(?:src\/(?:test|androidTest|testFixtures|uiAutomation|mock|fake|[a-z][A-Za-z0-9]*(?:Test|AndroidTest|TestFixtures|Automation|Mock|Fake))\/|tests?\/|__tests__\/|[A-Za-z0-9_-]*Tests\/|\.maestro\/|e2e\/|integration_test\/|__mocks__\/|__fixtures__\/|fixtures\/|[A-Za-z0-9_-]*(?:[Tt]esting|[Tt]est-?[Uu]tils?|[Tt]est-?[Ss]upport|[Tt]est-?[Hh]elpers?|[Tt]est[Ll]ib)\/src\/)|\.(?:test|spec)\.[A-Za-z0-9]+$/,
+      /(?:^|\/)(?:src\/(?:(?:test|androidTest|testFixtures)(?:[A-Z][A-Za-z0-9]*)?|uiAutomation|mock|fake|[a-z][A-Za-z0-9]*(?:Test|AndroidTest|TestFixtures|Automation|Mock|Fake))\/|tests?\/|__tests__\/|[A-Za-z0-9_-]*Tests\/|\.maestro\/|e2e\/|integration_test\/|__mocks__\/|__fixtures__\/|fixtures\/|[A-Za-z0-9_-]*(?:[Tt]esting|[Tt]est-?[Uu]tils?|[Tt]est-?[Ss]upport|[Tt]est-?[Hh]elpers?|[Tt]est[Ll]ib)\/src\/|[Tt]est[-_]?(?:[Uu]tils?|[Uu]tilities|[Hh]elpers?)\/)|\.(?:test|spec)\.[A-Za-z0-9]+$|(?:^|\/)(?:jest[-_.]?[Ss]etup[A-Za-z0-9_.-]*|setupTests)\.[cm]?[jt]sx?$/,
     reason: 'test code, not shipped',
   },
   {

@@ -1,6 +1,6 @@
 /**
  * Android checks on a decoded AndroidManifest.xml and network security config (text or AXML).
- * Loopback-only cleartext exceptions and everything inside <debug-overrides> (which applies only
+ * Loopback-only cleartext exceptions and user CAs, and everything inside <debug-overrides> (which applies only
  * to debuggable builds) are not flagged.
  */
 import { posix } from 'node:path';
@@ -240,8 +240,11 @@ export function checkNetworkSecurityConfig(root: XmlElement, file: string, now: 
       config.name === 'base-config'
         ? 'base-config'
         : `domain-config ${domains.map((d) => d.name).join(', ')}`;
+    // A domain-config for the device's own loopback (or the emulator's alias of the host's)
+    // governs traffic that never leaves the machine: neither cleartext nor a user CA there exposes
+    // anything on a network (an app's own local web server, whose certificate the user installs).
+    const loopbackOnly = domains.length > 0 && domains.every((d) => isLoopbackOrEmulatorHost(d.name));
     if (isTrue(config, 'cleartextTrafficPermitted')) {
-      const loopbackOnly = domains.length > 0 && domains.every((d) => isLoopbackOrEmulatorHost(d.name));
       if (!loopbackOnly) {
         const raw: RawFinding = {
           ruleId: 'android-nsc-cleartext',
@@ -260,7 +263,7 @@ export function checkNetworkSecurityConfig(root: XmlElement, file: string, now: 
     }
     for (const anchors of childrenNamed(config, 'trust-anchors')) {
       for (const cert of childrenNamed(anchors, 'certificates')) {
-        if (cert.attributes.src?.toLowerCase() === 'user') {
+        if (cert.attributes.src?.toLowerCase() === 'user' && !loopbackOnly) {
           out.push({
             ruleId: 'android-nsc-user-certs',
             file,

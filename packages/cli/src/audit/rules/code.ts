@@ -20,7 +20,7 @@ import type { RuleId } from './catalog.js';
 import { isQualifiedName } from './secrets.js';
 import { identifierWords, statementAt, weakHashUse, weakHashVerdict } from './weak-hash.js';
 
-type Lang = 'jvm' | 'swift' | 'objc' | 'c';
+type Lang = 'jvm' | 'swift' | 'objc' | 'c' | 'dart';
 
 const LANGS: Readonly<Record<string, readonly Lang[]>> = {
   java: ['jvm'],
@@ -34,9 +34,10 @@ const LANGS: Readonly<Record<string, readonly Lang[]>> = {
   cpp: ['c'],
   cxx: ['c'],
   hpp: ['c'],
+  dart: ['dart'],
 };
 
-const SOURCE = /\.(java|kt|swift|m|mm|h|c|cc|cpp|cxx|hpp)$/;
+const SOURCE = /\.(java|kt|swift|m|mm|h|c|cc|cpp|cxx|hpp|dart)$/;
 
 /** What a rule reports of one match. */
 interface CodeVerdict {
@@ -60,6 +61,9 @@ interface CodeRule {
 
 /** A quoted literal: Java/Kotlin/Swift/C `"…"`, Objective-C `@"…"`. */
 const LITERAL = String.raw`@?"((?:[^"\\\n]|\\.){1,256})"`;
+
+/** A Dart string literal, `'…'` or `"…"`: its text in the first or the second group. */
+const DART_LITERAL = String.raw`(?:'((?:[^'\\\n]|\\.){1,256})'|"((?:[^"\\\n]|\\.){1,256})")`;
 
 const PLACEHOLDER =
   /^(?:x{3,}|\*{3,}|\.{3,}|<.*>|\$\{.*\}|\{\{.*\}\}|%[@sd]|your[-_ ]?|change[-_]?me|replace[-_]?me|placeholder|todo|redacted|dummy)$/i;
@@ -210,7 +214,9 @@ function valueNames(expr: string): string[] {
   const interpolated = [...expr.matchAll(/\$\{?([A-Za-z_][\w.]*)|\\\(\s*([A-Za-z_][\w.]*)/g)]
     .map((t) => t[1] ?? t[2])
     .join(' ');
-  const code = `${expr.replace(/@?"(?:[^"\\\n]|\\.)*"/g, '""')} ${interpolated}`;
+  // Single-quoted too: Dart's strings (`print('wrong password')` names no value), Java's and
+  // C's characters.
+  const code = `${expr.replace(/@?"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, '""')} ${interpolated}`;
   return [...code.matchAll(/\b([A-Za-z_][\w.]*)(?!\s*\()/g)].map((id) => id[1] as string);
 }
 
@@ -353,10 +359,12 @@ function literalSecretColumn(statement: string, text: string): string | undefine
 }
 
 /**
- * A database opened encrypted: SQLCipher (`net.sqlcipher`, its `SupportFactory` for Room), or a
- * Realm configured with an `encryptionKey`. Its rows are not in clear.
+ * A database opened encrypted: SQLCipher (`net.sqlcipher`, its `SupportFactory` for Room, a
+ * database keyed with `PRAGMA key` or `sqlite3_key`), or a Realm configured with an
+ * `encryptionKey`. Its rows are not in clear.
  */
-const ENCRYPTED_DATABASE = /sqlcipher|\bSupportFactory\b|\bencryptionKey\s*[(:=]/i;
+const ENCRYPTED_DATABASE =
+  /sqlcipher|\bSupportFactory\b|\bencryptionKey\s*[(:=]|\bPRAGMA\s+key\b|\bsqlite3_key\b/i;
 
 /** The finding for a secret stored in clear in a local database, or none without a secret. */
 function databaseVerdict(name: string | undefined, where: string): CodeVerdict | undefined {
@@ -568,6 +576,153 @@ function hostnameVerdict(m: RegExpExecArray, text: string): CodeVerdict {
   };
 }
 
+/**
+ * Helpers of a file that turn their one string parameter into a key: a Java method or Kotlin
+ * function taking a `String` whose body (its first 800 characters) gives the parameter's bytes or
+ * characters to `SecretKeySpec` or `PBEKeySpec` (`SecretKeySpec generateKey(String secretKey) {
+ * … secretKey.getBytes("UTF-8") … new SecretKeySpec(key, "AES")`). A literal given to one is the
+ * key, hashed or not. Read once a file, as {@link assignedTo} is.
+ */
+function keyHelpers(text: string): Set<string> {
+  if (helperText === text) return helpers;
+  helperText = text;
+  helpers = new Set();
+  for (const m of text.matchAll(KEY_HELPER)) {
+    const name = (m[2] ?? m[4]) as string;
+    const param = ((m[3] ?? m[5]) as string).replace(/\$/g, '\\$');
+    if (param.length > 64) continue;
+    const body = text.slice((m.index as number) + m[0].length, (m.index as number) + m[0].length + 800);
+    if (
+      /\b(?:SecretKeySpec|PBEKeySpec)\s*\(/.test(body) &&
+      new RegExp(String.raw`\b${param}\s*\.\s*(?:getBytes|toByteArray|toCharArray|encodeToByteArray)\b`).test(
+        body,
+      )
+    )
+      helpers.add(name);
+  }
+  return helpers;
+}
+
+let helperText = '';
+let helpers = new Set<string>();
+
+/**
+ * A Java method or a Kotlin function with one `String` parameter: name and parameter. The return
+ * type is matched atomically and from its start only (as {@link ASSIGNMENT}'s type), so a long run
+ * of name characters is read once, not from each of its characters.
+ */
+const KEY_HELPER =
+  /(?<![\w<>[\]])(?=([\w<>[\]]+))\1\s+([a-zA-Z_]\w*)\s*\(\s*(?:final\s+)?String\s+([a-zA-Z_]\w*)\s*\)\s*(?:throws\s[^{;]{1,200})?\{|\bfun\s+([a-zA-Z_]\w*)\s*\(\s*([a-zA-Z_]\w*)\s*:\s*String\s*\)/g;
+
+/**
+ * What a name is assigned in a file, by a regex for that name (`NSString *key = @"…"`,
+ * `char key[] = "…"`, `final key = '…'`): declarations with C pointers and array brackets, which
+ * {@link ASSIGNMENT} does not take. The first assignment, up to the end of its statement. At most
+ * 16 names a file are looked up, so a crafted file of many XORs costs 16 reads of it, not one a
+ * name.
+ */
+function assignmentOfName(name: string, text: string): string | undefined {
+  if (namedText !== text) {
+    namedText = text;
+    named = new Map();
+  }
+  if (named.has(name)) return named.get(name);
+  // A name is put in a regex: a crafted one of 300,000 letters would not compile.
+  if (named.size >= 16 || name.length > 64) return undefined;
+  const m = new RegExp(
+    String.raw`(?<![\w$.])${name.replace(/\$/g, '\\$')}\s*(?:\[[^\]\n]{0,8}\])?\s*(?::\s*[\w<>?.[\]]+\s*)?=(?!=)\s*([^;\n]{1,300})`,
+  ).exec(text);
+  named.set(name, m?.[1]);
+  return m?.[1];
+}
+
+let namedText = '';
+let named = new Map<string, string | undefined>();
+
+/**
+ * Words that turn a string into bytes or characters (`"k".getBytes()`, `Array("k".utf8)`,
+ * `[@"k" dataUsingEncoding:NSUTF8StringEncoding]`, `utf8.encode('k')`, C casts): an expression
+ * made only of these and one string literal is that literal's bytes.
+ */
+const TO_BYTES = new Set([
+  'getBytes',
+  'toByteArray',
+  'toCharArray',
+  'encodeToByteArray',
+  'Charsets',
+  'StandardCharsets',
+  'UTF_8',
+  'US_ASCII',
+  'utf8',
+  'utf8String',
+  'UTF8String',
+  'data',
+  'using',
+  'dataUsingEncoding',
+  'NSUTF8StringEncoding',
+  'NSASCIIStringEncoding',
+  'bytes',
+  'cString',
+  'cStringUsingEncoding',
+  'Array',
+  'UInt8',
+  'Int8',
+  'CChar',
+  'encode',
+  'Uint8List',
+  'fromList',
+  'codeUnits',
+  'unsigned',
+  'signed',
+  'char',
+  'const',
+  'uint8_t',
+  'byte',
+  'new',
+  'String',
+]);
+
+/** The literal an expression is the bytes of (quoted as Java, Objective-C or Dart quote), or undefined. */
+function bytesOfLiteral(expr: string): string | undefined {
+  // An array of character literals (`char key[5] = {'M', 'A', 'D'}`): a string spelled out.
+  const chars = /^\s*\{\s*('(?:[^'\\\n]|\\.)'(?:\s*,\s*'(?:[^'\\\n]|\\.)')+)\s*,?\s*\}/.exec(expr);
+  if (chars !== null) {
+    const value = [...(chars[1] as string).matchAll(/'((?:[^'\\\n]|\\.))'/g)].map((c) => c[1]).join('');
+    return value.length >= 3 ? value : undefined;
+  }
+  const lit = /@?"((?:[^"\\\n]|\\.){3,256})"|'((?:[^'\\\n]|\\.){3,256})'/.exec(expr);
+  if (lit === null) return undefined;
+  const value = (lit[1] ?? lit[2]) as string;
+  if (/\$|\\\(/.test(value)) return undefined;
+  const rest = expr.slice(0, lit.index) + expr.slice(lit.index + lit[0].length);
+  if (/["']/.test(rest)) return undefined;
+  for (const id of rest.matchAll(/[A-Za-z_$][\w$]*/g)) if (!TO_BYTES.has(id[0])) return undefined;
+  return value;
+}
+
+/**
+ * The string literal behind the operand of an XOR, followed one step: the operand's own
+ * assignment is a literal's bytes (`key = "…".getBytes()`, `Array("…".utf8)`), or it is the bytes
+ * of one name that is (`pBytesKey = [[key dataUsingEncoding:…] bytes]` with `key = @"…"`).
+ */
+function xorKeyLiteral(operand: string, text: string): string | undefined {
+  const expr = assignmentOfName(operand, text);
+  if (expr === undefined) return undefined;
+  const direct = bytesOfLiteral(expr);
+  if (direct !== undefined) return direct;
+  const names = [...expr.matchAll(/[A-Za-z_$][\w$]*/g)].map((id) => id[0]).filter((id) => !TO_BYTES.has(id));
+  if (names.length !== 1 || names[0] === operand) return undefined;
+  const inner = assignmentOfName(names[0] as string, text);
+  return inner === undefined ? undefined : bytesOfLiteral(inner.trim());
+}
+
+/** A Dart name's string literal (`const _key = 'k'`, `final String iv = "…"`), or undefined. */
+function dartLiteralOf(name: string, text: string): string | undefined {
+  const expr = assignmentOfName(name, text)?.trim();
+  const lit = expr === undefined ? null : new RegExp(String.raw`^${DART_LITERAL}\s*$`).exec(expr);
+  return lit === null ? undefined : ((lit[1] ?? lit[2]) as string);
+}
+
 const CODE_RULES: readonly CodeRule[] = [
   {
     // A string literal (or its Base64/hex decoding) given to SecretKeySpec: the key is in the app.
@@ -677,6 +832,156 @@ const CODE_RULES: readonly CodeRule[] = [
         literal.value,
         `constant ${literal.name.slice(0, 60)} (a string literal) used as an XOR key`,
       );
+    },
+  },
+  {
+    // A literal given to a helper of the same file that makes it the key
+    // (`SecretKeySpec key = generateKey("secretKey")`, the helper hashing its parameter into a
+    // `SecretKeySpec`): the key is in the app, one call away from the cipher.
+    langs: ['jvm'],
+    needs: ['SecretKeySpec', 'PBEKeySpec'],
+    pattern: new RegExp(String.raw`(?<![\w$.])([a-zA-Z_]\w*)\(\s*${LITERAL}\s*\)`, 'g'),
+    check: (m, text) => {
+      const value = m[2] as string;
+      if (value.length < 3 || !keyHelpers(text).has(m[1] as string)) return undefined;
+      return keyLiteral(
+        'crypto-hardcoded-key',
+        value,
+        `string literal given to ${String(m[1]).slice(0, 60)}(), which makes it the SecretKeySpec key`,
+      );
+    },
+  },
+  {
+    // An XOR of data with the bytes of a string constant, in any language the code rules read
+    // (`c = input[v] ^ keyBytes[k]`, `key[i % n] ^ b`, `s.codeUnitAt(i) ^ k.codeUnitAt(j)` in
+    // Dart): a hand-made cipher whose key is in the app. Java's `charAt` form is the rule above.
+    langs: ['jvm', 'swift', 'objc', 'c', 'dart'],
+    needs: [' ^ ', ' ^='],
+    pattern:
+      /(?<![\w$])([A-Za-z_$][\w$]*)\s*\[[^\]\n]{1,60}\]\s*(?=\^)|\^=?\s*(?:\(\s*[\w ]+\s*\*?\s*\)\s*)?([A-Za-z_$][\w$]*)\s*(?:\.\s*codeUnitAt\s*\(|\[)/g,
+    check: (m, text) => {
+      const operand = (m[1] ?? m[2]) as string;
+      if (operand.length > 64) return undefined;
+      // `out[i] = out[i] ^ key[j]`: the operand the statement writes back to is the data.
+      if (
+        m[1] !== undefined &&
+        new RegExp(String.raw`(?<![\w$.])${operand.replace(/\$/g, '\\$')}\s*\[[^\]\n]{1,60}\]\s*=\s*$`).test(
+          text.slice(Math.max(0, m.index - 120), m.index),
+        )
+      )
+        return undefined;
+      const value = xorKeyLiteral(operand, text);
+      if (value === undefined) return undefined;
+      return keyLiteral(
+        'crypto-hardcoded-key',
+        value,
+        `${operand.slice(0, 60)} (the bytes of a string literal) used as an XOR key`,
+      );
+    },
+  },
+  {
+    // Dart's `encrypt` package and PointyCastle: a key from a literal (`Key.fromUtf8('…')`,
+    // `Key.fromBase64(_key)` with `const _key = '…'`, `KeyParameter(utf8.encode('…'))`).
+    langs: ['dart'],
+    needs: ['Key.from', 'KeyParameter', 'Key(utf8', 'Key(Uint8List'],
+    pattern: new RegExp(
+      String.raw`\b(?:Key\.from(?:Utf8|Base64|Base16)\(\s*|(?:Key|KeyParameter)\(\s*(?:Uint8List\.fromList\(\s*)?utf8\.encode\(\s*)(?:${DART_LITERAL}|([A-Za-z_$][\w$]*)\s*\))`,
+      'g',
+    ),
+    check: (m, text) => {
+      const value = m[1] ?? m[2] ?? (m[3] === undefined ? undefined : dartLiteralOf(m[3], text));
+      if (value === undefined || value.length < 3 || /\$/.test(value)) return undefined;
+      return keyLiteral(
+        'crypto-hardcoded-key',
+        value,
+        m[3] === undefined
+          ? 'string literal used as a cipher key (Dart encrypt / PointyCastle)'
+          : `constant ${m[3].slice(0, 60)} (a string literal) used as a cipher key (Dart encrypt / PointyCastle)`,
+      );
+    },
+  },
+  {
+    // Dart's `encrypt` package: an IV from a literal (`IV.fromUtf8('…')`, a constant) or all
+    // zeros (`IV.fromLength(16)`, which fills it with zeros since encrypt 5, `IV.allZerosOfLength`,
+    // `IV(Uint8List(16))`): the same IV for every message.
+    langs: ['dart'],
+    needs: ['IV.from', 'IV.allZeros', 'IV(Uint8List('],
+    pattern: new RegExp(
+      String.raw`\bIV\.from(?:Utf8|Base64|Base16)\(\s*(?:${DART_LITERAL}|([A-Za-z_$][\w$]*)\s*\))|\b(IV\.fromLength\(\s*\d+\s*\)|IV\.allZerosOfLength\(|IV\(\s*Uint8List\(\s*\d+\s*\)\s*\))`,
+      'g',
+    ),
+    check: (m, text) => {
+      if (m[4] !== undefined)
+        return {
+          ruleId: 'crypto-static-iv',
+          message: `${m[4].replace(/\s+/g, '').slice(0, 40)}: an all-zero IV, the same for every message`,
+          key: `iv:${m[4].replace(/\s+/g, '')}`,
+        };
+      const value = m[1] ?? m[2] ?? (m[3] === undefined ? undefined : dartLiteralOf(m[3], text));
+      if (value === undefined || /\$/.test(value)) return undefined;
+      return {
+        ruleId: 'crypto-static-iv',
+        message: 'literal IV given to the encrypt package’s IV: the same IV for every message',
+        key: `iv:${value}`,
+      };
+    },
+  },
+  {
+    // ECB in Dart: the `encrypt` package's `AESMode.ecb` (PKCS7 padding by default: messages),
+    // PointyCastle's `ECBBlockCipher` and `'AES/ECB'` (no padding: a raw block operation, as
+    // `/ECB/NoPadding` in Java is medium), `'AES/ECB/PKCS7'` (padded: messages).
+    langs: ['dart'],
+    needs: ['AESMode.ecb', 'ECBBlockCipher', 'AES/ECB'],
+    pattern: /\bAESMode\.ecb\b|\bECBBlockCipher\s*\(|['"]AES\/ECB(\/[A-Za-z0-9]+)?['"]/g,
+    check: (m, text) => {
+      const padded = m[0].startsWith('AESMode')
+        ? !/padding\s*:\s*null/.test(text.slice(m.index, m.index + 200))
+        : m[1] !== undefined && !/nopadding/i.test(m[1]);
+      return {
+        ruleId: 'crypto-ecb-mode',
+        message: padded
+          ? `${m[0]}: ECB mode encrypts equal blocks to equal ciphertext`
+          : `${m[0]}: ECB without padding, a raw block operation (key derivations, CMAC, key wraps are built on it); a message encrypted with it shows its equal blocks`,
+        key: `ecb:${m[0]}`,
+        ...(padded ? {} : { severity: 'medium' as const }),
+      };
+    },
+  },
+  {
+    // ECB through a constant: `Cipher.getInstance(AES)` with `String AES = "AES"` in the file.
+    langs: ['jvm'],
+    needs: ['getInstance'],
+    pattern: /Cipher\.getInstance\(\s*([A-Za-z_$][\w$]*)\s*[,)]/g,
+    check: (m, text) => {
+      const literal = literalOf(m[1] as string, text);
+      const value = literal?.value;
+      if (value === undefined || !/^(?:AES|DES|DESede|Blowfish|RC2)(?:\/ECB\/[^"]*)?$/.test(value))
+        return undefined;
+      if (/\/ECB\/NoPadding$/i.test(value)) return undefined;
+      return {
+        ruleId: 'crypto-ecb-mode',
+        message: value.includes('/ECB')
+          ? `Cipher.getInstance(${m[1]}) with ${m[1]} = "${value}": ECB mode encrypts equal blocks to equal ciphertext`
+          : `Cipher.getInstance(${m[1]}) with ${m[1]} = "${value}": no mode given, so the provider's default, ECB`,
+        evidence: value,
+        key: `ecb:${value}`,
+      };
+    },
+  },
+  {
+    // A secret bound into an SQLite statement through the C API (`sqlite3_bind_text(stmt, 2,
+    // [password UTF8String], -1, SQLITE_TRANSIENT)`), a database not opened with SQLCipher.
+    langs: ['objc', 'c', 'swift'],
+    needs: ['sqlite3_bind_text'],
+    pattern: /\bsqlite3_bind_text(?:16|64)?\s*\(\s*[^,\n]{1,80},\s*[^,\n]{1,40},\s*([^,\n]{1,200}),/g,
+    check: (m, text) => {
+      if (ENCRYPTED_DATABASE.test(text)) return undefined;
+      // Secrets only: C code binds members of its own structures (`db->auth.zAuthUser`, SQLite's
+      // user-authentication extension), whose names speak of auth without holding a token.
+      const name = secretValueIn(m[1] as string);
+      return name !== undefined && secretKind(name) === 'secret'
+        ? databaseVerdict(name, 'a SQLite row')
+        : undefined;
     },
   },
   {
@@ -1386,8 +1691,14 @@ const CODE_RULES: readonly CodeRule[] = [
     langs: ['swift', 'objc'],
     needs: ['createDocument', 'putProperties', 'MutableDocument', 'inCollection'],
     pattern:
-      /@?"([A-Za-z_][\w.-]{0,60})"\s*:\s*([^,}\]\n]{1,120})|\bsetObject\(\s*([^\n]{1,200}?),\s*forKey:\s*"([^"\n]{1,80})"\s*,\s*inCollection:/g,
+      /@?"([A-Za-z_][\w.-]{0,60})"\s*:\s*([^,}\]\n]{1,120})|\bsetObject\(\s*([^\n]{1,200}?),\s*forKey:\s*"([^"\n]{1,80})"\s*,\s*inCollection:|\bsetObject:\s*([^\n\]]{1,200}?)\s+forKey:\s*(?:@"([^"\n]{1,80})"|([A-Za-z_]\w*))\s+inCollection:/g,
     check: (m, text) => {
+      // Objective-C's message (`[transaction setObject:v forKey:YapKeyPassword inCollection:…]`):
+      // the key is a literal or a constant, whose name says what it keys as well as its value.
+      if (m[5] !== undefined) {
+        if (/^\s*@?"/.test(m[5]) || HASHED.test(m[5])) return undefined;
+        return databaseVerdict((m[6] ?? m[7]) as string, 'a YapDatabase collection');
+      }
       const value = (m[2] ?? m[3]) as string;
       if (/^\s*@?"/.test(value) || HASHED.test(value)) return undefined;
       if (m[1] !== undefined && !/createDocument|putProperties|MutableDocument/.test(text)) return undefined;
@@ -1399,10 +1710,10 @@ const CODE_RULES: readonly CodeRule[] = [
   },
   {
     // A secret-named variable given to a log call.
-    langs: ['jvm', 'swift', 'objc'],
-    needs: ['Log.', 'println', 'print(', 'NSLog', 'os_log', 'Timber.'],
+    langs: ['jvm', 'swift', 'objc', 'dart'],
+    needs: ['Log.', 'println', 'print(', 'NSLog', 'os_log', 'Timber.', 'debugPrint'],
     pattern:
-      /\b(?:Log\.[vdiwe]|Timber\.[vdiwe]|System\.out\.println|println|print|NSLog|os_log)\s*\(([^;\n]{1,300})/g,
+      /\b(?:Log\.[vdiwe]|Timber\.[vdiwe]|System\.out\.println|println|print|debugPrint|NSLog|os_log)\s*\(([^;\n]{1,300})/g,
     check: (m, text) => {
       const args = m[1] as string;
       let last = secretNamed(args);

@@ -131,6 +131,16 @@ export function checkEntitlements(
 }
 
 /**
+ * An app's or extension's Info.plist: `Info.plist`, or `<Target>-Info.plist` as Xcode named them
+ * until Xcode 5 and many projects still do (`iGoat-Info.plist`, `openHAB-Info.plist`); the
+ * target's `INFOPLIST_FILE` says which, and the name is all a scan of files can see. Firebase's
+ * `GoogleService-Info.plist` is a configuration of the SDK, not an Info.plist.
+ */
+function isInfoPlist(name: string): boolean {
+  return name === 'Info.plist' || (name.endsWith('-Info.plist') && name !== 'GoogleService-Info.plist');
+}
+
+/**
  * The iOS analyser: Info.plist (App Transport Security), entitlements files and the entitlements
  * in the plist of `embedded.mobileprovision` (get-task-allow). A binary plist's values are
  * given to the text scan as JSON.
@@ -138,7 +148,7 @@ export function checkEntitlements(
 export const IOS_ANALYSERS: readonly FileAnalyser[] = [
   {
     matches: (_path, name) =>
-      name === 'Info.plist' || name.endsWith('.entitlements') || name === 'embedded.mobileprovision',
+      isInfoPlist(name) || name.endsWith('.entitlements') || name === 'embedded.mobileprovision',
     async analyse(bytes, context) {
       const { name, path } = context;
       const { extractEmbeddedPlist, isBinaryPlist, parsePlist } = await import('../lib/plist.js');
@@ -162,7 +172,7 @@ export const IOS_ANALYSERS: readonly FileAnalyser[] = [
         name === 'embedded.mobileprovision' ? undefined : text,
         (k) => `<key>${k}</key>`,
       );
-      if (name === 'Info.plist') context.report(...checkInfoPlist(value, path, lineOf));
+      if (isInfoPlist(name)) context.report(...checkInfoPlist(value, path, lineOf));
       else context.report(...checkEntitlements(value, path, lineOf));
       return binary ? { text: JSON.stringify(value, null, 1), lines: false } : undefined;
     },

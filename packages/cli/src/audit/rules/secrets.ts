@@ -155,7 +155,7 @@ const PLACEHOLDER =
   /^(?:x{4,}|\*{3,}|\.{3,}|<.*>|\$\{.*\}|\{\{.*\}\}|%[A-Z_]+%|your[-_ ]|change[-_]?me|replace[-_]?me|example|sample|dummy|placeholder|test[-_]?(?:key|token|secret)|undefined|null|true|false|none|redacted)/i;
 // Names that hold metadata about a secret, not the secret itself.
 const NOT_A_SECRET_NAME =
-  /(?:url|uri|endpoint|path|type|name|label|field|header|prefix|length|len|expiry|expires|expiresin|expiration|ttl|placeholder|hint|title|text|message|msg|error|regex|pattern|format|input|class|id|mode|policy|strategy|storage|cookie|param|version|enabled|required|visible|count|timeout|method|scheme|location|provider|service|file|dir|route|event|action|icon|style|min|max|tag|screen|view|tint|color|colour|button|toggle)s?$/i;
+  /(?:url|uri|endpoint|path|type|name|label|field|header|prefix|length|len|expiry|expires|expiresin|expiration|ttl|placeholder|hint|title|text|message|msg|error|regex|pattern|format|input|class|id|mode|policy|strategy|storage|cookie|param|version|enabled|required|visible|count|timeout|method|scheme|location|provider|service|file|dir|route|event|action|icon|style|min|max|tag|screen|view|tint|color|colour|button|toggle|address|addr)s?$/i;
 const PASSWORD_NAME = /passw|pwd|passphrase/i;
 /**
  * The path of a secret kept in a secret manager (`my-project/app-e2e-maestro-password`, as
@@ -174,6 +174,35 @@ const SECRET_MANAGER_PATH = /^[a-z0-9]+(?:[-_][a-z0-9]+)+(?:\/[a-z0-9]+(?:[-_][a
  */
 const PUBLISHABLE_KEY = /^(?:phc_|pk_(?:live|test)_|pk\.eyJ|AEdPqrEAAAAI)/;
 
+/**
+ * An account or contract address of Ethereum and the chains that share its format: `0x` and 20
+ * bytes in hex. Addresses are public on a public ledger (`STAKING_TOKEN_ADDRESS`, a token's
+ * contract, is a token's address, not a token). A private key of the same chains is 32 bytes, 64
+ * hex digits, and stays a candidate.
+ */
+const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/**
+ * The value spells the last words of its own name, without case or separators: a label whose
+ * constant says what it labels (`PASSPHRASE_FORMAT_NUMERIC9X4 = "numeric9x4"`,
+ * `TOKEN_TYPE_BEARER = "bearer"`). A secret does not repeat the name it is kept under.
+ */
+function spellsItsName(name: string, value: string): boolean {
+  const spelled = value.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (spelled.length < 4) return false;
+  const words = name
+    .split(/[^A-Za-z0-9]+/)
+    .flatMap((part) => part.split(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/))
+    .filter((w) => w !== '')
+    .map((w) => w.toLowerCase());
+  let tail = '';
+  for (let i = words.length - 1; i >= 0 && tail.length < spelled.length; i--) {
+    tail = `${words[i]}${tail}`;
+    if (tail === spelled) return true;
+  }
+  return false;
+}
+
 /** Judges the value of a `name = "value"` assignment whose name looks secret. */
 function genericSecret(name: string, value: string): boolean {
   // Words that merely contain a keyword (tokenize, tokenizer, secretary) name no secret.
@@ -184,6 +213,7 @@ function genericSecret(name: string, value: string): boolean {
   if (SECRET_MANAGER_PATH.test(value)) return false;
   if (PLACEHOLDER.test(value) || value.includes('://') || /^[./~]/.test(value)) return false;
   if (/^(.)\1+$/.test(value) || PUBLISHABLE_KEY.test(value)) return false;
+  if (EVM_ADDRESS.test(value) || spellsItsName(name, value)) return false;
   // Dotted or dashed words (i18n keys, property paths, CSS classes) are not secrets.
   if (/^[A-Za-z]+(?:[._:-][A-Za-z]+)+$/.test(value) || isQualifiedName(value)) return false;
   if (PASSWORD_NAME.test(name)) {
@@ -803,6 +833,16 @@ function isTemplate(value: string, path: string): boolean {
   );
 }
 
+/**
+ * A package manager's lock file (`yarn.lock`, `package-lock.json`, `pnpm-lock.yaml`,
+ * `Podfile.lock`, `pubspec.lock`, `Package.resolved`, Gradle's `gradle.lockfile`…): written by the
+ * tool, it holds package names, versions and integrity hashes (`password-prompt: "npm:^1.0.4"`),
+ * never a name the app chose for a value. Secrets of their own shape (a token in a registry URL)
+ * are other rules and are still found there.
+ */
+const LOCK_FILE =
+  /(?:^|\/)(?:yarn\.lock|package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.ya?ml|bun\.lock|Podfile\.lock|Cartfile\.resolved|Package\.resolved|pubspec\.lock|Gemfile\.lock|Cargo\.lock|composer\.lock|gradle\.lockfile|[\w.-]+\.lockfile)$/;
+
 /** Ruby, whose double-quoted strings interpolate `#{…}`: fastlane's files, CocoaPods', `.rb`. */
 const RUBY =
   /(?:^|\/)(?:Fastfile|Appfile|Matchfile|Pluginfile|Podfile|Gemfile|Dangerfile)$|\.(?:rb|podspec)$/;
@@ -815,6 +855,7 @@ function genericVerdict(
   text: string,
 ): TextVerdict | undefined {
   if (!GENERIC_TRIGGERS.some((t) => name.toLowerCase().includes(t))) return undefined;
+  if (LOCK_FILE.test(file.path)) return undefined;
   if (!genericSecret(name, value)) return undefined;
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
