@@ -1318,6 +1318,51 @@ describe('a fifth held-out set: debug APKs, imports, sample configurations, publ
   });
 });
 
+describe('a seventh held-out set: mangled URIs, lock files, fakes', () => {
+  it('a scheme name before the colon is a mangled URI, not a user; real credentials in a URL stay high', async () => {
+    const r = await audit({
+      'lib/util/urls.dart':
+        '/// so `mailto:a@b.com` is not mangled into `https://mailto:a@b.com`.\n' +
+        "const tel = 'http://tel:5551234@dial.example.org';\n",
+      'lib/net/client.dart': "const feed = 'https://reader:Vt7qLm29xKpd@feeds.acme-news.io/rss';\n",
+    });
+    expect(judged(r, 'secret-url-credentials')).toEqual([['lib/net/client.dart:1', 'high', undefined]]);
+  });
+
+  it('a package named like a secret in a lock file or a manifest is no assignment; the same name with a secret stays high', async () => {
+    const r = await audit({
+      'yarn.lock':
+        'licenses@0.1.0:\n  dependencies:\n    password-prompt: "npm:^1.0.4"\n    secret-handshake: "npm:~2.3.1"\n',
+      'pnpm-lock.yaml': "packages:\n  /token-types@5.0.1:\n    token-types: '5.0.1'\n",
+      'package.json':
+        '{ "dependencies": { "password-prompt": "^1.0.4", "jwt-secret-rotator": ">=2.0.0-rc.1" } }\n',
+      'src/config.ts': "export const apiSecret = 'Zq8rNw4TyLx2Vb7m';\n",
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([['src/config.ts:1', 'high', undefined]]);
+  });
+
+  it("a fake account in a fake/ folder or a file named as a fake or a mock is lowered; the app's own file is not", async () => {
+    const value = "const password = 'y7Q8mV4pLfUq';\n";
+    const r = await audit({
+      'src/util/fake-user.ts': value,
+      'src/util/fake/userDump.ts': value,
+      'ios/App/FakeAccount.swift': value,
+      'lib/mock_login.dart': value,
+      'src/util/faker-seed.ts': value,
+      'src/util/user.ts': value,
+    });
+    const lowered = 'mock data (a fake backend for tests or a demo mode)';
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['ios/App/FakeAccount.swift:1', 'low', lowered],
+      ['lib/mock_login.dart:1', 'low', lowered],
+      ['src/util/fake-user.ts:1', 'low', lowered],
+      ['src/util/fake/userDump.ts:1', 'low', lowered],
+      ['src/util/faker-seed.ts:1', 'high', undefined],
+      ['src/util/user.ts:1', 'high', undefined],
+    ]);
+  });
+});
+
 describe('a sixth held-out set: chain addresses, test utilities, labels, loopback CAs, <Target>-Info.plist', () => {
   it('an Ethereum address under a token name is no secret; a 32-byte private key of the same chain stays high', async () => {
     const r = await audit({

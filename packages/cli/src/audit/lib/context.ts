@@ -48,7 +48,8 @@ const DEBUG_SEVERITY: Severity = 'low';
  * `*.adoc`, their editor swap and backup copies (`.README.md.swp`, `README.md~`), and `doc(s)/`
  * folders. Examples: `example(s)/`, `sample(s)/`, `demo/` folders in any case (`Example/`), and files named as a demo or
  * template copy of another (`Credentials-demo.swift`, `keys.sample.json`). Mock data: `mock(s)/`
- * folders anywhere (a fake backend's canned answers). Xcode's `.storekit` test configurations.
+ * and `fake(s)/` folders anywhere (a fake backend's canned answers), and files named as a fake or
+ * a mock (`fake-user.ts`, `MockData.kt`). Xcode's `.storekit` test configurations.
  */
 const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
@@ -72,7 +73,13 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
     // A fake backend's canned answers (`lib/data/mock/mock_login.dart`, `src/mocks/`), for tests
     // or a demo mode: sample tokens of sample accounts. Lowered, not dropped: the name is a guess.
-    pattern: /(?:^|\/)mocks?\//i,
+    // The same for fakes (`src/util/fake/`) and for files named as a fake or a mock of something
+    // (`fake-user.ts`, `FakeAccount.swift`, `mock_login.dart`, `MockData.kt`).
+    pattern: /(?:^|\/)(?:mocks?|fakes?)\//i,
+    reason: 'mock data (a fake backend for tests or a demo mode)',
+  },
+  {
+    pattern: /(?:^|\/)(?:[Ff]ake|[Mm]ock|FAKE|MOCK)(?:[-_]|[A-Z])[^/]*$/,
     reason: 'mock data (a fake backend for tests or a demo mode)',
   },
   {

@@ -376,11 +376,20 @@ function notAnAddress(host: string): boolean {
   return parts.length !== 4 || parts.some((p) => p === '' || Number(p) > 255);
 }
 
+/**
+ * A user that is the name of a URI scheme: what prefixing `https://` to another URI makes of it
+ * (`https://mailto:a@b.com`, `http://tel:123@…`), the mangled URI code comments and tests describe,
+ * not a credential.
+ */
+const SCHEME_AS_USER =
+  /^(?:mailto|tel|sms|smsto|mms|geo|market|intent|callto|skype|facetime|https?|ftps?|file|data|javascript|content|about)$/i;
+
 function urlCredentials(m: RegExpExecArray): TextVerdict | undefined {
   const user = m[2] as string;
   const password = m[3] as string;
   const host = (m[4] as string).toLowerCase().replace(/\.+$/, '');
   if (URL_PLACEHOLDER.test(password) || /^[$%{<]/.test(user) || notAnAddress(host)) return undefined;
+  if (SCHEME_AS_USER.test(user)) return undefined;
   if (
     host === 'localhost' ||
     /^127\./.test(host) ||
@@ -837,6 +846,24 @@ function isTemplate(value: string, path: string): boolean {
 const RUBY =
   /(?:^|\/)(?:Fastfile|Appfile|Matchfile|Pluginfile|Podfile|Gemfile|Dangerfile)$|\.(?:rb|podspec)$/;
 
+/**
+ * The lock files of package managers (npm, Yarn, pnpm, Bun, CocoaPods, Swift Package Manager,
+ * Carthage, pub, Bundler, Cargo, Composer, Gradle, NuGet, Poetry, Nix): written by the tool,
+ * they pair package names with versions and checksums, so a package named like a secret
+ * (`password-prompt: "npm:^1.0.4"`) is no assignment of one. The detectors of a secret's own
+ * shape still read them.
+ */
+const DEPENDENCY_LOCK =
+  /(?:^|\/)(?:yarn\.lock|package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.ya?ml|bun\.lockb?|Podfile\.lock|Package\.resolved|Cartfile\.resolved|pubspec\.lock|Gemfile\.lock|Cargo\.lock|composer\.lock|[A-Za-z0-9_.-]*\.lockfile|packages\.lock\.json|poetry\.lock|flake\.lock)$/;
+
+/**
+ * A package's version or version range, as manifests and lock files write it: `^1.0.4`,
+ * `~2.3`, `>=1.2.0`, `npm:^1.0.4`, `1.4.0-beta.2`, `workspace:^1.0.0` (dotted, or after a range
+ * operator: digits alone, `123456`, stay a possible PIN or password).
+ */
+const VERSION_SPEC =
+  /^(?:(?:npm|workspace|patch|portal|link):)?(?:@?[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)?@)?(?:(?:[\^~]|[<>]=?|=)v?[0-9]{1,6}(?:\.(?:[0-9]{1,6}|x|\*)){0,3}|v?[0-9]{1,6}(?:\.(?:[0-9]{1,6}|x|\*)){1,3})(?:[-+][0-9A-Za-z.-]{1,40})?$/;
+
 function genericVerdict(
   m: RegExpExecArray,
   name: string,
@@ -845,6 +872,7 @@ function genericVerdict(
   text: string,
 ): TextVerdict | undefined {
   if (!GENERIC_TRIGGERS.some((t) => name.toLowerCase().includes(t))) return undefined;
+  if (DEPENDENCY_LOCK.test(file.path) || VERSION_SPEC.test(value)) return undefined;
   if (!genericSecret(name, value)) return undefined;
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
