@@ -83,6 +83,14 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
     reason: 'mock data (a fake backend for tests or a demo mode)',
   },
   {
+    // A smoke test or self-test kept beside the code it checks (`NativeCryptoDesktopSmoke.kt`,
+    // `CryptoSelfTest.swift`, `smoke_test.dart`): its keys and passwords are sample inputs whose
+    // answers it knows. Lowered, not dropped: such a check may run in the shipped app.
+    pattern:
+      /(?:Smoke|SelfTest)(?:Tests?)?\.[A-Za-z0-9]+$|(?:^|[-_/])(?:smoke|self)[-_]?tests?\.[A-Za-z0-9]+$/,
+    reason: 'a smoke test or self-test (sample inputs)',
+  },
+  {
     // The copy of a configuration a project ships for those who build it without its own secrets
     // (`SPCredentials-demo.swift` beside the ignored `SPCredentials.swift`, `Keys.example.kt`).
     pattern:

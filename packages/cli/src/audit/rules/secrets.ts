@@ -254,7 +254,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * name in the key's name or before it in the same block (the same call, the same plist dictionary).
  */
 const INGEST_SDK =
-  /bugsnag|flurry|mixpanel|amplitude|appcenter|instabug|countly|crashlytics|newrelic|appsflyer/i;
+  /bugsnag|flurry|mixpanel|amplitude|appcenter|instabug|countly|crashlytics|fabric|newrelic|appsflyer/i;
 
 /**
  * Build, CI and release tooling: CI configuration (`.github/`, `.gitlab-ci.yml`, `.circleci/`,
@@ -801,6 +801,8 @@ function isReference(value: string): boolean {
     /^\$\{\{/.test(value) ||
     /^%[A-Za-z_][A-Za-z0-9_]*%$/.test(value) ||
     /^(?:env|secrets|vars|inputs|process\.env|ENV|os\.environ)[.[][A-Za-z_'"]/.test(value) ||
+    // Supabase's and other TOML configurations: `s3_secret_key = "env(S3_SECRET_KEY)"`.
+    /^env\([A-Za-z_][A-Za-z0-9_]*\)$/.test(value) ||
     /^[@?](?:[a-z][A-Za-z0-9_.]*:)?(?:attr|string|color|dimen|drawable|style|bool|integer|id|android:attr)\/[A-Za-z0-9_.]+$/.test(
       value,
     )
@@ -857,6 +859,15 @@ const DEPENDENCY_LOCK =
   /(?:^|\/)(?:yarn\.lock|package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.ya?ml|bun\.lockb?|Podfile\.lock|Package\.resolved|Cartfile\.resolved|pubspec\.lock|Gemfile\.lock|Cargo\.lock|composer\.lock|[A-Za-z0-9_.-]*\.lockfile|packages\.lock\.json|poetry\.lock|flake\.lock)$/;
 
 /**
+ * The baselines of linters (Android Lint's `lint-baseline.xml`, detekt's baselines, SwiftLint's):
+ * lists of known warnings that quote a line of the code they were raised on. The code itself is
+ * read where it is (and judged by its own place: a test's sample token quoted in a baseline is a
+ * test's); the quotation is no assignment of its own.
+ */
+const LINT_BASELINE =
+  /(?:^|\/)(?:[^/]*lint-baseline[^/]*\.xml|[^/]*detekt[^/]*\.xml|detekt\/(?:[^/]+\/)*[^/]+\.xml|baseline\.xml|\.swiftlint[^/]*baseline[^/]*)$/i;
+
+/**
  * A package's version or version range, as manifests and lock files write it: `^1.0.4`,
  * `~2.3`, `>=1.2.0`, `npm:^1.0.4`, `1.4.0-beta.2`, `workspace:^1.0.0` (dotted, or after a range
  * operator: digits alone, `123456`, stay a possible PIN or password).
@@ -872,7 +883,8 @@ function genericVerdict(
   text: string,
 ): TextVerdict | undefined {
   if (!GENERIC_TRIGGERS.some((t) => name.toLowerCase().includes(t))) return undefined;
-  if (DEPENDENCY_LOCK.test(file.path) || VERSION_SPEC.test(value)) return undefined;
+  if (DEPENDENCY_LOCK.test(file.path) || LINT_BASELINE.test(file.path) || VERSION_SPEC.test(value))
+    return undefined;
   if (!genericSecret(name, value)) return undefined;
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
