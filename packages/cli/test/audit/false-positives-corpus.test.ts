@@ -166,11 +166,19 @@ describe('debug signing keystores', () => {
       'keystores/release.keystore': pkcs12WithAlias('upload'),
       'app/debug-but-release.jks': jksWithAlias('release'),
       'app/mixed.keystore': Buffer.concat([pkcs12WithAlias('androiddebugkey'), pkcs12WithAlias('upload')]),
+      'android/debug.keystore': jksWithAlias('debug-alias'),
+      'app/debugger.jks': jksWithAlias('debugger'),
     });
     const debug = 'a debug signing key (alias androiddebugkey): it signs debug builds only';
     expect(judged(r, 'secret-private-key')).toEqual([
+      [
+        'android/debug.keystore',
+        'low',
+        'a debug signing key (alias debug-alias): it signs debug builds only',
+      ],
       ['app/debug-but-release.jks', 'high', undefined],
       ['app/debug.jks', 'low', debug],
+      ['app/debugger.jks', 'high', undefined],
       ['app/mixed.keystore', 'high', undefined],
       ['debug.keystore', 'low', debug],
       [

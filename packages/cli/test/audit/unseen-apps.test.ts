@@ -1318,6 +1318,141 @@ describe('a fifth held-out set: debug APKs, imports, sample configurations, publ
   });
 });
 
+describe('an eighth held-out set: Rust test modules, self-tests, extras, lint baselines, env(), Fabric', () => {
+  const KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACCzPq7zfqLffKoBDe/eo04kH2XxtSmk9D7RQyf1xUqrYgAAAJgAIAxdACAM\n-----END OPENSSH PRIVATE KEY-----`;
+
+  it("a key in a Rust file's #[cfg(test)] module is test code; one above it, or in a module the crate goes on after, is not", async () => {
+    const r = await audit({
+      'crates/ssh/src/import.rs': `pub fn parse(s: &str) {}\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n    const K: &str = "${KEY.replace(/\n/g, '\\n')}";\n    #[test]\n    fn parses() { if true { parse(K); } }\n}\n`,
+      'crates/ssh/src/keys.rs': `const K: &str = "${KEY.replace(/\n/g, '\\n')}";\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n`,
+      'crates/ssh/src/mixed.rs': `#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n\npub const K: &str = "${KEY.replace(/\n/g, '\\n')}";\n`,
+    });
+    expect(judged(r, 'secret-private-key')).toEqual([
+      ['crates/ssh/src/import.rs:6', 'low', 'test code, not shipped'],
+      ['crates/ssh/src/keys.rs:1', 'critical', undefined],
+      ['crates/ssh/src/mixed.rs:7', 'critical', undefined],
+    ]);
+  });
+
+  it('a smoke test or self-test file is set aside with its reason; a crypto file of the app is not', async () => {
+    const value = `private const val KEY = """${KEY}"""\n`;
+    const r = await audit({
+      'util/crypto/src/desktopMain/kotlin/NativeCryptoDesktopSmoke.kt': value,
+      'ios/App/CryptoSelfTest.swift': value.replace('private const val', 'let').replace(/"""/g, '"""\n'),
+      'util/crypto/src/desktopMain/kotlin/NativeCrypto.kt': value,
+    });
+    expect(
+      judged(r, 'secret-private-key').map(([file, severity, reason]) => [
+        file.replace(/:.*/, ''),
+        severity,
+        reason,
+      ]),
+    ).toEqual([
+      ['ios/App/CryptoSelfTest.swift', 'low', 'a smoke test or self-test (sample inputs)'],
+      ['util/crypto/src/desktopMain/kotlin/NativeCrypto.kt', 'critical', undefined],
+      [
+        'util/crypto/src/desktopMain/kotlin/NativeCryptoDesktopSmoke.kt',
+        'low',
+        'a smoke test or self-test (sample inputs)',
+      ],
+    ]);
+  });
+
+  it('putString with the key of a Bundle extra is no preference; a password put in SharedPreferences stays', async () => {
+    const r = await audit({
+      'app/src/main/java/a/PasskeyCreate.kt':
+        'val response = CreatePasswordResponse().apply {\n' +
+        '    this.data.putString("androidx.credentials.BUNDLE_KEY_ID", data.id)\n' +
+        '    this.data.putString("androidx.credentials.BUNDLE_KEY_PASSWORD", data.password)\n' +
+        '    payload.putString(EXTRA_PASSWORD, data.password)\n}\n',
+      'app/src/main/java/a/Login.kt':
+        'val prefs = context.getSharedPreferences("login", 0)\nprefs.edit().putString("password", password).apply()\n',
+    });
+    expect(judged(r, 'storage-secret-in-preferences').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/a/Login.kt:2', 'high'],
+    ]);
+  });
+
+  it("a lint baseline's quotation of code is no assignment; the same line in the code is judged where it is", async () => {
+    const line =
+      'private const val lifetimeToken = "KG2A.AgBEMhTHQlS2NdAS__8.BeXEYQf63KWXTca_xvHTgQuR1BNqNKA6"';
+    const r = await audit({
+      'config/detekt/baseline/common.xml': `<SmellBaseline><CurrentIssues><ID>TopLevelPropertyNaming:Kg2Decoder.kt:${line.replace(/"/g, '&quot;')}</ID></CurrentIssues></SmellBaseline>\n`,
+      'app/lint-baseline.xml': `<issues><issue id="HardcodedText" message="${line.replace(/"/g, '&quot;')}"/></issues>\n`,
+      'common/src/main/kotlin/Kg2Decoder.kt': `${line}\n`,
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['common/src/main/kotlin/Kg2Decoder.kt:1', 'high'],
+    ]);
+  });
+
+  it('an env(NAME) reference in a TOML configuration is no secret; a literal beside it stays high', async () => {
+    const r = await audit({
+      'supabase/config.toml':
+        '[storage]\ns3_access_key = "env(S3_ACCESS_KEY)"\ns3_secret_key = "env(S3_SECRET_KEY)"\n',
+      'backend/config.toml': '[storage]\ns3_secret_key = "Qm7vX2pLr9TzK4wN"\n',
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['backend/config.toml:2', 'high'],
+    ]);
+  });
+
+  it("Fabric's API key in an Info.plist is an ingest key (medium); another APIKey stays high", async () => {
+    const plist = (sdk: string) =>
+      `<?xml version="1.0"?>\n<plist version="1.0"><dict>\n<key>${sdk}</key>\n<dict>\n<key>APIKey</key>\n<string>f1fad9d488bbe6a5a5434d2511423aae3aa653d2</string>\n</dict>\n</dict></plist>\n`;
+    const r = await audit({ 'ios/A/Info.plist': plist('Fabric'), 'ios/B/Info.plist': plist('Payments') });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['ios/A/Info.plist:5', 'medium'],
+      ['ios/B/Info.plist:5', 'high'],
+    ]);
+  });
+});
+
+describe('a seventh held-out set: mangled URIs, lock files, fakes', () => {
+  it('a scheme name before the colon is a mangled URI, not a user; real credentials in a URL stay high', async () => {
+    const r = await audit({
+      'lib/util/urls.dart':
+        '/// so `mailto:a@b.com` is not mangled into `https://mailto:a@b.com`.\n' +
+        "const tel = 'http://tel:5551234@dial.example.org';\n",
+      'lib/net/client.dart': "const feed = 'https://reader:Vt7qLm29xKpd@feeds.acme-news.io/rss';\n",
+    });
+    expect(judged(r, 'secret-url-credentials')).toEqual([['lib/net/client.dart:1', 'high', undefined]]);
+  });
+
+  it('a package named like a secret in a lock file or a manifest is no assignment; the same name with a secret stays high', async () => {
+    const r = await audit({
+      'yarn.lock':
+        'licenses@0.1.0:\n  dependencies:\n    password-prompt: "npm:^1.0.4"\n    secret-handshake: "npm:~2.3.1"\n',
+      'pnpm-lock.yaml': "packages:\n  /token-types@5.0.1:\n    token-types: '5.0.1'\n",
+      'package.json':
+        '{ "dependencies": { "password-prompt": "^1.0.4", "jwt-secret-rotator": ">=2.0.0-rc.1" } }\n',
+      'src/config.ts': "export const apiSecret = 'Zq8rNw4TyLx2Vb7m';\n",
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([['src/config.ts:1', 'high', undefined]]);
+  });
+
+  it("a fake account in a fake/ folder or a file named as a fake or a mock is lowered; the app's own file is not", async () => {
+    const value = "const password = 'y7Q8mV4pLfUq';\n";
+    const r = await audit({
+      'src/util/fake-user.ts': value,
+      'src/util/fake/userDump.ts': value,
+      'ios/App/FakeAccount.swift': value,
+      'lib/mock_login.dart': value,
+      'src/util/faker-seed.ts': value,
+      'src/util/user.ts': value,
+    });
+    const lowered = 'mock data (a fake backend for tests or a demo mode)';
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['ios/App/FakeAccount.swift:1', 'low', lowered],
+      ['lib/mock_login.dart:1', 'low', lowered],
+      ['src/util/fake-user.ts:1', 'low', lowered],
+      ['src/util/fake/userDump.ts:1', 'low', lowered],
+      ['src/util/faker-seed.ts:1', 'high', undefined],
+      ['src/util/user.ts:1', 'high', undefined],
+    ]);
+  });
+});
+
 describe('a sixth held-out set: chain addresses, test utilities, labels, loopback CAs, <Target>-Info.plist', () => {
   it('an Ethereum address, or any value under a name ending in address, is no secret; a 32-byte private key of the same chain stays high', async () => {
     const r = await audit({

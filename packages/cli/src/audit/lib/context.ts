@@ -50,7 +50,8 @@ const DEBUG_SEVERITY: Severity = 'low';
  * `*.adoc`, their editor swap and backup copies (`.README.md.swp`, `README.md~`), and `doc(s)/`
  * folders. Examples: `example(s)/`, `sample(s)/`, `demo/` folders in any case (`Example/`), and files named as a demo or
  * template copy of another (`Credentials-demo.swift`, `keys.sample.json`). Mock data: `mock(s)/`
- * folders anywhere (a fake backend's canned answers). Xcode's `.storekit` test configurations.
+ * and `fake(s)/` folders anywhere (a fake backend's canned answers), and files named as a fake or
+ * a mock (`fake-user.ts`, `MockData.kt`). Xcode's `.storekit` test configurations.
  */
 const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
@@ -74,8 +75,22 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
     // A fake backend's canned answers (`lib/data/mock/mock_login.dart`, `src/mocks/`), for tests
     // or a demo mode: sample tokens of sample accounts. Lowered, not dropped: the name is a guess.
-    pattern: /(?:^|\/)mocks?\//i,
+    // The same for fakes (`src/util/fake/`) and for files named as a fake or a mock of something
+    // (`fake-user.ts`, `FakeAccount.swift`, `mock_login.dart`, `MockData.kt`).
+    pattern: /(?:^|\/)(?:mocks?|fakes?)\//i,
     reason: 'mock data (a fake backend for tests or a demo mode)',
+  },
+  {
+    pattern: /(?:^|\/)(?:[Ff]ake|[Mm]ock|FAKE|MOCK)(?:[-_]|[A-Z])[^/]*$/,
+    reason: 'mock data (a fake backend for tests or a demo mode)',
+  },
+  {
+    // A smoke test or self-test kept beside the code it checks (`NativeCryptoDesktopSmoke.kt`,
+    // `CryptoSelfTest.swift`, `smoke_test.dart`): its keys and passwords are sample inputs whose
+    // answers it knows. Lowered, not dropped: such a check may run in the shipped app.
+    pattern:
+      /(?:Smoke|SelfTest)(?:Tests?)?\.[A-Za-z0-9]+$|(?:^|[-_/])(?:smoke|self)[-_]?tests?\.[A-Za-z0-9]+$/,
+    reason: 'a smoke test or self-test (sample inputs)',
   },
   {
     // The copy of a configuration a project ships for those who build it without its own secrets

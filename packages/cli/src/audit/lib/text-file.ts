@@ -47,6 +47,7 @@ export function scanTextChunk(
   lineBase: number,
   out: RawFinding[],
   lineAtEnd = false,
+  testFrom = Number.POSITIVE_INFINITY,
 ): number {
   const hits = engine.scan(source, from, acceptBefore, info, lines ? lineBase : undefined);
   let line = lineBase;
@@ -65,10 +66,47 @@ export function scanTextChunk(
     };
     if (hit.line !== undefined) raw.line = hit.line;
     if (hit.severity !== undefined) raw.severity = hit.severity;
-    out.push(hit.lowered === undefined ? raw : lowered(raw, hit.lowered));
+    const reason = hit.lowered ?? (hit.start >= testFrom ? TEST_MODULE : undefined);
+    out.push(reason === undefined ? raw : lowered(raw, reason));
   }
   if (lines && lineAtEnd) line += countNewlines(source, pos, acceptBefore);
   return line;
+}
+
+/** Why a finding inside a Rust test module is lowered: the reason `inContext` gives tests. */
+const TEST_MODULE = 'test code, not shipped';
+
+/**
+ * Rust's unit tests: a module compiled only for `cargo test`, `#[cfg(test)]` on a line of its own
+ * before `mod tests {`, conventionally at the end of the file it tests. Its keys and passwords are
+ * test vectors (an SSH key parser's sample keys), not the app's.
+ */
+const RUST_TEST_MODULE =
+  /^[ \t]*#\[cfg\(test\)\][ \t]*\r?\n(?:[ \t]*#\[[^\n]*\][ \t]*\r?\n)*[ \t]*(?:pub(?:\([a-z]+\))?[ \t]+)?mod[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*\{/m;
+
+/**
+ * Where the test module of a Rust source starts (a byte offset; findings from there on are test
+ * code), or infinity. Only a module that runs to the end of the file is taken: what follows its
+ * closing brace would be the crate's again.
+ *
+ * @example
+ * ```ts
+ * rustTestModuleStart('fn f() {}\n#[cfg(test)]\nmod tests {\n  const K: &str = "…";\n}\n'); // 10
+ * ```
+ */
+export function rustTestModuleStart(text: string): number {
+  const m = RUST_TEST_MODULE.exec(text);
+  if (m === null) return Number.POSITIVE_INFINITY;
+  // The module's braces, outside strings and comments only roughly: a module that does not
+  // close at the end of the file (after nothing but blank space) is not taken.
+  let depth = 0;
+  let i = m.index + m[0].length - 1;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 123) depth++;
+    else if (c === 125 && --depth === 0) break;
+  }
+  return i < text.length && text.slice(i + 1).trim() === '' ? m.index : Number.POSITIVE_INFINITY;
 }
 
 /**
@@ -97,7 +135,8 @@ export function scanTextBytes(engine: TextEngine, bytes: Buffer, info: TextFileI
     const text = bytes.subarray(2).toString('utf16le');
     scanTextChunk(engine, text, 0, text.length, info, true, 1, out);
   } else {
-    scanTextChunk(engine, bytes, 0, bytes.length, info, !looksBinary(bytes), 1, out);
+    const testFrom = info.path.endsWith('.rs') ? rustTestModuleStart(bytes.toString('latin1')) : undefined;
+    scanTextChunk(engine, bytes, 0, bytes.length, info, !looksBinary(bytes), 1, out, false, testFrom);
   }
   return out;
 }

@@ -96,6 +96,14 @@ function looksLikeIdentifier(value: string): boolean {
  * Wear OS `DataMap` (`dataMap.putString`, items sent to the watch through Google Play services'
  * Data Layer) are not preference files either.
  */
+/**
+ * The key of a `Bundle` or `Intent` extra as Android names them, after a package
+ * (`androidx.credentials.BUNDLE_KEY_PASSWORD`, `android.intent.extra.TEXT`,
+ * `com.google.android.gms.…`) or as a `BUNDLE_KEY_`/`EXTRA_` constant: an entry handed to another
+ * component, not a preference written to the app's files.
+ */
+const NAMESPACED_EXTRA = /^(?:androidx?|com\.google\.android)\.|(?:^|[._])(?:BUNDLE_KEY|EXTRA)_/;
+
 function isBundleReceiver(text: string, at: number): boolean {
   const before = text.slice(Math.max(0, at - 80), at);
   if (
@@ -1214,7 +1222,7 @@ const CODE_RULES: readonly CodeRule[] = [
       if (kind === undefined || /encrypt|cipher|hash|digest/i.test(m[2] as string)) return undefined;
       // Written through Jetpack Security's encrypted preferences: not in clear.
       if (text.includes('EncryptedSharedPreferences')) return undefined;
-      if (isBundleReceiver(text, m.index)) return undefined;
+      if (isBundleReceiver(text, m.index) || NAMESPACED_EXTRA.test(m[1] as string)) return undefined;
       return {
         ruleId: 'storage-secret-in-preferences',
         message: `SharedPreferences stores "${m[1]}" in clear (an XML file in the app's data)`,

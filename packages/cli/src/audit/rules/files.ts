@@ -14,10 +14,11 @@ const DOTENV_TEMPLATE = /\.(?:example|sample|template|dist|defaults?)$/i;
 
 /**
  * An alias that names a debug signing key: `androiddebugkey`, the one the Android tools generate
- * in `debug.keystore` (password `android`, known to everyone), or one starting with `debug`.
+ * in `debug.keystore` (password `android`, known to everyone), or `debug` alone or with `key`,
+ * `alias`, `signing` or `cert` after it (`debug-alias`, the name some templates give it).
  * Such a key signs debug builds only, which no store accepts.
  */
-const DEBUG_ALIAS = /^(?:android)?debug(?:[-_ ]?key)?$/i;
+const DEBUG_ALIAS = /^(?:android)?debug(?:[-_ ]?key|[-_ ](?:alias|signing|signing[-_ ]key|cert))?$/i;
 
 /**
  * The self-signed certificate Visual Studio creates for a Windows (UWP, VSIX, MAUI) project to

@@ -254,7 +254,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * name in the key's name or before it in the same block (the same call, the same plist dictionary).
  */
 const INGEST_SDK =
-  /bugsnag|flurry|mixpanel|amplitude|appcenter|instabug|countly|crashlytics|newrelic|appsflyer/i;
+  /bugsnag|flurry|mixpanel|amplitude|appcenter|instabug|countly|crashlytics|fabric|newrelic|appsflyer/i;
 
 /**
  * Build, CI and release tooling: CI configuration (`.github/`, `.gitlab-ci.yml`, `.circleci/`,
@@ -376,11 +376,20 @@ function notAnAddress(host: string): boolean {
   return parts.length !== 4 || parts.some((p) => p === '' || Number(p) > 255);
 }
 
+/**
+ * A user that is the name of a URI scheme: what prefixing `https://` to another URI makes of it
+ * (`https://mailto:a@b.com`, `http://tel:123@…`), the mangled URI code comments and tests describe,
+ * not a credential.
+ */
+const SCHEME_AS_USER =
+  /^(?:mailto|tel|sms|smsto|mms|geo|market|intent|callto|skype|facetime|https?|ftps?|file|data|javascript|content|about)$/i;
+
 function urlCredentials(m: RegExpExecArray): TextVerdict | undefined {
   const user = m[2] as string;
   const password = m[3] as string;
   const host = (m[4] as string).toLowerCase().replace(/\.+$/, '');
   if (URL_PLACEHOLDER.test(password) || /^[$%{<]/.test(user) || notAnAddress(host)) return undefined;
+  if (SCHEME_AS_USER.test(user)) return undefined;
   if (
     host === 'localhost' ||
     /^127\./.test(host) ||
@@ -792,6 +801,8 @@ function isReference(value: string): boolean {
     /^\$\{\{/.test(value) ||
     /^%[A-Za-z_][A-Za-z0-9_]*%$/.test(value) ||
     /^(?:env|secrets|vars|inputs|process\.env|ENV|os\.environ)[.[][A-Za-z_'"]/.test(value) ||
+    // Supabase's and other TOML configurations: `s3_secret_key = "env(S3_SECRET_KEY)"`.
+    /^env\([A-Za-z_][A-Za-z0-9_]*\)$/.test(value) ||
     /^[@?](?:[a-z][A-Za-z0-9_.]*:)?(?:attr|string|color|dimen|drawable|style|bool|integer|id|android:attr)\/[A-Za-z0-9_.]+$/.test(
       value,
     )
@@ -833,19 +844,36 @@ function isTemplate(value: string, path: string): boolean {
   );
 }
 
-/**
- * A package manager's lock file (`yarn.lock`, `package-lock.json`, `pnpm-lock.yaml`,
- * `Podfile.lock`, `pubspec.lock`, `Package.resolved`, Gradle's `gradle.lockfile`…): written by the
- * tool, it holds package names, versions and integrity hashes (`password-prompt: "npm:^1.0.4"`),
- * never a name the app chose for a value. Secrets of their own shape (a token in a registry URL)
- * are other rules and are still found there.
- */
-const LOCK_FILE =
-  /(?:^|\/)(?:yarn\.lock|package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.ya?ml|bun\.lock|Podfile\.lock|Cartfile\.resolved|Package\.resolved|pubspec\.lock|Gemfile\.lock|Cargo\.lock|composer\.lock|gradle\.lockfile|[\w.-]+\.lockfile)$/;
-
 /** Ruby, whose double-quoted strings interpolate `#{…}`: fastlane's files, CocoaPods', `.rb`. */
 const RUBY =
   /(?:^|\/)(?:Fastfile|Appfile|Matchfile|Pluginfile|Podfile|Gemfile|Dangerfile)$|\.(?:rb|podspec)$/;
+
+/**
+ * The lock files of package managers (npm, Yarn, pnpm, Bun, CocoaPods, Swift Package Manager,
+ * Carthage, pub, Bundler, Cargo, Composer, Gradle, NuGet, Poetry, Nix): written by the tool,
+ * they pair package names with versions and checksums, so a package named like a secret
+ * (`password-prompt: "npm:^1.0.4"`) is no assignment of one. The detectors of a secret's own
+ * shape still read them (a token in a registry URL is found there).
+ */
+const DEPENDENCY_LOCK =
+  /(?:^|\/)(?:yarn\.lock|package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.ya?ml|bun\.lockb?|Podfile\.lock|Package\.resolved|Cartfile\.resolved|pubspec\.lock|Gemfile\.lock|Cargo\.lock|composer\.lock|[A-Za-z0-9_.-]*\.lockfile|packages\.lock\.json|poetry\.lock|flake\.lock)$/;
+
+/**
+ * The baselines of linters (Android Lint's `lint-baseline.xml`, detekt's baselines, SwiftLint's):
+ * lists of known warnings that quote a line of the code they were raised on. The code itself is
+ * read where it is (and judged by its own place: a test's sample token quoted in a baseline is a
+ * test's); the quotation is no assignment of its own.
+ */
+const LINT_BASELINE =
+  /(?:^|\/)(?:[^/]*lint-baseline[^/]*\.xml|[^/]*detekt[^/]*\.xml|detekt\/(?:[^/]+\/)*[^/]+\.xml|baseline\.xml|\.swiftlint[^/]*baseline[^/]*)$/i;
+
+/**
+ * A package's version or version range, as manifests and lock files write it: `^1.0.4`,
+ * `~2.3`, `>=1.2.0`, `npm:^1.0.4`, `1.4.0-beta.2`, `workspace:^1.0.0` (dotted, or after a range
+ * operator: digits alone, `123456`, stay a possible PIN or password).
+ */
+const VERSION_SPEC =
+  /^(?:(?:npm|workspace|patch|portal|link):)?(?:@?[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)?@)?(?:(?:[\^~]|[<>]=?|=)v?[0-9]{1,6}(?:\.(?:[0-9]{1,6}|x|\*)){0,3}|v?[0-9]{1,6}(?:\.(?:[0-9]{1,6}|x|\*)){1,3})(?:[-+][0-9A-Za-z.-]{1,40})?$/;
 
 function genericVerdict(
   m: RegExpExecArray,
@@ -855,7 +883,8 @@ function genericVerdict(
   text: string,
 ): TextVerdict | undefined {
   if (!GENERIC_TRIGGERS.some((t) => name.toLowerCase().includes(t))) return undefined;
-  if (LOCK_FILE.test(file.path)) return undefined;
+  if (DEPENDENCY_LOCK.test(file.path) || LINT_BASELINE.test(file.path) || VERSION_SPEC.test(value))
+    return undefined;
   if (!genericSecret(name, value)) return undefined;
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
