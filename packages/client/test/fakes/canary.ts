@@ -73,6 +73,9 @@ export async function scan(folder: string, canaries: readonly string[]): Promise
       const candidates = byPrefix.get(content.readUInt32LE(i));
       if (candidates === undefined) continue;
       for (const { value, bytes } of candidates) {
+        // A prefix that matches too near the end to hold the whole form is no hit (and past the
+        // end, compare() throws).
+        if (i + bytes.length > content.length) continue;
         if (content.compare(bytes, 0, bytes.length, i, i + bytes.length) === 0) hits.add(`${file}: ${value}`);
       }
     }
