@@ -8,6 +8,7 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { OidcProviderOptions } from '../src/identity/federation/config.js';
 import { resolveFederationConfig } from '../src/identity/federation/config.js';
+import { federationDb } from '../src/identity/federation/tables.js';
 import { describeEachDialect } from './lib/databases.js';
 import { startTestServer, TestDevice, type TestServer } from './lib/harness.js';
 import { type RogueOp, startRogueOp, startTestOp, type TestOp } from './lib/oidc-op.js';
@@ -175,6 +176,25 @@ describeEachDialect('OIDC sign-in', (dialect) => {
     expect(await sessionsOf(thief.id)).toHaveLength(0);
     // The rightful device still can.
     expect((await callback(device, 'op', callbackUrl.href)).statusCode).toBe(200);
+  });
+
+  it('refuses a state that expired, and stores nothing for a start', async () => {
+    const device = await TestDevice.create(s);
+    const rows = async () =>
+      (await federationDb(s.ctx.db).selectFrom('federation_requests').select('id').execute()).length;
+    const before = await rows();
+    const authUrl = (await start(device, 'op')).json().authorizationUrl;
+    expect(await rows()).toBe(before);
+    const callbackUrl = await op.authorize(authUrl, 'u-1002');
+    s.clock.advance(601);
+    try {
+      const res = await callback(device, 'op', callbackUrl);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().code).toBe('oidc_state_invalid');
+      expect(await sessionsOf(device.id)).toHaveLength(0);
+    } finally {
+      s.clock.advance(-601);
+    }
   });
 
   it('refuses a redirect URI that differs by one character, at start and at the callback', async () => {

@@ -102,12 +102,13 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
   }
 
   /**
-   * Admits the start of a browser sign-in (OIDC, SAML), which stores state until it is finished
-   * or expires: at most `signInStartsPerIp` unfinished starts per client address (429
-   * `login_throttled`, one security event per client and window, not one per refused request
-   * of a flood), and at most `maxPendingSignIns` outstanding requests in all (503 `server_busy`).
+   * Admits the start of a browser sign-in (OIDC, SAML): at most `signInStartsPerIp` unfinished
+   * starts per client address (429 `login_throttled`, one security event per client and window,
+   * not one per refused request of a flood), and, for a start that stores a request until it is
+   * finished or expires (SAML; an OIDC start stores nothing), at most `maxPendingSignIns`
+   * outstanding requests in all (503 `server_busy`).
    */
-  const admitStart = async (request: FastifyRequest, providerId: string): Promise<void> => {
+  const admitStart = async (request: FastifyRequest, providerId: string, stores: boolean): Promise<void> => {
     const ip = clientIp(request);
     const decision = await ctx.throttle.beginSignInStart(ip);
     if (!decision.allowed) {
@@ -130,6 +131,7 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
         { headers: { 'retry-after': String(decision.retryAfterSeconds) } },
       );
     }
+    if (!stores) return;
     await ensurePendingRoom(
       federationDb(ctx.db),
       ctx.now().getTime(),
@@ -293,7 +295,7 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
     async (request) => {
       const provider = providerOf(ctx, request.params.provider, 'oidc');
       const proof = await verifyProof(ctx, request, undefined);
-      await admitStart(request, provider.id);
+      await admitStart(request, provider.id, false);
       const rp = relyingParties.get(provider.id) as OidcRelyingParty;
       return rp.start(proof.jkt, request.body.redirectUri);
     },
@@ -400,7 +402,7 @@ export function federationRoutes(app: FastifyInstance, ctx: ServerContext): void
     async (request) => {
       const provider = providerOf(ctx, request.params.provider, 'saml');
       const proof = await verifyProof(ctx, request, undefined);
-      await admitStart(request, provider.id);
+      await admitStart(request, provider.id, true);
       const sp = serviceProviders.get(provider.id) as SamlServiceProvider;
       return sp.start(proof.jkt, request.body.redirectUri);
     },

@@ -161,9 +161,10 @@ export interface FederationOptions {
   readonly providers?: readonly ProviderOptions[];
   readonly apps?: readonly RegisteredAppOptions[];
   /**
-   * Most OIDC and SAML sign-ins started and not yet finished or expired, over all providers and
-   * clients; default 10,000. A start beyond it is refused with 503 `server_busy` and those in
-   * flight go on (docs/identity.md#federated-sign-in).
+   * Most stored sign-in requests (SAML sign-ins started and not yet finished or expired, SSO
+   * handoffs, spent OIDC states), over all providers and clients; default 10,000. A SAML start
+   * beyond it is refused with 503 `server_busy` and those in flight go on; an OIDC start stores
+   * nothing and is not counted (docs/identity.md#unfinished-sign-in-starts).
    */
   readonly maxPendingSignIns?: number;
 }

@@ -1,9 +1,11 @@
 /**
  * OpenID Connect relying party with openid-client 6: the authorization code flow with PKCE
  * (S256 only), `state` and `nonce`, exact redirect URI matching. A sign-in is started by the
- * device (its DPoP key is recorded with the state, the nonce and the PKCE verifier, in the
- * database so any node can finish it) and finished by the same device key, once: the stored
- * request is deleted by the statement that reads it. openid-client checks the authorization
+ * device and finished by the same device key, once: the `state` is a token this server MACs,
+ * which binds the device key, the redirect URI and an expiry, and from which only the servers
+ * derive the nonce and the PKCE verifier (oidc-state.ts), so a start stores nothing; the state
+ * of a finished sign-in is recorded as spent until it expires (what only a sign-in the provider
+ * authorized can write). openid-client checks the authorization
  * response (state, RFC 9207 `iss`), the token response and the ID token (issuer, audience,
  * signature against the provider's JWKS with the configured algorithm — never `none` — expiry,
  * nonce). docs/identity.md#openid-connect.
@@ -11,17 +13,16 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import * as client from 'openid-client';
+import type { Database } from '../../db/schema.js';
+import { loadSharedSecret } from '../../db/shared-secret.js';
 import { HttpProblem } from '../../http/problem.js';
 import type { FederatedIdentity } from './accounts.js';
 import type { OidcProviderConfig } from './config.js';
-import { type FederationDatabase, savePendingRequest, takePendingRequest } from './tables.js';
+import { OidcStateCodec } from './oidc-state.js';
+import type { FederationDatabase } from './tables.js';
 
-/** What is kept between the start and the end of a sign-in. */
-interface PendingOidc {
-  readonly nonce: string;
-  readonly verifier: string;
-  readonly redirectUri: string;
-}
+/** The key of the servers' shared secret that OIDC states are made with. */
+const STATE_SECRET_KEY = 'oidc_state_secret';
 
 /** How far ahead of this server's clock an ID token's `iat` may be (the providers' clocks drift). */
 const IAT_FUTURE_SECONDS = 60;
@@ -73,11 +74,28 @@ export class OidcRelyingParty {
   readonly #db: Kysely<FederationDatabase>;
   readonly #now: () => Date;
   #discovered: Promise<client.Configuration> | undefined;
+  #states: Promise<OidcStateCodec> | undefined;
 
   constructor(config: OidcProviderConfig, db: Kysely<FederationDatabase>, now: () => Date) {
     this.#config = config;
     this.#db = db;
     this.#now = now;
+  }
+
+  /** The codec of this provider's states (the shared secret read once). */
+  #stateCodec(): Promise<OidcStateCodec> {
+    this.#states ??= loadSharedSecret(this.#db as unknown as Kysely<Database>, STATE_SECRET_KEY).then(
+      (secret) => new OidcStateCodec(secret, this.#config.id),
+    );
+    this.#states.catch(() => {
+      this.#states = undefined;
+    });
+    return this.#states;
+  }
+
+  /** The row that marks `state` as spent (in the federation requests, until it expires). */
+  #spentId(state: string): string {
+    return sha256(`oidc spent\u0000${this.#config.id}\u0000${state}`);
   }
 
   /** The provider's metadata, read once (a failed read is retried by the next sign-in). */
@@ -127,7 +145,8 @@ export class OidcRelyingParty {
 
   /**
    * Starts a sign-in for the device key `jkt`: answers the provider's authorization URL (to open
-   * in the system browser) and records state, nonce and PKCE verifier.
+   * in the system browser), whose state carries what the end of the sign-in needs. Stores
+   * nothing.
    */
   async start(jkt: string, redirectUri: string): Promise<{ authorizationUrl: string; expiresIn: number }> {
     const c = this.#config;
@@ -141,19 +160,12 @@ export class OidcRelyingParty {
       );
     }
     const configuration = await this.#configuration();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const verifier = client.randomPKCECodeVerifier();
-    const challenge = await client.calculatePKCECodeChallenge(verifier);
-    const pending: PendingOidc = { nonce, verifier, redirectUri };
-    await savePendingRequest(this.#db, {
-      id: sha256(`oidc\u0000${state}`),
-      providerId: c.id,
+    const { state, nonce, verifier } = (await this.#stateCodec()).seal({
       jkt,
-      data: pending,
-      ttlSeconds: c.requestTtlSeconds,
-      nowMs: this.#now().getTime(),
+      redirectIndex: c.redirectUris.indexOf(redirectUri),
+      expiresAtMs: this.#now().getTime() + c.requestTtlSeconds * 1000,
     });
+    const challenge = await client.calculatePKCECodeChallenge(verifier);
     const url = client.buildAuthorizationUrl(configuration, {
       redirect_uri: redirectUri,
       response_type: 'code',
@@ -185,20 +197,22 @@ export class OidcRelyingParty {
     if (state === null || state.length === 0 || state.length > 200) {
       throw new HttpProblem(400, 'oidc_state_invalid', 'The callback has no valid state.');
     }
-    const taken = await takePendingRequest<PendingOidc>(this.#db, {
-      id: sha256(`oidc\u0000${state}`),
-      providerId: c.id,
-      jkt,
-      nowMs: this.#now().getTime(),
-    });
-    if (taken === undefined) {
+    const opened = (await this.#stateCodec()).open(state);
+    const redirectUri = opened === undefined ? undefined : c.redirectUris[opened.redirectIndex];
+    if (
+      opened === undefined ||
+      redirectUri === undefined ||
+      opened.jkt !== jkt ||
+      opened.expiresAtMs <= this.#now().getTime() ||
+      (await this.#spent(state))
+    ) {
       throw new HttpProblem(
         400,
         'oidc_state_invalid',
         'This sign-in was not started by this device, or it expired or ended.',
       );
     }
-    const pending = taken.data;
+    const pending = { nonce: opened.nonce, verifier: opened.verifier, redirectUri };
     const base = new URL(callbackUrl);
     base.search = '';
     base.hash = '';
@@ -271,6 +285,9 @@ export class OidcRelyingParty {
     if (claims.iat > this.#now().getTime() / 1000 + IAT_FUTURE_SECONDS) {
       throw new HttpProblem(401, 'oidc_id_token_invalid', 'The ID token says it was issued in the future.');
     }
+    // Spent from here on: the provider authorized this sign-in, so only real sign-ins write
+    // these rows (a start writes none, and a callback that fails before this point neither).
+    await this.#spend(state, jkt, opened.expiresAtMs);
     // Providers that follow OIDC Core §5.4 strictly put profile claims in UserInfo, not in the
     // ID token; UserInfo must name the same subject (openid-client checks it).
     let merged: Record<string, unknown> = { ...claims };
@@ -301,6 +318,36 @@ export class OidcRelyingParty {
       username,
       claims: merged,
     };
+  }
+
+  /** Whether `state` was spent by a sign-in that finished. */
+  async #spent(state: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('federation_requests')
+      .select('id')
+      .where('id', '=', this.#spentId(state))
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Marks `state` spent until it expires; a second finish of the same sign-in writes nothing. */
+  async #spend(state: string, jkt: string, expiresAtMs: number): Promise<void> {
+    await this.#db
+      .insertInto('federation_requests')
+      .values({
+        id: this.#spentId(state),
+        provider_id: this.#config.id,
+        jkt,
+        data: '{"spent":true}',
+        expires_at: expiresAtMs,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    // Rows are written by finished sign-ins only; those whose state can no longer be used go.
+    await this.#db
+      .deleteFrom('federation_requests')
+      .where('expires_at', '<=', this.#now().getTime())
+      .execute();
   }
 }
 
