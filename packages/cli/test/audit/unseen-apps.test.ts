@@ -1318,6 +1318,50 @@ describe('a fifth held-out set: debug APKs, imports, sample configurations, publ
   });
 });
 
+describe('a ninth held-out set: cipher names, Ktor env references, env templates', () => {
+  it("a cipher transformation under a passphrase's name is no secret; a random value under that name stays high", async () => {
+    const r = await audit({
+      'android/app/src/main/java/a/Constants.kt':
+        'object Constants {\n' +
+        '    const val PARANOIA_PASSPHRASE_CIPHER_ALGORITHM = "AES/CBC/PKCS7Padding"\n' +
+        '    const val PASSWORD_KDF = "PBKDF2WithHmacSHA256"\n' +
+        '    const val PARANOIA_PASSPHRASE = "q8Zr2kLm9Xw4vT7b"\n}\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['android/app/src/main/java/a/Constants.kt:4', 'high', undefined],
+    ]);
+  });
+
+  it("Ktor's $NAME: reference to an environment variable is no secret; a secret-like default after it stays high", async () => {
+    const r = await audit({
+      'backend/src/main/resources/application.yaml':
+        'database:\n    user: "$DB_USERNAME:"\n    password: "$DB_PASSWORD:"\nservice:\n    secret: "$ADMIN_SECRET:test"\n' +
+        'cache:\n    password: "$CACHE_PASSWORD:Vq7rZ2xK9mLp4TbW"\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['backend/src/main/resources/application.yaml:7', 'high', undefined],
+    ]);
+  });
+
+  it('a template of an env file (.env.dev.example) is set aside with its reason; the .env itself is not', async () => {
+    const line = 'PROVIDER_CLIENT_SECRET=a7yM0xyVEp1ru8cJxTXv\n';
+    const r = await audit({ '.env.dev.example': line, 'config/.env.example': line, '.env.dev': line });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['.env.dev:1', 'high', undefined],
+      [
+        '.env.dev.example:1',
+        'low',
+        'a demo or template copy of a configuration, for builds without the real one',
+      ],
+      [
+        'config/.env.example:1',
+        'low',
+        'a demo or template copy of a configuration, for builds without the real one',
+      ],
+    ]);
+  });
+});
+
 describe('an eighth held-out set: Rust test modules, self-tests, extras, lint baselines, env(), Fabric', () => {
   const KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACCzPq7zfqLffKoBDe/eo04kH2XxtSmk9D7RQyf1xUqrYgAAAJgAIAxdACAM\n-----END OPENSSH PRIVATE KEY-----`;
 

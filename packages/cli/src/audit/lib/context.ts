@@ -99,6 +99,13 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
       /[-_.](?:demo|examples?|samples?|templates?)\.(?:swift|m|h|kt|kts|java|dart|js|jsx|ts|tsx|json|plist|xml|properties|ya?ml|gradle)$/i,
     reason: 'a demo or template copy of a configuration, for builds without the real one',
   },
+  {
+    // The same for environment files, whose convention puts the template's suffix last
+    // (`.env.example`, `.env.dev.example`, `.env.dist`): the file a developer copies to `.env`
+    // and fills in. Lowered, not dropped: a real value pasted into a template is still read.
+    pattern: /(?:^|\/)\.env(?:\.[^/]*)?\.(?:example|sample|template|dist)$/i,
+    reason: 'a demo or template copy of a configuration, for builds without the real one',
+  },
 ];
 
 /**
