@@ -1318,7 +1318,7 @@ describe('a fifth held-out set: debug APKs, imports, sample configurations, publ
   });
 });
 
-describe('a ninth held-out set: cipher names, Ktor env references, env templates', () => {
+describe('a ninth held-out set: cipher names, Ktor env references, env templates, seeds in variables, logged literals, decoded secrets', () => {
   it("a cipher transformation under a passphrase's name is no secret; a random value under that name stays high", async () => {
     const r = await audit({
       'android/app/src/main/java/a/Constants.kt':
@@ -1358,6 +1358,79 @@ describe('a ninth held-out set: cipher names, Ktor env references, env templates
         'low',
         'a demo or template copy of a configuration, for builds without the real one',
       ],
+    ]);
+  });
+
+  it("a SecureRandom seeded with a variable holding a constant is found; one seeded with the clock's variable is not", async () => {
+    const r = await audit({
+      'app/src/main/java/a/Login.java': [
+        'class Login {',
+        '  void key() throws Exception {',
+        '    byte[] keyStart = "s3cr3t".getBytes();',
+        '    KeyGenerator kgen = KeyGenerator.getInstance("AES");',
+        '    SecureRandom sr = SecureRandom.getInstance("SHA1PRNG");',
+        '    sr.setSeed(keyStart);',
+        '    kgen.init(128, sr);',
+        '  }',
+        '  void fine() {',
+        '    long now = System.nanoTime();',
+        '    SecureRandom other = new SecureRandom();',
+        '    other.setSeed(now);',
+        '  }',
+        '}',
+      ].join('\n'),
+    });
+    expect(judged(r, 'crypto-insecure-random')).toEqual([
+      ['app/src/main/java/a/Login.java:6', 'medium', undefined],
+    ]);
+  });
+
+  it('a credential logged as a literal under a tag naming it is found; a sentence under that tag, or a pair under another tag, is not', async () => {
+    const r = await audit({
+      'app/src/main/java/a/LoginActivity.java': [
+        'class LoginActivity {',
+        '  void onCreate() {',
+        '    Log.d("Credentials", "foo@example.com:hellouu");',
+        '    Log.d("Credentials", "loaded from the key store");',
+        '    Log.d("Layout", "width=320");',
+        '  }',
+        '}',
+      ].join('\n'),
+    });
+    expect(judged(r, 'storage-secret-in-log')).toEqual([
+      ['app/src/main/java/a/LoginActivity.java:3', 'medium', undefined],
+    ]);
+  });
+
+  it('a secret decoded at run time from a literal is found; a decoded label, or a secret read at run time, is not', async () => {
+    const r = await audit({
+      'app/src/main/java/a/CredentialsLoader.java': [
+        'class CredentialsLoader {',
+        '  private static final String OBFUSCATED_PASSWORD = "\\u0017 2\\u00174/44\'\\u0006066::9";',
+        '  private static final String OBFUSCATED_USERNAME = "418<;";',
+        '  static User user() {',
+        '    String username = deobfuscate(OBFUSCATED_USERNAME);',
+        '    String password = deobfuscate(OBFUSCATED_PASSWORD);',
+        '    String passwordHint = deobfuscate("Y29sb3Vy");',
+        '    String token = decrypt(prefs.getString("token", ""));',
+        '    return new User(username, password);',
+        '  }',
+        '}',
+      ].join('\n'),
+      'app/src/main/java/a/AppConstants.java': [
+        'class AppConstants {',
+        '  void init() {',
+        '    Map<String, String> config = new HashMap<>();',
+        '    config.put("cloud_name", s.H("?\\u0014.\\b\\"??,_*"));',
+        '    config.put("api_secret", s.H("\\u0004\\u001Fl\\u0002:\\u001Do\\"815(+18"));',
+        '    config.put("api_key", s.H("i[n_j[lYlYmZc]c"));',
+        '  }',
+        '}',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/src/main/java/a/AppConstants.java:5', 'high', undefined],
+      ['app/src/main/java/a/CredentialsLoader.java:6', 'high', undefined],
     ]);
   });
 });
