@@ -1433,6 +1433,47 @@ describe('a ninth held-out set: cipher names, Ktor env references, env templates
       ['app/src/main/java/a/CredentialsLoader.java:6', 'high', undefined],
     ]);
   });
+
+  it("a key store given as an environment variable's fallback with a password written as one is medium; one without a written password stays high", async () => {
+    const gradle = [
+      'android {',
+      '    signingConfigs {',
+      '        create("release") {',
+      '            storeFile = file(System.getenv("KEYSTORE_PATH") ?: "../keystores/release_keystore.keystore")',
+      '            storePassword = System.getenv("KEYSTORE_PASSWORD") ?: "mifos1234"',
+      '            keyAlias = System.getenv("KEYSTORE_ALIAS") ?: "mifos"',
+      '        }',
+      '        create("nightly") {',
+      '            storeFile = file(System.getenv("NIGHTLY_PATH") ?: "../keystores/nightly.keystore")',
+      '            storePassword = System.getenv("NIGHTLY_PASSWORD")',
+      '        }',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const r = await audit({
+      'app/build.gradle.kts': gradle,
+      'keystores/release_keystore.keystore': jks(['key']),
+      'keystores/nightly.keystore': jks(['key']),
+    });
+    expect(judged(r, 'secret-private-key').map(([f, s]) => [f, s])).toEqual([
+      ['keystores/nightly.keystore:', 'high'],
+      ['keystores/release_keystore.keystore:', 'medium'],
+    ]);
+  });
+
+  it("the Secrets Gradle Plugin's defaults file is set aside with its reason; the same value in the app's properties is not", async () => {
+    const line = 'GEO_API_KEY=AIzaSyAZTZqvDGyyw21z2Ee7N-dE_WuZQwKL0\n';
+    const r = await audit({ 'secrets.defaults.properties': line, 'app/config.properties': line });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/config.properties:1', 'high', undefined],
+      [
+        'secrets.defaults.properties:1',
+        'low',
+        'a demo or template copy of a configuration, for builds without the real one',
+      ],
+    ]);
+  });
 });
 
 describe('an eighth held-out set: Rust test modules, self-tests, extras, lint baselines, env(), Fabric', () => {

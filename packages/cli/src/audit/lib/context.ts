@@ -106,6 +106,13 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
     pattern: /(?:^|\/)\.env(?:\.[^/]*)?\.(?:example|sample|template|dist)$/i,
     reason: 'a demo or template copy of a configuration, for builds without the real one',
   },
+  {
+    // The defaults file of Google's Secrets Gradle Plugin (`secrets.defaults.properties`, or
+    // `local.defaults.properties` as its documentation names it): committed by design so that a
+    // checkout builds without the real `secrets.properties`, which is kept out of the repository.
+    pattern: /(?:^|\/)(?:secrets|local)\.defaults\.properties$/,
+    reason: 'a demo or template copy of a configuration, for builds without the real one',
+  },
 ];
 
 /**
