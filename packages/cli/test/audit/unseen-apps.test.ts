@@ -1318,6 +1318,164 @@ describe('a fifth held-out set: debug APKs, imports, sample configurations, publ
   });
 });
 
+describe('a ninth held-out set: cipher names, Ktor env references, env templates, seeds in variables, logged literals, decoded secrets', () => {
+  it("a cipher transformation under a passphrase's name is no secret; a random value under that name stays high", async () => {
+    const r = await audit({
+      'android/app/src/main/java/a/Constants.kt':
+        'object Constants {\n' +
+        '    const val PARANOIA_PASSPHRASE_CIPHER_ALGORITHM = "AES/CBC/PKCS7Padding"\n' +
+        '    const val PASSWORD_KDF = "PBKDF2WithHmacSHA256"\n' +
+        '    const val PARANOIA_PASSPHRASE = "q8Zr2kLm9Xw4vT7b"\n}\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['android/app/src/main/java/a/Constants.kt:4', 'high', undefined],
+    ]);
+  });
+
+  it("Ktor's $NAME: reference to an environment variable is no secret; a secret-like default after it stays high", async () => {
+    const r = await audit({
+      'backend/src/main/resources/application.yaml':
+        'database:\n    user: "$DB_USERNAME:"\n    password: "$DB_PASSWORD:"\nservice:\n    secret: "$ADMIN_SECRET:test"\n' +
+        'cache:\n    password: "$CACHE_PASSWORD:Vq7rZ2xK9mLp4TbW"\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['backend/src/main/resources/application.yaml:7', 'high', undefined],
+    ]);
+  });
+
+  it('a template of an env file (.env.dev.example) is set aside with its reason; the .env itself is not', async () => {
+    const line = 'PROVIDER_CLIENT_SECRET=a7yM0xyVEp1ru8cJxTXv\n';
+    const r = await audit({ '.env.dev.example': line, 'config/.env.example': line, '.env.dev': line });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['.env.dev:1', 'high', undefined],
+      [
+        '.env.dev.example:1',
+        'low',
+        'a demo or template copy of a configuration, for builds without the real one',
+      ],
+      [
+        'config/.env.example:1',
+        'low',
+        'a demo or template copy of a configuration, for builds without the real one',
+      ],
+    ]);
+  });
+
+  it("a SecureRandom seeded with a variable holding a constant is found; one seeded with the clock's variable is not", async () => {
+    const r = await audit({
+      'app/src/main/java/a/Login.java': [
+        'class Login {',
+        '  void key() throws Exception {',
+        '    byte[] keyStart = "s3cr3t".getBytes();',
+        '    KeyGenerator kgen = KeyGenerator.getInstance("AES");',
+        '    SecureRandom sr = SecureRandom.getInstance("SHA1PRNG");',
+        '    sr.setSeed(keyStart);',
+        '    kgen.init(128, sr);',
+        '  }',
+        '  void fine() {',
+        '    long now = System.nanoTime();',
+        '    SecureRandom other = new SecureRandom();',
+        '    other.setSeed(now);',
+        '  }',
+        '}',
+      ].join('\n'),
+    });
+    expect(judged(r, 'crypto-insecure-random')).toEqual([
+      ['app/src/main/java/a/Login.java:6', 'medium', undefined],
+    ]);
+  });
+
+  it('a credential logged as a literal under a tag naming it is found; a sentence under that tag, or a pair under another tag, is not', async () => {
+    const r = await audit({
+      'app/src/main/java/a/LoginActivity.java': [
+        'class LoginActivity {',
+        '  void onCreate() {',
+        '    Log.d("Credentials", "foo@example.com:hellouu");',
+        '    Log.d("Credentials", "loaded from the key store");',
+        '    Log.d("Layout", "width=320");',
+        '  }',
+        '}',
+      ].join('\n'),
+    });
+    expect(judged(r, 'storage-secret-in-log')).toEqual([
+      ['app/src/main/java/a/LoginActivity.java:3', 'medium', undefined],
+    ]);
+  });
+
+  it('a secret decoded at run time from a literal is found; a decoded label, or a secret read at run time, is not', async () => {
+    const r = await audit({
+      'app/src/main/java/a/CredentialsLoader.java': [
+        'class CredentialsLoader {',
+        '  private static final String OBFUSCATED_PASSWORD = "\\u0017 2\\u00174/44\'\\u0006066::9";',
+        '  private static final String OBFUSCATED_USERNAME = "418<;";',
+        '  static User user() {',
+        '    String username = deobfuscate(OBFUSCATED_USERNAME);',
+        '    String password = deobfuscate(OBFUSCATED_PASSWORD);',
+        '    String passwordHint = deobfuscate("Y29sb3Vy");',
+        '    String token = decrypt(prefs.getString("token", ""));',
+        '    return new User(username, password);',
+        '  }',
+        '}',
+      ].join('\n'),
+      'app/src/main/java/a/AppConstants.java': [
+        'class AppConstants {',
+        '  void init() {',
+        '    Map<String, String> config = new HashMap<>();',
+        '    config.put("cloud_name", s.H("?\\u0014.\\b\\"??,_*"));',
+        '    config.put("api_secret", s.H("\\u0004\\u001Fl\\u0002:\\u001Do\\"815(+18"));',
+        '    config.put("api_key", s.H("i[n_j[lYlYmZc]c"));',
+        '  }',
+        '}',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/src/main/java/a/AppConstants.java:5', 'high', undefined],
+      ['app/src/main/java/a/CredentialsLoader.java:6', 'high', undefined],
+    ]);
+  });
+
+  it("a key store given as an environment variable's fallback with a password written as one is medium; one without a written password stays high", async () => {
+    const gradle = [
+      'android {',
+      '    signingConfigs {',
+      '        create("release") {',
+      '            storeFile = file(System.getenv("KEYSTORE_PATH") ?: "../keystores/release_keystore.keystore")',
+      '            storePassword = System.getenv("KEYSTORE_PASSWORD") ?: "mifos1234"',
+      '            keyAlias = System.getenv("KEYSTORE_ALIAS") ?: "mifos"',
+      '        }',
+      '        create("nightly") {',
+      '            storeFile = file(System.getenv("NIGHTLY_PATH") ?: "../keystores/nightly.keystore")',
+      '            storePassword = System.getenv("NIGHTLY_PASSWORD")',
+      '        }',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const r = await audit({
+      'app/build.gradle.kts': gradle,
+      'keystores/release_keystore.keystore': jks(['key']),
+      'keystores/nightly.keystore': jks(['key']),
+    });
+    expect(judged(r, 'secret-private-key').map(([f, s]) => [f, s])).toEqual([
+      ['keystores/nightly.keystore:', 'high'],
+      ['keystores/release_keystore.keystore:', 'medium'],
+    ]);
+  });
+
+  it("the Secrets Gradle Plugin's defaults file is set aside with its reason; the same value in the app's properties is not", async () => {
+    const line = 'GEO_API_KEY=AIzaSyAZTZqvDGyyw21z2Ee7N-dE_WuZQwKL0\n';
+    const r = await audit({ 'secrets.defaults.properties': line, 'app/config.properties': line });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['app/config.properties:1', 'high', undefined],
+      [
+        'secrets.defaults.properties:1',
+        'low',
+        'a demo or template copy of a configuration, for builds without the real one',
+      ],
+    ]);
+  });
+});
+
 describe('an eighth held-out set: Rust test modules, self-tests, extras, lint baselines, env(), Fabric', () => {
   const KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACCzPq7zfqLffKoBDe/eo04kH2XxtSmk9D7RQyf1xUqrYgAAAJgAIAxdACAM\n-----END OPENSSH PRIVATE KEY-----`;
 

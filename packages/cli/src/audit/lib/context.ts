@@ -99,6 +99,20 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
       /[-_.](?:demo|examples?|samples?|templates?)\.(?:swift|m|h|kt|kts|java|dart|js|jsx|ts|tsx|json|plist|xml|properties|ya?ml|gradle)$/i,
     reason: 'a demo or template copy of a configuration, for builds without the real one',
   },
+  {
+    // The same for environment files, whose convention puts the template's suffix last
+    // (`.env.example`, `.env.dev.example`, `.env.dist`): the file a developer copies to `.env`
+    // and fills in. Lowered, not dropped: a real value pasted into a template is still read.
+    pattern: /(?:^|\/)\.env(?:\.[^/]*)?\.(?:example|sample|template|dist)$/i,
+    reason: 'a demo or template copy of a configuration, for builds without the real one',
+  },
+  {
+    // The defaults file of Google's Secrets Gradle Plugin (`secrets.defaults.properties`, or
+    // `local.defaults.properties` as its documentation names it): committed by design so that a
+    // checkout builds without the real `secrets.properties`, which is kept out of the repository.
+    pattern: /(?:^|\/)(?:secrets|local)\.defaults\.properties$/,
+    reason: 'a demo or template copy of a configuration, for builds without the real one',
+  },
 ];
 
 /**

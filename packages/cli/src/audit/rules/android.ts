@@ -613,7 +613,7 @@ export function checkFileProviderPaths(root: XmlElement, file: string): RawFindi
 
 /** `storeFile file('…')` (Groovy) or `storeFile = file("…")` (Kotlin), with its path. */
 const STORE_FILE =
-  /\bstoreFile\s*=?\s*(rootProject\s*\.\s*)?file\(\s*["'](\$\{?(?:rootDir|rootProject\.rootDir|rootProject\.projectDir)\}?\/)?([^"'$\n]{1,200})["']\s*\)/g;
+  /\bstoreFile\s*=?\s*(rootProject\s*\.\s*)?file\(\s*(?:System\s*\.\s*getenv\(\s*["'][^"'\n]{1,80}["']\s*\)\s*\?:\s*)?["'](\$\{?(?:rootDir|rootProject\.rootDir|rootProject\.projectDir)\}?\/)?([^"'$\n]{1,200})["']\s*\)/g;
 
 /**
  * The key stores a Gradle build file names as the store of its debug signing config
@@ -669,7 +669,15 @@ export function publishedSigningStores(text: string, file: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(STORE_FILE)) {
     const block = enclosingBlock(text, m.index);
-    if (/\bstorePassword\s*=?\s*["'][^"'$\n]{1,200}["']/.test(block)) out.push(storePath(m, file));
+    // The password written in place, or as the fallback of an environment variable
+    // (`System.getenv("KEYSTORE_PASSWORD") ?: "mifos1234"`, Kotlin's and Groovy's Elvis): either
+    // way every checkout can open the store.
+    if (
+      /\bstorePassword\s*=?\s*(?:System\s*\.\s*getenv\(\s*["'][^"'\n]{1,80}["']\s*\)\s*\?:\s*)?["'][^"'$\n]{1,200}["']/.test(
+        block,
+      )
+    )
+      out.push(storePath(m, file));
   }
   return out;
 }

@@ -300,9 +300,27 @@ function operandAfter(text: string, at: number): string {
  */
 const TYPED_AFTER_LABEL =
   /"([^"\n]{0,80}?)(?:"\s*\+\s*|\$\{\s*|\$(?=[A-Za-z_])|\\\(\s*)([A-Za-z_$][\w$]*)\s*(?:\?\.|!!\.|\.)\s*(?:getText\s*\(|text\b(?!\s*\())/;
+/**
+ * A log call's two literals, a tag and a message that is one `name:value` or `name=value` pair
+ * without spaces (`"Credentials", "foo@example.com:hellouu"`).
+ */
+const LITERAL_UNDER_TAG = /^\s*"([^"\n]{1,40})"\s*,\s*"([^"\s:=]{1,80}[:=][^"\s]{3,120})"\s*\)/;
+
 /** A label that names what follows as a secret: a password, PIN, card number, CVV, SSN. */
 const SECRET_LABEL =
   /passw|passcode|(?<![a-z])pin(?![a-z])|secret|credit.?card|card.?(?:number|no\b)|(?<![a-z])(?:cvv|cvc|ssn)(?![a-z])|social.?security/i;
+
+/**
+ * A constant a seed can be made of: a string's bytes (`"s3cr3t".getBytes()`), a byte array
+ * written out, or a number.
+ */
+const CONSTANT_SEED =
+  /^(?:"[^"\n]*"\s*\.\s*(?:getBytes|toByteArray)\s*\([^)]*\)|new\s+byte\s*\[\s*\]\s*\{[^}]*\}|byteArrayOf\([^)]*\)|-?\d+L?)$/;
+
+/** A call named for turning hidden text back into what it hides. */
+const DECODING_CALL = /decode|deobfusc|decrypt|decipher|unscramble|descramble|unmask|reveal|xor/i;
+/** A Java or Kotlin escape of a control character (below U+0020), which text shown to people never holds. */
+const CONTROL_ESCAPE = /\\u00[01][0-9A-Fa-f]|\\x[01][0-9A-Fa-f]/;
 
 /** A value that is hashed or encrypted before it is stored: not in clear. */
 const HASHED = /encrypt|cipher|hash|digest|seal|sha-?\d|md5|bcrypt|scrypt|argon|pbkdf/i;
@@ -1075,9 +1093,16 @@ const CODE_RULES: readonly CodeRule[] = [
     langs: ['jvm'],
     needs: ['SecureRandom'],
     pattern:
-      /\bnew\s+SecureRandom\(\s*(?:"[^"\n]*"\s*\.\s*(?:getBytes|toByteArray)\s*\([^)]*\)|new\s+byte\s*\[\s*\]\s*\{[^}]*\}|byteArrayOf\([^)]*\))\s*\)|\b([A-Za-z_$][\w$]*)\s*\.\s*setSeed\(\s*(?:-?\d+L?|"[^"\n]*"\s*\.\s*(?:getBytes|toByteArray)\s*\([^)]*\))\s*\)/g,
+      /\bnew\s+SecureRandom\(\s*(?:"[^"\n]*"\s*\.\s*(?:getBytes|toByteArray)\s*\([^)]*\)|new\s+byte\s*\[\s*\]\s*\{[^}]*\}|byteArrayOf\([^)]*\)|([A-Za-z_$][\w$]*))\s*\)|\b([A-Za-z_$][\w$]*)\s*\.\s*setSeed\(\s*(?:-?\d+L?|"[^"\n]*"\s*\.\s*(?:getBytes|toByteArray)\s*\([^)]*\)|([A-Za-z_$][\w$]*))\s*\)/g,
     check: (m, text) => {
-      const holder = m[1];
+      // A seed held in a variable (`byte[] keyStart = "s3cr3t".getBytes(); sr.setSeed(keyStart)`):
+      // one step back, a constant only; a seed read or drawn at run time is no finding.
+      const seed = m[1] ?? m[3];
+      if (seed !== undefined) {
+        const expr = assignedTo(seed, text);
+        if (expr === undefined || !CONSTANT_SEED.test(expr.trim())) return undefined;
+      }
+      const holder = m[2];
       if (holder !== undefined) {
         const name = holder.replace(/\$/g, '\\$');
         const secure = new RegExp(
@@ -1605,6 +1630,38 @@ const CODE_RULES: readonly CodeRule[] = [
     },
   },
   {
+    // A secret hidden in the code and revealed at run time: a secret-named value (a variable, a
+    // map's key) given the result of a call on a string literal, or on a constant holding one,
+    // where the call is named for decoding (`deobfuscate(OBFUSCATED_PASSWORD)`,
+    // `Base64.decode("…")`) or the literal carries control characters that no text holds
+    // (`s.H("\u0004\u001Fl…")`, an XOR of the secret). Whoever unpacks the app runs the same
+    // decoding.
+    langs: ['jvm'],
+    needs: ['\\u000', '\\u001', 'bfuscat', 'ecode(', 'ecrypt(', 'xor(', 'Xor(', 'XOR('],
+    pattern:
+      /(?:\.put\(\s*"([^"\n]{1,60})"\s*,|\b([A-Za-z_$][\w$]*)\s*(?::\s*String\s*)?=)\s*((?:[A-Za-z_$][\w$]*\s*\.\s*)*[A-Za-z_$][\w$]*)\(\s*(?:"((?:[^"\\\n]|\\.){3,200})"|([A-Za-z_$][\w$]*))\s*(?:,[^()\n]{0,40})?\)/g,
+    check: (m, text) => {
+      const name = (m[1] ?? m[2]) as string;
+      if (secretKind(name) === undefined) return undefined;
+      let literal = m[4];
+      if (literal === undefined) {
+        const held = assignedTo(m[5] as string, text);
+        const quoted = held === undefined ? null : /^"((?:[^"\\\n]|\\.){3,200})"$/.exec(held.trim());
+        if (quoted === null) return undefined;
+        literal = quoted[1] as string;
+      }
+      const call = m[3] as string;
+      if (!DECODING_CALL.test(call) && !CONTROL_ESCAPE.test(literal)) return undefined;
+      if (PLACEHOLDER.test(literal)) return undefined;
+      return {
+        ruleId: 'secret-generic-assignment',
+        message: `${name.slice(0, 60)} is decoded at run time from a literal in the code (${call.replace(/\s+/g, '').slice(0, 40)}(…)): hidden, not kept out of the app`,
+        evidence: `${name.slice(0, 60)} = ${call.replace(/\s+/g, '').slice(0, 40)}(${redact(literal, 0)})`,
+        key: `decoded:${name}:${literal}`,
+      };
+    },
+  },
+  {
     // A string macro of JNI code compared with a string passed in from Java
     // (`#define VENDORKEY "…"`, `strncmp(VENDORKEY, key, …)`): a native library is read as
     // easily as the Java code, with `strings`.
@@ -1737,6 +1794,16 @@ const CODE_RULES: readonly CodeRule[] = [
       if (last === undefined && /getText|\.text\b/.test(args)) {
         const typed = TYPED_AFTER_LABEL.exec(args);
         if (typed !== null && SECRET_LABEL.test(typed[1] as string)) last = typed[2] as string;
+      }
+      // A credential written out as a literal under a tag that names it (`Log.d("Credentials",
+      // "foo@example.com:hellouu")`): a pair joined by `:` or `=`, not a sentence about it.
+      if (last === undefined) {
+        const literal = LITERAL_UNDER_TAG.exec(args);
+        if (
+          literal !== null &&
+          (SECRET_LABEL.test(literal[1] as string) || /credential/i.test(literal[1] as string))
+        )
+          last = `a literal under the tag "${literal[1]}"`;
       }
       if (last === undefined) return undefined;
       return {

@@ -875,16 +875,36 @@ const LINT_BASELINE =
 const VERSION_SPEC =
   /^(?:(?:npm|workspace|patch|portal|link):)?(?:@?[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)?@)?(?:(?:[\^~]|[<>]=?|=)v?[0-9]{1,6}(?:\.(?:[0-9]{1,6}|x|\*)){0,3}|v?[0-9]{1,6}(?:\.(?:[0-9]{1,6}|x|\*)){1,3})(?:[-+][0-9A-Za-z.-]{1,40})?$/;
 
+/**
+ * An environment variable with a default, as Ktor's configuration (and Docker Compose's
+ * `${NAME:-default}` without the braces) writes it: `"$DB_PASSWORD:"`. The variable holds the
+ * value; what is written is only the default after the colon, judged on its own.
+ */
+const ENV_WITH_DEFAULT = /^\$[A-Za-z_][A-Za-z0-9_]*:-?(.*)$/;
+
+/**
+ * The name of a cipher, a key derivation or a MAC as the JCA and the libraries modelled on it take
+ * it: `AES/CBC/PKCS7Padding`, `RSA/ECB/OAEPWithSHA-256AndMGF1Padding`, `PBKDF2WithHmacSHA256`,
+ * `HmacSHA512`, `SHA256withECDSA`. A constant named for what a passphrase is encrypted with holds
+ * one of these, not a secret.
+ */
+const ALGORITHM_NAME =
+  /^(?:[A-Za-z0-9-]{2,24}\/[A-Za-z0-9-]{2,16}\/[A-Za-z0-9-]{0,40}Padding|PBKDF2WithHmac(?:SHA|SM)[0-9-]{1,8}|Hmac(?:SHA|MD|SM)[0-9-]{1,8}|(?:SHA|MD)[0-9-]{1,8}with(?:RSA|ECDSA|DSA)(?:andMGF1)?)$/i;
+
 function genericVerdict(
   m: RegExpExecArray,
   name: string,
-  value: string,
+  written: string,
   file: TextFileInfo,
   text: string,
 ): TextVerdict | undefined {
   if (!GENERIC_TRIGGERS.some((t) => name.toLowerCase().includes(t))) return undefined;
+  const fallback = ENV_WITH_DEFAULT.exec(written);
+  const value = fallback === null ? written : (fallback[1] as string);
+  if (value === '') return undefined;
   if (DEPENDENCY_LOCK.test(file.path) || LINT_BASELINE.test(file.path) || VERSION_SPEC.test(value))
     return undefined;
+  if (ALGORITHM_NAME.test(value)) return undefined;
   if (!genericSecret(name, value)) return undefined;
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
