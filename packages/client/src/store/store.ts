@@ -573,6 +573,20 @@ export class EncryptedStore<S = UntypedSchema> {
     }
   }
 
+  /**
+   * Whether a record with this id is stored (an expired one too, as in `ids`), without
+   * decrypting it.
+   *
+   * @example
+   * ```ts
+   * if (!(await store.has('sites', 's1'))) await store.put('sites', { id: 's1', name: 'Depot' });
+   * ```
+   */
+  async has(collection: StoreCollectionName<S>, id: string): Promise<boolean> {
+    this.#spec(collection);
+    return (await this.#backend.get(collection, id)) !== undefined;
+  }
+
   #spec(collection: string): CollectionSpec {
     const spec = this.#collections.get(collection);
     if (spec === undefined) throw new UnknownCollectionError(collection);

@@ -455,7 +455,11 @@ export class SyncEngine<S = UntypedSchema> {
           });
         }
       }
-      await this.#store.commit(ops);
+      // While a reset pass is unfinished (a pull cut off by the network or a restart, and
+      // `sync()` pushes first), a record this push drops may be one the rest of the pass sends
+      // back: hold the drop like the reset's own, so its attached files are judged at the pass's
+      // end, not deleted now.
+      await this.#store.commit(ops, { holdDrops: await this.#store.dropsHeld() });
       if (unanswered.length > 0) {
         await this.#defer(unanswered);
         return this.#report(applied, rejected, conflicts, await this.#entries());

@@ -1,0 +1,257 @@
+/**
+ * Attacks on the files attached to records (`files.attach`), with real SQLite, a folder of files
+ * and a scripted server: no server answer, interrupted pass, restart or order of app calls may
+ * delete the files of a record still on the device (or about to be saved), and records that left
+ * take their files. Also the attachment names and ids, and what the orphan sweep leaves alone.
+ */
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  BackendVaultStorage,
+  DeviceKey,
+  EncryptedFiles,
+  EncryptedStore,
+  MemoryKeystore,
+  MemorySessionStore,
+  SyncEngine,
+  Transport,
+  Vault,
+} from '../src/index.js';
+import { DirectoryFileStorage, nodeSealer, SqliteBackend } from '../src/node/index.js';
+import { ManualClock } from './fakes/clock.js';
+import { FakeServer } from './fakes/fake-server.js';
+import { FakeSyncData } from './fakes/fake-sync-server.js';
+import { archive, sites } from './fakes/store-world.js';
+
+const DEVICE_ID = '6b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e';
+let server: FakeServer;
+let data: FakeSyncData;
+/** `one-pull-page`: the next pull request goes through, then the network is gone (`offline`). */
+let mode: 'online' | 'offline' | 'one-pull-page';
+/** Replaces the fake server's answer to a pull, when set. */
+let pullOverride: ((body: unknown) => unknown) | undefined;
+
+beforeEach(async () => {
+  data = new FakeSyncData();
+  const handlers = data.handlers();
+  server = new FakeServer({
+    handlers: {
+      ...handlers,
+      'POST /sync/pull': (body: unknown) => (pullOverride ?? handlers['POST /sync/pull'])(body),
+    },
+  });
+  await server.start();
+  mode = 'online';
+  pullOverride = undefined;
+});
+afterEach(async () => {
+  await server.stop();
+});
+
+/** A device: SQLite store, a folder of files, a sync engine. `reopen` is the app restarted. */
+async function device(restart?: { folder: string; keystore: MemoryKeystore }) {
+  const dir = restart?.folder ?? (await mkdtemp(join(tmpdir(), 'bulwark-attach-')));
+  const backend = await SqliteBackend.open({ path: join(dir, 'store.db') });
+  const keystore = restart?.keystore ?? new MemoryKeystore();
+  const vault = await Vault.open({ keystore, storage: new BackendVaultStorage(backend) });
+  if (restart === undefined) await vault.initialize();
+  else await vault.unlock();
+  const store = await EncryptedStore.open({
+    backend,
+    vault,
+    collections: [sites, archive],
+    sealer: nodeSealer,
+  });
+  const files = new EncryptedFiles({
+    storage: await DirectoryFileStorage.open(join(dir, 'files')),
+    vault,
+    store,
+  });
+  const flakyFetch: typeof fetch = async (input, init) => {
+    if (mode === 'offline') throw new TypeError('fetch failed');
+    if (mode === 'one-pull-page' && String(input).endsWith('/sync/pull')) mode = 'offline';
+    return fetch(input, init);
+  };
+  const transport = new Transport({
+    baseUrl: server.url,
+    devMode: true,
+    deviceKey: await DeviceKey.generate(),
+    sessions: new MemorySessionStore(),
+    posture: {
+      report: async () => ({
+        platform: 'node',
+        osVersion: 'x',
+        appVersion: '1',
+        posture: { rooted: false, screenLock: true, emulator: false },
+      }),
+    },
+    fetch: flakyFetch,
+  });
+  await transport.login({ username: 'ada', password: 'correct horse battery', deviceId: DEVICE_ID });
+  const sync = await SyncEngine.open({ store, vault, transport, clock: new ManualClock() });
+  return { folder: dir, keystore, backend, store, files, sync };
+}
+
+const photo = (text: string) => new Blob([text]).stream();
+const text = async (stream: ReadableStream<Uint8Array> | undefined) =>
+  stream === undefined ? undefined : new Response(stream).text();
+
+/** Takes a record out of what the server still sends this user (a reset can only say so). */
+function unshare(id: string): void {
+  data.rows.delete(`sites/${id}`);
+  data.log.splice(
+    data.log.findIndex((e) => e.id === id),
+    1,
+  );
+}
+
+describe('a reset pass cut off, then sync() (which pushes first)', () => {
+  it('keeps the files of a record with a queued edit that the rest of the pass sends back, and deletes those of one it does not', async () => {
+    const { files, sync, store } = await device();
+    for (let i = 1; i <= 5; i++) data.serverWrite('sites', `s${i}`, { name: `Site ${i}` });
+    await sync.pull();
+    for (let i = 1; i <= 5; i++) await files.attach('sites', `s${i}`, 'p1', photo(`photo ${i}`));
+    // Offline edits of s4 (still the user's) and s5 (taken out of what the user may hold).
+    mode = 'offline';
+    await sync.put('sites', { id: 's4', name: 'Site 4, gate code changed' });
+    await sync.put('sites', { id: 's5', name: 'Site 5, edited' });
+    unshare('s5');
+    data.resetNext = true;
+    mode = 'one-pull-page';
+    await expect(sync.pull()).rejects.toMatchObject({ code: 'network_error' });
+    expect(await store.dropsHeld()).toBe(true);
+    // The network comes back: sync() pushes the queued edits before it pulls the rest of the pass.
+    // Both records were marked gone by the reset page, so the push drops both local copies.
+    mode = 'online';
+    const { push, pull } = await sync.sync();
+    expect(push).toMatchObject({ applied: 1 });
+    expect(pull.reset).toBe(false);
+    expect(await store.dropsHeld()).toBe(false);
+    expect(await store.ids('sites')).toEqual(['s1', 's2', 's3', 's4']);
+    // s4 came back with the pass: its photo, which existed only on this device, is still there.
+    expect(await text(await files.getAttached('sites', 's4', 'p1'))).toBe('photo 4');
+    for (const id of ['s1', 's2', 's3']) expect(await files.attachments('sites', id)).toEqual(['p1']);
+    // s5 did not: its photo went at the end of the pass.
+    expect(await files.attachments('sites', 's5')).toEqual([]);
+  });
+
+  it('keeps them when the device is restarted between the cut and the push, and the restart sweep takes nothing', async () => {
+    const first = await device();
+    for (let i = 1; i <= 4; i++) data.serverWrite('sites', `s${i}`, { name: `Site ${i}` });
+    await first.sync.pull();
+    for (let i = 1; i <= 4; i++) await first.files.attach('sites', `s${i}`, 'p1', photo(`photo ${i}`));
+    mode = 'offline';
+    await first.sync.put('sites', { id: 's4', name: 'edited offline' });
+    data.resetNext = true;
+    mode = 'one-pull-page';
+    await expect(first.sync.pull()).rejects.toMatchObject({ code: 'network_error' });
+    await first.backend.close();
+
+    mode = 'online';
+    const again = await device(first);
+    expect(await again.files.deleteOrphanAttachments()).toBe(0);
+    await again.sync.sync();
+    expect(await again.store.ids('sites')).toEqual(['s1', 's2', 's3', 's4']);
+    for (let i = 1; i <= 4; i++) {
+      expect(await again.files.attachments('sites', `s${i}`)).toEqual(['p1']);
+    }
+  });
+});
+
+describe('a file attached before its record is saved', () => {
+  it('survives a reset pass that ends meanwhile, and stays once the record is saved', async () => {
+    const { files, sync, store } = await device();
+    data.serverWrite('sites', 's1', { name: 'Site 1' });
+    data.serverWrite('sites', 's2', { name: 'Site 2' });
+    await sync.pull();
+    await files.attach('sites', 's1', 'p1', photo('photo 1'));
+    await files.attach('sites', 's2', 'p1', photo('photo 2'));
+    // The inspector takes the photo of a new inspection before saving its form.
+    await files.attach('sites', 'draft', 'p1', photo('photo of the draft'));
+    unshare('s2');
+    data.resetNext = true;
+    expect((await sync.pull()).reset).toBe(true);
+    expect(await files.attachments('sites', 's2')).toEqual([]);
+    expect(await files.attachments('sites', 's1')).toEqual(['p1']);
+    expect(await text(await files.getAttached('sites', 'draft', 'p1'))).toBe('photo of the draft');
+    await sync.put('sites', { id: 'draft', name: 'New site' });
+    // Once saved, it is a record like any other: a later reset that drops it takes its file.
+    expect(await files.deleteOrphanAttachments()).toBe(0);
+    await sync.push();
+    unshare('draft');
+    data.resetNext = true;
+    await sync.pull();
+    expect(await store.ids('sites')).toEqual(['s1']);
+    expect(await files.attachments('sites', 'draft')).toEqual([]);
+  });
+
+  it('goes at the next start when the record was never saved', async () => {
+    const first = await device();
+    await first.files.attach('sites', 'never-saved', 'p1', photo('abandoned'));
+    expect(await first.files.deleteOrphanAttachments()).toBe(0);
+    await first.backend.close();
+    const again = await device(first);
+    expect(await again.files.deleteOrphanAttachments()).toBe(1);
+    expect(await again.files.attachments('sites', 'never-saved')).toEqual([]);
+  });
+});
+
+describe('attachment names and ids', () => {
+  it('refuses a collection the store does not keep on the device (its files would be swept)', async () => {
+    const { files } = await device();
+    await expect(files.attach('archive', 'a1', 'p1', photo('x'))).rejects.toMatchObject({
+      code: 'unknown_collection',
+    });
+    await expect(files.attach('nowhere', 'a1', 'p1', photo('x'))).rejects.toMatchObject({
+      code: 'unknown_collection',
+    });
+  });
+
+  it('refuses names that could leave the folder or collide, and keeps every file inside it', async () => {
+    const { folder, files, store } = await device();
+    await store.put('sites', { id: 's1', name: 'Site' });
+    for (const name of ['../x', 'a/b', 'a\\b', '', 'é', 'x'.repeat(36), 'a\u0000b', ' ']) {
+      await expect(files.attach('sites', 's1', name, photo('x'))).rejects.toMatchObject({
+        code: 'invalid_argument',
+      });
+    }
+    // Names made of dots only are fine: the id is prefixed, so it never names `.` or `..`.
+    await files.attach('sites', 's1', '..', photo('dots'));
+    await files.attach('sites', 's1', 'x'.repeat(35), photo('long'));
+    // Record ids are hashed: dots, slashes and unicode (of a record not saved yet) name no path.
+    for (const id of ['..', '.', '~:~', 'i'.repeat(128), '../../etc/passwd', 'é/ü']) {
+      if (!id.includes('/')) await store.put('sites', { id, name: 'odd id' });
+      await files.attach('sites', id, 'p1', photo(`file of ${id}`));
+      expect(await text(await files.getAttached('sites', id, 'p1'))).toBe(`file of ${id}`);
+    }
+    expect((await readdir(join(folder, 'files'))).every((n) => /^bwr\.[\w-]{24}\..+\.bwf$/.test(n))).toBe(
+      true,
+    );
+    expect(await files.attachments('sites', 's1')).toEqual(['..', 'x'.repeat(35)]);
+    // Ids that differ only in case or by a suffix are other records.
+    await store.put('sites', { id: 'S1', name: 'other' });
+    await files.attach('sites', 'S1', 'p1', photo('upper'));
+    await store.delete('sites', 's1');
+    expect(await files.attachments('sites', 's1')).toEqual([]);
+    expect(await text(await files.getAttached('sites', 'S1', 'p1'))).toBe('upper');
+  });
+
+  it('the sweeps leave files stored with put under the app’s own ids alone', async () => {
+    const { files, store, sync } = await device();
+    for (const id of ['report-2024', 'bwr-x', 'bwr.short.x', 'BWR.AAAAAAAAAAAAAAAAAAAAAAAA.x', 'bwr.']) {
+      await files.put(id, photo(id));
+    }
+    data.serverWrite('sites', 's1', { name: 'Site 1' });
+    await sync.pull();
+    await store.delete('sites', 's1');
+    data.resetNext = true;
+    await sync.pull();
+    expect(await files.deleteOrphanAttachments()).toBe(0);
+    expect(await text(await files.get('bwr-x'))).toBe('bwr-x');
+    expect(await text(await files.get('BWR.AAAAAAAAAAAAAAAAAAAAAAAA.x'))).toBe(
+      'BWR.AAAAAAAAAAAAAAAAAAAAAAAA.x',
+    );
+  });
+});
