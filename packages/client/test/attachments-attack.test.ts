@@ -15,11 +15,13 @@ import {
   EncryptedStore,
   MemoryKeystore,
   MemorySessionStore,
+  type StoreBackend,
   SyncEngine,
   Transport,
   Vault,
 } from '../src/index.js';
 import { DirectoryFileStorage, nodeSealer, SqliteBackend } from '../src/node/index.js';
+import { canary, scan } from './fakes/canary.js';
 import { ManualClock } from './fakes/clock.js';
 import { FakeServer } from './fakes/fake-server.js';
 import { FakeSyncData } from './fakes/fake-sync-server.js';
@@ -253,5 +255,89 @@ describe('attachment names and ids', () => {
     expect(await text(await files.get('BWR.AAAAAAAAAAAAAAAAAAAAAAAA.x'))).toBe(
       'BWR.AAAAAAAAAAAAAAAAAAAAAAAA.x',
     );
+  });
+});
+
+describe('deletes one at a time', () => {
+  /** A SQLite store whose backend records each write of deletes and each rebuild, in order. */
+  async function recorded() {
+    const folder = await mkdtemp(join(tmpdir(), 'bulwark-attach-'));
+    const sqlite = await SqliteBackend.open({ path: join(folder, 'store.db') });
+    const events: string[] = [];
+    const backend = new Proxy(sqlite, {
+      get: (target, key) => {
+        if (key === 'write') {
+          return async (ops: Parameters<StoreBackend['write']>[0]) => {
+            await target.write(ops);
+            for (const op of ops) if (op.kind === 'delete') events.push(`write ${op.id}`);
+          };
+        }
+        if (key === 'scrub') {
+          return async () => {
+            events.push('scrub start');
+            await target.scrub();
+            events.push('scrub end');
+          };
+        }
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const vault = await Vault.open({
+      keystore: new MemoryKeystore(),
+      storage: new BackendVaultStorage(sqlite),
+    });
+    await vault.initialize();
+    const store = await EncryptedStore.open({ backend, vault, collections: [sites], sealer: nodeSealer });
+    return { folder, store, events };
+  }
+
+  it('each resolves only once a rebuild that began after its write has ended; concurrent ones share rebuilds', async () => {
+    const { folder, store, events } = await recorded();
+    const doomed = Array.from({ length: 20 }, (_, i) => ({ id: `d${i}`, name: canary() }));
+    await store.putMany('sites', [
+      ...doomed,
+      ...Array.from({ length: 200 }, (_, i) => ({ id: `k${i}`, name: `kept ${i}` })),
+    ]);
+    expect(
+      (
+        await scan(
+          folder,
+          doomed.map((r) => r.name),
+        )
+      ).length,
+    ).toBeGreaterThan(0);
+    // A burst of single deletes the app does not await one by one, each checked when it resolves.
+    await Promise.all(
+      doomed.map(async (r) => {
+        await store.delete('sites', r.id);
+        const written = events.indexOf(`write ${r.id}`);
+        const began = events.indexOf('scrub start', written);
+        expect(written).toBeGreaterThanOrEqual(0);
+        expect(began).toBeGreaterThan(written);
+        expect(events.indexOf('scrub end', began)).toBeGreaterThan(began);
+      }),
+    );
+    expect(events.filter((e) => e === 'scrub start').length).toBeLessThanOrEqual(2);
+    expect(
+      await scan(
+        folder,
+        doomed.map((r) => r.name),
+      ),
+    ).toEqual([]);
+    // Awaited one by one, each still gets its own rebuild before it resolves.
+    events.splice(0);
+    for (const id of ['k1', 'k2', 'k3']) await store.delete('sites', id);
+    expect(events).toEqual([
+      'write k1',
+      'scrub start',
+      'scrub end',
+      'write k2',
+      'scrub start',
+      'scrub end',
+      'write k3',
+      'scrub start',
+      'scrub end',
+    ]);
   });
 });

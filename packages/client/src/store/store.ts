@@ -97,6 +97,9 @@ export class EncryptedStore<S = UntypedSchema> {
   readonly #clock: Clock;
   #offRetire: () => void = () => undefined;
   readonly #removedListeners = new Set<(removed: RemovedRecords) => unknown>();
+  /** The backend scrub running now, and the one queued behind it (see `#scrub`). */
+  #scrubbing: Promise<void> | undefined;
+  #scrubQueued: Promise<void> | undefined;
 
   private constructor(options: StoreOptions) {
     this.#backend = options.backend;
@@ -200,6 +203,35 @@ export class EncryptedStore<S = UntypedSchema> {
   }
 
   /**
+   * Runs the backend's scrub for a drop whose batch is written. The drop's rows must be out of the
+   * files when its promise resolves, so a rebuild that began before its write does not count; one
+   * queued behind the running rebuild does, and every drop committed while it waits shares it:
+   * concurrent drops (a burst of `delete` calls not awaited one by one) cost at most two
+   * rebuilds, not one each.
+   */
+  #scrub(): Promise<void> {
+    const backend = this.#backend;
+    if (backend.scrub === undefined) return Promise.resolve();
+    if (this.#scrubQueued !== undefined) return this.#scrubQueued;
+    const start = (): Promise<void> => {
+      const run = (async () => backend.scrub?.())().finally(() => {
+        if (this.#scrubbing === run) this.#scrubbing = undefined;
+      });
+      this.#scrubbing = run;
+      return run;
+    };
+    if (this.#scrubbing === undefined) return start();
+    const queued = this.#scrubbing
+      .catch(() => undefined)
+      .then(() => {
+        this.#scrubQueued = undefined;
+        return start();
+      });
+    this.#scrubQueued = queued;
+    return queued;
+  }
+
+  /**
    * Scrubs the backend when `ops` deleted records of this store and, when `announce`, tells the
    * listeners which (the last op of a record in the batch decides whether it is gone).
    */
@@ -219,7 +251,7 @@ export class EncryptedStore<S = UntypedSchema> {
     const deleted = ops.some((op) => op.kind === 'delete' && this.#collections.has(op.collection));
     if (!deleted && !(options.announce && options.more)) return;
     const failures: unknown[] = [];
-    if (deleted) await this.#backend.scrub?.().catch((err: unknown) => failures.push(err));
+    if (deleted) await this.#scrub().catch((err: unknown) => failures.push(err));
     if (options.announce && (records.length > 0 || options.more)) {
       for (const listener of this.#removedListeners) {
         try {
