@@ -7,6 +7,7 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   BackendVaultStorage,
@@ -34,6 +35,8 @@ let data: FakeSyncData;
 let mode: 'online' | 'offline' | 'one-pull-page';
 /** Replaces the fake server's answer to a pull, when set. */
 let pullOverride: ((body: unknown) => unknown) | undefined;
+/** Replaces the fake server's answer to a push, when set. */
+let pushOverride: ((body: unknown) => unknown) | undefined;
 
 beforeEach(async () => {
   data = new FakeSyncData();
@@ -42,11 +45,13 @@ beforeEach(async () => {
     handlers: {
       ...handlers,
       'POST /sync/pull': (body: unknown) => (pullOverride ?? handlers['POST /sync/pull'])(body),
+      'POST /sync/push': (body: unknown) => (pushOverride ?? handlers['POST /sync/push'])(body),
     },
   });
   await server.start();
   mode = 'online';
   pullOverride = undefined;
+  pushOverride = undefined;
 });
 afterEach(async () => {
   await server.stop();
@@ -92,8 +97,9 @@ async function device(restart?: { folder: string; keystore: MemoryKeystore }) {
     fetch: flakyFetch,
   });
   await transport.login({ username: 'ada', password: 'correct horse battery', deviceId: DEVICE_ID });
-  const sync = await SyncEngine.open({ store, vault, transport, clock: new ManualClock() });
-  return { folder: dir, keystore, backend, store, files, sync };
+  const clock = new ManualClock();
+  const sync = await SyncEngine.open({ store, vault, transport, clock });
+  return { folder: dir, keystore, backend, store, files, sync, clock };
 }
 
 const photo = (text: string) => new Blob([text]).stream();
@@ -159,6 +165,35 @@ describe('a reset pass cut off, then sync() (which pushes first)', () => {
     for (let i = 1; i <= 4; i++) {
       expect(await again.files.attachments('sites', `s${i}`)).toEqual(['p1']);
     }
+  });
+});
+
+describe('a push that drops a record', () => {
+  it('holds its files until the next pull ends: kept if the pull sends the record back, deleted if not', async () => {
+    const { files, sync, store } = await device();
+    for (const id of ['s1', 's2']) data.serverWrite('sites', id, { name: `Site ${id}` });
+    await sync.pull();
+    for (const id of ['s1', 's2']) await files.attach('sites', id, 'p1', photo(`photo ${id}`));
+    await sync.put('sites', { id: 's1', name: 'edited' });
+    await sync.put('sites', { id: 's2', name: 'edited' });
+    // A buggy server answers not_found for both, though s1 is still the user's (and changed since).
+    pushOverride = (body) => ({
+      results: (body as { mutations: { mutationId: string }[] }).mutations.map((m) => ({
+        mutationId: m.mutationId,
+        status: 'rejected',
+        code: 'not_found',
+      })),
+    });
+    expect((await sync.push()).rejected.map((r) => r.code)).toEqual(['not_found', 'not_found']);
+    expect(await store.ids('sites')).toEqual([]);
+    expect(await store.dropsHeld()).toBe(true);
+    expect(await files.attachments('sites', 's1')).toEqual(['p1']);
+    data.serverWrite('sites', 's1', { name: 'Site s1, changed by the office' });
+    await sync.pull();
+    expect(await store.dropsHeld()).toBe(false);
+    expect(await store.ids('sites')).toEqual(['s1']);
+    expect(await text(await files.getAttached('sites', 's1', 'p1'))).toBe('photo s1');
+    expect(await files.attachments('sites', 's2')).toEqual([]);
   });
 });
 
@@ -340,4 +375,140 @@ describe('deletes one at a time', () => {
       'scrub end',
     ]);
   });
+});
+
+interface Pull {
+  readonly pages: readonly { reset: boolean; upserts: readonly string[]; removals: readonly string[] }[];
+  readonly cut: boolean;
+}
+
+describe('a hostile or broken server', () => {
+  const IDS = ['s0', 's1', 's2', 's3', 's4', 's5'];
+  /** One page as the script gives it: upserts of records the user still holds, removals of others. */
+  const page = fc.record({
+    reset: fc.boolean(),
+    upserts: fc.subarray(IDS),
+    removals: fc.subarray(IDS),
+  });
+  /** A pull: its pages in order, then either the end of the pass or a cut (the network, a 500). */
+  const pull = fc.record({ pages: fc.array(page, { minLength: 1, maxLength: 3 }), cut: fc.boolean() });
+  const script = fc.record({
+    held: fc.subarray(IDS),
+    pulls: fc.array(
+      fc.record({ edits: fc.subarray(IDS), pushCut: fc.boolean(), pull, restartAfter: fc.boolean() }),
+      {
+        minLength: 1,
+        maxLength: 4,
+      },
+    ),
+  });
+
+  it('whatever pages it sends (resets anywhere, replays, cuts, restarts, pushes between), a record keeps its files until a finished pass or a removal takes it, and then no file of it is left', async () => {
+    await fc.assert(
+      fc.asyncProperty(script, async ({ held, pulls }) => {
+        let queue: unknown[] = [];
+        let version = 10;
+        pullOverride = () => {
+          const next = queue.shift();
+          if (next === undefined) throw new Error('cut');
+          return next;
+        };
+        // Pushes: an edit of a record the user still holds is applied, any other is not_found.
+        let pushCut = false;
+        pushOverride = (body) => {
+          if (pushCut) throw new Error('cut');
+          return {
+            results: (body as { mutations: { mutationId: string; id: string }[] }).mutations.map((m) =>
+              held.includes(m.id)
+                ? { mutationId: m.mutationId, status: 'applied', version: ++version }
+                : { mutationId: m.mutationId, status: 'rejected', code: 'not_found' },
+            ),
+          };
+        };
+        const pages = (p: Pull) =>
+          p.pages.map((pg, i) => ({
+            changes: [
+              ...pg.upserts
+                .filter((id) => held.includes(id))
+                .map((id) => ({
+                  collection: 'sites',
+                  id,
+                  version: ++version,
+                  record: { name: `Site ${id}` },
+                })),
+              ...pg.removals
+                .filter((id) => !held.includes(id))
+                .map((id) => ({ collection: 'sites', id, removed: true })),
+            ],
+            checkpoint: String(++version),
+            hasMore: p.cut || i < p.pages.length - 1,
+            ...(pg.reset ? { reset: true } : {}),
+          }));
+        let d = await device();
+        queue = [
+          {
+            changes: IDS.map((id) => ({
+              collection: 'sites',
+              id,
+              version: 1,
+              record: { name: `Site ${id}` },
+            })),
+            checkpoint: '1',
+            hasMore: false,
+          },
+        ];
+        await d.sync.pull();
+        for (const id of IDS) await d.files.attach('sites', id, 'p1', photo(`photo ${id}`));
+        /** Records a finished pass (or a removal) took: the server's word, their photos go. */
+        const gone = new Set<string>();
+        const check = async () => {
+          const stored = await d.store.ids('sites');
+          for (const id of stored) {
+            if (gone.has(id)) continue;
+            expect(await text(await d.files.getAttached('sites', id, 'p1'))).toBe(`photo ${id}`);
+          }
+          if (await d.store.dropsHeld()) return;
+          // No pass unfinished: whatever is not on the device left it, and took its files.
+          for (const id of IDS.filter((x) => !stored.includes(x))) {
+            expect(await d.files.attachments('sites', id)).toEqual([]);
+            gone.add(id);
+          }
+        };
+        for (const { edits, pushCut: cutPush, pull: p, restartAfter } of pulls) {
+          // Offline edits of records on the device, then sync(): the push comes before the pull.
+          mode = 'offline';
+          const stored = await d.store.ids('sites');
+          for (const id of edits.filter((x) => stored.includes(x))) {
+            await d.sync.put('sites', { id, name: `Site ${id}, edited` });
+          }
+          mode = 'online';
+          // The push may fail while the pull goes through: the edits stay queued over the pull.
+          pushCut = cutPush;
+          d.clock.advance(3600_000);
+          queue = pages(p);
+          if (p.cut) await expect(d.sync.sync()).rejects.toBeDefined();
+          else await d.sync.sync();
+          await check();
+          if (restartAfter) {
+            await d.backend.close();
+            d = await device(d);
+            await d.files.deleteOrphanAttachments();
+            await check();
+          }
+        }
+        // The pass that finally ends: a reset that sends back what the user still holds.
+        pushCut = false;
+        d.clock.advance(30 * 24 * 3600_000);
+        queue = pages({ pages: [{ reset: true, upserts: held, removals: [] }], cut: false });
+        await d.sync.sync();
+        expect(await d.sync.pending()).toBe(0);
+        expect(await d.store.dropsHeld()).toBe(false);
+        expect(await d.store.ids('sites')).toEqual([...held].sort());
+        await check();
+        expect(await d.files.deleteOrphanAttachments()).toBe(0);
+        await d.backend.close();
+      }),
+      { numRuns: 30 },
+    );
+  }, 120_000);
 });

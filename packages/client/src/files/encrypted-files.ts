@@ -292,7 +292,8 @@ export class EncryptedFiles {
    * Deletes attached files whose record is no longer in the store (the store given in the
    * options): what a drop left when the app was killed between committing it and deleting the
    * files, and at the end of a sync pass that began with a reset. Does nothing while the store
-   * holds drops (a reset pass not finished: records still to come back keep their files).
+   * holds drops (a reset pass not finished, or a push's drops awaiting the next pull: records
+   * still to come back keep their files).
    * Spares the files this instance attached to a record the store did not hold yet, until it
    * sees that record stored: the app may attach a photo before it saves the record, and the sweep
    * at the end of a reset pass must not take it (if the record is never saved, the next start's

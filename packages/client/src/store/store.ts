@@ -167,7 +167,8 @@ export class EncryptedStore<S = UntypedSchema> {
    * collections, does what a drop owes the device: the backend scrubs its files of the deleted
    * rows, and the `onRemoved` listeners run (attached files go). The sync engine writes through
    * it. `holdDrops` is for a batch that deletes records some of which a later batch stores again
-   * (the first page of a reset pass): the listeners are not told, and the store notes, in the
+   * (the first page of a reset pass, a push's drops that the next pull may undo): the listeners
+   * are not told, and the store notes, in the
    * same batch, that drops are held (`dropsHeld()`); a later batch with `releaseDrops` clears
    * the note and tells the listeners to compare with what is held (`more: true`).
    *
@@ -190,8 +191,8 @@ export class EncryptedStore<S = UntypedSchema> {
 
   /**
    * True while a batch committed with `holdDrops` awaits its `releaseDrops`: some records are
-   * absent only until a later batch stores them again (a sync pass that began with a reset and
-   * has not ended, even across a restart). `EncryptedFiles` keeps their attached files meanwhile.
+   * absent only until a later batch stores them again (a sync pass that began with a reset, or
+   * followed a push that dropped records, and has not ended, even across a restart). `EncryptedFiles` keeps their attached files meanwhile.
    *
    * @example
    * ```ts

@@ -455,11 +455,14 @@ export class SyncEngine<S = UntypedSchema> {
           });
         }
       }
-      // While a reset pass is unfinished (a pull cut off by the network or a restart, and
-      // `sync()` pushes first), a record this push drops may be one the rest of the pass sends
-      // back: hold the drop like the reset's own, so its attached files are judged at the pass's
-      // end, not deleted now.
-      await this.#store.commit(ops, { holdDrops: await this.#store.dropsHeld() });
+      // A record this push drops (marked gone by a removal or reset it outlived for its queued
+      // edit, or answered not_found) may be one the next pull sends back: the rest of a reset
+      // pass the network cut off (`sync()` pushes first), or an answer that predates the user
+      // getting it back. Hold the drop like a reset's, so its attached files (photos that exist
+      // only here) are judged when that pull ends, not deleted now.
+      const kept = new Set<string>(this.#store.collectionNames());
+      const drops = ops.some((op) => op.kind === 'delete' && kept.has(op.collection));
+      await this.#store.commit(ops, { holdDrops: drops });
       if (unanswered.length > 0) {
         await this.#defer(unanswered);
         return this.#report(applied, rejected, conflicts, await this.#entries());
