@@ -4,6 +4,7 @@
  * delete the files of a record still on the device (or about to be saved), and records that left
  * take their files. Also the attachment names and ids, and what the orphan sweep leaves alone.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ import {
   Transport,
   Vault,
 } from '../src/index.js';
-import { DirectoryFileStorage, nodeSealer, SqliteBackend } from '../src/node/index.js';
+import { DirectoryFileStorage, FileKeystore, nodeSealer, SqliteBackend } from '../src/node/index.js';
 import { canary, scan } from './fakes/canary.js';
 import { ManualClock } from './fakes/clock.js';
 import { FakeServer } from './fakes/fake-server.js';
@@ -510,5 +511,77 @@ describe('a hostile or broken server', () => {
       }),
       { numRuns: 30 },
     );
+  }, 120_000);
+});
+
+describe('killed with SIGKILL', () => {
+  /** Runs the app (fixtures/attach-dropper.mjs) and kills it after `acks` records saved. */
+  async function runAndKill(folder: string, run: number, acks: number): Promise<void> {
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'fixtures/attach-dropper.mjs'), folder, String(run)],
+      {
+        env: { ...process.env, BULWARK_COLLECTIONS: JSON.stringify([sites]) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    await new Promise<void>((resolve, reject) => {
+      let seen = 0;
+      child.stdout.on('data', (d: Buffer) => {
+        seen += d
+          .toString()
+          .split('\n')
+          .filter((l) => l.startsWith('ack ')).length;
+        if (seen >= acks) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', (code, signal) => {
+        if (signal === 'SIGKILL') resolve();
+        else reject(new Error(`the app exited (${code}) before the kill: ${stderr}`));
+      });
+    });
+    await new Promise((resolve) =>
+      child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.on('exit', resolve),
+    );
+  }
+
+  it('at any moment of attaching, deleting, or a held pass: every record left has its files, and the next start leaves no file without its record', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'bulwark-attach-kill-'));
+    for (let run = 0; run < 15; run++) {
+      await runAndKill(folder, run, 1 + Math.floor(Math.random() * 14));
+      const backend = await SqliteBackend.open({ path: join(folder, 'store.db') });
+      expect(backend.integrityCheck()).toBe('ok');
+      const keystore = await FileKeystore.open({ path: join(folder, 'keystore.json') });
+      const vault = await Vault.open({ keystore, storage: new BackendVaultStorage(backend) });
+      await vault.unlock();
+      const store = await EncryptedStore.open({ backend, vault, collections: [sites], sealer: nodeSealer });
+      const files = new EncryptedFiles({
+        storage: await DirectoryFileStorage.open(join(folder, 'files')),
+        vault,
+        store,
+      });
+      const held = await store.dropsHeld();
+      const swept = await files.deleteOrphanAttachments();
+      if (held) expect(swept).toBe(0);
+      const ids = await store.ids('sites');
+      for (const id of ids) {
+        expect(await files.attachments('sites', id), `files of ${id}, run ${run}`).toEqual(['a', 'b']);
+        expect(await text(await files.getAttached('sites', id, 'b'))).toBe(`b of ${id}`);
+      }
+      // The rest of a pass the kill cut off, as the app's next pull ends it.
+      if (held) await store.commit([], { releaseDrops: true });
+      expect(await files.deleteOrphanAttachments()).toBe(0);
+      const names = await readdir(join(folder, 'files'));
+      expect(names.filter((n) => n.endsWith('.bwf')).length, `run ${run}`).toBe(2 * ids.length);
+      expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
+      vault.close();
+      await store.close();
+    }
   }, 120_000);
 });
