@@ -198,6 +198,45 @@ describe('a push that drops a record', () => {
   });
 });
 
+describe('an attach racing a drop of its record', () => {
+  it('leaves no file once both are done, unless the drop is held (then the pass decides)', async () => {
+    const { files, store } = await device();
+    for (const id of ['s1', 's2']) await store.put('sites', { id, name: id });
+    /** A photo whose bytes arrive only when `finish` is called, as from a slow camera roll. */
+    const slow = () => {
+      let finish: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      const stream = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          await done;
+          controller.enqueue(new TextEncoder().encode('late photo'));
+          controller.close();
+        },
+      });
+      return { stream, finish };
+    };
+    const one = slow();
+    const attaching = files.attach('sites', 's1', 'p1', one.stream);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await store.delete('sites', 's1');
+    one.finish();
+    await attaching;
+    expect(await files.attachments('sites', 's1')).toEqual([]);
+    // Under a held drop (a reset page), the file stays for the end of the pass to judge.
+    const two = slow();
+    const attaching2 = files.attach('sites', 's2', 'p1', two.stream);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await store.commit([{ kind: 'delete', collection: 'sites', id: 's2' }], { holdDrops: true });
+    two.finish();
+    await attaching2;
+    expect(await files.attachments('sites', 's2')).toEqual(['p1']);
+    await store.commit(await store.encodePuts('sites', [{ id: 's2', name: 's2' }]), { releaseDrops: true });
+    expect(await text(await files.getAttached('sites', 's2', 'p1'))).toBe('late photo');
+  });
+});
+
 describe('a file attached before its record is saved', () => {
   it('survives a reset pass that ends meanwhile, and stays once the record is saved', async () => {
     const { files, sync, store } = await device();

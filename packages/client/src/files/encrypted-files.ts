@@ -225,10 +225,20 @@ export class EncryptedFiles {
     }
     const fileId = await this.attachmentId(collection, recordId, name);
     const { store } = this.#options;
-    if (store !== undefined && !(await store.has(collection, recordId))) {
-      this.#unsaved.add(await recordTag(collection, recordId));
-    }
+    const saved = store === undefined || (await store.has(collection, recordId));
+    if (!saved) this.#unsaved.add(await recordTag(collection, recordId));
     await this.put(fileId, source);
+    // The record may have been dropped while the file was written: the drop deleted the files it
+    // listed then, not this one, still under its temporary name. Unless the drop is held (a
+    // reset pass that may send the record back), the file goes now rather than at the next sweep.
+    if (
+      saved &&
+      store !== undefined &&
+      !(await store.has(collection, recordId)) &&
+      !(await store.dropsHeld())
+    ) {
+      await this.delete(fileId);
+    }
   }
 
   /**
