@@ -420,6 +420,7 @@ describe('deletes one at a time', () => {
 interface Pull {
   readonly pages: readonly { reset: boolean; upserts: readonly string[]; removals: readonly string[] }[];
   readonly cut: boolean;
+  readonly refused?: boolean;
 }
 
 describe('a hostile or broken server', () => {
@@ -431,7 +432,12 @@ describe('a hostile or broken server', () => {
     removals: fc.subarray(IDS),
   });
   /** A pull: its pages in order, then either the end of the pass or a cut (the network, a 500). */
-  const pull = fc.record({ pages: fc.array(page, { minLength: 1, maxLength: 3 }), cut: fc.boolean() });
+  /** `refused`: the server first refuses the stored checkpoint, so the pull starts over (a reset). */
+  const pull = fc.record({
+    refused: fc.boolean(),
+    pages: fc.array(page, { minLength: 1, maxLength: 3 }),
+    cut: fc.boolean(),
+  });
   const script = fc.record({
     held: fc.subarray(IDS),
     pulls: fc.array(
@@ -443,7 +449,7 @@ describe('a hostile or broken server', () => {
     ),
   });
 
-  it('whatever pages it sends (resets anywhere, replays, cuts, restarts, pushes between), a record keeps its files until a finished pass or a removal takes it, and then no file of it is left', async () => {
+  it('whatever pages it sends (resets anywhere, replays, refused checkpoints, cuts, restarts, pushes between), a record keeps its files until a finished pass or a removal takes it, and then no file of it is left', async () => {
     await fc.assert(
       fc.asyncProperty(script, async ({ held, pulls }) => {
         let queue: unknown[] = [];
@@ -451,6 +457,8 @@ describe('a hostile or broken server', () => {
         pullOverride = () => {
           const next = queue.shift();
           if (next === undefined) throw new Error('cut');
+          if (next === 'refused')
+            throw Object.assign(new Error('refused'), { status: 400, code: 'invalid_checkpoint' });
           return next;
         };
         // Pushes: an edit of a record the user still holds is applied, any other is not_found.
@@ -525,7 +533,7 @@ describe('a hostile or broken server', () => {
           // The push may fail while the pull goes through: the edits stay queued over the pull.
           pushCut = cutPush;
           d.clock.advance(3600_000);
-          queue = pages(p);
+          queue = [...(p.refused === true ? ['refused'] : []), ...pages(p)];
           if (p.cut) await expect(d.sync.sync()).rejects.toBeDefined();
           else await d.sync.sync();
           await check();
