@@ -47,6 +47,8 @@ export interface AttachmentRecords {
   onRemoved(listener: (removed: RemovedRecords) => unknown): () => void;
   collectionNames(): readonly string[];
   ids(collection: string): Promise<string[]>;
+  /** Whether the record is stored; throws for a collection the store does not keep on the device. */
+  has(collection: string, id: string): Promise<boolean>;
   /** True while some records are absent only until a later batch stores them again. */
   dropsHeld(): Promise<boolean>;
 }
@@ -80,6 +82,12 @@ async function recordTag(collection: string, recordId: string): Promise<string> 
  */
 export class EncryptedFiles {
   readonly #options: EncryptedFilesOptions;
+  /**
+   * Tags of records the store did not hold when a file was attached to them through this
+   * instance: the app may be about to save them, so no sweep of this instance deletes their files
+   * until it has seen the record stored (a later instance's sweep, at the next start, does).
+   */
+  readonly #unsaved = new Set<string>();
   /** Per file id, the tail of its writes: a re-encryption never overwrites a newer `put`. */
   readonly #writes = new Map<string, Promise<unknown>>();
 
@@ -195,7 +203,9 @@ export class EncryptedFiles {
   /**
    * Encrypts and stores a file attached to a record: it is deleted when the record leaves the
    * device (a delete, a pull's removal or reset, an expiry), through the store given in the
-   * options. Needs a storage that can list its files.
+   * options. Needs a storage that can list its files. With a store, the collection must be one it
+   * keeps on the device (else `unknown_collection`: no record there could ever hold the file);
+   * the record may be saved after its files are attached (see `deleteOrphanAttachments`).
    *
    * @example
    * ```ts
@@ -213,7 +223,22 @@ export class EncryptedFiles {
         'this file storage cannot list its files, so it cannot hold attachments',
       );
     }
-    await this.put(await this.attachmentId(collection, recordId, name), source);
+    const fileId = await this.attachmentId(collection, recordId, name);
+    const { store } = this.#options;
+    const saved = store === undefined || (await store.has(collection, recordId));
+    if (!saved) this.#unsaved.add(await recordTag(collection, recordId));
+    await this.put(fileId, source);
+    // The record may have been dropped while the file was written: the drop deleted the files it
+    // listed then, not this one, still under its temporary name. Unless the drop is held (a
+    // reset pass that may send the record back), the file goes now rather than at the next sweep.
+    if (
+      saved &&
+      store !== undefined &&
+      !(await store.has(collection, recordId)) &&
+      !(await store.dropsHeld())
+    ) {
+      await this.delete(fileId);
+    }
   }
 
   /**
@@ -262,6 +287,7 @@ export class EncryptedFiles {
   async deleteAttached(records: readonly RecordRef[]): Promise<number> {
     if (records.length === 0 || this.#options.storage.list === undefined) return 0;
     const tags = new Set(await Promise.all(records.map((r) => recordTag(r.collection, r.id))));
+    for (const tag of tags) this.#unsaved.delete(tag);
     let deleted = 0;
     for (const fileId of await this.#list()) {
       const tag = ATTACHED.exec(fileId)?.[1];
@@ -276,8 +302,12 @@ export class EncryptedFiles {
    * Deletes attached files whose record is no longer in the store (the store given in the
    * options): what a drop left when the app was killed between committing it and deleting the
    * files, and at the end of a sync pass that began with a reset. Does nothing while the store
-   * holds drops (a reset pass not finished: records still to come back keep their files).
-   * `createClient` runs it once, at the client's start. Returns how many went.
+   * holds drops (a reset pass not finished, or a push's drops awaiting the next pull: records
+   * still to come back keep their files).
+   * Spares the files this instance attached to a record the store did not hold yet, until it
+   * sees that record stored: the app may attach a photo before it saves the record, and the sweep
+   * at the end of a reset pass must not take it (if the record is never saved, the next start's
+   * sweep does). `createClient` runs it once, at the client's start. Returns how many went.
    *
    * @example
    * ```ts
@@ -297,10 +327,11 @@ export class EncryptedFiles {
         for (const tag of tags) live.add(tag);
       }
     }
+    for (const tag of this.#unsaved) if (live.has(tag)) this.#unsaved.delete(tag);
     let deleted = 0;
     for (const fileId of attached) {
       const tag = ATTACHED.exec(fileId)?.[1];
-      if (tag === undefined || live.has(tag)) continue;
+      if (tag === undefined || live.has(tag) || this.#unsaved.has(tag)) continue;
       await this.delete(fileId);
       deleted += 1;
     }

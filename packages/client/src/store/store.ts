@@ -97,6 +97,9 @@ export class EncryptedStore<S = UntypedSchema> {
   readonly #clock: Clock;
   #offRetire: () => void = () => undefined;
   readonly #removedListeners = new Set<(removed: RemovedRecords) => unknown>();
+  /** The backend scrub running now, and the one queued behind it (see `#scrub`). */
+  #scrubbing: Promise<void> | undefined;
+  #scrubQueued: Promise<void> | undefined;
 
   private constructor(options: StoreOptions) {
     this.#backend = options.backend;
@@ -164,7 +167,8 @@ export class EncryptedStore<S = UntypedSchema> {
    * collections, does what a drop owes the device: the backend scrubs its files of the deleted
    * rows, and the `onRemoved` listeners run (attached files go). The sync engine writes through
    * it. `holdDrops` is for a batch that deletes records some of which a later batch stores again
-   * (the first page of a reset pass): the listeners are not told, and the store notes, in the
+   * (the first page of a reset pass, a push's drops that the next pull may undo): the listeners
+   * are not told, and the store notes, in the
    * same batch, that drops are held (`dropsHeld()`); a later batch with `releaseDrops` clears
    * the note and tells the listeners to compare with what is held (`more: true`).
    *
@@ -187,8 +191,8 @@ export class EncryptedStore<S = UntypedSchema> {
 
   /**
    * True while a batch committed with `holdDrops` awaits its `releaseDrops`: some records are
-   * absent only until a later batch stores them again (a sync pass that began with a reset and
-   * has not ended, even across a restart). `EncryptedFiles` keeps their attached files meanwhile.
+   * absent only until a later batch stores them again (a sync pass that began with a reset, or
+   * followed a push that dropped records, and has not ended, even across a restart). `EncryptedFiles` keeps their attached files meanwhile.
    *
    * @example
    * ```ts
@@ -197,6 +201,35 @@ export class EncryptedStore<S = UntypedSchema> {
    */
   async dropsHeld(): Promise<boolean> {
     return (await this.#backend.getMeta(DROPS_HELD)) !== undefined;
+  }
+
+  /**
+   * Runs the backend's scrub for a drop whose batch is written. The drop's rows must be out of the
+   * files when its promise resolves, so a rebuild that began before its write does not count; one
+   * queued behind the running rebuild does, and every drop committed while it waits shares it:
+   * concurrent drops (a burst of `delete` calls not awaited one by one) cost at most two
+   * rebuilds, not one each.
+   */
+  #scrub(): Promise<void> {
+    const backend = this.#backend;
+    if (backend.scrub === undefined) return Promise.resolve();
+    if (this.#scrubQueued !== undefined) return this.#scrubQueued;
+    const start = (): Promise<void> => {
+      const run = (async () => backend.scrub?.())().finally(() => {
+        if (this.#scrubbing === run) this.#scrubbing = undefined;
+      });
+      this.#scrubbing = run;
+      return run;
+    };
+    if (this.#scrubbing === undefined) return start();
+    const queued = this.#scrubbing
+      .catch(() => undefined)
+      .then(() => {
+        this.#scrubQueued = undefined;
+        return start();
+      });
+    this.#scrubQueued = queued;
+    return queued;
   }
 
   /**
@@ -219,7 +252,7 @@ export class EncryptedStore<S = UntypedSchema> {
     const deleted = ops.some((op) => op.kind === 'delete' && this.#collections.has(op.collection));
     if (!deleted && !(options.announce && options.more)) return;
     const failures: unknown[] = [];
-    if (deleted) await this.#backend.scrub?.().catch((err: unknown) => failures.push(err));
+    if (deleted) await this.#scrub().catch((err: unknown) => failures.push(err));
     if (options.announce && (records.length > 0 || options.more)) {
       for (const listener of this.#removedListeners) {
         try {
@@ -571,6 +604,20 @@ export class EncryptedStore<S = UntypedSchema> {
       for (const row of page) out.push(row.id);
       after = (page.at(-1) as StoredRecord).id;
     }
+  }
+
+  /**
+   * Whether a record with this id is stored (an expired one too, as in `ids`), without
+   * decrypting it.
+   *
+   * @example
+   * ```ts
+   * if (!(await store.has('sites', 's1'))) await store.put('sites', { id: 's1', name: 'Depot' });
+   * ```
+   */
+  async has(collection: StoreCollectionName<S>, id: string): Promise<boolean> {
+    this.#spec(collection);
+    return (await this.#backend.get(collection, id)) !== undefined;
   }
 
   #spec(collection: string): CollectionSpec {

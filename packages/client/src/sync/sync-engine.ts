@@ -455,7 +455,14 @@ export class SyncEngine<S = UntypedSchema> {
           });
         }
       }
-      await this.#store.commit(ops);
+      // A record this push drops (marked gone by a removal or reset it outlived for its queued
+      // edit, or answered not_found) may be one the next pull sends back: the rest of a reset
+      // pass the network cut off (`sync()` pushes first), or an answer that predates the user
+      // getting it back. Hold the drop like a reset's, so its attached files (photos that exist
+      // only here) are judged when that pull ends, not deleted now.
+      const kept = new Set<string>(this.#store.collectionNames());
+      const drops = ops.some((op) => op.kind === 'delete' && kept.has(op.collection));
+      await this.#store.commit(ops, { holdDrops: drops });
       if (unanswered.length > 0) {
         await this.#defer(unanswered);
         return this.#report(applied, rejected, conflicts, await this.#entries());
