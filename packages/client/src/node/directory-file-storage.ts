@@ -3,6 +3,13 @@
  * temporary name and renamed when complete, so a crash never leaves a half-written file under
  * its id. Temporary files a killed write left behind are removed when the storage opens (before
  * its first operation). Streams are piped, never buffered whole. The folder is the storage's own.
+ *
+ * File names are spelled so that a case-insensitive file system (macOS, Windows) keeps every id
+ * apart and Windows reads no `:` as an alternate data stream: an upper-case letter is written as
+ * `^` and the letter in lower case, a `:` as `^-` (`Report:2` → `^report^-2.bwf`). Ids of lower-case
+ * letters, digits, `.`, `_` and `-` are their own names. Files written by earlier versions under
+ * the id itself are still read, listed and deleted, and replaced by the new name at their next
+ * write.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -16,6 +23,18 @@ import { syncFolder } from './lib/atomic-file.js';
 
 const FILE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const SUFFIX = '.bwf';
+/** A file name of the current spelling: lower case, digits, `.`, `_`, `-` and `^` escapes. */
+const SPELLED = /^(?:[a-z0-9._-]|\^[a-z-])+$/;
+
+/** The file name (without suffix) of `fileId`: case and `:` escaped (see the module comment). */
+function spell(fileId: string): string {
+  return fileId.replace(/[A-Z:]/g, (c) => (c === ':' ? '^-' : `^${c.toLowerCase()}`));
+}
+
+/** The file id a current-spelling name stands for. */
+function unspell(name: string): string {
+  return name.replace(/\^([a-z-])/g, (_, c: string) => (c === '-' ? ':' : c.toUpperCase()));
+}
 /** The temporary names `write` uses; a file id cannot produce one (ids end in `.bwf`). */
 const TEMP = /^\.[0-9a-f]{12}\.tmp$/;
 
@@ -75,7 +94,27 @@ export class DirectoryFileStorage implements FileStorage {
   #path(fileId: string): string {
     // The id names a file on disk: only the safe alphabet, and never `.` or `..`.
     if (!FILE_ID.test(fileId) || /^\.+$/.test(fileId)) throw new InvalidArgumentError('invalid file id');
-    return join(this.#folder, `${fileId}${SUFFIX}`);
+    return join(this.#folder, `${spell(fileId)}${SUFFIX}`);
+  }
+
+  /** Where an earlier version wrote `fileId` (the id itself), when that differs from its path. */
+  #legacyPath(fileId: string): string | undefined {
+    return spell(fileId) === fileId ? undefined : join(this.#folder, `${fileId}${SUFFIX}`);
+  }
+
+  /** The path `fileId` is stored under now: the current one, else an earlier version's. */
+  async #existing(fileId: string): Promise<string | undefined> {
+    const path = this.#path(fileId);
+    for (const candidate of [path, this.#legacyPath(fileId)]) {
+      if (candidate === undefined) continue;
+      try {
+        await stat(candidate);
+        return candidate;
+      } catch {
+        // Not under this name.
+      }
+    }
+    return undefined;
   }
 
   async write(fileId: string, stream: ReadableStream<Uint8Array>): Promise<void> {
@@ -90,6 +129,9 @@ export class DirectoryFileStorage implements FileStorage {
         >[1]),
       );
       await rename(temp, path);
+      // An earlier version's copy of the same id would come back at the next listing.
+      const legacy = this.#legacyPath(fileId);
+      if (legacy !== undefined) await rm(legacy, { force: true });
       await syncFolder(this.#folder);
     } catch (err) {
       await rm(temp, { force: true });
@@ -98,13 +140,10 @@ export class DirectoryFileStorage implements FileStorage {
   }
 
   async read(fileId: string): Promise<ReadableStream<Uint8Array> | undefined> {
-    const path = this.#path(fileId);
+    this.#path(fileId);
     await this.#prepare();
-    try {
-      await stat(path);
-    } catch {
-      return undefined;
-    }
+    const path = await this.#existing(fileId);
+    if (path === undefined) return undefined;
     return Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
   }
 
@@ -112,14 +151,21 @@ export class DirectoryFileStorage implements FileStorage {
     const path = this.#path(fileId);
     await this.#prepare();
     await rm(path, { force: true });
+    const legacy = this.#legacyPath(fileId);
+    if (legacy !== undefined) await rm(legacy, { force: true });
   }
 
   async list(): Promise<string[]> {
     await this.#prepare();
-    return (await readdir(this.#folder))
-      .filter((name) => name.endsWith(SUFFIX))
-      .map((name) => name.slice(0, -SUFFIX.length))
-      .filter((id) => FILE_ID.test(id) && !/^\.+$/.test(id));
+    const ids = new Set<string>();
+    for (const file of await readdir(this.#folder)) {
+      if (!file.endsWith(SUFFIX)) continue;
+      const name = file.slice(0, -SUFFIX.length);
+      // The current spelling, else an earlier version's name (the id itself).
+      const id = SPELLED.test(name) ? unspell(name) : name;
+      if (FILE_ID.test(id) && !/^\.+$/.test(id)) ids.add(id);
+    }
+    return [...ids];
   }
 
   async destroy(): Promise<void> {
