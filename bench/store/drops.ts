@@ -11,42 +11,15 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  BackendVaultStorage,
-  type CollectionSpec,
-  EncryptedStore,
-  MemoryKeystore,
-  Vault,
-  type WriteOp,
-} from '@bulwark/client';
+import { BackendVaultStorage, EncryptedStore, MemoryKeystore, Vault, type WriteOp } from '@bulwark/client';
 import { nodeSealer, SqliteBackend } from '@bulwark/client/node';
 import Database from 'better-sqlite3';
+import { siteRecord, siteSpec } from './sites.js';
 
 const N = Number(process.env.BENCH_RECORDS ?? 30_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DROP = 50;
 const PAGE = 200;
-
-const sites: CollectionSpec = {
-  name: 'sites',
-  schemaVersion: 1,
-  fields: {
-    name: { class: 'plain' },
-    status: { class: 'plain' },
-    visits: { class: 'plain' },
-    residentPhone: { class: 'sensitive' },
-    notes: { class: 'sensitive' },
-  },
-};
-
-const record = (i: number) => ({
-  id: `rec-${String(i).padStart(7, '0')}`,
-  name: `Site ${i} on Harbour Road`,
-  status: i % 3 === 0 ? 'closed' : 'open',
-  visits: i % 17,
-  residentPhone: `+44 20 7946 ${String(i % 10_000).padStart(4, '0')}`,
-  notes: `gate code ${i % 9999}, dog in the yard, ask for Mrs ${i % 97}`,
-});
 
 /** The database the rounds copy, and the ops of one pull page and one drop, sealed once. */
 async function prepare(folder: string) {
@@ -57,17 +30,22 @@ async function prepare(folder: string) {
     storage: new BackendVaultStorage(backend),
   });
   await vault.initialize();
-  const store = await EncryptedStore.open({ backend, vault, collections: [sites], sealer: nodeSealer });
+  const store = await EncryptedStore.open({
+    backend,
+    vault,
+    collections: [siteSpec('field')],
+    sealer: nodeSealer,
+  });
   for (let i = 0; i < N; i += 1000) {
     await store.putMany(
       'sites',
-      Array.from({ length: Math.min(1000, N - i) }, (_, k) => record(i + k)),
+      Array.from({ length: Math.min(1000, N - i) }, (_, k) => siteRecord(i + k)),
     );
   }
   const page: WriteOp[] = [
     ...(await store.encodePuts(
       'sites',
-      Array.from({ length: PAGE }, (_, k) => record(N + k)),
+      Array.from({ length: PAGE }, (_, k) => siteRecord(N + k)),
     )),
     ...Array.from({ length: PAGE }, (_, k) => ({
       kind: 'meta' as const,
@@ -79,7 +57,7 @@ async function prepare(folder: string) {
   const drop: WriteOp[] = Array.from({ length: DROP }, (_, k) => ({
     kind: 'delete' as const,
     collection: 'sites',
-    id: record(k * step).id,
+    id: siteRecord(k * step).id,
   }));
   await backend.close();
   return { path, page, drop };

@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BackendVaultStorage,
-  type CollectionSpec,
   EncryptedStore,
   MemoryKeystore,
   type Sealer,
@@ -24,36 +23,10 @@ import { nodeSealer, SqliteBackend } from '@bulwark/client/node';
 import { createRxDatabase } from 'rxdb';
 import { wrappedKeyEncryptionCryptoJsStorage } from 'rxdb/plugins/encryption-crypto-js';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
+import { siteRecord, siteSpec } from './sites.js';
 
 const N = Number(process.env.BENCH_RECORDS ?? 100_000);
 const BATCH = 1000;
-
-function records(): StoreRecord[] {
-  return Array.from({ length: N }, (_, i) => ({
-    id: `rec-${String(i).padStart(7, '0')}`,
-    name: `Site ${i} on Harbour Road`,
-    status: i % 3 === 0 ? 'closed' : 'open',
-    visits: i % 17,
-    residentPhone: `+44 20 7946 ${String(i % 10_000).padStart(4, '0')}`,
-    notes: `gate code ${i % 9999}, dog in the yard, ask for Mrs ${i % 97}`,
-  }));
-}
-
-function spec(mode: 'plain' | 'field' | 'record'): CollectionSpec {
-  const sensitive = mode === 'plain' ? 'plain' : 'sensitive';
-  return {
-    name: 'sites',
-    schemaVersion: 1,
-    ...(mode === 'record' ? { wholeRecord: true } : {}),
-    fields: {
-      name: { class: 'plain' },
-      status: { class: 'plain' },
-      visits: { class: 'plain' },
-      residentPhone: { class: sensitive },
-      notes: { class: sensitive },
-    },
-  };
-}
 
 interface Row {
   name: string;
@@ -77,7 +50,7 @@ async function ours(
   const store = await EncryptedStore.open({
     backend,
     vault,
-    collections: [spec(mode)],
+    collections: [siteSpec(mode)],
     sealer,
     batchSize: BATCH,
   });
@@ -141,7 +114,7 @@ async function rxdb(name: string, encrypted: boolean, data: StoreRecord[]): Prom
   return { name, writeUs: (write * 1000) / data.length, readUs: (read * 1000) / data.length };
 }
 
-const data = records();
+const data = Array.from({ length: N }, (_, i) => siteRecord(i));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 console.log(
   `bench:store — ${N} records, two sensitive fields, batches of ${BATCH}, Node ${process.version}, ` +

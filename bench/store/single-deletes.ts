@@ -14,38 +14,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BackendVaultStorage,
-  type CollectionSpec,
   EncryptedStore,
   MemoryKeystore,
   type StoreBackend,
   Vault,
 } from '@bulwark/client';
 import { nodeSealer, SqliteBackend } from '@bulwark/client/node';
+import { siteRecord, siteSpec } from './sites.js';
 
 const SIZES = (process.env.BENCH_RECORDS ?? '1000,10000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DELETES = 20;
-
-const sites: CollectionSpec = {
-  name: 'sites',
-  schemaVersion: 1,
-  fields: {
-    name: { class: 'plain' },
-    status: { class: 'plain' },
-    visits: { class: 'plain' },
-    residentPhone: { class: 'sensitive' },
-    notes: { class: 'sensitive' },
-  },
-};
-
-const record = (i: number) => ({
-  id: `rec-${String(i).padStart(7, '0')}`,
-  name: `Site ${i} on Harbour Road`,
-  status: i % 3 === 0 ? 'closed' : 'open',
-  visits: i % 17,
-  residentPhone: `+44 20 7946 ${String(i % 10_000).padStart(4, '0')}`,
-  notes: `gate code ${i % 9999}, dog in the yard, ask for Mrs ${i % 97}`,
-});
 
 async function open(path: string, keystore: MemoryKeystore, scrub: boolean) {
   const sqlite = await SqliteBackend.open({ path });
@@ -68,11 +47,16 @@ async function seed(folder: string, n: number) {
   const keystore = new MemoryKeystore();
   const { sqlite, vault, backend } = await open(path, keystore, true);
   await vault.initialize();
-  const store = await EncryptedStore.open({ backend, vault, collections: [sites], sealer: nodeSealer });
+  const store = await EncryptedStore.open({
+    backend,
+    vault,
+    collections: [siteSpec('field')],
+    sealer: nodeSealer,
+  });
   for (let i = 0; i < n; i += 1000) {
     await store.putMany(
       'sites',
-      Array.from({ length: Math.min(1000, n - i) }, (_, k) => record(i + k)),
+      Array.from({ length: Math.min(1000, n - i) }, (_, k) => siteRecord(i + k)),
     );
   }
   await sqlite.close();
@@ -101,9 +85,14 @@ async function once(
   copyFileSync(seeded.path, path);
   const { sqlite, vault, backend } = await open(path, seeded.keystore, mode !== 'one by one, no rebuild');
   await vault.unlock();
-  const store = await EncryptedStore.open({ backend, vault, collections: [sites], sealer: nodeSealer });
+  const store = await EncryptedStore.open({
+    backend,
+    vault,
+    collections: [siteSpec('field')],
+    sealer: nodeSealer,
+  });
   const step = Math.floor(n / DELETES);
-  const ids = Array.from({ length: DELETES }, (_, k) => record(k * step).id);
+  const ids = Array.from({ length: DELETES }, (_, k) => siteRecord(k * step).id);
   const start = performance.now();
   if (mode === 'in one call, rebuilt') await store.delete('sites', ...ids);
   else if (mode === 'not awaited one by one') await Promise.all(ids.map((id) => store.delete('sites', id)));

@@ -140,8 +140,8 @@ export class DirectoryFileStorage implements FileStorage {
   }
 
   async read(fileId: string): Promise<ReadableStream<Uint8Array> | undefined> {
-    this.#path(fileId);
     await this.#prepare();
+    // Checks the id (through #path) and finds the file under either spelling.
     const path = await this.#existing(fileId);
     if (path === undefined) return undefined;
     return Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
