@@ -487,6 +487,112 @@ describe('values built at run time, names about keys, placeholder URLs, hand-wri
   });
 });
 
+describe('a twelfth held-out set: onion services, app objects named localStorage, licence headers, translated strings', () => {
+  const nsc = (domains: string[]) =>
+    [
+      '<?xml version="1.0" encoding="utf-8"?>',
+      '<network-security-config>',
+      '  <domain-config cleartextTrafficPermitted="true">',
+      ...domains.map((d) => `    <domain includeSubdomains="true">${d}</domain>`),
+      '  </domain-config>',
+      '</network-security-config>',
+      '',
+    ].join('\n');
+
+  it('cleartext permitted only to Tor onion services is lowered with its reason; with a clearnet host beside them it stays high', async () => {
+    const r = await audit({
+      'app/src/main/res/xml/network_security_config.xml': nsc(['onion']),
+      'tor/src/main/res/xml/network_security_config.xml': nsc([
+        'duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion',
+      ]),
+      'mixed/src/main/res/xml/network_security_config.xml': nsc(['onion', 'api.acme-corp.io']),
+      'lookalike/src/main/res/xml/network_security_config.xml': nsc(['onion.acme-corp.io']),
+    });
+    const reason = 'only Tor onion services (.onion), which Tor encrypts and authenticates end to end';
+    expect(judged(r, 'android-nsc-cleartext').map(([f, s, why]) => [f.replace(/:\d*$/, ''), s, why])).toEqual(
+      [
+        ['app/src/main/res/xml/network_security_config.xml', 'low', reason],
+        ['lookalike/src/main/res/xml/network_security_config.xml', 'high', undefined],
+        ['mixed/src/main/res/xml/network_security_config.xml', 'high', undefined],
+        ['tor/src/main/res/xml/network_security_config.xml', 'low', reason],
+      ],
+    );
+  });
+
+  it('an object of the app named localStorage in Kotlin, and names about crypto tokens, are no Web Storage of a token; a token in Web Storage still is', async () => {
+    const r = await audit({
+      'app/src/main/java/com/acme/wallet/SwapViewModel.kt': [
+        'fun onPicked(id: String) {',
+        '    localStorage.swapRecentTokenQueryIds = listOf(id)',
+        '    localStorage.authToken = token',
+        '}',
+        '',
+      ].join('\n'),
+      'src/wallet/recent.ts': [
+        "await AsyncStorage.setItem('recentTokenIds', JSON.stringify(ids));",
+        "localStorage.setItem('tokenListVisible', 'true');",
+        "localStorage.setItem('sessionId', session.id);",
+        "localStorage.setItem('access_token', token);",
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'storage-token-in-web-storage').map(([f, s]) => [f, s])).toEqual([
+      ['src/wallet/recent.ts:3', 'high'],
+      ['src/wallet/recent.ts:4', 'high'],
+    ]);
+  });
+
+  it('an http URL in a block comment whose lines carry no leading star is a documentation link; after the comment ends, or after "image/*" in code, it is not', async () => {
+    const r = await audit({
+      'app/src/main/cpp/lzo/lzo1x.c': [
+        '/* lzo1x.c -- LZO1X compression',
+        '',
+        '   Markus F.X.J. Oberhumer',
+        '   http://www.oberhumer.com/opensource/lzo/',
+        ' */',
+        '',
+        'static const char *UPDATE = "http://updates.acme-corp.io/lzo";',
+        '',
+      ].join('\n'),
+      'src/upload.js': [
+        "const accept = 'image/*';",
+        "const url = 'http://upload.acme-corp.io/v1';",
+        "const any = '*/*'; const also = 'http://files.acme-corp.io/v1';",
+        '',
+      ].join('\n'),
+    });
+    expect(
+      judged(r, 'cleartext-http-url').map(([f, s, why]) => [f, s, why === undefined ? undefined : 'lowered']),
+    ).toEqual([
+      ['app/src/main/cpp/lzo/lzo1x.c:4', 'low', 'lowered'],
+      ['app/src/main/cpp/lzo/lzo1x.c:7', 'medium', undefined],
+      ['src/upload.js:2', 'medium', undefined],
+      ['src/upload.js:3', 'medium', undefined],
+    ]);
+  });
+
+  it("an http link in an Android app's translated strings is text shown to the user; in the base strings, or under a qualifier that is no language, it keeps its severity", async () => {
+    const strings =
+      '<resources>\n  <string name="help">See http://community.acme-corp.io/ for help</string>\n</resources>\n';
+    const r = await audit({
+      'app/src/main/res/values/strings.xml': strings,
+      'app/src/main/res/values-cs/strings.xml': strings,
+      'app/src/main/res/values-pt-rBR/strings.xml': strings,
+      'app/src/main/res/values-b+sr+Latn/strings.xml': strings,
+      'app/src/main/res/values-night/strings.xml': strings,
+      'app/src/main/res/values-car/strings.xml': strings,
+    });
+    expect(judged(r, 'cleartext-http-url').map(([f, s]) => [f.replace(/:\d*$/, ''), s])).toEqual([
+      ['app/src/main/res/values-b+sr+Latn/strings.xml', 'low'],
+      ['app/src/main/res/values-car/strings.xml', 'medium'],
+      ['app/src/main/res/values-cs/strings.xml', 'low'],
+      ['app/src/main/res/values-night/strings.xml', 'medium'],
+      ['app/src/main/res/values-pt-rBR/strings.xml', 'low'],
+      ['app/src/main/res/values/strings.xml', 'medium'],
+    ]);
+  });
+});
+
 describe('a held-out set of apps: localisations in .lproj folders, Wear OS data maps, request parameters beside a plist', () => {
   it('each stays quiet; a password in a plain JSON config, in SharedPreferences and in a dictionary written as a plist is found', async () => {
     const r = await audit({

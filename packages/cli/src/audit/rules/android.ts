@@ -218,6 +218,18 @@ function isRevocationHost(host: string): boolean {
   return /^(?:crls?|ocsp)\d*\./.test(h) || /(?:^|\.)(?:lencr\.org|pki\.goog)$/.test(h);
 }
 
+/**
+ * A Tor onion service name: the top-level `onion` itself (a domain-config for `onion` with
+ * `includeSubdomains`) or a name under it. Such names resolve only inside Tor, whose circuits to
+ * an onion service are encrypted and authenticated end to end by the service's own key (the name
+ * is derived from it), so cleartext HTTP to them crosses no network in clear; Tor clients permit
+ * it on purpose (TLS certificates for onion names are rare).
+ */
+function isOnionHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return h === 'onion' || h.endsWith('.onion');
+}
+
 /** The domain-configs of a config, nested ones included, outside <debug-overrides>. */
 function domainConfigs(root: XmlElement): XmlElement[] {
   return descendantsNamed(root, 'domain-config');
@@ -254,10 +266,16 @@ export function checkNetworkSecurityConfig(root: XmlElement, file: string, now: 
           key: `cleartext:${label}`,
         };
         const revocationOnly = domains.length > 0 && domains.every((d) => isRevocationHost(d.name));
+        const onionOnly = domains.length > 0 && domains.every((d) => isOnionHost(d.name));
         out.push(
           revocationOnly
             ? lowered(raw, 'only certificate revocation hosts (CRL, OCSP), whose answers are signed')
-            : raw,
+            : onionOnly
+              ? lowered(
+                  raw,
+                  'only Tor onion services (.onion), which Tor encrypts and authenticates end to end',
+                )
+              : raw,
         );
       }
     }

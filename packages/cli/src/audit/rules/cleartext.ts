@@ -27,6 +27,25 @@ import { isTranslationFile } from './secrets.js';
  */
 const PUSH_TOKEN = /(?:push|fcm|gcm|apns|device|notification|firebase)[-_ ]?(?:messaging[-_ ]?)?token/i;
 
+/**
+ * A name that holds something about a token or a session rather than the thing itself: its
+ * expiry, type or URL, a count, whether a prompt was shown, or, in a wallet, the ids, addresses,
+ * symbols and prices of crypto tokens (`swapRecentTokenQueryIds`, `tokenListVisible`). A session
+ * or token id in the singular (`sessionId`) is a credential and stays reported.
+ */
+const ABOUT_A_TOKEN =
+  /(?:quer(?:y|ies)|ids|lists?|address(?:es)?|symbols?|balances?|decimals|prices?|icons?|logos?|expir[a-z]*|types?|urls?|endpoints?|counts?|names?|labels?|hints?|visible|enabled|shown|dismissed|seen)$/i;
+
+/**
+ * Source files of languages with no Web Storage: in Kotlin, Java, Swift, Objective-C, Dart, C#
+ * or C a `localStorage` is an object of the app's own (often over SharedPreferences), which the
+ * preference-storage rules read by what it is. Web Storage and AsyncStorage live in JavaScript
+ * and TypeScript sources, markup and built bundles (`index.android.bundle` has no extension of
+ * these).
+ */
+const NOT_A_WEB_LANGUAGE =
+  /\.(?:kt|kts|java|swift|m|mm|h|hpp|dart|cs|c|cc|cpp|go|rs|py|rb|scala|groovy|gradle)$/i;
+
 const NAME_HOSTS = new Set([
   'www.w3.org',
   'w3.org',
@@ -231,6 +250,8 @@ const BUILD_FILE =
  */
 function urlPlace(text: string, index: number, path: string): string | undefined {
   if (isTranslationFile(path)) return 'a translation file: text shown to the user, not a request';
+  if (ANDROID_TRANSLATED_STRINGS.test(path))
+    return "a translated copy of the app's strings (res/values-<language>/): text shown to the user";
   if (LICENCE_FILE.test(path)) return 'a licence or notice file';
   if (BUILD_FILE.test(path)) return 'build or CI configuration, not the app';
   // At most 300 characters back: a minified bundle's line is megabytes long, and searching it
@@ -242,10 +263,42 @@ function urlPlace(text: string, index: number, path: string): string | undefined
   if (
     (atLineStart && /^\s*(?:\/\/|\/?\*|#(?![!{])|<!--)/.test(prefix)) ||
     /(?:^|[\s;,){}])\/\/[^"'`]*$/.test(prefix) ||
-    /<!--(?:(?!-->).)*$/.test(prefix)
+    /<!--(?:(?!-->).)*$/.test(prefix) ||
+    inBlockComment(text, index)
   )
     return 'in a comment: a documentation link, not a request';
   return undefined;
+}
+
+/**
+ * The strings of an Android app translated into a language (`res/values-cs/strings.xml`,
+ * `values-pt-rBR/`, `values-b+sr+Latn/`): copies of `res/values/strings.xml`, where the same URL
+ * is reported once at its own severity. Other qualifiers (`values-night`, `values-v21`,
+ * `values-land`, `values-car`) are no language.
+ */
+const ANDROID_TRANSLATED_STRINGS =
+  /(?:^|\/)res\/values-(?:(?!car-|car\/)[a-z]{2,3}(?:-r[A-Z]{2})?|b\+[A-Za-z0-9+]+)(?:-[A-Za-z0-9]+)*\/strings\.xml$/;
+
+/** How far back a block comment's opening is looked for: a licence header's length. */
+const BLOCK_COMMENT_WINDOW = 3000;
+
+/**
+ * Whether `index` lies inside a `/* … *\/` block comment opened at the start of a line within
+ * {@link BLOCK_COMMENT_WINDOW} characters and not closed before it: a licence header whose lines
+ * carry no leading `*` (`   http://www.oberhumer.com/opensource/lzo/` in a C source). Only an
+ * opening at a line's start counts, so that `"image/*"` or `"*\/*"` in code opens nothing.
+ */
+function inBlockComment(text: string, index: number): boolean {
+  const window = text.slice(Math.max(0, index - BLOCK_COMMENT_WINDOW), index);
+  const close = window.lastIndexOf('*/');
+  let open = window.lastIndexOf('/*');
+  while (open > close) {
+    let i = open - 1;
+    while (i >= 0 && (window.charCodeAt(i) === 0x20 || window.charCodeAt(i) === 0x09)) i--;
+    if (i < 0 ? index - BLOCK_COMMENT_WINDOW <= 0 : window.charCodeAt(i) === 0x0a) return true;
+    open = open === 0 ? -1 : window.lastIndexOf('/*', open - 1);
+  }
+  return false;
 }
 
 /**
@@ -371,12 +424,14 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
     triggers: ['localStorage', 'AsyncStorage'],
     pattern:
       /(localStorage|AsyncStorage)\s*(?:\.\s*(?:setItem|multiSet|mergeItem)\s*\(\s*(?:\[\s*\[\s*)?(?:(["'`])([^"'`\n]{1,100})\2|([A-Za-z_$][\w$.]{0,100}))|\[\s*(["'`])([^"'`\n]{1,100})\5\s*\]\s*=(?!=)|\.([A-Za-z_$][\w$]{0,100})\s*=(?!=))/y,
-    check: (m) => {
+    check: (m, _text, file) => {
       const key = m[3] ?? m[4] ?? m[6] ?? m[7];
       if (
         key === undefined ||
+        NOT_A_WEB_LANGUAGE.test(file.path) ||
         !/token|jwt|secret|passw|credential|session|bearer|api.?key|(?<![a-z])auth/i.test(key) ||
-        PUSH_TOKEN.test(key)
+        PUSH_TOKEN.test(key) ||
+        ABOUT_A_TOKEN.test(key)
       ) {
         return undefined;
       }
