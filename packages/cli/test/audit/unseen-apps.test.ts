@@ -571,6 +571,62 @@ describe('a twelfth held-out set: onion services, app objects named localStorage
     ]);
   });
 
+  it('SQL with a value spliced between quotes is found: high in a Cordova, Capacitor or React Native plugin, medium elsewhere, low in a migration; bound arguments, constants and unquoted names are not', async () => {
+    const r = await audit({
+      'plugins/notes/src/android/NotesPlugin.java': [
+        'public class NotesPlugin extends CordovaPlugin {',
+        '  private void create(CordovaArgs args) throws JSONException {',
+        '    String title = args.getJSONObject(0).getString("title");',
+        `    db.execSQL("INSERT INTO notes (title) VALUES('" + title + "');");`,
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'android/src/main/java/com/acme/NotesModule.kt': [
+        'class NotesModule : ReactContextBaseJavaModule() {',
+        '  @ReactMethod',
+        '  fun find(name: String) {',
+        `    db.rawQuery("SELECT * FROM notes WHERE name = '$name'", null)`,
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/Search.java': [
+        'class Search {',
+        '  Cursor find(String q) {',
+        `    return db.rawQuery("SELECT * FROM notes WHERE title = '" + q.trim() + "'", null);`,
+        '  }',
+        '  Cursor bound(String q) {',
+        '    return db.rawQuery("SELECT * FROM notes WHERE title = ?", new String[] { q });',
+        '  }',
+        '  void table() {',
+        '    db.execSQL("DELETE FROM " + TABLE_NAME + " WHERE id = " + id);',
+        `    db.execSQL("UPDATE notes SET state = '" + Notes.STATE_DONE + "'");`,
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/db/Migrations.kt': [
+        'val MIGRATION_3_4 = object : Migration(3, 4) {',
+        '  override fun migrate(db: SupportSQLiteDatabase) {',
+        `    db.execSQL("UPDATE settings SET lang = '" + defaultLang + "'")`,
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'code-sql-injection')).toEqual([
+      ['android/src/main/java/com/acme/NotesModule.kt:4', 'high', undefined],
+      [
+        'app/src/main/java/com/acme/db/Migrations.kt:3',
+        'low',
+        "a database migration: what it splices comes from the app's own database",
+      ],
+      ['app/src/main/java/com/acme/Search.java:3', 'medium', undefined],
+      ['plugins/notes/src/android/NotesPlugin.java:4', 'high', undefined],
+    ]);
+  });
+
   it("an http link in an Android app's translated strings is text shown to the user; in the base strings, or under a qualifier that is no language, it keeps its severity", async () => {
     const strings =
       '<resources>\n  <string name="help">See http://community.acme-corp.io/ for help</string>\n</resources>\n';

@@ -494,6 +494,14 @@ const LIST = [
     'Do not log secrets; strip debug logging from release builds (R8 -assumenosideeffects, #if DEBUG).',
   ),
   rule(
+    'code-sql-injection',
+    'medium',
+    'MASVS-CODE-4',
+    undefined,
+    'SQL built by splicing a value into a quoted literal',
+    'Pass values as bound arguments (rawQuery(sql, selectionArgs), SQLiteStatement.bindString, ContentValues with insert/update), never spliced into the SQL text; above all a value that arrives through a WebView bridge or an Intent.',
+  ),
+  rule(
     'code-dynamic-loading',
     'medium',
     'MASVS-CODE-4',

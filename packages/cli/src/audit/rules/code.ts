@@ -749,6 +749,22 @@ function dartLiteralOf(name: string, text: string): string | undefined {
   return lit === null ? undefined : ((lit[1] ?? lit[2]) as string);
 }
 
+/**
+ * What makes a JVM class take its arguments from web content: a Cordova plugin (`extends
+ * CordovaPlugin`, `CordovaArgs`), a Capacitor plugin (`PluginCall`), a React Native module
+ * (`@ReactMethod`) or a WebView's `@JavascriptInterface`.
+ */
+const WEB_BRIDGE =
+  /\bextends\s+CordovaPlugin\b|\bCordovaArgs\b|\bPluginCall\b|@ReactMethod\b|@JavascriptInterface\b/;
+
+/**
+ * A file of database migrations (Room's `Migration(1, 2)` / `: Migration`, a `migrate(db)`
+ * method, SQLiteOpenHelper's `onUpgrade`): the values it splices into SQL are read from the app's
+ * own tables or settings, not from outside.
+ */
+const DATABASE_MIGRATION =
+  /\b(?:extends|:)\s*Migration\b|\bMigration\s*\(|\b(?:fun|void)\s+migrate\s*\(|\bonUpgrade\s*\(/;
+
 const CODE_RULES: readonly CodeRule[] = [
   {
     // A string literal (or its Base64/hex decoding) given to SecretKeySpec: the key is in the app.
@@ -1236,6 +1252,40 @@ const CODE_RULES: readonly CodeRule[] = [
       message: `addJavascriptInterface exposes native methods to every page the WebView loads as "${m[2]}"`,
       key: `bridge:${m[2]}`,
     }),
+  },
+  {
+    // SQL text with a value spliced between quotes (`"… title='" + title + "'"`, Kotlin's
+    // `"… '$title'"`) given to SQLiteDatabase.execSQL / rawQuery / compileStatement: a quote in
+    // the value rewrites the statement. High in a class that takes its arguments from web content
+    // (a Cordova or Capacitor plugin, a React Native module, a @JavascriptInterface), where any
+    // script in the WebView chooses the value; medium elsewhere. A constant (`'" + STATUS + "'`)
+    // is no value from outside.
+    langs: ['jvm'],
+    needs: ['execSQL', 'rawQuery', 'compileStatement'],
+    pattern: /\b(execSQL|rawQuery|rawQueryWithFactory|compileStatement)\(/g,
+    check: (m, text) => {
+      const call = statementAt(text, m.index);
+      const spliced =
+        /'"\s*\+\s*([A-Za-z_][\w.]*(?:\([^()"]{0,60}\))?(?:\.[A-Za-z_]\w*(?:\([^()"]{0,60}\))?)*)\s*\+\s*"\s*'/.exec(
+          call,
+        )?.[1] ?? /'\$\{?([A-Za-z_][\w.]*)\}?'/.exec(call)?.[1];
+      if (spliced === undefined || /^[A-Z][A-Z0-9_]*$/.test(spliced.split('.').pop() ?? '')) return undefined;
+      const bridge = WEB_BRIDGE.exec(text)?.[0];
+      const migration = bridge === undefined && DATABASE_MIGRATION.test(text);
+      return {
+        ...(migration
+          ? { lowered: "a database migration: what it splices comes from the app's own database" }
+          : {}),
+        ruleId: 'code-sql-injection',
+        message:
+          bridge === undefined
+            ? `${m[1]}: ${spliced.slice(0, 60)} spliced into quoted SQL text; a quote in it rewrites the statement`
+            : `${m[1]}: ${spliced.slice(0, 60)} spliced into quoted SQL text in a class that takes its arguments from web content (${bridge}): any script in the WebView can rewrite the statement`,
+        evidence: `${m[1]}(… '" + ${spliced.slice(0, 60)} + "' …)`,
+        key: `sql:${m[1]}:${spliced}`,
+        ...(bridge === undefined ? {} : { severity: 'high' as const }),
+      };
+    },
   },
   {
     // SharedPreferences.Editor.putString("password", …) and friends.

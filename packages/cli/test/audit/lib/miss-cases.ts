@@ -283,6 +283,15 @@ export const MISS_CASES: RuleCase[] = [
     ),
   },
   {
+    rule: 'code-sql-injection',
+    positive: java(
+      `  Cursor find(String name) { return db.rawQuery("SELECT * FROM users WHERE name = '" + name + "'", null); }`,
+    ),
+    negative: java(
+      '  Cursor find(String name) { return db.rawQuery("SELECT * FROM users WHERE name = ?", new String[] { name }); }',
+    ),
+  },
+  {
     rule: 'native-banned-api',
     positive: {
       'app/src/main/jni/native.c': 'void copy(char *dst, const char *src) { strcpy(dst, src); }\n',
