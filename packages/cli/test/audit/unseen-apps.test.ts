@@ -2093,4 +2093,20 @@ describe('an eleventh held-out set: library test packages, messages/ folders, fi
       ['app/src/main/java/com/acme/Main.kt:3', 'medium'],
     ]);
   });
+
+  it('an alphabet a token is drawn from is no token; a random value under the same name is, and a sorted password is', async () => {
+    const r = await audit({
+      'src/libs/share.ts': [
+        "const SHARE_TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';",
+        "const HEX_TOKEN_CHARS = '0123456789abcdef';",
+        "const SHARE_TOKEN_SEED = 'Qm7xK2pL9vRt4Zc8Wn3s';",
+        "const ADMIN_PASSWORD = 'abcdefghijk1';",
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['src/libs/share.ts:3', 'high'],
+      ['src/libs/share.ts:4', 'medium'],
+    ]);
+  });
 });

@@ -204,6 +204,19 @@ function spellsItsName(name: string, value: string): boolean {
   return false;
 }
 
+/**
+ * A character set written out in order (`ABC…XYZabc…xyz0123456789`, `0123456789abcdef`), as the
+ * alphabet a token is drawn from (`SHARE_TOKEN_ALPHABET`, nanoid's `customAlphabet`): four in five
+ * neighbouring characters or more follow each other in code order. A key or token is drawn at
+ * random and is never so sorted; under a password's name the same run is a weak password and is
+ * judged as one.
+ */
+function isAlphabet(value: string): boolean {
+  let next = 0;
+  for (let i = 1; i < value.length; i++) if (value.charCodeAt(i) === value.charCodeAt(i - 1) + 1) next++;
+  return value.length >= 10 && next >= 0.8 * (value.length - 1);
+}
+
 /** Judges the value of a `name = "value"` assignment whose name looks secret. */
 function genericSecret(name: string, value: string): boolean {
   // Words that merely contain a keyword (tokenize, tokenizer, secretary) name no secret.
@@ -217,6 +230,8 @@ function genericSecret(name: string, value: string): boolean {
   if (PLACEHOLDER.test(value) || value.includes('://') || /^[./~]/.test(value)) return false;
   if (/^(.)\1+$/.test(value) || PUBLISHABLE_KEY.test(value)) return false;
   if (EVM_ADDRESS.test(value) || spellsItsName(name, value)) return false;
+  // A sorted run under a password's name is a weak password (`abcdef123`), still reported.
+  if (!PASSWORD_NAME.test(name) && isAlphabet(value)) return false;
   // Dotted or dashed words (i18n keys, property paths, CSS classes) are not secrets.
   if (/^[A-Za-z]+(?:[._:-][A-Za-z]+)+$/.test(value) || isQualifiedName(value)) return false;
   if (PASSWORD_NAME.test(name)) {
