@@ -673,6 +673,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     triggers: GENERIC_TRIGGERS,
     ignoreCase: true,
     start: metaDataStart,
+    dismiss: notMetaData,
     pattern: /android:name\s*=\s*"([^"<>\s]{1,120})"\s+android:value\s*=\s*"([^"<>]{1,300})"/y,
     check: (m, text, file) => metaDataVerdict(m, m[1] as string, m[2] as string, file, text),
   },
@@ -700,6 +701,39 @@ function metaDataStart(text: string, at: number): number {
   let quotes = 0;
   for (let j = start; j < at; j++) if (text.charCodeAt(j) === 34) quotes++;
   return quotes === 1 ? start : -1;
+}
+
+const ANDROID_NAME = Buffer.from('android:name', 'latin1');
+
+/**
+ * On the bytes: true when the keyword at `at` is not inside the quoted value of an
+ * `android:name` attribute (name bytes back to a `"`, then `=` between optional spaces, then
+ * `android:name`). A byte above 127 (which may be a space to the regex) keeps the trigger.
+ */
+function notMetaData(bytes: Uint8Array, at: number): boolean {
+  let i = at;
+  const floor = Math.max(0, at - 120);
+  for (; i > floor; i--) {
+    const c = bytes[i - 1] as number;
+    if (c > 127) return false;
+    if (c === 34) break;
+    if (c === 60 || c === 62 || c === 32 || (c >= 9 && c <= 13)) return true;
+  }
+  if (i === floor || bytes[i - 1] !== 34) return true;
+  i--;
+  const spaceFloor = Math.max(0, i - 140);
+  let equals = false;
+  while (i > spaceFloor) {
+    const c = bytes[i - 1] as number;
+    if (c > 127) return false;
+    if (c === 61 && !equals) equals = true;
+    else if (!(c === 32 || (c >= 9 && c <= 13))) break;
+    i--;
+  }
+  if (!equals || i < ANDROID_NAME.length) return true;
+  for (let k = 0; k < ANDROID_NAME.length; k++)
+    if (bytes[i - ANDROID_NAME.length + k] !== ANDROID_NAME[k]) return true;
+  return false;
 }
 
 /**
