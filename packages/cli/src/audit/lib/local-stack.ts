@@ -23,7 +23,7 @@ const THIS_MACHINE =
   /^(?:localhost|[a-z0-9-]+\.localhost|127(?:\.[0-9]{1,3}){3}|0\.0\.0\.0|\[?::1\]?|host\.docker\.internal|10\.0\.2\.2)$/i;
 
 /** An environment file, by its name: `.env`, `.env.local`, `.env.test`, `functions.env`. */
-export const ENV_FILE = /(?:^|\/)(?:\.env(?:\.[^/]*)?|[^/]+\.env)$/;
+const ENV_FILE = /(?:^|\/)(?:\.env(?:\.[^/]*)?|[^/]+\.env)$/;
 
 /** The service a variable belongs to: its first word (`S3` of `S3_SECRET_ACCESS_KEY`). */
 function serviceOf(name: string): string {
