@@ -352,6 +352,10 @@ describe('dismissal on the bytes, before any decoding', () => {
     'Key',
     '\u00e9',
     '\u00a0',
+    'android:name',
+    'android:name="',
+    ' android:value="',
+    '<meta-data ',
   );
   // Shaped like the assignments and URLs the detectors look for, with every part varied.
   const assignment = fc
@@ -436,6 +440,14 @@ describe('dismissal on the bytes, before any decoding', () => {
     expect(dismiss(generic, 'authToken\t: x')).toBe(true);
     expect(dismiss(config, 'authToken\t: x')).toBe(false);
     expect(dismiss(config, 'tokenize(x)')).toBe(true);
+    // Android meta-data: only a keyword inside the quoted value of android:name is kept.
+    const meta = SECRET_DETECTORS.find((d) => d.pattern.source.startsWith('android:name'));
+    const atPassword = (text: string) => dismiss(meta, text, text.indexOf('password'));
+    expect(atPassword('<meta-data android:name="admin_password" android:value="x"/>')).toBe(false);
+    expect(atPassword('<meta-data android:name = "db.password" android:value="x"/>')).toBe(false);
+    expect(atPassword('const password = "x"')).toBe(true);
+    expect(atPassword('<meta-data android:value="password" />')).toBe(true);
+    expect(atPassword('android:label="password"')).toBe(true);
   });
 });
 

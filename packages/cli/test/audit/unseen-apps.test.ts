@@ -2077,3 +2077,198 @@ describe('a sixth held-out set, misses: keys through helpers and constants, XOR 
     ]);
   });
 });
+
+describe('an eleventh held-out set: library test packages, messages/ folders, file checksums, Sentry DSNs, client tokens, local stacks, GIF keys, meta-data passwords, logged constants', () => {
+  const KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACCzPq7zfqLffKoBDe/eo04kH2XxtSmk9D7RQyf1xUqrYgAAAJgAIAxdACAM\n-----END OPENSSH PRIVATE KEY-----`;
+
+  it("a key in a testing package inside a library's jar is that library's test helper; one in another package of the jar is not", async () => {
+    const jar = Buffer.from(
+      zipSync({
+        'com/acme/http/testing/webtoken/TestCertificates.class': Buffer.from(
+          `\u00ca\u00fe\u00ba\u00be${KEY}\n`,
+          'latin1',
+        ),
+        'com/acme/http/auth/Signer.class': Buffer.from(`\u00ca\u00fe\u00ba\u00be${KEY}\n`, 'latin1'),
+      }),
+    );
+    const r = await audit({ 'libs/acme-http-1.0.jar': jar });
+    expect(judged(r, 'secret-private-key')).toEqual([
+      ['libs/acme-http-1.0.jar!/com/acme/http/auth/Signer.class:1', 'critical', undefined],
+      [
+        'libs/acme-http-1.0.jar!/com/acme/http/testing/webtoken/TestCertificates.class:1',
+        'low',
+        'a library’s test helpers (a testing package inside its archive)',
+      ],
+    ]);
+  });
+
+  it('a locale file in a messages/ folder is a translation; a settings file there is not', async () => {
+    const r = await audit({
+      'messages/en.json': '{\n  "password-colon": "Password:",\n  "api-secret-label": "Secret9Label7x"\n}\n',
+      'web/messages/pt-BR.json': '{\n  "password-colon": "Senha:"\n}\n',
+      'messages/settings.json': '{\n  "password": "Kx9vQ2mLp4Zt"\n}\n',
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['messages/settings.json:2', 'high'],
+    ]);
+  });
+
+  it("a file's digest under its path is a checksum (git-secret's mapping.cfg); the same digest under a dotted setting is judged", async () => {
+    const digest = 'f681dfcfd467ec885ccbdf49e0a6dda4ecbd8aa670eb5c3465c589b7464bcb27';
+    const r = await audit({
+      '.gitsecret/paths/mapping.cfg': `internal/AuthKey_X1Y2Z3.p8:${digest}\ninternal/release-key.jks:${digest}\n`,
+      'config/app.properties': `app.secret=${digest}\n`,
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['config/app.properties:1', 'high'],
+    ]);
+  });
+
+  it('a Sentry DSN in its legacy public:secret form is no credential in a URL; other keys in a URL still are', async () => {
+    const hex = (c: string) => `${c}0b9ab849bf4485beb4884adcc5be8`.padEnd(32, '3').slice(0, 32);
+    const r = await audit({
+      'index.js': [
+        `Sentry.init({ dsn: 'https://${hex('a')}:${hex('b')}@sentry.io/200469' });`,
+        `Raven.config('https://${hex('c')}:${hex('d')}@errors.acme.org:9000/12').install();`,
+        `const db = 'https://${hex('e')}:${hex('f')}@db.acme.org/data';`,
+        "const api = 'https://admin:Kx9vQ2mLp4Zt@api.acme.org/v1';",
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-url-credentials').map(([f, s]) => [f, s])).toEqual([
+      ['index.js:3', 'high'],
+      ['index.js:4', 'high'],
+    ]);
+  });
+
+  it('a client token (Facebook, Datadog) is meant to ship, in code and in a .env; a client secret is not', async () => {
+    const r = await audit({
+      '.env': 'FACEBOOK_APP_ID=325314560922421\nFACEBOOK_CLIENT_TOKEN=dbae1d5c0f4b7e2a9c3d6f8a1b2c4e5f\n',
+      'src/config.ts': "export const facebook = { clientToken: 'dbae1d5c0f4b7e2a9c3d6f8a1b2c4e5f' };\n",
+      'secret/.env':
+        'FACEBOOK_APP_ID=325314560922421\nFACEBOOK_CLIENT_SECRET=dbae1d5c0f4b7e2a9c3d6f8a1b2c4e5f\n',
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['secret/.env:2', 'high'],
+    ]);
+    expect(judged(r, 'secret-dotenv-file')).toEqual([
+      ['.env:', 'low', 'no variable in it is named as a secret (FACEBOOK_APP_ID, FACEBOOK_CLIENT_TOKEN)'],
+      ['secret/.env:', 'high', undefined],
+    ]);
+  });
+
+  it("the keys of a service whose address in the same .env is this machine are a local stack's (medium, with the reason); a remote service's stay high", async () => {
+    const r = await audit({
+      'supabase/functions/.env': [
+        'S3_ENDPOINT=localhost:54321/storage/v1/s3',
+        'S3_SECRET_ACCESS_KEY=850181e4652dd023b7a98c58ae0d2d34bd487ee0cc3254aed6eda37307425907',
+        'API_SECRET=testsecret',
+        'LANDING_URL=https://acme.app',
+        '',
+      ].join('\n'),
+      'workers/.env.local': [
+        'S3_ENDPOINT=host.docker.internal:9000',
+        'S3_SECRET_ACCESS_KEY=CHANGEME123',
+        'SUPABASE_URL=http://127.0.0.1:54321',
+        'SUPABASE_SERVICE_ROLE_KEY=sb_secret_Q7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz',
+        '',
+      ].join('\n'),
+      'deploy/.env': [
+        'S3_ENDPOINT=https://s3.eu-west-1.amazonaws.com',
+        'S3_SECRET_ACCESS_KEY=850181e4652dd023b7a98c58ae0d2d34bd487ee0cc3254aed6eda37307425907',
+        'CACHE_URL=redis://localhost:6379',
+        '',
+      ].join('\n'),
+    });
+    const local = expect.stringContaining('this machine');
+    expect(judged(r, 'secret-dotenv-file')).toEqual([
+      ['deploy/.env:', 'high', undefined],
+      ['supabase/functions/.env:', 'medium', local],
+      ['workers/.env.local:', 'medium', local],
+    ]);
+    expect(
+      of(r, 'secret-generic-assignment')
+        .map((f) => [`${f.file}:${f.line}`, f.severity, /this machine/.test(f.message)])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    ).toEqual([
+      ['deploy/.env:2', 'high', false],
+      ['supabase/functions/.env:2', 'medium', true],
+    ]);
+  });
+
+  it('the API key of a GIF search (GIPHY) is lowered with its reason; the same key under another block stays high', async () => {
+    const r = await audit({
+      'src/config/env.ts': [
+        'export default {',
+        '  giphy: {',
+        "    apiKey: 'l2YStwkAmzBNWuFxe9',",
+        '  },',
+        '  billing: {',
+        "    apiKey: 'q8YStwkAmzBNWuFxe7',",
+        '  },',
+        '};',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['src/config/env.ts:3', 'medium'],
+      ['src/config/env.ts:6', 'high'],
+    ]);
+  });
+
+  it("a password in an Android manifest's meta-data is found; a resource reference, a placeholder or another name is not", async () => {
+    const r = await audit({
+      'android/app/src/main/AndroidManifest.xml': [
+        '<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.acme.bank">',
+        '  <application android:label="Bank">',
+        '    <meta-data android:name="admin_password" android:value="admin123" />',
+        '    <meta-data android:name="db_password" android:value="@string/db_password" />',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a Gradle manifest placeholder, written as the manifest holds it
+        '    <meta-data android:name="proxy_password" android:value="${proxyPassword}" />',
+        '    <meta-data android:name="debug_endpoint" android:value="/debug/users" />',
+        '    <meta-data android:name="password_min_length" android:value="12345678" />',
+        '  </application>',
+        '</manifest>',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['android/app/src/main/AndroidManifest.xml:3', 'high'],
+    ]);
+  });
+
+  it('a constant holding a credential, logged, is found; a constant naming a preference key or a message is not', async () => {
+    const r = await audit({
+      'app/src/main/java/com/acme/Main.kt': [
+        'class Main {',
+        '  fun start() {',
+        '    Log.d("Secrets", Secrets.HARDCODED_ADMIN_JWT)',
+        '    Log.d(TAG, "saving " + PREF_PASSWORD)',
+        '    Log.w(TAG, ERROR_WRONG_PASSWORD)',
+        '    Log.i(TAG, "the ADMIN_TOKEN is not set")',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'storage-secret-in-log').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/com/acme/Main.kt:3', 'medium'],
+    ]);
+  });
+
+  it('an alphabet a token is drawn from is no token; a random value under the same name is, and a sorted password is', async () => {
+    const r = await audit({
+      'src/libs/share.ts': [
+        "const SHARE_TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';",
+        "const HEX_TOKEN_CHARS = '0123456789abcdef';",
+        "const SHARE_TOKEN_SEED = 'Qm7xK2pL9vRt4Zc8Wn3s';",
+        "const ADMIN_PASSWORD = 'abcdefghijk1';",
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['src/libs/share.ts:3', 'high'],
+      ['src/libs/share.ts:4', 'medium'],
+    ]);
+  });
+});

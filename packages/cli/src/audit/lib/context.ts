@@ -60,6 +60,13 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
     reason: 'test code, not shipped',
   },
   {
+    // A library's test helpers packed in its archive (`google-http-client.jar!/com/google/api/
+    // client/testing/…`, `…aar!/…/test/…`): the keys and certificates there are the library's
+    // published fixtures, not the app's, though the archive ships with the app.
+    pattern: /\.(?:jar|aar)!\/(?:[^/]+\/)*testing\//,
+    reason: 'a library’s test helpers (a testing package inside its archive)',
+  },
+  {
     pattern: /(?:^|\/)docs?\/|\.(?:md|markdown|rst|adoc)(?:\.sw[a-p]|\.bak|\.orig|~)?$/i,
     reason: 'documentation',
   },

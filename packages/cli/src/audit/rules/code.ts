@@ -232,6 +232,38 @@ function valueNames(expr: string): string[] {
  * The first value of an expression whose name says it is a secret (`password.text` → `password`,
  * `etPassword.getText().toString()` → `etPassword`).
  */
+/**
+ * An upper-case constant among a call's arguments (string literals left out) whose last word names
+ * a credential (`HARDCODED_ADMIN_JWT`, `Secrets.API_SECRET`, `MASTER_PASSWORD`), and none of whose
+ * words says it holds where a credential is kept or how it is labelled: a preference, an extra,
+ * an argument, a column, a header, a key's or field's name (`PREF_PASSWORD`, `KEY_TOKEN`).
+ */
+function credentialConstantIn(args: string): string | undefined {
+  const code = args.replace(/"(?:[^"\\\n]|\\.)*"/g, '""');
+  for (const m of code.matchAll(
+    /(?<![\w$."])(?:[A-Z][A-Za-z0-9_]*\.)?([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,})\b(?!\s*[(.])/g,
+  )) {
+    const words = (m[1] as string).split('_');
+    if (
+      !/^(?:JWT|TOKEN|SECRET|PASSWORD|PASSWD|PWD|PASSPHRASE|APIKEY|CREDENTIALS?)$/.test(
+        words.at(-1) as string,
+      )
+    )
+      continue;
+    if (words.length === 1) continue;
+    if (
+      words.some((w) =>
+        /^(?:PREFS?|PREFERENCE|KEY|KEYS|EXTRA|ARG|ARGS|PARAM|PARAMS|COLUMN|COL|FIELD|NAME|HEADER|LABEL|TAG|TYPE|ACTION|PROPERTY|PROP|ATTR|HINT|MIN|MAX|LENGTH|LEN|REGEX|PATTERN|ERROR|MSG|MESSAGE|INVALID|EMPTY|WRONG|NO|MISSING|EXPIRED|REQUEST|CODE|STATE|STATUS|EVENT)$/.test(
+          w,
+        ),
+      )
+    )
+      continue;
+    return m[0];
+  }
+  return undefined;
+}
+
 function secretNamed(expr: string): string | undefined {
   // `etPassword.getText().toString()`: the calls that read a field are its text, as `.text` is.
   const read = expr.replace(/(?:\s*\.\s*(?:getText|toString|trim)\s*\(\s*\))+/g, '.text');
@@ -1855,6 +1887,10 @@ const CODE_RULES: readonly CodeRule[] = [
         )
           last = `a literal under the tag "${literal[1]}"`;
       }
+      // A constant that holds a credential itself (`Log.d("Secrets", Secrets.HARDCODED_ADMIN_JWT)`):
+      // upper case words ending in one that names a credential, with none that says the constant
+      // holds the key or label of one (`PREF_PASSWORD`, `EXTRA_TOKEN`, `KEY_SECRET`).
+      if (last === undefined) last = credentialConstantIn(args);
       if (last === undefined) return undefined;
       return {
         ruleId: 'storage-secret-in-log',

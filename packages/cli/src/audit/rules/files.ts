@@ -4,6 +4,7 @@
  */
 import { lowered } from '../lib/context.js';
 import { keyStoreAliases, keyStoreContents, keyStoreFormat } from '../lib/keystore.js';
+import { localServices } from '../lib/local-stack.js';
 import type { AnalyserContext, AppCheck, FileAnalyser } from './analyser.js';
 
 const KEYSTORE = /\.(?:p12|pfx|jks|keystore|bks)$/i;
@@ -81,11 +82,12 @@ export const FILE_APP_CHECKS: readonly AppCheck[] = [keyStoresOfApp];
 const DOTENV_SECRET_NAME = /key|secret|pass|pwd|token|cred|auth|dsn|cert|private|cookie|session|salt/i;
 /**
  * Names that say the value is published to clients by design (`SITE_PUBLIC_KEY`,
- * `STRIPE_PUBLISHABLE_KEY`, `SUPABASE_ANON_KEY`) or is not the secret itself but where it is
+ * `STRIPE_PUBLISHABLE_KEY`, `SUPABASE_ANON_KEY`, `FACEBOOK_CLIENT_TOKEN`, the token Facebook has
+ * every app embed) or is not the secret itself but where it is
  * (`KEY_PATH`, `CERT_FILE`, `AUTH_URL`, `TOKEN_ENDPOINT`, `KEY_ALIAS`).
  */
 const DOTENV_NOT_SECRET_NAME =
-  /public|publishable|anon|(?:path|file|dir|url|uri|link|endpoint|host|domain|alias|enabled|version)$|(?:^|_)(?:name|id|type|mode)$/i;
+  /public|publishable|anon|client[-_.]?token|(?:path|file|dir|url|uri|link|endpoint|host|domain|alias|enabled|version)$|(?:^|_)(?:name|id|type|mode)$/i;
 /** A value that names a file (`fastlane/play-store-account.json`, `./keys/AuthKey.p8`): where a secret is, not it. */
 const DOTENV_FILE_VALUE =
   /^(?:\.{0,2}\/|~\/)|\.(?:json|p8|p12|pfx|pem|key|jks|keystore|bks|crt|cer|der|txt|plist)$/i;
@@ -101,9 +103,12 @@ const DOTENV_SHORT_SECRET_NAME = /secret|pass|pwd|private|cred/i;
 const DOTENV_TOKEN_MIN_LENGTH = 20;
 /** A value under a password-like name shorter than this is a placeholder (`abc`, `1234`). */
 const DOTENV_PASSWORD_MIN_LENGTH = 6;
-/** Values that hold the place of one: `xxx`, `changeme`, `your-key`, `<key>`, `TODO`, `none`. */
+/**
+ * Values that hold the place of one: `xxx`, `changeme`, `your-key`, `<key>`, `TODO`, `none`, and
+ * words that say so run together, with digits after (`testsecret`, `CHANGEME123`, `dev_password`).
+ */
 const DOTENV_PLACEHOLDER =
-  /^(?:x+|\*+|\.{3}|changeme|change_me|todo|tbd|none|null|nil|undefined|true|false|dummy|example|test|placeholder|your[-_ ].*|<.*>|\[.*\])$/i;
+  /^(?:x+|\*+|\.{3}|todo|tbd|none|null|nil|undefined|true|false|your[-_ ].*|<.*>|\[.*\]|(?:(?:change[-_]?me|dummy|example|sample|test|placeholder|secret|password|local|dev|demo|default)[-_]?)+[0-9]*)$/i;
 /** One `NAME=value` line of an environment file (`export` allowed, as dotenv and shells read it). */
 const DOTENV_LINE = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*(.*)$/gm;
 
@@ -136,6 +141,7 @@ function holdsSecret(name: string, value: string): boolean {
 /** What a `.env` file holds, for the severity of its finding. */
 type DotenvContents =
   | { readonly kind: 'secrets'; readonly names: readonly string[] }
+  | { readonly kind: 'local-secrets'; readonly names: readonly string[] }
   | { readonly kind: 'secret-names'; readonly names: readonly string[] }
   | { readonly kind: 'no-secret-names'; readonly names: readonly string[] };
 
@@ -144,8 +150,12 @@ function dotenvContents(bytes: Buffer): DotenvContents {
     name: m[1] as string,
     value: dotenvValue(m[2] as string),
   }));
-  const secrets = lines.filter((l) => holdsSecret(l.name, l.value)).map((l) => l.name);
+  const found = lines.filter((l) => holdsSecret(l.name, l.value)).map((l) => l.name);
+  // The keys of services this file points at the developer's machine are a local stack's.
+  const local = localServices(bytes.toString('utf8'));
+  const secrets = found.filter((n) => !local.has(n.split(/[_.-]/)[0]?.toUpperCase() ?? ''));
   if (secrets.length > 0) return { kind: 'secrets', names: secrets };
+  if (found.length > 0) return { kind: 'local-secrets', names: found };
   const named = lines
     .map((l) => l.name)
     .filter((n) => DOTENV_SECRET_NAME.test(n) && !DOTENV_NOT_SECRET_NAME.test(n));
@@ -181,6 +191,14 @@ function dotenvFinding(context: AnalyserContext, bytes?: Buffer): void {
     context.report({
       ...raw,
       message: `${raw.message} (a secret-like value in ${someNames(contents.names)})`,
+    });
+  } else if (contents.kind === 'local-secrets') {
+    const reason = `the secret-like values (${someNames(contents.names)}) are keys of services whose address in the same file is this machine (localhost, a container's host): a local development stack's`;
+    context.report({
+      ...raw,
+      severity: 'medium',
+      message: `${raw.message} [lowered from high: ${reason}]`,
+      context: { reason, loweredFrom: 'high' },
     });
   } else if (contents.kind === 'secret-names') {
     const reason = `no value shaped like a secret under the names that say secret (${someNames(contents.names)}): empty, placeholders, references, URLs, file names or identifiers`;

@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { characterClasses, shannonEntropy } from '../lib/entropy.js';
+import { localStackReason } from '../lib/local-stack.js';
 import { redact } from '../lib/redact.js';
 import type { TextDetector, TextFileInfo, TextVerdict } from '../lib/text-engine.js';
 import type { RuleId } from './catalog.js';
@@ -203,17 +204,34 @@ function spellsItsName(name: string, value: string): boolean {
   return false;
 }
 
+/**
+ * A character set written out in order (`ABC…XYZabc…xyz0123456789`, `0123456789abcdef`), as the
+ * alphabet a token is drawn from (`SHARE_TOKEN_ALPHABET`, nanoid's `customAlphabet`): four in five
+ * neighbouring characters or more follow each other in code order. A key or token is drawn at
+ * random and is never so sorted; under a password's name the same run is a weak password and is
+ * judged as one.
+ */
+function isAlphabet(value: string): boolean {
+  let next = 0;
+  for (let i = 1; i < value.length; i++) if (value.charCodeAt(i) === value.charCodeAt(i - 1) + 1) next++;
+  return value.length >= 10 && next >= 0.8 * (value.length - 1);
+}
+
 /** Judges the value of a `name = "value"` assignment whose name looks secret. */
 function genericSecret(name: string, value: string): boolean {
   // Words that merely contain a keyword (tokenize, tokenizer, secretary) name no secret.
   if (NOT_A_SECRET_NAME.test(name) || /tokeni[sz]|secretar/i.test(name)) return false;
   // A name that says the value is public (`CONTENTFUL_PUBLIC_ACCESS_TOKEN`, `publishableKey`,
-  // `GOOGLE_MAPS_API_PUBLIC_KEY`): a client key meant to ship, as the provider names it.
-  if (/public|publishable/i.test(name)) return false;
+  // `GOOGLE_MAPS_API_PUBLIC_KEY`): a client key meant to ship, as the provider names it. So is a
+  // client token (`FACEBOOK_CLIENT_TOKEN`, Datadog's `clientToken`): the name Facebook and Datadog
+  // give the token they have every app embed, apart from the app secret or API key kept on servers.
+  if (/public|publishable|client[-_.]?token/i.test(name)) return false;
   if (SECRET_MANAGER_PATH.test(value)) return false;
   if (PLACEHOLDER.test(value) || value.includes('://') || /^[./~]/.test(value)) return false;
   if (/^(.)\1+$/.test(value) || PUBLISHABLE_KEY.test(value)) return false;
   if (EVM_ADDRESS.test(value) || spellsItsName(name, value)) return false;
+  // A sorted run under a password's name is a weak password (`abcdef123`), still reported.
+  if (!PASSWORD_NAME.test(name) && isAlphabet(value)) return false;
   // Dotted or dashed words (i18n keys, property paths, CSS classes) are not secrets.
   if (/^[A-Za-z]+(?:[._:-][A-Za-z]+)+$/.test(value) || isQualifiedName(value)) return false;
   if (PASSWORD_NAME.test(name)) {
@@ -257,6 +275,14 @@ const INGEST_SDK =
   /bugsnag|flurry|mixpanel|amplitude|appcenter|instabug|countly|crashlytics|fabric|newrelic|appsflyer/i;
 
 /**
+ * GIF search APIs (GIPHY, Tenor) whose API key the vendor issues for a client app to call the
+ * search from the user's device (`giphy: { apiKey: … }`): it searches public GIFs under the app's
+ * rate limit and reads nothing. Told as `INGEST_SDK` is, by the name in the key's name or before
+ * it in the same block.
+ */
+const GIF_SEARCH_API = /giphy|\btenor\b/i;
+
+/**
  * Build, CI and release tooling: CI configuration (`.github/`, `.gitlab-ci.yml`, `.circleci/`,
  * Bitrise, Codemagic, Travis, Azure Pipelines, Jenkins, Buildkite), fastlane (`fastlane/`,
  * `Fastfile`, `Matchfile`…), `scripts/` and shell or batch scripts, and package managers' vendored
@@ -285,6 +311,8 @@ function guessSeverity(name: string, value: string, before: string, path: string
   if (UUID.test(value)) return 'a UUID, the shape of an identifier as often as of a key';
   if (/key|token/i.test(name) && INGEST_SDK.test(`${before} ${name}`))
     return 'the key of an analytics or crash-reporting SDK, which its vendor has every app ship: it sends events, it reads nothing';
+  if (/key/i.test(name) && GIF_SEARCH_API.test(`${before} ${name}`))
+    return 'the key of a GIF search API, which its vendor issues for apps to call from the client: it searches public GIFs, it reads nothing of the project';
   if (!PASSWORD_LAST_WORD.test(name.replace(/[^A-Za-z]+$/, ''))) return undefined;
   const generated =
     characterClasses(value) >= 3 &&
@@ -384,12 +412,28 @@ function notAnAddress(host: string): boolean {
 const SCHEME_AS_USER =
   /^(?:mailto|tel|sms|smsto|mms|geo|market|intent|callto|skype|facetime|https?|ftps?|file|data|javascript|content|about)$/i;
 
-function urlCredentials(m: RegExpExecArray): TextVerdict | undefined {
+/**
+ * A Sentry DSN in its legacy form, `https://<public key>:<secret key>@host/<project id>`: two keys
+ * of 32 hex digits and a numeric project after the host (sentry.io's or a self-hosted server's).
+ * A DSN is what the SDK in every client is given to report errors; Sentry documents DSNs as safe
+ * to publish, and the secret key of the legacy form has not been required since Sentry 9.
+ */
+function isSentryDsn(user: string, password: string, after: string): boolean {
+  return (
+    /^[0-9a-f]{32}$/.test(user) &&
+    /^[0-9a-f]{32}$/.test(password) &&
+    /^(?::[0-9]{1,5})?\/(?:[A-Za-z0-9_-]+\/)*[0-9]+(?![A-Za-z0-9_/-])/.test(after)
+  );
+}
+
+function urlCredentials(m: RegExpExecArray, text: string): TextVerdict | undefined {
   const user = m[2] as string;
   const password = m[3] as string;
   const host = (m[4] as string).toLowerCase().replace(/\.+$/, '');
   if (URL_PLACEHOLDER.test(password) || /^[$%{<]/.test(user) || notAnAddress(host)) return undefined;
   if (SCHEME_AS_USER.test(user)) return undefined;
+  const end = (m.index as number) + m[0].length;
+  if (isSentryDsn(user, password, text.slice(end, end + 80))) return undefined;
   if (
     host === 'localhost' ||
     /^127\./.test(host) ||
@@ -591,7 +635,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     dismiss: noUserInfo,
     pattern:
       /([a-z][a-z0-9+.-]{1,15}):\/\/([^\s:@/?#"'`<>\\]{1,64}):([^\s@/?#"'`<>\\]{1,128})@([A-Za-z0-9][A-Za-z0-9.-]{0,252})/iy,
-    check: (m) => urlCredentials(m),
+    check: (m, text) => urlCredentials(m, text),
   },
   {
     // Generic: a secret-like name assigned a quoted high-entropy value.
@@ -623,6 +667,17 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     check: (m, text, file) => elementVerdict(m, m[1] as string, m[2] as string, file, text),
   },
   {
+    // Generic, Android meta-data: `<meta-data android:name="admin_password" android:value="…"/>`,
+    // a credential the manifest (or a resource) carries as a name and a value, which any APK
+    // tool prints.
+    triggers: GENERIC_TRIGGERS,
+    ignoreCase: true,
+    start: metaDataStart,
+    dismiss: notMetaData,
+    pattern: /android:name\s*=\s*"([^"<>\s]{1,120})"\s+android:value\s*=\s*"([^"<>]{1,300})"/y,
+    check: (m, text, file) => metaDataVerdict(m, m[1] as string, m[2] as string, file, text),
+  },
+  {
     // Generic, config files (.env, .properties, .yaml…): unquoted values too.
     triggers: GENERIC_TRIGGERS,
     ignoreCase: true,
@@ -633,6 +688,87 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     check: (m, text, file) => genericVerdict(m, m[1] as string, m[2] as string, file, text),
   },
 ];
+
+/**
+ * Start of the `android:name="…"` attribute whose quoted value holds the keyword at `at`, or -1:
+ * the name is at most 120 characters, and no quote lies between its opening quote and `at`.
+ */
+function metaDataStart(text: string, at: number): number {
+  const from = Math.max(0, at - 140);
+  const i = text.slice(from, at).lastIndexOf('android:name');
+  if (i < 0) return -1;
+  const start = from + i;
+  let quotes = 0;
+  for (let j = start; j < at; j++) if (text.charCodeAt(j) === 34) quotes++;
+  return quotes === 1 ? start : -1;
+}
+
+const ANDROID_NAME = Buffer.from('android:name', 'latin1');
+
+/**
+ * On the bytes: true when the keyword at `at` is not inside the quoted value of an
+ * `android:name` attribute (name bytes back to a `"`, then `=` between optional spaces, then
+ * `android:name`). A byte above 127 (which may be a space to the regex) keeps the trigger.
+ */
+function notMetaData(bytes: Uint8Array, at: number): boolean {
+  let i = at;
+  const floor = Math.max(0, at - 120);
+  for (; i > floor; i--) {
+    const c = bytes[i - 1] as number;
+    if (c > 127) return false;
+    if (c === 34) break;
+    if (c === 60 || c === 62 || c === 32 || (c >= 9 && c <= 13)) return true;
+  }
+  if (i === floor || bytes[i - 1] !== 34) return true;
+  i--;
+  const spaceFloor = Math.max(0, i - 140);
+  let equals = false;
+  while (i > spaceFloor) {
+    const c = bytes[i - 1] as number;
+    if (c > 127) return false;
+    if (c === 61 && !equals) equals = true;
+    else if (!(c === 32 || (c >= 9 && c <= 13))) break;
+    i--;
+  }
+  if (!equals || i < ANDROID_NAME.length) return true;
+  for (let k = 0; k < ANDROID_NAME.length; k++)
+    if (bytes[i - ANDROID_NAME.length + k] !== ANDROID_NAME[k]) return true;
+  return false;
+}
+
+/**
+ * Judges an Android `<meta-data>` pair: a password under a name that says so (`admin_password`)
+ * at any letters of 6 or more, as a password element's text is, since the name is the only label
+ * the value has; a name that says secret is judged as an assignment. Resource references
+ * (`@string/…`) and manifest placeholders (`\${…}`) are where a value comes from, not the value;
+ * API keys and tokens under such names are left to the detectors of their own shape.
+ */
+function metaDataVerdict(
+  m: RegExpExecArray,
+  name: string,
+  value: string,
+  file: TextFileInfo,
+  text: string,
+): TextVerdict | undefined {
+  if (/^[@?$]|\$\{/.test(value) || NOT_A_SECRET_NAME.test(name) || isTranslationFile(file.path))
+    return undefined;
+  if (!PASSWORD_NAME.test(name))
+    return /secret/i.test(name) ? genericVerdict(m, name, value, file, text) : undefined;
+  if (value.length < 6 || URL_PLACEHOLDER.test(value) || PLACEHOLDER.test(value) || isReference(value))
+    return undefined;
+  if (isTemplate(value, file.path) || /^[%{]|[}]$/.test(value) || isIdentifierNamingASecret(value))
+    return undefined;
+  const valueStart = (m.index as number) + m[0].lastIndexOf(`"${value}"`) + 1;
+  return {
+    ruleId: 'secret-generic-assignment',
+    message: `password written in the meta-data ${name.slice(0, 60)}`,
+    evidence: `${name.slice(0, 60)} = ${redact(value, 0)}`,
+    key: `meta:${name}\u0000${value}`,
+    generic: true,
+    valueStart,
+    valueEnd: valueStart + value.length,
+  };
+}
 
 /**
  * Start of the `<key>` whose `</key>` is at `at`, or -1: the key name is at most 80 characters,
@@ -725,7 +861,8 @@ const RESOURCE_BUNDLE =
  * resources: `ca.lproj/app.json`), Java resource bundles named by a locale
  * (`messages_de.properties`), and i18n JSON/YAML under an `i18n`, `locales`,
  * `locale`, `lang(s)`, `language(s)`, `translations` or `l10n` folder, and JSON/YAML named by a
- * locale with its region (`es_419.json`, `pt-BR.yaml`, `en_US.json`). Their keys name UI fields
+ * locale with its region (`es_419.json`, `pt-BR.yaml`, `en_US.json`), or by a locale alone in a
+ * `messages` folder (`messages/en.json`, as inlang's Paraglide and next-intl keep theirs). Their keys name UI fields
  * (`"settings.password" = "Passwort";`) and their values are words shown to the user, so a
  * secret-like name there says nothing; the detectors of a secret's own shape still run on them.
  *
@@ -743,7 +880,10 @@ export function isTranslationFile(path: string): boolean {
     /(?:^|\/)(?:i18n|locales?|langs?|languages?|translations?|l10n)\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(
       path,
     ) ||
-    /(?:^|\/)[a-z]{2,3}[-_](?:[A-Z]{2}|[0-9]{3}|[A-Z][a-z]{3})\.(?:json|ya?ml)$/.test(path)
+    /(?:^|\/)[a-z]{2,3}[-_](?:[A-Z]{2}|[0-9]{3}|[A-Z][a-z]{3})\.(?:json|ya?ml)$/.test(path) ||
+    /(?:^|\/)messages\/(?:[^/]+\/)*[a-z]{2,3}(?:[-_](?:[A-Za-z]{2}|[0-9]{3}|[A-Z][a-z]{3}))?\.(?:json|ya?ml)$/.test(
+      path,
+    )
   );
 }
 
@@ -905,6 +1045,7 @@ function genericVerdict(
   if (DEPENDENCY_LOCK.test(file.path) || LINT_BASELINE.test(file.path) || VERSION_SPEC.test(value))
     return undefined;
   if (ALGORITHM_NAME.test(value)) return undefined;
+  if (isFileChecksum(name, value, text, m.index as number)) return undefined;
   if (!genericSecret(name, value)) return undefined;
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
@@ -917,6 +1058,7 @@ function genericVerdict(
   const close = Math.max(lead.lastIndexOf('</dict>'), lead.lastIndexOf('}'), lead.lastIndexOf(';'));
   const unsure =
     guessSeverity(name, value, lead.slice(close + 1), file.path) ??
+    localStackReason(file.path, name, text) ??
     (LOOPBACK_PEER.test(objectAround(text, at, valueStart + value.length))
       ? 'a credential of a server at the loopback address (127.0.0.1, localhost) in the same object: a sample or template configuration, the credential of nothing another device can reach'
       : undefined);
@@ -933,6 +1075,21 @@ function genericVerdict(
     valueStart,
     valueEnd: valueStart + value.length,
   };
+}
+
+/**
+ * A digest (MD5, SHA-1, SHA-256 or SHA-512 in hex) under the path of a file
+ * (`internal/AuthKey_X.p8:f681…`, as git-secret's `.gitsecret/paths/mapping.cfg` lists the hash of
+ * each file it encrypts): the checksum of that file's content, not a secret. The name must be the
+ * last segment of a path (a `/` before it) and carry an extension, so that a dotted property
+ * (`app.secret = <hex>`) is still judged.
+ */
+function isFileChecksum(name: string, value: string, text: string, at: number): boolean {
+  return (
+    text.charAt(at - 1) === '/' &&
+    /\.[A-Za-z0-9]{1,10}$/.test(name) &&
+    /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$/i.test(value)
+  );
 }
 
 /**
