@@ -627,6 +627,25 @@ describe('a twelfth held-out set: onion services, app objects named localStorage
     ]);
   });
 
+  it('a key store named as one for tests is lowered with its reason; one whose name only holds the letters is not', async () => {
+    const r = await audit({
+      '.github/actions/deploy/release_test.keystore': jks(['key']),
+      'ci/signing/TestKey.p12': jks(['key']),
+      'keys/latest.jks': jks(['key']),
+      'keys/contest-release.keystore': jks(['key']),
+    });
+    expect(judged(r, 'secret-private-key')).toEqual([
+      [
+        '.github/actions/deploy/release_test.keystore:',
+        'low',
+        'a key store named as one for tests (release_test.keystore)',
+      ],
+      ['ci/signing/TestKey.p12:', 'low', 'a key store named as one for tests (TestKey.p12)'],
+      ['keys/contest-release.keystore:', 'high', undefined],
+      ['keys/latest.jks:', 'high', undefined],
+    ]);
+  });
+
   it("an http link in an Android app's translated strings is text shown to the user; in the base strings, or under a qualifier that is no language, it keeps its severity", async () => {
     const strings =
       '<resources>\n  <string name="help">See http://community.acme-corp.io/ for help</string>\n</resources>\n';

@@ -27,6 +27,20 @@ const DEBUG_ALIAS = /^(?:android)?debug(?:[-_ ]?key|[-_ ](?:alias|signing|signin
  */
 const VS_TEMPORARY_KEY = /_TemporaryKey\.pfx$/i;
 
+/**
+ * A key store whose file name says it is for tests (`release_test.keystore`, `test.jks`,
+ * `ci-testing.p12`, AOSP's public `testkey`): a word of its name, split at `-`, `_`, `.`, spaces
+ * and lower-to-upper case changes, is `test`, `tests`, `testing` or `testkey` (`latest.jks` and
+ * `contest.p12` are not).
+ */
+function namedForTests(name: string): boolean {
+  const base = name.replace(/\.[^.]*$/, '');
+  return base
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[-_. ]+/)
+    .some((word) => /^(?:tests?|testing|testkey)$/i.test(word));
+}
+
 function keyStoreFinding(context: AnalyserContext, what?: string, aliases: readonly string[] = []): void {
   const raw = {
     ruleId: 'secret-private-key',
@@ -48,7 +62,8 @@ function keyStoreFinding(context: AnalyserContext, what?: string, aliases: reado
 /**
  * The key stores of an app, reported once all its files are read: one that a Gradle build file
  * names as the store of its debug signing config is lowered with that reason, as a store whose
- * alias says debug is; one whose signing config writes its store password in the build file is
+ * alias says debug is, and so is one whose file name says it is for tests; one whose signing
+ * config writes its store password in the build file is
  * medium (published on purpose); the others stay as found.
  *
  * @example
@@ -63,6 +78,8 @@ export const keyStoresOfApp: AppCheck = (app) =>
         raw,
         'the store of a debug signing config (Gradle signingConfigs.debug): it signs debug builds only',
       );
+    const name = raw.file.slice(raw.file.lastIndexOf('/') + 1);
+    if (namedForTests(name)) return lowered(raw, `a key store named as one for tests (${name})`);
     if (app.publishedSigningStores.includes(raw.file) && raw.severity !== 'low')
       return {
         ...raw,
