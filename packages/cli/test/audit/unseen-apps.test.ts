@@ -646,6 +646,74 @@ describe('a twelfth held-out set: onion services, app objects named localStorage
     ]);
   });
 
+  it("a library module's manifest says nothing of backup, and pins are looked for on the app's own manifest, not a library's or a sample's", async () => {
+    const manifest = (application: string) =>
+      `<manifest xmlns:android="http://schemas.android.com/apk/res/android">\n  ${application}\n</manifest>\n`;
+    const r = await audit({
+      'components/browser/menu/src/main/AndroidManifest.xml': manifest(
+        '<application android:supportsRtl="true" />',
+      ),
+      'components/feature/pwa/src/main/AndroidManifest.xml': manifest(
+        '<application>\n    <activity android:name=".WebAppLauncherActivity" android:exported="false" />\n  </application>',
+      ),
+      'components/feature/opt-in/src/main/AndroidManifest.xml': manifest(
+        '<application android:allowBackup="true" />',
+      ),
+      'samples/browser/src/main/AndroidManifest.xml': manifest(
+        '<application android:label="Sample" android:icon="@mipmap/ic_launcher" android:allowBackup="false" />',
+      ),
+      'app/src/main/AndroidManifest.xml': manifest(
+        '<application android:label="@string/app_name" android:icon="@mipmap/ic_launcher" />',
+      ),
+      'wear/src/main/AndroidManifest.xml': manifest(
+        [
+          '<application>',
+          '    <activity android:name=".Main" android:exported="true">',
+          '      <intent-filter>',
+          '        <action android:name="android.intent.action.MAIN" />',
+          '        <category android:name="android.intent.category.LAUNCHER" />',
+          '      </intent-filter>',
+          '    </activity>',
+          '  </application>',
+        ].join('\n'),
+      ),
+    });
+    const reason =
+      "a library module's manifest (no label, icon, Application class or launcher activity): the app's own manifest decides backup";
+    expect(judged(r, 'android-allow-backup').map(([f, s, why]) => [f.replace(/:\d*$/, ''), s, why])).toEqual([
+      ['app/src/main/AndroidManifest.xml', 'medium', undefined],
+      ['components/browser/menu/src/main/AndroidManifest.xml', 'low', reason],
+      ['components/feature/opt-in/src/main/AndroidManifest.xml', 'medium', undefined],
+      ['components/feature/pwa/src/main/AndroidManifest.xml', 'low', reason],
+      ['wear/src/main/AndroidManifest.xml', 'medium', undefined],
+    ]);
+    expect(of(r, 'android-nsc-no-pins').map((f) => [f.file, f.severity])).toEqual([
+      ['app/src/main/AndroidManifest.xml', 'medium'],
+    ]);
+  });
+
+  it('http URLs in a list of domains the app matches against are entries, not requests; the same URL in code is still reported', async () => {
+    const list = JSON.stringify(
+      { categories: { Advertising: [{ Tracker: { 'http://tracker.acme-ads.io/': ['acme-ads.io'] } }] } },
+      null,
+      2,
+    );
+    const r = await audit({
+      'components/engine/src/main/res/raw/domain_blocklist.json': list,
+      'app/src/main/assets/trackers.json': list,
+      'app/src/main/assets/hosts.txt':
+        '# from http://lists.acme-ads.io/hosts\n0.0.0.0 tracker.acme-ads.io\nhttp://tracker.acme-ads.io/\n',
+      'app/src/main/assets/config.json': list,
+    });
+    expect(judged(r, 'cleartext-http-url').map(([f, s]) => [f.replace(/:\d*$/, ''), s])).toEqual([
+      ['app/src/main/assets/config.json', 'medium'],
+      ['app/src/main/assets/hosts.txt', 'low'],
+      ['app/src/main/assets/hosts.txt', 'low'],
+      ['app/src/main/assets/trackers.json', 'low'],
+      ['components/engine/src/main/res/raw/domain_blocklist.json', 'low'],
+    ]);
+  });
+
   it("an http link in an Android app's translated strings is text shown to the user; in the base strings, or under a qualifier that is no language, it keeps its severity", async () => {
     const strings =
       '<resources>\n  <string name="help">See http://community.acme-corp.io/ for help</string>\n</resources>\n';

@@ -30,6 +30,20 @@ export function isDebugOnlyPath(path: string): boolean {
   return DEBUG_SOURCE_SET.test(path);
 }
 
+/**
+ * Whether `path` is a place that lowers its findings (a debug source set, tests, documentation,
+ * examples, mock data: {@link inContext}), for checks that pick one file to stand for the app.
+ *
+ * @example
+ * ```ts
+ * isSetAsidePlace('samples/browser/src/main/AndroidManifest.xml'); // true
+ * isSetAsidePlace('app/src/main/AndroidManifest.xml'); // false
+ * ```
+ */
+export function isSetAsidePlace(path: string): boolean {
+  return DEBUG_SOURCE_SET.test(path) || PLACES.some((p) => p.pattern.test(path));
+}
+
 /** What a finding in a debug-only, test, documentation or example place is lowered to. */
 const DEBUG_SEVERITY: Severity = 'low';
 

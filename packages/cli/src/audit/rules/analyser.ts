@@ -31,6 +31,8 @@ export interface SeenManifest {
    */
   backupRules?: { names: string[]; line?: number; allowBackup?: string };
   networkSecurityConfig: boolean;
+  /** Whether it reads as an app's own manifest rather than a library module's (`isAppManifest`). */
+  appLike: boolean;
 }
 
 /**

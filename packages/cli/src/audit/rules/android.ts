@@ -4,7 +4,7 @@
  * to debuggable builds) are not flagged.
  */
 import { posix } from 'node:path';
-import { isDebugOnlyPath, lowered } from '../lib/context.js';
+import { isDebugOnlyPath, isSetAsidePlace, lowered } from '../lib/context.js';
 import type { RawFinding } from '../lib/finding.js';
 import { stringsToScan } from '../lib/xml-file.js';
 import { childrenNamed, descendantsNamed, isTrue, type XmlElement } from '../lib/xml-tree.js';
@@ -73,6 +73,24 @@ export function isSplitManifest(manifest: XmlElement, pathInArchive: string): bo
   return module !== undefined && module !== 'base';
 }
 
+/**
+ * Whether an `<application>` reads as an app's own rather than a library module's: it names the
+ * app (`android:label`, `android:icon`, `android:roundIcon`, or its `Application` class) or holds
+ * a launcher activity. A library's manifest (`<application />`, or one with only its components
+ * and `supportsRtl`) is merged into the app's, where an attribute it leaves out is the app's to
+ * set: its silence about backup decides nothing.
+ */
+function isAppManifest(app: XmlElement): boolean {
+  const a = app.attributes;
+  if (a.label !== undefined || a.icon !== undefined || a.roundIcon !== undefined || a.name !== undefined)
+    return true;
+  return [...childrenNamed(app, 'activity'), ...childrenNamed(app, 'activity-alias')].some((activity) =>
+    childrenNamed(activity, 'intent-filter').some((filter) =>
+      childrenNamed(filter, 'category').some((c) => c.attributes.name === 'android.intent.category.LAUNCHER'),
+    ),
+  );
+}
+
 function checkApplication(app: XmlElement, file: string, out: RawFinding[]): void {
   const where = { file, ...at(app) };
   if (isTrue(app, 'debuggable')) {
@@ -107,7 +125,7 @@ function checkApplication(app: XmlElement, file: string, out: RawFinding[]): voi
   const ownAgent =
     app.attributes.backupAgent !== undefined && app.attributes.fullBackupOnly?.toLowerCase() !== 'true';
   if (backup !== 'false' && !hasRules && !ownAgent) {
-    out.push({
+    const raw: RawFinding = {
       ruleId: 'android-allow-backup',
       ...where,
       message:
@@ -115,7 +133,15 @@ function checkApplication(app: XmlElement, file: string, out: RawFinding[]): voi
           ? 'android:allowBackup="true" without fullBackupContent or dataExtractionRules'
           : 'allowBackup defaults to true and no backup rules exclude sensitive files',
       key: 'app',
-    });
+    };
+    out.push(
+      backup === undefined && !isAppManifest(app)
+        ? lowered(
+            raw,
+            "a library module's manifest (no label, icon, Application class or launcher activity): the app's own manifest decides backup",
+          )
+        : raw,
+    );
   }
 }
 
@@ -399,7 +425,11 @@ function sdkLevel(value: string | undefined): number | undefined {
 function seenManifest(root: XmlElement, file: string): SeenManifest {
   const sdk = childrenNamed(root, 'uses-sdk')[0]?.attributes ?? {};
   const app = childrenNamed(root, 'application')[0];
-  const seen: SeenManifest = { file, networkSecurityConfig: manifestHasNetworkSecurityConfig(root) };
+  const seen: SeenManifest = {
+    file,
+    networkSecurityConfig: manifestHasNetworkSecurityConfig(root),
+    appLike: app !== undefined && isAppManifest(app),
+  };
   const target = sdkLevel(sdk.targetSdkVersion);
   const min = sdkLevel(sdk.minSdkVersion);
   if (target !== undefined) seen.targetSdk = target;
@@ -523,7 +553,13 @@ const RES_XML = /(?:^|\/)res\/xml\/[^/]+\.xml$/;
 const pinCoverage: AppCheck = (app, { apiDomains }) => {
   if (app.manifests.length === 0) return [];
   const release = app.nscs.filter((n) => !isDebugOnlyPath(n.file));
-  const manifest = (app.manifests.find((m) => !isDebugOnlyPath(m.file)) ?? app.manifests[0])?.file as string;
+  // Reported on the app's own manifest, not a library module's that the walk met first.
+  const manifest = (
+    app.manifests.find((m) => m.appLike && !isSetAsidePlace(m.file)) ??
+    app.manifests.find((m) => !isDebugOnlyPath(m.file) && m.appLike) ??
+    app.manifests.find((m) => !isDebugOnlyPath(m.file)) ??
+    app.manifests[0]
+  )?.file as string;
   return checkPinCoverage(release, apiDomains, manifest);
 };
 

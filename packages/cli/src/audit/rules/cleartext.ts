@@ -250,6 +250,8 @@ const BUILD_FILE =
  */
 function urlPlace(text: string, index: number, path: string): string | undefined {
   if (isTranslationFile(path)) return 'a translation file: text shown to the user, not a request';
+  if (DOMAIN_LIST.test(path))
+    return 'a list of domains or URLs the app matches against (a block, allow or tracker list), not requests';
   if (ANDROID_TRANSLATED_STRINGS.test(path))
     return "a translated copy of the app's strings (res/values-<language>/): text shown to the user";
   if (LICENCE_FILE.test(path)) return 'a licence or notice file';
@@ -278,6 +280,14 @@ function urlPlace(text: string, index: number, path: string): string | undefined
  */
 const ANDROID_TRANSLATED_STRINGS =
   /(?:^|\/)res\/values-(?:(?!car-|car\/)[a-z]{2,3}(?:-r[A-Z]{2})?|b\+[A-Za-z0-9+]+)(?:-[A-Za-z0-9]+)*\/strings\.xml$/;
+
+/**
+ * A data file named as a list of domains or hosts that the app matches pages or requests against:
+ * `domain_blocklist.json` (Disconnect's tracker list in Firefox), `allowlist.txt`,
+ * `trackers.json`, `hosts.txt`, `denylist.csv`. Its URLs are entries of the list, never fetched.
+ */
+const DOMAIN_LIST =
+  /(?:^|\/)[^/]*(?:(?:block|allow|deny|white|black|safe|ad)[-_]?list|domains|trackers|hosts)[^/]*\.(?:json|txt|csv|list|dat)$/i;
 
 /** How far back a block comment's opening is looked for: a licence header's length. */
 const BLOCK_COMMENT_WINDOW = 3000;
