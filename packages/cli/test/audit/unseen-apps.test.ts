@@ -1318,6 +1318,127 @@ describe('a fifth held-out set: debug APKs, imports, sample configurations, publ
   });
 });
 
+describe('a tenth held-out set: onion services, pinning AFSecurityPolicy, markup in comments, string resources compared', () => {
+  it('cleartext only to Tor onion services is lowered with its reason; an onion beside a web host stays high', async () => {
+    const nsc = (domains: string[]) =>
+      [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<network-security-config>',
+        '  <domain-config cleartextTrafficPermitted="true">',
+        ...domains.map((d) => `    <domain includeSubdomains="true">${d}</domain>`),
+        '  </domain-config>',
+        '</network-security-config>',
+        '',
+      ].join('\n');
+    const r = await audit({
+      'app/src/main/res/xml/network_security_config.xml': nsc(['onion']),
+      'tor/src/main/res/xml/network_security_config.xml': nsc([
+        'duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion',
+      ]),
+      'lib/src/main/res/xml/network_security_config.xml': nsc(['onion', 'api.acme-corp.io']),
+      'web/src/main/res/xml/network_security_config.xml': nsc(['onion.acme-corp.io']),
+    });
+    const reason = 'only Tor onion services, whose traffic Tor encrypts and authenticates end to end';
+    expect(judged(r, 'android-nsc-cleartext')).toEqual([
+      ['app/src/main/res/xml/network_security_config.xml:3', 'low', reason],
+      ['lib/src/main/res/xml/network_security_config.xml:3', 'high', undefined],
+      ['tor/src/main/res/xml/network_security_config.xml:3', 'low', reason],
+      ['web/src/main/res/xml/network_security_config.xml:3', 'high', undefined],
+    ]);
+  });
+
+  it('an AFSecurityPolicy that pins keys is medium for invalid certificates and names; a policy without pins stays high', async () => {
+    const policy = (mode: string) =>
+      '@implementation Pinning\n' +
+      '- (instancetype)init {\n' +
+      '    if (self = [super init]) {\n' +
+      `        _securityPolicy = [AFSecurityPolicy policyWithPinningMode:${mode}];\n` +
+      '        self.securityPolicy.validatesDomainName = NO;\n' +
+      '        self.securityPolicy.allowInvalidCertificates = YES;\n' +
+      '    }\n    return self;\n}\n@end\n';
+    const r = await audit({
+      'Core/Pinning.m': policy('AFSSLPinningModePublicKey'),
+      'Core/Open.m': policy('AFSSLPinningModeNone'),
+      'Core/Pins.swift':
+        'let policy = AFSecurityPolicy(pinningMode: .certificate)\npolicy.allowInvalidCertificates = true\n',
+    });
+    expect(judged(r, 'network-trust-all-certificates')).toEqual([
+      ['Core/Open.m:6', 'high', undefined],
+      ['Core/Pinning.m:6', 'medium', undefined],
+      ['Core/Pins.swift:2', 'medium', undefined],
+    ]);
+    expect(judged(r, 'network-hostname-verification-off')).toEqual([
+      ['Core/Open.m:5', 'high', undefined],
+      ['Core/Pinning.m:5', 'medium', undefined],
+    ]);
+    expect(of(r, 'network-trust-all-certificates').find((f) => f.file === 'Core/Pinning.m')?.message).toMatch(
+      /pins keys or certificates/,
+    );
+  });
+
+  it('a password element quoted in a code comment is lowered with its reason; the same element in a string of the code stays high', async () => {
+    const r = await audit({
+      'Classes/RoomManager.m':
+        '// An invitation, from the protocol:\n' +
+        "//   <x xmlns='http://jabber.org/protocol/muc#user'>\n" +
+        '//     <password>cauldronburn</password>\n' +
+        '//   </x>\n' +
+        '- (void)join { }\n',
+      'Classes/Join.m': 'NSString *body = @"<password>cauldronburn</password>";\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['Classes/Join.m:1', 'high', undefined],
+      [
+        'Classes/RoomManager.m:3',
+        'low',
+        'markup quoted in a code comment: an example of a protocol or format, not a value the app uses',
+      ],
+    ]);
+  });
+
+  it('a typed password compared with a string resource (decoded or not) is high; a typed word compared with a label, or a PIN read under a key a resource names, is not reported', async () => {
+    const r = await audit({
+      'app/src/main/res/values/strings.xml':
+        '<resources>\n    <string name="backdoor">QkFDS0RPT1I=</string>\n    <string name="confirm_word">DELETE</string>\n</resources>\n',
+      'app/src/main/java/a/LoginActivity.java':
+        'class LoginActivity {\n' +
+        '    boolean valid(String enteredPassword) {\n' +
+        '        String shortcut = getString(R.string.backdoor);\n' +
+        '        byte[] bytes = Base64.decode(shortcut, Base64.DEFAULT);\n' +
+        '        shortcut = new String(bytes);\n' +
+        '        return enteredPassword.equals(shortcut);\n' +
+        '    }\n}\n',
+      'app/src/main/java/a/PinActivity.java':
+        'class PinActivity {\n' +
+        '    boolean ok() {\n' +
+        '        String pin = pinInput.getText().toString();\n' +
+        '        String master = getString(R.string.master_pin);\n' +
+        '        return pin.equals(master);\n' +
+        '    }\n}\n',
+      'app/src/main/java/a/NotesActivity.java':
+        'class NotesActivity {\n' +
+        '    boolean ok() {\n' +
+        '        String pin = prefs.getString(getString(R.string.pkey), "");\n' +
+        '        String userpin = pinTxt.getText().toString();\n' +
+        '        return userpin.equals(pin);\n' +
+        '    }\n}\n',
+      'app/src/main/java/a/DeleteActivity.java':
+        'class DeleteActivity {\n' +
+        '    boolean ok(String enteredWord) {\n' +
+        '        String word = getString(R.string.confirm_word);\n' +
+        '        return enteredWord.equals(word);\n' +
+        '    }\n}\n',
+    });
+    expect(judged(r, 'secret-hardcoded-comparison')).toEqual([
+      ['app/src/main/java/a/LoginActivity.java:6', 'high', undefined],
+      ['app/src/main/java/a/PinActivity.java:5', 'high', undefined],
+    ]);
+    expect(of(r, 'secret-hardcoded-comparison')[0]?.message).toMatch(
+      /string resource backdoor \(decoded at run time\)/,
+    );
+  });
+});
+
 describe('a ninth held-out set: cipher names, Ktor env references, env templates, seeds in variables, logged literals, decoded secrets', () => {
   it("a cipher transformation under a passphrase's name is no secret; a random value under that name stays high", async () => {
     const r = await audit({

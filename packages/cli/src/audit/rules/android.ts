@@ -218,6 +218,18 @@ function isRevocationHost(host: string): boolean {
   return /^(?:crls?|ocsp)\d*\./.test(h) || /(?:^|\.)(?:lencr\.org|pki\.goog)$/.test(h);
 }
 
+/**
+ * A Tor onion service's name: the `onion` special-use domain (RFC 7686) or a name under it. Such a
+ * name resolves only through Tor, whose circuit to the service is encrypted end to end and
+ * authenticated by the address itself (the service's public key), so cleartext HTTP to it is
+ * readable and alterable by no one on the network; Tor apps allow it because onion services seldom
+ * have certificates.
+ */
+function isOnionDomain(name: string): boolean {
+  const n = name.replace(/\.$/, '');
+  return n === 'onion' || n.endsWith('.onion');
+}
+
 /** The domain-configs of a config, nested ones included, outside <debug-overrides>. */
 function domainConfigs(root: XmlElement): XmlElement[] {
   return descendantsNamed(root, 'domain-config');
@@ -254,10 +266,16 @@ export function checkNetworkSecurityConfig(root: XmlElement, file: string, now: 
           key: `cleartext:${label}`,
         };
         const revocationOnly = domains.length > 0 && domains.every((d) => isRevocationHost(d.name));
+        const onionOnly = domains.length > 0 && domains.every((d) => isOnionDomain(d.name));
         out.push(
           revocationOnly
             ? lowered(raw, 'only certificate revocation hosts (CRL, OCSP), whose answers are signed')
-            : raw,
+            : onionOnly
+              ? lowered(
+                  raw,
+                  'only Tor onion services, whose traffic Tor encrypts and authenticates end to end',
+                )
+              : raw,
         );
       }
     }

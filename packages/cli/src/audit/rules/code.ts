@@ -455,6 +455,54 @@ function typedThroughLocal(name: string, literal: string, text: string): [string
   return [`${id} = ${expr.trim().slice(0, 40)}`, literal];
 }
 
+/**
+ * A string resource read into a local, maybe through a decoding call on the way
+ * (`String s = getString(R.string.backdoor)`, `val k = String(Base64.decode(resources.getString(R.string.k), 0))`):
+ * the resource's name.
+ */
+/** Calls that may wrap a string resource on its way to a comparison: a String made of its bytes, the context. */
+const RESOURCE_WRAPPER =
+  /^(?:String|toString|getBytes|toByteArray|trim|getResources|resources|requireContext|getContext|getApplicationContext|getActivity)$/;
+
+const STRING_RESOURCE = /\bgetString\(\s*R\.string\.([A-Za-z_]\w{0,80})\s*\)/;
+
+/**
+ * What the user typed, under a secret's name (`enteredPassword`, `pinInput`), compared with a local
+ * read from the app's string resources (`getString(R.string.backdoor)`, decoded from Base64 or
+ * not before the comparison): the resource ships in the APK's `resources.arsc`, where `apktool`
+ * shows it, so it is a password written in the app as much as a literal in the code is. Without
+ * a secret's name on either side (a typed word compared with a label, `getString(R.string.yes)`)
+ * it is no finding.
+ */
+function resourceComparison(input: string, operand: string, text: string): CodeVerdict | undefined {
+  if (!/^[A-Za-z_$][\w$]*$/.test(operand)) return undefined;
+  const expr = assignedTo(operand, text);
+  const resource = expr === undefined ? null : STRING_RESOURCE.exec(expr);
+  if (expr === undefined || resource === null) return undefined;
+  // The resource must be the value, decoded or not, not an argument of another read: a PIN read
+  // from the preferences under a key a resource names (`prefs.getString(getString(R.string.pkey), "")`)
+  // is what the user stored, not a value the app ships.
+  const rest = expr.replace(resource[0], '');
+  for (const call of rest.matchAll(/([A-Za-z_$][\w$]*)\s*\(/g))
+    if (!RESOURCE_WRAPPER.test(call[1] as string) && !DECODING_CALL.test(call[1] as string)) return undefined;
+  const name = resource[1] as string;
+  if (!identifierWords(`${operand} ${name} ${input}`).some((w) => UNLOCK_WORDS.has(w) || w === 'backdoor'))
+    return undefined;
+  return {
+    ruleId: 'secret-hardcoded-comparison',
+    message: `what the user typed (${input.slice(0, 40)}) is compared with the string resource ${name.slice(0, 40)}${DECODING_CALL.test(text) ? ' (decoded at run time)' : ''}, which ships in the app`,
+    evidence: `R.string.${name.slice(0, 60)}`,
+    key: `compare:R.string.${name}`,
+  };
+}
+
+/** `name = <what was typed>` when `name` is a local holding what the user typed, else undefined. */
+function typedLocal(name: string, text: string): string | undefined {
+  if (!/^[A-Za-z_$][\w$]*$/.test(name)) return undefined;
+  const expr = assignedTo(name, text);
+  return expr === undefined || !isUserInput(expr) ? undefined : `${name} = ${expr.trim().slice(0, 40)}`;
+}
+
 /** The text of a widget, whatever its name: `hckey.getText()`, `field.text`. */
 const WIDGET_TEXT = /[A-Za-z_$][\w$]*\s*(?:\?\.|!!\.|\.)\s*(?:text\b(?!\s*\()|getText\s*\()/;
 /** A literal that says itself it is a secret (`"vendorsecretkey"`, `"adminpassword1"`). */
@@ -740,6 +788,23 @@ function xorKeyLiteral(operand: string, text: string): string | undefined {
   if (names.length !== 1 || names[0] === operand) return undefined;
   const inner = assignmentOfName(names[0] as string, text);
   return inner === undefined ? undefined : bytesOfLiteral(inner.trim());
+}
+
+/**
+ * True when every AFSecurityPolicy (AFNetworking) the file makes pins public keys or certificates
+ * (`policyWithPinningMode:AFSSLPinningModePublicKey`, Swift `pinningMode: .certificate`) and none
+ * trusts the system's CAs alone (`AFSSLPinningModeNone`, `defaultPolicy`). Such a policy accepts a
+ * server only when its key or certificate is among the pinned ones, and refuses every server when
+ * none is pinned, so `allowInvalidCertificates` there lets a self-signed certificate the app
+ * pinned pass (trust on first use) and `validatesDomainName` off leaves the name to the pin: weaker
+ * than a CA check plus a pin, far from trusting every certificate.
+ */
+function pinningPolicyOnly(text: string): boolean {
+  return (
+    /\bAFSSLPinningMode(?:PublicKey|Certificate)\b|\bpinningMode:\s*\.(?:publicKey|certificate)\b/.test(
+      text,
+    ) && !/\bAFSSLPinningModeNone\b|\bpinningMode:\s*\.none\b|\bdefaultPolicy\b/.test(text)
+  );
 }
 
 /** A Dart name's string literal (`const _key = 'k'`, `final String iv = "…"`), or undefined. */
@@ -1169,11 +1234,18 @@ const CODE_RULES: readonly CodeRule[] = [
     ],
     pattern:
       /\b(?:allowInvalidCertificates\s*=\s*(?:true|YES)|setAllowInvalidCertificates:\s*YES|allowsAnyHTTPSCertificateForHost|kCFStreamSSLValidatesCertificateChain\s*[:,]\s*(?:kCFBooleanFalse|false|NO|@NO))\b/g,
-    check: (m) => ({
-      ruleId: 'network-trust-all-certificates',
-      message: `${m[0].replace(/\s+/g, ' ').slice(0, 60)}: certificates are not validated`,
-      key: `ios:${m[0].replace(/\s+/g, '')}`,
-    }),
+    check: (m, text) => {
+      const what = m[0].replace(/\s+/g, ' ').slice(0, 60);
+      const pinned = /llowInvalidCertificates/.test(what) && pinningPolicyOnly(text);
+      return {
+        ruleId: 'network-trust-all-certificates',
+        message: pinned
+          ? `${what} on an AFSecurityPolicy that pins keys or certificates: a self-signed certificate passes when it is pinned, others do not`
+          : `${what}: certificates are not validated`,
+        key: `ios:${m[0].replace(/\s+/g, '')}`,
+        ...(pinned ? { severity: 'medium' as const } : {}),
+      };
+    },
   },
   {
     // HostnameVerifiers that accept every host.
@@ -1194,11 +1266,20 @@ const CODE_RULES: readonly CodeRule[] = [
     langs: ['swift', 'objc'],
     needs: ['validatesDomainName'],
     pattern: /\bvalidatesDomainName\s*=\s*(?:false|NO)\b/g,
-    check: () => ({
-      ruleId: 'network-hostname-verification-off',
-      message: 'validatesDomainName is off: any valid certificate passes for your server',
-      key: 'hostname',
-    }),
+    check: (_m, text) =>
+      pinningPolicyOnly(text)
+        ? {
+            ruleId: 'network-hostname-verification-off',
+            severity: 'medium',
+            message:
+              'validatesDomainName is off on an AFSecurityPolicy that pins keys or certificates: the pin, not the name, identifies the server',
+            key: 'hostname',
+          }
+        : {
+            ruleId: 'network-hostname-verification-off',
+            message: 'validatesDomainName is off: any valid certificate passes for your server',
+            key: 'hostname',
+          },
   },
   {
     langs: ['jvm'],
@@ -1334,6 +1415,18 @@ const CODE_RULES: readonly CodeRule[] = [
       // `post == "F1ag_0n3"`): one step back, for a literal in place that looks like a code.
       if (input === undefined)
         [input, other] = typedThroughLocal(left, right, text) ?? typedThroughLocal(right, left, text) ?? [];
+      // What was typed kept in a local, compared with a local read from a string resource.
+      if (input === undefined && /R\.string\./.test(text)) {
+        const typedLeft = typedLocal(left.trim(), text);
+        const typedRight = typedLeft === undefined ? typedLocal(right.trim(), text) : undefined;
+        const found =
+          typedLeft !== undefined
+            ? resourceComparison(typedLeft, right.trim(), text)
+            : typedRight !== undefined
+              ? resourceComparison(typedRight, left.trim(), text)
+              : undefined;
+        if (found !== undefined) return found;
+      }
       // The text of a widget whose name says nothing (`hckey.getText()`) counts only when the
       // literal itself says it is a secret (`"vendorsecretkey"`): a label's text is compared with
       // words of the UI, not with secrets.
@@ -1348,7 +1441,7 @@ const CODE_RULES: readonly CodeRule[] = [
               : [];
       if (input === undefined || other === undefined) return undefined;
       const literal = literalOf(other.trim(), text);
-      if (literal === undefined) return undefined;
+      if (literal === undefined) return byLiteral ? undefined : resourceComparison(input, other.trim(), text);
       const { value, name } = literal;
       if (value.length < 3 || value.length > 64 || PLACEHOLDER.test(value) || value.includes('://'))
         return undefined;
