@@ -1439,6 +1439,54 @@ describe('a tenth held-out set: onion services, pinning AFSecurityPolicy, markup
   });
 });
 
+describe('known misses: console calls of JavaScript, Swift Logger with privacy: .public', () => {
+  it('a secret given to console.log in the app is written to the log; a message about it, a flag, an id, a comment, __DEV__, a minified line and a bundle are not', async () => {
+    const minified = `!function(){var a=1;${'b=a+1;'.repeat(200)}console.log("cookie",prefCookie)}();\n`;
+    const r = await audit({
+      'src/api/session.js':
+        "export function save(token, user) {\n  console.log('saved token', token);\n  console.log(`Saved password for ${user.name}`);\n" +
+        '  console.warn("login", { password });\n  // console.log(token)\n  if (__DEV__) console.log(token);\n}\n',
+      'src/lib/push.ts':
+        "console.log('[push] failed to register push token:', e);\nconsole.debug(`push ${pushToken}`);\n" +
+        "console.log('has token', !!pushToken, hasSession);\nconsole.log(`asset ${tokenId} ${fioTokenCode}`);\n" +
+        '/* debug:\n  console.log({ privateKey, tweak });\n*/\n',
+      'src/lib/vendor.js': minified,
+      'android/app/src/main/assets/index.android.bundle.js': `${'// filler\n'.repeat(30000)}console.log(token);\n`,
+      'e2e/login.spec.ts': "console.log('password', password);\n",
+      'scripts/makeHeaders.ts': 'console.log(apiKey)\n',
+    });
+    expect(judged(r, 'storage-secret-in-log')).toEqual([
+      ['e2e/login.spec.ts:1', 'low', 'test code, not shipped'],
+      [
+        'scripts/makeHeaders.ts:1',
+        'low',
+        "a build or release script: it logs on a developer's or the CI's machine, not in the app",
+      ],
+      ['src/api/session.js:2', 'medium', undefined],
+      ['src/api/session.js:4', 'medium', undefined],
+      ['src/lib/push.ts:2', 'medium', undefined],
+    ]);
+  });
+
+  it('a secret interpolated with privacy: .public into a Swift Logger message is found; the default (private) and other strings are not', async () => {
+    const r = await audit({
+      'App/Auth.swift':
+        'import os\nlet logger = Logger(subsystem: "app", category: "auth")\n' +
+        'func signedIn(token: String, user: String) {\n' +
+        '    logger.info("token \\(token, privacy: .public) for \\(user, privacy: .public)")\n' +
+        '    logger.debug("token \\(token)")\n' +
+        '    Logger.auth.error("refresh failed: \\(refreshToken, privacy: .private)")\n' +
+        '    let label = "\\(password, privacy: .public)"\n' +
+        '    os_log("%{public}@", log: .default, "\\(apiSecret, privacy: .public)")\n' +
+        '}\n',
+    });
+    expect(judged(r, 'storage-secret-in-log')).toEqual([
+      ['App/Auth.swift:4', 'medium', undefined],
+      ['App/Auth.swift:8', 'medium', undefined],
+    ]);
+  });
+});
+
 describe('a ninth held-out set: cipher names, Ktor env references, env templates, seeds in variables, logged literals, decoded secrets', () => {
   it("a cipher transformation under a passphrase's name is no secret; a random value under that name stays high", async () => {
     const r = await audit({

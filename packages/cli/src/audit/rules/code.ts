@@ -1908,6 +1908,28 @@ const CODE_RULES: readonly CodeRule[] = [
     },
   },
   {
+    // Swift's unified logging (`Logger`, `os.Logger`): an interpolated value is private by
+    // default, redacted in the log unless a debugger is attached, so only one marked
+    // `privacy: .public` is written readable, to a log that `log collect` and sysdiagnoses copy.
+    langs: ['swift'],
+    needs: ['privacy: .public', 'privacy:.public'],
+    pattern: /\\\(\s*([A-Za-z_][\w.]*(?:\(\s*\))?)\s*,\s*privacy:\s*\.public\b/g,
+    check: (m, text) => {
+      const name = secretNamed((m[1] as string).replace(/\(\s*\)$/, ''));
+      if (name === undefined) return undefined;
+      // The interpolation must be in a log call's message: the statement it sits in names one.
+      const lineStart = text.lastIndexOf('\n', m.index) + 1;
+      const statement = text.slice(Math.max(0, lineStart - 200), m.index);
+      if (!SWIFT_LOG_CALL.test(statement)) return undefined;
+      return {
+        ruleId: 'storage-secret-in-log',
+        message: `${name.slice(0, 60)} is written to the log with privacy: .public (readable in the device's log)`,
+        evidence: name.slice(0, 60),
+        key: `log:${name}`,
+      };
+    },
+  },
+  {
     langs: ['jvm'],
     needs: ['ClassLoader'],
     pattern:
@@ -2094,6 +2116,85 @@ export function needsIn(source: string | Uint8Array): Set<string> {
   return present;
 }
 
+/**
+ * A call of Swift's unified logging at the end of the text before an interpolation:
+ * `logger.debug(`, `Logger.auth.info(`, `os_log(`, `log.error(`, its message's start after it.
+ */
+const SWIFT_LOG_CALL =
+  /(?:\b\w*(?:[Ll]ogger|[Ll]og)\w*\s*[?!]?\s*\.\s*(?:debug|info|notice|error|warning|fault|trace|critical|log)|\bos_log)\s*\([^()]*(?:\([^()]*\)[^()]*)*$/;
+
+/** JavaScript and TypeScript sources (not declarations, not minified copies). */
+const JS_SOURCE = /\.(?:js|jsx|mjs|cjs|ts|tsx)$/;
+const JS_NOT_SOURCE = /\.(?:d\.ts|min\.js)$/;
+
+/**
+ * Names about a token rather than the token, in the scripts of apps (wallets above all): a flag
+ * (`hasSession`, `isAuthenticated`), or an asset's id, code or symbol (`tokenId`, `fioTokenCode`).
+ */
+const NOT_THE_SECRET = /^(?:has|is|should|can|did|was|will)[A-Z]|(?:Id|ID|Code|Symbol|Index)$/;
+
+/** Scripts of the build and release (`scripts/`, CI, fastlane) and tools' configs (`metro.config.js`). */
+const JS_TOOLING = /(?:^|\/)(?:scripts|\.github|fastlane|\.husky)\/|\.config\.[cm]?[jt]s$/;
+
+/** A line longer than this is minified code, not a script a person wrote. */
+const MINIFIED_LINE = 1000;
+
+/** A console call of JavaScript and what it is given, up to the end of the line. */
+const CONSOLE_CALL = /\bconsole\s*\.\s*(?:log|info|warn|error|debug|trace)\s*\(([^;\n]{1,300})/g;
+
+/**
+ * Secret-named values given to `console.log` and friends in the JavaScript or TypeScript of an app
+ * (React Native, Capacitor, Cordova): a release build of React Native keeps console calls unless a
+ * Babel plugin strips them, and writes them to the system log (logcat, the iOS unified log). A
+ * call in a comment, under `__DEV__` on its line or the line before (a development build only),
+ * or on a minified line (a vendored library's build) is not the app's release log. Template
+ * literals count by what they interpolate, not their words; flags and ids are not the secret.
+ *
+ * @example
+ * ```ts
+ * consoleLogs('console.log("token", token);', 'src/api.js'); // one storage-secret-in-log
+ * ```
+ */
+export function consoleLogs(source: string, file: string): RawFinding[] {
+  const out: RawFinding[] = [];
+  const text = blankComments(source);
+  let starts: number[] | undefined;
+  CONSOLE_CALL.lastIndex = 0;
+  for (let m = CONSOLE_CALL.exec(text); m !== null; m = CONSOLE_CALL.exec(text)) {
+    const lineStart = text.lastIndexOf('\n', m.index - 1) + 1;
+    // A minified line (a vendored library's build) is not the app's own script.
+    const lineEnd = text.indexOf('\n', m.index);
+    if ((lineEnd === -1 ? text.length : lineEnd) - lineStart > MINIFIED_LINE) continue;
+    const previous = text.slice(text.lastIndexOf('\n', Math.max(0, lineStart - 2)) + 1, m.index);
+    if (/__DEV__/.test(previous)) continue;
+    // A template literal names the values it interpolates, its words are text; a negation
+    // (`!!pushToken`) logs whether there is one.
+    const args = (m[1] as string)
+      .replace(/`(?:[^`\\]|\\.)*`?/g, (t) => [...t.matchAll(/\$\{([^}]*)\}/g)].map((x) => x[1]).join(' '))
+      .replace(/!+\s*[A-Za-z_$][\w$.]*/g, ' ');
+    const name = secretNamed(args);
+    if (name === undefined || NOT_THE_SECRET.test(name)) continue;
+    starts ??= lineStarts(text);
+    const raw: RawFinding = {
+      ruleId: 'storage-secret-in-log',
+      file,
+      line: lineAt(starts, m.index),
+      message: `${name.slice(0, 60)} is written to the log (console.${/\.\s*(\w+)/.exec(m[0])?.[1] ?? 'log'} in a release build goes to the system log)`,
+      evidence: name.slice(0, 60),
+      key: `log:${name}`,
+    };
+    out.push(
+      JS_TOOLING.test(file)
+        ? lowered(
+            raw,
+            "a build or release script: it logs on a developer's or the CI's machine, not in the app",
+          )
+        : raw,
+    );
+  }
+  return out;
+}
+
 /** The source-code analyser. */
 export const CODE_ANALYSERS: readonly FileAnalyser[] = [
   {
@@ -2103,6 +2204,18 @@ export const CODE_ANALYSERS: readonly FileAnalyser[] = [
       // A file that holds no literal any rule needs is not even decoded.
       if (present.size === 0) return undefined;
       context.report(...checkSource(bytes.toString('utf8'), context.path, present));
+      return undefined;
+    },
+  },
+  {
+    // The app's own scripts, not a bundle: a file over this size is a build's output or a vendored
+    // library, scanned by the text rules on a worker as before.
+    maxBytes: 256 * 1024,
+    matches: (path, name) =>
+      JS_SOURCE.test(name) && !JS_NOT_SOURCE.test(name) && !/(?:^|\/)node_modules\//.test(path),
+    analyse(bytes, context) {
+      if (bytes.indexOf('console') === -1) return undefined;
+      context.report(...consoleLogs(bytes.toString('utf8'), context.path));
       return undefined;
     },
   },
