@@ -1468,6 +1468,24 @@ describe('known misses: console calls of JavaScript, Swift Logger with privacy: 
     ]);
   });
 
+  it('a logged call is read by whole names: a getter gives the value it names, a call cut short by a letter is no value', async () => {
+    const r = await audit({
+      'app/src/main/java/a/Feed.java':
+        'class Feed {\n' +
+        '  void show() {\n' +
+        '    Log.d(TAG, "Author is " + feed.getAuthor());\n' +
+        '    Log.i(TAG, "mode " + getAuthTypeName(authType));\n' +
+        '    Timber.i("size " + acct.getCredentials().getAuthToken().length());\n' +
+        '    Log.e(TAG, String.valueOf(entry.getPrivateKey().getEncoded()));\n' +
+        '    Log.d(TAG, "user " + user.getPassword());\n' +
+        '  }\n}\n',
+    });
+    expect(of(r, 'storage-secret-in-log').map((f) => [f.line, f.evidence])).toEqual([
+      [6, 'PrivateKey'],
+      [7, 'Password'],
+    ]);
+  });
+
   it('a secret interpolated with privacy: .public into a Swift Logger message is found; the default (private) and other strings are not', async () => {
     const r = await audit({
       'App/Auth.swift':

@@ -225,7 +225,16 @@ function valueNames(expr: string): string[] {
   // Single-quoted too: Dart's strings (`print('wrong password')` names no value), Java's and
   // C's characters.
   const code = `${expr.replace(/@?"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, '""')} ${interpolated}`;
-  return [...code.matchAll(/\b([A-Za-z_][\w.]*)(?!\s*\()/g)].map((id) => id[1] as string);
+  // Whole names only: a call's name cut short by a letter (`setIdentityPasswor` of
+  // `setIdentityPassword(…)`) is no value. A getter without arguments reads the value it names
+  // (`user.getPassword()` → `user.Password`), as it is or encoded (`.getEncoded()`, `.toString()`),
+  // not when the chain reads on from it (`getCredentials().getAuthToken().length()`).
+  const names = [...code.matchAll(/\b([A-Za-z_][\w.]*)(?![\w.])(?!\s*\()/g)].map((id) => id[1] as string);
+  for (const g of code.matchAll(
+    /\b((?:[A-Za-z_]\w*\.)*)get([A-Z]\w*)\s*\(\s*\)(?!\s*\.\s*(?!(?:getEncoded|toString|getBytes|trim)\s*\())/g,
+  ))
+    names.push(`${g[1]}${g[2]}`);
+  return names;
 }
 
 /**
@@ -604,9 +613,13 @@ const ABOUT_A_KEY = new Set([
 
 const SECRET_WORD = /passw|pwd|passcode|(?<![a-z])pin(?![a-z])|secret|privatekey|private_key|credential/i;
 const TOKEN_WORD = /token|session|auth|api.?key|apikey|bearer|jwt|cookie/i;
-/** Names about a secret (its hint, label, length), not the secret. */
+/**
+ * Names about a secret (its hint, label, length, the exception about it), not the secret; and
+ * `authority`/`author`, which hold `auth` without being one (a content URI's authority, a
+ * message's author).
+ */
 const ABOUT_A_SECRET =
-  /(?:hint|label|title|text|message|msg|error|length|len|count|policy|enabled|required|visible|changed|set|reset|expiry|expires|expiration|type|url|uri|endpoint|field|screen|page|prompt|strength|attempts?|timeout|date|time|at)$/i;
+  /(?:hint|label|title|text|message|msg|error|length|len|count|policy|enabled|required|visible|changed|set|reset|expiry|expires|expiration|type|url|uri|endpoint|field|screen|page|prompt|strength|attempts?|timeout|date|time|at|authority|author|exception)$/i;
 
 function secretKind(name: string): 'secret' | 'token' | undefined {
   const n = name.replace(/[^A-Za-z0-9_]/g, '');
