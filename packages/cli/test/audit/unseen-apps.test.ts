@@ -1396,7 +1396,7 @@ describe('a tenth held-out set: onion services, pinning AFSecurityPolicy, markup
     ]);
   });
 
-  it('a typed password compared with a string resource (decoded or not) is high; a typed word compared with a label, or a PIN read under a key a resource names, is not reported', async () => {
+  it('a typed password compared with a string resource (in a local, decoded or not, or read in place) is high; a typed word compared with a label, or a PIN read under a key a resource names, is not reported', async () => {
     const r = await audit({
       'app/src/main/res/values/strings.xml':
         '<resources>\n    <string name="backdoor">QkFDS0RPT1I=</string>\n    <string name="confirm_word">DELETE</string>\n</resources>\n',
@@ -1415,6 +1415,11 @@ describe('a tenth held-out set: onion services, pinning AFSecurityPolicy, markup
         '        String master = getString(R.string.master_pin);\n' +
         '        return pin.equals(master);\n' +
         '    }\n}\n',
+      'app/src/main/java/a/AdminActivity.java':
+        'class AdminActivity {\n' +
+        '    boolean ok(String enteredPin) {\n' +
+        '        return enteredPin.equals(getResources().getString(R.string.admin_pin));\n' +
+        '    }\n}\n',
       'app/src/main/java/a/NotesActivity.java':
         'class NotesActivity {\n' +
         '    boolean ok() {\n' +
@@ -1430,12 +1435,16 @@ describe('a tenth held-out set: onion services, pinning AFSecurityPolicy, markup
         '    }\n}\n',
     });
     expect(judged(r, 'secret-hardcoded-comparison')).toEqual([
+      ['app/src/main/java/a/AdminActivity.java:3', 'high', undefined],
       ['app/src/main/java/a/LoginActivity.java:6', 'high', undefined],
       ['app/src/main/java/a/PinActivity.java:5', 'high', undefined],
     ]);
-    expect(of(r, 'secret-hardcoded-comparison')[0]?.message).toMatch(
-      /string resource backdoor \(decoded at run time\)/,
-    );
+    expect(
+      of(r, 'secret-hardcoded-comparison').find((f) => f.file.endsWith('LoginActivity.java'))?.message,
+    ).toMatch(/string resource backdoor \(decoded at run time\)/);
+    expect(
+      of(r, 'secret-hardcoded-comparison').find((f) => f.file.endsWith('PinActivity.java'))?.message,
+    ).not.toMatch(/decoded/);
   });
 });
 

@@ -475,17 +475,25 @@ const RESOURCE_WRAPPER =
 
 const STRING_RESOURCE = /\bgetString\(\s*R\.string\.([A-Za-z_]\w{0,80})\s*\)/;
 
+/** A string resource read where it is compared, through the context or not. */
+const IN_PLACE_RESOURCE =
+  /^\s*(?:[A-Za-z_$][\w$]*\s*(?:\(\s*\))?\s*\.\s*){0,3}getString\(\s*R\.string\.[A-Za-z_]\w{0,80}\s*\)/;
+
 /**
  * What the user typed, under a secret's name (`enteredPassword`, `pinInput`), compared with a local
  * read from the app's string resources (`getString(R.string.backdoor)`, decoded from Base64 or
- * not before the comparison): the resource ships in the APK's `resources.arsc`, where `apktool`
- * shows it, so it is a password written in the app as much as a literal in the code is. Without
- * a secret's name on either side (a typed word compared with a label, `getString(R.string.yes)`)
- * it is no finding.
+ * not before the comparison) or with the resource read in place (`inPlace`): the resource ships
+ * in the APK's `resources.arsc`, where `apktool` shows it, so it is a password written in the app
+ * as much as a literal in the code is. Without a secret's name on either side (a typed word
+ * compared with a label, `getString(R.string.yes)`) it is no finding.
  */
-function resourceComparison(input: string, operand: string, text: string): CodeVerdict | undefined {
-  if (!/^[A-Za-z_$][\w$]*$/.test(operand)) return undefined;
-  const expr = assignedTo(operand, text);
+function resourceComparison(
+  input: string,
+  operand: string,
+  text: string,
+  inPlace?: string,
+): CodeVerdict | undefined {
+  const expr = inPlace ?? (/^[A-Za-z_$][\w$]*$/.test(operand) ? assignedTo(operand, text) : undefined);
   const resource = expr === undefined ? null : STRING_RESOURCE.exec(expr);
   if (expr === undefined || resource === null) return undefined;
   // The resource must be the value, decoded or not, not an argument of another read: a PIN read
@@ -495,11 +503,19 @@ function resourceComparison(input: string, operand: string, text: string): CodeV
   for (const call of rest.matchAll(/([A-Za-z_$][\w$]*)\s*\(/g))
     if (!RESOURCE_WRAPPER.test(call[1] as string) && !DECODING_CALL.test(call[1] as string)) return undefined;
   const name = resource[1] as string;
+  // Decoded on the way: a decoding call in the expression, or one given the local.
+  const decoded =
+    DECODING_CALL.test(rest) ||
+    (inPlace === undefined &&
+      new RegExp(
+        String.raw`\b\w*(?:decode|decrypt|deobfusc|xor)\w*\s*\(\s*${operand.replace(/\$/g, '\\$')}\b`,
+        'i',
+      ).test(text));
   if (!identifierWords(`${operand} ${name} ${input}`).some((w) => UNLOCK_WORDS.has(w) || w === 'backdoor'))
     return undefined;
   return {
     ruleId: 'secret-hardcoded-comparison',
-    message: `what the user typed (${input.slice(0, 40)}) is compared with the string resource ${name.slice(0, 40)}${DECODING_CALL.test(text) ? ' (decoded at run time)' : ''}, which ships in the app`,
+    message: `what the user typed (${input.slice(0, 40)}) is compared with the string resource ${name.slice(0, 40)}${decoded ? ' (decoded at run time)' : ''}, which ships in the app`,
     evidence: `R.string.${name.slice(0, 60)}`,
     key: `compare:R.string.${name}`,
   };
@@ -1454,7 +1470,13 @@ const CODE_RULES: readonly CodeRule[] = [
               : [];
       if (input === undefined || other === undefined) return undefined;
       const literal = literalOf(other.trim(), text);
-      if (literal === undefined) return byLiteral ? undefined : resourceComparison(input, other.trim(), text);
+      if (literal === undefined) {
+        if (byLiteral) return undefined;
+        // A resource read in place (`entered.equals(getResources().getString(R.string.pin))`).
+        const after = m.index + m[0].length;
+        const inPlace = other === right ? IN_PLACE_RESOURCE.exec(text.slice(after, after + 200)) : null;
+        return resourceComparison(input, other.trim(), text, inPlace?.[0]);
+      }
       const { value, name } = literal;
       if (value.length < 3 || value.length > 64 || PLACEHOLDER.test(value) || value.includes('://'))
         return undefined;
