@@ -310,7 +310,7 @@ async function analyseEntry(entry: SourceEntry, state: ScanState, scope: AppScop
     return;
   }
   const info: TextFileInfo = { path, config: CONFIG_TEXT.test(path) };
-  const analysers = analysersFor(path, name);
+  const analysers = analysersFor(path, name, entry.size);
   if (entry.size > STREAM_THRESHOLD) {
     if (analysers.length > 0) {
       const context = analyserContext(state, scope, path, name, inner, Buffer.alloc(0));

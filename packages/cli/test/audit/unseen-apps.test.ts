@@ -1567,6 +1567,202 @@ describe('a fifth held-out set: debug APKs, imports, sample configurations, publ
   });
 });
 
+describe('a tenth held-out set: onion services, pinning AFSecurityPolicy, markup in comments, string resources compared', () => {
+  it('cleartext only to Tor onion services is lowered with its reason; an onion beside a web host stays high', async () => {
+    const nsc = (domains: string[]) =>
+      [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<network-security-config>',
+        '  <domain-config cleartextTrafficPermitted="true">',
+        ...domains.map((d) => `    <domain includeSubdomains="true">${d}</domain>`),
+        '  </domain-config>',
+        '</network-security-config>',
+        '',
+      ].join('\n');
+    const r = await audit({
+      'app/src/main/res/xml/network_security_config.xml': nsc(['onion']),
+      'tor/src/main/res/xml/network_security_config.xml': nsc([
+        'duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion',
+      ]),
+      'lib/src/main/res/xml/network_security_config.xml': nsc(['onion', 'api.acme-corp.io']),
+      'web/src/main/res/xml/network_security_config.xml': nsc(['onion.acme-corp.io']),
+    });
+    const reason = 'only Tor onion services (.onion), which Tor encrypts and authenticates end to end';
+    expect(judged(r, 'android-nsc-cleartext')).toEqual([
+      ['app/src/main/res/xml/network_security_config.xml:3', 'low', reason],
+      ['lib/src/main/res/xml/network_security_config.xml:3', 'high', undefined],
+      ['tor/src/main/res/xml/network_security_config.xml:3', 'low', reason],
+      ['web/src/main/res/xml/network_security_config.xml:3', 'high', undefined],
+    ]);
+  });
+
+  it('an AFSecurityPolicy that pins keys is medium for invalid certificates and names; a policy without pins stays high', async () => {
+    const policy = (mode: string) =>
+      '@implementation Pinning\n' +
+      '- (instancetype)init {\n' +
+      '    if (self = [super init]) {\n' +
+      `        _securityPolicy = [AFSecurityPolicy policyWithPinningMode:${mode}];\n` +
+      '        self.securityPolicy.validatesDomainName = NO;\n' +
+      '        self.securityPolicy.allowInvalidCertificates = YES;\n' +
+      '    }\n    return self;\n}\n@end\n';
+    const r = await audit({
+      'Core/Pinning.m': policy('AFSSLPinningModePublicKey'),
+      'Core/Open.m': policy('AFSSLPinningModeNone'),
+      'Core/Pins.swift':
+        'let policy = AFSecurityPolicy(pinningMode: .certificate)\npolicy.allowInvalidCertificates = true\n',
+    });
+    expect(judged(r, 'network-trust-all-certificates')).toEqual([
+      ['Core/Open.m:6', 'high', undefined],
+      ['Core/Pinning.m:6', 'medium', undefined],
+      ['Core/Pins.swift:2', 'medium', undefined],
+    ]);
+    expect(judged(r, 'network-hostname-verification-off')).toEqual([
+      ['Core/Open.m:5', 'high', undefined],
+      ['Core/Pinning.m:5', 'medium', undefined],
+    ]);
+    expect(of(r, 'network-trust-all-certificates').find((f) => f.file === 'Core/Pinning.m')?.message).toMatch(
+      /pins keys or certificates/,
+    );
+  });
+
+  it('a password element quoted in a code comment is lowered with its reason; the same element in a string of the code stays high', async () => {
+    const r = await audit({
+      'Classes/RoomManager.m':
+        '// An invitation, from the protocol:\n' +
+        "//   <x xmlns='http://jabber.org/protocol/muc#user'>\n" +
+        '//     <password>cauldronburn</password>\n' +
+        '//   </x>\n' +
+        '- (void)join { }\n',
+      'Classes/Join.m': 'NSString *body = @"<password>cauldronburn</password>";\n',
+    });
+    expect(judged(r, 'secret-generic-assignment')).toEqual([
+      ['Classes/Join.m:1', 'high', undefined],
+      [
+        'Classes/RoomManager.m:3',
+        'low',
+        'markup quoted in a code comment: an example of a protocol or format, not a value the app uses',
+      ],
+    ]);
+  });
+
+  it('a typed password compared with a string resource (in a local, decoded or not, or read in place) is high; a typed word compared with a label, or a PIN read under a key a resource names, is not reported', async () => {
+    const r = await audit({
+      'app/src/main/res/values/strings.xml':
+        '<resources>\n    <string name="backdoor">QkFDS0RPT1I=</string>\n    <string name="confirm_word">DELETE</string>\n</resources>\n',
+      'app/src/main/java/a/LoginActivity.java':
+        'class LoginActivity {\n' +
+        '    boolean valid(String enteredPassword) {\n' +
+        '        String shortcut = getString(R.string.backdoor);\n' +
+        '        byte[] bytes = Base64.decode(shortcut, Base64.DEFAULT);\n' +
+        '        shortcut = new String(bytes);\n' +
+        '        return enteredPassword.equals(shortcut);\n' +
+        '    }\n}\n',
+      'app/src/main/java/a/PinActivity.java':
+        'class PinActivity {\n' +
+        '    boolean ok() {\n' +
+        '        String pin = pinInput.getText().toString();\n' +
+        '        String master = getString(R.string.master_pin);\n' +
+        '        return pin.equals(master);\n' +
+        '    }\n}\n',
+      'app/src/main/java/a/AdminActivity.java':
+        'class AdminActivity {\n' +
+        '    boolean ok(String enteredPin) {\n' +
+        '        return enteredPin.equals(getResources().getString(R.string.admin_pin));\n' +
+        '    }\n}\n',
+      'app/src/main/java/a/NotesActivity.java':
+        'class NotesActivity {\n' +
+        '    boolean ok() {\n' +
+        '        String pin = prefs.getString(getString(R.string.pkey), "");\n' +
+        '        String userpin = pinTxt.getText().toString();\n' +
+        '        return userpin.equals(pin);\n' +
+        '    }\n}\n',
+      'app/src/main/java/a/DeleteActivity.java':
+        'class DeleteActivity {\n' +
+        '    boolean ok(String enteredWord) {\n' +
+        '        String word = getString(R.string.confirm_word);\n' +
+        '        return enteredWord.equals(word);\n' +
+        '    }\n}\n',
+    });
+    expect(judged(r, 'secret-hardcoded-comparison')).toEqual([
+      ['app/src/main/java/a/AdminActivity.java:3', 'high', undefined],
+      ['app/src/main/java/a/LoginActivity.java:6', 'high', undefined],
+      ['app/src/main/java/a/PinActivity.java:5', 'high', undefined],
+    ]);
+    expect(
+      of(r, 'secret-hardcoded-comparison').find((f) => f.file.endsWith('LoginActivity.java'))?.message,
+    ).toMatch(/string resource backdoor \(decoded at run time\)/);
+    expect(
+      of(r, 'secret-hardcoded-comparison').find((f) => f.file.endsWith('PinActivity.java'))?.message,
+    ).not.toMatch(/decoded/);
+  });
+});
+
+describe('known misses: console calls of JavaScript, Swift Logger with privacy: .public', () => {
+  it('a secret given to console.log in the app is written to the log; a message about it, a flag, an id, a comment, __DEV__, a minified line and a bundle are not', async () => {
+    const minified = `!function(){var a=1;${'b=a+1;'.repeat(200)}console.log("cookie",prefCookie)}();\n`;
+    const r = await audit({
+      'src/api/session.js':
+        "export function save(token, user) {\n  console.log('saved token', token);\n  console.log(`Saved password for ${user.name}`);\n" +
+        '  console.warn("login", { password });\n  // console.log(token)\n  if (__DEV__) console.log(token);\n}\n',
+      'src/lib/push.ts':
+        "console.log('[push] failed to register push token:', e);\nconsole.debug(`push ${pushToken}`);\n" +
+        "console.log('has token', !!pushToken, hasSession);\nconsole.log(`asset ${tokenId} ${fioTokenCode}`);\n" +
+        '/* debug:\n  console.log({ privateKey, tweak });\n*/\n',
+      'src/lib/vendor.js': minified,
+      'android/app/src/main/assets/index.android.bundle.js': `${'// filler\n'.repeat(30000)}console.log(token);\n`,
+      'e2e/login.spec.ts': "console.log('password', password);\n",
+      'scripts/makeHeaders.ts': 'console.log(apiKey)\n',
+    });
+    expect(judged(r, 'storage-secret-in-log')).toEqual([
+      ['e2e/login.spec.ts:1', 'low', 'test code, not shipped'],
+      [
+        'scripts/makeHeaders.ts:1',
+        'low',
+        "a build or release script: it logs on a developer's or the CI's machine, not in the app",
+      ],
+      ['src/api/session.js:2', 'medium', undefined],
+      ['src/api/session.js:4', 'medium', undefined],
+      ['src/lib/push.ts:2', 'medium', undefined],
+    ]);
+  });
+
+  it('a logged call is read by whole names: a getter gives the value it names, a call cut short by a letter is no value', async () => {
+    const r = await audit({
+      'app/src/main/java/a/Feed.java':
+        'class Feed {\n' +
+        '  void show() {\n' +
+        '    Log.d(TAG, "Author is " + feed.getAuthor());\n' +
+        '    Log.i(TAG, "mode " + getAuthTypeName(authType));\n' +
+        '    Timber.i("size " + acct.getCredentials().getAuthToken().length());\n' +
+        '    Log.e(TAG, String.valueOf(entry.getPrivateKey().getEncoded()));\n' +
+        '    Log.d(TAG, "user " + user.getPassword());\n' +
+        '  }\n}\n',
+    });
+    expect(of(r, 'storage-secret-in-log').map((f) => [f.line, f.evidence])).toEqual([
+      [6, 'PrivateKey'],
+      [7, 'Password'],
+    ]);
+  });
+
+  it('a secret interpolated with privacy: .public into a Swift Logger message is found; the default (private) and other strings are not', async () => {
+    const r = await audit({
+      'App/Auth.swift':
+        'import os\nlet logger = Logger(subsystem: "app", category: "auth")\n' +
+        'func signedIn(token: String, user: String) {\n' +
+        '    logger.info("token \\(token, privacy: .public) for \\(user, privacy: .public)")\n' +
+        '    logger.debug("token \\(token)")\n' +
+        '    Logger.auth.error("refresh failed: \\(refreshToken, privacy: .private)")\n' +
+        '    let label = "\\(password, privacy: .public)"\n' +
+        '    os_log("%{public}@", log: .default, "\\(apiSecret, privacy: .public)")\n' +
+        '}\n',
+    });
+    expect(judged(r, 'storage-secret-in-log')).toEqual([
+      ['App/Auth.swift:4', 'medium', undefined],
+      ['App/Auth.swift:8', 'medium', undefined],
+    ]);
+  });
+});
+
 describe('a ninth held-out set: cipher names, Ktor env references, env templates, seeds in variables, logged literals, decoded secrets', () => {
   it("a cipher transformation under a passphrase's name is no secret; a random value under that name stays high", async () => {
     const r = await audit({

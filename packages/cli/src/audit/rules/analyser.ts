@@ -148,6 +148,12 @@ export interface FileAnalyser {
    */
   sniff?(head: Uint8Array): boolean;
   analyse(bytes: Buffer, context: AnalyserContext): Analysis | undefined | Promise<Analysis | undefined>;
+  /**
+   * The largest file (bytes) the analyser takes, when it reads sources people write rather than
+   * what a build emits: a larger file of its kind (a bundle) goes to the text scan alone, on a
+   * worker, as a file no analyser takes.
+   */
+  maxBytes?: number;
   /** For a matching file too large to be read whole (streamed through the text scan instead). */
   tooLarge?(context: AnalyserContext): void;
 }

@@ -225,7 +225,16 @@ function valueNames(expr: string): string[] {
   // Single-quoted too: Dart's strings (`print('wrong password')` names no value), Java's and
   // C's characters.
   const code = `${expr.replace(/@?"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, '""')} ${interpolated}`;
-  return [...code.matchAll(/\b([A-Za-z_][\w.]*)(?!\s*\()/g)].map((id) => id[1] as string);
+  // Whole names only: a call's name cut short by a letter (`setIdentityPasswor` of
+  // `setIdentityPassword(…)`) is no value. A getter without arguments reads the value it names
+  // (`user.getPassword()` → `user.Password`), as it is or encoded (`.getEncoded()`, `.toString()`),
+  // not when the chain reads on from it (`getCredentials().getAuthToken().length()`).
+  const names = [...code.matchAll(/\b([A-Za-z_][\w.]*)(?![\w.])(?!\s*\()/g)].map((id) => id[1] as string);
+  for (const g of code.matchAll(
+    /\b((?:[A-Za-z_]\w*\.)*)get([A-Z]\w*)\s*\(\s*\)(?!\s*\.\s*(?!(?:getEncoded|toString|getBytes|trim)\s*\())/g,
+  ))
+    names.push(`${g[1]}${g[2]}`);
+  return names;
 }
 
 /**
@@ -487,6 +496,70 @@ function typedThroughLocal(name: string, literal: string, text: string): [string
   return [`${id} = ${expr.trim().slice(0, 40)}`, literal];
 }
 
+/**
+ * A string resource read into a local, maybe through a decoding call on the way
+ * (`String s = getString(R.string.backdoor)`, `val k = String(Base64.decode(resources.getString(R.string.k), 0))`):
+ * the resource's name.
+ */
+/** Calls that may wrap a string resource on its way to a comparison: a String made of its bytes, the context. */
+const RESOURCE_WRAPPER =
+  /^(?:String|toString|getBytes|toByteArray|trim|getResources|resources|requireContext|getContext|getApplicationContext|getActivity)$/;
+
+const STRING_RESOURCE = /\bgetString\(\s*R\.string\.([A-Za-z_]\w{0,80})\s*\)/;
+
+/** A string resource read where it is compared, through the context or not. */
+const IN_PLACE_RESOURCE =
+  /^\s*(?:[A-Za-z_$][\w$]*\s*(?:\(\s*\))?\s*\.\s*){0,3}getString\(\s*R\.string\.[A-Za-z_]\w{0,80}\s*\)/;
+
+/**
+ * What the user typed, under a secret's name (`enteredPassword`, `pinInput`), compared with a local
+ * read from the app's string resources (`getString(R.string.backdoor)`, decoded from Base64 or
+ * not before the comparison) or with the resource read in place (`inPlace`): the resource ships
+ * in the APK's `resources.arsc`, where `apktool` shows it, so it is a password written in the app
+ * as much as a literal in the code is. Without a secret's name on either side (a typed word
+ * compared with a label, `getString(R.string.yes)`) it is no finding.
+ */
+function resourceComparison(
+  input: string,
+  operand: string,
+  text: string,
+  inPlace?: string,
+): CodeVerdict | undefined {
+  const expr = inPlace ?? (/^[A-Za-z_$][\w$]*$/.test(operand) ? assignedTo(operand, text) : undefined);
+  const resource = expr === undefined ? null : STRING_RESOURCE.exec(expr);
+  if (expr === undefined || resource === null) return undefined;
+  // The resource must be the value, decoded or not, not an argument of another read: a PIN read
+  // from the preferences under a key a resource names (`prefs.getString(getString(R.string.pkey), "")`)
+  // is what the user stored, not a value the app ships.
+  const rest = expr.replace(resource[0], '');
+  for (const call of rest.matchAll(/([A-Za-z_$][\w$]*)\s*\(/g))
+    if (!RESOURCE_WRAPPER.test(call[1] as string) && !DECODING_CALL.test(call[1] as string)) return undefined;
+  const name = resource[1] as string;
+  // Decoded on the way: a decoding call in the expression, or one given the local.
+  const decoded =
+    DECODING_CALL.test(rest) ||
+    (inPlace === undefined &&
+      new RegExp(
+        String.raw`\b\w*(?:decode|decrypt|deobfusc|xor)\w*\s*\(\s*${operand.replace(/\$/g, '\\$')}\b`,
+        'i',
+      ).test(text));
+  if (!identifierWords(`${operand} ${name} ${input}`).some((w) => UNLOCK_WORDS.has(w) || w === 'backdoor'))
+    return undefined;
+  return {
+    ruleId: 'secret-hardcoded-comparison',
+    message: `what the user typed (${input.slice(0, 40)}) is compared with the string resource ${name.slice(0, 40)}${decoded ? ' (decoded at run time)' : ''}, which ships in the app`,
+    evidence: `R.string.${name.slice(0, 60)}`,
+    key: `compare:R.string.${name}`,
+  };
+}
+
+/** `name = <what was typed>` when `name` is a local holding what the user typed, else undefined. */
+function typedLocal(name: string, text: string): string | undefined {
+  if (!/^[A-Za-z_$][\w$]*$/.test(name)) return undefined;
+  const expr = assignedTo(name, text);
+  return expr === undefined || !isUserInput(expr) ? undefined : `${name} = ${expr.trim().slice(0, 40)}`;
+}
+
 /** The text of a widget, whatever its name: `hckey.getText()`, `field.text`. */
 const WIDGET_TEXT = /[A-Za-z_$][\w$]*\s*(?:\?\.|!!\.|\.)\s*(?:text\b(?!\s*\()|getText\s*\()/;
 /** A literal that says itself it is a secret (`"vendorsecretkey"`, `"adminpassword1"`). */
@@ -588,9 +661,13 @@ const ABOUT_A_KEY = new Set([
 
 const SECRET_WORD = /passw|pwd|passcode|(?<![a-z])pin(?![a-z])|secret|privatekey|private_key|credential/i;
 const TOKEN_WORD = /token|session|auth|api.?key|apikey|bearer|jwt|cookie/i;
-/** Names about a secret (its hint, label, length), not the secret. */
+/**
+ * Names about a secret (its hint, label, length, the exception about it), not the secret; and
+ * `authority`/`author`, which hold `auth` without being one (a content URI's authority, a
+ * message's author).
+ */
 const ABOUT_A_SECRET =
-  /(?:hint|label|title|text|message|msg|error|length|len|count|policy|enabled|required|visible|changed|set|reset|expiry|expires|expiration|type|url|uri|endpoint|field|screen|page|prompt|strength|attempts?|timeout|date|time|at)$/i;
+  /(?:hint|label|title|text|message|msg|error|length|len|count|policy|enabled|required|visible|changed|set|reset|expiry|expires|expiration|type|url|uri|endpoint|field|screen|page|prompt|strength|attempts?|timeout|date|time|at|authority|author|exception)$/i;
 
 function secretKind(name: string): 'secret' | 'token' | undefined {
   const n = name.replace(/[^A-Za-z0-9_]/g, '');
@@ -772,6 +849,23 @@ function xorKeyLiteral(operand: string, text: string): string | undefined {
   if (names.length !== 1 || names[0] === operand) return undefined;
   const inner = assignmentOfName(names[0] as string, text);
   return inner === undefined ? undefined : bytesOfLiteral(inner.trim());
+}
+
+/**
+ * True when every AFSecurityPolicy (AFNetworking) the file makes pins public keys or certificates
+ * (`policyWithPinningMode:AFSSLPinningModePublicKey`, Swift `pinningMode: .certificate`) and none
+ * trusts the system's CAs alone (`AFSSLPinningModeNone`, `defaultPolicy`). Such a policy accepts a
+ * server only when its key or certificate is among the pinned ones, and refuses every server when
+ * none is pinned, so `allowInvalidCertificates` there lets a self-signed certificate the app
+ * pinned pass (trust on first use) and `validatesDomainName` off leaves the name to the pin: weaker
+ * than a CA check plus a pin, far from trusting every certificate.
+ */
+function pinningPolicyOnly(text: string): boolean {
+  return (
+    /\bAFSSLPinningMode(?:PublicKey|Certificate)\b|\bpinningMode:\s*\.(?:publicKey|certificate)\b/.test(
+      text,
+    ) && !/\bAFSSLPinningModeNone\b|\bpinningMode:\s*\.none\b|\bdefaultPolicy\b/.test(text)
+  );
 }
 
 /** A Dart name's string literal (`const _key = 'k'`, `final String iv = "…"`), or undefined. */
@@ -1217,11 +1311,18 @@ const CODE_RULES: readonly CodeRule[] = [
     ],
     pattern:
       /\b(?:allowInvalidCertificates\s*=\s*(?:true|YES)|setAllowInvalidCertificates:\s*YES|allowsAnyHTTPSCertificateForHost|kCFStreamSSLValidatesCertificateChain\s*[:,]\s*(?:kCFBooleanFalse|false|NO|@NO))\b/g,
-    check: (m) => ({
-      ruleId: 'network-trust-all-certificates',
-      message: `${m[0].replace(/\s+/g, ' ').slice(0, 60)}: certificates are not validated`,
-      key: `ios:${m[0].replace(/\s+/g, '')}`,
-    }),
+    check: (m, text) => {
+      const what = m[0].replace(/\s+/g, ' ').slice(0, 60);
+      const pinned = /llowInvalidCertificates/.test(what) && pinningPolicyOnly(text);
+      return {
+        ruleId: 'network-trust-all-certificates',
+        message: pinned
+          ? `${what} on an AFSecurityPolicy that pins keys or certificates: a self-signed certificate passes when it is pinned, others do not`
+          : `${what}: certificates are not validated`,
+        key: `ios:${m[0].replace(/\s+/g, '')}`,
+        ...(pinned ? { severity: 'medium' as const } : {}),
+      };
+    },
   },
   {
     // HostnameVerifiers that accept every host.
@@ -1242,11 +1343,20 @@ const CODE_RULES: readonly CodeRule[] = [
     langs: ['swift', 'objc'],
     needs: ['validatesDomainName'],
     pattern: /\bvalidatesDomainName\s*=\s*(?:false|NO)\b/g,
-    check: () => ({
-      ruleId: 'network-hostname-verification-off',
-      message: 'validatesDomainName is off: any valid certificate passes for your server',
-      key: 'hostname',
-    }),
+    check: (_m, text) =>
+      pinningPolicyOnly(text)
+        ? {
+            ruleId: 'network-hostname-verification-off',
+            severity: 'medium',
+            message:
+              'validatesDomainName is off on an AFSecurityPolicy that pins keys or certificates: the pin, not the name, identifies the server',
+            key: 'hostname',
+          }
+        : {
+            ruleId: 'network-hostname-verification-off',
+            message: 'validatesDomainName is off: any valid certificate passes for your server',
+            key: 'hostname',
+          },
   },
   {
     langs: ['jvm'],
@@ -1416,6 +1526,18 @@ const CODE_RULES: readonly CodeRule[] = [
       // `post == "F1ag_0n3"`): one step back, for a literal in place that looks like a code.
       if (input === undefined)
         [input, other] = typedThroughLocal(left, right, text) ?? typedThroughLocal(right, left, text) ?? [];
+      // What was typed kept in a local, compared with a local read from a string resource.
+      if (input === undefined && /R\.string\./.test(text)) {
+        const typedLeft = typedLocal(left.trim(), text);
+        const typedRight = typedLeft === undefined ? typedLocal(right.trim(), text) : undefined;
+        const found =
+          typedLeft !== undefined
+            ? resourceComparison(typedLeft, right.trim(), text)
+            : typedRight !== undefined
+              ? resourceComparison(typedRight, left.trim(), text)
+              : undefined;
+        if (found !== undefined) return found;
+      }
       // The text of a widget whose name says nothing (`hckey.getText()`) counts only when the
       // literal itself says it is a secret (`"vendorsecretkey"`): a label's text is compared with
       // words of the UI, not with secrets.
@@ -1430,7 +1552,13 @@ const CODE_RULES: readonly CodeRule[] = [
               : [];
       if (input === undefined || other === undefined) return undefined;
       const literal = literalOf(other.trim(), text);
-      if (literal === undefined) return undefined;
+      if (literal === undefined) {
+        if (byLiteral) return undefined;
+        // A resource read in place (`entered.equals(getResources().getString(R.string.pin))`).
+        const after = m.index + m[0].length;
+        const inPlace = other === right ? IN_PLACE_RESOURCE.exec(text.slice(after, after + 200)) : null;
+        return resourceComparison(input, other.trim(), text, inPlace?.[0]);
+      }
       const { value, name } = literal;
       if (value.length < 3 || value.length > 64 || PLACEHOLDER.test(value) || value.includes('://'))
         return undefined;
@@ -1901,6 +2029,28 @@ const CODE_RULES: readonly CodeRule[] = [
     },
   },
   {
+    // Swift's unified logging (`Logger`, `os.Logger`): an interpolated value is private by
+    // default, redacted in the log unless a debugger is attached, so only one marked
+    // `privacy: .public` is written readable, to a log that `log collect` and sysdiagnoses copy.
+    langs: ['swift'],
+    needs: ['privacy: .public', 'privacy:.public'],
+    pattern: /\\\(\s*([A-Za-z_][\w.]*(?:\(\s*\))?)\s*,\s*privacy:\s*\.public\b/g,
+    check: (m, text) => {
+      const name = secretNamed((m[1] as string).replace(/\(\s*\)$/, ''));
+      if (name === undefined) return undefined;
+      // The interpolation must be in a log call's message: the statement it sits in names one.
+      const lineStart = text.lastIndexOf('\n', m.index) + 1;
+      const statement = text.slice(Math.max(0, lineStart - 200), m.index);
+      if (!SWIFT_LOG_CALL.test(statement)) return undefined;
+      return {
+        ruleId: 'storage-secret-in-log',
+        message: `${name.slice(0, 60)} is written to the log with privacy: .public (readable in the device's log)`,
+        evidence: name.slice(0, 60),
+        key: `log:${name}`,
+      };
+    },
+  },
+  {
     langs: ['jvm'],
     needs: ['ClassLoader'],
     pattern:
@@ -2087,6 +2237,85 @@ export function needsIn(source: string | Uint8Array): Set<string> {
   return present;
 }
 
+/**
+ * A call of Swift's unified logging at the end of the text before an interpolation:
+ * `logger.debug(`, `Logger.auth.info(`, `os_log(`, `log.error(`, its message's start after it.
+ */
+const SWIFT_LOG_CALL =
+  /(?:\b\w*(?:[Ll]ogger|[Ll]og)\w*\s*[?!]?\s*\.\s*(?:debug|info|notice|error|warning|fault|trace|critical|log)|\bos_log)\s*\([^()]*(?:\([^()]*\)[^()]*)*$/;
+
+/** JavaScript and TypeScript sources (not declarations, not minified copies). */
+const JS_SOURCE = /\.(?:js|jsx|mjs|cjs|ts|tsx)$/;
+const JS_NOT_SOURCE = /\.(?:d\.ts|min\.js)$/;
+
+/**
+ * Names about a token rather than the token, in the scripts of apps (wallets above all): a flag
+ * (`hasSession`, `isAuthenticated`), or an asset's id, code or symbol (`tokenId`, `fioTokenCode`).
+ */
+const NOT_THE_SECRET = /^(?:has|is|should|can|did|was|will)[A-Z]|(?:Id|ID|Code|Symbol|Index)$/;
+
+/** Scripts of the build and release (`scripts/`, CI, fastlane) and tools' configs (`metro.config.js`). */
+const JS_TOOLING = /(?:^|\/)(?:scripts|\.github|fastlane|\.husky)\/|\.config\.[cm]?[jt]s$/;
+
+/** A line longer than this is minified code, not a script a person wrote. */
+const MINIFIED_LINE = 1000;
+
+/** A console call of JavaScript and what it is given, up to the end of the line. */
+const CONSOLE_CALL = /\bconsole\s*\.\s*(?:log|info|warn|error|debug|trace)\s*\(([^;\n]{1,300})/g;
+
+/**
+ * Secret-named values given to `console.log` and friends in the JavaScript or TypeScript of an app
+ * (React Native, Capacitor, Cordova): a release build of React Native keeps console calls unless a
+ * Babel plugin strips them, and writes them to the system log (logcat, the iOS unified log). A
+ * call in a comment, under `__DEV__` on its line or the line before (a development build only),
+ * or on a minified line (a vendored library's build) is not the app's release log. Template
+ * literals count by what they interpolate, not their words; flags and ids are not the secret.
+ *
+ * @example
+ * ```ts
+ * consoleLogs('console.log("token", token);', 'src/api.js'); // one storage-secret-in-log
+ * ```
+ */
+export function consoleLogs(source: string, file: string): RawFinding[] {
+  const out: RawFinding[] = [];
+  const text = blankComments(source);
+  let starts: number[] | undefined;
+  CONSOLE_CALL.lastIndex = 0;
+  for (let m = CONSOLE_CALL.exec(text); m !== null; m = CONSOLE_CALL.exec(text)) {
+    const lineStart = text.lastIndexOf('\n', m.index - 1) + 1;
+    // A minified line (a vendored library's build) is not the app's own script.
+    const lineEnd = text.indexOf('\n', m.index);
+    if ((lineEnd === -1 ? text.length : lineEnd) - lineStart > MINIFIED_LINE) continue;
+    const previous = text.slice(text.lastIndexOf('\n', Math.max(0, lineStart - 2)) + 1, m.index);
+    if (/__DEV__/.test(previous)) continue;
+    // A template literal names the values it interpolates, its words are text; a negation
+    // (`!!pushToken`) logs whether there is one.
+    const args = (m[1] as string)
+      .replace(/`(?:[^`\\]|\\.)*`?/g, (t) => [...t.matchAll(/\$\{([^}]*)\}/g)].map((x) => x[1]).join(' '))
+      .replace(/!+\s*[A-Za-z_$][\w$.]*/g, ' ');
+    const name = secretNamed(args);
+    if (name === undefined || NOT_THE_SECRET.test(name)) continue;
+    starts ??= lineStarts(text);
+    const raw: RawFinding = {
+      ruleId: 'storage-secret-in-log',
+      file,
+      line: lineAt(starts, m.index),
+      message: `${name.slice(0, 60)} is written to the log (console.${/\.\s*(\w+)/.exec(m[0])?.[1] ?? 'log'} in a release build goes to the system log)`,
+      evidence: name.slice(0, 60),
+      key: `log:${name}`,
+    };
+    out.push(
+      JS_TOOLING.test(file)
+        ? lowered(
+            raw,
+            "a build or release script: it logs on a developer's or the CI's machine, not in the app",
+          )
+        : raw,
+    );
+  }
+  return out;
+}
+
 /** The source-code analyser. */
 export const CODE_ANALYSERS: readonly FileAnalyser[] = [
   {
@@ -2096,6 +2325,18 @@ export const CODE_ANALYSERS: readonly FileAnalyser[] = [
       // A file that holds no literal any rule needs is not even decoded.
       if (present.size === 0) return undefined;
       context.report(...checkSource(bytes.toString('utf8'), context.path, present));
+      return undefined;
+    },
+  },
+  {
+    // The app's own scripts, not a bundle: a file over this size is a build's output or a vendored
+    // library, scanned by the text rules on a worker as before.
+    maxBytes: 256 * 1024,
+    matches: (path, name) =>
+      JS_SOURCE.test(name) && !JS_NOT_SOURCE.test(name) && !/(?:^|\/)node_modules\//.test(path),
+    analyse(bytes, context) {
+      if (bytes.indexOf('console') === -1) return undefined;
+      context.report(...consoleLogs(bytes.toString('utf8'), context.path));
       return undefined;
     },
   },

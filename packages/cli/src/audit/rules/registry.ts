@@ -38,9 +38,9 @@ export const ANALYSERS: readonly FileAnalyser[] = [
  */
 export const APP_CHECKS: readonly AppCheck[] = [...ANDROID_APP_CHECKS, ...FILE_APP_CHECKS];
 
-/** The analysers that take a file by its path. */
-export function analysersFor(path: string, name: string): FileAnalyser[] {
-  return ANALYSERS.filter((a) => a.matches(path, name));
+/** The analysers that take a file by its path (and its size, for those that take small files only). */
+export function analysersFor(path: string, name: string, size = 0): FileAnalyser[] {
+  return ANALYSERS.filter((a) => (a.maxBytes === undefined || size <= a.maxBytes) && a.matches(path, name));
 }
 
 /** The analysers that take a file by its first bytes (only for files no path matched). */

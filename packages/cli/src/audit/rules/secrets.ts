@@ -815,6 +815,24 @@ function notAnElement(bytes: Uint8Array, at: number): boolean {
   return !(i > 0 && bytes[i - 1] === 60);
 }
 
+/** Source files whose comments are `//`, `/* … *\/` or `#` lines (not markup files). */
+const CODE_FILE = /\.(?:java|kt|kts|scala|swift|m|mm|h|hpp|c|cc|cpp|cs|dart|go|rs|py|rb|js|jsx|ts|tsx)$/i;
+
+/**
+ * The reason to lower a password element found at `at` in a source file, when the line holding it
+ * is a comment (`// <password>cauldronburn</password>`, ` * <password>…`): markup quoted in a
+ * comment of code is a protocol's or a format's example (XEP-0045's room invitation above the code
+ * that parses invitations), not a value the app sends; the same element in a string literal of
+ * the code stays as it is.
+ */
+function markupInCodeComment(text: string, at: number, path: string): string | undefined {
+  if (!CODE_FILE.test(path)) return undefined;
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  const before = text.slice(lineStart, at);
+  if (!/^\s*(?:\/\/+|\/\*+|\*|#)/.test(before) || /["'`]/.test(before)) return undefined;
+  return 'markup quoted in a code comment: an example of a protocol or format, not a value the app uses';
+}
+
 /**
  * Judges an element's text as the value of its name. In markup the element's text is the value
  * itself, so a name ending in `Text` or `Value` (`PasswordText`, a SOAP header's password) names
@@ -835,7 +853,9 @@ function elementVerdict(
   if (URL_PLACEHOLDER.test(value) || PLACEHOLDER.test(value) || isReference(value)) return undefined;
   if (isTemplate(value, file.path) || /^[%{]|[}]$/.test(value)) return undefined;
   const valueStart = (m.index as number) + m[0].indexOf(`>${value}<`) + 1;
+  const quoted = markupInCodeComment(text, m.index as number, file.path);
   return {
+    ...(quoted ? { lowered: quoted } : {}),
     ruleId: 'secret-generic-assignment',
     message: `password written in the element <${element.slice(0, 60)}>`,
     evidence: `<${element.slice(0, 60)}>${redact(value, 0)}`,
