@@ -714,6 +714,88 @@ describe('a twelfth held-out set: onion services, app objects named localStorage
     ]);
   });
 
+  it('credentials in a URL are printable ASCII: fields of a binary database joined across control bytes are no URL; a real one in the same file is found', async () => {
+    const db = Buffer.concat([
+      Buffer.from('SQLite format 3\u0000'),
+      Buffer.from('Smarts RU mmsmms.smarts.ruhttp://mmsc:8002mms172.24.121.5'),
+      Buffer.from([0x1f, 0x90]),
+      Buffer.from('n@kc'),
+      Buffer.from([0x84, 0x1a, 0x17, 0x00]),
+      Buffer.from('ftp://backup:Kx9vQ2mLp4Zt@files.acme-corp.io/'),
+      Buffer.from([0x00]),
+    ]);
+    const r = await audit({ 'app/src/main/assets/databases/apns.db': db });
+    expect(of(r, 'secret-url-credentials').map((f) => f.evidence)).toEqual([
+      expect.stringContaining('@files.acme-corp.io'),
+    ]);
+  });
+
+  it("the keys of Huawei AppGallery Connect's client configuration are medium with the reason; the same names elsewhere stay high", async () => {
+    const config = JSON.stringify(
+      {
+        client: {
+          client_id: '954244311350791232',
+          client_secret: '555999202D718B6744DAD2E923B386DC17F3F4E29F5105CE0D061EED328DADEE',
+          api_key: 'DAEDABeddLEqUy0QRwa1THLwRA0OqrSuyci/HjNvVSmsdWsXRM2U2hRa',
+        },
+      },
+      null,
+      2,
+    );
+    const r = await audit({
+      'app/src/huawei/agconnect-services.json': config,
+      'app/src/main/assets/server.json': config,
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f.replace(/:\d*$/, ''), s])).toEqual([
+      ['app/src/huawei/agconnect-services.json', 'medium'],
+      ['app/src/huawei/agconnect-services.json', 'medium'],
+      ['app/src/main/assets/server.json', 'high'],
+      ['app/src/main/assets/server.json', 'high'],
+    ]);
+  });
+
+  it("a constant named as a dialog's tag or an intent extra holds an identifier, not a secret; a password under a plain name stays high", async () => {
+    const r = await audit({
+      'app/src/main/java/com/acme/Wizard.java': [
+        'class Wizard {',
+        '  private static final String DIALOG_TAG_PASSWORD_PRESET_CONFIRM = "pwPreset";',
+        '  public static final String EXTRA_PASSWORD = "newPassword2";',
+        '  private static final String ADMIN_PASSWORD = "Kx9vQ2mLp4Zt";',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/com/acme/Wizard.java:4', 'high'],
+    ]);
+  });
+
+  it('an HMAC keyed by a constant over a key agreement is a key derivation, medium; the same constant HMAC key elsewhere stays high', async () => {
+    const r = await audit({
+      'lib/src/main/java/com/acme/crypto/Derive.kt': [
+        'fun derive(pub: ByteArray, priv: ByteArray): ByteArray {',
+        '    val shared = Curve25519.getInstance(Curve25519.BEST).calculateAgreement(pub, priv)',
+        '    val mac = Mac.getInstance("HmacSHA256")',
+        '    mac.init(SecretKeySpec("LOKI".toByteArray(), "HmacSHA256"))',
+        '    return mac.doFinal(shared)',
+        '}',
+        '',
+      ].join('\n'),
+      'app/src/main/java/com/acme/api/Sign.kt': [
+        'fun sign(body: ByteArray): ByteArray {',
+        '    val mac = Mac.getInstance("HmacSHA256")',
+        '    mac.init(SecretKeySpec("LOKI".toByteArray(), "HmacSHA256"))',
+        '    return mac.doFinal(body)',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'crypto-hardcoded-key').map(([f, s]) => [f, s])).toEqual([
+      ['app/src/main/java/com/acme/api/Sign.kt:3', 'high'],
+      ['lib/src/main/java/com/acme/crypto/Derive.kt:4', 'medium'],
+    ]);
+  });
+
   it("an http link in an Android app's translated strings is text shown to the user; in the base strings, or under a qualifier that is no language, it keeps its severity", async () => {
     const strings =
       '<resources>\n  <string name="help">See http://community.acme-corp.io/ for help</string>\n</resources>\n';

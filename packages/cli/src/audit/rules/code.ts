@@ -891,6 +891,20 @@ const WEB_BRIDGE =
 const DATABASE_MIGRATION =
   /\b(?:extends|:)\s*Migration\b|\bMigration\s*\(|\b(?:fun|void)\s+migrate\s*\(|\bonUpgrade\s*\(/;
 
+/**
+ * A SecretKeySpec for an HMAC (`SecretKeySpec("LOKI".toByteArray(), "HmacSHA256")`) in a function
+ * that also runs a key agreement (`calculateAgreement`, `KeyAgreement`, `generateSecret`, an ECDH
+ * shared secret) within 400 characters: the MAC derives a key from the shared secret, and its
+ * constant key is a label (a salt), as Signal-protocol code writes HKDF.
+ */
+function isKdfLabel(m: RegExpExecArray, text: string): boolean {
+  const at = m.index as number;
+  const call = text.slice(at, at + 200);
+  if (!/^SecretKeySpec\([^;\n]*,\s*"Hmac/i.test(call)) return false;
+  const around = text.slice(Math.max(0, at - 400), at + 400);
+  return /calculateAgreement|KeyAgreement|generateSecret|sharedSecret|shared_secret|ecdh/i.test(around);
+}
+
 const CODE_RULES: readonly CodeRule[] = [
   {
     // A string literal (or its Base64/hex decoding) given to SecretKeySpec: the key is in the app.
@@ -900,8 +914,19 @@ const CODE_RULES: readonly CodeRule[] = [
       String.raw`SecretKeySpec\(\s*(?:[\w.]*(?:Base64|Hex)[\w.]*\.decode\w*\(\s*)?${LITERAL}`,
       'g',
     ),
-    check: (m) =>
-      keyLiteral('crypto-hardcoded-key', m[1] as string, 'string literal used as a SecretKeySpec key'),
+    check: (m, text) => {
+      const verdict = keyLiteral(
+        'crypto-hardcoded-key',
+        m[1] as string,
+        'string literal used as a SecretKeySpec key',
+      );
+      if (verdict === undefined || !isKdfLabel(m, text)) return verdict;
+      return {
+        ...verdict,
+        severity: 'medium',
+        message: `${verdict.message} (medium: an HMAC keyed by a constant over a key agreement's output is a key derivation, HKDF-Extract with a fixed salt; the label is public, the derived key is not in the app)`,
+      };
+    },
   },
   {
     // A byte-array literal given to SecretKeySpec.

@@ -217,6 +217,15 @@ function isAlphabet(value: string): boolean {
   return value.length >= 10 && next >= 0.8 * (value.length - 1);
 }
 
+/**
+ * A name that says its value is the key or tag of something else: a dialog's or fragment's tag
+ * (`DIALOG_TAG_PASSWORD_PRESET_CONFIRM = "pwPreset"`), an intent extra, argument, action, saved
+ * state, notification channel or work tag (`EXTRA_PASSWORD`, `ARG_TOKEN`, `ACTION_RESET_PASSWORD`).
+ * Such a constant holds an identifier by which the app finds the thing, never the secret.
+ */
+const NAMES_A_KEY =
+  /(?:^|_)(?:DIALOG_|FRAGMENT_)?TAG_|_TAG$|^(?:EXTRA|ARG|ARGS|BUNDLE|INTENT|ACTION|REQUEST_CODE|RESULT|SAVED_STATE|STATE|NOTIFICATION|CHANNEL|WORK|JOB)_|^(?:dialog|fragment)Tag[A-Z]/;
+
 /** Judges the value of a `name = "value"` assignment whose name looks secret. */
 function genericSecret(name: string, value: string): boolean {
   // Words that merely contain a keyword (tokenize, tokenizer, secretary) name no secret.
@@ -227,6 +236,7 @@ function genericSecret(name: string, value: string): boolean {
   // give the token they have every app embed, apart from the app secret or API key kept on servers.
   if (/public|publishable|client[-_.]?token/i.test(name)) return false;
   if (SECRET_MANAGER_PATH.test(value)) return false;
+  if (NAMES_A_KEY.test(name) && /^[A-Za-z][A-Za-z0-9_.:-]{0,39}$/.test(value)) return false;
   if (PLACEHOLDER.test(value) || value.includes('://') || /^[./~]/.test(value)) return false;
   if (/^(.)\1+$/.test(value) || PUBLISHABLE_KEY.test(value)) return false;
   if (EVM_ADDRESS.test(value) || spellsItsName(name, value)) return false;
@@ -305,12 +315,21 @@ const PASSWORD_LAST_WORD = /(?:passw(?:or)?d|pwd|passphrase|passcode)s?$/i;
  * cannot see; a generated value (16 characters or more of three classes or, shorter, one with no
  * run of four lowercase letters) is a provisioned secret and stays high.
  */
+/**
+ * The client configuration file of Huawei's AppGallery Connect (`agconnect-services.json`, the
+ * counterpart of Firebase's `google-services.json`), which the AGConnect plugin and SDK read from
+ * the app: its `api_key` and `client_secret` ship in every installed copy by the provider's design.
+ */
+const PROVIDER_CLIENT_CONFIG = /(?:^|\/)agconnect-services\.json$/;
+
 function guessSeverity(name: string, value: string, before: string, path: string): string | undefined {
   if (BUILD_TOOLING.test(path))
     return 'a guess by its name in build, CI or release tooling (a workflow, a fastlane lane, a script, a vendored tool): not shipped in the app, and such files hold temporary keychains, CI variables and test accounts far more often than the app’s credentials';
   if (UUID.test(value)) return 'a UUID, the shape of an identifier as often as of a key';
   if (/key|token/i.test(name) && INGEST_SDK.test(`${before} ${name}`))
     return 'the key of an analytics or crash-reporting SDK, which its vendor has every app ship: it sends events, it reads nothing';
+  if (PROVIDER_CLIENT_CONFIG.test(path))
+    return "a key of a push or app-services provider's client configuration (Huawei AppGallery Connect's agconnect-services.json), which its SDK reads from the app: every installed copy holds it, as Firebase's google-services.json; restrict what it may do in the provider's console";
   if (/key/i.test(name) && GIF_SEARCH_API.test(`${before} ${name}`))
     return 'the key of a GIF search API, which its vendor issues for apps to call from the client: it searches public GIFs, it reads nothing of the project';
   if (!PASSWORD_LAST_WORD.test(name.replace(/[^A-Za-z]+$/, ''))) return undefined;
@@ -630,11 +649,14 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
   },
   {
     // Credentials inside a URL: scheme://user:password@host (http, ftp, database and broker URLs).
+    // User and password are printable ASCII (RFC 3986's userinfo, percent-encoded beyond it): in
+    // a binary file (an SQLite database of carriers' APN settings) a control byte or a byte past
+    // ASCII ends one field, and a "URL" read across it joins fields of different rows.
     triggers: ['://'],
     start: schemeStart,
     dismiss: noUserInfo,
     pattern:
-      /([a-z][a-z0-9+.-]{1,15}):\/\/([^\s:@/?#"'`<>\\]{1,64}):([^\s@/?#"'`<>\\]{1,128})@([A-Za-z0-9][A-Za-z0-9.-]{0,252})/iy,
+      /([a-z][a-z0-9+.-]{1,15}):\/\/([!$-&(-.0-9;=A-Z[\]-_a-z{-~]{1,64}):([!$-&(-.0-;=A-Z[\]-_a-z{-~]{1,128})@([A-Za-z0-9][A-Za-z0-9.-]{0,252})/iy,
     check: (m, text) => urlCredentials(m, text),
   },
   {
