@@ -796,6 +796,53 @@ describe('a twelfth held-out set: onion services, app objects named localStorage
     ]);
   });
 
+  it('CommonCrypto ECB without PKCS7 padding is the raw block operation, medium; with padding it stays high', async () => {
+    const r = await audit({
+      'Lib/crypto/aeskdf.cpp': [
+        'int32_t rounds(const unsigned char *seed, unsigned char *key, uint64_t n) {',
+        '    CCCryptorRef ref;',
+        '    int32_t status = CCCryptorCreate(kCCEncrypt, kCCAlgorithmAES128, kCCOptionECBMode, seed, kCCKeySizeAES256, NULL, &ref);',
+        '    return status;',
+        '}',
+        '',
+      ].join('\n'),
+      'App/Crypto/Seal.m': [
+        '- (NSData *)seal:(NSData *)data {',
+        '    CCCrypt(kCCEncrypt, kCCAlgorithmAES, kCCOptionECBMode | kCCOptionPKCS7Padding, key.bytes, kCCKeySizeAES256, NULL, data.bytes, data.length, out, size, &moved);',
+        '    return nil;',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'crypto-ecb-mode').map(([f, s]) => [f, s])).toEqual([
+      ['App/Crypto/Seal.m:2', 'high'],
+      ['Lib/crypto/aeskdf.cpp:3', 'medium'],
+    ]);
+  });
+
+  it('a Gradle module named as tests (release_tests/, ui-tests/) is test code; a folder whose name only ends in a test word is not', async () => {
+    const trustAll = [
+      'class TestApiClient {',
+      '    private val trustManager = object : X509TrustManager {',
+      '        override fun checkClientTrusted(chain: Array<X509Certificate>, authType: String) {}',
+      '        override fun checkServerTrusted(chain: Array<X509Certificate>, authType: String) {}',
+      '        override fun getAcceptedIssuers(): Array<X509Certificate> = arrayOf()',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const r = await audit({
+      'release_tests/src/main/java/com/acme/release_tests/TestApiClient.kt': trustAll,
+      'ui-tests/src/main/java/com/acme/TestApiClient.kt': trustAll,
+      'feature/contests/src/main/java/com/acme/ApiClient.kt': trustAll,
+    });
+    expect(judged(r, 'network-trust-all-certificates').map(([f, s]) => [f.replace(/:\d*$/, ''), s])).toEqual([
+      ['feature/contests/src/main/java/com/acme/ApiClient.kt', 'high'],
+      ['release_tests/src/main/java/com/acme/release_tests/TestApiClient.kt', 'low'],
+      ['ui-tests/src/main/java/com/acme/TestApiClient.kt', 'low'],
+    ]);
+  });
+
   it("an http link in an Android app's translated strings is text shown to the user; in the base strings, or under a qualifier that is no language, it keeps its severity", async () => {
     const strings =
       '<resources>\n  <string name="help">See http://community.acme-corp.io/ for help</string>\n</resources>\n';

@@ -1246,11 +1246,25 @@ const CODE_RULES: readonly CodeRule[] = [
     langs: ['swift', 'objc', 'c'],
     needs: ['kCCOptionECBMode', 'ecbMode'],
     pattern: /\b(?:kCCOptionECBMode|\.ecbMode)\b/g,
-    check: () => ({
-      ruleId: 'crypto-ecb-mode',
-      message: 'CommonCrypto ECB mode: equal blocks encrypt to equal ciphertext',
-      key: 'ecb:commoncrypto',
-    }),
+    check: (m, text) => {
+      // The options of the call it is in, when it is a CommonCrypto call: ECB without
+      // kCCOptionPKCS7Padding is the raw block operation, as Java's "AES/ECB/NoPadding" (KeePass's
+      // AES-KDF runs it rounds times over the key in place).
+      const at = m.index as number;
+      const opened = /\bCC(?:Crypt|CryptorCreate\w*)\s*\([^;]*$/.exec(text.slice(Math.max(0, at - 200), at));
+      const raw =
+        m[0] === 'kCCOptionECBMode' &&
+        opened !== null &&
+        !/kCCOptionPKCS7Padding/.test(opened[0] + statementAt(text, at));
+      return {
+        ruleId: 'crypto-ecb-mode',
+        message: raw
+          ? 'CommonCrypto ECB mode without padding, a raw block operation (key derivations such as KeePass’s AES-KDF, CMAC, key wraps are built on it); a message encrypted with it shows its equal blocks'
+          : 'CommonCrypto ECB mode: equal blocks encrypt to equal ciphertext',
+        key: 'ecb:commoncrypto',
+        ...(raw ? { severity: 'medium' as const } : {}),
+      };
+    },
   },
   {
     // A SecureRandom seeded with a constant (`new SecureRandom("12345".getBytes())`,
