@@ -2358,7 +2358,7 @@ describe('a thirteenth held-out set: _tests_ folders, #if DEBUG blocks, non-prod
     ]);
   });
 
-  it("a flavour's override beside a production flavour (src/dev/ beside src/prod/) is lowered with its reason; the prod flavour's own, and a module without one, stay high", async () => {
+  it("a flavour's override beside a production flavour is lowered when named for a development or test environment, medium when its name does not say; a store's flavour, the prod flavour's own and a module without one stay high", async () => {
     const nsc = [
       '<?xml version="1.0" encoding="utf-8"?>',
       '<network-security-config>',
@@ -2376,17 +2376,17 @@ describe('a thirteenth held-out set: _tests_ folders, #if DEBUG blocks, non-prod
       'app/src/prod/java/com/acme/health/debug/DebugFragment.java': 'class DebugFragment {}\n',
       'app/src/dev/res/xml/network_security_config.xml': nsc,
       'app/src/acceptance/AndroidManifest.xml': manifest,
+      'app/src/logs/AndroidManifest.xml': manifest,
+      'app/src/fdroid/AndroidManifest.xml': manifest,
       'app/src/prod/res/xml/network_security_config.xml': nsc,
       'app/src/devDebug/res/xml/network_security_config.xml': nsc,
       'wear/src/dev/res/xml/network_security_config.xml': nsc,
     });
+    const env = (name: string) =>
+      `a development or test environment's flavour (src/${name}, beside the module's src/prod)`;
     expect(judged(r, 'android-nsc-cleartext').map(([f, s, why]) => [f.replace(/:\d*$/, ''), s, why])).toEqual(
       [
-        [
-          'app/src/dev/res/xml/network_security_config.xml',
-          'low',
-          "a non-production flavour (src/dev, beside the module's src/prod)",
-        ],
+        ['app/src/dev/res/xml/network_security_config.xml', 'low', env('dev')],
         [
           'app/src/devDebug/res/xml/network_security_config.xml',
           'low',
@@ -2397,11 +2397,32 @@ describe('a thirteenth held-out set: _tests_ folders, #if DEBUG blocks, non-prod
       ],
     );
     expect(judged(r, 'android-debuggable').map(([f, s, why]) => [f.replace(/:\d*$/, ''), s, why])).toEqual([
-      [
-        'app/src/acceptance/AndroidManifest.xml',
-        'low',
-        "a non-production flavour (src/acceptance, beside the module's src/prod)",
-      ],
+      ['app/src/acceptance/AndroidManifest.xml', 'low', env('acceptance')],
+      ['app/src/fdroid/AndroidManifest.xml', 'high', undefined],
+      ['app/src/logs/AndroidManifest.xml', 'medium', undefined],
+    ]);
+    expect(of(r, 'android-debuggable').find((f) => f.file.includes('/logs/'))?.message).toContain(
+      "(medium: in the flavour src/logs, beside the module's production flavour src/prod; it ships only if this flavour is published)",
+    );
+  });
+
+  it("a missing pin is reported on the main source set's config, not on a development flavour's that is lowered", async () => {
+    const nsc = [
+      '<?xml version="1.0" encoding="utf-8"?>',
+      '<network-security-config>',
+      '  <base-config cleartextTrafficPermitted="false" />',
+      '</network-security-config>',
+      '',
+    ].join('\n');
+    const r = await audit({
+      'app/src/main/AndroidManifest.xml':
+        '<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.acme.health"><application android:allowBackup="false" /></manifest>\n',
+      'app/src/prod/java/com/acme/health/Flavour.java': 'class Flavour {}\n',
+      'app/src/dev/res/xml/network_security_config.xml': nsc,
+      'app/src/main/res/xml/network_security_config.xml': nsc,
+    });
+    expect(judged(r, 'android-nsc-no-pins')).toEqual([
+      ['app/src/main/res/xml/network_security_config.xml:', 'medium', undefined],
     ]);
   });
 

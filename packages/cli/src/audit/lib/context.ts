@@ -196,7 +196,8 @@ const GRADLE_DEBUG_OUTPUT = /(?:^|[-_/])debug(?:-unsigned)?\.(?:apk|aab)$/i;
  * build's setting, not the release's, so it is lowered with that reason; in the release APK
  * beside it, or in the sources (where the same setting is found on its own), it stays high. In the
  * sources, a setting in a flavour's source set of a module that also has a production flavour
- * (`productionModules`, from `productionModuleOf`) is lowered as a non-production flavour's.
+ * (`productionModules`, from `productionModuleOf`) is lowered when the flavour is named for a
+ * development or test environment, and a high one is medium when its name does not say.
  *
  * @example
  * ```ts
@@ -218,9 +219,7 @@ export function inAppContext(
       if (flavour === null || !productionModules.has(flavour[1] ?? '')) return raw;
       // A debug or test source set keeps the reason its place gives (`inContext`).
       if (DEBUG_SOURCE_SET.test(raw.file) || PLACES.some((p) => p.pattern.test(raw.file))) return raw;
-      const name = flavour[2] as string;
-      if (/^(?:main|prod|production|release|store|play|live)(?:[A-Z]|$)/.test(name)) return raw;
-      return lowered(raw, `a non-production flavour (src/${name}, beside the module's src/prod)`);
+      return besideProduction(raw, flavour[2] as string);
     }
     if (GRADLE_DEBUG_OUTPUT.test(archive))
       return lowered(raw, `a debug build kept in the tree (${archive.slice(archive.lastIndexOf('/') + 1)})`);
@@ -228,6 +227,44 @@ export function inAppContext(
       return lowered(raw, 'a debug build (signed with the Android debug certificate, reported apart)');
     return raw;
   });
+}
+
+/**
+ * Flavours built against a development, test or acceptance backend (`dev`, `staging`, `qa`,
+ * `uat`, `acceptance` and German `abnahme`/`abn`, `preprod`, `integration`, `sandbox`, `local`,
+ * `internal`), alone or first in a combined name (`devGoogle`).
+ */
+const ENVIRONMENT_FLAVOUR =
+  /^(?:dev|devel|develop|development|staging|stage|stg|qa|uat|acceptance|abn|abnahme|preprod|preproduction|integration|int|sandbox|local|internal)(?:[A-Z0-9]|$)/;
+
+/**
+ * Flavours that are, or may be, published: the production environment's own, a store's or a
+ * distribution's (F-Droid, Play, Huawei, Amazon, FOSS builds), an edition (free, pro, lite) or a
+ * release channel (alpha, beta, nightly).
+ */
+const PUBLISHED_FLAVOUR =
+  /^(?:main|prod|production|release|live|store|play|playstore|gplay|google|gms|fdroid|foss|libre|oss|huawei|hms|amazon|galaxy|samsung|github|market|free|paid|pro|full|lite|standard|generic|custom|alpha|beta|nightly|canary)(?:[A-Z0-9]|$)/;
+
+/**
+ * A setting in a flavour's source set of a module that has a production flavour: lowered with the
+ * reason when the flavour is named for a development or test environment; a high one is medium,
+ * with the reason, when its name says neither (`src/log/`: an internal build as often as a second
+ * published one); a published flavour's keeps its verdict.
+ */
+function besideProduction(raw: RawFinding, name: string): RawFinding {
+  if (PUBLISHED_FLAVOUR.test(name)) return raw;
+  if (ENVIRONMENT_FLAVOUR.test(name))
+    return lowered(
+      raw,
+      `a development or test environment's flavour (src/${name}, beside the module's src/prod)`,
+    );
+  const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
+  if (!atOrAbove(severity, 'high')) return raw;
+  return {
+    ...raw,
+    severity: 'medium',
+    message: `${raw.message} (medium: in the flavour src/${name}, beside the module's production flavour src/prod; it ships only if this flavour is published)`,
+  };
 }
 
 /**
@@ -245,7 +282,8 @@ const FLAVOUR_SOURCE_SET = /^((?:[^!]*\/)?)src\/([a-z][A-Za-z0-9]*)\//;
  * dimension (`dev`, `staging`, `abnahme`) against other backends, for its developers and
  * testers: their overrides of the manifest or network security config (debuggable, cleartext,
  * user CAs) are not what the store's build carries, so `inAppContext` lowers them with that
- * reason. Lowered, not dropped: a flavour built for a second store would be shipped too.
+ * reason. Only flavours named for such an environment: a flavour built for a store or a
+ * distribution (`fdroid`, `play`, `beta`) beside `prod` is shipped too.
  *
  * @example
  * ```ts
