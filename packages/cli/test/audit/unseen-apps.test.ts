@@ -2454,4 +2454,27 @@ describe('a thirteenth held-out set: _tests_ folders, #if DEBUG blocks, non-prod
       ['app/src/main/java/com/acme/checkin/CheckInCrypto.kt:9', 'high', undefined],
     ]);
   });
+  it('a key store whose password the repository gives on a Gradle command line is medium with its reason; one named with a password from a variable, or not named, stays high', async () => {
+    const r = await audit({
+      'REPRODUCIBLE_BUILDS.md': [
+        '# Verify the build',
+        '```shell',
+        'docker run builder gradle assembleProdRelease -PkeystorePassword=securePassword -PkeyAliasPassword=securePassword -PkeystoreFile=build.keystore',
+        'gradle assembleRelease -PkeystoreFile=release.keystore -PkeystorePassword=$KEYSTORE_PASSWORD',
+        '```',
+        '',
+      ].join('\n'),
+      'app/build.keystore': jks(['key']),
+      'app/release.keystore': jks(['key']),
+      'app/upload.keystore': jks(['key']),
+    });
+    expect(judged(r, 'secret-private-key').map(([f, s]) => [f, s])).toEqual([
+      ['app/build.keystore:', 'medium'],
+      ['app/release.keystore:', 'high'],
+      ['app/upload.keystore:', 'high'],
+    ]);
+    expect(of(r, 'secret-private-key').find((f) => f.file === 'app/build.keystore')?.message).toContain(
+      "the repository's own instructions or scripts give its password on a Gradle command line",
+    );
+  });
 });
