@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import { BulwarkError } from '@bulwark/core/errors';
 import type { Baseline } from './baseline.js';
 import { AuditArchiveError, AuditPathNotFoundError, AuditUnreadableError } from './errors.js';
-import { inAppContext, inContext } from './lib/context.js';
+import { inAppContext, inContext, productionModuleOf } from './lib/context.js';
 import { type RawFinding, toFinding } from './lib/finding.js';
 import { ScratchReader } from './lib/scratch-reader.js';
 import type { TextFileInfo } from './lib/text-engine.js';
@@ -141,6 +141,8 @@ interface ScanState {
   jobs: Promise<void>[];
   /** The first failure of a worker job, rethrown by the main thread. */
   failure?: unknown;
+  /** Gradle modules with a production flavour's source set (`app/src/prod/`), for `inAppContext`. */
+  productionModules: Set<string>;
 }
 
 /**
@@ -171,6 +173,7 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
     queue: [],
     queuedBytes: 0,
     jobs: [],
+    productionModules: new Set(),
   };
   const scope = newAppScope('', 0);
   const visit = (entry: SourceEntry) => analyseEntry(entry, state, scope);
@@ -214,7 +217,10 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
     throw new AuditUnreadableError(path, 'not a regular file or directory');
   }
   checkApp(state, scope);
-  const all = inAppContext(dedupe(state.raws)).map(inContext).map(toFinding).sort(order);
+  const all = inAppContext(dedupe(state.raws), state.productionModules)
+    .map(inContext)
+    .map(toFinding)
+    .sort(order);
   const { kept, suppressed } = options.baseline
     ? (await lazy.baseline()).partitionByBaseline(all, options.baseline)
     : { kept: all, suppressed: 0 };
@@ -297,6 +303,8 @@ async function analyseEntry(entry: SourceEntry, state: ScanState, scope: AppScop
   const path = entry.path;
   const name = path.slice(path.lastIndexOf('/') + 1);
   state.stats.files++;
+  const production = productionModuleOf(path);
+  if (production !== undefined) state.productionModules.add(production);
   // The kind of an archive is read from its own entry paths.
   const inner = scope.prefix === '' ? path : path.slice(scope.prefix.length);
   if (inner === 'AndroidManifest.xml') scope.flags.apk = true;

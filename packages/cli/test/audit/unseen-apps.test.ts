@@ -2684,3 +2684,190 @@ describe('an eleventh held-out set: library test packages, messages/ folders, fi
     ]);
   });
 });
+
+describe('a thirteenth held-out set: _tests_ folders, #if DEBUG blocks, non-production flavours, self-naming labels', () => {
+  const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  // An HMAC-signed token with a subject: a credential, high wherever the app ships it.
+  const jwt = (n = 0) =>
+    `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: `user-${4711 + n}`, exp: 1900000000 })}.${'Qk9XTEFSSy1URVNULVNJR05BVFVSRS0x'.repeat(2)}`;
+
+  it('tests in folders wrapped in underscores (_tests_/, __test__/) are set aside; a folder that only ends so is not', async () => {
+    const line = `let token = "${jwt()}"\n`;
+    const r = await audit({
+      'Sources/Scenes/QRScanner/_tests_/ParserTests.swift': line,
+      'src/components/__test__/parser.js': line,
+      'Sources/Scenes/my_tests_/Parser.swift': line,
+    });
+    expect(judged(r, 'secret-jwt')).toEqual([
+      ['Sources/Scenes/my_tests_/Parser.swift:1', 'high', undefined],
+      ['Sources/Scenes/QRScanner/_tests_/ParserTests.swift:1', 'low', 'test code, not shipped'],
+      ['src/components/__test__/parser.js:1', 'low', 'test code, not shipped'],
+    ]);
+  });
+
+  it('a token inside #if DEBUG or #if targetEnvironment(simulator) is lowered with its reason; on the release side of #else, under #if !DEBUG or an or-ed condition it stays high', async () => {
+    const reason = 'debug or simulator builds only (inside #if DEBUG or #if targetEnvironment(simulator))';
+    const r = await audit({
+      'Sources/QRScannerViewModel.swift': [
+        '#if targetEnvironment(simulator)', // 1
+        'func fakeScan() {',
+        '  #if DEBUG',
+        `  parse("${jwt(1)}")`, // 4: debug
+        '  #endif',
+        '}',
+        '#endif',
+        '#if DEBUG && os(iOS)',
+        `let debugToken = "${jwt(2)}"`, // 9: debug
+        '#else',
+        `let releaseToken = "${jwt(3)}"`, // 11: release
+        '#endif',
+        '#if !DEBUG',
+        `let shipped = "${jwt(4)}"`, // 14: release
+        '#else',
+        `let notShipped = "${jwt(5)}"`, // 16: debug
+        '#endif',
+        '#if DEBUG || BETA',
+        `let beta = "${jwt(6)}"`, // 19: beta builds ship to testers
+        '#endif',
+        `let always = "${jwt(7)}"`, // 21
+        '',
+      ].join('\n'),
+      'Sources/Legacy/Config.m': [
+        '#ifdef DEBUG',
+        `static NSString *token = @"${jwt(8)}";`,
+        '#endif',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-jwt')).toEqual([
+      ['Sources/Legacy/Config.m:2', 'low', reason],
+      ['Sources/QRScannerViewModel.swift:11', 'high', undefined],
+      ['Sources/QRScannerViewModel.swift:14', 'high', undefined],
+      ['Sources/QRScannerViewModel.swift:16', 'low', reason],
+      ['Sources/QRScannerViewModel.swift:19', 'high', undefined],
+      ['Sources/QRScannerViewModel.swift:21', 'high', undefined],
+      ['Sources/QRScannerViewModel.swift:4', 'low', reason],
+      ['Sources/QRScannerViewModel.swift:9', 'low', reason],
+    ]);
+  });
+
+  it("a flavour's override beside a production flavour is lowered when named for a development or test environment, medium when its name does not say; a store's flavour, the prod flavour's own and a module without one stay high", async () => {
+    const nsc = [
+      '<?xml version="1.0" encoding="utf-8"?>',
+      '<network-security-config>',
+      '  <base-config cleartextTrafficPermitted="true" />',
+      '</network-security-config>',
+      '',
+    ].join('\n');
+    const manifest = [
+      '<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.acme.health">',
+      '  <application android:debuggable="true" android:allowBackup="false" />',
+      '</manifest>',
+      '',
+    ].join('\n');
+    const r = await audit({
+      'app/src/prod/java/com/acme/health/debug/DebugFragment.java': 'class DebugFragment {}\n',
+      'app/src/dev/res/xml/network_security_config.xml': nsc,
+      'app/src/acceptance/AndroidManifest.xml': manifest,
+      'app/src/logs/AndroidManifest.xml': manifest,
+      'app/src/fdroid/AndroidManifest.xml': manifest,
+      'app/src/prod/res/xml/network_security_config.xml': nsc,
+      'app/src/devDebug/res/xml/network_security_config.xml': nsc,
+      'wear/src/dev/res/xml/network_security_config.xml': nsc,
+    });
+    const env = (name: string) =>
+      `a development or test environment's flavour (src/${name}, beside the module's src/prod)`;
+    expect(judged(r, 'android-nsc-cleartext').map(([f, s, why]) => [f.replace(/:\d*$/, ''), s, why])).toEqual(
+      [
+        ['app/src/dev/res/xml/network_security_config.xml', 'low', env('dev')],
+        [
+          'app/src/devDebug/res/xml/network_security_config.xml',
+          'low',
+          'debug build only (Gradle source set src/devDebug)',
+        ],
+        ['app/src/prod/res/xml/network_security_config.xml', 'high', undefined],
+        ['wear/src/dev/res/xml/network_security_config.xml', 'high', undefined],
+      ],
+    );
+    expect(judged(r, 'android-debuggable').map(([f, s, why]) => [f.replace(/:\d*$/, ''), s, why])).toEqual([
+      ['app/src/acceptance/AndroidManifest.xml', 'low', env('acceptance')],
+      ['app/src/fdroid/AndroidManifest.xml', 'high', undefined],
+      ['app/src/logs/AndroidManifest.xml', 'medium', undefined],
+    ]);
+    expect(of(r, 'android-debuggable').find((f) => f.file.includes('/logs/'))?.message).toContain(
+      "(medium: in the flavour src/logs, beside the module's production flavour src/prod; it ships only if this flavour is published)",
+    );
+  });
+
+  it("a missing pin is reported on the main source set's config, not on a development flavour's that is lowered", async () => {
+    const nsc = [
+      '<?xml version="1.0" encoding="utf-8"?>',
+      '<network-security-config>',
+      '  <base-config cleartextTrafficPermitted="false" />',
+      '</network-security-config>',
+      '',
+    ].join('\n');
+    const r = await audit({
+      'app/src/main/AndroidManifest.xml':
+        '<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.acme.health"><application android:allowBackup="false" /></manifest>\n',
+      'app/src/prod/java/com/acme/health/Flavour.java': 'class Flavour {}\n',
+      'app/src/dev/res/xml/network_security_config.xml': nsc,
+      'app/src/main/res/xml/network_security_config.xml': nsc,
+    });
+    expect(judged(r, 'android-nsc-no-pins')).toEqual([
+      ['app/src/main/res/xml/network_security_config.xml:', 'medium', undefined],
+    ]);
+  });
+
+  it('a key-named literal that spells its own name and is hashed with other input is lowered as a label; given to a cipher as it is, or not self-naming, it stays high', async () => {
+    const hex = (s: string) => Buffer.from(s).toString('hex');
+    const r = await audit({
+      'app/src/main/java/com/acme/checkin/CheckInCrypto.kt': [
+        'import javax.crypto.spec.SecretKeySpec',
+        'class CheckInCrypto {',
+        '  fun key(id: ByteArray) = ACME_ENCRYPTION_KEY.plus(id).toSHA256()',
+        '  fun cipher() = SecretKeySpec(ACME_CIPHER_KEY, "AES")',
+        '  fun other(id: ByteArray) = ACME_SECRET_KEY.plus(id).toSHA256()',
+        '  companion object {',
+        `    private val ACME_ENCRYPTION_KEY = "${hex('ACME-ENCRYPTION-KEY')}".decodeHex()`, // 7: a label
+        `    private val ACME_CIPHER_KEY = "${hex('ACME-CIPHER-KEY')}".decodeHex()`, // 8: the key itself
+        `    private val ACME_SECRET_KEY = "${hex('Zq8#kW2!pL5x')}".decodeHex()`, // 9: a secret, hashed
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'crypto-hardcoded-key')).toEqual([
+      [
+        'app/src/main/java/com/acme/checkin/CheckInCrypto.kt:7',
+        'low',
+        'a label that spells its own name ("ACME-ENCRYPTION-KEY"), not key material: a public domain-separation constant, mixed with other input',
+      ],
+      ['app/src/main/java/com/acme/checkin/CheckInCrypto.kt:8', 'high', undefined],
+      ['app/src/main/java/com/acme/checkin/CheckInCrypto.kt:9', 'high', undefined],
+    ]);
+  });
+  it('a key store whose password the repository gives on a Gradle command line is medium with its reason; one named with a password from a variable, or not named, stays high', async () => {
+    const r = await audit({
+      'REPRODUCIBLE_BUILDS.md': [
+        '# Verify the build',
+        '```shell',
+        'docker run builder gradle assembleProdRelease -PkeystorePassword=securePassword -PkeyAliasPassword=securePassword -PkeystoreFile=build.keystore',
+        'gradle assembleRelease -PkeystoreFile=release.keystore -PkeystorePassword=$KEYSTORE_PASSWORD',
+        '```',
+        '',
+      ].join('\n'),
+      'app/build.keystore': jks(['key']),
+      'app/release.keystore': jks(['key']),
+      'app/upload.keystore': jks(['key']),
+    });
+    expect(judged(r, 'secret-private-key').map(([f, s]) => [f, s])).toEqual([
+      ['app/build.keystore:', 'medium'],
+      ['app/release.keystore:', 'high'],
+      ['app/upload.keystore:', 'high'],
+    ]);
+    expect(of(r, 'secret-private-key').find((f) => f.file === 'app/build.keystore')?.message).toContain(
+      "the repository's own instructions or scripts give its password on a Gradle command line",
+    );
+  });
+});

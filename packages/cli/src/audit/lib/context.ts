@@ -53,7 +53,7 @@ const DEBUG_SEVERITY: Severity = 'low';
  * tests) and flavour variants before (`src/googleAndroidTest`) or after (`src/androidTestGoogleplay`,
  * `src/testDebug`: the Android Gradle plugin refuses flavour and build type names that start with
  * `test` or `androidTest`, so such a folder is always a variant's tests), source sets of flavours built for UI tests or against a fake
- * backend (`src/uiAutomation/`, `src/mock/`, `src/fake/`, `src/<flavour>Mock/`), `test(s)/`, `__tests__/`, Maestro's `.maestro/` flows,
+ * backend (`src/uiAutomation/`, `src/mock/`, `src/fake/`, `src/<flavour>Mock/`), `test(s)/`, `__tests__/` and its kin wrapped in one or two underscores (`_tests_/`, `__test__/`), Maestro's `.maestro/` flows,
  * end-to-end suites (`e2e/`, as Detox, Appium and Playwright lay them out) and Flutter's
  * `integration_test/`, test data (`fixtures/`, `__fixtures__/`, `__mocks__/`), Gradle modules that
  * only tests depend on (`testing/src/`, `core-testing/src/`, `test-utils/src/`,
@@ -70,7 +70,7 @@ const DEBUG_SEVERITY: Severity = 'low';
 const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
     pattern:
-      /(?:^|\/)(?:src\/(?:(?:test|androidTest|testFixtures)(?:[A-Z][A-Za-z0-9]*)?|uiAutomation|mock|fake|[a-z][A-Za-z0-9]*(?:Test|AndroidTest|TestFixtures|Automation|Mock|Fake))\/|tests?\/|__tests__\/|[A-Za-z0-9_-]*Tests\/|[A-Za-z0-9]+[-_]tests\/|\.maestro\/|e2e\/|integration_test\/|__mocks__\/|__fixtures__\/|fixtures\/|[A-Za-z0-9_-]*(?:[Tt]esting|[Tt]est-?[Uu]tils?|[Tt]est-?[Ss]upport|[Tt]est-?[Hh]elpers?|[Tt]est[Ll]ib)\/src\/|[Tt]est[-_]?(?:[Uu]tils?|[Uu]tilities|[Hh]elpers?)\/)|\.(?:test|spec)\.[A-Za-z0-9]+$|(?:^|\/)(?:jest[-_.]?[Ss]etup[A-Za-z0-9_.-]*|setupTests)\.[cm]?[jt]sx?$/,
+      /(?:^|\/)(?:src\/(?:(?:test|androidTest|testFixtures)(?:[A-Z][A-Za-z0-9]*)?|uiAutomation|mock|fake|[a-z][A-Za-z0-9]*(?:Test|AndroidTest|TestFixtures|Automation|Mock|Fake))\/|tests?\/|_{1,2}tests?_{1,2}\/|[A-Za-z0-9_-]*Tests\/|[A-Za-z0-9]+[-_]tests\/|\.maestro\/|e2e\/|integration_test\/|__mocks__\/|__fixtures__\/|fixtures\/|[A-Za-z0-9_-]*(?:[Tt]esting|[Tt]est-?[Uu]tils?|[Tt]est-?[Ss]upport|[Tt]est-?[Hh]elpers?|[Tt]est[Ll]ib)\/src\/|[Tt]est[-_]?(?:[Uu]tils?|[Uu]tilities|[Hh]elpers?)\/)|\.(?:test|spec)\.[A-Za-z0-9]+$|(?:^|\/)(?:jest[-_.]?[Ss]etup[A-Za-z0-9_.-]*|setupTests)\.[cm]?[jt]sx?$/,
     reason: 'test code, not shipped',
   },
   {
@@ -208,27 +208,104 @@ const GRADLE_DEBUG_OUTPUT = /(?:^|[-_/])debug(?:-unsigned)?\.(?:apk|aab)$/i;
  * kept in the tree that is a debug build (named as Gradle names a debug variant's output, or
  * signed with the Android debug certificate, which `android-debug-signed` reports) is a debug
  * build's setting, not the release's, so it is lowered with that reason; in the release APK
- * beside it, or in the sources (where the same setting is found on its own), it stays high.
+ * beside it, or in the sources (where the same setting is found on its own), it stays high. In the
+ * sources, a setting in a flavour's source set of a module that also has a production flavour
+ * (`productionModules`, from `productionModuleOf`) is lowered when the flavour is named for a
+ * development or test environment, and a high one is medium when its name does not say.
  *
  * @example
  * ```ts
  * const raws = inAppContext(allRaws); // then each through inContext
  * ```
  */
-export function inAppContext(raws: readonly RawFinding[]): RawFinding[] {
+export function inAppContext(
+  raws: readonly RawFinding[],
+  productionModules: ReadonlySet<string> = new Set(),
+): RawFinding[] {
   const debugSigned = new Set(
     raws.filter((r) => r.ruleId === 'android-debug-signed').map((r) => archiveOf(r.file)),
   );
   return raws.map((raw) => {
     if (!DEBUG_BUILD_SETTING.test(raw.ruleId)) return raw;
     const archive = archiveOf(raw.file);
-    if (archive === undefined) return raw;
+    if (archive === undefined) {
+      const flavour = FLAVOUR_SOURCE_SET.exec(raw.file);
+      if (flavour === null || !productionModules.has(flavour[1] ?? '')) return raw;
+      // A debug or test source set keeps the reason its place gives (`inContext`).
+      if (DEBUG_SOURCE_SET.test(raw.file) || PLACES.some((p) => p.pattern.test(raw.file))) return raw;
+      return besideProduction(raw, flavour[2] as string);
+    }
     if (GRADLE_DEBUG_OUTPUT.test(archive))
       return lowered(raw, `a debug build kept in the tree (${archive.slice(archive.lastIndexOf('/') + 1)})`);
     if (debugSigned.has(archive))
       return lowered(raw, 'a debug build (signed with the Android debug certificate, reported apart)');
     return raw;
   });
+}
+
+/**
+ * Flavours built against a development, test or acceptance backend (`dev`, `staging`, `qa`,
+ * `uat`, `acceptance` and German `abnahme`/`abn`, `preprod`, `integration`, `sandbox`, `local`,
+ * `internal`), alone or first in a combined name (`devGoogle`).
+ */
+const ENVIRONMENT_FLAVOUR =
+  /^(?:dev|devel|develop|development|staging|stage|stg|qa|uat|acceptance|abn|abnahme|preprod|preproduction|integration|int|sandbox|local|internal)(?:[A-Z0-9]|$)/;
+
+/**
+ * Flavours that are, or may be, published: the production environment's own, a store's or a
+ * distribution's (F-Droid, Play, Huawei, Amazon, FOSS builds), an edition (free, pro, lite) or a
+ * release channel (alpha, beta, nightly).
+ */
+const PUBLISHED_FLAVOUR =
+  /^(?:main|prod|production|release|live|store|play|playstore|gplay|google|gms|fdroid|foss|libre|oss|huawei|hms|amazon|galaxy|samsung|github|market|free|paid|pro|full|lite|standard|generic|custom|alpha|beta|nightly|canary)(?:[A-Z0-9]|$)/;
+
+/**
+ * A setting in a flavour's source set of a module that has a production flavour: lowered with the
+ * reason when the flavour is named for a development or test environment; a high one is medium,
+ * with the reason, when its name says neither (`src/log/`: an internal build as often as a second
+ * published one); a published flavour's keeps its verdict.
+ */
+function besideProduction(raw: RawFinding, name: string): RawFinding {
+  if (PUBLISHED_FLAVOUR.test(name)) return raw;
+  if (ENVIRONMENT_FLAVOUR.test(name))
+    return lowered(
+      raw,
+      `a development or test environment's flavour (src/${name}, beside the module's src/prod)`,
+    );
+  const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
+  if (!atOrAbove(severity, 'high')) return raw;
+  return {
+    ...raw,
+    severity: 'medium',
+    message: `${raw.message} (medium: in the flavour src/${name}, beside the module's production flavour src/prod; it ships only if this flavour is published)`,
+  };
+}
+
+/**
+ * A module's source set for the production flavour of an environment dimension (`src/prod/`,
+ * `src/production/`): group 1 is the module's folder (`app/`, or empty at the root).
+ */
+const PRODUCTION_SOURCE_SET = /^((?:[^!]*\/)?)src\/(?:prod|production)\//;
+
+/** A flavour's source set: group 1 the module's folder, group 2 the flavour. */
+const FLAVOUR_SOURCE_SET = /^((?:[^!]*\/)?)src\/([a-z][A-Za-z0-9]*)\//;
+
+/**
+ * The module folder of a path in a production flavour's source set (`app/` for
+ * `app/src/prod/java/…`), or undefined. A module that has one builds its other flavours of that
+ * dimension (`dev`, `staging`, `abnahme`) against other backends, for its developers and
+ * testers: their overrides of the manifest or network security config (debuggable, cleartext,
+ * user CAs) are not what the store's build carries, so `inAppContext` lowers them with that
+ * reason. Only flavours named for such an environment: a flavour built for a store or a
+ * distribution (`fdroid`, `play`, `beta`) beside `prod` is shipped too.
+ *
+ * @example
+ * ```ts
+ * productionModuleOf('app/src/prod/java/ch/Foo.java'); // 'app/'
+ * ```
+ */
+export function productionModuleOf(path: string): string | undefined {
+  return PRODUCTION_SOURCE_SET.exec(path)?.[1];
 }
 
 /** The innermost archive a file sits in (`out/app.apk` for `out/app.apk!/AndroidManifest.xml`). */

@@ -3,7 +3,9 @@
  * decoding (UTF-16 with a BOM; else the bytes are scanned as they are and decoded as latin1 only
  * around triggers, which keeps byte offsets and every ASCII token intact), decides whether
  * line numbers make sense (not for binaries) and turns engine hits into raw findings with their
- * lines, counting line feeds only up to each hit.
+ * lines, counting line feeds only up to each hit. Parts of a source compiled only for tests or
+ * debug builds (a Rust `#[cfg(test)]` module, a Swift or Objective-C `#if DEBUG` block) lower
+ * what is found in them, with the reason.
  */
 
 import { WEB_DETECTORS } from '../rules/cleartext.js';
@@ -29,7 +31,7 @@ export function createTextEngine(): TextEngine {
 /**
  * Scans `source` for triggers at offsets `[from, acceptBefore)` (what comes before `from` is
  * context for the detectors that look back), appending findings to `out`; `lineBase` is the line
- * at `from`. Returns the line at `acceptBefore` when `lineAtEnd` is set (the next chunk of a
+ * at `from`; `placeOf` gives the reason to lower a finding at an offset (test or debug-only code). Returns the line at `acceptBefore` when `lineAtEnd` is set (the next chunk of a
  * streamed file goes on from there), else the line of the last finding.
  *
  * @example
@@ -47,7 +49,7 @@ export function scanTextChunk(
   lineBase: number,
   out: RawFinding[],
   lineAtEnd = false,
-  testFrom = Number.POSITIVE_INFINITY,
+  placeOf?: (offset: number) => string | undefined,
 ): number {
   const hits = engine.scan(source, from, acceptBefore, info, lines ? lineBase : undefined);
   let line = lineBase;
@@ -66,7 +68,7 @@ export function scanTextChunk(
     };
     if (hit.line !== undefined) raw.line = hit.line;
     if (hit.severity !== undefined) raw.severity = hit.severity;
-    const reason = hit.lowered ?? (hit.start >= testFrom ? TEST_MODULE : undefined);
+    const reason = hit.lowered ?? placeOf?.(hit.start);
     out.push(reason === undefined ? raw : lowered(raw, reason));
   }
   if (lines && lineAtEnd) line += countNewlines(source, pos, acceptBefore);
@@ -109,6 +111,105 @@ export function rustTestModuleStart(text: string): number {
   return i < text.length && text.slice(i + 1).trim() === '' ? m.index : Number.POSITIVE_INFINITY;
 }
 
+/** Why a finding inside a Swift or Objective-C `#if DEBUG` block is lowered. */
+const DEBUG_BLOCK = 'debug or simulator builds only (inside #if DEBUG or #if targetEnvironment(simulator))';
+
+/** A conditional-compilation line of Swift, Objective-C or C: `#if`, `#ifdef`, `#elseif`, `#elif`, `#else`, `#endif`. */
+const CONDITIONAL = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elseif|elif|else|endif)\b([^\n]*)/gm;
+
+/**
+ * A condition true only in debug or simulator builds: `DEBUG` (Xcode's debug configuration sets
+ * it, for Swift and for the preprocessor) or `targetEnvironment(simulator)`, alone or and-ed with
+ * others (`DEBUG && os(iOS)`); `!DEBUG` is the release side. An or-ed condition is not taken.
+ */
+function debugOnly(condition: string, negated: boolean): boolean {
+  const c = condition.replace(/\/\/.*$|\/\*.*$/, '').trim();
+  if (/\|\|/.test(c)) return false;
+  const parts = c.split('&&').map((p) =>
+    p
+      .trim()
+      .replace(/^\((.*)\)$/, '$1')
+      .trim(),
+  );
+  const debug =
+    /^(?:DEBUG|defined\(DEBUG\)|DEBUG[ \t]*(?:==|!=)[ \t]*1|targetEnvironment\(simulator\)|TARGET_OS_SIMULATOR|TARGET_IPHONE_SIMULATOR)$/;
+  const release = /^!(?:DEBUG|defined\(DEBUG\)|targetEnvironment\(simulator\))$/;
+  if (negated) return parts.length === 1 && release.test(parts[0] as string);
+  return parts.some((p) => debug.test(p) && !/!=/.test(p));
+}
+
+/**
+ * The byte ranges of a Swift, Objective-C or C source that only debug or simulator builds compile:
+ * the branches of `#if DEBUG` (or `#ifdef DEBUG`, `#if targetEnvironment(simulator)`, and-ed with
+ * other conditions) up to their `#else`, `#elseif` or `#endif`, and the `#else` branch of `#if
+ * !DEBUG`; nested blocks inside them too. A fake QR code or sample token a developer scans in
+ * the simulator sits there; the release build does not hold it.
+ *
+ * @example
+ * ```ts
+ * debugOnlyRanges('#if DEBUG\nlet t = "eyJ…"\n#endif\n'); // [[10, 24]]
+ * ```
+ */
+export function debugOnlyRanges(text: string): [number, number][] {
+  const ranges: [number, number][] = [];
+  // One entry per open #if: whether its current branch is debug-only, and whether a later
+  // #else would be (the #if was `!DEBUG`).
+  const stack: { debug: boolean; elseDebug: boolean }[] = [];
+  let openedAt = -1;
+  const inDebug = () => stack.some((s) => s.debug);
+  for (const m of text.matchAll(CONDITIONAL)) {
+    const was = inDebug();
+    const [, directive, rest] = m as unknown as [string, string, string];
+    if (directive === 'if' || directive === 'ifdef' || directive === 'ifndef') {
+      const condition =
+        directive === 'ifdef' ? rest.trim() : directive === 'ifndef' ? `!${rest.trim()}` : rest;
+      stack.push({ debug: debugOnly(condition, false), elseDebug: debugOnly(condition, true) });
+    } else if (directive === 'elseif' || directive === 'elif') {
+      const top = stack.at(-1);
+      if (top !== undefined) {
+        top.debug = debugOnly(rest, false);
+        top.elseDebug = false;
+      }
+    } else if (directive === 'else') {
+      const top = stack.at(-1);
+      if (top !== undefined) {
+        top.debug = top.elseDebug;
+        top.elseDebug = false;
+      }
+    } else stack.pop();
+    const now = inDebug();
+    if (!was && now) openedAt = (m.index ?? 0) + m[0].length;
+    else if (was && !now) ranges.push([openedAt, m.index ?? 0]);
+  }
+  if (inDebug()) ranges.push([openedAt, text.length]);
+  return ranges;
+}
+
+/** Sources whose `#if DEBUG` blocks are read: Swift, Objective-C and C-family headers and sources. */
+const CONDITIONAL_SOURCE = /\.(?:swift|m|mm|h|c|cc|cpp)$/;
+
+/**
+ * The reason to lower a finding at each offset of a file's text, read from the file's own
+ * structure: a Rust test module, a Swift or Objective-C debug-only block. Undefined when the
+ * file has neither (most files: nothing is computed for them).
+ */
+function placesIn(path: string, bytes: Buffer): ((offset: number) => string | undefined) | undefined {
+  if (path.endsWith('.rs')) {
+    const testFrom = rustTestModuleStart(bytes.toString('latin1'));
+    return testFrom === Number.POSITIVE_INFINITY
+      ? undefined
+      : (at) => (at >= testFrom ? TEST_MODULE : undefined);
+  }
+  if (CONDITIONAL_SOURCE.test(path) && bytes.includes('#if')) {
+    let ranges: [number, number][] | undefined;
+    return (at) => {
+      ranges ??= debugOnlyRanges(bytes.toString('latin1'));
+      return ranges.some(([from, to]) => at >= from && at < to) ? DEBUG_BLOCK : undefined;
+    };
+  }
+  return undefined;
+}
+
 /**
  * True when the first 8000 bytes hold a NUL: a binary, scanned without line numbers.
  *
@@ -135,8 +236,9 @@ export function scanTextBytes(engine: TextEngine, bytes: Buffer, info: TextFileI
     const text = bytes.subarray(2).toString('utf16le');
     scanTextChunk(engine, text, 0, text.length, info, true, 1, out);
   } else {
-    const testFrom = info.path.endsWith('.rs') ? rustTestModuleStart(bytes.toString('latin1')) : undefined;
-    scanTextChunk(engine, bytes, 0, bytes.length, info, !looksBinary(bytes), 1, out, false, testFrom);
+    const binary = looksBinary(bytes);
+    const places = binary ? undefined : placesIn(info.path, bytes);
+    scanTextChunk(engine, bytes, 0, bytes.length, info, !binary, 1, out, false, places);
   }
   return out;
 }

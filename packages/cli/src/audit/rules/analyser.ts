@@ -55,6 +55,12 @@ export interface AppScope {
   debugSigningStores: string[];
   /** Key stores of a Gradle signing config whose store password the build file writes out. */
   publishedSigningStores: string[];
+  /**
+   * File names of key stores that the repository's instructions or scripts name on a Gradle
+   * command line together with a written-out store password (`-PkeystoreFile=build.keystore
+   * -PkeystorePassword=…`).
+   */
+  commandLineStores: string[];
   /** Backup rules files seen (`res/xml/<name>.xml`), and whether each includes or excludes anything. */
   backupRuleFiles: { name: string; restricts: boolean }[];
   /** Key store findings, held until every file of the app is read (see `debugSigningStores`). */
@@ -85,6 +91,7 @@ export function newAppScope(prefix: string, depth: number): AppScope {
     gradleSdk: [],
     debugSigningStores: [],
     publishedSigningStores: [],
+    commandLineStores: [],
     backupRuleFiles: [],
     keyStores: [],
     flags: { apk: false, aab: false, ipa: false },

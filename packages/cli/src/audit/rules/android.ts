@@ -548,11 +548,16 @@ const RES_XML = /(?:^|\/)res\/xml\/[^/]+\.xml$/;
 /**
  * Pin coverage of one app (the input, or an archive inside it). Release builds carry neither a
  * debug source set's config nor its manifest: pins are looked for in the others, and a missing
- * pin is reported on the main config or manifest.
+ * pin is reported on the main source set's config (else the first other) or the manifest.
  */
 const pinCoverage: AppCheck = (app, { apiDomains }) => {
   if (app.manifests.length === 0) return [];
-  const release = app.nscs.filter((n) => !isDebugOnlyPath(n.file));
+  // The main source set's config first, so that a missing pin is reported there and not on a
+  // flavour's (`src/dev/`), which a place may lower.
+  const main = (file: string) => (/(?:^|\/)src\/main\//.test(file) ? 0 : 1);
+  const release = app.nscs
+    .filter((n) => !isDebugOnlyPath(n.file))
+    .sort((a, b) => main(a.file) - main(b.file));
   // Reported on the app's own manifest, not a library module's that the walk met first.
   const manifest = (
     app.manifests.find((m) => m.appLike && !isSetAsidePlace(m.file)) ??

@@ -677,6 +677,35 @@ function secretKind(name: string): 'secret' | 'token' | undefined {
   return undefined;
 }
 
+/**
+ * The text of a key-named literal when it is hex or plain text that spells the constant's own name
+ * (`CWA_ENCRYPTION_KEY = "4357412d454e4352595054494f4e2d4b4559"`, hex of `CWA-ENCRYPTION-KEY`):
+ * a label a published protocol hashes together with the real input to keep its keys apart
+ * (domain separation), readable in the protocol's specification, never a secret. Letters and
+ * digits compared without case or separators; a key that only mentions its name
+ * (`"MyEncryptionKey2024!"`) is not one.
+ */
+function selfNamingLabel(name: string, value: string): string | undefined {
+  const text = /^(?:[0-9a-fA-F]{2}){6,}$/.test(value) ? Buffer.from(value, 'hex').toString('latin1') : value;
+  if (!/^[A-Za-z0-9 _.:/-]+$/.test(text)) return undefined;
+  const normal = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return normal(text) === normal(name) && normal(name).length >= 6 ? text : undefined;
+}
+
+/**
+ * True when a line of `text` other than the name's declaration mixes the name with another value
+ * and hashes the result (`CWA_KEY.plus(id.toByteArray()).toSHA256()`, `sha256(LABEL + id)`,
+ * `digest.update(LABEL)`, HKDF's info): the literal is one input of a key derivation.
+ */
+function hashedWithOtherInput(name: string, text: string): boolean {
+  const escaped = name.replace(/[$]/g, '\\$');
+  const use = new RegExp(
+    String.raw`^(?=[^\n]*(?:sha-?(?:1|224|256|384|512)|digest|hkdf|hmac|pbkdf2?|hash))[^\n]*(?:\b${escaped}\s*(?:\.\s*plus\s*\(|\+|,)|(?:\+|\bupdate\s*\(|\(|,)\s*${escaped}\b)`,
+    'gim',
+  );
+  return use.test(text);
+}
+
 function keyLiteral(
   ruleId: RuleId,
   value: string,
@@ -997,6 +1026,11 @@ const CODE_RULES: readonly CodeRule[] = [
       } else {
         return undefined;
       }
+      const label = selfNamingLabel(name, value);
+      if (label !== undefined && hashedWithOtherInput(name, text))
+        return keyLiteral('crypto-hardcoded-key', value, `literal assigned to ${name.slice(0, 60)}`, {
+          lowered: `a label that spells its own name ("${label}"), not key material: a public domain-separation constant, mixed with other input`,
+        });
       if (usedWithCipher(name, text))
         return keyLiteral(
           'crypto-hardcoded-key',

@@ -63,8 +63,9 @@ function keyStoreFinding(context: AnalyserContext, what?: string, aliases: reado
  * The key stores of an app, reported once all its files are read: one that a Gradle build file
  * names as the store of its debug signing config is lowered with that reason, as a store whose
  * alias says debug is, and so is one whose file name says it is for tests; one whose signing
- * config writes its store password in the build file is
- * medium (published on purpose); the others stay as found.
+ * config writes its store password in the build file, or whose file name the repository's
+ * instructions or scripts give on a Gradle command line with a written-out password
+ * (`commandLineStores`), is medium (published on purpose); the others stay as found.
  *
  * @example
  * ```ts
@@ -85,6 +86,12 @@ export const keyStoresOfApp: AppCheck = (app) =>
         ...raw,
         severity: 'medium' as const,
         message: `${raw.message} (medium: its signing config writes the store password in the build file, so the key is published with the repository on purpose, a fallback or test key; check that no release is signed with it)`,
+      };
+    if (app.commandLineStores.includes(name) && raw.severity !== 'low')
+      return {
+        ...raw,
+        severity: 'medium' as const,
+        message: `${raw.message} (medium: the repository's own instructions or scripts give its password on a Gradle command line, so it is published on purpose, a store to rebuild and compare or to test with; check that no release is signed with it)`,
       };
     return raw;
   });
@@ -246,6 +253,42 @@ function sourceMapFinding(context: AnalyserContext): void {
   });
 }
 
+/** Instructions and scripts that may run a Gradle build: Markdown and shell files (not `.txt`, whose key stores in disguise are told by their bytes). */
+const INSTRUCTIONS = /\.(?:md|markdown|sh)$/i;
+
+/**
+ * A Gradle project property naming a key store file (`-PkeystoreFile=build.keystore`,
+ * `-Pandroid.injected.signing.store.file=release.jks`): group 1 the file's name.
+ */
+const STORE_FILE_PROPERTY =
+  /(?:^|\s)-P[A-Za-z0-9_.]*(?:[Kk]ey[Ss]tore|[Ss]tore)[A-Za-z0-9_.]*=["']?(?:[^\s"'=]*\/)?([^\s"'/=]+\.(?:jks|keystore|p12|pfx|bks))\b/g;
+
+/**
+ * A store password written out on the same command line (`-PkeystorePassword=securePassword`,
+ * `-Pandroid.injected.signing.store.password=…`), not a variable (`$PASS`, `${{ secrets.X }}`).
+ */
+const STORE_PASSWORD_PROPERTY =
+  /(?:^|\s)-P[A-Za-z0-9_.]*(?:[Ss]tore|[Kk]ey[Ss]tore)[A-Za-z0-9_.]*[Pp]assword=["']?(?![$%<{])[^\s"']{1,120}/;
+
+/**
+ * The key store file names that a line of `text` gives to Gradle with a written-out store password:
+ * a reproducible-build guide's `gradle assembleRelease -PkeystoreFile=build.keystore
+ * -PkeystorePassword=securePassword` publishes that store's password on purpose.
+ *
+ * @example
+ * ```ts
+ * commandLineStoreNames('gradle assembleRelease -PkeystoreFile=build.keystore -PkeystorePassword=pw'); // ['build.keystore']
+ * ```
+ */
+export function commandLineStoreNames(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.includes('-P') || !STORE_PASSWORD_PROPERTY.test(line)) continue;
+    for (const m of line.matchAll(STORE_FILE_PROPERTY)) out.push(m[1] as string);
+  }
+  return out;
+}
+
 /** Key stores, `.env` files and source maps. */
 export const FILE_ANALYSERS: readonly FileAnalyser[] = [
   {
@@ -281,6 +324,15 @@ export const FILE_ANALYSERS: readonly FileAnalyser[] = [
       return undefined;
     },
     tooLarge: (context) => dotenvFinding(context),
+  },
+  {
+    // Read for the key store check of the whole app; the text rules still scan the file.
+    matches: (_path, name) => INSTRUCTIONS.test(name),
+    analyse(bytes, context) {
+      if (bytes.includes('-P') && bytes.includes('assword='))
+        context.app.commandLineStores.push(...commandLineStoreNames(bytes.toString('utf8')));
+      return undefined;
+    },
   },
   {
     matches: (_path, name) => name.endsWith('.map'),
