@@ -843,6 +843,34 @@ describe('a twelfth held-out set: onion services, app objects named localStorage
     ]);
   });
 
+  it('a PEM key in a file named as a test key is lowered with its reason; in a file named otherwise it stays critical', async () => {
+    const pem = `-----BEGIN EC PRIVATE KEY-----\n${'MHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oGYZp7Kz0p9zoAoGCCqGSM49'}\nAwEHoUQDQgAE\n-----END EC PRIVATE KEY-----\n`;
+    const r = await audit({
+      'signature/assets/test_private_key.pem': pem,
+      'signature/assets/update_private_key.pem': pem,
+    });
+    expect(judged(r, 'secret-private-key').map(([f, s, why]) => [f.replace(/:\d*$/, ''), s, why])).toEqual([
+      [
+        'signature/assets/test_private_key.pem',
+        'low',
+        'a key file named as one for tests (test_private_key.pem)',
+      ],
+      ['signature/assets/update_private_key.pem', 'critical', undefined],
+    ]);
+  });
+
+  it("a permission scope that names a secret by its path is no secret, and Taskcluster's folder is CI tooling", async () => {
+    const r = await audit({
+      'ci/kinds/sentry/kind.yml': 'scopes:\n  - secrets: get:project/mozillavpn/level-1/sentry\n',
+      'taskcluster/kinds/sign/kind.yml': 'env:\n  api_secret: "Kx9vQ2mLp4ZtW7rB8nC3"\n',
+      'app/config.yml': 'api_secret: "Kx9vQ2mLp4ZtW7rB8nC3"\n',
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f.replace(/:\d*$/, ''), s])).toEqual([
+      ['app/config.yml', 'high'],
+      ['taskcluster/kinds/sign/kind.yml', 'medium'],
+    ]);
+  });
+
   it("an http link in an Android app's translated strings is text shown to the user; in the base strings, or under a qualifier that is no language, it keeps its severity", async () => {
     const strings =
       '<resources>\n  <string name="help">See http://community.acme-corp.io/ for help</string>\n</resources>\n';

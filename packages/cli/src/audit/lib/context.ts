@@ -44,6 +44,20 @@ export function isSetAsidePlace(path: string): boolean {
   return DEBUG_SOURCE_SET.test(path) || PLACES.some((p) => p.pattern.test(path));
 }
 
+/**
+ * A key file whose name says it is for tests (`release_test.keystore`, `test.jks`,
+ * `ci-testing.p12`, `test_private_key.pem`, AOSP's public `testkey`): a word of its name, split at `-`, `_`, `.`, spaces
+ * and lower-to-upper case changes, is `test`, `tests`, `testing` or `testkey` (`latest.jks` and
+ * `contest.p12` are not).
+ */
+export function namedForTests(name: string): boolean {
+  const base = name.replace(/\.[^.]*$/, '');
+  return base
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[-_. ]+/)
+    .some((word) => /^(?:tests?|testing|testkey)$/i.test(word));
+}
+
 /** What a finding in a debug-only, test, documentation or example place is lowered to. */
 const DEBUG_SEVERITY: Severity = 'low';
 

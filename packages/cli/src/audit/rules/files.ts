@@ -2,7 +2,7 @@
  * Files that should not ship at all, told by their name or their bytes: key stores (a truststore
  * holding only certificates is not one), `.env` files and source maps.
  */
-import { lowered } from '../lib/context.js';
+import { lowered, namedForTests } from '../lib/context.js';
 import { keyStoreAliases, keyStoreContents, keyStoreFormat } from '../lib/keystore.js';
 import { localServices } from '../lib/local-stack.js';
 import type { AnalyserContext, AppCheck, FileAnalyser } from './analyser.js';
@@ -26,20 +26,6 @@ const DEBUG_ALIAS = /^(?:android)?debug(?:[-_ ]?key|[-_ ](?:alias|signing|signin
  * sign the builds it deploys for testing, `<Project>_TemporaryKey.pfx`; the store signs releases.
  */
 const VS_TEMPORARY_KEY = /_TemporaryKey\.pfx$/i;
-
-/**
- * A key store whose file name says it is for tests (`release_test.keystore`, `test.jks`,
- * `ci-testing.p12`, AOSP's public `testkey`): a word of its name, split at `-`, `_`, `.`, spaces
- * and lower-to-upper case changes, is `test`, `tests`, `testing` or `testkey` (`latest.jks` and
- * `contest.p12` are not).
- */
-function namedForTests(name: string): boolean {
-  const base = name.replace(/\.[^.]*$/, '');
-  return base
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .split(/[-_. ]+/)
-    .some((word) => /^(?:tests?|testing|testkey)$/i.test(word));
-}
 
 function keyStoreFinding(context: AnalyserContext, what?: string, aliases: readonly string[] = []): void {
   const raw = {

@@ -5,6 +5,7 @@
  * keeps only the public prefix. See `docs/audit.md` for each rule's source and limits.
  */
 import { createRequire } from 'node:module';
+import { isSetAsidePlace, namedForTests } from '../lib/context.js';
 import { characterClasses, shannonEntropy } from '../lib/entropy.js';
 import { localStackReason } from '../lib/local-stack.js';
 import { redact } from '../lib/redact.js';
@@ -226,6 +227,13 @@ function isAlphabet(value: string): boolean {
 const NAMES_A_KEY =
   /(?:^|_)(?:DIALOG_|FRAGMENT_)?TAG_|_TAG$|^(?:EXTRA|ARG|ARGS|BUNDLE|INTENT|ACTION|REQUEST_CODE|RESULT|SAVED_STATE|STATE|NOTIFICATION|CHANNEL|WORK|JOB)_|^(?:dialog|fragment)Tag[A-Z]/;
 
+/**
+ * A permission scope that names a secret by its path (Taskcluster's `secrets:get:project/app/level-1/sentry`,
+ * the value after `secrets:` being `get:project/…`): what a task may read, not what it reads.
+ */
+const PERMISSION_SCOPE =
+  /^(?:get|set|read|write|list|create|delete|update|use)(?::[A-Za-z0-9._-]+)*:[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)+$/;
+
 /** Judges the value of a `name = "value"` assignment whose name looks secret. */
 function genericSecret(name: string, value: string): boolean {
   // Words that merely contain a keyword (tokenize, tokenizer, secretary) name no secret.
@@ -235,7 +243,7 @@ function genericSecret(name: string, value: string): boolean {
   // client token (`FACEBOOK_CLIENT_TOKEN`, Datadog's `clientToken`): the name Facebook and Datadog
   // give the token they have every app embed, apart from the app secret or API key kept on servers.
   if (/public|publishable|client[-_.]?token/i.test(name)) return false;
-  if (SECRET_MANAGER_PATH.test(value)) return false;
+  if (SECRET_MANAGER_PATH.test(value) || PERMISSION_SCOPE.test(value)) return false;
   if (NAMES_A_KEY.test(name) && /^[A-Za-z][A-Za-z0-9_.:-]{0,39}$/.test(value)) return false;
   if (PLACEHOLDER.test(value) || value.includes('://') || /^[./~]/.test(value)) return false;
   if (/^(.)\1+$/.test(value) || PUBLISHABLE_KEY.test(value)) return false;
@@ -301,7 +309,7 @@ const GIF_SEARCH_API = /giphy|\btenor\b/i;
  * `printf` format writing a CI secret, a `NAME:project/secret` reference, a vendored Yarn).
  */
 const BUILD_TOOLING =
-  /(?:^|\/)(?:\.github|\.gitlab|\.circleci|\.buildkite|\.bitrise|\.travis|\.azure-pipelines|\.husky|\.yarn|fastlane|scripts)\/|(?:^|\/)(?:Fastfile|Appfile|Matchfile|Pluginfile|Dangerfile|Jenkinsfile|bitrise\.ya?ml|codemagic\.ya?ml|\.gitlab-ci\.ya?ml|\.travis\.ya?ml|azure-pipelines\.ya?ml|appveyor\.ya?ml)$|\.(?:sh|bash|zsh|ps1|bat|cmd)$/;
+  /(?:^|\/)(?:\.github|\.gitlab|\.circleci|\.buildkite|\.bitrise|\.travis|\.azure-pipelines|\.husky|\.yarn|\.taskcluster|taskcluster|fastlane|scripts)\/|(?:^|\/)(?:Fastfile|Appfile|Matchfile|Pluginfile|Dangerfile|Jenkinsfile|bitrise\.ya?ml|codemagic\.ya?ml|\.gitlab-ci\.ya?ml|\.travis\.ya?ml|azure-pipelines\.ya?ml|appveyor\.ya?ml)$|\.(?:sh|bash|zsh|ps1|bat|cmd)$/;
 
 /** The last word of a name says password: `keychain_password`, `withPassword`, `PWD`. */
 const PASSWORD_LAST_WORD = /(?:passw(?:or)?d|pwd|passphrase|passcode)s?$/i;
@@ -608,15 +616,20 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     reach: 64 * 1024,
     pattern:
       /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----(?:\\[rn]|[\s"'`+,])*(Proc-Type:[^\n\\]*(?:\\n|\n))?(?:DEK-Info:[^\n\\]*(?:\\n|\n)(?:\\n|\n)?)?(?:\\[rn]|[\s"'`+,])*[A-Za-z0-9+/=]{40}/y,
-    check: (m) => {
+    check: (m, _text, file) => {
       const kind = m[1] as string;
       const encrypted = kind.startsWith('ENCRYPTED') || m[2] !== undefined;
+      const name = file.path.slice(file.path.lastIndexOf('/') + 1);
       return {
         ruleId: 'secret-private-key',
         message: `${encrypted ? 'Encrypted private key' : 'Private key'} (${kind}) shipped in the app`,
         evidence: `-----BEGIN ${kind}----- ••••••`,
         key: m[0],
         ...(encrypted ? { severity: 'medium' as const } : {}),
+        // A file named as a test key (`test_private_key.pem`, `testkey.pem`): a fixture.
+        ...(namedForTests(name) && !isSetAsidePlace(file.path)
+          ? { lowered: `a key file named as one for tests (${name})` }
+          : {}),
       };
     },
   },
