@@ -871,6 +871,22 @@ describe('a twelfth held-out set: onion services, app objects named localStorage
     ]);
   });
 
+  it("a relative path of a file under a secret's name names the file; a secret with a slash in it is still found", async () => {
+    const r = await audit({
+      'core/src/main/java/com/acme/game/Assets.java': [
+        'class Assets {',
+        '    public static final String SECRET   = "sounds/secret.mp3";',
+        '    public static final String PASSWORD_ICON = "img/ui/password-eye.png";',
+        '    public static final String API_SECRET = "q8Zr2kLm/9Xw4vT7bN3c";',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['core/src/main/java/com/acme/game/Assets.java:4', 'high'],
+    ]);
+  });
+
   it("an http link in an Android app's translated strings is text shown to the user; in the base strings, or under a qualifier that is no language, it keeps its severity", async () => {
     const strings =
       '<resources>\n  <string name="help">See http://community.acme-corp.io/ for help</string>\n</resources>\n';

@@ -234,6 +234,14 @@ const NAMES_A_KEY =
 const PERMISSION_SCOPE =
   /^(?:get|set|read|write|list|create|delete|update|use)(?::[A-Za-z0-9._-]+)*:[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)+$/;
 
+/**
+ * A relative path of a file the app ships or reads (`sounds/secret.mp3`, `keys/token.json`,
+ * `img/password-eye.png`): folders and a file name with a known extension. It names where
+ * something is, not a secret (a game's sound effect named `SECRET`).
+ */
+const ASSET_PATH =
+  /^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_.-]+)*\/[A-Za-z0-9_.-]+\.(?:mp3|ogg|wav|m4a|aac|png|jpe?g|gif|webp|svg|ico|json|xml|txt|html?|css|js|ttf|otf|woff2?|pem|crt|cer|der|p12|pfx|jks|bks|keystore|key|mp4|webm|db|sqlite|plist|ya?ml|csv|pdf|zip|atlas|tmx|fnt)$/i;
+
 /** Judges the value of a `name = "value"` assignment whose name looks secret. */
 function genericSecret(name: string, value: string): boolean {
   // Words that merely contain a keyword (tokenize, tokenizer, secretary) name no secret.
@@ -245,7 +253,8 @@ function genericSecret(name: string, value: string): boolean {
   if (/public|publishable|client[-_.]?token/i.test(name)) return false;
   if (SECRET_MANAGER_PATH.test(value) || PERMISSION_SCOPE.test(value)) return false;
   if (NAMES_A_KEY.test(name) && /^[A-Za-z][A-Za-z0-9_.:-]{0,39}$/.test(value)) return false;
-  if (PLACEHOLDER.test(value) || value.includes('://') || /^[./~]/.test(value)) return false;
+  if (PLACEHOLDER.test(value) || value.includes('://') || /^[./~]/.test(value) || ASSET_PATH.test(value))
+    return false;
   if (/^(.)\1+$/.test(value) || PUBLISHABLE_KEY.test(value)) return false;
   if (EVM_ADDRESS.test(value) || spellsItsName(name, value)) return false;
   // A sorted run under a password's name is a weak password (`abcdef123`), still reported.
