@@ -488,37 +488,6 @@ describe('values built at run time, names about keys, placeholder URLs, hand-wri
 });
 
 describe('a twelfth held-out set: onion services, app objects named localStorage, licence headers, translated strings', () => {
-  const nsc = (domains: string[]) =>
-    [
-      '<?xml version="1.0" encoding="utf-8"?>',
-      '<network-security-config>',
-      '  <domain-config cleartextTrafficPermitted="true">',
-      ...domains.map((d) => `    <domain includeSubdomains="true">${d}</domain>`),
-      '  </domain-config>',
-      '</network-security-config>',
-      '',
-    ].join('\n');
-
-  it('cleartext permitted only to Tor onion services is lowered with its reason; with a clearnet host beside them it stays high', async () => {
-    const r = await audit({
-      'app/src/main/res/xml/network_security_config.xml': nsc(['onion']),
-      'tor/src/main/res/xml/network_security_config.xml': nsc([
-        'duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion',
-      ]),
-      'mixed/src/main/res/xml/network_security_config.xml': nsc(['onion', 'api.acme-corp.io']),
-      'lookalike/src/main/res/xml/network_security_config.xml': nsc(['onion.acme-corp.io']),
-    });
-    const reason = 'only Tor onion services (.onion), which Tor encrypts and authenticates end to end';
-    expect(judged(r, 'android-nsc-cleartext').map(([f, s, why]) => [f.replace(/:\d*$/, ''), s, why])).toEqual(
-      [
-        ['app/src/main/res/xml/network_security_config.xml', 'low', reason],
-        ['lookalike/src/main/res/xml/network_security_config.xml', 'high', undefined],
-        ['mixed/src/main/res/xml/network_security_config.xml', 'high', undefined],
-        ['tor/src/main/res/xml/network_security_config.xml', 'low', reason],
-      ],
-    );
-  });
-
   it('an object of the app named localStorage in Kotlin, and names about crypto tokens, are no Web Storage of a token; a token in Web Storage still is', async () => {
     const r = await audit({
       'app/src/main/java/com/acme/wallet/SwapViewModel.kt': [
