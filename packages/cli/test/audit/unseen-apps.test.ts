@@ -540,6 +540,131 @@ describe('a twelfth held-out set: onion services, app objects named localStorage
     ]);
   });
 
+  it('an http URL in an XML comment over several lines, or in a copyright file, is a licence link; after the comment closes, or after "<!--" in code, it is not', async () => {
+    const header = [
+      '<!--',
+      '    ~ The contents of this file are subject to the OpenMRS Public License',
+      '    ~ Version 1.0 (the "License"); you may obtain a copy of the License at',
+      '    ~ http://license.acme-health.org',
+      '    -->',
+    ];
+    const r = await audit({
+      'app/src/main/res/layout/toast.xml': [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        ...header,
+        '<TextView android:text="http://help.acme-health.org/toast"/>',
+        '',
+      ].join('\n'),
+      'copyright/copyright': [
+        'You may obtain a copy of the License at',
+        'http://license.acme-health.org',
+        '',
+      ].join('\n'),
+      'src/page.js': ["const open = '<!--';", "const endpoint = 'http://api.acme-health.org/v1';", ''].join(
+        '\n',
+      ),
+      'assets/licenses/GLYPHICONS_LICENCE': 'Glyphicons Halflings, http://glyphicons.com/\n',
+      'assets/licenses/LICENCES': 'Photo by http://www.flickr.com/photos/acme/1/\n',
+      'src/net/LicenseClient.kt': 'val server = "http://licensing.acme-health.org/check"\n',
+    });
+    expect(
+      judged(r, 'cleartext-http-url').map(([f, s, why]) => [f, s, why === undefined ? undefined : 'lowered']),
+    ).toEqual([
+      ['app/src/main/res/layout/toast.xml:5', 'low', 'lowered'],
+      ['app/src/main/res/layout/toast.xml:7', 'medium', undefined],
+      ['assets/licenses/GLYPHICONS_LICENCE:1', 'low', 'lowered'],
+      ['assets/licenses/LICENCES:1', 'low', 'lowered'],
+      ['copyright/copyright:2', 'low', 'lowered'],
+      ['src/net/LicenseClient.kt:1', 'medium', undefined],
+      ['src/page.js:2', 'medium', undefined],
+    ]);
+  });
+
+  it('an IV array filled before use (read back from the stream, got from a buffer, copied out of the message) is no constant; one never filled is', async () => {
+    const r = await audit({
+      'vault/src/main/java/com/acme/vault/CipherStreams.java': [
+        'class CipherStreams {',
+        '  static IvParameterSpec readIV(int size, InputStream is) throws IOException {',
+        '    final byte[] iv = new byte[size];',
+        '    int offset = 0;',
+        '    while (offset < size) offset += is.read(iv, offset, size - offset);',
+        '    return new IvParameterSpec(iv);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'vault/src/main/java/com/acme/vault/Envelope.kt': [
+        'fun open(message: ByteArray): Cipher {',
+        '  val nonce = ByteArray(16)',
+        '  message.copyInto(nonce, 0, 0, 16)',
+        '  return Cipher.getInstance("AES/CBC/PKCS5Padding").apply { init(DECRYPT_MODE, key, IvParameterSpec(nonce)) }',
+        '}',
+        '',
+      ].join('\n'),
+      'vault/src/main/java/com/acme/vault/Frames.java': [
+        'class Frames {',
+        '  IvParameterSpec fromFrame(byte[] frame) {',
+        '    byte[] salt = new byte[16];',
+        '    System.arraycopy(frame, 0, salt, 0, 16);',
+        '    return new IvParameterSpec(salt);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'vault/src/main/java/com/acme/vault/Legacy.java': [
+        'class Legacy {',
+        '  IvParameterSpec spec() {',
+        '    byte[] zero = new byte[16];',
+        '    return new IvParameterSpec(zero);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(of(r, 'crypto-static-iv').map((f) => `${f.file}:${f.line}`)).toEqual([
+      'vault/src/main/java/com/acme/vault/Legacy.java:4',
+    ]);
+  });
+
+  it('namespaces in XML written inside a string, in @Namespace(reference = …) and of XMP are names; an endpoint beside them is not', async () => {
+    const r = await audit({
+      'Sources/Nextcloud/Constants.swift': [
+        'static let body = """',
+        '  <d:propfind xmlns:d=\\"DAV:\\" xmlns:oc=\\"http://owncloud.acme-corp.io/ns\\">',
+        '"""',
+        'static let server = "http://dav.acme-corp.io/remote.php"',
+        '',
+      ].join('\n'),
+      'src/main/java/com/acme/entity/Response.java': [
+        '@Namespace(reference = "http://openrosa.acme-corp.io/http/response")',
+        'public class Response {}',
+        '@Namespace(prefix = "orx", reference = "http://openrosa.acme-corp.io/xforms")',
+        'public class Forms {}',
+        '',
+      ].join('\n'),
+      'src/main/java/com/acme/c2pa/Manifest.kt': [
+        'put("exifEX", "http://cipa.jp/exif/1.0/")',
+        'put("Iptc4xmpCore", "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/")',
+        'put("DigitalSourceType", "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture")',
+        'val upload = "http://c2pa.acme-corp.io/sign"',
+        '',
+      ].join('\n'),
+    });
+    expect(of(r, 'cleartext-http-url').map((f) => `${f.file}:${f.line}`)).toEqual([
+      'Sources/Nextcloud/Constants.swift:4',
+      'src/main/java/com/acme/c2pa/Manifest.kt:4',
+    ]);
+  });
+
+  it('strings in a localization folder are words shown to the user, whatever their key', async () => {
+    const strings = '{ "es": { "password": "Contraseña", "repeat_password": "Repetir contraseña1" } }\n';
+    const r = await audit({
+      'src/localization/authStrings.json': strings,
+      'src/config/authStrings.json': strings,
+    });
+    expect(of(r, 'secret-generic-assignment').map((f) => f.file)).toEqual(['src/config/authStrings.json']);
+  });
+
   it('SQL with a value spliced between quotes is found: high in a Cordova, Capacitor or React Native plugin, medium elsewhere, low in a migration; bound arguments, constants and unquoted names are not', async () => {
     const r = await audit({
       'plugins/notes/src/android/NotesPlugin.java': [

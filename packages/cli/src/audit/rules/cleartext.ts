@@ -54,6 +54,11 @@ const NAME_HOSTS = new Set([
   'schemas.xmlsoap.org',
   'schemas.openxmlformats.org',
   'ns.adobe.com',
+  // XMP and Exif namespaces of the IPTC and CIPA standards (`Iptc4xmpCore`, `exifEX`), and IPTC's
+  // controlled vocabularies (`cv.iptc.org/newscodes/digitalsourcetype/…`), which C2PA manifests name.
+  'iptc.org',
+  'cv.iptc.org',
+  'cipa.jp',
   'purl.org',
   'xmlns.com',
   'xmlns.jcp.org',
@@ -227,13 +232,21 @@ function trimPath(path: string): string {
 /** `.` `,` `;` `:` `!` `?` `]` `}` `*`: punctuation that rarely ends a real path. */
 const TRAILING = new Set([46, 44, 59, 58, 33, 63, 93, 125, 42]);
 
-// What precedes a URL that is a namespace or schema identifier rather than an endpoint.
+// What precedes a URL that is a namespace or schema identifier rather than an endpoint: also in
+// XML written inside a string, its quotes escaped (`xmlns:oc=\"http://owncloud.org/ns\"`, a
+// WebDAV body), and in the Simple XML framework's `@Namespace(reference = "…")`.
 const NAME_CONTEXT =
-  /(?:xmlns(?::[\w.-]+)?\s*=\s*|\$schema["']?\s*:\s*|(?:schemaLocation|targetNamespace|namespace)\s*=\s*["'][^"']*|<!DOCTYPE[^>]*|\bSYSTEM\s*|createElementNS\(\s*|setAttributeNS\(\s*|\bns\s*[:=]\s*)["']?$/i;
+  /(?:xmlns(?::[\w.-]+)?\s*=\s*\\?|\$schema["']?\s*:\s*|(?:schemaLocation|targetNamespace|namespace)\s*=\s*\\?["'][^"']*|<!DOCTYPE[^>]*|\bSYSTEM\s*|createElementNS\(\s*|setAttributeNS\(\s*|\bns\s*[:=]\s*|@Namespace\((?:[^()"]*"[^"]*"\s*,)?\s*reference\s*=\s*)["']?$/i;
 
-/** Licence and notice files: their URLs point at licence texts and project pages. */
+/**
+ * Licence and notice files: their URLs point at licence texts and project pages. `copyright` is
+ * the name Debian packaging gives the file (`copyright/copyright` in openmrs-android-client); a
+ * library's licence may carry its name (`GLYPHICONS_LICENCE`, `SQLCIPHER_LICENSE.txt`) or sit in
+ * a `licenses/` folder (`assets/licenses/LICENCES` in opensrp-client-core). Source files are
+ * never licence files, whatever their name (`LicenseClient.kt` may call a licence server).
+ */
 const LICENCE_FILE =
-  /(?:^|\/)(?:LICEN[CS]E|COPYING|NOTICE|THIRD[-_]PARTY[^/]*|ACKNOWLEDG[^/]*)(?:\.[A-Za-z]+)?$/i;
+  /(?:^|\/)(?:(?:[^/]*[-_])?(?:LICEN[CS]ES?|COPYING|COPYRIGHT|NOTICE)|THIRD[-_]PARTY[^/]*|ACKNOWLEDG[^/]*|licen[cs]es\/(?:[^/]+\/)*[^/.]+)(?:\.(?!(?:java|kt|kts|swift|mm?|h|cc?|cpp|[cm]?[jt]sx?|dart|cs|go|rs|py|rb)$)[A-Za-z]+)?$/i;
 
 /**
  * Build, dependency and CI files: what they fetch is the build's, not the app's traffic.
@@ -293,20 +306,28 @@ const DOMAIN_LIST =
 const BLOCK_COMMENT_WINDOW = 3000;
 
 /**
- * Whether `index` lies inside a `/* … *\/` block comment opened at the start of a line within
- * {@link BLOCK_COMMENT_WINDOW} characters and not closed before it: a licence header whose lines
- * carry no leading `*` (`   http://www.oberhumer.com/opensource/lzo/` in a C source). Only an
- * opening at a line's start counts, so that `"image/*"` or `"*\/*"` in code opens nothing.
+ * Whether `index` lies inside a block comment opened at the start of a line within
+ * {@link BLOCK_COMMENT_WINDOW} characters and not closed before it: a `/* … *\/` licence header
+ * whose lines carry no leading `*` (`   http://www.oberhumer.com/opensource/lzo/` in a C source),
+ * or an XML `<!-- … -->` header over several lines (`    ~ http://license.openmrs.org` in the
+ * layouts and manifests of openmrs-android-client, as IntelliJ's copyright profiles write it).
+ * Only an opening at a line's start counts, so that `"image/*"`, `"*\/*"` or `"<!--"` in code
+ * opens nothing.
  */
 function inBlockComment(text: string, index: number): boolean {
   const window = text.slice(Math.max(0, index - BLOCK_COMMENT_WINDOW), index);
-  const close = window.lastIndexOf('*/');
-  let open = window.lastIndexOf('/*');
-  while (open > close) {
-    let i = open - 1;
+  return opensUnclosed(window, index, '/*', '*/') || opensUnclosed(window, index, '<!--', '-->');
+}
+
+/** Whether `window` (the text before `index`) holds `open` at a line's start after its last `close`. */
+function opensUnclosed(window: string, index: number, open: string, close: string): boolean {
+  const closed = window.lastIndexOf(close);
+  let at = window.lastIndexOf(open);
+  while (at > closed) {
+    let i = at - 1;
     while (i >= 0 && (window.charCodeAt(i) === 0x20 || window.charCodeAt(i) === 0x09)) i--;
     if (i < 0 ? index - BLOCK_COMMENT_WINDOW <= 0 : window.charCodeAt(i) === 0x0a) return true;
-    open = open === 0 ? -1 : window.lastIndexOf('/*', open - 1);
+    at = at === 0 ? -1 : window.lastIndexOf(open, at - 1);
   }
   return false;
 }

@@ -1236,8 +1236,11 @@ const CODE_RULES: readonly CodeRule[] = [
     pattern: /IvParameterSpec\(\s*([A-Za-z_]\w*)\s*[,)]/g,
     check: (m, text) => {
       const expr = assignedTo(m[1] as string, text)?.trim();
-      // A zeroed array filled by a random generator before use is a fresh IV.
-      if (new RegExp(String.raw`nextBytes\(\s*${m[1]}\b`).test(text)) return undefined;
+      // A zeroed array filled before use is no constant: by a random generator (a fresh IV), or
+      // with the IV stored beside the ciphertext, read back from a stream or buffer or copied out
+      // of the message (`is.read(iv, 0, n)`, `buffer.get(iv)`, `System.arraycopy(msg, 0, iv, 0,
+      // 16)`, `msg.copyInto(iv)`; Tella's vault reads each file's IV so).
+      if (isFilledBeforeUse(m[1] as string, text)) return undefined;
       if (
         expr === undefined ||
         !/^(?:\{|new\s+byte\s*\[|byteArrayOf\(|ByteArray\(\s*\d|"(?:[^"\\\n]|\\.)*"\s*\.\s*(?:getBytes|toByteArray))/.test(
@@ -2414,3 +2417,15 @@ export const CODE_ANALYSERS: readonly FileAnalyser[] = [
     },
   },
 ];
+
+/**
+ * Whether the array `name` is filled by a call before it is used: a random generator's
+ * `nextBytes`, a stream's `read`/`readFully`, a buffer's `get`, or a copy into it
+ * (`System.arraycopy`'s destination, Kotlin's `copyInto`).
+ */
+function isFilledBeforeUse(name: string, text: string): boolean {
+  const n = name.replace(/[$]/g, '\\$&');
+  return new RegExp(
+    String.raw`(?:\b(?:nextBytes|readFully|read|get)\(\s*${n}\s*[,)]|\barraycopy\([^;()]*?,[^;()]*?,\s*${n}\s*,|\.copyInto\(\s*(?:destination\s*=\s*)?${n}\b)`,
+  ).test(text);
+}

@@ -924,7 +924,9 @@ const RESOURCE_BUNDLE =
  * `Localizable.strings.current`), JSON/YAML inside an Apple `.lproj` folder (a language's
  * resources: `ca.lproj/app.json`), Java resource bundles named by a locale
  * (`messages_de.properties`), and i18n JSON/YAML under an `i18n`, `locales`,
- * `locale`, `lang(s)`, `language(s)`, `translations` or `l10n` folder, and JSON/YAML named by a
+ * `locale`, `lang(s)`, `language(s)`, `translations` or `l10n` folder, string tables in a
+ * `localization(s)` folder (`src/localization/authStrings.json` in mSupply; a `config.json` there
+ * is no translation), and JSON/YAML named by a
  * locale with its region (`es_419.json`, `pt-BR.yaml`, `en_US.json`), or by a locale alone in a
  * `messages` folder (`messages/en.json`, as inlang's Paraglide and next-intl keep theirs). Their keys name UI fields
  * (`"settings.password" = "Passwort";`) and their values are words shown to the user, so a
@@ -945,6 +947,7 @@ export function isTranslationFile(path: string): boolean {
       path,
     ) ||
     /(?:^|\/)[a-z]{2,3}[-_](?:[A-Z]{2}|[0-9]{3}|[A-Z][a-z]{3})\.(?:json|ya?ml)$/.test(path) ||
+    /(?:^|\/)locali[sz]ations?\/(?:[^/]+\/)*[^/]*strings[^/]*\.(?:json|ya?ml)$/i.test(path) ||
     /(?:^|\/)messages\/(?:[^/]+\/)*[a-z]{2,3}(?:[-_](?:[A-Za-z]{2}|[0-9]{3}|[A-Z][a-z]{3}))?\.(?:json|ya?ml)$/.test(
       path,
     )
