@@ -656,6 +656,92 @@ describe('a twelfth held-out set: onion services, app objects named localStorage
     ]);
   });
 
+  it('Go, Dart and Python test files, a Gradle debug signing config and onion services lower what they hold; a release signing config and https-less hosts beside them do not', async () => {
+    const r = await audit({
+      'libwallet/transaction_test.go': 'paymentSecretHex := "9f3a1c7e5b2d8f4a6c0e1b3d5f7a9c2e4b6d8f0a"\n',
+      'libwallet/transaction.go': 'const serviceSecret = "9f3a1c7e5b2d8f4a6c0e1b3d5f7a9c2e4b6d8f0a"\n',
+      'lib/smoke_test.dart': "const apiToken = 'Zq8vN3kLx7Rt2Wm9Yp4Bc6Df1Gh5Jk0';\n",
+      'scripts/test_client.py': 'API_SECRET = "Zq8vN3kLx7Rt2Wm9Yp4Bc6Df1Gh5Jk0"\n',
+      'app/build.gradle.kts': [
+        'android {',
+        '    signingConfigs {',
+        '        getByName("debug") {',
+        '            storeFile = file("../debug.jks")',
+        '            storePassword = "IVY7834!DEbug"',
+        '            keyPassword = "IVY7834!DEbug"',
+        '        }',
+        '        create("release") {',
+        '            storeFile = file("../sign.jks")',
+        '            storePassword = "Rel3ase!Kx9vQ2mLp4Zt"',
+        '        }',
+        '    }',
+        '    buildTypes {',
+        '        debug {',
+        '            val apiSecret = "Zq8vN3kLx7Rt2Wm9Yp4Bc6Df1Gh5Jk0"',
+        '        }',
+        '    }',
+        '}',
+        '',
+      ].join('\n'),
+      'data/src/commonMain/kotlin/com/acme/Backends.kt': [
+        'val torBackend = "http://mrrxtq6tjpbnbm7vh5jt6mpjctn7ggyfy5wegvbeff3x7jrznqawlmid.onion/"',
+        'val plainBackend = "http://backend.acme-corp.io/"',
+        '',
+      ].join('\n'),
+    });
+    const shown = (ruleId: string) =>
+      judged(r, ruleId).map(([f, s, why]) => [f, s, why === undefined ? undefined : why.split(':')[0]]);
+    expect(shown('secret-generic-assignment')).toEqual([
+      ['app/build.gradle.kts:10', 'high', undefined],
+      ['app/build.gradle.kts:15', 'high', undefined],
+      ['app/build.gradle.kts:5', 'low', 'the debug signing config (Gradle signingConfigs.debug)'],
+      ['app/build.gradle.kts:6', 'low', 'the debug signing config (Gradle signingConfigs.debug)'],
+      ['lib/smoke_test.dart:1', 'low', 'a smoke test or self-test (sample inputs)'],
+      ['libwallet/transaction_test.go:1', 'low', 'test code, not shipped'],
+      ['libwallet/transaction.go:1', 'high', undefined],
+      ['scripts/test_client.py:1', 'low', 'test code, not shipped'],
+    ]);
+    expect(shown('cleartext-http-url')).toEqual([
+      ['data/src/commonMain/kotlin/com/acme/Backends.kt:1', 'low', 'a Tor onion service'],
+      ['data/src/commonMain/kotlin/com/acme/Backends.kt:2', 'medium', undefined],
+    ]);
+  });
+
+  it('a secret whose comment says it is not secret is medium with that reason; one without such a comment, or far below it, stays high', async () => {
+    const r = await audit({
+      'server_manager/electron/gcp_oauth.ts': [
+        '// Note: For native apps, the "client secret" is not actually a secret.',
+        '// See https://developers.google.com/identity/protocols/oauth2/native-app.',
+        '',
+        'const OAUTH_CONFIG = {',
+        "  project_id: 'manager-oauth',",
+        "  client_id: '946220775492-a5v6bsdin6o7ncnqn34snuatmrp7dqh0.apps.googleusercontent.com',",
+        "  client_secret: 'lQT4Qx9b3CaSHDcnuYFgyYVE',",
+        '};',
+        '',
+      ].join('\n'),
+      'src/config/keys.ts': [
+        '// Do not commit secrets here: they are read from the environment.',
+        "export const clientSecret = 'lQT4Qx9b3CaSHDcnuYFgyYVE';",
+        '',
+      ].join('\n'),
+      'src/config/far.ts': [
+        '// The public key below is not a secret.',
+        ...Array.from({ length: 12 }, (_, i) => `export const line${i} = ${i};`),
+        "export const apiSecret = 'Zq8vN3kLx7Rt2Wm9Yp4Bc6Df1Gh5Jk0';",
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['server_manager/electron/gcp_oauth.ts:7', 'medium'],
+      ['src/config/far.ts:14', 'high'],
+      ['src/config/keys.ts:2', 'high'],
+    ]);
+    expect(
+      of(r, 'secret-generic-assignment').find((f) => f.file.endsWith('gcp_oauth.ts'))?.message,
+    ).toContain('a comment beside it says the value is not secret');
+  });
+
   it('strings in a localization folder are words shown to the user, whatever their key', async () => {
     const strings = '{ "es": { "password": "Contraseña", "repeat_password": "Repetir contraseña1" } }\n';
     const r = await audit({

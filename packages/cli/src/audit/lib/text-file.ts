@@ -4,10 +4,11 @@
  * around triggers, which keeps byte offsets and every ASCII token intact), decides whether
  * line numbers make sense (not for binaries) and turns engine hits into raw findings with their
  * lines, counting line feeds only up to each hit. Parts of a source compiled only for tests or
- * debug builds (a Rust `#[cfg(test)]` module, a Swift or Objective-C `#if DEBUG` block) lower
- * what is found in them, with the reason.
+ * debug builds (a Rust `#[cfg(test)]` module, a Swift or Objective-C `#if DEBUG` block, a Gradle
+ * debug signing config) lower what is found in them, with the reason.
  */
 
+import { debugSigningRanges } from '../rules/android.js';
 import { WEB_DETECTORS } from '../rules/cleartext.js';
 import { SECRET_DETECTORS } from '../rules/secrets.js';
 import { WEAK_HASH_DETECTORS } from '../rules/weak-hash.js';
@@ -185,6 +186,13 @@ export function debugOnlyRanges(text: string): [number, number][] {
   return ranges;
 }
 
+/** Gradle build files, whose debug signing configs are read. */
+const GRADLE_BUILD = /(?:^|\/)[^/]*\.gradle(?:\.kts)?$/;
+
+/** Why a password inside a Gradle debug signing config is lowered. */
+const DEBUG_SIGNING =
+  'the debug signing config (Gradle signingConfigs.debug): the password of a debug key store, which signs debug builds only';
+
 /** Sources whose `#if DEBUG` blocks are read: Swift, Objective-C and C-family headers and sources. */
 const CONDITIONAL_SOURCE = /\.(?:swift|m|mm|h|c|cc|cpp)$/;
 
@@ -199,6 +207,13 @@ function placesIn(path: string, bytes: Buffer): ((offset: number) => string | un
     return testFrom === Number.POSITIVE_INFINITY
       ? undefined
       : (at) => (at >= testFrom ? TEST_MODULE : undefined);
+  }
+  if (GRADLE_BUILD.test(path) && bytes.includes('signingConfigs')) {
+    let ranges: [number, number][] | undefined;
+    return (at) => {
+      ranges ??= debugSigningRanges(bytes.toString('latin1'));
+      return ranges.some(([from, to]) => at > from && at < to) ? DEBUG_SIGNING : undefined;
+    };
   }
   if (CONDITIONAL_SOURCE.test(path) && bytes.includes('#if')) {
     let ranges: [number, number][] | undefined;

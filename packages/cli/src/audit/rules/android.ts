@@ -698,6 +698,38 @@ export function debugSigningStores(text: string, file: string): string[] {
   return out;
 }
 
+/** The header of a debug signing config's block: `debug {` (Groovy) or `getByName("debug") {` (Kotlin). */
+const DEBUG_SIGNING_BLOCK =
+  /(?:\bdebug|\b(?:getByName|create|maybeCreate|named|register)\(\s*["']debug["']\s*\))\s*\{/g;
+
+/**
+ * The byte ranges of a Gradle build file that its debug signing configs span
+ * (`signingConfigs { debug { storePassword "…" } }`, `getByName("debug") { … }` in Kotlin): the
+ * passwords written there open a debug key store, which signs debug builds only and which projects
+ * commit on purpose so that every checkout signs its debug builds alike (ivy-wallet's
+ * `debug.jks`). A `debug { }` block outside `signingConfigs` (a build type) is not one.
+ *
+ * @example
+ * ```ts
+ * debugSigningRanges('signingConfigs {\n  debug {\n    storePassword "pw"\n  }\n}\n'); // [[24, 49]]
+ * ```
+ */
+export function debugSigningRanges(text: string): [number, number][] {
+  const out: [number, number][] = [];
+  for (const m of text.matchAll(DEBUG_SIGNING_BLOCK)) {
+    if (!/\bsigningConfigs\s*$/.test(enclosingBlockHeader(text, m.index))) continue;
+    const open = m.index + m[0].length - 1;
+    let close = open;
+    for (let depth = 0; close < text.length; close++) {
+      const c = text.charCodeAt(close);
+      if (c === 123) depth++;
+      else if (c === 125 && --depth === 0) break;
+    }
+    out.push([open, close]);
+  }
+  return out;
+}
+
 /**
  * `rootProject.file(…)` and `"${rootDir}/…"` are the root project's folder: the scanned tree's
  * root, as a checkout is; any other path is the build file's folder's.

@@ -239,6 +239,19 @@ const NAME_CONTEXT =
   /(?:xmlns(?::[\w.-]+)?\s*=\s*\\?|\$schema["']?\s*:\s*|(?:schemaLocation|targetNamespace|namespace)\s*=\s*\\?["'][^"']*|<!DOCTYPE[^>]*|\bSYSTEM\s*|createElementNS\(\s*|setAttributeNS\(\s*|\bns\s*[:=]\s*|@Namespace\((?:[^()"]*"[^"]*"\s*,)?\s*reference\s*=\s*)["']?$/i;
 
 /**
+ * Why an http URL of a Tor onion service is lowered: Tor's circuit to the service is encrypted
+ * and authenticated end to end by the service's key (its name is derived from it), so no network
+ * sees the request in clear. Tor-enabled wallets and messengers list such endpoints beside their
+ * https ones (Blockstream Green's `http://…onion/` backends).
+ */
+const ONION = 'a Tor onion service: Tor encrypts and authenticates the connection end to end';
+
+/** Whether `host` is a Tor onion service name (`….onion`). */
+function isOnionHost(host: string): boolean {
+  return /\.onion\.?$/i.test(host);
+}
+
+/**
  * Licence and notice files: their URLs point at licence texts and project pages. `copyright` is
  * the name Debian packaging gives the file (`copyright/copyright` in openmrs-android-client); a
  * library's licence may carry its name (`GLYPHICONS_LICENCE`, `SQLCIPHER_LICENSE.txt`) or sit in
@@ -393,7 +406,7 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
       const before = text.slice(Math.max(0, (m.index as number) - 120), m.index as number);
       if (NAME_CONTEXT.test(before)) return undefined;
       const shown = `http://${m[1] === undefined ? '' : '•••@'}${host}${m[3] === undefined ? '' : `:${m[3]}`}${path.slice(0, 60)}`;
-      const place = urlPlace(text, m.index as number, file.path);
+      const place = isOnionHost(host) ? ONION : urlPlace(text, m.index as number, file.path);
       return {
         ruleId: 'cleartext-http-url',
         message: `cleartext endpoint ${shown}`,

@@ -1128,6 +1128,9 @@ function genericVerdict(
     localStackReason(file.path, name, text) ??
     (LOOPBACK_PEER.test(objectAround(text, at, valueStart + value.length))
       ? 'a credential of a server at the loopback address (127.0.0.1, localhost) in the same object: a sample or template configuration, the credential of nothing another device can reach'
+      : undefined) ??
+    (saidNotSecret(text, at, valueStart + value.length)
+      ? 'a comment beside it says the value is not secret (as Google says of an installed app’s OAuth client secret); check that it is so'
       : undefined);
   return {
     ruleId: 'secret-generic-assignment',
@@ -1142,6 +1145,25 @@ function genericVerdict(
     valueStart,
     valueEnd: valueStart + value.length,
   };
+}
+
+/**
+ * A comment saying the value is not secret: `// the "client secret" is not actually a secret`
+ * (Google's word on an installed app's OAuth client, which every copy of the app carries), `# not
+ * a secret: a public client key`. Read on the 8 lines above the name, within 600 characters, and
+ * after the value on its own line. The developer's word lowers the finding to medium with that
+ * reason; it does not drop it.
+ */
+const SAID_NOT_SECRET =
+  /(?:\/\/|#|\/\*|^[ \t]*\*|<!--)[^\n]*?\bnot\s+(?:actually\s+|really\s+|truly\s+|considered\s+|meant\s+to\s+be\s+)?(?:a\s+)?(?:secret|confidential|sensitive)\b/im;
+
+function saidNotSecret(text: string, at: number, end: number): boolean {
+  const before = text.slice(Math.max(0, at - 600), at);
+  let from = before.length;
+  for (let n = 0; n < 9 && from > 0; n++) from = before.lastIndexOf('\n', from - 1);
+  const lineEnd = text.indexOf('\n', end);
+  const after = text.slice(end, lineEnd < 0 || lineEnd > end + 200 ? end + 200 : lineEnd);
+  return SAID_NOT_SECRET.test(before.slice(Math.max(0, from))) || SAID_NOT_SECRET.test(after);
 }
 
 /**
