@@ -256,21 +256,6 @@ function isOnionHost(host: string): boolean {
   return h === 'onion' || h.endsWith('.onion');
 }
 
-/**
- * A name that no public DNS resolves, only the device, the local network or Tor: loopback and the
- * emulators' aliases, onion services, and the special-use names of the IANA registry and RFC 8375
- * (`home.arpa`, `local` for mDNS, `localhost`, `test`, `invalid`), with the LAN suffixes routers
- * hand out by convention (`lan`, `home`, `localdomain`, `internal`, `intranet`). A self-hosted
- * server on the user's own network has such a name, and seldom a certificate.
- */
-function isLocalNetworkName(host: string): boolean {
-  const h = host.toLowerCase().replace(/\.$/, '');
-  if (isLoopbackOrEmulatorHost(h) || isOnionHost(h)) return true;
-  return /(?:^|\.)(?:home\.arpa|local|localhost|test|invalid|lan|home|localdomain|internal|intranet)$/.test(
-    h,
-  );
-}
-
 /** The domain-configs of a config, nested ones included, outside <debug-overrides>. */
 function domainConfigs(root: XmlElement): XmlElement[] {
   return descendantsNamed(root, 'domain-config');
@@ -308,10 +293,6 @@ export function checkNetworkSecurityConfig(root: XmlElement, file: string, now: 
         };
         const revocationOnly = domains.length > 0 && domains.every((d) => isRevocationHost(d.name));
         const onionOnly = domains.length > 0 && domains.every((d) => isOnionHost(d.name));
-        // Names of the device, the local network and Tor only (a self-hosted server at
-        // `nas.lan`): no traffic to a public host is in clear, but the LAN's can be read by anyone
-        // on it, so medium, not lowered further.
-        const localOnly = domains.length > 0 && domains.every((d) => isLocalNetworkName(d.name));
         out.push(
           revocationOnly
             ? lowered(raw, 'only certificate revocation hosts (CRL, OCSP), whose answers are signed')
@@ -320,13 +301,7 @@ export function checkNetworkSecurityConfig(root: XmlElement, file: string, now: 
                   raw,
                   'only Tor onion services (.onion), which Tor encrypts and authenticates end to end',
                 )
-              : localOnly
-                ? {
-                    ...raw,
-                    severity: 'medium',
-                    message: `${raw.message} (medium: only names of the device, the local network and Tor, which no public DNS resolves: a self-hosted server on the user's network; anyone on that network can read it)`,
-                  }
-                : raw,
+              : raw,
         );
       }
     }
