@@ -719,8 +719,24 @@ function keyLiteral(
     evidence: redact(value, 0),
     key: `${ruleId}:${value}`,
     ...extra,
+    ...(SAYS_NOT_A_KEY.test(value)
+      ? {
+          severity: 'medium' as const,
+          message: `${what} (medium: the literal says it is no secret, ${JSON.stringify(value)}: a fixed value a protocol's other side knows too, as a JWT's HMAC key that only carries a token the server checks otherwise; check that nothing relies on it)`,
+        }
+      : {}),
   };
 }
+
+/**
+ * A key literal whose words say it is not used as a secret (`"notused"`, `"unused"`,
+ * `"not-a-secret"`, `"ignored"`, `"irrelevant"`): a constant a protocol requires and its other
+ * side knows (Element signs a Jitsi JWT with Prosody's documented key `notused`; the JWT carries
+ * an OpenID token the server verifies with the homeserver). A key chosen as a secret, weak or
+ * not, does not call itself unused.
+ */
+const SAYS_NOT_A_KEY =
+  /^(?:not?[-_ ]?used|unused|ignored?|irrelevant|not?[-_ ]?(?:a[-_ ]?)?secret|no[-_ ]?key|not?[-_ ]?(?:a[-_ ]?)?key)$/i;
 
 /** A host name verifier that accepts every host, medium when the same file pins certificates. */
 function hostnameVerdict(m: RegExpExecArray, text: string): CodeVerdict {

@@ -242,6 +242,16 @@ const PERMISSION_SCOPE =
 const ASSET_PATH =
   /^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_.-]+)*\/[A-Za-z0-9_.-]+\.(?:mp3|ogg|wav|m4a|aac|png|jpe?g|gif|webp|svg|ico|json|xml|txt|html?|css|js|ttf|otf|woff2?|pem|crt|cer|der|p12|pfx|jks|bks|keystore|key|mp4|webm|db|sqlite|plist|ya?ml|csv|pdf|zip|atlas|tmx|fnt)$/i;
 
+/**
+ * A route or page of a web API written relative to its site (`wp/v2/users/me/application-passwords`,
+ * `wp-login.php?action=lostpassword`): lowercase words joined by `/`, or one page with a web
+ * extension, with an optional query of words. It says where a request goes (a REST route named for
+ * the passwords it manages), not a secret. Each segment is words with at most two trailing digits
+ * or a version (`v2`), so a random lowercase token split by `/` is not one.
+ */
+const WEB_ROUTE =
+  /^(?:(?:v[0-9]{1,2}|[a-z]+(?:[-_.][a-z]+)*[0-9]{0,2})(?:\/(?:v[0-9]{1,2}|[a-z]+(?:[-_.][a-z]+)*[0-9]{0,2}))+\/?|[a-z]+(?:[-_][a-z]+)*\.(?:php|html?|aspx?|jsp|cgi))(?:\?[a-z_]+=[a-z_-]*(?:&[a-z_]+=[a-z_-]*)*)?$/;
+
 /** Judges the value of a `name = "value"` assignment whose name looks secret. */
 function genericSecret(name: string, value: string): boolean {
   // Words that merely contain a keyword (tokenize, tokenizer, secretary) name no secret.
@@ -253,7 +263,13 @@ function genericSecret(name: string, value: string): boolean {
   if (/public|publishable|client[-_.]?token/i.test(name)) return false;
   if (SECRET_MANAGER_PATH.test(value) || PERMISSION_SCOPE.test(value)) return false;
   if (NAMES_A_KEY.test(name) && /^[A-Za-z][A-Za-z0-9_.:-]{0,39}$/.test(value)) return false;
-  if (PLACEHOLDER.test(value) || value.includes('://') || /^[./~]/.test(value) || ASSET_PATH.test(value))
+  if (
+    PLACEHOLDER.test(value) ||
+    value.includes('://') ||
+    /^[./~]/.test(value) ||
+    ASSET_PATH.test(value) ||
+    WEB_ROUTE.test(value)
+  )
     return false;
   if (/^(.)\1+$/.test(value) || PUBLISHABLE_KEY.test(value)) return false;
   if (EVM_ADDRESS.test(value) || spellsItsName(name, value)) return false;
@@ -320,6 +336,14 @@ const GIF_SEARCH_API = /giphy|\btenor\b/i;
 const BUILD_TOOLING =
   /(?:^|\/)(?:\.github|\.gitlab|\.circleci|\.buildkite|\.bitrise|\.travis|\.azure-pipelines|\.husky|\.yarn|\.taskcluster|taskcluster|fastlane|scripts)\/|(?:^|\/)(?:Fastfile|Appfile|Matchfile|Pluginfile|Dangerfile|Jenkinsfile|bitrise\.ya?ml|codemagic\.ya?ml|\.gitlab-ci\.ya?ml|\.travis\.ya?ml|azure-pipelines\.ya?ml|appveyor\.ya?ml)$|\.(?:sh|bash|zsh|ps1|bat|cmd)$/;
 
+/**
+ * A last word that says what kind of value a name holds, not what it is for: a default, a sample,
+ * a mock (`DATA_BREACHED_PASSWORD_DEFAULT`, `passwordSample`, `PASSWORD_PLACEHOLDER`). The word
+ * before it says what the value is, and is judged as the last.
+ */
+const VALUE_QUALIFIER =
+  /[-_.]?(?:default|defaults|sample|example|mock|fake|dummy|demo|preview|placeholder|stub|fixture)$/i;
+
 /** The last word of a name says password: `keychain_password`, `withPassword`, `PWD`. */
 const PASSWORD_LAST_WORD = /(?:passw(?:or)?d|pwd|passphrase|passcode)s?$/i;
 
@@ -349,7 +373,8 @@ function guessSeverity(name: string, value: string, before: string, path: string
     return "a key of a push or app-services provider's client configuration (Huawei AppGallery Connect's agconnect-services.json), which its SDK reads from the app: every installed copy holds it, as Firebase's google-services.json; restrict what it may do in the provider's console";
   if (/key/i.test(name) && GIF_SEARCH_API.test(`${before} ${name}`))
     return 'the key of a GIF search API, which its vendor issues for apps to call from the client: it searches public GIFs, it reads nothing of the project';
-  if (!PASSWORD_LAST_WORD.test(name.replace(/[^A-Za-z]+$/, ''))) return undefined;
+  if (!PASSWORD_LAST_WORD.test(name.replace(/[^A-Za-z]+$/, '').replace(VALUE_QUALIFIER, '')))
+    return undefined;
   const generated =
     characterClasses(value) >= 3 &&
     shannonEntropy(value) >= 3.5 &&
@@ -1126,6 +1151,7 @@ function genericVerdict(
   const unsure =
     guessSeverity(name, value, lead.slice(close + 1), file.path) ??
     localStackReason(file.path, name, text) ??
+    previewReason(text, at) ??
     (LOOPBACK_PEER.test(objectAround(text, at, valueStart + value.length))
       ? 'a credential of a server at the loopback address (127.0.0.1, localhost) in the same object: a sample or template configuration, the credential of nothing another device can reach'
       : undefined) ??
@@ -1164,6 +1190,43 @@ function saidNotSecret(text: string, at: number, end: number): boolean {
   const lineEnd = text.indexOf('\n', end);
   const after = text.slice(end, lineEnd < 0 || lineEnd > end + 200 ? end + 200 : lineEnd);
   return SAID_NOT_SECRET.test(before.slice(Math.max(0, from))) || SAID_NOT_SECRET.test(after);
+}
+
+/**
+ * The declarations that make sample data for an IDE's preview of a screen: Jetpack Compose's
+ * `@Preview` functions and `PreviewParameterProvider` classes, SwiftUI's `PreviewProvider`
+ * structs and `#Preview` macros. Their values fill a screen in the editor (a generated password
+ * shown in the password generator's preview); the app never runs them.
+ */
+const PREVIEW_DECLARATION =
+  /@\[?[^\n]*\bPreview\b|\bPreviewParameterProvider\b|:\s*PreviewProvider\b|^#Preview\b/m;
+
+/**
+ * Why a guess is medium when it sits in a preview's declaration: the last declaration at the
+ * start of a line before it (with the annotations above it), up to its body's `{`, is one of
+ * {@link PREVIEW_DECLARATION}. Read only for a candidate, over the text before it.
+ */
+function previewReason(text: string, at: number): string | undefined {
+  if (!text.includes('Preview')) return undefined;
+  const before = text.slice(0, at);
+  const decl =
+    /^(?:(?:public|private|internal|protected|open|final|fileprivate|data|sealed|abstract|override|static)\s+)*(?:fun|class|object|struct|enum|extension|var|let|val|#Preview)\b/gm;
+  let start = -1;
+  for (let m = decl.exec(before); m !== null; m = decl.exec(before)) start = m.index;
+  if (start < 0) return undefined;
+  // The annotation lines right above the declaration (`@Preview`, `@[Preview Composable]`).
+  let head = start;
+  for (;;) {
+    const prev = before.lastIndexOf('\n', head - 2);
+    const line = before.slice(prev + 1, head - 1);
+    if (!/^@/.test(line)) break;
+    head = prev + 1;
+  }
+  const brace = before.indexOf('{', start);
+  const header = before.slice(head, brace < 0 ? before.length : brace);
+  return PREVIEW_DECLARATION.test(header)
+    ? "sample data of an IDE preview (Compose's @Preview or PreviewParameterProvider, SwiftUI's PreviewProvider or #Preview): it fills a screen in the editor, the app does not run it"
+    : undefined;
 }
 
 /**
