@@ -6,6 +6,7 @@ import { lowered, namedForTests } from '../lib/context.js';
 import { keyStoreAliases, keyStoreContents, keyStoreFormat } from '../lib/keystore.js';
 import { localServices } from '../lib/local-stack.js';
 import type { AnalyserContext, AppCheck, FileAnalyser } from './analyser.js';
+import { GIF_SEARCH_API, INGEST_SDK } from './secrets.js';
 
 const KEYSTORE = /\.(?:p12|pfx|jks|keystore|bks)$/i;
 /** Largest key store read to tell a truststore from a key store. */
@@ -139,6 +140,9 @@ function holdsSecret(name: string, value: string): boolean {
   if (!DOTENV_SECRET_NAME.test(name) || DOTENV_NOT_SECRET_NAME.test(name)) return false;
   if (value === '' || /\s/.test(value) || value.includes('$') || DOTENV_PLACEHOLDER.test(value)) return false;
   if (/^[0-9.]+$/.test(value)) return false;
+  // The key of an analytics, crash-reporting or GIF search SDK (`MIXPANEL_TOKEN`), which its vendor
+  // has every app ship, as the generic rule reads it; and a certificate, which is public.
+  if (INGEST_SDK.test(name) || GIF_SEARCH_API.test(name) || isCertificate(value)) return false;
   const url = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(value);
   if (url !== null) return /^[^@]*:[^@]+@/.test(url[1] as string);
   if (DOTENV_FILE_VALUE.test(value)) return false;
@@ -146,6 +150,26 @@ function holdsSecret(name: string, value: string): boolean {
   // A key or token is random: long, with digits among its letters; words joined by `_`, `-` or
   // `.` (`rn_keychain_service_key`, `app.acme.mobile`) name something.
   return value.length >= DOTENV_TOKEN_MIN_LENGTH && /[0-9]/.test(value) && /[A-Za-z]/.test(value);
+}
+
+/**
+ * An X.509 certificate, PEM or the base64 of its DER on one line (`ROOT_CERT="MIIDQzCCAuig…"`,
+ * the trust anchor a client checks a server's chain against): public by design. Told by its
+ * structure, not its name: a SEQUENCE holding the to-be-signed SEQUENCE that opens with the
+ * explicit version `[0]`. A PKCS#12 store or a PKCS#8 or PKCS#1 private key, also base64 starting
+ * `MII`, opens with an INTEGER version instead and is not this.
+ */
+function isCertificate(value: string): boolean {
+  if (value.startsWith('-----BEGIN CERTIFICATE-----')) return true;
+  if (!/^MI[A-Za-z0-9+/]{22}/.test(value)) return false;
+  const der = Buffer.from(value.slice(0, 24), 'base64');
+  let at = 0;
+  for (let depth = 0; depth < 2; depth++) {
+    if (der[at] !== 0x30) return false;
+    const length = der[at + 1] ?? 0;
+    at += 2 + (length > 0x80 ? length - 0x80 : 0);
+  }
+  return der[at] === 0xa0 && der[at + 1] === 0x03 && der[at + 2] === 0x02 && der[at + 3] === 0x01;
 }
 
 /** What a `.env` file holds, for the severity of its finding. */
