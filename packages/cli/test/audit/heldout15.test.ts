@@ -62,6 +62,28 @@ describe('a fifteenth held-out set: environment files of client settings', () =>
   });
 });
 
+describe('a fifteenth held-out set, second batch: deployment settings in environment files', () => {
+  it('a captcha bypass, key vault names beside account addresses and region labels are no secret; a password, a private key and a random token are', async () => {
+    const address = (digit: string) => `0x${digit.repeat(40)}`;
+    const r = await audit({
+      'bypass/.env.testnet': 'CAPTCHA_BYPASS_TOKEN=special-captcha-bypass-token\n',
+      'vaults/.env.testnet': `ORACLE_ADDRESS_KEY_VAULTS=${address('a')}:testnet-oracle0,${address('b')}:testnet-oracle1:eastus\n`,
+      'labels/.env.testnet': 'NODEKEY_DERIVATION_STRING=GCP_EUROPE_WEST1_NODES\n',
+      'password/.env.testnet': 'DB_PASS=Kx9vQ2\n',
+      'signer/.env.testnet': `SIGNER_PRIVATE_KEY=0x${'7c'.repeat(32)}\n`,
+      'token/.env.testnet': 'API_TOKEN=Zx81_kLq9-Tn4wPz7Rb2Y\n',
+    });
+    expect(severities(r, 'secret-dotenv-file')).toEqual([
+      ['bypass/.env.testnet', 'medium'],
+      ['labels/.env.testnet', 'medium'],
+      ['password/.env.testnet', 'high'],
+      ['signer/.env.testnet', 'high'],
+      ['token/.env.testnet', 'high'],
+      ['vaults/.env.testnet', 'medium'],
+    ]);
+  });
+});
+
 describe('a fifteenth held-out set: a development or mock server beside the app', () => {
   it('a stand-in backend for running the app locally is set aside with its reason; the app beside it is not', async () => {
     const value = "export const password = 'Kx9vQ2mLp4Zt';\n";

@@ -104,9 +104,10 @@ const DOTENV_FILE_VALUE =
   /^(?:\.{0,2}\/|~\/)|\.(?:json|p8|p12|pfx|pem|key|jks|keystore|bks|crt|cer|der|txt|plist)$/i;
 /**
  * Names whose value is a secret at any length (a password may be short); the others (keys,
- * tokens, DSNs) name an identifier as often as a secret when the value is short.
+ * tokens, DSNs) name an identifier as often as a secret when the value is short. A `BYPASS` is
+ * not a password (`CAPTCHA_BYPASS_TOKEN` is read as the token it names).
  */
-const DOTENV_SHORT_SECRET_NAME = /secret|pass|pwd|private|cred/i;
+const DOTENV_SHORT_SECRET_NAME = /secret|(?<!by)pass|pwd|private|cred/i;
 /**
  * A value a key or token under such a name is at least as long as (shorter: an id, an app token),
  * and it mixes digits with letters (none: words that name something).
@@ -131,6 +132,27 @@ function dotenvValue(raw: string): string {
 }
 
 /**
+ * Words of one case, each letters then digits, joined by `_`, `-` or `.`: a label
+ * (`GCP_FORNO_EUROPE_WEST1`, a region's name a node key is derived under), not a random value.
+ */
+const DOTENV_LABEL = /^(?:[A-Z]+[0-9]*(?:[-_.][A-Z]+[0-9]*)+|[a-z]+[0-9]*(?:[-_.][a-z]+[0-9]*)+)$/;
+
+/** An account or contract address of Ethereum and the chains that share its format. */
+const EVM_ADDRESS_IN = /0x[0-9a-fA-F]{40}(?![0-9a-fA-F])/g;
+
+/**
+ * A list of account addresses with the names of the key vaults or key aliases that hold their
+ * keys (`0x00454cac…:staging-komenci-eus,0xc6f0f9bf…:staging-komenci-eus2`): addresses are public
+ * on a public ledger, and a vault's name says where a key is, not what it is. True when the value
+ * holds an address and, once the addresses are taken out, only lowercase names and separators.
+ */
+function namesAccounts(value: string): boolean {
+  const rest = value.replace(EVM_ADDRESS_IN, '');
+  if (rest === value) return false;
+  return rest.split(/[:,;]/).every((part) => part === '' || /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/.test(part));
+}
+
+/**
  * True when `value` under `name` may be a secret: the name says secret and not public; the value
  * is set, no placeholder, no reference to another variable (`${X}`, `$X`), no number, no text of
  * several words, no URL unless it carries a password, no file name; a password as long as a
@@ -146,10 +168,16 @@ function holdsSecret(name: string, value: string): boolean {
   const url = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(value);
   if (url !== null) return /^[^@]*:[^@]+@/.test(url[1] as string);
   if (DOTENV_FILE_VALUE.test(value)) return false;
+  if (namesAccounts(value)) return false;
   if (DOTENV_SHORT_SECRET_NAME.test(name)) return value.length >= DOTENV_PASSWORD_MIN_LENGTH;
   // A key or token is random: long, with digits among its letters; words joined by `_`, `-` or
-  // `.` (`rn_keychain_service_key`, `app.acme.mobile`) name something.
-  return value.length >= DOTENV_TOKEN_MIN_LENGTH && /[0-9]/.test(value) && /[A-Za-z]/.test(value);
+  // `.` (`rn_keychain_service_key`, `app.acme.mobile`, `GCP_US_WEST1`) name something.
+  return (
+    value.length >= DOTENV_TOKEN_MIN_LENGTH &&
+    /[0-9]/.test(value) &&
+    /[A-Za-z]/.test(value) &&
+    !DOTENV_LABEL.test(value)
+  );
 }
 
 /**
