@@ -82,7 +82,8 @@ const DEBUG_SEVERITY: Severity = 'low';
  * folders. Examples: `example(s)/`, `sample(s)/`, `demo/` folders in any case (`Example/`), and files named as a demo or
  * template copy of another (`Credentials-demo.swift`, `keys.sample.json`). Mock data: `mock(s)/`
  * and `fake(s)/` folders anywhere (a fake backend's canned answers), and files named as a fake or
- * a mock (`fake-user.ts`, `MockData.kt`). Xcode's `.storekit` test configurations.
+ * a mock (`fake-user.ts`, `MockData.kt`), and development or mock servers (`dev-api-server/`,
+ * `mock-server/`, `fake-backend/`). Xcode's `.storekit` test configurations.
  */
 const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
@@ -117,6 +118,14 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
     // (`fake-user.ts`, `FakeAccount.swift`, `mock_login.dart`, `MockData.kt`).
     pattern: /(?:^|\/)(?:mocks?|fakes?)\//i,
     reason: 'mock data (a fake backend for tests or a demo mode)',
+  },
+  {
+    // A stand-in backend for running the app on a developer's machine (`apps/dev-api-server/`,
+    // `mock-server/`, `fake-backend/`, `stub-api/`): a package of its own that answers the app
+    // with sample sessions and made-up keys; it is never built into the app.
+    pattern:
+      /(?:^|\/)(?:(?:dev|mock|fake|stub)[-_]?(?:api[-_]?)?(?:server|backend)|(?:mock|fake|stub)[-_]?api)s?\//i,
+    reason: 'a development or mock server (a stand-in backend for running the app locally), not shipped',
   },
   {
     pattern: /(?:^|\/)(?:[Ff]ake|[Mm]ock|FAKE|MOCK)(?:[-_]|[A-Z])[^/]*$/,

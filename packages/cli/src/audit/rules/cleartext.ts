@@ -20,6 +20,9 @@ import { isAndroidEmulatorHost, isLoopbackHost } from '@bulwark/core/protocol';
 import type { TextDetector } from '../lib/text-engine.js';
 import { isTranslationFile } from './secrets.js';
 
+/** A Capacitor plugin's web implementation: a class that extends `WebPlugin` from `@capacitor/core`. */
+const CAPACITOR_WEB_PLUGIN = /\bclass\s+[A-Za-z_$][\w$]*\s+extends\s+WebPlugin\b/;
+
 /**
  * A push-notification address (`PUSH_TOKEN`, `fcmToken`, `deviceToken`, `apnsToken`): the
  * platform's address of the device, which lets a sender holding the server key reach it; it signs
@@ -479,12 +482,21 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
       ) {
         return undefined;
       }
-      return {
+      const verdict = {
         ruleId: 'storage-token-in-web-storage',
         message: `${m[1]} stores "${key.slice(0, 60)}" in plaintext on the device`,
         evidence: `${m[1]} ← ${key.slice(0, 60)}`,
         key: `${m[1]}:${key}`,
-      };
+      } as const;
+      // The web implementation of a Capacitor plugin (`class XWeb extends WebPlugin`) runs only
+      // when the app is served in a browser; on a device Capacitor calls the plugin's native side.
+      if (CAPACITOR_WEB_PLUGIN.test(_text))
+        return {
+          ...verdict,
+          severity: 'medium',
+          message: `${verdict.message} (medium: in the web implementation of a Capacitor plugin, a class that extends WebPlugin, which runs only in a browser; on Android and iOS the plugin's native side runs instead)`,
+        };
+      return verdict;
     },
   },
   {

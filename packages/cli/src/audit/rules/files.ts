@@ -6,6 +6,7 @@ import { lowered, namedForTests } from '../lib/context.js';
 import { keyStoreAliases, keyStoreContents, keyStoreFormat } from '../lib/keystore.js';
 import { localServices } from '../lib/local-stack.js';
 import type { AnalyserContext, AppCheck, FileAnalyser } from './analyser.js';
+import { GIF_SEARCH_API, INGEST_SDK } from './secrets.js';
 
 const KEYSTORE = /\.(?:p12|pfx|jks|keystore|bks)$/i;
 /** Largest key store read to tell a truststore from a key store. */
@@ -103,9 +104,10 @@ const DOTENV_FILE_VALUE =
   /^(?:\.{0,2}\/|~\/)|\.(?:json|p8|p12|pfx|pem|key|jks|keystore|bks|crt|cer|der|txt|plist)$/i;
 /**
  * Names whose value is a secret at any length (a password may be short); the others (keys,
- * tokens, DSNs) name an identifier as often as a secret when the value is short.
+ * tokens, DSNs) name an identifier as often as a secret when the value is short. A `BYPASS` is
+ * not a password (`CAPTCHA_BYPASS_TOKEN` is read as the token it names).
  */
-const DOTENV_SHORT_SECRET_NAME = /secret|pass|pwd|private|cred/i;
+const DOTENV_SHORT_SECRET_NAME = /secret|(?<!by)pass|pwd|private|cred/i;
 /**
  * A value a key or token under such a name is at least as long as (shorter: an id, an app token),
  * and it mixes digits with letters (none: words that name something).
@@ -130,6 +132,27 @@ function dotenvValue(raw: string): string {
 }
 
 /**
+ * Words of one case, each letters then digits, joined by `_`, `-` or `.`: a label
+ * (`GCP_FORNO_EUROPE_WEST1`, a region's name a node key is derived under), not a random value.
+ */
+const DOTENV_LABEL = /^(?:[A-Z]+[0-9]*(?:[-_.][A-Z]+[0-9]*)+|[a-z]+[0-9]*(?:[-_.][a-z]+[0-9]*)+)$/;
+
+/** An account or contract address of Ethereum and the chains that share its format. */
+const EVM_ADDRESS_IN = /0x[0-9a-fA-F]{40}(?![0-9a-fA-F])/g;
+
+/**
+ * A list of account addresses with the names of the key vaults or key aliases that hold their
+ * keys (`0x00454cac…:staging-komenci-eus,0xc6f0f9bf…:staging-komenci-eus2`): addresses are public
+ * on a public ledger, and a vault's name says where a key is, not what it is. True when the value
+ * holds an address and, once the addresses are taken out, only lowercase names and separators.
+ */
+function namesAccounts(value: string): boolean {
+  const rest = value.replace(EVM_ADDRESS_IN, '');
+  if (rest === value) return false;
+  return rest.split(/[:,;]/).every((part) => part === '' || /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/.test(part));
+}
+
+/**
  * True when `value` under `name` may be a secret: the name says secret and not public; the value
  * is set, no placeholder, no reference to another variable (`${X}`, `$X`), no number, no text of
  * several words, no URL unless it carries a password, no file name; a password as long as a
@@ -139,13 +162,42 @@ function holdsSecret(name: string, value: string): boolean {
   if (!DOTENV_SECRET_NAME.test(name) || DOTENV_NOT_SECRET_NAME.test(name)) return false;
   if (value === '' || /\s/.test(value) || value.includes('$') || DOTENV_PLACEHOLDER.test(value)) return false;
   if (/^[0-9.]+$/.test(value)) return false;
+  // The key of an analytics, crash-reporting or GIF search SDK (`MIXPANEL_TOKEN`), which its vendor
+  // has every app ship, as the generic rule reads it; and a certificate, which is public.
+  if (INGEST_SDK.test(name) || GIF_SEARCH_API.test(name) || isCertificate(value)) return false;
   const url = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(value);
   if (url !== null) return /^[^@]*:[^@]+@/.test(url[1] as string);
   if (DOTENV_FILE_VALUE.test(value)) return false;
+  if (namesAccounts(value)) return false;
   if (DOTENV_SHORT_SECRET_NAME.test(name)) return value.length >= DOTENV_PASSWORD_MIN_LENGTH;
   // A key or token is random: long, with digits among its letters; words joined by `_`, `-` or
-  // `.` (`rn_keychain_service_key`, `app.acme.mobile`) name something.
-  return value.length >= DOTENV_TOKEN_MIN_LENGTH && /[0-9]/.test(value) && /[A-Za-z]/.test(value);
+  // `.` (`rn_keychain_service_key`, `app.acme.mobile`, `GCP_US_WEST1`) name something.
+  return (
+    value.length >= DOTENV_TOKEN_MIN_LENGTH &&
+    /[0-9]/.test(value) &&
+    /[A-Za-z]/.test(value) &&
+    !DOTENV_LABEL.test(value)
+  );
+}
+
+/**
+ * An X.509 certificate, PEM or the base64 of its DER on one line (`ROOT_CERT="MIIDQzCCAuig…"`,
+ * the trust anchor a client checks a server's chain against): public by design. Told by its
+ * structure, not its name: a SEQUENCE holding the to-be-signed SEQUENCE that opens with the
+ * explicit version `[0]`. A PKCS#12 store or a PKCS#8 or PKCS#1 private key, also base64 starting
+ * `MII`, opens with an INTEGER version instead and is not this.
+ */
+function isCertificate(value: string): boolean {
+  if (value.startsWith('-----BEGIN CERTIFICATE-----')) return true;
+  if (!/^MI[A-Za-z0-9+/]{22}/.test(value)) return false;
+  const der = Buffer.from(value.slice(0, 24), 'base64');
+  let at = 0;
+  for (let depth = 0; depth < 2; depth++) {
+    if (der[at] !== 0x30) return false;
+    const length = der[at + 1] ?? 0;
+    at += 2 + (length > 0x80 ? length - 0x80 : 0);
+  }
+  return der[at] === 0xa0 && der[at + 1] === 0x03 && der[at + 2] === 0x02 && der[at + 3] === 0x01;
 }
 
 /** What a `.env` file holds, for the severity of its finding. */

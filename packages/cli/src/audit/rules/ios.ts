@@ -141,6 +141,30 @@ function isInfoPlist(name: string): boolean {
 }
 
 /**
+ * The Info.plist of a target named for development, debugging or a test environment, as Xcode
+ * names a second target's (`AppDev-Info.plist`, `App-Staging-Info.plist`, `Debug-Info.plist`):
+ * the target a developer runs against a local or staging backend, beside the release target that
+ * reads another Info.plist. The word ends the target's name, capitalised after a lowercase letter
+ * (`CozyDev`) or after a separator in any case (`app-dev`), so `Device-Info.plist` is not one.
+ */
+const DEVELOPMENT_TARGET_PLIST =
+  /(?:(?:^|[-_. ])(?:[Dd]ev|DEV|[Dd]evel(?:op(?:ment)?)?|[Dd]ebug|DEBUG|[Ss]tag(?:e|ing)|STAGING|[Qq][Aa]|[Uu][Aa][Tt]|[Ss]andbox)|[a-z0-9](?:Dev|Devel(?:op(?:ment)?)?|Debug|Stag(?:e|ing)|QA|UAT|Sandbox))-Info\.plist$/;
+
+/**
+ * A high finding of a development target's Info.plist is medium, with the reason: such a target
+ * may turn ATS off to reach a developer's server, and ships only if it is the one archived for
+ * the store, which its name says it is not.
+ */
+function ofTarget(raw: RawFinding, name: string): RawFinding {
+  if (raw.severity !== 'high' || !DEVELOPMENT_TARGET_PLIST.test(name)) return raw;
+  return {
+    ...raw,
+    severity: 'medium',
+    message: `${raw.message} (medium: the Info.plist of a target named for development or testing, ${name}; the release target reads another, check that one)`,
+  };
+}
+
+/**
  * The iOS analyser: Info.plist (App Transport Security), entitlements files and the entitlements
  * in the plist of `embedded.mobileprovision` (get-task-allow). A binary plist's values are
  * given to the text scan as JSON.
@@ -172,7 +196,8 @@ export const IOS_ANALYSERS: readonly FileAnalyser[] = [
         name === 'embedded.mobileprovision' ? undefined : text,
         (k) => `<key>${k}</key>`,
       );
-      if (isInfoPlist(name)) context.report(...checkInfoPlist(value, path, lineOf));
+      if (isInfoPlist(name))
+        context.report(...checkInfoPlist(value, path, lineOf).map((raw) => ofTarget(raw, name)));
       else context.report(...checkEntitlements(value, path, lineOf));
       return binary ? { text: JSON.stringify(value, null, 1), lines: false } : undefined;
     },

@@ -314,7 +314,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * project token): it lets anyone send events to the project, not read its data. Told by the SDK's
  * name in the key's name or before it in the same block (the same call, the same plist dictionary).
  */
-const INGEST_SDK =
+export const INGEST_SDK =
   /bugsnag|flurry|mixpanel|amplitude|appcenter|instabug|countly|crashlytics|fabric|newrelic|appsflyer/i;
 
 /**
@@ -323,7 +323,7 @@ const INGEST_SDK =
  * rate limit and reads nothing. Told as `INGEST_SDK` is, by the name in the key's name or before
  * it in the same block.
  */
-const GIF_SEARCH_API = /giphy|\btenor\b/i;
+export const GIF_SEARCH_API = /giphy|\btenor\b/i;
 
 /**
  * Build, CI and release tooling: CI configuration (`.github/`, `.gitlab-ci.yml`, `.circleci/`,
