@@ -286,3 +286,59 @@ describe('a sixteenth held-out set: entitlements dumped or named as .NET names t
     expect(seen(r, 'crypto-insecure-random')).toEqual(['app/src/main/java/com/acme/Gen.kt:4 medium']);
   });
 });
+
+describe('known misses taken up by the sixteenth held-out set', () => {
+  it('an object logged whole after its password was set is found; one without a secret field is not', async () => {
+    const r = await audit({
+      'App/SignUp.m': [
+        '- (void)signUp {',
+        '    PFObject *user = [PFObject objectWithClassName:@"Person"];',
+        '    user[@"name"] = self.nameField.text;',
+        '    user[@"password"] = self.passwordField.text;',
+        '    NSLog(@"user saved: %@", user.description);',
+        '}',
+      ].join('\n'),
+      'App/Note.m': [
+        '- (void)save {',
+        '    PFObject *note = [PFObject objectWithClassName:@"Note"];',
+        '    note[@"title"] = self.titleField.text;',
+        '    NSLog(@"note saved: %@", note.description);',
+        '}',
+      ].join('\n'),
+      'app/src/main/java/com/acme/Account.java': [
+        'class Account {',
+        '  void make(String pw) {',
+        '    User user = new User();',
+        '    user.password = pw;',
+        '    Log.d(TAG, "created " + user);',
+        '  }',
+        '}',
+      ].join('\n'),
+    });
+    expect(seen(r, 'storage-secret-in-log')).toEqual([
+      'App/SignUp.m:5 medium',
+      'app/src/main/java/com/acme/Account.java:5 medium',
+    ]);
+  });
+
+  it('a Cordova plugin returning the launching intent’s extra named by the page is found; a fixed extra is not', async () => {
+    const plugin = (get: string) =>
+      [
+        'public class Extras extends CordovaPlugin {',
+        '  boolean getExtra(JSONArray args, CallbackContext cb) throws JSONException {',
+        '    Intent i = this.cordova.getActivity().getIntent();',
+        '    String extraName = args.getString(0);',
+        `    cb.sendPluginResult(new PluginResult(PluginResult.Status.OK, ${get}));`,
+        '    return true;',
+        '  }',
+        '}',
+      ].join('\n');
+    const r = await audit({
+      'plugins/extras/src/android/Extras.java': plugin('i.getStringExtra(extraName)'),
+      'plugins/fixed/src/android/Extras.java': plugin('i.getStringExtra("theme")'),
+    });
+    expect(seen(r, 'android-webview-js-interface')).toEqual([
+      'plugins/extras/src/android/Extras.java:5 medium',
+    ]);
+  });
+});

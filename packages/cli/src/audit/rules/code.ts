@@ -1191,6 +1191,29 @@ function keyBytesInCode(expr: string, text: string, depth: number): string | und
   return call === null ? undefined : keyBytesInCode(call[0], text, depth + 1);
 }
 
+/**
+ * An object logged whole (`NSLog(@"user saved: %@", user.description)`, `Log.d(TAG, "" + user)`)
+ * whose secret field was set in the 1,500 characters before the call (`user[@"password"] =
+ * field.text`, `user.password = pw`): its description prints the secret with the rest.
+ */
+function loggedWithSecretField(args: string, text: string, at: number): string | undefined {
+  const before = text.slice(Math.max(0, at - 1500), at);
+  for (const o of args.matchAll(
+    /(?:[,+(]|%@"\s*,)\s*\[?\s*([A-Za-z_]\w*)(?:\s*\.\s*(?:description|debugDescription)|\s+(?:description|debugDescription)\s*\])?\s*(?=[,)+]|$)/g,
+  )) {
+    const name = (o[1] as string).replace(/\$/g, '\\$');
+    const set = new RegExp(
+      String.raw`\b${name}\s*(?:\[\s*@?"([^"\n]{1,60})"\s*\]|\.\s*([A-Za-z_]\w*))\s*=(?!=)|\[\s*${name}\s+setObject:[^\]\n]{1,200}forKey:\s*@"([^"\n]{1,60})"`,
+      'g',
+    );
+    for (const f of before.matchAll(set)) {
+      const field = (f[1] ?? f[2] ?? f[3]) as string;
+      if (secretNamed(field) !== undefined) return `${o[1]} (its ${field} set just before)`;
+    }
+  }
+  return undefined;
+}
+
 const CODE_RULES: readonly CodeRule[] = [
   {
     // An implicit intent of the app's own action (a custom action, no package or component).
@@ -1673,6 +1696,26 @@ const CODE_RULES: readonly CodeRule[] = [
       message: 'checkServerTrusted accepts every certificate (empty body): TLS can be intercepted',
       key: 'trust-manager',
     }),
+  },
+  {
+    // A Cordova plugin that hands the page any extra of the intent that started the activity,
+    // named by the page (`i.getStringExtra(args.getString(0))`): whatever another app puts in the
+    // launching intent reaches the page's script (DVHMA's intent injection).
+    langs: ['jvm'],
+    needs: ['CordovaPlugin'],
+    pattern:
+      /\.\s*get(?:String|Int|Boolean|Long|Double|Bundle|Parcelable|Serializable)?Extra\s*\(\s*([A-Za-z_]\w*)\s*\)/g,
+    check: (m, text) => {
+      if (!/\bextends\s+CordovaPlugin\b/.test(text) || !/\bgetIntent\s*\(\s*\)/.test(text)) return undefined;
+      const named = assignedTo(m[1] as string, text);
+      if (named === undefined || !/^\s*args\s*\.\s*(?:get|opt)String\s*\(/.test(named)) return undefined;
+      return {
+        ruleId: 'android-webview-js-interface',
+        message:
+          'a Cordova plugin returns the extra of the launching intent that the page names: what another app puts in that intent reaches the page’s script (intent injection)',
+        key: 'cordova-intent-extra',
+      };
+    },
   },
   {
     // A WebView that proceeds on every TLS error: `proceed()` as a statement of the handler's own
@@ -2429,6 +2472,7 @@ const CODE_RULES: readonly CodeRule[] = [
       // upper case words ending in one that names a credential, with none that says the constant
       // holds the key or label of one (`PREF_PASSWORD`, `EXTRA_TOKEN`, `KEY_SECRET`).
       if (last === undefined) last = credentialConstantIn(args);
+      if (last === undefined) last = loggedWithSecretField(args, text, m.index as number);
       if (last === undefined) return undefined;
       return {
         ruleId: 'storage-secret-in-log',
