@@ -341,4 +341,31 @@ describe('known misses taken up by the sixteenth held-out set', () => {
       'plugins/extras/src/android/Extras.java:5 medium',
     ]);
   });
+
+  it('found on the regression run: an extra naming the id of a session is no credential, an object describing itself is not logged whole', async () => {
+    const r = await audit({
+      'lib/src/main/java/org/acme/support/Launcher.java': [
+        'class Launcher {',
+        '  static final String LAUNCH = "org.acme.action.SESSION";',
+        '  void launch(Context c, String appId) {',
+        '    Intent intent = new Intent(LAUNCH);',
+        '    intent.putExtra(SESSION_ENDPOINT_APP_ID, appId);',
+        '    c.startActivity(intent);',
+        '  }',
+        '}',
+      ].join('\n'),
+      'app/src/main/java/org/acme/api/Request.java': [
+        'class Request {',
+        '  Request(TypeToken<T> t) {',
+        '    this.respTypeToken = t;',
+        '    Log.d(TAG, "new request " + this);',
+        '  }',
+        '}',
+      ].join('\n'),
+    });
+    expect(seen(r, 'android-implicit-intent')).toEqual([
+      'lib/src/main/java/org/acme/support/Launcher.java:6 medium',
+    ]);
+    expect(seen(r, 'storage-secret-in-log')).toEqual([]);
+  });
 });

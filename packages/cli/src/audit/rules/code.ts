@@ -1036,8 +1036,11 @@ function madeByHelper(
 const PLATFORM_ACTION = /^(?:android|com\.android|com\.google\.android|androidx)\./;
 
 /** Extras whose name says they carry a credential. */
-const CREDENTIAL_EXTRA =
-  /pass(?:word|wd|code)?|secret|token|\bpin\b|otp|session|credential|cookie|private[-_]?key/i;
+const CREDENTIAL_EXTRA = /pass(?:word|wd|code)?|secret|token|\bpin\b|otp|credential|cookie|private[-_]?key/i;
+
+/** An extra whose name ends in a word that says it holds a name, an id or a setting about the credential, not the credential. */
+const ABOUT_A_CREDENTIAL =
+  /(?:id|ids|name|type|endpoint|url|uri|action|count|length|enabled|required|hint)$/i;
 
 /**
  * The action of an intent made in this file, when it is the app's own: a literal that is not the
@@ -1102,7 +1105,7 @@ function implicitIntentVerdict(m: RegExpExecArray, text: string): CodeVerdict | 
     .filter((o) => o.op === 'putExtra')
     .map((o) => /^\s*(@?"[^"\n]*"|[A-Za-z_][\w.]*)/.exec(o.arg)?.[1] ?? '')
     .map((k) => literalOf(k, text)?.value ?? k)
-    .find((k) => CREDENTIAL_EXTRA.test(k) && !PLATFORM_ACTION.test(k));
+    .find((k) => CREDENTIAL_EXTRA.test(k) && !ABOUT_A_CREDENTIAL.test(k) && !PLATFORM_ACTION.test(k));
   const shown = action.slice(0, 80);
   const what = broadcast
     ? `${call}(${name}) sends an implicit broadcast of ${shown} without a receiver permission`
@@ -1201,6 +1204,8 @@ function loggedWithSecretField(args: string, text: string, at: number): string |
   for (const o of args.matchAll(
     /(?:[,+(]|%@"\s*,)\s*\[?\s*([A-Za-z_]\w*)(?:\s*\.\s*(?:description|debugDescription)|\s+(?:description|debugDescription)\s*\])?\s*(?=[,)+]|$)/g,
   )) {
+    // The current object (`this`, `self`) is described by its class, whose fields are not all set here.
+    if (/^(?:this|self|super)$/.test(o[1] as string)) continue;
     const name = (o[1] as string).replace(/\$/g, '\\$');
     const set = new RegExp(
       String.raw`\b${name}\s*(?:\[\s*@?"([^"\n]{1,60})"\s*\]|\.\s*([A-Za-z_]\w*))\s*=(?!=)|\[\s*${name}\s+setObject:[^\]\n]{1,200}forKey:\s*@"([^"\n]{1,60})"`,
