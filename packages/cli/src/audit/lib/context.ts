@@ -102,8 +102,14 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
     pattern: /(?:^|\/)docs?\/|\.(?:md|markdown|rst|adoc)(?:\.sw[a-p]|\.bak|\.orig|~)?$/i,
     reason: 'documentation',
   },
-  // Any case: Xcode and React Native libraries name theirs `Example/` (`…/Example/ios/…`).
-  { pattern: /(?:^|\/)(?:examples?|samples?|demo)\//i, reason: 'example code' },
+  // Any case: Xcode and React Native libraries name theirs `Example/` (`…/Example/ios/…`). Not a
+  // package of a Java or Kotlin source root (`src/main/java/com/example/app/`, Android Studio's
+  // default package): that is the app's own code, compiled into the app, whatever the package is
+  // called; an `examples/` folder before the source root still is example code.
+  {
+    pattern: /^(?:(?!src\/[A-Za-z0-9]+\/(?:java|kotlin)\/).)*?(?:^|\/)(?:examples?|samples?|demo)\//i,
+    reason: 'example code',
+  },
   {
     // Xcode's StoreKit configuration, for testing purchases in Xcode and the simulator: the
     // subscription-offer key pair it holds is one Xcode generates for that test, and the file is

@@ -234,6 +234,14 @@ const LIST = [
     'Do not export the provider (a FileProvider must not be); grant per-URI access with Intent flags instead.',
   ),
   rule(
+    'android-implicit-intent',
+    'medium',
+    'MASVS-PLATFORM-1',
+    'MASTG-TEST-0026',
+    'Implicit intent of the app’s own action',
+    'Name the component (setPackage, setComponent, or Intent(context, Target::class.java)), or give a broadcast a receiver permission; never put secrets or URI grants on an intent another app can answer.',
+  ),
+  rule(
     'android-fileprovider-root-path',
     'medium',
     'MASVS-PLATFORM-1',

@@ -950,7 +950,300 @@ function isKdfLabel(m: RegExpExecArray, text: string): boolean {
   return /calculateAgreement|KeyAgreement|generateSecret|sharedSecret|shared_secret|ecdh/i.test(around);
 }
 
+let budgetText = '';
+const budgets = new Map<string, number>();
+
+/**
+ * True while a file has used fewer than `limit` look-ups of one kind that read the whole file
+ * again (a declaration searched by name): a crafted source with thousands of call sites would
+ * otherwise take time quadratic in its size. Real files make a handful.
+ */
+function withinBudget(text: string, kind: string, limit = 64): boolean {
+  if (budgetText !== text) {
+    budgetText = text;
+    budgets.clear();
+  }
+  const used = budgets.get(kind) ?? 0;
+  budgets.set(kind, used + 1);
+  return used < limit;
+}
+
+/**
+ * How the Intents of a file are made, read once a file: each name given `Intent(…)` with its
+ * arguments, and what is done to it afterwards (`setAction`, `action =`, `setPackage`,
+ * `component =`, flags, extras). A regex per intent would read the file once per call site.
+ */
+interface IntentFacts {
+  made: Map<string, { at: number; args: string }[]>;
+  ops: Map<string, { at: number; op: string; arg: string }[]>;
+}
+
+const INTENT_DECL =
+  /\b([A-Za-z_]\w*)\s*(?::\s*Intent\??\s*)?=\s*(?:new\s+)?Intent\s*\(([^()\n]{0,200}(?:\([^()\n]{0,100}\)[^()\n]{0,100})?)\)/g;
+
+const INTENT_OP =
+  /\b([A-Za-z_]\w*)\s*(?:\?|!!)?\s*\.\s*(setAction|action|setPackage|package|`package`|setComponent|component|setClass|setClassName|setFlags|addFlags|flags|putExtra)\b\s*(?:=(?!=)\s*|\(\s*)([^\n;]{0,200})/g;
+
+let intentText = '';
+let intentFacts: IntentFacts = { made: new Map(), ops: new Map() };
+
+function intentsOf(text: string): IntentFacts {
+  if (intentText === text) return intentFacts;
+  intentText = text;
+  intentFacts = { made: new Map(), ops: new Map() };
+  for (const m of text.matchAll(INTENT_DECL)) {
+    const list = intentFacts.made.get(m[1] as string) ?? [];
+    if (list.length < 64) list.push({ at: m.index as number, args: (m[2] as string).trim() });
+    intentFacts.made.set(m[1] as string, list);
+  }
+  for (const m of text.matchAll(INTENT_OP)) {
+    const name = m[1] as string;
+    if (!intentFacts.made.has(name)) continue;
+    const list = intentFacts.ops.get(name) ?? [];
+    if (list.length < 256) list.push({ at: m.index as number, op: m[2] as string, arg: m[3] as string });
+    intentFacts.ops.set(name, list);
+  }
+  return intentFacts;
+}
+
+/** The intent `name` as sent at `at`: its last making before, and what was done to it in between. */
+function intentAt(
+  name: string,
+  at: number,
+  facts: IntentFacts,
+): { args: string; ops: { op: string; arg: string }[] } | undefined {
+  const made = (facts.made.get(name) ?? []).filter((d) => d.at < at).pop();
+  if (made === undefined) return undefined;
+  return { args: made.args, ops: (facts.ops.get(name) ?? []).filter((o) => o.at > made.at && o.at < at) };
+}
+
+/**
+ * The intent `name` holds at `at` when a helper of the same file made it (`val intent =
+ * makeLogInIntent()`): the first intent the helper returns by name that has an action of its own,
+ * as made and changed in the helper's body (its first 1,500 characters).
+ */
+function madeByHelper(
+  name: string,
+  at: number,
+  facts: IntentFacts,
+  text: string,
+): { args: string; ops: { op: string; arg: string }[] } | undefined {
+  const before = text.slice(Math.max(0, at - 2000), at);
+  const escaped = name.replace(/\$/g, '\\$');
+  const call = [
+    ...before.matchAll(
+      new RegExp(String.raw`\b${escaped}\s*(?::\s*Intent\??\s*)?=\s*([A-Za-z_]\w*)\s*\(`, 'g'),
+    ),
+  ].pop();
+  const helper = call?.[1];
+  if (helper === undefined || helper === 'Intent' || !withinBudget(text, 'intent-helper')) return undefined;
+  const def = new RegExp(String.raw`\b(?:fun|Intent)\s+${helper}\s*\(`).exec(text);
+  if (def === null) return undefined;
+  const start = def.index;
+  const body = text.slice(start, start + 1500);
+  for (const r of body.matchAll(/\breturn\s+([A-Za-z_]\w*)\b/g)) {
+    const intent = intentAt(r[1] as string, start + (r.index as number), facts);
+    if (intent !== undefined && ownAction(intent, text) !== undefined) return intent;
+  }
+  return undefined;
+}
+
+/** Actions of the platform and of other apps' published APIs: meant to be answered by whichever app the user picks. */
+const PLATFORM_ACTION = /^(?:android|com\.android|com\.google\.android|androidx)\./;
+
+/** Extras whose name says they carry a credential. */
+const CREDENTIAL_EXTRA = /pass(?:word|wd|code)?|secret|token|\bpin\b|otp|credential|cookie|private[-_]?key/i;
+
+/** An extra whose name ends in a word that says it holds a name, an id or a setting about the credential, not the credential. */
+const ABOUT_A_CREDENTIAL =
+  /(?:id|ids|name|type|endpoint|url|uri|action|count|length|enabled|required|hint)$/i;
+
+/**
+ * The action of an intent made in this file, when it is the app's own: a literal that is not the
+ * platform's, or a constant of this file holding one, or an unqualified constant of another file
+ * whose name is not the platform's `ACTION_…` (imported from `Intent` in Kotlin). `undefined`
+ * when the intent names its component or the action is the platform's or unknown.
+ */
+function ownAction(
+  intent: { args: string; ops: { op: string; arg: string }[] },
+  text: string,
+): string | undefined {
+  const { args, ops } = intent;
+  if (
+    ops.some((o) =>
+      /^(?:setPackage|package|`package`|setComponent|component|setClass|setClassName)$/.test(o.op),
+    )
+  )
+    return undefined;
+  let action: string | undefined;
+  if (args === '') action = ops.find((o) => o.op === 'setAction' || o.op === 'action')?.arg;
+  else {
+    // Intent(context, Target::class.java) and new Intent(context, Target.class) are explicit.
+    if (/::\s*class\b|\.class\b/.test(args)) return undefined;
+    action = args.split(',')[0];
+  }
+  if (action === undefined) return undefined;
+  action = action.replace(/\)\s*$/, '').trim();
+  const literal = literalOf(action, text);
+  if (literal !== undefined) return PLATFORM_ACTION.test(literal.value) ? undefined : literal.value;
+  if (!/^[A-Z][A-Z0-9_]*$/.test(action) || /^ACTION_/.test(action)) return undefined;
+  return action;
+}
+
+/**
+ * An implicit intent of the app's own action sent by `call` (MASTG-TEST-0026): any app can
+ * declare the same filter and receive it. High when it carries what that app must not get: a
+ * grant of URI permissions (read or write access to the app's private provider, DVMICC's URI
+ * hijack) or an extra named as a credential; medium otherwise (a broadcast without a receiver
+ * permission, an activity or service started by an action another app can also declare).
+ */
+function implicitIntentVerdict(m: RegExpExecArray, text: string): CodeVerdict | undefined {
+  const call = m[1] as string;
+  const before = text.slice(Math.max(0, (m.index as number) - 80), m.index);
+  // LocalBroadcastManager's broadcasts stay in the process.
+  if (/LocalBroadcastManager|[Ll]ocal\w*\s*(?:\?|!!)?\s*\.\s*$/.test(before)) return undefined;
+  const broadcast = /Broadcast$/.test(call);
+  const rest = m[3] as string;
+  // A broadcast given a receiver permission (its second argument, not null) is guarded.
+  if (broadcast && /^,\s*(?!null\b)[^\s)]/.test(rest)) return undefined;
+  const name = m[2] as string;
+  const facts = intentsOf(text);
+  const intent =
+    intentAt(name, m.index as number, facts) ?? madeByHelper(name, m.index as number, facts, text);
+  if (intent === undefined) return undefined;
+  const action = ownAction(intent, text);
+  if (action === undefined) return undefined;
+  const ops = intent.ops;
+  const grant = ops.some(
+    (o) => /Flags|flags/.test(o.op) && /FLAG_GRANT_(?:READ|WRITE|PERSISTABLE)_URI_PERMISSION/.test(o.arg),
+  );
+  const extra = ops
+    .filter((o) => o.op === 'putExtra')
+    .map((o) => /^\s*(@?"[^"\n]*"|[A-Za-z_][\w.]*)/.exec(o.arg)?.[1] ?? '')
+    .map((k) => literalOf(k, text)?.value ?? k)
+    .find((k) => CREDENTIAL_EXTRA.test(k) && !ABOUT_A_CREDENTIAL.test(k) && !PLATFORM_ACTION.test(k));
+  const shown = action.slice(0, 80);
+  const what = broadcast
+    ? `${call}(${name}) sends an implicit broadcast of ${shown} without a receiver permission`
+    : `${call}(${name}) sends an implicit intent of ${shown}`;
+  if (grant)
+    return {
+      ruleId: 'android-implicit-intent',
+      severity: 'high',
+      message: `${what} that grants URI permissions: whichever app declares the action gets read or write access to the URI it carries`,
+      key: `implicit-grant:${name}:${action}`,
+    };
+  if (extra !== undefined)
+    return {
+      ruleId: 'android-implicit-intent',
+      severity: 'high',
+      message: `${what} carrying the extra ${extra.slice(0, 60)}: any app that declares the action receives it`,
+      key: `implicit-extra:${name}:${action}`,
+    };
+  return {
+    ruleId: 'android-implicit-intent',
+    message: broadcast
+      ? `${what}: every app that registers for the action receives it and its extras`
+      : `${what}: another app can declare the same intent filter and receive it (or be offered in the chooser) instead of yours`,
+    key: `implicit:${name}:${action}`,
+  };
+}
+
+/**
+ * True when the method body that opens at `start` (just after its `{`) calls `proceed()` as one
+ * of its own statements, unconditionally, and never `cancel()`. Only the first 3,000 characters
+ * are read; a body longer than that is not judged.
+ */
+function proceedsAlways(text: string, start: number): boolean {
+  let depth = 1;
+  let statement = start;
+  let found = false;
+  const end = Math.min(text.length, start + 3000);
+  for (let i = start; i < end; i++) {
+    const c = text.charAt(i);
+    if (c === '{' || c === '(') depth++;
+    else if (c === '}' || c === ')') {
+      depth--;
+      if (depth === 0) return found;
+    } else if (depth === 1 && c === ';') statement = i + 1;
+    // A line break ends a statement unless a condition (`if (…)`, `else`) runs on to the next line.
+    else if (depth === 1 && c === '\n' && !/(?:\)|\belse)\s*$/.test(text.slice(statement, i)))
+      statement = i + 1;
+    else if (text.startsWith('cancel(', i) && text.charAt(i - 1) === '.') return false;
+    else if (depth === 1 && !found && text.startsWith('.proceed(', i)) {
+      const head = text.slice(statement, i);
+      found = !/\b(?:if|else|when|while|for)\b|->|\?:|\?\s*$/.test(head.replace(/\?\.?$/, ''));
+    }
+  }
+  return false;
+}
+
+/** The text of a body that opens at `start` (just after its `{`) up to its closing brace, within 2,000 characters. */
+function bodyFrom(text: string, start: number): string | undefined {
+  let depth = 1;
+  const end = Math.min(text.length, start + 2000);
+  for (let i = start; i < end; i++) {
+    const c = text.charAt(i);
+    if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return text.slice(start, i);
+  }
+  return undefined;
+}
+
+/**
+ * What a Swift expression giving key bytes comes from, when it is the code itself: a `[UInt8]`
+ * literal of at least 16 bytes, `Data(base64Encoded: "…")` of a literal, `Data([…])`, or a name
+ * assigned one of these, followed at most two steps back.
+ */
+function keyBytesInCode(expr: string, text: string, depth: number): string | undefined {
+  const e = expr.replace(/\s+as\s+(?:CFData|NSData)\b.*$/, '').trim();
+  if (/^Data\(\s*base64Encoded:\s*"[A-Za-z0-9+/=]{16,}"/.test(e)) return 'a Base64 literal';
+  if (/^\[\s*(?:0x[0-9A-Fa-f]{1,2}\s*,\s*){15}/.test(e)) return 'a byte-array literal';
+  const inner = /^(?:Data|\[UInt8\]|Array)\(\s*([^()]+)\)$/.exec(e);
+  if (inner !== null) return depth < 3 ? keyBytesInCode(inner[1] as string, text, depth + 1) : undefined;
+  if (!/^[A-Za-z_]\w*$/.test(e) || depth >= 3 || !withinBudget(text, 'key-bytes')) return undefined;
+  const decl = new RegExp(String.raw`\b(?:let|var)\s+${e}\s*(?::\s*[\w<>?\[\]]+\s*)?=\s*`).exec(text);
+  if (decl === null) return undefined;
+  const value = text.slice(decl.index + decl[0].length, decl.index + decl[0].length + 400);
+  if (/^\[\s*(?:0x[0-9A-Fa-f]{1,2}\s*,\s*){15}/.test(value)) return `${e}, a byte-array literal`;
+  const call = /^(?:Data|\[UInt8\]|Array)\([^()\n]{1,160}\)/.exec(value);
+  return call === null ? undefined : keyBytesInCode(call[0], text, depth + 1);
+}
+
+/**
+ * An object logged whole (`NSLog(@"user saved: %@", user.description)`, `Log.d(TAG, "" + user)`)
+ * whose secret field was set in the 1,500 characters before the call (`user[@"password"] =
+ * field.text`, `user.password = pw`): its description prints the secret with the rest.
+ */
+function loggedWithSecretField(args: string, text: string, at: number): string | undefined {
+  const before = text.slice(Math.max(0, at - 1500), at);
+  for (const o of args.matchAll(
+    /(?:[,+(]|%@"\s*,)\s*\[?\s*([A-Za-z_]\w*)(?:\s*\.\s*(?:description|debugDescription)|\s+(?:description|debugDescription)\s*\])?\s*(?=[,)+]|$)/g,
+  )) {
+    // The current object (`this`, `self`) is described by its class, whose fields are not all set here.
+    if (/^(?:this|self|super)$/.test(o[1] as string)) continue;
+    const name = (o[1] as string).replace(/\$/g, '\\$');
+    const set = new RegExp(
+      String.raw`\b${name}\s*(?:\[\s*@?"([^"\n]{1,60})"\s*\]|\.\s*([A-Za-z_]\w*))\s*=(?!=)|\[\s*${name}\s+setObject:[^\]\n]{1,200}forKey:\s*@"([^"\n]{1,60})"`,
+      'g',
+    );
+    for (const f of before.matchAll(set)) {
+      const field = (f[1] ?? f[2] ?? f[3]) as string;
+      if (secretNamed(field) !== undefined) return `${o[1]} (its ${field} set just before)`;
+    }
+  }
+  return undefined;
+}
+
 const CODE_RULES: readonly CodeRule[] = [
+  {
+    // An implicit intent of the app's own action (a custom action, no package or component).
+    langs: ['jvm'],
+    needs: ['sendBroadcast', 'sendOrderedBroadcast', 'startService', 'startActivity', 'bindService'],
+    pattern:
+      /\b(sendBroadcast|sendOrderedBroadcast|startService|startForegroundService|startActivity|startActivityForResult|bindService)\s*\(\s*([A-Za-z_]\w*)\s*([,)][^\n;]{0,80})/g,
+    check: implicitIntentVerdict,
+  },
   {
     // A string literal (or its Base64/hex decoding) given to SecretKeySpec: the key is in the app.
     langs: ['jvm'],
@@ -995,6 +1288,27 @@ const CODE_RULES: readonly CodeRule[] = [
     ),
     check: (m) =>
       keyLiteral('crypto-hardcoded-key', m[1] as string, 'string literal used as a CryptoKit SymmetricKey'),
+  },
+  {
+    // A private key made from bytes of the code: CryptoKit's `P256.Signing.PrivateKey(
+    // rawRepresentation: data)` and its kin, or Security's `SecKeyCreateWithData(data, …)` for a
+    // private key class, with `data` a byte-array literal or `Data(base64Encoded: "…")`, in place
+    // or one or two assignments back (`let data = Data(bytes)`, `let bytes: [UInt8] = [0x30, …]`).
+    langs: ['swift'],
+    needs: ['PrivateKey(', 'SecKeyCreateWithData'],
+    pattern:
+      /\b(?:(?:P256|P384|P521|Curve25519)\s*\.\s*(?:Signing|KeyAgreement)\s*\.\s*PrivateKey\s*\(\s*(?:rawRepresentation|derRepresentation|x963Representation)\s*:|SecKeyCreateWithData\s*\()\s*([^,()\n]{1,120}(?:\([^()\n]{0,160}\))?)/g,
+    check: (m, text) => {
+      const security = m[0].startsWith('SecKey');
+      if (security && !/kSecAttrKeyClassPrivate/.test(text)) return undefined;
+      const from = keyBytesInCode(m[1] as string, text, 0);
+      if (from === undefined) return undefined;
+      return {
+        ruleId: 'crypto-hardcoded-key',
+        message: `private key from ${from} given to ${security ? 'SecKeyCreateWithData' : 'CryptoKit'}: whoever unpacks the app signs or decrypts as it`,
+        key: `swift-private-key:${m[1]}`,
+      };
+    },
   },
   {
     // CommonCrypto: CCCrypt(op, alg, options, key, …) with a literal key (its fourth argument).
@@ -1370,6 +1684,32 @@ const CODE_RULES: readonly CodeRule[] = [
     },
   },
   {
+    // A secret built piece by piece from java.util.Random (`password.append(chars[random.nextInt(
+    // n)])`, MASTG-DEMO-0007): the name says what is built, the holder must be a java.util.Random
+    // of the file (not a SecureRandom).
+    langs: ['jvm'],
+    needs: ['Random'],
+    pattern:
+      /\b(\w*(?:password|Password|PASSWORD|token|Token|TOKEN|otp|Otp|OTP|nonce|Nonce|NONCE|salt|Salt|SALT|secret|Secret|SECRET)\w*)\s*\.\s*(?:append|add|insert|plus)\s*\([^;\n]{0,120}?(?:\b(?:new\s+)?Random\(\s*\)|\b([A-Za-z_]\w*))\s*\.\s*next(?:Int|Long|Double|Float|Bytes|Boolean)?\s*\(/g,
+    check: (m, text) => {
+      const holder = m[2];
+      if (holder !== undefined) {
+        if (!withinBudget(text, 'random-holder')) return undefined;
+        const h = holder.replace(/\$/g, '\\$');
+        const plain = new RegExp(
+          String.raw`\b${h}\s*(?::\s*(?:java\.util\.)?Random\s*)?=\s*(?:new\s+)?(?:java\.util\.)?Random\(|\b(?<!Secure)Random\s+${h}\s*=`,
+        );
+        if (!plain.test(text)) return undefined;
+      }
+      const name = m[1] as string;
+      return {
+        ruleId: 'crypto-insecure-random',
+        message: `${name.slice(0, 60)} is built from java.util.Random, which is predictable; use SecureRandom`,
+        key: `random:${name}`,
+      };
+    },
+  },
+  {
     // An X509TrustManager whose checkServerTrusted accepts everything (an empty body).
     langs: ['jvm'],
     needs: ['checkServerTrusted'],
@@ -1382,16 +1722,40 @@ const CODE_RULES: readonly CodeRule[] = [
     }),
   },
   {
-    // A WebView that proceeds on every TLS error.
+    // A Cordova plugin that hands the page any extra of the intent that started the activity,
+    // named by the page (`i.getStringExtra(args.getString(0))`): whatever another app puts in the
+    // launching intent reaches the page's script (DVHMA's intent injection).
+    langs: ['jvm'],
+    needs: ['CordovaPlugin'],
+    pattern:
+      /\.\s*get(?:String|Int|Boolean|Long|Double|Bundle|Parcelable|Serializable)?Extra\s*\(\s*([A-Za-z_]\w*)\s*\)/g,
+    check: (m, text) => {
+      if (!/\bextends\s+CordovaPlugin\b/.test(text) || !/\bgetIntent\s*\(\s*\)/.test(text)) return undefined;
+      const named = assignedTo(m[1] as string, text);
+      if (named === undefined || !/^\s*args\s*\.\s*(?:get|opt)String\s*\(/.test(named)) return undefined;
+      return {
+        ruleId: 'android-webview-js-interface',
+        message:
+          'a Cordova plugin returns the extra of the launching intent that the page names: what another app puts in that intent reaches the page’s script (intent injection)',
+        key: 'cordova-intent-extra',
+      };
+    },
+  },
+  {
+    // A WebView that proceeds on every TLS error: `proceed()` as a statement of the handler's own
+    // body, whatever comes before it (a log line, the super call), not under a condition, a
+    // lambda or a dialog's button, and no `cancel()` anywhere in the body.
     langs: ['jvm'],
     needs: ['onReceivedSslError'],
-    pattern:
-      /\bonReceivedSslError\s*\([^)]{0,300}\)\s*(?::\s*Unit\s*)?\{\s*(?:super\.onReceivedSslError\([^)]{0,300}\)\s*;?\s*)?(\w+)(?:\?|!!)?\.proceed\(\)\s*;?\s*\}/g,
-    check: () => ({
-      ruleId: 'network-trust-all-certificates',
-      message: 'onReceivedSslError calls proceed(): the WebView loads pages whatever their certificate',
-      key: 'webview-ssl-error',
-    }),
+    pattern: /\bonReceivedSslError\s*\([^)]{0,300}\)\s*(?::\s*Unit\s*)?\{/g,
+    check: (m, text) =>
+      proceedsAlways(text, (m.index as number) + m[0].length)
+        ? {
+            ruleId: 'network-trust-all-certificates',
+            message: 'onReceivedSslError calls proceed(): the WebView loads pages whatever their certificate',
+            key: 'webview-ssl-error',
+          }
+        : undefined,
   },
   {
     langs: ['swift', 'objc'],
@@ -1428,6 +1792,27 @@ const CODE_RULES: readonly CodeRule[] = [
       // one, is found on its own line).
       const lineStart = text.lastIndexOf('\n', m.index) + 1;
       if (/^\s*import\s/.test(text.slice(lineStart, m.index))) return undefined;
+      return hostnameVerdict(m, text);
+    },
+  },
+  {
+    // A HostnameVerifier whose body does something first (logs the host) and then accepts it:
+    // a Kotlin lambda ending in `true`, a Java or Kotlin `verify` ending in `return true`, with no
+    // comparison, condition or `false` anywhere in it.
+    langs: ['jvm'],
+    needs: ['HostnameVerifier', 'hostnameVerifier'],
+    pattern:
+      /\b[Hh]ostnameVerifier\s*\{\s*\w+\s*,\s*\w+\s*->|\bverify\s*\(\s*(?:final\s+)?String\s+\w+\s*,\s*(?:final\s+)?SSLSession\s+\w+\s*\)\s*\{|\bverify\s*\(\s*\w+\s*:\s*String\??\s*,\s*\w+\s*:\s*SSLSession\??\s*\)\s*(?::\s*Boolean\s*)?\{/g,
+    check: (m, text) => {
+      const body = bodyFrom(text, (m.index as number) + m[0].length);
+      if (body === undefined) return undefined;
+      const lambda = m[0].endsWith('->');
+      const accepts = lambda ? /(?:^|[;\n])\s*true\s*$/.test(body) : /\breturn\s+true\s*;?\s*$/.test(body);
+      if (
+        !accepts ||
+        /\b(?:if|when|switch|false|verify|equals|contains|endsWith|matches)\b|==|!=|\?:/.test(body)
+      )
+        return undefined;
       return hostnameVerdict(m, text);
     },
   },
@@ -2111,6 +2496,7 @@ const CODE_RULES: readonly CodeRule[] = [
       // upper case words ending in one that names a credential, with none that says the constant
       // holds the key or label of one (`PREF_PASSWORD`, `EXTRA_TOKEN`, `KEY_SECRET`).
       if (last === undefined) last = credentialConstantIn(args);
+      if (last === undefined) last = loggedWithSecretField(args, text, m.index as number);
       if (last === undefined) return undefined;
       return {
         ruleId: 'storage-secret-in-log',
@@ -2408,6 +2794,51 @@ export function consoleLogs(source: string, file: string): RawFinding[] {
   return out;
 }
 
+/** `jwt.sign(payload, key…)` / `jwt.verify(token, key…)` of jsonwebtoken and its kin, the key in the second argument. */
+const JWT_CALL =
+  /\b(?:jwt|JWT|jsonwebtoken|jose)\s*\.\s*(sign|verify)\s*\(\s*(?:[^,()]|\([^()]*\))+,\s*(?:(['"`])((?:(?!\2)[^\\\n]|\\.){1,256})\2|([A-Za-z_$][\w$]*))\s*[,)]/g;
+
+/**
+ * A JSON Web Token signed or checked with a secret written in the script (`jwt.sign(payload,
+ * 'supersecretkey')`, or a `const secret = '…'` of the same file): whoever reads the app's bundle
+ * mints tokens the server accepts. A PEM key in place is left to the private-key rule (a public
+ * key given to `verify` is no secret), and so is a value read at run time (`process.env.…`).
+ *
+ * @example
+ * ```ts
+ * jwtSecrets("const secret = 'k3y'; jwt.sign(p, secret);", 'src/App.js'); // one crypto-hardcoded-key
+ * ```
+ */
+export function jwtSecrets(source: string, file: string): RawFinding[] {
+  const out: RawFinding[] = [];
+  const text = blankComments(source);
+  let starts: number[] | undefined;
+  JWT_CALL.lastIndex = 0;
+  for (let m = JWT_CALL.exec(text); m !== null; m = JWT_CALL.exec(text)) {
+    let value = m[3];
+    if (value === undefined) {
+      if (!withinBudget(text, 'jwt-secret')) continue;
+      const name = (m[4] as string).replace(/\$/g, '\\$');
+      const decl = new RegExp(
+        String.raw`\b(?:const|let|var)\s+${name}\s*(?::\s*\w+\s*)?=\s*(['"\`])((?:(?!\1)[^\\\n]|\\.){1,256})\1`,
+      ).exec(text);
+      value = decl?.[2];
+    }
+    if (value === undefined || value.length < 4 || /^-----BEGIN|\$\{/.test(value) || PLACEHOLDER.test(value))
+      continue;
+    starts ??= lineStarts(text);
+    out.push({
+      ruleId: 'crypto-hardcoded-key',
+      file,
+      line: lineAt(starts, m.index),
+      message: `JWT ${m[1] === 'sign' ? 'signed' : 'verified'} with a secret written in the script: whoever reads the bundle mints tokens that pass`,
+      evidence: redact(value, 0),
+      key: `jwt-secret:${value}`,
+    });
+  }
+  return out;
+}
+
 /** The source-code analyser. */
 export const CODE_ANALYSERS: readonly FileAnalyser[] = [
   {
@@ -2427,8 +2858,12 @@ export const CODE_ANALYSERS: readonly FileAnalyser[] = [
     matches: (path, name) =>
       JS_SOURCE.test(name) && !JS_NOT_SOURCE.test(name) && !/(?:^|\/)node_modules\//.test(path),
     analyse(bytes, context) {
-      if (bytes.indexOf('console') === -1) return undefined;
-      context.report(...consoleLogs(bytes.toString('utf8'), context.path));
+      const logs = bytes.indexOf('console') !== -1;
+      const jwt = bytes.indexOf('jwt') !== -1 || bytes.indexOf('JWT') !== -1;
+      if (!logs && !jwt) return undefined;
+      const source = bytes.toString('utf8');
+      if (logs) context.report(...consoleLogs(source, context.path));
+      if (jwt) context.report(...jwtSecrets(source, context.path));
       return undefined;
     },
   },

@@ -165,6 +165,15 @@ function ofTarget(raw: RawFinding, name: string): RawFinding {
 }
 
 /**
+ * An entitlements file: Xcode's `App.entitlements`, and `Entitlements.plist` as Xamarin and .NET
+ * MAUI name theirs (`Platforms/iOS/Entitlements.plist`) and as `codesign -d --entitlements` dumps
+ * a signed app's (`entitlements.plist`, `macos-entitlements.plist`).
+ */
+function isEntitlements(name: string): boolean {
+  return name.endsWith('.entitlements') || /(?:^|[-_.])entitlements\.plist$/i.test(name);
+}
+
+/**
  * The iOS analyser: Info.plist (App Transport Security), entitlements files and the entitlements
  * in the plist of `embedded.mobileprovision` (get-task-allow). A binary plist's values are
  * given to the text scan as JSON.
@@ -172,7 +181,7 @@ function ofTarget(raw: RawFinding, name: string): RawFinding {
 export const IOS_ANALYSERS: readonly FileAnalyser[] = [
   {
     matches: (_path, name) =>
-      isInfoPlist(name) || name.endsWith('.entitlements') || name === 'embedded.mobileprovision',
+      isInfoPlist(name) || isEntitlements(name) || name === 'embedded.mobileprovision',
     async analyse(bytes, context) {
       const { name, path } = context;
       const { extractEmbeddedPlist, isBinaryPlist, parsePlist } = await import('../lib/plist.js');

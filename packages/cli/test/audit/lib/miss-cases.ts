@@ -267,6 +267,15 @@ export const MISS_CASES: RuleCase[] = [
     ),
   },
   {
+    rule: 'android-implicit-intent',
+    positive: java(
+      '  void notifyLogin(String user) {\n    Intent intent = new Intent();\n    intent.setAction("com.acme.app.LOGGED_IN");\n    intent.putExtra("user", user);\n    sendBroadcast(intent);\n  }',
+    ),
+    negative: java(
+      '  void notifyLogin(String user) {\n    Intent intent = new Intent();\n    intent.setAction("com.acme.app.LOGGED_IN");\n    intent.setPackage(getPackageName());\n    intent.putExtra("user", user);\n    sendBroadcast(intent);\n  }',
+    ),
+  },
+  {
     rule: 'storage-secret-in-log',
     positive: java(
       '  void login(String user, String password) { Log.d(TAG, "login " + user + " with " + password); }',
