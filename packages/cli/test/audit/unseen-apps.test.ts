@@ -742,6 +742,33 @@ describe('a twelfth held-out set: onion services, app objects named localStorage
     ).toContain('a comment beside it says the value is not secret');
   });
 
+  it("a build tool's @secret:NAME@ token and a key whose value calls itself public are no secrets; a literal beside them is", async () => {
+    const r = await audit({
+      '.onedev-buildspec.yml': [
+        'jobs:',
+        '- name: release',
+        '  envVars:',
+        '  - name: BLOKADA_KEYSTORE_PWD',
+        "    value: '@secret:BLOKADA_KEYSTORE_PWD@'",
+        '',
+      ].join('\n'),
+      'ci/release.yml': ['env:', "  value: '@secret:BLOKADA_KEYSTORE_PWD@'", ''].join('\n'),
+      'lib/payment/adapty_key.dart': [
+        'class AdaptyApiKey {',
+        '  String get() {',
+        '    var apiKey = "public_live_jIrWAAbd.q43qsMhj7rTLOpF3zGBd";',
+        '    var privateKey = "live_8Jq2LmN4xV7bT1cR9wY3zK6pQ5";',
+        '    return apiKey;',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['lib/payment/adapty_key.dart:4', 'high'],
+    ]);
+  });
+
   it('strings in a localization folder are words shown to the user, whatever their key', async () => {
     const strings = '{ "es": { "password": "Contraseña", "repeat_password": "Repetir contraseña1" } }\n';
     const r = await audit({

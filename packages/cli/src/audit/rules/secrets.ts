@@ -169,12 +169,13 @@ const SECRET_MANAGER_PATH = /^[a-z0-9]+(?:[-_][a-z0-9]+)+(?:\/[a-z0-9]+(?:[-_][a
 /**
  * Keys whose provider documents them as public, made to ship in clients, told by their prefix:
  * PostHog project API keys (`phc_`, write-only ingestion), Stripe publishable keys (`pk_live_`,
- * `pk_test_`) and Mapbox public tokens (`pk.` and a JWT-like body). The secret forms of the same
+ * `pk_test_`), Mapbox public tokens (`pk.` and a JWT-like body) and any key whose value opens by
+ * calling itself public (Adapty's SDK keys, `public_live_…`). The secret forms of the same
  * providers (`phx_`, `sk_live_`, Mapbox `sk.`) are not these prefixes. Android Backup Service
  * keys (`AEdPqrEAAAAI…`) are registered for one package name and go in the app's manifest
  * (`com.google.android.backup.api_key`), as Google's documentation says to.
  */
-const PUBLISHABLE_KEY = /^(?:phc_|pk_(?:live|test)_|pk\.eyJ|AEdPqrEAAAAI)/;
+const PUBLISHABLE_KEY = /^(?:phc_|pk_(?:live|test)_|pk\.eyJ|AEdPqrEAAAAI|(?:public|publishable)[_-])/;
 
 /**
  * An account or contract address of Ethereum and the chains that share its format: `0x` and 20
@@ -334,7 +335,7 @@ export const GIF_SEARCH_API = /giphy|\btenor\b/i;
  * `printf` format writing a CI secret, a `NAME:project/secret` reference, a vendored Yarn).
  */
 const BUILD_TOOLING =
-  /(?:^|\/)(?:\.github|\.gitlab|\.circleci|\.buildkite|\.bitrise|\.travis|\.azure-pipelines|\.husky|\.yarn|\.taskcluster|taskcluster|fastlane|scripts)\/|(?:^|\/)(?:Fastfile|Appfile|Matchfile|Pluginfile|Dangerfile|Jenkinsfile|bitrise\.ya?ml|codemagic\.ya?ml|\.gitlab-ci\.ya?ml|\.travis\.ya?ml|azure-pipelines\.ya?ml|appveyor\.ya?ml)$|\.(?:sh|bash|zsh|ps1|bat|cmd)$/;
+  /(?:^|\/)(?:\.github|\.gitlab|\.circleci|\.buildkite|\.bitrise|\.travis|\.azure-pipelines|\.husky|\.yarn|\.taskcluster|taskcluster|fastlane|scripts)\/|(?:^|\/)(?:Fastfile|Appfile|Matchfile|Pluginfile|Dangerfile|Jenkinsfile|bitrise\.ya?ml|codemagic\.ya?ml|\.gitlab-ci\.ya?ml|\.travis\.ya?ml|azure-pipelines\.ya?ml|appveyor\.ya?ml|\.onedev-buildspec\.ya?ml)$|\.(?:sh|bash|zsh|ps1|bat|cmd)$/;
 
 /**
  * A last word that says what kind of value a name holds, not what it is for: a default, a sample,
@@ -1142,6 +1143,7 @@ function genericVerdict(
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
   if (isTemplate(value, file.path) || isParameterName(value) || isFormat(value)) return undefined;
+  if (isBuildToken(m, name, value, text)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
   const at = m.index as number;
   // What leads to the value within its own block: the end of an earlier dictionary, block or
@@ -1227,6 +1229,17 @@ function previewReason(text: string, at: number): string | undefined {
   return PREVIEW_DECLARATION.test(header)
     ? "sample data of an IDE preview (Compose's @Preview or PreviewParameterProvider, SwiftUI's PreviewProvider or #Preview): it fills a screen in the editor, the app does not run it"
     : undefined;
+}
+
+/**
+ * A build tool's token between `@` signs: OneDev's `value: '@secret:BLOKADA_KEY_PWD@'` (a job
+ * secret read at build time) and Ant-style filter tokens. The "name" and "value" seen there are
+ * the token's kind and the secret's name.
+ */
+function isBuildToken(m: RegExpExecArray, name: string, value: string, text: string): boolean {
+  if (!value.endsWith('@')) return false;
+  const nameAt = text.indexOf(name, m.index as number);
+  return nameAt > 0 && text.charCodeAt(nameAt - 1) === 0x40;
 }
 
 /**
