@@ -769,6 +769,22 @@ describe('a twelfth held-out set: onion services, app objects named localStorage
     ]);
   });
 
+  it("XMPP's namespaces (jabber.org/protocol/…, jabber.org/features/…, etherx.jabber.org) are names; another jabber.org page is not", async () => {
+    const r = await audit({
+      'Monal/Classes/MLXMPPConnection.m': [
+        '[query addChildNode:[[MLXMLNode alloc] initWithElement:@"query" andNamespace:@"http://jabber.org/protocol/disco#info"]];',
+        'NSString* caps = @"http://jabber.org/protocol/caps";',
+        'NSString* sm = @"http://jabber.org/features/iq-register";',
+        'NSString* stream = @"http://etherx.jabber.org/streams";',
+        'NSString* help = @"http://jabber.org/faq.html";',
+        '',
+      ].join('\n'),
+    });
+    expect(of(r, 'cleartext-http-url').map((f) => `${f.file}:${f.line}`)).toEqual([
+      'Monal/Classes/MLXMPPConnection.m:5',
+    ]);
+  });
+
   it('strings in a localization folder are words shown to the user, whatever their key', async () => {
     const strings = '{ "es": { "password": "Contraseña", "repeat_password": "Repetir contraseña1" } }\n';
     const r = await audit({

@@ -133,6 +133,12 @@ function isNameNotEndpoint(host: string, path: string): boolean {
   const h = host.toLowerCase();
   if (h === 'xml.apache.org' || h === 'javax.xml.xmlconstants') return true;
   if ((h === 'apache.org' || h === 'www.apache.org') && /^\/xml\//i.test(path)) return true;
+  // XMPP's namespaces: the XMPP Standards Foundation names each extension's namespace
+  // `http://jabber.org/protocol/…` (XEP-0030's `disco#info`, XEP-0045's `muc#user`), stream
+  // features `http://jabber.org/features/…`, and the stream itself `http://etherx.jabber.org/streams`.
+  // An XMPP client names hundreds of them; none is fetched.
+  if (h === 'etherx.jabber.org' || (h === 'jabber.org' && /^\/(?:protocol|features)\//.test(path)))
+    return true;
   return LICENSE_HOSTS.has(h) && /^\/(?:licenses?|MPL)\b/i.test(path);
 }
 
