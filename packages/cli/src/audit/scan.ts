@@ -410,14 +410,34 @@ async function analyse(
 }
 
 /** A nested archive that was not scanned: said so, with what stopped it. */
-function nestedNotScanned(state: ScanState, path: string, reason: string, severity: 'medium' | 'high'): void {
+function nestedNotScanned(
+  state: ScanState,
+  path: string,
+  reason: string,
+  severity: 'medium' | 'high',
+  note = '',
+): void {
   state.raws.push({
     ruleId: 'audit-unparsed-file',
     file: path,
-    message: `archive not scanned (${reason.slice(0, 160)}); its files were not checked`,
+    message: `archive not scanned (${reason.slice(0, 160)}); its files were not checked${note}`,
     key: 'unparsed',
     severity,
   });
+}
+
+/**
+ * A `.zip` among an app's assets or resources (`src/main/assets/`, `res/raw/`, a bundle's
+ * `Resources/`), in the input's own tree: data the app opens itself (a theme, a map, a
+ * watchface), not a package of its code, and zip readers differ in the damage they tolerate
+ * (stray bytes after the end record, which unzip and Android's `ZipInputStream` pass over). Its
+ * damage is medium: its files were not checked, but an app package (`.apk`, `.ipa`, `.jar`) or an
+ * archive elsewhere keeps the high that fails the default gate.
+ */
+function assetArchive(path: string): boolean {
+  return (
+    !path.includes('!/') && /(?:^|\/)(?:assets|res\/raw|[Rr]esources)\/(?:[^/]+\/)*[^/]+\.zip$/i.test(path)
+  );
 }
 
 /**
@@ -475,7 +495,14 @@ async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: Ap
     if (!(err instanceof AuditArchiveError) || err instanceof ZipLimitError) throw err;
     const own = `${entry.path}: `;
     const reason = err.message.startsWith(own) ? err.message.slice(own.length) : err.message;
-    nestedNotScanned(state, entry.path, reason.replace(/\.$/, ''), 'high');
+    const asset = assetArchive(entry.path);
+    nestedNotScanned(
+      state,
+      entry.path,
+      reason.replace(/\.$/, ''),
+      asset ? 'medium' : 'high',
+      asset ? ' (a data archive among the app’s assets, not a package of its code)' : '',
+    );
   }
   if (inner.flags.apk) inner.signingBlock = await hasApkSigningBlock(source);
   checkApp(state, inner);

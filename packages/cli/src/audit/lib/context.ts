@@ -79,7 +79,7 @@ const DEBUG_SEVERITY: Severity = 'low';
  * `*_test.py`), iOS
  * `*Tests/` targets. Documentation: `*.md`, `*.markdown`, `*.rst`,
  * `*.adoc`, their editor swap and backup copies (`.README.md.swp`, `README.md~`), and `doc(s)/`
- * folders. Examples: `example(s)/`, `sample(s)/`, `demo/` folders in any case (`Example/`), and files named as a demo or
+ * folders, also wrapped in underscores (`_docs/`). Examples: `example(s)/`, `sample(s)/`, `demo/` folders in any case (`Example/`), and files named as a demo or
  * template copy of another (`Credentials-demo.swift`, `keys.sample.json`). Mock data: `mock(s)/`
  * and `fake(s)/` folders anywhere (a fake backend's canned answers), and files named as a fake or
  * a mock (`fake-user.ts`, `MockData.kt`), and development or mock servers (`dev-api-server/`,
@@ -99,7 +99,7 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
     reason: 'a library’s test helpers (a testing package inside its archive)',
   },
   {
-    pattern: /(?:^|\/)docs?\/|\.(?:md|markdown|rst|adoc)(?:\.sw[a-p]|\.bak|\.orig|~)?$/i,
+    pattern: /(?:^|\/)_{0,2}docs?_{0,2}\/|\.(?:md|markdown|rst|adoc)(?:\.sw[a-p]|\.bak|\.orig|~)?$/i,
     reason: 'documentation',
   },
   // Any case: Xcode and React Native libraries name theirs `Example/` (`…/Example/ios/…`). Not a

@@ -56,7 +56,8 @@ interface CodeRule {
   needs: readonly string[];
   /** Global: every match of the file is checked. */
   pattern: RegExp;
-  check(m: RegExpExecArray, text: string): CodeVerdict | undefined;
+  /** `text` has its comments blanked (offsets kept); `source` is the file as written, comments included. */
+  check(m: RegExpExecArray, text: string, source: string): CodeVerdict | undefined;
 }
 
 /** A quoted literal: Java/Kotlin/Swift/C `"…"`, Objective-C `@"…"`. */
@@ -1210,6 +1211,103 @@ function keyBytesInCode(expr: string, text: string, depth: number): string | und
   return call === null ? undefined : keyBytesInCode(call[0], text, depth + 1);
 }
 
+/** The verdict of ECB named in `Cipher.getInstance` (or a bare "AES", whose default is ECB). */
+function ecbVerdict(m: RegExpExecArray): CodeVerdict {
+  return {
+    ruleId: 'crypto-ecb-mode',
+    message: (m[1] as string).includes('/ECB')
+      ? `Cipher.getInstance("${m[1]}"): ECB mode encrypts equal blocks to equal ciphertext`
+      : `Cipher.getInstance("${m[1]}"): no mode given, so the provider's default, ECB`,
+    evidence: m[1] as string,
+    key: `ecb:${m[1]}`,
+    // ECB without padding takes whole blocks only: the raw block operation that key derivations
+    // (KeePass's AES-KDF), CMAC, key wraps and hand-built counter modes are made of, far more
+    // often than a message's encryption. Medium: what is encrypted decides, and the code must
+    // be read.
+    ...(/\/ECB\/NoPadding$/i.test(m[1] as string)
+      ? {
+          severity: 'medium' as const,
+          message: `Cipher.getInstance("${m[1]}"): ECB without padding, a raw block operation (key derivations, CMAC, key wraps are built on it); a message encrypted with it shows its equal blocks`,
+        }
+      : {}),
+  };
+}
+
+/**
+ * How many bytes of the ciphertext the code keeps, when the first `doFinal` after `from` (before
+ * another `Cipher.getInstance`) is cut to at most one block from its start: `Arrays.copyOfRange(
+ * c.doFinal(x), 0, 8)`, Kotlin's `c.doFinal(x).copyOf(8)`, or its result held in a variable then
+ * copied out (`bb.put(out, 0, 8)`, `System.arraycopy(out, 0, r, 0, 8)`). A ciphertext so cut cannot
+ * be decrypted: the cipher is used as a keyed function of one block (the challenge response of a
+ * Bluetooth device, a key check value), where ECB shows no pattern.
+ */
+function firstBytesKept(text: string, from: number): number | undefined {
+  let after = text.slice(from, from + 900);
+  const next = after.indexOf('Cipher.getInstance');
+  if (next >= 0) after = after.slice(0, next);
+  const at = after.search(/\.doFinal\s*\(/);
+  if (at < 0) return undefined;
+  const head = after.slice(Math.max(0, at - 120), at + 200);
+  const direct =
+    /copyOf(?:Range)?\(\s*[\w.]+\.doFinal\s*\([^;]*?\)\s*,\s*(?:0\s*,\s*)?(\d{1,2})\s*\)/.exec(head) ??
+    /\.doFinal\s*\([^;]*?\)\s*\.\s*(?:copyOfRange\(\s*0\s*,\s*|copyOf\(\s*|sliceArray\(\s*0\s*until\s*)(\d{1,2})\s*\)/.exec(
+      head,
+    );
+  if (direct) return oneBlock(direct[1]);
+  const held = /\b(\w+)\s*=\s*[\w.]+\.doFinal\s*\(/.exec(after.slice(Math.max(0, at - 80), at + 20));
+  if (!held) return undefined;
+  const name = held[1] as string;
+  const rest = after.slice(at);
+  const copied = new RegExp(
+    `(?:\\.put|copyOfRange|arraycopy)\\(\\s*${name}\\s*,\\s*0\\s*,\\s*(?:[\\w.]+\\s*,\\s*0\\s*,\\s*)?(\\d{1,2})\\s*\\)|\\b${name}\\s*\\.\\s*(?:copyOfRange\\(\\s*0\\s*,\\s*|copyOf\\(\\s*)(\\d{1,2})\\s*\\)`,
+  ).exec(rest);
+  if (!copied) return undefined;
+  // Any other use of the whole ciphertext (returned, sent, encoded) keeps every block.
+  const uses = rest.match(new RegExp(`\\b${name}\\b`, 'g'))?.length ?? 0;
+  return uses === 1 ? oneBlock(copied[1] ?? copied[2]) : undefined;
+}
+
+function oneBlock(count: string | undefined): number | undefined {
+  const n = Number(count);
+  return n >= 1 && n <= 16 ? n : undefined;
+}
+
+/**
+ * Whether the file's `HostnameVerifier` pins the server's certificate: a `verify(…, SSLSession …)`
+ * whose body reads the peer's certificate (`getPeerCertificates()`, `getPeerCertificateChain()`)
+ * and compares something with `equals`, `contentEquals` or `==` (a hash of it with a constant).
+ */
+function pinningHostnameVerifier(text: string): boolean {
+  for (const v of text.matchAll(
+    /\bverify\s*\([^)]{0,200}\bSSLSession\b[^)]{0,40}\)\s*(?::\s*Boolean\s*)?\{/g,
+  )) {
+    const body = bodyFrom(text, (v.index as number) + v[0].length);
+    if (body === undefined) continue;
+    if (
+      /\bgetPeerCertificate(?:s|Chain)\s*\(/.test(body) &&
+      /\.(?:equals|contentEquals)\s*\(|==\s*(?!null\b)[A-Za-z_"]/.test(body)
+    )
+      return true;
+  }
+  return false;
+}
+
+/**
+ * A comment on the 3 lines above `at` telling the reader to put their own value there: `// Per
+ * user key, make sure to change it according to your system`, `# replace this with your own key`,
+ * `// use your own secret`. The literal is a stand-in in a sample or a tool the reader runs; the
+ * developer's word lowers the finding to medium, it does not drop it.
+ */
+const SAID_TO_REPLACE =
+  /(?:\/\/|#|\/\*|^[ \t]*\*)[^\n]*?\b(?:(?:change|replace|set)\s+(?:it|this|them|the\s+\w+\s+)?\s*(?:to|with|according\s+to|for)\s+your|(?:use|put|insert|enter)\s+your\s+own|your\s+own\s+(?:key|secret|value))\b/im;
+
+function saidToReplace(text: string, at: number): boolean {
+  const before = text.slice(Math.max(0, at - 400), at);
+  let from = before.length;
+  for (let n = 0; n < 4 && from > 0; n++) from = before.lastIndexOf('\n', from - 1);
+  return SAID_TO_REPLACE.test(before.slice(Math.max(0, from)));
+}
+
 /**
  * An object logged whole (`NSLog(@"user saved: %@", user.description)`, `Log.d(TAG, "" + user)`)
  * whose secret field was set in the 1,500 characters before the call (`user[@"password"] =
@@ -1332,7 +1430,7 @@ const CODE_RULES: readonly CodeRule[] = [
       String.raw`(?:key|Key|KEY)\s*(?:\[[^\]\n]{0,8}\])?\s*(?::\s*[\w<>?.\[\]]+\s*)?=\s*(?:\(\s*\w+\s*\*?\s*\)\s*)?${LITERAL}`,
       'g',
     ),
-    check: (m, text) => {
+    check: (m, text, source) => {
       const name = wordEndingAt(text, m.index + 3);
       const value = m[1] as string;
       const normal = name.toLowerCase().replace(/[_-]/g, '');
@@ -1366,6 +1464,12 @@ const CODE_RULES: readonly CodeRule[] = [
           'crypto-hardcoded-key',
           value,
           `literal assigned to ${name.slice(0, 60)}, used as a key`,
+          saidToReplace(source, m.index)
+            ? {
+                severity: 'medium',
+                message: `literal assigned to ${name.slice(0, 60)}, used as a key (medium: the comment above says to put one’s own value here; check that no build ships this one)`,
+              }
+            : {},
         );
       return keyLiteral(
         'crypto-hardcoded-key',
@@ -1590,24 +1694,16 @@ const CODE_RULES: readonly CodeRule[] = [
     langs: ['jvm'],
     needs: ['getInstance'],
     pattern: /Cipher\.getInstance\(\s*"((?:AES|DES|DESede|Blowfish|RC2)(?:\/ECB\/[^"]*)?)"/g,
-    check: (m) => ({
-      ruleId: 'crypto-ecb-mode',
-      message: (m[1] as string).includes('/ECB')
-        ? `Cipher.getInstance("${m[1]}"): ECB mode encrypts equal blocks to equal ciphertext`
-        : `Cipher.getInstance("${m[1]}"): no mode given, so the provider's default, ECB`,
-      evidence: m[1] as string,
-      key: `ecb:${m[1]}`,
-      // ECB without padding takes whole blocks only: the raw block operation that key derivations
-      // (KeePass's AES-KDF), CMAC, key wraps and hand-built counter modes are made of, far more
-      // often than a message's encryption. Medium: what is encrypted decides, and the code must
-      // be read.
-      ...(/\/ECB\/NoPadding$/i.test(m[1] as string)
-        ? {
+    check: (m, text) => {
+      const kept = firstBytesKept(text, (m.index as number) + m[0].length);
+      return kept === undefined
+        ? ecbVerdict(m)
+        : {
+            ...ecbVerdict(m),
             severity: 'medium' as const,
-            message: `Cipher.getInstance("${m[1]}"): ECB without padding, a raw block operation (key derivations, CMAC, key wraps are built on it); a message encrypted with it shows its equal blocks`,
-          }
-        : {}),
-    }),
+            message: `Cipher.getInstance("${m[1]}"): ECB, but only the first ${kept} bytes of the ciphertext are kept (one block: a challenge's response or a key check, no message to read back)`,
+          };
+    },
   },
   {
     langs: ['swift', 'objc', 'c'],
@@ -1715,10 +1811,20 @@ const CODE_RULES: readonly CodeRule[] = [
     needs: ['checkServerTrusted'],
     pattern:
       /\bcheckServerTrusted\s*\([^)]{0,300}\)\s*(?::\s*Unit\s*)?(?:throws\s+[\w.]+(?:\s*,\s*[\w.]+)*\s*)?(?:\{\s*(?:return\s*;?\s*)?\}|=\s*Unit\b)/g,
-    check: () => ({
+    check: (_m, text) => ({
       ruleId: 'network-trust-all-certificates',
       message: 'checkServerTrusted accepts every certificate (empty body): TLS can be intercepted',
       key: 'trust-manager',
+      // The same file's host name verifier reads the server's certificate and compares it with a
+      // pinned value: only that certificate passes, so the chain check is left to the pin (the
+      // usual way to accept one self-signed server). Medium: the pin, not this code, decides.
+      ...(pinningHostnameVerifier(text)
+        ? {
+            severity: 'medium' as const,
+            message:
+              'checkServerTrusted accepts every certificate (empty body); the same file’s host name verifier compares the server’s certificate with a pinned value, which then alone decides',
+          }
+        : {}),
     }),
   },
   {
@@ -2672,7 +2778,7 @@ export function checkSource(
   for (const rule of rules) {
     rule.pattern.lastIndex = 0;
     for (let m = rule.pattern.exec(text); m !== null; m = rule.pattern.exec(text)) {
-      const verdict = rule.check(m, text);
+      const verdict = rule.check(m, text, source);
       if (verdict === undefined) continue;
       starts ??= lineStarts(text);
       const { lowered: reason, ...rest } = verdict;

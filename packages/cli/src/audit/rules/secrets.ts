@@ -488,7 +488,16 @@ function isSentryDsn(user: string, password: string, after: string): boolean {
   );
 }
 
-function urlCredentials(m: RegExpExecArray, text: string): TextVerdict | undefined {
+/**
+ * An Android string resource of another language than the default (`res/values-ro/`,
+ * `res/values-pt-rBR/`, `res/values-b+sr+Latn/`): a translator's copy of a string of
+ * `res/values/`, where a credential in an example is written in the translator's words
+ * (`mongodb://utilizator:parola@…` for `user:pass`). A real one in the default file stays high.
+ */
+const ANDROID_TRANSLATION =
+  /(?:^|\/)res\/(values-(?:[a-z]{2,3}(?:-r[A-Z]{2})?|b\+[a-z]{2,3}(?:\+[A-Za-z0-9]+)*)(?:-[^/]*)?)\/[^/]+\.xml$/;
+
+function urlCredentials(m: RegExpExecArray, text: string, path: string): TextVerdict | undefined {
   const user = m[2] as string;
   const password = m[3] as string;
   const host = (m[4] as string).toLowerCase().replace(/\.+$/, '');
@@ -506,14 +515,16 @@ function urlCredentials(m: RegExpExecArray, text: string): TextVerdict | undefin
   ) {
     return undefined;
   }
+  const translation = ANDROID_TRANSLATION.exec(path);
   return verdict(
     'secret-url-credentials',
     password,
     0,
-    `user name and password in a ${m[1]?.toLowerCase()}:// URL to ${host.slice(0, 80)}`,
+    `user name and password in a ${m[1]?.toLowerCase()}:// URL to ${host.slice(0, 80)}${translation ? `, in a translation (${translation[1]}/): the default language’s strings.xml holds the string, where its value is judged` : ''}`,
     {
       evidence: `${m[1]?.toLowerCase()}://${user.slice(0, 2)}•••:${redact(password, 0)}@${host.slice(0, 80)}`,
       key: `${user}\u0000${password}\u0000${host}`,
+      ...(translation ? { severity: 'medium' as const } : {}),
     },
   );
 }
@@ -705,7 +716,7 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     dismiss: noUserInfo,
     pattern:
       /([a-z][a-z0-9+.-]{1,15}):\/\/([!$-&(-.0-9;=A-Z[\]-_a-z{-~]{1,64}):([!$-&(-.0-;=A-Z[\]-_a-z{-~]{1,128})@([A-Za-z0-9][A-Za-z0-9.-]{0,252})/iy,
-    check: (m, text) => urlCredentials(m, text),
+    check: (m, text, file) => urlCredentials(m, text, file.path),
   },
   {
     // Generic: a secret-like name assigned a quoted high-entropy value.
