@@ -67,9 +67,11 @@ const DEBUG_SEVERITY: Severity = 'low';
  * tests) and flavour variants before (`src/googleAndroidTest`) or after (`src/androidTestGoogleplay`,
  * `src/testDebug`: the Android Gradle plugin refuses flavour and build type names that start with
  * `test` or `androidTest`, so such a folder is always a variant's tests), source sets of flavours built for UI tests or against a fake
- * backend (`src/uiAutomation/`, `src/mock/`, `src/fake/`, `src/<flavour>Mock/`), `test(s)/`, `__tests__/` and its kin wrapped in one or two underscores (`_tests_/`, `__test__/`), Maestro's `.maestro/` flows,
- * end-to-end suites (`e2e/`, as Detox, Appium and Playwright lay them out) and Flutter's
- * `integration_test/`, test data (`fixtures/`, `__fixtures__/`, `__mocks__/`), Gradle modules that
+ * backend (`src/uiAutomation/`, `src/mock/`, `src/fake/`, `src/<flavour>Mock/`), `test(s)/`, `__tests__/` and its kin wrapped in one or two underscores (`_tests_/`, `__test__/`), Maestro's `.maestro/` flows
+ * (and its YAML flows in a `maestro/` folder: a folder of that name holding other files may be an
+ * app's own package), end-to-end suites (`e2e/`, as Detox, Appium and Playwright lay them out), Flutter's
+ * `integration_test/` and the same suites named the other way round (`test_integration/`,
+ * `test-integration/`), test data (`fixtures/`, `__fixtures__/`, `__mocks__/`), Gradle modules that
  * only tests depend on (`testing/src/`, `core-testing/src/`, `test-utils/src/`,
  * `owncloudTestUtil/src/`, `test-support/src/`, `testlib/src/`), folders of test utilities in a
  * JavaScript or Dart tree (`testUtils/`, `test_helpers/`), Jest's setup files (`jestSetup.js`,
@@ -88,7 +90,7 @@ const DEBUG_SEVERITY: Severity = 'low';
 const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
     pattern:
-      /(?:^|\/)(?:src\/(?:(?:test|androidTest|testFixtures)(?:[A-Z][A-Za-z0-9]*)?|uiAutomation|mock|fake|[a-z][A-Za-z0-9]*(?:Test|AndroidTest|TestFixtures|Automation|Mock|Fake))\/|tests?\/|_{1,2}tests?_{1,2}\/|[A-Za-z0-9_-]*Tests\/|[A-Za-z0-9]+[-_]tests\/|\.maestro\/|e2e\/|integration_test\/|__mocks__\/|__fixtures__\/|fixtures\/|[A-Za-z0-9_-]*(?:[Tt]esting|[Tt]est-?[Uu]tils?|[Tt]est-?[Ss]upport|[Tt]est-?[Hh]elpers?|[Tt]est[Ll]ib)\/src\/|[Tt]est[-_]?(?:[Uu]tils?|[Uu]tilities|[Hh]elpers?)\/)|\.(?:test|spec)\.[A-Za-z0-9]+$|(?<!smoke|self)_test\.(?:go|dart|py)$|(?:^|\/)test_[^/]+\.py$|(?:^|\/)(?:jest[-_.]?[Ss]etup[A-Za-z0-9_.-]*|setupTests)\.[cm]?[jt]sx?$/,
+      /(?:^|\/)(?:src\/(?:(?:test|androidTest|testFixtures)(?:[A-Z][A-Za-z0-9]*)?|uiAutomation|mock|fake|[a-z][A-Za-z0-9]*(?:Test|AndroidTest|TestFixtures|Automation|Mock|Fake))\/|tests?\/|_{1,2}tests?_{1,2}\/|[A-Za-z0-9_-]*Tests\/|[A-Za-z0-9]+[-_]tests\/|\.maestro\/|e2e\/|integration_test\/|test[-_]integration\/|__mocks__\/|__fixtures__\/|fixtures\/|[A-Za-z0-9_-]*(?:[Tt]esting|[Tt]est-?[Uu]tils?|[Tt]est-?[Ss]upport|[Tt]est-?[Hh]elpers?|[Tt]est[Ll]ib)\/src\/|[Tt]est[-_]?(?:[Uu]tils?|[Uu]tilities|[Hh]elpers?)\/)|\.(?:test|spec)\.[A-Za-z0-9]+$|(?<!smoke|self)_test\.(?:go|dart|py)$|(?:^|\/)test_[^/]+\.py$|(?:^|\/)(?:jest[-_.]?[Ss]etup[A-Za-z0-9_.-]*|setupTests)\.[cm]?[jt]sx?$|(?:^|\/)maestro\/(?:[^/]+\/)*[^/]+\.ya?ml$/,
     reason: 'test code, not shipped',
   },
   {

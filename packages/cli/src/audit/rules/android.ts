@@ -17,7 +17,7 @@ import type {
   SeenManifest,
   SeenNsc,
 } from './analyser.js';
-import { isLoopbackOrEmulatorHost } from './cleartext.js';
+import { isDocumentationHost, isLoopbackOrEmulatorHost } from './cleartext.js';
 
 const COMPONENTS = ['activity', 'activity-alias', 'service', 'receiver', 'provider'] as const;
 
@@ -256,6 +256,16 @@ function isOnionHost(host: string): boolean {
   return h === 'onion' || h.endsWith('.onion');
 }
 
+/**
+ * A `<domain>` that is a template's placeholder: a documentation domain (`api.example.com`), also
+ * with a note to the integrator after it (`api.example.com(to be adjusted)`, which is no host name
+ * and so matches no host at all).
+ */
+function isPlaceholderDomain(domain: string): boolean {
+  const host = /^[a-z0-9.-]+/.exec(domain)?.[0];
+  return host !== undefined && isDocumentationHost(host);
+}
+
 /** The domain-configs of a config, nested ones included, outside <debug-overrides>. */
 function domainConfigs(root: XmlElement): XmlElement[] {
   return descendantsNamed(root, 'domain-config');
@@ -282,6 +292,11 @@ export function checkNetworkSecurityConfig(root: XmlElement, file: string, now: 
     // governs traffic that never leaves the machine: neither cleartext nor a user CA there exposes
     // anything on a network (an app's own local web server, whose certificate the user installs).
     const loopbackOnly = domains.length > 0 && domains.every((d) => isLoopbackOrEmulatorHost(d.name));
+    // A domain-config of placeholders only (a store template's `api.example.com(to be adjusted)`)
+    // governs no host of the app; medium, since the domain an integrator puts there inherits it.
+    const placeholderOnly = domains.length > 0 && domains.every((d) => isPlaceholderDomain(d.name));
+    const placeholderNote =
+      ' (medium: its domains are placeholders reserved for documentation (example.com, .net, .org), so it covers no host of the app; check the domain put in their place)';
     if (isTrue(config, 'cleartextTrafficPermitted')) {
       if (!loopbackOnly) {
         const raw: RawFinding = {
@@ -301,7 +316,9 @@ export function checkNetworkSecurityConfig(root: XmlElement, file: string, now: 
                   raw,
                   'only Tor onion services (.onion), which Tor encrypts and authenticates end to end',
                 )
-              : raw,
+              : placeholderOnly
+                ? { ...raw, severity: 'medium', message: `${raw.message}${placeholderNote}` }
+                : raw,
         );
       }
     }
@@ -312,8 +329,9 @@ export function checkNetworkSecurityConfig(root: XmlElement, file: string, now: 
             ruleId: 'android-nsc-user-certs',
             file,
             ...at(cert),
-            message: `${label} trusts user-installed CAs: any CA the user (or malware) installs can intercept TLS`,
+            message: `${label} trusts user-installed CAs: any CA the user (or malware) installs can intercept TLS${placeholderOnly ? placeholderNote : ''}`,
             key: `user:${label}`,
+            ...(placeholderOnly ? { severity: 'medium' as const } : {}),
           });
         }
       }

@@ -122,6 +122,23 @@ export function isLoopbackOrEmulatorHost(host: string): boolean {
   return isLoopbackHost(host) || isAndroidEmulatorHost(host) || host === GENYMOTION_HOST;
 }
 
+/**
+ * A domain reserved for documentation (RFC 2606): `example.com`, `example.net`, `example.org` and
+ * their subdomains, the placeholder templates leave for the integrator's own host
+ * (`api.example.com`), never one an app talks to. The reserved top-level names (`.example`,
+ * `.test`, `.invalid`) are not counted: local development setups name real hosts with them
+ * (`shop.test`), and fixtures use them to stand for real ones.
+ *
+ * @example
+ * ```ts
+ * isDocumentationHost('api.example.com'); // true
+ * isDocumentationHost('api.examples.com'); // false
+ * ```
+ */
+export function isDocumentationHost(host: string): boolean {
+  return /(?:^|\.)example\.(?:com|net|org)\.?$/i.test(host);
+}
+
 /** Hosts that are names whatever the path: namespace and schema hosts, documentation domains. */
 function isNameHost(host: string): boolean {
   const h = host.toLowerCase();

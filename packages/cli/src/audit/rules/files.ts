@@ -28,6 +28,15 @@ const DEBUG_ALIAS = /^(?:android)?debug(?:[-_ ]?key|[-_ ](?:alias|signing|signin
  */
 const VS_TEMPORARY_KEY = /_TemporaryKey\.pfx$/i;
 
+/**
+ * The header git-crypt writes before each file it encrypts in a repository (`\0GITCRYPT\0`, then a
+ * nonce and AES-CTR ciphertext): a key store kept so (`android/secrets/keystore.jks` under a
+ * `filter=git-crypt` line of `.gitattributes`) is readable only with the repository's git-crypt
+ * key, which a checkout without it does not hold, and an app built from such a checkout cannot
+ * bundle it in the clear.
+ */
+const GIT_CRYPT_HEADER = Buffer.from('\0GITCRYPT\0', 'latin1');
+
 function keyStoreFinding(context: AnalyserContext, what?: string, aliases: readonly string[] = []): void {
   const raw = {
     ruleId: 'secret-private-key',
@@ -334,6 +343,16 @@ export const FILE_ANALYSERS: readonly FileAnalyser[] = [
     matches: (_path, name) => KEYSTORE.test(name),
     sniff: (head) => keyStoreFormat(head) !== undefined,
     analyse(bytes, context) {
+      if (bytes.subarray(0, GIT_CRYPT_HEADER.length).equals(GIT_CRYPT_HEADER)) {
+        context.report({
+          ruleId: 'secret-private-key',
+          file: context.path,
+          message: `key store ${context.name} kept encrypted by git-crypt (medium: the file is git-crypt's ciphertext (its GITCRYPT header, then AES-CTR), readable only with the repository's git-crypt key; check that the key is not committed and that no build bundles the decrypted store)`,
+          key: 'keystore',
+          severity: 'medium',
+        });
+        return { skip: true };
+      }
       // A truststore (trusted certificates only) ships no key; key stores are small, so reading
       // one whole costs nothing. An unreadable or unknown one counts as a key store.
       const format = keyStoreFormat(bytes);

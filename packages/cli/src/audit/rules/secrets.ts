@@ -155,9 +155,10 @@ function verdict(
 
 const PLACEHOLDER =
   /^(?:x{4,}|\*{3,}|\.{3,}|<.*>|\$\{.*\}|\{\{.*\}\}|%[A-Z_]+%|your[-_ ]|change[-_]?me|replace[-_]?me|example|sample|dummy|placeholder|test[-_]?(?:key|token|secret)|undefined|null|true|false|none|redacted)/i;
-// Names that hold metadata about a secret, not the secret itself.
+// Names that hold metadata about a secret, not the secret itself, or another value the secret's
+// word only qualifies (`FORGOT_PASSWORD_EMAIL`, the e-mail address a password reset is sent to).
 const NOT_A_SECRET_NAME =
-  /(?:url|uri|endpoint|path|type|name|label|field|header|prefix|length|len|expiry|expires|expiresin|expiration|ttl|placeholder|hint|title|text|message|msg|error|regex|pattern|format|input|class|id|mode|policy|strategy|storage|cookie|param|version|enabled|required|visible|count|timeout|method|scheme|location|provider|service|file|dir|route|event|action|icon|style|min|max|tag|screen|view|tint|color|colour|button|toggle|address|addr)s?$/i;
+  /(?:url|uri|endpoint|path|type|name|label|field|header|prefix|length|len|expiry|expires|expiresin|expiration|ttl|placeholder|hint|title|text|message|msg|error|regex|pattern|format|input|class|id|mode|policy|strategy|storage|cookie|param|version|enabled|required|visible|count|timeout|method|scheme|location|provider|service|file|dir|route|event|action|icon|style|min|max|tag|screen|view|tint|color|colour|button|toggle|address|addr|e[-_]?mail)s?$/i;
 const PASSWORD_NAME = /passw|pwd|passphrase/i;
 /**
  * The path of a secret kept in a secret manager (`my-project/app-e2e-maestro-password`, as
@@ -253,6 +254,24 @@ const ASSET_PATH =
 const WEB_ROUTE =
   /^(?:(?:v[0-9]{1,2}|[a-z]+(?:[-_.][a-z]+)*[0-9]{0,2})(?:\/(?:v[0-9]{1,2}|[a-z]+(?:[-_.][a-z]+)*[0-9]{0,2}))+\/?|[a-z]+(?:[-_][a-z]+)*\.(?:php|html?|aspx?|jsp|cgi))(?:\?[a-z_]+=[a-z_-]*(?:&[a-z_]+=[a-z_-]*)*)?$/;
 
+/** The source files where `//` starts a comment that runs to the end of the line. */
+const LINE_COMMENT_SOURCE =
+  /\.(?:[cm]?[jt]sx?|java|kt|kts|swift|dart|m|mm|c|cc|cpp|h|hpp|go|rs|cs|scala|groovy|gradle)$/i;
+
+const COMMENTED_KEY_NOTE =
+  ' (medium: in a commented-out line of code, which is not compiled into the app; check that the key is not one in use)';
+
+/**
+ * True when the text at `at` sits in a line that starts as a `//` comment in a source file
+ * (`// "privateKey": "-----BEGIN RSA PRIVATE KEY-----\n…"`, test data left commented out): the
+ * compiler and the bundler's minifier drop it. Only the line before `at` is read.
+ */
+function inLineComment(text: string, at: number, path: string): boolean {
+  if (!LINE_COMMENT_SOURCE.test(path)) return false;
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  return /^[ \t]*\/\//.test(text.slice(lineStart, Math.min(at, lineStart + 400)));
+}
+
 /** Judges the value of a `name = "value"` assignment whose name looks secret. */
 function genericSecret(name: string, value: string): boolean {
   // Words that merely contain a keyword (tokenize, tokenizer, secretary) name no secret.
@@ -276,8 +295,10 @@ function genericSecret(name: string, value: string): boolean {
   if (EVM_ADDRESS.test(value) || spellsItsName(name, value)) return false;
   // A sorted run under a password's name is a weak password (`abcdef123`), still reported.
   if (!PASSWORD_NAME.test(name) && isAlphabet(value)) return false;
-  // Dotted or dashed words (i18n keys, property paths, CSS classes) are not secrets.
-  if (/^[A-Za-z]+(?:[._:-][A-Za-z]+)+$/.test(value) || isQualifiedName(value)) return false;
+  // Dotted or dashed words (i18n keys, property paths, CSS classes) are not secrets, nor are they
+  // with a version after them (`monero_wallet_update_v1`, a preference key of a migration).
+  if (/^[A-Za-z]+(?:[._:-][A-Za-z]+)+(?:[._:-]v[0-9]{1,3})?$/.test(value) || isQualifiedName(value))
+    return false;
   if (PASSWORD_NAME.test(name)) {
     return value.length >= 8 && characterClasses(value) >= 2 && shannonEntropy(value) >= 2.5;
   }
@@ -662,16 +683,17 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     reach: 64 * 1024,
     pattern:
       /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----(?:\\[rn]|[\s"'`+,])*(Proc-Type:[^\n\\]*(?:\\n|\n))?(?:DEK-Info:[^\n\\]*(?:\\n|\n)(?:\\n|\n)?)?(?:\\[rn]|[\s"'`+,])*[A-Za-z0-9+/=]{40}/y,
-    check: (m, _text, file) => {
+    check: (m, text, file) => {
       const kind = m[1] as string;
       const encrypted = kind.startsWith('ENCRYPTED') || m[2] !== undefined;
       const name = file.path.slice(file.path.lastIndexOf('/') + 1);
+      const commented = inLineComment(text, m.index as number, file.path);
       return {
         ruleId: 'secret-private-key',
-        message: `${encrypted ? 'Encrypted private key' : 'Private key'} (${kind}) shipped in the app`,
+        message: `${encrypted ? 'Encrypted private key' : 'Private key'} (${kind}) shipped in the app${commented ? COMMENTED_KEY_NOTE : ''}`,
         evidence: `-----BEGIN ${kind}----- ••••••`,
         key: m[0],
-        ...(encrypted ? { severity: 'medium' as const } : {}),
+        ...(encrypted || commented ? { severity: 'medium' as const } : {}),
         // A file named as a test key (`test_private_key.pem`, `testkey.pem`): a fixture.
         ...(namedForTests(name) && !isSetAsidePlace(file.path)
           ? { lowered: `a key file named as one for tests (${name})` }
