@@ -4,32 +4,18 @@
  * here, never an app's own code: the miss is found, and a look-alike on the other side of the line
  * stays quiet or keeps its verdict.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditPath } from '../../src/audit/scan.js';
 import type { AuditReport } from '../../src/audit/types.js';
+import { type TreeAuditor, treeAuditor } from './lib/app-tree.js';
 
-let root: string;
-let n = 0;
+let trees: TreeAuditor;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'bulwark-audit-heldout16-'));
+  trees = await treeAuditor('bulwark-audit-heldout16-');
 });
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+afterAll(() => trees.remove());
 
-/** Writes the files (path → content) into a fresh app tree and audits it. */
-async function audit(files: Record<string, string>): Promise<AuditReport> {
-  const dir = join(root, `app${n++}`);
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), content);
-  }
-  return auditPath(dir, { now: () => new Date('2026-06-01T00:00:00Z') });
-}
+const audit = (files: Record<string, string | Uint8Array>): Promise<AuditReport> => trees.audit(files);
 
 /** The findings of a rule as `file:line severity`, sorted. */
 const seen = (r: AuditReport, ruleId: string): string[] =>
