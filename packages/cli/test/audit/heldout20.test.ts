@@ -53,7 +53,7 @@ const holderJwk = {
   y: 'ah-YuIPTP-ZaKK2asmXXiWhqI4FPMTCfNdW3r8CE5TY',
 };
 
-describe('a twentieth held-out set: key-bound credentials, test modules', () => {
+describe('a twentieth held-out set: key-bound tokens, test modules, local broadcasts, text named as an archive', () => {
   it('a token bound to a holder key (cnf) is medium with its reason; a bearer token stays high', async () => {
     const vc = jwt({ alg: 'ES256', typ: 'dc+sd-jwt' }, { _sd: ['x'], ...claims, cnf: { jwk: holderJwk } });
     const dpop = jwt(
@@ -95,6 +95,50 @@ describe('a twentieth held-out set: key-bound credentials, test modules', () => 
       'latest-news/src/main/java/com/acme/News.kt:1 high',
       'test-feature/src/main/java/com/acme/testfeature/TestData.kt:1 low',
       'test_logic/src/main/java/com/acme/TestLogic.kt:1 low',
+    ]);
+  });
+
+  it('a broadcast sent through a LocalBroadcastManager held in a variable stays in the process; the context’s own is found', async () => {
+    const r = await audit({
+      'app/src/main/java/com/acme/chat/PushService.java': [
+        'class PushService {',
+        '  public void onNewToken(String refreshed) {',
+        '    LocalBroadcastManager lbm = LocalBroadcastManager.getInstance(this);',
+        '    Intent intent = new Intent("FCM_REFRESH_TOKEN");',
+        '    intent.putExtra("token", refreshed);',
+        '    lbm.sendBroadcast(intent);',
+        '  }',
+        '}',
+      ].join('\n'),
+      'app/src/main/java/com/acme/chat/PushKt.kt': [
+        'class PushKt(private val ctx: Context) {',
+        '  private val broadcaster: LocalBroadcastManager by lazy { LocalBroadcastManager.getInstance(ctx) }',
+        '  private val mgr = LocalBroadcastManager.getInstance(ctx)',
+        '  fun send(token: String) {',
+        '    val intent = Intent("com.acme.chat.TOKEN")',
+        '    intent.putExtra("token", token)',
+        '    mgr.sendBroadcast(intent)',
+        '    val other = Intent("com.acme.chat.TOKEN2")',
+        '    other.putExtra("token", token)',
+        '    ctx.sendBroadcast(other)',
+        '  }',
+        '}',
+      ].join('\n'),
+    });
+    expect(seen(r, 'android-implicit-intent')).toEqual(['app/src/main/java/com/acme/chat/PushKt.kt:10 high']);
+  });
+
+  it('a text file whose name ends in .aar is read as text; a binary one that is no zip is still unscanned', async () => {
+    const r = await audit({
+      'packaging/android/build.gradle.append.aar':
+        "android {\n  packagingOptions {\n    exclude '**/libplugins_*.so'\n  }\n}\nrepo_password = 'Zt8#qLm2vX9rKp4W'\n",
+      'libs/broken.aar': `\u0000\u0001garbage${'\u0000'.repeat(40)}`,
+      'libs/large.jar':
+        'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n',
+    });
+    expect(seen(r, 'audit-unparsed-file')).toEqual(['libs/broken.aar: high', 'libs/large.jar: high']);
+    expect(seen(r, 'secret-generic-assignment')).toEqual([
+      'packaging/android/build.gradle.append.aar:6 high',
     ]);
   });
 });
