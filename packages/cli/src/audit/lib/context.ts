@@ -73,7 +73,8 @@ const DEBUG_SEVERITY: Severity = 'low';
  * `integration_test/` and the same suites named the other way round (`test_integration/`,
  * `test-integration/`), test data (`fixtures/`, `__fixtures__/`, `__mocks__/`), Gradle modules that
  * only tests depend on (`testing/src/`, `core-testing/src/`, `test-utils/src/`,
- * `owncloudTestUtil/src/`, `test-support/src/`, `testlib/src/`), folders of test utilities in a
+ * `owncloudTestUtil/src/`, `test-support/src/`, `testlib/src/`, and any module named `test-…` or
+ * `test_…`: `test-feature/src/`, a module of mocks that the unit tests of every feature share), folders of test utilities in a
  * JavaScript or Dart tree (`testUtils/`, `test_helpers/`), Jest's setup files (`jestSetup.js`,
  * `jest.setup.ts`, `setupTests.js`, run only by Jest), `*.test.*`/`*.spec.*`, the files each
  * toolchain compiles only for its tests (Go's `*_test.go`, which `go build` never compiles;
@@ -90,7 +91,7 @@ const DEBUG_SEVERITY: Severity = 'low';
 const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
     pattern:
-      /(?:^|\/)(?:src\/(?:(?:test|androidTest|testFixtures)(?:[A-Z][A-Za-z0-9]*)?|uiAutomation|mock|fake|[a-z][A-Za-z0-9]*(?:Test|AndroidTest|TestFixtures|Automation|Mock|Fake))\/|tests?\/|_{1,2}tests?_{1,2}\/|[A-Za-z0-9_-]*Tests\/|[A-Za-z0-9]+[-_]tests\/|\.maestro\/|e2e\/|integration_test\/|test[-_]integration\/|__mocks__\/|__fixtures__\/|fixtures\/|[A-Za-z0-9_-]*(?:[Tt]esting|[Tt]est-?[Uu]tils?|[Tt]est-?[Ss]upport|[Tt]est-?[Hh]elpers?|[Tt]est[Ll]ib)\/src\/|[Tt]est[-_]?(?:[Uu]tils?|[Uu]tilities|[Hh]elpers?)\/)|\.(?:test|spec)\.[A-Za-z0-9]+$|(?<!smoke|self)_test\.(?:go|dart|py)$|(?:^|\/)test_[^/]+\.py$|(?:^|\/)(?:jest[-_.]?[Ss]etup[A-Za-z0-9_.-]*|setupTests)\.[cm]?[jt]sx?$|(?:^|\/)maestro\/(?:[^/]+\/)*[^/]+\.ya?ml$/,
+      /(?:^|\/)(?:src\/(?:(?:test|androidTest|testFixtures)(?:[A-Z][A-Za-z0-9]*)?|uiAutomation|mock|fake|[a-z][A-Za-z0-9]*(?:Test|AndroidTest|TestFixtures|Automation|Mock|Fake))\/|tests?\/|_{1,2}tests?_{1,2}\/|[A-Za-z0-9_-]*Tests\/|[A-Za-z0-9]+[-_]tests\/|\.maestro\/|e2e\/|integration_test\/|test[-_]integration\/|__mocks__\/|__fixtures__\/|fixtures\/|[A-Za-z0-9_-]*(?:[Tt]esting|[Tt]est-?[Uu]tils?|[Tt]est-?[Ss]upport|[Tt]est-?[Hh]elpers?|[Tt]est[Ll]ib)\/src\/|[Tt]est[-_][A-Za-z0-9_-]+\/src\/|[Tt]est[-_]?(?:[Uu]tils?|[Uu]tilities|[Hh]elpers?)\/)|\.(?:test|spec)\.[A-Za-z0-9]+$|(?<!smoke|self)_test\.(?:go|dart|py)$|(?:^|\/)test_[^/]+\.py$|(?:^|\/)(?:jest[-_.]?[Ss]etup[A-Za-z0-9_.-]*|setupTests)\.[cm]?[jt]sx?$|(?:^|\/)maestro\/(?:[^/]+\/)*[^/]+\.ya?ml$/,
     reason: 'test code, not shipped',
   },
   {

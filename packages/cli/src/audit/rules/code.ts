@@ -1092,6 +1092,21 @@ function ownAction(
 }
 
 /**
+ * True when the call's receiver (the name just before `.sendBroadcast`) is declared in the file as
+ * a LocalBroadcastManager or assigned its instance: `LocalBroadcastManager lbm =
+ * LocalBroadcastManager.getInstance(this)`, `val lbm: LocalBroadcastManager`, `mLbm =
+ * LocalBroadcastManager.getInstance(ctx)`. Its broadcasts stay in the process like the rest.
+ */
+function localManagerReceiver(before: string, text: string): boolean {
+  const name = /([A-Za-z_][\w]*)\s*(?:\?|!!)?\s*\.\s*$/.exec(before)?.[1];
+  if (name === undefined) return false;
+  const declared = new RegExp(
+    `\\bLocalBroadcastManager\\s+${name}\\b|\\b${name}\\s*(?::\\s*LocalBroadcastManager\\b|(?::[^=\\n]{0,80})?=\\s*(?:androidx\\.localbroadcastmanager\\.content\\.)?LocalBroadcastManager\\s*\\.\\s*getInstance\\b)`,
+  );
+  return declared.test(text);
+}
+
+/**
  * An implicit intent of the app's own action sent by `call` (MASTG-TEST-0026): any app can
  * declare the same filter and receive it. High when it carries what that app must not get: a
  * grant of URI permissions (read or write access to the app's private provider, DVMICC's URI
@@ -1103,6 +1118,7 @@ function implicitIntentVerdict(m: RegExpExecArray, text: string): CodeVerdict | 
   const before = text.slice(Math.max(0, (m.index as number) - 80), m.index);
   // LocalBroadcastManager's broadcasts stay in the process.
   if (/LocalBroadcastManager|[Ll]ocal\w*\s*(?:\?|!!)?\s*\.\s*$/.test(before)) return undefined;
+  if (text.includes('LocalBroadcastManager') && localManagerReceiver(before, text)) return undefined;
   const broadcast = /Broadcast$/.test(call);
   const rest = m[3] as string;
   // A broadcast given a receiver permission (its second argument, not null) is guarded.

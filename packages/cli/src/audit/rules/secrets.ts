@@ -714,11 +714,13 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
       const payload = decodeJsonPart(body as string);
       if (header === undefined || payload === undefined || typeof header.alg !== 'string') return undefined;
       const claims = Object.keys(payload).slice(0, 6).join(', ');
+      const bound = keyBound(payload);
       return {
         ruleId: 'secret-jwt',
-        message: `JSON Web Token (alg ${String(header.alg).slice(0, 10)}, claims: ${claims || 'none'})`,
+        message: `JSON Web Token (alg ${String(header.alg).slice(0, 10)}, claims: ${claims || 'none'})${bound ? ` (medium: ${KEY_BOUND})` : ''}`,
         evidence: redact(m[0], 3),
         key: m[0],
+        ...(bound ? { severity: 'medium' as const } : {}),
         ...(isSignedDocument(header, payload)
           ? {
               lowered:
@@ -1339,6 +1341,23 @@ const CREDENTIAL_CLAIMS = [
 function isSignedDocument(header: Record<string, unknown>, payload: Record<string, unknown>): boolean {
   if (!/^(?:RS|PS|ES)(?:256|384|512)$|^EdDSA$/.test(String(header.alg))) return false;
   return !CREDENTIAL_CLAIMS.some((c) => c in payload);
+}
+
+/** Why a key-bound token is medium rather than high. */
+const KEY_BOUND =
+  'bound to a holder key (cnf claim): presenting it needs that key’s proof of possession, a private key not in the token';
+
+/**
+ * A token bound to a key by its `cnf` claim (RFC 7800): an SD-JWT verifiable credential with its
+ * holder's key (`typ: dc+sd-jwt`), a DPoP- or mutual-TLS-bound access token (`jkt`, `x5t#S256`).
+ * Whoever copies it still needs the holder's private key to present it (a key-binding JWT, a DPoP
+ * proof, the TLS client key), so it is no bearer credential on its own; a private key beside it is
+ * found by its own rule.
+ */
+function keyBound(payload: Record<string, unknown>): boolean {
+  const cnf = payload.cnf;
+  if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) return false;
+  return ['jwk', 'jkt', 'x5t#S256', 'kid', 'jwe', 'jku'].some((k) => k in cnf);
 }
 
 function decodeJsonPart(part: string): Record<string, unknown> | undefined {
