@@ -785,6 +785,44 @@ describe('a twelfth held-out set: onion services, app objects named localStorage
     ]);
   });
 
+  it('a key that opens with its kind (secret_live_…) is a key; names of words with a digit or two are names', async () => {
+    const r = await audit({
+      'lib/billing/keys.dart': [
+        "const secretKey = 'secret_live_8Jq2LmN4xV7bT1cR9wY3zK6p';",
+        "const savedPasswordPref = 'rl_go_e2e_save_password';",
+        "const passwordView = 'E2ESaveYourPasswordView';",
+        '',
+      ].join('\n'),
+    });
+    expect(judged(r, 'secret-generic-assignment').map(([f, s]) => [f, s])).toEqual([
+      ['lib/billing/keys.dart:1', 'high'],
+    ]);
+  });
+
+  it("an SVG image's metadata and RDF resources are names; a URL in the image's own attributes is not", async () => {
+    const r = await audit({
+      'artwork/logo.svg': [
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">',
+        '  <metadata>',
+        '    <rdf:RDF><cc:Work rdf:about="">',
+        '      <cc:license rdf:resource="http://creativecommons.org/publicdomain/zero/1.0/" />',
+        '      <dc:source>http://logos.acme-transit.io/source</dc:source>',
+        '    </cc:Work></rdf:RDF>',
+        '  </metadata>',
+        '  <image href="http://cdn.acme-transit.io/tile.png" />',
+        '</svg>',
+        '',
+      ].join('\n'),
+      'res/rdf.xml': '<cc:permits rdf:resource="http://web.resource.org/cc/Reproduction"/>\n',
+    });
+    expect(
+      judged(r, 'cleartext-http-url').map(([f, s, why]) => [f, s, why === undefined ? undefined : 'lowered']),
+    ).toEqual([
+      ['artwork/logo.svg:5', 'low', 'lowered'],
+      ['artwork/logo.svg:8', 'medium', undefined],
+    ]);
+  });
+
   it('strings in a localization folder are words shown to the user, whatever their key', async () => {
     const strings = '{ "es": { "password": "Contraseña", "repeat_password": "Repetir contraseña1" } }\n';
     const r = await audit({

@@ -260,9 +260,10 @@ const TRAILING = new Set([46, 44, 59, 58, 33, 63, 93, 125, 42]);
 
 // What precedes a URL that is a namespace or schema identifier rather than an endpoint: also in
 // XML written inside a string, its quotes escaped (`xmlns:oc=\"http://owncloud.org/ns\"`, a
-// WebDAV body), and in the Simple XML framework's `@Namespace(reference = "…")`.
+// WebDAV body), in the Simple XML framework's `@Namespace(reference = "…")`, and RDF's
+// `rdf:resource=`/`rdf:about=`, which name a resource rather than fetch it.
 const NAME_CONTEXT =
-  /(?:xmlns(?::[\w.-]+)?\s*=\s*\\?|\$schema["']?\s*:\s*|(?:schemaLocation|targetNamespace|namespace)\s*=\s*\\?["'][^"']*|<!DOCTYPE[^>]*|\bSYSTEM\s*|createElementNS\(\s*|setAttributeNS\(\s*|\bns\s*[:=]\s*|@Namespace\((?:[^()"]*"[^"]*"\s*,)?\s*reference\s*=\s*)["']?$/i;
+  /(?:xmlns(?::[\w.-]+)?\s*=\s*\\?|\$schema["']?\s*:\s*|(?:schemaLocation|targetNamespace|namespace)\s*=\s*\\?["'][^"']*|<!DOCTYPE[^>]*|\bSYSTEM\s*|createElementNS\(\s*|setAttributeNS\(\s*|\bns\s*[:=]\s*|@Namespace\((?:[^()"]*"[^"]*"\s*,)?\s*reference\s*=\s*|\brdf:(?:resource|about)\s*=\s*)["']?$/i;
 
 /**
  * Why an http URL of a Tor onion service is lowered: Tor's circuit to the service is encrypted
@@ -308,6 +309,8 @@ function urlPlace(text: string, index: number, path: string): string | undefined
     return "a translated copy of the app's strings (res/values-<language>/): text shown to the user";
   if (LICENCE_FILE.test(path)) return 'a licence or notice file';
   if (BUILD_FILE.test(path)) return 'build or CI configuration, not the app';
+  if (/\.svg$/i.test(path) && inSvgMetadata(text, index))
+    return "an SVG image's metadata (its licence, author or source), not a request";
   // At most 300 characters back: a minified bundle's line is megabytes long, and searching it
   // for its start at every URL would make the scan quadratic.
   const window = text.slice(Math.max(0, index - 300), index);
@@ -340,6 +343,17 @@ const ANDROID_TRANSLATED_STRINGS =
  */
 const DOMAIN_LIST =
   /(?:^|\/)[^/]*(?:(?:block|allow|deny|white|black|safe|ad)[-_]?list|domains|trackers|hosts)[^/]*\.(?:json|txt|csv|list|dat)$/i;
+
+/**
+ * Whether `index` lies inside the `<metadata>` element of an SVG image: the RDF block Inkscape and
+ * other editors write (`<cc:license rdf:resource="http://creativecommons.org/…"/>`, the author's
+ * homepage), which names the image's licence and origin and is never fetched. Looked for only in
+ * the text before a URL already reported.
+ */
+function inSvgMetadata(text: string, index: number): boolean {
+  const open = text.lastIndexOf('<metadata', index);
+  return open >= 0 && text.lastIndexOf('</metadata>', index) < open;
+}
 
 /** How far back a block comment's opening is looked for: a licence header's length. */
 const BLOCK_COMMENT_WINDOW = 3000;

@@ -1032,6 +1032,10 @@ function isIdentifierNamingASecret(value: string): boolean {
     if (GENERIC_TRIGGERS.some((t) => lower.includes(t))) return true;
   }
   if (!/^[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z0-9]+)*$/.test(value)) return false;
+  // A part with digits strewn through it (`secret_live_8Jq2LmN4xV7bT1cR9wY3zK6p`) is random, not a
+  // word: a key that opens with its kind's name is still a key.
+  if (value.split(/[._-]/).some((part) => part.length >= 12 && (part.match(/[0-9]+/g)?.length ?? 0) >= 3))
+    return false;
   const words = value
     .split(/[._-]/)
     .flatMap((part) => part.split(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/))
