@@ -823,6 +823,28 @@ describe('a twelfth held-out set: onion services, app objects named localStorage
     ]);
   });
 
+  it('.NET test projects (Stratum.Test/, App.UnitTests/) hold test code; a project whose name only contains Test does not', async () => {
+    const secret = '{\n  "info": {\n    "secret": "KQ4MZT2VXNP7LRW6HCY3DBEJ5GUASFO2"\n  }\n}\n';
+    const r = await audit({
+      'Stratum.Test/data/aegis.unencrypted.json': secret,
+      'AuthenticatorPro.UnitTests/data/export.json': secret,
+      'Stratum.Core/data/defaults.json': secret,
+      'TestFlight.Upload/data/config.json': secret,
+    });
+    expect(
+      judged(r, 'secret-generic-assignment').map(([f, s, why]) => [
+        f,
+        s,
+        why === undefined ? undefined : 'lowered',
+      ]),
+    ).toEqual([
+      ['AuthenticatorPro.UnitTests/data/export.json:3', 'low', 'lowered'],
+      ['Stratum.Core/data/defaults.json:3', 'high', undefined],
+      ['Stratum.Test/data/aegis.unencrypted.json:3', 'low', 'lowered'],
+      ['TestFlight.Upload/data/config.json:3', 'high', undefined],
+    ]);
+  });
+
   it('strings in a localization folder are words shown to the user, whatever their key', async () => {
     const strings = '{ "es": { "password": "Contraseña", "repeat_password": "Repetir contraseña1" } }\n';
     const r = await audit({

@@ -80,7 +80,7 @@ const DEBUG_SEVERITY: Severity = 'low';
  * toolchain compiles only for its tests (Go's `*_test.go`, which `go build` never compiles;
  * `*_test.dart` that `dart test` and `flutter test` look for; pytest's `test_*.py` and
  * `*_test.py`), iOS
- * `*Tests/` targets. Documentation: `*.md`, `*.markdown`, `*.rst`,
+ * `*Tests/` targets, .NET test projects (`Stratum.Test/`, `App.UnitTests/`). Documentation: `*.md`, `*.markdown`, `*.rst`,
  * `*.adoc`, their editor swap and backup copies (`.README.md.swp`, `README.md~`), and `doc(s)/`
  * folders, also wrapped in underscores (`_docs/`). Examples: `example(s)/`, `sample(s)/`, `demo/` folders in any case (`Example/`), and files named as a demo or
  * template copy of another (`Credentials-demo.swift`, `keys.sample.json`). Mock data: `mock(s)/`
@@ -91,7 +91,7 @@ const DEBUG_SEVERITY: Severity = 'low';
 const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
     pattern:
-      /(?:^|\/)(?:src\/(?:(?:test|androidTest|testFixtures)(?:[A-Z][A-Za-z0-9]*)?|uiAutomation|mock|fake|[a-z][A-Za-z0-9]*(?:Test|AndroidTest|TestFixtures|Automation|Mock|Fake))\/|tests?\/|_{1,2}tests?_{1,2}\/|[A-Za-z0-9_-]*Tests\/|[A-Za-z0-9]+[-_]tests\/|\.maestro\/|e2e\/|integration_test\/|test[-_]integration\/|__mocks__\/|__fixtures__\/|fixtures\/|[A-Za-z0-9_-]*(?:[Tt]esting|[Tt]est-?[Uu]tils?|[Tt]est-?[Ss]upport|[Tt]est-?[Hh]elpers?|[Tt]est[Ll]ib)\/src\/|[Tt]est[-_][A-Za-z0-9_-]+\/src\/|[Tt]est[-_]?(?:[Uu]tils?|[Uu]tilities|[Hh]elpers?)\/)|\.(?:test|spec)\.[A-Za-z0-9]+$|(?<!smoke|self)_test\.(?:go|dart|py)$|(?:^|\/)test_[^/]+\.py$|(?:^|\/)(?:jest[-_.]?[Ss]etup[A-Za-z0-9_.-]*|setupTests)\.[cm]?[jt]sx?$|(?:^|\/)maestro\/(?:[^/]+\/)*[^/]+\.ya?ml$/,
+      /(?:^|\/)(?:src\/(?:(?:test|androidTest|testFixtures)(?:[A-Z][A-Za-z0-9]*)?|uiAutomation|mock|fake|[a-z][A-Za-z0-9]*(?:Test|AndroidTest|TestFixtures|Automation|Mock|Fake))\/|tests?\/|_{1,2}tests?_{1,2}\/|[A-Za-z0-9_-]*Tests\/|[A-Za-z0-9_.-]+\.(?:[A-Z][A-Za-z]*)?Tests?\/|[A-Za-z0-9]+[-_]tests\/|\.maestro\/|e2e\/|integration_test\/|test[-_]integration\/|__mocks__\/|__fixtures__\/|fixtures\/|[A-Za-z0-9_-]*(?:[Tt]esting|[Tt]est-?[Uu]tils?|[Tt]est-?[Ss]upport|[Tt]est-?[Hh]elpers?|[Tt]est[Ll]ib)\/src\/|[Tt]est[-_][A-Za-z0-9_-]+\/src\/|[Tt]est[-_]?(?:[Uu]tils?|[Uu]tilities|[Hh]elpers?)\/)|\.(?:test|spec)\.[A-Za-z0-9]+$|(?<!smoke|self)_test\.(?:go|dart|py)$|(?:^|\/)test_[^/]+\.py$|(?:^|\/)(?:jest[-_.]?[Ss]etup[A-Za-z0-9_.-]*|setupTests)\.[cm]?[jt]sx?$|(?:^|\/)maestro\/(?:[^/]+\/)*[^/]+\.ya?ml$/,
     reason: 'test code, not shipped',
   },
   {
