@@ -2066,15 +2066,23 @@ describe('a tenth held-out set: onion services, pinning AFSecurityPolicy, markup
       'Core/Open.m': policy('AFSSLPinningModeNone'),
       'Core/Pins.swift':
         'let policy = AFSecurityPolicy(pinningMode: .certificate)\npolicy.allowInvalidCertificates = true\n',
+      // A comparison with AFSSLPinningModeNone makes no policy (Seafile's connection checks which
+      // mode the policy it made has).
+      'Core/Compared.m': `${policy('AFSSLPinningModePublicKey')}BOOL pinned = policy.SSLPinningMode != AFSSLPinningModeNone;\n`,
+      'Core/Reset.m': `${policy('AFSSLPinningModePublicKey')}policy.SSLPinningMode = AFSSLPinningModeNone;\n`,
     });
     expect(judged(r, 'network-trust-all-certificates')).toEqual([
+      ['Core/Compared.m:6', 'medium', undefined],
       ['Core/Open.m:6', 'high', undefined],
       ['Core/Pinning.m:6', 'medium', undefined],
       ['Core/Pins.swift:2', 'medium', undefined],
+      ['Core/Reset.m:6', 'high', undefined],
     ]);
     expect(judged(r, 'network-hostname-verification-off')).toEqual([
+      ['Core/Compared.m:5', 'medium', undefined],
       ['Core/Open.m:5', 'high', undefined],
       ['Core/Pinning.m:5', 'medium', undefined],
+      ['Core/Reset.m:5', 'high', undefined],
     ]);
     expect(of(r, 'network-trust-all-certificates').find((f) => f.file === 'Core/Pinning.m')?.message).toMatch(
       /pins keys or certificates/,

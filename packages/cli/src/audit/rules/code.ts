@@ -900,7 +900,9 @@ function xorKeyLiteral(operand: string, text: string): string | undefined {
 /**
  * True when every AFSecurityPolicy (AFNetworking) the file makes pins public keys or certificates
  * (`policyWithPinningMode:AFSSLPinningModePublicKey`, Swift `pinningMode: .certificate`) and none
- * trusts the system's CAs alone (`AFSSLPinningModeNone`, `defaultPolicy`). Such a policy accepts a
+ * trusts the system's CAs alone (made with `AFSSLPinningModeNone` or `defaultPolicy`; a mere
+ * comparison with `AFSSLPinningModeNone`, as Seafile's `policy.SSLPinningMode !=
+ * AFSSLPinningModeNone`, makes none). Such a policy accepts a
  * server only when its key or certificate is among the pinned ones, and refuses every server when
  * none is pinned, so `allowInvalidCertificates` there lets a self-signed certificate the app
  * pinned pass (trust on first use) and `validatesDomainName` off leaves the name to the pin: weaker
@@ -910,7 +912,10 @@ function pinningPolicyOnly(text: string): boolean {
   return (
     /\bAFSSLPinningMode(?:PublicKey|Certificate)\b|\bpinningMode:\s*\.(?:publicKey|certificate)\b/.test(
       text,
-    ) && !/\bAFSSLPinningModeNone\b|\bpinningMode:\s*\.none\b|\bdefaultPolicy\b/.test(text)
+    ) &&
+    !/\bpolicyWithPinningMode:\s*AFSSLPinningModeNone\b|\bSSLPinningMode\s*=\s*AFSSLPinningModeNone\b|\bpinningMode:\s*\.none\b|\bdefaultPolicy\b/.test(
+      text,
+    )
   );
 }
 
