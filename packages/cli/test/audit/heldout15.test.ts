@@ -7,8 +7,8 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditReport, Finding } from '../../src/audit/types.js';
-import { type TreeAuditor, treeAuditor } from './lib/app-tree.js';
+import type { AuditReport } from '../../src/audit/types.js';
+import { findingsOf, severitiesOf, type TreeAuditor, treeAuditor } from './lib/app-tree.js';
 
 let trees: TreeAuditor;
 
@@ -19,11 +19,8 @@ afterAll(() => trees.remove());
 
 const audit = (files: Record<string, string | Uint8Array>): Promise<AuditReport> => trees.audit(files);
 
-const of = (r: AuditReport, ruleId: string): Finding[] => r.findings.filter((f) => f.ruleId === ruleId);
-const severities = (r: AuditReport, ruleId: string): [string, string][] =>
-  of(r, ruleId)
-    .map((f): [string, string] => [f.file, f.severity])
-    .sort((a, b) => a[0].localeCompare(b[0]));
+const of = findingsOf;
+const severities = severitiesOf;
 
 /** A self-signed certificate (DER, base64) the project made for this test: public by nature. */
 const CERTIFICATE =

@@ -7,8 +7,8 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditReport, Finding } from '../../src/audit/types.js';
-import { type TreeAuditor, treeAuditor } from './lib/app-tree.js';
+import type { AuditReport } from '../../src/audit/types.js';
+import { findingsOf, severitiesOf, type TreeAuditor, treeAuditor } from './lib/app-tree.js';
 
 let trees: TreeAuditor;
 
@@ -19,11 +19,8 @@ afterAll(() => trees.remove());
 
 const audit = (files: Record<string, string | Uint8Array>): Promise<AuditReport> => trees.audit(files);
 
-const of = (r: AuditReport, ruleId: string): Finding[] => r.findings.filter((f) => f.ruleId === ruleId);
-const severities = (r: AuditReport, ruleId: string): [string, string][] =>
-  of(r, ruleId)
-    .map((f): [string, string] => [f.file, f.severity])
-    .sort((a, b) => a[0].localeCompare(b[0]));
+const of = findingsOf;
+const severities = severitiesOf;
 
 describe('a twenty-second held-out set: test places by other names', () => {
   it('an integration suite named test_integration/ and Maestro flows in maestro/ are test code; an app package named maestro is not', async () => {

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { auditPath } from '../../../src/audit/scan.js';
-import type { AuditReport } from '../../../src/audit/types.js';
+import type { AuditReport, Finding } from '../../../src/audit/types.js';
 
 /** Audits app trees written under one temporary root, which `remove` deletes. */
 export interface TreeAuditor {
@@ -47,4 +47,16 @@ export function seen(report: AuditReport, ruleId: string): string[] {
     .filter((f) => f.ruleId === ruleId)
     .map((f) => `${f.file}:${f.line ?? ''} ${f.severity}`)
     .sort();
+}
+
+/** The findings of a rule. */
+export function findingsOf(report: AuditReport, ruleId: string): Finding[] {
+  return report.findings.filter((f) => f.ruleId === ruleId);
+}
+
+/** The findings of a rule as `[file, severity]`, sorted by file. */
+export function severitiesOf(report: AuditReport, ruleId: string): [string, string][] {
+  return findingsOf(report, ruleId)
+    .map((f): [string, string] => [f.file, f.severity])
+    .sort((a, b) => a[0].localeCompare(b[0]));
 }
