@@ -17,7 +17,7 @@ import type {
   SeenManifest,
   SeenNsc,
 } from './analyser.js';
-import { isDocumentationHost, isLoopbackOrEmulatorHost } from './cleartext.js';
+import { isDocumentationHost, isLoopbackOrEmulatorHost, isOnionHost } from './cleartext.js';
 
 const COMPONENTS = ['activity', 'activity-alias', 'service', 'receiver', 'provider'] as const;
 
@@ -242,18 +242,6 @@ function parseExpiration(value: string | undefined): Date | undefined {
 function isRevocationHost(host: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
   return /^(?:crls?|ocsp)\d*\./.test(h) || /(?:^|\.)(?:lencr\.org|pki\.goog)$/.test(h);
-}
-
-/**
- * A Tor onion service name: the top-level `onion` itself (a domain-config for `onion` with
- * `includeSubdomains`) or a name under it. Such names resolve only inside Tor, whose circuits to
- * an onion service are encrypted and authenticated end to end by the service's own key (the name
- * is derived from it), so cleartext HTTP to them crosses no network in clear; Tor clients permit
- * it on purpose (TLS certificates for onion names are rare).
- */
-function isOnionHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/\.$/, '');
-  return h === 'onion' || h.endsWith('.onion');
 }
 
 /**

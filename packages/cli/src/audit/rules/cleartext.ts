@@ -273,9 +273,22 @@ const NAME_CONTEXT =
  */
 const ONION = 'a Tor onion service: Tor encrypts and authenticates the connection end to end';
 
-/** Whether `host` is a Tor onion service name (`….onion`). */
-function isOnionHost(host: string): boolean {
-  return /\.onion\.?$/i.test(host);
+/**
+ * A Tor onion service name: the top-level `onion` itself (a domain-config for `onion` with
+ * `includeSubdomains`) or a name under it. Such names resolve only inside Tor, whose circuits to
+ * an onion service are encrypted and authenticated end to end by the service's own key (the name
+ * is derived from it), so cleartext HTTP to them crosses no network in clear; Tor clients permit
+ * it on purpose (TLS certificates for onion names are rare). The network security config's
+ * domains and the hosts of http URLs are both judged by it.
+ *
+ * @example
+ * ```ts
+ * isOnionHost('abc.onion'); // true
+ * ```
+ */
+export function isOnionHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return h === 'onion' || h.endsWith('.onion');
 }
 
 /**
