@@ -17,7 +17,13 @@ import type { Readable } from 'node:stream';
 import { BulwarkError } from '@bulwark/core/errors';
 import type { Baseline } from './baseline.js';
 import { AuditArchiveError, AuditPathNotFoundError, AuditUnreadableError } from './errors.js';
-import { inAppContext, inContext, productionModuleOf } from './lib/context.js';
+import {
+  composeFolderOf,
+  inAppContext,
+  inContext,
+  inServerStacks,
+  productionModuleOf,
+} from './lib/context.js';
 import { type RawFinding, toFinding } from './lib/finding.js';
 import { ScratchReader } from './lib/scratch-reader.js';
 import type { TextFileInfo } from './lib/text-engine.js';
@@ -161,6 +167,8 @@ interface ScanState {
   failure?: unknown;
   /** Gradle modules with a production flavour's source set (`app/src/prod/`), for `inAppContext`. */
   productionModules: Set<string>;
+  /** Folders other than the root that hold a Docker Compose file, for `inServerStacks`. */
+  composeFolders: Set<string>;
 }
 
 /**
@@ -192,6 +200,7 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
     queuedBytes: 0,
     jobs: [],
     productionModules: new Set(),
+    composeFolders: new Set(),
   };
   const scope = newAppScope('', 0);
   const visit = (entry: SourceEntry) => analyseEntry(entry, state, scope);
@@ -235,7 +244,7 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
     throw new AuditUnreadableError(path, 'not a regular file or directory');
   }
   checkApp(state, scope);
-  const all = inAppContext(dedupe(state.raws), state.productionModules)
+  const all = inServerStacks(inAppContext(dedupe(state.raws), state.productionModules), state.composeFolders)
     .map(inContext)
     .map(toFinding)
     .sort(order);
@@ -323,6 +332,8 @@ async function analyseEntry(entry: SourceEntry, state: ScanState, scope: AppScop
   state.stats.files++;
   const production = productionModuleOf(path);
   if (production !== undefined) state.productionModules.add(production);
+  const compose = composeFolderOf(path);
+  if (compose !== undefined) state.composeFolders.add(compose);
   // The kind of an archive is read from its own entry paths.
   const inner = scope.prefix === '' ? path : path.slice(scope.prefix.length);
   if (inner === 'AndroidManifest.xml') scope.flags.apk = true;

@@ -85,7 +85,7 @@ const DEBUG_SEVERITY: Severity = 'low';
  * folders, also wrapped in underscores (`_docs/`). Examples: `example(s)/`, `sample(s)/`, `demo/` folders in any case (`Example/`), and files named as a demo or
  * template copy of another (`Credentials-demo.swift`, `keys.sample.json`). Mock data: `mock(s)/`
  * and `fake(s)/` folders anywhere (a fake backend's canned answers), and files named as a fake or
- * a mock (`fake-user.ts`, `MockData.kt`), and development or mock servers (`dev-api-server/`,
+ * a mock (`fake-user.ts`, `MockData.kt`, `HttpDataServiceMock.cs`), and development or mock servers (`dev-api-server/`,
  * `mock-server/`, `fake-backend/`). Xcode's `.storekit` test configurations.
  */
 const PLACES: readonly { pattern: RegExp; reason: string }[] = [
@@ -137,7 +137,11 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
     reason: 'a development or mock server (a stand-in backend for running the app locally), not shipped',
   },
   {
-    pattern: /(?:^|\/)(?:[Ff]ake|[Mm]ock|FAKE|MOCK)(?:[-_]|[A-Z])[^/]*$/,
+    // Named as a fake or a mock of something, the word first (`fake-user.ts`, `MockData.kt`) or
+    // last (`HttpDataServiceMock.cs`, `AccountRepositoryFake.kt`, `api_mock.dart`): a stand-in
+    // for the real service, which a build for tests or a demo mode registers instead of it.
+    pattern:
+      /(?:^|\/)(?:[Ff]ake|[Mm]ock|FAKE|MOCK)(?:[-_]|[A-Z])[^/]*$|[a-z0-9](?:Mock|Fake)s?\.[A-Za-z]+$|[-_](?:mock|fake)s?\.[A-Za-z]+$/,
     reason: 'mock data (a fake backend for tests or a demo mode)',
   },
   {
@@ -160,6 +164,14 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
     // (`.env.example`, `.env.dev.example`, `.env.dist`): the file a developer copies to `.env`
     // and fills in. Lowered, not dropped: a real value pasted into a template is still read.
     pattern: /(?:^|\/)\.env(?:\.[^/]*)?\.(?:example|sample|template|dist)$/i,
+    reason: 'a demo or template copy of a configuration, for builds without the real one',
+  },
+  {
+    // The same suffix after a configuration file's own extension (`local.settings.json.example`,
+    // `config.yml.sample`, `appsettings.json.template`, `app.config.dist`): the copy a developer
+    // renames and fills in; nothing reads it as it is.
+    pattern:
+      /\.(?:json|jsonc|plist|xml|properties|ya?ml|toml|ini|cfg|conf|config|settings|gradle|xcconfig)\.(?:example|sample|template|dist|tmpl|tpl)$/i,
     reason: 'a demo or template copy of a configuration, for builds without the real one',
   },
   {
@@ -341,6 +353,60 @@ const FLAVOUR_SOURCE_SET = /^((?:[^!]*\/)?)src\/([a-z][A-Za-z0-9]*)\//;
  */
 export function productionModuleOf(path: string): string | undefined {
   return PRODUCTION_SOURCE_SET.exec(path)?.[1];
+}
+
+/**
+ * A Docker Compose file (`docker-compose.yaml`, `compose.yml`, `docker-compose.dev.yml`): the folder
+ * that holds one describes servers to start with `docker compose up`, not the app.
+ */
+const COMPOSE_FILE = /(?:^|\/)(?:docker-)?compose(?:\.[A-Za-z0-9_-]+)?\.ya?ml$/i;
+
+/**
+ * The folder of `path` when it is a Docker Compose file in a folder other than the tree's root
+ * (`util/mqtt-local/` for `util/mqtt-local/docker-compose.yaml`), else undefined: a root compose
+ * file often sits beside the app's own sources.
+ *
+ * @example
+ * ```ts
+ * composeFolderOf('util/mqtt-local/docker-compose.yaml'); // 'util/mqtt-local/'
+ * composeFolderOf('docker-compose.yml'); // undefined
+ * ```
+ */
+export function composeFolderOf(path: string): string | undefined {
+  if (!COMPOSE_FILE.test(path) || path.includes('!/')) return undefined;
+  const at = path.lastIndexOf('/');
+  return at < 0 ? undefined : path.slice(0, at + 1);
+}
+
+/** A file that holds key material alone (not code): PEM, DER and key store files. */
+const KEY_FILE = /\.(?:pem|key|crt|der|p8|p12|pfx|jks|bks|keystore)$/i;
+
+/**
+ * A private key in a file of its own beside a Docker Compose file (`composeFolders`, from
+ * {@link composeFolderOf}; directly in that folder, not below it): the TLS keys of a server stack
+ * started for development or testing (a local MQTT broker and its reverse proxies, their
+ * certificates made with mkcert), which no build of the app carries. Medium, with that reason:
+ * the key is still in the repository, and a stack's keys may be a deployment's.
+ */
+export function inServerStacks(
+  raws: readonly RawFinding[],
+  composeFolders: ReadonlySet<string>,
+): RawFinding[] {
+  if (composeFolders.size === 0) return [...raws];
+  return raws.map((raw) => {
+    if (raw.ruleId !== 'secret-private-key' || !KEY_FILE.test(raw.file)) return raw;
+    const at = raw.file.lastIndexOf('/');
+    const folder = at < 0 ? '' : raw.file.slice(0, at + 1);
+    if (!composeFolders.has(folder)) return raw;
+    const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
+    if (!atOrAbove(severity, 'high')) return raw;
+    const compose = folder.slice(0, -1);
+    return {
+      ...raw,
+      severity: 'medium',
+      message: `${raw.message} (medium: a key file of the server stack that the Docker Compose file in ${compose.slice(compose.lastIndexOf('/') + 1)}/ starts, not part of the app)`,
+    };
+  });
 }
 
 /** The innermost archive a file sits in (`out/app.apk` for `out/app.apk!/AndroidManifest.xml`). */

@@ -65,6 +65,13 @@ export interface AppScope {
   backupRuleFiles: { name: string; restricts: boolean }[];
   /** Key store findings, held until every file of the app is read (see `debugSigningStores`). */
   keyStores: RawFinding[];
+  /**
+   * The Info.plists each Xcode project of the app names as a target's `INFOPLIST_FILE`, by the
+   * project's folder (the one that holds `<Name>.xcodeproj`), as paths of the scan.
+   */
+  xcodeInfoPlists: { project: string; root: string; files: string[] }[];
+  /** Findings of Info.plists, held until every file of the app is read (see `xcodeInfoPlists`). */
+  infoPlistFindings: RawFinding[];
   /** The first v1 (JAR) signature file of the app (`META-INF/*.RSA`, `.DSA`, `.EC`). */
   v1Signature?: string;
   /**
@@ -94,6 +101,8 @@ export function newAppScope(prefix: string, depth: number): AppScope {
     commandLineStores: [],
     backupRuleFiles: [],
     keyStores: [],
+    xcodeInfoPlists: [],
+    infoPlistFindings: [],
     flags: { apk: false, aab: false, ipa: false },
   };
 }

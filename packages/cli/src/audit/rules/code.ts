@@ -612,6 +612,28 @@ function receiverBefore(text: string, dot: number): string {
   return text.slice(i, end);
 }
 
+/**
+ * Whether `receiver` is an object this file makes with a plain constructor (`[[MQTTSession alloc]
+ * init]`, `MQTTSession()`, `new Session(…)`) and never hands to the database (`realm.add(…)`,
+ * `addObject:`, `copyToRealm(…)`, `insert(…)`): a client or a view model whose `password` goes
+ * to a server, not a stored object, though the same file writes Core Data or Realm objects of its
+ * own. A Core Data object is made in a context (`insertNewObject`, `User(context:)`), and a Realm
+ * object made with a constructor is stored by one of those calls; a receiver this file does not
+ * make (a parameter, a property) is still read as stored.
+ */
+function builtOutsideDatabase(text: string, receiver: string): boolean {
+  if (!/^[A-Za-z_$][\w$]{0,99}$/.test(receiver)) return false;
+  const name = receiver.replace(/\$/g, '\\$');
+  const made = new RegExp(
+    `(?:\\b${name}\\s*=\\s*(?:\\[\\s*\\[\\s*[A-Z]\\w*\\s+alloc\\s*\\]\\s*init|\\[\\s*[A-Z]\\w*\\s+new\\s*\\]|new\\s+[A-Z][\\w.]*\\s*[(<]|[A-Z]\\w*\\s*\\((?![^)\\n]*\\b(?:context|entity|insertInto)\\s*:)))`,
+  );
+  if (!made.test(text)) return false;
+  const stored = new RegExp(
+    `(?:\\b(?:add|create|copyToRealm|copyToRealmOrUpdate|insert|insertOrUpdate)\\s*\\(\\s*(?:[A-Za-z_][\\w.]*\\s*,\\s*)?|\\b(?:addObject|addOrUpdateObject|insertObject)\\s*:\\s*)${name}\\b`,
+  );
+  return !stored.test(text);
+}
+
 /** The word (letters, digits, `_`) that ends at `end`. */
 function wordEndingAt(text: string, end: number): string {
   let i = end;
@@ -2562,6 +2584,7 @@ const CODE_RULES: readonly CodeRule[] = [
       )
         return undefined;
       if (ENCRYPTED_DATABASE.test(text)) return undefined;
+      if (builtOutsideDatabase(text, receiver)) return undefined;
       return databaseVerdict(m[1] as string, 'a Realm or Core Data object');
     },
   },

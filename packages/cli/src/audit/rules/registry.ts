@@ -9,7 +9,7 @@ import { BINARY_ANALYSERS } from './binary.js';
 import { CODE_ANALYSERS } from './code.js';
 import { FILE_ANALYSERS, FILE_APP_CHECKS } from './files.js';
 import { HYBRID_ANALYSERS } from './hybrid.js';
-import { IOS_ANALYSERS } from './ios.js';
+import { IOS_ANALYSERS, IOS_APP_CHECKS, XCODE_PROJECT_ANALYSERS } from './ios.js';
 
 /**
  * Every file analyser.
@@ -23,6 +23,7 @@ export const ANALYSERS: readonly FileAnalyser[] = [
   ...FILE_ANALYSERS,
   ...ANDROID_ANALYSERS,
   ...IOS_ANALYSERS,
+  ...XCODE_PROJECT_ANALYSERS,
   ...HYBRID_ANALYSERS,
   ...CODE_ANALYSERS,
   ...BINARY_ANALYSERS,
@@ -36,7 +37,7 @@ export const ANALYSERS: readonly FileAnalyser[] = [
  * for (const check of APP_CHECKS) findings.push(...check(app, { apiDomains: [] }));
  * ```
  */
-export const APP_CHECKS: readonly AppCheck[] = [...ANDROID_APP_CHECKS, ...FILE_APP_CHECKS];
+export const APP_CHECKS: readonly AppCheck[] = [...ANDROID_APP_CHECKS, ...FILE_APP_CHECKS, ...IOS_APP_CHECKS];
 
 /** The analysers that take a file by its path (and its size, for those that take small files only). */
 export function analysersFor(path: string, name: string, size = 0): FileAnalyser[] {

@@ -168,6 +168,14 @@ const PASSWORD_NAME = /passw|pwd|passphrase/i;
  */
 const SECRET_MANAGER_PATH = /^[a-z0-9]+(?:[-_][a-z0-9]+)+(?:\/[a-z0-9]+(?:[-_][a-z0-9]+)+)+$/;
 /**
+ * The account keys Microsoft publishes for its local emulators, the same in every install: the
+ * Azure Storage emulator's (Azurite, `devstoreaccount1`) and the Cosmos DB emulator's.
+ */
+const AZURE_EMULATOR_KEYS = new Set([
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
+  'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==',
+]);
+/**
  * Keys whose provider documents them as public, made to ship in clients, told by their prefix:
  * PostHog project API keys (`phc_`, write-only ingestion), Stripe publishable keys (`pk_live_`,
  * `pk_test_`), Mapbox public tokens (`pk.` and a JWT-like body) and any key whose value opens by
@@ -660,13 +668,15 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     // Azure storage account keys: 64 random bytes, base64 (88 characters), in a connection string.
     triggers: ['AccountKey='],
     pattern: /AccountKey=([A-Za-z0-9+/]{86}==)/y,
-    check: (m) =>
-      verdict(
-        'secret-azure-storage-key',
-        m[1] as string,
-        0,
-        'Azure storage account key in a connection string',
-      ),
+    check: (m) => {
+      const key = m[1] as string;
+      if (AZURE_EMULATOR_KEYS.has(key))
+        return verdict('secret-azure-storage-key', key, 0, 'Azure account key in a connection string', {
+          lowered:
+            'the fixed key Microsoft publishes for its local emulators (Azurite, the Cosmos DB emulator): it opens only an emulator on the developer’s machine',
+        });
+      return verdict('secret-azure-storage-key', key, 0, 'Azure storage account key in a connection string');
+    },
   },
   {
     // Microsoft Entra ID client secrets: 3 characters, a digit, "Q~", then 31 to 34 characters.
@@ -1043,6 +1053,41 @@ function isIdentifierNamingASecret(value: string): boolean {
   return words.length >= 2 && words.some((w) => SECRET_WORDS.has(w));
 }
 
+/**
+ * A slug of words: lower case, three or more parts joined by `_`, each of at most 10 characters,
+ * at least two of them and half of them all letters (`interest_age_from_c_10_years`,
+ * `medical_study_revision_gui2467`, a catalogue's `token="c_1700_to_c_1800"`): an entry's name made
+ * from its title, not a credential. Random keys that use `_` mix cases, or run longer parts.
+ */
+function isWordSlug(value: string): boolean {
+  if (!/^[a-z0-9]+(?:_[a-z0-9]+){2,}$/.test(value)) return false;
+  const parts = value.split('_');
+  if (parts.some((part) => part.length > 10)) return false;
+  const words = parts.filter((part) => /^[a-z]+$/.test(part)).length;
+  return words >= 2 && words * 2 >= parts.length;
+}
+
+/** Top-level domains that open a reverse-DNS name (`com.`, `io.`, `org.`, a country's). */
+const REVERSE_DNS_TOP =
+  /^(?:com|org|net|io|app|dev|co|me|info|biz|eu|de|fr|uk|ch|nl|be|at|se|no|dk|fi|it|es|pt|pl|cz|ru|ua|jp|cn|kr|tw|in|br|us|ca|au|nz|gov|edu|mil|int)$/;
+
+/**
+ * A reverse-DNS name (`com.2fas.GCM_NEW`, `io.example.Token`, `org.app.keychain.password`): the
+ * name of a keychain item, a defaults key, a bundle or a notification, three parts or more opened
+ * by a top-level domain. It names where a secret is kept, not the secret.
+ */
+function isReverseDnsName(value: string): boolean {
+  const parts = value.split('.');
+  if (parts.length < 3 || !REVERSE_DNS_TOP.test(parts[0] as string)) return false;
+  return parts
+    .slice(1)
+    .every(
+      (part) =>
+        /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/.test(part) &&
+        !(part.length >= 12 && (part.match(/[0-9]+/g)?.length ?? 0) >= 3),
+    );
+}
+
 /** Whole words that say a name is about a secret. */
 const SECRET_WORDS = new Set([
   'password',
@@ -1181,6 +1226,7 @@ function genericVerdict(
   if (!genericSecret(name, value)) return undefined;
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
+  if (isWordSlug(value) || isReverseDnsName(value)) return undefined;
   if (isTemplate(value, file.path) || isParameterName(value) || isFormat(value)) return undefined;
   if (isBuildToken(m, name, value, text)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
@@ -1198,6 +1244,9 @@ function genericVerdict(
       : undefined) ??
     (saidNotSecret(text, at, valueStart + value.length)
       ? 'a comment beside it says the value is not secret (as Google says of an installed app’s OAuth client secret); check that it is so'
+      : undefined) ??
+    (saidDemo(text, at)
+      ? 'a comment just above says it is a demo or a test service’s value (a fallback for builds without the real one); check that no release ships it'
       : undefined);
   return {
     ruleId: 'secret-generic-assignment',
@@ -1231,6 +1280,22 @@ function saidNotSecret(text: string, at: number, end: number): boolean {
   const lineEnd = text.indexOf('\n', end);
   const after = text.slice(end, lineEnd < 0 || lineEnd > end + 200 ? end + 200 : lineEnd);
   return SAID_NOT_SECRET.test(before.slice(Math.max(0, from))) || SAID_NOT_SECRET.test(after);
+}
+
+/**
+ * A comment on one of the 3 lines above a value that says it is a demo's or a test service's
+ * (`// Demo, with runalyzeEnabled set to false connect to testing.runalyze.com`, `# sandbox
+ * credentials`): the fallback a build without the real properties file uses. Medium, with that
+ * reason: the developer's word, not proof.
+ */
+const SAID_DEMO =
+  /(?:\/\/|#|\/\*|^[ \t]*\*|<!--)[^\n]*\b(?:demo|sandbox|test(?:ing)?\s+(?:server|service|backend|environment|account))\b/im;
+
+function saidDemo(text: string, at: number): boolean {
+  const before = text.slice(Math.max(0, at - 400), at);
+  let from = before.length;
+  for (let n = 0; n < 4 && from > 0; n++) from = before.lastIndexOf('\n', from - 1);
+  return SAID_DEMO.test(before.slice(Math.max(0, from)));
 }
 
 /**
