@@ -215,3 +215,67 @@ describe('a thirty-first held-out set: a demo client in a build file', () => {
     expect(r.findings.find((f) => f.severity === 'medium')?.message).toContain('demo or a test service');
   });
 });
+
+describe('a thirty-second held-out set, misses: Dart callbacks that accept bad certificates', () => {
+  const tree = (body: string) => ({
+    'lib/api.dart': `import 'dart:io';\nHttpClient make(bool strict) {\n  final client = HttpClient();\n${body}\n  return client;\n}\n`,
+  });
+  const verdict = async (body: string) => {
+    const r = await audit(tree(body));
+    return r.findings
+      .filter((f) => f.ruleId === 'network-trust-all-certificates')
+      .map((f) => [f.severity, f.message]);
+  };
+
+  it('a callback that returns true always, or unless a setting says otherwise, is high', async () => {
+    expect(
+      await verdict(
+        '  client.badCertificateCallback = (X509Certificate cert, String host, int port) => true;',
+      ),
+    ).toEqual([
+      ['high', 'badCertificateCallback returns true: every certificate is accepted, TLS can be intercepted'],
+    ]);
+    const [[severity, message] = []] = await verdict(
+      '  client.badCertificateCallback = (cert, host, port) {\n    if (strict) {\n      return false;\n    }\n    return true;\n  };',
+    );
+    expect([severity, message]).toEqual([
+      'high',
+      'badCertificateCallback returns true unless a setting says otherwise: every certificate is accepted whenever it is off',
+    ]);
+    expect(
+      await verdict('  adapter.onBadCertificate = (cert, host, port) { return !strict; };'),
+    ).toHaveLength(1);
+  });
+
+  it('a callback that compares the certificate or the host is medium; one that returns false is quiet', async () => {
+    expect(
+      (
+        await verdict(
+          '  client.badCertificateCallback = (cert, host, port) => cert.sha1.toString() == pinned;',
+        )
+      ).map(([s]) => s),
+    ).toEqual(['medium']);
+    expect(
+      (
+        await verdict("  client.badCertificateCallback = (cert, host, port) { return host == 'localhost'; };")
+      ).map(([s]) => s),
+    ).toEqual(['medium']);
+    expect(await verdict('  client.badCertificateCallback = (cert, host, port) => false;')).toEqual([]);
+  });
+});
+
+describe('a thirty-second held-out set, misses: mixed content allowed in a WebView’s own settings', () => {
+  it('MIXED_CONTENT_ALWAYS_ALLOW set in Kotlin or Java is found; the compatibility and never modes are not', async () => {
+    const r = await audit({
+      'android/app/src/main/java/com/acme/WebHelper.kt':
+        'fun setup(view: WebView) {\n  view.settings.mixedContentMode = WebSettings.MIXED_CONTENT_ALWAYS_ALLOW\n}\n',
+      'android/app/src/main/java/com/acme/Legacy.java':
+        'class Legacy { void setup(WebView v) { v.getSettings().setMixedContentMode(WebSettings.MIXED_CONTENT_COMPATIBILITY_MODE); } }\n',
+      'android/app/src/main/java/com/acme/Strict.java':
+        'class Strict { void setup(WebView v) { v.getSettings().setMixedContentMode(WebSettings.MIXED_CONTENT_NEVER_ALLOW); } }\n',
+    });
+    expect(seen(r, 'hybrid-mixed-content')).toEqual([
+      'android/app/src/main/java/com/acme/WebHelper.kt:2 medium',
+    ]);
+  });
+});

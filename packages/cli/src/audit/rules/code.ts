@@ -1907,6 +1907,44 @@ const CODE_RULES: readonly CodeRule[] = [
         : undefined,
   },
   {
+    // Dart's HttpClient (and Dio's IOHttpClientAdapter) call `badCertificateCallback` /
+    // `onBadCertificate` for a certificate that fails validation; the connection goes on when it
+    // returns true. Always true accepts every certificate; true under a setting (`return
+    // !strictHttps`) accepts every certificate whenever the setting is off, as a trust-all
+    // manager behind a user's switch does. A callback that looks at the certificate or the host
+    // (a pinned fingerprint, a local host name) accepts only those: medium, as it decides alone.
+    langs: ['dart'],
+    needs: ['badCertificateCallback', 'onBadCertificate'],
+    pattern:
+      /\b(?:badCertificateCallback|onBadCertificate)\s*=\s*\(([^()]{0,200})\)\s*(?:=>\s*([^;]{1,200});|\{)/g,
+    check: (m, text) => {
+      const body = m[2] ?? bodyFrom(text, (m.index as number) + m[0].length);
+      if (body === undefined) return undefined;
+      const accepts =
+        m[2] !== undefined ? !/^\s*false\s*$/.test(m[2]) : /\breturn\s+(?!false\s*;)[^;]+;/.test(body);
+      if (!accepts) return undefined;
+      const params = (m[1] as string).split(',').map((p) => p.trim().split(/\s+/).pop() ?? '');
+      const [cert = '', host = ''] = params;
+      const looks =
+        (cert !== '' && cert !== '_' && new RegExp(`\\b${cert}\\s*[.?]`).test(body)) ||
+        (host !== '' && host !== '_' && new RegExp(`\\b${host}\\s*(?:==|!=|\\.)`).test(body)) ||
+        /\blocalhost\b|127\.0\.0\.1|10\.0\.2\.2/.test(body);
+      const always =
+        m[2] !== undefined ? /^\s*true\s*$/.test(m[2]) : !/\breturn\s+(?!true\s*;)[^;]+;/.test(body);
+      const what = `${m[0].startsWith('on') ? 'onBadCertificate' : 'badCertificateCallback'}`;
+      return {
+        ruleId: 'network-trust-all-certificates',
+        message: looks
+          ? `${what} returns true for some certificates that fail validation, after looking at the certificate or the host: check that it accepts only a pinned certificate or a local host`
+          : always
+            ? `${what} returns true: every certificate is accepted, TLS can be intercepted`
+            : `${what} returns true unless a setting says otherwise: every certificate is accepted whenever it is off`,
+        key: `dart:${what}`,
+        ...(looks ? { severity: 'medium' as const } : {}),
+      };
+    },
+  },
+  {
     langs: ['swift', 'objc'],
     needs: [
       'allowInvalidCertificates',
@@ -2010,6 +2048,21 @@ const CODE_RULES: readonly CodeRule[] = [
         key: what.toLowerCase(),
       };
     },
+  },
+  {
+    // A WebView's settings that load http:// resources into an https:// page
+    // (`mixedContentMode = MIXED_CONTENT_ALWAYS_ALLOW`, `setMixedContentMode(0)`): what Capacitor's
+    // `android.allowMixedContent` sets, written in the app's own code.
+    langs: ['jvm'],
+    needs: ['ixedContentMode'],
+    pattern:
+      /\b(?:setMixedContentMode\(\s*(?:(?:WebSettings\.)?MIXED_CONTENT_ALWAYS_ALLOW|0)\s*\)|mixedContentMode\s*=\s*(?:(?:WebSettings\.)?MIXED_CONTENT_ALWAYS_ALLOW|0)\b)/g,
+    check: () => ({
+      ruleId: 'hybrid-mixed-content',
+      message:
+        'WebView mixed content always allowed (MIXED_CONTENT_ALWAYS_ALLOW): an https:// page loads http:// scripts and frames that a network attacker can change',
+      key: 'webview-mixed-content',
+    }),
   },
   {
     langs: ['jvm'],
