@@ -115,7 +115,7 @@ describe('a thirty-third held-out set: stale copies of an Info.plist', () => {
       ['Other/Widget/Widget-Info.plist', 'high'],
     ]);
     expect(r.findings.find((f) => f.severity === 'medium')?.message).toContain(
-      'a copy no target reads; App.xcodeproj names Base.lproj/App-Info.plist as its Info.plist',
+      'a copy no target reads; the targets of App.xcodeproj read other files of this name, such as Base.lproj/App-Info.plist',
     );
   });
 
@@ -276,6 +276,194 @@ describe('a thirty-second held-out set, misses: mixed content allowed in a WebVi
     });
     expect(seen(r, 'hybrid-mixed-content')).toEqual([
       'android/app/src/main/java/com/acme/WebHelper.kt:2 medium',
+    ]);
+  });
+});
+
+describe('a thirty-sixth held-out set: type names in an interface schema', () => {
+  it('a field whose value is a type named for it is quiet; a one-word name, or a value not ending in the name, is still read', async () => {
+    const r = await audit({
+      'ipc-schema/types/IPCEd25519KeyPair.json':
+        '{\n  "name": "IPCEd25519KeyPair",\n  "fields": {\n    "publicKey": "IPCEd25519PublicKey",\n    "privateKey": "IPCEd25519PrivateKey"\n  }\n}\n',
+      'config/app.json':
+        '{\n  "secret": "Hq7Lm2Xv9Rt4Bn8KSecret",\n  "privateKey": "Zq8Lm2Xv9Rt4Bn8Kc3Wz"\n}\n',
+    });
+    expect(seen(r, 'secret-generic-assignment')).toEqual([
+      'config/app.json:2 high',
+      'config/app.json:3 high',
+    ]);
+  });
+});
+
+describe('a thirty-fifth held-out set: bundles, prose, types, test suites and recordings', () => {
+  it('a resource bundle named by a language and region, and the first word of a sentence, are no secrets; a local properties file still is', async () => {
+    const r = await audit({
+      'shared/resources/mobile/mobile_de.properties':
+        'onboarding.password.button.skip=Überspringen\nuser.password.failed=Ungültiges\n',
+      'shared/resources/mobile/wallet_pt_BR.properties': 'wallet.password.headline=Criptografar\n',
+      'shared/resources/mobile/mobile.properties':
+        'mobile.resources.backup.password.info=Optionally, provide a password to encrypt your backup.\n',
+      'app/keystore.properties': 'storePassword=Vq8kLz2Wm4rXp7Tn\n',
+    });
+    expect(seen(r, 'secret-generic-assignment')).toEqual(['app/keystore.properties:1 high']);
+  });
+
+  it('TypeScript declarations and an end-to-end suite named with its word glued on are set aside; a module named latest is not', async () => {
+    const line = "export const privateKey = 'Uq7Lm2Xv9Rt4Bn8Kc3Wz6Yp1Sd5Fg0Hj';\n";
+    const r = await audit({
+      'machines/IssuersMachine.typegen.ts': line,
+      'types/env.d.ts': line,
+      'injitest/src/main/resources/config/Kernel.ts': line,
+      'latest/src/main/config.ts': line,
+      'playwright-hars/onboarding/0a1b2c.json':
+        '{\n  "session_token": "80f09f20e52e74ee12a6bb91ecd8c4d7"\n}\n',
+      'src/session.json': '{\n  "session_token": "80f09f20e52e74ee12a6bb91ecd8c4d7"\n}\n',
+    });
+    expect(severitiesOf(r, 'secret-generic-assignment')).toEqual([
+      ['injitest/src/main/resources/config/Kernel.ts', 'low'],
+      ['latest/src/main/config.ts', 'high'],
+      ['machines/IssuersMachine.typegen.ts', 'low'],
+      ['playwright-hars/onboarding/0a1b2c.json', 'low'],
+      ['src/session.json', 'high'],
+      ['types/env.d.ts', 'low'],
+    ]);
+  });
+
+  it('the examples of an OpenAPI document are set aside; the same values in another YAML file are not', async () => {
+    const body = [
+      'paths:',
+      '  /apps:',
+      '    get:',
+      '      example:',
+      '        fetch_token: Mq8Lz2Wm4rXp7TnB5vC9',
+      '',
+    ].join('\n');
+    const r = await audit({
+      'backend/RevenueCat/revenuecat.yaml': `info:\n  title: Developer API\n${body}openapi: 3.0.3\n`,
+      'backend/config.yaml': `info:\n  title: Config\n${body}`,
+    });
+    expect(severitiesOf(r, 'secret-generic-assignment')).toEqual([
+      ['backend/config.yaml', 'high'],
+      ['backend/RevenueCat/revenuecat.yaml', 'low'],
+    ]);
+  });
+
+  it('a value in a commented-out line or a documentation comment is medium with its reason; the same line in code is high', async () => {
+    const r = await audit({
+      'src/app/models/user.ts':
+        "// Return a fake user when developing in browser\n//   user.accessToken = 'NixkZWZhdWx0LGlsaWFzX3BlZ2FzdXMsMTcw';\nexport const x = 1;\n",
+      'Sources/Models/Response.swift':
+        '/// ## JSON Example:\n///     "api_token": "1kcsh572fonm3hawalrncam4l1gktr2rzx25a22l8g9hx108o9oi0rztpcvwnfnd",\nstruct R {}\n',
+      'src/app/models/live.ts': "export const accessToken = 'NixkZWZhdWx0LGlsaWFzX3BlZ2FzdXMsMTcw';\n",
+    });
+    expect(seen(r, 'secret-generic-assignment')).toEqual([
+      'Sources/Models/Response.swift:2 medium',
+      'src/app/models/live.ts:1 high',
+      'src/app/models/user.ts:2 medium',
+    ]);
+  });
+});
+
+describe('a thirty-fourth held-out set: command bytes, flags and pinned trust managers', () => {
+  it('a few bytes decoded from hex under a PIN-like name are a protocol constant; a key-length hex literal is still found', async () => {
+    const r = await audit({
+      'app/src/main/java/ee/ria/Nfc.java': [
+        'class Nfc {',
+        '  private static final byte[] VER_PIN2_CMD = Hex.decode("00200085");',
+        '  private static final byte[] GAMutualAuthentication = Hex.decode("008600000c7c0a8508");',
+        '  private static final byte[] SECRET_PIN = Hex.decode("8f3a9c1e5b7d2f4a6c8e0b1d3f5a7c9e");',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(seen(r, 'secret-generic-assignment')).toEqual(['app/src/main/java/ee/ria/Nfc.java:4 high']);
+  });
+
+  it('a column saying whether a password is valid is no stored password; the password column beside it is', async () => {
+    const r = await audit({
+      'app/src/main/java/de/opac/AccountDataSource.java': [
+        'class AccountDataSource {',
+        '  void store(Account acc) {',
+        '    ContentValues values = new ContentValues();',
+        '    values.put("password", acc.getPassword());',
+        '    values.put("passwordValid", acc.isPasswordKnownValid() ? 1 : 0);',
+        '    database.insert("accounts", null, values);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(seen(r, 'storage-secret-in-preferences')).toEqual([
+      'app/src/main/java/de/opac/AccountDataSource.java:4 high',
+    ]);
+  });
+
+  it('a host name verifier that accepts all, beside a trust manager made with a pinned fingerprint, is medium; alone it is high', async () => {
+    const client = (pinned: boolean) =>
+      [
+        'fun build(host: String, tlsFingerprint: String) = OkHttpClient.Builder().apply {',
+        pinned ? '  val tm = TlsTrustManager(host, tlsFingerprint)' : '  val tm = DefaultTrustManager(host)',
+        '  sslSocketFactory(ctx.socketFactory, tm)',
+        '  hostnameVerifier { hostname, session -> true }',
+        '}',
+        '',
+      ].join('\n');
+    const r = await audit({
+      'app/src/main/kotlin/a/Pinned.kt': client(true),
+      'app/src/main/kotlin/a/Plain.kt': client(false),
+    });
+    expect(severitiesOf(r, 'network-hostname-verification-off')).toEqual([
+      ['app/src/main/kotlin/a/Pinned.kt', 'medium'],
+      ['app/src/main/kotlin/a/Plain.kt', 'high'],
+    ]);
+  });
+});
+
+describe('a thirty-fifth held-out set: network security configs no manifest applies', () => {
+  const nsc =
+    '<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>\n  <base-config cleartextTrafficPermitted="true"/>\n</network-security-config>\n';
+  const manifest = (ref: string) =>
+    `<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="io.acme">\n  <application android:label="Acme"${ref}>\n    <activity android:name=".Main" android:exported="true"><intent-filter><action android:name="android.intent.action.MAIN"/><category android:name="android.intent.category.LAUNCHER"/></intent-filter></activity>\n  </application>\n</manifest>\n`;
+
+  it('a config in an app module whose manifest names none is medium with its reason; the named one, and a library’s config an app names, stay high', async () => {
+    const r = await audit({
+      'android/app/src/main/AndroidManifest.xml': manifest(
+        ' android:networkSecurityConfig="@xml/network_security_config"',
+      ),
+      'android/app/src/main/res/xml/network_security_config.xml': nsc,
+      'legacy/android/app/src/main/AndroidManifest.xml': manifest(''),
+      'legacy/android/app/src/main/res/xml/network_security_config.xml': nsc,
+      'core/src/main/res/xml/shared_nsc.xml': nsc,
+      'tv/src/main/AndroidManifest.xml': manifest(' android:networkSecurityConfig="@xml/shared_nsc"'),
+    });
+    expect(severitiesOf(r, 'android-nsc-cleartext')).toEqual([
+      ['android/app/src/main/res/xml/network_security_config.xml', 'high'],
+      ['core/src/main/res/xml/shared_nsc.xml', 'high'],
+      ['legacy/android/app/src/main/res/xml/network_security_config.xml', 'medium'],
+    ]);
+  });
+
+  it('with a config named through a placeholder, every config keeps its verdict', async () => {
+    const r = await audit({
+      'app/src/main/AndroidManifest.xml': manifest(' android:networkSecurityConfig="${nsc}"'),
+      'app/src/main/res/xml/network_security_config.xml': nsc,
+    });
+    expect(severitiesOf(r, 'android-nsc-cleartext')).toEqual([
+      ['app/src/main/res/xml/network_security_config.xml', 'high'],
+    ]);
+  });
+});
+
+describe('a network security config named for Flutter’s own HTTP stack', () => {
+  it('a config named by the io.flutter.network-policy meta-data keeps its verdict', async () => {
+    const r = await audit({
+      'android/app/src/main/AndroidManifest.xml':
+        '<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="io.acme">\n  <application android:label="Acme">\n    <activity android:name=".Main" android:exported="true"><intent-filter><action android:name="android.intent.action.MAIN"/><category android:name="android.intent.category.LAUNCHER"/></intent-filter></activity>\n    <meta-data android:name="io.flutter.network-policy" android:resource="@xml/network_security_config" />\n  </application>\n</manifest>\n',
+      'android/app/src/main/res/xml/network_security_config.xml':
+        '<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>\n  <base-config cleartextTrafficPermitted="true"/>\n</network-security-config>\n',
+    });
+    expect(severitiesOf(r, 'android-nsc-cleartext')).toEqual([
+      ['android/app/src/main/res/xml/network_security_config.xml', 'high'],
     ]);
   });
 });

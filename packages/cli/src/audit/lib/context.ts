@@ -95,6 +95,20 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
     reason: 'test code, not shipped',
   },
   {
+    // A project of tests named with the word glued on (`injitest/src/`, `uitest/src/`,
+    // `e2etest/src/`, `AppTest/src/`): an Appium or TestNG suite built apart from the app. Not a
+    // word that only ends in `test` (`latest/`, `contest/`, `protest/`, `attest/`, `detest/`).
+    pattern: /(?:^|\/)[A-Za-z0-9]*[A-Za-z0-9](?<!la|con|pro|at|de)[Tt]est\/src\//,
+    reason: 'test code, not shipped',
+  },
+  {
+    // Recorded network traffic that Playwright replays in end-to-end tests (`routeFromHAR`): HAR
+    // files and the bodies beside them (`playwright-hars/onboarding/…json`), answers of a test
+    // backend on the developer's machine.
+    pattern: /(?:^|\/)(?:playwright[-_][^/]*|[^/]*[-_]hars)\/|\.har$/i,
+    reason: 'test code, not shipped',
+  },
+  {
     // A library's test helpers packed in its archive (`google-http-client.jar!/com/google/api/
     // client/testing/…`, `…aar!/…/test/…`): the keys and certificates there are the library's
     // published fixtures, not the app's, though the archive ships with the app.
@@ -112,6 +126,13 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
     pattern: /^(?:(?!src\/[A-Za-z0-9]+\/(?:java|kotlin)\/).)*?(?:^|\/)(?:examples?|samples?|demo)\//i,
     reason: 'example code',
+  },
+  {
+    // TypeScript declarations: `.d.ts` files and the type files XState's typegen writes
+    // (`IssuersMachine.typegen.ts`, `interface Typegen0 { … }`). Their string literals are types
+    // (the names of a machine's events), which compiling erases: nothing of them reaches the app.
+    pattern: /\.(?:d|typegen)\.[cm]?ts$/,
+    reason: 'TypeScript type declarations (erased when compiled: nothing of them is in the app)',
   },
   {
     // Xcode's StoreKit configuration, for testing purchases in Xcode and the simulator: the

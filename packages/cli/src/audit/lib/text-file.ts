@@ -193,6 +193,27 @@ const GRADLE_BUILD = /(?:^|\/)[^/]*\.gradle(?:\.kts)?$/;
 const DEBUG_SIGNING =
   'the debug signing config (Gradle signingConfigs.debug): the password of a debug key store, which signs debug builds only';
 
+/** A YAML or JSON file, which may be an OpenAPI (Swagger) document. */
+const API_DOCUMENT_FILE = /\.(?:ya?ml|json)$/i;
+
+/**
+ * An OpenAPI or Swagger document: a top-level `openapi: 3.0.3` or `swagger: "2.0"` (anywhere: a
+ * generator may sort the keys, putting it last) and a top-level `paths:`, or the same keys in
+ * JSON. The description of an API (a vendor's, copied to generate a client), whose keys and
+ * tokens are its examples.
+ */
+function isApiDocument(bytes: Buffer): boolean {
+  if (!bytes.includes('openapi') && !bytes.includes('swagger')) return false;
+  const text = bytes.toString('latin1');
+  return (
+    (/(?:^|\n)(?:openapi|swagger)[ \t]*:[ \t]*["']?[0-9]/.test(text) && /(?:^|\n)paths[ \t]*:/.test(text)) ||
+    (/"(?:openapi|swagger)"\s*:\s*"[0-9]/.test(text) && /"paths"\s*:\s*\{/.test(text))
+  );
+}
+
+const API_DOCUMENT_REASON =
+  'an OpenAPI document (the description of an API, whose values are its examples), not code of the app';
+
 /** Sources whose `#if DEBUG` blocks are read: Swift, Objective-C and C-family headers and sources. */
 const CONDITIONAL_SOURCE = /\.(?:swift|m|mm|h|c|cc|cpp)$/;
 
@@ -202,6 +223,7 @@ const CONDITIONAL_SOURCE = /\.(?:swift|m|mm|h|c|cc|cpp)$/;
  * file has neither (most files: nothing is computed for them).
  */
 function placesIn(path: string, bytes: Buffer): ((offset: number) => string | undefined) | undefined {
+  if (API_DOCUMENT_FILE.test(path) && isApiDocument(bytes)) return () => API_DOCUMENT_REASON;
   if (path.endsWith('.rs')) {
     const testFrom = rustTestModuleStart(bytes.toString('latin1'));
     return testFrom === Number.POSITIVE_INFINITY

@@ -31,6 +31,11 @@ export interface SeenManifest {
    */
   backupRules?: { names: string[]; line?: number; allowBackup?: string };
   networkSecurityConfig: boolean;
+  /**
+   * The configs it names as written (`@xml/network_security_config`): `android:networkSecurityConfig`,
+   * and the `io.flutter.network-policy` meta-data, whose config Flutter's own HTTP stack applies.
+   */
+  networkSecurityConfigRefs?: string[];
   /** Whether it reads as an app's own manifest rather than a library module's (`isAppManifest`). */
   appLike: boolean;
 }
@@ -72,6 +77,11 @@ export interface AppScope {
   xcodeInfoPlists: { project: string; root: string; files: string[] }[];
   /** Findings of Info.plists, held until every file of the app is read (see `xcodeInfoPlists`). */
   infoPlistFindings: RawFinding[];
+  /**
+   * Findings of network security configs in a Gradle module's `res/xml/`, held until every
+   * manifest of the app is read (a config no manifest names is not applied).
+   */
+  nscFindings: RawFinding[];
   /** The first v1 (JAR) signature file of the app (`META-INF/*.RSA`, `.DSA`, `.EC`). */
   v1Signature?: string;
   /**
@@ -103,6 +113,7 @@ export function newAppScope(prefix: string, depth: number): AppScope {
     keyStores: [],
     xcodeInfoPlists: [],
     infoPlistFindings: [],
+    nscFindings: [],
     flags: { apk: false, aab: false, ipa: false },
   };
 }

@@ -8,6 +8,7 @@ import { isDebugOnlyPath, isSetAsidePlace, lowered } from '../lib/context.js';
 import type { RawFinding } from '../lib/finding.js';
 import { stringsToScan } from '../lib/xml-file.js';
 import { childrenNamed, descendantsNamed, isTrue, type XmlElement } from '../lib/xml-tree.js';
+import { atOrAbove } from '../severity.js';
 import type {
   AnalyserContext,
   AppCheck,
@@ -17,6 +18,7 @@ import type {
   SeenManifest,
   SeenNsc,
 } from './analyser.js';
+import { ruleMeta } from './catalog.js';
 import { isDocumentationHost, isLoopbackOrEmulatorHost, isOnionHost } from './cleartext.js';
 
 const COMPONENTS = ['activity', 'activity-alias', 'service', 'receiver', 'provider'] as const;
@@ -436,6 +438,13 @@ function seenManifest(root: XmlElement, file: string): SeenManifest {
     networkSecurityConfig: manifestHasNetworkSecurityConfig(root),
     appLike: app !== undefined && isAppManifest(app),
   };
+  const refs = [
+    app?.attributes.networkSecurityConfig,
+    ...(app === undefined ? [] : childrenNamed(app, 'meta-data'))
+      .filter((m) => m.attributes.name === 'io.flutter.network-policy')
+      .map((m) => m.attributes.resource),
+  ].filter((r): r is string => r !== undefined);
+  if (refs.length > 0) seen.networkSecurityConfigRefs = refs;
   const target = sdkLevel(sdk.targetSdkVersion);
   const min = sdkLevel(sdk.minSdkVersion);
   if (target !== undefined) seen.targetSdk = target;
@@ -643,7 +652,10 @@ export const ANDROID_ANALYSERS: readonly FileAnalyser[] = [
       const { root } = decoded;
       if (root.name === 'network-security-config') {
         context.app.nscs.push({ file: context.path, root });
-        context.report(...checkNetworkSecurityConfig(root, context.path, context.now));
+        const raws = checkNetworkSecurityConfig(root, context.path, context.now);
+        // Judged once every manifest is read: a config no manifest names is never applied.
+        if (GRADLE_RES_XML.test(context.path)) context.app.nscFindings.push(...raws);
+        else context.report(...raws);
       } else if (root.name === 'paths') {
         context.report(...checkFileProviderPaths(root, context.path));
       } else if (root.name === 'full-backup-content' || root.name === 'data-extraction-rules') {
@@ -846,7 +858,60 @@ const emptyBackupRules: AppCheck = (app) =>
   });
 
 /** Checks of a whole Android app. */
+/** A resource of a Gradle source set in a source tree (`app/src/main/res/xml/…`), not an archive's. */
+const GRADLE_RES_XML = /^(?:(?!!\/).)*(?:^|\/)src\/[A-Za-z0-9]+\/res\/xml\/[^/]+\.xml$/;
+
+/**
+ * The findings of the network security configs of a source tree, reported once every manifest is
+ * read. Android applies only the config the manifest names (`android:networkSecurityConfig=
+ * "@xml/…"`; Flutter's HTTP stack the one its `io.flutter.network-policy` meta-data names): a high finding of a config that no manifest of its own module names, in a module
+ * with an app's manifest (a library's config counts when any app's manifest names it), is medium,
+ * with that reason (a copy kept in a `legacy/` app, a file left after the attribute was removed).
+ * When no manifest reads as an app's, or one names its config through a placeholder (`${nsc}`),
+ * nothing can be told and every finding keeps its verdict.
+ *
+ * @example
+ * ```ts
+ * const raws = nscFindingsOfApp(app, { apiDomains: [] });
+ * ```
+ */
+export const nscFindingsOfApp: AppCheck = (app) => {
+  const manifests = app.manifests.filter((m) => !m.file.includes('!/'));
+  if (!manifests.some((m) => m.appLike)) return app.nscFindings;
+  const named = manifests.flatMap((m) =>
+    (m.networkSecurityConfigRefs ?? [undefined]).map((ref) => ({
+      module: gradleModuleOf(m.file),
+      appLike: m.appLike,
+      name: ref === undefined ? undefined : (/^@xml\/([A-Za-z0-9_]+)$/.exec(ref.trim())?.[1] ?? null),
+    })),
+  );
+  // A config named through a placeholder: which file it is cannot be told.
+  if (named.some((m) => m.name === null)) return app.nscFindings;
+  return app.nscFindings.map((raw) => {
+    const name = raw.file.slice(raw.file.lastIndexOf('/') + 1).replace(/\.xml$/, '');
+    const module = gradleModuleOf(raw.file);
+    const own = named.filter((m) => m.module === module);
+    // Named by its own module's manifest, or a library's config named by an app's manifest.
+    if (own.some((m) => m.name === name)) return raw;
+    if (!own.some((m) => m.appLike) && named.some((m) => m.name === name)) return raw;
+    const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
+    if (!atOrAbove(severity, 'high')) return raw;
+    return {
+      ...raw,
+      severity: 'medium' as const,
+      message: `${raw.message} (medium: no AndroidManifest.xml that merges this module's resources names @xml/${name} as its networkSecurityConfig, so Android does not apply it)`,
+    };
+  });
+};
+
+/** The Gradle module of a path in one of its source sets (`legacy/android/app/` for `legacy/android/app/src/main/…`). */
+function gradleModuleOf(path: string): string {
+  const at = path.lastIndexOf('src/');
+  return at < 0 ? path.slice(0, path.lastIndexOf('/') + 1) : path.slice(0, at);
+}
+
 export const ANDROID_APP_CHECKS: readonly AppCheck[] = [
+  nscFindingsOfApp,
   emptyBackupRules,
   pinCoverage,
   cleartextByDefault,

@@ -651,9 +651,12 @@ const CRYPTO_KEY_NAME =
 /** {@link CRYPTO_KEY_NAME} as the whole of the last word or two of a name (`aes` + `key`, `secretkey`). */
 const CRYPTO_KEY_WORDS = new RegExp(`^${CRYPTO_KEY_NAME.source}`);
 
-/** Certificate pinning in a file: OkHttp's `CertificatePinner`, a pinning trust manager, pinned key hashes. */
+/**
+ * Certificate pinning in a file: OkHttp's `CertificatePinner`, a pinning trust manager (by its name,
+ * or made with a pinned fingerprint: `TlsTrustManager(host, tlsFingerprint)`), pinned key hashes.
+ */
 const PINS =
-  /\bCertificatePinner\b|Pinning\w*TrustManager|\bpinned(?:Key|Cert|Spki)\w*|sha256\/[A-Za-z0-9+/]{43}=/;
+  /\bCertificatePinner\b|Pinning\w*TrustManager|\bpinned(?:Key|Cert|Spki)\w*|sha256\/[A-Za-z0-9+/]{43}=|\b\w*TrustManager\s*\([^()\n]{0,80}\b\w*(?:[Ff]ingerprint|[Pp]inned|[Pp]ins)\w*\s*[,)]/;
 
 /**
  * True when a file holds RFC 2104's pads, by name or by byte (`ipad` and `opad`, `0x36` and
@@ -685,12 +688,13 @@ const ABOUT_A_KEY = new Set([
 const SECRET_WORD = /passw|pwd|passcode|(?<![a-z])pin(?![a-z])|secret|privatekey|private_key|credential/i;
 const TOKEN_WORD = /token|session|auth|api.?key|apikey|bearer|jwt|cookie/i;
 /**
- * Names about a secret (its hint, label, length, the exception about it), not the secret; and
+ * Names about a secret (its hint, label, length, the exception about it, a flag saying whether it
+ * is valid, known or saved), not the secret; and
  * `authority`/`author`, which hold `auth` without being one (a content URI's authority, a
  * message's author).
  */
 const ABOUT_A_SECRET =
-  /(?:hint|label|title|text|message|msg|error|length|len|count|policy|enabled|required|visible|changed|set|reset|expiry|expires|expiration|type|url|uri|endpoint|field|screen|page|prompt|strength|attempts?|timeout|date|time|at|authority|author|exception)$/i;
+  /(?:hint|label|title|text|message|msg|error|length|len|count|policy|enabled|required|visible|changed|set|reset|expiry|expires|expiration|type|url|uri|endpoint|field|screen|page|prompt|strength|attempts?|timeout|date|time|at|authority|author|exception|valid|validity|known|saved|stored|exists|present)$/i;
 
 function secretKind(name: string): 'secret' | 'token' | undefined {
   const n = name.replace(/[^A-Za-z0-9_]/g, '');
@@ -2542,6 +2546,9 @@ const CODE_RULES: readonly CodeRule[] = [
       const call = m[3] as string;
       if (!DECODING_CALL.test(call) && !CONTROL_ESCAPE.test(literal)) return undefined;
       if (PLACEHOLDER.test(literal)) return undefined;
+      // A few bytes in hexadecimal (`VER_PIN2_CMD = Hex.decode("00200085")`, a smart card's
+      // command header): a protocol's constant, shorter than any key (16 bytes).
+      if (/hex/i.test(call) && /^[0-9A-Fa-f]+$/.test(literal) && literal.length < 32) return undefined;
       return {
         ruleId: 'secret-generic-assignment',
         message: `${name.slice(0, 60)} is decoded at run time from a literal in the code (${call.replace(/\s+/g, '').slice(0, 40)}(…)): hidden, not kept out of the app`,

@@ -290,7 +290,7 @@ export const infoPlistsOfApp: AppCheck = (app) =>
     return {
       ...raw,
       severity: 'medium' as const,
-      message: `${raw.message} (medium: a copy no target reads; ${read.project} names ${read.f.slice(read.f.lastIndexOf('/', read.f.lastIndexOf('/') - 1) + 1)} as its Info.plist)`,
+      message: `${raw.message} (medium: a copy no target reads; the targets of ${read.project} read other files of this name, such as ${read.f.slice(read.f.lastIndexOf('/', read.f.lastIndexOf('/') - 1) + 1)})`,
     };
   });
 

@@ -800,7 +800,13 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     dismiss: (bytes, at) => notAnAssignment(bytes, at, false),
     configOnly: true,
     pattern: /([A-Za-z0-9_.-]{1,80})[ \t]{0,4}[:=][ \t]{0,4}([^\s"'`#;,]{8,300})/y,
-    check: (m, text, file) => genericVerdict(m, m[1] as string, m[2] as string, file, text),
+    check: (m, text, file) => {
+      // The first word of a sentence (`backup.password.info=Optionally, provide a password to…`):
+      // words follow on the same line, so the value is text shown to a person, not a secret.
+      const after = text.slice((m.index as number) + m[0].length, (m.index as number) + m[0].length + 24);
+      if (/^[,;:]?[ \t]+\p{L}{2,}[ \t,.;:!?]+\p{L}/u.test(after)) return undefined;
+      return genericVerdict(m, m[1] as string, m[2] as string, file, text);
+    },
   },
 ];
 
@@ -991,6 +997,22 @@ const RESOURCE_BUNDLE =
   /(?:^|\/)(?:messagebundle[^/]*|(?:messages?|strings|texts?|labels|i18n|translations?|resources?|bundle)_(?!(?:dev|prd|stg|uat|tst|int|loc|qa)[_.])[a-z]{2,3}(?:_[A-Z]{2}|_[0-9]{3})?(?:_[A-Za-z0-9]{1,12})?)\.properties$/;
 
 /**
+ * The languages of ISO 639-1 (and a few of 639-3 that apps ship: Nigerian Pidgin, Filipino,
+ * Cantonese, Asturian, Central Kurdish), as a resource bundle's suffix names them.
+ */
+const LANGUAGE_CODE =
+  '(?:af|am|ar|as|az|be|bg|bn|bo|br|bs|ca|cs|cy|da|de|dz|el|en|eo|es|et|eu|fa|fi|fo|fr|fy|ga|gd|gl|gu|ha|he|hi|hr|hu|hy|id|ig|is|it|iw|ja|jv|ka|kk|km|kn|ko|ku|ky|la|lb|lo|lt|lv|mg|mi|mk|ml|mn|mr|ms|mt|my|nb|ne|nl|nn|no|oc|or|pa|pl|ps|pt|ro|ru|rw|sd|si|sk|sl|sn|so|sq|sr|su|sv|sw|ta|te|tg|th|ti|tk|tl|tr|tt|ug|uk|ur|uz|vi|wo|xh|yi|yo|zh|zu|pcm|fil|yue|ast|ckb)';
+
+/**
+ * A Java resource bundle of any base name whose suffix is a language, with a region or script
+ * (`application_de.properties`, `wallet_pt_BR.properties`, `account_af_ZA.properties`,
+ * `user_zh_Hant.properties`): the translations of `application.properties` beside it.
+ */
+const LOCALE_BUNDLE = new RegExp(
+  `(?:^|/)[A-Za-z0-9][A-Za-z0-9-]*(?:_[A-Za-z0-9]+)*_${LANGUAGE_CODE}(?:_(?:[A-Z]{2}|[0-9]{3}|[A-Z][a-z]{3}))?\\.properties$`,
+);
+
+/**
  * Translation resources: Apple's `.strings` tables (and copies with a suffix after it,
  * `Localizable.strings.current`), JSON/YAML inside an Apple `.lproj` folder (a language's
  * resources: `ca.lproj/app.json`), Java resource bundles named by a locale
@@ -1012,6 +1034,7 @@ const RESOURCE_BUNDLE =
 export function isTranslationFile(path: string): boolean {
   return (
     /\.(?:strings|stringsdict|xliff|xlf|arb)(?:\.[A-Za-z0-9]{1,12})?$/i.test(path) ||
+    LOCALE_BUNDLE.test(path) ||
     /(?:^|\/)[^/]+\.lproj\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(path) ||
     RESOURCE_BUNDLE.test(path) ||
     /(?:^|\/)(?:i18n|locales?|langs?|languages?|translations?|l10n)\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(
@@ -1065,6 +1088,20 @@ function isWordSlug(value: string): boolean {
   if (parts.some((part) => part.length > 10)) return false;
   const words = parts.filter((part) => /^[a-z]+$/.test(part)).length;
   return words >= 2 && words * 2 >= parts.length;
+}
+
+/**
+ * A type's name that ends with the name it is given to, in PascalCase (`privateKey:
+ * "IPCEd25519PrivateKey"`, `accessToken: "OAuthAccessToken"`, an interface schema's field and its
+ * type): the name of what the field holds, not a value of it. Names of two words or more only, so
+ * that `password = "SuperSecretPassword"` is still read as a password.
+ */
+function isTypeNamedFor(name: string, value: string): boolean {
+  const last = name.split(/[^A-Za-z0-9]/).pop() ?? '';
+  const words = last.replace(/([a-z0-9])([A-Z])/g, '$1 $2').split(' ');
+  if (words.length < 2 || !/^[A-Z][A-Za-z0-9]*$/.test(value)) return false;
+  const pascal = words.map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()).join('');
+  return value.length > pascal.length && value.endsWith(pascal);
 }
 
 /** Top-level domains that open a reverse-DNS name (`com.`, `io.`, `org.`, a country's). */
@@ -1226,7 +1263,7 @@ function genericVerdict(
   if (!genericSecret(name, value)) return undefined;
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
-  if (isWordSlug(value) || isReverseDnsName(value)) return undefined;
+  if (isWordSlug(value) || isReverseDnsName(value) || isTypeNamedFor(name, value)) return undefined;
   if (isTemplate(value, file.path) || isParameterName(value) || isFormat(value)) return undefined;
   if (isBuildToken(m, name, value, text)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
@@ -1247,6 +1284,9 @@ function genericVerdict(
       : undefined) ??
     (saidDemo(text, at)
       ? 'a comment just above says it is a demo or a test service’s value (a fallback for builds without the real one); check that no release ships it'
+      : undefined) ??
+    (inLineComment(text, at, file.path)
+      ? 'in a commented-out line or a documentation comment, which is not compiled into the app; check that the value is not one in use'
       : undefined);
   return {
     ruleId: 'secret-generic-assignment',
