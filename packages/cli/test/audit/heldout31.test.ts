@@ -467,3 +467,116 @@ describe('a network security config named for Flutter’s own HTTP stack', () =>
     ]);
   });
 });
+
+describe('a thirty-seventh held-out set: tables of ids, names of CI secrets, bridge maps', () => {
+  it('a value in a table of like values under mostly plain names is an identifier; the same value alone under a token name is found', async () => {
+    const hex = (i: number) =>
+      Array.from({ length: 64 }, (_, j) => '0123456789ABCDEF'[(i * 7 + j * 13 + ((i * j) % 5)) % 16]).join(
+        '',
+      );
+    const names = [
+      'HardenedValidations',
+      'NegativeUNL',
+      'TicketBatch',
+      'FlowSortStrands',
+      'BalanceRewards',
+      'Import',
+    ];
+    const table = [
+      'export const Amendments = {',
+      ...names.map((n, i) => `    ${n}: '${hex(i)}',`),
+      `    NonFungibleTokensV1: '${hex(9)}',`,
+      `    URIToken: '${hex(10)}',`,
+      '};',
+      '',
+    ].join('\n');
+    const r = await audit({
+      'src/common/constants/amendments.ts': table,
+      'src/config/keys.ts': `export const apiToken = '${hex(11)}';\n`,
+    });
+    expect(seen(r, 'secret-generic-assignment')).toEqual(['src/config/keys.ts:1 high']);
+  });
+
+  it('the name of a CI secret given as a value is no secret; a random value under the same name is', async () => {
+    const r = await audit({
+      'variants/prod/variant.env': "ANDROID_JKS_BASE64_SECRET='PLAY_STORE_JKS_BASE64_SAQA'\n",
+      'variants/dev/variant.env': "ANDROID_JKS_BASE64_SECRET='Vq8kLz2Wm4rXp7TnB5vC'\n",
+    });
+    expect(seen(r, 'secret-generic-assignment')).toEqual(['variants/dev/variant.env:1 high']);
+  });
+
+  it('putString on a React Native bridge map is no preference write; on a SharedPreferences editor it is', async () => {
+    const r = await audit({
+      'android/src/main/java/com/acme/CoreModule.kt': [
+        'class CoreModule {',
+        '  fun keys(prefs: SharedPreferences) {',
+        '    val keyPair: WritableMap = Arguments.createMap()',
+        '    keyPair.putString("password", value)',
+        '    val config = Arguments.createMap()',
+        '    config.putString("bearerAuthToken", "token")',
+        '    prefs.edit().putString("password", value).apply()',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(seen(r, 'storage-secret-in-preferences')).toEqual([
+      'android/src/main/java/com/acme/CoreModule.kt:7 high',
+    ]);
+  });
+});
+
+describe('a thirty-seventh held-out set: configs Android does not read', () => {
+  const nsc =
+    '<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>\n  <base-config cleartextTrafficPermitted="true"/>\n</network-security-config>\n';
+  const manifest = (attrs: string) =>
+    `<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="io.acme">\n  <application android:label="Acme"${attrs}>\n    <activity android:name=".Main" android:exported="true"><intent-filter><action android:name="android.intent.action.MAIN"/><category android:name="android.intent.category.LAUNCHER"/></intent-filter></activity>\n  </application>\n</manifest>\n`;
+
+  it('a copy of the config nested below res/values/ is medium; the one in res/xml/ stays high', async () => {
+    const r = await audit({
+      'android/app/src/main/AndroidManifest.xml': manifest(
+        ' android:networkSecurityConfig="@xml/network_security_config"',
+      ),
+      'android/app/src/main/res/xml/network_security_config.xml': nsc,
+      'android/app/src/main/res/values/xml/network_security_config.xml': nsc,
+    });
+    expect(severitiesOf(r, 'android-nsc-cleartext')).toEqual([
+      ['android/app/src/main/res/values/xml/network_security_config.xml', 'medium'],
+      ['android/app/src/main/res/xml/network_security_config.xml', 'high'],
+    ]);
+  });
+
+  it('a staging source set’s manifest and config are medium; the main ones stay high', async () => {
+    const r = await audit({
+      'android/app/src/main/AndroidManifest.xml': manifest(' android:usesCleartextTraffic="true"'),
+      'android/app/src/staging/AndroidManifest.xml': manifest(
+        ' android:usesCleartextTraffic="true" android:networkSecurityConfig="@xml/network_security_config"',
+      ),
+      'android/app/src/staging/res/xml/network_security_config.xml': nsc,
+    });
+    expect(severitiesOf(r, 'android-cleartext-traffic')).toEqual([
+      ['android/app/src/main/AndroidManifest.xml', 'high'],
+      ['android/app/src/staging/AndroidManifest.xml', 'medium'],
+    ]);
+    expect(severitiesOf(r, 'android-nsc-cleartext')).toEqual([
+      ['android/app/src/staging/res/xml/network_security_config.xml', 'medium'],
+    ]);
+  });
+
+  it('usesCleartextTraffic beside a named config is lowered when minSdk is 24 or more; below, it stays high', async () => {
+    const tree = (minSdk: number) => ({
+      'android/build.gradle': `buildscript {\n  ext {\n    minSdkVersion = ${minSdk}\n  }\n}\n`,
+      'android/app/src/main/AndroidManifest.xml': manifest(
+        ' android:usesCleartextTraffic="true" android:networkSecurityConfig="@xml/network_security_config"',
+      ),
+      'android/app/src/main/res/xml/network_security_config.xml':
+        '<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>\n  <domain-config cleartextTrafficPermitted="true"><domain>bithyve.com</domain></domain-config>\n</network-security-config>\n',
+    });
+    expect(severitiesOf(await audit(tree(26)), 'android-cleartext-traffic')).toEqual([
+      ['android/app/src/main/AndroidManifest.xml', 'low'],
+    ]);
+    expect(severitiesOf(await audit(tree(23)), 'android-cleartext-traffic')).toEqual([
+      ['android/app/src/main/AndroidManifest.xml', 'high'],
+    ]);
+  });
+});

@@ -3086,7 +3086,7 @@ describe('a thirteenth held-out set: _tests_ folders, #if DEBUG blocks, non-prod
     ]);
   });
 
-  it("a flavour's override beside a production flavour is lowered when named for a development or test environment, medium when its name does not say; a store's flavour, the prod flavour's own and a module without one stay high", async () => {
+  it("a flavour's override beside a production flavour is lowered when named for a development or test environment, medium when its name does not say; a store's flavour and the prod flavour's own stay high; in a module without one, an environment's is medium", async () => {
     const nsc = [
       '<?xml version="1.0" encoding="utf-8"?>',
       '<network-security-config>',
@@ -3121,8 +3121,11 @@ describe('a thirteenth held-out set: _tests_ folders, #if DEBUG blocks, non-prod
           'debug build only (Gradle source set src/devDebug)',
         ],
         ['app/src/prod/res/xml/network_security_config.xml', 'high', undefined],
-        ['wear/src/dev/res/xml/network_security_config.xml', 'high', undefined],
+        ['wear/src/dev/res/xml/network_security_config.xml', 'medium', undefined],
       ],
+    );
+    expect(of(r, 'android-nsc-cleartext').find((f) => f.file.startsWith('wear/'))?.message).toContain(
+      '(medium: in the source set src/dev, named for a development or test environment; it ships only if that variant is published)',
     );
     expect(judged(r, 'android-debuggable').map(([f, s, why]) => [f.replace(/:\d*$/, ''), s, why])).toEqual([
       ['app/src/acceptance/AndroidManifest.xml', 'low', env('acceptance')],

@@ -298,9 +298,10 @@ export function inAppContext(
     const archive = archiveOf(raw.file);
     if (archive === undefined) {
       const flavour = FLAVOUR_SOURCE_SET.exec(raw.file);
-      if (flavour === null || !productionModules.has(flavour[1] ?? '')) return raw;
+      if (flavour === null) return raw;
       // A debug or test source set keeps the reason its place gives (`inContext`).
       if (DEBUG_SOURCE_SET.test(raw.file) || PLACES.some((p) => p.pattern.test(raw.file))) return raw;
+      if (!productionModules.has(flavour[1] ?? '')) return environmentSourceSet(raw, flavour[2] as string);
       return besideProduction(raw, flavour[2] as string);
     }
     if (GRADLE_DEBUG_OUTPUT.test(archive))
@@ -346,6 +347,23 @@ function besideProduction(raw: RawFinding, name: string): RawFinding {
     ...raw,
     severity: 'medium',
     message: `${raw.message} (medium: in the flavour src/${name}, beside the module's production flavour src/prod; it ships only if this flavour is published)`,
+  };
+}
+
+/**
+ * A setting in a source set named for a development or test environment (`src/staging/`,
+ * `src/qa/`, `src/dev/`: a build type or flavour for internal testers) of a module with no
+ * production flavour to compare it with: a high one is medium, with the reason; the store's build
+ * reads `src/main/` and the release build type.
+ */
+function environmentSourceSet(raw: RawFinding, name: string): RawFinding {
+  if (!ENVIRONMENT_FLAVOUR.test(name)) return raw;
+  const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
+  if (!atOrAbove(severity, 'high')) return raw;
+  return {
+    ...raw,
+    severity: 'medium',
+    message: `${raw.message} (medium: in the source set src/${name}, named for a development or test environment; it ships only if that variant is published)`,
   };
 }
 

@@ -82,6 +82,8 @@ export interface AppScope {
    * manifest of the app is read (a config no manifest names is not applied).
    */
   nscFindings: RawFinding[];
+  /** `usesCleartextTraffic` findings of manifests that name a config, held until minSdk is known. */
+  cleartextBesideNsc: RawFinding[];
   /** The first v1 (JAR) signature file of the app (`META-INF/*.RSA`, `.DSA`, `.EC`). */
   v1Signature?: string;
   /**
@@ -114,6 +116,7 @@ export function newAppScope(prefix: string, depth: number): AppScope {
     xcodeInfoPlists: [],
     infoPlistFindings: [],
     nscFindings: [],
+    cleartextBesideNsc: [],
     flags: { apk: false, aab: false, ipa: false },
   };
 }

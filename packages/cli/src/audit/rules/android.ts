@@ -598,7 +598,13 @@ export const ANDROID_ANALYSERS: readonly FileAnalyser[] = [
         const split = isSplitManifest(root, context.inner);
         // A split's manifest does not stand for the app in the app-wide checks.
         if (!split) context.app.manifests.push(seenManifest(root, context.path));
-        context.report(...checkManifest(root, context.path, { split }));
+        const raws = checkManifest(root, context.path, { split });
+        // Judged once the app's minSdk is known: the network security config it names may decide.
+        const held = manifestHasNetworkSecurityConfig(root)
+          ? raws.filter((r) => r.ruleId === 'android-cleartext-traffic')
+          : [];
+        context.app.cleartextBesideNsc.push(...held);
+        context.report(...raws.filter((r) => !held.includes(r)));
       }
       return stringsToScan(decoded);
     },
@@ -652,7 +658,9 @@ export const ANDROID_ANALYSERS: readonly FileAnalyser[] = [
       const { root } = decoded;
       if (root.name === 'network-security-config') {
         context.app.nscs.push({ file: context.path, root });
-        const raws = checkNetworkSecurityConfig(root, context.path, context.now);
+        const raws = checkNetworkSecurityConfig(root, context.path, context.now).map((raw) =>
+          outsideResXml(raw),
+        );
         // Judged once every manifest is read: a config no manifest names is never applied.
         if (GRADLE_RES_XML.test(context.path)) context.app.nscFindings.push(...raws);
         else context.report(...raws);
@@ -858,6 +866,25 @@ const emptyBackupRules: AppCheck = (app) =>
   });
 
 /** Checks of a whole Android app. */
+/**
+ * A config in a source tree's `res/` but not directly in a `res/xml/` folder (or a qualified one,
+ * `res/xml-v24/`): `res/values/xml/network_security_config.xml`, a copy that the resource compiler
+ * never packages (it reads one level below `res/`). A high finding there is medium, with that
+ * reason. Inside an archive, where shrinking may rename resources (`res/a1.xml`), nothing changes.
+ */
+function outsideResXml(raw: RawFinding): RawFinding {
+  const { file } = raw;
+  if (file.includes('!/') || !/(?:^|\/)res\//.test(file) || /(?:^|\/)res\/xml(?:-[^/]+)?\/[^/]+$/.test(file))
+    return raw;
+  const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
+  if (!atOrAbove(severity, 'high')) return raw;
+  return {
+    ...raw,
+    severity: 'medium',
+    message: `${raw.message} (medium: not directly in a res/xml/ folder, so the build does not package this copy)`,
+  };
+}
+
 /** A resource of a Gradle source set in a source tree (`app/src/main/res/xml/…`), not an archive's. */
 const GRADLE_RES_XML = /^(?:(?!!\/).)*(?:^|\/)src\/[A-Za-z0-9]+\/res\/xml\/[^/]+\.xml$/;
 
@@ -910,8 +937,31 @@ function gradleModuleOf(path: string): string {
   return at < 0 ? path.slice(0, path.lastIndexOf('/') + 1) : path.slice(0, at);
 }
 
+/**
+ * `usesCleartextTraffic="true"` in a manifest that also names a network security config, reported
+ * once the app's minSdk is known. From Android 7.0 (API 24) the config decides and the attribute is
+ * ignored: with a stated minSdk of 24 or more it is lowered, with that reason (the config's own
+ * findings say what it allows); below 24, or with no minSdk stated, it stands.
+ *
+ * @example
+ * ```ts
+ * const raws = cleartextBesideNsc(app, { apiDomains: [] });
+ * ```
+ */
+export const cleartextBesideNsc: AppCheck = (app) => {
+  const min = sdkOf(app, 'minSdk');
+  if (min === undefined || min.level < 24) return app.cleartextBesideNsc;
+  return app.cleartextBesideNsc.map((raw) =>
+    lowered(
+      raw,
+      `ignored from Android 7.0 (API 24) when the manifest names a network security config, and minSdk is ${min.level}: the config decides, and its findings are reported`,
+    ),
+  );
+};
+
 export const ANDROID_APP_CHECKS: readonly AppCheck[] = [
   nscFindingsOfApp,
+  cleartextBesideNsc,
   emptyBackupRules,
   pinCoverage,
   cleartextByDefault,

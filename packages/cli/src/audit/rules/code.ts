@@ -95,7 +95,8 @@ function looksLikeIdentifier(value: string): boolean {
  * `outState: Bundle`, `= Bundle()`, `= new Bundle()`), is the saved-state or arguments parameter
  * by its framework name, or is a `Bundle(…)`/`bundleOf` expression. A `PersistableBundle` and a
  * Wear OS `DataMap` (`dataMap.putString`, items sent to the watch through Google Play services'
- * Data Layer) are not preference files either.
+ * Data Layer) are not preference files either, nor is a React Native `WritableMap`
+ * (`Arguments.createMap()`, the answer a native module hands back to JavaScript).
  */
 /**
  * The key of a `Bundle` or `Intent` extra as Android names them, after a package
@@ -117,7 +118,7 @@ function isBundleReceiver(text: string, at: number): boolean {
     return true;
   const r = receiver.replace(/\$/g, '\\$');
   return new RegExp(
-    String.raw`\b(?:Persistable)?Bundle\??\s+${r}\b|\b${r}\s*:\s*(?:Persistable)?Bundle\b|\b${r}\s*=\s*(?:new\s+)?(?:Persistable)?Bundle\(|\bDataMap\??\s+${r}\b|\b${r}\s*:\s*DataMap\b`,
+    String.raw`\b(?:Persistable)?Bundle\??\s+${r}\b|\b${r}\s*:\s*(?:Persistable)?Bundle\b|\b${r}\s*=\s*(?:new\s+)?(?:Persistable)?Bundle\(|\bDataMap\??\s+${r}\b|\b${r}\s*:\s*DataMap\b|\bWritable(?:Native)?Map\??\s+${r}\b|\b${r}\s*:\s*Writable(?:Native)?Map\b|\b${r}\s*(?::\s*[\w.?]+\s*)?=\s*(?:Arguments\.createMap\(|(?:new\s+)?Writable(?:Native)?Map\()`,
   ).test(text);
 }
 

@@ -1104,6 +1104,57 @@ function isTypeNamedFor(name: string, value: string): boolean {
   return value.length > pascal.length && value.endsWith(pascal);
 }
 
+/**
+ * The name of a variable or a CI secret in UPPER_SNAKE_CASE, three parts or more of at most 12
+ * characters, two of them all letters (`ANDROID_JKS_BASE64_SECRET='PLAY_STORE_JKS_BASE64_SAQA'`):
+ * where the secret is found, not the secret.
+ */
+function isConstantName(value: string): boolean {
+  if (!/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,}$/.test(value)) return false;
+  const parts = value.split('_');
+  return (
+    parts.every((part) => part.length <= 12) && parts.filter((part) => /^[A-Z]+$/.test(part)).length >= 2
+  );
+}
+
+/** `Name: 'value'` or `NAME = "value"` entries of an object literal or a block of constants. */
+const TABLE_ENTRY = /\b([A-Za-z_$][\w$]{0,80})["']?\s*[:=]\s*["'`]([^"'`\s\\]{16,300})["'`]/g;
+
+/**
+ * A value in a table of like values (`NonFungibleTokensV1_1: '32A1…'` among 60 amendment ids of
+ * the XRP Ledger, all 64 upper-case hex): within 40 lines around it, at least 6 entries hold a value
+ * of the same length and alphabet, and at least 4 of them under names that say nothing of a
+ * secret. A table of identifiers or hashes that some names happen to share a word with a secret
+ * (`…Token…`); a block of keys under secret names stays a finding.
+ */
+function inTableOfLikeValues(text: string, at: number, value: string): boolean {
+  if (value.length < 16) return false;
+  const alphabet = alphabetOf(value);
+  let from = at;
+  for (let n = 0; n < 20 && from > 0; n++) from = text.lastIndexOf('\n', from - 1);
+  let to = at;
+  for (let n = 0; n < 20 && to >= 0 && to < text.length; n++) to = text.indexOf('\n', to + 1);
+  const window = text.slice(Math.max(0, from), to < 0 ? text.length : to);
+  let like = 0;
+  let plainNames = 0;
+  for (const m of window.matchAll(TABLE_ENTRY)) {
+    const v = m[2] as string;
+    if (v.length !== value.length || alphabetOf(v) !== alphabet) continue;
+    like++;
+    if (!GENERIC_TRIGGERS.some((t) => (m[1] as string).toLowerCase().includes(t))) plainNames++;
+  }
+  return like >= 6 && plainNames >= 4;
+}
+
+/** The alphabet a value is written in: hex (either case), decimal, Base64 or URL-safe, or other. */
+function alphabetOf(value: string): string {
+  if (/^[0-9A-F]+$/.test(value)) return 'HEX';
+  if (/^[0-9a-f]+$/.test(value)) return 'hex';
+  if (/^[A-Za-z0-9+/]+=*$/.test(value)) return 'b64';
+  if (/^[A-Za-z0-9_-]+$/.test(value)) return 'b64url';
+  return 'other';
+}
+
 /** Top-level domains that open a reverse-DNS name (`com.`, `io.`, `org.`, a country's). */
 const REVERSE_DNS_TOP =
   /^(?:com|org|net|io|app|dev|co|me|info|biz|eu|de|fr|uk|ch|nl|be|at|se|no|dk|fi|it|es|pt|pl|cz|ru|ua|jp|cn|kr|tw|in|br|us|ca|au|nz|gov|edu|mil|int)$/;
@@ -1264,6 +1315,7 @@ function genericVerdict(
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
   if (isWordSlug(value) || isReverseDnsName(value) || isTypeNamedFor(name, value)) return undefined;
+  if (isConstantName(value) || inTableOfLikeValues(text, m.index as number, value)) return undefined;
   if (isTemplate(value, file.path) || isParameterName(value) || isFormat(value)) return undefined;
   if (isBuildToken(m, name, value, text)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
