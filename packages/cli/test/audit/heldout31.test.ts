@@ -19,6 +19,14 @@ afterAll(() => trees.remove());
 
 const audit = (files: Record<string, string | Uint8Array>): Promise<AuditReport> => trees.audit(files);
 
+/** A network security config that permits cleartext to every host. */
+const nsc =
+  '<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>\n  <base-config cleartextTrafficPermitted="true"/>\n</network-security-config>\n';
+
+/** An app's manifest (a launcher activity), with `attrs` on its application element. */
+const manifest = (attrs: string) =>
+  `<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="io.acme">\n  <application android:label="Acme"${attrs}>\n    <activity android:name=".Main" android:exported="true"><intent-filter><action android:name="android.intent.action.MAIN"/><category android:name="android.intent.category.LAUNCHER"/></intent-filter></activity>\n  </application>\n</manifest>\n`;
+
 describe('a thirty-third held-out set: a client made in a file that also writes Core Data', () => {
   it('the password given to a network session the file makes is not a stored secret; one set on an object made in a context, or handed to Realm, is', async () => {
     const r = await audit({
@@ -420,11 +428,6 @@ describe('a thirty-fourth held-out set: command bytes, flags and pinned trust ma
 });
 
 describe('a thirty-fifth held-out set: network security configs no manifest applies', () => {
-  const nsc =
-    '<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>\n  <base-config cleartextTrafficPermitted="true"/>\n</network-security-config>\n';
-  const manifest = (ref: string) =>
-    `<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="io.acme">\n  <application android:label="Acme"${ref}>\n    <activity android:name=".Main" android:exported="true"><intent-filter><action android:name="android.intent.action.MAIN"/><category android:name="android.intent.category.LAUNCHER"/></intent-filter></activity>\n  </application>\n</manifest>\n`;
-
   it('a config in an app module whose manifest names none is medium with its reason; the named one, and a library’s config an app names, stay high', async () => {
     const r = await audit({
       'android/app/src/main/AndroidManifest.xml': manifest(
@@ -527,11 +530,6 @@ describe('a thirty-seventh held-out set: tables of ids, names of CI secrets, bri
 });
 
 describe('a thirty-seventh held-out set: configs Android does not read', () => {
-  const nsc =
-    '<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>\n  <base-config cleartextTrafficPermitted="true"/>\n</network-security-config>\n';
-  const manifest = (attrs: string) =>
-    `<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="io.acme">\n  <application android:label="Acme"${attrs}>\n    <activity android:name=".Main" android:exported="true"><intent-filter><action android:name="android.intent.action.MAIN"/><category android:name="android.intent.category.LAUNCHER"/></intent-filter></activity>\n  </application>\n</manifest>\n`;
-
   it('a copy of the config nested below res/values/ is medium; the one in res/xml/ stays high', async () => {
     const r = await audit({
       'android/app/src/main/AndroidManifest.xml': manifest(
