@@ -578,3 +578,35 @@ describe('a thirty-seventh held-out set: configs Android does not read', () => {
     ]);
   });
 });
+
+describe('a forty-first held-out set: Swift patterns and load-testing targets', () => {
+  it('an enum pattern in a file that writes Core Data is no stored secret; a managed object’s password is', async () => {
+    const r = await audit({
+      'PDCore/FileUploader/PhotoUploader.swift': [
+        'import CoreData',
+        'func retriable(_ error: Error, context: NSManagedObjectContext) -> Bool {',
+        '    if let uploaderError = error as? FileUploaderError, case .noCredentialFound = uploaderError {',
+        '        return true',
+        '    }',
+        '    let share = Share(context: context)',
+        '    share.password = passwordField.text',
+        '    return false',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(seen(r, 'storage-secret-in-preferences')).toEqual([
+      'PDCore/FileUploader/PhotoUploader.swift:7 high',
+    ]);
+  });
+
+  it('the Info.plist of a target named for load testing is medium; the app’s stays high', async () => {
+    const plist =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict>\n<key>NSAppTransportSecurity</key>\n<dict><key>NSAllowsArbitraryLoads</key><true/></dict>\n</dict></plist>\n';
+    const r = await audit({ 'App/LoadTesting-Info.plist': plist, 'App/Info.plist': plist });
+    expect(severitiesOf(r, 'ios-ats-arbitrary-loads')).toEqual([
+      ['App/Info.plist', 'high'],
+      ['App/LoadTesting-Info.plist', 'medium'],
+    ]);
+  });
+});

@@ -2636,7 +2636,13 @@ const CODE_RULES: readonly CodeRule[] = [
     check: (m, text) => {
       const value = m[2] as string;
       const receiver = receiverBefore(text, m.index);
-      if (receiver === '' || /^(?:self|this)$/.test(receiver) || /^\s*@?"/.test(value) || HASHED.test(value))
+      // `case .noCredentialFound = error`: a Swift pattern, not a property of an object.
+      if (
+        receiver === '' ||
+        /^(?:self|this|case|if|guard|let|var|return|else|where|in)$/.test(receiver) ||
+        /^\s*@?"/.test(value) ||
+        HASHED.test(value)
+      )
         return undefined;
       if (
         !/\brealm\.(?:add|create|write|copyToRealm|insert)|\.copyToRealm|insertNewObject|NSManagedObject/.test(

@@ -144,13 +144,14 @@ function isInfoPlist(name: string): boolean {
 
 /**
  * The Info.plist of a target named for development, debugging or a test environment, as Xcode
- * names a second target's (`AppDev-Info.plist`, `App-Staging-Info.plist`, `Debug-Info.plist`):
+ * names a second target's (`AppDev-Info.plist`, `App-Staging-Info.plist`, `Debug-Info.plist`,
+ * `LoadTesting-Info.plist`):
  * the target a developer runs against a local or staging backend, beside the release target that
  * reads another Info.plist. The word ends the target's name, capitalised after a lowercase letter
  * (`CozyDev`) or after a separator in any case (`app-dev`), so `Device-Info.plist` is not one.
  */
 const DEVELOPMENT_TARGET_PLIST =
-  /(?:(?:^|[-_. ])(?:[Dd]ev|DEV|[Dd]evel(?:op(?:ment)?)?|[Dd]ebug|DEBUG|[Ss]tag(?:e|ing)|STAGING|[Qq][Aa]|[Uu][Aa][Tt]|[Ss]andbox)|[a-z0-9](?:Dev|Devel(?:op(?:ment)?)?|Debug|Stag(?:e|ing)|QA|UAT|Sandbox))-Info\.plist$/;
+  /(?:(?:^|[-_. ])(?:[Dd]ev|DEV|[Dd]evel(?:op(?:ment)?)?|[Dd]ebug|DEBUG|[Ss]tag(?:e|ing)|STAGING|[Qq][Aa]|[Uu][Aa][Tt]|[Ss]andbox|[Tt]esting|TESTING)|[a-z0-9](?:Dev|Devel(?:op(?:ment)?)?|Debug|Stag(?:e|ing)|QA|UAT|Sandbox|Testing))-Info\.plist$/;
 
 /**
  * A high finding of a development target's Info.plist is medium, with the reason: such a target
