@@ -610,3 +610,54 @@ describe('a forty-first held-out set: Swift patterns and load-testing targets', 
     ]);
   });
 });
+
+describe('a fortieth held-out set: encrypted Realms and settings keyed by enum cases', () => {
+  const store = [
+    'import RealmSwift',
+    'func save() {',
+    '    let realm = try! Realm()',
+    '    let password = Password()',
+    '    password.secret = secretRow.value!',
+    '    try! realm.write { realm.add(password) }',
+    '}',
+    '',
+  ].join('\n');
+
+  it('a secret on a Realm object is medium when a file of the app opens Realm with a key; high with none or with nil', async () => {
+    const helper = (key: string) =>
+      `import RealmSwift\nfunc open(key: Data?) {\n    Realm.Configuration.defaultConfiguration = Realm.Configuration(\n        fileURL: url,\n        encryptionKey: ${key},\n        schemaVersion: 3)\n}\n`;
+    const encrypted = await audit({
+      'Raivo/RealmHelper.swift': helper('encryptionKey'),
+      'Raivo/Store.swift': store,
+    });
+    expect(severitiesOf(encrypted, 'storage-secret-in-preferences')).toEqual([
+      ['Raivo/Store.swift', 'medium'],
+    ]);
+    expect(encrypted.findings.find((f) => f.file === 'Raivo/Store.swift')?.message).toContain(
+      'the app opens Realm with an encryption key, in RealmHelper.swift',
+    );
+    const plain = await audit({ 'Raivo/RealmHelper.swift': helper('nil'), 'Raivo/Store.swift': store });
+    expect(severitiesOf(plain, 'storage-secret-in-preferences')).toEqual([['Raivo/Store.swift', 'high']]);
+    const none = await audit({ 'Raivo/Store.swift': store });
+    expect(severitiesOf(none, 'storage-secret-in-preferences')).toEqual([['Raivo/Store.swift', 'high']]);
+  });
+
+  it('a setting stored under an enum case named for a password is found; a flag named authorized, and a bare set outside a UserDefaults extension, are not', async () => {
+    const r = await audit({
+      'xDrip/Extensions/UserDefaults.swift': [
+        'extension UserDefaults {',
+        '    @objc dynamic var dexcomSharePassword: String? {',
+        '        get { return string(forKey: Key.dexcomSharePassword.rawValue) }',
+        '        set { set(newValue, forKey: Key.dexcomSharePassword.rawValue) }',
+        '    }',
+        '    var storeReadingsInHealthkitAuthorized: Bool {',
+        '        set { set(newValue, forKey: Key.storeReadingsInHealthkitAuthorized.rawValue) }',
+        '    }',
+        '}',
+        '',
+      ].join('\n'),
+      'xDrip/Other.swift': 'func f() { cache.set(token, forKey: Key.sessionPassword.rawValue) }\n',
+    });
+    expect(seen(r, 'storage-secret-in-preferences')).toEqual(['xDrip/Extensions/UserDefaults.swift:4 high']);
+  });
+});

@@ -84,6 +84,10 @@ export interface AppScope {
   nscFindings: RawFinding[];
   /** `usesCleartextTraffic` findings of manifests that name a config, held until minSdk is known. */
   cleartextBesideNsc: RawFinding[];
+  /** The first source file that opens Realm with an encryption key, if any. */
+  realmEncryptedBy?: string;
+  /** Secrets set on Realm objects, held until every source file is read (see `realmEncryptedBy`). */
+  realmFindings: RawFinding[];
   /** The first v1 (JAR) signature file of the app (`META-INF/*.RSA`, `.DSA`, `.EC`). */
   v1Signature?: string;
   /**
@@ -117,6 +121,7 @@ export function newAppScope(prefix: string, depth: number): AppScope {
     infoPlistFindings: [],
     nscFindings: [],
     cleartextBesideNsc: [],
+    realmFindings: [],
     flags: { apk: false, aab: false, ipa: false },
   };
 }

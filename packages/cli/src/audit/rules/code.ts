@@ -15,7 +15,7 @@ import type { RawFinding } from '../lib/finding.js';
 import { redact } from '../lib/redact.js';
 import { TriggerIndex } from '../lib/trigger-index.js';
 import type { Severity } from '../types.js';
-import type { FileAnalyser } from './analyser.js';
+import type { AppCheck, FileAnalyser } from './analyser.js';
 import type { RuleId } from './catalog.js';
 import { isQualifiedName } from './secrets.js';
 import { identifierWords, statementAt, weakHashUse, weakHashVerdict } from './weak-hash.js';
@@ -695,7 +695,7 @@ const TOKEN_WORD = /token|session|auth|api.?key|apikey|bearer|jwt|cookie/i;
  * message's author).
  */
 const ABOUT_A_SECRET =
-  /(?:hint|label|title|text|message|msg|error|length|len|count|policy|enabled|required|visible|changed|set|reset|expiry|expires|expiration|type|url|uri|endpoint|field|screen|page|prompt|strength|attempts?|timeout|date|time|at|authority|author|exception|valid|validity|known|saved|stored|exists|present)$/i;
+  /(?:hint|label|title|text|message|msg|error|length|len|count|policy|enabled|required|visible|changed|set|reset|expiry|expires|expiration|type|url|uri|endpoint|field|screen|page|prompt|strength|attempts?|timeout|date|time|at|authority|author|exception|valid|validity|known|saved|stored|exists|present|authori[sz]ed|available)$/i;
 
 function secretKind(name: string): 'secret' | 'token' | undefined {
   const n = name.replace(/[^A-Za-z0-9_]/g, '');
@@ -2154,6 +2154,29 @@ const CODE_RULES: readonly CodeRule[] = [
     },
   },
   {
+    // The same with the key as an enum case or a constant (`set(newValue, forKey:
+    // Key.dexcomSharePassword.rawValue)`, `UserDefaults.standard.set(x, forKey: Keys.password)`):
+    // the case's name says what is stored. A bare `set(…)` counts inside `extension UserDefaults`,
+    // whose properties wrap the app's settings.
+    langs: ['swift'],
+    needs: ['forKey'],
+    pattern:
+      /(?:\bUserDefaults[\w.()]*\.|(?<![\w.])(?:self\.)?)set\(\s*([^\n]{1,200}?),\s*forKey:\s*(?:[A-Z]\w*\.)+(\w+)(?:\.rawValue)?\s*\)/g,
+    check: (m, text) => {
+      const name = m[2] as string;
+      const kind = secretKind(name);
+      if (kind === undefined || /encrypt|cipher|hash|digest/i.test(m[1] as string)) return undefined;
+      if (!m[0].startsWith('UserDefaults') && !/\bextension\s+UserDefaults\b/.test(text)) return undefined;
+      return {
+        ruleId: 'storage-secret-in-preferences',
+        message: `UserDefaults stores ${name} in clear (a plist in the app's data)`,
+        evidence: name,
+        key: `defaults:${name}`,
+        ...(kind === 'token' ? { severity: 'medium' as const } : {}),
+      };
+    },
+  },
+  {
     // A secret written to a file on external storage, which other apps (and anyone with the
     // device over USB) read.
     langs: ['jvm'],
@@ -3057,14 +3080,57 @@ export function jwtSecrets(source: string, file: string): RawFinding[] {
 }
 
 /** The source-code analyser. */
+/**
+ * A Realm opened with an encryption key: Swift's `Realm.Configuration(…, encryptionKey: key)`
+ * (not `nil`), Java's and Kotlin's `RealmConfiguration.Builder()….encryptionKey(key)`. Realm then
+ * encrypts the whole database file (AES-256).
+ */
+const REALM_ENCRYPTED =
+  /Realm\.Configuration\s*\([^;]{0,600}?\bencryptionKey\s*:\s*(?!nil\b)[A-Za-z_(]|\.encryptionKey\s*\(\s*(?!null\b)[A-Za-z_(]|\bencryptionKey\s*=\s*(?!nil\b|null\b)[A-Za-z_(]/;
+
+/**
+ * The secrets set on Realm objects, reported once every source file is read: when a file of the
+ * app opens Realm with an encryption key, a high one is medium, with that reason (the database
+ * file is encrypted; where the key comes from decides how well). Core Data has no such setting.
+ *
+ * @example
+ * ```ts
+ * const raws = realmFindingsOfApp(app, { apiDomains: [] });
+ * ```
+ */
+export const realmFindingsOfApp: AppCheck = (app) => {
+  const by = app.realmEncryptedBy;
+  if (by === undefined) return app.realmFindings;
+  return app.realmFindings.map((raw) =>
+    (raw.severity ?? 'high') === 'high'
+      ? {
+          ...raw,
+          severity: 'medium' as const,
+          message: `${raw.message.replace(/a Realm or Core Data object/, 'a Realm object')} (medium: the app opens Realm with an encryption key, in ${by.slice(by.lastIndexOf('/') + 1)}, so the database file is encrypted; check where the key comes from)`,
+        }
+      : raw,
+  );
+};
+
+/** Checks of a whole app for the files of this module. */
+export const CODE_APP_CHECKS: readonly AppCheck[] = [realmFindingsOfApp];
+
 export const CODE_ANALYSERS: readonly FileAnalyser[] = [
   {
     matches: (_path, name) => SOURCE.test(name),
     analyse(bytes, context) {
+      const realm = bytes.indexOf('Realm') !== -1;
       const present = needsIn(bytes);
       // A file that holds no literal any rule needs is not even decoded.
+      if (present.size === 0 && !realm) return undefined;
+      const text = bytes.toString('utf8');
+      if (realm && REALM_ENCRYPTED.test(text)) context.app.realmEncryptedBy ??= context.path;
       if (present.size === 0) return undefined;
-      context.report(...checkSource(bytes.toString('utf8'), context.path, present));
+      const raws = checkSource(text, context.path, present);
+      // A Realm object's secret is judged once every file is read: another may encrypt the Realm.
+      const held = realm ? raws.filter((r) => r.key.startsWith('db:') && r.message.includes('Realm')) : [];
+      context.app.realmFindings.push(...held);
+      context.report(...raws.filter((r) => !held.includes(r)));
       return undefined;
     },
   },
