@@ -9,6 +9,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../../src/audit/types.js';
 import { seen, severitiesOf, type TreeAuditor, treeAuditor } from './lib/app-tree.js';
+import { jks } from './lib/keystores.js';
 
 let trees: TreeAuditor;
 
@@ -18,6 +19,12 @@ beforeAll(async () => {
 afterAll(() => trees.remove());
 
 const audit = (files: Record<string, string | Uint8Array>): Promise<AuditReport> => trees.audit(files);
+
+/** A PEM private key (PKCS #8, P-256), made once for the fixtures of this file. */
+const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+  type: 'pkcs8',
+  format: 'pem',
+}) as string;
 
 /** A network security config that permits cleartext to every host. */
 const nsc =
@@ -68,10 +75,6 @@ describe('a thirty-third held-out set: a client made in a file that also writes 
 
 describe('a thirty-third held-out set: keys of a server stack started with Docker Compose', () => {
   it('a key file beside a Docker Compose file outside the root is medium with its reason; one below it, beside a root compose file, or in the app stays critical', async () => {
-    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
-      type: 'pkcs8',
-      format: 'pem',
-    }) as string;
     const r = await audit({
       'docker-compose.yml': 'services:\n  api:\n    image: api\n',
       'server.key': pem,
@@ -640,6 +643,12 @@ describe('a fortieth held-out set: encrypted Realms and settings keyed by enum c
     expect(severitiesOf(plain, 'storage-secret-in-preferences')).toEqual([['Raivo/Store.swift', 'high']]);
     const none = await audit({ 'Raivo/Store.swift': store });
     expect(severitiesOf(none, 'storage-secret-in-preferences')).toEqual([['Raivo/Store.swift', 'high']]);
+    // The Realm library's own sources in the tree (CocoaPods) configure nothing of the app's.
+    const vendored = await audit({
+      'Pods/RealmSwift/RealmSwift/RealmConfiguration.swift': helper('encryptionKey'),
+      'Raivo/Store.swift': store,
+    });
+    expect(severitiesOf(vendored, 'storage-secret-in-preferences')).toEqual([['Raivo/Store.swift', 'high']]);
   });
 
   it('a setting stored under an enum case named for a password is found; a flag named authorized, and a bare set outside a UserDefaults extension, are not', async () => {
@@ -657,7 +666,66 @@ describe('a fortieth held-out set: encrypted Realms and settings keyed by enum c
         '',
       ].join('\n'),
       'xDrip/Other.swift': 'func f() { cache.set(token, forKey: Key.sessionPassword.rawValue) }\n',
+      'DcCore/events.swift':
+        'func done() { UserDefaults.standard.set(true, forKey: Constants.Keys.userProvidedCredentialsKey) }\n',
     });
     expect(seen(r, 'storage-secret-in-preferences')).toEqual(['xDrip/Extensions/UserDefaults.swift:4 high']);
+  });
+});
+
+describe('a thirty-ninth held-out set: Flutter apps', () => {
+  it('a callback given by name, and rhttp’s verifyCertificates: false, are found; a trust-all in a file named for debugging is medium', async () => {
+    const r = await audit({
+      'lib/services/web_analyzer.dart': [
+        'class WebAnalyzer {',
+        '  static bool _certificateCheck(X509Certificate cert, String host, int port) =>',
+        '      true;',
+        '  Future<void> fetch() async {',
+        '    final HttpClient ioClient = HttpClient()',
+        '      ..badCertificateCallback = _certificateCheck',
+        '      ..connectionTimeout = tenSeconds;',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'lib/network/settings.dart':
+        'r.ClientSettings compatible() {\n  return r.ClientSettings(tlsSettings: r.TlsSettings(verifyCertificates: false, sni: false));\n}\n',
+      'lib/network/strict.dart':
+        'r.ClientSettings strict() {\n  return r.ClientSettings(tlsSettings: r.TlsSettings(verifyCertificates: true));\n}\n',
+      'lib/utils/debug_http_overrides.dart':
+        'class DebugHttpOverrides extends HttpOverrides {\n  HttpClient createHttpClient(SecurityContext? c) {\n    return super.createHttpClient(c)\n      ..badCertificateCallback = (X509Certificate cert, String host, int port) => true;\n  }\n}\n',
+    });
+    expect(severitiesOf(r, 'network-trust-all-certificates')).toEqual([
+      ['lib/network/settings.dart', 'high'],
+      ['lib/services/web_analyzer.dart', 'high'],
+      ['lib/utils/debug_http_overrides.dart', 'medium'],
+    ]);
+  });
+
+  it('a benchmark’s key, a sample key store and translations in scripts named by language are set aside; the real ones are not', async () => {
+    const r = await audit({
+      'plugins/rhttp/benchmark/cert/privateKey.pem': pem,
+      'android/app/src/main/assets/server.pem': pem,
+      'monitor/frontend/src/i18n/de/index.ts':
+        "export default {\n  terminalPasswordlessDisable: 'Abschaltenxyz',\n};\n",
+      'monitor/frontend/src/config/index.ts':
+        "export default {\n  terminalPasswordlessDisable: 'Qz8Lm2Xv9Rt4Bn8Kc',\n};\n",
+    });
+    expect(severitiesOf(r, 'secret-private-key')).toEqual([
+      ['android/app/src/main/assets/server.pem', 'critical'],
+      ['plugins/rhttp/benchmark/cert/privateKey.pem', 'low'],
+    ]);
+    expect(seen(r, 'secret-generic-assignment')).toEqual(['monitor/frontend/src/config/index.ts:2 high']);
+  });
+
+  it('a key store named as a sample is lowered; the release one beside it is not', async () => {
+    const r = await audit({
+      'docker/zwallet-sample.jks': jks(['key']),
+      'docker/zwallet.jks': jks(['key']),
+    });
+    expect(severitiesOf(r, 'secret-private-key')).toEqual([
+      ['docker/zwallet-sample.jks', 'low'],
+      ['docker/zwallet.jks', 'high'],
+    ]);
   });
 });

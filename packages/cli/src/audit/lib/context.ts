@@ -102,6 +102,12 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
     reason: 'test code, not shipped',
   },
   {
+    // Benchmarks (`benchmark/`, `benchmarks/`: a vendored plugin's load tests with their own
+    // server key, Jetpack Macrobenchmark modules): measured by developers, never built into the app.
+    pattern: /(?:^|\/)benchmarks?\//i,
+    reason: 'benchmark code, not shipped',
+  },
+  {
     // Recorded network traffic that Playwright replays in end-to-end tests (`routeFromHAR`): HAR
     // files and the bodies beside them (`playwright-hars/onboarding/…json`), answers of a test
     // backend on the developer's machine.

@@ -1227,6 +1227,43 @@ function proceedsAlways(text: string, start: number): boolean {
   return false;
 }
 
+/**
+ * The verdict on a Dart certificate callback, a lambda or a function: `m[1]` its parameters, `m[2]`
+ * an arrow body, or its block body opening at `start`. Always true accepts every certificate;
+ * true under a setting (`return !strictHttps`) accepts every certificate whenever the setting is
+ * off, as a trust-all manager behind a user's switch does; a callback that looks at the
+ * certificate or the host (a pinned fingerprint, a local host name) accepts only those: medium.
+ */
+function dartCallbackVerdict(
+  what: string,
+  m: RegExpExecArray,
+  text: string,
+  start: number,
+): CodeVerdict | undefined {
+  const body = m[2] ?? bodyFrom(text, start);
+  if (body === undefined) return undefined;
+  const accepts =
+    m[2] !== undefined ? !/^\s*false\s*$/.test(m[2]) : /\breturn\s+(?!false\s*;)[^;]+;/.test(body);
+  if (!accepts) return undefined;
+  const params = (m[1] as string).split(',').map((p) => p.trim().split(/\s+/).pop() ?? '');
+  const [cert = '', host = ''] = params;
+  const looks =
+    (cert !== '' && cert !== '_' && new RegExp(`\\b${cert}\\s*[.?]`).test(body)) ||
+    (host !== '' && host !== '_' && new RegExp(`\\b${host}\\s*(?:==|!=|\\.)`).test(body)) ||
+    /\blocalhost\b|127\.0\.0\.1|10\.0\.2\.2/.test(body);
+  const always = m[2] !== undefined ? /^\s*true\s*$/.test(m[2]) : !/\breturn\s+(?!true\s*;)[^;]+;/.test(body);
+  return {
+    ruleId: 'network-trust-all-certificates',
+    message: looks
+      ? `${what} returns true for some certificates that fail validation, after looking at the certificate or the host: check that it accepts only a pinned certificate or a local host`
+      : always
+        ? `${what} returns true: every certificate is accepted, TLS can be intercepted`
+        : `${what} returns true unless a setting says otherwise: every certificate is accepted whenever it is off`,
+    key: `dart:${what}`,
+    ...(looks ? { severity: 'medium' as const } : {}),
+  };
+}
+
 /** The text of a body that opens at `start` (just after its `{`) up to its closing brace, within 2,000 characters. */
 function bodyFrom(text: string, start: number): string | undefined {
   let depth = 1;
@@ -1921,33 +1958,30 @@ const CODE_RULES: readonly CodeRule[] = [
     langs: ['dart'],
     needs: ['badCertificateCallback', 'onBadCertificate'],
     pattern:
-      /\b(?:badCertificateCallback|onBadCertificate)\s*=\s*\(([^()]{0,200})\)\s*(?:=>\s*([^;]{1,200});|\{)/g,
+      /\b(?:badCertificateCallback|onBadCertificate)\s*=\s*(?:\(([^()]{0,200})\)\s*(?:=>\s*([^;]{1,200});|\{)|([A-Za-z_$][\w$]*)\s*(?=[;\n]|\.\.))/g,
     check: (m, text) => {
-      const body = m[2] ?? bodyFrom(text, (m.index as number) + m[0].length);
-      if (body === undefined) return undefined;
-      const accepts =
-        m[2] !== undefined ? !/^\s*false\s*$/.test(m[2]) : /\breturn\s+(?!false\s*;)[^;]+;/.test(body);
-      if (!accepts) return undefined;
-      const params = (m[1] as string).split(',').map((p) => p.trim().split(/\s+/).pop() ?? '');
-      const [cert = '', host = ''] = params;
-      const looks =
-        (cert !== '' && cert !== '_' && new RegExp(`\\b${cert}\\s*[.?]`).test(body)) ||
-        (host !== '' && host !== '_' && new RegExp(`\\b${host}\\s*(?:==|!=|\\.)`).test(body)) ||
-        /\blocalhost\b|127\.0\.0\.1|10\.0\.2\.2/.test(body);
-      const always =
-        m[2] !== undefined ? /^\s*true\s*$/.test(m[2]) : !/\breturn\s+(?!true\s*;)[^;]+;/.test(body);
-      const what = `${m[0].startsWith('on') ? 'onBadCertificate' : 'badCertificateCallback'}`;
-      return {
-        ruleId: 'network-trust-all-certificates',
-        message: looks
-          ? `${what} returns true for some certificates that fail validation, after looking at the certificate or the host: check that it accepts only a pinned certificate or a local host`
-          : always
-            ? `${what} returns true: every certificate is accepted, TLS can be intercepted`
-            : `${what} returns true unless a setting says otherwise: every certificate is accepted whenever it is off`,
-        key: `dart:${what}`,
-        ...(looks ? { severity: 'medium' as const } : {}),
-      };
+      const what = m[0].startsWith('on') ? 'onBadCertificate' : 'badCertificateCallback';
+      if (m[3] === undefined) return dartCallbackVerdict(what, m, text, (m.index as number) + m[0].length);
+      // A function given by name (`badCertificateCallback = _certificateCheck`): its declaration
+      // in the same file is read as the lambda would be.
+      const fn = new RegExp(
+        String.raw`\b${m[3].replace(/\$/g, '\\$')}\s*\(([^()]{0,200})\)\s*(?:=>\s*([^;]{1,200});|\{)`,
+      ).exec(text);
+      return fn === null ? undefined : dartCallbackVerdict(what, fn, text, fn.index + fn[0].length);
     },
+  },
+  {
+    // rhttp (Rust's HTTP client for Dart): `TlsSettings(verifyCertificates: false)` turns the
+    // certificate check off for the clients made with those settings.
+    langs: ['dart'],
+    needs: ['verifyCertificates'],
+    pattern: /\bTlsSettings\s*\([^()]{0,300}?\bverifyCertificates\s*:\s*false\b/g,
+    check: () => ({
+      ruleId: 'network-trust-all-certificates',
+      message:
+        'TlsSettings(verifyCertificates: false): the client accepts every certificate, TLS can be intercepted',
+      key: 'dart:verifyCertificates',
+    }),
   },
   {
     langs: ['swift', 'objc'],
@@ -2165,7 +2199,10 @@ const CODE_RULES: readonly CodeRule[] = [
     check: (m, text) => {
       const name = m[2] as string;
       const kind = secretKind(name);
-      if (kind === undefined || /encrypt|cipher|hash|digest/i.test(m[1] as string)) return undefined;
+      const value = m[1] as string;
+      // A flag or a number (`set(true, forKey: Keys.userProvidedCredentialsKey)`) is no secret.
+      if (kind === undefined || /encrypt|cipher|hash|digest/i.test(value) || FLAG_VALUE.test(value))
+        return undefined;
       if (!m[0].startsWith('UserDefaults') && !/\bextension\s+UserDefaults\b/.test(text)) return undefined;
       return {
         ruleId: 'storage-secret-in-preferences',
@@ -2917,10 +2954,33 @@ export function checkSource(
       starts ??= lineStarts(text);
       const { lowered: reason, ...rest } = verdict;
       const raw: RawFinding = { ...rest, file, line: lineAt(starts, m.index) };
-      out.push(reason === undefined ? raw : lowered(raw, reason));
+      out.push(reason === undefined ? namedForDebugging(raw) : lowered(raw, reason));
     }
   }
   return out;
+}
+
+/** A source file named for debugging: `debug_http_overrides.dart`, `DebugTrustManager.kt`. */
+const DEBUG_NAMED = /(?:^|\/)(?:debug[_-][^/]*|Debug[A-Z][^/]*)$/;
+
+/**
+ * A TLS check turned off in a file named for debugging (Hacki's `DebugHttpOverrides`, installed
+ * under `if (kDebugMode)` in another file): a high finding is medium, with that reason. Not lowered
+ * further: the name is the developer's intent, and whether a release build installs it is decided
+ * where it is used.
+ */
+function namedForDebugging(raw: RawFinding): RawFinding {
+  if (
+    !/^network-(?:trust-all-certificates|hostname-verification-off)$/.test(raw.ruleId) ||
+    (raw.severity ?? 'high') !== 'high' ||
+    !DEBUG_NAMED.test(raw.file)
+  )
+    return raw;
+  return {
+    ...raw,
+    severity: 'medium',
+    message: `${raw.message} (medium: in a file named for debugging, ${raw.file.slice(raw.file.lastIndexOf('/') + 1)}; check that no release build installs it)`,
+  };
 }
 
 /**
@@ -3080,13 +3140,19 @@ export function jwtSecrets(source: string, file: string): RawFinding[] {
 }
 
 /** The source-code analyser. */
+/** A literal flag or number, never a secret. */
+const FLAG_VALUE = /^\s*(?:true|false|nil|null|YES|NO|-?[0-9]+(?:\.[0-9]+)?)\s*$/;
+
 /**
  * A Realm opened with an encryption key: Swift's `Realm.Configuration(…, encryptionKey: key)`
  * (not `nil`), Java's and Kotlin's `RealmConfiguration.Builder()….encryptionKey(key)`. Realm then
  * encrypts the whole database file (AES-256).
  */
 const REALM_ENCRYPTED =
-  /Realm\.Configuration\s*\([^;]{0,600}?\bencryptionKey\s*:\s*(?!nil\b)[A-Za-z_(]|\.encryptionKey\s*\(\s*(?!null\b)[A-Za-z_(]|\bencryptionKey\s*=\s*(?!nil\b|null\b)[A-Za-z_(]/;
+  /Realm\.Configuration\s*\([^;]{0,600}?\bencryptionKey\s*:\s*(?!nil\b)[A-Za-z_(]|RealmConfiguration\b[^;]{0,600}?\.encryptionKey\s*\(\s*(?!null\b)[A-Za-z_(]/;
+
+/** Code of libraries kept in the tree (CocoaPods, Carthage, Swift packages, vendored folders). */
+const VENDORED = /(?:^|\/)(?:Pods|Carthage|SourcePackages|\.build|vendor|third[-_]party|node_modules)\//;
 
 /**
  * The secrets set on Realm objects, reported once every source file is read: when a file of the
@@ -3124,7 +3190,8 @@ export const CODE_ANALYSERS: readonly FileAnalyser[] = [
       // A file that holds no literal any rule needs is not even decoded.
       if (present.size === 0 && !realm) return undefined;
       const text = bytes.toString('utf8');
-      if (realm && REALM_ENCRYPTED.test(text)) context.app.realmEncryptedBy ??= context.path;
+      if (realm && !VENDORED.test(context.path) && REALM_ENCRYPTED.test(text))
+        context.app.realmEncryptedBy ??= context.path;
       if (present.size === 0) return undefined;
       const raws = checkSource(text, context.path, present);
       // A Realm object's secret is judged once every file is read: another may encrypt the Realm.

@@ -77,6 +77,11 @@ export const keyStoresOfApp: AppCheck = (app) =>
       );
     const name = raw.file.slice(raw.file.lastIndexOf('/') + 1);
     if (namedForTests(name)) return lowered(raw, `a key store named as one for tests (${name})`);
+    if (SAMPLE_NAME.test(name.replace(/\.[^.]*$/, '')))
+      return lowered(
+        raw,
+        `a key store named as a sample or an example (${name}), for builds without the real one`,
+      );
     if (app.publishedSigningStores.includes(raw.file) && raw.severity !== 'low')
       return {
         ...raw,
@@ -91,6 +96,9 @@ export const keyStoresOfApp: AppCheck = (app) =>
       };
     return raw;
   });
+
+/** A word of a file's name that says it is a sample: `zwallet-sample.jks`, `example.keystore`, `dummy.p12`. */
+const SAMPLE_NAME = /(?:^|[-_. ])(?:sample|example|dummy|demo)(?:$|[-_. ])/i;
 
 /** Checks of a whole app for the files of this module. */
 export const FILE_APP_CHECKS: readonly AppCheck[] = [keyStoresOfApp];

@@ -1013,6 +1013,14 @@ const LOCALE_BUNDLE = new RegExp(
 );
 
 /**
+ * A script of translations named by its language under a translations folder
+ * (`src/i18n/de/index.ts`, `app/i18n/es.ts`, `locales/pt-BR.js`): an object of UI texts.
+ */
+const LOCALE_SCRIPT = new RegExp(
+  `(?:^|/)(?:i18n|locales?|langs?|translations?|l10n)/(?:[^/]+/)*${LANGUAGE_CODE}(?:[-_](?:[A-Za-z]{2}|[0-9]{3}|[A-Z][a-z]{3}))?(?:/index)?\\.(?:ts|js|mjs|cjs)$`,
+);
+
+/**
  * Translation resources: Apple's `.strings` tables (and copies with a suffix after it,
  * `Localizable.strings.current`), JSON/YAML inside an Apple `.lproj` folder (a language's
  * resources: `ca.lproj/app.json`), Java resource bundles named by a locale
@@ -1035,6 +1043,7 @@ export function isTranslationFile(path: string): boolean {
   return (
     /\.(?:strings|stringsdict|xliff|xlf|arb)(?:\.[A-Za-z0-9]{1,12})?$/i.test(path) ||
     LOCALE_BUNDLE.test(path) ||
+    LOCALE_SCRIPT.test(path) ||
     /(?:^|\/)[^/]+\.lproj\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(path) ||
     RESOURCE_BUNDLE.test(path) ||
     /(?:^|\/)(?:i18n|locales?|langs?|languages?|translations?|l10n)\/(?:[^/]+\/)*[^/]+\.(?:json|ya?ml|properties)$/i.test(
