@@ -39,6 +39,7 @@ import {
   type FileAnalyser,
   newAppScope,
 } from './rules/analyser.js';
+import { inEncryptedRealm } from './rules/code.js';
 import { APP_CHECKS, analysersFor, analysersSniffing } from './rules/registry.js';
 import { compareSeverity } from './severity.js';
 import { type FileReader, walkDirectory } from './sources/directory.js';
@@ -244,7 +245,10 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
     throw new AuditUnreadableError(path, 'not a regular file or directory');
   }
   checkApp(state, scope);
-  const all = inServerStacks(inAppContext(dedupe(state.raws), state.productionModules), state.composeFolders)
+  const all = inServerStacks(
+    inAppContext(dedupe(inEncryptedRealm(state.raws, scope)), state.productionModules),
+    state.composeFolders,
+  )
     .map(inContext)
     .map(toFinding)
     .sort(order);

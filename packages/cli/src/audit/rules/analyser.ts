@@ -86,8 +86,8 @@ export interface AppScope {
   cleartextBesideNsc: RawFinding[];
   /** The first source file that opens Realm with an encryption key, if any. */
   realmEncryptedBy?: string;
-  /** Secrets set on Realm objects, held until every source file is read (see `realmEncryptedBy`). */
-  realmFindings: RawFinding[];
+  /** The source files that name Realm, whose Realm objects' secrets `realmEncryptedBy` may lower. */
+  realmFiles: string[];
   /** The first v1 (JAR) signature file of the app (`META-INF/*.RSA`, `.DSA`, `.EC`). */
   v1Signature?: string;
   /**
@@ -121,7 +121,7 @@ export function newAppScope(prefix: string, depth: number): AppScope {
     infoPlistFindings: [],
     nscFindings: [],
     cleartextBesideNsc: [],
-    realmFindings: [],
+    realmFiles: [],
     flags: { apk: false, aab: false, ipa: false },
   };
 }

@@ -15,7 +15,7 @@ import type { RawFinding } from '../lib/finding.js';
 import { redact } from '../lib/redact.js';
 import { TriggerIndex } from '../lib/trigger-index.js';
 import type { Severity } from '../types.js';
-import type { AppCheck, FileAnalyser } from './analyser.js';
+import type { AppScope, FileAnalyser } from './analyser.js';
 import type { RuleId } from './catalog.js';
 import { isQualifiedName } from './secrets.js';
 import { identifierWords, statementAt, weakHashUse, weakHashVerdict } from './weak-hash.js';
@@ -3155,19 +3155,25 @@ const REALM_ENCRYPTED =
 const VENDORED = /(?:^|\/)(?:Pods|Carthage|SourcePackages|\.build|vendor|third[-_]party|node_modules)\//;
 
 /**
- * The secrets set on Realm objects, reported once every source file is read: when a file of the
- * app opens Realm with an encryption key, a high one is medium, with that reason (the database
- * file is encrypted; where the key comes from decides how well). Core Data has no such setting.
+ * The secrets set on Realm objects (`… in a Realm or Core Data object`, in a file that names
+ * Realm), once every source file is read: when a file of the app opens Realm with an encryption
+ * key, a high one is medium, with that reason (the database file is encrypted; where the key comes
+ * from decides how well). Core Data has no such setting. Applied where the findings stand, so that
+ * the order of a file's findings (and which of two on the same name is kept) does not change.
  *
  * @example
  * ```ts
- * const raws = realmFindingsOfApp(app, { apiDomains: [] });
+ * const raws = inEncryptedRealm(allRaws, app);
  * ```
  */
-export const realmFindingsOfApp: AppCheck = (app) => {
+export function inEncryptedRealm(raws: readonly RawFinding[], app: AppScope): RawFinding[] {
   const by = app.realmEncryptedBy;
-  if (by === undefined) return app.realmFindings;
-  return app.realmFindings.map((raw) =>
+  if (by === undefined || app.realmFiles.length === 0) return [...raws];
+  const files = new Set(app.realmFiles);
+  return raws.map((raw) =>
+    raw.ruleId === 'storage-secret-in-preferences' &&
+    files.has(raw.file) &&
+    raw.message.includes('a Realm or Core Data object') &&
     (raw.severity ?? 'high') === 'high'
       ? {
           ...raw,
@@ -3176,10 +3182,7 @@ export const realmFindingsOfApp: AppCheck = (app) => {
         }
       : raw,
   );
-};
-
-/** Checks of a whole app for the files of this module. */
-export const CODE_APP_CHECKS: readonly AppCheck[] = [realmFindingsOfApp];
+}
 
 export const CODE_ANALYSERS: readonly FileAnalyser[] = [
   {
@@ -3192,12 +3195,10 @@ export const CODE_ANALYSERS: readonly FileAnalyser[] = [
       const text = bytes.toString('utf8');
       if (realm && !VENDORED.test(context.path) && REALM_ENCRYPTED.test(text))
         context.app.realmEncryptedBy ??= context.path;
-      if (present.size === 0) return undefined;
-      const raws = checkSource(text, context.path, present);
       // A Realm object's secret is judged once every file is read: another may encrypt the Realm.
-      const held = realm ? raws.filter((r) => r.key.startsWith('db:') && r.message.includes('Realm')) : [];
-      context.app.realmFindings.push(...held);
-      context.report(...raws.filter((r) => !held.includes(r)));
+      if (realm) context.app.realmFiles.push(context.path);
+      if (present.size === 0) return undefined;
+      context.report(...checkSource(text, context.path, present));
       return undefined;
     },
   },

@@ -6,7 +6,7 @@
 import type { AppCheck, FileAnalyser } from './analyser.js';
 import { ANDROID_ANALYSERS, ANDROID_APP_CHECKS } from './android.js';
 import { BINARY_ANALYSERS } from './binary.js';
-import { CODE_ANALYSERS, CODE_APP_CHECKS } from './code.js';
+import { CODE_ANALYSERS } from './code.js';
 import { FILE_ANALYSERS, FILE_APP_CHECKS } from './files.js';
 import { HYBRID_ANALYSERS } from './hybrid.js';
 import { IOS_ANALYSERS, IOS_APP_CHECKS, XCODE_PROJECT_ANALYSERS } from './ios.js';
@@ -37,12 +37,7 @@ export const ANALYSERS: readonly FileAnalyser[] = [
  * for (const check of APP_CHECKS) findings.push(...check(app, { apiDomains: [] }));
  * ```
  */
-export const APP_CHECKS: readonly AppCheck[] = [
-  ...ANDROID_APP_CHECKS,
-  ...FILE_APP_CHECKS,
-  ...IOS_APP_CHECKS,
-  ...CODE_APP_CHECKS,
-];
+export const APP_CHECKS: readonly AppCheck[] = [...ANDROID_APP_CHECKS, ...FILE_APP_CHECKS, ...IOS_APP_CHECKS];
 
 /** The analysers that take a file by its path (and its size, for those that take small files only). */
 export function analysersFor(path: string, name: string, size = 0): FileAnalyser[] {
