@@ -729,3 +729,57 @@ describe('a thirty-ninth held-out set: Flutter apps', () => {
     ]);
   });
 });
+
+describe('a forty-second held-out set: baselines, debug build types, expired tokens, playgrounds, templates, flags', () => {
+  const jwt = (exp: number) =>
+    [
+      Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url'),
+      Buffer.from(JSON.stringify({ user: 'u1', iat: exp - 60, exp })).toString('base64url'),
+      'b3QML1x8Zt2Lm4Wp8Zt6Nq3Rv9Hs1Jd5Kc7Ya0Eb',
+    ].join('.');
+
+  it('a secret scanner’s baseline and a playground app are set aside; the same in the app are not', async () => {
+    const r = await audit({
+      '.secrets.baseline':
+        '{\n  "results": {\n    "a.ts": [{ "hashed_secret": "6760dd7958e1c1d5f4e0c9b6a3d2f1e0a9b8c7d6" }]\n  }\n}\n',
+      'src/config.json': '{\n  "hashed_secret": "6760dd7958e1c1d5f4e0c9b6a3d2f1e0a9b8c7d6"\n}\n',
+      'android/playground/src/main/AndroidManifest.xml': manifest(' android:usesCleartextTraffic="true"'),
+      'android/app/src/main/AndroidManifest.xml': manifest(' android:usesCleartextTraffic="true"'),
+      'android/app/src/debugOptimized/AndroidManifest.xml': manifest(' android:usesCleartextTraffic="true"'),
+    });
+    expect(severitiesOf(r, 'secret-generic-assignment')).toEqual([
+      ['.secrets.baseline', 'low'],
+      ['src/config.json', 'high'],
+    ]);
+    expect(severitiesOf(r, 'android-cleartext-traffic')).toEqual([
+      ['android/app/src/debugOptimized/AndroidManifest.xml', 'low'],
+      ['android/app/src/main/AndroidManifest.xml', 'high'],
+      ['android/playground/src/main/AndroidManifest.xml', 'low'],
+    ]);
+  });
+
+  it('a JWT that expired long ago is lowered with its date; one that has not expired stays high', async () => {
+    const r = await audit({
+      'src/data/asyncStorageDump.ts': `export const dump = [["auth_token", "${jwt(1733644539)}"]];\n`,
+      'src/data/live.ts': `export const token = "${jwt(4102444800)}";\n`,
+    });
+    expect(severitiesOf(r, 'secret-jwt')).toEqual([
+      ['src/data/asyncStorageDump.ts', 'low'],
+      ['src/data/live.ts', 'high'],
+    ]);
+    expect(r.findings.find((f) => f.severity === 'low' && f.ruleId === 'secret-jwt')?.message).toContain(
+      'expired on 2024-12-08',
+    );
+  });
+
+  it('a template id under a token name and a flag stored under a token key are no secrets; a token is', async () => {
+    const r = await audit({
+      'App/Constants.cs':
+        'public const string TransferTokenTemplate = "2a6d6b09-cae9-bb7e-4015-a272cd9cd5b9@legal.lab.tagroot.io";\npublic const string TransferToken = "Vq8kLz2Wm4rXp7TnB5vC9dE";\n',
+      'src/notifications/storage.js':
+        "await AsyncStorage.setItem(`${EMAILED_TESTING_TOKEN}_${userName}`, 'true');\nawait AsyncStorage.setItem('auth_token', token);\n",
+    });
+    expect(seen(r, 'secret-generic-assignment')).toEqual(['App/Constants.cs:2 high']);
+    expect(seen(r, 'storage-token-in-web-storage')).toEqual(['src/notifications/storage.js:2 high']);
+  });
+});

@@ -11,11 +11,12 @@ import type { Severity } from '../types.js';
 import type { RawFinding } from './finding.js';
 
 /**
- * A Gradle debug source set: `src/debug/`, or a flavour's, `src/<flavour>Debug/`. Gradle merges
- * it into debug builds only (`src/debug/res/xml/network_security_config.xml`, a debug
+ * A Gradle debug source set: `src/debug/`, a flavour's, `src/<flavour>Debug/`, or a debuggable
+ * build type named from it (`src/debugOptimized/`, which React Native's Gradle plugin adds). Gradle
+ * merges it into debug builds only (`src/debug/res/xml/network_security_config.xml`, a debug
  * `AndroidManifest.xml`).
  */
-const DEBUG_SOURCE_SET = /(?:^|\/)src\/(?:debug|[a-z][A-Za-z0-9]*Debug)\//;
+const DEBUG_SOURCE_SET = /(?:^|\/)src\/(?:debug(?:[A-Z][A-Za-z0-9]*)?|[a-z][A-Za-z0-9]*Debug)\//;
 
 /**
  * True for a path inside a Gradle debug source set, which only debug builds carry.
@@ -106,6 +107,18 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
     // server key, Jetpack Macrobenchmark modules): measured by developers, never built into the app.
     pattern: /(?:^|\/)benchmarks?\//i,
     reason: 'benchmark code, not shipped',
+  },
+  {
+    // Another secret scanner's baseline (detect-secrets' `.secrets.baseline`, gitleaks'
+    // `.gitleaksignore`): digests of the values it judged and where they are, not the values.
+    pattern: /(?:^|\/)(?:\.secrets\.baseline|\.gitleaksignore|\.gitleaks\.toml|\.trufflehogignore)$/,
+    reason: 'another secret scanner’s baseline (digests of values it has judged), not shipped',
+  },
+  {
+    // A playground app beside the real one (`android/playground/`, React Native's host app for
+    // trying components, with its own application id): a developer's harness, like a demo.
+    pattern: /(?:^|\/)playgrounds?\//i,
+    reason: 'example code',
   },
   {
     // Recorded network traffic that Playwright replays in end-to-end tests (`routeFromHAR`): HAR

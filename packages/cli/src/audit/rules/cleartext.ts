@@ -532,6 +532,9 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
       ) {
         return undefined;
       }
+      // A flag stored under a token's name (`setItem(`${EMAILED_TOKEN}_${user}`, 'true')`).
+      const after = _text.slice((m.index as number) + m[0].length, (m.index as number) + m[0].length + 40);
+      if (/^[^,()]{0,60}?,\s*(["'`])(?:true|false|yes|no|[0-9]{1,10})\1\s*\)/.test(after)) return undefined;
       const verdict = {
         ruleId: 'storage-token-in-web-storage',
         message: `${m[1]} stores "${key.slice(0, 60)}" in plaintext on the device`,

@@ -158,7 +158,7 @@ const PLACEHOLDER =
 // Names that hold metadata about a secret, not the secret itself, or another value the secret's
 // word only qualifies (`FORGOT_PASSWORD_EMAIL`, the e-mail address a password reset is sent to).
 const NOT_A_SECRET_NAME =
-  /(?:url|uri|endpoint|path|type|name|label|field|header|prefix|length|len|expiry|expires|expiresin|expiration|ttl|placeholder|hint|title|text|message|msg|error|regex|pattern|format|input|class|id|mode|policy|strategy|storage|cookie|param|version|enabled|required|visible|count|timeout|method|scheme|location|provider|service|file|dir|route|event|action|icon|style|min|max|tag|screen|view|tint|color|colour|button|toggle|address|addr|e[-_]?mail)s?$/i;
+  /(?:url|uri|endpoint|path|type|name|label|field|header|prefix|length|len|expiry|expires|expiresin|expiration|ttl|placeholder|hint|title|text|message|msg|error|regex|pattern|format|input|class|id|mode|policy|strategy|storage|cookie|param|version|enabled|required|visible|count|timeout|method|scheme|location|provider|service|file|dir|route|event|action|icon|style|min|max|tag|screen|view|tint|color|colour|button|toggle|address|addr|e[-_]?mail|template)s?$/i;
 const PASSWORD_NAME = /passw|pwd|passphrase/i;
 /**
  * The path of a secret kept in a secret manager (`my-project/app-e2e-maestro-password`, as
@@ -731,6 +731,11 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
         evidence: redact(m[0], 3),
         key: m[0],
         ...(bound ? { severity: 'medium' as const } : {}),
+        ...(expiredLongAgo(payload)
+          ? {
+              lowered: `expired on ${new Date((payload.exp as number) * 1000).toISOString().slice(0, 10)}, over 30 days before this scan: it no longer grants access (what its claims say of a person may still be personal data)`,
+            }
+          : {}),
         ...(isSignedDocument(header, payload)
           ? {
               lowered:
@@ -1524,6 +1529,17 @@ const KEY_BOUND =
  * proof, the TLS client key), so it is no bearer credential on its own; a private key beside it is
  * found by its own rule.
  */
+/**
+ * A token whose `exp` claim is more than 30 days before the scan (`exp` in seconds since 1970): no
+ * server that checks expiry accepts it. A token without `exp`, or one that expired lately (a
+ * session a developer copied last week may still be refreshable by its refresh token beside it),
+ * keeps its verdict.
+ */
+function expiredLongAgo(payload: Record<string, unknown>): boolean {
+  const exp = payload.exp;
+  return typeof exp === 'number' && Number.isFinite(exp) && exp * 1000 < Date.now() - 30 * 86_400_000;
+}
+
 function keyBound(payload: Record<string, unknown>): boolean {
   const cnf = payload.cnf;
   if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) return false;
