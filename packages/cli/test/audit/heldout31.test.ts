@@ -783,3 +783,29 @@ describe('a forty-second held-out set: baselines, debug build types, expired tok
     expect(seen(r, 'storage-token-in-web-storage')).toEqual(['src/notifications/storage.js:2 high']);
   });
 });
+
+describe('a forty-third held-out set: version catalogs, kebab-case tags, DES keys', () => {
+  it('a library coordinate under a credentials name and a kebab-case tag are no secrets; a random value is', async () => {
+    const r = await audit({
+      'gradle/libs.versions.toml':
+        '[libraries]\nandroidx-credentials = "androidx.credentials:credentials:1.5.0"\nandroidx-credentials-play = "androidx.credentials:credentials-play-services-auth:1.5.0"\n',
+      'app/src/main/java/a/Consent.kt':
+        'fun show() = notifier.show(\n    token = "nip46-signer-consent",\n)\n',
+      'app/src/main/java/a/Api.kt': 'val apiToken = "Vq8kLz2Wm4rXp7TnB5vC9dE"\n',
+    });
+    expect(seen(r, 'secret-generic-assignment')).toEqual(['app/src/main/java/a/Api.kt:1 high']);
+  });
+
+  it('a constant given to DESKeySpec is a hard-coded key, a ; inside its literal too', async () => {
+    const r = await audit({
+      'app/src/main/java/a/DESUtils.kt': [
+        'object DESUtils {',
+        `    private const val secret = "mJn':4Nbk};AMVFGEWiY!(8&gp1xOv@/"`,
+        '    fun key() = SecretKeyFactory.getInstance("DES").generateSecret(DESKeySpec(secret.toByteArray()))',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    expect(seen(r, 'crypto-hardcoded-key')).toEqual(['app/src/main/java/a/DESUtils.kt:3 high']);
+  });
+});

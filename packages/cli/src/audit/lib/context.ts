@@ -16,7 +16,8 @@ import type { RawFinding } from './finding.js';
  * merges it into debug builds only (`src/debug/res/xml/network_security_config.xml`, a debug
  * `AndroidManifest.xml`).
  */
-const DEBUG_SOURCE_SET = /(?:^|\/)src\/(?:debug(?:[A-Z][A-Za-z0-9]*)?|[a-z][A-Za-z0-9]*Debug)\//;
+const DEBUG_SOURCE_SET =
+  /(?:^|\/)src\/(?:debug(?:(?!Test|AndroidTest|UnitTest)[A-Z][A-Za-z0-9]*)?|[a-z][A-Za-z0-9]*Debug)\//;
 
 /**
  * True for a path inside a Gradle debug source set, which only debug builds carry.

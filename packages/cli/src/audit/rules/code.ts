@@ -211,10 +211,10 @@ function assignmentsOf(text: string): Map<string, string> {
  * type is matched atomically (`(?=(…))\1`: the lookahead takes the whole run and the
  * back-reference cannot give any of it back): a shorter run is followed by a word character, never
  * by the whitespace required after it, so nothing is lost, and the regex no longer backtracks
- * through every word of the file.
+ * through every word of the file. A string literal is taken whole, a `;` inside it included.
  */
 const ASSIGNMENT =
-  /(?:\b(?:val|var|let|const)\s+|\b(?=([\w<>[\]]+))\1\s+)([A-Za-z_$][\w$]*)\s*(?::\s*[\w<>?.[\]]+\s*)?=\s*(\{[^}]{0,600}\}|[^;\n]{1,300})/g;
+  /(?:\b(?:val|var|let|const)\s+|\b(?=([\w<>[\]]+))\1\s+)([A-Za-z_$][\w$]*)\s*(?::\s*[\w<>?.[\]]+\s*)?=\s*(\{[^}]{0,600}\}|@?"(?:[^"\\\n]|\\.){0,300}"[^;\n]{0,100}|[^;\n]{1,300})/g;
 
 /**
  * The names of the values in an expression: identifiers outside string literals, and those
@@ -1428,18 +1428,19 @@ const CODE_RULES: readonly CodeRule[] = [
     check: implicitIntentVerdict,
   },
   {
-    // A string literal (or its Base64/hex decoding) given to SecretKeySpec: the key is in the app.
+    // A string literal (or its Base64/hex decoding) given to SecretKeySpec (or DESKeySpec,
+    // DESedeKeySpec): the key is in the app.
     langs: ['jvm'],
-    needs: ['SecretKeySpec'],
+    needs: ['SecretKeySpec', 'DESKeySpec', 'DESedeKeySpec'],
     pattern: new RegExp(
-      String.raw`SecretKeySpec\(\s*(?:[\w.]*(?:Base64|Hex)[\w.]*\.decode\w*\(\s*)?${LITERAL}`,
+      String.raw`\b(?:SecretKeySpec|DESKeySpec|DESedeKeySpec)\(\s*(?:[\w.]*(?:Base64|Hex)[\w.]*\.decode\w*\(\s*)?${LITERAL}`,
       'g',
     ),
     check: (m, text) => {
       const verdict = keyLiteral(
         'crypto-hardcoded-key',
         m[1] as string,
-        'string literal used as a SecretKeySpec key',
+        `string literal used as a ${/^\w+/.exec(m[0])?.[0] ?? 'SecretKeySpec'} key`,
       );
       if (verdict === undefined || !isKdfLabel(m, text)) return verdict;
       return {
@@ -2323,18 +2324,21 @@ const CODE_RULES: readonly CodeRule[] = [
     },
   },
   {
-    // A constant of the file (a vendor id, an app name) given to SecretKeySpec as the key.
+    // A constant of the file (a vendor id, an app name) given to SecretKeySpec as the key, or to
+    // DESKeySpec / DESedeKeySpec (whose one argument is the key: `DESKeySpec(secret.toByteArray())`).
     langs: ['jvm'],
-    needs: ['SecretKeySpec'],
+    needs: ['SecretKeySpec', 'DESKeySpec', 'DESedeKeySpec'],
     pattern:
-      /SecretKeySpec\(\s*([A-Za-z_$][\w$]*)\s*(?:\.\s*(?:getBytes|toByteArray)\s*\([^)]{0,40}\))?\s*,/g,
+      /\b(SecretKeySpec|DESKeySpec|DESedeKeySpec)\(\s*([A-Za-z_$][\w$]*)\s*(?:\.\s*(?:getBytes|toByteArray)\s*\([^)]{0,40}\))?\s*[,)]/g,
     check: (m, text) => {
-      const literal = literalOf(m[1] as string, text);
+      const spec = m[1] as string;
+      if (spec === 'SecretKeySpec' && m[0].endsWith(')')) return undefined;
+      const literal = literalOf(m[2] as string, text);
       if (literal === undefined) return undefined;
       return keyLiteral(
         'crypto-hardcoded-key',
         literal.value,
-        `constant ${literal.name.slice(0, 60)} (a string literal) used as a SecretKeySpec key`,
+        `constant ${literal.name.slice(0, 60)} (a string literal) used as a ${spec} key`,
       );
     },
   },

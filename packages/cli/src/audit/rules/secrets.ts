@@ -1091,14 +1091,16 @@ function isIdentifierNamingASecret(value: string): boolean {
 }
 
 /**
- * A slug of words: lower case, three or more parts joined by `_`, each of at most 10 characters,
+ * A slug of words: lower case, three or more parts joined by `_` or `-` (`nip46-signer-consent`, a
+ * notification's tag), each of at most 10 characters,
  * at least two of them and half of them all letters (`interest_age_from_c_10_years`,
  * `medical_study_revision_gui2467`, a catalogue's `token="c_1700_to_c_1800"`): an entry's name made
  * from its title, not a credential. Random keys that use `_` mix cases, or run longer parts.
  */
 function isWordSlug(value: string): boolean {
-  if (!/^[a-z0-9]+(?:_[a-z0-9]+){2,}$/.test(value)) return false;
-  const parts = value.split('_');
+  if (!/^[a-z0-9]+(?:_[a-z0-9]+){2,}$/.test(value) && !/^[a-z0-9]+(?:-[a-z0-9]+){2,}$/.test(value))
+    return false;
+  const parts = value.split(/[_-]/);
   if (parts.some((part) => part.length > 10)) return false;
   const words = parts.filter((part) => /^[a-z]+$/.test(part)).length;
   return words >= 2 && words * 2 >= parts.length;
@@ -1168,6 +1170,13 @@ function alphabetOf(value: string): string {
   if (/^[A-Za-z0-9_-]+$/.test(value)) return 'b64url';
   return 'other';
 }
+
+/**
+ * A library's Maven coordinate, `group:artifact[:version]` with a dotted group
+ * (`androidx.credentials:credentials:1.5.0` in a Gradle version catalog): a dependency, whatever
+ * word of its name looks like a secret's.
+ */
+const MAVEN_COORDINATE = /^[a-z][\w-]*(?:\.[\w-]+)+:[\w.-]+(?::[\w.+-]+)?$/;
 
 /** Top-level domains that open a reverse-DNS name (`com.`, `io.`, `org.`, a country's). */
 const REVERSE_DNS_TOP =
@@ -1330,6 +1339,7 @@ function genericVerdict(
     return undefined;
   if (isWordSlug(value) || isReverseDnsName(value) || isTypeNamedFor(name, value)) return undefined;
   if (isConstantName(value) || inTableOfLikeValues(text, m.index as number, value)) return undefined;
+  if (MAVEN_COORDINATE.test(value)) return undefined;
   if (isTemplate(value, file.path) || isParameterName(value) || isFormat(value)) return undefined;
   if (isBuildToken(m, name, value, text)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
