@@ -445,6 +445,17 @@ async function analyse(
   return result;
 }
 
+/** The compression format other than zip that the first bytes of a file name, if any. */
+function compressionOf(head: Uint8Array): string | undefined {
+  const b = Buffer.from(head.subarray(0, 6));
+  if (b.equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (b.subarray(0, 6).equals(Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]))) return '7z';
+  if (b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
+  if (b.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
+  if (b.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return 'zstd';
+  return undefined;
+}
+
 /** A nested archive that was not scanned: said so, with what stopped it. */
 function nestedNotScanned(
   state: ScanState,
@@ -526,7 +537,15 @@ async function scanNestedArchive(
     // snippet for the .aar build): read as the text it is. A Git LFS pointer stands for an archive
     // that is not in the tree, so that one is still said to be unscanned.
     if (isPlainText(start) && !LFS_POINTER.test(Buffer.from(start).toString('latin1'))) return 'text';
-    nestedNotScanned(state, entry.path, 'not a zip archive', 'high');
+    // Another compression format under a .zip name (AlphaWallet's `Resources/chains.zip` is xz
+    // data): not read, and said so; among the app's assets, medium, as a damaged asset zip is.
+    const other = compressionOf(head.length >= 6 ? head : start);
+    nestedNotScanned(
+      state,
+      entry.path,
+      other === undefined ? 'not a zip archive' : `${other} data, not a zip archive`,
+      other !== undefined && assetArchive(entry.path) ? 'medium' : 'high',
+    );
     return undefined;
   }
   const { walkZip, ZipLimitError, hasApkSigningBlock } = await lazy.zip();

@@ -451,6 +451,7 @@ describe('a thirty-fifth held-out set: network security configs no manifest appl
 
   it('with a config named through a placeholder, every config keeps its verdict', async () => {
     const r = await audit({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a manifest placeholder, as the file has it
       'app/src/main/AndroidManifest.xml': manifest(' android:networkSecurityConfig="${nsc}"'),
       'app/src/main/res/xml/network_security_config.xml': nsc,
     });
@@ -777,6 +778,7 @@ describe('a forty-second held-out set: baselines, debug build types, expired tok
       'App/Constants.cs':
         'public const string TransferTokenTemplate = "2a6d6b09-cae9-bb7e-4015-a272cd9cd5b9@legal.lab.tagroot.io";\npublic const string TransferToken = "Vq8kLz2Wm4rXp7TnB5vC9dE";\n',
       'src/notifications/storage.js':
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source, as the file has it
         "await AsyncStorage.setItem(`${EMAILED_TESTING_TOKEN}_${userName}`, 'true');\nawait AsyncStorage.setItem('auth_token', token);\n",
     });
     expect(seen(r, 'secret-generic-assignment')).toEqual(['App/Constants.cs:2 high']);
@@ -807,5 +809,113 @@ describe('a forty-third held-out set: version catalogs, kebab-case tags, DES key
       ].join('\n'),
     });
     expect(seen(r, 'crypto-hardcoded-key')).toEqual(['app/src/main/java/a/DESUtils.kt:3 high']);
+  });
+});
+
+describe('a forty-fourth held-out set: UI-test mock servers, key names, documented URL formats, misnamed archives', () => {
+  it('an Appium suite and its mock server are set aside; the app’s own key is not', async () => {
+    const r = await audit({
+      'appium/api-mocks/apis/ekm/ekm-endpoints.ts': `export const key0 = \`${pem}\`;\n`,
+      'appium/api-mocks/mock-ssl-cert/key.pem.mock': pem,
+      'appium/helpers/keys.ts': `export const key1 = \`${pem}\`;\n`,
+      'App/Resources/server.pem': pem,
+    });
+    expect(severitiesOf(r, 'secret-private-key')).toEqual([
+      ['App/Resources/server.pem', 'critical'],
+      ['appium/api-mocks/apis/ekm/ekm-endpoints.ts', 'low'],
+      ['appium/api-mocks/mock-ssl-cert/key.pem.mock', 'low'],
+      ['appium/helpers/keys.ts', 'low'],
+    ]);
+  });
+
+  it('a key name that spells its own constant is quiet; a random value under the same name is found', async () => {
+    const r = await audit({
+      'Sources/Migration/Policy.swift':
+        'private static let apiKeyForOwnedIdentityKey = "KeycloakServerToKeycloakServerMigrationPolicyV48ToV49.apiKeyForOwnedIdentityKey"\nprivate static let apiKeyForServer = "Hq7Lm2Xv9Rt4Bn8Kc3Wz6Yp"\n',
+    });
+    expect(seen(r, 'secret-generic-assignment')).toEqual(['Sources/Migration/Policy.swift:2 high']);
+  });
+
+  it('credentials a comment gives as a URL format are no secret, or medium in a comment; in code they are high', async () => {
+    const r = await audit({
+      'Classes/Settings/ProxySettings.m': [
+        '// e.g., http://NTDOMAIN%5CNTUser:password@proxyhost:3375,',
+        '//       http://user%20name:pass%20word@proxyhost:8080,',
+        '//       http://svc:Xq8Lm2Xv9Rt4@proxy.acme-corp.net:8080',
+        'NSString *url = @"http://svc:Wm4rXp7TnB5v@proxy.acme-corp.net:8080";',
+        '',
+      ].join('\n'),
+    });
+    expect(seen(r, 'secret-url-credentials')).toEqual([
+      'Classes/Settings/ProxySettings.m:3 medium',
+      'Classes/Settings/ProxySettings.m:4 high',
+    ]);
+  });
+
+  it('xz data named .zip among the app’s resources is medium; named .apk it stays high', async () => {
+    const xz = Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(64, 7)]);
+    const r = await audit({ 'AlphaWallet/Resources/chains.zip': xz, 'dist/app.apk': xz });
+    expect(severitiesOf(r, 'audit-unparsed-file')).toEqual([
+      ['AlphaWallet/Resources/chains.zip', 'medium'],
+      ['dist/app.apk', 'high'],
+    ]);
+    expect(r.findings.find((f) => f.file.endsWith('chains.zip'))?.message).toContain(
+      'xz data, not a zip archive',
+    );
+  });
+});
+
+describe('a forty-fifth held-out set: vendored development stacks, CI references, commented tokens, debug-only configs', () => {
+  const token = [
+    Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url'),
+    Buffer.from(JSON.stringify({ email: 'tester@example.org', sub: 'u1' })).toString('base64url'),
+    'b3QML1x8Zt2Lm4Wp8Zt6Nq3Rv9Hs1Jd5Kc7Ya0Eb',
+  ].join('.');
+
+  it('everything of a development stack under dev/ or vendor/ beside its compose file is set aside; a stack elsewhere keeps its verdicts but for key files', async () => {
+    const r = await audit({
+      'dev/vendor/galoy-quickstart/docker-compose.yml': `services:\n  api:\n    environment:\n      - SVIX_SECRET=${token}\n`,
+      'dev/vendor/galoy-quickstart/dev/config/lnd/tls.key': pem,
+      'backend/docker-compose.yml': `services:\n  api:\n    environment:\n      - SVIX_SECRET=${token}\n`,
+    });
+    expect(severitiesOf(r, 'secret-jwt')).toEqual([
+      ['backend/docker-compose.yml', 'high'],
+      ['dev/vendor/galoy-quickstart/docker-compose.yml', 'low'],
+    ]);
+    expect(severitiesOf(r, 'secret-private-key')).toEqual([
+      ['dev/vendor/galoy-quickstart/dev/config/lnd/tls.key', 'low'],
+    ]);
+  });
+
+  it('a Concourse credential reference is no value; a token in a commented-out line is medium', async () => {
+    const r = await audit({
+      'ci/values.yml':
+        'galoy_test_tokens: ((galoy-tokens.galoy_test_tokens))\nmailslurp_api_key: Vq8kLz2Wm4rXp7TnB5vC9dE\n',
+      'src/app/services/websocket.ts': `// this.ws = new WebSocket("wss://pre.example.net/?token=JWT ${token}")\n`,
+      'src/app/services/live.ts': `export const live = "${token}";\n`,
+    });
+    expect(seen(r, 'secret-generic-assignment')).toEqual(['ci/values.yml:2 high']);
+    expect(seen(r, 'secret-jwt')).toEqual([
+      'src/app/services/live.ts:1 high',
+      'src/app/services/websocket.ts:1 medium',
+    ]);
+  });
+
+  it('a config only the debug manifest names is medium; one the main manifest names stays high', async () => {
+    const tree = (mainAttrs: string) => ({
+      'android/app/src/main/AndroidManifest.xml': manifest(mainAttrs),
+      'android/app/src/debug/AndroidManifest.xml':
+        '<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:android="http://schemas.android.com/apk/res/android">\n  <application android:networkSecurityConfig="@xml/network_security_config"/>\n</manifest>\n',
+      'android/app/src/main/res/xml/network_security_config.xml': nsc,
+    });
+    expect(severitiesOf(await audit(tree('')), 'android-nsc-cleartext')).toEqual([
+      ['android/app/src/main/res/xml/network_security_config.xml', 'medium'],
+    ]);
+    expect(
+      severitiesOf(
+        await audit(tree(' android:networkSecurityConfig="@xml/network_security_config"')),
+        'android-nsc-cleartext',
+      ),
+    ).toEqual([['android/app/src/main/res/xml/network_security_config.xml', 'high']]);
   });
 });

@@ -93,7 +93,7 @@ const DEBUG_SEVERITY: Severity = 'low';
 const PLACES: readonly { pattern: RegExp; reason: string }[] = [
   {
     pattern:
-      /(?:^|\/)(?:src\/(?:(?:test|androidTest|testFixtures)(?:[A-Z][A-Za-z0-9]*)?|uiAutomation|mock|fake|[a-z][A-Za-z0-9]*(?:Test|AndroidTest|TestFixtures|Automation|Mock|Fake))\/|tests?\/|_{1,2}tests?_{1,2}\/|[A-Za-z0-9_-]*Tests\/|[A-Za-z0-9_.-]+\.(?:[A-Z][A-Za-z]*)?Tests?\/|[A-Za-z0-9]+[-_]tests\/|\.maestro\/|e2e\/|integration_test\/|test[-_]integration\/|__mocks__\/|__fixtures__\/|fixtures\/|[A-Za-z0-9_-]*(?:[Tt]esting|[Tt]est-?[Uu]tils?|[Tt]est-?[Ss]upport|[Tt]est-?[Hh]elpers?|[Tt]est[Ll]ib)\/src\/|[Tt]est[-_][A-Za-z0-9_-]+\/src\/|[Tt]est[-_]?(?:[Uu]tils?|[Uu]tilities|[Hh]elpers?)\/)|\.(?:test|spec)\.[A-Za-z0-9]+$|(?<!smoke|self)_test\.(?:go|dart|py)$|(?:^|\/)test_[^/]+\.py$|(?:^|\/)(?:jest[-_.]?[Ss]etup[A-Za-z0-9_.-]*|setupTests)\.[cm]?[jt]sx?$|(?:^|\/)maestro\/(?:[^/]+\/)*[^/]+\.ya?ml$/,
+      /(?:^|\/)(?:src\/(?:(?:test|androidTest|testFixtures)(?:[A-Z][A-Za-z0-9]*)?|uiAutomation|mock|fake|[a-z][A-Za-z0-9]*(?:Test|AndroidTest|TestFixtures|Automation|Mock|Fake))\/|tests?\/|_{1,2}tests?_{1,2}\/|[A-Za-z0-9_-]*Tests\/|[A-Za-z0-9_.-]+\.(?:[A-Z][A-Za-z]*)?Tests?\/|[A-Za-z0-9]+[-_]tests\/|\.maestro\/|e2e\/|appium\/|integration_test\/|test[-_]integration\/|__mocks__\/|__fixtures__\/|fixtures\/|[A-Za-z0-9_-]*(?:[Tt]esting|[Tt]est-?[Uu]tils?|[Tt]est-?[Ss]upport|[Tt]est-?[Hh]elpers?|[Tt]est[Ll]ib)\/src\/|[Tt]est[-_][A-Za-z0-9_-]+\/src\/|[Tt]est[-_]?(?:[Uu]tils?|[Uu]tilities|[Hh]elpers?)\/)|\.(?:test|spec)\.[A-Za-z0-9]+$|(?<!smoke|self)_test\.(?:go|dart|py)$|(?:^|\/)test_[^/]+\.py$|(?:^|\/)(?:jest[-_.]?[Ss]etup[A-Za-z0-9_.-]*|setupTests)\.[cm]?[jt]sx?$|(?:^|\/)maestro\/(?:[^/]+\/)*[^/]+\.ya?ml$/,
     reason: 'test code, not shipped',
   },
   {
@@ -166,7 +166,7 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
     // or a demo mode: sample tokens of sample accounts. Lowered, not dropped: the name is a guess.
     // The same for fakes (`src/util/fake/`) and for files named as a fake or a mock of something
     // (`fake-user.ts`, `FakeAccount.swift`, `mock_login.dart`, `MockData.kt`).
-    pattern: /(?:^|\/)(?:mocks?|fakes?)\//i,
+    pattern: /(?:^|\/)(?:[\w-]*[-_])?(?:mocks?|fakes?)(?:[-_][\w-]*)?\/|\.mock$/i,
     reason: 'mock data (a fake backend for tests or a demo mode)',
   },
   {
@@ -441,6 +441,13 @@ export function composeFolderOf(path: string): string | undefined {
 const KEY_FILE = /\.(?:pem|key|crt|der|p8|p12|pfx|jks|bks|keystore)$/i;
 
 /**
+ * A Docker Compose stack for development: its folder is under `dev/`, `vendor/`, `devstack/` or a
+ * `*quickstart*` folder (`dev/vendor/galoy-quickstart/`, a backend's local stack that vendir copies
+ * into the app's repository). Everything in it and below is the stack's, not the app's.
+ */
+const DEV_STACK = /(?:^|\/)(?:dev|vendor|devstack|[^/]*quickstart[^/]*)\//i;
+
+/**
  * A private key in a file of its own beside a Docker Compose file (`composeFolders`, from
  * {@link composeFolderOf}; directly in that folder, not below it): the TLS keys of a server stack
  * started for development or testing (a local MQTT broker and its reverse proxies, their
@@ -452,7 +459,14 @@ export function inServerStacks(
   composeFolders: ReadonlySet<string>,
 ): RawFinding[] {
   if (composeFolders.size === 0) return [...raws];
+  const devStacks = [...composeFolders].filter((f) => DEV_STACK.test(f));
   return raws.map((raw) => {
+    const stack = devStacks.find((f) => raw.file.startsWith(f) && !raw.file.includes('!/'));
+    if (stack !== undefined)
+      return lowered(
+        raw,
+        `a development server stack started with Docker Compose (${stack.slice(0, -1)}), kept beside the app's sources: not part of the app`,
+      );
     if (raw.ruleId !== 'secret-private-key' || !KEY_FILE.test(raw.file)) return raw;
     const at = raw.file.lastIndexOf('/');
     const folder = at < 0 ? '' : raw.file.slice(0, at + 1);

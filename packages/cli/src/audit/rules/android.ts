@@ -903,7 +903,8 @@ const GRADLE_RES_XML = /^(?:(?!!\/).)*(?:^|\/)src\/[A-Za-z0-9]+\/res\/xml\/[^/]+
  * ```
  */
 export const nscFindingsOfApp: AppCheck = (app) => {
-  const manifests = app.manifests.filter((m) => !m.file.includes('!/'));
+  // A debug build's manifest does not say what a release applies.
+  const manifests = app.manifests.filter((m) => !m.file.includes('!/') && !isDebugOnlyPath(m.file));
   if (!manifests.some((m) => m.appLike)) return app.nscFindings;
   const named = manifests.flatMap((m) =>
     (m.networkSecurityConfigRefs ?? [undefined]).map((ref) => ({

@@ -531,6 +531,8 @@ function urlCredentials(m: RegExpExecArray, text: string, path: string): TextVer
   const password = m[3] as string;
   const host = (m[4] as string).toLowerCase().replace(/\.+$/, '');
   if (URL_PLACEHOLDER.test(password) || /^[$%{<]/.test(user) || notAnAddress(host)) return undefined;
+  // Percent-encoded words (`user%20name:pass%20word@proxyhost`, a format's documentation).
+  if (URL_PLACEHOLDER.test(percentDecoded(password).replace(/\s+/g, ''))) return undefined;
   if (SCHEME_AS_USER.test(user)) return undefined;
   const end = (m.index as number) + m[0].length;
   if (isSentryDsn(user, password, text.slice(end, end + 80))) return undefined;
@@ -545,6 +547,7 @@ function urlCredentials(m: RegExpExecArray, text: string, path: string): TextVer
     return undefined;
   }
   const translation = ANDROID_TRANSLATION.exec(path);
+  const commented = inLineComment(text, m.index as number, path);
   return verdict(
     'secret-url-credentials',
     password,
@@ -553,9 +556,23 @@ function urlCredentials(m: RegExpExecArray, text: string, path: string): TextVer
     {
       evidence: `${m[1]?.toLowerCase()}://${user.slice(0, 2)}•••:${redact(password, 0)}@${host.slice(0, 80)}`,
       key: `${user}\u0000${password}\u0000${host}`,
-      ...(translation ? { severity: 'medium' as const } : {}),
+      ...(translation || commented ? { severity: 'medium' as const } : {}),
+      ...(commented && !translation
+        ? {
+            message: `user name and password in a ${m[1]?.toLowerCase()}:// URL to ${host.slice(0, 80)}${COMMENTED_KEY_NOTE}`,
+          }
+        : {}),
     },
   );
+}
+
+/** `s` with its %XX escapes decoded; `s` itself when they do not decode. */
+function percentDecoded(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** Every secret detector, in rule-catalogue order. */
@@ -718,8 +735,9 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
     reach: 64 * 1024,
     pattern:
       /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}(?![A-Za-z0-9_-])/y,
-    check: (m) => {
+    check: (m, text, file) => {
       const [head, body] = m[0].split('.');
+      const commented = inLineComment(text, m.index as number, file.path);
       const header = decodeJsonPart(head as string);
       const payload = decodeJsonPart(body as string);
       if (header === undefined || payload === undefined || typeof header.alg !== 'string') return undefined;
@@ -731,6 +749,12 @@ export const SECRET_DETECTORS: readonly TextDetector[] = [
         evidence: redact(m[0], 3),
         key: m[0],
         ...(bound ? { severity: 'medium' as const } : {}),
+        ...(commented && !bound
+          ? {
+              severity: 'medium' as const,
+              message: `JSON Web Token (alg ${String(header.alg).slice(0, 10)}, claims: ${claims || 'none'})${COMMENTED_KEY_NOTE.replace('the key is', 'the token is')}`,
+            }
+          : {}),
         ...(expiredLongAgo(payload)
           ? {
               lowered: `expired on ${new Date((payload.exp as number) * 1000).toISOString().slice(0, 10)}, over 30 days before this scan: it no longer grants access (what its claims say of a person may still be personal data)`,
@@ -1228,6 +1252,8 @@ function isReference(value: string): boolean {
     /^\$(?:[A-Za-z_][A-Za-z0-9_]*|\{\{?[^}]*\}?\}?|\([^)]*\)?)$/.test(value) ||
     /^\$\{\{/.test(value) ||
     /^%[A-Za-z_][A-Za-z0-9_]*%$/.test(value) ||
+    // Concourse's credential manager: `((galoy-tokens.galoy_test_tokens))`.
+    /^\(\([\w.-]+\)\)$/.test(value) ||
     /^(?:env|secrets|vars|inputs|process\.env|ENV|os\.environ)[.[][A-Za-z_'"]/.test(value) ||
     // Supabase's and other TOML configurations: `s3_secret_key = "env(S3_SECRET_KEY)"`.
     /^env\([A-Za-z_][A-Za-z0-9_]*\)$/.test(value) ||
@@ -1340,6 +1366,9 @@ function genericVerdict(
   if (isWordSlug(value) || isReverseDnsName(value) || isTypeNamedFor(name, value)) return undefined;
   if (isConstantName(value) || inTableOfLikeValues(text, m.index as number, value)) return undefined;
   if (MAVEN_COORDINATE.test(value)) return undefined;
+  // A key name that spells the constant's own name (`apiKeyForOwnedIdentityKey =
+  // "MigrationPolicyV48ToV49.apiKeyForOwnedIdentityKey"`): where a value is kept, not the value.
+  if (name.length >= 6 && value.split(/[.:/]/).includes(name.split('.').pop() ?? name)) return undefined;
   if (isTemplate(value, file.path) || isParameterName(value) || isFormat(value)) return undefined;
   if (isBuildToken(m, name, value, text)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
