@@ -1157,33 +1157,37 @@ function isConstantName(value: string): boolean {
   );
 }
 
-/** `Name: 'value'` or `NAME = "value"` entries of an object literal or a block of constants. */
-const TABLE_ENTRY = /\b([A-Za-z_$][\w$]{0,80})["']?\s*[:=]\s*["'`]([^"'`\s\\]{16,300})["'`]/g;
-
 /**
  * A value in a table of like values (`NonFungibleTokensV1_1: '32A1…'` among 60 amendment ids of
- * the XRP Ledger, all 64 upper-case hex): within 40 lines around it, at least 6 entries hold a value
- * of the same length and alphabet, and at least 4 of them under names that say nothing of a
- * secret. A table of identifiers or hashes that some names happen to share a word with a secret
- * (`…Token…`); a block of keys under secret names stays a finding.
+ * the XRP Ledger, all 64 upper-case hex): within 20 lines each side of it (and 4 KB), at least 6
+ * quoted values of the same length and alphabet follow a `name:` or `name =`, 4 of them under names
+ * that say nothing of a secret. A table of identifiers or hashes that some names happen to share a
+ * word with a secret (`…Token…`); a block of keys under secret names stays a finding. The quotes
+ * are looked for first, with the value's length: a minified bundle's words are not each tried.
  */
 function inTableOfLikeValues(text: string, at: number, value: string): boolean {
-  if (value.length < 16) return false;
+  if (value.length < 16 || value.length > 300) return false;
   const alphabet = alphabetOf(value);
+  const floor = Math.max(0, at - 4096);
+  const ceiling = Math.min(text.length, at + 4096);
   let from = at;
-  for (let n = 0; n < 20 && from > 0; n++) from = text.lastIndexOf('\n', from - 1);
+  for (let n = 0; n < 20 && from > floor; n++) from = text.lastIndexOf('\n', from - 1);
   let to = at;
-  for (let n = 0; n < 20 && to >= 0 && to < text.length; n++) to = text.indexOf('\n', to + 1);
-  const window = text.slice(Math.max(0, from), to < 0 ? text.length : to);
+  for (let n = 0; n < 20 && to >= 0 && to < ceiling; n++) to = text.indexOf('\n', to + 1);
+  const window = text.slice(Math.max(floor, from), to < 0 ? ceiling : Math.min(to, ceiling));
+  const quoted = new RegExp(`["'\`]([^"'\`\\s\\\\]{${value.length}})["'\`]`, 'g');
   let like = 0;
   let plainNames = 0;
-  for (const m of window.matchAll(TABLE_ENTRY)) {
-    const v = m[2] as string;
-    if (v.length !== value.length || alphabetOf(v) !== alphabet) continue;
+  for (const q of window.matchAll(quoted)) {
+    if (alphabetOf(q[1] as string) !== alphabet) continue;
+    const before = window.slice(Math.max(0, (q.index as number) - 90), q.index);
+    const name = /([A-Za-z_$][\w$]{0,80})["']?\s*[:=]\s*$/.exec(before)?.[1];
+    if (name === undefined) continue;
     like++;
-    if (!GENERIC_TRIGGERS.some((t) => (m[1] as string).toLowerCase().includes(t))) plainNames++;
+    if (!GENERIC_TRIGGERS.some((t) => name.toLowerCase().includes(t))) plainNames++;
+    if (like >= 6 && plainNames >= 4) return true;
   }
-  return like >= 6 && plainNames >= 4;
+  return false;
 }
 
 /** The alphabet a value is written in: hex (either case), decimal, Base64 or URL-safe, or other. */
@@ -1364,13 +1368,14 @@ function genericVerdict(
   if (isIdentifierNamingASecret(value) || isReference(value) || isTranslationFile(file.path))
     return undefined;
   if (isWordSlug(value) || isReverseDnsName(value) || isTypeNamedFor(name, value)) return undefined;
-  if (isConstantName(value) || inTableOfLikeValues(text, m.index as number, value)) return undefined;
+  if (isConstantName(value)) return undefined;
   if (MAVEN_COORDINATE.test(value)) return undefined;
   // A key name that spells the constant's own name (`apiKeyForOwnedIdentityKey =
   // "MigrationPolicyV48ToV49.apiKeyForOwnedIdentityKey"`): where a value is kept, not the value.
   if (name.length >= 6 && value.split(/[.:/]/).includes(name.split('.').pop() ?? name)) return undefined;
   if (isTemplate(value, file.path) || isParameterName(value) || isFormat(value)) return undefined;
   if (isBuildToken(m, name, value, text)) return undefined;
+  if (inTableOfLikeValues(text, m.index as number, value)) return undefined;
   const valueStart = (m.index as number) + m[0].lastIndexOf(value);
   const at = m.index as number;
   // What leads to the value within its own block: the end of an earlier dictionary, block or
