@@ -919,3 +919,18 @@ describe('a forty-fifth held-out set: vendored development stacks, CI references
     ).toEqual([['android/app/src/main/res/xml/network_security_config.xml', 'high']]);
   });
 });
+
+describe('a forty-seventh held-out set: Google-shaped keys and the flutter_web_auth_2 callback', () => {
+  it('a value shaped as a Google API key but one character short is medium, as the Google key rule rates one; flutter_web_auth_2’s callback page is quiet', async () => {
+    const r = await audit({
+      'innertube/src/main/java/a/YouTubeClient.kt':
+        'val WEB = YouTubeClient(\n    api_key = "AIzaSyC9XL3ZjWddXya6X74dJoCTL-WEYFDNX3",\n)\n',
+      'web/auth.html':
+        "<script>\nif (window.opener) { window.opener.postMessage({'flutter-web-auth-2': window.location.href}, window.location.origin); }\nelse { localStorage.setItem('flutter-web-auth-2', window.location.href); }\nlocalStorage.setItem('auth_token', token);\n</script>\n",
+    });
+    expect(seen(r, 'secret-generic-assignment')).toEqual([
+      'innertube/src/main/java/a/YouTubeClient.kt:2 medium',
+    ]);
+    expect(seen(r, 'storage-token-in-web-storage')).toEqual(['web/auth.html:4 high']);
+  });
+});

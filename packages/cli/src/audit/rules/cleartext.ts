@@ -528,7 +528,10 @@ export const WEB_DETECTORS: readonly TextDetector[] = [
         NOT_A_WEB_LANGUAGE.test(file.path) ||
         !/token|jwt|secret|passw|credential|session|bearer|api.?key|(?<![a-z])auth/i.test(key) ||
         PUSH_TOKEN.test(key) ||
-        ABOUT_A_TOKEN.test(key)
+        ABOUT_A_TOKEN.test(key) ||
+        // The callback page of the flutter_web_auth_2 package (its README's, copied into `web/`):
+        // the redirect URL with a one-time, PKCE-bound code, handed back to the plugin.
+        /^flutter-web-auth(?:-2)?$/.test(key)
       ) {
         return undefined;
       }

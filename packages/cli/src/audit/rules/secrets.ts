@@ -1383,6 +1383,9 @@ function genericVerdict(
   const lead = text.slice(Math.max(0, at - 160), at);
   const close = Math.max(lead.lastIndexOf('</dict>'), lead.lastIndexOf('}'), lead.lastIndexOf(';'));
   const unsure =
+    (value.startsWith('AIza')
+      ? 'the shape of a Google API key (AIza…), which Google issues to be embedded in apps and restricts by app or referrer, as the Google key rule rates it'
+      : undefined) ??
     guessSeverity(name, value, lead.slice(close + 1), file.path) ??
     localStackReason(file.path, name, text) ??
     previewReason(text, at) ??
