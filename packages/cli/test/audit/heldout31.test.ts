@@ -934,3 +934,16 @@ describe('a forty-seventh held-out set: Google-shaped keys and the flutter_web_a
     expect(seen(r, 'storage-token-in-web-storage')).toEqual(['web/auth.html:4 high']);
   });
 });
+
+describe('a forty-sixth held-out set: CodePush deployment keys in an environment file', () => {
+  it('an environment file of CodePush deployment keys is no secret file; one with a server secret is', async () => {
+    const r = await audit({
+      '.env.review':
+        'ENV=review\nCODEPUSH_PROD_KEY_ANDROID=_C083_CqL7CmKwASrv6Xrj1wqH7erJMhIBnRQ\nCODEPUSH_PROD_KEY_IOS=FxvJT6OhtBM6PAQZ9iTtrkqT-vMavQQq-BfbJ\n',
+      '.env.production': 'ENV=production\nSERVER_API_SECRET=FxvJT6OhtBM6PAQZ9iTtrkqT-vMavQQq-BfbJ\n',
+    });
+    expect(seen(r, 'secret-dotenv-file').filter((f) => f.endsWith('high'))).toEqual([
+      '.env.production: high',
+    ]);
+  });
+});

@@ -2372,7 +2372,7 @@ describe('a ninth held-out set: cipher names, Ktor env references, env templates
   });
 
   it("the Secrets Gradle Plugin's defaults file is set aside with its reason; the same value in the app's properties is not", async () => {
-    const line = 'GEO_API_KEY=AIzaSyAZTZqvDGyyw21z2Ee7N-dE_WuZQwKL0\n';
+    const line = 'GEO_API_KEY=Zq8LmSyAZTZqvDGyyw21z2Ee7N-dE_WuZQwKL0\n';
     const r = await audit({ 'secrets.defaults.properties': line, 'app/config.properties': line });
     expect(judged(r, 'secret-generic-assignment')).toEqual([
       ['app/config.properties:1', 'high', undefined],

@@ -111,11 +111,12 @@ const DOTENV_SECRET_NAME = /key|secret|pass|pwd|token|cred|auth|dsn|cert|private
 /**
  * Names that say the value is published to clients by design (`SITE_PUBLIC_KEY`,
  * `STRIPE_PUBLISHABLE_KEY`, `SUPABASE_ANON_KEY`, `FACEBOOK_CLIENT_TOKEN`, the token Facebook has
- * every app embed) or is not the secret itself but where it is
+ * every app embed, CodePush's deployment keys, which every build carries to ask for updates) or is
+ * not the secret itself but where it is
  * (`KEY_PATH`, `CERT_FILE`, `AUTH_URL`, `TOKEN_ENDPOINT`, `KEY_ALIAS`).
  */
 const DOTENV_NOT_SECRET_NAME =
-  /public|publishable|anon|client[-_.]?token|(?:path|file|dir|url|uri|link|endpoint|host|domain|alias|enabled|version)$|(?:^|_)(?:name|id|type|mode)$/i;
+  /public|publishable|anon|client[-_.]?token|code[-_]?push|deployment[-_]?key|(?:path|file|dir|url|uri|link|endpoint|host|domain|alias|enabled|version)$|(?:^|_)(?:name|id|type|mode)$/i;
 /** A value that names a file (`fastlane/play-store-account.json`, `./keys/AuthKey.p8`): where a secret is, not it. */
 const DOTENV_FILE_VALUE =
   /^(?:\.{0,2}\/|~\/)|\.(?:json|p8|p12|pfx|pem|key|jks|keystore|bks|crt|cer|der|txt|plist)$/i;
