@@ -21,6 +21,7 @@ import {
   composeFolderOf,
   inAppContext,
   inContext,
+  inDevelopmentKeyPlaces,
   inServerStacks,
   productionModuleOf,
 } from './lib/context.js';
@@ -245,9 +246,11 @@ export async function auditPath(path: string, options: AuditOptions = {}): Promi
     throw new AuditUnreadableError(path, 'not a regular file or directory');
   }
   checkApp(state, scope);
-  const all = inServerStacks(
-    inAppContext(dedupe(inEncryptedRealm(state.raws, scope)), state.productionModules),
-    state.composeFolders,
+  const all = inDevelopmentKeyPlaces(
+    inServerStacks(
+      inAppContext(dedupe(inEncryptedRealm(state.raws, scope)), state.productionModules),
+      state.composeFolders,
+    ),
   )
     .map(inContext)
     .map(toFinding)

@@ -947,3 +947,35 @@ describe('a forty-sixth held-out set: CodePush deployment keys in an environment
     ]);
   });
 });
+
+describe('a forty-ninth held-out set: development keys, lock-file digests, REST client files', () => {
+  it('a key in a folder or file named for development or staging is medium; one named for production stays critical', async () => {
+    const r = await audit({
+      'firmware/config/keys/w1a-dev/app-signing-key-dev.priv.pem': pem,
+      'server/src/wsm/keys/staging-codesigning-pki/leaf-key.pem': pem,
+      'firmware/config/keys/w1a-prod/app-signing-key-prod.priv.pem': pem,
+    });
+    expect(severitiesOf(r, 'secret-private-key')).toEqual([
+      ['firmware/config/keys/w1a-dev/app-signing-key-dev.priv.pem', 'medium'],
+      ['firmware/config/keys/w1a-prod/app-signing-key-prod.priv.pem', 'critical'],
+      ['server/src/wsm/keys/staging-codesigning-pki/leaf-key.pem', 'medium'],
+    ]);
+  });
+
+  it('an artifact’s digest in a lock file and a REST client’s request file are quiet or set aside; a secret is found', async () => {
+    const token = [
+      Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url'),
+      Buffer.from(JSON.stringify({ sub: 'TEST', iss: 'TEST' })).toString('base64url'),
+      'b3QML1x8Zt2Lm4Wp8Zt6Nq3Rv9Hs1Jd5Kc7Ya0Eb',
+    ].join('.');
+    const r = await audit({
+      'app/gradle-lock/aws.sdk.kotlin:secretsmanager-jvm.json':
+        '{\n  "artifacts": {\n    "secretsmanager-jvm-1.3.109.jar": "92efb4788c5c66abff11183f19b0b0a5c4811f61c8e64eaace4f7a932caca0ac"\n  }\n}\n',
+      'app/config.json':
+        '{\n  "secretsmanager_key": "92efb4788c5c66abff11183f19b0b0a5c4811f61c8e64eaace4f7a932caca0ac"\n}\n',
+      'server/src/api/partnerships/api-test.http': `@TOKEN=${token}\nGET http://localhost:8080/api\n`,
+    });
+    expect(seen(r, 'secret-generic-assignment')).toEqual(['app/config.json:2 high']);
+    expect(severitiesOf(r, 'secret-jwt')).toEqual([['server/src/api/partnerships/api-test.http', 'low']]);
+  });
+});

@@ -122,6 +122,12 @@ const PLACES: readonly { pattern: RegExp; reason: string }[] = [
     reason: 'example code',
   },
   {
+    // Requests of a REST client kept for developers (VS Code REST Client, JetBrains HTTP Client:
+    // `api-test.http`, `*.rest`), with test tokens for a local server.
+    pattern: /\.(?:http|rest)$/i,
+    reason: 'requests of a REST client for developers, not shipped',
+  },
+  {
     // Recorded network traffic that Playwright replays in end-to-end tests (`routeFromHAR`): HAR
     // files and the bodies beside them (`playwright-hars/onboarding/…json`), answers of a test
     // backend on the developer's machine.
@@ -478,6 +484,40 @@ export function inServerStacks(
       ...raw,
       severity: 'medium',
       message: `${raw.message} (medium: a key file of the server stack that the Docker Compose file in ${compose.slice(compose.lastIndexOf('/') + 1)}/ starts, not part of the app)`,
+    };
+  });
+}
+
+/**
+ * A folder or file name that says a development, staging or simulator environment
+ * (`w1a-dev/`, `dev-certs/`, `staging-codesigning-pki/`, `wsm-staging-noise-private-key.pem`).
+ */
+const DEVELOPMENT_KEY_PLACE =
+  /(?:^|[-_./])(?:dev|devel|development|staging|stage|stg|sandbox|sim|simulator)(?:[-_.]|$)/i;
+
+/**
+ * A private key in a key file (`.pem`, `.key`, a key store) whose folders or name say it is for
+ * development, staging or a simulator (a hardware wallet's firmware signing keys for dev boards,
+ * a backend's staging PKI): medium, with that reason; the production keys of such a repository are
+ * kept elsewhere, often only their public halves. A key named for production keeps its verdict.
+ *
+ * @example
+ * ```ts
+ * const raws = inDevelopmentKeyPlaces(allRaws);
+ * ```
+ */
+export function inDevelopmentKeyPlaces(raws: readonly RawFinding[]): RawFinding[] {
+  return raws.map((raw) => {
+    if (raw.ruleId !== 'secret-private-key' || !KEY_FILE.test(raw.file) || raw.file.includes('!/'))
+      return raw;
+    const place = raw.file.split('/').find((part) => DEVELOPMENT_KEY_PLACE.test(part) && !/prod/i.test(part));
+    if (place === undefined) return raw;
+    const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
+    if (!atOrAbove(severity, 'high')) return raw;
+    return {
+      ...raw,
+      severity: 'medium',
+      message: `${raw.message} (medium: in a place named for development, staging or a simulator, ${place.slice(0, 60)}; check that no production build uses it)`,
     };
   });
 }

@@ -1370,6 +1370,13 @@ function genericVerdict(
   if (isWordSlug(value) || isReverseDnsName(value) || isTypeNamedFor(name, value)) return undefined;
   if (isConstantName(value)) return undefined;
   if (MAVEN_COORDINATE.test(value)) return undefined;
+  // A lock file's digest of an artifact, keyed by its file name (`"secretsmanager-jvm-1.3.109.jar":
+  // "92ef…"` in a Gradle lock): a hash of a public download.
+  if (
+    /\.(?:jar|aar|pom|module|klib|zip|tgz|tar\.gz|whl|gem|nupkg)$/i.test(name) &&
+    /^(?:[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$/i.test(value)
+  )
+    return undefined;
   // A key name that spells the constant's own name (`apiKeyForOwnedIdentityKey =
   // "MigrationPolicyV48ToV49.apiKeyForOwnedIdentityKey"`): where a value is kept, not the value.
   if (name.length >= 6 && value.split(/[.:/]/).includes(name.split('.').pop() ?? name)) return undefined;
