@@ -286,6 +286,22 @@ export function lowered(raw: RawFinding, reason: string): RawFinding {
 }
 
 /**
+ * A high or critical finding made medium for a reason that does not make it safe (a copy no build
+ * reads, a development environment's setting): the reason goes in its message as `(medium: …)`;
+ * a finding already medium or lower is unchanged.
+ *
+ * @example
+ * ```ts
+ * toMedium(raw, 'in the source set src/staging, named for a test environment');
+ * ```
+ */
+export function toMedium(raw: RawFinding, reason: string): RawFinding {
+  const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
+  if (!atOrAbove(severity, 'high')) return raw;
+  return { ...raw, severity: 'medium', message: `${raw.message} (medium: ${reason})` };
+}
+
+/**
  * The settings of an Android package that a debug build may hold apart from the release:
  * `debuggable`, and the manifest's and network security config's (cleartext, user CAs, backup,
  * exported components), which a debug source set commonly overrides. The secrets and code rules
@@ -367,13 +383,10 @@ function besideProduction(raw: RawFinding, name: string): RawFinding {
       raw,
       `a development or test environment's flavour (src/${name}, beside the module's src/prod)`,
     );
-  const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
-  if (!atOrAbove(severity, 'high')) return raw;
-  return {
-    ...raw,
-    severity: 'medium',
-    message: `${raw.message} (medium: in the flavour src/${name}, beside the module's production flavour src/prod; it ships only if this flavour is published)`,
-  };
+  return toMedium(
+    raw,
+    `in the flavour src/${name}, beside the module's production flavour src/prod; it ships only if this flavour is published`,
+  );
 }
 
 /**
@@ -384,13 +397,10 @@ function besideProduction(raw: RawFinding, name: string): RawFinding {
  */
 function environmentSourceSet(raw: RawFinding, name: string): RawFinding {
   if (!ENVIRONMENT_FLAVOUR.test(name)) return raw;
-  const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
-  if (!atOrAbove(severity, 'high')) return raw;
-  return {
-    ...raw,
-    severity: 'medium',
-    message: `${raw.message} (medium: in the source set src/${name}, named for a development or test environment; it ships only if that variant is published)`,
-  };
+  return toMedium(
+    raw,
+    `in the source set src/${name}, named for a development or test environment; it ships only if that variant is published`,
+  );
 }
 
 /**
@@ -477,14 +487,11 @@ export function inServerStacks(
     const at = raw.file.lastIndexOf('/');
     const folder = at < 0 ? '' : raw.file.slice(0, at + 1);
     if (!composeFolders.has(folder)) return raw;
-    const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
-    if (!atOrAbove(severity, 'high')) return raw;
     const compose = folder.slice(0, -1);
-    return {
-      ...raw,
-      severity: 'medium',
-      message: `${raw.message} (medium: a key file of the server stack that the Docker Compose file in ${compose.slice(compose.lastIndexOf('/') + 1)}/ starts, not part of the app)`,
-    };
+    return toMedium(
+      raw,
+      `a key file of the server stack that the Docker Compose file in ${compose.slice(compose.lastIndexOf('/') + 1)}/ starts, not part of the app`,
+    );
   });
 }
 
@@ -512,13 +519,10 @@ export function inDevelopmentKeyPlaces(raws: readonly RawFinding[]): RawFinding[
       return raw;
     const place = raw.file.split('/').find((part) => DEVELOPMENT_KEY_PLACE.test(part) && !/prod/i.test(part));
     if (place === undefined) return raw;
-    const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
-    if (!atOrAbove(severity, 'high')) return raw;
-    return {
-      ...raw,
-      severity: 'medium',
-      message: `${raw.message} (medium: in a place named for development, staging or a simulator, ${place.slice(0, 60)}; check that no production build uses it)`,
-    };
+    return toMedium(
+      raw,
+      `in a place named for development, staging or a simulator, ${place.slice(0, 60)}; check that no production build uses it`,
+    );
   });
 }
 

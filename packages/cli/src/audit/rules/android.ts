@@ -4,11 +4,10 @@
  * to debuggable builds) are not flagged.
  */
 import { posix } from 'node:path';
-import { isDebugOnlyPath, isSetAsidePlace, lowered } from '../lib/context.js';
+import { isDebugOnlyPath, isSetAsidePlace, lowered, toMedium } from '../lib/context.js';
 import type { RawFinding } from '../lib/finding.js';
 import { stringsToScan } from '../lib/xml-file.js';
 import { childrenNamed, descendantsNamed, isTrue, type XmlElement } from '../lib/xml-tree.js';
-import { atOrAbove } from '../severity.js';
 import type {
   AnalyserContext,
   AppCheck,
@@ -18,7 +17,6 @@ import type {
   SeenManifest,
   SeenNsc,
 } from './analyser.js';
-import { ruleMeta } from './catalog.js';
 import { isDocumentationHost, isLoopbackOrEmulatorHost, isOnionHost } from './cleartext.js';
 
 const COMPONENTS = ['activity', 'activity-alias', 'service', 'receiver', 'provider'] as const;
@@ -876,13 +874,7 @@ function outsideResXml(raw: RawFinding): RawFinding {
   const { file } = raw;
   if (file.includes('!/') || !/(?:^|\/)res\//.test(file) || /(?:^|\/)res\/xml(?:-[^/]+)?\/[^/]+$/.test(file))
     return raw;
-  const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
-  if (!atOrAbove(severity, 'high')) return raw;
-  return {
-    ...raw,
-    severity: 'medium',
-    message: `${raw.message} (medium: not directly in a res/xml/ folder, so the build does not package this copy)`,
-  };
+  return toMedium(raw, 'not directly in a res/xml/ folder, so the build does not package this copy');
 }
 
 /** A resource of a Gradle source set in a source tree (`app/src/main/res/xml/…`), not an archive's. */
@@ -922,13 +914,10 @@ export const nscFindingsOfApp: AppCheck = (app) => {
     // Named by its own module's manifest, or a library's config named by an app's manifest.
     if (own.some((m) => m.name === name)) return raw;
     if (!own.some((m) => m.appLike) && named.some((m) => m.name === name)) return raw;
-    const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
-    if (!atOrAbove(severity, 'high')) return raw;
-    return {
-      ...raw,
-      severity: 'medium' as const,
-      message: `${raw.message} (medium: no AndroidManifest.xml that merges this module's resources names @xml/${name} as its networkSecurityConfig, so Android does not apply it)`,
-    };
+    return toMedium(
+      raw,
+      `no AndroidManifest.xml that merges this module's resources names @xml/${name} as its networkSecurityConfig, so Android does not apply it`,
+    );
   });
 };
 

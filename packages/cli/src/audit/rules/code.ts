@@ -10,7 +10,7 @@
  * get the text scan and the binary checks only. Comments are blanked before the patterns run,
  * so a line that only talks about `setAllowFileAccess(true)` is no finding.
  */
-import { lowered } from '../lib/context.js';
+import { lowered, toMedium } from '../lib/context.js';
 import type { RawFinding } from '../lib/finding.js';
 import { redact } from '../lib/redact.js';
 import { TriggerIndex } from '../lib/trigger-index.js';
@@ -2976,15 +2976,13 @@ const DEBUG_NAMED = /(?:^|\/)(?:debug[_-][^/]*|Debug[A-Z][^/]*)$/;
 function namedForDebugging(raw: RawFinding): RawFinding {
   if (
     !/^network-(?:trust-all-certificates|hostname-verification-off)$/.test(raw.ruleId) ||
-    (raw.severity ?? 'high') !== 'high' ||
     !DEBUG_NAMED.test(raw.file)
   )
     return raw;
-  return {
-    ...raw,
-    severity: 'medium',
-    message: `${raw.message} (medium: in a file named for debugging, ${raw.file.slice(raw.file.lastIndexOf('/') + 1)}; check that no release build installs it)`,
-  };
+  return toMedium(
+    raw,
+    `in a file named for debugging, ${raw.file.slice(raw.file.lastIndexOf('/') + 1)}; check that no release build installs it`,
+  );
 }
 
 /**
@@ -3177,13 +3175,11 @@ export function inEncryptedRealm(raws: readonly RawFinding[], app: AppScope): Ra
   return raws.map((raw) =>
     raw.ruleId === 'storage-secret-in-preferences' &&
     files.has(raw.file) &&
-    raw.message.includes('a Realm or Core Data object') &&
-    (raw.severity ?? 'high') === 'high'
-      ? {
-          ...raw,
-          severity: 'medium' as const,
-          message: `${raw.message.replace(/a Realm or Core Data object/, 'a Realm object')} (medium: the app opens Realm with an encryption key, in ${by.slice(by.lastIndexOf('/') + 1)}, so the database file is encrypted; check where the key comes from)`,
-        }
+    raw.message.includes('a Realm or Core Data object')
+      ? toMedium(
+          { ...raw, message: raw.message.replace(/a Realm or Core Data object/, 'a Realm object') },
+          `the app opens Realm with an encryption key, in ${by.slice(by.lastIndexOf('/') + 1)}, so the database file is encrypted; check where the key comes from`,
+        )
       : raw,
   );
 }

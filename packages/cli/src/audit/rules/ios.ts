@@ -2,11 +2,10 @@
  * iOS checks on a parsed Info.plist (App Transport Security) and on entitlements (from a
  * .entitlements file or the plist embedded in embedded.mobileprovision).
  */
+import { toMedium } from '../lib/context.js';
 import type { RawFinding } from '../lib/finding.js';
 import { lineFinder } from '../lib/xml-file.js';
-import { atOrAbove } from '../severity.js';
 import type { AppCheck, FileAnalyser } from './analyser.js';
-import { ruleMeta } from './catalog.js';
 import { isLoopbackOrEmulatorHost } from './cleartext.js';
 
 type Dict = Record<string, unknown>;
@@ -286,13 +285,10 @@ export const infoPlistsOfApp: AppCheck = (app) =>
       p.files.filter((f) => f.slice(f.lastIndexOf('/') + 1) === name).map((f) => ({ project: p.project, f })),
     )[0];
     if (read === undefined) return raw;
-    const severity = raw.severity ?? ruleMeta(raw.ruleId).severity;
-    if (!atOrAbove(severity, 'high')) return raw;
-    return {
-      ...raw,
-      severity: 'medium' as const,
-      message: `${raw.message} (medium: a copy no target reads; the targets of ${read.project} read other files of this name, such as ${read.f.slice(read.f.lastIndexOf('/', read.f.lastIndexOf('/') - 1) + 1)})`,
-    };
+    return toMedium(
+      raw,
+      `a copy no target reads; the targets of ${read.project} read other files of this name, such as ${read.f.slice(read.f.lastIndexOf('/', read.f.lastIndexOf('/') - 1) + 1)}`,
+    );
   });
 
 /** Checks of a whole app for the files of this module. */
